@@ -1,0 +1,61 @@
+/* store.h — results.db: SQLite, WAL, busy_timeout, versioned schema.
+ *
+ * One writer transaction per finished result, so a killed run keeps what
+ * finished.  A run left 'running' by a process that no longer exists (SIGKILL,
+ * power loss) is marked 'interrupted' the next time the database is opened
+ * for writing. */
+#ifndef RB_STORE_H
+#define RB_STORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "result.h"
+
+#define RB_SCHEMA_VERSION 1
+
+typedef struct rb_store rb_store;
+
+typedef struct rb_run_info {
+    const char *label;        /* may be NULL */
+    const char *git_sha;      /* may be NULL */
+    const char *command_line;
+    const char *host_json;    /* host metadata (Google Benchmark "context" style) */
+    const char *config_json;  /* what --resume needs: targets, workload points, options */
+    const char *warnings_json;/* array of strings: what makes timings unreliable */
+    const char *version;      /* rnnbench version */
+} rb_run_info;
+
+/* readonly: open without creating or migrating (query, report). */
+int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e);
+void rb_store_close(rb_store *s);
+int rb_store_schema_version(rb_store *s);
+
+int rb_store_run_begin(rb_store *s, const rb_run_info *ri, int64_t *run_id, rb_err *e);
+/* status: "complete" | "interrupted" | "failed" */
+int rb_store_run_finish(rb_store *s, int64_t run_id, const char *status, rb_err *e);
+/* For --resume: the run's status and config_json (caller frees *config). */
+int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, rb_err *e);
+/* Mark a run running again under this process (resume). */
+int rb_store_run_reopen(rb_store *s, int64_t run_id, rb_err *e);
+
+int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char *method,
+                    const rb_device_info *d, int64_t *device_id, rb_err *e);
+/* Attach a device to a run whose device row already exists (resume): finds it by target. */
+int rb_store_device_find(rb_store *s, int64_t run_id, const char *target, int64_t *device_id,
+                         rb_err *e);
+
+/* Writes results + samples + metrics (and the workload row) in one transaction. */
+int rb_store_result(rb_store *s, const rb_result *r, rb_err *e);
+/* Does run `run_id` already hold a result with status ok/mismatch for (target, key)? */
+int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const char *key,
+                        int *has, rb_err *e);
+
+typedef enum { RB_FMT_TABLE = 0, RB_FMT_CSV, RB_FMT_JSON } rb_format;
+int rb_format_parse(const char *s, rb_format *out); /* 0 or -1 */
+
+/* Run one read-only statement and write its rows.  Statements that would
+ * write are refused (sqlite3_stmt_readonly) with RB_EINPUT. */
+int rb_store_query(rb_store *s, const char *sql, rb_format fmt, FILE *out, rb_err *e);
+
+#endif

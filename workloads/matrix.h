@@ -1,0 +1,51 @@
+/* matrix.h — the workload matrix: INI files (libinih) and command-line axes.
+ *
+ * Each INI section is a sub-matrix; keys are axes (cell, mode, seq, hidden,
+ * input, layers, batch), values are lists separated by spaces and/or commas,
+ * and the section expands to the cross product.  "input = hidden" means
+ * input size equals the hidden size of each point.  Every bad value is an
+ * error naming file, line and key, found before anything runs. */
+#ifndef RB_MATRIX_H
+#define RB_MATRIX_H
+
+#include <stddef.h>
+
+#include "rb_err.h"
+#include "workload.h"
+
+#define RB_AXIS_MAX_VALUES 64
+#define RB_AXIS_LIMIT (1 << 24)   /* per-axis sanity cap; memory is checked separately */
+
+/* The value lists of one sub-matrix.  n == 0 means "not given" (default applies). */
+typedef struct rb_axes {
+    int cell[2], n_cell;
+    int mode[2], n_mode;
+    int seq[RB_AXIS_MAX_VALUES], n_seq;
+    int hidden[RB_AXIS_MAX_VALUES], n_hidden;
+    int input[RB_AXIS_MAX_VALUES], n_input; /* value 0 = "hidden" */
+    int layers[RB_AXIS_MAX_VALUES], n_layers;
+    int batch[RB_AXIS_MAX_VALUES], n_batch;
+} rb_axes;
+
+typedef struct rb_matrix {
+    rb_workload *points;
+    size_t n, cap;
+} rb_matrix;
+
+/* Parse one axis value list, e.g. "1,4 16" for key "batch".  Errors name the key
+ * and the offending token; the caller adds file/line or option context. */
+int rb_axes_set(rb_axes *a, const char *key, const char *value, rb_err *e);
+
+/* Load an INI file and expand it.  `override` (may be NULL) holds command-line
+ * axes: an axis given there replaces that axis in every section.
+ * input_proj is applied to every point. */
+int rb_matrix_load(rb_matrix *m, const char *path, const rb_axes *override, int input_proj,
+                   rb_err *e);
+/* Expand command-line axes alone (defaults: cell lstm, mode infer, seq 25,
+ * hidden 256, input = hidden, layers 1, batch 1). */
+int rb_matrix_from_axes(rb_matrix *m, const rb_axes *axes, int input_proj, rb_err *e);
+/* Append one point (deduplicated by key); used by expansion and by --resume. */
+int rb_matrix_add(rb_matrix *m, const rb_workload *w, rb_err *e);
+void rb_matrix_free(rb_matrix *m);
+
+#endif

@@ -1,0 +1,64 @@
+#include "rb_err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int rb_errf(rb_err *e, int code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        e->code = code;
+    }
+    return code;
+}
+
+int rb_err_prefix(rb_err *e, const char *fmt, ...)
+{
+    if (!e)
+        return RB_ERUNTIME;
+    char prefix[512], old[sizeof e->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, e->msg, sizeof old);
+    snprintf(e->msg, sizeof e->msg, "%s%s", prefix, old);
+    return e->code;
+}
+
+void rb_err_clear(rb_err *e)
+{
+    if (e) {
+        e->code = 0;
+        e->msg[0] = '\0';
+    }
+}
+
+int rb_err_exit_code(int code)
+{
+    switch (code) {
+    case RB_OK: return 0;
+    case RB_EINPUT:
+    case RB_ENOMEM: return 2;
+    default: return 3;
+    }
+}
+
+const char *rb_err_name(int code)
+{
+    switch (code) {
+    case RB_OK: return "ok";
+    case RB_EINPUT: return "bad input";
+    case RB_ERUNTIME: return "run-time failure";
+    case RB_ENOMEM: return "out of memory";
+    case RB_EUNAVAIL: return "unavailable";
+    case RB_ETIMEOUT: return "timed out";
+    case RB_EINTR: return "interrupted";
+    case RB_EDB: return "database error";
+    default: return "error";
+    }
+}

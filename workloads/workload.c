@@ -1,0 +1,62 @@
+#include "workload.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int rb_cell_gates(rb_cell c) { return c == RB_CELL_LSTM ? 4 : 1; }
+const char *rb_cell_name(rb_cell c) { return c == RB_CELL_LSTM ? "lstm" : "rnn"; }
+const char *rb_mode_name(rb_mode m) { return m == RB_MODE_INFER ? "infer" : "train"; }
+
+int rb_cell_parse(const char *s, rb_cell *out)
+{
+    if (!strcmp(s, "lstm")) { *out = RB_CELL_LSTM; return 0; }
+    if (!strcmp(s, "rnn")) { *out = RB_CELL_RNN; return 0; }
+    return -1;
+}
+
+int rb_mode_parse(const char *s, rb_mode *out)
+{
+    if (!strcmp(s, "infer")) { *out = RB_MODE_INFER; return 0; }
+    if (!strcmp(s, "train")) { *out = RB_MODE_TRAIN; return 0; }
+    return -1;
+}
+
+void rb_workload_make_key(rb_workload *w)
+{
+    snprintf(w->key, sizeof w->key, "%s_%s_t%d_b%d_i%d_h%d_l%d%s", rb_cell_name(w->cell),
+             rb_mode_name(w->mode), w->seq, w->batch, w->input, w->hidden, w->layers,
+             w->input_proj ? "" : "_noproj");
+}
+
+int rb_workload_x_width(const rb_workload *w)
+{
+    return w->input_proj ? w->input : rb_cell_gates(w->cell) * w->hidden;
+}
+
+double rb_workload_flops(const rb_workload *w)
+{
+    double G = rb_cell_gates(w->cell), H = w->hidden, BT = (double)w->batch * w->seq;
+    double first_in = w->input_proj ? w->input : 0;
+    double f = 2.0 * G * H * (first_in + H) * BT;
+    f += (w->layers - 1) * 2.0 * G * H * (H + H) * BT;
+    return w->mode == RB_MODE_TRAIN ? 3.0 * f : f;
+}
+
+uint64_t rb_workload_mem_bytes(const rb_workload *w)
+{
+    /* double, not uint64_t: absurd sizes must produce a huge estimate, not wrap. */
+    double G = rb_cell_gates(w->cell), H = w->hidden, I = w->input, T = w->seq, B = w->batch,
+           L = w->layers, X = rb_workload_x_width(w);
+    /* weights: W_ih, W_hh, two biases per layer; the target keeps a packed copy */
+    double wts = G * H * (I + H + 2) + (L - 1) * G * H * (H + H + 2);
+    double x = T * B * X;
+    double gates = T * B * G * H;   /* precomputed input projection, one layer at a time */
+    double seqs = 2 * T * B * H;    /* layer input/output ping-pong */
+    double state = 2 * L * B * H;
+    double fp32 = 2 * wts + x + gates + seqs + state + T * B * H /* target output */;
+    double fp64 = wts + x + gates + seqs + state; /* reference */
+    double bytes = 4 * fp32 + 8 * fp64;
+    if (w->mode == RB_MODE_TRAIN) /* stored activations for BPTT: gates and states per step and layer */
+        bytes += 4 * (L * T * B * (G * H + 2 * H)) * 2 + 4 * wts * 2;
+    return bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes;
+}
