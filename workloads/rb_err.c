@@ -26,7 +26,12 @@ int rb_err_prefix(rb_err *e, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, e->msg, sizeof old);
-    snprintf(e->msg, sizeof e->msg, "%s%s", prefix, old);
+    /* prefix + old message, cut to fit (snprintf would be flagged as truncating) */
+    size_t pl = strnlen(prefix, sizeof e->msg - 1);
+    size_t ol = strnlen(old, sizeof e->msg - 1 - pl);
+    memcpy(e->msg, prefix, pl);
+    memcpy(e->msg + pl, old, ol);
+    e->msg[pl + ol] = '\0';
     return e->code;
 }
 

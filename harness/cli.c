@@ -1,0 +1,166 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+
+int rb_cli_fail(const char *cmd, const rb_err *e)
+{
+    fprintf(stderr, "rnnbench %s: %s\n", cmd, e->msg[0] ? e->msg : rb_err_name(e->code));
+    if (e->code == RB_EINPUT)
+        fprintf(stderr, "Try 'rnnbench %s --help'.\n", cmd);
+    return rb_err_exit_code(e->code);
+}
+
+int rb_cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "rnnbench %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'rnnbench %s --help'.\n", cmd);
+    return 2;
+}
+
+int rb_cli_long(const char *opt, const char *val, long lo, long hi, long *out, rb_err *e)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (!*val || *end || errno)
+        return rb_errf(e, RB_EINPUT, "--%s: '%s' is not a whole number", opt, val);
+    if (v < lo || v > hi)
+        return rb_errf(e, RB_EINPUT, "--%s: %ld is out of range [%ld, %ld]", opt, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int rb_cli_double(const char *opt, const char *val, double lo, double hi, double *out, rb_err *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (!*val || *end || errno || !isfinite(v))
+        return rb_errf(e, RB_EINPUT, "--%s: '%s' is not a number", opt, val);
+    if (v < lo || v > hi)
+        return rb_errf(e, RB_EINPUT, "--%s: %g is out of range [%g, %g]", opt, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+void rb_cli_axes_init(rb_cli_axes *a)
+{
+    memset(a, 0, sizeof *a);
+    a->input_proj = 1;
+}
+
+int rb_cli_axis_option(rb_cli_axes *a, int opt, const char *val, rb_err *e)
+{
+    static const char *const keys[] = {"seq", "hidden", "input", "layers", "batch", "cell", "mode"};
+    if (opt == RB_OPT_NO_INPUT_PROJ) {
+        a->input_proj = 0;
+        return 1;
+    }
+    if (opt < RB_OPT_SEQ || opt > RB_OPT_MODE)
+        return 0;
+    const char *key = keys[opt - RB_OPT_SEQ];
+    int rc = rb_axes_set(&a->axes, key, val, e);
+    if (rc)
+        return rb_err_prefix(e, "--%s: ", key);
+    a->given = 1;
+    return 1;
+}
+
+const char *rb_cli_default_matrix(char *buf, size_t n)
+{
+    const char *rel = "workloads/default.ini";
+    if (!access(rel, R_OK))
+        snprintf(buf, n, "%s", rel);
+    else
+        snprintf(buf, n, "%s/%s", RB_SOURCE_DIR, rel);
+    return buf;
+}
+
+int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, char *source,
+                     size_t source_len, rb_err *e)
+{
+    char def[1024];
+    if (!matrix && a->given) {
+        snprintf(source, source_len, "command-line axes");
+        return rb_matrix_from_axes(m, &a->axes, a->input_proj, e);
+    }
+    if (!matrix)
+        matrix = rb_cli_default_matrix(def, sizeof def);
+    snprintf(source, source_len, "%s", matrix);
+    return rb_matrix_load(m, matrix, a->given ? &a->axes : NULL, a->input_proj, e);
+}
+
+const char *rb_fmt_bytes(double bytes, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+    return buf;
+}
+
+int rb_cli_check_memory(const rb_matrix *m, rb_err *e)
+{
+    uint64_t avail = rb_host_mem_available();
+    if (!avail)
+        return 0; /* no /proc/meminfo: nothing to check against */
+    for (size_t i = 0; i < m->n; i++) {
+        uint64_t need = rb_workload_mem_bytes(&m->points[i]);
+        if (need > avail) {
+            char a[32], b[32];
+            return rb_errf(e, RB_ENOMEM,
+                           "workload %s needs about %s (estimate) but only %s is available; "
+                           "nothing was run. Reduce seq/batch/hidden or run it on a larger host.",
+                           m->points[i].key, rb_fmt_bytes((double)need, a, sizeof a),
+                           rb_fmt_bytes((double)avail, b, sizeof b));
+        }
+    }
+    return 0;
+}
+
+int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max, rb_err *e)
+{
+    *n = 0;
+    if (!list || !strcmp(list, "all")) {
+        for (size_t i = 0; i < rb_target_count() && *n < max; i++)
+            out[(*n)++] = rb_target_at(i);
+        return 0;
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        const rb_target_ops *ops = rb_target_find(tok);
+        if (!ops) {
+            char known[128] = "";
+            for (size_t i = 0; i < rb_target_count(); i++) {
+                strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+                strncat(known, rb_target_at(i)->name, sizeof known - strlen(known) - 1);
+            }
+            return rb_errf(e, RB_EINPUT, "--targets: unknown target '%s' (known: %s, all)", tok,
+                           known);
+        }
+        int dup = 0;
+        for (int i = 0; i < *n; i++)
+            dup |= out[i] == ops;
+        if (!dup && *n < max)
+            out[(*n)++] = ops;
+    }
+    if (!*n)
+        return rb_errf(e, RB_EINPUT, "--targets: empty list");
+    return 0;
+}

@@ -1,0 +1,96 @@
+/* cli.h — the subcommand table and what the subcommands share.
+ *
+ * Like kmod's tools/: one small table of commands, one getopt_long per
+ * command.  Commands return a process exit status (0 ok, 1 regression,
+ * 2 bad usage/input, 3 run-time failure); nothing below them exits. */
+#ifndef RB_CLI_H
+#define RB_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "../targets/target.h"
+#include "../workloads/matrix.h"
+
+typedef struct rb_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} rb_cmd;
+
+int rb_cmd_run(int argc, char **argv);
+int rb_cmd_list(int argc, char **argv);
+int rb_cmd_query(int argc, char **argv);
+int rb_cmd_dump(int argc, char **argv);
+
+#define RB_DEFAULT_DB "results.db"
+
+/* Print "rnnbench CMD: message" (and the hint to --help for usage errors);
+ * return the exit status for e->code. */
+int rb_cli_fail(const char *cmd, const rb_err *e);
+/* A usage error: message, "Try 'rnnbench CMD --help'.", returns 2. */
+int rb_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whole-string numeric options within [lo, hi]; errors name the option. */
+int rb_cli_long(const char *opt, const char *val, long lo, long hi, long *out, rb_err *e);
+int rb_cli_double(const char *opt, const char *val, double lo, double hi, double *out, rb_err *e);
+
+/* Workload axes as options, shared by run, list and dump. */
+enum {
+    RB_OPT_SEQ = 1000,
+    RB_OPT_HIDDEN,
+    RB_OPT_INPUT,
+    RB_OPT_LAYERS,
+    RB_OPT_BATCH,
+    RB_OPT_CELL,
+    RB_OPT_MODE,
+    RB_OPT_NO_INPUT_PROJ,
+    RB_OPT_FIRST_FREE /* commands number their own options from here */
+};
+#define RB_AXIS_LONG_OPTIONS                                                               \
+    {"seq", required_argument, 0, RB_OPT_SEQ}, {"hidden", required_argument, 0, RB_OPT_HIDDEN}, \
+        {"input", required_argument, 0, RB_OPT_INPUT},                                     \
+        {"layers", required_argument, 0, RB_OPT_LAYERS},                                   \
+        {"batch", required_argument, 0, RB_OPT_BATCH},                                     \
+        {"cell", required_argument, 0, RB_OPT_CELL}, {"mode", required_argument, 0, RB_OPT_MODE}, \
+        {"no-input-proj", no_argument, 0, RB_OPT_NO_INPUT_PROJ}
+#define RB_AXIS_HELP                                                                        \
+    "  --seq LIST          sequence lengths T (e.g. 25,50)\n"                               \
+    "  --hidden LIST       hidden sizes H\n"                                                \
+    "  --input LIST        input sizes I, or 'hidden' (default: I = H)\n"                   \
+    "  --layers LIST       stacked layers L (default 1)\n"                                  \
+    "  --batch LIST        batch sizes B (default 1)\n"                                     \
+    "  --cell LIST         lstm and/or rnn (default lstm)\n"                                \
+    "  --mode LIST         infer and/or train (default infer)\n"                            \
+    "  --no-input-proj     time only the recurrent part, as DeepBench does: the first\n"    \
+    "                      layer's input arrives already projected (x is [T,B,G*H])\n"      \
+    "  LIST is comma- or space-separated: --batch 1,4,16 or --batch '1 4 16'\n"
+
+typedef struct rb_cli_axes {
+    rb_axes axes;
+    int given;      /* any axis option seen */
+    int input_proj; /* 0 after --no-input-proj */
+} rb_cli_axes;
+
+void rb_cli_axes_init(rb_cli_axes *a);
+/* If opt is an axis option, apply it and return 1 (or a negative code on a
+ * bad value, e filled); return 0 if opt is not an axis option. */
+int rb_cli_axis_option(rb_cli_axes *a, int opt, const char *val, rb_err *e);
+
+/* workloads/default.ini, found in the working directory or the source tree. */
+const char *rb_cli_default_matrix(char *buf, size_t n);
+/* The points to run: the matrix file (command-line axes override its axes),
+ * or the axes alone, or the default matrix.  *source names where they came from. */
+int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, char *source,
+                     size_t source_len, rb_err *e);
+/* Refuse points whose estimated memory exceeds what the host has available. */
+int rb_cli_check_memory(const rb_matrix *m, rb_err *e);
+
+/* "cpu,gpu" or "all" into registry entries (deduplicated, registry order kept
+ * as given).  Unknown names are an input error listing the known ones. */
+int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max, rb_err *e);
+
+/* "12.3 MiB" */
+const char *rb_fmt_bytes(double bytes, char *buf, size_t n);
+
+#endif

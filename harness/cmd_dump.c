@@ -1,0 +1,191 @@
+/* cmd_dump.c — `rnnbench dump`: one workload's weights, input, reference and
+ * target outputs as .npy, so anyone can check them with NumPy or PyTorch
+ * (scripts/check-dump-vs-pytorch.py loads them into nn.LSTM). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../workloads/npy.h"
+#include "../workloads/reference.h"
+#include "cli.h"
+#include "host.h"
+#include "measure.h"
+
+static const char dump_help[] =
+    "Usage: rnnbench dump -o DIR [axis options] [--seed N] [--targets LIST]\n"
+    "\n"
+    "Write one workload point as NumPy files into DIR: the weights under PyTorch's\n"
+    "parameter names (weight_ih_l0.npy, ...), the input x.npy [T,B,I], the fp64\n"
+    "reference output y_ref.npy [T,B,H] with h_n_ref.npy / c_n_ref.npy [L,B,H], each\n"
+    "target's output y_<target>.npy (float32), and meta.json describing the shapes.\n"
+    "\n"
+    "  -o, --output DIR    directory to write (created if missing)\n" RB_AXIS_HELP
+    "                      (one value each: dump writes a single point)\n"
+    "  --seed N            seed for weights and inputs (default 1, as `run`)\n"
+    "  --targets LIST      targets whose output to include (default cpu)\n"
+    "  --threads N         threads for the targets (default: all CPUs)\n"
+    "  -h, --help          this text\n";
+
+enum { OPT_SEED = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_THREADS };
+
+static int save3(const char *dir, const char *name, const double *d64, const float *d32, size_t a,
+                 size_t b, size_t c, rb_err *e)
+{
+    char path[4096];
+    size_t shape[3] = {a, b, c};
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return d64 ? rb_npy_write_f64(path, d64, 3, shape, e) : rb_npy_write_f32(path, d32, 3, shape, e);
+}
+
+static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_err *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "key", w->key);
+    cJSON_AddStringToObject(o, "cell", rb_cell_name(w->cell));
+    cJSON_AddNumberToObject(o, "seq", w->seq);
+    cJSON_AddNumberToObject(o, "batch", w->batch);
+    cJSON_AddNumberToObject(o, "input", w->input);
+    cJSON_AddNumberToObject(o, "hidden", w->hidden);
+    cJSON_AddNumberToObject(o, "layers", w->layers);
+    cJSON_AddNumberToObject(o, "input_proj", w->input_proj);
+    cJSON_AddNumberToObject(o, "seed", (double)seed);
+    cJSON_AddStringToObject(o, "layout", "seq-major [T,B,*] as nn.LSTM(batch_first=False)");
+    cJSON_AddStringToObject(o, "rnnbench_version", RB_VERSION);
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    FILE *f = fopen(path, "w");
+    int bad = !f || fputs(s, f) < 0 || fputc('\n', f) < 0;
+    if (f && fclose(f))
+        bad = 1;
+    free(s);
+    return bad ? rb_errf(e, RB_ERUNTIME, "cannot write %s: %s", path, strerror(errno)) : 0;
+}
+
+static int dump_targets(const char *dir, const char *targets, int threads, rb_point *pt, rb_err *e)
+{
+    const rb_target_ops *ops[16];
+    int n, rc = rb_cli_targets(targets, ops, &n, 16, e);
+    const rb_workload *w = pt->w;
+    size_t ny = (size_t)w->seq * w->batch * w->hidden;
+    for (int i = 0; i < n && !rc; i++) {
+        rb_target t;
+        rb_err te = {0};
+        rb_target_init(&t, ops[i], threads);
+        if (rb_target_probe(&t, &te)) {
+            fprintf(stderr, "rnnbench dump: %s unavailable: %s\n", ops[i]->name, te.msg);
+            continue;
+        }
+        rb_tensor out = {malloc(ny * sizeof(float)), 3,
+                         {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
+        rb_sample s;
+        if (!out.data)
+            rc = rb_errf(e, RB_ENOMEM, "out of memory for the %s output", ops[i]->name);
+        if (!rc)
+            rc = rb_target_load(&t, &pt->model, w, e);
+        if (!rc)
+            rc = rb_target_forward(&t, &pt->batch, &out, &s, e);
+        if (!rc) {
+            char name[64];
+            rb_errstat es;
+            snprintf(name, sizeof name, "y_%s.npy", ops[i]->name);
+            rc = save3(dir, name, NULL, out.data, (size_t)w->seq, (size_t)w->batch,
+                       (size_t)w->hidden, e);
+            rb_compare(out.data, pt->y_ref, ny, &es);
+            printf("%-6s max abs %.3g, max rel %.3g vs reference (fp32 bound %.3g)\n",
+                   ops[i]->name, es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
+        }
+        rb_target_unload(&t);
+        free(out.data);
+    }
+    return rc;
+}
+
+int rb_cmd_dump(int argc, char **argv)
+{
+    static const struct option opts[] = {RB_AXIS_LONG_OPTIONS,
+                                         {"output", required_argument, 0, 'o'},
+                                         {"seed", required_argument, 0, OPT_SEED},
+                                         {"targets", required_argument, 0, OPT_TARGETS},
+                                         {"threads", required_argument, 0, OPT_THREADS},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *dir = NULL, *targets = "cpu";
+    long seed = 1, threads = rb_host_ncpus();
+    rb_cli_axes axes;
+    rb_cli_axes_init(&axes);
+    rb_err e = {0};
+    int c, rc;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0)
+            return rb_cli_fail("dump", &e);
+        if (rc)
+            continue;
+        switch (c) {
+        case 'o': dir = optarg; break;
+        case OPT_TARGETS: targets = optarg; break;
+        case OPT_SEED:
+            if (rb_cli_long("seed", optarg, 0, 0x7fffffffL, &seed, &e))
+                return rb_cli_fail("dump", &e);
+            break;
+        case OPT_THREADS:
+            if (rb_cli_long("threads", optarg, 1, 4096, &threads, &e))
+                return rb_cli_fail("dump", &e);
+            break;
+        case 'h': fputs(dump_help, stdout); return 0;
+        default: return rb_cli_usage("dump", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rb_cli_usage("dump", "unexpected argument '%s'", argv[optind]);
+    if (!dir)
+        return rb_cli_usage("dump", "-o DIR is required");
+
+    rb_matrix m = {0};
+    rc = rb_matrix_from_axes(&m, &axes.axes, axes.input_proj, &e);
+    if (!rc && m.n != 1)
+        rc = rb_errf(&e, RB_EINPUT, "dump writes one point, but the axes give %zu: use one value "
+                                    "per axis", m.n);
+    if (!rc)
+        rc = rb_cli_check_memory(&m, &e);
+    if (!rc && mkdir(dir, 0777) && errno != EEXIST)
+        rc = rb_errf(&e, RB_EINPUT, "cannot create %s: %s", dir, strerror(errno));
+    rb_point pt = {0};
+    if (!rc)
+        rc = rb_point_prepare(&pt, &m.points[0], (uint64_t)seed, &e);
+    if (!rc) {
+        const rb_workload *w = &m.points[0];
+        size_t T = (size_t)w->seq, B = (size_t)w->batch, H = (size_t)w->hidden,
+               L = (size_t)w->layers, LBH = L * B * H;
+        double *hn = malloc(LBH * sizeof *hn), *cn = malloc(LBH * sizeof *cn);
+        rc = !hn || !cn ? rb_errf(&e, RB_ENOMEM, "out of memory") : 0;
+        /* rb_point_prepare computed y_ref; the final states need one more pass. */
+        if (!rc)
+            rc = rb_ref_forward(&pt.model, &pt.batch, pt.y_ref, hn, cn, &e);
+        if (!rc)
+            rc = rb_model_save_npy(&pt.model, dir, &e);
+        if (!rc)
+            rc = save3(dir, "x.npy", NULL, pt.x, T, B, (size_t)rb_workload_x_width(w), &e);
+        if (!rc)
+            rc = save3(dir, "y_ref.npy", pt.y_ref, NULL, T, B, H, &e);
+        if (!rc)
+            rc = save3(dir, "h_n_ref.npy", hn, NULL, L, B, H, &e);
+        if (!rc && w->cell == RB_CELL_LSTM)
+            rc = save3(dir, "c_n_ref.npy", cn, NULL, L, B, H, &e);
+        if (!rc)
+            rc = write_meta(dir, w, (uint64_t)seed, &e);
+        if (!rc)
+            rc = dump_targets(dir, targets, (int)threads, &pt, &e);
+        if (!rc)
+            printf("wrote %s (%s)\n", dir, w->key);
+        free(hn);
+        free(cn);
+    }
+    rb_point_free(&pt);
+    rb_matrix_free(&m);
+    return rc ? rb_cli_fail("dump", &e) : 0;
+}

@@ -1,0 +1,456 @@
+/* cmd_run.c — `rnnbench run`: expand the matrix, measure every point on every
+ * available target, store each result as it finishes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "host.h"
+#include "run_config.h"
+#include "signals.h"
+#include "store.h"
+
+static const char run_help[] =
+    "Usage: rnnbench run [options]\n"
+    "\n"
+    "Run every workload point on every selected target, check each output against\n"
+    "the fp64 reference, and store the results in the database as they finish.\n"
+    "Without --matrix or axis options, runs workloads/default.ini.\n"
+    "\n"
+    "What to run:\n"
+    "  --targets LIST      targets to use (default: all; unavailable ones are reported\n"
+    "                      and skipped)\n"
+    "  --matrix FILE       workload matrix (INI); axis options below override its axes\n" RB_AXIS_HELP
+    "\n"
+    "How to measure:\n"
+    "  --reps N            timed repetitions, at least (default 10)\n"
+    "  --min-time S        keep repeating until the timed calls add up to S seconds\n"
+    "                      (default 0.5)\n"
+    "  --max-reps N        timed repetitions, at most (default 100000)\n"
+    "  --warmup N          untimed warm-up calls, >= 1; the first is reported as\n"
+    "                      first-run latency (default 2)\n"
+    "  --timeout-s S       give up on one result after S seconds, checked between calls\n"
+    "                      (default 600)\n"
+    "  --threads N         worker threads per target (default: all CPUs)\n"
+    "  --seed N            seed for weights and inputs (default 1)\n"
+    "\n"
+    "Bookkeeping:\n"
+    "  --db PATH           results database (default ./results.db)\n"
+    "  --label TEXT        label stored with the run (e.g. nightly)\n"
+    "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
+    "  --dry-run           list the points with estimated memory and time; run nothing\n"
+    "  -q, --quiet         no progress line on stderr\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 all results ok, 2 bad usage or input, 3 a result failed or did not\n"
+    "match the reference, the run was interrupted, or no target was available.\n";
+
+enum {
+    OPT_TARGETS = RB_OPT_FIRST_FREE,
+    OPT_MATRIX,
+    OPT_REPS,
+    OPT_MIN_TIME,
+    OPT_MAX_REPS,
+    OPT_WARMUP,
+    OPT_TIMEOUT,
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_DB,
+    OPT_LABEL,
+    OPT_RESUME,
+    OPT_DRY_RUN,
+};
+
+typedef struct run_args {
+    const char *targets, *matrix, *db, *label;
+    rb_cli_axes axes;
+    long resume;
+    int dry_run, quiet, settings_given;
+    rb_run_config cfg;
+} run_args;
+
+static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
+{
+    static const struct option opts[] = {
+        RB_AXIS_LONG_OPTIONS,
+        {"targets", required_argument, 0, OPT_TARGETS},
+        {"matrix", required_argument, 0, OPT_MATRIX},
+        {"reps", required_argument, 0, OPT_REPS},
+        {"min-time", required_argument, 0, OPT_MIN_TIME},
+        {"max-reps", required_argument, 0, OPT_MAX_REPS},
+        {"warmup", required_argument, 0, OPT_WARMUP},
+        {"timeout-s", required_argument, 0, OPT_TIMEOUT},
+        {"threads", required_argument, 0, OPT_THREADS},
+        {"seed", required_argument, 0, OPT_SEED},
+        {"db", required_argument, 0, OPT_DB},
+        {"label", required_argument, 0, OPT_LABEL},
+        {"resume", required_argument, 0, OPT_RESUME},
+        {"dry-run", no_argument, 0, OPT_DRY_RUN},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    rb_measure_opts defaults = RB_MEASURE_DEFAULTS;
+    a->cfg.measure = defaults;
+    a->cfg.seed = 1;
+    a->db = RB_DEFAULT_DB;
+    rb_cli_axes_init(&a->axes);
+    long v;
+    int c, rc;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        if ((rc = rb_cli_axis_option(&a->axes, c, optarg, e)) < 0)
+            return rc;
+        if (rc) {
+            a->settings_given = 1;
+            continue;
+        }
+        rc = 0;
+        switch (c) {
+        case OPT_TARGETS: a->targets = optarg; break;
+        case OPT_MATRIX: a->matrix = optarg; break;
+        case OPT_REPS: rc = rb_cli_long("reps", optarg, 1, 10000000, &v, e); a->cfg.measure.min_reps = (int)v; break;
+        case OPT_MAX_REPS: rc = rb_cli_long("max-reps", optarg, 1, 10000000, &v, e); a->cfg.measure.max_reps = (int)v; break;
+        case OPT_WARMUP: rc = rb_cli_long("warmup", optarg, 1, 100000, &v, e); a->cfg.measure.warmup = (int)v; break;
+        case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &v, e); a->cfg.threads = (int)v; break;
+        case OPT_SEED: rc = rb_cli_long("seed", optarg, 0, 0x7fffffffL, &v, e); a->cfg.seed = (uint64_t)v; break;
+        case OPT_MIN_TIME: rc = rb_cli_double("min-time", optarg, 0, 86400, &a->cfg.measure.min_time_s, e); break;
+        case OPT_TIMEOUT: rc = rb_cli_double("timeout-s", optarg, 0.001, 1e7, &a->cfg.measure.timeout_s, e); break;
+        case OPT_RESUME: rc = rb_cli_long("resume", optarg, 1, 0x7fffffffL, &a->resume, e); break;
+        case OPT_DB: a->db = optarg; break;
+        case OPT_LABEL: a->label = optarg; break;
+        case OPT_DRY_RUN: a->dry_run = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': fputs(run_help, stdout); return 1;
+        case '?':
+            return rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+        if (rc)
+            return rc;
+        if (c != OPT_DB && c != OPT_RESUME && c != 'q')
+            a->settings_given = 1;
+    }
+    if (optind < argc)
+        return rb_errf(e, RB_EINPUT, "unexpected argument '%s'", argv[optind]);
+    if (a->cfg.measure.max_reps < a->cfg.measure.min_reps)
+        return rb_errf(e, RB_EINPUT, "--max-reps %d is below --reps %d",
+                       a->cfg.measure.max_reps, a->cfg.measure.min_reps);
+    if (a->resume && a->settings_given)
+        return rb_errf(e, RB_EINPUT,
+                       "--resume takes every setting from the stored run; give only --db and -q");
+    return 0;
+}
+
+/* One rb_target per configured target; unavailable ones are kept (probed = 0)
+ * so they can be reported. */
+typedef struct probed {
+    rb_target t;
+    int ok;
+    int64_t device_id;
+    char why[1024];
+} probed;
+
+static int probe_all(const rb_run_config *cfg, probed *p)
+{
+    int ok = 0;
+    for (int i = 0; i < cfg->n_targets; i++) {
+        rb_err e = {0};
+        rb_target_init(&p[i].t, cfg->targets[i], cfg->threads);
+        p[i].ok = !rb_target_probe(&p[i].t, &e);
+        if (!p[i].ok)
+            snprintf(p[i].why, sizeof p[i].why, "%s", e.msg);
+        ok += p[i].ok;
+    }
+    return ok;
+}
+
+static void dry_run(const rb_run_config *cfg, probed *p)
+{
+    const rb_measure_opts *mo = &cfg->measure;
+    char mem[32];
+    double total_s = 0;
+    printf("%-44s %10s %11s", "workload", "GFLOP/call", "est. memory");
+    for (int i = 0; i < cfg->n_targets; i++)
+        if (p[i].ok)
+            printf(" %12s", p[i].t.ops->name);
+    printf("\n");
+    for (size_t k = 0; k < cfg->points.n; k++) {
+        const rb_workload *w = &cfg->points.points[k];
+        double fl = rb_workload_flops(w);
+        printf("%-44s %10.3f %11s", w->key, fl * 1e-9,
+               rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
+        /* The reference: naive fp64 loops at roughly 1 GFLOP/s. */
+        total_s += fl / 1e9;
+        for (int i = 0; i < cfg->n_targets; i++) {
+            if (!p[i].ok)
+                continue;
+            /* A rough guess: a quarter of the probed peak; unknown peak -> 10 GFLOP/s. */
+            double rate = p[i].t.info.peak_flops > 0 ? 0.25 * p[i].t.info.peak_flops : 1e10;
+            double call = fl / rate;
+            double reps = fmax(mo->min_reps, call > 0 ? mo->min_time_s / call : mo->min_reps);
+            reps = fmin(reps, mo->max_reps);
+            double s = call * (reps + mo->warmup);
+            total_s += s;
+            printf(" %11.2fs", s);
+        }
+        printf("\n");
+    }
+    for (int i = 0; i < cfg->n_targets; i++)
+        if (!p[i].ok)
+            printf("%s: unavailable: %s\n", p[i].t.ops->name, p[i].why);
+    printf("%zu points; estimated total %.0f s (rough: from each target's probed peak FLOP/s)\n",
+           cfg->points.n, total_s);
+}
+
+static void print_header(void)
+{
+    printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s\n", "target", "workload", "median_ms",
+           "p90_ms", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel", "status");
+}
+
+static void print_result(const rb_target *t, const rb_result *r)
+{
+    char energy[40] = "-";
+    if (r->energy_j >= 0)
+        snprintf(energy, sizeof energy, "%.3g (%s)", r->energy_j, r->energy_source);
+    if (r->lat.n)
+        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->ops->name,
+               r->w->key, r->lat.median, r->lat.p90, r->gflops, r->throughput_sps, energy,
+               r->err_max_rel, r->status, r->message[0] ? ": " : "", r->message);
+    else
+        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->ops->name, r->w->key, "-",
+               "-", "-", "-", "-", "-", r->status, r->message[0] ? ": " : "", r->message);
+    fflush(stdout);
+}
+
+static void progress(int quiet, size_t done, size_t total, const char *target, const char *key,
+                     double started)
+{
+    if (quiet || !isatty(STDERR_FILENO))
+        return;
+    double el = rb_now_s() - started;
+    char eta[32] = "--:--";
+    if (done) {
+        int s = (int)(el / done * (total - done));
+        snprintf(eta, sizeof eta, "%d:%02d", s / 60, s % 60);
+    }
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s %s  ETA %s", done + 1, total, target, key, eta);
+}
+
+static void progress_clear(int quiet)
+{
+    if (!quiet && isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+}
+
+/* Build the run configuration from the command line, or from the stored run. */
+static int configure(run_args *a, rb_store **st, rb_err *e)
+{
+    rb_run_config *cfg = &a->cfg;
+    if (a->resume) {
+        char *status = NULL, *json = NULL;
+        int rc = rb_store_open(st, a->db, 0, e);
+        if (!rc)
+            rc = rb_store_run_get(*st, a->resume, &status, &json, e);
+        if (!rc && !strcmp(status, "complete"))
+            rc = rb_errf(e, RB_EINPUT, "run %ld is already complete: nothing to resume",
+                         a->resume);
+        else if (!rc && !strcmp(status, "running"))
+            rc = rb_errf(e, RB_EINPUT, "run %ld is still running in another process", a->resume);
+        if (!rc)
+            rc = rb_run_config_from_json(cfg, json, e);
+        free(status);
+        free(json);
+        return rc;
+    }
+    if (!cfg->threads)
+        cfg->threads = rb_host_ncpus();
+    int rc = rb_cli_targets(a->targets, cfg->targets, &cfg->n_targets, RB_MAX_TARGETS, e);
+    if (!rc)
+        rc = rb_cli_workloads(a->matrix, &a->axes, &cfg->points, cfg->source, sizeof cfg->source, e);
+    return rc;
+}
+
+static char *command_line(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n + 9);
+    if (!s)
+        return NULL;
+    strcpy(s, "rnnbench");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+typedef struct tally {
+    int ok, bad, skipped, other;
+} tally;
+
+/* Measure every point on every available target; returns RB_EINTR if stopped. */
+static int run_points(run_args *a, rb_store *st, int64_t run_id, probed *p, tally *tl, rb_err *e)
+{
+    rb_run_config *cfg = &a->cfg;
+    rb_rapl rapl;
+    char why[256];
+    rb_rapl_open(&rapl, "/sys/class/powercap", why, sizeof why);
+    size_t total = cfg->points.n * (size_t)cfg->n_targets, done = 0;
+    double started = rb_now_s();
+    int header = 0, rc = 0;
+
+    for (size_t k = 0; k < cfg->points.n && !rc; k++) {
+        const rb_workload *w = &cfg->points.points[k];
+        int todo[RB_MAX_TARGETS] = {0}, any = 0;
+        for (int i = 0; i < cfg->n_targets; i++) {
+            int has = 0;
+            if (p[i].ok && a->resume &&
+                (rc = rb_store_has_result(st, run_id, p[i].t.ops->name, w->key, &has, e)))
+                return rc;
+            todo[i] = p[i].ok && !has;
+            tl->skipped += p[i].ok && has;
+            any |= todo[i];
+        }
+        if (!any) {
+            done += cfg->n_targets;
+            continue;
+        }
+        rb_point pt;
+        if ((rc = rb_point_prepare(&pt, w, cfg->seed, e)))
+            return rc;
+        for (int i = 0; i < cfg->n_targets && !rc; i++, done++) {
+            if (!todo[i])
+                continue;
+            progress(a->quiet, done, total, p[i].t.ops->name, w->key, started);
+            rb_result r;
+            rc = rb_measure(&p[i].t, &pt, &cfg->measure, &rapl, &r, e);
+            progress_clear(a->quiet);
+            if (!rc) {
+                r.run_id = run_id;
+                r.device_id = p[i].device_id;
+                rc = rb_store_result(st, &r, e);
+            }
+            if (!rc) {
+                if (!header++)
+                    print_header();
+                print_result(&p[i].t, &r);
+                if (!strcmp(r.status, RB_STATUS_OK))
+                    tl->ok++;
+                else if (!strcmp(r.status, RB_STATUS_FAILED) || !strcmp(r.status, RB_STATUS_MISMATCH))
+                    tl->bad++;
+                else
+                    tl->other++;
+            }
+            rb_result_free(&r);
+        }
+        rb_point_free(&pt);
+    }
+    return rc;
+}
+
+int rb_cmd_run(int argc, char **argv)
+{
+    static const char *cmd = "run";
+    run_args a;
+    memset(&a, 0, sizeof a);
+    rb_err e = {0};
+    rb_store *st = NULL;
+    probed p[RB_MAX_TARGETS];
+    memset(p, 0, sizeof p);
+    int rc = parse_args(&a, argc, argv, &e);
+    if (rc == 1)
+        return 0;
+    if (!rc)
+        rc = configure(&a, &st, &e);
+    if (!rc)
+        rc = rb_cli_check_memory(&a.cfg.points, &e);
+    if (rc)
+        goto fail;
+    if (!a.cfg.points.n) {
+        rc = rb_errf(&e, RB_EINPUT, "%s expands to no workload points", a.cfg.source);
+        goto fail;
+    }
+
+    int available = probe_all(&a.cfg, p);
+    if (a.dry_run) {
+        dry_run(&a.cfg, p);
+        rb_matrix_free(&a.cfg.points);
+        rb_store_close(st);
+        return 0;
+    }
+    for (int i = 0; i < a.cfg.n_targets; i++)
+        if (!p[i].ok)
+            fprintf(stderr, "rnnbench run: %s unavailable: %s\n", p[i].t.ops->name, p[i].why);
+    if (!available) {
+        rc = rb_errf(&e, RB_EUNAVAIL, "none of the selected targets is available here");
+        goto fail;
+    }
+
+    rb_warnings warn = {0};
+    rb_host_reliability(&warn, a.cfg.threads, a.cfg.measure.min_reps);
+    for (int i = 0; i < warn.n; i++)
+        fprintf(stderr, "rnnbench run: warning: %s\n", warn.msg[i]);
+
+    int64_t run_id = a.resume;
+    if (!st && (rc = rb_store_open(&st, a.db, 0, &e)))
+        goto fail;
+    if (a.resume) {
+        rc = rb_store_run_reopen(st, run_id, &e);
+    } else {
+        char *host = rb_host_json(), *config = rb_run_config_to_json(&a.cfg),
+             *warnings = rb_warnings_json(&warn), *cmdline = command_line(argc, argv);
+        rb_run_info ri = {a.label, RB_GIT_SHA, cmdline, host, config, warnings, RB_VERSION};
+        rc = rb_store_run_begin(st, &ri, &run_id, &e);
+        free(host);
+        free(config);
+        free(warnings);
+        free(cmdline);
+    }
+    for (int i = 0; i < a.cfg.n_targets && !rc; i++) {
+        if (!p[i].ok)
+            continue;
+        if (a.resume)
+            rc = rb_store_device_find(st, run_id, p[i].t.ops->name, &p[i].device_id, &e);
+        if (!a.resume || rc == RB_EINPUT)
+            rc = rb_store_device(st, run_id, p[i].t.ops->name, p[i].t.ops->method, &p[i].t.info,
+                                 &p[i].device_id, &e);
+    }
+    if (rc)
+        goto fail;
+
+    fprintf(stderr, "rnnbench run: run %lld: %zu points x %d targets from %s, into %s\n",
+            (long long)run_id, a.cfg.points.n, available, a.cfg.source, a.db);
+    rb_signals_install();
+    tally tl = {0};
+    rc = run_points(&a, st, run_id, p, &tl, &e);
+    const char *status = rc == RB_EINTR ? "interrupted" : rc ? "failed" : "complete";
+    rb_err fe = {0};
+    if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
+        e = fe;
+        rc = fe.code;
+    }
+    rb_store_close(st);
+    st = NULL;
+    rb_matrix_free(&a.cfg.points);
+    fprintf(stderr, "rnnbench run: run %lld %s: %d ok, %d failed or mismatched, %d other%s\n",
+            (long long)run_id, status, tl.ok, tl.bad, tl.other,
+            tl.skipped ? " (resumed: earlier results kept)" : "");
+    if (rc == RB_EINTR) {
+        fprintf(stderr, "rnnbench run: interrupted; finished results are stored. Continue with: "
+                        "rnnbench run --db %s --resume %lld\n",
+                a.db, (long long)run_id);
+        return 3;
+    }
+    if (rc)
+        return rb_cli_fail(cmd, &e);
+    return tl.bad ? 3 : 0;
+
+fail:
+    rb_store_close(st);
+    rb_matrix_free(&a.cfg.points);
+    return rb_cli_fail(cmd, &e);
+}

@@ -1,0 +1,237 @@
+#include "measure.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../workloads/reference.h"
+#include "clock.h"
+#include "signals.h"
+#include "stats.h"
+
+int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, rb_err *e)
+{
+    memset(p, 0, sizeof *p);
+    p->w = w;
+    int rc = rb_model_alloc(&p->model, w, e);
+    if (rc)
+        return rc;
+    rb_model_init_seeded(&p->model, seed);
+    /* Inputs get their own stream so changing a weight shape never shifts them. */
+    p->x = rb_make_input(w, seed ^ 0x5eedULL, e);
+    size_t ny = (size_t)w->seq * w->batch * w->hidden;
+    p->y_ref = malloc(ny * sizeof *p->y_ref);
+    if (!p->x || !p->y_ref) {
+        rb_point_free(p);
+        return e && e->code ? e->code
+                            : rb_errf(e, RB_ENOMEM, "%s: out of memory for input and reference",
+                                      w->key);
+    }
+    p->batch = (rb_batch){w->seq, w->batch, rb_workload_x_width(w), p->x, NULL, NULL};
+    double t0 = rb_now_s();
+    rc = rb_ref_forward(&p->model, &p->batch, p->y_ref, NULL, NULL, e);
+    p->ref_ms = (rb_now_s() - t0) * 1e3;
+    if (rc)
+        rb_point_free(p);
+    return rc;
+}
+
+void rb_point_free(rb_point *p)
+{
+    rb_model_free(&p->model);
+    free(p->x);
+    free(p->y_ref);
+    p->x = NULL;
+    p->y_ref = NULL;
+}
+
+void rb_result_metric(rb_result *r, const char *name, double value, const char *unit,
+                      const char *source)
+{
+    int cap = (int)(sizeof r->metrics / sizeof r->metrics[0]);
+    if (r->n_metrics >= cap)
+        return;
+    rb_metric *m = &r->metrics[r->n_metrics++];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->value = value;
+    snprintf(m->unit, sizeof m->unit, "%s", unit);
+    snprintf(m->source, sizeof m->source, "%s", source);
+}
+
+void rb_result_free(rb_result *r)
+{
+    free(r->samples_ms);
+    r->samples_ms = NULL;
+}
+
+static void set_status(rb_result *r, const char *status, const char *msg)
+{
+    r->status = status;
+    /* messages longer than the column are cut, not an error */
+    snprintf(r->message, sizeof r->message, "%.*s", (int)sizeof r->message - 1, msg);
+}
+
+/* One call, timed by the wall clock.  *lat_ms is what the result reports:
+ * the target's own figure (simulated/modeled/device-measured) when it gives
+ * one, else the wall time. */
+static int timed_call(rb_target *t, rb_point *p, rb_tensor *out, rb_sample *s, double *wall_ms,
+                      double *lat_ms, rb_err *e)
+{
+    double t0 = rb_now_s();
+    int rc = rb_target_forward(t, &p->batch, out, s, e);
+    *wall_ms = (rb_now_s() - t0) * 1e3;
+    *lat_ms = s->device_s >= 0 ? s->device_s * 1e3 : *wall_ms;
+    return rc;
+}
+
+static void check_output(rb_result *r, const rb_point *p, const rb_tensor *out)
+{
+    rb_errstat es;
+    rb_compare(out->data, p->y_ref, rb_tensor_count(out), &es);
+    r->err_max_abs = es.max_abs;
+    r->err_max_rel = es.max_rel;
+    /* fp32 targets are held to the benchdnn-style bound; other number formats
+     * (fixed point, reduced precision) report their error as a quality figure. */
+    r->err_tol = strcmp(r->numerics, "fp32") ? -1.0 : rb_fp32_tolerance(p->w, 0);
+    if (es.nonfinite) {
+        char m[160];
+        snprintf(m, sizeof m, "%d non-finite outputs (NaN/Inf)", es.nonfinite);
+        set_status(r, RB_STATUS_MISMATCH, m);
+    } else if (r->err_tol > 0 && es.max_rel > r->err_tol) {
+        char m[200];
+        snprintf(m, sizeof m, "error vs reference %.3g exceeds the fp32 bound %.3g (element %zu)",
+                 es.max_rel, r->err_tol, es.worst);
+        set_status(r, RB_STATUS_MISMATCH, m);
+    }
+}
+
+static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *last, double rapl_j,
+                           double sum_energy_j)
+{
+    int n = r->lat.n;
+    if (last->energy_j >= 0 && last->energy_source) {
+        r->energy_j = sum_energy_j / n;
+        r->energy_source = last->energy_source;
+    } else if (rapl_j >= 0) {
+        /* RAPL counts the whole package over the timed loop: idle cores and
+         * other processes included, which is what the socket really drew. */
+        r->energy_j = rapl_j / n;
+        r->energy_source = RB_ESRC_RAPL;
+        double total_ms = 0;
+        for (int i = 0; i < n; i++)
+            total_ms += r->samples_ms[i];
+        if (total_ms > 0)
+            rb_result_metric(r, "rapl_avg_power_w", rapl_j / (total_ms * 1e-3), "W", RB_ESRC_RAPL);
+    } else if (t->info.power_w > 0) {
+        r->energy_j = t->info.power_w * r->lat.median * 1e-3;
+        r->energy_source = RB_ESRC_MODEL;
+        rb_result_metric(r, "model_power_w", t->info.power_w, "W", RB_ESRC_MODEL);
+    } else {
+        r->energy_j = -1;
+        r->energy_source = NULL;
+    }
+}
+
+int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rapl, rb_result *r,
+               rb_err *e)
+{
+    const rb_workload *w = p->w;
+    memset(r, 0, sizeof *r);
+    r->w = w;
+    r->threads = t->threads;
+    r->energy_j = -1;
+    r->err_tol = -1;
+    snprintf(r->numerics, sizeof r->numerics, "%s", t->info.numerics);
+    set_status(r, RB_STATUS_OK, "");
+    rb_result_metric(r, "reference_ms", p->ref_ms, "ms", RB_SRC_MEASURED);
+
+    if (w->mode == RB_MODE_TRAIN) {
+        set_status(r, RB_STATUS_UNSUPPORTED,
+                   "training workloads are not implemented yet (BPTT is issue #8)");
+        return 0;
+    }
+
+    rb_err le = {0};
+    double t0 = rb_now_s();
+    if (rb_target_load(t, &p->model, w, &le)) {
+        set_status(r, le.code == RB_EUNAVAIL ? RB_STATUS_UNSUPPORTED : RB_STATUS_FAILED, le.msg);
+        return 0;
+    }
+    r->load_ms = (rb_now_s() - t0) * 1e3;
+
+    size_t ny = (size_t)w->seq * w->batch * w->hidden;
+    rb_tensor out = {malloc(ny * sizeof(float)), 3, {(size_t)w->seq, (size_t)w->batch,
+                                                     (size_t)w->hidden, 0}};
+    r->samples_ms = malloc((size_t)o->max_reps * sizeof *r->samples_ms);
+    if (!out.data || !r->samples_ms) {
+        free(out.data);
+        rb_target_unload(t);
+        return rb_errf(e, RB_ENOMEM, "%s: out of memory for output and samples", w->key);
+    }
+
+    rb_sample s;
+    rb_sample_reset(&s);
+    int rc = 0;
+    double start = rb_now_s(), wall, lat, warm_sum = 0;
+    for (int i = 0; i < o->warmup; i++) {
+        if ((rc = timed_call(t, p, &out, &s, &wall, &lat, &le)))
+            break;
+        if (i == 0) {
+            r->first_ms = lat;
+            check_output(r, p, &out);
+        }
+        warm_sum += lat;
+        r->warmup = i + 1;
+        if (rb_interrupted() || rb_now_s() - start > o->timeout_s)
+            break;
+    }
+    r->warmup_mean_ms = r->warmup ? warm_sum / r->warmup : 0;
+
+    double rapl_j = -1, sum_energy = 0, timed_s = 0;
+    int n = 0, have_device_time = 0;
+    if (!rc && rapl && rapl->n && !strcmp(t->info.type, "cpu") && rb_rapl_start(rapl))
+        rapl = NULL;
+    while (!rc && !rb_interrupted() && n < o->max_reps &&
+           (n < o->min_reps || timed_s < o->min_time_s)) {
+        if (rb_now_s() - start > o->timeout_s)
+            break;
+        if ((rc = timed_call(t, p, &out, &s, &wall, &lat, &le)))
+            break;
+        r->samples_ms[n++] = lat;
+        timed_s += wall * 1e-3;
+        have_device_time = s.device_s >= 0;
+        if (s.energy_j >= 0)
+            sum_energy += s.energy_j;
+    }
+    if (!rc && n && rapl && rapl->n && !strcmp(t->info.type, "cpu"))
+        rapl_j = rb_rapl_stop(rapl);
+
+    if (rb_interrupted()) {
+        free(out.data);
+        rb_target_unload(t);
+        return rb_errf(e, RB_EINTR, "interrupted during %s on %s", w->key, t->ops->name);
+    }
+    if (rc) {
+        set_status(r, RB_STATUS_FAILED, le.msg);
+    } else if (rb_now_s() - start > o->timeout_s && n < o->min_reps) {
+        char m[200];
+        snprintf(m, sizeof m, "stopped after %.1f s (--timeout-s %.0f) with %d of %d repetitions",
+                 rb_now_s() - start, o->timeout_s, n, o->min_reps);
+        set_status(r, RB_STATUS_TIMEOUT, m);
+    }
+
+    if (n > 0 && !rb_stats_compute(r->samples_ms, n, &r->lat)) {
+        r->latency_source = have_device_time && s.time_source ? s.time_source : RB_SRC_MEASURED;
+        double med_s = r->lat.median * 1e-3;
+        r->throughput_sps = med_s > 0 ? w->batch / med_s : 0;
+        r->gflops = med_s > 0 ? rb_workload_flops(w) / med_s * 1e-9 : 0;
+        energy_figures(r, t, &s, rapl_j, sum_energy);
+        for (int i = 0; i < s.n_metrics; i++)
+            rb_result_metric(r, s.metrics[i].name, s.metrics[i].value, s.metrics[i].unit,
+                             s.metrics[i].source);
+    }
+    free(out.data);
+    rb_target_unload(t);
+    return 0;
+}

@@ -1,0 +1,128 @@
+#include "run_config.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *rb_run_config_to_json(const rb_run_config *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "schema_version", 1);
+    cJSON *t = cJSON_AddArrayToObject(o, "targets");
+    for (int i = 0; i < c->n_targets; i++)
+        cJSON_AddItemToArray(t, cJSON_CreateString(c->targets[i]->name));
+    cJSON_AddStringToObject(o, "source", c->source);
+    cJSON_AddNumberToObject(o, "threads", c->threads);
+    /* as a string: a JSON number (double) cannot hold every 64-bit seed */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    cJSON_AddStringToObject(o, "seed", seed);
+    cJSON *m = cJSON_AddObjectToObject(o, "measure");
+    cJSON_AddNumberToObject(m, "warmup", c->measure.warmup);
+    cJSON_AddNumberToObject(m, "min_reps", c->measure.min_reps);
+    cJSON_AddNumberToObject(m, "max_reps", c->measure.max_reps);
+    cJSON_AddNumberToObject(m, "min_time_s", c->measure.min_time_s);
+    cJSON_AddNumberToObject(m, "timeout_s", c->measure.timeout_s);
+    cJSON *pts = cJSON_AddArrayToObject(o, "points");
+    for (size_t i = 0; i < c->points.n; i++) {
+        const rb_workload *w = &c->points.points[i];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "key", w->key);
+        cJSON_AddStringToObject(p, "cell", rb_cell_name(w->cell));
+        cJSON_AddStringToObject(p, "mode", rb_mode_name(w->mode));
+        cJSON_AddNumberToObject(p, "seq", w->seq);
+        cJSON_AddNumberToObject(p, "batch", w->batch);
+        cJSON_AddNumberToObject(p, "input", w->input);
+        cJSON_AddNumberToObject(p, "hidden", w->hidden);
+        cJSON_AddNumberToObject(p, "layers", w->layers);
+        cJSON_AddNumberToObject(p, "input_proj", w->input_proj);
+        cJSON_AddItemToArray(pts, p);
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static int get_int(const cJSON *o, const char *k, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(v))
+        return -1;
+    *out = v->valueint;
+    return 0;
+}
+
+static int get_double(const cJSON *o, const char *k, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(v))
+        return -1;
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int point_from_json(const cJSON *p, rb_workload *w)
+{
+    memset(w, 0, sizeof *w);
+    const cJSON *cell = cJSON_GetObjectItemCaseSensitive(p, "cell"),
+                *mode = cJSON_GetObjectItemCaseSensitive(p, "mode");
+    int c = 0;
+    c |= !cJSON_IsString(cell) || rb_cell_parse(cell->valuestring, &w->cell);
+    c |= !cJSON_IsString(mode) || rb_mode_parse(mode->valuestring, &w->mode);
+    c |= get_int(p, "seq", &w->seq) | get_int(p, "batch", &w->batch) |
+         get_int(p, "input", &w->input) | get_int(p, "hidden", &w->hidden) |
+         get_int(p, "layers", &w->layers) | get_int(p, "input_proj", &w->input_proj);
+    if (c || w->seq < 1 || w->batch < 1 || w->input < 1 || w->hidden < 1 || w->layers < 1)
+        return -1;
+    rb_workload_make_key(w);
+    return 0;
+}
+
+int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
+{
+    memset(c, 0, sizeof *c);
+    cJSON *o = cJSON_Parse(json ? json : "");
+    if (!o)
+        return rb_errf(e, RB_EDB, "the run's stored configuration is not valid JSON");
+    int rc = 0;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "targets"), *it;
+    cJSON_ArrayForEach(it, t)
+    {
+        const rb_target_ops *ops = cJSON_IsString(it) ? rb_target_find(it->valuestring) : NULL;
+        if (!ops) {
+            rc = rb_errf(e, RB_EDB, "the run names a target this build does not know: %s",
+                         cJSON_IsString(it) ? it->valuestring : "?");
+            goto out;
+        }
+        if (c->n_targets < RB_MAX_TARGETS)
+            c->targets[c->n_targets++] = ops;
+    }
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source"),
+                *seed = cJSON_GetObjectItemCaseSensitive(o, "seed"),
+                *m = cJSON_GetObjectItemCaseSensitive(o, "measure");
+    if (cJSON_IsString(src))
+        snprintf(c->source, sizeof c->source, "%s", src->valuestring);
+    if (!cJSON_IsString(seed) || get_int(o, "threads", &c->threads) ||
+        get_int(m, "warmup", &c->measure.warmup) || get_int(m, "min_reps", &c->measure.min_reps) ||
+        get_int(m, "max_reps", &c->measure.max_reps) ||
+        get_double(m, "min_time_s", &c->measure.min_time_s) ||
+        get_double(m, "timeout_s", &c->measure.timeout_s) || !c->n_targets) {
+        rc = rb_errf(e, RB_EDB, "the run's stored configuration is incomplete");
+        goto out;
+    }
+    c->seed = strtoull(seed->valuestring, NULL, 10);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "points"))
+    {
+        rb_workload w;
+        if (point_from_json(it, &w)) {
+            rc = rb_errf(e, RB_EDB, "the run's stored configuration has a malformed point");
+            goto out;
+        }
+        if ((rc = rb_matrix_add(&c->points, &w, e)))
+            goto out;
+    }
+out:
+    cJSON_Delete(o);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* run_config.h — everything a run needs to be resumed, as stored in
+ * runs.config_json: the targets, the expanded points and the measurement
+ * options.  A resumed run uses exactly these, whatever the command line or
+ * the matrix file now says. */
+#ifndef RB_RUN_CONFIG_H
+#define RB_RUN_CONFIG_H
+
+#include <stdint.h>
+
+#include "../workloads/matrix.h"
+#include "measure.h"
+
+#define RB_MAX_TARGETS 16
+
+typedef struct rb_run_config {
+    const rb_target_ops *targets[RB_MAX_TARGETS];
+    int n_targets;
+    rb_matrix points;
+    char source[1024]; /* where the points came from (matrix path or "command-line axes") */
+    rb_measure_opts measure;
+    int threads;
+    uint64_t seed;
+} rb_run_config;
+
+char *rb_run_config_to_json(const rb_run_config *c); /* caller frees */
+int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e);
+
+#endif

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages rnnbench needs; skip what is already there.
+# Safe to run again and again.  Usage: scripts/setup.sh [--bench]
+#   --bench  also install what scripts/bench/ needs (PyTorch and NumPy from Debian)
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config git
+          libopenblas-dev libsqlite3-dev sqlite3 libinih-dev libcjson-dev)
+if [[ "${1:-}" == "--bench" ]]; then
+    packages+=(python3 python3-numpy python3-torch)
+elif [[ $# -gt 0 ]]; then
+    echo "usage: scripts/setup.sh [--bench]" >&2
+    exit 2
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then
+        sudo=(sudo)
+    else
+        echo "setup: need root to install: ${missing[*]}" >&2
+        echo "setup: run as root: apt-get install -y ${missing[*]}" >&2
+        exit 3
+    fi
+fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Quick start, step 2: install what is needed, build, and run the whole test
+# suite twice: the optimised build, then the ASan+UBSan build.
+# Usage: scripts/test.sh [--no-asan]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+asan=1
+if [[ "${1:-}" == "--no-asan" ]]; then
+    asan=0
+elif [[ $# -gt 0 ]]; then
+    echo "usage: scripts/test.sh [--no-asan]" >&2
+    exit 2
+fi
+jobs=$(nproc)
+scripts/setup.sh
+scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$jobs"
+if [[ $asan -eq 1 ]]; then
+    scripts/build.sh --asan
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# run then query: results land in results.db with sane, checked values.
+. "$(dirname "$0")/lib.sh"
+
+expect 0 --out "lstm_infer_t3_b1_i4_h8_l1" --out "lstm_infer_t3_b2_i4_h8_l2" --out " ok" \
+    -- rb run --targets cpu --seq 3 --hidden 8 --input 4 --layers 1,2 --batch 1,2 "${FAST[@]}" --label t1 -q
+expect 0 --out "4" -- rb query --format csv "SELECT count(*) FROM v_results WHERE status='ok'"
+check "label stored" "$(rb query --format csv "SELECT label FROM runs" | tail -1)" "t1"
+check "run complete" "$(rb query --format csv "SELECT status FROM runs" | tail -1)" "complete"
+# every ok result is within its fp32 bound, with positive latency and consistent stats
+check "sane rows" "$(rb query --format csv "SELECT count(*) FROM v_results WHERE median_ms > 0 AND p10_ms <= median_ms AND median_ms <= p90_ms AND p90_ms <= p99_ms AND err_max_rel <= err_tol AND latency_source='measured' AND energy_source IN ('rapl','model') AND energy_j > 0" | tail -1)" "4"
+check "raw samples kept" "$(rb query --format csv "SELECT count(*) >= 12 FROM samples" | tail -1)" "1"
+check "gflops follows the formula" "$(rb query --format csv "SELECT count(*) FROM v_results r JOIN workloads w ON w.key = r.workload WHERE abs(r.gflops - w.flops / (r.median_ms * 1e6)) < 1e-9 * r.gflops" | tail -1)" "4"
+# flops for lstm T=3 B=2 I=4 H=8 L=2: 2*32*(4+8)*6 + 2*32*16*6 = 4608 + 6144
+check "flops formula" "$(rb query --format csv "SELECT flops FROM workloads WHERE key='lstm_infer_t3_b2_i4_h8_l2'" | tail -1)" "10752"
+check "host metadata" "$(rb query --format csv "SELECT json_extract(host_json, '$.num_cpus') > 0 FROM runs" | tail -1)" "1"
+expect 0 --out '"target": "cpu"' -- rb query --format json "SELECT target, workload FROM v_results LIMIT 1"
+expect 0 --out "lstm_infer_t3_b1_i4_h8_l1" -- rb query
+expect 2 --err "read-only" -- rb query "DELETE FROM results"
+expect 2 --err "syntax error" -- rb query "SELEC 1"
+
+# all targets: the ones not built yet are reported, the run still succeeds
+expect 0 --err "gpu unavailable" --err "fpga unavailable" --err "asic unavailable" --out "rnn_infer" \
+    -- rb run --targets cpu,gpu,fpga,asic --cell rnn --seq 2 --hidden 4 "${FAST[@]}" -q
+expect 3 --err "none of the selected targets is available" -- rb run --targets gpu --seq 2 --hidden 4
+# training is not implemented yet: reported per result, not a crash
+expect 0 --out "unsupported" -- rb run --targets cpu --mode train --seq 2 --hidden 4 "${FAST[@]}" -q
+
+# the input projection can be excluded (DeepBench's convention)
+expect 0 --out "lstm_infer_t4_b1_i8_h8_l1_noproj" -- rb run --targets cpu --seq 4 --hidden 8 --no-input-proj "${FAST[@]}" -q
+check "noproj flops = 8 H^2 B T" "$(rb query --format csv "SELECT flops FROM workloads WHERE key='lstm_infer_t4_b1_i8_h8_l1_noproj'" | tail -1)" "2048"
+
+# list and dry-run read nothing from and write nothing to the database
+rm -f other.db
+expect 0 --out "cpu" --out "available" --out "unavailable" --out "workload points from" -- rb list --seq 5 --hidden 8
+expect 0 --out "lstm_infer_t5_b4_i8_h8_l1" --out "est. memory" --out "estimated total" -- rb run --dry-run --db other.db --seq 5 --hidden 8 --batch 4
+[[ ! -e other.db ]]; check "dry run creates no database" $? 0
+expect 0 --out "15 workload points" -- rb list --matrix "$RB_SRC/workloads/deepbench-infer.ini"
+finish
