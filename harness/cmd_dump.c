@@ -76,7 +76,7 @@ static int dump_targets(const char *dir, const char *targets, int threads, rb_po
         rb_err te = {0};
         rb_target_init(&t, ops[i], threads);
         if (rb_target_probe(&t, &te)) {
-            fprintf(stderr, "rnnbench dump: %s unavailable: %s\n", ops[i]->name, te.msg);
+            fprintf(stderr, "rnnbench dump: %s\n", te.msg);
             continue;
         }
         rb_tensor out = {malloc(ny * sizeof(float)), 3,

@@ -89,7 +89,7 @@ int rb_cmd_list(int argc, char **argv)
     for (size_t i = 0; i < m.n; i++) {
         const rb_workload *w = &m.points[i];
         flops += rb_workload_flops(w);
-        printf("%-44s %12.4f %12s\n", w->key, rb_workload_flops(w) * 1e-9,
+        printf("%-44s %12.4g %12s\n", w->key, rb_workload_flops(w) * 1e-9,
                rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
     }
     printf("total %.3f GFLOP per pass over the matrix\n", flops * 1e-9);

@@ -178,7 +178,7 @@ static void dry_run(const rb_run_config *cfg, probed *p)
     for (size_t k = 0; k < cfg->points.n; k++) {
         const rb_workload *w = &cfg->points.points[k];
         double fl = rb_workload_flops(w);
-        printf("%-44s %10.3f %11s", w->key, fl * 1e-9,
+        printf("%-44s %10.4g %11s", w->key, fl * 1e-9,
                rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
         /* The reference: naive fp64 loops at roughly 1 GFLOP/s. */
         total_s += fl / 1e9;
@@ -198,7 +198,7 @@ static void dry_run(const rb_run_config *cfg, probed *p)
     }
     for (int i = 0; i < cfg->n_targets; i++)
         if (!p[i].ok)
-            printf("%s: unavailable: %s\n", p[i].t.ops->name, p[i].why);
+            printf("%s\n", p[i].why);
     printf("%zu points; estimated total %.0f s (rough: from each target's probed peak FLOP/s)\n",
            cfg->points.n, total_s);
 }
@@ -384,7 +384,7 @@ int rb_cmd_run(int argc, char **argv)
     }
     for (int i = 0; i < a.cfg.n_targets; i++)
         if (!p[i].ok)
-            fprintf(stderr, "rnnbench run: %s unavailable: %s\n", p[i].t.ops->name, p[i].why);
+            fprintf(stderr, "rnnbench run: %s\n", p[i].why);
     if (!available) {
         rc = rb_errf(&e, RB_EUNAVAIL, "none of the selected targets is available here");
         goto fail;

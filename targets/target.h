@@ -92,7 +92,9 @@ struct rb_target {
     const rb_target_ops *ops;
     int threads;          /* requested worker threads, 0 = adapter default */
     rb_device_info info;  /* filled by probe */
+    int available;        /* 1 after a successful rb_target_probe */
     int loaded;
+    rb_workload workload; /* what load() prepared for; valid while loaded */
     void *priv;           /* adapter state between load and unload */
 };
 

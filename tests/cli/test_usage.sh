@@ -24,9 +24,9 @@ expect 2 --err "--resume takes every setting" -- rb run --resume 1 --seq 5
 # matrix files: the message names file, line and key
 expect 2 --err "nope.ini" -- rb run --matrix nope.ini
 printf '[a]\nseq = 5\nhidden = 8\nbatch = 1 x2\n' >bad.ini
-expect 2 --err "bad.ini" --err "line 4" --err "batch" --err "x2" -- rb run --matrix bad.ini
+expect 2 --err "bad.ini" --err "bad.ini:4" --err "batch" --err "x2" -- rb run --matrix bad.ini
 printf '[a]\nseq = 5\nhidden = 8\nspeed = 3\n' >bad2.ini
-expect 2 --err "bad2.ini" --err "line 4" --err "speed" -- rb list --matrix bad2.ini
+expect 2 --err "bad2.ini:4" --err "speed" -- rb list --matrix bad2.ini
 [[ ! -e results.db ]]; check "bad input creates no database" $? 0
 
 # absurd sizes are refused from the estimate, before any allocation

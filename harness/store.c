@@ -1,0 +1,676 @@
+/* store.c — results.db: opening, run bookkeeping, one transaction per result.
+ *
+ * Statements are prepared per call: a run writes one result per workload
+ * point, far too rarely for statement caching to matter, and per-call
+ * statements leave nothing to finalize on the error paths. */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e)
+{
+    const char *path = s->path;
+    const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return rb_errf(e, RB_EDB,
+                       "%s is locked: another process holds it (gave up %s after %d ms); "
+                       "wait for it to finish or use another --db",
+                       path, what, s->busy_ms);
+    case SQLITE_NOTADB:
+        return rb_errf(e, RB_EDB, "%s is not an SQLite database (corrupt?): move it aside or use --db",
+                       path);
+    case SQLITE_CORRUPT:
+        return rb_errf(e, RB_EDB, "%s is corrupt (%s while %s): move it aside or use --db", path,
+                       msg, what);
+    case SQLITE_READONLY:
+        return rb_errf(e, RB_EDB, "%s cannot be written (%s while %s): check its permissions or use --db",
+                       path, msg, what);
+    case SQLITE_FULL:
+        return rb_errf(e, RB_EDB, "%s: disk full while %s: free space or use another --db", path,
+                       what);
+    case SQLITE_CANTOPEN:
+        return rb_errf(e, RB_EDB, "cannot open %s (%s): check the directory exists and is writable, or use --db",
+                       path, msg);
+    default:
+        return rb_errf(e, RB_EDB, "%s: %s while %s", path, msg, what);
+    }
+}
+
+/* ---- small statement helpers ------------------------------------------ */
+
+static int prepare(rb_store *s, const char *sql, sqlite3_stmt **st, const char *what, rb_err *e)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return rb_store_dberr(s, rc, what, e);
+    }
+    return 0;
+}
+
+/* Text that is NULL or "" is stored as SQL NULL: absent, not empty. */
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* A figure that cannot be negative (time, energy, error): negative or
+ * non-finite means "none" and is stored as NULL. */
+static void bind_nonneg(sqlite3_stmt *st, int i, double v)
+{
+    if (isfinite(v) && v >= 0)
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Device figures use 0 for "unknown" (target.h). */
+static void bind_known(sqlite3_stmt *st, int i, double v)
+{
+    if (isfinite(v) && v > 0)
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Step a statement that returns no rows, then finalize it. */
+static int step_done(rb_store *s, sqlite3_stmt *st, const char *what, rb_err *e)
+{
+    int rc = sqlite3_step(st);
+    int ret = rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, what, e);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int exec(rb_store *s, const char *sql, const char *what, rb_err *e)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, what, e);
+}
+
+static char *xstrdup(const char *v)
+{
+    if (!v)
+        return NULL;
+    size_t n = strlen(v) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, v, n);
+    return p;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+static int busy_timeout_ms(void)
+{
+    const char *v = getenv("RB_BUSY_TIMEOUT_MS");
+    if (v && *v) {
+        char *end;
+        long ms = strtol(v, &end, 10);
+        if (*end == '\0' && ms >= 0 && ms <= 3600 * 1000)
+            return (int)ms;
+    }
+    return RB_BUSY_TIMEOUT_MS_DEFAULT;
+}
+
+/* Alive, or owned by someone we may not signal (EPERM): either way not dead. */
+static int pid_alive(sqlite3_int64 pid)
+{
+    if (pid <= 0 || pid > INT32_MAX)
+        return 0;
+    if ((pid_t)pid == getpid())
+        return 1;
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+/* A run left 'running' by a process of this host that no longer exists was
+ * killed (SIGKILL, OOM, power loss): say so.  finished_at stays NULL because
+ * nobody knows when it died.  Runs of other hosts cannot be checked. */
+static int recover_dead_runs(rb_store *s, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int ret = prepare(s, "SELECT id, pid FROM runs WHERE status = 'running' AND hostname = ?1",
+                      &st, "looking for dead runs", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, s->hostname, -1, SQLITE_STATIC);
+
+    sqlite3_int64 *dead = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL || pid_alive(sqlite3_column_int64(st, 1)))
+            continue; /* no pid recorded: cannot tell, leave it */
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            sqlite3_int64 *p = realloc(dead, ncap * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                free(dead);
+                return rb_errf(e, RB_ENOMEM, "out of memory while recovering dead runs in %s",
+                               s->path);
+            }
+            dead = p;
+            cap = ncap;
+        }
+        dead[n++] = sqlite3_column_int64(st, 0);
+    }
+    ret = rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, "looking for dead runs", e);
+    sqlite3_finalize(st);
+
+    for (size_t i = 0; i < n && !ret; i++) {
+        /* status = 'running' again in the WHERE: a concurrent resume may have
+         * taken the run over since the SELECT. */
+        ret = prepare(s, "UPDATE runs SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
+                      &st, "marking a dead run interrupted", e);
+        if (!ret) {
+            sqlite3_bind_int64(st, 1, dead[i]);
+            ret = step_done(s, st, "marking a dead run interrupted", e);
+        }
+    }
+    free(dead);
+    return ret;
+}
+
+/* Read something so a file that is not a database fails here, at open, with
+ * a message about the file rather than later about a statement. */
+static int check_readable(rb_store *s, rb_err *e)
+{
+    int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rb_store_dberr(s, rc, "reading the schema", e);
+    rc = rb_store_read_version(s->db, &s->version);
+    if (rc != SQLITE_OK)
+        return rb_store_dberr(s, rc, "reading the schema version", e);
+    if (s->version > RB_SCHEMA_VERSION)
+        return rb_errf(e, RB_EDB,
+                       "%s was written by a newer rnnbench (schema version %d, this build knows up "
+                       "to %d): upgrade rnnbench or use another --db",
+                       s->path, s->version, RB_SCHEMA_VERSION);
+    return 0;
+}
+
+static int open_readwrite(rb_store *s, rb_err *e)
+{
+    /* WAL: readers (report, query) never block the writer, and a killed
+     * writer loses at most the transaction it was in. */
+    int ret = exec(s, "PRAGMA journal_mode = WAL", "switching to WAL", e);
+    if (!ret)
+        ret = rb_store_migrate(s, e);
+    if (!ret)
+        ret = recover_dead_runs(s, e);
+    return ret;
+}
+
+int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return rb_errf(e, RB_EINPUT, "no database path given: pass --db PATH");
+    struct stat sb;
+    if (readonly && stat(path, &sb) != 0)
+        return rb_errf(e, RB_EINPUT, "no such database: %s (run `rnnbench run` first or pass --db)",
+                       path);
+
+    rb_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = xstrdup(path))) {
+        free(s);
+        return rb_errf(e, RB_ENOMEM, "out of memory opening %s", path);
+    }
+    s->readonly = readonly;
+    s->busy_ms = busy_timeout_ms();
+    if (gethostname(s->hostname, sizeof s->hostname) != 0)
+        s->hostname[0] = '\0';
+    s->hostname[sizeof s->hostname - 1] = '\0';
+
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    int ret = rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, "opening", e);
+    if (!ret) {
+        sqlite3_busy_timeout(s->db, s->busy_ms);
+        ret = exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", e);
+    }
+    if (!ret)
+        ret = check_readable(s, e);
+    if (!ret && !readonly)
+        ret = open_readwrite(s, e);
+    if (!ret && readonly && s->version == 0)
+        ret = rb_errf(e, RB_EINPUT,
+                      "%s holds no rnnbench results (schema version 0): run `rnnbench run --db "
+                      "%s` first or pass the right --db",
+                      path, path);
+    if (ret) {
+        rb_store_close(s);
+        return ret;
+    }
+    *out = s;
+    return 0;
+}
+
+void rb_store_close(rb_store *s)
+{
+    if (!s)
+        return;
+    if (s->db) {
+        /* Every statement here is finalized by its function; this loop only
+         * guards against a leak turning close into SQLITE_BUSY. */
+        sqlite3_stmt *st;
+        while ((st = sqlite3_next_stmt(s->db, NULL)) != NULL)
+            sqlite3_finalize(st);
+        sqlite3_close(s->db);
+    }
+    free(s->path);
+    free(s);
+}
+
+int rb_store_schema_version(rb_store *s) { return s->version; }
+
+/* ---- runs -------------------------------------------------------------- */
+
+static int no_run(const rb_store *s, int64_t run_id, rb_err *e)
+{
+    return rb_errf(e, RB_EINPUT, "no run %lld in %s (the v_runs view lists its runs)",
+                   (long long)run_id, s->path);
+}
+
+int rb_store_run_begin(rb_store *s, const rb_run_info *ri, int64_t *run_id, rb_err *e)
+{
+    static const char sql[] =
+        "INSERT INTO runs (started_at, status, label, git_sha, command_line, host_json,"
+        " config_json, warnings_json, version, pid, hostname)"
+        " VALUES (" RB_SQL_NOW ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    sqlite3_stmt *st;
+    int ret = prepare(s, sql, &st, "recording a new run", e);
+    if (ret)
+        return ret;
+    bind_text(st, 1, ri->label);
+    bind_text(st, 2, ri->git_sha);
+    bind_text(st, 3, ri->command_line);
+    bind_text(st, 4, ri->host_json);
+    bind_text(st, 5, ri->config_json);
+    bind_text(st, 6, ri->warnings_json);
+    bind_text(st, 7, ri->version);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)getpid());
+    bind_text(st, 9, s->hostname);
+    ret = step_done(s, st, "recording a new run", e);
+    if (!ret)
+        *run_id = sqlite3_last_insert_rowid(s->db);
+    return ret;
+}
+
+int rb_store_run_finish(rb_store *s, int64_t run_id, const char *status, rb_err *e)
+{
+    if (!status || (strcmp(status, "complete") && strcmp(status, "interrupted") &&
+                     strcmp(status, "failed")))
+        return rb_errf(e, RB_EINPUT, "run status '%s' is not complete, interrupted or failed",
+                       status ? status : "(null)");
+    sqlite3_stmt *st;
+    int ret = prepare(s, "UPDATE runs SET status = ?1, finished_at = " RB_SQL_NOW " WHERE id = ?2",
+                      &st, "finishing a run", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, run_id);
+    ret = step_done(s, st, "finishing a run", e);
+    if (!ret && sqlite3_changes(s->db) == 0)
+        ret = no_run(s, run_id, e);
+    return ret;
+}
+
+int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, rb_err *e)
+{
+    *status = NULL;
+    *config = NULL;
+    sqlite3_stmt *st;
+    int ret = prepare(s, "SELECT status, config_json FROM runs WHERE id = ?1", &st,
+                      "reading a run", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *cfg = (const char *)sqlite3_column_text(st, 1);
+        *status = xstrdup((const char *)sqlite3_column_text(st, 0));
+        *config = xstrdup(cfg);
+        if (!*status || (cfg && !*config)) {
+            free(*status);
+            free(*config);
+            *status = *config = NULL;
+            ret = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", (long long)run_id);
+        }
+    } else if (rc == SQLITE_DONE) {
+        ret = no_run(s, run_id, e);
+    } else {
+        ret = rb_store_dberr(s, rc, "reading a run", e);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Refuse to take over a run another live process on this host is running:
+ * two writers interleaving results of one run would make it meaningless. */
+static int check_not_running_elsewhere(rb_store *s, int64_t run_id, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int ret = prepare(s, "SELECT status, pid, hostname FROM runs WHERE id = ?1", &st,
+                      "reading a run", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+        const char *host = (const char *)sqlite3_column_text(st, 2);
+        sqlite3_int64 pid = sqlite3_column_int64(st, 1);
+        if (status && !strcmp(status, "running") && host && !strcmp(host, s->hostname) &&
+            (pid_t)pid != getpid() && pid_alive(pid))
+            ret = rb_errf(e, RB_EINPUT,
+                          "run %lld is still running (pid %lld on %s): wait for it or stop it "
+                          "before resuming",
+                          (long long)run_id, (long long)pid, host);
+    } else if (rc == SQLITE_DONE) {
+        ret = no_run(s, run_id, e);
+    } else {
+        ret = rb_store_dberr(s, rc, "reading a run", e);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int rb_store_run_reopen(rb_store *s, int64_t run_id, rb_err *e)
+{
+    int ret = check_not_running_elsewhere(s, run_id, e);
+    if (ret)
+        return ret;
+    sqlite3_stmt *st;
+    ret = prepare(s,
+                  "UPDATE runs SET status = 'running', finished_at = NULL, pid = ?1, hostname = ?2"
+                  " WHERE id = ?3",
+                  &st, "reopening a run", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)getpid());
+    bind_text(st, 2, s->hostname);
+    sqlite3_bind_int64(st, 3, run_id);
+    ret = step_done(s, st, "reopening a run", e);
+    if (!ret && sqlite3_changes(s->db) == 0)
+        ret = no_run(s, run_id, e);
+    return ret;
+}
+
+/* ---- devices ----------------------------------------------------------- */
+
+int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char *method,
+                    const rb_device_info *d, int64_t *device_id, rb_err *e)
+{
+    static const char sql[] =
+        "INSERT INTO devices (run_id, target, name, type, method, numerics, peak_flops, mem_bw,"
+        " power_w, power_source, extra_json)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    if (!target || !*target)
+        return rb_errf(e, RB_EINPUT, "storing a device without a target name");
+    sqlite3_stmt *st;
+    int ret = prepare(s, sql, &st, "recording a device", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+    bind_text(st, 3, d->name);
+    bind_text(st, 4, d->type);
+    bind_text(st, 5, method);
+    bind_text(st, 6, d->numerics);
+    bind_known(st, 7, d->peak_flops);
+    bind_known(st, 8, d->mem_bw);
+    bind_known(st, 9, d->power_w);
+    bind_text(st, 10, d->power_source);
+    bind_text(st, 11, d->extra_json);
+    ret = step_done(s, st, "recording a device", e);
+    if (!ret)
+        *device_id = sqlite3_last_insert_rowid(s->db);
+    return ret;
+}
+
+int rb_store_device_find(rb_store *s, int64_t run_id, const char *target, int64_t *device_id,
+                         rb_err *e)
+{
+    sqlite3_stmt *st;
+    int ret = prepare(s, "SELECT id FROM devices WHERE run_id = ?1 AND target = ?2 ORDER BY id LIMIT 1",
+                      &st, "looking up a device", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *device_id = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        ret = rb_errf(e, RB_EINPUT, "run %lld has no device for target '%s' in %s",
+                      (long long)run_id, target, s->path);
+    else
+        ret = rb_store_dberr(s, rc, "looking up a device", e);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id, rb_err *e)
+{
+    /* The key is derived from the other columns, so an existing row already
+     * describes the same problem; refreshing flops keeps the row in step with
+     * the formulas of the build that last wrote it. */
+    static const char ins[] =
+        "INSERT INTO workloads (key, cell, mode, seq, input, hidden, layers, batch, input_proj,"
+        " flops) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT (key) DO UPDATE SET flops = excluded.flops";
+    sqlite3_stmt *st;
+    int ret = prepare(s, ins, &st, "recording a workload", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, w->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rb_cell_name(w->cell), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rb_mode_name(w->mode), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, w->seq);
+    sqlite3_bind_int(st, 5, w->input);
+    sqlite3_bind_int(st, 6, w->hidden);
+    sqlite3_bind_int(st, 7, w->layers);
+    sqlite3_bind_int(st, 8, w->batch);
+    sqlite3_bind_int(st, 9, w->input_proj ? 1 : 0);
+    sqlite3_bind_double(st, 10, rb_workload_flops(w));
+    if ((ret = step_done(s, st, "recording a workload", e)))
+        return ret;
+
+    /* last_insert_rowid is not set by the DO UPDATE branch: look it up. */
+    if ((ret = prepare(s, "SELECT id FROM workloads WHERE key = ?1", &st, "recording a workload", e)))
+        return ret;
+    sqlite3_bind_text(st, 1, w->key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else
+        ret = rb_store_dberr(s, rc, "recording a workload", e);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int insert_result_row(rb_store *s, const rb_result *r, sqlite3_int64 workload_id,
+                             sqlite3_int64 *result_id, rb_err *e)
+{
+    /* REPLACE: a point re-run within the same run (resume after a failure)
+     * supersedes the old row; ON DELETE CASCADE takes its samples and
+     * metrics with it. */
+    static const char sql[] =
+        "INSERT OR REPLACE INTO results (run_id, device_id, workload_id, numerics, threads,"
+        " status, message, reps, warmup, first_ms, warmup_mean_ms, load_ms, median_ms, p10_ms,"
+        " p90_ms, p99_ms, mean_ms, stddev_ms, min_ms, max_ms, ci_lo_ms, ci_hi_ms,"
+        " throughput_sps, gflops, energy_j, err_max_abs, err_max_rel, err_tol,"
+        " latency_source, energy_source, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, " RB_SQL_NOW ")";
+    sqlite3_stmt *st;
+    int ret = prepare(s, sql, &st, "recording a result", e);
+    if (ret)
+        return ret;
+    const rb_stats *l = &r->lat;
+    int timed = l->n > 0; /* statistics of zero repetitions are not figures */
+    sqlite3_bind_int64(st, 1, r->run_id);
+    sqlite3_bind_int64(st, 2, r->device_id);
+    sqlite3_bind_int64(st, 3, workload_id);
+    bind_text(st, 4, r->numerics);
+    sqlite3_bind_int(st, 5, r->threads);
+    sqlite3_bind_text(st, 6, r->status, -1, SQLITE_STATIC);
+    bind_text(st, 7, r->message);
+    sqlite3_bind_int(st, 8, l->n > 0 ? l->n : 0);
+    sqlite3_bind_int(st, 9, r->warmup);
+    /* A call that ran took time: 0 here means "did not happen". */
+    bind_known(st, 10, r->first_ms);
+    bind_known(st, 11, r->warmup > 0 ? r->warmup_mean_ms : 0);
+    bind_known(st, 12, r->load_ms);
+    const double stat[] = {l->median, l->p10,  l->p90,   l->p99,   l->mean, l->stddev,
+                           l->min,    l->max,  l->ci_lo, l->ci_hi, r->throughput_sps, r->gflops};
+    for (int i = 0; i < (int)(sizeof stat / sizeof stat[0]); i++)
+        bind_nonneg(st, 13 + i, timed ? stat[i] : -1);
+    bind_nonneg(st, 25, r->energy_source ? r->energy_j : -1);
+    bind_nonneg(st, 26, r->err_max_abs);
+    bind_nonneg(st, 27, r->err_max_rel);
+    bind_nonneg(st, 28, r->err_tol);
+    bind_text(st, 29, timed ? r->latency_source : NULL);
+    bind_text(st, 30, r->energy_j >= 0 ? r->energy_source : NULL);
+    ret = step_done(s, st, "recording a result", e);
+    if (!ret)
+        *result_id = sqlite3_last_insert_rowid(s->db);
+    return ret;
+}
+
+static int insert_samples(rb_store *s, const rb_result *r, sqlite3_int64 result_id, rb_err *e)
+{
+    if (r->lat.n <= 0 || !r->samples_ms)
+        return 0;
+    sqlite3_stmt *st;
+    int ret = prepare(s, "INSERT INTO samples (result_id, rep, value_ms) VALUES (?1, ?2, ?3)", &st,
+                      "recording samples", e);
+    for (int i = 0; !ret && i < r->lat.n; i++) {
+        sqlite3_bind_int64(st, 1, result_id);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_double(st, 3, r->samples_ms[i]);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            ret = rb_store_dberr(s, rc, "recording samples", e);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int insert_metrics(rb_store *s, const rb_result *r, sqlite3_int64 result_id, rb_err *e)
+{
+    /* REPLACE on (result_id, name): a later metric of the same name wins, as
+     * rb_sample_metric overwrites. */
+    sqlite3_stmt *st;
+    int ret = prepare(s,
+                      "INSERT OR REPLACE INTO metrics (result_id, name, value, unit, source)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+                      &st, "recording metrics", e);
+    for (int i = 0; !ret && i < r->n_metrics; i++) {
+        const rb_metric *m = &r->metrics[i];
+        sqlite3_bind_int64(st, 1, result_id);
+        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+        if (isfinite(m->value))
+            sqlite3_bind_double(st, 3, m->value);
+        else
+            sqlite3_bind_null(st, 3);
+        bind_text(st, 4, m->unit);
+        bind_text(st, 5, m->source);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            ret = rb_store_dberr(s, rc, "recording metrics", e);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int check_result(const rb_result *r, rb_err *e)
+{
+    if (!r->w || !r->w->key[0])
+        return rb_errf(e, RB_EINPUT, "storing a result without a workload");
+    if (!r->status || !*r->status)
+        return rb_errf(e, RB_EINPUT, "storing result %s without a status", r->w->key);
+    if (r->n_metrics < 0 || r->n_metrics > (int)(sizeof r->metrics / sizeof r->metrics[0]))
+        return rb_errf(e, RB_EINPUT, "result %s has %d metrics (at most %d)", r->w->key,
+                       r->n_metrics, (int)(sizeof r->metrics / sizeof r->metrics[0]));
+    for (int i = 0; i < r->n_metrics; i++)
+        if (!r->metrics[i].name[0])
+            return rb_errf(e, RB_EINPUT, "result %s: metric %d has no name", r->w->key, i);
+    return 0;
+}
+
+int rb_store_result(rb_store *s, const rb_result *r, rb_err *e)
+{
+    int ret = check_result(r, e);
+    if (ret)
+        return ret;
+    /* One transaction per result: a killed run keeps every finished point and
+     * never half of one. */
+    if ((ret = exec(s, "BEGIN IMMEDIATE", "starting to record a result", e))) {
+        rb_err_prefix(e, "result %s not stored: ", r->w->key);
+        return ret;
+    }
+    sqlite3_int64 workload_id = 0, result_id = 0;
+    ret = upsert_workload(s, r->w, &workload_id, e);
+    if (!ret)
+        ret = insert_result_row(s, r, workload_id, &result_id, e);
+    if (!ret)
+        ret = insert_samples(s, r, result_id, e);
+    if (!ret)
+        ret = insert_metrics(s, r, result_id, e);
+    if (!ret)
+        ret = exec(s, "COMMIT", "committing a result", e);
+    if (ret) {
+        /* e already holds sqlite's message: ROLLBACK would have replaced it. */
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        rb_err_prefix(e, "result %s not stored: ", r->w->key);
+    }
+    return ret;
+}
+
+int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const char *key,
+                        int *has, rb_err *e)
+{
+    static const char sql[] =
+        "SELECT 1 FROM results r"
+        " JOIN devices d ON d.id = r.device_id"
+        " JOIN workloads w ON w.id = r.workload_id"
+        " WHERE r.run_id = ?1 AND d.target = ?2 AND w.key = ?3"
+        "   AND r.status IN ('ok', 'mismatch')"
+        " LIMIT 1";
+    *has = 0;
+    sqlite3_stmt *st;
+    int ret = prepare(s, sql, &st, "looking up a result", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *has = 1;
+    else if (rc != SQLITE_DONE)
+        ret = rb_store_dberr(s, rc, "looking up a result", e);
+    sqlite3_finalize(st);
+    return ret;
+}

@@ -1,0 +1,47 @@
+/* store_internal.h — what store.c, store_schema.c and query_out.c share.
+ * Not part of the public API: only files implementing store.h include it. */
+#ifndef RB_STORE_INTERNAL_H
+#define RB_STORE_INTERNAL_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* How long a writer waits for another process's lock before giving up.  Tests
+ * shorten it with the environment variable RB_BUSY_TIMEOUT_MS so a "locked"
+ * case does not take five seconds. */
+#define RB_BUSY_TIMEOUT_MS_DEFAULT 5000
+
+/* ISO-8601 UTC with milliseconds, computed by SQLite so every timestamp in the
+ * database has the same shape: 2024-05-01T12:34:56.789Z */
+#define RB_SQL_NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+struct rb_store {
+    sqlite3 *db;
+    char *path;
+    int readonly;
+    int busy_ms;
+    int version;        /* PRAGMA user_version after open (and migration) */
+    char hostname[256]; /* this host, for dead-run recovery */
+};
+
+/* Forward migrations: rb_store_migrations[v] takes a database from
+ * user_version v to v + 1.  Adding migration 2 = appending one entry and
+ * bumping RB_SCHEMA_VERSION. */
+extern const char *const rb_store_migrations[];
+extern const size_t rb_store_n_migrations;
+
+/* Read PRAGMA user_version into *version (sqlite result code returned). */
+int rb_store_read_version(sqlite3 *db, int *version);
+
+/* Bring a read-write database up to RB_SCHEMA_VERSION, all in one transaction. */
+int rb_store_migrate(rb_store *s, rb_err *e);
+
+/* Turn a failed sqlite result code into an RB_EDB error naming the database
+ * and what was being done (`what`); call it before ROLLBACK, which would
+ * overwrite sqlite's message. */
+int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e);
+
+#endif

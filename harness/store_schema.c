@@ -1,0 +1,258 @@
+/* store_schema.c — results.db schema as forward migrations (PRAGMA user_version).
+ *
+ * Migration N takes a database from user_version N-1 to N.  Migrations are
+ * never edited once released: a change is a new entry appended to the array,
+ * with RB_SCHEMA_VERSION in store.h bumped to match (a static assertion below
+ * keeps the two in step).  Comments sit *inside* each CREATE statement so that
+ * SQLite keeps them and `sqlite3 results.db .schema` shows the documentation.
+ * harness/SCHEMA.md describes the same tables for people. */
+#include <stdio.h>
+
+#include "store_internal.h"
+
+/* Migration 1: everything.  Times are milliseconds, energy joules, rates per
+ * second; NULL means "not known / not measured", never zero. */
+static const char migration_1[] =
+    "CREATE TABLE runs ( -- one invocation of `rnnbench run` (or a resumed one)\n"
+    "  id            INTEGER PRIMARY KEY,\n"
+    "  started_at    TEXT NOT NULL,      -- ISO-8601 UTC, e.g. 2024-05-01T12:34:56.789Z\n"
+    "  finished_at   TEXT,               -- NULL while running, or when the process died\n"
+    "  status        TEXT NOT NULL DEFAULT 'running'\n"
+    "                CONSTRAINT run_status_known\n"
+    "                CHECK (status IN ('running','complete','interrupted','failed')),\n"
+    "  label         TEXT,               -- --label, free text for people\n"
+    "  git_sha       TEXT,               -- revision of the rnnbench that ran\n"
+    "  command_line  TEXT,\n"
+    "  host_json     TEXT,               -- host metadata, Google Benchmark 'context' style\n"
+    "  config_json   TEXT,               -- targets, workload points, options: what --resume needs\n"
+    "  warnings_json TEXT,               -- JSON array of what makes timings unreliable\n"
+    "  version       TEXT,               -- rnnbench version\n"
+    "  pid           INTEGER,            -- process that ran it, for dead-run recovery\n"
+    "  hostname      TEXT                -- host that ran it, for dead-run recovery\n"
+    ");\n"
+    "\n"
+    "CREATE TABLE devices ( -- one target as probed for one run\n"
+    "  id           INTEGER PRIMARY KEY,\n"
+    "  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  target       TEXT NOT NULL,       -- adapter: cpu | gpu | fpga | asic\n"
+    "  name         TEXT,                -- what a person recognises, e.g. CPU model and threads\n"
+    "  type         TEXT,                -- cpu | gpu | fpga | asic\n"
+    "  method       TEXT,                -- how its latency is obtained: measured | simulated | modeled\n"
+    "  numerics     TEXT,                -- number format: fp32, fixed q4.12, ...\n"
+    "  peak_flops   REAL,                -- FLOP/s in that format\n"
+    "  mem_bw       REAL,                -- bytes/s\n"
+    "  power_w      REAL,                -- power figure the energy model uses\n"
+    "  power_source TEXT,                -- how power_w was obtained\n"
+    "  extra_json   TEXT                 -- adapter-specific JSON object\n"
+    ");\n"
+    "CREATE INDEX devices_run ON devices(run_id);\n"
+    "\n"
+    "CREATE TABLE workloads ( -- one point of the workload matrix, shared by all runs\n"
+    "  id         INTEGER PRIMARY KEY,\n"
+    "  key        TEXT NOT NULL UNIQUE,  -- canonical, e.g. lstm_infer_t25_b4_i512_h512_l1\n"
+    "  cell       TEXT NOT NULL CONSTRAINT cell_known CHECK (cell IN ('lstm','rnn','gru')),\n"
+    "  mode       TEXT NOT NULL CONSTRAINT mode_known CHECK (mode IN ('infer','train')),\n"
+    "  seq        INTEGER NOT NULL,      -- T\n"
+    "  input      INTEGER NOT NULL,      -- I\n"
+    "  hidden     INTEGER NOT NULL,      -- H\n"
+    "  layers     INTEGER NOT NULL,      -- L\n"
+    "  batch      INTEGER NOT NULL,      -- B\n"
+    "  input_proj INTEGER NOT NULL DEFAULT 1, -- 0: DeepBench-style, recurrent part only\n"
+    "  flops      REAL                   -- FLOP per call (workload.h formulas)\n"
+    ");\n"
+    "\n"
+    "CREATE TABLE results ( -- one (run, device, workload) point; a re-run replaces it\n"
+    "  id             INTEGER PRIMARY KEY,\n"
+    "  run_id         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  device_id      INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,\n"
+    "  workload_id    INTEGER NOT NULL REFERENCES workloads(id),\n"
+    "  numerics       TEXT,\n"
+    "  threads        INTEGER,\n"
+    "  status         TEXT NOT NULL CONSTRAINT result_status_known CHECK (status IN\n"
+    "                 ('ok','mismatch','failed','timeout','unsupported','interrupted')),\n"
+    "  message        TEXT,              -- why it failed / what a person should know\n"
+    "  reps           INTEGER NOT NULL DEFAULT 0, -- timed repetitions behind the statistics\n"
+    "  warmup         INTEGER,           -- warm-up repetitions (not in the statistics)\n"
+    "  -- latency, ms\n"
+    "  first_ms       REAL,              -- the very first call: cold caches, first touch\n"
+    "  warmup_mean_ms REAL,\n"
+    "  load_ms        REAL,              -- model loading: weights to the device\n"
+    "  median_ms      REAL,\n"
+    "  p10_ms         REAL,\n"
+    "  p90_ms         REAL,\n"
+    "  p99_ms         REAL,\n"
+    "  mean_ms        REAL,\n"
+    "  stddev_ms      REAL,\n"
+    "  min_ms         REAL,\n"
+    "  max_ms         REAL,\n"
+    "  ci_lo_ms       REAL,              -- 95% confidence interval of the median\n"
+    "  ci_hi_ms       REAL,\n"
+    "  -- derived rates and energy\n"
+    "  throughput_sps REAL,              -- sequences/s = batch / median\n"
+    "  gflops         REAL,              -- workload FLOP / median\n"
+    "  energy_j       REAL,              -- per call\n"
+    "  -- error against the fp64 reference\n"
+    "  err_max_abs    REAL,\n"
+    "  err_max_rel    REAL,\n"
+    "  err_tol        REAL,              -- bound err_max_rel was checked against\n"
+    "  -- provenance of the figures above\n"
+    "  latency_source TEXT CONSTRAINT latency_source_known\n"
+    "                 CHECK (latency_source IN ('measured','simulated','modeled')),\n"
+    "  energy_source  TEXT CONSTRAINT energy_source_known\n"
+    "                 CHECK (energy_source IN ('rapl','nvml','model')),\n"
+    "  created_at     TEXT NOT NULL,     -- ISO-8601 UTC, when this row was written\n"
+    "  UNIQUE (run_id, device_id, workload_id)\n"
+    ");\n"
+    "-- results(run_id) is served by the UNIQUE index above.\n"
+    "CREATE INDEX results_device ON results(device_id);\n"
+    "CREATE INDEX results_workload ON results(workload_id);\n"
+    "\n"
+    "CREATE TABLE metrics ( -- what a target knows beyond the common columns\n"
+    "  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,\n"
+    "  name      TEXT NOT NULL,          -- host_ms, cycles, clock_hz, lane_util, ...\n"
+    "  value     REAL,\n"
+    "  unit      TEXT,\n"
+    "  source    TEXT,                   -- measured | simulated | modeled | rapl | nvml | model\n"
+    "  PRIMARY KEY (result_id, name)\n"
+    ");\n"
+    "\n"
+    "CREATE TABLE samples ( -- raw timed repetitions, for statistics later\n"
+    "  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,\n"
+    "  rep       INTEGER NOT NULL,       -- 0-based, in the order they ran\n"
+    "  value_ms  REAL NOT NULL,\n"
+    "  PRIMARY KEY (result_id, rep)\n"
+    ");\n"
+    "\n"
+    "CREATE TABLE resources ( -- synthesized or modeled hardware cost: LUT, FF, DSP, BRAM, area\n"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,\n"
+    "  key       TEXT NOT NULL,\n"
+    "  value     REAL,\n"
+    "  unit      TEXT,\n"
+    "  source    TEXT,                   -- synthesized | modeled | ...\n"
+    "  PRIMARY KEY (device_id, key)\n"
+    ");\n"
+    "\n"
+    "CREATE TABLE accuracy ( -- real-task training/evaluation curves\n"
+    "  id        INTEGER PRIMARY KEY,\n"
+    "  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,\n"
+    "  task      TEXT NOT NULL,          -- e.g. textclass\n"
+    "  split     TEXT NOT NULL,          -- train | valid | test\n"
+    "  epoch     INTEGER NOT NULL,\n"
+    "  accuracy  REAL,                   -- fraction in [0, 1]\n"
+    "  loss      REAL,\n"
+    "  created_at TEXT,\n"
+    "  UNIQUE (run_id, device_id, task, split, epoch)\n"
+    ");\n"
+    "CREATE INDEX accuracy_device ON accuracy(device_id);\n"
+    "\n"
+    "CREATE VIEW v_results AS -- one friendly row per result: what `sqlite3 results.db` users want\n"
+    "SELECT r.id AS result_id, r.run_id, ru.label, ru.started_at,\n"
+    "       d.target, d.name AS device, d.method,\n"
+    "       w.key AS workload, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden, w.layers,\n"
+    "       r.numerics, r.threads, r.status, r.reps,\n"
+    "       r.median_ms, r.p10_ms, r.p90_ms, r.p99_ms, r.ci_lo_ms, r.ci_hi_ms, r.first_ms,\n"
+    "       r.throughput_sps, r.gflops, r.energy_j, r.energy_source, r.latency_source,\n"
+    "       r.err_max_abs, r.err_max_rel, r.err_tol, r.message\n"
+    "  FROM results r\n"
+    "  JOIN runs ru ON ru.id = r.run_id\n"
+    "  JOIN devices d ON d.id = r.device_id\n"
+    "  JOIN workloads w ON w.id = r.workload_id;\n"
+    "\n"
+    "CREATE VIEW v_runs AS -- runs with how many results ended in each status\n"
+    "SELECT ru.id AS run_id, ru.started_at, ru.finished_at, ru.status, ru.label, ru.git_sha,\n"
+    "       ru.version, ru.hostname, ru.pid, ru.command_line,\n"
+    "       count(r.id) AS n_results,\n"
+    "       count(CASE WHEN r.status = 'ok' THEN 1 END) AS n_ok,\n"
+    "       count(CASE WHEN r.status = 'mismatch' THEN 1 END) AS n_mismatch,\n"
+    "       count(CASE WHEN r.status = 'failed' THEN 1 END) AS n_failed,\n"
+    "       count(CASE WHEN r.status = 'timeout' THEN 1 END) AS n_timeout,\n"
+    "       count(CASE WHEN r.status = 'unsupported' THEN 1 END) AS n_unsupported,\n"
+    "       count(CASE WHEN r.status = 'interrupted' THEN 1 END) AS n_interrupted\n"
+    "  FROM runs ru\n"
+    "  LEFT JOIN results r ON r.run_id = ru.id\n"
+    " GROUP BY ru.id;\n";
+
+const char *const rb_store_migrations[] = {
+    migration_1,
+};
+const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
+
+_Static_assert(sizeof rb_store_migrations / sizeof rb_store_migrations[0] == RB_SCHEMA_VERSION,
+               "one migration per schema version: append a migration when bumping "
+               "RB_SCHEMA_VERSION");
+
+int rb_store_read_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *version = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int newer_error(const rb_store *s, int version, rb_err *e)
+{
+    return rb_errf(e, RB_EDB,
+                   "%s was written by a newer rnnbench (schema version %d, this build knows up "
+                   "to %d): upgrade rnnbench or use another --db",
+                   s->path, version, RB_SCHEMA_VERSION);
+}
+
+static int fail_rollback(rb_store *s, int rc, const char *what, rb_err *e)
+{
+    int code = rb_store_dberr(s, rc, what, e);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return code;
+}
+
+int rb_store_migrate(rb_store *s, rb_err *e)
+{
+    int version = 0;
+    int rc = rb_store_read_version(s->db, &version);
+    if (rc != SQLITE_OK)
+        return rb_store_dberr(s, rc, "reading the schema version", e);
+    if (version > RB_SCHEMA_VERSION)
+        return newer_error(s, version, e);
+    s->version = version;
+    if (version == RB_SCHEMA_VERSION)
+        return 0; /* the common case takes no write lock */
+
+    /* IMMEDIATE: take the write lock first, then re-read, so two processes
+     * opening a fresh database at once do not both run migration 1. */
+    rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rb_store_dberr(s, rc, "starting the schema migration", e);
+    rc = rb_store_read_version(s->db, &version);
+    if (rc != SQLITE_OK)
+        return fail_rollback(s, rc, "reading the schema version", e);
+    if (version > RB_SCHEMA_VERSION) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return newer_error(s, version, e);
+    }
+    for (int v = version; v < RB_SCHEMA_VERSION; v++) {
+        rc = sqlite3_exec(s->db, rb_store_migrations[v], NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            char what[64];
+            snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);
+            return fail_rollback(s, rc, what, e);
+        }
+    }
+    /* PRAGMA takes no bound parameters; the value is our own constant. */
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", RB_SCHEMA_VERSION);
+    rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail_rollback(s, rc, "recording the schema version", e);
+    rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail_rollback(s, rc, "committing the schema migration", e);
+    s->version = RB_SCHEMA_VERSION;
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* cpu.c — the CPU target: fp32 LSTM/RNN inference through OpenBLAS.
+ *
+ * cpu_probe.c describes the machine, cpu_lstm.c packs weights and runs the
+ * forward pass. */
+#include "cpu.h"
+
+#include <unistd.h>
+
+int rb_cpu_threads(const rb_target *t)
+{
+    if (t->threads > 0)
+        return t->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+const rb_target_ops rb_target_cpu_ops = {
+    .name = "cpu",
+    .method = RB_SRC_MEASURED,
+    .description = "host CPU, fp32 through OpenBLAS, measured wall time",
+    .probe = rb_cpu_probe,
+    .load = rb_cpu_load,
+    .forward = rb_cpu_forward,
+    .train_step = NULL,
+    .unload = rb_cpu_unload,
+};

@@ -1,0 +1,227 @@
+/* cpu_lstm.c — LSTM / tanh-RNN inference on the CPU, fp32 through OpenBLAS.
+ *
+ * Per layer: one GEMM projects the inputs of all T steps at once (the big,
+ * efficient product), then each step does one small product with W_hh and a
+ * fused pass computing every gate and the state update (cpu_cell.c).
+ * load() copies the weights and allocates every buffer for the workload's T
+ * and B, so forward() only computes.
+ *
+ * Choices measured on 2 threads, DeepBench shapes (H 256..2048, B 1..4):
+ * weights stay in PyTorch's [G*H, in] layout and the GEMMs use CblasTrans —
+ * a pre-transposed copy made no measurable difference; the two biases are
+ * summed once and added in the fused pass rather than broadcast into the
+ * gate buffer; the recurrent product is sgemv (see recurrent()). */
+#include <cblas.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+typedef struct cpu_layer {
+    int in;      /* columns of w_ih; 0: x already holds the gate pre-activations */
+    float *w_ih; /* [G*H, in] as PyTorch stores it, NULL when in == 0 */
+    float *w_hh; /* [G*H, H] */
+    float *bias; /* b_ih + b_hh, [G*H]: one add per gate instead of two */
+} cpu_layer;
+
+typedef struct cpu_state {
+    rb_cell cell;
+    int G, H, T, B, L, threads;
+    int chunk;     /* rows of W_hh per recurrent product when B > 1 */
+    int rec_threads; /* OpenBLAS threads for the per-step products */
+    cpu_layer *layer;
+    float *gates;  /* [T*B, G*H] input projection of the current layer */
+    float *rec;    /* [B, G*H] recurrent product of one step */
+    float *seq[2]; /* [T*B, H] outputs of layers before the last, ping-pong */
+    float *zeros;  /* [B, H] h_{-1} when the batch has no h0 */
+    float *c;      /* [B, H] LSTM cell state */
+} cpu_state;
+
+/* 64-byte aligned (one cache line, one AVX-512 vector); NULL on failure. */
+static float *falloc(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes ? bytes : 64);
+    return p;
+}
+
+static float *fdup(const float *src, size_t n)
+{
+    float *p = falloc(n);
+    if (p)
+        memcpy(p, src, n * sizeof *p);
+    return p;
+}
+
+void rb_cpu_unload(rb_target *t)
+{
+    cpu_state *s = t->priv;
+    if (!s)
+        return;
+    if (s->layer)
+        for (int l = 0; l < s->L; l++) {
+            free(s->layer[l].w_ih);
+            free(s->layer[l].w_hh);
+            free(s->layer[l].bias);
+        }
+    free(s->layer);
+    free(s->gates);
+    free(s->rec);
+    free(s->seq[0]);
+    free(s->seq[1]);
+    free(s->zeros);
+    free(s->c);
+    free(s);
+    t->priv = NULL;
+}
+
+/* Rows of W_hh per recurrent product when B > 1, sized so each thread's
+ * share of a chunk (OpenBLAS splits sgemv by rows) stays in a 512 KiB
+ * slice of its L2 while the B vectors pass over it.  One sgemm with M = B
+ * repacks all of W_hh every step and measured 2-3x slower; B whole-matrix
+ * sgemv calls stream W_hh from memory B times. */
+static int chunk_rows(int H, int GH, int threads)
+{
+    long rows = (512L * 1024 * threads) / (4L * H);
+    rows &= ~15L;
+    if (rows < 16)
+        rows = 16;
+    return rows > GH ? GH : (int)rows;
+}
+
+/* Below this many W_hh elements (192 KiB) one step's product takes a few
+ * microseconds, less than waking and joining OpenBLAS's workers: measured on
+ * 2 threads, LSTM H=64 ran 1.4x faster on one thread, H=96 broke even and
+ * H=128 was 1.2x faster on two. */
+#define SERIAL_W_HH_ELEMS (48 * 1024)
+
+int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
+{
+    cpu_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return rb_errf(e, RB_ENOMEM, "cpu: out of memory loading %s", w->key);
+    t->priv = s;
+    s->cell = m->cell;
+    s->G = rb_cell_gates(m->cell);
+    s->H = m->hidden;
+    s->T = w->seq;
+    s->B = w->batch;
+    s->L = m->layers;
+    /* What OpenBLAS really runs (it caps at its build-time maximum), so
+     * forward() can tell when someone else changed it. */
+    openblas_set_num_threads(rb_cpu_threads(t));
+    s->threads = openblas_get_num_threads();
+    s->chunk = chunk_rows(s->H, s->G * s->H, s->threads);
+    s->rec_threads = (long)s->G * s->H * s->H < SERIAL_W_HH_ELEMS ? 1 : s->threads;
+    size_t GH = (size_t)s->G * s->H, TB = (size_t)s->T * s->B, BH = (size_t)s->B * s->H;
+    /* BLAS dimensions and leading dimensions are int. */
+    if (TB > INT_MAX || GH > INT_MAX)
+        return rb_errf(e, RB_EINPUT, "cpu: %s is too large for 32-bit BLAS dimensions (T*B = %zu)",
+                       w->key, TB);
+
+    s->layer = calloc((size_t)s->L, sizeof *s->layer);
+    if (!s->layer)
+        goto nomem;
+    for (int l = 0; l < s->L; l++) {
+        const rb_layer *src = &m->layer[l];
+        cpu_layer *d = &s->layer[l];
+        d->in = src->in;
+        if (d->in && !(d->w_ih = fdup(src->w_ih, GH * (size_t)d->in)))
+            goto nomem;
+        if (!(d->w_hh = fdup(src->w_hh, GH * (size_t)s->H)) || !(d->bias = falloc(GH)))
+            goto nomem;
+        for (size_t j = 0; j < GH; j++)
+            d->bias[j] = src->b_ih[j] + src->b_hh[j];
+    }
+    /* Without an input projection layer 0 reads its pre-activations from x
+     * directly, but later layers still need the gate buffer. */
+    if ((s->layer[0].in || s->L > 1) && !(s->gates = falloc(TB * GH)))
+        goto nomem;
+    if (!(s->rec = falloc((size_t)s->B * GH)) || !(s->zeros = falloc(BH)) || !(s->c = falloc(BH)))
+        goto nomem;
+    for (int k = 0; k < 2 && k < s->L - 1; k++)
+        if (!(s->seq[k] = falloc(TB * (size_t)s->H)))
+            goto nomem;
+    return 0;
+nomem:
+    /* The wrapper calls rb_cpu_unload on failure, which frees what exists. */
+    return rb_errf(e, RB_ENOMEM, "cpu: out of memory packing weights and buffers for %s",
+                   w->key);
+}
+
+/* rec[B, G*H] = h[B, H] x W_hh^T, the only work between two fused passes. */
+static void recurrent(const cpu_state *s, const float *w_hh, const float *h)
+{
+    const int H = s->H, GH = s->G * s->H, B = s->B;
+    if (B == 1) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, GH, H, 1.0f, w_hh, H, h, 1, 0.0f, s->rec, 1);
+        return;
+    }
+    for (int r0 = 0; r0 < GH; r0 += s->chunk) {
+        int nr = GH - r0 < s->chunk ? GH - r0 : s->chunk;
+        for (int b = 0; b < B; b++)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, nr, H, 1.0f, w_hh + (size_t)r0 * H, H,
+                        h + (size_t)b * H, 1, 0.0f, s->rec + (size_t)b * GH + r0, 1);
+    }
+}
+
+/* One layer over all T steps: x [T*B, in] (or pre-activations when in == 0)
+ * to y [T*B, H]; h0/c0 are this layer's [B, H] initial states or NULL. */
+static void run_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
+                      float *y)
+{
+    const cpu_layer *ly = &s->layer[l];
+    const int H = s->H, B = s->B, GH = s->G * s->H, TB = s->T * s->B;
+    const float *pre = x;
+    if (ly->in) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0f, x, ly->in,
+                    ly->w_ih, ly->in, 0.0f, s->gates, GH);
+        pre = s->gates;
+    }
+    if (s->cell == RB_CELL_LSTM) {
+        if (c0)
+            memcpy(s->c, c0, (size_t)B * H * sizeof *s->c);
+        else
+            memset(s->c, 0, (size_t)B * H * sizeof *s->c);
+    }
+    const float *h = h0 ? h0 : s->zeros;
+    if (s->rec_threads != s->threads)
+        openblas_set_num_threads(s->rec_threads);
+    for (int t = 0; t < s->T; t++) {
+        recurrent(s, ly->w_hh, h);
+        /* h_t goes straight into the layer output, where the next step's
+         * product and the next layer read it: no state copy per step. */
+        float *yt = y + (size_t)t * B * H;
+        const float *pt = pre + (size_t)t * B * GH;
+        if (s->cell == RB_CELL_LSTM)
+            rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, s->c, yt);
+        else
+            rb_cpu_rnn_cell(B, H, pt, s->rec, ly->bias, yt);
+        h = yt;
+    }
+    if (s->rec_threads != s->threads)
+        openblas_set_num_threads(s->threads);
+}
+
+int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *smp, rb_err *e)
+{
+    cpu_state *s = t->priv;
+    if (!s)
+        return rb_errf(e, RB_ERUNTIME, "cpu: forward without loaded state");
+    /* OpenBLAS's thread count is process-wide: another target may have
+     * changed it since load. */
+    if (openblas_get_num_threads() != s->threads)
+        openblas_set_num_threads(s->threads);
+    size_t BH = (size_t)s->B * s->H;
+    const float *x = in->x;
+    for (int l = 0; l < s->L; l++) {
+        float *y = l == s->L - 1 ? out->data : s->seq[l % 2];
+        run_layer(s, l, x, in->h0 ? in->h0 + l * BH : NULL,
+                  in->c0 && s->cell == RB_CELL_LSTM ? in->c0 + l * BH : NULL, y);
+        x = y;
+    }
+    return 0;
+}

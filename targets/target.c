@@ -1,0 +1,259 @@
+/* target.c — samples, tensors and the checked wrappers around rb_target_ops.
+ *
+ * As in fio, the harness never calls an adapter's function pointer itself:
+ * these wrappers refuse calls in the wrong state or with mismatched shapes,
+ * so every adapter can assume its arguments are consistent with what it was
+ * loaded for, and a missing optional operation becomes an honest
+ * RB_EUNAVAIL instead of a NULL call. */
+#include "target.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void rb_sample_reset(rb_sample *s)
+{
+    memset(s, 0, sizeof *s);
+    s->device_s = -1;
+    s->energy_j = -1;
+}
+
+void rb_sample_metric(rb_sample *s, const char *name, double value, const char *unit,
+                      const char *source)
+{
+    rb_metric *m = NULL;
+    for (int i = 0; i < s->n_metrics; i++)
+        if (!strncmp(s->metrics[i].name, name, sizeof m->name - 1)) {
+            m = &s->metrics[i];
+            break;
+        }
+    if (!m) {
+        if (s->n_metrics >= RB_SAMPLE_MAX_METRICS)
+            return;
+        m = &s->metrics[s->n_metrics++];
+    }
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->value = value;
+    snprintf(m->unit, sizeof m->unit, "%s", unit ? unit : "");
+    snprintf(m->source, sizeof m->source, "%s", source ? source : "");
+}
+
+size_t rb_tensor_count(const rb_tensor *t)
+{
+    if (!t || t->ndim < 1 || t->ndim > 4)
+        return 0;
+    size_t n = 1;
+    for (int i = 0; i < t->ndim; i++)
+        n *= t->shape[i];
+    return n;
+}
+
+static const char *tname(const rb_target *t)
+{
+    return t && t->ops && t->ops->name ? t->ops->name : "(none)";
+}
+
+void rb_target_init(rb_target *t, const rb_target_ops *ops, int threads)
+{
+    memset(t, 0, sizeof *t);
+    t->ops = ops;
+    t->threads = threads < 0 ? 0 : threads;
+}
+
+int rb_target_probe(rb_target *t, rb_err *e)
+{
+    if (!t || !t->ops)
+        return rb_errf(e, RB_EINPUT, "probe: no target given");
+    if (t->loaded)
+        return rb_errf(e, RB_EINPUT, "target %s: probe while a model is loaded; unload first",
+                       tname(t));
+    t->available = 0;
+    memset(&t->info, 0, sizeof t->info);
+    /* The adapter's own words, before touching anything it was built without. */
+    if (t->ops->unavailable)
+        return rb_errf(e, RB_EUNAVAIL, "target %s is unavailable: %s", tname(t),
+                       t->ops->unavailable);
+    if (!t->ops->probe)
+        return rb_errf(e, RB_EUNAVAIL, "target %s has no probe operation", tname(t));
+    snprintf(t->info.type, sizeof t->info.type, "%s", tname(t));
+    snprintf(t->info.name, sizeof t->info.name, "%s", tname(t));
+    rb_err_clear(e); /* so "failed without a message" can be told apart */
+    int rc = t->ops->probe(t, &t->info, e);
+    if (rc) {
+        /* An adapter that fails without saying why still gets a message. */
+        if (e && !e->msg[0])
+            rb_errf(e, rc, "target %s: probe failed (%d)", tname(t), rc);
+        memset(&t->info, 0, sizeof t->info);
+        return rc;
+    }
+    if (!t->info.type[0])
+        snprintf(t->info.type, sizeof t->info.type, "%s", tname(t));
+    t->available = 1;
+    return 0;
+}
+
+/* The model must be exactly what the workload describes: adapters size their
+ * buffers from the workload and read weights from the model. */
+static int check_model(const rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
+{
+    if (!m || !w)
+        return rb_errf(e, RB_EINPUT, "target %s: load needs a model and a workload", tname(t));
+    if (w->seq < 1 || w->batch < 1 || w->hidden < 1 || w->layers < 1 ||
+        (w->input_proj && w->input < 1))
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: workload %s has a non-positive size (seq %d, batch %d, "
+                       "input %d, hidden %d, layers %d)",
+                       tname(t), w->key, w->seq, w->batch, w->input, w->hidden, w->layers);
+    if (m->cell != w->cell || m->hidden != w->hidden || m->layers != w->layers ||
+        m->input_proj != w->input_proj || (w->input_proj && m->input != w->input))
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: model (%s, input %d, hidden %d, layers %d, input_proj %d) "
+                       "does not match workload %s",
+                       tname(t), rb_cell_name(m->cell), m->input, m->hidden, m->layers,
+                       m->input_proj, w->key);
+    if (!m->layer)
+        return rb_errf(e, RB_EINPUT, "target %s: model has no layers allocated", tname(t));
+    for (int l = 0; l < m->layers; l++) {
+        const rb_layer *ly = &m->layer[l];
+        int want_in = l == 0 ? (m->input_proj ? m->input : 0) : m->hidden;
+        if (ly->in != want_in || (want_in && !ly->w_ih) || !ly->w_hh || !ly->b_ih || !ly->b_hh)
+            return rb_errf(e, RB_EINPUT,
+                           "target %s: layer %d of the model is malformed (in %d, expected %d, "
+                           "or a weight is missing)",
+                           tname(t), l, ly->in, want_in);
+    }
+    return 0;
+}
+
+int rb_target_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
+{
+    if (!t || !t->ops)
+        return rb_errf(e, RB_EINPUT, "load: no target given");
+    if (!t->available)
+        return rb_errf(e, RB_EINPUT, "target %s: load before a successful probe", tname(t));
+    if (!t->ops->load)
+        return rb_errf(e, RB_EUNAVAIL, "target %s cannot load models", tname(t));
+    int rc = check_model(t, m, w, e);
+    if (rc)
+        return rc;
+    rb_target_unload(t);
+    rb_err_clear(e);
+    rc = t->ops->load(t, m, w, e);
+    if (rc) {
+        if (e && !e->msg[0])
+            rb_errf(e, rc, "target %s: load failed (%d)", tname(t), rc);
+        /* A failed load may have left partial state: the adapter's unload frees it. */
+        if (t->ops->unload)
+            t->ops->unload(t);
+        t->priv = NULL;
+        return rc;
+    }
+    t->workload = *w;
+    t->loaded = 1;
+    return 0;
+}
+
+static int check_batch(const rb_target *t, const rb_batch *in, rb_err *e)
+{
+    const rb_workload *w = &t->workload;
+    if (!in || !in->x)
+        return rb_errf(e, RB_EINPUT, "target %s: no input batch", tname(t));
+    int width = rb_workload_x_width(w);
+    if (in->seq != w->seq || in->batch != w->batch || in->width != width)
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: batch is [%d, %d, %d] but %s was loaded for [%d, %d, %d]",
+                       tname(t), in->seq, in->batch, in->width, w->key, w->seq, w->batch, width);
+    return 0;
+}
+
+static int check_out(const rb_target *t, const rb_tensor *out, const char *what, rb_err *e)
+{
+    const rb_workload *w = &t->workload;
+    if (!out || !out->data)
+        return rb_errf(e, RB_EINPUT, "target %s: no %s tensor", tname(t), what);
+    if (out->ndim != 3 || out->shape[0] != (size_t)w->seq || out->shape[1] != (size_t)w->batch ||
+        out->shape[2] != (size_t)w->hidden)
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: %s tensor must be [T, B, H] = [%d, %d, %d] for %s "
+                       "(got ndim %d, [%zu, %zu, %zu])",
+                       tname(t), what, w->seq, w->batch, w->hidden, w->key, out->ndim,
+                       out->shape[0], out->shape[1], out->shape[2]);
+    return 0;
+}
+
+/* Provenance is mandatory: a figure without a source cannot be stored. */
+static int check_sample(const rb_target *t, rb_sample *s, rb_err *e)
+{
+    if (s->device_s >= 0 && !s->time_source)
+        s->time_source = t->ops->method;
+    if (s->energy_j >= 0 && !s->energy_source)
+        return rb_errf(e, RB_ERUNTIME, "target %s reported energy without its source (bug)",
+                       tname(t));
+    return 0;
+}
+
+int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e)
+{
+    rb_sample local;
+    if (!s)
+        s = &local;
+    rb_sample_reset(s);
+    if (!t || !t->ops)
+        return rb_errf(e, RB_EINPUT, "forward: no target given");
+    if (!t->loaded)
+        return rb_errf(e, RB_EINPUT, "target %s: forward before a model was loaded", tname(t));
+    if (!t->ops->forward)
+        return rb_errf(e, RB_EUNAVAIL, "target %s does not support inference", tname(t));
+    int rc = check_batch(t, in, e);
+    if (!rc)
+        rc = check_out(t, out, "output", e);
+    if (rc)
+        return rc;
+    rb_err_clear(e);
+    rc = t->ops->forward(t, in, out, s, e);
+    if (rc) {
+        if (e && !e->msg[0])
+            rb_errf(e, rc, "target %s: forward failed (%d)", tname(t), rc);
+        return rc;
+    }
+    return check_sample(t, s, e);
+}
+
+int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *target_y, rb_sample *s,
+                         rb_err *e)
+{
+    rb_sample local;
+    if (!s)
+        s = &local;
+    rb_sample_reset(s);
+    if (!t || !t->ops)
+        return rb_errf(e, RB_EINPUT, "train_step: no target given");
+    if (!t->ops->train_step)
+        return rb_errf(e, RB_EUNAVAIL, "target %s does not support training yet", tname(t));
+    if (!t->loaded)
+        return rb_errf(e, RB_EINPUT, "target %s: train_step before a model was loaded",
+                       tname(t));
+    int rc = check_batch(t, in, e);
+    if (!rc)
+        rc = check_out(t, target_y, "training target", e);
+    if (rc)
+        return rc;
+    rb_err_clear(e);
+    rc = t->ops->train_step(t, in, target_y, s, e);
+    if (rc) {
+        if (e && !e->msg[0])
+            rb_errf(e, rc, "target %s: train_step failed (%d)", tname(t), rc);
+        return rc;
+    }
+    return check_sample(t, s, e);
+}
+
+void rb_target_unload(rb_target *t)
+{
+    if (!t || !t->loaded)
+        return;
+    if (t->ops && t->ops->unload)
+        t->ops->unload(t);
+    t->loaded = 0;
+    t->priv = NULL;
+    memset(&t->workload, 0, sizeof t->workload);
+}
