@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "../../targets/target.h"
+#include "../../workloads/npy.h"
 #include "../../workloads/reference.h"
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
@@ -345,6 +346,85 @@ static void test_sample(void)
     CHECK_INT(rb_tensor_count(&t), 0);
 }
 
+/* The cpu target on the committed PyTorch fixtures: weights, inputs and
+ * initial states as nn.LSTM / nn.RNN saw them, checked against PyTorch's fp64
+ * output (made by scripts/make-torch-fixtures.py, an independent tool). */
+static float *fixture_f32(const char *dir, const char *name, size_t want, rb_npy *a)
+{
+    char path[1024];
+    rb_err e = {0};
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = rb_npy_read_f32(path, a, 0, &e);
+    CHECK_INT(rc, 0);
+    CHECK_INT(a->count, want);
+    return rc == 0 && a->count == want ? a->f32 : NULL;
+}
+
+static void test_torch_fixtures(void)
+{
+    static const struct {
+        const char *name;
+        rb_cell cell;
+        int T, B, I, H, L, state;
+    } cases[] = {
+        {"lstm_t1_b1", RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},
+        {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
+        {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
+        {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, cases[k].name);
+        rb_workload w = {cases[k].cell, RB_MODE_INFER, cases[k].T, cases[k].B, cases[k].I,
+                         cases[k].H, cases[k].L, 1, ""};
+        rb_workload_make_key(&w);
+        size_t ny = (size_t)w.seq * w.batch * w.hidden, ns = (size_t)w.layers * w.batch * w.hidden;
+        rb_model m;
+        rb_err e = {0};
+        rb_npy x = {0}, h0 = {0}, c0 = {0}, yt = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        CHECK_INT(rb_model_load_npy(&m, dir, &e), 0);
+        rb_batch in = {w.seq, w.batch, w.input,
+                       fixture_f32(dir, "x.npy", (size_t)w.seq * w.batch * w.input, &x), NULL, NULL};
+        if (cases[k].state) {
+            in.h0 = fixture_f32(dir, "h0.npy", ns, &h0);
+            if (w.cell == RB_CELL_LSTM)
+                in.c0 = fixture_f32(dir, "c0.npy", ns, &c0);
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/y_ref.npy", dir);
+        CHECK_INT(rb_npy_read_f64(path, &yt, 0, &e), 0);
+        CHECK_INT(yt.count, ny);
+
+        float *y = malloc(ny * sizeof *y);
+        rb_tensor out = {y, 3, {(size_t)w.seq, (size_t)w.batch, (size_t)w.hidden, 0}};
+        rb_target t;
+        rb_sample smp;
+        rb_target_init(&t, rb_target_find("cpu"), 2);
+        int rc = rb_target_probe(&t, &e);
+        if (!rc && in.x && yt.f64)
+            rc = rb_target_load(&t, &m, &w, &e);
+        if (!rc && in.x && yt.f64)
+            rc = rb_target_forward(&t, &in, &out, &smp, &e);
+        CHECK_INT(rc, 0);
+        if (!rc && yt.f64) {
+            rb_errstat st;
+            rb_compare(y, yt.f64, ny, &st);
+            printf("  torch %-22s cpu vs PyTorch max_rel %.2e (tol %.2e)\n", cases[k].name,
+                   st.max_rel, rb_fp32_tolerance(&w, 0));
+            CHECK(within_tolerance(&st, rb_fp32_tolerance(&w, 0)));
+            CHECK(max_abs(y, ny) > 0.1);
+        }
+        rb_target_unload(&t);
+        free(y);
+        rb_npy_free(&x);
+        rb_npy_free(&h0);
+        rb_npy_free(&c0);
+        rb_npy_free(&yt);
+        rb_model_free(&m);
+    }
+}
+
 int main(void)
 {
     test_registry();
@@ -354,5 +434,6 @@ int main(void)
     test_wrappers();
     test_threads();
     test_against_reference();
+    test_torch_fixtures();
     return rb_test_done("test_cpu");
 }
