@@ -172,7 +172,7 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
 
     rb_sample s;
     rb_sample_reset(&s);
-    int rc = 0;
+    int rc = 0, timed_out = 0;
     double start = rb_now_s(), wall, lat, warm_sum = 0;
     for (int i = 0; i < o->warmup; i++) {
         if ((rc = timed_call(t, p, &out, &s, &wall, &lat, &le)))
@@ -183,7 +183,7 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
         }
         warm_sum += lat;
         r->warmup = i + 1;
-        if (rb_interrupted() || rb_now_s() - start > o->timeout_s)
+        if (rb_interrupted() || (timed_out = rb_now_s() - start > o->timeout_s))
             break;
     }
     r->warmup_mean_ms = r->warmup ? warm_sum / r->warmup : 0;
@@ -192,9 +192,9 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
     int n = 0, have_device_time = 0;
     if (!rc && rapl && rapl->n && !strcmp(t->info.type, "cpu") && rb_rapl_start(rapl))
         rapl = NULL;
-    while (!rc && !rb_interrupted() && n < o->max_reps &&
+    while (!rc && !timed_out && !rb_interrupted() && n < o->max_reps &&
            (n < o->min_reps || timed_s < o->min_time_s)) {
-        if (rb_now_s() - start > o->timeout_s)
+        if ((timed_out = rb_now_s() - start > o->timeout_s))
             break;
         if ((rc = timed_call(t, p, &out, &s, &wall, &lat, &le)))
             break;
@@ -214,10 +214,13 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
     }
     if (rc) {
         set_status(r, RB_STATUS_FAILED, le.msg);
-    } else if (rb_now_s() - start > o->timeout_s && n < o->min_reps) {
+    } else if (timed_out) {
+        /* The statistics of what did finish are still stored: they are real. */
         char m[200];
-        snprintf(m, sizeof m, "stopped after %.1f s (--timeout-s %.0f) with %d of %d repetitions",
-                 rb_now_s() - start, o->timeout_s, n, o->min_reps);
+        snprintf(m, sizeof m,
+                 "stopped by --timeout-s %g after %.1f s with %d repetitions (wanted >= %d and "
+                 ">= %g s)",
+                 o->timeout_s, rb_now_s() - start, n, o->min_reps, o->min_time_s);
         set_status(r, RB_STATUS_TIMEOUT, m);
     }
 

@@ -9,6 +9,8 @@ check "label stored" "$(rb query --format csv "SELECT label FROM runs" | tail -1
 check "run complete" "$(rb query --format csv "SELECT status FROM runs" | tail -1)" "complete"
 # every ok result is within its fp32 bound, with positive latency and consistent stats
 check "sane rows" "$(rb query --format csv "SELECT count(*) FROM v_results WHERE median_ms > 0 AND p10_ms <= median_ms AND median_ms <= p90_ms AND p90_ms <= p99_ms AND err_max_rel <= err_tol AND latency_source='measured' AND energy_source IN ('rapl','model') AND energy_j > 0" | tail -1)" "4"
+check "first-run and load latency" "$(rb query --format csv "SELECT count(*) FROM v_results r JOIN results x ON x.id = r.result_id WHERE r.first_ms > 0 AND x.load_ms > 0 AND x.warmup = 1" | tail -1)" "4"
+check "warning stored: too few repetitions" "$(rb query --format csv "SELECT count(*) FROM runs, json_each(runs.warnings_json) WHERE json_each.value LIKE '%only 3 repetitions%'" | tail -1)" "1"
 check "raw samples kept" "$(rb query --format csv "SELECT count(*) >= 12 FROM samples" | tail -1)" "1"
 check "gflops follows the formula" "$(rb query --format csv "SELECT count(*) FROM v_results r JOIN workloads w ON w.key = r.workload WHERE abs(r.gflops - w.flops / (r.median_ms * 1e6)) < 1e-9 * r.gflops" | tail -1)" "4"
 # flops for lstm T=3 B=2 I=4 H=8 L=2: 2*32*(4+8)*6 + 2*32*16*6 = 4608 + 6144
@@ -25,6 +27,10 @@ expect 0 --err "target gpu is unavailable" --err "target fpga is unavailable" --
 expect 3 --err "none of the selected targets is available" -- rb run --targets gpu --seq 2 --hidden 4
 # training is not implemented yet: reported per result, not a crash
 expect 0 --out "unsupported" -- rb run --targets cpu --mode train --seq 2 --hidden 4 "${FAST[@]}" -q
+
+# a per-result time limit stops the repetitions and marks the result, keeping its statistics
+expect 0 --out "timeout: stopped by --timeout-s 0.2" -- rb run --targets cpu --seq 20 --hidden 64 --reps 3 --min-time 30 --timeout-s 0.2 -q
+check "timed-out result keeps its samples" "$(rb query --format csv "SELECT status, reps >= 3 FROM results ORDER BY id DESC LIMIT 1" | tail -1)" "timeout,1"
 
 # the input projection can be excluded (DeepBench's convention)
 expect 0 --out "lstm_infer_t4_b1_i8_h8_l1_noproj" -- rb run --targets cpu --seq 4 --hidden 8 --no-input-proj "${FAST[@]}" -q
