@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "host.h"
 #include "measure.h"
+#include "run_config.h"
 
 static const char dump_help[] =
     "Usage: rnnbench dump -o DIR [axis options] [--seed N] [--targets LIST]\n"
@@ -42,14 +43,7 @@ static int save3(const char *dir, const char *name, const double *d64, const flo
 static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_err *e)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "key", w->key);
-    cJSON_AddStringToObject(o, "cell", rb_cell_name(w->cell));
-    cJSON_AddNumberToObject(o, "seq", w->seq);
-    cJSON_AddNumberToObject(o, "batch", w->batch);
-    cJSON_AddNumberToObject(o, "input", w->input);
-    cJSON_AddNumberToObject(o, "hidden", w->hidden);
-    cJSON_AddNumberToObject(o, "layers", w->layers);
-    cJSON_AddNumberToObject(o, "input_proj", w->input_proj);
+    rb_workload_to_json(o, w);
     cJSON_AddNumberToObject(o, "seed", (double)seed);
     cJSON_AddStringToObject(o, "layout", "seq-major [T,B,*] as nn.LSTM(batch_first=False)");
     cJSON_AddStringToObject(o, "rnnbench_version", RB_VERSION);

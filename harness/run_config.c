@@ -5,6 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+void rb_workload_to_json(cJSON *o, const rb_workload *w)
+{
+    cJSON_AddStringToObject(o, "key", w->key);
+    cJSON_AddStringToObject(o, "cell", rb_cell_name(w->cell));
+    cJSON_AddStringToObject(o, "mode", rb_mode_name(w->mode));
+    cJSON_AddNumberToObject(o, "seq", w->seq);
+    cJSON_AddNumberToObject(o, "batch", w->batch);
+    cJSON_AddNumberToObject(o, "input", w->input);
+    cJSON_AddNumberToObject(o, "hidden", w->hidden);
+    cJSON_AddNumberToObject(o, "layers", w->layers);
+    cJSON_AddNumberToObject(o, "input_proj", w->input_proj);
+}
+
 char *rb_run_config_to_json(const rb_run_config *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -26,17 +39,8 @@ char *rb_run_config_to_json(const rb_run_config *c)
     cJSON_AddNumberToObject(m, "timeout_s", c->measure.timeout_s);
     cJSON *pts = cJSON_AddArrayToObject(o, "points");
     for (size_t i = 0; i < c->points.n; i++) {
-        const rb_workload *w = &c->points.points[i];
         cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "key", w->key);
-        cJSON_AddStringToObject(p, "cell", rb_cell_name(w->cell));
-        cJSON_AddStringToObject(p, "mode", rb_mode_name(w->mode));
-        cJSON_AddNumberToObject(p, "seq", w->seq);
-        cJSON_AddNumberToObject(p, "batch", w->batch);
-        cJSON_AddNumberToObject(p, "input", w->input);
-        cJSON_AddNumberToObject(p, "hidden", w->hidden);
-        cJSON_AddNumberToObject(p, "layers", w->layers);
-        cJSON_AddNumberToObject(p, "input_proj", w->input_proj);
+        rb_workload_to_json(p, &c->points.points[i]);
         cJSON_AddItemToArray(pts, p);
     }
     char *s = cJSON_PrintUnformatted(o);

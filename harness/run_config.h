@@ -5,6 +5,7 @@
 #ifndef RB_RUN_CONFIG_H
 #define RB_RUN_CONFIG_H
 
+#include <cjson/cJSON.h>
 #include <stdint.h>
 
 #include "../workloads/matrix.h"
@@ -21,6 +22,9 @@ typedef struct rb_run_config {
     int threads;
     uint64_t seed;
 } rb_run_config;
+
+/* A workload point's fields as members of o (run configs, dump's meta.json). */
+void rb_workload_to_json(cJSON *o, const rb_workload *w);
 
 char *rb_run_config_to_json(const rb_run_config *c); /* caller frees */
 int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e);

@@ -331,27 +331,42 @@ int rb_store_run_finish(rb_store *s, int64_t run_id, const char *status, rb_err 
     return ret;
 }
 
-int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, rb_err *e)
+/* One run's row.  Strings are malloc'd (NULL where the column is NULL). */
+typedef struct run_row {
+    char *status, *config, *hostname;
+    sqlite3_int64 pid;
+} run_row;
+
+static void run_row_free(run_row *r)
 {
-    *status = NULL;
-    *config = NULL;
+    free(r->status);
+    free(r->config);
+    free(r->hostname);
+    memset(r, 0, sizeof *r);
+}
+
+/* RB_EINPUT when there is no such run (a wrong id is bad input). */
+static int read_run(rb_store *s, int64_t run_id, run_row *out, rb_err *e)
+{
+    memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    int ret = prepare(s, "SELECT status, config_json FROM runs WHERE id = ?1", &st,
+    int ret = prepare(s, "SELECT status, config_json, hostname, pid FROM runs WHERE id = ?1", &st,
                       "reading a run", e);
     if (ret)
         return ret;
     sqlite3_bind_int64(st, 1, run_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        const char *cfg = (const char *)sqlite3_column_text(st, 1);
-        *status = xstrdup((const char *)sqlite3_column_text(st, 0));
-        *config = xstrdup(cfg);
-        if (!*status || (cfg && !*config)) {
-            free(*status);
-            free(*config);
-            *status = *config = NULL;
-            ret = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", (long long)run_id);
+        for (int c = 0; c < 3; c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            char *copy = xstrdup(v);
+            if (v && !copy)
+                ret = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", (long long)run_id);
+            *(c == 0 ? &out->status : c == 1 ? &out->config : &out->hostname) = copy;
         }
+        out->pid = sqlite3_column_int64(st, 3);
+        if (ret)
+            run_row_free(out);
     } else if (rc == SQLITE_DONE) {
         ret = no_run(s, run_id, e);
     } else {
@@ -361,33 +376,29 @@ int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, 
     return ret;
 }
 
+int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, rb_err *e)
+{
+    run_row r;
+    int ret = read_run(s, run_id, &r, e);
+    *status = r.status;
+    *config = r.config;
+    free(r.hostname);
+    return ret;
+}
+
 /* Refuse to take over a run another live process on this host is running:
  * two writers interleaving results of one run would make it meaningless. */
 static int check_not_running_elsewhere(rb_store *s, int64_t run_id, rb_err *e)
 {
-    sqlite3_stmt *st;
-    int ret = prepare(s, "SELECT status, pid, hostname FROM runs WHERE id = ?1", &st,
-                      "reading a run", e);
-    if (ret)
-        return ret;
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
-        const char *host = (const char *)sqlite3_column_text(st, 2);
-        sqlite3_int64 pid = sqlite3_column_int64(st, 1);
-        if (status && !strcmp(status, "running") && host && !strcmp(host, s->hostname) &&
-            (pid_t)pid != getpid() && pid_alive(pid))
-            ret = rb_errf(e, RB_EINPUT,
-                          "run %lld is still running (pid %lld on %s): wait for it or stop it "
-                          "before resuming",
-                          (long long)run_id, (long long)pid, host);
-    } else if (rc == SQLITE_DONE) {
-        ret = no_run(s, run_id, e);
-    } else {
-        ret = rb_store_dberr(s, rc, "reading a run", e);
-    }
-    sqlite3_finalize(st);
+    run_row r;
+    int ret = read_run(s, run_id, &r, e);
+    if (!ret && r.status && !strcmp(r.status, "running") && r.hostname &&
+        !strcmp(r.hostname, s->hostname) && (pid_t)r.pid != getpid() && pid_alive(r.pid))
+        ret = rb_errf(e, RB_EINPUT,
+                      "run %lld is still running (pid %lld on %s): wait for it or stop it "
+                      "before resuming",
+                      (long long)run_id, (long long)r.pid, r.hostname);
+    run_row_free(&r);
     return ret;
 }
 

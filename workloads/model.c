@@ -152,7 +152,9 @@ static int param_path(char *buf, size_t n, const char *dir, const param_ref *p, 
     return 0;
 }
 
-int rb_model_save_npy(const rb_model *m, const char *dir, rb_err *e)
+/* Call fn on every parameter of every layer with its file path in dir. */
+static int each_param(const rb_model *m, const char *dir,
+                      int (*fn)(const param_ref *, const char *path, rb_err *), rb_err *e)
 {
     for (int l = 0; l < m->layers; l++) {
         param_ref ps[4];
@@ -161,12 +163,22 @@ int rb_model_save_npy(const rb_model *m, const char *dir, rb_err *e)
             char path[4096];
             int rc = param_path(path, sizeof path, dir, &ps[i], l, e);
             if (rc == 0)
-                rc = rb_npy_write_f32(path, ps[i].data, ps[i].ndim, ps[i].shape, e);
+                rc = fn(&ps[i], path, e);
             if (rc != 0)
                 return rc;
         }
     }
     return 0;
+}
+
+static int save_param(const param_ref *p, const char *path, rb_err *e)
+{
+    return rb_npy_write_f32(path, p->data, p->ndim, p->shape, e);
+}
+
+int rb_model_save_npy(const rb_model *m, const char *dir, rb_err *e)
+{
+    return each_param(m, dir, save_param, e);
 }
 
 static void shape_str(char *buf, size_t n, int ndim, const size_t *shape)
@@ -203,19 +215,7 @@ static int load_param(const param_ref *p, const char *path, rb_err *e)
 
 int rb_model_load_npy(rb_model *m, const char *dir, rb_err *e)
 {
-    for (int l = 0; l < m->layers; l++) {
-        param_ref ps[4];
-        int n = layer_params(m, l, ps);
-        for (int i = 0; i < n; i++) {
-            char path[4096];
-            int rc = param_path(path, sizeof path, dir, &ps[i], l, e);
-            if (rc == 0)
-                rc = load_param(&ps[i], path, e);
-            if (rc != 0)
-                return rc;
-        }
-    }
-    return 0;
+    return each_param(m, dir, load_param, e);
 }
 
 float *rb_make_input(const rb_workload *w, uint64_t seed, rb_err *e)
