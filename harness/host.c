@@ -132,6 +132,12 @@ void rb_host_reliability(rb_warnings *w, int threads, int min_reps)
     if (threads > ncpu)
         rb_warn_add(w, "%d threads on %d CPUs: oversubscribed, timings include scheduling", threads,
                     ncpu);
+#ifdef RB_SANITIZE
+    rb_warn_add(w, "built with AddressSanitizer/UBSan: timings are several times slower than a "
+                   "release build and say nothing about the hardware");
+#endif
+    if (!strcmp(RB_BUILD_TYPE, "Debug"))
+        rb_warn_add(w, "a Debug build (-O0): rebuild with scripts/build.sh before comparing timings");
     if (min_reps < 5)
         rb_warn_add(w, "only %d repetitions requested: percentiles and the confidence interval "
                        "are not meaningful below 5",

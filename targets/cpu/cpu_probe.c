@@ -4,6 +4,7 @@
  * in containers; what cannot be read is reported as unknown (0), never
  * guessed silently. */
 #include <cblas.h>
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,27 +85,6 @@ static double cpu_mhz(void)
     return buf[0] ? atof(buf) : 0;
 }
 
-/* s as a JSON string literal (quotes included), truncated to fit out. */
-static const char *json_quote(char *out, size_t n, const char *s)
-{
-    size_t len = 0;
-    out[len++] = '"';
-    for (; s && *s && len + 8 < n; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[len++] = '\\';
-            out[len++] = (char)c;
-        } else if (c < 0x20) {
-            len += (size_t)snprintf(out + len, n - len, "\\u%04x", c);
-        } else {
-            out[len++] = (char)c;
-        }
-    }
-    out[len++] = '"';
-    out[len] = '\0';
-    return out;
-}
-
 int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
 {
     char model[160], flags[4096];
@@ -141,13 +121,23 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     snprintf(out->power_source, sizeof out->power_source,
              "model: 8 W per active thread (no RAPL)");
 
-    char qmodel[400], qconfig[600], qcore[100];
-    snprintf(out->extra_json, sizeof out->extra_json,
-             "{\"cpu_model\":%s,\"logical_cpus\":%ld,\"threads_requested\":%d,\"threads\":%d,"
-             "\"mhz\":%.1f,\"isa\":\"%s\",\"flops_per_cycle\":%d,\"openblas_config\":%s,"
-             "\"openblas_core\":%s,\"openblas_threads\":%d}",
-             json_quote(qmodel, sizeof qmodel, model), ncpu, want, threads, mhz, isa, fpc,
-             json_quote(qconfig, sizeof qconfig, openblas_get_config()),
-             json_quote(qcore, sizeof qcore, openblas_get_corename()), openblas_get_num_threads());
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "cpu_model", model);
+    cJSON_AddNumberToObject(x, "logical_cpus", (double)ncpu);
+    cJSON_AddNumberToObject(x, "threads_requested", want);
+    cJSON_AddNumberToObject(x, "threads", threads);
+    cJSON_AddNumberToObject(x, "mhz", mhz);
+    cJSON_AddStringToObject(x, "isa", isa);
+    cJSON_AddNumberToObject(x, "flops_per_cycle", fpc);
+    cJSON_AddStringToObject(x, "openblas_config", openblas_get_config());
+    cJSON_AddStringToObject(x, "openblas_core", openblas_get_corename());
+    char *json = cJSON_PrintUnformatted(x);
+    cJSON_Delete(x);
+    if (!json || strlen(json) >= sizeof out->extra_json) {
+        free(json);
+        return rb_errf(e, RB_ERUNTIME, "cpu: device description does not fit");
+    }
+    memcpy(out->extra_json, json, strlen(json) + 1);
+    free(json);
     return 0;
 }
