@@ -101,6 +101,14 @@ int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, cha
     return rb_matrix_load(m, matrix, a->given ? &a->axes : NULL, a->input_proj, e);
 }
 
+void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
+                        const char *gpu_device)
+{
+    rb_target_init(t, ops, threads);
+    if (gpu_device && !strcmp(ops->name, "gpu"))
+        snprintf(t->selector, sizeof t->selector, "%s", gpu_device);
+}
+
 const char *rb_fmt_bytes(double bytes, char *buf, size_t n)
 {
     static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

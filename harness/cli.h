@@ -90,6 +90,15 @@ int rb_cli_check_memory(const rb_matrix *m, rb_err *e);
  * as given).  Unknown names are an input error listing the known ones. */
 int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max, rb_err *e);
 
+/* rb_target_init plus the device selector: --gpu-device applies to the gpu
+ * target (other adapters have one device, or none to choose). */
+void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
+                        const char *gpu_device);
+#define RB_GPU_DEVICE_HELP                                                            \
+    "  --gpu-device SEL    OpenCL device for the gpu target: an index from\n"         \
+    "                      `rnnbench list` or a substring of its name (default:\n"   \
+    "                      the first GPU, else the first device)\n"
+
 /* "12.3 MiB" */
 const char *rb_fmt_bytes(double bytes, char *buf, size_t n);
 

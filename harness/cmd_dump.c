@@ -26,10 +26,10 @@ static const char dump_help[] =
     "                      (one value each: dump writes a single point)\n"
     "  --seed N            seed for weights and inputs (default 1, as `run`)\n"
     "  --targets LIST      targets whose output to include (default cpu)\n"
-    "  --threads N         threads for the targets (default: all CPUs)\n"
+    "  --threads N         threads for the targets (default: all CPUs)\n" RB_GPU_DEVICE_HELP
     "  -h, --help          this text\n";
 
-enum { OPT_SEED = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_THREADS };
+enum { OPT_SEED = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_THREADS, OPT_GPU_DEVICE };
 
 static int save3(const char *dir, const char *name, const double *d64, const float *d32, size_t a,
                  size_t b, size_t c, rb_err *e)
@@ -59,7 +59,8 @@ static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_e
     return bad ? rb_errf(e, RB_ERUNTIME, "cannot write %s: %s", path, strerror(errno)) : 0;
 }
 
-static int dump_targets(const char *dir, const char *targets, int threads, rb_point *pt, rb_err *e)
+static int dump_targets(const char *dir, const char *targets, int threads, const char *gpu_device,
+                        rb_point *pt, rb_err *e)
 {
     const rb_target_ops *ops[16];
     int n, rc = rb_cli_targets(targets, ops, &n, 16, e);
@@ -68,7 +69,7 @@ static int dump_targets(const char *dir, const char *targets, int threads, rb_po
     for (int i = 0; i < n && !rc; i++) {
         rb_target t;
         rb_err te = {0};
-        rb_target_init(&t, ops[i], threads);
+        rb_cli_target_init(&t, ops[i], threads, gpu_device);
         if (rb_target_probe(&t, &te)) {
             fprintf(stderr, "rnnbench dump: %s\n", te.msg);
             continue;
@@ -92,7 +93,7 @@ static int dump_targets(const char *dir, const char *targets, int threads, rb_po
             printf("%-6s max abs %.3g, max rel %.3g vs reference (fp32 bound %.3g)\n",
                    ops[i]->name, es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
         }
-        rb_target_unload(&t);
+        rb_target_close(&t);
         free(out.data);
     }
     return rc;
@@ -105,9 +106,10 @@ int rb_cmd_dump(int argc, char **argv)
                                          {"seed", required_argument, 0, OPT_SEED},
                                          {"targets", required_argument, 0, OPT_TARGETS},
                                          {"threads", required_argument, 0, OPT_THREADS},
+                                         {"gpu-device", required_argument, 0, OPT_GPU_DEVICE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *dir = NULL, *targets = "cpu";
+    const char *dir = NULL, *targets = "cpu", *gpu_device = NULL;
     long seed = 1, threads = rb_host_ncpus();
     rb_cli_axes axes;
     rb_cli_axes_init(&axes);
@@ -122,6 +124,7 @@ int rb_cmd_dump(int argc, char **argv)
         switch (c) {
         case 'o': dir = optarg; break;
         case OPT_TARGETS: targets = optarg; break;
+        case OPT_GPU_DEVICE: gpu_device = optarg; break;
         case OPT_SEED:
             if (rb_cli_long("seed", optarg, 0, 0x7fffffffL, &seed, &e))
                 return rb_cli_fail("dump", &e);
@@ -173,7 +176,7 @@ int rb_cmd_dump(int argc, char **argv)
         if (!rc)
             rc = write_meta(dir, w, (uint64_t)seed, &e);
         if (!rc)
-            rc = dump_targets(dir, targets, (int)threads, &pt, &e);
+            rc = dump_targets(dir, targets, (int)threads, gpu_device, &pt, &e);
         if (!rc)
             printf("wrote %s (%s)\n", dir, w->key);
         free(hn);

@@ -15,27 +15,40 @@ static const char list_help[] =
     "\n"
     "  --targets LIST      targets to probe (default: all)\n"
     "  --matrix FILE       workload matrix (INI)\n" RB_AXIS_HELP
-    "  --threads N         threads the targets would use (default: all CPUs)\n"
+    "  --threads N         threads the targets would use (default: all CPUs)\n" RB_GPU_DEVICE_HELP
     "  -h, --help          this text\n";
 
-enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS };
+enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS, OPT_GPU_DEVICE };
 
-static void list_targets(const rb_target_ops **ops, int n, int threads)
+static void print_device(const rb_device_info *d)
+{
+    printf("%s [%s", d->name, d->numerics[0] ? d->numerics : "?");
+    if (d->peak_flops > 0)
+        printf(", peak ~%.0f GFLOP/s", d->peak_flops * 1e-9);
+    printf("]\n");
+}
+
+static void list_targets(const rb_target_ops **ops, int n, int threads, const char *gpu_device)
 {
     printf("%-6s %-10s %-12s %s\n", "target", "method", "status", "device / reason");
     for (int i = 0; i < n; i++) {
         rb_target t;
         rb_err e = {0};
-        rb_target_init(&t, ops[i], threads);
+        rb_cli_target_init(&t, ops[i], threads, gpu_device);
         if (rb_target_probe(&t, &e)) {
             printf("%-6s %-10s %-12s %s\n", ops[i]->name, ops[i]->method, "unavailable", e.msg);
             continue;
         }
-        printf("%-6s %-10s %-12s %s [%s", ops[i]->name, ops[i]->method, "available", t.info.name,
-               t.info.numerics);
-        if (t.info.peak_flops > 0)
-            printf(", peak ~%.0f GFLOP/s", t.info.peak_flops * 1e-9);
-        printf("]\n");
+        printf("%-6s %-10s %-12s ", ops[i]->name, ops[i]->method, "available");
+        print_device(&t.info);
+        /* Adapters with a choice of devices list them all, in selector order. */
+        rb_device_info devs[16];
+        int nd = rb_target_enumerate(&t, devs, 16, &e);
+        for (int k = 0; nd > 1 && k < nd && k < 16; k++) {
+            printf("%-6s %-10s %-12s   #%d ", "", "", "", k);
+            print_device(&devs[k]);
+        }
+        rb_target_close(&t);
     }
 }
 
@@ -45,9 +58,10 @@ int rb_cmd_list(int argc, char **argv)
                                          {"targets", required_argument, 0, OPT_TARGETS},
                                          {"matrix", required_argument, 0, OPT_MATRIX},
                                          {"threads", required_argument, 0, OPT_THREADS},
+                                         {"gpu-device", required_argument, 0, OPT_GPU_DEVICE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *targets = NULL, *matrix = NULL;
+    const char *targets = NULL, *matrix = NULL, *gpu_device = NULL;
     rb_cli_axes axes;
     rb_cli_axes_init(&axes);
     rb_err e = {0};
@@ -62,6 +76,7 @@ int rb_cmd_list(int argc, char **argv)
         switch (c) {
         case OPT_TARGETS: targets = optarg; break;
         case OPT_MATRIX: matrix = optarg; break;
+        case OPT_GPU_DEVICE: gpu_device = optarg; break;
         case OPT_THREADS:
             if (rb_cli_long("threads", optarg, 1, 4096, &threads, &e))
                 return rb_cli_fail("list", &e);
@@ -81,7 +96,7 @@ int rb_cmd_list(int argc, char **argv)
         rb_cli_workloads(matrix, &axes, &m, source, sizeof source, &e))
         return rb_cli_fail("list", &e);
 
-    list_targets(ops, n, (int)threads);
+    list_targets(ops, n, (int)threads, gpu_device);
     char mem[32];
     double flops = 0;
     printf("\n%zu workload points from %s:\n", m.n, source);

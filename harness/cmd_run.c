@@ -33,7 +33,7 @@ static const char run_help[] =
     "                      first-run latency (default 2)\n"
     "  --timeout-s S       give up on one result after S seconds, checked between calls\n"
     "                      (default 600)\n"
-    "  --threads N         worker threads per target (default: all CPUs)\n"
+    "  --threads N         worker threads per target (default: all CPUs)\n" RB_GPU_DEVICE_HELP
     "  --seed N            seed for weights and inputs (default 1)\n"
     "\n"
     "Bookkeeping:\n"
@@ -61,6 +61,7 @@ enum {
     OPT_LABEL,
     OPT_RESUME,
     OPT_DRY_RUN,
+    OPT_GPU_DEVICE,
 };
 
 typedef struct run_args {
@@ -88,6 +89,7 @@ static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
         {"label", required_argument, 0, OPT_LABEL},
         {"resume", required_argument, 0, OPT_RESUME},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
+        {"gpu-device", required_argument, 0, OPT_GPU_DEVICE},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -120,6 +122,9 @@ static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
         case OPT_RESUME: rc = rb_cli_long("resume", optarg, 1, 0x7fffffffL, &a->resume, e); break;
         case OPT_DB: a->db = optarg; break;
         case OPT_LABEL: a->label = optarg; break;
+        case OPT_GPU_DEVICE:
+            snprintf(a->cfg.gpu_device, sizeof a->cfg.gpu_device, "%s", optarg);
+            break;
         case OPT_DRY_RUN: a->dry_run = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(run_help, stdout); return 1;
@@ -156,13 +161,19 @@ static int probe_all(const rb_run_config *cfg, probed *p)
     int ok = 0;
     for (int i = 0; i < cfg->n_targets; i++) {
         rb_err e = {0};
-        rb_target_init(&p[i].t, cfg->targets[i], cfg->threads);
+        rb_cli_target_init(&p[i].t, cfg->targets[i], cfg->threads, cfg->gpu_device);
         p[i].ok = !rb_target_probe(&p[i].t, &e);
         if (!p[i].ok)
             snprintf(p[i].why, sizeof p[i].why, "%s", e.msg);
         ok += p[i].ok;
     }
     return ok;
+}
+
+static void close_all(const rb_run_config *cfg, probed *p)
+{
+    for (int i = 0; i < cfg->n_targets; i++)
+        rb_target_close(&p[i].t);
 }
 
 static void dry_run(const rb_run_config *cfg, probed *p)
@@ -378,6 +389,7 @@ int rb_cmd_run(int argc, char **argv)
     int available = probe_all(&a.cfg, p);
     if (a.dry_run) {
         dry_run(&a.cfg, p);
+        close_all(&a.cfg, p);
         rb_matrix_free(&a.cfg.points);
         rb_store_close(st);
         return 0;
@@ -427,6 +439,7 @@ int rb_cmd_run(int argc, char **argv)
     rb_signals_install();
     tally tl = {0};
     rc = run_points(&a, st, run_id, p, &tl, &e);
+    close_all(&a.cfg, p);
     const char *status = rc == RB_EINTR ? "interrupted" : rc ? "failed" : "complete";
     rb_err fe = {0};
     if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
@@ -450,6 +463,7 @@ int rb_cmd_run(int argc, char **argv)
     return tl.bad ? 3 : 0;
 
 fail:
+    close_all(&a.cfg, p);
     rb_store_close(st);
     rb_matrix_free(&a.cfg.points);
     return rb_cli_fail(cmd, &e);

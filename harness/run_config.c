@@ -27,6 +27,7 @@ char *rb_run_config_to_json(const rb_run_config *c)
         cJSON_AddItemToArray(t, cJSON_CreateString(c->targets[i]->name));
     cJSON_AddStringToObject(o, "source", c->source);
     cJSON_AddNumberToObject(o, "threads", c->threads);
+    cJSON_AddStringToObject(o, "gpu_device", c->gpu_device);
     /* as a string: a JSON number (double) cannot hold every 64-bit seed */
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
@@ -107,6 +108,9 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
                 *m = cJSON_GetObjectItemCaseSensitive(o, "measure");
     if (cJSON_IsString(src))
         snprintf(c->source, sizeof c->source, "%s", src->valuestring);
+    const cJSON *gd = cJSON_GetObjectItemCaseSensitive(o, "gpu_device");
+    if (cJSON_IsString(gd))
+        snprintf(c->gpu_device, sizeof c->gpu_device, "%s", gd->valuestring);
     if (!cJSON_IsString(seed) || get_int(o, "threads", &c->threads) ||
         get_int(m, "warmup", &c->measure.warmup) || get_int(m, "min_reps", &c->measure.min_reps) ||
         get_int(m, "max_reps", &c->measure.max_reps) ||

@@ -20,6 +20,7 @@ typedef struct rb_run_config {
     char source[1024]; /* where the points came from (matrix path or "command-line axes") */
     rb_measure_opts measure;
     int threads;
+    char gpu_device[128]; /* --gpu-device, "" = the adapter's default */
     uint64_t seed;
 } rb_run_config;
 

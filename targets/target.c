@@ -66,7 +66,7 @@ int rb_target_probe(rb_target *t, rb_err *e)
     if (t->loaded)
         return rb_errf(e, RB_EINPUT, "target %s: probe while a model is loaded; unload first",
                        tname(t));
-    t->available = 0;
+    rb_target_close(t); /* a second probe starts a fresh session */
     memset(&t->info, 0, sizeof t->info);
     /* The adapter's own words, before touching anything it was built without. */
     if (t->ops->unavailable)
@@ -256,4 +256,30 @@ void rb_target_unload(rb_target *t)
     t->loaded = 0;
     t->priv = NULL;
     memset(&t->workload, 0, sizeof t->workload);
+}
+
+int rb_target_enumerate(rb_target *t, rb_device_info *out, int max, rb_err *e)
+{
+    if (!t || !t->ops)
+        return rb_errf(e, RB_EINPUT, "enumerate: no target given");
+    if (!t->available)
+        return rb_errf(e, RB_EINPUT, "target %s: enumerate before a successful probe", tname(t));
+    if (!t->ops->enumerate) {
+        /* one device: the probed one */
+        if (max > 0)
+            out[0] = t->info;
+        return 1;
+    }
+    return t->ops->enumerate(t, out, max, e);
+}
+
+void rb_target_close(rb_target *t)
+{
+    if (!t)
+        return;
+    rb_target_unload(t);
+    if (t->session && t->ops && t->ops->close)
+        t->ops->close(t);
+    t->session = NULL;
+    t->available = 0;
 }

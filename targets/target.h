@@ -32,6 +32,7 @@ typedef struct rb_device_info {
     double power_w;       /* power figure used by the energy model; 0 = unknown */
     char power_source[96];/* how power_w was obtained, e.g. "model: 8 W per thread" */
     char extra_json[2048];/* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
+    char bus_id[32];      /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
 } rb_device_info;
 
 typedef struct rb_metric {
@@ -86,6 +87,12 @@ typedef struct rb_target_ops {
     int (*train_step)(rb_target *, const rb_batch *in, const rb_tensor *target_y, rb_sample *,
                       rb_err *);
     void (*unload)(rb_target *);
+    /* Optional.  Every device this adapter could use here (out[0..max)), in
+     * the order --<target>-device INDEX counts them; returns how many exist. */
+    int (*enumerate)(rb_target *, rb_device_info *out, int max, rb_err *);
+    /* Optional.  Free what probe set up for the whole session (contexts,
+     * compiled programs); called once the harness is done with the target. */
+    void (*close)(rb_target *);
 } rb_target_ops;
 
 struct rb_target {
@@ -95,6 +102,9 @@ struct rb_target {
     int available;        /* 1 after a successful rb_target_probe */
     int loaded;
     rb_workload workload; /* what load() prepared for; valid while loaded */
+    char selector[128];   /* which device: adapter-specific (gpu: index or name substring); "" = default */
+    void *session;        /* adapter state from probe to close: outlives loads, so device
+                             contexts and compiled kernels are made once per process */
     void *priv;           /* adapter state between load and unload */
 };
 
@@ -111,5 +121,9 @@ int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sampl
 int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *target_y, rb_sample *s,
                          rb_err *e);
 void rb_target_unload(rb_target *t);
+/* All devices the adapter sees (probe first); count or a negative code. */
+int rb_target_enumerate(rb_target *t, rb_device_info *out, int max, rb_err *e);
+/* Unload, then release the session.  Safe to call more than once. */
+void rb_target_close(rb_target *t);
 
 #endif
