@@ -1,0 +1,255 @@
+/* battery.h — the shape battery and PyTorch fixtures every fp32 target is
+ * checked on, shared by the target tests so each target meets the same cases
+ * under the same rule the harness applies (rb_compare's max_rel against
+ * rb_fp32_tolerance).  Header-only: each test program includes it once. */
+#ifndef RB_TEST_BATTERY_H
+#define RB_TEST_BATTERY_H
+
+#include <stdlib.h>
+
+#include "../../targets/target.h"
+#include "../../workloads/npy.h"
+#include "../../workloads/reference.h"
+#include "../../workloads/rng.h"
+#include "../rb_test.h"
+
+typedef struct shape {
+    const char *what;
+    rb_cell cell;
+    int T, B, I, H, L;
+    int proj;    /* input projection in layer 0 */
+    int with_h0; /* pass random h0 (and c0 for the LSTM) */
+} shape;
+
+static const shape shapes[] = {
+    {"lstm B=1", RB_CELL_LSTM, 5, 1, 32, 32, 1, 1, 0},
+    {"lstm T=1", RB_CELL_LSTM, 1, 3, 16, 16, 1, 1, 0},
+    {"lstm 3 layers", RB_CELL_LSTM, 4, 2, 24, 24, 3, 1, 0},
+    {"lstm I<H, H%8!=0", RB_CELL_LSTM, 6, 2, 10, 20, 1, 1, 0},
+    {"lstm I>H", RB_CELL_LSTM, 6, 3, 40, 12, 2, 1, 0},
+    {"lstm h0/c0", RB_CELL_LSTM, 5, 2, 8, 16, 2, 1, 1},
+    {"lstm no input proj", RB_CELL_LSTM, 5, 2, 16, 16, 2, 0, 0},
+    {"lstm no input proj, h0/c0, B=1", RB_CELL_LSTM, 4, 1, 8, 8, 1, 0, 1},
+    {"rnn B=1", RB_CELL_RNN, 7, 1, 9, 17, 1, 1, 0},
+    {"rnn 2 layers I<H", RB_CELL_RNN, 7, 2, 9, 17, 2, 1, 0},
+    {"rnn I>H h0", RB_CELL_RNN, 5, 3, 33, 8, 2, 1, 1},
+    {"rnn no input proj", RB_CELL_RNN, 6, 2, 12, 12, 2, 0, 0},
+    /* several W_hh row chunks per step, the last one partial */
+    {"lstm H=600 B=3 chunked", RB_CELL_LSTM, 3, 3, 300, 600, 1, 1, 0},
+    {"lstm T=25 B=4 H=256", RB_CELL_LSTM, 25, 4, 256, 256, 1, 1, 0},
+};
+
+static rb_workload make_workload(const shape *s)
+{
+    rb_workload w = {0};
+    w.cell = s->cell;
+    w.mode = RB_MODE_INFER;
+    w.seq = s->T;
+    w.batch = s->B;
+    w.input = s->I;
+    w.hidden = s->H;
+    w.layers = s->L;
+    w.input_proj = s->proj;
+    rb_workload_make_key(&w);
+    return w;
+}
+
+/* Everything one comparison needs, built from a seed. */
+typedef struct fixture {
+    rb_workload w;
+    rb_model m;
+    float *x, *h0, *c0, *y;
+    double *ref;
+    rb_batch batch;
+    rb_tensor out;
+    size_t n; /* T*B*H */
+} fixture;
+
+static float *random_floats(size_t n, uint64_t seed)
+{
+    float *p = malloc(n * sizeof *p);
+    rb_rng r = {seed};
+    for (size_t i = 0; i < n && p; i++)
+        p[i] = rb_rng_uniform(&r, -1.0f, 1.0f);
+    return p;
+}
+
+static int fixture_init(fixture *f, const shape *s, uint64_t seed)
+{
+    rb_err e = {0};
+    memset(f, 0, sizeof *f);
+    f->w = make_workload(s);
+    if (rb_model_alloc(&f->m, &f->w, &e)) {
+        fprintf(stderr, "%s: %s\n", s->what, e.msg);
+        return -1;
+    }
+    rb_model_init_seeded(&f->m, seed);
+    f->x = rb_make_input(&f->w, seed + 1, &e);
+    size_t LBH = (size_t)s->L * s->B * s->H;
+    if (s->with_h0) {
+        f->h0 = random_floats(LBH, seed + 2);
+        if (s->cell == RB_CELL_LSTM)
+            f->c0 = random_floats(LBH, seed + 3);
+    }
+    f->n = (size_t)s->T * s->B * s->H;
+    f->y = calloc(f->n, sizeof *f->y);
+    f->ref = calloc(f->n, sizeof *f->ref);
+    f->batch = (rb_batch){s->T, s->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0};
+    f->out = (rb_tensor){f->y, 3, {(size_t)s->T, (size_t)s->B, (size_t)s->H, 0}};
+    if (!f->x || !f->y || !f->ref || (s->with_h0 && !f->h0))
+        return -1;
+    if (rb_ref_forward(&f->m, &f->batch, f->ref, NULL, NULL, &e)) {
+        fprintf(stderr, "%s: reference: %s\n", s->what, e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void fixture_free(fixture *f)
+{
+    rb_model_free(&f->m);
+    free(f->x);
+    free(f->h0);
+    free(f->c0);
+    free(f->y);
+    free(f->ref);
+}
+
+static double max_abs(const float *y, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fabs(y[i]) > m ? fabs(y[i]) : m;
+    return m;
+}
+
+/* Is y within the fp32 tolerance of the reference?  Exactly the rule the
+ * harness applies to every stored result (rb_compare's max_rel, relative to
+ * max(|r|, 1), against rb_fp32_tolerance). */
+static int within_tolerance(const rb_errstat *st, double tol)
+{
+    return st->nonfinite == 0 && st->max_rel <= tol;
+}
+
+/* Probe, load and run target `name` (device `selector`) on f, twice so that
+ * state cannot leak from one forward into the next; output left in f->y. */
+static int run_target(const char *name, const char *selector, fixture *f, int threads, rb_err *e)
+{
+    rb_target t;
+    rb_target_init(&t, rb_target_find(name), threads);
+    snprintf(t.selector, sizeof t.selector, "%s", selector ? selector : "");
+    int rc = rb_target_probe(&t, e);
+    if (!rc)
+        rc = rb_target_load(&t, &f->m, &f->w, e);
+    rb_sample smp;
+    for (int k = 0; k < 2 && !rc; k++)
+        rc = rb_target_forward(&t, &f->batch, &f->out, &smp, e);
+    rb_target_close(&t);
+    return rc;
+}
+
+/* Every shape of the battery against the fp64 reference. */
+static void battery_against_reference(const char *name, const char *selector)
+{
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        const shape *s = &shapes[k];
+        fixture f;
+        rb_err e = {0};
+        CHECK_INT(fixture_init(&f, s, 1000 + k), 0);
+        int rc = run_target(name, selector, &f, 2, &e);
+        CHECK_INT(rc, 0);
+        if (rc)
+            fprintf(stderr, "%s %s: %s\n", name, s->what, e.msg);
+        rb_errstat st;
+        rb_compare(f.y, f.ref, f.n, &st);
+        double tol = rb_fp32_tolerance(&f.w, 0), big = max_abs(f.y, f.n);
+        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", name, s->what, f.w.key, st.max_rel,
+               tol);
+        CHECK_INT(st.nonfinite, 0);
+        CHECK(within_tolerance(&st, tol));
+        CHECK(big > 1e-3);
+        fixture_free(&f);
+    }
+}
+
+/* A target on the committed PyTorch fixtures: weights, inputs and
+ * initial states as nn.LSTM / nn.RNN saw them, checked against PyTorch's fp64
+ * output (made by scripts/make-torch-fixtures.py, an independent tool). */
+static float *fixture_f32(const char *dir, const char *name, size_t want, rb_npy *a)
+{
+    char path[1024];
+    rb_err e = {0};
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = rb_npy_read_f32(path, a, 0, &e);
+    CHECK_INT(rc, 0);
+    CHECK_INT(a->count, want);
+    return rc == 0 && a->count == want ? a->f32 : NULL;
+}
+
+static void battery_torch_fixtures(const char *name, const char *selector)
+{
+    static const struct {
+        const char *name;
+        rb_cell cell;
+        int T, B, I, H, L, state;
+    } cases[] = {
+        {"lstm_t1_b1", RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},
+        {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
+        {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
+        {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, cases[k].name);
+        rb_workload w = {cases[k].cell, RB_MODE_INFER, cases[k].T, cases[k].B, cases[k].I,
+                         cases[k].H, cases[k].L, 1, ""};
+        rb_workload_make_key(&w);
+        size_t ny = (size_t)w.seq * w.batch * w.hidden, ns = (size_t)w.layers * w.batch * w.hidden;
+        rb_model m;
+        rb_err e = {0};
+        rb_npy x = {0}, h0 = {0}, c0 = {0}, yt = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        CHECK_INT(rb_model_load_npy(&m, dir, &e), 0);
+        rb_batch in = {w.seq, w.batch, w.input,
+                       fixture_f32(dir, "x.npy", (size_t)w.seq * w.batch * w.input, &x), NULL, NULL};
+        if (cases[k].state) {
+            in.h0 = fixture_f32(dir, "h0.npy", ns, &h0);
+            if (w.cell == RB_CELL_LSTM)
+                in.c0 = fixture_f32(dir, "c0.npy", ns, &c0);
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/y_ref.npy", dir);
+        CHECK_INT(rb_npy_read_f64(path, &yt, 0, &e), 0);
+        CHECK_INT(yt.count, ny);
+
+        float *y = malloc(ny * sizeof *y);
+        rb_tensor out = {y, 3, {(size_t)w.seq, (size_t)w.batch, (size_t)w.hidden, 0}};
+        rb_target t;
+        rb_sample smp;
+        rb_target_init(&t, rb_target_find(name), 2);
+        snprintf(t.selector, sizeof t.selector, "%s", selector ? selector : "");
+        int rc = rb_target_probe(&t, &e);
+        if (!rc && in.x && yt.f64)
+            rc = rb_target_load(&t, &m, &w, &e);
+        if (!rc && in.x && yt.f64)
+            rc = rb_target_forward(&t, &in, &out, &smp, &e);
+        CHECK_INT(rc, 0);
+        if (!rc && yt.f64) {
+            rb_errstat st;
+            rb_compare(y, yt.f64, ny, &st);
+            printf("  torch %-22s %s vs PyTorch max_rel %.2e (tol %.2e)\n", cases[k].name, name,
+                   st.max_rel, rb_fp32_tolerance(&w, 0));
+            CHECK(within_tolerance(&st, rb_fp32_tolerance(&w, 0)));
+            CHECK(max_abs(y, ny) > 0.1);
+        }
+        rb_target_close(&t);
+        free(y);
+        rb_npy_free(&x);
+        rb_npy_free(&h0);
+        rb_npy_free(&c0);
+        rb_npy_free(&yt);
+        rb_model_free(&m);
+    }
+}
+
+#endif
