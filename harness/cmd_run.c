@@ -152,6 +152,7 @@ static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
 typedef struct probed {
     rb_target t;
     int ok;
+    int code; /* probe's error code when !ok */
     int64_t device_id;
     char why[1024];
 } probed;
@@ -162,7 +163,8 @@ static int probe_all(const rb_run_config *cfg, probed *p)
     for (int i = 0; i < cfg->n_targets; i++) {
         rb_err e = {0};
         rb_cli_target_init(&p[i].t, cfg->targets[i], cfg->threads, cfg->gpu_device);
-        p[i].ok = !rb_target_probe(&p[i].t, &e);
+        p[i].code = rb_target_probe(&p[i].t, &e);
+        p[i].ok = !p[i].code;
         if (!p[i].ok)
             snprintf(p[i].why, sizeof p[i].why, "%s", e.msg);
         ok += p[i].ok;
@@ -303,13 +305,32 @@ typedef struct tally {
     int ok, bad, skipped, other;
 } tally;
 
+/* One energy meter per available target, chosen once after probing; says on
+ * stderr what each target's energy figures will be and, for the model, why
+ * they are not a measurement. */
+static void choose_meters(const rb_run_config *cfg, probed *p, rb_energy_meter *meter)
+{
+    for (int i = 0; i < cfg->n_targets; i++) {
+        char why[512];
+        if (!p[i].ok)
+            continue;
+        const rb_device_info *d = &p[i].t.info;
+        if (rb_energy_meter_for(d, &meter[i], why, sizeof why))
+            fprintf(stderr, "rnnbench run: %s energy: %s\n", p[i].t.ops->name, meter[i].detail);
+        else if (d->power_w > 0)
+            fprintf(stderr, "rnnbench run: %s energy: %s, not measured: %s\n", p[i].t.ops->name,
+                    d->power_source[0] ? d->power_source : "model", why);
+        else
+            fprintf(stderr, "rnnbench run: %s energy: unknown unless the target reports it: %s\n",
+                    p[i].t.ops->name, why);
+    }
+}
+
 /* Measure every point on every available target; returns RB_EINTR if stopped. */
-static int run_points(run_args *a, rb_store *st, int64_t run_id, probed *p, tally *tl, rb_err *e)
+static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
+                          rb_energy_meter *meter, tally *tl, rb_err *e)
 {
     rb_run_config *cfg = &a->cfg;
-    rb_rapl rapl;
-    char why[256];
-    rb_rapl_open(&rapl, "/sys/class/powercap", why, sizeof why);
     size_t total = cfg->points.n * (size_t)cfg->n_targets, done = 0;
     double started = rb_now_s();
     int header = 0, rc = 0;
@@ -338,7 +359,7 @@ static int run_points(run_args *a, rb_store *st, int64_t run_id, probed *p, tall
                 continue;
             progress(a->quiet, done, total, p[i].t.ops->name, w->key, started);
             rb_result r;
-            rc = rb_measure(&p[i].t, &pt, &cfg->measure, &rapl, &r, e);
+            rc = rb_measure(&p[i].t, &pt, &cfg->measure, &meter[i], &r, e);
             progress_clear(a->quiet);
             if (!rc) {
                 r.run_id = run_id;
@@ -360,6 +381,16 @@ static int run_points(run_args *a, rb_store *st, int64_t run_id, probed *p, tall
         }
         rb_point_free(&pt);
     }
+    return rc;
+}
+
+static int run_points(run_args *a, rb_store *st, int64_t run_id, probed *p, tally *tl, rb_err *e)
+{
+    rb_energy_meter meter[RB_MAX_TARGETS] = {{0}};
+    choose_meters(&a->cfg, p, meter);
+    int rc = measure_points(a, st, run_id, p, meter, tl, e);
+    for (int i = 0; i < a->cfg.n_targets; i++)
+        rb_energy_meter_close(&meter[i]);
     return rc;
 }
 
@@ -387,6 +418,11 @@ int rb_cmd_run(int argc, char **argv)
     }
 
     int available = probe_all(&a.cfg, p);
+    for (int i = 0; i < a.cfg.n_targets; i++)
+        if (p[i].code == RB_EINPUT) { /* e.g. --gpu-device naming no device: the user's mistake */
+            rc = rb_errf(&e, RB_EINPUT, "%s", p[i].why);
+            goto fail;
+        }
     if (a.dry_run) {
         dry_run(&a.cfg, p);
         close_all(&a.cfg, p);

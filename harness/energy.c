@@ -1,7 +1,10 @@
+/* energy.c — RAPL, the meter interface around it, and the choice of meter
+ * per device.  NVML lives in energy_nvml.c. */
 #include "energy.h"
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int read_double(const char *path, double *out)
@@ -72,4 +75,74 @@ double rb_rapl_stop(rb_rapl *r)
         total += d;
     }
     return total * 1e-6;
+}
+
+static int rapl_start(rb_energy_meter *m)
+{
+    return rb_rapl_start(m->state);
+}
+
+static double rapl_stop(rb_energy_meter *m)
+{
+    return rb_rapl_stop(m->state);
+}
+
+static void rapl_close(rb_energy_meter *m)
+{
+    free(m->state);
+}
+
+int rb_energy_meter_rapl(const char *root, rb_energy_meter *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    if (!root)
+        root = getenv("RB_POWERCAP_ROOT");
+    if (!root || !*root)
+        root = "/sys/class/powercap";
+    rb_rapl *r = malloc(sizeof *r);
+    if (!r) {
+        snprintf(why, n, "no RAPL: out of memory");
+        return 0;
+    }
+    int zones = rb_rapl_open(r, root, why, n);
+    if (!zones) {
+        free(r);
+        return 0;
+    }
+    out->source = RB_ESRC_RAPL;
+    snprintf(out->detail, sizeof out->detail,
+             "rapl: %d package zone%s under %s (whole socket, other processes included)", zones,
+             zones == 1 ? "" : "s", root);
+    out->start = rapl_start;
+    out->stop = rapl_stop;
+    out->close = rapl_close;
+    out->state = r;
+    return 1;
+}
+
+static int names_nvidia(const rb_device_info *d)
+{
+    return strcasestr(d->name, "nvidia") || strcasestr(d->extra_json, "nvidia");
+}
+
+int rb_energy_meter_for(const rb_device_info *d, rb_energy_meter *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    if (!strcmp(d->type, "cpu"))
+        return rb_energy_meter_rapl(NULL, out, why, n);
+    /* Only NVIDIA-aware probes fill bus_id (in NVML's format), so it is as
+     * good a sign as the vendor name, and it finds the exact board. */
+    if (d->bus_id[0] || names_nvidia(d))
+        return rb_energy_meter_nvml(d, out, why, n);
+    snprintf(why, n, "no energy meter for this %s (RAPL covers cpu targets, NVML NVIDIA GPUs)",
+             d->type[0] ? d->type : "device");
+    return 0;
+}
+
+void rb_energy_meter_close(rb_energy_meter *m)
+{
+    if (m && m->source && m->close)
+        m->close(m);
+    if (m)
+        memset(m, 0, sizeof *m);
 }

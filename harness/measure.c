@@ -106,23 +106,38 @@ static void check_output(rb_result *r, const rb_point *p, const rb_tensor *out)
     }
 }
 
-static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *last, double rapl_j,
-                           double sum_energy_j)
+/* Appends a note for a person without hiding a message already there. */
+static void add_note(rb_result *r, const char *note)
+{
+    size_t used = strlen(r->message);
+    snprintf(r->message + used, sizeof r->message - used, "%s%s", used ? "; " : "", note);
+}
+
+/* Energy per call, in order of preference: the target's own figure, the
+ * meter read around the timed loop, the target's power model.  meter_j < 0
+ * means no meter reading (none, or it failed: meter_failed). */
+static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *last,
+                           const rb_energy_meter *meter, double meter_j, double meter_s,
+                           int meter_failed, double sum_energy_j)
 {
     int n = r->lat.n;
+    if (meter_j >= 0 && meter_s > 0) {
+        /* Kept even when the target reports its own energy: the two can be compared. */
+        rb_result_metric(r, "meter_avg_power_w", meter_j / meter_s, "W", meter->source);
+        if (meter->sample_period_ms > 0) {
+            rb_result_metric(r, "meter_sample_period_ms", meter->sample_period_ms, "ms",
+                             meter->source);
+            rb_result_metric(r, "meter_samples", meter->n_samples, "samples", meter->source);
+        }
+    }
     if (last->energy_j >= 0 && last->energy_source) {
         r->energy_j = sum_energy_j / n;
         r->energy_source = last->energy_source;
-    } else if (rapl_j >= 0) {
-        /* RAPL counts the whole package over the timed loop: idle cores and
-         * other processes included, which is what the socket really drew. */
-        r->energy_j = rapl_j / n;
-        r->energy_source = RB_ESRC_RAPL;
-        double total_ms = 0;
-        for (int i = 0; i < n; i++)
-            total_ms += r->samples_ms[i];
-        if (total_ms > 0)
-            rb_result_metric(r, "rapl_avg_power_w", rapl_j / (total_ms * 1e-3), "W", RB_ESRC_RAPL);
+    } else if (meter_j >= 0) {
+        /* The meter counts the whole package or board over the timed loop:
+         * idle parts and other processes included, which is what it really drew. */
+        r->energy_j = meter_j / n;
+        r->energy_source = meter->source;
     } else if (t->info.power_w > 0) {
         r->energy_j = t->info.power_w * r->lat.median * 1e-3;
         r->energy_source = RB_ESRC_MODEL;
@@ -131,10 +146,16 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
         r->energy_j = -1;
         r->energy_source = NULL;
     }
+    if (meter_failed && (last->energy_j < 0 || !last->energy_source)) {
+        char m[160];
+        snprintf(m, sizeof m, "the %s energy meter could not be read; energy %s", meter->source,
+                 r->energy_source ? "is the model's" : "unknown");
+        add_note(r, m);
+    }
 }
 
-int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rapl, rb_result *r,
-               rb_err *e)
+int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_meter *meter,
+               rb_result *r, rb_err *e)
 {
     const rb_workload *w = p->w;
     memset(r, 0, sizeof *r);
@@ -188,10 +209,13 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
     }
     r->warmup_mean_ms = r->warmup ? warm_sum / r->warmup : 0;
 
-    double rapl_j = -1, sum_energy = 0, timed_s = 0;
-    int n = 0, have_device_time = 0;
-    if (!rc && rapl && rapl->n && !strcmp(t->info.type, "cpu") && rb_rapl_start(rapl))
-        rapl = NULL;
+    double meter_j = -1, meter_t0 = 0, meter_s = 0, sum_energy = 0, timed_s = 0;
+    int n = 0, have_device_time = 0, metering = 0, meter_failed = 0;
+    if (!rc && meter && meter->source) {
+        meter_t0 = rb_now_s();
+        metering = !meter->start(meter);
+        meter_failed = !metering;
+    }
     while (!rc && !timed_out && !rb_interrupted() && n < o->max_reps &&
            (n < o->min_reps || timed_s < o->min_time_s)) {
         if ((timed_out = rb_now_s() - start > o->timeout_s))
@@ -204,8 +228,14 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
         if (s.energy_j >= 0)
             sum_energy += s.energy_j;
     }
-    if (!rc && n && rapl && rapl->n && !strcmp(t->info.type, "cpu"))
-        rapl_j = rb_rapl_stop(rapl);
+    if (metering) {
+        /* Stopped even after a failure: a sampling meter has a thread to join. */
+        meter_j = meter->stop(meter);
+        meter_s = rb_now_s() - meter_t0;
+        meter_failed = meter_j < 0;
+        if (rc || !n)
+            meter_j = -1;
+    }
 
     if (rb_interrupted()) {
         free(out.data);
@@ -229,7 +259,7 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rap
         double med_s = r->lat.median * 1e-3;
         r->throughput_sps = med_s > 0 ? w->batch / med_s : 0;
         r->gflops = med_s > 0 ? rb_workload_flops(w) / med_s * 1e-9 : 0;
-        energy_figures(r, t, &s, rapl_j, sum_energy);
+        energy_figures(r, t, &s, meter, meter_j, meter_s, meter_failed, sum_energy);
         for (int i = 0; i < s.n_metrics; i++)
             rb_result_metric(r, s.metrics[i].name, s.metrics[i].value, s.metrics[i].unit,
                              s.metrics[i].source);

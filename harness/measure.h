@@ -40,9 +40,16 @@ void rb_point_free(rb_point *p);
 /* Measure t on p.  Returns 0 when r holds a result to store (its status may
  * be failed, timeout, mismatch or unsupported: those are results too), or
  * RB_EINTR when a signal stopped it (nothing to store).  Caller frees r with
- * rb_result_free. */
-int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_rapl *rapl, rb_result *r,
-               rb_err *e);
+ * rb_result_free.
+ *
+ * meter (may be NULL or a zeroed "no meter") is started right before the
+ * timed calls and stopped right after them.  Energy per call is the target's
+ * own figure when it reports one, else the meter's joules / calls (source
+ * meter->source, metric meter_avg_power_w), else power_w × median (source
+ * "model", metric model_power_w).  A meter that fails to read falls back to
+ * the model, and the result's message says so. */
+int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_meter *meter,
+               rb_result *r, rb_err *e);
 void rb_result_free(rb_result *r);
 
 /* Add a metric to a result (drops silently when full). */

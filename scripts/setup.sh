@@ -5,7 +5,10 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git
-          libopenblas-dev libsqlite3-dev sqlite3 libinih-dev libcjson-dev)
+          libopenblas-dev libsqlite3-dev sqlite3 libinih-dev libcjson-dev
+          # gpu target: the OpenCL ICD loader and headers, CLBlast, and PoCL, which
+          # provides an OpenCL CPU device where no GPU driver is installed
+          ocl-icd-opencl-dev opencl-c-headers libclblast-dev pocl-opencl-icd clinfo)
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(python3 python3-numpy python3-torch)
 elif [[ $# -gt 0 ]]; then
