@@ -184,7 +184,7 @@ void rb_gpu_describe(const gpu_dev *d, rb_device_info *out, const char *peak_not
     if (type & CL_DEVICE_TYPE_GPU)
         snprintf(out->name, sizeof out->name, "%.100s (%.40s)", name, plat);
     else
-        snprintf(out->name, sizeof out->name, "%.80s (OpenCL %s device via %.24s, not a GPU)",
+        snprintf(out->name, sizeof out->name, "%.72s (OpenCL %s device via %.32s, not a GPU)",
                  name, tname, plat);
     snprintf(out->type, sizeof out->type, "%s", tname);
     snprintf(out->numerics, sizeof out->numerics, "fp32");
