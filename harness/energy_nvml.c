@@ -297,7 +297,7 @@ int rb_energy_meter_nvml(const rb_device_info *d, rb_energy_meter *out, char *wh
         s->sampled = 1;
         out->sample_period_ms = SAMPLE_PERIOD_MS;
         snprintf(out->detail, sizeof out->detail,
-                 "nvml: power sampled every %d ms on %s (%s; no energy counter: %s)",
+                 "nvml: power sampled every %d ms on %.60s (%.32s; no energy counter: %.40s)",
                  SAMPLE_PERIOD_MS, name, where, errstr(s, re).s);
     } else {
         snprintf(why, n, "NVML reads neither energy (%s) nor power (%s) of %s", errstr(s, re).s,

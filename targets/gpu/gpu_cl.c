@@ -216,6 +216,8 @@ void rb_gpu_describe(const gpu_dev *d, rb_device_info *out, const char *peak_not
                             (double)rb_gpu_info_ulong(d->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE));
     cJSON_AddStringToObject(x, "driver_version", driver);
     cJSON_AddStringToObject(x, "opencl_version", version);
+    if (out->bus_id[0])
+        cJSON_AddStringToObject(x, "bus_id", out->bus_id);
     if (peak_note)
         cJSON_AddStringToObject(x, "peak_flops_source", peak_note);
     char *json = cJSON_PrintUnformatted(x);
