@@ -101,12 +101,88 @@ int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, cha
     return rb_matrix_load(m, matrix, a->given ? &a->axes : NULL, a->input_proj, e);
 }
 
+const rb_cli_target_flag rb_cli_target_flags[] = {
+    {"gpu-device", "SEL", "gpu", "device",
+     "OpenCL device for the gpu target: an index from `rnnbench list`\n"
+     "                      or a unique piece of its name (default: the first GPU,\n"
+     "                      else the first device)"},
+    {"fpga-config", "CONFIG", "fpga", "config",
+     "fpga hardware: small, large, or an INI file of run-time\n"
+     "                      parameters (base = small|large, clock_mhz,\n"
+     "                      offchip_bytes_per_cycle) (default small)"},
+    {"fpga-clock-mhz", "MHZ", "fpga", "clock_mhz", "fpga clock in MHz (default: the configuration's)"},
+    {"fpga-sim", "MODE", "fpga", "sim",
+     "full | sampled | auto: simulate every timestep in RTL, or the\n"
+     "                      first few and extrapolate the cycles (outputs from the\n"
+     "                      bit-exact golden model) (default auto: full below a\n"
+     "                      cycle budget)"},
+    {0, 0, 0, 0, 0},
+};
+
+const struct option rb_cli_target_long_options[] = {
+    {"gpu-device", required_argument, 0, RB_OPT_TARGET_FIRST + 0},
+    {"fpga-config", required_argument, 0, RB_OPT_TARGET_FIRST + 1},
+    {"fpga-clock-mhz", required_argument, 0, RB_OPT_TARGET_FIRST + 2},
+    {"fpga-sim", required_argument, 0, RB_OPT_TARGET_FIRST + 3},
+    {0, 0, 0, 0},
+};
+
+int rb_cli_target_option(rb_cli_topts *o, int opt, const char *val, rb_err *e)
+{
+    int k = opt - RB_OPT_TARGET_FIRST;
+    if (k < 0 || k >= RB_OPT_FIRST_FREE - RB_OPT_TARGET_FIRST || !rb_cli_target_flags[k].flag)
+        return 0;
+    const rb_cli_target_flag *f = &rb_cli_target_flags[k];
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s.%s=", f->target, f->key);
+    int i = 0;
+    while (i < o->n && strncmp(o->item[i], prefix, strlen(prefix)))
+        i++;
+    if (i == RB_TARGET_MAX_OPTS)
+        return rb_errf(e, RB_EINPUT, "--%s: too many target options", f->flag);
+    if (i == o->n)
+        o->n++;
+    snprintf(o->item[i], sizeof o->item[i], "%s%s", prefix, val);
+    return 1;
+}
+
+void rb_cli_target_help(FILE *f)
+{
+    fprintf(f, "\nTarget options (each applies to one target):\n");
+    for (const rb_cli_target_flag *t = rb_cli_target_flags; t->flag; t++) {
+        char lhs[64];
+        snprintf(lhs, sizeof lhs, "--%s %s", t->flag, t->metavar);
+        if (strlen(lhs) < 20)
+            fprintf(f, "  %-20s%s\n", lhs, t->help);
+        else /* too long for the column: description on the next line */
+            fprintf(f, "  %s\n%22s%s\n", lhs, "", t->help);
+    }
+}
+
 void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
-                        const char *gpu_device)
+                        const rb_cli_topts *o)
 {
     rb_target_init(t, ops, threads);
-    if (gpu_device && !strcmp(ops->name, "gpu"))
-        snprintf(t->selector, sizeof t->selector, "%s", gpu_device);
+    size_t nl = strlen(ops->name);
+    for (int i = 0; o && i < o->n; i++) {
+        const char *it = o->item[i], *eq = strchr(it, '=');
+        if (!eq || strncmp(it, ops->name, nl) || it[nl] != '.')
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - it - nl - 1), it + nl + 1);
+        rb_target_set_opt(t, key, eq + 1);
+    }
+}
+
+struct option *rb_cli_options(const struct option *own, struct option *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; own[n].name && n + 1 < cap; n++)
+        buf[n] = own[n];
+    for (size_t k = 0; rb_cli_target_long_options[k].name && n + 1 < cap; k++)
+        buf[n++] = rb_cli_target_long_options[k];
+    memset(&buf[n], 0, sizeof buf[n]);
+    return buf;
 }
 
 const char *rb_fmt_bytes(double bytes, char *buf, size_t n)

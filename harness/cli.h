@@ -45,7 +45,8 @@ enum {
     RB_OPT_CELL,
     RB_OPT_MODE,
     RB_OPT_NO_INPUT_PROJ,
-    RB_OPT_FIRST_FREE /* commands number their own options from here */
+    RB_OPT_TARGET_FIRST, /* the rb_cli_target_flags, in table order */
+    RB_OPT_FIRST_FREE = RB_OPT_TARGET_FIRST + 16 /* commands number their own options from here */
 };
 #define RB_AXIS_LONG_OPTIONS                                                               \
     {"seq", required_argument, 0, RB_OPT_SEQ}, {"hidden", required_argument, 0, RB_OPT_HIDDEN}, \
@@ -90,14 +91,30 @@ int rb_cli_check_memory(const rb_matrix *m, rb_err *e);
  * as given).  Unknown names are an input error listing the known ones. */
 int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max, rb_err *e);
 
-/* rb_target_init plus the device selector: --gpu-device applies to the gpu
- * target (other adapters have one device, or none to choose). */
+/* Options for one adapter, given as flags on the command line: each flag of
+ * the table below sets key `key` of target `target`.  Shared by run, list and
+ * dump; stored with a run so --resume uses the same. */
+typedef struct rb_cli_target_flag {
+    const char *flag, *metavar, *target, *key, *help;
+} rb_cli_target_flag;
+extern const rb_cli_target_flag rb_cli_target_flags[];
+extern const struct option rb_cli_target_long_options[]; /* terminated by a zero entry */
+
+typedef struct rb_cli_topts {
+    int n;
+    char item[RB_TARGET_MAX_OPTS][256]; /* "target.key=value" */
+} rb_cli_topts;
+
+/* If opt is a target flag, record it and return 1 (negative on a full table);
+ * 0 if opt is not one. */
+int rb_cli_target_option(rb_cli_topts *o, int opt, const char *val, rb_err *e);
+/* The target-flag lines of --help. */
+void rb_cli_target_help(FILE *f);
+/* rb_target_init, then the options addressed to this target. */
 void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
-                        const char *gpu_device);
-#define RB_GPU_DEVICE_HELP                                                            \
-    "  --gpu-device SEL    OpenCL device for the gpu target: an index from\n"         \
-    "                      `rnnbench list` or a substring of its name (default:\n"   \
-    "                      the first GPU, else the first device)\n"
+                        const rb_cli_topts *o);
+/* getopt_long table: the command's own options followed by the target flags. */
+struct option *rb_cli_options(const struct option *own, struct option *buf, size_t cap);
 
 /* "12.3 MiB" */
 const char *rb_fmt_bytes(double bytes, char *buf, size_t n);

@@ -26,10 +26,10 @@ static const char dump_help[] =
     "                      (one value each: dump writes a single point)\n"
     "  --seed N            seed for weights and inputs (default 1, as `run`)\n"
     "  --targets LIST      targets whose output to include (default cpu)\n"
-    "  --threads N         threads for the targets (default: all CPUs)\n" RB_GPU_DEVICE_HELP
+    "  --threads N         threads for the targets (default: all CPUs)\n"
     "  -h, --help          this text\n";
 
-enum { OPT_SEED = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_THREADS, OPT_GPU_DEVICE };
+enum { OPT_SEED = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_THREADS };
 
 static int save3(const char *dir, const char *name, const double *d64, const float *d32, size_t a,
                  size_t b, size_t c, rb_err *e)
@@ -59,8 +59,8 @@ static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_e
     return bad ? rb_errf(e, RB_ERUNTIME, "cannot write %s: %s", path, strerror(errno)) : 0;
 }
 
-static int dump_targets(const char *dir, const char *targets, int threads, const char *gpu_device,
-                        rb_point *pt, rb_err *e)
+static int dump_targets(const char *dir, const char *targets, int threads,
+                        const rb_cli_topts *topts, rb_point *pt, rb_err *e)
 {
     const rb_target_ops *ops[16];
     int n, rc = rb_cli_targets(targets, ops, &n, 16, e);
@@ -69,7 +69,7 @@ static int dump_targets(const char *dir, const char *targets, int threads, const
     for (int i = 0; i < n && !rc; i++) {
         rb_target t;
         rb_err te = {0};
-        rb_cli_target_init(&t, ops[i], threads, gpu_device);
+        rb_cli_target_init(&t, ops[i], threads, topts);
         if (rb_target_probe(&t, &te)) {
             fprintf(stderr, "rnnbench dump: %s\n", te.msg);
             continue;
@@ -106,25 +106,26 @@ int rb_cmd_dump(int argc, char **argv)
                                          {"seed", required_argument, 0, OPT_SEED},
                                          {"targets", required_argument, 0, OPT_TARGETS},
                                          {"threads", required_argument, 0, OPT_THREADS},
-                                         {"gpu-device", required_argument, 0, OPT_GPU_DEVICE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *dir = NULL, *targets = "cpu", *gpu_device = NULL;
+    const char *dir = NULL, *targets = "cpu";
+    rb_cli_topts topts = {0};
+    struct option all[64];
     long seed = 1, threads = rb_host_ncpus();
     rb_cli_axes axes;
     rb_cli_axes_init(&axes);
     rb_err e = {0};
     int c, rc;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0)
+    while ((c = getopt_long(argc, argv, "o:h", rb_cli_options(opts, all, 64), NULL)) != -1) {
+        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0 ||
+            (!rc && (rc = rb_cli_target_option(&topts, c, optarg, &e)) < 0))
             return rb_cli_fail("dump", &e);
         if (rc)
             continue;
         switch (c) {
         case 'o': dir = optarg; break;
         case OPT_TARGETS: targets = optarg; break;
-        case OPT_GPU_DEVICE: gpu_device = optarg; break;
         case OPT_SEED:
             if (rb_cli_long("seed", optarg, 0, 0x7fffffffL, &seed, &e))
                 return rb_cli_fail("dump", &e);
@@ -133,7 +134,10 @@ int rb_cmd_dump(int argc, char **argv)
             if (rb_cli_long("threads", optarg, 1, 4096, &threads, &e))
                 return rb_cli_fail("dump", &e);
             break;
-        case 'h': fputs(dump_help, stdout); return 0;
+        case 'h':
+            fputs(dump_help, stdout);
+            rb_cli_target_help(stdout);
+            return 0;
         default: return rb_cli_usage("dump", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -176,7 +180,7 @@ int rb_cmd_dump(int argc, char **argv)
         if (!rc)
             rc = write_meta(dir, w, (uint64_t)seed, &e);
         if (!rc)
-            rc = dump_targets(dir, targets, (int)threads, gpu_device, &pt, &e);
+            rc = dump_targets(dir, targets, (int)threads, &topts, &pt, &e);
         if (!rc)
             printf("wrote %s (%s)\n", dir, w->key);
         free(hn);

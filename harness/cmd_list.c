@@ -15,10 +15,10 @@ static const char list_help[] =
     "\n"
     "  --targets LIST      targets to probe (default: all)\n"
     "  --matrix FILE       workload matrix (INI)\n" RB_AXIS_HELP
-    "  --threads N         threads the targets would use (default: all CPUs)\n" RB_GPU_DEVICE_HELP
+    "  --threads N         threads the targets would use (default: all CPUs)\n"
     "  -h, --help          this text\n";
 
-enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS, OPT_GPU_DEVICE };
+enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS };
 
 static void print_device(const rb_device_info *d)
 {
@@ -28,20 +28,20 @@ static void print_device(const rb_device_info *d)
     printf("]\n");
 }
 
-static void list_targets(const rb_target_ops **ops, int n, int threads, const char *gpu_device)
+static void list_targets(const rb_target_ops **ops, int n, int threads, const rb_cli_topts *topts)
 {
     printf("%-6s %-10s %-12s %s\n", "target", "method", "status", "device / reason");
     for (int i = 0; i < n; i++) {
         rb_target t;
         rb_err e = {0};
-        rb_cli_target_init(&t, ops[i], threads, gpu_device);
+        rb_cli_target_init(&t, ops[i], threads, topts);
         if (rb_target_probe(&t, &e)) {
             printf("%-6s %-10s %-12s %s\n", ops[i]->name, ops[i]->method, "unavailable", e.msg);
             continue;
         }
         printf("%-6s %-10s %-12s ", ops[i]->name, ops[i]->method, "available");
         print_device(&t.info);
-        /* Adapters with a choice of devices list them all, in selector order. */
+        /* Adapters with a choice of devices list them all, in --gpu-device order. */
         rb_device_info devs[16];
         int nd = rb_target_enumerate(&t, devs, 16, &e);
         for (int k = 0; nd > 1 && k < nd && k < 16; k++) {
@@ -58,30 +58,34 @@ int rb_cmd_list(int argc, char **argv)
                                          {"targets", required_argument, 0, OPT_TARGETS},
                                          {"matrix", required_argument, 0, OPT_MATRIX},
                                          {"threads", required_argument, 0, OPT_THREADS},
-                                         {"gpu-device", required_argument, 0, OPT_GPU_DEVICE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *targets = NULL, *matrix = NULL, *gpu_device = NULL;
+    const char *targets = NULL, *matrix = NULL;
+    rb_cli_topts topts = {0};
+    struct option all[64];
     rb_cli_axes axes;
     rb_cli_axes_init(&axes);
     rb_err e = {0};
     long threads = rb_host_ncpus();
     int c, rc = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0)
+    while ((c = getopt_long(argc, argv, "h", rb_cli_options(opts, all, 64), NULL)) != -1) {
+        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0 ||
+            (!rc && (rc = rb_cli_target_option(&topts, c, optarg, &e)) < 0))
             return rb_cli_fail("list", &e);
         if (rc)
             continue;
         switch (c) {
         case OPT_TARGETS: targets = optarg; break;
         case OPT_MATRIX: matrix = optarg; break;
-        case OPT_GPU_DEVICE: gpu_device = optarg; break;
         case OPT_THREADS:
             if (rb_cli_long("threads", optarg, 1, 4096, &threads, &e))
                 return rb_cli_fail("list", &e);
             break;
-        case 'h': fputs(list_help, stdout); return 0;
+        case 'h':
+            fputs(list_help, stdout);
+            rb_cli_target_help(stdout);
+            return 0;
         default: return rb_cli_usage("list", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -96,7 +100,7 @@ int rb_cmd_list(int argc, char **argv)
         rb_cli_workloads(matrix, &axes, &m, source, sizeof source, &e))
         return rb_cli_fail("list", &e);
 
-    list_targets(ops, n, (int)threads, gpu_device);
+    list_targets(ops, n, (int)threads, &topts);
     char mem[32];
     double flops = 0;
     printf("\n%zu workload points from %s:\n", m.n, source);

@@ -33,7 +33,7 @@ static const char run_help[] =
     "                      first-run latency (default 2)\n"
     "  --timeout-s S       give up on one result after S seconds, checked between calls\n"
     "                      (default 600)\n"
-    "  --threads N         worker threads per target (default: all CPUs)\n" RB_GPU_DEVICE_HELP
+    "  --threads N         worker threads per target (default: all CPUs)\n"
     "  --seed N            seed for weights and inputs (default 1)\n"
     "\n"
     "Bookkeeping:\n"
@@ -42,7 +42,9 @@ static const char run_help[] =
     "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
     "  --dry-run           list the points with estimated memory and time; run nothing\n"
     "  -q, --quiet         no progress line on stderr\n"
-    "  -h, --help          this text\n"
+    "  -h, --help          this text\n";
+
+static const char run_help_tail[] =
     "\n"
     "Exit status: 0 all results ok, 2 bad usage or input, 3 a result failed or did not\n"
     "match the reference, the run was interrupted, or no target was available.\n";
@@ -61,7 +63,6 @@ enum {
     OPT_LABEL,
     OPT_RESUME,
     OPT_DRY_RUN,
-    OPT_GPU_DEVICE,
 };
 
 typedef struct run_args {
@@ -89,7 +90,6 @@ static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
         {"label", required_argument, 0, OPT_LABEL},
         {"resume", required_argument, 0, OPT_RESUME},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
-        {"gpu-device", required_argument, 0, OPT_GPU_DEVICE},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -101,8 +101,10 @@ static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
     long v;
     int c, rc;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        if ((rc = rb_cli_axis_option(&a->axes, c, optarg, e)) < 0)
+    struct option all[64];
+    while ((c = getopt_long(argc, argv, "qh", rb_cli_options(opts, all, 64), NULL)) != -1) {
+        if ((rc = rb_cli_axis_option(&a->axes, c, optarg, e)) < 0 ||
+            (!rc && (rc = rb_cli_target_option(&a->cfg.topts, c, optarg, e)) < 0))
             return rc;
         if (rc) {
             a->settings_given = 1;
@@ -122,12 +124,13 @@ static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
         case OPT_RESUME: rc = rb_cli_long("resume", optarg, 1, 0x7fffffffL, &a->resume, e); break;
         case OPT_DB: a->db = optarg; break;
         case OPT_LABEL: a->label = optarg; break;
-        case OPT_GPU_DEVICE:
-            snprintf(a->cfg.gpu_device, sizeof a->cfg.gpu_device, "%s", optarg);
-            break;
         case OPT_DRY_RUN: a->dry_run = 1; break;
         case 'q': a->quiet = 1; break;
-        case 'h': fputs(run_help, stdout); return 1;
+        case 'h':
+            fputs(run_help, stdout);
+            rb_cli_target_help(stdout);
+            fputs(run_help_tail, stdout);
+            return 1;
         case '?':
             return rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -162,7 +165,7 @@ static int probe_all(const rb_run_config *cfg, probed *p)
     int ok = 0;
     for (int i = 0; i < cfg->n_targets; i++) {
         rb_err e = {0};
-        rb_cli_target_init(&p[i].t, cfg->targets[i], cfg->threads, cfg->gpu_device);
+        rb_cli_target_init(&p[i].t, cfg->targets[i], cfg->threads, &cfg->topts);
         p[i].code = rb_target_probe(&p[i].t, &e);
         p[i].ok = !p[i].code;
         if (!p[i].ok)

@@ -27,7 +27,9 @@ char *rb_run_config_to_json(const rb_run_config *c)
         cJSON_AddItemToArray(t, cJSON_CreateString(c->targets[i]->name));
     cJSON_AddStringToObject(o, "source", c->source);
     cJSON_AddNumberToObject(o, "threads", c->threads);
-    cJSON_AddStringToObject(o, "gpu_device", c->gpu_device);
+    cJSON *to = cJSON_AddArrayToObject(o, "target_options");
+    for (int i = 0; i < c->topts.n; i++)
+        cJSON_AddItemToArray(to, cJSON_CreateString(c->topts.item[i]));
     /* as a string: a JSON number (double) cannot hold every 64-bit seed */
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
@@ -108,9 +110,11 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
                 *m = cJSON_GetObjectItemCaseSensitive(o, "measure");
     if (cJSON_IsString(src))
         snprintf(c->source, sizeof c->source, "%s", src->valuestring);
-    const cJSON *gd = cJSON_GetObjectItemCaseSensitive(o, "gpu_device");
-    if (cJSON_IsString(gd))
-        snprintf(c->gpu_device, sizeof c->gpu_device, "%s", gd->valuestring);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "target_options"))
+    {
+        if (cJSON_IsString(it) && c->topts.n < RB_TARGET_MAX_OPTS)
+            snprintf(c->topts.item[c->topts.n++], sizeof c->topts.item[0], "%s", it->valuestring);
+    }
     if (!cJSON_IsString(seed) || get_int(o, "threads", &c->threads) ||
         get_int(m, "warmup", &c->measure.warmup) || get_int(m, "min_reps", &c->measure.min_reps) ||
         get_int(m, "max_reps", &c->measure.max_reps) ||

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../workloads/matrix.h"
+#include "cli.h"
 #include "measure.h"
 
 #define RB_MAX_TARGETS 16
@@ -20,7 +21,7 @@ typedef struct rb_run_config {
     char source[1024]; /* where the points came from (matrix path or "command-line axes") */
     rb_measure_opts measure;
     int threads;
-    char gpu_device[128]; /* --gpu-device, "" = the adapter's default */
+    rb_cli_topts topts;   /* --gpu-device, --fpga-*: adapter options */
     uint64_t seed;
 } rb_run_config;
 

@@ -283,3 +283,25 @@ void rb_target_close(rb_target *t)
     t->session = NULL;
     t->available = 0;
 }
+
+int rb_target_set_opt(rb_target *t, const char *key, const char *value)
+{
+    int i = 0;
+    while (i < t->n_opts && strcmp(t->opts[i].key, key))
+        i++;
+    if (i == RB_TARGET_MAX_OPTS)
+        return RB_EINPUT;
+    if (i == t->n_opts)
+        t->n_opts++;
+    snprintf(t->opts[i].key, sizeof t->opts[i].key, "%s", key);
+    snprintf(t->opts[i].value, sizeof t->opts[i].value, "%s", value);
+    return 0;
+}
+
+const char *rb_target_opt(const rb_target *t, const char *key)
+{
+    for (int i = 0; i < t->n_opts; i++)
+        if (!strcmp(t->opts[i].key, key))
+            return t->opts[i].value;
+    return NULL;
+}

@@ -95,6 +95,8 @@ typedef struct rb_target_ops {
     void (*close)(rb_target *);
 } rb_target_ops;
 
+#define RB_TARGET_MAX_OPTS 8
+
 struct rb_target {
     const rb_target_ops *ops;
     int threads;          /* requested worker threads, 0 = adapter default */
@@ -102,7 +104,14 @@ struct rb_target {
     int available;        /* 1 after a successful rb_target_probe */
     int loaded;
     rb_workload workload; /* what load() prepared for; valid while loaded */
-    char selector[128];   /* which device: adapter-specific (gpu: index or name substring); "" = default */
+    /* Adapter options from the command line (--gpu-device -> "device" for the
+     * gpu target, --fpga-clock-mhz -> "clock_mhz" for the fpga, ...): each
+     * adapter reads its own keys with rb_target_opt and validates them in probe. */
+    int n_opts;
+    struct {
+        char key[32];
+        char value[224];
+    } opts[RB_TARGET_MAX_OPTS];
     void *session;        /* adapter state from probe to close: outlives loads, so device
                              contexts and compiled kernels are made once per process */
     void *priv;           /* adapter state between load and unload */
@@ -121,6 +130,10 @@ int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sampl
 int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *target_y, rb_sample *s,
                          rb_err *e);
 void rb_target_unload(rb_target *t);
+/* Set (or replace) an adapter option; RB_EINPUT when the table is full. */
+int rb_target_set_opt(rb_target *t, const char *key, const char *value);
+/* The option's value, or NULL when it was not given. */
+const char *rb_target_opt(const rb_target *t, const char *key);
 /* All devices the adapter sees (probe first); count or a negative code. */
 int rb_target_enumerate(rb_target *t, rb_device_info *out, int max, rb_err *e);
 /* Unload, then release the session.  Safe to call more than once. */

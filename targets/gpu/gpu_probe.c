@@ -112,7 +112,7 @@ int rb_gpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     int n = rb_gpu_devices(devs, RB_GPU_MAX_DEVICES, e), idx;
     if (n < 0)
         return n;
-    int ret = rb_gpu_select(devs, n, t->selector, &idx, e);
+    int ret = rb_gpu_select(devs, n, rb_target_opt(t, "device"), &idx, e);
     if (ret)
         return ret;
     gpu_session *s = calloc(1, sizeof *s);

@@ -28,7 +28,7 @@ name=$(q "SELECT json_extract(extra_json, '$.device') FROM devices WHERE target=
 expect 0 --out " ok" -- rb run --targets gpu --gpu-device "${name:0:12}" "${RUN[@]}"
 expect 2 --err "matches no OpenCL device" --err "#0" -- rb run --targets gpu --gpu-device no-such-gpu "${RUN[@]}"
 expect 2 --err "OpenCL devices" -- rb run --targets gpu --gpu-device 99 "${RUN[@]}"
-check "--gpu-device stored for resume" "$(q "SELECT json_extract(config_json, '$.gpu_device') FROM runs ORDER BY id DESC LIMIT 1")" "${name:0:12}"
+check "--gpu-device stored for resume" "$(q "SELECT json_extract(config_json, '$.target_options[0]') FROM runs ORDER BY id DESC LIMIT 1")" "gpu.device=${name:0:12}"
 
 # no OpenCL platform at all: reported, and the other targets still run
 mkdir -p noicd

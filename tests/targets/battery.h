@@ -137,7 +137,8 @@ static int run_target(const char *name, const char *selector, fixture *f, int th
 {
     rb_target t;
     rb_target_init(&t, rb_target_find(name), threads);
-    snprintf(t.selector, sizeof t.selector, "%s", selector ? selector : "");
+    if (selector && *selector)
+        rb_target_set_opt(&t, "device", selector);
     int rc = rb_target_probe(&t, e);
     if (!rc)
         rc = rb_target_load(&t, &f->m, &f->w, e);
@@ -227,7 +228,8 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         rb_target t;
         rb_sample smp;
         rb_target_init(&t, rb_target_find(name), 2);
-        snprintf(t.selector, sizeof t.selector, "%s", selector ? selector : "");
+        if (selector && *selector)
+        rb_target_set_opt(&t, "device", selector);
         int rc = rb_target_probe(&t, &e);
         if (!rc && in.x && yt.f64)
             rc = rb_target_load(&t, &m, &w, &e);

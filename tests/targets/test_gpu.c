@@ -40,7 +40,7 @@ static void test_select(void)
     rb_target t;
     rb_err e = {0};
     rb_target_init(&t, rb_target_find("gpu"), 0);
-    snprintf(t.selector, sizeof t.selector, "0");
+    rb_target_set_opt(&t, "device", "0");
     CHECK_INT(rb_target_probe(&t, &e), 0);
     rb_device_info devs[16];
     int n = rb_target_enumerate(&t, devs, 16, &e);
@@ -49,18 +49,20 @@ static void test_select(void)
     snprintf(first, sizeof first, "%.*s", (int)strcspn(devs[0].name, " ("), devs[0].name);
     rb_target_close(&t);
 
-    snprintf(t.selector, sizeof t.selector, "%s", first);
+    rb_target_set_opt(&t, "device", first);
     int rc = rb_target_probe(&t, &e);
     if (rc)
         fprintf(stderr, "select '%s': %s\n", first, e.msg);
     CHECK_INT(rc, n == 1 ? 0 : rc); /* unique only when there is one device */
     rb_target_close(&t);
 
-    snprintf(t.selector, sizeof t.selector, "no-such-device-xyz");
+    rb_target_set_opt(&t, "device", "no-such-device-xyz");
     CHECK_INT(rb_target_probe(&t, &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "matches no OpenCL device");
     CHECK_STR_HAS(e.msg, "#0 ");
-    snprintf(t.selector, sizeof t.selector, "%d", n);
+    char idx[16];
+    snprintf(idx, sizeof idx, "%d", n);
+    rb_target_set_opt(&t, "device", idx);
     CHECK_INT(rb_target_probe(&t, &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "OpenCL devices");
     CHECK(!t.available);
