@@ -1,0 +1,155 @@
+/* fpga_config.c — which hardware the fpga target simulates, and how.
+ *
+ * Hardware parameters (MAC lanes, number format, memory sizes) are fixed when
+ * the RTL is verilated: changing them is a CMake option and a rebuild, and a
+ * configuration file that tries is refused with that advice rather than
+ * silently ignored.  Run-time parameters (clock, off-chip bandwidth) come from
+ * the built-in defaults, a user's INI file, or --fpga-clock-mhz. */
+#ifdef RB_HAVE_VERILATOR
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fpga.h"
+
+/* Clocks and off-chip bandwidths of the parts each configuration resembles
+ * (targets/fpga/rtl/README.md): a Zynq-7020-class edge part closes timing
+ * around 150 MHz with a 32-bit DDR3 interface (~3.2 GB/s ~ 21 B/cycle, of
+ * which we credit 16); an Alveo U250-class part runs 300 MHz kernels with
+ * four DDR4 channels (77 GB/s ~ 256 B/cycle). */
+double rb_fpga_default_clock_mhz(const rb_fpga_hw *hw)
+{
+    return strcmp(hw->name, "large") ? 150.0 : 300.0;
+}
+
+double rb_fpga_default_offchip_bpc(const rb_fpga_hw *hw)
+{
+    return strcmp(hw->name, "large") ? 16.0 : 256.0;
+}
+
+const char *rb_fpga_sim_mode_name(fpga_sim_mode m)
+{
+    return m == FPGA_SIM_FULL ? "full" : m == FPGA_SIM_SAMPLED ? "sampled" : "auto";
+}
+
+static const rb_fpga_hw *find_hw(const char *name)
+{
+    const rb_fpga_hw *hw;
+    int n = rb_fpga_sim_configs(&hw);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(hw[i].name, name))
+            return &hw[i];
+    return NULL;
+}
+
+static int parse_positive(const char *what, const char *v, double max, double *out, rb_err *e)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (!*v || *end || errno || !(d > 0) || d > max)
+        return rb_errf(e, RB_EINPUT, "%s: '%s' is not a number in (0, %g]", what, v, max);
+    *out = d;
+    return 0;
+}
+
+typedef struct ini_ctx {
+    const char *path;
+    fpga_config *c;
+    int have_base;
+    double clock, bpc;
+    rb_err *e;
+} ini_ctx;
+
+/* libinih calls this per key; returning 0 stops the parse at that line. */
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+    static const char *const hardware[] = {"lanes", "data_width", "frac_bits", "wmem_words",
+                                           "max_batch", "max_hidden", "max_k", "max_layers",
+                                           "xmem_words", "ymem_words"};
+    ini_ctx *x = user;
+    (void)section;
+    char what[400];
+    snprintf(what, sizeof what, "%s: %s", x->path, key);
+    if (!strcmp(key, "base")) {
+        const rb_fpga_hw *hw = find_hw(value);
+        if (!hw) {
+            rb_errf(x->e, RB_EINPUT, "%s: no built-in configuration '%s' (small or large)", what,
+                    value);
+            return 0;
+        }
+        x->c->hw = hw;
+        x->have_base = 1;
+        return 1;
+    }
+    if (!strcmp(key, "clock_mhz"))
+        return !parse_positive(what, value, 2000, &x->clock, x->e);
+    if (!strcmp(key, "offchip_bytes_per_cycle"))
+        return !parse_positive(what, value, 1 << 20, &x->bpc, x->e);
+    for (size_t i = 0; i < sizeof hardware / sizeof hardware[0]; i++)
+        if (!strcmp(key, hardware[i])) {
+            rb_errf(x->e, RB_EINPUT,
+                    "%s is a hardware parameter of the verilated RTL: it cannot change at run "
+                    "time. Rebuild with the CMake options in targets/fpga/rtl/README.md "
+                    "(e.g. cmake -DRB_FPGA_SMALL_LANES=32 ...)",
+                    what);
+            return 0;
+        }
+    rb_errf(x->e, RB_EINPUT, "%s: unknown key (expected base, clock_mhz, offchip_bytes_per_cycle)",
+            what);
+    return 0;
+}
+
+static int load_file(const char *path, fpga_config *c, rb_err *e)
+{
+    ini_ctx x = {path, c, 0, 0, 0, e};
+    rb_err_clear(e);
+    int rc = ini_parse(path, on_key, &x);
+    if (rc == -1)
+        return rb_errf(e, RB_EINPUT, "--fpga-config %s: not small, large or a readable file (%s)",
+                       path, strerror(errno));
+    if (rc != 0) {
+        if (!e->msg[0])
+            rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, rc);
+        else
+            rb_err_prefix(e, "line %d: ", rc);
+        return RB_EINPUT;
+    }
+    if (!x.have_base)
+        return rb_errf(e, RB_EINPUT, "%s: needs 'base = small' or 'base = large'", path);
+    c->clock_mhz = x.clock > 0 ? x.clock : rb_fpga_default_clock_mhz(c->hw);
+    c->offchip_bpc = x.bpc > 0 ? x.bpc : rb_fpga_default_offchip_bpc(c->hw);
+    snprintf(c->source, sizeof c->source, "%s (base %s)", path, c->hw->name);
+    return 0;
+}
+
+int rb_fpga_config(const rb_target *t, fpga_config *c, rb_err *e)
+{
+    memset(c, 0, sizeof *c);
+    const char *name = rb_target_opt(t, "config"), *clock = rb_target_opt(t, "clock_mhz"),
+               *sim = rb_target_opt(t, "sim");
+    if (!name || !*name)
+        name = "small";
+    int rc;
+    if ((c->hw = find_hw(name))) {
+        c->clock_mhz = rb_fpga_default_clock_mhz(c->hw);
+        c->offchip_bpc = rb_fpga_default_offchip_bpc(c->hw);
+        snprintf(c->source, sizeof c->source, "built-in %s", name);
+    } else if ((rc = load_file(name, c, e))) {
+        return rc;
+    }
+    if (clock && (rc = parse_positive("--fpga-clock-mhz", clock, 2000, &c->clock_mhz, e)))
+        return rc;
+    if (!sim || !*sim || !strcmp(sim, "auto"))
+        c->sim = FPGA_SIM_AUTO;
+    else if (!strcmp(sim, "full"))
+        c->sim = FPGA_SIM_FULL;
+    else if (!strcmp(sim, "sampled"))
+        c->sim = FPGA_SIM_SAMPLED;
+    else
+        return rb_errf(e, RB_EINPUT, "--fpga-sim '%s': expected full, sampled or auto", sim);
+    return 0;
+}
+#endif

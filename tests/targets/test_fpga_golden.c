@@ -1,0 +1,592 @@
+/* test_fpga_golden.c — the fpga golden model against targets/fpga/SPEC.md.
+ *
+ * Hand cases are worked out in the comments from the spec's formulas and the
+ * table (targets/fpga/tanh_lut.h), not by calling the functions under test;
+ * exhaustive checks cover every Q3.12 input of the activations; the whole
+ * forward is measured against the fp64 reference as a quality figure. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../targets/fpga/golden.h"
+#include "../../targets/fpga/tanh_lut.h"
+#include "../../workloads/reference.h"
+#include "../rb_test.h"
+
+static void test_rshr_sat_quant(void)
+{
+    /* rshr(a, 12): add 2048, floor-divide by 4096 — halves go towards +inf */
+    CHECK_INT(rb_fx_rshr(6144, 12), 2);   /* 1.5 -> 2 */
+    CHECK_INT(rb_fx_rshr(2048, 12), 1);   /* 0.5 -> 1 */
+    CHECK_INT(rb_fx_rshr(2047, 12), 0);   /* 0.4998 -> 0 */
+    CHECK_INT(rb_fx_rshr(-2048, 12), 0);  /* -0.5 -> 0, not -1 */
+    CHECK_INT(rb_fx_rshr(-2049, 12), -1); /* -0.5002 -> -1 */
+    CHECK_INT(rb_fx_rshr(-6144, 12), -1); /* -1.5 -> -1 */
+    CHECK_INT(rb_fx_rshr(-6145, 12), -2);
+    CHECK_INT(rb_fx_rshr(-4096, 12), -1); /* exact */
+    CHECK_INT(rb_fx_rshr(-1, 1), 0);      /* -0.5 -> 0 */
+    CHECK_INT(rb_fx_rshr(-3, 1), -1);     /* -1.5 -> -1 */
+    CHECK_INT(rb_fx_rshr(3, 1), 2);       /* 1.5 -> 2 */
+    CHECK_INT(rb_fx_rshr((int64_t)1 << 46, 12), (int64_t)1 << 34);
+    CHECK_INT(rb_fx_rshr(-((int64_t)1 << 46), 12), -((int64_t)1 << 34));
+
+    CHECK_INT(rb_fx_sat16(32767), 32767);
+    CHECK_INT(rb_fx_sat16(32768), 32767);
+    CHECK_INT(rb_fx_sat16(-32768), -32768);
+    CHECK_INT(rb_fx_sat16(-32769), -32768);
+    CHECK_INT(rb_fx_sat16(INT64_MAX), 32767);
+    CHECK_INT(rb_fx_sat16(INT64_MIN), -32768);
+    CHECK_INT(rb_fx_sat16(-5), -5);
+
+    /* quant: x * 4096 rounded half away from zero, then saturated */
+    CHECK_INT(rb_fx_quant(1.0), 4096);
+    CHECK_INT(rb_fx_quant(-1.0), -4096);
+    CHECK_INT(rb_fx_quant(0.5 / 4096), 1);   /* +0.5 LSB -> 1 */
+    CHECK_INT(rb_fx_quant(-0.5 / 4096), -1); /* -0.5 LSB -> -1 (away), unlike rshr */
+    CHECK_INT(rb_fx_quant(2.5 / 4096), 3);   /* not to even */
+    CHECK_INT(rb_fx_quant(-2.5 / 4096), -3);
+    CHECK_INT(rb_fx_quant(0.49 / 4096), 0);
+    CHECK_INT(rb_fx_quant(-0.49 / 4096), 0);
+    CHECK_INT(rb_fx_quant(8.0 - 1.0 / 4096), 32767);
+    CHECK_INT(rb_fx_quant(8.0 - 0.5 / 4096), 32767); /* 32767.5 -> 32768 -> saturates */
+    CHECK_INT(rb_fx_quant(8.0), 32767);
+    CHECK_INT(rb_fx_quant(-8.0), -32768);
+    CHECK_INT(rb_fx_quant(-8.0 - 0.5 / 4096), -32768);
+    CHECK_INT(rb_fx_quant(1e30), 32767);
+    CHECK_INT(rb_fx_quant(-1e30), -32768);
+    CHECK_INT(rb_fx_quant(INFINITY), 32767);
+    CHECK_INT(rb_fx_quant(-INFINITY), -32768);
+    CHECK_INT(rb_fx_quant(NAN), 0);
+    CHECK(rb_fx_dequant(-32768) == -8.0);
+    CHECK(rb_fx_dequant(32767) == 8.0 - 1.0 / 4096);
+    CHECK(rb_fx_dequant(1) == 1.0 / 4096);
+
+    float in[4] = {0.25f, -0.25f, 9.0f, -1.0f / 8192};
+    int16_t out[4];
+    rb_fx_quant_array(in, out, 4);
+    CHECK_INT(out[0], 1024);
+    CHECK_INT(out[1], -1024);
+    CHECK_INT(out[2], 32767);
+    CHECK_INT(out[3], -1);
+}
+
+/* The spec's table, recomputed here: min(32767, round_half_away(tanh(k/64) * 32768)). */
+static int spec_table(int k)
+{
+    double v = round(tanh(k / 64.0) * 32768.0);
+    return v > 32767 ? 32767 : (int)v;
+}
+
+static void test_tables(void)
+{
+    int agree = 1;
+    for (int k = 0; k < RB_TANH_LUT_N; k++)
+        agree &= rb_tanh_lut[k] == spec_table(k);
+    CHECK(agree);
+    CHECK_INT(RB_TANH_LUT_N, 513);
+    CHECK_INT(rb_tanh_lut[64], 24956); /* tanh(1) * 32768 = 24955.9 */
+
+    /* the RTL's copy: every "16'd<n>" after the TANH_LUT declaration */
+    const char *path = RB_FIXTURES "/../../targets/fpga/rtl/tanh_lut.svh";
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char text[1 << 16];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = 0;
+    CHECK(len < sizeof text - 1);
+    const char *p = strstr(text, "TANH_LUT [0:512]");
+    CHECK(p != NULL);
+    int n = 0, same = 1;
+    for (p = p ? strstr(p, "16'd") : NULL; p; p = strstr(p, "16'd")) {
+        p += 4;
+        long v = strtol(p, NULL, 10);
+        if (n < RB_TANH_LUT_N)
+            same &= v == rb_tanh_lut[n] && v == spec_table(n);
+        n++;
+    }
+    CHECK_INT(n, RB_TANH_LUT_N);
+    CHECK(same);
+}
+
+static void test_tanh(void)
+{
+    CHECK_INT(rb_fx_tanh(0), 0); /* T[0] = 0, (0 + 4) >> 3 = 0 */
+    /* x = 4096 (1.0): i = 64, f = 0, m = T[64] = 24956, (24956 + 4) >> 3 = 3120
+     * (tanh(1) * 4096 = 3119.5) */
+    CHECK_INT(rb_fx_tanh(4096), 3120);
+    CHECK_INT(rb_fx_tanh(-4096), -3120);
+    /* x = 5000: i = 78, f = 8, T[78] = 27502, T[79] = 27651;
+     * m = 27502 + ((149 * 8) >> 6) = 27502 + (1192 >> 6 = 18) = 27520;
+     * (27520 + 4) >> 3 = 3440 (tanh(1.2207) * 4096 = 3440.2) */
+    CHECK_INT(rb_fx_tanh(5000), 3440);
+    CHECK_INT(rb_fx_tanh(-5000), -3440);
+    /* x = 100: i = 1, f = 36, T[1] = 512, T[2] = 1024;
+     * m = 512 + ((512 * 36) >> 6) = 800; (800 + 4) >> 3 = 100 */
+    CHECK_INT(rb_fx_tanh(100), 100);
+    /* x = 1: m = (512 * 1) >> 6 = 8; (8 + 4) >> 3 = 1 */
+    CHECK_INT(rb_fx_tanh(1), 1);
+    /* x = 32767: i = 511, f = 63, T[511] = T[512] = 32767 (the table saturates
+     * from k = 342), m = 32767, (32767 + 4) >> 3 = 4096; -32768 maps like 32767 */
+    CHECK_INT(rb_fx_tanh(32767), 4096);
+    CHECK_INT(rb_fx_tanh(-32767), -4096);
+    CHECK_INT(rb_fx_tanh(-32768), -4096);
+
+    int odd = 1, mono = 1, range = 1;
+    double worst = 0;
+    int worst_x = 0;
+    for (int x = -32768; x <= 32767; x++) {
+        int y = rb_fx_tanh((int16_t)x);
+        if (x > -32768)
+            odd &= rb_fx_tanh((int16_t)-x) == -y;
+        if (x > -32768)
+            mono &= y >= rb_fx_tanh((int16_t)(x - 1));
+        range &= y >= -4096 && y <= 4096;
+        double err = fabs(y - tanh(x / 4096.0) * 4096.0);
+        if (err > worst) {
+            worst = err;
+            worst_x = x;
+        }
+    }
+    CHECK(odd);
+    CHECK(mono);
+    CHECK(range);
+    printf("  tanh_q: max error %.4f LSB at x = %d (bound %.2f)\n", worst, worst_x,
+           RB_FX_TANH_MAX_ERR);
+    CHECK(worst <= RB_FX_TANH_MAX_ERR);
+}
+
+static void test_sigmoid(void)
+{
+    /* sigma(0): tanh_q(0) = 0, (0 + 4097) >> 1 = 2048 */
+    CHECK_INT(rb_fx_sigmoid(0), 2048);
+    /* x = 1, -1: x >>> 1 = 0, -1; tanh_q(-1) = -1; (4096 >> 1) = 2048 both */
+    CHECK_INT(rb_fx_sigmoid(1), 2048);
+    CHECK_INT(rb_fx_sigmoid(-1), 2048);
+    /* x = 4096: tanh_q(2048): i = 32, f = 0, T[32] = 15143, (15147 >> 3) = 1893;
+     * (1893 + 4097) >> 1 = 2995 (sigma(1) * 4096 = 2994.4) */
+    CHECK_INT(rb_fx_sigmoid(4096), 2995);
+    /* x = -4096: tanh_q(-2048) = -1893; (-1893 + 4097) >> 1 = 1102 (1101.6) */
+    CHECK_INT(rb_fx_sigmoid(-4096), 1102);
+    /* x = 32767: x >>> 1 = 16383, i = 255, f = 63, T[255] = 32745, T[256] = 32746,
+     * m = 32745 + (63 >> 6 = 0), (32749 >> 3) = 4093; (4093 + 4097) >> 1 = 4095 */
+    CHECK_INT(rb_fx_sigmoid(32767), 4095);
+    /* x = -32768: x >>> 1 = -16384, i = 256, f = 0: -(32750 >> 3) = -4093; 4 >> 1 = 2 */
+    CHECK_INT(rb_fx_sigmoid(-32768), 2);
+
+    int mono = 1, range = 1;
+    double worst = 0;
+    int worst_x = 0;
+    for (int x = -32768; x <= 32767; x++) {
+        int y = rb_fx_sigmoid((int16_t)x);
+        if (x > -32768)
+            mono &= y >= rb_fx_sigmoid((int16_t)(x - 1));
+        range &= y >= 0 && y <= 4096;
+        double err = fabs(y - 4096.0 / (1.0 + exp(-x / 4096.0)));
+        if (err > worst) {
+            worst = err;
+            worst_x = x;
+        }
+    }
+    CHECK(mono);
+    CHECK(range);
+    printf("  sigmoid_q: max error %.4f LSB at x = %d (bound %.2f)\n", worst, worst_x,
+           RB_FX_SIGMOID_MAX_ERR);
+    CHECK(worst <= RB_FX_SIGMOID_MAX_ERR);
+}
+
+static void test_lstm_unit(void)
+{
+    /* pre = (1.0, 0, 0.5, -1.0), c = 1.5:
+     *   i = sigmoid_q(4096) = 2995, f = sigmoid_q(0) = 2048,
+     *   g = tanh_q(2048) = 1893 (T[32] = 15143, 15147 >> 3), o = sigmoid_q(-4096) = 1102;
+     *   f*c + i*g = 2048*6144 + 2995*1893 = 12582912 + 5669535 = 18252447;
+     *   c' = (18252447 + 2048) >> 12 = 4456 (4456.66; float: 0.75 + 0.7311*0.4621 = 1.0878)
+     *   tanh_q(4456): i = 69, f = 40, T[69] = 25969, T[70] = 26157,
+     *     m = 25969 + ((188*40 = 7520) >> 6 = 117) = 26086, (26090 >> 3) = 3261;
+     *   h' = (1102*3261 + 2048) >> 12 = (3593622 + 2048) >> 12 = 877 */
+    int16_t pre1[4] = {4096, 0, 2048, -4096}, c = 6144;
+    CHECK_INT(rb_fx_lstm_unit(pre1, &c), 877);
+    CHECK_INT(c, 4456);
+
+    /* negative halves: pre = 0 everywhere, c = -4097:
+     *   i = f = o = 2048, g = 0; f*c = -8390656; (-8390656 + 2048) >> 12 = -2048
+     *   exactly (-2048.5 rounds up to -2048);
+     *   tanh_q(-2048) = -1893; 2048 * -1893 = -3876864, (+2048) >> 12 =
+     *   floor(-945.996) = -946 (-946.5 rounds up to -946) */
+    int16_t pre0[4] = {0, 0, 0, 0};
+    c = -4097;
+    CHECK_INT(rb_fx_lstm_unit(pre0, &c), -946);
+    CHECK_INT(c, -2048);
+
+    /* saturating cell: every gate at +max, c = 32000 (7.81):
+     *   i = f = o = sigmoid_q(32767) = 4095, g = tanh_q(32767) = 4096;
+     *   4095*32000 + 4095*4096 = 147813120, (+2048) >> 12 = 36087 -> sat 32767;
+     *   tanh_q(32767) = 4096, h' = (4095*4096 + 2048) >> 12 = 4095 (4095.5 up) */
+    int16_t pre_hi[4] = {32767, 32767, 32767, 32767};
+    c = 32000;
+    CHECK_INT(rb_fx_lstm_unit(pre_hi, &c), 4095);
+    CHECK_INT(c, 32767);
+    /* and towards -8: g = tanh_q(-32768) = -4096, c = -32000:
+     *   -147813120 + 2048 = -147811072, floor(/4096) = -36087 -> sat -32768;
+     *   h' = (4095 * -4096 + 2048) >> 12 = floor(-4094.5) = -4095 */
+    int16_t pre_lo[4] = {32767, 32767, -32768, 32767};
+    c = -32000;
+    CHECK_INT(rb_fx_lstm_unit(pre_lo, &c), -4095);
+    CHECK_INT(c, -32768);
+
+    /* preact: 3.0 * 2.0 - 1.0 * 0.5 + bias 0.25 in Q6.24:
+     *   12288*8192 - 4096*2048 + 1024*4096 = 100663296 - 8388608 + 4194304 = 96468992;
+     *   (96468992 + 2048) >> 12 = 23552 (5.75) */
+    int16_t w[2] = {3 * 4096, -4096}, v[2] = {2 * 4096, 2048};
+    CHECK_INT(rb_fx_preact(w, v, 2, 1024), 23552);
+    /* saturation both ways, and a negative half: -0.5 LSB + bias 0 -> 0 */
+    int16_t wmax[2] = {32767, 32767}, vmax[2] = {32767, 32767}, vmin[2] = {-32768, -32768};
+    CHECK_INT(rb_fx_preact(wmax, vmax, 2, 32767), 32767);
+    CHECK_INT(rb_fx_preact(wmax, vmin, 2, -32768), -32768);
+    int16_t wh[1] = {-1}, vh[1] = {2048};
+    CHECK_INT(rb_fx_preact(wh, vh, 1, 0), 0);
+    vh[0] = 2049;
+    CHECK_INT(rb_fx_preact(wh, vh, 1, 0), -1);
+}
+
+static rb_workload workload(rb_cell cell, int T, int B, int I, int H, int L)
+{
+    rb_workload w = {0};
+    w.cell = cell;
+    w.mode = RB_MODE_INFER;
+    w.seq = T;
+    w.batch = B;
+    w.input = I;
+    w.hidden = H;
+    w.layers = L;
+    w.input_proj = 1;
+    rb_workload_make_key(&w);
+    return w;
+}
+
+static void test_packing(void)
+{
+    for (int cell = 0; cell < 2; cell++) {
+        rb_workload w = workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 1, 1, 3, 2, 2);
+        rb_model m;
+        rb_err e = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        int G = cell ? 1 : 4, H = 2;
+        /* every weight a distinct Q3.12 code: w_ih = +code, w_hh = -code;
+         * b_ih + b_hh = code + 0.25 LSB, which quantizes back to code */
+        for (int l = 0; l < 2; l++) {
+            rb_layer *ly = &m.layer[l];
+            for (int r = 0; r < G * H; r++) {
+                for (int k = 0; k < ly->in; k++)
+                    ly->w_ih[r * ly->in + k] = (float)(1 + l * 512 + r * 32 + k) / 4096;
+                for (int k = 0; k < H; k++)
+                    ly->w_hh[r * H + k] = -(float)(1 + l * 512 + r * 32 + 16 + k) / 4096;
+                ly->b_ih[r] = (float)(l * 64 + r) / 4096;
+                ly->b_hh[r] = 0.25f / 4096;
+            }
+        }
+        rb_fx_model fx;
+        CHECK_INT(rb_fx_model_from(&fx, &m, &e), 0);
+        CHECK_INT(fx.gates, G);
+        CHECK_INT(rb_fx_k(&fx, 0), 3 + 2);
+        CHECK_INT(rb_fx_k(&fx, 1), 2 + 2);
+        int ok = 1;
+        for (int l = 0; l < 2 && fx.w; l++) {
+            int I = l ? H : 3, K = I + H;
+            for (int j = 0; j < H; j++)
+                for (int g = 0; g < G; g++) {
+                    int p = j * G + g, r = g * H + j;
+                    for (int k = 0; k < I; k++)
+                        ok &= fx.w[l][p * K + k] == 1 + l * 512 + r * 32 + k;
+                    for (int k = 0; k < H; k++)
+                        ok &= fx.w[l][p * K + I + k] == -(1 + l * 512 + r * 32 + 16 + k);
+                    ok &= fx.b[l][p] == l * 64 + r;
+                }
+        }
+        CHECK(ok);
+        /* lstm, layer 0, packed row 1 = unit 0's forget gate = PyTorch row H (2) */
+        if (!cell && fx.w) {
+            CHECK_INT(fx.w[0][1 * 5 + 0], 1 + 2 * 32);
+            CHECK_INT(fx.b[0][1], 2);
+        }
+        rb_fx_model_free(&fx);
+        rb_fx_model_free(&fx); /* idempotent */
+        rb_model_free(&m);
+    }
+
+    /* a bias sum quantizes once, in double: 0.25 + 0.25 LSB = 0.5 LSB -> 1 (away from 0) */
+    rb_workload w = workload(RB_CELL_RNN, 1, 1, 1, 1, 1);
+    rb_model m;
+    rb_fx_model fx;
+    rb_err e = {0};
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    m.layer[0].b_ih[0] = -0.25f / 4096;
+    m.layer[0].b_hh[0] = -0.25f / 4096;
+    CHECK_INT(rb_fx_model_from(&fx, &m, &e), 0);
+    if (fx.b)
+        CHECK_INT(fx.b[0][0], -1);
+    rb_fx_model_free(&fx);
+    /* no input projection: unavailable, with the adapter's message */
+    m.input_proj = 0;
+    CHECK_INT(rb_fx_model_from(&fx, &m, &e), RB_EUNAVAIL);
+    CHECK_STR_HAS(e.msg, "no mode without input projection");
+    rb_fx_model_free(&fx);
+    rb_model_free(&m);
+}
+
+/* One seeded case run through the golden model and the fp64 reference. */
+typedef struct qcase {
+    rb_cell cell;
+    int T, B, I, H, L, with_state;
+} qcase;
+
+static double golden_vs_reference(const qcase *q, uint64_t seed, double *max_ref)
+{
+    rb_workload w = workload(q->cell, q->T, q->B, q->I, q->H, q->L);
+    rb_model m;
+    rb_fx_model fx;
+    rb_err e = {0};
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    rb_model_init_seeded(&m, seed);
+    CHECK_INT(rb_fx_model_from(&fx, &m, &e), 0);
+    float *x = rb_make_input(&w, seed + 1, &e);
+    size_t nx = (size_t)q->T * q->B * q->I, ny = (size_t)q->T * q->B * q->H;
+    size_t ns = (size_t)q->L * q->B * q->H;
+    float *h0 = NULL, *c0 = NULL;
+    int16_t *xq = malloc(nx * sizeof *xq), *yq = malloc(ny * sizeof *yq);
+    int16_t *h0q = NULL, *c0q = NULL;
+    double *ref = malloc(ny * sizeof *ref);
+    if (q->with_state) {
+        /* states in (-1, 1) like the inputs, from another seed */
+        rb_workload ws = workload(q->cell, q->L, q->B, q->H, q->H, 1);
+        h0 = rb_make_input(&ws, seed + 2, &e);
+        c0 = rb_make_input(&ws, seed + 3, &e);
+        h0q = malloc(ns * sizeof *h0q);
+        c0q = malloc(ns * sizeof *c0q);
+        rb_fx_quant_array(h0, h0q, ns);
+        rb_fx_quant_array(c0, c0q, ns);
+    }
+    rb_fx_quant_array(x, xq, nx);
+    rb_batch in = {q->T, q->B, q->I, x, h0, q->cell == RB_CELL_LSTM ? c0 : NULL};
+    CHECK_INT(rb_ref_forward(&m, &in, ref, NULL, NULL, &e), 0);
+    CHECK_INT(rb_fx_forward(&fx, q->T, q->B, xq, h0q, c0q, yq, NULL, NULL, &e), 0);
+    double worst = 0, big = 0;
+    for (size_t k = 0; k < ny; k++) {
+        double d = fabs(rb_fx_dequant(yq[k]) - ref[k]);
+        worst = d > worst ? d : worst;
+        big = fabs(ref[k]) > big ? fabs(ref[k]) : big;
+    }
+    *max_ref = big; /* largest |ref|: the error's scale */
+    free(x);
+    free(h0);
+    free(c0);
+    free(xq);
+    free(yq);
+    free(h0q);
+    free(c0q);
+    free(ref);
+    rb_fx_model_free(&fx);
+    rb_model_free(&m);
+    return worst;
+}
+
+static void test_quality(void)
+{
+    static const qcase cases[] = {
+        {RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},     {RB_CELL_LSTM, 50, 1, 32, 64, 1, 0},
+        {RB_CELL_LSTM, 10, 2, 40, 24, 3, 1},  {RB_CELL_LSTM, 50, 3, 100, 200, 2, 0},
+        {RB_CELL_LSTM, 25, 4, 128, 256, 1, 0}, {RB_CELL_LSTM, 50, 4, 256, 128, 3, 1},
+        {RB_CELL_RNN, 50, 2, 16, 64, 1, 0},   {RB_CELL_RNN, 30, 4, 256, 96, 3, 1},
+        {RB_CELL_RNN, 50, 1, 200, 256, 2, 0}, {RB_CELL_RNN, 5, 3, 7, 5, 1, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const qcase *q = &cases[k];
+        double big;
+        double err = golden_vs_reference(q, 77 + k, &big);
+        printf("  quality %-4s T=%-2d B=%d I=%-3d H=%-3d L=%d%s: max |y - ref| = %.6f "
+               "(%.1f LSB, max |ref| %.3f)\n",
+               rb_cell_name(q->cell), q->T, q->B, q->I, q->H, q->L,
+               q->with_state ? " h0/c0" : "      ", err, err * 4096, big);
+        double bound = q->cell == RB_CELL_LSTM ? RB_FX_QUALITY_BOUND_LSTM : RB_FX_QUALITY_BOUND_RNN;
+        CHECK(err <= bound);
+        CHECK(big > 0.02); /* the outputs are not trivially small */
+    }
+    printf("  quality bounds: lstm %.4f, rnn %.4f\n", RB_FX_QUALITY_BOUND_LSTM,
+           RB_FX_QUALITY_BOUND_RNN);
+}
+
+/* Weights x32 (H = 16 inits them in U(-1/4, 1/4), so they reach +-8 where
+ * quant clamps them) and inputs x8: pre-activations saturate on both sides;
+ * nothing may overflow (UBSan) and every output must stay in range. */
+static void test_saturation(void)
+{
+    for (int cell = 0; cell < 2; cell++) {
+        rb_workload w = workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 6, 2, 24, 16, 2);
+        rb_model m;
+        rb_fx_model fx;
+        rb_err e = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        rb_model_init_seeded(&m, 5 + cell);
+        int G = cell ? 1 : 4;
+        for (int l = 0; l < w.layers; l++) {
+            rb_layer *ly = &m.layer[l];
+            for (size_t k = 0; k < (size_t)G * 16 * ly->in; k++)
+                ly->w_ih[k] *= 32;
+            for (size_t k = 0; k < (size_t)G * 16 * 16; k++)
+                ly->w_hh[k] *= 32;
+            for (size_t k = 0; k < (size_t)G * 16; k++)
+                ly->b_ih[k] *= 32;
+        }
+        CHECK_INT(rb_fx_model_from(&fx, &m, &e), 0);
+        float *x = rb_make_input(&w, 9, &e);
+        size_t nx = (size_t)6 * 2 * 24, ny = (size_t)6 * 2 * 16, ns = (size_t)2 * 2 * 16;
+        int16_t *xq = malloc(nx * sizeof *xq), *y = malloc(ny * sizeof *y);
+        int16_t hn[2 * 2 * 16], cn[2 * 2 * 16];
+        for (size_t k = 0; k < nx; k++)
+            x[k] *= 8; /* (-8, 8) */
+        rb_fx_quant_array(x, xq, nx);
+        /* pre-activations of layer 0, t = 0, batch row 0, h0 = 0: count saturations */
+        int K = rb_fx_k(&fx, 0), sat_hi = 0, sat_lo = 0;
+        int16_t v[40] = {0};
+        memcpy(v, xq, 24 * sizeof *v);
+        for (int p = 0; p < G * 16; p++) {
+            int16_t pre = rb_fx_preact(fx.w[0] + (size_t)p * K, v, K, fx.b[0][p]);
+            sat_hi += pre == 32767;
+            sat_lo += pre == -32768;
+        }
+        printf("  saturation %s: %d of %d pre-activations at +max, %d at -max\n",
+               rb_cell_name(w.cell), sat_hi, G * 16, sat_lo);
+        CHECK(sat_hi > 0 && sat_lo > 0);
+        for (size_t k = 0; k < ns; k++)
+            cn[k] = 12345; /* the rnn must leave c_n alone */
+        CHECK_INT(rb_fx_forward(&fx, 6, 2, xq, NULL, NULL, y, hn, cn, &e), 0);
+        int in_range = 1, pos = 0, neg = 0;
+        for (size_t k = 0; k < ny; k++) {
+            in_range &= y[k] >= -4096 && y[k] <= 4096; /* |o * tanh(c)| <= 1 */
+            pos += y[k] > 2048;
+            neg += y[k] < -2048;
+        }
+        CHECK(in_range);
+        CHECK(pos > 0 && neg > 0);
+        if (cell)
+            CHECK_INT(cn[0], 12345);
+        free(x);
+        free(xq);
+        free(y);
+        rb_fx_model_free(&fx);
+        rb_model_free(&m);
+    }
+
+    /* The widest accumulator the spec allows: K = 65536 (I = 65535, H = 1),
+     * every weight -8 and every input -8: each product is +2^30, the sum 2^46
+     * must neither overflow nor wrap (UBSan), and saturates to +max. */
+    rb_workload w = workload(RB_CELL_LSTM, 1, 1, 65535, 1, 1);
+    rb_model m;
+    rb_fx_model fx;
+    rb_err e = {0};
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    for (size_t k = 0; k < (size_t)4 * 65535; k++)
+        m.layer[0].w_ih[k] = -8.0f;
+    for (int k = 0; k < 4; k++) {
+        m.layer[0].w_hh[k] = -8.0f;
+        m.layer[0].b_ih[k] = 7.0f;
+        m.layer[0].b_hh[k] = 7.0f; /* 14 -> saturates to 32767 */
+    }
+    CHECK_INT(rb_fx_model_from(&fx, &m, &e), 0);
+    CHECK_INT(rb_fx_k(&fx, 0), 65536);
+    int16_t *xq = malloc(65535 * sizeof *xq), h0 = -32768, c0 = 0, y = 0, hn = 0, cn = 0;
+    for (int k = 0; k < 65535; k++)
+        xq[k] = -32768;
+    if (fx.w) {
+        int16_t v[1] = {-32768};
+        CHECK_INT(rb_fx_preact(fx.w[0], xq, 65535, 32767), 32767);
+        CHECK_INT(rb_fx_preact(fx.w[0], v, 1, 0), 32767); /* 2^30 >> 12 = 2^18 */
+    }
+    CHECK_INT(rb_fx_forward(&fx, 1, 1, xq, &h0, &c0, &y, &hn, &cn, &e), 0);
+    /* all gates at +max: i = f = o = 4095, g = 4096; c' = rshr(4095*4096, 12) = 4095,
+     * tanh_q(4095): i = 63, f = 63, T[63] = 24738, T[64] = 24956,
+     *   m = 24738 + ((218 * 63) >> 6 = 214) = 24952, (24956 >> 3) = 3119;
+     * h' = rshr(4095 * 3119, 12) = (12772305 + 2048) >> 12 = 3118 */
+    CHECK_INT(cn, 4095);
+    CHECK_INT(y, 3118);
+    CHECK_INT(hn, y);
+    free(xq);
+    rb_fx_model_free(&fx);
+    /* one column wider is outside the specified accumulator */
+    rb_model_free(&m);
+    w = workload(RB_CELL_RNN, 1, 1, 65536, 1, 1);
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    CHECK_INT(rb_fx_model_from(&fx, &m, &e), RB_EUNAVAIL);
+    rb_fx_model_free(&fx);
+    rb_model_free(&m);
+}
+
+/* Same inputs, same bits; and a run split at any timestep, continued from
+ * h_n/c_n, gives the bits of one run (what the adapter's sampled mode needs). */
+static void test_determinism(void)
+{
+    for (int cell = 0; cell < 2; cell++) {
+        int T = 9, B = 3, I = 11, H = 13, L = 2;
+        rb_workload w = workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, T, B, I, H, L);
+        rb_model m;
+        rb_fx_model a, b;
+        rb_err e = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        rb_model_init_seeded(&m, 42 + cell);
+        CHECK_INT(rb_fx_model_from(&a, &m, &e), 0);
+        CHECK_INT(rb_fx_model_from(&b, &m, &e), 0);
+        float *x = rb_make_input(&w, 43, &e);
+        size_t nx = (size_t)T * B * I, ny = (size_t)T * B * H, ns = (size_t)L * B * H;
+        int16_t xq[9 * 3 * 11], y1[9 * 3 * 13], y2[9 * 3 * 13], y3[9 * 3 * 13];
+        int16_t h1[2 * 3 * 13], c1[2 * 3 * 13], h2[2 * 3 * 13], c2[2 * 3 * 13];
+        int16_t hm[2 * 3 * 13], cm[2 * 3 * 13];
+        rb_fx_quant_array(x, xq, nx);
+        memset(c1, 0, sizeof c1);
+        memset(c2, 0, sizeof c2);
+        CHECK_INT(rb_fx_forward(&a, T, B, xq, NULL, NULL, y1, h1, c1, &e), 0);
+        CHECK_INT(rb_fx_forward(&b, T, B, xq, NULL, NULL, y2, h2, c2, &e), 0);
+        CHECK(memcmp(y1, y2, ny * sizeof *y1) == 0);
+        CHECK(memcmp(h1, h2, ns * sizeof *h1) == 0);
+        CHECK(memcmp(c1, c2, ns * sizeof *c1) == 0);
+        /* the last layer's final h is the last output row */
+        CHECK(memcmp(h1 + (size_t)(L - 1) * B * H, y1 + (size_t)(T - 1) * B * H,
+                     (size_t)B * H * sizeof *h1) == 0);
+        /* split at t = 4 */
+        int t0 = 4;
+        memset(cm, 0, sizeof cm);
+        CHECK_INT(rb_fx_forward(&a, t0, B, xq, NULL, NULL, y3, hm, cm, &e), 0);
+        CHECK_INT(rb_fx_forward(&a, T - t0, B, xq + (size_t)t0 * B * I, hm, cm,
+                                y3 + (size_t)t0 * B * H, h2, c2, &e),
+                  0);
+        CHECK(memcmp(y1, y3, ny * sizeof *y1) == 0);
+        CHECK(memcmp(h1, h2, ns * sizeof *h1) == 0);
+        CHECK(memcmp(c1, c2, ns * sizeof *c1) == 0);
+        /* T = 0 hands the initial state back */
+        CHECK_INT(rb_fx_forward(&a, 0, B, NULL, h1, c1, NULL, h2, c2, &e), 0);
+        CHECK(memcmp(h1, h2, ns * sizeof *h1) == 0);
+        /* bad batches are input errors */
+        CHECK_INT(rb_fx_forward(&a, T, 0, xq, NULL, NULL, y3, NULL, NULL, &e), RB_EINPUT);
+        CHECK_INT(rb_fx_forward(&a, T, B, NULL, NULL, NULL, y3, NULL, NULL, &e), RB_EINPUT);
+        free(x);
+        rb_fx_model_free(&a);
+        rb_fx_model_free(&b);
+        rb_model_free(&m);
+    }
+}
+
+int main(void)
+{
+    test_rshr_sat_quant();
+    test_tables();
+    test_tanh();
+    test_sigmoid();
+    test_lstm_unit();
+    test_packing();
+    test_quality();
+    test_saturation();
+    test_determinism();
+    return rb_test_done("test_fpga_golden");
+}
