@@ -425,6 +425,19 @@ int rb_store_run_reopen(rb_store *s, int64_t run_id, rb_err *e)
 
 /* ---- devices ----------------------------------------------------------- */
 
+static int insert_metrics_into(rb_store *s, const char *sql, sqlite3_int64 owner,
+                               const rb_metric *items, int n, const char *what, rb_err *e);
+
+static int insert_resources(rb_store *s, sqlite3_int64 device_id, const rb_device_info *d,
+                            rb_err *e)
+{
+    int n = d->n_resources < RB_DEVICE_MAX_RESOURCES ? d->n_resources : RB_DEVICE_MAX_RESOURCES;
+    return insert_metrics_into(s,
+                               "INSERT OR REPLACE INTO resources (device_id, key, value, unit, "
+                               "source) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               device_id, d->resources, n, "recording device resources", e);
+}
+
 int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char *method,
                     const rb_device_info *d, int64_t *device_id, rb_err *e)
 {
@@ -449,9 +462,20 @@ int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char 
     bind_known(st, 9, d->power_w);
     bind_text(st, 10, d->power_source);
     bind_text(st, 11, d->extra_json);
+    /* the device and its resources together, or neither */
+    if ((ret = exec(s, "BEGIN IMMEDIATE", "recording a device", e))) {
+        sqlite3_finalize(st);
+        return ret;
+    }
     ret = step_done(s, st, "recording a device", e);
     if (!ret)
         *device_id = sqlite3_last_insert_rowid(s->db);
+    if (!ret)
+        ret = insert_resources(s, *device_id, d, e);
+    if (!ret)
+        ret = exec(s, "COMMIT", "committing a device", e);
+    if (ret)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return ret;
 }
 
@@ -587,18 +611,17 @@ static int insert_samples(rb_store *s, const rb_result *r, sqlite3_int64 result_
     return ret;
 }
 
-static int insert_metrics(rb_store *s, const rb_result *r, sqlite3_int64 result_id, rb_err *e)
+/* name/value/unit/source rows owned by one id: a result's metrics, a
+ * device's resources.  REPLACE on (owner, name): a later one of the same name
+ * wins, as rb_sample_metric overwrites. */
+static int insert_metrics_into(rb_store *s, const char *sql, sqlite3_int64 owner,
+                               const rb_metric *items, int n, const char *what, rb_err *e)
 {
-    /* REPLACE on (result_id, name): a later metric of the same name wins, as
-     * rb_sample_metric overwrites. */
     sqlite3_stmt *st;
-    int ret = prepare(s,
-                      "INSERT OR REPLACE INTO metrics (result_id, name, value, unit, source)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5)",
-                      &st, "recording metrics", e);
-    for (int i = 0; !ret && i < r->n_metrics; i++) {
-        const rb_metric *m = &r->metrics[i];
-        sqlite3_bind_int64(st, 1, result_id);
+    int ret = prepare(s, sql, &st, what, e);
+    for (int i = 0; !ret && i < n; i++) {
+        const rb_metric *m = &items[i];
+        sqlite3_bind_int64(st, 1, owner);
         sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
         if (isfinite(m->value))
             sqlite3_bind_double(st, 3, m->value);
@@ -608,11 +631,19 @@ static int insert_metrics(rb_store *s, const rb_result *r, sqlite3_int64 result_
         bind_text(st, 5, m->source);
         int rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)
-            ret = rb_store_dberr(s, rc, "recording metrics", e);
+            ret = rb_store_dberr(s, rc, what, e);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     return ret;
+}
+
+static int insert_metrics(rb_store *s, const rb_result *r, sqlite3_int64 result_id, rb_err *e)
+{
+    return insert_metrics_into(s,
+                               "INSERT OR REPLACE INTO metrics (result_id, name, value, unit, "
+                               "source) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               result_id, r->metrics, r->n_metrics, "recording metrics", e);
 }
 
 static int check_result(const rb_result *r, rb_err *e)

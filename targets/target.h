@@ -23,6 +23,15 @@
 #define RB_ESRC_NVML "nvml"
 #define RB_ESRC_MODEL "model"
 
+typedef struct rb_metric {
+    char name[48];
+    double value;
+    char unit[16];
+    char source[16]; /* RB_SRC_* or RB_ESRC_* */
+} rb_metric;
+
+#define RB_DEVICE_MAX_RESOURCES 12
+
 typedef struct rb_device_info {
     char name[160];       /* what a person recognises: "AMD EPYC 7B13 (2 threads)" */
     char type[16];        /* "cpu" | "gpu" | "fpga" | "asic" */
@@ -33,14 +42,12 @@ typedef struct rb_device_info {
     char power_source[96];/* how power_w was obtained, e.g. "model: 8 W per thread" */
     char extra_json[2048];/* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
     char bus_id[32];      /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
+    /* Hardware cost: FPGA LUT/FF/DSP/BRAM from synthesis, ASIC area from a
+     * model ... each with its own source; stored in the resources table. */
+    int n_resources;
+    rb_metric resources[RB_DEVICE_MAX_RESOURCES];
 } rb_device_info;
 
-typedef struct rb_metric {
-    char name[48];
-    double value;
-    char unit[16];
-    char source[16]; /* RB_SRC_* or RB_ESRC_* */
-} rb_metric;
 
 #define RB_SAMPLE_MAX_METRICS 16
 

@@ -788,6 +788,45 @@ static void remove_tree(void)
         fprintf(stderr, "could not remove %s\n", tmpdir);
 }
 
+/* A device's resources land in the resources table with their units and
+ * sources, in the same transaction as the device row. */
+static void test_device_resources(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/resources.db", tmpdir);
+    rb_err e = {0};
+    rb_store *s = NULL;
+    int64_t run_id = 0, dev = 0;
+    CHECK_INT(rb_store_open(&s, path, 0, &e), 0);
+    CHECK_INT(rb_store_run_begin(s, &run_info, &run_id, &e), 0);
+    rb_device_info d = make_device();
+    const char *keys[] = {"LUT", "FF", "DSP", "BRAM"};
+    const double vals[] = {12345, 23456, 64, 18.5};
+    for (int i = 0; i < 4; i++) {
+        snprintf(d.resources[i].name, sizeof d.resources[i].name, "%s", keys[i]);
+        d.resources[i].value = vals[i];
+        snprintf(d.resources[i].unit, sizeof d.resources[i].unit, "%s", i == 3 ? "36Kb" : "");
+        snprintf(d.resources[i].source, sizeof d.resources[i].source, "synthesized");
+    }
+    d.n_resources = 4;
+    CHECK_INT(rb_store_device(s, run_id, "fpga", RB_SRC_SIMULATED, &d, &dev, &e), 0);
+    rb_store_close(s);
+
+    sqlite3 *db = raw_open(path);
+    char buf[128];
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM resources WHERE device_id = ?1", dev), 4);
+    CHECK_INT(raw_int(db, "SELECT value FROM resources WHERE device_id = ?1 AND key = 'DSP'", dev),
+              64);
+    CHECK(!strcmp(raw_text(db, "SELECT unit || '/' || source || '/' || value FROM resources"
+                               " WHERE device_id = ?1 AND key = 'BRAM'",
+                           dev, buf, sizeof buf),
+                  "36Kb/synthesized/18.5"));
+    CHECK(!strcmp(raw_text(db, "SELECT source FROM resources WHERE device_id = ?1 AND key = 'LUT'",
+                           dev, buf, sizeof buf),
+                  "synthesized"));
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -802,6 +841,7 @@ int main(void)
     test_newer_schema();
     test_dead_run_recovery();
     test_locked();
+    test_device_resources();
     remove_tree();
     return rb_test_done("test_store");
 }
