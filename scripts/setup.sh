@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git
           libopenblas-dev libsqlite3-dev sqlite3 libinih-dev libcjson-dev
+          verilator yosys  # fpga target: simulate (Verilator) and synthesize (Yosys) the RTL
           # gpu target: the OpenCL ICD loader and headers, CLBlast, and PoCL, which
           # provides an OpenCL CPU device where no GPU driver is installed
           ocl-icd-opencl-dev opencl-c-headers libclblast-dev pocl-opencl-icd clinfo)

@@ -19,6 +19,7 @@
 #include "../target.h"
 
 #ifdef RB_HAVE_VERILATOR
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,14 +88,26 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     snprintf(out->numerics, sizeof out->numerics, "fixed Q3.12");
     out->peak_flops = 2.0 * hw->lanes * ss->cfg.clock_mhz * 1e6; /* one MAC per lane per cycle */
     out->mem_bw = ss->cfg.offchip_bpc * ss->cfg.clock_mhz * 1e6;
-    snprintf(out->extra_json, sizeof out->extra_json,
-             "{\"config\":\"%s\",\"source\":\"%s\",\"lanes\":%d,\"clock_mhz\":%g,"
-             "\"offchip_bytes_per_cycle\":%g,\"wmem_words\":%ld,\"max_batch\":%d,"
-             "\"max_hidden\":%d,\"max_k\":%d,\"max_layers\":%d,\"sim\":\"%s\","
-             "\"resembles\":\"%s\"}",
-             hw->name, ss->cfg.source, hw->lanes, ss->cfg.clock_mhz, ss->cfg.offchip_bpc,
-             hw->wmem_words, hw->max_b, hw->max_h, hw->max_k, hw->max_l,
-             rb_fpga_sim_mode_name(ss->cfg.sim), hw->describes ? hw->describes : "");
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "config", hw->name);
+    cJSON_AddStringToObject(x, "source", ss->cfg.source);
+    cJSON_AddStringToObject(x, "resembles", hw->describes ? hw->describes : "");
+    cJSON_AddNumberToObject(x, "lanes", hw->lanes);
+    cJSON_AddNumberToObject(x, "update_lanes", hw->vlanes);
+    cJSON_AddNumberToObject(x, "clock_mhz", ss->cfg.clock_mhz);
+    cJSON_AddNumberToObject(x, "offchip_bytes_per_cycle", ss->cfg.offchip_bpc);
+    cJSON_AddNumberToObject(x, "wmem_words", (double)hw->wmem_words);
+    cJSON_AddNumberToObject(x, "xmem_words", (double)hw->xmem_words);
+    cJSON_AddNumberToObject(x, "max_batch", hw->max_b);
+    cJSON_AddNumberToObject(x, "max_hidden", hw->max_h);
+    cJSON_AddNumberToObject(x, "max_input", hw->max_i);
+    cJSON_AddNumberToObject(x, "max_layers", hw->max_l);
+    cJSON_AddStringToObject(x, "sim", rb_fpga_sim_mode_name(ss->cfg.sim));
+    char *json = cJSON_PrintUnformatted(x);
+    cJSON_Delete(x);
+    if (json && strlen(json) < sizeof out->extra_json)
+        memcpy(out->extra_json, json, strlen(json) + 1);
+    free(json);
     return 0;
 }
 
@@ -116,12 +129,6 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
 {
     fpga_session *ss = t->session;
     const rb_fpga_hw *hw = ss->cfg.hw;
-    if (w->batch > hw->max_b || w->hidden > hw->max_h || w->layers > hw->max_l ||
-        (w->input > w->hidden ? w->input : w->hidden) + w->hidden > hw->max_k)
-        return rb_errf(e, RB_EUNAVAIL,
-                       "fpga %s: %s exceeds the configuration (batch <= %d, hidden <= %d, "
-                       "layers <= %d, input + hidden <= %d)",
-                       hw->name, w->key, hw->max_b, hw->max_h, hw->max_l, hw->max_k);
     fpga_state *s = calloc(1, sizeof *s);
     if (!s)
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory");
@@ -130,6 +137,12 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     int rc = rb_fx_model_from(&s->fx, m, e); /* RB_EUNAVAIL without input projection */
     if (rc)
         return rc;
+    /* Sizes beyond the configuration are a property of the hardware, not a
+     * failure: the result says "unsupported" and which limit.  The time axis
+     * only has to fit for full simulation (sampled needs a few steps). */
+    char err[512] = "";
+    if (rb_fpga_sim_check(hw, &s->fx, RB_FPGA_SAMPLED_STEPS, w->batch, err, sizeof err))
+        return rb_errf(e, RB_EUNAVAIL, "fpga %s: %s does not fit: %s", hw->name, w->key, err);
     size_t nx = (size_t)w->seq * w->batch * w->input, ns = (size_t)w->layers * w->batch * w->hidden,
            ny = (size_t)w->seq * w->batch * w->hidden;
     s->x = malloc(nx * sizeof *s->x);
@@ -138,7 +151,6 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->y = malloc(ny * sizeof *s->y);
     if (!s->x || !s->h0 || !s->c0 || !s->y)
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory for %s", w->key);
-    char err[512] = "";
     if (rb_fpga_sim_load(ss->sim, &s->fx, &s->load_cycles, err, sizeof err))
         return rb_errf(e, RB_ERUNTIME, "fpga: loading the model into the RTL failed: %s", err);
     return 0;
@@ -206,9 +218,17 @@ static int run_all(fpga_session *ss, fpga_state *s, rb_err *e)
     if (rc)
         return rc;
     fpga_sim_mode mode = ss->cfg.sim;
+    /* the whole sequence must fit the input/output buffers to simulate it all */
+    int whole_fits = !rb_fpga_sim_check(ss->cfg.hw, &s->fx, T, s->w.batch, NULL, 0);
+    if (mode == FPGA_SIM_FULL && !whole_fits) {
+        char err[512] = "";
+        rb_fpga_sim_check(ss->cfg.hw, &s->fx, T, s->w.batch, err, sizeof err);
+        return rb_errf(e, RB_EINPUT, "fpga: --fpga-sim full cannot hold %s: %s (sampled can)",
+                       s->w.key, err);
+    }
     if (mode == FPGA_SIM_AUTO)
-        mode = rb_fpga_cycles_formula(ss->cfg.hw, &s->fx, T, s->w.batch, ss->cfg.offchip_bpc) <=
-                       RB_FPGA_FULL_SIM_BUDGET
+        mode = whole_fits && rb_fpga_cycles_formula(ss->cfg.hw, &s->fx, T, s->w.batch,
+                                                    ss->cfg.offchip_bpc) <= RB_FPGA_FULL_SIM_BUDGET
                    ? FPGA_SIM_FULL
                    : FPGA_SIM_SAMPLED;
     s->sim_wall_s = 0;

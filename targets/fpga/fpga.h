@@ -28,10 +28,6 @@ typedef struct fpga_config {
     char source[288];          /* "built-in small" or the user's file */
 } fpga_config;
 
-/* Defaults of the built-in configurations' run-time parameters. */
-double rb_fpga_default_clock_mhz(const rb_fpga_hw *hw);
-double rb_fpga_default_offchip_bpc(const rb_fpga_hw *hw);
-
 /* From the target's options; RB_EINPUT naming the option or file line that is wrong. */
 int rb_fpga_config(const rb_target *t, fpga_config *out, rb_err *e);
 const char *rb_fpga_sim_mode_name(fpga_sim_mode m);

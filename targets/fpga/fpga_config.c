@@ -14,34 +14,9 @@
 
 #include "fpga.h"
 
-/* Clocks and off-chip bandwidths of the parts each configuration resembles
- * (targets/fpga/rtl/README.md): a Zynq-7020-class edge part closes timing
- * around 150 MHz with a 32-bit DDR3 interface (~3.2 GB/s ~ 21 B/cycle, of
- * which we credit 16); an Alveo U250-class part runs 300 MHz kernels with
- * four DDR4 channels (77 GB/s ~ 256 B/cycle). */
-double rb_fpga_default_clock_mhz(const rb_fpga_hw *hw)
-{
-    return strcmp(hw->name, "large") ? 150.0 : 300.0;
-}
-
-double rb_fpga_default_offchip_bpc(const rb_fpga_hw *hw)
-{
-    return strcmp(hw->name, "large") ? 16.0 : 256.0;
-}
-
 const char *rb_fpga_sim_mode_name(fpga_sim_mode m)
 {
     return m == FPGA_SIM_FULL ? "full" : m == FPGA_SIM_SAMPLED ? "sampled" : "auto";
-}
-
-static const rb_fpga_hw *find_hw(const char *name)
-{
-    const rb_fpga_hw *hw;
-    int n = rb_fpga_sim_configs(&hw);
-    for (int i = 0; i < n; i++)
-        if (!strcmp(hw[i].name, name))
-            return &hw[i];
-    return NULL;
 }
 
 static int parse_positive(const char *what, const char *v, double max, double *out, rb_err *e)
@@ -66,15 +41,15 @@ typedef struct ini_ctx {
 /* libinih calls this per key; returning 0 stops the parse at that line. */
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
-    static const char *const hardware[] = {"lanes", "data_width", "frac_bits", "wmem_words",
-                                           "max_batch", "max_hidden", "max_k", "max_layers",
-                                           "xmem_words", "ymem_words"};
+    static const char *const hardware[] = {"lanes",     "vlanes",     "data_width", "frac_bits",
+                                           "wmem_words", "xmem_words", "ymem_words", "max_batch",
+                                           "max_hidden", "max_input",  "max_layers", "oc_fifo"};
     ini_ctx *x = user;
     (void)section;
     char what[400];
     snprintf(what, sizeof what, "%s: %s", x->path, key);
     if (!strcmp(key, "base")) {
-        const rb_fpga_hw *hw = find_hw(value);
+        const rb_fpga_hw *hw = rb_fpga_sim_config(value);
         if (!hw) {
             rb_errf(x->e, RB_EINPUT, "%s: no built-in configuration '%s' (small or large)", what,
                     value);
@@ -119,8 +94,8 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
     }
     if (!x.have_base)
         return rb_errf(e, RB_EINPUT, "%s: needs 'base = small' or 'base = large'", path);
-    c->clock_mhz = x.clock > 0 ? x.clock : rb_fpga_default_clock_mhz(c->hw);
-    c->offchip_bpc = x.bpc > 0 ? x.bpc : rb_fpga_default_offchip_bpc(c->hw);
+    c->clock_mhz = x.clock > 0 ? x.clock : c->hw->clock_hz * 1e-6;
+    c->offchip_bpc = x.bpc > 0 ? x.bpc : c->hw->offchip_bpc;
     snprintf(c->source, sizeof c->source, "%s (base %s)", path, c->hw->name);
     return 0;
 }
@@ -133,9 +108,9 @@ int rb_fpga_config(const rb_target *t, fpga_config *c, rb_err *e)
     if (!name || !*name)
         name = "small";
     int rc;
-    if ((c->hw = find_hw(name))) {
-        c->clock_mhz = rb_fpga_default_clock_mhz(c->hw);
-        c->offchip_bpc = rb_fpga_default_offchip_bpc(c->hw);
+    if ((c->hw = rb_fpga_sim_config(name))) {
+        c->clock_mhz = c->hw->clock_hz * 1e-6;
+        c->offchip_bpc = c->hw->offchip_bpc;
         snprintf(c->source, sizeof c->source, "built-in %s", name);
     } else if ((rc = load_file(name, c, e))) {
         return rc;

@@ -1,0 +1,80 @@
+// fpga_mac.sv — the MAC array: LANES multiply-accumulate lanes, each with a
+// small accumulator memory of 2 banks x MAX_B batch entries (LUTRAM-sized).
+//
+// Accumulate path, two stages after the operands arrive (stage s1):
+//   s1: p = w[lane] * x                      (16x16 -> 32 bits, one DSP)
+//   s2: acc[bank][b] = (first ? bias << 12 : acc[bank][b]) + p   (48 bits)
+// One weight word serves B consecutive cycles (one per batch element), so
+// each lane's accumulator memory is read and written at a different batch
+// address every cycle and never holds a read-after-write hazard across cycles
+// (the same address comes back only B cycles later).
+//
+// Read path for the update engine: r_en reads every lane's entry at
+// (r_bank, r_b) into a register; the next cycle picks RLANES consecutive
+// lanes from r_base (wrapping) into r_acc, valid two cycles after r_en.
+module fpga_mac #(
+    parameter int LANES  = 16,
+    parameter int MAX_B  = 8,
+    parameter int RLANES = 16,
+    parameter int BW     = $clog2(MAX_B),
+    parameter int LW     = $clog2(LANES)
+) (
+    input  logic                clk,
+    input  logic                a_v,
+    input  logic                a_first,
+    input  logic                a_bank,
+    input  logic [BW-1:0]       a_b,
+    input  logic [LANES*16-1:0] a_w,
+    input  logic [15:0]         a_x,
+    input  logic [LANES*16-1:0] a_bias,
+    input  logic                r_en,
+    input  logic                r_bank,
+    input  logic [BW-1:0]       r_b,
+    input  logic [LW-1:0]       r_base,
+    output logic [RLANES*48-1:0] r_acc
+);
+    // Stage s2 control, shared by all lanes.
+    logic          s2_v, s2_first;
+    logic [BW:0]   s2_addr;
+    always_ff @(posedge clk) begin
+        s2_v <= a_v;
+        if (a_v) begin
+            s2_first <= a_first;
+            s2_addr  <= {a_bank, a_b};
+        end
+    end
+
+    logic [BW:0] r_addr;
+    assign r_addr = {r_bank, r_b};
+
+    logic [LANES*48-1:0] rd_all;
+
+    for (genvar ln = 0; ln < LANES; ln++) begin : g_lane
+        logic signed [31:0] p;
+        logic signed [47:0] bias;
+        logic signed [47:0] accm [0:2*MAX_B-1];
+        logic        [47:0] rd;
+
+        always_ff @(posedge clk) begin
+            if (a_v) begin
+                p <= $signed(a_w[ln*16 +: 16]) * $signed(a_x);
+                if (a_first) bias <= {{20{a_bias[ln*16+15]}}, a_bias[ln*16 +: 16], 12'd0};
+            end
+            if (s2_v) accm[s2_addr] <= (s2_first ? bias : accm[s2_addr]) + 48'(p);
+            if (r_en) rd <= accm[r_addr];
+        end
+        assign rd_all[ln*48 +: 48] = rd;
+    end
+
+    logic          r_v1;
+    logic [LW-1:0] base1;
+    always_ff @(posedge clk) begin
+        r_v1 <= r_en;
+        if (r_en) base1 <= r_base;
+        if (r_v1) begin
+            for (int i = 0; i < RLANES; i++) begin
+                r_acc[i*48 +: 48] <= rd_all[((32'(base1) + i) % LANES) * 48 +: 48];
+            end
+        end
+    end
+endmodule

@@ -1,0 +1,747 @@
+// fpga_sim.cpp — C++ shim over the Verilated accelerator models: the host
+// side of the accelerator's host port (load, buffers, CSRs), the off-chip
+// weight memory that serves its DMA, and the cycle formula of rtl/README.md.
+// Exposed to C through fpga_sim.h (extern "C"); nothing else is C++.
+#include "fpga_sim.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "Vfpga_large.h"
+#include "Vfpga_small.h"
+#include "Vfpga_units.h"
+#include "verilated.h"
+
+namespace {
+
+// ------------------------------------------------------------ configurations
+// The numbers come from CMake (RB_FPGA_<SMALL|LARGE>_*), the same ones that
+// were passed to Verilator as -G parameters; rb_fpga_sim_new checks that the
+// model agrees.
+const rb_fpga_hw k_hw[] = {
+    {"small",
+     "edge-class part: resembles a Zynq-7020 / Artix-7 class FPGA (a few hundred DSP slices, "
+     "about 0.5 MB of block RAM, one 32-bit DDR3 channel)",
+     RB_FPGA_SMALL_LANES, RB_FPGA_SMALL_VLANES, RB_FPGA_SMALL_MAX_B, RB_FPGA_SMALL_MAX_H,
+     RB_FPGA_SMALL_MAX_I, RB_FPGA_SMALL_MAX_L, RB_FPGA_SMALL_WMEM_WORDS, RB_FPGA_SMALL_XMEM_WORDS,
+     RB_FPGA_SMALL_YMEM_WORDS, RB_FPGA_SMALL_OC_FIFO, RB_FPGA_SMALL_CLOCK_MHZ * 1e6,
+     RB_FPGA_SMALL_OFFCHIP_BPC},
+    {"large",
+     "datacenter-class part: resembles an Alveo U250 class card (thousands of DSP slices, tens "
+     "of MB of block and UltraRAM, four DDR4 channels)",
+     RB_FPGA_LARGE_LANES, RB_FPGA_LARGE_VLANES, RB_FPGA_LARGE_MAX_B, RB_FPGA_LARGE_MAX_H,
+     RB_FPGA_LARGE_MAX_I, RB_FPGA_LARGE_MAX_L, RB_FPGA_LARGE_WMEM_WORDS, RB_FPGA_LARGE_XMEM_WORDS,
+     RB_FPGA_LARGE_YMEM_WORDS, RB_FPGA_LARGE_OC_FIFO, RB_FPGA_LARGE_CLOCK_MHZ * 1e6,
+     RB_FPGA_LARGE_OFFCHIP_BPC},
+};
+const int k_nhw = (int)(sizeof k_hw / sizeof k_hw[0]);
+
+// Host-port regions (hp_addr[31:28]) and CSR indices: rtl/README.md.
+enum : uint32_t { R_WMEM = 0, R_BMEM = 1, R_XMEM = 2, R_HMEM = 3, R_CMEM = 4, R_YMEM = 5, R_CSR = 6 };
+enum : uint32_t {
+    CSR_CTRL = 0, CSR_CELL = 1, CSR_T = 2, CSR_B = 3, CSR_L = 4, CSR_I = 5, CSR_H = 6,
+    CSR_STREAM = 7, CSR_BPC = 8, CSR_NWORDS = 9,
+    CSR_CYCLES = 16, CSR_STALL = 17, CSR_MACS = 18, CSR_LOAD = 19, CSR_STATUS = 20,
+    CSR_PARAMS = 24 /* LANES, VLANES, WMEM, XMEM, YMEM, MAX_B, MAX_H, MAX_I, MAX_L, OC_FIFO */
+};
+
+int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+// Shape of a model as the accelerator sees it.
+struct Shape {
+    int G, H, I, L;
+    long nb;          // blocks of LANES packed rows per layer
+    long nwords;      // packed weight words per timestep
+    std::vector<long> K;
+};
+
+Shape shape_of(const rb_fpga_hw *hw, const rb_fx_model *fx)
+{
+    Shape s;
+    s.G = fx->gates;
+    s.H = fx->hidden;
+    s.I = fx->input;
+    s.L = fx->layers;
+    s.nb = ceil_div((long)s.G * s.H, hw->lanes);
+    s.nwords = 0;
+    for (int l = 0; l < s.L; l++) {
+        s.K.push_back((l == 0 ? s.I : s.H) + s.H);
+        s.nwords += s.nb * s.K.back();
+    }
+    return s;
+}
+
+// bytes per cycle -> the DMA's credit units (1/256 byte per cycle)
+uint32_t bpc_q(double bpc)
+{
+    double q = std::floor(bpc * 256.0 + 0.5);
+    return q < 1 ? 1u : q > 4e9 ? 4000000000u : (uint32_t)q;
+}
+
+// ------------------------------------------------------------- port access
+// Narrow Verilator ports are integers, wide ones VlWide<N>; these move
+// little-endian 32-bit words in and out of either.
+template <typename T> void put(T &port, const uint32_t *w, int nw)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < nw && i < 2; i++)
+        v |= (uint64_t)w[i] << (32 * i);
+    port = (T)v;
+}
+template <std::size_t N> void put(VlWide<N> &port, const uint32_t *w, int nw)
+{
+    for (std::size_t i = 0; i < N; i++)
+        port[i] = (int)i < nw ? w[i] : 0;
+}
+template <typename T> void get(const T &port, uint32_t *w, int nw)
+{
+    uint64_t v = (uint64_t)port;
+    for (int i = 0; i < nw; i++)
+        w[i] = i < 2 ? (uint32_t)(v >> (32 * i)) : 0;
+}
+template <std::size_t N> void get(const VlWide<N> &port, uint32_t *w, int nw)
+{
+    for (int i = 0; i < nw; i++)
+        w[i] = (std::size_t)i < N ? port[i] : 0;
+}
+
+// lanes of 16-bit values <-> 32-bit words
+void pack(const int16_t *v, int n, uint32_t *w)
+{
+    for (int i = 0; i < (n + 1) / 2; i++) {
+        uint32_t lo = (uint16_t)v[2 * i], hi = 2 * i + 1 < n ? (uint16_t)v[2 * i + 1] : 0;
+        w[i] = lo | hi << 16;
+    }
+}
+int16_t lane(const uint32_t *w, int i) { return (int16_t)(uint16_t)(w[i / 2] >> (16 * (i % 2))); }
+
+// One accelerator instance behind a type-erased interface (the two
+// configurations are two generated classes).
+struct Dev {
+    virtual ~Dev() {}
+    virtual void reset() = 0;
+    virtual void tick() = 0;
+    virtual bool busy() const = 0;
+    virtual void host(bool we, bool re, uint32_t addr, const uint32_t *beat) = 0;
+    virtual void rdata(uint32_t *beat) const = 0;
+    virtual bool oc_req(uint32_t *addr) const = 0;
+    virtual void oc_resp(bool valid, const uint32_t *word) = 0;
+};
+
+template <class M> struct DevT final : Dev {
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<M> m;
+    int beat_words, word_words;
+    DevT(int vlanes, int lanes)
+        : ctx(new VerilatedContext), beat_words(vlanes / 2), word_words(lanes / 2)
+    {
+        m.reset(new M(ctx.get(), "fpga"));
+        // Verilator's first eval() settles the design; an edge is only seen
+        // from the second on, so start from a settled clk = 0.
+        m->clk = 0;
+        m->eval();
+    }
+    ~DevT() override { m->final(); }
+    void tick() override
+    {
+        m->clk = 1;
+        m->eval();
+        m->clk = 0;
+        m->eval();
+    }
+    void reset() override
+    {
+        m->hp_we = 0;
+        m->hp_re = 0;
+        m->oc_rvalid = 0;
+        m->rst = 1;
+        tick();
+        tick();
+        m->rst = 0;
+        tick();
+    }
+    bool busy() const override { return m->busy; }
+    void host(bool we, bool re, uint32_t addr, const uint32_t *beat) override
+    {
+        m->hp_we = we;
+        m->hp_re = re;
+        m->hp_addr = addr;
+        if (we)
+            put(m->hp_wdata, beat, beat_words);
+        tick();
+        m->hp_we = 0;
+        m->hp_re = 0;
+    }
+    void rdata(uint32_t *beat) const override { get(m->hp_rdata, beat, beat_words); }
+    bool oc_req(uint32_t *addr) const override
+    {
+        *addr = m->oc_rd_addr;
+        return m->oc_rd_en;
+    }
+    void oc_resp(bool valid, const uint32_t *word) override
+    {
+        m->oc_rvalid = valid;
+        if (valid)
+            put(m->oc_rdata, word, word_words);
+    }
+};
+
+}  // namespace
+
+struct rb_fpga_sim {
+    const rb_fpga_hw *hw;
+    std::unique_ptr<Dev> dev;
+    double bpc;
+    // the loaded model
+    bool loaded = false;
+    rb_cell cell = RB_CELL_LSTM;
+    Shape sh{};
+    bool onchip = true;
+    uint64_t load_cycles = 0;
+    std::vector<uint32_t> dram;  // streamed weights: nwords words of lanes/2 uint32
+    int last_T = 0, last_B = 0;
+
+    uint32_t addr(uint32_t region, long idx) const { return region << 28 | (uint32_t)idx; }
+    void write(uint32_t region, long idx, const uint32_t *beat)
+    {
+        dev->host(true, false, addr(region, idx), beat);
+    }
+    void read(uint32_t region, long idx, uint32_t *beat)
+    {
+        dev->host(false, true, addr(region, idx), nullptr);
+        dev->rdata(beat);
+    }
+    void csr(uint32_t reg, uint64_t v)
+    {
+        uint32_t beat[64] = {(uint32_t)v, (uint32_t)(v >> 32)};
+        write(R_CSR, reg, beat);
+    }
+    uint64_t csr(uint32_t reg)
+    {
+        uint32_t beat[64];
+        read(R_CSR, reg, beat);
+        return (uint64_t)beat[0] | (uint64_t)beat[1] << 32;
+    }
+    // HMEM/CMEM word addresses: {layer, bank, b, word} and {layer, b, word}
+    long hword(int l, int bank, int b, long jw) const
+    {
+        return (((long)l * 2 + bank) * hw->max_b + b) * (hw->max_h / hw->vlanes) + jw;
+    }
+    long cword(int l, int b, long jw) const
+    {
+        return ((long)l * hw->max_b + b) * (hw->max_h / hw->vlanes) + jw;
+    }
+};
+
+extern "C" {
+
+int rb_fpga_sim_configs(const rb_fpga_hw **out)
+{
+    if (out)
+        *out = k_hw;
+    return k_nhw;
+}
+
+const rb_fpga_hw *rb_fpga_sim_config(const char *name)
+{
+    for (int i = 0; name && i < k_nhw; i++)
+        if (!strcmp(k_hw[i].name, name))
+            return &k_hw[i];
+    return nullptr;
+}
+
+long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx)
+{
+    return shape_of(hw, fx).nwords;
+}
+
+int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, char *err,
+                      size_t errlen)
+{
+    const char *n = hw->name;
+    if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: only the lstm and rnn cells are built", n);
+    if (fx->gates != (fx->cell == RB_CELL_LSTM ? 4 : 1))
+        return fail(err, errlen, RB_EINPUT, "fpga %s: %d gates do not match the cell", n,
+                    fx->gates);
+    if (fx->layers < 1 || fx->layers > hw->max_l)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: %d layers exceed MAX_L = %d", n, fx->layers,
+                    hw->max_l);
+    if (fx->hidden < 1 || fx->hidden > hw->max_h)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: hidden %d exceeds MAX_H = %d", n,
+                    fx->hidden, hw->max_h);
+    if (fx->input < 1 || fx->input > hw->max_i)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: input %d exceeds MAX_I = %d", n, fx->input,
+                    hw->max_i);
+    Shape s = shape_of(hw, fx);
+    if (T <= 0 || B <= 0)
+        return 0;
+    if (B > hw->max_b)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: batch %d exceeds MAX_B = %d", n, B,
+                    hw->max_b);
+    long v = hw->vlanes;
+    long xw = (long)T * B * (ceil_div(s.I, v) * v), yw = (long)T * B * (ceil_div(s.H, v) * v);
+    if (xw > hw->xmem_words)
+        return fail(err, errlen, RB_EINPUT,
+                    "fpga %s: the input sequence needs %ld words (T %d x B %d x I %d rounded up to "
+                    "%ld), more than the input buffer XMEM_WORDS = %ld; run fewer timesteps at a "
+                    "time",
+                    n, xw, T, B, s.I, v, hw->xmem_words);
+    if (yw > hw->ymem_words)
+        return fail(err, errlen, RB_EINPUT,
+                    "fpga %s: the output sequence needs %ld words (T %d x B %d x H %d rounded up "
+                    "to %ld), more than the output buffer YMEM_WORDS = %ld; run fewer timesteps "
+                    "at a time",
+                    n, yw, T, B, s.H, v, hw->ymem_words);
+    if ((double)s.nwords * T >= 2147483648.0)
+        return fail(err, errlen, RB_EINPUT,
+                    "fpga %s: %ld streamed weight words x %d timesteps overflow the DMA counter", n,
+                    s.nwords, T);
+    return 0;
+}
+
+rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
+{
+    const rb_fpga_hw *hw = rb_fpga_sim_config(config);
+    if (!hw) {
+        std::string names;
+        for (int i = 0; i < k_nhw; i++)
+            names += std::string(i ? ", " : "") + k_hw[i].name;
+        fail(err, errlen, RB_EINPUT, "fpga: no configuration '%s' (built: %s)",
+             config ? config : "(null)", names.c_str());
+        return nullptr;
+    }
+    std::unique_ptr<rb_fpga_sim> s(new (std::nothrow) rb_fpga_sim);
+    if (!s) {
+        fail(err, errlen, RB_ENOMEM, "fpga: out of memory");
+        return nullptr;
+    }
+    s->hw = hw;
+    s->bpc = hw->offchip_bpc;
+    try {
+        if (!strcmp(hw->name, "small"))
+            s->dev.reset(new DevT<Vfpga_small>(hw->vlanes, hw->lanes));
+        else
+            s->dev.reset(new DevT<Vfpga_large>(hw->vlanes, hw->lanes));
+    } catch (const std::bad_alloc &) {
+        fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate the simulated memories", hw->name);
+        return nullptr;
+    }
+    s->dev->reset();
+    // The model must be the configuration the table describes.
+    const long want[] = {hw->lanes,      hw->vlanes, hw->wmem_words, hw->xmem_words,
+                         hw->ymem_words, hw->max_b,  hw->max_h,      hw->max_i,
+                         hw->max_l,      hw->oc_fifo};
+    for (int i = 0; i < 10; i++) {
+        uint64_t got = s->csr(CSR_PARAMS + i);
+        if (got != (uint64_t)want[i]) {
+            fail(err, errlen, RB_ERUNTIME,
+                 "fpga %s: the Verilated model's parameter %d is %llu, the table says %ld "
+                 "(rebuild)",
+                 hw->name, i, (unsigned long long)got, want[i]);
+            return nullptr;
+        }
+    }
+    return s.release();
+}
+
+void rb_fpga_sim_free(rb_fpga_sim *s) { delete s; }
+
+const rb_fpga_hw *rb_fpga_sim_hw(const rb_fpga_sim *s) { return s->hw; }
+
+int rb_fpga_sim_set_offchip_bpc(rb_fpga_sim *s, double bpc)
+{
+    if (!(bpc > 0) || bpc > 1e6)
+        return RB_EINPUT;
+    s->bpc = bpc;
+    return 0;
+}
+
+int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycles, char *err,
+                     size_t errlen)
+{
+    const rb_fpga_hw *hw = s->hw;
+    s->loaded = false;
+    int rc = rb_fpga_sim_check(hw, fx, 0, 0, err, errlen);
+    if (rc)
+        return rc;
+    Shape sh = shape_of(hw, fx);
+    const int lanes = hw->lanes, vl = hw->vlanes, nsl = lanes / vl;
+    const long rows = (long)sh.G * sh.H;
+    bool onchip = sh.nwords * lanes <= hw->wmem_words;
+    if (s->dev->busy())
+        return fail(err, errlen, RB_ERUNTIME, "fpga %s: the accelerator is still busy", hw->name);
+
+    uint64_t before = s->csr(CSR_LOAD);
+    std::vector<int16_t> word((size_t)lanes);
+    std::vector<uint32_t> packed((size_t)lanes / 2);
+    try {
+        s->dram.assign(onchip ? 0 : (size_t)sh.nwords * (lanes / 2), 0);
+    } catch (const std::bad_alloc &) {
+        return fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate %ld streamed weight words",
+                    hw->name, sh.nwords);
+    }
+    long w = 0, bw = 0;
+    for (int l = 0; l < sh.L; l++) {
+        long K = sh.K[(size_t)l];
+        for (long blk = 0; blk < sh.nb; blk++) {
+            // one word per k: lane n holds packed row blk*LANES + n (0 past G*H)
+            for (long k = 0; k < K; k++, w++) {
+                for (int n = 0; n < lanes; n++) {
+                    long p = blk * lanes + n;
+                    word[(size_t)n] = p < rows ? fx->w[l][p * K + k] : 0;
+                }
+                pack(word.data(), lanes, packed.data());
+                if (onchip)
+                    for (int sl = 0; sl < nsl; sl++)
+                        s->write(R_WMEM, w * nsl + sl, packed.data() + sl * vl / 2);
+                else
+                    std::copy(packed.begin(), packed.end(),
+                              s->dram.begin() + (ptrdiff_t)(w * (lanes / 2)));
+            }
+            for (int n = 0; n < lanes; n++) {
+                long p = blk * lanes + n;
+                word[(size_t)n] = p < rows ? fx->b[l][p] : 0;
+            }
+            pack(word.data(), lanes, packed.data());
+            for (int sl = 0; sl < nsl; sl++)
+                s->write(R_BMEM, bw * nsl + sl, packed.data() + sl * vl / 2);
+            bw++;
+        }
+    }
+    s->load_cycles = s->csr(CSR_LOAD) - before;
+    if (!onchip)
+        s->load_cycles += (uint64_t)sh.nwords * nsl; // the same beats, into off-chip memory
+    s->csr(CSR_CELL, fx->cell == RB_CELL_RNN);
+    s->csr(CSR_L, (uint64_t)sh.L);
+    s->csr(CSR_I, (uint64_t)sh.I);
+    s->csr(CSR_H, (uint64_t)sh.H);
+    s->csr(CSR_STREAM, !onchip);
+    s->csr(CSR_NWORDS, (uint64_t)sh.nwords);
+    s->cell = fx->cell;
+    s->sh = sh;
+    s->onchip = onchip;
+    s->loaded = true;
+    s->last_T = 0;
+    if (load_cycles)
+        *load_cycles = s->load_cycles;
+    return 0;
+}
+
+int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_t *h0,
+                    const int16_t *c0, int16_t *y, rb_fpga_counters *c, char *err, size_t errlen)
+{
+    const rb_fpga_hw *hw = s->hw;
+    if (!s->loaded)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: no model loaded", hw->name);
+    if (T < 1 || B < 1 || !x)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: bad run (T %d, B %d%s)", hw->name, T, B,
+                    x ? "" : ", no input");
+    // the limits (the loaded model's shape passed the rest at load)
+    rb_fx_model probe{};
+    probe.cell = s->cell;
+    probe.input = s->sh.I;
+    probe.hidden = s->sh.H;
+    probe.layers = s->sh.L;
+    probe.gates = s->sh.G;
+    int rc = rb_fpga_sim_check(hw, &probe, T, B, err, errlen);
+    if (rc)
+        return rc;
+
+    const int vl = hw->vlanes, H = s->sh.H, I = s->sh.I, L = s->sh.L;
+    const long ipw = ceil_div(I, vl), hpw = ceil_div(H, vl);
+    std::vector<int16_t> lanes((size_t)vl);
+    uint32_t beat[64];
+
+    // x: [T][B][I rounded up to VLANES], one beat per word
+    for (long r = 0; r < (long)T * B; r++)
+        for (long jw = 0; jw < ipw; jw++) {
+            for (int n = 0; n < vl; n++) {
+                long j = jw * vl + n;
+                lanes[(size_t)n] = j < I ? x[r * I + j] : 0;
+            }
+            pack(lanes.data(), vl, beat);
+            s->write(R_XMEM, r * ipw + jw, beat);
+        }
+    // h0 into bank 0, c0 into the cell state
+    for (int l = 0; l < L; l++)
+        for (int b = 0; b < B; b++)
+            for (long jw = 0; jw < hpw; jw++) {
+                size_t base = ((size_t)l * B + b) * H;
+                for (int n = 0; n < vl; n++) {
+                    long j = jw * vl + n;
+                    lanes[(size_t)n] = j < H && h0 ? h0[base + j] : 0;
+                }
+                pack(lanes.data(), vl, beat);
+                s->write(R_HMEM, s->hword(l, 0, b, jw), beat);
+                if (s->cell == RB_CELL_LSTM) {
+                    for (int n = 0; n < vl; n++) {
+                        long j = jw * vl + n;
+                        lanes[(size_t)n] = j < H && c0 ? c0[base + j] : 0;
+                    }
+                    pack(lanes.data(), vl, beat);
+                    s->write(R_CMEM, s->cword(l, b, jw), beat);
+                }
+            }
+
+    s->csr(CSR_T, (uint64_t)T);
+    s->csr(CSR_B, (uint64_t)B);
+    s->csr(CSR_BPC, bpc_q(s->bpc));
+    s->csr(CSR_CTRL, 1);  // start: the run begins on the next cycle
+
+    // Clock until done; serve the DMA from the off-chip copy, one cycle after
+    // each request.  A hang guard far above any legal count.
+    rb_fx_model shape{};
+    shape.cell = s->cell;
+    shape.input = I;
+    shape.hidden = H;
+    shape.layers = L;
+    shape.gates = s->sh.G;
+    uint64_t limit = 4 * rb_fpga_cycles_formula(hw, &shape, T, B, s->bpc) + 100000;
+    Dev *d = s->dev.get();
+    const size_t ww = (size_t)hw->lanes / 2;
+    uint64_t n = 0;
+    if (s->onchip) {
+        while (d->busy()) {
+            d->tick();
+            if (++n > limit)
+                break;
+        }
+    } else {
+        uint32_t a = 0;
+        bool req = false;
+        while (d->busy()) {
+            if (req && (long)a < s->sh.nwords)
+                d->oc_resp(true, s->dram.data() + a * ww);
+            else
+                d->oc_resp(false, nullptr);
+            d->tick();
+            req = d->oc_req(&a);
+            if (++n > limit)
+                break;
+        }
+        d->oc_resp(false, nullptr);
+    }
+    if (d->busy())
+        return fail(err, errlen, RB_ERUNTIME,
+                    "fpga %s: the accelerator did not finish within %llu cycles (RTL bug)",
+                    hw->name, (unsigned long long)limit);
+
+    if (c) {
+        c->cycles = s->csr(CSR_CYCLES);
+        c->stall_cycles = s->csr(CSR_STALL);
+        c->useful_macs = s->csr(CSR_MACS);
+        c->load_cycles = s->load_cycles;
+        c->weights_onchip = s->onchip;
+    }
+    if (y)
+        for (long r = 0; r < (long)T * B; r++)
+            for (long jw = 0; jw < hpw; jw++) {
+                s->read(R_YMEM, r * hpw + jw, beat);
+                for (int m = 0; m < vl && jw * vl + m < H; m++)
+                    y[r * H + jw * vl + m] = lane(beat, m);
+            }
+    s->last_T = T;
+    s->last_B = B;
+    return 0;
+}
+
+int rb_fpga_sim_state(rb_fpga_sim *s, int16_t *h_n, int16_t *c_n, char *err, size_t errlen)
+{
+    if (!s->loaded || !s->last_T)
+        return fail(err, errlen, RB_EINPUT, "fpga %s: no run to read the state of", s->hw->name);
+    const int vl = s->hw->vlanes, H = s->sh.H, B = s->last_B;
+    const long hpw = ceil_div(H, vl);
+    uint32_t beat[64];
+    for (int l = 0; l < s->sh.L; l++)
+        for (int b = 0; b < B; b++)
+            for (long jw = 0; jw < hpw; jw++) {
+                size_t base = ((size_t)l * B + b) * H;
+                if (h_n) {
+                    s->read(R_HMEM, s->hword(l, s->last_T & 1, b, jw), beat);
+                    for (int m = 0; m < vl && jw * vl + m < H; m++)
+                        h_n[base + jw * vl + m] = lane(beat, m);
+                }
+                if (c_n && s->cell == RB_CELL_LSTM) {
+                    s->read(R_CMEM, s->cword(l, b, jw), beat);
+                    for (int m = 0; m < vl && jw * vl + m < H; m++)
+                        c_n[base + jw * vl + m] = lane(beat, m);
+                }
+            }
+    return 0;
+}
+
+// The formula of rtl/README.md ("Cycles").  A layer-step (t, l) issues nb
+// blocks of A = K_l * B accumulation cycles back to back; the update engine
+// drains a block in D = B * LANES / (G * VLANES) cycles while the next one
+// accumulates; the next layer-step starts once the last h' is written:
+//     cycles(t, l) = nb * K_l * B + D + 10
+// (10 = 2 cycles for the last k-step's operands and product to reach the
+// accumulators, then after the D drain cycles 8 from reading the last unit
+// group to writing its h': 2 through the bank's read port, 6 through the cell).
+// Blocks never wait for an accumulator bank: with nb >= 2, G*H > LANES, so
+// K_l > LANES/G + 1 and D <= A - 2, the drain fits inside the next block.
+uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
+                                double offchip_bpc)
+{
+    if (T < 1 || B < 1)
+        return 0;
+    Shape sh = shape_of(hw, fx);
+    const uint64_t D = (uint64_t)B * hw->lanes / ((uint64_t)sh.G * hw->vlanes);
+    uint64_t step = 0;  // one timestep, all layers
+    for (int l = 0; l < sh.L; l++)
+        step += (uint64_t)sh.nb * (uint64_t)sh.K[(size_t)l] * (uint64_t)B + D + 10;
+    uint64_t onchip = step * (uint64_t)T;
+    if (sh.nwords * hw->lanes <= hw->wmem_words)
+        return onchip;
+    // Streamed: the link delivers word m at ceil((m+1) * cost / bpc) - 1 and the
+    // MAC array can use it two cycles later.
+    const uint64_t cost = (uint64_t)hw->lanes * 512, q = bpc_q(offchip_bpc);
+    const uint64_t N = (uint64_t)sh.nwords * (uint64_t)T;
+    uint64_t compute_bound = onchip + (cost + q - 1) / q + 1;
+    uint64_t bw_bound = (N * cost + q - 1) / q + (uint64_t)B + D + 11;
+    return std::max(compute_bound, bw_bound);
+}
+
+// ------------------------------------------------------------- unit harness
+int rb_fpga_unit_act(const int16_t *x, int16_t *tanh_y, int16_t *sig_y, size_t n)
+{
+    VerilatedContext ctx;
+    Vfpga_units m(&ctx, "units");
+    m.a_v = 0;
+    m.m_v = 0;
+    m.m_ren = 0;
+    m.c_v = 0;
+    auto tick = [&m] {
+        m.clk = 1;
+        m.eval();
+        m.clk = 0;
+        m.eval();
+    };
+    m.clk = 0;
+    m.eval();  // settle first: the first eval() sees no edge
+    // one input per cycle; two stages, so after the tick that takes x[i] the
+    // outputs are those of x[i-1]
+    for (size_t i = 0; i <= n; i++) {
+        m.a_v = i < n;
+        m.a_x = i < n ? (uint16_t)x[i] : 0;
+        tick();
+        if (i >= 1) {
+            tanh_y[i - 1] = (int16_t)m.a_tanh;
+            sig_y[i - 1] = (int16_t)m.a_sig;
+        }
+    }
+    m.final();
+    return 0;
+}
+
+int rb_fpga_unit_mac(const int16_t *w, const int16_t *v, int k, const int16_t bias[4],
+                     int16_t pre[8])
+{
+    if (k < 1)
+        return RB_EINPUT;
+    VerilatedContext ctx;
+    Vfpga_units m(&ctx, "units");
+    m.a_v = 0;
+    m.c_v = 0;
+    m.m_ren = 0;
+    auto tick = [&m] {
+        m.clk = 1;
+        m.eval();
+        m.clk = 0;
+        m.eval();
+    };
+    m.clk = 0;
+    m.eval();  // settle first: the first eval() sees no edge
+    int16_t lanes[4];
+    uint32_t packed[2];
+    pack(bias, 4, packed);
+    m.m_bias = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
+    m.m_bank = 1;  // the second bank, so both bank bits are exercised
+    for (int kk = 0; kk < k; kk++)
+        for (int b = 0; b < 2; b++) {
+            for (int r = 0; r < 4; r++)
+                lanes[r] = w[(size_t)r * k + kk];
+            pack(lanes, 4, packed);
+            m.m_v = 1;
+            m.m_first = kk == 0;
+            m.m_b = b;
+            m.m_w = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
+            m.m_x = (uint16_t)v[(size_t)b * k + kk];
+            tick();
+        }
+    m.m_v = 0;
+    tick();
+    tick();
+    for (int b = 0; b < 2; b++) {
+        m.m_ren = 1;
+        m.m_rbank = 1;
+        m.m_rb = b;
+        tick();
+        m.m_ren = 0;
+        tick();
+        uint64_t p = m.m_pre;
+        for (int r = 0; r < 4; r++)
+            pre[b * 4 + r] = (int16_t)(uint16_t)(p >> (16 * r));
+    }
+    m.final();
+    return 0;
+}
+
+int rb_fpga_unit_cell(int rnn, const int16_t *pre, const int16_t *c, int16_t *c_next,
+                      int16_t *h, size_t n)
+{
+    VerilatedContext ctx;
+    Vfpga_units m(&ctx, "units");
+    m.a_v = 0;
+    m.m_v = 0;
+    m.m_ren = 0;
+    m.c_rnn = rnn != 0;
+    auto tick = [&m] {
+        m.clk = 1;
+        m.eval();
+        m.clk = 0;
+        m.eval();
+    };
+    m.clk = 0;
+    m.eval();  // settle first: the first eval() sees no edge
+    size_t nc = 0, nh = 0;
+    for (size_t i = 0; nh < n && i < n + 16; i++) {
+        m.c_v = i < n;
+        if (i < n) {
+            uint32_t packed[2];
+            pack(pre + 4 * i, 4, packed);
+            m.c_pre = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
+            m.c_c = (uint16_t)c[i];
+        }
+        tick();
+        if (m.c_vc && nc < n)
+            c_next[nc++] = (int16_t)m.c_cnext;
+        if (m.c_vh)
+            h[nh++] = (int16_t)m.c_h;
+    }
+    m.final();
+    return nh == n ? 0 : RB_ERUNTIME;
+}
+
+}  // extern "C"

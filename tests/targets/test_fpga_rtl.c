@@ -1,0 +1,598 @@
+/* test_fpga_rtl.c — the accelerator's RTL (targets/fpga/rtl, simulated with
+ * Verilator through targets/fpga/sim/fpga_sim.h) against the C golden model.
+ *
+ * Units: the activation unit for every Q3.12 input, the MAC array and the
+ * cell update on random vectors with saturation and negatives.  Whole
+ * accelerator: bit-exact with rb_fx_forward over random shapes on every
+ * configuration, weights on chip and streamed.  Cycles: a tiny case against
+ * arithmetic written out here, the documented formula against simulation,
+ * stalls of a streamed model against traffic / bandwidth, independence of
+ * the data, and the MAC-lane utilization of an H = 256 LSTM.
+ * Built without Verilator, it says so and passes. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../targets/fpga/golden.h"
+#include "../rb_test.h"
+
+#ifdef RB_HAVE_VERILATOR
+#include "../../targets/fpga/sim/fpga_sim.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+/* uniform in [-mag, mag], mag <= 32768 (then clamped to int16) */
+static int16_t rnd16(int mag)
+{
+    int32_t v = (int32_t)(rnd() % (2u * (uint32_t)mag + 1u)) - mag;
+    return (int16_t)(v > 32767 ? 32767 : v);
+}
+static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A quantized model with random weights in [-wmag, wmag], biases in [-bmag, bmag]. */
+static void fx_make(rb_fx_model *fx, rb_cell cell, int I, int H, int L, int wmag, int bmag)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->cell = cell;
+    fx->gates = cell == RB_CELL_LSTM ? 4 : 1;
+    fx->input = I;
+    fx->hidden = H;
+    fx->w = calloc((size_t)L, sizeof *fx->w);
+    fx->b = calloc((size_t)L, sizeof *fx->b);
+    fx->layers = L;
+    size_t rows = (size_t)fx->gates * H;
+    for (int l = 0; l < L; l++) {
+        size_t K = (size_t)rb_fx_k(fx, l);
+        fx->w[l] = malloc(rows * K * sizeof **fx->w);
+        fx->b[l] = malloc(rows * sizeof **fx->b);
+        for (size_t i = 0; i < rows * K; i++)
+            fx->w[l][i] = rnd16(wmag);
+        for (size_t i = 0; i < rows; i++)
+            fx->b[l][i] = rnd16(bmag);
+    }
+}
+
+static int16_t *rnd_vec(size_t n, int mag)
+{
+    int16_t *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = rnd16(mag);
+    return v;
+}
+
+/* ------------------------------------------------------------------ units */
+
+static void test_act_exhaustive(void)
+{
+    size_t n = 65536;
+    int16_t *x = malloc(n * sizeof *x), *yt = malloc(n * sizeof *yt), *ys = malloc(n * sizeof *ys);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (int16_t)(uint16_t)i;
+    CHECK_INT(rb_fpga_unit_act(x, yt, ys, n), 0);
+    int bad_t = 0, bad_s = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (yt[i] != rb_fx_tanh(x[i]) && bad_t++ < 5)
+            fprintf(stderr, "tanh(%d): rtl %d golden %d\n", x[i], yt[i], rb_fx_tanh(x[i]));
+        if (ys[i] != rb_fx_sigmoid(x[i]) && bad_s++ < 5)
+            fprintf(stderr, "sigmoid(%d): rtl %d golden %d\n", x[i], ys[i], rb_fx_sigmoid(x[i]));
+    }
+    CHECK_INT(bad_t, 0);
+    CHECK_INT(bad_s, 0);
+    free(x);
+    free(yt);
+    free(ys);
+}
+
+static void check_mac(int k, int wmag, int vmag, int bmag)
+{
+    int16_t *w = rnd_vec((size_t)4 * k, wmag), *v = rnd_vec((size_t)2 * k, vmag);
+    int16_t bias[4], pre[8];
+    for (int r = 0; r < 4; r++)
+        bias[r] = rnd16(bmag);
+    CHECK_INT(rb_fpga_unit_mac(w, v, k, bias, pre), 0);
+    for (int b = 0; b < 2; b++)
+        for (int r = 0; r < 4; r++)
+            CHECK_INT(pre[b * 4 + r], rb_fx_preact(w + (size_t)r * k, v + (size_t)b * k, k, bias[r]));
+    free(w);
+    free(v);
+}
+
+static void test_mac(void)
+{
+    static const int ks[] = {1, 2, 3, 17, 64, 301, 1024};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        check_mac(ks[i], 2000, 4096, 4096);   /* mostly in range */
+        check_mac(ks[i], 32768, 32768, 32768); /* saturates both ways */
+        check_mac(ks[i], 300, 300, 100);       /* small, rounding near zero */
+    }
+    /* extremes: every product -2^15 * -2^15 = 2^30, K = 4096: 2^42, far past int32 */
+    int k = 4096;
+    int16_t *w = malloc((size_t)4 * k * sizeof *w), *v = malloc((size_t)2 * k * sizeof *v);
+    for (int i = 0; i < 4 * k; i++)
+        w[i] = (int16_t)(i % 4 == 1 ? 32767 : -32768);
+    for (int i = 0; i < 2 * k; i++)
+        v[i] = (int16_t)(i < k ? -32768 : 32767);
+    int16_t bias[4] = {-32768, 32767, 0, -1}, pre[8];
+    CHECK_INT(rb_fpga_unit_mac(w, v, k, bias, pre), 0);
+    for (int b = 0; b < 2; b++)
+        for (int r = 0; r < 4; r++)
+            CHECK_INT(pre[b * 4 + r], rb_fx_preact(w + (size_t)r * k, v + (size_t)b * k, k, bias[r]));
+    free(w);
+    free(v);
+}
+
+static void test_cell(void)
+{
+    size_t n = 50000;
+    int16_t *pre = malloc(4 * n * sizeof *pre), *c = malloc(n * sizeof *c);
+    int16_t *cn = malloc(n * sizeof *cn), *h = malloc(n * sizeof *h);
+    for (size_t i = 0; i < n; i++) {
+        int mag = i % 3 == 0 ? 32768 : i % 3 == 1 ? 8192 : 600; /* saturating, typical, small */
+        for (int g = 0; g < 4; g++)
+            pre[4 * i + g] = rnd16(mag);
+        c[i] = rnd16(i % 2 ? 32768 : 8192);
+    }
+    CHECK_INT(rb_fpga_unit_cell(0, pre, c, cn, h, n), 0);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int16_t cg = c[i];
+        int16_t hg = rb_fx_lstm_unit(pre + 4 * i, &cg);
+        if ((cn[i] != cg || h[i] != hg) && bad++ < 5)
+            fprintf(stderr, "lstm unit %zu: rtl c %d h %d, golden c %d h %d\n", i, cn[i], h[i], cg,
+                    hg);
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(rb_fpga_unit_cell(1, pre, c, cn, h, n), 0);
+    bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (h[i] != rb_fx_tanh(pre[4 * i + 2]) && bad++ < 5)
+            fprintf(stderr, "rnn unit %zu: rtl %d golden %d\n", i, h[i], rb_fx_tanh(pre[4 * i + 2]));
+    CHECK_INT(bad, 0);
+    free(pre);
+    free(c);
+    free(cn);
+    free(h);
+}
+
+/* -------------------------------------------------------- whole accelerator */
+
+typedef struct run_result {
+    rb_fpga_counters c;
+    int mismatches;
+    int rc;
+} run_result;
+
+/* Run the model on the simulator and on the golden model, compare y, h_n, c_n. */
+static run_result run_and_compare(rb_fpga_sim *s, const rb_fx_model *fx, int T, int B, int xmag,
+                                  int with_state, const char *what)
+{
+    run_result r;
+    memset(&r, 0, sizeof r);
+    int L = fx->layers, H = fx->hidden, I = fx->input;
+    size_t nx = (size_t)T * B * I, ny = (size_t)T * B * H, ns = (size_t)L * B * H;
+    int16_t *x = rnd_vec(nx, xmag);
+    int16_t *h0 = with_state ? rnd_vec(ns, 4096) : NULL, *c0 = with_state ? rnd_vec(ns, 8192) : NULL;
+    int16_t *y = calloc(ny, sizeof *y), *yg = calloc(ny, sizeof *yg);
+    int16_t *hn = calloc(ns, sizeof *hn), *hng = calloc(ns, sizeof *hng);
+    int16_t *cn = calloc(ns, sizeof *cn), *cng = calloc(ns, sizeof *cng);
+    char err[512] = "";
+    rb_err e;
+    r.rc = rb_fpga_sim_run(s, T, B, x, h0, c0, y, &r.c, err, sizeof err);
+    if (r.rc) {
+        fprintf(stderr, "%s: run failed: %s\n", what, err);
+        r.mismatches = -1;
+        goto out;
+    }
+    CHECK_INT(rb_fpga_sim_state(s, hn, cn, err, sizeof err), 0);
+    CHECK_INT(rb_fx_forward(fx, T, B, x, h0, c0, yg, hng, cng, &e), 0);
+    for (size_t i = 0; i < ny; i++)
+        if (y[i] != yg[i] && r.mismatches++ < 3)
+            fprintf(stderr, "%s: y[%zu] rtl %d golden %d\n", what, i, y[i], yg[i]);
+    for (size_t i = 0; i < ns; i++) {
+        if (hn[i] != hng[i] && r.mismatches++ < 3)
+            fprintf(stderr, "%s: h_n[%zu] rtl %d golden %d\n", what, i, hn[i], hng[i]);
+        if (fx->cell == RB_CELL_LSTM && cn[i] != cng[i] && r.mismatches++ < 3)
+            fprintf(stderr, "%s: c_n[%zu] rtl %d golden %d\n", what, i, cn[i], cng[i]);
+    }
+out:
+    free(x);
+    free(h0);
+    free(c0);
+    free(y);
+    free(yg);
+    free(hn);
+    free(hng);
+    free(cn);
+    free(cng);
+    return r;
+}
+
+static uint64_t useful_macs(const rb_fx_model *fx, int T, int B)
+{
+    uint64_t m = 0;
+    for (int l = 0; l < fx->layers; l++)
+        m += (uint64_t)fx->gates * fx->hidden * rb_fx_k(fx, l);
+    return m * (uint64_t)B * (uint64_t)T;
+}
+
+static rb_fpga_sim *sim_new(const char *cfg)
+{
+    char err[512] = "";
+    rb_fpga_sim *s = rb_fpga_sim_new(cfg, err, sizeof err);
+    if (!s)
+        fprintf(stderr, "rb_fpga_sim_new(%s): %s\n", cfg, err);
+    CHECK(s != NULL);
+    return s;
+}
+
+static int load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *lc)
+{
+    char err[512] = "";
+    int rc = rb_fpga_sim_load(s, fx, lc, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "load: %s\n", err);
+    return rc;
+}
+
+/* Random shapes, both cells, 1-3 layers, I != H, batch up to the limit. */
+static void test_forward_random(const char *cfg, int cases)
+{
+    rb_fpga_sim *s = sim_new(cfg);
+    if (!s)
+        return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
+    for (int i = 0; i < cases; i++) {
+        rb_cell cell = i % 3 == 2 ? RB_CELL_RNN : RB_CELL_LSTM;
+        int L = rnd_in(1, 3), I = rnd_in(1, 40), H = rnd_in(1, 48);
+        int B = i % 4 == 0 ? hw->max_b : rnd_in(1, hw->max_b < 9 ? hw->max_b : 9);
+        int T = rnd_in(1, 10);
+        if (i == 1) { /* wide enough for several blocks and a partial one */
+            I = 70;
+            H = hw->lanes + 3;
+        }
+        int wmag = i % 5 == 4 ? 32768 : 1500; /* every fifth case saturates hard */
+        rb_fx_model fx;
+        fx_make(&fx, cell, I, H, L, wmag, 4096);
+        char what[160];
+        snprintf(what, sizeof what, "%s %s I%d H%d L%d B%d T%d w%d", cfg,
+                 cell == RB_CELL_LSTM ? "lstm" : "rnn", I, H, L, B, T, wmag);
+        if (load(s, &fx, NULL) == 0) {
+            run_result r = run_and_compare(s, &fx, T, B, i % 5 == 4 ? 32768 : 4096, i % 2, what);
+            CHECK_INT(r.rc, 0);
+            CHECK_INT(r.mismatches, 0);
+            CHECK_INT(r.c.weights_onchip, 1);
+            CHECK_INT(r.c.stall_cycles, 0);
+            CHECK_INT(r.c.useful_macs, useful_macs(&fx, T, B));
+            CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, hw->offchip_bpc));
+        } else {
+            CHECK(0);
+        }
+        rb_fx_model_free(&fx);
+    }
+    rb_fpga_sim_free(s);
+}
+
+/* The tiny case, by hand (rtl/README.md "Cycles"): small configuration,
+ * 16 lanes, 4 units per update cycle.  LSTM I = 3, H = 5: G*H = 20 packed
+ * rows = 2 blocks (16 + 4 rows); layer 0 K = 8, layer 1 K = 10.  B = 2:
+ *   A0 = K0*B = 16, A1 = 20 cycles of accumulation per block,
+ *   D = B * LANES / (G * VLANES) = 2 * 16 / 16 = 2 cycles of drain per block,
+ *   a layer-step costs nb*A + D + 10 (D <= A - 2, so blocks go back to back):
+ *   layer 0: 2*16 + 2 + 10 = 44, layer 1: 2*20 + 2 + 10 = 52.
+ * T = 3: one layer 132 cycles, two layers 3 * (44 + 52) = 288.
+ * Useful MACs: G*H*K*B*T = 20*8*2*3 = 960 (+ 20*10*2*3 = 1200 for layer 1). */
+static void test_tiny_cycles(void)
+{
+    rb_fpga_sim *s = sim_new("small");
+    if (!s)
+        return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
+    CHECK_INT(hw->lanes, 16);
+    CHECK_INT(hw->vlanes, 4);
+    for (int L = 1; L <= 2; L++) {
+        rb_fx_model fx;
+        fx_make(&fx, RB_CELL_LSTM, 3, 5, L, 4000, 4000);
+        CHECK_INT(load(s, &fx, NULL), 0);
+        run_result r = run_and_compare(s, &fx, 3, 2, 4096, 0, "tiny");
+        CHECK_INT(r.mismatches, 0);
+        CHECK_INT(r.c.cycles, L == 1 ? 132 : 288);
+        CHECK_INT(r.c.useful_macs, L == 1 ? 960 : 960 + 1200);
+        CHECK_INT(r.c.stall_cycles, 0);
+        /* an rnn of the same size: G*H = 5 rows = 1 block, D = 2*16/4 = 8,
+         * A0 = 16, A1 = 20: 16 + 8 + 10 = 34 and 20 + 8 + 10 = 38 */
+        rb_fx_model_free(&fx);
+        fx_make(&fx, RB_CELL_RNN, 3, 5, L, 4000, 4000);
+        CHECK_INT(load(s, &fx, NULL), 0);
+        r = run_and_compare(s, &fx, 3, 2, 4096, 0, "tiny rnn");
+        CHECK_INT(r.mismatches, 0);
+        CHECK_INT(r.c.cycles, L == 1 ? 3 * 34 : 3 * (34 + 38));
+        rb_fx_model_free(&fx);
+    }
+    /* load: 2 blocks x 8 k-words x 4 beats + 2 bias words x 4 beats = 72 cycles */
+    rb_fx_model fx;
+    fx_make(&fx, RB_CELL_LSTM, 3, 5, 1, 4000, 4000);
+    uint64_t lc = 0;
+    CHECK_INT(load(s, &fx, &lc), 0);
+    CHECK_INT(lc, 72);
+    rb_fx_model_free(&fx);
+    rb_fpga_sim_free(s);
+}
+
+/* Two random inputs (and weights) of the same shape: the same cycles. */
+static void test_data_independence(void)
+{
+    rb_fpga_sim *s = sim_new("small");
+    if (!s)
+        return;
+    uint64_t cyc[2], stall[2];
+    for (int pass = 0; pass < 2; pass++) {
+        rb_fx_model fx;
+        fx_make(&fx, RB_CELL_LSTM, 23, 37, 2, pass ? 32768 : 500, pass ? 32768 : 100);
+        CHECK_INT(load(s, &fx, NULL), 0);
+        run_result r = run_and_compare(s, &fx, 4, 3, pass ? 32768 : 100, pass, "independence");
+        CHECK_INT(r.mismatches, 0);
+        cyc[pass] = r.c.cycles;
+        stall[pass] = r.c.stall_cycles;
+        rb_fx_model_free(&fx);
+    }
+    CHECK_INT(cyc[0], cyc[1]);
+    CHECK_INT(stall[0], stall[1]);
+    rb_fpga_sim_free(s);
+}
+
+/* A model bigger than the on-chip weight memory streams its weights every
+ * timestep.  Bandwidth-bound (bpc * B < word bytes): the run ends when the
+ * link has delivered T * words * bytes_per_word, so
+ *   cycles = ceil(T * words * word_bytes / bpc) + B + D + 11
+ * (the last word's k-step, the last block's drain and write-back), and the
+ * stall cycles are exactly what that adds to the on-chip schedule. */
+static void test_streamed(const char *cfg, int I, int H, int T, int B, double slow_bpc)
+{
+    rb_fpga_sim *s = sim_new(cfg);
+    if (!s)
+        return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
+    rb_fx_model fx;
+    fx_make(&fx, RB_CELL_LSTM, I, H, 1, 1500, 4096);
+    long words = rb_fpga_weight_words(hw, &fx);
+    CHECK(words * hw->lanes > hw->wmem_words);
+    uint64_t lc = 0;
+    CHECK_INT(load(s, &fx, &lc), 0);
+    /* load: the same beats as on chip: words * LANES/VLANES, plus the biases */
+    long nb = (4L * H + hw->lanes - 1) / hw->lanes;
+    CHECK_INT(lc, (words + nb) * (hw->lanes / hw->vlanes));
+
+    /* the on-chip schedule of this shape, for the stall count */
+    rb_fpga_hw big = *hw;
+    big.wmem_words = words * hw->lanes;
+    uint64_t onchip = rb_fpga_cycles_formula(&big, &fx, T, B, 1.0);
+    long A = (long)(I + H) * B, D = (long)B * hw->lanes / (4 * hw->vlanes);
+    CHECK_INT(onchip, (uint64_t)T * (uint64_t)(nb * A + D + 10));
+
+    /* bandwidth-bound */
+    CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, slow_bpc), 0);
+    char what[128];
+    snprintf(what, sizeof what, "%s streamed I%d H%d B%d bpc %g", cfg, I, H, B, slow_bpc);
+    run_result r = run_and_compare(s, &fx, T, B, 4096, 1, what);
+    CHECK_INT(r.mismatches, 0);
+    CHECK_INT(r.c.weights_onchip, 0);
+    uint64_t bytes = (uint64_t)T * (uint64_t)words * (uint64_t)hw->lanes * 2;
+    uint64_t q = (uint64_t)(slow_bpc * 256 + 0.5); /* bpc in 1/256 byte */
+    uint64_t expect = (bytes * 256 + q - 1) / q + (uint64_t)B + (uint64_t)D + 11;
+    CHECK_INT(r.c.cycles, expect);
+    CHECK_INT(r.c.stall_cycles, expect - onchip);
+    CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, slow_bpc));
+    CHECK_INT(r.c.useful_macs, useful_macs(&fx, T, B));
+    printf("  %s: %llu cycles, %llu stalled (%.1f%%), %.2f MB of weights per timestep\n", what,
+           (unsigned long long)r.c.cycles, (unsigned long long)r.c.stall_cycles,
+           100.0 * r.c.stall_cycles / r.c.cycles, words * hw->lanes * 2 / 1e6);
+
+    /* compute-bound: a link faster than the MAC array consumes words; only
+     * the first word's latency shows, ceil(word_bytes / bpc) + 1 cycles */
+    double fast = 4.0 * hw->lanes * 2 / B;
+    CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, fast), 0);
+    snprintf(what, sizeof what, "%s streamed I%d H%d B%d bpc %g", cfg, I, H, B, fast);
+    r = run_and_compare(s, &fx, T, B, 4096, 0, what);
+    CHECK_INT(r.mismatches, 0);
+    uint64_t first = ((uint64_t)hw->lanes * 512 + (uint64_t)(fast * 256) - 1) / (uint64_t)(fast * 256);
+    CHECK_INT(r.c.stall_cycles, first + 1);
+    CHECK_INT(r.c.cycles, onchip + first + 1);
+    CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, fast));
+    rb_fx_model_free(&fx);
+    rb_fpga_sim_free(s);
+}
+
+/* Streamed, two layers, across the boundary between the regimes (the link
+ * delivers a word per B cycles at bpc = word_bytes / B = 16 here): the
+ * formula is a lower bound everywhere and exact away from the boundary. */
+static void test_streamed_regimes(void)
+{
+    rb_fpga_sim *s = sim_new("small");
+    if (!s)
+        return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
+    static const double bpcs[] = {6, 12, 15, 15.9, 16, 16.1, 17, 20, 32};
+    for (int cell = 0; cell < 2; cell++) {
+        rb_fx_model fx;
+        int H = cell ? 600 : 160, I = cell ? 90 : 40; /* rnn: 1 gate, so more units */
+        if (H > hw->max_h)
+            H = hw->max_h;
+        fx_make(&fx, cell ? RB_CELL_RNN : RB_CELL_LSTM, I, H, 2, 1500, 4096);
+        CHECK(rb_fpga_weight_words(hw, &fx) * hw->lanes > hw->wmem_words);
+        CHECK_INT(load(s, &fx, NULL), 0);
+        for (size_t i = 0; i < sizeof bpcs / sizeof bpcs[0]; i++) {
+            CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, bpcs[i]), 0);
+            char what[96];
+            snprintf(what, sizeof what, "%s L2 I%d H%d B2 T3 bpc %g", cell ? "rnn" : "lstm", I, H,
+                     bpcs[i]);
+            run_result r = run_and_compare(s, &fx, 3, 2, 4096, 1, what);
+            CHECK_INT(r.mismatches, 0);
+            uint64_t f = rb_fpga_cycles_formula(hw, &fx, 3, 2, bpcs[i]);
+            CHECK(r.c.cycles >= f);
+            printf("  %s: %llu cycles, formula %llu (%+.3f%%), %llu stalled\n", what,
+                   (unsigned long long)r.c.cycles, (unsigned long long)f,
+                   100.0 * ((double)r.c.cycles - (double)f) / (double)f,
+                   (unsigned long long)r.c.stall_cycles);
+            if (bpcs[i] <= 12 || bpcs[i] >= 20)
+                CHECK_INT(r.c.cycles, f);
+        }
+        rb_fx_model_free(&fx);
+    }
+    rb_fpga_sim_free(s);
+}
+
+/* Utilization of an on-chip H = 256 LSTM (compute-bound): a design property. */
+static void test_utilization(void)
+{
+    const rb_fpga_hw *hws;
+    int n = rb_fpga_sim_configs(&hws);
+    for (int i = 0; i < n; i++) {
+        const rb_fpga_hw *hw = &hws[i];
+        rb_fx_model fx;
+        /* the largest H <= 256 whose weights stay on chip */
+        int H = 256;
+        for (;;) {
+            fx_make(&fx, RB_CELL_LSTM, H, H, 1, 1500, 4096);
+            if (rb_fpga_weight_words(hw, &fx) * hw->lanes <= hw->wmem_words || H <= 32)
+                break;
+            rb_fx_model_free(&fx);
+            H /= 2;
+        }
+        rb_fpga_sim *s = sim_new(hw->name);
+        if (!s) {
+            rb_fx_model_free(&fx);
+            continue;
+        }
+        CHECK_INT(load(s, &fx, NULL), 0);
+        for (int B = 1; B <= 4; B *= 4) {
+            char what[96];
+            snprintf(what, sizeof what, "%s lstm H%d B%d", hw->name, H, B);
+            run_result r = run_and_compare(s, &fx, 5, B, 4096, 0, what);
+            CHECK_INT(r.mismatches, 0);
+            CHECK_INT(r.c.weights_onchip, 1);
+            double util = (double)r.c.useful_macs / ((double)hw->lanes * r.c.cycles);
+            printf("  utilization %s T5: %.4f (%llu cycles)\n", what, util,
+                   (unsigned long long)r.c.cycles);
+            if (H >= 256)
+                CHECK(util >= 0.90);
+        }
+        rb_fpga_sim_free(s);
+        rb_fx_model_free(&fx);
+    }
+}
+
+/* Simulation speed of the small configuration (printed, not asserted: it is
+ * a property of the machine as much as of the design). */
+static void test_speed(void)
+{
+    rb_fpga_sim *s = sim_new("small");
+    if (!s)
+        return;
+    static const int Hs[] = {128, 256};
+    for (int i = 0; i < 2; i++) {
+        rb_fx_model fx;
+        fx_make(&fx, RB_CELL_LSTM, Hs[i], Hs[i], 1, 1500, 4096);
+        CHECK_INT(load(s, &fx, NULL), 0);
+        int T = 5, B = 4;
+        int16_t *x = rnd_vec((size_t)T * B * Hs[i], 4096);
+        rb_fpga_counters c;
+        char err[256];
+        double t0 = now_s();
+        CHECK_INT(rb_fpga_sim_run(s, T, B, x, NULL, NULL, NULL, &c, err, sizeof err), 0);
+        double dt = now_s() - t0;
+        printf("  speed small lstm H%d B%d T%d (%s): %llu cycles in %.3f s = %.2f M cycles/s "
+               "(incl. host-port transfers)\n",
+               Hs[i], B, T, c.weights_onchip ? "on chip" : "streamed",
+               (unsigned long long)c.cycles, dt, c.cycles / dt / 1e6);
+        free(x);
+        rb_fx_model_free(&fx);
+    }
+    rb_fpga_sim_free(s);
+}
+
+static void test_limits(void)
+{
+    const rb_fpga_hw *hw = rb_fpga_sim_config("small");
+    CHECK(hw != NULL);
+    CHECK(rb_fpga_sim_config("nonesuch") == NULL);
+    char err[512] = "";
+    CHECK(rb_fpga_sim_new("nonesuch", err, sizeof err) == NULL);
+    CHECK_STR_HAS(err, "small");
+    rb_fx_model fx;
+    fx_make(&fx, RB_CELL_LSTM, 4, hw->max_h + 1, 1, 10, 10);
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
+    CHECK_STR_HAS(err, "MAX_H");
+    rb_fx_model_free(&fx);
+    fx_make(&fx, RB_CELL_LSTM, 4, 8, hw->max_l + 1, 10, 10);
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
+    CHECK_STR_HAS(err, "MAX_L");
+    rb_fx_model_free(&fx);
+    fx_make(&fx, RB_CELL_LSTM, hw->max_i + 1, 8, 1, 10, 10);
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
+    CHECK_STR_HAS(err, "MAX_I");
+    rb_fx_model_free(&fx);
+    fx_make(&fx, RB_CELL_LSTM, 64, 8, 1, 10, 10);
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, hw->max_b + 1, err, sizeof err), RB_EINPUT);
+    CHECK_STR_HAS(err, "MAX_B");
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, (int)(hw->xmem_words / 64) + 1, 1, err, sizeof err),
+              RB_EINPUT);
+    CHECK_STR_HAS(err, "XMEM_WORDS");
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, 2, 2, err, sizeof err), 0);
+    rb_fpga_sim *s = sim_new("small");
+    if (s) {
+        int16_t x[64] = {0};
+        CHECK_INT(rb_fpga_sim_run(s, 1, 1, x, NULL, NULL, NULL, NULL, err, sizeof err), RB_EINPUT);
+        CHECK_STR_HAS(err, "no model");
+        CHECK_INT(load(s, &fx, NULL), 0);
+        CHECK_INT(rb_fpga_sim_run(s, 1, hw->max_b + 1, x, NULL, NULL, NULL, NULL, err, sizeof err),
+                  RB_EINPUT);
+        CHECK_STR_HAS(err, "MAX_B");
+        CHECK(rb_fpga_sim_set_offchip_bpc(s, 0) < 0);
+        rb_fpga_sim_free(s);
+    }
+    rb_fx_model_free(&fx);
+}
+#endif
+
+int main(void)
+{
+#ifndef RB_HAVE_VERILATOR
+    printf("test_fpga_rtl: built without Verilator, nothing to test\n");
+    return rb_test_done("test_fpga_rtl");
+#else
+    const rb_fpga_hw *hws;
+    int n = rb_fpga_sim_configs(&hws);
+    for (int i = 0; i < n; i++)
+        printf("  config %s: %d lanes, %d units/cycle, %ld on-chip weight words: %s\n",
+               hws[i].name, hws[i].lanes, hws[i].vlanes, hws[i].wmem_words, hws[i].describes);
+    test_act_exhaustive();
+    test_mac();
+    test_cell();
+    test_limits();
+    test_tiny_cycles();
+    test_data_independence();
+    test_forward_random("small", 40);
+    test_forward_random("large", 12);
+    test_streamed("small", 64, 192, 2, 2, 4.0);
+    test_streamed("large", 1152, 1024, 1, 1, 256.0);
+    test_streamed_regimes();
+    test_utilization();
+    test_speed();
+    return rb_test_done("test_fpga_rtl");
+#endif
+}
