@@ -13,12 +13,15 @@
 
 typedef enum { FPGA_SIM_AUTO = 0, FPGA_SIM_FULL, FPGA_SIM_SAMPLED } fpga_sim_mode;
 
-/* Above this many predicted cycles, auto simulates only a few timesteps:
- * about a second of simulation at the small configuration's speed. */
-#define RB_FPGA_FULL_SIM_BUDGET 2000000ull
-/* Timesteps sampled mode simulates (it needs two deltas to check that every
- * step costs the same, which the design guarantees). */
-#define RB_FPGA_SAMPLED_STEPS 3
+/* Above this many predicted cycles x MAC lanes, auto simulates only a few
+ * timesteps.  Verilator's cost per cycle grows with the lanes (measured here:
+ * small, 16 lanes, ~5 M cycles/s; large, 256 lanes, ~0.11 M cycles/s: both
+ * ~30-80 M lane-cycles/s), so this is about half a second of simulation
+ * whichever configuration runs. */
+#define RB_FPGA_FULL_SIM_LANE_CYCLES 20000000ull
+/* Sampled mode simulates 1 and then 2 timesteps: their difference is the cost
+ * of a step, which the design makes the same for every step. */
+#define RB_FPGA_SAMPLED_STEPS 2
 
 typedef struct fpga_config {
     const rb_fpga_hw *hw;      /* a configuration built into this binary */
