@@ -624,34 +624,47 @@ uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int
 }
 
 // ------------------------------------------------------------- unit harness
-int rb_fpga_unit_act(const int16_t *x, int16_t *tanh_y, int16_t *sig_y, size_t n)
-{
+namespace {
+// rtl/fpga_units.sv with every input idle and the model settled (the first
+// eval() sees no edge); tick() is one clock cycle.
+struct units_harness {
     VerilatedContext ctx;
-    Vfpga_units m(&ctx, "units");
-    m.a_v = 0;
-    m.m_v = 0;
-    m.m_ren = 0;
-    m.c_v = 0;
-    auto tick = [&m] {
+    Vfpga_units m{&ctx, "units"};
+    units_harness()
+    {
+        m.a_v = 0;
+        m.m_v = 0;
+        m.m_ren = 0;
+        m.c_v = 0;
+        m.clk = 0;
+        m.eval();
+    }
+    ~units_harness() { m.final(); }
+    void tick()
+    {
         m.clk = 1;
         m.eval();
         m.clk = 0;
         m.eval();
-    };
-    m.clk = 0;
-    m.eval();  // settle first: the first eval() sees no edge
+    }
+};
+}  // namespace
+
+int rb_fpga_unit_act(const int16_t *x, int16_t *tanh_y, int16_t *sig_y, size_t n)
+{
+    units_harness u;
+    auto &m = u.m;
     // one input per cycle; two stages, so after the tick that takes x[i] the
     // outputs are those of x[i-1]
     for (size_t i = 0; i <= n; i++) {
         m.a_v = i < n;
         m.a_x = i < n ? (uint16_t)x[i] : 0;
-        tick();
+        u.tick();
         if (i >= 1) {
             tanh_y[i - 1] = (int16_t)m.a_tanh;
             sig_y[i - 1] = (int16_t)m.a_sig;
         }
     }
-    m.final();
     return 0;
 }
 
@@ -660,19 +673,8 @@ int rb_fpga_unit_mac(const int16_t *w, const int16_t *v, int k, const int16_t bi
 {
     if (k < 1)
         return RB_EINPUT;
-    VerilatedContext ctx;
-    Vfpga_units m(&ctx, "units");
-    m.a_v = 0;
-    m.c_v = 0;
-    m.m_ren = 0;
-    auto tick = [&m] {
-        m.clk = 1;
-        m.eval();
-        m.clk = 0;
-        m.eval();
-    };
-    m.clk = 0;
-    m.eval();  // settle first: the first eval() sees no edge
+    units_harness u;
+    auto &m = u.m;
     int16_t lanes[4];
     uint32_t packed[2];
     pack(bias, 4, packed);
@@ -688,43 +690,31 @@ int rb_fpga_unit_mac(const int16_t *w, const int16_t *v, int k, const int16_t bi
             m.m_b = b;
             m.m_w = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
             m.m_x = (uint16_t)v[(size_t)b * k + kk];
-            tick();
+            u.tick();
         }
     m.m_v = 0;
-    tick();
-    tick();
+    u.tick();
+    u.tick();
     for (int b = 0; b < 2; b++) {
         m.m_ren = 1;
         m.m_rbank = 1;
         m.m_rb = b;
-        tick();
+        u.tick();
         m.m_ren = 0;
-        tick();
+        u.tick();
         uint64_t p = m.m_pre;
         for (int r = 0; r < 4; r++)
             pre[b * 4 + r] = (int16_t)(uint16_t)(p >> (16 * r));
     }
-    m.final();
     return 0;
 }
 
 int rb_fpga_unit_cell(int rnn, const int16_t *pre, const int16_t *c, int16_t *c_next,
                       int16_t *h, size_t n)
 {
-    VerilatedContext ctx;
-    Vfpga_units m(&ctx, "units");
-    m.a_v = 0;
-    m.m_v = 0;
-    m.m_ren = 0;
+    units_harness u;
+    auto &m = u.m;
     m.c_rnn = rnn != 0;
-    auto tick = [&m] {
-        m.clk = 1;
-        m.eval();
-        m.clk = 0;
-        m.eval();
-    };
-    m.clk = 0;
-    m.eval();  // settle first: the first eval() sees no edge
     size_t nc = 0, nh = 0;
     for (size_t i = 0; nh < n && i < n + 16; i++) {
         m.c_v = i < n;
@@ -734,13 +724,12 @@ int rb_fpga_unit_cell(int rnn, const int16_t *pre, const int16_t *c, int16_t *c_
             m.c_pre = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
             m.c_c = (uint16_t)c[i];
         }
-        tick();
+        u.tick();
         if (m.c_vc && nc < n)
             c_next[nc++] = (int16_t)m.c_cnext;
         if (m.c_vh)
             h[nh++] = (int16_t)m.c_h;
     }
-    m.final();
     return nh == n ? 0 : RB_ERUNTIME;
 }
 
