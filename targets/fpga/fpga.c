@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "fpga.h"
+#include "fpga_power.h"
 
 typedef struct fpga_session {
     fpga_config cfg;
@@ -89,6 +90,19 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     snprintf(out->numerics, sizeof out->numerics, "fixed Q3.12");
     out->peak_flops = 2.0 * hw->lanes * ss->cfg.clock_mhz * 1e6; /* one MAC per lane per cycle */
     out->mem_bw = ss->cfg.offchip_bpc * ss->cfg.clock_mhz * 1e6;
+    /* Synthesized resources (targets/fpga/synth/<config>.resources, for the
+     * CMake-default parameters) and the modeled power at this clock: energy
+     * is then power x simulated latency, stored with source "model". */
+    rb_err re = {0};
+    int nr = rb_fpga_resources(hw->name, out->resources, RB_DEVICE_MAX_RESOURCES, &re);
+    if (nr > 0) {
+        out->n_resources = nr;
+        out->power_w = rb_fpga_power_w(out->resources, nr, ss->cfg.clock_mhz,
+                                       RB_FPGA_DEFAULT_ACTIVITY, out->power_source,
+                                       sizeof out->power_source);
+    } else {
+        snprintf(out->power_source, sizeof out->power_source, "unknown: %.80s", re.msg);
+    }
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "config", hw->name);
     cJSON_AddStringToObject(x, "source", ss->cfg.source);
@@ -104,6 +118,8 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     cJSON_AddNumberToObject(x, "max_input", hw->max_i);
     cJSON_AddNumberToObject(x, "max_layers", hw->max_l);
     cJSON_AddStringToObject(x, "sim", rb_fpga_sim_mode_name(ss->cfg.sim));
+    cJSON_AddStringToObject(x, "resources",
+                            nr > 0 ? "synthesized by Yosys: targets/fpga/synth" : re.msg);
     char *json = cJSON_PrintUnformatted(x);
     cJSON_Delete(x);
     if (json && strlen(json) < sizeof out->extra_json)

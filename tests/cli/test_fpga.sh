@@ -20,6 +20,9 @@ clock=$(metric clock_mhz)
 check "latency = cycles / clock" "$(last "abs(median_ms - $(metric cycles) / ($clock * 1e3)) < 1e-9")" "1"
 check "error is a quality figure, not a bound" "$(last "err_tol IS NULL AND err_max_abs > 0 AND err_max_abs < 0.01")" "1"
 check "full simulation recorded" "$(metric sim_sampled)" "0"
+check "energy from the power model" "$(last "energy_source = 'model' AND energy_j > 0")" "1"
+check "synthesized resources stored" "$(q "SELECT count(*) FROM resources x JOIN devices d ON d.id = x.device_id WHERE d.target = 'fpga' AND x.key IN ('LUT','FF','DSP','BRAM36') AND x.value > 0 AND x.source = 'synthesized' AND d.id = (SELECT max(id) FROM devices WHERE target='fpga')")" "4"
+check "power source says model" "$(q "SELECT power_source LIKE 'model:%' FROM devices WHERE target='fpga' ORDER BY id DESC LIMIT 1")" "1"
 full=$(metric cycles)
 
 # sampled simulation extrapolates exactly the cycles of the full one

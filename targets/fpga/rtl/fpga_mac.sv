@@ -66,15 +66,23 @@ module fpga_mac #(
         assign rd_all[ln*48 +: 48] = rd;
     end
 
+    // The reader asks for RLANES lanes starting at r_base, which is always a
+    // multiple of GL = RLANES/4: so select four whole groups of GL lanes
+    // (a small mux per group) instead of shifting all LANES*48 bits by an
+    // arbitrary lane index, which synthesizes to a barrel shifter that
+    // exhausted Yosys at LANES = 256.
+    localparam int GL = RLANES / 4;
+    localparam int NG = LANES / GL;
+    localparam int GW = (NG > 1) ? $clog2(NG) : 1;
     logic          r_v1;
-    logic [LW-1:0] base1;
+    logic [GW-1:0] gbase1;
     always_ff @(posedge clk) begin
         r_v1 <= r_en;
-        if (r_en) base1 <= r_base;
-        if (r_v1) begin
-            for (int i = 0; i < RLANES; i++) begin
-                r_acc[i*48 +: 48] <= rd_all[((32'(base1) + i) % LANES) * 48 +: 48];
-            end
-        end
+        if (r_en) gbase1 <= GW'(r_base / LW'(GL));
+        if (r_v1)
+            for (int j = 0; j < 4; j++)
+                for (int g = 0; g < NG; g++)
+                    if (GW'(gbase1 + GW'(j)) == GW'(g))
+                        r_acc[j*GL*48 +: GL*48] <= rd_all[g*GL*48 +: GL*48];
     end
 endmodule
