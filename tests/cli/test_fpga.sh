@@ -30,6 +30,17 @@ expect 0 --out " ok" -- rb run "${RUN[@]}" --seq 4 --hidden 16 --input 8 --layer
 check "sampled recorded" "$(metric sim_sampled)" "1"
 check "sampled cycles = full cycles" "$(metric cycles)" "$full"
 
+# ... on more shapes: an rnn, and weights that do not fit on chip (streamed, stalling)
+for shape in "--cell rnn --seq 5 --hidden 24 --input 10 --layers 3 --batch 3" \
+             "--seq 4 --hidden 128 --input 200 --batch 2"; do
+    expect 0 --out " ok" -- rb run "${RUN[@]}" $shape --fpga-sim full
+    f=$(metric cycles)
+    expect 0 --out " ok" -- rb run "${RUN[@]}" $shape --fpga-sim sampled
+    check "sampled = full ($shape)" "$(metric cycles)" "$f"
+done
+check "the second shape streams its weights" "$(metric weights_onchip)" "0"
+check "and stalls" "$(metric stall_cycles "AND m.value > 0")" "$(metric stall_cycles)"
+
 # the clock is a run-time parameter: same cycles, latency scales
 expect 0 -- rb run "${RUN[@]}" --seq 4 --hidden 16 --input 8 --layers 2 --batch 2 --fpga-clock-mhz 300
 check "cycles independent of the clock" "$(metric cycles)" "$full"
