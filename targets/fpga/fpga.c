@@ -210,11 +210,11 @@ static int simulate(fpga_session *ss, fpga_state *s, int steps, rb_fpga_counters
     int rc = rb_fpga_sim_run(ss->sim, steps, s->w.batch, s->x, s->h0, s->c0, y, c, err,
                              sizeof err);
     s->sim_wall_s += now_s() - t0;
-    s->sim_cycles += c->cycles;
     if (rc) {
         free(y);
         return rb_errf(e, RB_ERUNTIME, "fpga: RTL simulation failed: %s", err);
     }
+    s->sim_cycles += c->cycles;
     for (size_t i = 0; i < (size_t)steps * per_step; i++)
         if (y[i] != s->y[i]) {
             size_t t = i / per_step, b = (i % per_step) / s->w.hidden, j = i % s->w.hidden;
