@@ -191,6 +191,30 @@ static int check_sample(const rb_target *t, rb_sample *s, rb_err *e)
     return 0;
 }
 
+/* The batch and the tensor match what was loaded; clears e for the call that
+ * follows, so an adapter that fails without a message can be told apart. */
+static int check_args(const rb_target *t, const rb_batch *in, const rb_tensor *out,
+                      const char *what, rb_err *e)
+{
+    int rc = check_batch(t, in, e);
+    if (!rc)
+        rc = check_out(t, out, what, e);
+    if (!rc)
+        rb_err_clear(e);
+    return rc;
+}
+
+/* An adapter's return code: a message if it gave none, else the sample's provenance check. */
+static int after_call(const rb_target *t, const char *op, int rc, rb_sample *s, rb_err *e)
+{
+    if (rc) {
+        if (e && !e->msg[0])
+            rb_errf(e, rc, "target %s: %s failed (%d)", tname(t), op, rc);
+        return rc;
+    }
+    return check_sample(t, s, e);
+}
+
 int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e)
 {
     rb_sample local;
@@ -203,19 +227,10 @@ int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sampl
         return rb_errf(e, RB_EINPUT, "target %s: forward before a model was loaded", tname(t));
     if (!t->ops->forward)
         return rb_errf(e, RB_EUNAVAIL, "target %s does not support inference", tname(t));
-    int rc = check_batch(t, in, e);
-    if (!rc)
-        rc = check_out(t, out, "output", e);
+    int rc = check_args(t, in, out, "output", e);
     if (rc)
         return rc;
-    rb_err_clear(e);
-    rc = t->ops->forward(t, in, out, s, e);
-    if (rc) {
-        if (e && !e->msg[0])
-            rb_errf(e, rc, "target %s: forward failed (%d)", tname(t), rc);
-        return rc;
-    }
-    return check_sample(t, s, e);
+    return after_call(t, "forward", t->ops->forward(t, in, out, s, e), s, e);
 }
 
 int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *target_y, rb_sample *s,
@@ -232,19 +247,10 @@ int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *targ
     if (!t->loaded)
         return rb_errf(e, RB_EINPUT, "target %s: train_step before a model was loaded",
                        tname(t));
-    int rc = check_batch(t, in, e);
-    if (!rc)
-        rc = check_out(t, target_y, "training target", e);
+    int rc = check_args(t, in, target_y, "training target", e);
     if (rc)
         return rc;
-    rb_err_clear(e);
-    rc = t->ops->train_step(t, in, target_y, s, e);
-    if (rc) {
-        if (e && !e->msg[0])
-            rb_errf(e, rc, "target %s: train_step failed (%d)", tname(t), rc);
-        return rc;
-    }
-    return check_sample(t, s, e);
+    return after_call(t, "train_step", t->ops->train_step(t, in, target_y, s, e), s, e);
 }
 
 void rb_target_unload(rb_target *t)
