@@ -12,6 +12,7 @@
 #include "../../workloads/reference.h"
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
+#include "../rb_test_workload.h"
 
 typedef struct shape {
     const char *what;
@@ -41,17 +42,7 @@ static const shape shapes[] = {
 
 static rb_workload make_workload(const shape *s)
 {
-    rb_workload w = {0};
-    w.cell = s->cell;
-    w.mode = RB_MODE_INFER;
-    w.seq = s->T;
-    w.batch = s->B;
-    w.input = s->I;
-    w.hidden = s->H;
-    w.layers = s->L;
-    w.input_proj = s->proj;
-    rb_workload_make_key(&w);
-    return w;
+    return rb_test_workload(s->cell, s->T, s->B, s->I, s->H, s->L, s->proj);
 }
 
 /* Everything one comparison needs, built from a seed. */

@@ -12,6 +12,7 @@
 #include "../../targets/fpga/tanh_lut.h"
 #include "../../workloads/reference.h"
 #include "../rb_test.h"
+#include "../rb_test_workload.h"
 
 static void test_rshr_sat_quant(void)
 {
@@ -255,17 +256,7 @@ static void test_lstm_unit(void)
 
 static rb_workload workload(rb_cell cell, int T, int B, int I, int H, int L)
 {
-    rb_workload w = {0};
-    w.cell = cell;
-    w.mode = RB_MODE_INFER;
-    w.seq = T;
-    w.batch = B;
-    w.input = I;
-    w.hidden = H;
-    w.layers = L;
-    w.input_proj = 1;
-    rb_workload_make_key(&w);
-    return w;
+    return rb_test_workload(cell, T, B, I, H, L, 1);
 }
 
 static void test_packing(void)

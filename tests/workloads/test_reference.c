@@ -10,23 +10,13 @@
 #include "../../workloads/reference.h"
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
+#include "../rb_test_workload.h"
 
 static double sig(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 static rb_workload wl(rb_cell cell, int T, int B, int I, int H, int L, int proj)
 {
-    rb_workload w;
-    memset(&w, 0, sizeof w);
-    w.cell = cell;
-    w.mode = RB_MODE_INFER;
-    w.seq = T;
-    w.batch = B;
-    w.input = I;
-    w.hidden = H;
-    w.layers = L;
-    w.input_proj = proj;
-    rb_workload_make_key(&w);
-    return w;
+    return rb_test_workload(cell, T, B, I, H, L, proj);
 }
 
 static rb_batch batch_of(const rb_workload *w, const float *x, const float *h0, const float *c0)
