@@ -83,18 +83,27 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     }
     t->session = ss;
     const rb_fpga_hw *hw = ss->cfg.hw;
+    char fmt[16];
+    rb_fx_fmt_name(hw->fmt, fmt, sizeof fmt);
     snprintf(out->name, sizeof out->name,
-             "fpga %s: %d MAC lanes, Q3.12, %.0f MHz (simulated RTL, Verilator)", hw->name,
-             hw->lanes, ss->cfg.clock_mhz);
+             "fpga %s: %d MAC lanes, %s, %.0f MHz (simulated RTL, Verilator)", hw->name,
+             hw->lanes, fmt, ss->cfg.clock_mhz);
     snprintf(out->type, sizeof out->type, "fpga");
-    snprintf(out->numerics, sizeof out->numerics, "fixed Q3.12");
+    snprintf(out->numerics, sizeof out->numerics, "fixed %s", fmt);
     out->peak_flops = 2.0 * hw->lanes * ss->cfg.clock_mhz * 1e6; /* one MAC per lane per cycle */
     out->mem_bw = ss->cfg.offchip_bpc * ss->cfg.clock_mhz * 1e6;
     /* Synthesized resources (targets/fpga/synth/<config>.resources, for the
-     * CMake-default parameters) and the modeled power at this clock: energy
+     * CMake-default parameters: a rebuild with other ones gets none rather
+     * than the defaults' counts) and the modeled power at this clock: energy
      * is then power x simulated latency, stored with source "model". */
     rb_err re = {0};
-    int nr = rb_fpga_resources(hw->name, out->resources, RB_DEVICE_MAX_RESOURCES, &re);
+    char params[256];
+    snprintf(params, sizeof params,
+             "DATA_W=%d FRAC=%d LANES=%d VLANES=%d WMEM_WORDS=%ld XMEM_WORDS=%ld YMEM_WORDS=%ld "
+             "MAX_B=%d MAX_H=%d MAX_I=%d MAX_L=%d OC_FIFO=%d",
+             hw->fmt.bits, hw->fmt.frac, hw->lanes, hw->vlanes, hw->wmem_words, hw->xmem_words,
+             hw->ymem_words, hw->max_b, hw->max_h, hw->max_i, hw->max_l, hw->oc_fifo);
+    int nr = rb_fpga_resources(hw->name, params, out->resources, RB_DEVICE_MAX_RESOURCES, &re);
     if (nr > 0) {
         out->n_resources = nr;
         out->power_w = rb_fpga_power_w(out->resources, nr, ss->cfg.clock_mhz,
@@ -107,6 +116,9 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     cJSON_AddStringToObject(x, "config", hw->name);
     cJSON_AddStringToObject(x, "source", ss->cfg.source);
     cJSON_AddStringToObject(x, "resembles", hw->describes ? hw->describes : "");
+    cJSON_AddStringToObject(x, "format", fmt);
+    cJSON_AddNumberToObject(x, "data_bits", hw->fmt.bits);
+    cJSON_AddNumberToObject(x, "frac_bits", hw->fmt.frac);
     cJSON_AddNumberToObject(x, "lanes", hw->lanes);
     cJSON_AddNumberToObject(x, "update_lanes", hw->vlanes);
     cJSON_AddNumberToObject(x, "clock_mhz", ss->cfg.clock_mhz);
@@ -151,7 +163,8 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory");
     t->priv = s;
     s->w = *w;
-    int rc = rb_fx_model_from(&s->fx, m, e); /* RB_EUNAVAIL without input projection */
+    /* RB_EUNAVAIL without input projection */
+    int rc = rb_fx_model_from(&s->fx, m, hw->fmt, e);
     if (rc)
         return rc;
     /* Sizes beyond the configuration are a property of the hardware, not a
@@ -178,18 +191,19 @@ static int same_input(fpga_state *s, const rb_batch *in)
 {
     size_t nx = (size_t)s->w.seq * s->w.batch * s->w.input,
            ns = (size_t)s->w.layers * s->w.batch * s->w.hidden;
+    const rb_fx_fmt f = s->fx.fmt;
     int same = s->cached && s->have_h0 == !!in->h0 && s->have_c0 == !!in->c0;
     int16_t q;
     for (size_t i = 0; i < nx; i++) {
-        q = rb_fx_quant(in->x[i]);
+        q = rb_fx_quant(f, in->x[i]);
         same &= q == s->x[i];
         s->x[i] = q;
     }
     for (size_t i = 0; i < ns; i++) {
-        q = in->h0 ? rb_fx_quant(in->h0[i]) : 0;
+        q = in->h0 ? rb_fx_quant(f, in->h0[i]) : 0;
         same &= q == s->h0[i];
         s->h0[i] = q;
-        q = in->c0 ? rb_fx_quant(in->c0[i]) : 0;
+        q = in->c0 ? rb_fx_quant(f, in->c0[i]) : 0;
         same &= q == s->c0[i];
         s->c0[i] = q;
     }
@@ -290,7 +304,7 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     }
     size_t ny = (size_t)s->w.seq * s->w.batch * s->w.hidden;
     for (size_t i = 0; i < ny; i++)
-        out->data[i] = (float)rb_fx_dequant(s->y[i]);
+        out->data[i] = (float)rb_fx_dequant(s->fx.fmt, s->y[i]);
 
     const rb_fpga_hw *hw = ss->cfg.hw;
     double hz = ss->cfg.clock_mhz * 1e6;

@@ -34,5 +34,7 @@ typedef struct fpga_config {
 /* From the target's options; RB_EINPUT naming the option or file line that is wrong. */
 int rb_fpga_config(const rb_target *t, fpga_config *out, rb_err *e);
 const char *rb_fpga_sim_mode_name(fpga_sim_mode m);
+/* "small, large, small8": the configurations built in, for messages. */
+const char *rb_fpga_config_names(char *buf, size_t len);
 
 #endif

@@ -14,6 +14,17 @@
 
 #include "fpga.h"
 
+const char *rb_fpga_config_names(char *buf, size_t len)
+{
+    const rb_fpga_hw *hws;
+    int n = rb_fpga_sim_configs(&hws);
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", hws[i].name);
+    return buf;
+}
+
 const char *rb_fpga_sim_mode_name(fpga_sim_mode m)
 {
     return m == FPGA_SIM_FULL ? "full" : m == FPGA_SIM_SAMPLED ? "sampled" : "auto";
@@ -51,8 +62,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
     if (!strcmp(key, "base")) {
         const rb_fpga_hw *hw = rb_fpga_sim_config(value);
         if (!hw) {
-            rb_errf(x->e, RB_EINPUT, "%s: no built-in configuration '%s' (small or large)", what,
-                    value);
+            char names[128];
+            rb_errf(x->e, RB_EINPUT, "%s: no built-in configuration '%s' (%s)", what, value,
+                    rb_fpga_config_names(names, sizeof names));
             return 0;
         }
         x->c->hw = hw;
@@ -82,9 +94,12 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
     ini_ctx x = {path, c, 0, 0, 0, e};
     rb_err_clear(e);
     int rc = ini_parse(path, on_key, &x);
-    if (rc == -1)
-        return rb_errf(e, RB_EINPUT, "--fpga-config %s: not small, large or a readable file (%s)",
-                       path, strerror(errno));
+    if (rc == -1) {
+        char names[128];
+        const char *why = strerror(errno); /* before anything else can touch errno */
+        return rb_errf(e, RB_EINPUT, "--fpga-config %s: not %s or a readable file (%s)", path,
+                       rb_fpga_config_names(names, sizeof names), why);
+    }
     if (rc != 0) {
         if (!e->msg[0])
             rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, rc);
@@ -92,8 +107,11 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
             rb_err_prefix(e, "line %d: ", rc);
         return RB_EINPUT;
     }
-    if (!x.have_base)
-        return rb_errf(e, RB_EINPUT, "%s: needs 'base = small' or 'base = large'", path);
+    if (!x.have_base) {
+        char names[128];
+        return rb_errf(e, RB_EINPUT, "%s: needs 'base = NAME', NAME one of %s", path,
+                       rb_fpga_config_names(names, sizeof names));
+    }
     c->clock_mhz = x.clock > 0 ? x.clock : c->hw->clock_hz * 1e-6;
     c->offchip_bpc = x.bpc > 0 ? x.bpc : c->hw->offchip_bpc;
     snprintf(c->source, sizeof c->source, "%s (base %s)", path, c->hw->name);

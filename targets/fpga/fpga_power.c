@@ -14,44 +14,64 @@
  *   a     switching activity: the fraction of clock cycles in which a signal
  *         toggles (XPE's "toggle rate");
  *   c_r   dynamic power of one unit of r per MHz at 100 % toggle (uW/MHz),
- *         its routing included (routing is most of FPGA dynamic power [TCAD05]);
+ *         its routing included (routing is most of FPGA dynamic power [FPGA02]);
  *   k_r   power per MHz that does not depend on the data: the clock tree
  *         driving each flip-flop, which toggles every cycle whatever the data.
  *
- * Sources (the figures a reader can check):
- *   [UG440]  Xilinx Power Estimator User Guide, UG440 (v2020.2 and 2023.2),
- *            "Using the Logic Sheet": the default Toggle Rate of 12.5 % and
- *            Average Fanout of 3 "are based on an average extracted from a
- *            suite of customer designs"; "Using the DSP Sheet": random data
- *            toggles about 38 %, scaled by the clock-enable rate; "Design
- *            Static Power": block RAM and UltraRAM are power gated and add
- *            static power only when used, logic, DSP and clocks are part of
- *            the device static power.
- *   [UG1275] XPE User Guide for Versal (v2020.2), "Logic": toggle rate is
- *            "the percentage of clock cycles where a transition occurs. The
- *            default value of 12.5% means one transition every eight cycles".
- *   [DS187]  Zynq-7000 SoC Data Sheet: DC and AC Switching Characteristics,
- *            recommended operating conditions: VCCINT = 1.00 V nominal (the
- *            7-series fabric; DS181/DS182 give the same for Artix/Kintex-7).
- *   [DS923]  Virtex UltraScale+ FPGA Data Sheet: DC and AC Switching
- *            Characteristics (v1.20, 2024): VCCINT = 0.85 V for -2/-1 speed
- *            grades (0.90 V for -3, 0.72 V for -2L).
- *   [TCAD05] F. Li, Y. Lin, L. He, D. Chen, J. Cong, "Power Modeling and
- *            Characteristics of Field Programmable Gate Arrays", IEEE TCAD
- *            24(11):1712-1724, Nov. 2005: dynamic power is sum(a C V^2 f),
- *            interconnect power is dominant and leakage is significant.
+ * Where each coefficient comes from.  Published per-resource figures exist
+ * for older families; they are carried to 28 nm (7 series) and 16 nm
+ * (UltraScale+) by first-order scaling: switched capacitance in proportion
+ * to the feature size [DEN74] and the square of the core voltage from each
+ * family's data sheet.  That scaling is the model's assumption (architectures
+ * change between families too: 4-input to 6-input LUTs); a figure that is not
+ * published anywhere is an estimate and says so.
  *
- * What is NOT a published figure: the per-unit coefficients c_r, k_r and the
- * static powers below are engineering estimates, chosen so that the model
- * lands where Xilinx's estimator typically puts designs of this size (a few
- * uW per LUT and about a milliwatt per block RAM at 100 MHz and the default
- * toggle rate, a Zynq-7020's fabric idling near 0.1 W, a VU13P-class die at a
- * few watts).  Xilinx does not publish XPE's per-resource tables; replace
- * these by an XPE or Vivado report_power run on a real part when one is
- * available.  The 7-series -> UltraScale+ scaling uses the published supply
- * voltages (V^2: (0.85/1.00)^2 = 0.7225, [DS187], [DS923]) times an estimated
- * 0.7 for the smaller switched capacitance of 16 nm FinFET vs 28 nm HPL
- * (estimate).  synth/README.md has the table. */
+ *   LUT, FF  [FPGA02] measured and simulated Virtex-II (150 nm, VCCINT 1.5 V
+ *            [DS031]): 5.9 uW/MHz per CLB (8 LUT4 + 8 FF) "for typical
+ *            designs", of which routing 60 %, logic 16 %, clocking 14 %.
+ *            Routing + logic (76 %) go to the LUT (its output net), clocking
+ *            to the FF: per LUT 4.484/8 = 0.5605 uW/MHz at typical activity,
+ *            taken as XPE's default 12.5 % [UG440] (assumption), so c = 4.484;
+ *            per FF k = 0.826/8 = 0.1033 uW/MHz.  c_FF = 0: a flip-flop's
+ *            output net is the LUT's it follows, counted there.
+ *   BRAM36   [DS512] Table 41 (Virtex-5 XPE, 65 nm, VCCINT 1.0 V [DS202]): a
+ *            2k x 36 true dual-port memory, 4 RAMB18 (= 2 x 36 Kb), 39 mW at
+ *            300 MHz, 50 % toggle, 50 % write: 19.5 mW per 36 Kb block,
+ *            65 uW/MHz at 50 %, c = 130 uW/MHz at 100 %.
+ *   static   UltraScale+: [ZUPG] "XCZU19EG consumes 850 mW more than a XCZU2EG
+ *            in static power", 1143 k vs 103 k logic cells [DS891]: 0.817 mW
+ *            per 1000 logic cells, times the VU13P's 3780 k [DS890] = 3.09 W.
+ *            7 series: 0.12 W for a Zynq-7020 / Artix-7 class fabric, estimate
+ *            (no published figure found; Xilinx points to XPE).
+ *   DSP      20 uW/MHz at 100 % on 7 series: estimate (0.25 mW per DSP48E1 at
+ *            100 MHz and 12.5 %); UltraScale+ by the scaling above.
+ *   URAM     4 x a BRAM36 of the same family (8 x the bits behind a 72-bit
+ *            port): estimate.
+ *
+ * Sources:
+ *   [FPGA02] L. Shang, A. Kaviani, K. Bathala, "Dynamic Power Consumption in
+ *            Virtex-II FPGA Family", FPGA 2002, doi:10.1145/503048.503072.
+ *   [DS512]  Xilinx LogiCORE IP Block Memory Generator v6.1, DS512 (March
+ *            2011), "Low Power Designs", Table 41 (XPE v11.1 data).
+ *   [ZUPG]   Xilinx wiki, "Power Optimization Guide for Zynq UltraScale+
+ *            MPSoC", "Device Capacity".
+ *   [DS891]  Zynq UltraScale+ MPSoC Data Sheet: Overview (logic cells).
+ *   [DS890]  UltraScale Architecture and Product Data Sheet: Overview (VU13P
+ *            logic cells).
+ *   [DS031]  Virtex-II Platform FPGAs: Complete Data Sheet (VCCINT 1.5 V).
+ *   [DS202]  Virtex-5 FPGA Data Sheet: DC and Switching Characteristics
+ *            (VCCINT 1.0 V).
+ *   [DS187]  Zynq-7000 SoC Data Sheet: DC and AC Switching Characteristics
+ *            (VCCINT 1.00 V; DS181/DS182 the same for Artix/Kintex-7).
+ *   [DS923]  Virtex UltraScale+ FPGA Data Sheet: DC and AC Switching
+ *            Characteristics (VCCINT 0.85 V for -2/-1).
+ *   [UG440]  Xilinx Power Estimator User Guide, UG440: the default Toggle
+ *            Rate of 12.5 % "based on an average extracted from a suite of
+ *            customer designs"; block RAM and UltraRAM are power gated.
+ *   [DEN74]  R. H. Dennard et al., "Design of ion-implanted MOSFET's with very
+ *            small physical dimensions", IEEE JSSC 9(5), 1974: scaling the
+ *            dimensions by 1/k scales capacitance by 1/k.
+ * synth/README.md has the table and the resulting watts. */
 #include "fpga_power.h"
 
 #include <ctype.h>
@@ -76,37 +96,40 @@ typedef struct fpga_class {
     fpga_coef coef[5];
 } fpga_class;
 
-/* 7 series (28 nm HPL, VCCINT 1.00 V [DS187]).  All values: engineering
- * estimates, see the header comment.
- *   LUT    0.40 uW/MHz at 100 %: 5 uW per LUT at 100 MHz and 12.5 % [UG440]
- *          default toggle, fanout-3 routing included [TCAD05].
- *   FF     0.10 uW/MHz data + 0.015 uW/MHz clock load (every cycle).
- *   DSP    20 uW/MHz at 100 %: 0.25 mW per DSP48E1 at 100 MHz, 12.5 %.
- *   BRAM36 60 uW/MHz at 100 %: 0.75 mW per 36 Kb block at 100 MHz, 12.5 %
- *          (enable and data activity folded into one activity).
- *   static 0.12 W: fabric (PL) device static of a Zynq-7020 / Artix-7 class
- *          part at room temperature, estimate (block RAM static, power gated
- *          per [UG440], is folded in: the small configuration uses most of
- *          them). */
+/* capacitance x feature size, power x VCCINT^2: the factor from one
+ * process (nm, V) to another */
+#define SCALE(nm0, v0, nm1, v1) (((double)(nm1) / (nm0)) * ((double)(v1) / (v0)) * ((double)(v1) / (v0)))
+/* [FPGA02] Virtex-II, 150 nm, 1.5 V: per LUT and per FF, see above */
+#define V2_LUT_C (5.9 * 0.76 / 8 / 0.125)
+#define V2_FF_K (5.9 * 0.14 / 8)
+/* [DS512] Virtex-5, 65 nm, 1.0 V: per 36 Kb block at 100 % toggle */
+#define V5_BRAM36_C (39.0 / 2 / 300 / 0.5 * 1000)
+#define XC7_FROM_V2 SCALE(150, 1.5, 28, 1.00)
+#define XC7_FROM_V5 SCALE(65, 1.0, 28, 1.00)
+#define XCUP_FROM_V2 SCALE(150, 1.5, 16, 0.85)
+#define XCUP_FROM_V5 SCALE(65, 1.0, 16, 0.85)
+#define XCUP_FROM_XC7 SCALE(28, 1.00, 16, 0.85)
+#define XC7_DSP_C 20.0 /* estimate */
+
+/* 7 series: 28 nm HPL, VCCINT 1.00 V [DS187] */
 static const fpga_class k_xc7 = {
     "7-series",
-    0.12,
-    {{"LUT", 0.0, 0.40}, {"FF", 0.015, 0.10}, {"DSP", 0.0, 20.0}, {"BRAM36", 0.0, 60.0},
+    0.12, /* estimate */
+    {{"LUT", 0.0, V2_LUT_C * XC7_FROM_V2},
+     {"FF", V2_FF_K * XC7_FROM_V2, 0.0},
+     {"DSP", 0.0, XC7_DSP_C},
+     {"BRAM36", 0.0, V5_BRAM36_C * XC7_FROM_V5},
      {"URAM", 0.0, 0.0}}};
 
-/* UltraScale+ (16 nm FinFET, VCCINT 0.85 V [DS923]): the 7-series
- * coefficients x 0.7225 (V^2, published voltages) x 0.7 (capacitance,
- * estimate) = x 0.506, rounded; UltraRAM has no 7-series counterpart:
- *   URAM   80 uW/MHz at 100 %: an access to a 288 Kb UltraRAM estimated at
- *          about 5x a 36 Kb block RAM's at the same node (72-bit ports, 8x
- *          the bits; estimate).
- *   static 3.0 W: device static of a VU13P-class die (an Alveo U250's part)
- *          at typical junction temperature, estimate. */
+/* UltraScale+: 16 nm FinFET, VCCINT 0.85 V [DS923] */
 static const fpga_class k_xcup = {
     "UltraScale+",
-    3.0,
-    {{"LUT", 0.0, 0.20}, {"FF", 0.0075, 0.05}, {"DSP", 0.0, 10.0}, {"BRAM36", 0.0, 30.0},
-     {"URAM", 0.0, 80.0}}};
+    0.850 / (1143.45 - 103.32) * 3780.0, /* [ZUPG] per logic cell x VU13P [DS891, DS890] */
+    {{"LUT", 0.0, V2_LUT_C * XCUP_FROM_V2},
+     {"FF", V2_FF_K * XCUP_FROM_V2, 0.0},
+     {"DSP", 0.0, XC7_DSP_C * XCUP_FROM_XC7},
+     {"BRAM36", 0.0, V5_BRAM36_C * XCUP_FROM_V5},
+     {"URAM", 0.0, 4 * V5_BRAM36_C * XCUP_FROM_V5}}};
 
 static int valid_config(const char *s)
 {
@@ -128,7 +151,7 @@ static int upper_key(const char *s, size_t n)
     return 1;
 }
 
-int rb_fpga_resources(const char *config, rb_metric *out, int max, rb_err *e)
+int rb_fpga_resources(const char *config, const char *params, rb_metric *out, int max, rb_err *e)
 {
     if (!valid_config(config))
         return rb_errf(e, RB_EINPUT, "fpga: bad configuration name '%s' for the resource summary",
@@ -151,6 +174,14 @@ int rb_fpga_resources(const char *config, rb_metric *out, int max, rb_err *e)
         lineno++;
         size_t l = strcspn(line, "\r\n");
         line[l] = 0;
+        if (params && !strncmp(line, "params=", 7) && strcmp(line + 7, params)) {
+            rc = rb_errf(e, RB_EUNAVAIL,
+                         "fpga: %s was synthesized for other hardware (%s), not this build's; "
+                         "RB_SYNTH_PARAMS='%s' targets/fpga/synth/synth.sh %s DIR, then "
+                         "RB_FPGA_SYNTH_DIR=DIR",
+                         path, line + 7, params, config);
+            break;
+        }
         const char *eq = strchr(line, '=');
         if (line[0] == '#' || !eq || !upper_key(line, (size_t)(eq - line)))
             continue; /* comments and provenance (lower-case keys) */
@@ -202,7 +233,8 @@ double rb_fpga_power_w(const rb_metric *res, int n, double clock_mhz, double act
     }
     double dyn = uw_per_mhz * clock_mhz * 1e-6;
     if (how && howlen)
-        snprintf(how, howlen, "model: %.3g W static + %.3g W dyn, %s %g MHz %g%% toggle, est. coef. fpga_power.c",
+        snprintf(how, howlen,
+                 "model: %.3g W static + %.3g W dyn, %s %g MHz %g%% toggle; coef. published+est.",
                  cls->static_w, dyn, cls->name, clock_mhz, activity * 100.0);
     return cls->static_w + dyn;
 }

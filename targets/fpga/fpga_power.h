@@ -17,12 +17,16 @@
 #define RB_FPGA_DEFAULT_ACTIVITY 0.125
 
 /* Fill out[0..max) with the resource counts of configuration `config`
- * ("small", "large") from <dir>/<config>.resources, dir = $RB_FPGA_SYNTH_DIR
- * or RB_SOURCE_DIR/targets/fpga/synth: names "LUT", "LUTRAM", "FF", "DSP",
- * "BRAM36", "URAM", "CARRY" in file order, unit "", source "synthesized".
- * Returns how many were filled, or RB_EUNAVAIL (no such file: run synth.sh)
- * / RB_EINPUT (malformed file, bad config name) with a message in e. */
-int rb_fpga_resources(const char *config, rb_metric *out, int max, rb_err *e);
+ * ("small", "large", "small8") from <dir>/<config>.resources, dir =
+ * $RB_FPGA_SYNTH_DIR or RB_SOURCE_DIR/targets/fpga/synth: names "LUT",
+ * "LUTRAM", "FF", "DSP", "BRAM36", "URAM", "CARRY" in file order, unit "",
+ * source "synthesized".  params (may be NULL): the hardware parameters the
+ * caller simulates, "DATA_W=16 FRAC=12 LANES=16 ..." as synth.sh writes them;
+ * a summary synthesized for others (a -DRB_FPGA_* rebuild) describes other
+ * hardware and is refused.  Returns how many were filled, or RB_EUNAVAIL (no
+ * such file, or other parameters: run synth.sh) / RB_EINPUT (malformed file,
+ * bad config name) with a message in e. */
+int rb_fpga_resources(const char *config, const char *params, rb_metric *out, int max, rb_err *e);
 
 /* Modeled power in watts of a design with these resources clocked at
  * clock_mhz with switching activity `activity` (fraction of cycles a signal

@@ -1,13 +1,15 @@
-/* golden.c — the fpga accelerator's arithmetic, rule by rule from SPEC.md.
+/* golden.c — the fpga accelerator's arithmetic, rule by rule from SPEC.md,
+ * for any number format the RTL can be built with (rb_fx_fmt).
  *
  * C leaves two things the spec relies on undefined or implementation-defined:
  * shifting a negative number left (UB) and right (implementation-defined).
- * So `b << 12` is written as a multiplication and every arithmetic right
+ * So `b << frac` is written as a multiplication and every arithmetic right
  * shift goes through asr(), which floors for either sign without relying on
  * the compiler. */
 #include "golden.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +22,44 @@ static int64_t asr(int64_t a, int s)
     return a >= 0 ? a >> s : ~(~a >> s);
 }
 
-int16_t rb_fx_sat16(int64_t a)
+int rb_fx_fmt_check(rb_fx_fmt f, rb_err *e)
 {
-    return (int16_t)(a > INT16_MAX ? INT16_MAX : a < INT16_MIN ? INT16_MIN : a);
+    if (f.bits < RB_FX_MIN_BITS || f.bits > RB_FX_MAX_BITS)
+        return rb_errf(e, RB_EINPUT, "fpga number format: %d bits, expected %d to %d", f.bits,
+                       RB_FX_MIN_BITS, RB_FX_MAX_BITS);
+    if (f.frac < 1 || f.frac > f.bits - 2)
+        return rb_errf(e, RB_EINPUT,
+                       "fpga number format: %d fraction bits of %d, expected 1 to %d (1.0 must be "
+                       "representable)",
+                       f.frac, f.bits, f.bits - 2);
+    return 0;
+}
+
+const char *rb_fx_fmt_name(rb_fx_fmt f, char *buf, size_t len)
+{
+    snprintf(buf, len, "Q%d.%d", f.bits - 1 - f.frac, f.frac);
+    return buf;
+}
+
+int32_t rb_fx_max(rb_fx_fmt f)
+{
+    return (int32_t)((1u << (f.bits - 1)) - 1u);
+}
+
+int32_t rb_fx_min(rb_fx_fmt f)
+{
+    return -rb_fx_max(f) - 1;
+}
+
+int32_t rb_fx_one(rb_fx_fmt f)
+{
+    return (int32_t)1 << f.frac;
+}
+
+int16_t rb_fx_sat(rb_fx_fmt f, int64_t a)
+{
+    int64_t hi = rb_fx_max(f), lo = rb_fx_min(f);
+    return (int16_t)(a > hi ? hi : a < lo ? lo : a);
 }
 
 int64_t rb_fx_rshr(int64_t a, int s)
@@ -30,64 +67,99 @@ int64_t rb_fx_rshr(int64_t a, int s)
     return asr(a + ((int64_t)1 << (s - 1)), s);
 }
 
-int16_t rb_fx_quant(double x)
+int16_t rb_fx_quant(rb_fx_fmt f, double x)
 {
-    double r = round(x * RB_FX_ONE); /* round() is round half away from zero */
+    double r = round(x * rb_fx_one(f)); /* round() is round half away from zero */
     /* clamp in double: converting an out-of-range double to an integer is UB */
     if (r != r)
         return 0;
-    if (r >= INT16_MAX)
-        return INT16_MAX;
-    if (r <= INT16_MIN)
-        return INT16_MIN;
+    if (r >= rb_fx_max(f))
+        return (int16_t)rb_fx_max(f);
+    if (r <= rb_fx_min(f))
+        return (int16_t)rb_fx_min(f);
     return (int16_t)r;
 }
 
-double rb_fx_dequant(int16_t q)
+double rb_fx_dequant(rb_fx_fmt f, int16_t q)
 {
-    return q / (double)RB_FX_ONE;
+    return q / (double)rb_fx_one(f);
 }
 
-void rb_fx_quant_array(const float *in, int16_t *out, size_t n)
+void rb_fx_quant_array(rb_fx_fmt f, const float *in, int16_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = rb_fx_quant(in[i]);
+        out[i] = rb_fx_quant(f, in[i]);
 }
 
-int16_t rb_fx_tanh(int16_t x)
+/* SPEC.md, tanh_q: the table T holds tanh(k/64) in Q1.15 for k = 0..512.
+ * A format with frac fraction bits and ib = bits-1-frac integer bits uses
+ * its part [0, 2^tr), tr = min(ib, 3), at 2^seg segments per unit, seg =
+ * min(frac, 6): the table index of |x| is (a >> s) << (6 - seg) and its
+ * low s = frac - seg bits interpolate.  Q3.12: tr 3, seg 6, s 6. */
+int16_t rb_fx_tanh(rb_fx_fmt f, int16_t x)
 {
+    const int F = f.frac, ib = f.bits - 1 - F;
+    const int tr = ib < 3 ? ib : 3, seg = F < 6 ? F : 6, s = F - seg, stride = 6 - seg;
+    const int32_t amax = ((int32_t)1 << (tr + F)) - 1; /* |x| saturates here */
     int32_t a = x < 0 ? -(int32_t)x : x;
-    if (a > 32767)
-        a = 32767; /* -32768 maps like 32767 */
-    int32_t i = a >> 6, f = a & 63;
-    int32_t t0 = rb_tanh_lut[i], t1 = rb_tanh_lut[i + 1]; /* t1 >= t0 */
-    int32_t m = t0 + (((t1 - t0) * f) >> 6);               /* Q1.15 */
-    int32_t y = (m + 4) >> 3;                              /* Q3.12, 0..4096 */
+    if (a > amax)
+        a = amax;
+    int32_t i = (a >> s) << stride, fr = a & (((int32_t)1 << s) - 1);
+    int32_t t0 = rb_tanh_lut[i], t1 = rb_tanh_lut[i + (1 << stride)]; /* t1 >= t0 */
+    int32_t m = t0 + (((t1 - t0) * fr) >> s);                          /* Q1.15 */
+    int32_t y = (m + ((int32_t)1 << (14 - F))) >> (15 - F);            /* 0..one */
     return (int16_t)(x < 0 ? -y : y);
 }
 
-int16_t rb_fx_sigmoid(int16_t x)
+/* In output LSB, for the rules above:
+ *   0.5                  the final rounding (m + half) >> (15 - F);
+ *   2^(F-15) * 1.5       the table's rounding (1/2) and the interpolation's
+ *                        floor (< 1) are Q1.15 LSB;
+ *   2^F * h^2/8 * 0.770  the chord between table points h = 2^-SEG apart
+ *                        (max |tanh''| = 4 / (3 sqrt 3)), 0 without
+ *                        interpolation (S = 0: the table is read at the
+ *                        input's own points);
+ *   sech^2(2^TR)         |x| saturating at 2^TR - LSB, one LSB short of the
+ *                        format's most negative value at worst. */
+double rb_fx_tanh_err_bound(rb_fx_fmt f)
+{
+    const int F = f.frac, ib = f.bits - 1 - F;
+    const int tr = ib < 3 ? ib : 3, seg = F < 6 ? F : 6;
+    const double one = ldexp(1.0, F), h = ldexp(1.0, -seg), ch = cosh(ldexp(1.0, tr));
+    double chord = F > seg ? one * h * h / 8 * 4 / (3 * sqrt(3.0)) : 0;
+    return 0.5 + ldexp(1.5, F - 15) + chord + 1 / (ch * ch);
+}
+
+/* sigma(x) = (tanh_q(x >>> 1) + one + 1) >> 1: the floor of x/2 moves tanh's
+ * input by up to half an LSB (slope <= 1), the halving halves that and
+ * tanh's error, and the final shift floors: 0.5 + (0.5 + e_tanh) / 2. */
+double rb_fx_sigmoid_err_bound(rb_fx_fmt f)
+{
+    return 0.5 + (0.5 + rb_fx_tanh_err_bound(f)) / 2;
+}
+
+int16_t rb_fx_sigmoid(rb_fx_fmt f, int16_t x)
 {
     /* sigma(x) = (tanh(x/2) + 1) / 2; x >>> 1 is floor(x / 2) */
-    int32_t t = rb_fx_tanh((int16_t)asr(x, 1));
-    return (int16_t)((t + RB_FX_ONE + 1) >> 1); /* the sum is 1..8193: no sign issue */
+    int32_t t = rb_fx_tanh(f, (int16_t)asr(x, 1));
+    return (int16_t)((t + rb_fx_one(f) + 1) >> 1); /* the sum is 1..2*one+1: no sign issue */
 }
 
-int16_t rb_fx_lstm_unit(const int16_t pre[4], int16_t *c)
+int16_t rb_fx_lstm_unit(rb_fx_fmt fm, const int16_t pre[4], int16_t *c)
 {
-    int64_t i = rb_fx_sigmoid(pre[0]), f = rb_fx_sigmoid(pre[1]);
-    int64_t g = rb_fx_tanh(pre[2]), o = rb_fx_sigmoid(pre[3]);
-    *c = rb_fx_sat16(rb_fx_rshr(f * *c + i * g, RB_FX_FRAC));
-    return rb_fx_sat16(rb_fx_rshr(o * rb_fx_tanh(*c), RB_FX_FRAC));
+    int64_t i = rb_fx_sigmoid(fm, pre[0]), f = rb_fx_sigmoid(fm, pre[1]);
+    int64_t g = rb_fx_tanh(fm, pre[2]), o = rb_fx_sigmoid(fm, pre[3]);
+    *c = rb_fx_sat(fm, rb_fx_rshr(f * *c + i * g, fm.frac));
+    return rb_fx_sat(fm, rb_fx_rshr(o * rb_fx_tanh(fm, *c), fm.frac));
 }
 
-int16_t rb_fx_preact(const int16_t *w_row, const int16_t *v, int k, int16_t bias)
+int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k, int16_t bias)
 {
-    /* products are Q6.24; the bias is aligned to them (b << 12) */
-    int64_t acc = (int64_t)bias * RB_FX_ONE;
+    /* products have 2*frac fraction bits; the bias is aligned to them (b << frac) */
+    int64_t acc = (int64_t)bias * rb_fx_one(f);
     for (int n = 0; n < k; n++)
         acc += (int32_t)w_row[n] * (int32_t)v[n]; /* |product| <= 2^30: fits int32 */
-    return rb_fx_sat16(rb_fx_rshr(acc, RB_FX_FRAC));
+    return rb_fx_sat(f, rb_fx_rshr(acc, f.frac));
 }
 
 int rb_fx_k(const rb_fx_model *fx, int layer)
@@ -111,9 +183,12 @@ void rb_fx_model_free(rb_fx_model *fx)
     fx->layers = 0;
 }
 
-int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_err *e)
+int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
 {
     memset(fx, 0, sizeof *fx);
+    int rc = rb_fx_fmt_check(f, e);
+    if (rc)
+        return rc;
     if (!m->input_proj)
         return rb_errf(e, RB_EUNAVAIL, "the fpga accelerator has no mode without input projection");
     if (m->input <= 0 || m->hidden <= 0 || m->layers <= 0)
@@ -126,6 +201,7 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_err *e)
                        "the fpga accelerator's accumulator is specified for I + H and 2H <= %d "
                        "(I %d, H %d)",
                        RB_FX_MAX_K, m->input, H);
+    fx->fmt = f;
     fx->cell = m->cell;
     fx->input = m->input;
     fx->hidden = H;
@@ -154,9 +230,9 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_err *e)
             for (int g = 0; g < G; g++) {
                 size_t p = (size_t)j * G + g, r = (size_t)g * H + j; /* packed p <- PyTorch r */
                 int16_t *dst = fx->w[l] + p * K;
-                rb_fx_quant_array(ly->w_ih + r * in, dst, in);
-                rb_fx_quant_array(ly->w_hh + r * H, dst + in, (size_t)H);
-                fx->b[l][p] = rb_fx_quant((double)ly->b_ih[r] + (double)ly->b_hh[r]);
+                rb_fx_quant_array(f, ly->w_ih + r * in, dst, in);
+                rb_fx_quant_array(f, ly->w_hh + r * H, dst + in, (size_t)H);
+                fx->b[l][p] = rb_fx_quant(f, (double)ly->b_ih[r] + (double)ly->b_hh[r]);
             }
     }
     return 0;
@@ -174,13 +250,15 @@ static void layer_step(const rb_fx_model *fx, int l, int B, const int16_t *v, in
     for (size_t p = 0; p < rows; p++) {
         const int16_t *w = fx->w[l] + p * K;
         for (int b = 0; b < B; b++)
-            pre[(size_t)b * rows + p] = rb_fx_preact(w, v + (size_t)b * K, K, fx->b[l][p]);
+            pre[(size_t)b * rows + p] =
+                rb_fx_preact(fx->fmt, w, v + (size_t)b * K, K, fx->b[l][p]);
     }
     for (int b = 0; b < B; b++)
         for (int j = 0; j < H; j++) {
             const int16_t *pj = pre + (size_t)b * rows + (size_t)j * G; /* gate-interleaved */
             size_t s = (size_t)b * H + j;
-            h[s] = fx->cell == RB_CELL_LSTM ? rb_fx_lstm_unit(pj, &c[s]) : rb_fx_tanh(pj[0]);
+            h[s] = fx->cell == RB_CELL_LSTM ? rb_fx_lstm_unit(fx->fmt, pj, &c[s])
+                                            : rb_fx_tanh(fx->fmt, pj[0]);
         }
 }
 

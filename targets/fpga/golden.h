@@ -7,7 +7,8 @@
  * rb_fx_forward to produce outputs where it only simulates some timesteps.
  * Written for obviousness, not speed: int64 accumulation in plain loops.
  *
- * Every value is Q3.12 in an int16_t: q / 4096, range [-8, 8 - 2^-12].
+ * The format is a parameter (rb_fx_fmt: width and fraction bits), as it is
+ * of the RTL; every value is held in an int16_t.
  *
  * Quality against the fp64 reference (tests/targets/test_fpga_golden.c).
  * The accelerator is not expected to match fp32 within rounding; its error
@@ -44,38 +45,69 @@
 #include "../../workloads/model.h"
 #include "../../workloads/rb_err.h"
 
-#define RB_FX_FRAC 12     /* fraction bits of Q3.12 */
-#define RB_FX_ONE 4096    /* 1.0 in Q3.12 */
-#define RB_FX_MAX_K 65536 /* widest [x; h] the 48-bit accumulator is specified for */
+#ifdef __cplusplus
+extern "C" { /* the Verilator shim (C++) calls the format helpers */
+#endif
 
-/* Worst error of the activations against tanh/sigmoid of the same Q3.12
- * input, in Q3.12 LSB, measured over all 65536 inputs (the test asserts them).
- * tanh: final rounding 0.5 + table rounding 1/16 + interpolation floor < 1/8
- * + the chord's own error (< 0.1), at most 0.79: measured 0.618.  sigmoid adds the floor of
- * x >>> 1 (up to 1/2 LSB of tanh's input, 1/4 LSB after the halving) and its
- * own final rounding: measured 0.806. */
-#define RB_FX_TANH_MAX_ERR 0.62
-#define RB_FX_SIGMOID_MAX_ERR 0.81
-/* max |y_fx / 4096 - y_ref| for the tested shapes (see the comment above). */
-#define RB_FX_QUALITY_BOUND_LSTM 0.0015
-#define RB_FX_QUALITY_BOUND_RNN 0.006
+/* The number format: two's complement, `bits` wide, `frac` fraction bits
+ * (Q<bits-1-frac>.<frac>); a value q stands for q / 2^frac.  Values live in
+ * int16_t whatever the width.  8 <= bits <= 16 (the host port carries CSR
+ * writes in one beat of 4 values: at least 32 bits) and 1 <= frac <= bits - 2
+ * (1.0, the largest sigmoid and tanh output, must be representable).
+ * SPEC.md states every rule for a general format. */
+typedef struct rb_fx_fmt {
+    int bits;
+    int frac;
+} rb_fx_fmt;
 
-int16_t rb_fx_sat16(int64_t a);
+#define RB_FX_Q3_12 ((rb_fx_fmt){16, 12}) /* the default configurations' format */
+#define RB_FX_MIN_BITS 8
+#define RB_FX_MAX_BITS 16
+#define RB_FX_MAX_K 65536 /* widest [x; h] the 2*bits+16-bit accumulator is specified for */
+
+/* 0, or RB_EINPUT naming the rule the format breaks. */
+int rb_fx_fmt_check(rb_fx_fmt f, rb_err *e);
+/* "Q3.12" into buf (at least 12 bytes); returns buf. */
+const char *rb_fx_fmt_name(rb_fx_fmt f, char *buf, size_t len);
+int32_t rb_fx_max(rb_fx_fmt f); /* 2^(bits-1) - 1 */
+int32_t rb_fx_min(rb_fx_fmt f); /* -2^(bits-1) */
+int32_t rb_fx_one(rb_fx_fmt f); /* 2^frac: 1.0 */
+
+/* Worst error of the activations against tanh/sigmoid of the same input, in
+ * LSB of the format.  Analytic bounds for any format (golden.c derives them:
+ * the final rounding, the Q1.15 table's rounding and interpolation floor
+ * scaled to the format's LSB, the chord error of 2^SEG segments per unit);
+ * the tests check every input of every format they cover against them.
+ * Q3.12's bounds are 0.78 and 1.14; its measured worst, asserted too: */
+double rb_fx_tanh_err_bound(rb_fx_fmt f);
+double rb_fx_sigmoid_err_bound(rb_fx_fmt f);
+#define RB_FX_TANH_MAX_ERR 0.62    /* Q3.12, measured 0.618 */
+#define RB_FX_SIGMOID_MAX_ERR 0.81 /* Q3.12, measured 0.806 */
+/* max |y_fx - y_ref| for the tested shapes in LSB of the format (see the
+ * comment above): 0.0015 and 0.006 in Q3.12.  The weight-quantization term
+ * that dominates is proportional to the LSB, so the bound is stated in LSB;
+ * the tests check it for every format they cover. */
+#define RB_FX_QUALITY_BOUND_LSTM_LSB 6.0
+#define RB_FX_QUALITY_BOUND_RNN_LSB 24.0
+
+/* clamp to [min, max] of the format */
+int16_t rb_fx_sat(rb_fx_fmt f, int64_t a);
 /* (a + 2^(s-1)) >> s with an arithmetic shift: round half up (towards +inf).
  * 1 <= s <= 62, |a| < 2^62. */
 int64_t rb_fx_rshr(int64_t a, int s);
-/* sat16(round_half_away(x * 4096)) in double; NaN quantizes to 0. */
-int16_t rb_fx_quant(double x);
-double rb_fx_dequant(int16_t q);
-int16_t rb_fx_tanh(int16_t x);    /* -4096..4096 */
-int16_t rb_fx_sigmoid(int16_t x); /* 0..4096 */
+/* sat(round_half_away(x * 2^frac)) in double; NaN quantizes to 0. */
+int16_t rb_fx_quant(rb_fx_fmt f, double x);
+double rb_fx_dequant(rb_fx_fmt f, int16_t q);
+int16_t rb_fx_tanh(rb_fx_fmt f, int16_t x);    /* -one..one */
+int16_t rb_fx_sigmoid(rb_fx_fmt f, int16_t x); /* 0..one */
 /* One LSTM unit: pre-activations in i,f,g,o order, c in/out; returns h'. */
-int16_t rb_fx_lstm_unit(const int16_t pre[4], int16_t *c);
-/* sat16(rshr(sum_k w_row[k]*v[k] + bias*4096, 12)), exact int64 sum. */
-int16_t rb_fx_preact(const int16_t *w_row, const int16_t *v, int k, int16_t bias);
+int16_t rb_fx_lstm_unit(rb_fx_fmt f, const int16_t pre[4], int16_t *c);
+/* sat(rshr(sum_k w_row[k]*v[k] + bias*2^frac, frac)), exact int64 sum. */
+int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k, int16_t bias);
 
 /* A model as the accelerator holds it: quantized and packed per SPEC.md. */
 typedef struct rb_fx_model {
+    rb_fx_fmt fmt;
     rb_cell cell;
     int input, hidden, layers, gates; /* gates G = 4 (lstm) or 1 (rnn) */
     /* [layers] packed, gate-interleaved: row p = j*G + g is PyTorch row g*H + j;
@@ -84,13 +116,14 @@ typedef struct rb_fx_model {
     int16_t **b; /* [layers] [G*H] packed like the rows: quant(b_ih + b_hh) */
 } rb_fx_model;
 
-/* Quantize and pack m.  RB_EUNAVAIL when m has no input projection (the
- * accelerator always multiplies x by W_ih) or K_l > RB_FX_MAX_K. */
-int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_err *e);
+/* Quantize m to format f and pack it.  RB_EINPUT for a bad format;
+ * RB_EUNAVAIL when m has no input projection (the accelerator always
+ * multiplies x by W_ih) or K_l > RB_FX_MAX_K. */
+int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e);
 void rb_fx_model_free(rb_fx_model *fx); /* safe on a zeroed or freed model */
 int rb_fx_k(const rb_fx_model *fx, int layer); /* K_l = I_l + H */
 
-/* Run timesteps [0, T) for batch B, all in Q3.12.
+/* Run timesteps [0, T) for batch B, all in the model's format.
  * x: [T,B,I]; h0, c0: [L,B,H] or NULL for zeros (c0 ignored for the rnn);
  * y: [T,B,H] last layer's h, or NULL; h_n, c_n: [L,B,H] final states or NULL
  * (c_n is not written for the rnn).  Allocates its scratch once per call. */
@@ -98,6 +131,10 @@ int rb_fx_forward(const rb_fx_model *fx, int T, int B, const int16_t *x, const i
                   const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e);
 
 /* Quantize n floats with rb_fx_quant (for the adapter's inputs and states). */
-void rb_fx_quant_array(const float *in, int16_t *out, size_t n);
+void rb_fx_quant_array(rb_fx_fmt f, const float *in, int16_t *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

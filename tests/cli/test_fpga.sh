@@ -65,4 +65,13 @@ expect 0 --out "unsupported" --out "does not fit" -- rb run "${RUN[@]}" --seq 2 
 expect 0 --out "fpga   rnn_infer_t3_b1_i5_h7_l1" --out " ok" -- rb run "${RUN[@]}" --cell rnn --seq 3 --hidden 7 --input 5
 expect 0 --out " ok" -- rb run "${RUN[@]}" --seq 3 --hidden 32 --fpga-config large
 check "large configuration recorded" "$(q "SELECT json_extract(extra_json, '$.config') FROM devices WHERE target='fpga' ORDER BY id DESC LIMIT 1")" "large"
+# the 8-bit configuration: the same cycles as small, its own format, a larger error
+expect 0 --out " ok" -- rb run "${RUN[@]}" --seq 4 --hidden 16 --input 8 --layers 2 --batch 2 --fpga-sim full --fpga-config small8
+check "small8 computes in Q2.5" "$(last "numerics")" "fixed Q2.5"
+check "small8 takes small's cycles" "$(metric cycles)" "$full"
+check "small8's error is 8 bits' error" "$(last "err_max_abs > 0.01 AND err_max_abs < 0.5")" "1"
+check "small8 resources and power" "$(q "SELECT count(*) FROM resources x JOIN devices d ON d.id = x.device_id WHERE x.key = 'LUT' AND x.value > 0 AND d.id = (SELECT max(id) FROM devices WHERE target='fpga') AND d.power_w > 0")" "1"
+printf 'base = tiny\n' >tiny.ini
+expect 2 --err "no built-in configuration 'tiny' (small, large, small8)" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-config tiny.ini
+
 finish

@@ -1,10 +1,10 @@
 /* test_fpga_rtl.c — the accelerator's RTL (targets/fpga/rtl, simulated with
  * Verilator through targets/fpga/sim/fpga_sim.h) against the C golden model.
  *
- * Units: the activation unit for every Q3.12 input, the MAC array and the
- * cell update on random vectors with saturation and negatives.  Whole
- * accelerator: bit-exact with rb_fx_forward over random shapes on every
- * configuration, weights on chip and streamed.  Cycles: a tiny case against
+ * Units, in every configuration's number format: the activation unit for
+ * every input, the MAC array and the cell update on random vectors with
+ * saturation and negatives.  Whole accelerator: bit-exact with rb_fx_forward
+ * over random shapes on every configuration, weights on chip and streamed.  Cycles: a tiny case against
  * arithmetic written out here, the documented formula against simulation,
  * stalls of a streamed model against traffic / bandwidth, independence of
  * the data, and the MAC-lane utilization of an H = 256 LSTM.
@@ -29,11 +29,17 @@ static uint32_t rnd(void)
     rng ^= rng << 17;
     return (uint32_t)(rng >> 16);
 }
-/* uniform in [-mag, mag], mag <= 32768 (then clamped to int16) */
-static int16_t rnd16(int mag)
+/* Magnitudes below are written for 16-bit values, as fractions of the
+ * range (32768 = all of it, 4096 = an eighth): uniform in [-m, m], m = mag
+ * scaled to the format's width, clamped to the format's range.  The tests'
+ * saturating and near-zero cases stay that in every format. */
+static int16_t rnd_val(rb_fx_fmt f, int mag)
 {
-    int32_t v = (int32_t)(rnd() % (2u * (uint32_t)mag + 1u)) - mag;
-    return (int16_t)(v > 32767 ? 32767 : v);
+    int32_t m = mag >> (16 - f.bits);
+    if (m < 1)
+        m = 1;
+    int32_t v = (int32_t)(rnd() % (2u * (uint32_t)m + 1u)) - m;
+    return (int16_t)(v > rb_fx_max(f) ? rb_fx_max(f) : v);
 }
 static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
 
@@ -45,9 +51,11 @@ static double now_s(void)
 }
 
 /* A quantized model with random weights in [-wmag, wmag], biases in [-bmag, bmag]. */
-static void fx_make(rb_fx_model *fx, rb_cell cell, int I, int H, int L, int wmag, int bmag)
+static void fx_make(rb_fx_model *fx, rb_fx_fmt f, rb_cell cell, int I, int H, int L, int wmag,
+                    int bmag)
 {
     memset(fx, 0, sizeof *fx);
+    fx->fmt = f;
     fx->cell = cell;
     fx->gates = cell == RB_CELL_LSTM ? 4 : 1;
     fx->input = I;
@@ -61,35 +69,38 @@ static void fx_make(rb_fx_model *fx, rb_cell cell, int I, int H, int L, int wmag
         fx->w[l] = malloc(rows * K * sizeof **fx->w);
         fx->b[l] = malloc(rows * sizeof **fx->b);
         for (size_t i = 0; i < rows * K; i++)
-            fx->w[l][i] = rnd16(wmag);
+            fx->w[l][i] = rnd_val(f, wmag);
         for (size_t i = 0; i < rows; i++)
-            fx->b[l][i] = rnd16(bmag);
+            fx->b[l][i] = rnd_val(f, bmag);
     }
 }
 
-static int16_t *rnd_vec(size_t n, int mag)
+static int16_t *rnd_vec(rb_fx_fmt f, size_t n, int mag)
 {
     int16_t *v = malloc((n ? n : 1) * sizeof *v);
     for (size_t i = 0; i < n; i++)
-        v[i] = rnd16(mag);
+        v[i] = rnd_val(f, mag);
     return v;
 }
 
 /* ------------------------------------------------------------------ units */
 
-static void test_act_exhaustive(void)
+static void test_act_exhaustive(const rb_fpga_hw *hw)
 {
-    size_t n = 65536;
+    const rb_fx_fmt f = hw->fmt;
+    size_t n = (size_t)1 << f.bits;
     int16_t *x = malloc(n * sizeof *x), *yt = malloc(n * sizeof *yt), *ys = malloc(n * sizeof *ys);
     for (size_t i = 0; i < n; i++)
-        x[i] = (int16_t)(uint16_t)i;
-    CHECK_INT(rb_fpga_unit_act(x, yt, ys, n), 0);
+        x[i] = (int16_t)(rb_fx_min(f) + (int32_t)i);
+    CHECK_INT(rb_fpga_unit_act(hw, x, yt, ys, n), 0);
     int bad_t = 0, bad_s = 0;
     for (size_t i = 0; i < n; i++) {
-        if (yt[i] != rb_fx_tanh(x[i]) && bad_t++ < 5)
-            fprintf(stderr, "tanh(%d): rtl %d golden %d\n", x[i], yt[i], rb_fx_tanh(x[i]));
-        if (ys[i] != rb_fx_sigmoid(x[i]) && bad_s++ < 5)
-            fprintf(stderr, "sigmoid(%d): rtl %d golden %d\n", x[i], ys[i], rb_fx_sigmoid(x[i]));
+        if (yt[i] != rb_fx_tanh(f, x[i]) && bad_t++ < 5)
+            fprintf(stderr, "%s tanh(%d): rtl %d golden %d\n", hw->name, x[i], yt[i],
+                    rb_fx_tanh(f, x[i]));
+        if (ys[i] != rb_fx_sigmoid(f, x[i]) && bad_s++ < 5)
+            fprintf(stderr, "%s sigmoid(%d): rtl %d golden %d\n", hw->name, x[i], ys[i],
+                    rb_fx_sigmoid(f, x[i]));
     }
     CHECK_INT(bad_t, 0);
     CHECK_INT(bad_s, 0);
@@ -98,75 +109,96 @@ static void test_act_exhaustive(void)
     free(ys);
 }
 
-static void check_mac(int k, int wmag, int vmag, int bmag)
+static void check_mac_vectors(const rb_fpga_hw *hw, const int16_t *w, const int16_t *v, int k,
+                              const int16_t bias[4])
 {
-    int16_t *w = rnd_vec((size_t)4 * k, wmag), *v = rnd_vec((size_t)2 * k, vmag);
-    int16_t bias[4], pre[8];
-    for (int r = 0; r < 4; r++)
-        bias[r] = rnd16(bmag);
-    CHECK_INT(rb_fpga_unit_mac(w, v, k, bias, pre), 0);
+    int16_t pre[8];
+    CHECK_INT(rb_fpga_unit_mac(hw, w, v, k, bias, pre), 0);
     for (int b = 0; b < 2; b++)
         for (int r = 0; r < 4; r++)
-            CHECK_INT(pre[b * 4 + r], rb_fx_preact(w + (size_t)r * k, v + (size_t)b * k, k, bias[r]));
+            CHECK_INT(pre[b * 4 + r], rb_fx_preact(hw->fmt, w + (size_t)r * k, v + (size_t)b * k,
+                                                   k, bias[r]));
+}
+
+static void check_mac(const rb_fpga_hw *hw, int k, int wmag, int vmag, int bmag)
+{
+    int16_t *w = rnd_vec(hw->fmt, (size_t)4 * k, wmag), *v = rnd_vec(hw->fmt, (size_t)2 * k, vmag);
+    int16_t bias[4];
+    for (int r = 0; r < 4; r++)
+        bias[r] = rnd_val(hw->fmt, bmag);
+    check_mac_vectors(hw, w, v, k, bias);
     free(w);
     free(v);
 }
 
-static void test_mac(void)
+static void test_mac(const rb_fpga_hw *hw)
 {
     static const int ks[] = {1, 2, 3, 17, 64, 301, 1024};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
-        check_mac(ks[i], 2000, 4096, 4096);   /* mostly in range */
-        check_mac(ks[i], 32768, 32768, 32768); /* saturates both ways */
-        check_mac(ks[i], 300, 300, 100);       /* small, rounding near zero */
+        check_mac(hw, ks[i], 2000, 4096, 4096);   /* mostly in range */
+        check_mac(hw, ks[i], 32768, 32768, 32768); /* saturates both ways */
+        check_mac(hw, ks[i], 300, 300, 100);       /* small, rounding near zero */
     }
-    /* extremes: every product -2^15 * -2^15 = 2^30, K = 4096: 2^42, far past int32 */
+    /* extremes: every product min * min = 2^(2*bits-2), K = 4096: 2^(2*bits+10),
+     * far past 32 bits for 16-bit values */
+    const int16_t lo = (int16_t)rb_fx_min(hw->fmt), hi = (int16_t)rb_fx_max(hw->fmt);
     int k = 4096;
     int16_t *w = malloc((size_t)4 * k * sizeof *w), *v = malloc((size_t)2 * k * sizeof *v);
     for (int i = 0; i < 4 * k; i++)
-        w[i] = (int16_t)(i % 4 == 1 ? 32767 : -32768);
+        w[i] = i % 4 == 1 ? hi : lo;
     for (int i = 0; i < 2 * k; i++)
-        v[i] = (int16_t)(i < k ? -32768 : 32767);
-    int16_t bias[4] = {-32768, 32767, 0, -1}, pre[8];
-    CHECK_INT(rb_fpga_unit_mac(w, v, k, bias, pre), 0);
-    for (int b = 0; b < 2; b++)
-        for (int r = 0; r < 4; r++)
-            CHECK_INT(pre[b * 4 + r], rb_fx_preact(w + (size_t)r * k, v + (size_t)b * k, k, bias[r]));
+        v[i] = i < k ? lo : hi;
+    int16_t bias[4] = {lo, hi, 0, -1};
+    check_mac_vectors(hw, w, v, k, bias);
     free(w);
     free(v);
 }
 
-static void test_cell(void)
+static void test_cell(const rb_fpga_hw *hw)
 {
+    const rb_fx_fmt f = hw->fmt;
     size_t n = 50000;
     int16_t *pre = malloc(4 * n * sizeof *pre), *c = malloc(n * sizeof *c);
     int16_t *cn = malloc(n * sizeof *cn), *h = malloc(n * sizeof *h);
     for (size_t i = 0; i < n; i++) {
         int mag = i % 3 == 0 ? 32768 : i % 3 == 1 ? 8192 : 600; /* saturating, typical, small */
         for (int g = 0; g < 4; g++)
-            pre[4 * i + g] = rnd16(mag);
-        c[i] = rnd16(i % 2 ? 32768 : 8192);
+            pre[4 * i + g] = rnd_val(f, mag);
+        c[i] = rnd_val(f, i % 2 ? 32768 : 8192);
     }
-    CHECK_INT(rb_fpga_unit_cell(0, pre, c, cn, h, n), 0);
+    CHECK_INT(rb_fpga_unit_cell(hw, 0, pre, c, cn, h, n), 0);
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
         int16_t cg = c[i];
-        int16_t hg = rb_fx_lstm_unit(pre + 4 * i, &cg);
+        int16_t hg = rb_fx_lstm_unit(f, pre + 4 * i, &cg);
         if ((cn[i] != cg || h[i] != hg) && bad++ < 5)
-            fprintf(stderr, "lstm unit %zu: rtl c %d h %d, golden c %d h %d\n", i, cn[i], h[i], cg,
-                    hg);
+            fprintf(stderr, "%s lstm unit %zu: rtl c %d h %d, golden c %d h %d\n", hw->name, i,
+                    cn[i], h[i], cg, hg);
     }
     CHECK_INT(bad, 0);
-    CHECK_INT(rb_fpga_unit_cell(1, pre, c, cn, h, n), 0);
+    CHECK_INT(rb_fpga_unit_cell(hw, 1, pre, c, cn, h, n), 0);
     bad = 0;
     for (size_t i = 0; i < n; i++)
-        if (h[i] != rb_fx_tanh(pre[4 * i + 2]) && bad++ < 5)
-            fprintf(stderr, "rnn unit %zu: rtl %d golden %d\n", i, h[i], rb_fx_tanh(pre[4 * i + 2]));
+        if (h[i] != rb_fx_tanh(f, pre[4 * i + 2]) && bad++ < 5)
+            fprintf(stderr, "%s rnn unit %zu: rtl %d golden %d\n", hw->name, i, h[i],
+                    rb_fx_tanh(f, pre[4 * i + 2]));
     CHECK_INT(bad, 0);
     free(pre);
     free(c);
     free(cn);
     free(h);
+}
+
+/* Only the built-in configurations have a unit harness (its format checked
+ * against the configuration's); a copy of one is not among them. */
+static void test_units_lookup(const rb_fpga_hw *hw)
+{
+    rb_fpga_hw other = *hw;
+    int16_t x = 0, t = 1, sg = 0;
+    CHECK_INT(rb_fpga_unit_act(&other, &x, &t, &sg, 1), RB_ERUNTIME);
+    CHECK_INT(rb_fpga_unit_act(hw, &x, &t, &sg, 1), 0);
+    CHECK_INT(t, 0);
+    CHECK_INT(sg, rb_fx_one(hw->fmt) / 2);
 }
 
 /* -------------------------------------------------------- whole accelerator */
@@ -185,8 +217,10 @@ static run_result run_and_compare(rb_fpga_sim *s, const rb_fx_model *fx, int T, 
     memset(&r, 0, sizeof r);
     int L = fx->layers, H = fx->hidden, I = fx->input;
     size_t nx = (size_t)T * B * I, ny = (size_t)T * B * H, ns = (size_t)L * B * H;
-    int16_t *x = rnd_vec(nx, xmag);
-    int16_t *h0 = with_state ? rnd_vec(ns, 4096) : NULL, *c0 = with_state ? rnd_vec(ns, 8192) : NULL;
+    const rb_fx_fmt f = fx->fmt;
+    int16_t *x = rnd_vec(f, nx, xmag);
+    int16_t *h0 = with_state ? rnd_vec(f, ns, 4096) : NULL;
+    int16_t *c0 = with_state ? rnd_vec(f, ns, 8192) : NULL;
     int16_t *y = calloc(ny, sizeof *y), *yg = calloc(ny, sizeof *yg);
     int16_t *hn = calloc(ns, sizeof *hn), *hng = calloc(ns, sizeof *hng);
     int16_t *cn = calloc(ns, sizeof *cn), *cng = calloc(ns, sizeof *cng);
@@ -267,7 +301,7 @@ static void test_forward_random(const char *cfg, int cases)
         }
         int wmag = i % 5 == 4 ? 32768 : 1500; /* every fifth case saturates hard */
         rb_fx_model fx;
-        fx_make(&fx, cell, I, H, L, wmag, 4096);
+        fx_make(&fx, hw->fmt, cell, I, H, L, wmag, 4096);
         char what[160];
         snprintf(what, sizeof what, "%s %s I%d H%d L%d B%d T%d w%d", cfg,
                  cell == RB_CELL_LSTM ? "lstm" : "rnn", I, H, L, B, T, wmag);
@@ -306,7 +340,7 @@ static void test_tiny_cycles(void)
     CHECK_INT(hw->vlanes, 4);
     for (int L = 1; L <= 2; L++) {
         rb_fx_model fx;
-        fx_make(&fx, RB_CELL_LSTM, 3, 5, L, 4000, 4000);
+        fx_make(&fx, hw->fmt, RB_CELL_LSTM, 3, 5, L, 4000, 4000);
         CHECK_INT(load(s, &fx, NULL), 0);
         run_result r = run_and_compare(s, &fx, 3, 2, 4096, 0, "tiny");
         CHECK_INT(r.mismatches, 0);
@@ -316,7 +350,7 @@ static void test_tiny_cycles(void)
         /* an rnn of the same size: G*H = 5 rows = 1 block, D = 2*16/4 = 8,
          * A0 = 16, A1 = 20: 16 + 8 + 10 = 34 and 20 + 8 + 10 = 38 */
         rb_fx_model_free(&fx);
-        fx_make(&fx, RB_CELL_RNN, 3, 5, L, 4000, 4000);
+        fx_make(&fx, hw->fmt, RB_CELL_RNN, 3, 5, L, 4000, 4000);
         CHECK_INT(load(s, &fx, NULL), 0);
         r = run_and_compare(s, &fx, 3, 2, 4096, 0, "tiny rnn");
         CHECK_INT(r.mismatches, 0);
@@ -325,7 +359,7 @@ static void test_tiny_cycles(void)
     }
     /* load: 2 blocks x 8 k-words x 4 beats + 2 bias words x 4 beats = 72 cycles */
     rb_fx_model fx;
-    fx_make(&fx, RB_CELL_LSTM, 3, 5, 1, 4000, 4000);
+    fx_make(&fx, hw->fmt, RB_CELL_LSTM, 3, 5, 1, 4000, 4000);
     uint64_t lc = 0;
     CHECK_INT(load(s, &fx, &lc), 0);
     CHECK_INT(lc, 72);
@@ -339,10 +373,11 @@ static void test_data_independence(void)
     rb_fpga_sim *s = sim_new("small");
     if (!s)
         return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
     uint64_t cyc[2], stall[2];
     for (int pass = 0; pass < 2; pass++) {
         rb_fx_model fx;
-        fx_make(&fx, RB_CELL_LSTM, 23, 37, 2, pass ? 32768 : 500, pass ? 32768 : 100);
+        fx_make(&fx, hw->fmt, RB_CELL_LSTM, 23, 37, 2, pass ? 32768 : 500, pass ? 32768 : 100);
         CHECK_INT(load(s, &fx, NULL), 0);
         run_result r = run_and_compare(s, &fx, 4, 3, pass ? 32768 : 100, pass, "independence");
         CHECK_INT(r.mismatches, 0);
@@ -368,7 +403,7 @@ static void test_streamed(const char *cfg, int I, int H, int T, int B, double sl
         return;
     const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
     rb_fx_model fx;
-    fx_make(&fx, RB_CELL_LSTM, I, H, 1, 1500, 4096);
+    fx_make(&fx, hw->fmt, RB_CELL_LSTM, I, H, 1, 1500, 4096);
     long words = rb_fpga_weight_words(hw, &fx);
     CHECK(words * hw->lanes > hw->wmem_words);
     uint64_t lc = 0;
@@ -391,7 +426,8 @@ static void test_streamed(const char *cfg, int I, int H, int T, int B, double sl
     run_result r = run_and_compare(s, &fx, T, B, 4096, 1, what);
     CHECK_INT(r.mismatches, 0);
     CHECK_INT(r.c.weights_onchip, 0);
-    uint64_t bytes = (uint64_t)T * (uint64_t)words * (uint64_t)hw->lanes * 2;
+    const uint64_t word_bytes = (uint64_t)hw->lanes * (uint64_t)hw->fmt.bits / 8;
+    uint64_t bytes = (uint64_t)T * (uint64_t)words * word_bytes;
     uint64_t q = (uint64_t)(slow_bpc * 256 + 0.5); /* bpc in 1/256 byte */
     uint64_t expect = (bytes * 256 + q - 1) / q + (uint64_t)B + (uint64_t)D + 11;
     CHECK_INT(r.c.cycles, expect);
@@ -400,16 +436,16 @@ static void test_streamed(const char *cfg, int I, int H, int T, int B, double sl
     CHECK_INT(r.c.useful_macs, useful_macs(&fx, T, B));
     printf("  %s: %llu cycles, %llu stalled (%.1f%%), %.2f MB of weights per timestep\n", what,
            (unsigned long long)r.c.cycles, (unsigned long long)r.c.stall_cycles,
-           100.0 * r.c.stall_cycles / r.c.cycles, words * hw->lanes * 2 / 1e6);
+           100.0 * r.c.stall_cycles / r.c.cycles, (double)words * (double)word_bytes / 1e6);
 
     /* compute-bound: a link faster than the MAC array consumes words; only
      * the first word's latency shows, ceil(word_bytes / bpc) + 1 cycles */
-    double fast = 4.0 * hw->lanes * 2 / B;
+    double fast = 4.0 * (double)word_bytes / B;
     CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, fast), 0);
     snprintf(what, sizeof what, "%s streamed I%d H%d B%d bpc %g", cfg, I, H, B, fast);
     r = run_and_compare(s, &fx, T, B, 4096, 0, what);
     CHECK_INT(r.mismatches, 0);
-    uint64_t first = ((uint64_t)hw->lanes * 512 + (uint64_t)(fast * 256) - 1) / (uint64_t)(fast * 256);
+    uint64_t first = (word_bytes * 256 + (uint64_t)(fast * 256) - 1) / (uint64_t)(fast * 256);
     CHECK_INT(r.c.stall_cycles, first + 1);
     CHECK_INT(r.c.cycles, onchip + first + 1);
     CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, fast));
@@ -432,7 +468,7 @@ static void test_streamed_regimes(void)
         int H = cell ? 600 : 160, I = cell ? 90 : 40; /* rnn: 1 gate, so more units */
         if (H > hw->max_h)
             H = hw->max_h;
-        fx_make(&fx, cell ? RB_CELL_RNN : RB_CELL_LSTM, I, H, 2, 1500, 4096);
+        fx_make(&fx, hw->fmt, cell ? RB_CELL_RNN : RB_CELL_LSTM, I, H, 2, 1500, 4096);
         CHECK(rb_fpga_weight_words(hw, &fx) * hw->lanes > hw->wmem_words);
         CHECK_INT(load(s, &fx, NULL), 0);
         for (size_t i = 0; i < sizeof bpcs / sizeof bpcs[0]; i++) {
@@ -467,7 +503,7 @@ static void test_utilization(void)
         /* the largest H <= 256 whose weights stay on chip */
         int H = 256;
         for (;;) {
-            fx_make(&fx, RB_CELL_LSTM, H, H, 1, 1500, 4096);
+            fx_make(&fx, hw->fmt, RB_CELL_LSTM, H, H, 1, 1500, 4096);
             if (rb_fpga_weight_words(hw, &fx) * hw->lanes <= hw->wmem_words || H <= 32)
                 break;
             rb_fx_model_free(&fx);
@@ -503,13 +539,14 @@ static void test_speed(void)
     rb_fpga_sim *s = sim_new("small");
     if (!s)
         return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
     static const int Hs[] = {128, 256};
     for (int i = 0; i < 2; i++) {
         rb_fx_model fx;
-        fx_make(&fx, RB_CELL_LSTM, Hs[i], Hs[i], 1, 1500, 4096);
+        fx_make(&fx, hw->fmt, RB_CELL_LSTM, Hs[i], Hs[i], 1, 1500, 4096);
         CHECK_INT(load(s, &fx, NULL), 0);
         int T = 5, B = 4;
-        int16_t *x = rnd_vec((size_t)T * B * Hs[i], 4096);
+        int16_t *x = rnd_vec(hw->fmt, (size_t)T * B * Hs[i], 4096);
         rb_fpga_counters c;
         char err[256];
         double t0 = now_s();
@@ -534,25 +571,33 @@ static void test_limits(void)
     CHECK(rb_fpga_sim_new("nonesuch", err, sizeof err) == NULL);
     CHECK_STR_HAS(err, "small");
     rb_fx_model fx;
-    fx_make(&fx, RB_CELL_LSTM, 4, hw->max_h + 1, 1, 10, 10);
+    fx_make(&fx, hw->fmt, RB_CELL_LSTM, 4, hw->max_h + 1, 1, 10, 10);
     CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_H");
     rb_fx_model_free(&fx);
-    fx_make(&fx, RB_CELL_LSTM, 4, 8, hw->max_l + 1, 10, 10);
+    fx_make(&fx, hw->fmt, RB_CELL_LSTM, 4, 8, hw->max_l + 1, 10, 10);
     CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_L");
     rb_fx_model_free(&fx);
-    fx_make(&fx, RB_CELL_LSTM, hw->max_i + 1, 8, 1, 10, 10);
+    fx_make(&fx, hw->fmt, RB_CELL_LSTM, hw->max_i + 1, 8, 1, 10, 10);
     CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_I");
     rb_fx_model_free(&fx);
-    fx_make(&fx, RB_CELL_LSTM, 64, 8, 1, 10, 10);
+    fx_make(&fx, hw->fmt, RB_CELL_LSTM, 64, 8, 1, 10, 10);
     CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, hw->max_b + 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_B");
     CHECK_INT(rb_fpga_sim_check(hw, &fx, (int)(hw->xmem_words / 64) + 1, 1, err, sizeof err),
               RB_EINPUT);
     CHECK_STR_HAS(err, "XMEM_WORDS");
     CHECK_INT(rb_fpga_sim_check(hw, &fx, 2, 2, err, sizeof err), 0);
+    /* a model quantized to another format than the datapath's */
+    fx.fmt.frac--;
+    char want[96], a[16], b[16];
+    snprintf(want, sizeof want, "quantized to %s, the datapath is %s",
+             rb_fx_fmt_name(fx.fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
+    CHECK_INT(rb_fpga_sim_check(hw, &fx, 2, 2, err, sizeof err), RB_EINPUT);
+    CHECK_STR_HAS(err, want);
+    fx.fmt.frac++;
     rb_fpga_sim *s = sim_new("small");
     if (s) {
         int16_t x[64] = {0};
@@ -578,18 +623,27 @@ int main(void)
     const rb_fpga_hw *hws;
     int n = rb_fpga_sim_configs(&hws);
     for (int i = 0; i < n; i++)
-        printf("  config %s: %d lanes, %d units/cycle, %ld on-chip weight words: %s\n",
-               hws[i].name, hws[i].lanes, hws[i].vlanes, hws[i].wmem_words, hws[i].describes);
-    test_act_exhaustive();
-    test_mac();
-    test_cell();
+    {
+        char fmt[16];
+        printf("  config %s: %s, %d lanes, %d units/cycle, %ld on-chip weight values: %s\n",
+               hws[i].name, rb_fx_fmt_name(hws[i].fmt, fmt, sizeof fmt), hws[i].lanes,
+               hws[i].vlanes, hws[i].wmem_words, hws[i].describes);
+    }
+    for (int i = 0; i < n; i++) { /* the units in each configuration's format */
+        test_units_lookup(&hws[i]);
+        test_act_exhaustive(&hws[i]);
+        test_mac(&hws[i]);
+        test_cell(&hws[i]);
+    }
     test_limits();
     test_tiny_cycles();
     test_data_independence();
     test_forward_random("small", 40);
     test_forward_random("large", 12);
+    test_forward_random("small8", 30);
     test_streamed("small", 64, 192, 2, 2, 4.0);
     test_streamed("large", 1152, 1024, 1, 1, 256.0);
+    test_streamed("small8", 64, 256, 2, 2, 4.0);
     test_streamed_regimes();
     test_utilization();
     test_speed();

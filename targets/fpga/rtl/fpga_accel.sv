@@ -11,11 +11,13 @@
 // (t, l) starts only when every h' of the previous one is written: that is
 // the only bubble, D + 10 cycles (D = the update engine's drain of one block).
 module fpga_accel #(
+    parameter int DATA_W     = 16,      // bits per value (8..16), two's complement
+    parameter int FRAC       = 12,      // fraction bits (1..DATA_W-2): Q3.12 by default
     parameter int LANES      = 16,      // MAC lanes (power of 2)
     parameter int VLANES     = 4,       // units per cycle in the update engine, elements per host beat
-    parameter int WMEM_WORDS = 131072,  // on-chip weight capacity, 16-bit words
-    parameter int XMEM_WORDS = 16384,   // input buffer, 16-bit words
-    parameter int YMEM_WORDS = 16384,   // output buffer, 16-bit words
+    parameter int WMEM_WORDS = 131072,  // on-chip weight capacity, values
+    parameter int XMEM_WORDS = 16384,   // input buffer, values
+    parameter int YMEM_WORDS = 16384,   // output buffer, values
     parameter int MAX_B      = 8,
     parameter int MAX_H      = 512,
     parameter int MAX_I      = 512,
@@ -28,16 +30,18 @@ module fpga_accel #(
     input  logic                 hp_we,
     input  logic                 hp_re,
     input  logic [31:0]          hp_addr,
-    input  logic [VLANES*16-1:0] hp_wdata,
-    output logic [VLANES*16-1:0] hp_rdata,   // the cycle after hp_re
+    input  logic [VLANES*DATA_W-1:0] hp_wdata,
+    output logic [VLANES*DATA_W-1:0] hp_rdata,   // the cycle after hp_re
     output logic                 busy,
     // off-chip weight memory read port (streamed weights)
     output logic                 oc_rd_en,
     output logic [31:0]          oc_rd_addr,
     input  logic                 oc_rvalid,
-    input  logic [LANES*16-1:0]  oc_rdata
+    input  logic [LANES*DATA_W-1:0]  oc_rdata
 );
     // ---------------------------------------------------------------- sizes
+    localparam int DW     = DATA_W;
+    localparam int AW     = 2 * DW + 16;                   // accumulator: K <= 65536
     localparam int NSL    = LANES / VLANES;              // host beats per weight word
     localparam int LNW    = $clog2(LANES);
     localparam int VW     = $clog2(VLANES);
@@ -116,9 +120,11 @@ module fpga_accel #(
         end
     end
 
+    // CSR reads return 32 bits (a beat is at least 4 x 8 bits): register r at
+    // index r, its upper half at index r + 256.
     logic [63:0] csr_rdata;
     always_comb begin
-        case (idx)
+        case ({idx[27:9], 1'b0, idx[7:0]})
             28'd16: csr_rdata = n_cycles;
             28'd17: csr_rdata = n_stall;
             28'd18: csr_rdata = n_macs;
@@ -134,6 +140,8 @@ module fpga_accel #(
             28'd31: csr_rdata = 64'(MAX_I);
             28'd32: csr_rdata = 64'(MAX_L);
             28'd33: csr_rdata = 64'(OC_FIFO);
+            28'd34: csr_rdata = 64'(DATA_W);
+            28'd35: csr_rdata = 64'(FRAC);
             default: csr_rdata = 64'd0;
         endcase
     end
@@ -160,8 +168,8 @@ module fpga_accel #(
     end
 
     // ------------------------------------------------------------ memories
-    logic [LANES*16-1:0]  wmem_rdata, bmem_rdata, dma_rdata;
-    logic [VLANES*16-1:0] xmem_rdata, hmem_rdata, cmem_rdata, ymem_rdata;
+    logic [LANES*DW-1:0]  wmem_rdata, bmem_rdata, dma_rdata;
+    logic [VLANES*DW-1:0] xmem_rdata, hmem_rdata, cmem_rdata, ymem_rdata;
 
     // issue-side read controls (set below)
     logic              wmem_re, bmem_re, xmem_re, hmem_re_mac;
@@ -175,7 +183,7 @@ module fpga_accel #(
     logic [CAW-1:0]    cmem_waddr_ue, cmem_raddr_ue;
     logic              cmem_re_ue;
     logic [YAW-1:0]    ymem_waddr_ue;
-    logic [VLANES*16-1:0] h_new, c_new;
+    logic [VLANES*DW-1:0] h_new, c_new;
 
     logic [NSL-1:0] slice_we;
     always_comb begin
@@ -183,25 +191,25 @@ module fpga_accel #(
         slice_we[idx[SW-1:0]] = 1'b1;
     end
 
-    fpga_ram #(.DEPTH(WDEPTH), .LANES(NSL), .LW(VLANES*16)) u_wmem (
+    fpga_ram #(.DEPTH(WDEPTH), .LANES(NSL), .LW(VLANES*DW)) u_wmem (
         .clk,
         .we(host_w && region == R_WMEM ? slice_we : '0),
         .waddr(idx[SW +: WAW]), .wdata({NSL{hp_wdata}}),
         .re(wmem_re), .raddr(waddr), .rdata(wmem_rdata));
 
-    fpga_ram #(.DEPTH(BDEPTH), .LANES(NSL), .LW(VLANES*16)) u_bmem (
+    fpga_ram #(.DEPTH(BDEPTH), .LANES(NSL), .LW(VLANES*DW)) u_bmem (
         .clk,
         .we(host_w && region == R_BMEM ? slice_we : '0),
         .waddr(idx[SW +: BAW]), .wdata({NSL{hp_wdata}}),
         .re(bmem_re), .raddr(baddr), .rdata(bmem_rdata));
 
-    fpga_ram #(.DEPTH(XDEPTH), .LANES(VLANES), .LW(16)) u_xmem (
+    fpga_ram #(.DEPTH(XDEPTH), .LANES(VLANES), .LW(DW)) u_xmem (
         .clk,
         .we({VLANES{host_w && region == R_XMEM}}),
         .waddr(idx[XAW-1:0]), .wdata(hp_wdata),
         .re(xmem_re), .raddr(xmem_raddr), .rdata(xmem_rdata));
 
-    fpga_ram #(.DEPTH(HDEPTH), .LANES(VLANES), .LW(16)) u_hmem (
+    fpga_ram #(.DEPTH(HDEPTH), .LANES(VLANES), .LW(DW)) u_hmem (
         .clk,
         .we(running ? hmem_we_ue : {VLANES{host_w && region == R_HMEM}}),
         .waddr(running ? hmem_waddr_ue : idx[HAW-1:0]),
@@ -210,7 +218,7 @@ module fpga_accel #(
         .raddr(running ? hmem_raddr_mac : idx[HAW-1:0]),
         .rdata(hmem_rdata));
 
-    fpga_ram #(.DEPTH(CDEPTH), .LANES(VLANES), .LW(16)) u_cmem (
+    fpga_ram #(.DEPTH(CDEPTH), .LANES(VLANES), .LW(DW)) u_cmem (
         .clk,
         .we(running ? cmem_we_ue : {VLANES{host_w && region == R_CMEM}}),
         .waddr(running ? cmem_waddr_ue : idx[CAW-1:0]),
@@ -219,18 +227,18 @@ module fpga_accel #(
         .raddr(running ? cmem_raddr_ue : idx[CAW-1:0]),
         .rdata(cmem_rdata));
 
-    fpga_ram #(.DEPTH(YDEPTH), .LANES(VLANES), .LW(16)) u_ymem (
+    fpga_ram #(.DEPTH(YDEPTH), .LANES(VLANES), .LW(DW)) u_ymem (
         .clk,
         .we(ymem_we_ue), .waddr(ymem_waddr_ue), .wdata(h_new),
         .re(host_r && region == R_YMEM), .raddr(idx[YAW-1:0]),
         .rdata(ymem_rdata));
 
     logic [3:0]  rd_region;
-    logic [63:0] csr_q;
+    logic [31:0] csr_q;
     always_ff @(posedge clk) begin
         if (hp_re) begin
             rd_region <= region;
-            csr_q     <= csr_rdata;
+            csr_q     <= idx[8] ? csr_rdata[63:32] : csr_rdata[31:0];
         end
     end
     always_comb begin
@@ -238,7 +246,7 @@ module fpga_accel #(
             R_HMEM:  hp_rdata = hmem_rdata;
             R_CMEM:  hp_rdata = cmem_rdata;
             R_YMEM:  hp_rdata = ymem_rdata;
-            R_CSR:   hp_rdata = (VLANES*16)'(csr_q);
+            R_CSR:   hp_rdata = (VLANES*DW)'(csr_q);
             default: hp_rdata = '0;
         endcase
     end
@@ -262,8 +270,8 @@ module fpga_accel #(
     logic           dma_nonempty;
 
     // Per-bank descriptor of the block it holds, for the update engine.
-    localparam int DW = LYW + 1 + NBW + 1 + YAW;
-    logic [DW-1:0] desc0, desc1;
+    localparam int DSW = LYW + 1 + NBW + 1 + YAW;
+    logic [DSW-1:0] desc0, desc1;
 
     logic [KW:0]   kcur, icur;
     logic          new_blk, new_ls, last_k, last_b, last_blk, last_l, last_t;
@@ -393,18 +401,18 @@ module fpga_accel #(
         end
     end
 
-    logic [VLANES*16-1:0] vword;
-    logic [15:0]          vx;
+    logic [VLANES*DW-1:0] vword;
+    logic [DW-1:0]        vx;
     assign vword = s1_usex ? xmem_rdata : hmem_rdata;
-    assign vx    = vword[32'(s1_lane) * 16 +: 16];
+    assign vx    = vword[32'(s1_lane) * DW +: DW];
 
     // ------------------------------------------------------------ MAC array
     logic               ue_go, ue_active, ue_bank;
     logic [BW-1:0]      ub;
     logic [UGW-1:0]     ug;
-    logic [RLANES*48-1:0] r_acc;
+    logic [RLANES*AW-1:0] r_acc;
 
-    fpga_mac #(.LANES(LANES), .MAX_B(MAX_B), .RLANES(RLANES)) u_mac (
+    fpga_mac #(.DW(DW), .FRAC(FRAC), .AW(AW), .LANES(LANES), .MAX_B(MAX_B), .RLANES(RLANES)) u_mac (
         .clk,
         .a_v(s1_v), .a_first(s1_first), .a_bank(s1_bank), .a_b(s1_b),
         .a_w(cfg_stream ? dma_rdata : wmem_rdata), .a_x(vx), .a_bias(bmem_rdata),
@@ -413,7 +421,7 @@ module fpga_accel #(
         .r_acc);
 
     // ---------------------------------------------------- weight streaming
-    fpga_dma #(.LANES(LANES), .OC_FIFO(OC_FIFO)) u_dma (
+    fpga_dma #(.DW(DW), .LANES(LANES), .OC_FIFO(OC_FIFO)) u_dma (
         .clk, .start, .run(running), .enable(cfg_stream),
         .bpc_q(cfg_bpc), .nwords(cfg_nwords), .steps(cfg_T),
         .oc_rd_en, .oc_rd_addr, .oc_rvalid, .oc_rdata,
@@ -423,7 +431,7 @@ module fpga_accel #(
     // ------------------------------------------------------- update engine
     // Drains a finished bank unit group by unit group (b outer, group inner),
     // one group of VLANES units per cycle: D = B * LANES / (G * VLANES) cycles.
-    logic [DW-1:0]  d;
+    logic [DSW-1:0] d;
     logic [LYW-1:0] d_l;
     logic           d_tpar, d_lastl;
     logic [NBW-1:0] d_blk;
@@ -510,7 +518,7 @@ module fpga_accel #(
     end
 
     logic v_c, v_h;
-    fpga_update #(.VLANES(VLANES)) u_upd (
+    fpga_update #(.DW(DW), .FRAC(FRAC), .AW(AW), .VLANES(VLANES)) u_upd (
         .clk, .v_in(tv[2]), .rnn(cfg_rnn), .acc(r_acc), .c_in(cmem_rdata),
         .v_c, .c_out(c_new), .v_h, .h_out(h_new));
 endmodule

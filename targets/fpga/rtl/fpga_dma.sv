@@ -3,7 +3,7 @@
 //
 // The off-chip link delivers bpc_q / 256 bytes per cycle: a token bucket
 // gains bpc_q credits every running cycle and one LANES-wide weight word
-// costs LANES * 2 * 256 credits.  The DMA requests a word (oc_rd_en,
+// of DW-bit values costs LANES * DW / 8 bytes = LANES * DW * 32 credits.  The DMA requests a word (oc_rd_en,
 // oc_rd_addr: word index in the packed per-timestep stream, wrapping every
 // nwords words, T times) when the bucket holds a word's worth and the FIFO
 // has room for it; the memory (the C++ shim) answers one cycle later with
@@ -11,6 +11,7 @@
 // keeps at most one word's worth: an idle link cannot burst above its rate.
 // The MAC array pops one word per k-step; when the FIFO is empty it stalls.
 module fpga_dma #(
+    parameter int DW      = 16,
     parameter int LANES   = 16,
     parameter int OC_FIFO = 32,
     parameter int FAW     = $clog2(OC_FIFO)
@@ -25,12 +26,12 @@ module fpga_dma #(
     output logic                oc_rd_en,
     output logic [31:0]         oc_rd_addr,
     input  logic                oc_rvalid,
-    input  logic [LANES*16-1:0] oc_rdata,
+    input  logic [LANES*DW-1:0] oc_rdata,
     input  logic                pop,
     output logic                nonempty,
-    output logic [LANES*16-1:0] rdata     // the popped word, the cycle after pop
+    output logic [LANES*DW-1:0] rdata     // the popped word, the cycle after pop
 );
-    localparam logic [31:0] COST = 32'(LANES) * 32'd512;
+    localparam logic [31:0] COST = 32'(LANES) * 32'(DW) * 32'd32;
 
     logic [31:0]  credit, step, next;   // next: index of the next word to request
     logic [FAW:0] count;
@@ -84,7 +85,7 @@ module fpga_dma #(
 
     assign nonempty = (count != '0);
 
-    fpga_ram #(.DEPTH(OC_FIFO), .LANES(1), .LW(LANES*16)) u_fifo (
+    fpga_ram #(.DEPTH(OC_FIFO), .LANES(1), .LW(LANES*DW)) u_fifo (
         .clk, .we(oc_rvalid), .waddr(wptr), .wdata(oc_rdata),
         .re(pop), .raddr(rptr), .rdata
     );

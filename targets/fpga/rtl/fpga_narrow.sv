@@ -1,16 +1,22 @@
-// fpga_narrow.sv — pre = sat16(rshr(acc, 12)): the accumulator (Q6.24 sums,
-// 48 bits) to a Q3.12 pre-activation, round half up, saturating.
-module fpga_narrow (
-    input  logic [47:0] acc,
-    output logic [15:0] pre
+// fpga_narrow.sv — pre = sat(rshr(acc, FRAC)): the accumulator (2*FRAC
+// fraction bits, AW = 2*DW + 16 bits) to a DW-bit pre-activation, round half
+// up, saturating.
+module fpga_narrow #(
+    parameter int DW   = 16,
+    parameter int FRAC = 12,
+    parameter int AW   = 2 * DW + 16
+) (
+    input  logic [AW-1:0] acc,
+    output logic [DW-1:0] pre
 );
-    logic [47:0] r;
-    logic [35:0] q;
+    localparam int QW = AW - FRAC;
+    logic [AW-1:0] r;
+    logic [QW-1:0] q;
     always_comb begin
-        r = acc + 48'd2048;                        // + 2^11, wraps like the 48-bit adder
-        q = 36'($signed(r) >>> 12);
-        if ($signed(q) > 36'sd32767)       pre = 16'h7fff;
-        else if ($signed(q) < -36'sd32768) pre = 16'h8000;
-        else                               pre = q[15:0];
+        r = acc + AW'(1 << (FRAC - 1));            // + half, wraps like the AW-bit adder
+        q = QW'($signed(r) >>> FRAC);
+        if ($signed(q) > $signed(QW'((1 << (DW - 1)) - 1)))  pre = {1'b0, {(DW-1){1'b1}}};
+        else if ($signed(q) < -$signed(QW'(1 << (DW - 1))))  pre = {1'b1, {(DW-1){1'b0}}};
+        else                                                  pre = q[DW-1:0];
     end
 endmodule

@@ -16,30 +16,34 @@
 
 #include "Vfpga_large.h"
 #include "Vfpga_small.h"
-#include "Vfpga_units.h"
+#include "Vfpga_small8.h"
+#include "Vfpga_units_large.h"
+#include "Vfpga_units_small.h"
+#include "Vfpga_units_small8.h"
 #include "verilated.h"
 
 namespace {
 
 // ------------------------------------------------------------ configurations
-// The numbers come from CMake (RB_FPGA_<SMALL|LARGE>_*), the same ones that
-// were passed to Verilator as -G parameters; rb_fpga_sim_new checks that the
-// model agrees.
+// The numbers come from CMake (RB_FPGA_<SMALL|LARGE|SMALL8>_*), the same ones
+// that were passed to Verilator as -G parameters; rb_fpga_sim_new checks that
+// the model agrees.
+#define RB_FPGA_HW(N, name, describes)                                                        \
+    {name, describes, {RB_FPGA_##N##_DATA_W, RB_FPGA_##N##_FRAC}, RB_FPGA_##N##_LANES,         \
+     RB_FPGA_##N##_VLANES, RB_FPGA_##N##_MAX_B, RB_FPGA_##N##_MAX_H, RB_FPGA_##N##_MAX_I,      \
+     RB_FPGA_##N##_MAX_L, RB_FPGA_##N##_WMEM_WORDS, RB_FPGA_##N##_XMEM_WORDS,                  \
+     RB_FPGA_##N##_YMEM_WORDS, RB_FPGA_##N##_OC_FIFO, RB_FPGA_##N##_CLOCK_MHZ * 1e6,           \
+     RB_FPGA_##N##_OFFCHIP_BPC}
 const rb_fpga_hw k_hw[] = {
-    {"small",
-     "edge-class part: resembles a Zynq-7020 / Artix-7 class FPGA (a few hundred DSP slices, "
-     "about 0.5 MB of block RAM, one 32-bit DDR3 channel)",
-     RB_FPGA_SMALL_LANES, RB_FPGA_SMALL_VLANES, RB_FPGA_SMALL_MAX_B, RB_FPGA_SMALL_MAX_H,
-     RB_FPGA_SMALL_MAX_I, RB_FPGA_SMALL_MAX_L, RB_FPGA_SMALL_WMEM_WORDS, RB_FPGA_SMALL_XMEM_WORDS,
-     RB_FPGA_SMALL_YMEM_WORDS, RB_FPGA_SMALL_OC_FIFO, RB_FPGA_SMALL_CLOCK_MHZ * 1e6,
-     RB_FPGA_SMALL_OFFCHIP_BPC},
-    {"large",
-     "datacenter-class part: resembles an Alveo U250 class card (thousands of DSP slices, tens "
-     "of MB of block and UltraRAM, four DDR4 channels)",
-     RB_FPGA_LARGE_LANES, RB_FPGA_LARGE_VLANES, RB_FPGA_LARGE_MAX_B, RB_FPGA_LARGE_MAX_H,
-     RB_FPGA_LARGE_MAX_I, RB_FPGA_LARGE_MAX_L, RB_FPGA_LARGE_WMEM_WORDS, RB_FPGA_LARGE_XMEM_WORDS,
-     RB_FPGA_LARGE_YMEM_WORDS, RB_FPGA_LARGE_OC_FIFO, RB_FPGA_LARGE_CLOCK_MHZ * 1e6,
-     RB_FPGA_LARGE_OFFCHIP_BPC},
+    RB_FPGA_HW(SMALL, "small",
+               "edge-class part: resembles a Zynq-7020 / Artix-7 class FPGA (a few hundred DSP "
+               "slices, about 0.5 MB of block RAM, one 32-bit DDR3 channel)"),
+    RB_FPGA_HW(LARGE, "large",
+               "datacenter-class part: resembles an Alveo U250 class card (thousands of DSP "
+               "slices, tens of MB of block and UltraRAM, four DDR4 channels)"),
+    RB_FPGA_HW(SMALL8, "small8",
+               "the edge-class part of 'small' with an 8-bit datapath: the same lanes, clock and "
+               "memory bytes, to show what 8 bits cost in accuracy and save in resources"),
 };
 const int k_nhw = (int)(sizeof k_hw / sizeof k_hw[0]);
 
@@ -49,7 +53,9 @@ enum : uint32_t {
     CSR_CTRL = 0, CSR_CELL = 1, CSR_T = 2, CSR_B = 3, CSR_L = 4, CSR_I = 5, CSR_H = 6,
     CSR_STREAM = 7, CSR_BPC = 8, CSR_NWORDS = 9,
     CSR_CYCLES = 16, CSR_STALL = 17, CSR_MACS = 18, CSR_LOAD = 19, CSR_STATUS = 20,
-    CSR_PARAMS = 24 /* LANES, VLANES, WMEM, XMEM, YMEM, MAX_B, MAX_H, MAX_I, MAX_L, OC_FIFO */
+    CSR_PARAMS = 24, /* LANES, VLANES, WMEM, XMEM, YMEM, MAX_B, MAX_H, MAX_I, MAX_L, OC_FIFO,
+                        DATA_W, FRAC */
+    CSR_HI = 256     /* + register: its upper 32 bits */
 };
 
 int fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -125,15 +131,33 @@ template <std::size_t N> void get(const VlWide<N> &port, uint32_t *w, int nw)
         w[i] = (std::size_t)i < N ? port[i] : 0;
 }
 
-// lanes of 16-bit values <-> 32-bit words
-void pack(const int16_t *v, int n, uint32_t *w)
+// n values of `bits` bits each <-> little-endian 32-bit words (value i at
+// bits [i*bits, (i+1)*bits)), the layout of every multi-value port.
+int words_for(int n, int bits) { return (n * bits + 31) / 32; }
+void pack(const int16_t *v, int n, int bits, uint32_t *w)
 {
-    for (int i = 0; i < (n + 1) / 2; i++) {
-        uint32_t lo = (uint16_t)v[2 * i], hi = 2 * i + 1 < n ? (uint16_t)v[2 * i + 1] : 0;
-        w[i] = lo | hi << 16;
+    const uint32_t mask = (1u << bits) - 1u;
+    std::memset(w, 0, sizeof *w * (size_t)words_for(n, bits));
+    for (int i = 0; i < n; i++) {
+        uint64_t u = (uint64_t)((uint32_t)(uint16_t)v[i] & mask) << ((i * bits) % 32);
+        w[i * bits / 32] |= (uint32_t)u;
+        if (u >> 32)
+            w[i * bits / 32 + 1] |= (uint32_t)(u >> 32);
     }
 }
-int16_t lane(const uint32_t *w, int i) { return (int16_t)(uint16_t)(w[i / 2] >> (16 * (i % 2))); }
+int16_t from_bits(uint64_t u, int bits) // sign-extend the low `bits` bits
+{
+    uint32_t m = (uint32_t)u & ((1u << bits) - 1u), sign = 1u << (bits - 1);
+    return (int16_t)((int32_t)(m ^ sign) - (int32_t)sign);
+}
+int16_t lane(const uint32_t *w, int i, int bits)
+{
+    int at = i * bits;
+    uint64_t u = w[at / 32] >> (at % 32);
+    if (at % 32 + bits > 32)
+        u |= (uint64_t)w[at / 32 + 1] << (32 - at % 32);
+    return from_bits(u, bits);
+}
 
 // One accelerator instance behind a type-erased interface (the two
 // configurations are two generated classes).
@@ -152,8 +176,9 @@ template <class M> struct DevT final : Dev {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<M> m;
     int beat_words, word_words;
-    DevT(int vlanes, int lanes)
-        : ctx(new VerilatedContext), beat_words(vlanes / 2), word_words(lanes / 2)
+    explicit DevT(const rb_fpga_hw *hw)
+        : ctx(new VerilatedContext), beat_words(words_for(hw->vlanes, hw->fmt.bits)),
+          word_words(words_for(hw->lanes, hw->fmt.bits))
     {
         m.reset(new M(ctx.get(), "fpga"));
         // Verilator's first eval() settles the design; an edge is only seen
@@ -206,6 +231,8 @@ template <class M> struct DevT final : Dev {
     }
 };
 
+template <class M> Dev *make_dev(const rb_fpga_hw *hw) { return new DevT<M>(hw); }
+
 }  // namespace
 
 struct rb_fpga_sim {
@@ -218,7 +245,7 @@ struct rb_fpga_sim {
     Shape sh{};
     bool onchip = true;
     uint64_t load_cycles = 0;
-    std::vector<uint32_t> dram;  // streamed weights: nwords words of lanes/2 uint32
+    std::vector<uint32_t> dram;  // streamed weights: nwords words of word_words() uint32
     int last_T = 0, last_B = 0;
 
     uint32_t addr(uint32_t region, long idx) const { return region << 28 | (uint32_t)idx; }
@@ -238,9 +265,19 @@ struct rb_fpga_sim {
     }
     uint64_t csr(uint32_t reg)
     {
+        uint32_t lo[64], hi[64];
+        read(R_CSR, reg, lo);
+        read(R_CSR, reg + CSR_HI, hi);
+        return (uint64_t)lo[0] | (uint64_t)hi[0] << 32;
+    }
+    int bits() const { return hw->fmt.bits; }
+    int word_words() const { return words_for(hw->lanes, hw->fmt.bits); }
+    // one host-port beat of vlanes values
+    void write_values(uint32_t region, long idx, const int16_t *v)
+    {
         uint32_t beat[64];
-        read(R_CSR, reg, beat);
-        return (uint64_t)beat[0] | (uint64_t)beat[1] << 32;
+        pack(v, hw->vlanes, bits(), beat);
+        write(region, idx, beat);
     }
     // HMEM/CMEM word addresses: {layer, bank, b, word} and {layer, b, word}
     long hword(int l, int bank, int b, long jw) const
@@ -279,6 +316,11 @@ int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
                       size_t errlen)
 {
     const char *n = hw->name;
+    if (fx->fmt.bits != hw->fmt.bits || fx->fmt.frac != hw->fmt.frac) {
+        char a[16], b[16];
+        return fail(err, errlen, RB_EINPUT, "fpga %s: the model is quantized to %s, the datapath is %s",
+                    n, rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
+    }
     if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN)
         return fail(err, errlen, RB_EINPUT, "fpga %s: only the lstm and rnn cells are built", n);
     if (fx->gates != (fx->cell == RB_CELL_LSTM ? 4 : 1))
@@ -303,13 +345,13 @@ int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
     long xw = (long)T * B * (ceil_div(s.I, v) * v), yw = (long)T * B * (ceil_div(s.H, v) * v);
     if (xw > hw->xmem_words)
         return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the input sequence needs %ld words (T %d x B %d x I %d rounded up to "
+                    "fpga %s: the input sequence needs %ld values (T %d x B %d x I %d rounded up to "
                     "%ld), more than the input buffer XMEM_WORDS = %ld; run fewer timesteps at a "
                     "time",
                     n, xw, T, B, s.I, v, hw->xmem_words);
     if (yw > hw->ymem_words)
         return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the output sequence needs %ld words (T %d x B %d x H %d rounded up "
+                    "fpga %s: the output sequence needs %ld values (T %d x B %d x H %d rounded up "
                     "to %ld), more than the output buffer YMEM_WORDS = %ld; run fewer timesteps "
                     "at a time",
                     n, yw, T, B, s.H, v, hw->ymem_words);
@@ -338,21 +380,23 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
     }
     s->hw = hw;
     s->bpc = hw->offchip_bpc;
+    // one model class per configuration, in the order of k_hw
+    static Dev *(*const make[])(const rb_fpga_hw *) = {make_dev<Vfpga_small>, make_dev<Vfpga_large>,
+                                                       make_dev<Vfpga_small8>};
+    static_assert(sizeof make / sizeof make[0] == sizeof k_hw / sizeof k_hw[0],
+                  "one Verilated model per configuration");
     try {
-        if (!strcmp(hw->name, "small"))
-            s->dev.reset(new DevT<Vfpga_small>(hw->vlanes, hw->lanes));
-        else
-            s->dev.reset(new DevT<Vfpga_large>(hw->vlanes, hw->lanes));
+        s->dev.reset(make[hw - k_hw](hw));
     } catch (const std::bad_alloc &) {
         fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate the simulated memories", hw->name);
         return nullptr;
     }
     s->dev->reset();
     // The model must be the configuration the table describes.
-    const long want[] = {hw->lanes,      hw->vlanes, hw->wmem_words, hw->xmem_words,
-                         hw->ymem_words, hw->max_b,  hw->max_h,      hw->max_i,
-                         hw->max_l,      hw->oc_fifo};
-    for (int i = 0; i < 10; i++) {
+    const long want[] = {hw->lanes, hw->vlanes, hw->wmem_words, hw->xmem_words, hw->ymem_words,
+                         hw->max_b, hw->max_h,  hw->max_i,      hw->max_l,      hw->oc_fifo,
+                         hw->fmt.bits, hw->fmt.frac};
+    for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
         uint64_t got = s->csr(CSR_PARAMS + i);
         if (got != (uint64_t)want[i]) {
             fail(err, errlen, RB_ERUNTIME,
@@ -393,10 +437,10 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
         return fail(err, errlen, RB_ERUNTIME, "fpga %s: the accelerator is still busy", hw->name);
 
     uint64_t before = s->csr(CSR_LOAD);
+    const size_t ww = (size_t)s->word_words();
     std::vector<int16_t> word((size_t)lanes);
-    std::vector<uint32_t> packed((size_t)lanes / 2);
     try {
-        s->dram.assign(onchip ? 0 : (size_t)sh.nwords * (lanes / 2), 0);
+        s->dram.assign(onchip ? 0 : (size_t)sh.nwords * ww, 0);
     } catch (const std::bad_alloc &) {
         return fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate %ld streamed weight words",
                     hw->name, sh.nwords);
@@ -411,21 +455,18 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
                     long p = blk * lanes + n;
                     word[(size_t)n] = p < rows ? fx->w[l][p * K + k] : 0;
                 }
-                pack(word.data(), lanes, packed.data());
                 if (onchip)
                     for (int sl = 0; sl < nsl; sl++)
-                        s->write(R_WMEM, w * nsl + sl, packed.data() + sl * vl / 2);
+                        s->write_values(R_WMEM, w * nsl + sl, word.data() + sl * vl);
                 else
-                    std::copy(packed.begin(), packed.end(),
-                              s->dram.begin() + (ptrdiff_t)(w * (lanes / 2)));
+                    pack(word.data(), lanes, s->bits(), s->dram.data() + (size_t)w * ww);
             }
             for (int n = 0; n < lanes; n++) {
                 long p = blk * lanes + n;
                 word[(size_t)n] = p < rows ? fx->b[l][p] : 0;
             }
-            pack(word.data(), lanes, packed.data());
             for (int sl = 0; sl < nsl; sl++)
-                s->write(R_BMEM, bw * nsl + sl, packed.data() + sl * vl / 2);
+                s->write_values(R_BMEM, bw * nsl + sl, word.data() + sl * vl);
             bw++;
         }
     }
@@ -459,6 +500,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
                     x ? "" : ", no input");
     // the limits (the loaded model's shape passed the rest at load)
     rb_fx_model probe{};
+    probe.fmt = hw->fmt;
     probe.cell = s->cell;
     probe.input = s->sh.I;
     probe.hidden = s->sh.H;
@@ -480,8 +522,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
                 long j = jw * vl + n;
                 lanes[(size_t)n] = j < I ? x[r * I + j] : 0;
             }
-            pack(lanes.data(), vl, beat);
-            s->write(R_XMEM, r * ipw + jw, beat);
+            s->write_values(R_XMEM, r * ipw + jw, lanes.data());
         }
     // h0 into bank 0, c0 into the cell state
     for (int l = 0; l < L; l++)
@@ -492,15 +533,13 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
                     long j = jw * vl + n;
                     lanes[(size_t)n] = j < H && h0 ? h0[base + j] : 0;
                 }
-                pack(lanes.data(), vl, beat);
-                s->write(R_HMEM, s->hword(l, 0, b, jw), beat);
+                s->write_values(R_HMEM, s->hword(l, 0, b, jw), lanes.data());
                 if (s->cell == RB_CELL_LSTM) {
                     for (int n = 0; n < vl; n++) {
                         long j = jw * vl + n;
                         lanes[(size_t)n] = j < H && c0 ? c0[base + j] : 0;
                     }
-                    pack(lanes.data(), vl, beat);
-                    s->write(R_CMEM, s->cword(l, b, jw), beat);
+                    s->write_values(R_CMEM, s->cword(l, b, jw), lanes.data());
                 }
             }
 
@@ -519,7 +558,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
     shape.gates = s->sh.G;
     uint64_t limit = 4 * rb_fpga_cycles_formula(hw, &shape, T, B, s->bpc) + 100000;
     Dev *d = s->dev.get();
-    const size_t ww = (size_t)hw->lanes / 2;
+    const size_t ww = (size_t)s->word_words();
     uint64_t n = 0;
     if (s->onchip) {
         while (d->busy()) {
@@ -559,7 +598,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
             for (long jw = 0; jw < hpw; jw++) {
                 s->read(R_YMEM, r * hpw + jw, beat);
                 for (int m = 0; m < vl && jw * vl + m < H; m++)
-                    y[r * H + jw * vl + m] = lane(beat, m);
+                    y[r * H + jw * vl + m] = lane(beat, m, s->bits());
             }
     s->last_T = T;
     s->last_B = B;
@@ -580,12 +619,12 @@ int rb_fpga_sim_state(rb_fpga_sim *s, int16_t *h_n, int16_t *c_n, char *err, siz
                 if (h_n) {
                     s->read(R_HMEM, s->hword(l, s->last_T & 1, b, jw), beat);
                     for (int m = 0; m < vl && jw * vl + m < H; m++)
-                        h_n[base + jw * vl + m] = lane(beat, m);
+                        h_n[base + jw * vl + m] = lane(beat, m, s->bits());
                 }
                 if (c_n && s->cell == RB_CELL_LSTM) {
                     s->read(R_CMEM, s->cword(l, b, jw), beat);
                     for (int m = 0; m < vl && jw * vl + m < H; m++)
-                        c_n[base + jw * vl + m] = lane(beat, m);
+                        c_n[base + jw * vl + m] = lane(beat, m, s->bits());
                 }
             }
     return 0;
@@ -616,20 +655,23 @@ uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int
         return onchip;
     // Streamed: the link delivers word m at ceil((m+1) * cost / bpc) - 1 and the
     // MAC array can use it two cycles later.
-    const uint64_t cost = (uint64_t)hw->lanes * 512, q = bpc_q(offchip_bpc);
+    const uint64_t cost = (uint64_t)hw->lanes * (uint64_t)hw->fmt.bits * 32, q = bpc_q(offchip_bpc);
     const uint64_t N = (uint64_t)sh.nwords * (uint64_t)T;
     uint64_t compute_bound = onchip + (cost + q - 1) / q + 1;
     uint64_t bw_bound = (N * cost + q - 1) / q + (uint64_t)B + D + 11;
     return std::max(compute_bound, bw_bound);
 }
 
+}  // extern "C"
+
 // ------------------------------------------------------------- unit harness
 namespace {
 // rtl/fpga_units.sv with every input idle and the model settled (the first
-// eval() sees no edge); tick() is one clock cycle.
-struct units_harness {
+// eval() sees no edge); tick() is one clock cycle.  One harness model per
+// configuration, in its number format.
+template <class M> struct units_harness {
     VerilatedContext ctx;
-    Vfpga_units m{&ctx, "units"};
+    M m{&ctx, "units"};
     units_harness()
     {
         m.a_v = 0;
@@ -648,48 +690,53 @@ struct units_harness {
         m.eval();
     }
 };
-}  // namespace
 
-int rb_fpga_unit_act(const int16_t *x, int16_t *tanh_y, int16_t *sig_y, size_t n)
+// value -> its `bits` low bits (Verilator wants inputs without stray high bits)
+uint32_t to_bits(int16_t v, int bits) { return (uint32_t)(uint16_t)v & ((1u << bits) - 1u); }
+// 4 values -> one 4*bits-wide port (at most 64 bits)
+uint64_t pack4(const int16_t *v, int bits)
 {
-    units_harness u;
+    uint32_t w[2];
+    pack(v, 4, bits, w);
+    return (uint64_t)w[0] | (uint64_t)w[1] << 32;
+}
+
+template <class M> int unit_act(int bits, const int16_t *x, int16_t *tanh_y, int16_t *sig_y,
+                                size_t n)
+{
+    units_harness<M> u;
     auto &m = u.m;
     // one input per cycle; two stages, so after the tick that takes x[i] the
     // outputs are those of x[i-1]
     for (size_t i = 0; i <= n; i++) {
         m.a_v = i < n;
-        m.a_x = i < n ? (uint16_t)x[i] : 0;
+        m.a_x = i < n ? to_bits(x[i], bits) : 0;
         u.tick();
         if (i >= 1) {
-            tanh_y[i - 1] = (int16_t)m.a_tanh;
-            sig_y[i - 1] = (int16_t)m.a_sig;
+            tanh_y[i - 1] = from_bits(m.a_tanh, bits);
+            sig_y[i - 1] = from_bits(m.a_sig, bits);
         }
     }
     return 0;
 }
 
-int rb_fpga_unit_mac(const int16_t *w, const int16_t *v, int k, const int16_t bias[4],
-                     int16_t pre[8])
+template <class M> int unit_mac(int bits, const int16_t *w, const int16_t *v, int k,
+                                const int16_t bias[4], int16_t pre[8])
 {
-    if (k < 1)
-        return RB_EINPUT;
-    units_harness u;
+    units_harness<M> u;
     auto &m = u.m;
     int16_t lanes[4];
-    uint32_t packed[2];
-    pack(bias, 4, packed);
-    m.m_bias = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
+    m.m_bias = pack4(bias, bits);
     m.m_bank = 1;  // the second bank, so both bank bits are exercised
     for (int kk = 0; kk < k; kk++)
         for (int b = 0; b < 2; b++) {
             for (int r = 0; r < 4; r++)
                 lanes[r] = w[(size_t)r * k + kk];
-            pack(lanes, 4, packed);
             m.m_v = 1;
             m.m_first = kk == 0;
             m.m_b = b;
-            m.m_w = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
-            m.m_x = (uint16_t)v[(size_t)b * k + kk];
+            m.m_w = pack4(lanes, bits);
+            m.m_x = to_bits(v[(size_t)b * k + kk], bits);
             u.tick();
         }
     m.m_v = 0;
@@ -702,35 +749,87 @@ int rb_fpga_unit_mac(const int16_t *w, const int16_t *v, int k, const int16_t bi
         u.tick();
         m.m_ren = 0;
         u.tick();
-        uint64_t p = m.m_pre;
+        uint32_t p[2] = {(uint32_t)(uint64_t)m.m_pre, (uint32_t)((uint64_t)m.m_pre >> 32)};
         for (int r = 0; r < 4; r++)
-            pre[b * 4 + r] = (int16_t)(uint16_t)(p >> (16 * r));
+            pre[b * 4 + r] = lane(p, r, bits);
     }
     return 0;
 }
 
-int rb_fpga_unit_cell(int rnn, const int16_t *pre, const int16_t *c, int16_t *c_next,
-                      int16_t *h, size_t n)
+template <class M> int unit_cell(int bits, int rnn, const int16_t *pre, const int16_t *c,
+                                 int16_t *c_next, int16_t *h, size_t n)
 {
-    units_harness u;
+    units_harness<M> u;
     auto &m = u.m;
     m.c_rnn = rnn != 0;
     size_t nc = 0, nh = 0;
     for (size_t i = 0; nh < n && i < n + 16; i++) {
         m.c_v = i < n;
         if (i < n) {
-            uint32_t packed[2];
-            pack(pre + 4 * i, 4, packed);
-            m.c_pre = (uint64_t)packed[0] | (uint64_t)packed[1] << 32;
-            m.c_c = (uint16_t)c[i];
+            m.c_pre = pack4(pre + 4 * i, bits);
+            m.c_c = to_bits(c[i], bits);
         }
         u.tick();
         if (m.c_vc && nc < n)
-            c_next[nc++] = (int16_t)m.c_cnext;
+            c_next[nc++] = from_bits(m.c_cnext, bits);
         if (m.c_vh)
-            h[nh++] = (int16_t)m.c_h;
+            h[nh++] = from_bits(m.c_h, bits);
     }
     return nh == n ? 0 : RB_ERUNTIME;
+}
+
+template <class M> bool unit_fmt(int bits, int frac)
+{
+    units_harness<M> u;
+    return u.m.fmt_bits == bits && u.m.fmt_frac == frac;
+}
+
+struct unit_ops {
+    int (*act)(int, const int16_t *, int16_t *, int16_t *, size_t);
+    int (*mac)(int, const int16_t *, const int16_t *, int, const int16_t *, int16_t *);
+    int (*cell)(int, int, const int16_t *, const int16_t *, int16_t *, int16_t *, size_t);
+    bool (*fmt)(int, int);
+};
+template <class M> constexpr unit_ops ops_of() { return {unit_act<M>, unit_mac<M>, unit_cell<M>, unit_fmt<M>}; }
+// in the order of k_hw
+const unit_ops k_units[] = {ops_of<Vfpga_units_small>(), ops_of<Vfpga_units_large>(),
+                            ops_of<Vfpga_units_small8>()};
+static_assert(sizeof k_units / sizeof k_units[0] == sizeof k_hw / sizeof k_hw[0],
+              "one unit harness per configuration");
+
+// The harness of configuration hw, checked to compute in hw's format.
+const unit_ops *units_of(const rb_fpga_hw *hw)
+{
+    if (!hw || hw < k_hw || hw >= k_hw + k_nhw)
+        return nullptr;
+    const unit_ops *u = &k_units[hw - k_hw];
+    return u->fmt(hw->fmt.bits, hw->fmt.frac) ? u : nullptr;
+}
+}  // namespace
+
+extern "C" {
+
+int rb_fpga_unit_act(const rb_fpga_hw *hw, const int16_t *x, int16_t *tanh_y, int16_t *sig_y,
+                     size_t n)
+{
+    const unit_ops *u = units_of(hw);
+    return u ? u->act(hw->fmt.bits, x, tanh_y, sig_y, n) : RB_ERUNTIME;
+}
+
+int rb_fpga_unit_mac(const rb_fpga_hw *hw, const int16_t *w, const int16_t *v, int k,
+                     const int16_t bias[4], int16_t pre[8])
+{
+    if (k < 1)
+        return RB_EINPUT;
+    const unit_ops *u = units_of(hw);
+    return u ? u->mac(hw->fmt.bits, w, v, k, bias, pre) : RB_ERUNTIME;
+}
+
+int rb_fpga_unit_cell(const rb_fpga_hw *hw, int rnn, const int16_t *pre, const int16_t *c,
+                      int16_t *c_next, int16_t *h, size_t n)
+{
+    const unit_ops *u = units_of(hw);
+    return u ? u->cell(hw->fmt.bits, rnn, pre, c, c_next, h, n) : RB_ERUNTIME;
 }
 
 }  // extern "C"

@@ -1,7 +1,7 @@
 /* fpga_sim.h — C API over the Verilated LSTM accelerator (targets/fpga/rtl).
  *
  * The RTL is built into this binary once per hardware configuration
- * (CMake: RB_FPGA_<SMALL|LARGE>_*), each a separate Verilated model; one
+ * (CMake: RB_FPGA_<SMALL|LARGE|SMALL8>_*), each a separate Verilated model; one
  * rb_fpga_sim is one instance of one of them.  Latency is counted clock
  * cycles of the simulated design (rtl/README.md has the cycle formula);
  * arithmetic is bit-exact with golden.h (targets/fpga/SPEC.md).
@@ -25,12 +25,13 @@ extern "C" {
 
 /* One hardware configuration built into this binary. */
 typedef struct rb_fpga_hw {
-    const char *name;      /* "small", "large" */
+    const char *name;      /* "small", "large", "small8" */
     const char *describes; /* the class of part it resembles and why these sizes */
+    rb_fx_fmt fmt;         /* the number format of the datapath (DATA_W, FRAC) */
     int lanes;             /* MAC lanes: weights multiplied per cycle */
-    int vlanes;            /* update-engine units per cycle; host-port beat = vlanes x 16 bits */
+    int vlanes;            /* update-engine units per cycle; host-port beat = vlanes values */
     int max_b, max_h, max_i, max_l;          /* batch, hidden, input, layers */
-    long wmem_words, xmem_words, ymem_words; /* on-chip weights / input / output buffers, 16-bit words */
+    long wmem_words, xmem_words, ymem_words; /* on-chip weights / input / output buffers, values */
     int oc_fifo;           /* off-chip weight FIFO depth, LANES-wide words */
     double clock_hz;       /* clock the class of part typically closes at: cycles -> seconds */
     double offchip_bpc;    /* default off-chip bandwidth, bytes per cycle */
@@ -41,12 +42,13 @@ int rb_fpga_sim_configs(const rb_fpga_hw **out);
 /* The configuration called name, or NULL. */
 const rb_fpga_hw *rb_fpga_sim_config(const char *name);
 
-/* Packed weight words (LANES x 16 bits each) of one timestep: sum over layers
+/* Packed weight words (LANES values each) of one timestep: sum over layers
  * of ceil(G*H / LANES) * K_l.  The weights stay on chip when
  * words * lanes <= wmem_words, else they are streamed every timestep. */
 long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx);
 /* Would this model and run shape fit the configuration?  0, or RB_EINPUT with
- * the limit that is exceeded named in err.  T, B <= 0 skip the run checks. */
+ * the limit that is exceeded (or the number format that differs) named in
+ * err.  T, B <= 0 skip the run checks. */
 int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, char *err,
                       size_t errlen);
 
@@ -90,18 +92,21 @@ uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int
                                 double offchip_bpc);
 
 /* RTL unit harness (rtl/fpga_units.sv), for tests: the blocks of the
- * accelerator evaluated in simulation.
+ * accelerator evaluated in simulation, in the number format of configuration
+ * hw (one harness model per configuration).  Values must be in the format's
+ * range.  RB_ERUNTIME when the harness was built for another format.
  * Activation unit: tanh_q and sigmoid_q of x[0..n). */
-int rb_fpga_unit_act(const int16_t *x, int16_t *tanh_y, int16_t *sig_y, size_t n);
+int rb_fpga_unit_act(const rb_fpga_hw *hw, const int16_t *x, int16_t *tanh_y, int16_t *sig_y,
+                     size_t n);
 /* A 4-lane MAC array with batch 2, driven as the accelerator drives it:
  * w [4][k] rows, v [2][k] vectors, bias[4] -> pre [2][4] (batch-major), the
- * narrowed pre-activations sat16(rshr(sum + bias << 12, 12)). */
-int rb_fpga_unit_mac(const int16_t *w, const int16_t *v, int k, const int16_t bias[4],
-                     int16_t pre[8]);
+ * narrowed pre-activations sat(rshr(sum + bias << F, F)). */
+int rb_fpga_unit_mac(const rb_fpga_hw *hw, const int16_t *w, const int16_t *v, int k,
+                     const int16_t bias[4], int16_t pre[8]);
 /* One cell update for n units in a stream: pre [n][4] (i,f,g,o; the rnn
  * uses pre[.][2]), c [n] -> c_next [n] (lstm), h [n]. */
-int rb_fpga_unit_cell(int rnn, const int16_t *pre, const int16_t *c, int16_t *c_next,
-                      int16_t *h, size_t n);
+int rb_fpga_unit_cell(const rb_fpga_hw *hw, int rnn, const int16_t *pre, const int16_t *c,
+                      int16_t *c_next, int16_t *h, size_t n);
 
 #ifdef __cplusplus
 }

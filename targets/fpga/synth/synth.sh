@@ -4,8 +4,9 @@
 # resource summary.  README.md in this folder explains the flow, what is
 # committed and what CI checks.
 #
-#   CONFIG  small (7-series, Zynq-7020 / Artix-7 class) or large (UltraScale+,
-#           Alveo U250 class); its parameters are the defaults of the fpga block
+#   CONFIG  small or small8 (7-series, Zynq-7020 / Artix-7 class; small8 is the
+#           8-bit datapath) or large (UltraScale+, Alveo U250 class); its
+#           parameters are the defaults of the fpga block
 #           in the top-level CMakeLists.txt (RB_FPGA_PARAMS), not any -D override
 #           of a build directory.
 #   OUTDIR  where <CONFIG>.resources and <CONFIG>.stat.txt go (default: this
@@ -14,6 +15,9 @@
 # rtl_sha256 line records, and synthesizes nothing.
 #
 # Environment: RB_FPGA_RTL_DIR (RTL to read, default targets/fpga/rtl),
+# RB_SYNTH_PARAMS (parameters to synthesize instead of the defaults, for a
+# build with -DRB_FPGA_* overrides: then give an OUTDIR and run rnnbench with
+# RB_FPGA_SYNTH_DIR=OUTDIR),
 # RB_SYNTH_MEM_GB (address-space cap for yosys, default 8: a runaway synthesis
 # fails with a message instead of exhausting the machine), RB_SYNTH_KEEP=1
 # (keep the full yosys log).
@@ -22,7 +26,7 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../../.." && pwd)
-usage="usage: $0 small|large [OUTDIR]  |  $0 --rtl-hash"
+usage="usage: $0 small|large|small8 [OUTDIR]  |  $0 --rtl-hash"
 rtl=${RB_FPGA_RTL_DIR:-$src/targets/fpga/rtl}
 [[ -d $rtl ]] || { echo "synth.sh: no RTL folder $rtl" >&2; exit 2; }
 
@@ -49,24 +53,36 @@ mem_gb=${RB_SYNTH_MEM_GB:-8}
 top=fpga_accel
 
 case $config in
-small) family=xc7 extra="" ;;
+small | small8) family=xc7 extra="" ;;
 large) family=xcup extra=" -uram" ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
 command -v yosys >/dev/null || { echo "synth.sh: yosys not found (Debian: apt-get install yosys)" >&2; exit 3; }
 mkdir -p "$outdir"
 
-# Parameters: the rows of RB_FPGA_PARAMS ("NAME small large description");
+# Parameters: the rows of RB_FPGA_PARAMS ("NAME small large small8 description");
 # CLOCK_MHZ and OFFCHIP_BPC do not change the RTL.
-col=2
-[[ $config == large ]] && col=3
+case $config in
+small) col=2 ;;
+large) col=3 ;;
+small8) col=4 ;;
+esac
 params=$(awk -v col="$col" '
-    /^[[:space:]]*"[A-Z_]+[[:space:]]+[0-9]+[[:space:]]+[0-9]+[[:space:]]/ {
+    /^[[:space:]]*"[A-Z_0-9]+[[:space:]]+[0-9]+[[:space:]]+[0-9]+[[:space:]]+[0-9]+[[:space:]]/ {
         sub(/^[[:space:]]*"/, "")
         if ($1 != "CLOCK_MHZ" && $1 != "OFFCHIP_BPC") printf "%s=%s ", $1, $col
     }' "$src/CMakeLists.txt")
 params=${params% }
 [[ -n $params ]] || { echo "synth.sh: no RB_FPGA_PARAMS rows in $src/CMakeLists.txt" >&2; exit 2; }
+# A build with -DRB_FPGA_* overrides simulates other hardware: RB_SYNTH_PARAMS
+# (the whole "NAME=VALUE ..." list, as the fpga target's message prints it)
+# synthesizes that instead.
+if [[ -n ${RB_SYNTH_PARAMS:-} ]]; then
+    for p in $RB_SYNTH_PARAMS; do
+        [[ $p =~ ^[A-Z_0-9]+=[0-9]+$ ]] || { echo "synth.sh: RB_SYNTH_PARAMS: '$p' is not NAME=number" >&2; exit 2; }
+    done
+    params=$RB_SYNTH_PARAMS
+fi
 chparam=""
 for p in $params; do chparam+=" -set ${p%%=*} ${p#*=}"; done
 
