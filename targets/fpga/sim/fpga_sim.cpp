@@ -159,8 +159,8 @@ int16_t lane(const uint32_t *w, int i, int bits)
     return from_bits(u, bits);
 }
 
-// One accelerator instance behind a type-erased interface (the two
-// configurations are two generated classes).
+// One accelerator instance behind a type-erased interface (each
+// configuration is a generated class of its own).
 struct Dev {
     virtual ~Dev() {}
     virtual void reset() = 0;
