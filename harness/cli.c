@@ -107,15 +107,19 @@ const rb_cli_target_flag rb_cli_target_flags[] = {
      "                      or a unique piece of its name (default: the first GPU,\n"
      "                      else the first device)"},
     {"fpga-config", "CONFIG", "fpga", "config",
-     "fpga hardware: small, large, or an INI file of run-time\n"
-     "                      parameters (base = small|large, clock_mhz,\n"
-     "                      offchip_bytes_per_cycle) (default small)"},
+     "fpga hardware: small, large, small8, or an INI file of\n"
+     "                      run-time parameters (base = small|large|small8,\n"
+     "                      clock_mhz, offchip_bytes_per_cycle) (default small)"},
     {"fpga-clock-mhz", "MHZ", "fpga", "clock_mhz", "fpga clock in MHz (default: the configuration's)"},
     {"fpga-sim", "MODE", "fpga", "sim",
      "full | sampled | auto: simulate every timestep in RTL, or the\n"
      "                      first few and extrapolate the cycles (outputs from the\n"
      "                      bit-exact golden model) (default auto: full below a\n"
      "                      cycle budget)"},
+    {"asic-preset", "PRESET", "asic", "preset",
+     "asic accelerator: a preset from targets/asic/presets (tpu-v1,\n"
+     "                      edge-npu, dc-bf16) or an INI file of your own\n"
+     "                      (MODEL.md \"Presets\") (default tpu-v1)"},
     {0, 0, 0, 0, 0},
 };
 
@@ -124,6 +128,7 @@ const struct option rb_cli_target_long_options[] = {
     {"fpga-config", required_argument, 0, RB_OPT_TARGET_FIRST + 1},
     {"fpga-clock-mhz", required_argument, 0, RB_OPT_TARGET_FIRST + 2},
     {"fpga-sim", required_argument, 0, RB_OPT_TARGET_FIRST + 3},
+    {"asic-preset", required_argument, 0, RB_OPT_TARGET_FIRST + 4},
     {0, 0, 0, 0},
 };
 

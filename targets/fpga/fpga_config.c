@@ -46,11 +46,12 @@ typedef struct ini_ctx {
     fpga_config *c;
     int have_base;
     double clock, bpc;
+    int failed; /* libinih reads on after an error and reports the first one's line */
     rb_err *e;
 } ini_ctx;
 
-/* libinih calls this per key; returning 0 stops the parse at that line. */
-static int on_key(void *user, const char *section, const char *key, const char *value)
+/* One key; 0 (with a message) when it is wrong. */
+static int take_key(void *user, const char *section, const char *key, const char *value)
 {
     static const char *const hardware[] = {"lanes",     "vlanes",     "data_width", "frac_bits",
                                            "wmem_words", "xmem_words", "ymem_words", "max_batch",
@@ -89,9 +90,20 @@ static int on_key(void *user, const char *section, const char *key, const char *
     return 0;
 }
 
+/* libinih calls this per key; returning 0 marks that line as the error.  The
+ * first error's message is kept, so it matches the line libinih reports. */
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+    ini_ctx *x = user;
+    if (x->failed)
+        return 0;
+    x->failed = !take_key(user, section, key, value);
+    return !x->failed;
+}
+
 static int load_file(const char *path, fpga_config *c, rb_err *e)
 {
-    ini_ctx x = {path, c, 0, 0, 0, e};
+    ini_ctx x = {path, c, 0, 0, 0, 0, e};
     rb_err_clear(e);
     int rc = ini_parse(path, on_key, &x);
     if (rc == -1) {

@@ -1,0 +1,120 @@
+/* asic_model.c — the analytical model of an LSTM/RNN on a MAC-array
+ * accelerator: cycles, the bound that sets them, memory traffic, energy.
+ *
+ * MODEL.md states every formula with a worked example; the names here are
+ * its names.  The array is weight-stationary (the TPU's arrangement): a
+ * tile of rows x cols weights is shifted in (rows cycles, double-buffered
+ * behind the previous tile) and the batch's B input vectors stream through
+ * it.  Every timestep and layer is the same work, so the model computes one
+ * layer-step per layer and multiplies by T. */
+#include <math.h>
+#include <string.h>
+
+#include "asic.h"
+
+/* Vector-unit operations per hidden unit and batch element (MODEL.md):
+ * per gate row 2 (merge the input and recurrent accumulators with the bias)
+ * + 1 activation; per LSTM unit f*c + i*g (2), tanh(c') and o*tanh (2); and
+ * one conversion to store h. */
+static int vector_ops_per_unit(rb_cell cell)
+{
+    return cell == RB_CELL_LSTM ? 4 * 3 + 4 + 1 : 1 * 3 + 1;
+}
+
+static double ceil_div(double a, double b)
+{
+    return ceil(a / b);
+}
+
+int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result *r, rb_err *e)
+{
+    memset(r, 0, sizeof *r);
+    if (w->seq < 1 || w->batch < 1 || w->hidden < 1 || w->layers < 1 ||
+        (w->input_proj && w->input < 1))
+        return rb_errf(e, RB_EINPUT, "asic model: %s has a non-positive size", w->key);
+    if (p->rows < 1 || p->cols < 1 || !(p->clock_mhz > 0) || p->vector_lanes < 1 ||
+        !(p->act_sram_bpc > 0) || !(p->offchip_gbs > 0))
+        return rb_errf(e, RB_EINPUT, "asic model: preset %s is not complete", p->name);
+    const double R = p->rows, C = p->cols, B = w->batch, T = w->seq, H = w->hidden;
+    const double G = rb_cell_gates(w->cell), f = p->clock_mhz * 1e6;
+    const double bw = rb_asic_dtype_bits(p->num.dtype) / 8.0, acc_b = p->num.acc_bits / 8.0;
+    const double offchip_bpc = p->offchip_gbs * 1e9 / f;
+    const double c_bytes = w->cell == RB_CELL_LSTM ? 4.0 : 0.0; /* fp32 cell state */
+    const rb_asic_energies *E = &p->energy_use;
+
+    /* Weights of every layer; resident if they all fit the weight memory. */
+    double wtotal = 0;
+    for (int l = 0; l < w->layers; l++) {
+        double kih = l > 0 ? H : w->input_proj ? w->input : 0;
+        wtotal += G * H * (kih + H) * bw;
+    }
+    r->weight_bytes = wtotal;
+    r->weights_resident = p->weight_sram_bytes > 0 && wtotal <= p->weight_sram_bytes;
+    r->load_s = r->weights_resident ? wtotal / (p->offchip_gbs * 1e9) : 0;
+    const double wbpc = r->weights_resident ? p->weight_sram_bpc : offchip_bpc;
+
+    /* Activation working set: the input and output sequences, h (two copies:
+     * the step being read and the one being written) and c of every layer. */
+    const double xw = w->input_proj ? w->input : G * H; /* width of x */
+    const double io_bytes = B * T * (xw + H) * bw;
+    const double working = io_bytes + w->layers * B * H * (2 * bw + c_bytes);
+    r->acts_spill = working > p->act_sram_bytes;
+    const double abpc = r->acts_spill ? offchip_bpc : p->act_sram_bpc;
+
+    double step_cycles = 0, onchip_pj = 0, offchip_bytes = 0;
+    for (int l = 0; l < w->layers; l++) {
+        const double kih = l > 0 ? H : w->input_proj ? w->input : 0, K = kih + H;
+        const double nk = ceil_div(K, R), nn = ceil_div(G * H, C);
+        const double wbytes = G * H * K * bw;
+        /* inputs re-read for every output tile; pre-projected x read once
+         * (layer 0 without input projection); h written; c read and written */
+        const double xpre = (l == 0 && !w->input_proj) ? B * G * H * bw : 0;
+        const double abytes = nn * B * K * bw + xpre + B * H * bw + 2 * B * H * c_bytes;
+        const double accbytes = 2 * nk * B * G * H * acc_b;
+
+        const double t[RB_ASIC_BOUND_VECTOR] = {
+            nk * nn * fmax(B, R) + R + C, /* array: tiles, then fill and drain */
+            wbytes / wbpc,                /* weights from their memory */
+            abytes / abpc,                /* activations */
+        };
+        int bound = RB_ASIC_BOUND_ARRAY;
+        for (int k = 1; k < RB_ASIC_BOUND_VECTOR; k++)
+            if (t[k] > t[bound])
+                bound = k;
+        const double tvec = ceil_div(B * H * vector_ops_per_unit(w->cell), p->vector_lanes);
+        step_cycles += t[bound] + tvec;
+        r->bound_cycles[bound] += T * t[bound];
+        r->bound_cycles[RB_ASIC_BOUND_VECTOR] += T * tvec;
+
+        r->macs += G * H * K * B * T;
+        r->vector_ops += B * H * vector_ops_per_unit(w->cell) * T;
+        if (r->weights_resident) {
+            onchip_pj += T * wbytes * E->weight_sram_byte;
+            r->onchip_bytes += T * wbytes;
+        } else {
+            offchip_bytes += T * wbytes;
+        }
+        if (r->acts_spill) {
+            offchip_bytes += T * abytes;
+        } else {
+            onchip_pj += T * abytes * E->act_sram_byte;
+            r->onchip_bytes += T * abytes;
+        }
+        onchip_pj += T * accbytes * E->acc_sram_byte;
+        r->onchip_bytes += T * accbytes;
+    }
+    /* x in and y out cross the link once; the timed window excludes them
+     * (double-buffered in a deployment), the energy does not. */
+    offchip_bytes += io_bytes;
+    r->offchip_bytes = offchip_bytes;
+    r->cycles = T * step_cycles;
+    r->latency_s = r->cycles / f;
+    r->utilization = r->macs / (R * C * r->cycles);
+    r->e_mac = r->macs * E->mac * 1e-12;
+    r->e_onchip = onchip_pj * 1e-12;
+    r->e_offchip = offchip_bytes * E->offchip_byte * 1e-12;
+    r->e_vector = r->vector_ops * E->vector_op * 1e-12;
+    r->e_static = p->static_w * r->latency_s;
+    r->e_total = r->e_mac + r->e_onchip + r->e_offchip + r->e_vector + r->e_static;
+    return 0;
+}

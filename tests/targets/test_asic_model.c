@@ -1,0 +1,358 @@
+/* test_asic_model.c — the asic target's analytical model and preset files.
+ *
+ * The closed-form cases are worked out by hand in the comments from
+ * MODEL.md's formulas, not by calling the code under test; the shipped
+ * presets are loaded and checked against the figures their files cite; the
+ * model's monotonicity and its switch from compute- to memory-bound are
+ * properties it must have whatever the preset. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../targets/asic/asic.h"
+#include "../rb_test.h"
+#include "../rb_test_workload.h"
+
+static char tmpdir[64];
+
+static const char *write_preset(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s.ini", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* A 2x2 int8 array at 1 MHz, on-chip bandwidths 4 bytes per cycle, the
+ * off-chip link 4 kB/s, the energies given so that each term can be checked
+ * on its own. */
+static const char *k_tiny =
+    "[preset]\nname = tiny\ndescribes = a 2x2 array for hand arithmetic\n"
+    "[array]\nrows = 2\ncols = 2\nclock_mhz = 1\ndatatype = int8\nacc_bits = 32\n"
+    "vector_lanes = 1\n"
+    "[memory]\nweight_sram_bytes = 1 KiB\nweight_sram_bytes_per_cycle = 4\n"
+    "act_sram_bytes = 1024\nact_sram_bytes_per_cycle = 4\nacc_sram_bytes = 64\n"
+    "offchip_gb_per_s = 0.000004\n"
+    "[technology]\nnode_nm = 45\nvdd = 0.9\nstatic_w = 1\n"
+    "[energy]\nmac_pj = 1\nweight_sram_pj_per_byte = 2\nact_sram_pj_per_byte = 3\n"
+    "acc_sram_pj_per_byte = 4\noffchip_pj_per_byte = 100\nvector_op_pj = 5\n";
+
+static void load_tiny(rb_asic_preset *p, const char *text)
+{
+    rb_err e = {0};
+    int rc = rb_asic_preset_load(write_preset("tiny", text), p, &e);
+    if (rc)
+        fprintf(stderr, "%s\n", e.msg);
+    CHECK_INT(rc, 0);
+}
+
+static void test_tiny_by_hand(void)
+{
+    rb_asic_preset p;
+    load_tiny(&p, k_tiny);
+    CHECK_INT(p.rows, 2);
+    CHECK(p.weight_sram_bytes == 1024); /* "1 KiB" */
+    CHECK(p.energy_use.mac == 1 && !strcmp(p.energy_from[0], "preset"));
+
+    /* RNN, I = 1, H = 2, L = 1, B = 1, T = 1.  G = 1, K = 3:
+     *   n_k = ceil(3/2) = 2, n_n = ceil(2/2) = 1
+     *   array   = n_k n_n max(B, rows) + rows + cols = 2 * 2 + 4 = 8
+     *   weights = G H K bytes = 6 (resident: 6 <= 1024) / 4 B/cycle = 1.5
+     *   acts    = n_n B K + B H = 3 + 2 = 5 bytes / 4 = 1.25
+     *   vector  = ceil(B H * 4 ops / 1 lane) = 8
+     *   cycles  = max(8, 1.5, 1.25) + 8 = 16 -> 16 us at 1 MHz
+     *   MACs = G H K B T = 6; utilization 6 / (4 * 16) = 0.09375
+     * energy, pJ: MACs 6 x 1; on chip: weights 6 x 2 + acts 5 x 3 +
+     *   accumulators 2 n_k B G H x 4 bytes = 32 x 4 -> 12 + 15 + 128 = 155;
+     *   off chip: x and y, B T (I + H) = 3 bytes x 100 = 300; vector 8 x 5 = 40;
+     *   static 1 W x 16 us = 16 uJ.  Loading: 6 bytes at 4000 B/s = 1.5 ms. */
+    rb_workload w = rb_test_workload(RB_CELL_RNN, 1, 1, 1, 2, 1, 1);
+    rb_asic_result r;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 16, 0);
+    CHECK_NEAR(r.latency_s, 16e-6, 1e-18);
+    CHECK_NEAR(r.macs, 6, 0);
+    CHECK_NEAR(r.utilization, 0.09375, 1e-15);
+    CHECK_INT(r.weights_resident, 1);
+    CHECK_INT(r.acts_spill, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 8, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_VECTOR], 8, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS] + r.bound_cycles[RB_ASIC_BOUND_ACTS], 0, 0);
+    CHECK_NEAR(r.onchip_bytes, 6 + 5 + 32, 0);
+    CHECK_NEAR(r.offchip_bytes, 3, 0);
+    CHECK_NEAR(r.vector_ops, 8, 0);
+    CHECK_NEAR(r.e_mac, 6e-12, 1e-24);
+    CHECK_NEAR(r.e_onchip, 155e-12, 1e-22);
+    CHECK_NEAR(r.e_offchip, 300e-12, 1e-22);
+    CHECK_NEAR(r.e_vector, 40e-12, 1e-22);
+    CHECK_NEAR(r.e_static, 16e-6, 1e-18);
+    CHECK_NEAR(r.e_total, 16e-6 + 501e-12, 1e-18);
+    CHECK_NEAR(r.load_s, 1.5e-3, 1e-15);
+
+    /* The same shape as an LSTM, T = 3, B = 2: G = 4, K = 3, n_k = 2, n_n = 4
+     *   array   = 2 * 4 * max(2, 2) + 4 = 20
+     *   weights = 4 * 2 * 3 = 24 bytes / 4 = 6
+     *   acts    = n_n B K + B H + 2 B H * 4 (fp32 c, read and written)
+     *           = 24 + 4 + 32 = 60 bytes / 4 = 15
+     *   vector  = B H * 17 ops = 68 cycles
+     *   per step 20 + 68 = 88; T = 3: 264 cycles.  MACs = 4*2*3*2*3 = 144 */
+    w = rb_test_workload(RB_CELL_LSTM, 3, 2, 1, 2, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 264, 0);
+    CHECK_NEAR(r.macs, 144, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 60, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_VECTOR], 204, 0);
+
+    /* Weights streamed (no weight memory) over 500 B/s = 0.0005 B/cycle:
+     * the RNN's 6 bytes take 12000 cycles, far more than the array's 8;
+     * then the vector unit's 8.  Off chip: the weights and x, y. */
+    rb_asic_preset q = p;
+    q.weight_sram_bytes = 0;
+    q.offchip_gbs = 0.0000005;
+    w = rb_test_workload(RB_CELL_RNN, 1, 1, 1, 2, 1, 1);
+    CHECK_INT(rb_asic_model(&q, &w, &r, &e), 0);
+    CHECK_INT(r.weights_resident, 0);
+    CHECK_NEAR(r.cycles, 12000 + 8, 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS], 12000, 1e-6);
+    CHECK_NEAR(r.offchip_bytes, 6 + 3, 0);
+    CHECK_NEAR(r.e_offchip, 900e-12, 1e-22);
+    CHECK_NEAR(r.load_s, 0, 0);
+}
+
+/* Where the weights stop fitting on chip, the bound moves to the weights. */
+static void test_compute_memory_switch(void)
+{
+    rb_asic_preset p;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("dc-bf16", &p, &e), 0);
+    /* bf16 LSTM weights: 4 H (I + H) x 2 bytes; the 8 MiB weight memory holds
+     * H = I = 512 (4 MiB) but not 1024 (16 MiB).  With its HBM (500 B/cycle)
+     * a streamed 128x128 tile (32 KiB, 65.5 cycles) still hides behind the
+     * array's 128 cycles per tile; over a 50 GB/s link (71 B/cycle, 459
+     * cycles per tile) it does not. */
+    p.offchip_gbs = 50;
+    rb_asic_result small, big;
+    rb_workload w = rb_test_workload(RB_CELL_LSTM, 10, 128, 512, 512, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &small, &e), 0);
+    w = rb_test_workload(RB_CELL_LSTM, 10, 128, 1024, 1024, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &big, &e), 0);
+    CHECK_INT(small.weights_resident, 1);
+    CHECK_INT(big.weights_resident, 0);
+    CHECK(small.bound_cycles[RB_ASIC_BOUND_ARRAY] > small.bound_cycles[RB_ASIC_BOUND_WEIGHTS]);
+    CHECK(big.bound_cycles[RB_ASIC_BOUND_WEIGHTS] > big.bound_cycles[RB_ASIC_BOUND_ARRAY]);
+    CHECK(big.utilization < small.utilization);
+    printf("  dc-bf16 lstm B128: H512 resident %.3f util, H1024 streamed %.3f util\n",
+           small.utilization, big.utilization);
+
+    /* TPU v1 keeps no weights on chip: weight-bound until a weight tile's
+     * 64 KiB at 34 GB/s (1349.6 cycles at 700 MHz) is shorter than the batch
+     * it serves, the ridge the design parameters imply (no fitting). */
+    CHECK_INT(rb_asic_preset_load("tpu-v1", &p, &e), 0);
+    for (int B = 256; B <= 2048; B *= 2) {
+        w = rb_test_workload(RB_CELL_LSTM, 2, B, 1024, 1024, 1, 1);
+        rb_asic_result r;
+        CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+        int weights = r.bound_cycles[RB_ASIC_BOUND_WEIGHTS] > r.bound_cycles[RB_ASIC_BOUND_ARRAY];
+        CHECK_INT(weights, B < 1350);
+        printf("  tpu-v1 lstm H1024 B%-4d: %s-bound, utilization %.3f\n", B,
+               weights ? "weight" : "array", r.utilization);
+    }
+}
+
+/* More bandwidth is never slower; in the compute-bound regime doubling a
+ * batch that fills whole tiles never lowers throughput. */
+static void test_monotone(void)
+{
+    static const char *const presets[] = {"tpu-v1", "edge-npu", "dc-bf16"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        rb_asic_preset p;
+        rb_err e = {0};
+        CHECK_INT(rb_asic_preset_load(presets[i], &p, &e), 0);
+        static const int Hs[] = {64, 256, 1024};
+        int ok_bw = 1, ok_batch = 1;
+        for (size_t h = 0; h < 3; h++)
+            for (int cell = 0; cell < 2; cell++) {
+                rb_workload w = rb_test_workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 5, 4, Hs[h],
+                                                 Hs[h], 2, 1);
+                rb_asic_result r;
+                double last = 1e300;
+                for (double bw = 0.5; bw < 5000; bw *= 2) {
+                    rb_asic_preset q = p;
+                    q.offchip_gbs = bw;
+                    q.act_sram_bpc = p.act_sram_bpc * bw / 8;
+                    CHECK_INT(rb_asic_model(&q, &w, &r, &e), 0);
+                    ok_bw &= r.latency_s <= last;
+                    last = r.latency_s;
+                }
+                /* compute-bound: weights resident, batch in whole multiples of
+                 * the rows; the weight memory made big enough to hold them */
+                rb_asic_preset q = p;
+                q.weight_sram_bytes = 1e12;
+                q.weight_sram_bpc = 1e6;
+                q.act_sram_bpc = 1e6;
+                q.act_sram_bytes = 1e12;
+                double last_tp = 0;
+                for (int B = p.rows; B <= 8 * p.rows; B *= 2) {
+                    w.batch = B;
+                    CHECK_INT(rb_asic_model(&q, &w, &r, &e), 0);
+                    double tp = B / r.latency_s;
+                    ok_batch &= tp >= last_tp;
+                    last_tp = tp;
+                }
+            }
+        CHECK(ok_bw);
+        CHECK(ok_batch);
+    }
+}
+
+/* The shipped presets hold the figures their files cite. */
+static void test_shipped_presets(void)
+{
+    rb_asic_preset p;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("tpu-v1", &p, &e), 0);
+    CHECK_INT(p.rows, 256);
+    CHECK_INT(p.cols, 256);
+    CHECK(p.clock_mhz == 700);
+    CHECK(p.num.dtype == RB_ASIC_INT8 && p.num.acc_bits == 32);
+    CHECK(p.weight_sram_bytes == 0);
+    CHECK(p.act_sram_bytes == 24.0 * 1048576);
+    CHECK(p.acc_sram_bytes == 4.0 * 1048576);
+    CHECK(p.offchip_gbs == 34);
+    CHECK(p.node_nm == 28);
+    CHECK_STR_HAS(p.source, "built-in tpu-v1");
+    /* peak: 256 x 256 x 2 x 700 MHz = 91.75 TOPS ([Jouppi17]: 92) */
+    CHECK_NEAR(2.0 * p.rows * p.cols * p.clock_mhz * 1e6, 91.75e12, 0.01e12);
+    /* defaults scaled to 28 nm at 0.9 V: x 28/45; int8 MAC = 0.2 + 0.1 pJ */
+    CHECK_NEAR(p.energy_use.mac, 0.3 * 28 / 45, 1e-12);
+    CHECK_STR_HAS(p.energy_from[0], "horowitz45 x0.622");
+    CHECK_NEAR(p.energy_use.offchip_byte, 1950.0 / 8, 1e-9);
+
+    CHECK_INT(rb_asic_preset_load("edge-npu", &p, &e), 0);
+    CHECK_INT(p.rows * p.cols, 256);
+    CHECK(p.num.weight_quant == RB_ASIC_PER_CHANNEL);
+    CHECK_INT(rb_asic_preset_load("dc-bf16", &p, &e), 0);
+    CHECK(p.num.dtype == RB_ASIC_BF16);
+    CHECK(p.energy_use.offchip_byte == 31.2 && !strcmp(p.energy_from[4], "preset"));
+
+    char names[256];
+    CHECK_STR_HAS(rb_asic_preset_names(names, sizeof names), "dc-bf16, edge-npu, tpu-v1");
+}
+
+/* Horowitz's table and the rules for what it lacks (MODEL.md "Energy"). */
+static void test_energy_table(void)
+{
+    rb_asic_numerics n = {RB_ASIC_INT8, 32, RB_ASIC_PER_TENSOR};
+    CHECK_NEAR(rb_asic_e45_mac(&n), 0.3, 1e-12);         /* 0.2 + 0.1 */
+    n.dtype = RB_ASIC_INT16;
+    n.acc_bits = 48;                                      /* 0.2 x 4 + (0.03 + 40 x 0.07/24) */
+    CHECK_NEAR(rb_asic_e45_mac(&n), 0.8 + 0.03 + 40 * 0.07 / 24, 1e-12);
+    n.dtype = RB_ASIC_FP16;
+    n.acc_bits = 32;
+    CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 + 0.9, 1e-12);
+    n.acc_bits = 16;
+    CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 + 0.4, 1e-12);
+    n.dtype = RB_ASIC_BF16;
+    n.acc_bits = 32;                                      /* 1.1 x (8/11)^2 + 0.9 */
+    CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 * 64 / 121 + 0.9, 1e-12);
+    n.acc_bits = 16;
+    CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 * 64 / 121 + 0.4 * 8 / 11, 1e-12);
+    n.dtype = RB_ASIC_FP32;
+    CHECK_NEAR(rb_asic_e45_mac(&n), 4.6, 1e-12);
+    /* SRAM per byte: the table's points, between them log-log, outside clamped */
+    CHECK_NEAR(rb_asic_e45_sram_byte(8192), 10.0 / 8, 1e-12);
+    CHECK_NEAR(rb_asic_e45_sram_byte(32768), 20.0 / 8, 1e-12);
+    CHECK_NEAR(rb_asic_e45_sram_byte(1048576), 100.0 / 8, 1e-12);
+    CHECK_NEAR(rb_asic_e45_sram_byte(16384), sqrt(10.0 * 20.0) / 8, 1e-12); /* the midpoint */
+    CHECK_NEAR(rb_asic_e45_sram_byte(100), 10.0 / 8, 1e-12);
+    CHECK_NEAR(rb_asic_e45_sram_byte(24.0 * 1048576), 100.0 / 8, 1e-12);
+    CHECK_NEAR(rb_asic_node_scale(45, 0.9), 1, 1e-15);
+    CHECK_NEAR(rb_asic_node_scale(16, 0.8), 16.0 / 45 * (0.8 / 0.9) * (0.8 / 0.9), 1e-15);
+}
+
+static void expect_bad(const char *what, const char *text, const char *msg)
+{
+    rb_asic_preset p;
+    rb_err e = {0};
+    int rc = rb_asic_preset_load(write_preset("bad", text), &p, &e);
+    if (rc != RB_EINPUT || !strstr(e.msg, msg))
+        fprintf(stderr, "%s: rc %d, message '%s', expected '%s'\n", what, rc, e.msg, msg);
+    CHECK_INT(rc, RB_EINPUT);
+    CHECK_STR_HAS(e.msg, msg);
+}
+
+/* k_tiny with one line replaced: "old" by "new". */
+static const char *tiny_with(const char *old, const char *repl)
+{
+    static char buf[2048];
+    const char *at = strstr(k_tiny, old);
+    CHECK(at != NULL);
+    if (!at)
+        return k_tiny;
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - k_tiny), k_tiny, repl, at + strlen(old));
+    return buf;
+}
+
+static void test_bad_presets(void)
+{
+    /* line numbers: k_tiny's [array] rows line is line 5 */
+    expect_bad("missing key", tiny_with("rows = 2\n", ""), "missing [array] rows");
+    expect_bad("unknown key", tiny_with("rows = 2\n", "rows = 2\nspeed = 3\n"),
+               "bad.ini:6: [array] speed: unknown key");
+    expect_bad("not a number", tiny_with("rows = 2\n", "rows = two\n"),
+               "bad.ini:5: [array] rows = 'two': expected a whole number in [1, 65536]");
+    expect_bad("zero", tiny_with("clock_mhz = 1\n", "clock_mhz = 0\n"),
+               "[array] clock_mhz = '0': expected a number in [1, 10000]");
+    expect_bad("negative size", tiny_with("act_sram_bytes = 1024\n", "act_sram_bytes = -5\n"),
+               "[memory] act_sram_bytes = '-5'");
+    expect_bad("bad unit", tiny_with("act_sram_bytes = 1024\n", "act_sram_bytes = 4 parsecs\n"),
+               "KiB");
+    expect_bad("datatype", tiny_with("datatype = int8\n", "datatype = int4\n"),
+               "expected int8, int16, fp16, bf16 or fp32");
+    expect_bad("quant", tiny_with("vector_lanes = 1\n", "vector_lanes = 1\nweight_quant = rows\n"),
+               "expected per-tensor or per-channel");
+    expect_bad("twice", tiny_with("rows = 2\n", "rows = 2\nrows = 4\n"), "given twice");
+    expect_bad("int16 acc", tiny_with("datatype = int8\nacc_bits = 32\n",
+                                      "datatype = int16\nacc_bits = 16\n"),
+               "bad.ini: [array]");
+    expect_bad("weights without bandwidth",
+               tiny_with("weight_sram_bytes_per_cycle = 4\n", ""),
+               "weight_sram_bytes_per_cycle is not given");
+    expect_bad("first error wins",
+               tiny_with("rows = 2\n", "rows = x\ncols = y\n"), "bad.ini:5: [array] rows = 'x'");
+    rb_asic_preset p;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("no-such-preset", &p, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "no such preset (built in: dc-bf16, edge-npu, tpu-v1)");
+    CHECK_INT(rb_asic_preset_load("/nonexistent/x.ini", &p, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "cannot read it");
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/rb_asic_model.XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_tiny_by_hand();
+    test_compute_memory_switch();
+    test_monotone();
+    test_shipped_presets();
+    test_energy_table();
+    test_bad_presets();
+    char path[256];
+    snprintf(path, sizeof path, "%s/tiny.ini", tmpdir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/bad.ini", tmpdir);
+    unlink(path);
+    rmdir(tmpdir);
+    return rb_test_done("test_asic_model");
+}
