@@ -22,6 +22,7 @@ int rb_cmd_run(int argc, char **argv);
 int rb_cmd_list(int argc, char **argv);
 int rb_cmd_query(int argc, char **argv);
 int rb_cmd_dump(int argc, char **argv);
+int rb_cmd_report(int argc, char **argv);
 
 #define RB_DEFAULT_DB "results.db"
 

@@ -434,8 +434,10 @@ int rb_cmd_run(int argc, char **argv)
         return 0;
     }
     for (int i = 0; i < a.cfg.n_targets; i++)
-        if (!p[i].ok)
+        if (!p[i].ok) {
             fprintf(stderr, "rnnbench run: %s\n", p[i].why);
+            a.cfg.unavailable_why[i] = p[i].why; /* for the report */
+        }
     if (!available) {
         rc = rb_errf(&e, RB_EUNAVAIL, "none of the selected targets is available here");
         goto fail;

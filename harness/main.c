@@ -9,6 +9,7 @@ static const rb_cmd commands[] = {
     {"list", rb_cmd_list, "show targets (available or why not) and the points a matrix expands to"},
     {"query", rb_cmd_query, "read-only SQL over the results database (table, csv or json)"},
     {"dump", rb_cmd_dump, "write one point's weights, input and outputs as .npy files"},
+    {"report", rb_cmd_report, "turn a run into a decision: HTML with charts, Markdown, CSV, JSON"},
 };
 
 static void usage(FILE *f)

@@ -27,6 +27,10 @@ char *rb_run_config_to_json(const rb_run_config *c)
         cJSON_AddItemToArray(t, cJSON_CreateString(c->targets[i]->name));
     cJSON_AddStringToObject(o, "source", c->source);
     cJSON_AddNumberToObject(o, "threads", c->threads);
+    cJSON *un = cJSON_AddObjectToObject(o, "unavailable");
+    for (int i = 0; i < c->n_targets; i++)
+        if (c->unavailable_why[i])
+            cJSON_AddStringToObject(un, c->targets[i]->name, c->unavailable_why[i]);
     cJSON *to = cJSON_AddArrayToObject(o, "target_options");
     for (int i = 0; i < c->topts.n; i++)
         cJSON_AddItemToArray(to, cJSON_CreateString(c->topts.item[i]));

@@ -23,6 +23,10 @@ typedef struct rb_run_config {
     int threads;
     rb_cli_topts topts;   /* --gpu-device, --fpga-*: adapter options */
     uint64_t seed;
+    /* Why targets[i] was unavailable when the run began (NULL: it was not),
+     * not owned; stored for the report, not read back by --resume (which
+     * probes again). */
+    const char *unavailable_why[RB_MAX_TARGETS];
 } rb_run_config;
 
 /* A workload point's fields as members of o (run configs, dump's meta.json). */

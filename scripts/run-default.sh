@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
-# Quick start, step 1: install what is needed, build, and run the default job
-# (workloads/default.ini on every available target) into ./results.db.
+# Quick start, step 1: install what is needed, build, run the default job
+# (workloads/default.ini on every available target) into ./results.db, and
+# write the HTML report of that run to ./report.html.
 # Extra arguments go to `rnnbench run`, e.g. scripts/run-default.sh --targets cpu
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-exec build/rnnbench run "$@"
+status=0
+build/rnnbench run "$@" || status=$?
+# A run that stored results (exit 0, or 3 when a target failed or disagreed
+# with the reference) still gets its report; usage errors (2) do not.
+if [[ $status -eq 0 || $status -eq 3 ]]; then
+    db=results.db
+    for ((i = 1; i <= $#; i++)); do
+        if [[ ${!i} == --db ]]; then
+            j=$((i + 1))
+            db=${!j}
+        elif [[ ${!i} == --db=* ]]; then
+            db=${!i#--db=}
+        fi
+    done
+    build/rnnbench report --html --db "$db" -o report.html
+    echo "report: $(pwd)/report.html"
+fi
+exit "$status"

@@ -9,7 +9,10 @@ packages=(build-essential cmake ninja-build pkg-config git
           verilator yosys  # fpga target: simulate (Verilator) and synthesize (Yosys) the RTL
           # gpu target: the OpenCL ICD loader and headers, CLBlast, and PoCL, which
           # provides an OpenCL CPU device where no GPU driver is installed
-          ocl-icd-opencl-dev opencl-c-headers libclblast-dev pocl-opencl-icd clinfo)
+          ocl-icd-opencl-dev opencl-c-headers libclblast-dev pocl-opencl-icd clinfo
+          # reports: the tests open the HTML report in a headless browser and check
+          # it is well-formed XML
+          chromium libxml2-utils)
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(python3 python3-numpy python3-torch)
 elif [[ $# -gt 0 ]]; then

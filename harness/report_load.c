@@ -1,0 +1,381 @@
+/* report_load.c — one run of results.db into the rows reports/ works on.
+ *
+ * The store's side of `rnnbench report`: reports/ never opens the database.
+ * Read-only; NULL columns become NaN (numbers) or NULL/"" (text). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_load.h"
+#include "store_internal.h"
+
+static int prep(rb_store *s, const char *sql, sqlite3_stmt **st, rb_err *e)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, "reading the report", e);
+}
+
+static double col_d(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+/* A text column into a fixed buffer, cut to fit (a million of these per
+ * report: no printf machinery). */
+static void col_s(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    size_t l = t ? strnlen(t, n - 1) : 0;
+    memcpy(buf, t ? t : "", l);
+    buf[l] = 0;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int step_err(rb_store *s, int rc, rb_err *e)
+{
+    return rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, "reading the report", e);
+}
+
+/* Which run: --run ID, --label L (the newest with that label), or the newest. */
+static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char **config,
+                    rb_err *e)
+{
+    const char *cols = "SELECT id, started_at, finished_at, status, label, git_sha, version,"
+                       " command_line, host_json, warnings_json, config_json FROM runs ";
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s%s", cols,
+             sel->run_id > 0 ? "WHERE id = ?1"
+             : sel->label    ? "WHERE label = ?2 ORDER BY id DESC LIMIT 1"
+                             : "ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st;
+    int rc = prep(s, sql, &st, e);
+    if (rc)
+        return rc;
+    if (sel->run_id > 0)
+        sqlite3_bind_int64(st, 1, sel->run_id);
+    if (sel->label)
+        sqlite3_bind_text(st, 2, sel->label, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rb_rep_run *u = &r->run;
+        u->id = sqlite3_column_int64(st, 0);
+        col_s(st, 1, u->started_at, sizeof u->started_at);
+        col_s(st, 2, u->finished_at, sizeof u->finished_at);
+        col_s(st, 3, u->status, sizeof u->status);
+        u->label = col_dup(st, 4);
+        u->git_sha = col_dup(st, 5);
+        u->version = col_dup(st, 6);
+        u->command_line = col_dup(st, 7);
+        u->host_json = col_dup(st, 8);
+        u->warnings_json = col_dup(st, 9);
+        *config = col_dup(st, 10);
+        rc = 0;
+    } else if (step == SQLITE_DONE) {
+        if (sel->run_id > 0)
+            rc = rb_errf(e, RB_EINPUT, "report: %s has no run %lld", s->path, sel->run_id);
+        else if (sel->label)
+            rc = rb_errf(e, RB_EINPUT, "report: %s has no run labelled '%s'", s->path, sel->label);
+        else
+            rc = rb_errf(e, RB_EINPUT, "report: %s has no runs yet (rnnbench run writes them)",
+                         s->path);
+    } else {
+        rc = step_err(s, step, e);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int load_devices(rb_store *s, rb_report *r, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT COUNT(*) FROM devices WHERE run_id = ?1", &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    r->devices = calloc(n ? (size_t)n : 1, sizeof *r->devices);
+    if (!r->devices)
+        return rb_errf(e, RB_ENOMEM, "report: out of memory");
+    if ((rc = prep(s,
+                   "SELECT id, target, name, type, method, numerics, peak_flops, mem_bw, power_w,"
+                   " power_source, extra_json FROM devices WHERE run_id = ?1 ORDER BY id",
+                   &st, e)))
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && r->n_devices < n) {
+        rb_rep_device *d = &r->devices[r->n_devices++];
+        d->id = sqlite3_column_int64(st, 0);
+        col_s(st, 1, d->target, sizeof d->target);
+        col_s(st, 2, d->name, sizeof d->name);
+        col_s(st, 3, d->type, sizeof d->type);
+        col_s(st, 4, d->method, sizeof d->method);
+        col_s(st, 5, d->numerics, sizeof d->numerics);
+        d->peak_flops = col_d(st, 6);
+        d->mem_bw = col_d(st, 7);
+        d->power_w = col_d(st, 8);
+        col_s(st, 9, d->power_source, sizeof d->power_source);
+        d->extra_json = col_dup(st, 10);
+    }
+    rc = step == SQLITE_ROW ? 0 : step_err(s, step, e);
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    /* resources, per device */
+    if ((rc = prep(s, "SELECT key, value, unit, source FROM resources WHERE device_id = ?1"
+                      " ORDER BY rowid",
+                   &st, e)))
+        return rc;
+    for (int i = 0; i < r->n_devices && !rc; i++) {
+        rb_rep_device *d = &r->devices[i];
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, d->id);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            rb_rep_metric *m = realloc(d->resources, (size_t)(d->n_resources + 1) * sizeof *m);
+            if (!m) {
+                rc = rb_errf(e, RB_ENOMEM, "report: out of memory");
+                break;
+            }
+            d->resources = m;
+            m = &d->resources[d->n_resources++];
+            col_s(st, 0, m->name, sizeof m->name);
+            m->value = col_d(st, 1);
+            col_s(st, 2, m->unit, sizeof m->unit);
+            col_s(st, 3, m->source, sizeof m->source);
+        }
+        if (!rc)
+            rc = step_err(s, step, e);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int device_index(const rb_report *r, long long id)
+{
+    for (int i = 0; i < r->n_devices; i++)
+        if (r->devices[i].id == id)
+            return i;
+    return -1;
+}
+
+static const char k_results_sql[] =
+    "SELECT r.id, r.device_id, w.key, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden,"
+    " w.layers, w.input_proj, w.flops, r.status, r.message, r.numerics, r.reps, r.median_ms,"
+    " r.p10_ms, r.p90_ms, r.p99_ms, r.mean_ms, r.stddev_ms, r.min_ms, r.max_ms, r.ci_lo_ms,"
+    " r.ci_hi_ms, r.first_ms, r.load_ms, r.throughput_sps, r.gflops, r.energy_j,"
+    " r.latency_source, r.energy_source, r.err_max_abs, r.err_max_rel, r.err_tol"
+    " FROM results r JOIN workloads w ON w.id = r.workload_id"
+    " WHERE r.run_id = ?1 ORDER BY w.key, r.device_id";
+
+static void read_result(sqlite3_stmt *st, rb_rep_result *x)
+{
+    char t[16];
+    x->id = sqlite3_column_int64(st, 0);
+    col_s(st, 2, x->w.key, sizeof x->w.key);
+    col_s(st, 3, t, sizeof t);
+    if (rb_cell_parse(t, &x->w.cell))
+        x->w.cell = RB_CELL_LSTM;
+    col_s(st, 4, t, sizeof t);
+    if (rb_mode_parse(t, &x->w.mode))
+        x->w.mode = RB_MODE_INFER;
+    x->w.seq = sqlite3_column_int(st, 5);
+    x->w.batch = sqlite3_column_int(st, 6);
+    x->w.input = sqlite3_column_int(st, 7);
+    x->w.hidden = sqlite3_column_int(st, 8);
+    x->w.layers = sqlite3_column_int(st, 9);
+    x->w.input_proj = sqlite3_column_int(st, 10);
+    x->flops = col_d(st, 11);
+    col_s(st, 12, x->status, sizeof x->status);
+    x->message = col_dup(st, 13);
+    col_s(st, 14, x->numerics, sizeof x->numerics);
+    x->reps = sqlite3_column_int(st, 15);
+    double *dst[] = {&x->median_ms, &x->p10_ms,    &x->p90_ms,         &x->p99_ms,
+                     &x->mean_ms,   &x->stddev_ms, &x->min_ms,         &x->max_ms,
+                     &x->ci_lo_ms,  &x->ci_hi_ms,  &x->first_ms,       &x->load_ms,
+                     &x->throughput_sps, &x->gflops, &x->energy_j};
+    for (int i = 0; i < 15; i++)
+        *dst[i] = col_d(st, 16 + i);
+    col_s(st, 31, x->latency_source, sizeof x->latency_source);
+    col_s(st, 32, x->energy_source, sizeof x->energy_source);
+    x->err_max_abs = col_d(st, 33);
+    x->err_max_rel = col_d(st, 34);
+    x->err_tol = col_d(st, 35);
+}
+
+typedef struct id_index {
+    long long id;
+    size_t at;
+} id_index;
+
+static int by_id(const void *a, const void *b)
+{
+    long long x = ((const id_index *)a)->id, y = ((const id_index *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static int load_results(rb_store *s, rb_report *r, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT COUNT(*) FROM results WHERE run_id = ?1", &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    r->results = calloc(n ? n : 1, sizeof *r->results);
+    id_index *ids = calloc(n ? n : 1, sizeof *ids);
+    if (!r->results || !ids) {
+        free(ids);
+        return rb_errf(e, RB_ENOMEM, "report: out of memory for %zu results", n);
+    }
+    if ((rc = prep(s, k_results_sql, &st, e))) {
+        free(ids);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, r->run.id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && r->n_results < n) {
+        int d = device_index(r, sqlite3_column_int64(st, 1));
+        if (d < 0)
+            continue; /* foreign keys make this impossible; do not trust it blindly */
+        rb_rep_result *x = &r->results[r->n_results];
+        x->device = d;
+        read_result(st, x);
+        ids[r->n_results] = (id_index){x->id, r->n_results};
+        r->n_results++;
+    }
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : step_err(s, step, e);
+    sqlite3_finalize(st);
+    /* metrics: one pass over the run's rows in whatever order SQLite reads
+     * them (sorting 10^6 rows costs a quarter second), each found by its
+     * result id */
+    qsort(ids, r->n_results, sizeof *ids, by_id);
+    if (!rc && !(rc = prep(s,
+                           "SELECT m.result_id, m.name, m.value, m.unit, m.source FROM metrics m"
+                           " JOIN results r ON r.id = m.result_id WHERE r.run_id = ?1",
+                           &st, e))) {
+        sqlite3_bind_int64(st, 1, r->run.id);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            id_index key = {sqlite3_column_int64(st, 0), 0};
+            id_index *hit = bsearch(&key, ids, r->n_results, sizeof *ids, by_id);
+            if (!hit)
+                continue;
+            rb_rep_result *x = &r->results[hit->at];
+            int k = x->n_metrics;
+            if (k == 0 || (k >= 8 && !(k & (k - 1)))) { /* capacity 8, then doubling */
+                size_t cap = k ? (size_t)k * 2 : 8;
+                rb_rep_metric *m = realloc(x->metrics, cap * sizeof *m);
+                if (!m) {
+                    rc = rb_errf(e, RB_ENOMEM, "report: out of memory for metrics");
+                    break;
+                }
+                x->metrics = m;
+            }
+            rb_rep_metric *m = &x->metrics[x->n_metrics++];
+            col_s(st, 1, m->name, sizeof m->name);
+            m->value = col_d(st, 2);
+            col_s(st, 3, m->unit, sizeof m->unit);
+            col_s(st, 4, m->source, sizeof m->source);
+        }
+        if (!rc)
+            rc = step_err(s, step, e);
+        sqlite3_finalize(st);
+    }
+    free(ids);
+    return rc;
+}
+
+static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT device_id, task, split, epoch, accuracy, loss FROM accuracy"
+                  " WHERE run_id = ?1 ORDER BY device_id, task, split, epoch",
+                  &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    int step;
+    size_t cap = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->n_accuracy == cap) {
+            cap = cap ? 2 * cap : 64;
+            rb_rep_accuracy *a = realloc(r->accuracy, cap * sizeof *a);
+            if (!a) {
+                rc = rb_errf(e, RB_ENOMEM, "report: out of memory");
+                break;
+            }
+            r->accuracy = a;
+        }
+        int d = device_index(r, sqlite3_column_int64(st, 0));
+        if (d < 0)
+            continue;
+        rb_rep_accuracy *a = &r->accuracy[r->n_accuracy++];
+        a->device = d;
+        col_s(st, 1, a->task, sizeof a->task);
+        col_s(st, 2, a->split, sizeof a->split);
+        a->epoch = sqlite3_column_int(st, 3);
+        a->accuracy = col_d(st, 4);
+        a->loss = col_d(st, 5);
+    }
+    if (!rc)
+        rc = step_err(s, step, e);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Targets the run asked for that have no device row: unavailable on that
+ * host.  The run records why in config_json's "unavailable" object. */
+static int load_missing(const char *config, rb_report *r, rb_err *e)
+{
+    cJSON *c = config ? cJSON_Parse(config) : NULL;
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(c, "targets");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(c, "unavailable");
+    int n = cJSON_GetArraySize(targets), rc = 0;
+    r->missing = calloc(n > 0 ? (size_t)n : 1, sizeof *r->missing);
+    if (!r->missing)
+        rc = rb_errf(e, RB_ENOMEM, "report: out of memory");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, targets)
+    {
+        if (rc || !cJSON_IsString(t))
+            continue;
+        int found = 0;
+        for (int i = 0; i < r->n_devices; i++)
+            found |= !strcmp(r->devices[i].target, t->valuestring);
+        if (found)
+            continue;
+        rb_rep_missing *m = &r->missing[r->n_missing++];
+        snprintf(m->target, sizeof m->target, "%s", t->valuestring);
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(why, t->valuestring);
+        m->why = cJSON_IsString(w) ? strdup(w->valuestring) : NULL;
+    }
+    cJSON_Delete(c);
+    return rc;
+}
+
+int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r, rb_err *e)
+{
+    memset(r, 0, sizeof *r);
+    char *config = NULL;
+    int rc = load_run(s, sel, r, &config, e);
+    if (!rc)
+        rc = load_devices(s, r, e);
+    if (!rc)
+        rc = load_results(s, r, e);
+    if (!rc)
+        rc = load_accuracy(s, r, e);
+    if (!rc)
+        rc = load_missing(config, r, e);
+    free(config);
+    if (rc)
+        rb_report_free(r);
+    return rc;
+}

@@ -1,0 +1,561 @@
+/* recommend.c — from results to a decision: per workload, the targets
+ * ranked under the objective and constraints, each with a sentence built
+ * from the numbers; over the matrix, the target to recommend.
+ *
+ * Honesty rules (issue #7, DESIGN.md):
+ *   - measured results whose 95 % intervals of the median overlap are a tie,
+ *     not a win (latency and throughput: the figures that have intervals);
+ *   - a comparison that rests on a simulated or modeled figure (no interval)
+ *     says so and states the margin;
+ *   - every excluded target is listed with what excluded it: its status and
+ *     message, the constraint it missed and by how much, or the figure that
+ *     is unknown. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *const k_objectives[] = {"latency", "throughput", "energy", "perf-per-watt"};
+
+const char *rb_objective_name(rb_objective o)
+{
+    return (unsigned)o < 4 ? k_objectives[o] : "?";
+}
+
+int rb_objective_parse(const char *s, rb_objective *out)
+{
+    for (int i = 0; s && i < 4; i++)
+        if (!strcmp(s, k_objectives[i])) {
+            *out = (rb_objective)i;
+            return 0;
+        }
+    return -1;
+}
+
+void rb_report_opts_default(rb_report_opts *o)
+{
+    o->objective = RB_OBJ_LATENCY;
+    o->slo_ms = o->max_power_w = o->max_error = NAN;
+}
+
+int rb_objective_higher_better(rb_objective o)
+{
+    return o == RB_OBJ_THROUGHPUT || o == RB_OBJ_PERF_PER_WATT;
+}
+
+static double positive(double v)
+{
+    return isfinite(v) && v > 0 ? v : NAN;
+}
+
+double rb_objective_value(rb_objective o, const rb_rep_result *r)
+{
+    switch (o) {
+    case RB_OBJ_LATENCY:
+        return positive(r->median_ms);
+    case RB_OBJ_THROUGHPUT:
+        return isfinite(r->throughput_sps) ? positive(r->throughput_sps)
+                                           : positive(r->w.batch / (r->median_ms * 1e-3));
+    case RB_OBJ_ENERGY:
+        return positive(r->energy_j / r->w.batch);
+    case RB_OBJ_PERF_PER_WATT:
+        return positive(r->flops / r->energy_j * 1e-9);
+    }
+    return NAN;
+}
+
+/* The 95 % interval of the objective, when the figure has one: measured
+ * latency (the median's order-statistic interval) and throughput from it. */
+static int interval(rb_objective o, const rb_rep_result *r, double *lo, double *hi)
+{
+    if (strcmp(r->latency_source, "measured") || !(r->ci_lo_ms > 0) || !(r->ci_hi_ms > 0))
+        return 0;
+    if (o == RB_OBJ_LATENCY) {
+        *lo = r->ci_lo_ms;
+        *hi = r->ci_hi_ms;
+        return 1;
+    }
+    if (o == RB_OBJ_THROUGHPUT) {
+        *lo = r->w.batch / (r->ci_hi_ms * 1e-3);
+        *hi = r->w.batch / (r->ci_lo_ms * 1e-3);
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether the objective's figure of r is a measurement. */
+static int measured(rb_objective o, const rb_rep_result *r)
+{
+    if (o == RB_OBJ_LATENCY || o == RB_OBJ_THROUGHPUT)
+        return !strcmp(r->latency_source, "measured");
+    return !strcmp(r->energy_source, "rapl") || !strcmp(r->energy_source, "nvml");
+}
+
+static const char *figure_source(rb_objective o, const rb_rep_result *r)
+{
+    if (o == RB_OBJ_LATENCY || o == RB_OBJ_THROUGHPUT)
+        return r->latency_source[0] ? r->latency_source : "unknown";
+    return measured(o, r) ? "measured" : r->energy_source[0] ? "modeled" : "unknown";
+}
+
+/* snprintf for sentences that may be cut at the buffer's end: that is
+ * intended (the parts are bounded, the whole is not), so no truncation
+ * warning is wanted. */
+static void clipf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void clipf(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- numbers as a person reads them ---------------------------------------------- */
+
+static const char *fmt_ms(double ms, char *b, size_t n)
+{
+    if (!isfinite(ms))
+        snprintf(b, n, "?");
+    else if (ms >= 1000)
+        snprintf(b, n, "%.3g s", ms / 1000);
+    else if (ms >= 1)
+        snprintf(b, n, "%.3g ms", ms);
+    else if (ms >= 1e-3)
+        snprintf(b, n, "%.3g us", ms * 1e3);
+    else
+        snprintf(b, n, "%.3g ns", ms * 1e6);
+    return b;
+}
+
+static const char *fmt_j(double j, char *b, size_t n)
+{
+    if (!isfinite(j))
+        snprintf(b, n, "?");
+    else if (j >= 1)
+        snprintf(b, n, "%.3g J", j);
+    else if (j >= 1e-3)
+        snprintf(b, n, "%.3g mJ", j * 1e3);
+    else if (j >= 1e-6)
+        snprintf(b, n, "%.3g uJ", j * 1e6);
+    else
+        snprintf(b, n, "%.3g nJ", j * 1e9);
+    return b;
+}
+
+/* The objective's value with its unit. */
+static const char *fmt_value(rb_objective o, double v, char *b, size_t n)
+{
+    char t[32];
+    switch (o) {
+    case RB_OBJ_LATENCY:
+        snprintf(b, n, "median %s", fmt_ms(v, t, sizeof t));
+        break;
+    case RB_OBJ_THROUGHPUT:
+        snprintf(b, n, "%.3g seq/s", v);
+        break;
+    case RB_OBJ_ENERGY:
+        snprintf(b, n, "%s per sequence", fmt_j(v, t, sizeof t));
+        break;
+    case RB_OBJ_PERF_PER_WATT:
+        snprintf(b, n, "%.3g GFLOP/s per W", v);
+        break;
+    }
+    return b;
+}
+
+/* "1.9x faster than", "3.1x less energy per sequence than" ... */
+static const char *better_phrase(rb_objective o)
+{
+    switch (o) {
+    case RB_OBJ_LATENCY:
+        return "faster than";
+    case RB_OBJ_THROUGHPUT:
+        return "the throughput of";
+    case RB_OBJ_ENERGY:
+        return "less energy per sequence than";
+    case RB_OBJ_PERF_PER_WATT:
+        return "the performance per watt of";
+    }
+    return "";
+}
+
+static const char *worse_phrase(rb_objective o)
+{
+    switch (o) {
+    case RB_OBJ_LATENCY:
+        return "slower than";
+    case RB_OBJ_THROUGHPUT:
+        return "less throughput than";
+    case RB_OBJ_ENERGY:
+        return "more energy per sequence than";
+    case RB_OBJ_PERF_PER_WATT:
+        return "less performance per watt than";
+    }
+    return "";
+}
+
+/* how many times better a is than b (>= 1 when a is better) */
+static double ratio(rb_objective o, double a, double b)
+{
+    return rb_objective_higher_better(o) ? a / b : b / a;
+}
+
+/* ---- eligibility ------------------------------------------------------------------ */
+
+static double p99_of(const rb_rep_result *r)
+{
+    return isfinite(r->p99_ms) ? r->p99_ms : r->median_ms;
+}
+
+static double power_of(const rb_rep_result *r)
+{
+    return r->energy_j / (r->median_ms * 1e-3);
+}
+
+/* 1 if r may be ranked; else 0 with the reason in why. */
+static int eligible(const rb_report_opts *o, const rb_rep_result *r, char *why, size_t n)
+{
+    char a[32], b[32];
+    if (strcmp(r->status, "ok")) {
+        if (!strcmp(r->status, "mismatch"))
+            snprintf(why, n, "mismatch: error %.3g over its bound %.3g", r->err_max_rel,
+                     r->err_tol);
+        else
+            snprintf(why, n, "%s%s%.200s", r->status, r->message ? ": " : "",
+                     r->message ? r->message : "");
+        return 0;
+    }
+    if (!isfinite(rb_objective_value(o->objective, r))) {
+        snprintf(why, n, "no %s figure",
+                 o->objective == RB_OBJ_LATENCY || o->objective == RB_OBJ_THROUGHPUT ? "latency"
+                                                                                       : "energy");
+        return 0;
+    }
+    if (isfinite(o->slo_ms) && p99_of(r) > o->slo_ms) {
+        double over = p99_of(r) / o->slo_ms;
+        if (over < 3)
+            snprintf(why, n, "p99 %s misses the %s limit by %.0f%%", fmt_ms(p99_of(r), a, sizeof a),
+                     fmt_ms(o->slo_ms, b, sizeof b), 100 * (over - 1));
+        else
+            snprintf(why, n, "p99 %s misses the %s limit %.3gx over", fmt_ms(p99_of(r), a, sizeof a),
+                     fmt_ms(o->slo_ms, b, sizeof b), over);
+        return 0;
+    }
+    if (isfinite(o->max_power_w)) {
+        double p = power_of(r);
+        if (!isfinite(p)) {
+            snprintf(why, n, "power unknown (no energy figure) against the %g W limit",
+                     o->max_power_w);
+            return 0;
+        }
+        if (p > o->max_power_w) {
+            if (p / o->max_power_w < 3)
+                snprintf(why, n, "draws %.3g W, over the %g W limit by %.0f%%", p, o->max_power_w,
+                         100 * (p / o->max_power_w - 1));
+            else
+                snprintf(why, n, "draws %.3g W, %.3gx the %g W limit", p, p / o->max_power_w,
+                         o->max_power_w);
+            return 0;
+        }
+    }
+    if (isfinite(o->max_error)) {
+        if (!isfinite(r->err_max_abs)) {
+            snprintf(why, n, "error vs the reference unknown against the %g limit", o->max_error);
+            return 0;
+        }
+        if (r->err_max_abs > o->max_error) {
+            snprintf(why, n, "max error %.3g over the %g limit", r->err_max_abs, o->max_error);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ", p99 1.2 ms within the 5 ms limit, max error 2e-3 (fixed Q3.12)" */
+static void constraints_note(const rb_report_opts *o, const rb_rep_result *r, char *b, size_t n)
+{
+    char t[32], u[32];
+    size_t at = 0;
+    b[0] = 0;
+    if (isfinite(o->slo_ms))
+        at += (size_t)snprintf(b + at, n - at, ", p99 %s within the %s limit",
+                               fmt_ms(p99_of(r), t, sizeof t), fmt_ms(o->slo_ms, u, sizeof u));
+    if (at < n && isfinite(o->max_power_w))
+        at += (size_t)snprintf(b + at, n - at, ", %.3g W within the %g W limit", power_of(r),
+                               o->max_power_w);
+    if (at < n && isfinite(r->err_max_abs))
+        snprintf(b + at, n - at, ", max error %.2g (%s)", r->err_max_abs, r->numerics);
+}
+
+typedef struct sort_ctx {
+    const rb_report *rep;
+    rb_objective o;
+} sort_ctx;
+
+/* Eligible first, best value first, then by target name (a stable order). */
+static int by_value_then_target(const void *pa, const void *pb, void *ctx)
+{
+    const rb_rank_entry *a = pa, *b = pb;
+    const sort_ctx *c = ctx;
+    if (a->eligible != b->eligible)
+        return b->eligible - a->eligible;
+    if (a->eligible && a->value != b->value) {
+        int lt = a->value < b->value;
+        return rb_objective_higher_better(c->o) ? (lt ? 1 : -1) : (lt ? -1 : 1);
+    }
+    const rb_rep_device *da = &c->rep->devices[c->rep->results[a->result].device];
+    const rb_rep_device *db = &c->rep->devices[c->rep->results[b->result].device];
+    return strcmp(da->target, db->target);
+}
+
+static const char *target_of(const rb_report *r, size_t res)
+{
+    return r->devices[r->results[res].device].target;
+}
+
+/* Rank one workload's results and write each entry's sentence. */
+static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_workload_rec *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        rb_rank_entry *en = &w->entries[i];
+        en->result = w->first + i;
+        const rb_rep_result *r = &rep->results[en->result];
+        en->value = rb_objective_value(o->objective, r);
+        en->eligible = eligible(o, r, en->reason, sizeof en->reason);
+        w->n_eligible += en->eligible;
+    }
+    sort_ctx c = {rep, o->objective};
+    qsort_r(w->entries, w->count, sizeof *w->entries, by_value_then_target, &c);
+
+    for (int i = 0; i < w->n_eligible; i++) {
+        rb_rank_entry *en = &w->entries[i];
+        const rb_rep_result *r = &rep->results[en->result];
+        double lo, hi, plo, phi;
+        if (i == 0) {
+            en->rank = 1;
+        } else {
+            const rb_rep_result *p = &rep->results[w->entries[i - 1].result];
+            en->tie = interval(o->objective, r, &lo, &hi) && interval(o->objective, p, &plo, &phi) &&
+                      lo <= phi && plo <= hi;
+            en->rank = en->tie ? w->entries[i - 1].rank : i + 1;
+        }
+    }
+    /* sentences: the winner against the runner-up, the others against the winner */
+    for (int i = 0; i < w->n_eligible; i++) {
+        rb_rank_entry *en = &w->entries[i];
+        const rb_rep_result *r = &rep->results[en->result];
+        char val[64], oval[64], cons[160], cmp[240] = "";
+        fmt_value(o->objective, en->value, val, sizeof val);
+        const rb_rank_entry *other = i == 0 ? (w->n_eligible > 1 ? &w->entries[1] : NULL)
+                                            : &w->entries[0];
+        if (!other) {
+            snprintf(cmp, sizeof cmp, ", the only target that qualifies");
+        } else {
+            const rb_rep_result *orr = &rep->results[other->result];
+            fmt_value(o->objective, other->value, oval, sizeof oval);
+            double x = ratio(o->objective, en->value, other->value);
+            int tied = (i == 0 ? w->entries[1].tie : en->rank == 1);
+            if (tied)
+                snprintf(cmp, sizeof cmp, ", tied with %s (%s; the 95%% intervals overlap)",
+                         target_of(rep, other->result), oval);
+            else if (i == 0)
+                snprintf(cmp, sizeof cmp, ", %.2gx %s %s (%s)", x, better_phrase(o->objective),
+                         target_of(rep, other->result), oval);
+            else
+                snprintf(cmp, sizeof cmp, ", %.2gx %s %s (%s)", 1 / x,
+                         worse_phrase(o->objective), target_of(rep, other->result), oval);
+            if (!tied && (!measured(o->objective, r) || !measured(o->objective, orr))) {
+                size_t l = strlen(cmp);
+                snprintf(cmp + l, sizeof cmp - l, "; a %s figure against a %s one, no interval: "
+                         "the margin is %.0f%%",
+                         figure_source(o->objective, r), figure_source(o->objective, orr),
+                         100 * fabs(1 - (i == 0 ? x : 1 / x)));
+                if (i == 0)
+                    w->rests_on_model = 1;
+            }
+        }
+        constraints_note(o, r, cons, sizeof cons);
+        clipf(en->reason, sizeof en->reason, "%s: %s%s%s", target_of(rep, en->result), val, cmp,
+              cons);
+    }
+    /* the excluded: "target: why" */
+    for (size_t i = (size_t)w->n_eligible; i < w->count; i++) {
+        rb_rank_entry *en = &w->entries[i];
+        char why[sizeof en->reason];
+        snprintf(why, sizeof why, "%s", en->reason);
+        snprintf(en->reason, sizeof en->reason, "%s: not ranked: %.360s", target_of(rep, en->result),
+                 why);
+    }
+}
+
+void rb_recommendation_free(rb_recommendation *rec)
+{
+    if (!rec)
+        return;
+    for (size_t i = 0; rec->w && i < rec->n_workloads; i++)
+        free(rec->w[i].entries);
+    free(rec->w);
+    free(rec->overall);
+    memset(rec, 0, sizeof *rec);
+}
+
+static int cmp_overall(const void *pa, const void *pb)
+{
+    const rb_overall_entry *a = pa, *b = pb;
+    if ((a->eligible > 0) != (b->eligible > 0))
+        return a->eligible > 0 ? -1 : 1;
+    if (a->wins != b->wins)
+        return b->wins - a->wins;
+    if (isfinite(a->geomean) && isfinite(b->geomean) && a->geomean != b->geomean)
+        return a->geomean < b->geomean ? -1 : 1;
+    if (a->eligible != b->eligible)
+        return b->eligible - a->eligible;
+    return a->device - b->device;
+}
+
+/* The most frequent reason a device was not ranked, for the overall table. */
+static const char *common_exclusion(const rb_recommendation *rec, int device,
+                                    const rb_report *rep, int *count)
+{
+    const char *best = NULL;
+    *count = 0;
+    for (size_t k = 0; k < rec->n_workloads; k++)
+        for (size_t i = 0; i < rec->w[k].count; i++) {
+            const rb_rank_entry *en = &rec->w[k].entries[i];
+            if (en->eligible || rep->results[en->result].device != device)
+                continue;
+            (*count)++;
+            if (!best)
+                best = strstr(en->reason, "not ranked: ");
+        }
+    return best ? best + strlen("not ranked: ") : NULL;
+}
+
+int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendation *rec, rb_err *e)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->opts = *o;
+    /* results are ordered by workload: one group per key */
+    size_t groups = 0;
+    for (size_t i = 0; i < rep->n_results; i++)
+        groups += i == 0 || strcmp(rep->results[i].w.key, rep->results[i - 1].w.key);
+    rec->w = calloc(groups ? groups : 1, sizeof *rec->w);
+    rec->overall = calloc(rep->n_devices ? (size_t)rep->n_devices : 1, sizeof *rec->overall);
+    if (!rec->w || !rec->overall) {
+        rb_recommendation_free(rec);
+        return rb_errf(e, RB_ENOMEM, "report: out of memory for %zu workloads", groups);
+    }
+    size_t g = 0;
+    for (size_t i = 0; i < rep->n_results; g++) {
+        size_t j = i + 1;
+        while (j < rep->n_results && !strcmp(rep->results[j].w.key, rep->results[i].w.key))
+            j++;
+        rb_workload_rec *w = &rec->w[g];
+        w->first = i;
+        w->count = j - i;
+        if (!(w->entries = calloc(w->count, sizeof *w->entries))) {
+            rec->n_workloads = g;
+            rb_recommendation_free(rec);
+            return rb_errf(e, RB_ENOMEM, "report: out of memory");
+        }
+        rank_workload(rep, o, w);
+        i = j;
+    }
+    rec->n_workloads = groups;
+
+    /* over the matrix */
+    rec->n_overall = rep->n_devices;
+    for (int d = 0; d < rep->n_devices; d++) {
+        rb_overall_entry *ov = &rec->overall[d];
+        ov->device = d;
+        double logsum = 0;
+        for (size_t k = 0; k < rec->n_workloads; k++) {
+            const rb_workload_rec *w = &rec->w[k];
+            for (size_t i = 0; i < w->count; i++) {
+                const rb_rank_entry *en = &w->entries[i];
+                if (rep->results[en->result].device != d)
+                    continue;
+                ov->ran++;
+                if (!en->eligible)
+                    continue;
+                ov->eligible++;
+                ov->wins += en->rank == 1;
+                logsum += log(ratio(o->objective, w->entries[0].value, en->value));
+            }
+        }
+        ov->geomean = ov->eligible ? exp(logsum / ov->eligible) : NAN;
+    }
+    qsort(rec->overall, (size_t)rec->n_overall, sizeof *rec->overall, cmp_overall);
+    int any_model = 0;
+    for (int i = 0; i < rec->n_overall; i++) {
+        rb_overall_entry *ov = &rec->overall[i];
+        ov->rank = ov->eligible ? i + 1 : 0;
+        const rb_rep_device *dv = &rep->devices[ov->device];
+        int nex;
+        const char *why = common_exclusion(rec, ov->device, rep, &nex);
+        size_t at;
+        if (!ov->eligible) {
+            snprintf(ov->reason, sizeof ov->reason, "%s: not ranked on any of its %d workloads%s%.300s",
+                     dv->target, ov->ran, why ? "; e.g. " : "", why ? why : "");
+            continue;
+        }
+        at = (size_t)snprintf(ov->reason, sizeof ov->reason, "%s: best on %d of %zu workloads",
+                              dv->target, ov->wins, rec->n_workloads);
+        if (ov->geomean > 1.0005 && at < sizeof ov->reason)
+            at += (size_t)snprintf(ov->reason + at, sizeof ov->reason - at,
+                                   "; on its %d eligible workloads %.2gx the best's %s on "
+                                   "geometric mean",
+                                   ov->eligible, ov->geomean, rb_objective_name(o->objective));
+        if (nex && at < sizeof ov->reason)
+            at += (size_t)snprintf(ov->reason + at, sizeof ov->reason - at,
+                                   "; not ranked on %d (e.g. %.160s)", nex, why ? why : "?");
+        if (strcmp(dv->method, "measured") && at < sizeof ov->reason)
+            snprintf(ov->reason + at, sizeof ov->reason - at, "; its latency is %s",
+                     dv->method);
+    }
+
+    /* the decision */
+    const char *obj = rb_objective_name(o->objective);
+    char cons[200] = "";
+    size_t at = 0;
+    if (isfinite(o->slo_ms))
+        at += (size_t)snprintf(cons + at, sizeof cons - at, "%sp99 ≤ %g ms", at ? ", " : "",
+                               o->slo_ms);
+    if (isfinite(o->max_power_w))
+        at += (size_t)snprintf(cons + at, sizeof cons - at, "%spower ≤ %g W", at ? ", " : "",
+                               o->max_power_w);
+    if (isfinite(o->max_error))
+        snprintf(cons + at, sizeof cons - at, "%smax error ≤ %g", at ? ", " : "", o->max_error);
+    const rb_overall_entry *top = rec->n_overall ? &rec->overall[0] : NULL;
+    if (!top || !top->eligible) {
+        snprintf(rec->headline, sizeof rec->headline,
+                 "No target qualifies under the %s objective%s%s: see why each was not ranked.",
+                 obj, cons[0] ? " with " : "", cons);
+    } else {
+        const rb_rep_device *dv = &rep->devices[top->device];
+        /* the reason without its "target: " prefix */
+        const char *why = top->reason + strlen(dv->target);
+        why += strncmp(why, ": ", 2) ? 0 : 2;
+        clipf(rec->headline, sizeof rec->headline, "Recommended for %s%s%s: %s (%s): %s.", obj,
+              cons[0] ? " with " : "", cons, dv->target, dv->name, why);
+        for (size_t k = 0; k < rec->n_workloads; k++)
+            any_model |= rec->w[k].rests_on_model;
+    }
+    const char *src = !top || !top->eligible ? NULL : rep->devices[top->device].method;
+    if (src && (o->objective == RB_OBJ_ENERGY || o->objective == RB_OBJ_PERF_PER_WATT))
+        snprintf(rec->provenance, sizeof rec->provenance,
+                 "The ranking compares energy figures; each one's source (rapl, nvml: measured; "
+                 "model: modeled) is in the tables.%s",
+                 any_model ? " Some wins rest on modeled energy: no interval, the margin is stated."
+                           : "");
+    else if (src)
+        snprintf(rec->provenance, sizeof rec->provenance,
+                 "The recommended target's latency is %s.%s", src,
+                 any_model ? " Some wins rest on a simulated or modeled figure: no interval, "
+                             "the margin is stated."
+                           : " Measured wins are judged with 95% intervals; overlaps are ties.");
+    return 0;
+}

@@ -1,0 +1,178 @@
+/* report.h — what `rnnbench report` works on: one run's results as the
+ * harness loads them from results.db (harness/report_load.c), and the
+ * recommendation built from them (reports/recommend.c).
+ *
+ * reports/ never opens the database and never touches a device: the harness
+ * hands it these rows.  A number that the database holds as NULL ("not
+ * known") is NaN here; every writer prints it as missing, never as 0. */
+#ifndef RB_REPORT_H
+#define RB_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../workloads/rb_err.h"
+#include "../workloads/workload.h"
+
+typedef struct rb_rep_metric {
+    char name[48];
+    double value;
+    char unit[16];
+    char source[16];
+} rb_rep_metric;
+
+typedef struct rb_rep_device {
+    long long id;
+    char target[16];     /* adapter: cpu, gpu, fpga, asic */
+    char name[160];
+    char type[16];
+    char method[16];     /* how its latency is obtained: measured | simulated | modeled */
+    char numerics[32];
+    double peak_flops, mem_bw, power_w; /* NaN: unknown */
+    char power_source[96];
+    char *extra_json;    /* owned; NULL when none */
+    int n_resources;
+    rb_rep_metric *resources; /* owned */
+} rb_rep_device;
+
+/* A target asked for but not available on the host (no device row). */
+typedef struct rb_rep_missing {
+    char target[16];
+    char *why; /* owned; NULL when the run did not record a reason */
+} rb_rep_missing;
+
+typedef struct rb_rep_result {
+    long long id;
+    int device;          /* index into rb_report.devices */
+    rb_workload w;       /* key, cell, mode, T, B, I, H, L, input_proj */
+    double flops;        /* per call */
+    char status[16];     /* ok, mismatch, failed, timeout, unsupported, interrupted */
+    char *message;       /* owned; NULL when none */
+    char numerics[32];
+    int reps;
+    double median_ms, p10_ms, p90_ms, p99_ms, mean_ms, stddev_ms, min_ms, max_ms;
+    double ci_lo_ms, ci_hi_ms, first_ms, load_ms;
+    double throughput_sps, gflops, energy_j;
+    char latency_source[12]; /* measured | simulated | modeled */
+    char energy_source[8];   /* rapl | nvml | model; "" when no energy */
+    double err_max_abs, err_max_rel, err_tol;
+    int n_metrics;
+    rb_rep_metric *metrics;  /* owned */
+} rb_rep_result;
+
+typedef struct rb_rep_accuracy {
+    int device;          /* index into devices */
+    char task[32], split[16];
+    int epoch;
+    double accuracy, loss;
+} rb_rep_accuracy;
+
+typedef struct rb_rep_run {
+    long long id;
+    char started_at[32], finished_at[32], status[16];
+    char *label, *git_sha, *version, *command_line, *host_json, *warnings_json; /* owned, may be NULL */
+} rb_rep_run;
+
+typedef struct rb_report {
+    rb_rep_run run;
+    int n_devices;
+    rb_rep_device *devices;
+    int n_missing;
+    rb_rep_missing *missing;
+    size_t n_results;
+    rb_rep_result *results;  /* ordered by workload key, then device */
+    size_t n_accuracy;
+    rb_rep_accuracy *accuracy;
+} rb_report;
+
+void rb_report_free(rb_report *r); /* safe on a zeroed report */
+
+/* ---- the recommendation ------------------------------------------------------ */
+
+typedef enum {
+    RB_OBJ_LATENCY = 0,  /* median latency per call, lower is better */
+    RB_OBJ_THROUGHPUT,   /* sequences per second, higher is better */
+    RB_OBJ_ENERGY,       /* joules per sequence, lower is better */
+    RB_OBJ_PERF_PER_WATT /* GFLOP per joule (GFLOP/s per W), higher is better */
+} rb_objective;
+
+const char *rb_objective_name(rb_objective o); /* "latency", ... */
+int rb_objective_parse(const char *s, rb_objective *out); /* 0 or -1 */
+
+typedef struct rb_report_opts {
+    rb_objective objective;
+    double slo_ms;       /* p99 latency limit; NaN: none */
+    double max_power_w;  /* average power limit (energy / latency); NaN: none */
+    double max_error;    /* max |y - ref| limit; NaN: none */
+} rb_report_opts;
+
+void rb_report_opts_default(rb_report_opts *o);
+
+/* One target's standing on one workload. */
+typedef struct rb_rank_entry {
+    size_t result;       /* index into rb_report.results */
+    int eligible;        /* ran ok, objective known, every constraint met */
+    int rank;            /* 1 = best; ties share a rank; 0 when not eligible */
+    int tie;             /* eligible and tied with the entry ranked above (intervals overlap) */
+    double value;        /* objective value (NaN if unknown) */
+    char reason[400];    /* one sentence from the numbers */
+} rb_rank_entry;
+
+typedef struct rb_workload_rec {
+    size_t first, count; /* the workload's results: rb_report.results[first .. first+count) */
+    rb_rank_entry *entries; /* count entries: eligible by rank, then the rest */
+    int n_eligible;
+    int rests_on_model;  /* the winner's margin is judged on a simulated or modeled figure */
+} rb_workload_rec;
+
+/* A target's standing over the whole matrix. */
+typedef struct rb_overall_entry {
+    int device;
+    int rank;            /* 1 = recommended */
+    int wins;            /* workloads where it ranks first (ties included) */
+    int eligible;        /* workloads where it was eligible */
+    int ran;             /* workloads it has a result for */
+    double geomean;      /* geometric mean of (its value / the best) over its eligible
+                            workloads, >= 1 (1 = always the best); NaN if none */
+    char reason[480];
+} rb_overall_entry;
+
+typedef struct rb_recommendation {
+    rb_report_opts opts;
+    size_t n_workloads;
+    rb_workload_rec *w;
+    int n_overall;
+    rb_overall_entry *overall; /* by rank; targets never eligible last */
+    char headline[640];        /* the decision in one paragraph */
+    char provenance[320];      /* what the decision rests on: measured / simulated / modeled */
+} rb_recommendation;
+
+int rb_recommend(const rb_report *r, const rb_report_opts *o, rb_recommendation *out, rb_err *e);
+void rb_recommendation_free(rb_recommendation *rec);
+
+/* The objective's value of one result (NaN when unknown), and whether
+ * larger is better. */
+double rb_objective_value(rb_objective o, const rb_rep_result *res);
+int rb_objective_higher_better(rb_objective o);
+
+/* ---- writers ----------------------------------------------------------------- */
+
+typedef int (*rb_report_write_fn)(FILE *f, const rb_report *r, const rb_recommendation *rec,
+                                  rb_err *e);
+
+typedef struct rb_report_writer {
+    const char *name;        /* "html", "md", "csv", "json" */
+    rb_report_write_fn write;
+    const char *description;
+} rb_report_writer;
+
+/* The writers, {NULL} terminated (kmod's output-format table). */
+extern const rb_report_writer rb_report_writers[];
+const rb_report_writer *rb_report_writer_find(const char *name);
+
+int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
+int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
+int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
+int rb_report_write_json(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
+
+#endif

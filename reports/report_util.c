@@ -1,0 +1,175 @@
+/* report_util.c — small things every report writer needs. */
+#include "report_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double rb_rep_energy_per_seq(const rb_rep_result *r)
+{
+    return isfinite(r->energy_j) && r->w.batch > 0 ? r->energy_j / r->w.batch : NAN;
+}
+
+double rb_rep_power_w(const rb_rep_result *r)
+{
+    return isfinite(r->energy_j) && r->median_ms > 0 ? r->energy_j / (r->median_ms * 1e-3) : NAN;
+}
+
+const rb_rank_entry *rb_rep_entry_of(const rb_recommendation *rec, size_t result)
+{
+    if (!rec)
+        return NULL;
+    /* workloads are consecutive ranges of results: find the range, then the entry */
+    size_t lo = 0, hi = rec->n_workloads;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const rb_workload_rec *w = &rec->w[mid];
+        if (result < w->first)
+            hi = mid;
+        else if (result >= w->first + w->count)
+            lo = mid + 1;
+        else {
+            for (size_t i = 0; i < w->count; i++)
+                if (w->entries[i].result == result)
+                    return &w->entries[i];
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int rb_rep_metric_names(const rb_report *r, const char ***out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_results; i++)
+        n += (size_t)r->results[i].n_metrics;
+    const char **all = malloc((n ? n : 1) * sizeof *all);
+    if (!all)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < r->n_results; i++)
+        for (int j = 0; j < r->results[i].n_metrics; j++)
+            all[k++] = r->results[i].metrics[j].name;
+    qsort(all, k, sizeof *all, by_str);
+    size_t d = 0;
+    for (size_t i = 0; i < k; i++)
+        if (d == 0 || strcmp(all[d - 1], all[i]))
+            all[d++] = all[i];
+    *out = all;
+    return (int)d;
+}
+
+double rb_rep_metric_value(const rb_rep_result *r, const char *name)
+{
+    for (int i = 0; i < r->n_metrics; i++)
+        if (!strcmp(r->metrics[i].name, name))
+            return r->metrics[i].value;
+    return NAN;
+}
+
+/* x rounded to a whole number, ties to even (as printf rounds an exact tie) */
+static unsigned long long round_even(long double x)
+{
+    long double f = floorl(x), r = x - f;
+    unsigned long long n = (unsigned long long)f;
+    return n + (r > 0.5L || (r == 0.5L && (n & 1)));
+}
+
+/* digits of n (> 0) backwards from end; returns the first */
+static char *utoa_back(unsigned long long n, char *end)
+{
+    do
+        *--end = (char)('0' + n % 10);
+    while ((n /= 10));
+    return end;
+}
+
+const char *rb_rep_fmt(double v, char *buf)
+{
+    /* 10^k, exact in long double for 0 <= k <= 27 (5^27 < 2^63) */
+    static const long double p10[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    if (!isfinite(v)) {
+        buf[0] = 0;
+        return buf;
+    }
+    double a = fabs(v);
+    if (a == floor(a) && a < 1e10) { /* whole numbers that %.10g prints whole */
+        char t[32], *p = utoa_back((unsigned long long)a, t + 31);
+        t[31] = 0;
+        if (signbit(v)) /* -0 too, as printf */
+            *--p = '-';
+        return strcpy(buf, p);
+    }
+    int e = a > 0 ? (int)floor(log10(a)) : 0;
+    if (a == 0 || e < -9 || e > 17) {
+        snprintf(buf, 32, "%.10g", v);
+        return buf;
+    }
+    /* m = a rounded to 10 significant digits, 1e9 <= m < 1e10 */
+    long double scaled = 9 - e >= 0 ? (long double)a * p10[9 - e] : (long double)a / p10[e - 9];
+    unsigned long long m = round_even(scaled);
+    if (m >= 10000000000ull) { /* rounded up to the next decade, or log10 was one low */
+        e++;
+        scaled = 9 - e >= 0 ? (long double)a * p10[9 - e] : (long double)a / p10[e - 9];
+        m = round_even(scaled);
+    } else if (m < 1000000000ull) { /* log10 was one high */
+        e--;
+        scaled = 9 - e >= 0 ? (long double)a * p10[9 - e] : (long double)a / p10[e - 9];
+        m = round_even(scaled);
+    }
+    char d[16], *q = utoa_back(m, d + 15); /* exactly 10 digits */
+    d[15] = 0;
+    int nd = 10;
+    while (nd > 1 && q[nd - 1] == '0') /* %g drops trailing zeros */
+        nd--;
+    char *o = buf;
+    if (v < 0)
+        *o++ = '-';
+    if (e < -4 || e >= 10) { /* d.ddde+XX */
+        *o++ = q[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, q + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        snprintf(o, 8, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+    } else if (e >= 0) { /* ddd.ddd */
+        memcpy(o, q, (size_t)e + 1);
+        o += e + 1;
+        if (nd > e + 1) {
+            *o++ = '.';
+            memcpy(o, q + e + 1, (size_t)(nd - e - 1));
+            o += nd - e - 1;
+        }
+        *o = 0;
+    } else { /* 0.000ddd */
+        *o++ = '0';
+        *o++ = '.';
+        for (int z = 0; z < -e - 1; z++)
+            *o++ = '0';
+        memcpy(o, q, (size_t)nd);
+        o[nd] = 0;
+    }
+    return buf;
+}
+
+void rb_rep_num(FILE *f, double v)
+{
+    char t[32];
+    fputs(rb_rep_fmt(v, t), f);
+}
+
+const char *rb_rep_energy_kind(const rb_rep_result *r)
+{
+    if (!r->energy_source[0] || !isfinite(r->energy_j))
+        return "none";
+    return !strcmp(r->energy_source, "model") ? "modeled" : "measured";
+}

@@ -1,0 +1,32 @@
+/* report_util.h — what the writers share (internal to reports/). */
+#ifndef RB_REPORT_UTIL_H
+#define RB_REPORT_UTIL_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+/* Energy per sequence (J) and average power (W) of a result; NaN when unknown. */
+double rb_rep_energy_per_seq(const rb_rep_result *r);
+double rb_rep_power_w(const rb_rep_result *r);
+/* The result's rank entry in the recommendation (NULL when none). */
+const rb_rank_entry *rb_rep_entry_of(const rb_recommendation *rec, size_t result);
+/* Sorted, distinct metric names over every result: *names (caller frees the
+ * array, not the strings, which point into the report).  Count or -1. */
+int rb_rep_metric_names(const rb_report *r, const char ***names);
+/* The value of metric `name` of a result; NaN when it has none. */
+double rb_rep_metric_value(const rb_rep_result *r, const char *name);
+/* v with 10 significant digits in printf's %g style ("0.25", "1.5e-07",
+ * "1234567"), into buf (32 bytes); returns buf, or "" when v is not finite.
+ * A report prints millions of numbers: this is printf's %.10g without its
+ * cost for the usual magnitudes (whole numbers below 1e15, and |v| from
+ * 1e-9 to 1e17), falling back to snprintf outside them.  The digits are
+ * those of %.10g except, rarely, the last one when v lies within 1e-16
+ * (relative) of a rounding tie. */
+const char *rb_rep_fmt(double v, char *buf);
+/* Write rb_rep_fmt(v) (nothing when it is not finite: CSV, Markdown). */
+void rb_rep_num(FILE *f, double v);
+/* "measured", "simulated", "modeled" for latency; "rapl" ... for energy. */
+const char *rb_rep_energy_kind(const rb_rep_result *r); /* "measured" | "modeled" | "none" */
+
+#endif

@@ -1,0 +1,989 @@
+/* svg.c — inline SVG charts (see svg.h).
+ *
+ * Everything is written straight to the FILE* in one pass over the data
+ * (after one pass to find the ranges), so a chart of tens of thousands of
+ * points costs only its bytes.  Coordinates are printed with two decimals
+ * and numbers in labels with %g, both made deterministic and free of -0,
+ * nan and inf: the report is diffed between runs and must stay valid XML. */
+#include "svg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Okabe & Ito (2008), "Color Universal Design": eight colors told apart by
+ * readers with the common color-vision deficiencies.  Yellow goes last: it
+ * is the one hardest to see on white. */
+static const char *const palette[8] = {
+    "#0072B2", /* blue */
+    "#D55E00", /* vermillion */
+    "#009E73", /* bluish green */
+    "#CC79A7", /* reddish purple */
+    "#E69F00", /* orange */
+    "#56B4E9", /* sky blue */
+    "#000000", /* black */
+    "#F0E442", /* yellow */
+};
+
+const char *rb_svg_color(int i)
+{
+    return palette[((i % 8) + 8) % 8];
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+static void escape_n(FILE *f, const char *s, size_t n)
+{
+    size_t run = 0; /* start of the bytes not yet written */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *rep = NULL;
+        switch (c) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        /* &apos; is not an HTML 4 entity; the numeric form works everywhere */
+        case '\'': rep = "&#39;"; break;
+        default: break;
+        }
+        int drop = (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
+        if (!rep && !drop)
+            continue;
+        if (i > run)
+            fwrite(s + run, 1, i - run, f);
+        if (rep)
+            fputs(rep, f);
+        run = i + 1;
+    }
+    if (n > run)
+        fwrite(s + run, 1, n - run, f);
+}
+
+void rb_xml_escape(FILE *f, const char *s)
+{
+    if (f && s)
+        escape_n(f, s, strlen(s));
+}
+
+/* Drawn labels are cut at this many characters: long workload keys and
+ * device names would otherwise run over the plot.  The full text goes in a
+ * <title> beside the cut one. */
+#define LABEL_MAX 28
+
+/* Average advance of a character in px at font-size 12 (sans-serif is about
+ * 0.55 em); margins are sized from it since nothing measures text here. */
+#define CHAR_W 6.6
+
+/* Characters (UTF-8 code points) in s, counting at most cap + 1. */
+static int text_len(const char *s, int cap)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && n <= cap; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
+/* Write s escaped, cut to max characters with an ellipsis (never inside a
+ * UTF-8 sequence).  Returns 1 when it was cut. */
+static int put_cut(FILE *f, const char *s, int max)
+{
+    if (!s)
+        return 0;
+    size_t len = strlen(s);
+    if (text_len(s, max) <= max) {
+        escape_n(f, s, len);
+        return 0;
+    }
+    size_t i = 0;
+    int chars = 0;
+    /* stop at the first byte of character number max: max - 1 are kept */
+    for (; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == max - 1)
+            break;
+    escape_n(f, s, i);
+    fputs("\xE2\x80\xA6", f); /* U+2026 horizontal ellipsis */
+    return 1;
+}
+
+/* A drawn label: cut if long, and then with its full text as a <title>
+ * (the element must already be open: `<text ...>`). */
+static void put_label(FILE *f, const char *s, int max)
+{
+    if (text_len(s, max) > max) {
+        fputs("<title>", f);
+        rb_xml_escape(f, s);
+        fputs("</title>", f);
+    }
+    put_cut(f, s, max);
+}
+
+/* ---- numbers -------------------------------------------------------------- */
+
+/* %g with `digits` significant digits, exponent written compactly (1.5e6,
+ * 2e-5): tick and value labels are read at a glance. */
+static const char *fmt_num(char *buf, size_t size, double v, int digits)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "n/a");
+        return buf;
+    }
+    if (v == 0)
+        v = 0; /* -0 prints as "-0" */
+    snprintf(buf, size, "%.*g", digits, v);
+    char *e = strchr(buf, 'e');
+    if (e) {
+        char *p = e + 1;
+        int neg = *p == '-';
+        if (*p == '+' || *p == '-')
+            p++;
+        while (*p == '0' && p[1])
+            p++;
+        char *dst = e + 1;
+        if (neg)
+            *dst++ = '-';
+        memmove(dst, p, strlen(p) + 1);
+    }
+    return buf;
+}
+
+/* A coordinate attribute ` name="12.34"`.  Rounded before printing so that
+ * nothing in (-0.005, 0) comes out as "-0.00"; a value that is not finite
+ * (cannot happen from the layout, but the output must stay valid) is 0. */
+static void put_px(FILE *f, const char *name, double v)
+{
+    if (!isfinite(v))
+        v = 0;
+    v = round(v * 100) / 100;
+    if (v == 0)
+        v = 0;
+    fprintf(f, " %s=\"%.2f\"", name, v);
+}
+
+/* The same, for the bare numbers of a polyline or a transform. */
+static void put_num(FILE *f, double v)
+{
+    if (!isfinite(v))
+        v = 0;
+    v = round(v * 100) / 100;
+    if (v == 0)
+        v = 0;
+    fprintf(f, "%.2f", v);
+}
+
+/* ---- axes ----------------------------------------------------------------- */
+
+/* On a linear axis the tick arithmetic (max/2 - min/2, step multiples)
+ * stays finite only below this; no benchmark figure comes near it, so a
+ * larger value is treated like one that is not finite. */
+#define LIN_MAX 1e300
+
+#define MAX_TICKS 32
+
+typedef struct axis {
+    int log;
+    double lo, hi; /* in axis units: the value, or log10 of it */
+    double p0, p1; /* pixels of lo and hi */
+    int n;
+    double tick[MAX_TICKS]; /* axis units */
+    int dstep;              /* log: decades between ticks */
+} axis;
+
+typedef struct range {
+    double min, max;
+    long n;
+} range;
+
+static int usable(double v, int log)
+{
+    return log ? isfinite(v) && v > 0 : isfinite(v) && fabs(v) <= LIN_MAX;
+}
+
+static void range_add(range *r, double v)
+{
+    if (!r->n || v < r->min)
+        r->min = v;
+    if (!r->n || v > r->max)
+        r->max = v;
+    r->n++;
+}
+
+/* Decade exponents: log10 alone can land a hair off for exact powers of
+ * ten, which would add or lose a whole decade. */
+static int decade_floor(double v)
+{
+    int e = (int)floor(log10(v));
+    if (pow(10, e) > v)
+        e--;
+    else if (pow(10, e + 1) <= v)
+        e++;
+    return e;
+}
+
+static int decade_ceil(double v)
+{
+    int e = (int)ceil(log10(v));
+    if (pow(10, e - 1) >= v)
+        e--;
+    else if (pow(10, e) < v)
+        e++;
+    return e;
+}
+
+static int ceil_div(int a, int b)
+{
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static int floor_div(int a, int b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Whole decades around [min, max] (positive), at least one, with at most
+ * about ten ticks: a wider span ticks every few decades. */
+static void axis_log(axis *a, const range *r, int below_min)
+{
+    int e0 = 0, e1 = 1;
+    if (r->n) {
+        e0 = decade_floor(r->min);
+        e1 = decade_ceil(r->max);
+        /* bars grow from the axis start: one exactly on it would be empty */
+        if (below_min && pow(10, e0) >= r->min)
+            e0--;
+        if (e1 <= e0)
+            e1 = e0 + 1;
+    }
+    int step = ceil_div(e1 - e0, 10);
+    e0 = floor_div(e0, step) * step;
+    e1 = ceil_div(e1, step) * step;
+    a->log = 1;
+    a->dstep = step;
+    a->lo = e0;
+    a->hi = e1;
+    a->n = 0;
+    for (int e = e0; e <= e1 && a->n < MAX_TICKS; e += step)
+        a->tick[a->n++] = e;
+}
+
+/* Nice ticks (1, 2 or 5 x 10^k apart) around [min, max] and 0: a linear
+ * axis starts at zero when all values are positive (ends there when all
+ * are negative), so bar lengths and slopes read true. */
+static void axis_linear(axis *a, const range *r, int target)
+{
+    double min = r->n ? r->min : 0, max = r->n ? r->max : 0;
+    if (min > 0)
+        min = 0;
+    if (max < 0)
+        max = 0;
+    if (max == min)
+        max = 1; /* all zero */
+    /* halves first: max - min could overflow near LIN_MAX */
+    double raw = (max / 2 - min / 2) * 2 / target;
+    double mag = pow(10, floor(log10(raw)));
+    double norm = raw / mag, step;
+    if (norm <= 1)
+        step = mag;
+    else if (norm <= 2)
+        step = 2 * mag;
+    else if (norm <= 5)
+        step = 5 * mag;
+    else
+        step = 10 * mag;
+    /* 0 is in [min, max], so these are small integers (at most ~2 * target) */
+    double k0 = floor(min / step + 1e-9), k1 = ceil(max / step - 1e-9);
+    a->log = 0;
+    a->dstep = 0;
+    a->lo = k0 * step;
+    a->hi = k1 * step;
+    a->n = 0;
+    for (double k = k0; k <= k1 && a->n < MAX_TICKS; k++)
+        a->tick[a->n++] = k * step;
+}
+
+/* A categorical axis: one slot per category, the ticks at their centres. */
+static void axis_categories(axis *a, int n)
+{
+    a->log = 0;
+    a->dstep = 0;
+    a->lo = -0.5;
+    a->hi = n - 0.5;
+    a->n = 0; /* the categories are drawn by the caller */
+}
+
+static double axis_px(const axis *a, double axis_units)
+{
+    return a->p0 + (axis_units - a->lo) * (a->p1 - a->p0) / (a->hi - a->lo);
+}
+
+static double value_px(const axis *a, double v)
+{
+    return axis_px(a, a->log ? log10(v) : v);
+}
+
+static const char *tick_label(char *buf, size_t size, const axis *a, double t)
+{
+    if (!a->log)
+        return fmt_num(buf, size, t, 6);
+    int e = (int)t;
+    /* 0.001 ... 1000 read faster written out; beyond that, 1e4, 1e-4 */
+    if (e >= 0 && e <= 3)
+        snprintf(buf, size, "%.0f", pow(10, e));
+    else if (e < 0 && e >= -3)
+        snprintf(buf, size, "%.*f", -e, pow(10, e));
+    else
+        snprintf(buf, size, "1e%d", e);
+    return buf;
+}
+
+/* Light lines at 2..9 x 10^k, only where there are few decades to a tick
+ * each (beyond that they would be a grey wash). */
+static void minor_log_grid(FILE *f, const axis *a, int vertical, double from, double to)
+{
+    if (!a->log || a->dstep != 1 || a->hi - a->lo > 6)
+        return;
+    fputs("<g class=\"rb-grid-minor\" stroke=\"#f0f0f0\">", f);
+    for (int d = (int)a->lo; d < (int)a->hi; d++) {
+        for (int m = 2; m <= 9; m++) {
+            double p = axis_px(a, d + log10(m));
+            fputs("<line", f);
+            put_px(f, vertical ? "x1" : "y1", p);
+            put_px(f, vertical ? "x2" : "y2", p);
+            put_px(f, vertical ? "y1" : "x1", from);
+            put_px(f, vertical ? "y2" : "x2", to);
+            fputs("/>", f);
+        }
+    }
+    fputs("</g>\n", f);
+}
+
+/* Major gridlines and tick marks for a numeric axis; the tick labels
+ * carry class rb-tick-x / rb-tick-y.  vertical: the lines run up and
+ * down (an x axis).  from/to: the plot's extent across the lines; base:
+ * where the ticks hang (below the plot, or left of it). */
+static void numeric_axis(FILE *f, const axis *a, int vertical, double from, double to, double base)
+{
+    char buf[48];
+    minor_log_grid(f, a, vertical, from, to);
+    fputs("<g class=\"rb-grid\" stroke=\"#dddddd\">", f);
+    for (int i = 0; i < a->n; i++) {
+        double p = axis_px(a, a->tick[i]);
+        fputs("<line", f);
+        put_px(f, vertical ? "x1" : "y1", p);
+        put_px(f, vertical ? "x2" : "y2", p);
+        put_px(f, vertical ? "y1" : "x1", from);
+        put_px(f, vertical ? "y2" : "x2", to);
+        fputs("/>", f);
+    }
+    fputs("</g>\n<g class=\"rb-ticks\" stroke=\"#333333\">", f);
+    for (int i = 0; i < a->n; i++) {
+        double p = axis_px(a, a->tick[i]);
+        fputs("<line", f);
+        put_px(f, vertical ? "x1" : "y1", p);
+        put_px(f, vertical ? "x2" : "y2", p);
+        put_px(f, vertical ? "y1" : "x1", base);
+        put_px(f, vertical ? "y2" : "x2", vertical ? base + 5 : base - 5);
+        fputs("/>", f);
+    }
+    fputs("</g>\n", f);
+    for (int i = 0; i < a->n; i++) {
+        double p = axis_px(a, a->tick[i]);
+        if (vertical) {
+            fputs("<text class=\"rb-tick-x\" text-anchor=\"middle\"", f);
+            put_px(f, "x", p);
+            put_px(f, "y", base + 17);
+        } else {
+            fputs("<text class=\"rb-tick-y\" text-anchor=\"end\"", f);
+            put_px(f, "x", base - 8);
+            put_px(f, "y", p + 4);
+        }
+        fprintf(f, ">%s</text>", tick_label(buf, sizeof buf, a, a->tick[i]));
+    }
+    fputc('\n', f);
+}
+
+/* Widest tick label, in characters. */
+static int tick_chars(const axis *a)
+{
+    char buf[48];
+    int w = 0;
+    for (int i = 0; i < a->n; i++) {
+        int n = (int)strlen(tick_label(buf, sizeof buf, a, a->tick[i]));
+        if (n > w)
+            w = n;
+    }
+    return w;
+}
+
+/* ---- shared pieces -------------------------------------------------------- */
+
+static void svg_open(FILE *f, const char *id, const char *cls, int w, int h, int series, long points)
+{
+    fputs("<svg xmlns=\"http://www.w3.org/2000/svg\"", f);
+    if (id) {
+        fputs(" id=\"", f);
+        rb_xml_escape(f, id);
+        fputc('"', f);
+    }
+    /* width/height give the natural size, viewBox and the style let the
+     * page shrink it to its column */
+    fprintf(f,
+            " class=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
+            " style=\"max-width:100%%;height:auto\" role=\"img\" font-family=\"sans-serif\""
+            " font-size=\"12\" data-series=\"%d\" data-points=\"%ld\"",
+            cls, w, h, w, h, series, points);
+}
+
+/* The accessible name, a white background (the page may be dark), the
+ * visible title (cut to the width; the <title> has all of it). */
+static void svg_head(FILE *f, const char *title, int w, int h)
+{
+    fputs("<title>", f);
+    rb_xml_escape(f, title);
+    fprintf(f, "</title>\n<rect class=\"rb-bg\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
+    if (title && *title) {
+        int fit = (int)((w - 20) / 8.0);
+        fputs("<text class=\"rb-title\" x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", f);
+        put_label(f, title, fit > 8 ? fit : 8);
+        fputs("</text>\n", f);
+    }
+}
+
+static void note(FILE *f, const char *text, double x, double y)
+{
+    fputs("<text class=\"rb-empty\" text-anchor=\"middle\" fill=\"#666666\"", f);
+    put_px(f, "x", x);
+    put_px(f, "y", y);
+    fputc('>', f);
+    rb_xml_escape(f, text && *text ? text : "no data");
+    fputs("</text>\n", f);
+}
+
+static int finish(FILE *f)
+{
+    /* buffered bytes fail only when flushed: flush so the caller hears of it */
+    fflush(f);
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- x-y charts ----------------------------------------------------------- */
+
+static int series_style(const rb_chart_series *s)
+{
+    int st = s->style & (RB_SVG_LINE | RB_SVG_POINTS);
+    return st ? st : RB_SVG_LINE | RB_SVG_POINTS;
+}
+
+static const char *series_color(const rb_chart_series *s, int index)
+{
+    return rb_svg_color(s->color == -1 ? index : s->color);
+}
+
+/* Whether point i of a series is drawn (x may be categorical). */
+static int point_ok(const rb_chart *c, const rb_chart_series *s, int i)
+{
+    double x = s->x[i], y = s->y[i];
+    if (!usable(y, c->y_log))
+        return 0;
+    if (c->n_categories > 0)
+        return isfinite(x) && x >= -0.5 && x <= c->n_categories - 0.5;
+    return usable(x, c->x_log);
+}
+
+static int mark_ok(const rb_chart *c)
+{
+    if (!c->has_mark || !usable(c->mark_y, c->y_log))
+        return 0;
+    if (c->n_categories > 0)
+        return isfinite(c->mark_x) && c->mark_x >= -0.5 && c->mark_x <= c->n_categories - 0.5;
+    return usable(c->mark_x, c->x_log);
+}
+
+static const char *category(const rb_chart *c, int i)
+{
+    const char *s = c->categories ? c->categories[i] : NULL;
+    return s ? s : "";
+}
+
+/* A series' name as text (cut for the legend when max > 0); an unnamed
+ * one is "series N". */
+static void put_name(FILE *f, const rb_chart_series *s, int index, int max)
+{
+    if (!s->name)
+        fprintf(f, "series %d", index + 1);
+    else if (max > 0)
+        put_label(f, s->name, max);
+    else
+        rb_xml_escape(f, s->name);
+}
+
+static int name_chars(const rb_chart_series *s, int index)
+{
+    char b[32];
+    if (!s->name)
+        return snprintf(b, sizeof b, "series %d", index + 1);
+    return text_len(s->name, LABEL_MAX);
+}
+
+/* The default hover text: "name: x, y" (x the category's label when the
+ * axis has them). */
+static void default_tip(FILE *f, const rb_chart *c, int index, double x, double y)
+{
+    char b[48];
+    put_name(f, &c->series[index], index, 0);
+    fputs(": ", f);
+    /* point_ok has put a categorical x within [-0.5, n - 0.5] */
+    if (c->n_categories > 0 && c->categories && x == floor(x) && x >= 0)
+        rb_xml_escape(f, category(c, (int)x));
+    else
+        fputs(fmt_num(b, sizeof b, x, 6), f);
+    fprintf(f, ", %s", fmt_num(b, sizeof b, y, 6));
+}
+
+/* One series: its lines (a polyline per run of drawable points: a skipped
+ * point breaks the line), then a circle with a <title> on every point.
+ * A line-only series gets transparent circles, there for the hover. */
+static void draw_series(FILE *f, const rb_chart *c, const axis *ax, const axis *ay, int index)
+{
+    const rb_chart_series *s = &c->series[index];
+    int st = series_style(s);
+    const char *col = series_color(s, index);
+    fprintf(f, "<g class=\"rb-series\" fill=\"%s\"%s>\n", col,
+            st & RB_SVG_POINTS ? "" : " fill-opacity=\"0\"");
+    if (st & RB_SVG_LINE) {
+        int i = 0;
+        while (i < s->n) {
+            while (i < s->n && !point_ok(c, s, i))
+                i++;
+            int j = i;
+            while (j < s->n && point_ok(c, s, j))
+                j++;
+            if (j - i >= 2) {
+                fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s points=\"",
+                        col, s->dashed ? " stroke-dasharray=\"6 4\"" : "");
+                for (int k = i; k < j; k++) {
+                    if (k > i)
+                        fputc(' ', f);
+                    put_num(f, value_px(ax, s->x[k]));
+                    fputc(',', f);
+                    put_num(f, value_px(ay, s->y[k]));
+                }
+                fputs("\"/>\n", f);
+            }
+            i = j;
+        }
+    }
+    double r = st & RB_SVG_POINTS ? 3.2 : 4;
+    for (int i = 0; i < s->n; i++) {
+        if (!point_ok(c, s, i))
+            continue;
+        fputs("<circle", f);
+        put_px(f, "cx", value_px(ax, s->x[i]));
+        put_px(f, "cy", value_px(ay, s->y[i]));
+        fprintf(f, " r=\"%.1f\"><title>", r);
+        if (s->tips && s->tips[i])
+            rb_xml_escape(f, s->tips[i]);
+        else
+            default_tip(f, c, index, s->x[i], s->y[i]);
+        fputs("</title></circle>\n", f);
+    }
+    fputs("</g>\n", f);
+}
+
+static void draw_legend(FILE *f, const rb_chart *c, const long *drawn, double x, double y)
+{
+    fputs("<g class=\"rb-legend\">\n", f);
+    for (int i = 0; i < c->n_series; i++) {
+        const rb_chart_series *s = &c->series[i];
+        int st = series_style(s);
+        const char *col = series_color(s, i);
+        double ly = y + i * 18;
+        fputs("<g class=\"rb-legend-entry\">", f);
+        if (st & RB_SVG_LINE) {
+            fprintf(f, "<line stroke=\"%s\" stroke-width=\"1.8\"%s", col,
+                    s->dashed ? " stroke-dasharray=\"6 4\"" : "");
+            put_px(f, "x1", x);
+            put_px(f, "x2", x + 22);
+            put_px(f, "y1", ly);
+            put_px(f, "y2", ly);
+            fputs("/>", f);
+        }
+        if (st & RB_SVG_POINTS) {
+            fprintf(f, "<circle fill=\"%s\" r=\"3.2\"", col);
+            put_px(f, "cx", x + 11);
+            put_px(f, "cy", ly);
+            fputs("/>", f);
+        }
+        fputs("<text", f);
+        put_px(f, "x", x + 28);
+        put_px(f, "y", ly + 4);
+        fputc('>', f);
+        put_name(f, s, i, LABEL_MAX);
+        if (!drawn[i])
+            fputs(" (no data)", f);
+        fputs("</text></g>\n", f);
+    }
+    fputs("</g>\n", f);
+}
+
+/* Category labels under the x axis, rotated when they would not fit side
+ * by side, and thinned to every k-th when even rotated ones would touch. */
+static void category_axis(FILE *f, const rb_chart *c, const axis *ax, double top, double bottom,
+                          int rotate)
+{
+    int n = c->n_categories;
+    double slot = (ax->p1 - ax->p0) / n;
+    int every = 1;
+    if (rotate && slot < 13)
+        every = (int)ceil(13 / slot);
+    else if (!rotate && slot < 8)
+        every = (int)ceil(8 / slot);
+    fputs("<g class=\"rb-grid\" stroke=\"#eeeeee\">", f);
+    for (int i = 0; i < n; i++) {
+        double p = axis_px(ax, i);
+        fputs("<line", f);
+        put_px(f, "x1", p);
+        put_px(f, "x2", p);
+        put_px(f, "y1", top);
+        put_px(f, "y2", bottom);
+        fputs("/>", f);
+    }
+    fputs("</g>\n<g class=\"rb-ticks\" stroke=\"#333333\">", f);
+    for (int i = 0; i < n; i++) {
+        double p = axis_px(ax, i);
+        fputs("<line", f);
+        put_px(f, "x1", p);
+        put_px(f, "x2", p);
+        put_px(f, "y1", bottom);
+        put_px(f, "y2", bottom + 5);
+        fputs("/>", f);
+    }
+    fputs("</g>\n", f);
+    for (int i = 0; i < n; i += every) {
+        double p = axis_px(ax, i);
+        if (rotate) {
+            double y = bottom + 12;
+            fputs("<text class=\"rb-tick-x\" font-size=\"11\" text-anchor=\"end\"", f);
+            put_px(f, "x", p + 3);
+            put_px(f, "y", y);
+            fputs(" transform=\"rotate(-40 ", f);
+            put_num(f, p + 3);
+            fputc(' ', f);
+            put_num(f, y);
+            fputs(")\">", f);
+        } else {
+            fputs("<text class=\"rb-tick-x\" text-anchor=\"middle\"", f);
+            put_px(f, "x", p);
+            put_px(f, "y", bottom + 17);
+            fputc('>', f);
+        }
+        put_label(f, category(c, i), LABEL_MAX);
+        fputs("</text>", f);
+    }
+    fputc('\n', f);
+}
+
+static void draw_mark(FILE *f, const rb_chart *c, const axis *ax, const axis *ay, double right,
+                      double top)
+{
+    double x = value_px(ax, c->mark_x), y = value_px(ay, c->mark_y);
+    fputs("<g class=\"rb-mark\">", f);
+    fputs("<circle fill=\"none\" stroke=\"#222222\" stroke-width=\"2\" r=\"9\"", f);
+    put_px(f, "cx", x);
+    put_px(f, "cy", y);
+    fputs("><title>", f);
+    rb_xml_escape(f, c->mark_label);
+    fputs("</title></circle>", f);
+    if (c->mark_label && *c->mark_label) {
+        double w = text_len(c->mark_label, 200) * CHAR_W;
+        int left = x + 12 + w > right;
+        double ty = y - 12 < top + 12 ? y + 22 : y - 12;
+        fprintf(f, "<text font-weight=\"bold\" fill=\"#222222\" text-anchor=\"%s\"",
+                left ? "end" : "start");
+        put_px(f, "x", left ? x - 12 : x + 12);
+        put_px(f, "y", ty);
+        fputc('>', f);
+        rb_xml_escape(f, c->mark_label);
+        fputs("</text>", f);
+    }
+    fputs("</g>\n", f);
+}
+
+/* Axis labels: x centred under the plot, y rotated along its left edge. */
+static void axis_labels(FILE *f, const rb_chart *c, double l, double r, double t, double b,
+                        double xlab_y)
+{
+    if (c->x_label) {
+        fputs("<text class=\"rb-xlabel\" text-anchor=\"middle\"", f);
+        put_px(f, "x", (l + r) / 2);
+        put_px(f, "y", xlab_y);
+        fputc('>', f);
+        rb_xml_escape(f, c->x_label);
+        fputs("</text>\n", f);
+    }
+    if (c->y_label) {
+        double y = (t + b) / 2;
+        fputs("<text class=\"rb-ylabel\" text-anchor=\"middle\" x=\"16.00\"", f);
+        put_px(f, "y", y);
+        fputs(" transform=\"rotate(-90 16 ", f);
+        put_num(f, y);
+        fputs(")\">", f);
+        rb_xml_escape(f, c->y_label);
+        fputs("</text>\n", f);
+    }
+}
+
+int rb_svg_xy(FILE *f, const rb_chart *c)
+{
+    if (!f || !c)
+        return -1;
+    int n_series = c->series && c->n_series > 0 ? c->n_series : 0;
+    rb_chart cc = *c; /* n_series made safe once, for every helper */
+    cc.n_series = n_series;
+    c = &cc;
+    int categorical = c->n_categories > 0;
+
+    /* pass 1: what is drawable, and its ranges */
+    range rx = {0}, ry = {0};
+    long points = 0, drawn_stack[16];
+    long *drawn = n_series <= 16 ? drawn_stack : calloc((size_t)n_series, sizeof *drawn);
+    if (!drawn)
+        return -1;
+    int series_drawn = 0;
+    for (int k = 0; k < n_series; k++) {
+        const rb_chart_series *s = &c->series[k];
+        drawn[k] = 0;
+        if (!s->x || !s->y)
+            continue;
+        for (int i = 0; i < s->n; i++) {
+            if (!point_ok(c, s, i))
+                continue;
+            range_add(&rx, s->x[i]);
+            range_add(&ry, s->y[i]);
+            drawn[k]++;
+        }
+        points += drawn[k];
+        series_drawn += drawn[k] > 0;
+    }
+    int mark = points > 0 && mark_ok(c);
+    if (mark) {
+        range_add(&rx, c->mark_x);
+        range_add(&ry, c->mark_y);
+    }
+
+    axis ax, ay;
+    if (categorical)
+        axis_categories(&ax, c->n_categories);
+    else if (c->x_log)
+        axis_log(&ax, &rx, 0);
+    else
+        axis_linear(&ax, &rx, 6);
+    if (c->y_log)
+        axis_log(&ay, &ry, 0);
+    else
+        axis_linear(&ay, &ry, 5);
+
+    /* layout */
+    int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : 720;
+    int h = c->height > 0 ? (c->height < 160 ? 160 : c->height) : 400;
+    double top = 40, plot_b = h - 48;
+    double left = 34 + tick_chars(&ay) * CHAR_W;
+    double legend_w = 0;
+    for (int k = 0; k < n_series; k++) {
+        double lw = 40 + (name_chars(&c->series[k], k) + (drawn[k] ? 0 : 10)) * CHAR_W;
+        if (lw > legend_w)
+            legend_w = lw;
+    }
+    if (legend_w > w / 3.0)
+        legend_w = w / 3.0;
+    double right = w - 14 - legend_w;
+    int rotate = 0;
+    double bottom_margin = 48, max_label_px = 0;
+    if (categorical) {
+        int n = c->n_categories;
+        for (int i = 0; i < n; i++) {
+            double lw = text_len(category(c, i), LABEL_MAX) * 6.1;
+            if (lw > max_label_px)
+                max_label_px = lw;
+        }
+        rotate = max_label_px + 6 > (right - left) / n;
+        if (rotate) {
+            /* A label rotated by -40 degrees hangs down and to the left of
+             * its tick by cos(40) of its length: widen the left margin until
+             * none starts before x = 8.  Tick i sits at a fraction
+             * t = (i + 0.5) / n of [left, right]; only the first labels can
+             * be short of room, so stop once the ticks are past the widest. */
+            double need_left = left;
+            for (int i = 0; i < n; i++) {
+                double t = (i + 0.5) / n;
+                double need = 0.77 * text_len(category(c, i), LABEL_MAX) * 6.1 + 8;
+                double l = (need - right * t) / (1 - t);
+                if (l > need_left)
+                    need_left = l;
+                if (left + t * (right - left) > 0.77 * max_label_px + 8)
+                    break;
+            }
+            left = need_left < right - 100 ? need_left : right - 100;
+            bottom_margin = 12 + 0.643 * max_label_px + 10 + 30;
+        }
+    }
+    double height = plot_b + bottom_margin;
+    double legend_bottom = top + n_series * 18 + 4;
+    if (height < legend_bottom)
+        height = legend_bottom;
+    int hh = (int)ceil(height);
+    ax.p0 = left;
+    ax.p1 = right;
+    ay.p0 = plot_b;
+    ay.p1 = top;
+
+    svg_open(f, c->id, "rb-chart", w, hh, series_drawn, points);
+    fputs(">\n", f);
+    svg_head(f, c->title, w, hh);
+    if (!points) {
+        fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#999999\"", f);
+        put_px(f, "x", left);
+        put_px(f, "y", top);
+        put_px(f, "width", right - left);
+        put_px(f, "height", plot_b - top);
+        fputs("/>\n", f);
+        note(f, c->empty_note, (left + right) / 2, (top + plot_b) / 2);
+    } else {
+        if (categorical)
+            category_axis(f, c, &ax, top, plot_b, rotate);
+        else
+            numeric_axis(f, &ax, 1, top, plot_b, plot_b);
+        numeric_axis(f, &ay, 0, left, right, left);
+        fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#333333\"", f);
+        put_px(f, "x", left);
+        put_px(f, "y", top);
+        put_px(f, "width", right - left);
+        put_px(f, "height", plot_b - top);
+        fputs("/>\n", f);
+        for (int k = 0; k < n_series; k++)
+            if (drawn[k])
+                draw_series(f, c, &ax, &ay, k);
+        if (mark)
+            draw_mark(f, c, &ax, &ay, right, top);
+    }
+    axis_labels(f, c, left, right, top, plot_b, plot_b + bottom_margin - 10);
+    if (n_series)
+        draw_legend(f, c, drawn, right + 14, top + 8);
+    fputs("</svg>\n", f);
+    if (drawn != drawn_stack)
+        free(drawn);
+    return finish(f);
+}
+
+/* ---- bars ----------------------------------------------------------------- */
+
+#define BAR_ROW 20
+
+int rb_svg_bars(FILE *f, const rb_bar_chart *c)
+{
+    if (!f || !c)
+        return -1;
+    int n = c->bars && c->n > 0 ? c->n : 0;
+    range r = {0};
+    int label_chars = 0;
+    for (int i = 0; i < n; i++) {
+        if (usable(c->bars[i].value, c->log))
+            range_add(&r, c->bars[i].value);
+        int lc = text_len(c->bars[i].label, LABEL_MAX);
+        if (lc > label_chars)
+            label_chars = lc;
+    }
+    axis a;
+    if (c->log)
+        axis_log(&a, &r, 1);
+    else
+        axis_linear(&a, &r, 6);
+
+    int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : 720;
+    double top = 40, left = 14 + label_chars * CHAR_W;
+    if (left > w / 2.0)
+        left = w / 2.0;
+    double right = w - 56; /* room for the value printed after the longest bar */
+    double plot_b = top + (n ? n : 2) * BAR_ROW;
+    int h = (int)ceil(plot_b + 52);
+    a.p0 = left;
+    a.p1 = right;
+
+    svg_open(f, c->id, "rb-chart rb-bars", w, h, r.n > 0, r.n);
+    fprintf(f, " data-bars=\"%d\">\n", n);
+    svg_head(f, c->title, w, h);
+    if (!n) {
+        note(f, NULL, (left + right) / 2, (top + plot_b) / 2);
+    } else {
+        numeric_axis(f, &a, 1, top, plot_b, plot_b);
+        /* linear bars grow from 0 (inside the axis when some are negative);
+         * log bars from the axis start, which lies below every value */
+        double base = a.log ? left : value_px(&a, 0);
+        char b[48];
+        for (int i = 0; i < n; i++) {
+            const rb_bar *bar = &c->bars[i];
+            double y = top + i * BAR_ROW;
+            fputs("<text class=\"rb-bar-label\" text-anchor=\"end\"", f);
+            put_px(f, "x", left - 6);
+            put_px(f, "y", y + 14);
+            fputc('>', f);
+            put_label(f, bar->label, LABEL_MAX);
+            fputs("</text>", f);
+            int ok = usable(bar->value, c->log);
+            if (!ok) {
+                fputs("<text class=\"rb-bar-value rb-na\" fill=\"#777777\"", f);
+                put_px(f, "x", base + 4);
+                put_px(f, "y", y + 14);
+                fputs("><title>", f);
+                if (bar->tip) {
+                    rb_xml_escape(f, bar->tip);
+                } else {
+                    rb_xml_escape(f, bar->label);
+                    fputs(": n/a", f);
+                }
+                fputs("</title>n/a</text>\n", f);
+                continue;
+            }
+            double v = value_px(&a, bar->value);
+            double x0 = v < base ? v : base, x1 = v < base ? base : v;
+            int color = bar->color == -1 ? i : bar->color;
+            fprintf(f, "<rect class=\"rb-bar\" fill=\"%s\"", rb_svg_color(color));
+            put_px(f, "x", x0);
+            put_px(f, "y", y + 3);
+            put_px(f, "width", x1 - x0);
+            put_px(f, "height", BAR_ROW - 6);
+            fputs("><title>", f);
+            if (bar->tip) {
+                rb_xml_escape(f, bar->tip);
+            } else {
+                rb_xml_escape(f, bar->label);
+                fprintf(f, ": %s", fmt_num(b, sizeof b, bar->value, 6));
+            }
+            fputs("</title></rect>", f);
+            /* the value after the bar's end; a negative bar's before it, or
+             * right of zero when that would run into the labels */
+            int after = v >= base || v - 4 - 7 * CHAR_W < left;
+            double tx = v >= base ? v + 4 : after ? base + 4 : v - 4;
+            fprintf(f, "<text class=\"rb-bar-value\" text-anchor=\"%s\"", after ? "start" : "end");
+            put_px(f, "x", tx);
+            put_px(f, "y", y + 14);
+            fprintf(f, ">%s</text>\n", fmt_num(b, sizeof b, bar->value, 3));
+        }
+        fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#333333\"", f);
+        put_px(f, "x", left);
+        put_px(f, "y", top);
+        put_px(f, "width", right - left);
+        put_px(f, "height", plot_b - top);
+        fputs("/>\n", f);
+    }
+    if (c->value_label) {
+        fputs("<text class=\"rb-xlabel\" text-anchor=\"middle\"", f);
+        put_px(f, "x", (left + right) / 2);
+        put_px(f, "y", plot_b + 40);
+        fputc('>', f);
+        rb_xml_escape(f, c->value_label);
+        fputs("</text>\n", f);
+    }
+    fputs("</svg>\n", f);
+    return finish(f);
+}

@@ -1,0 +1,102 @@
+/* write_csv.c — `rnnbench report --csv`: one row per result with every
+ * stored figure (RFC 4180; README.md "Reports" lists the columns).  The
+ * metrics a target stored become one column each, `m:NAME`, so a
+ * spreadsheet sees every figure; their units and sources are in --json. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_util.h"
+
+/* A field, quoted when it must be. */
+static void field(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static const char k_header[] =
+    "run_id,label,target,device,device_type,method,workload,cell,mode,seq,batch,input,hidden,"
+    "layers,input_proj,flops,numerics,status,reps,median_ms,p10_ms,p90_ms,p99_ms,mean_ms,"
+    "stddev_ms,min_ms,max_ms,ci_lo_ms,ci_hi_ms,first_ms,load_ms,throughput_sps,gflops,energy_j,"
+    "energy_per_seq_j,power_w,latency_source,energy_source,err_max_abs,err_max_rel,err_tol,"
+    "objective,objective_value,rank,tie,eligible,reason,message";
+
+int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
+{
+    const char **names = NULL;
+    int nm = rb_rep_metric_names(r, &names);
+    if (nm < 0)
+        return rb_errf(e, RB_ENOMEM, "report: out of memory");
+    fputs(k_header, f);
+    for (int i = 0; i < nm; i++) {
+        fputs(",m:", f);
+        fputs(names[i], f);
+    }
+    fputs("\r\n", f);
+    for (size_t i = 0; i < r->n_results; i++) {
+        const rb_rep_result *x = &r->results[i];
+        const rb_rep_device *d = &r->devices[x->device];
+        const rb_rank_entry *en = rb_rep_entry_of(rec, i);
+        fprintf(f, "%lld,", r->run.id);
+        field(f, r->run.label);
+        fputc(',', f);
+        field(f, d->target);
+        fputc(',', f);
+        field(f, d->name);
+        fputc(',', f);
+        field(f, d->type);
+        fputc(',', f);
+        field(f, d->method);
+        fprintf(f, ",%s,%s,%s,%d,%d,%d,%d,%d,%d,", x->w.key, rb_cell_name(x->w.cell),
+                rb_mode_name(x->w.mode), x->w.seq, x->w.batch, x->w.input, x->w.hidden,
+                x->w.layers, x->w.input_proj);
+        rb_rep_num(f, x->flops);
+        fputc(',', f);
+        field(f, x->numerics);
+        fprintf(f, ",%s,%d", x->status, x->reps);
+        const double nums[] = {x->median_ms, x->p10_ms,    x->p90_ms,   x->p99_ms,
+                               x->mean_ms,   x->stddev_ms, x->min_ms,   x->max_ms,
+                               x->ci_lo_ms,  x->ci_hi_ms,  x->first_ms, x->load_ms,
+                               x->throughput_sps, x->gflops, x->energy_j,
+                               rb_rep_energy_per_seq(x), rb_rep_power_w(x)};
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+            fputc(',', f);
+            rb_rep_num(f, nums[k]);
+        }
+        fprintf(f, ",%s,%s,", x->latency_source, x->energy_source);
+        rb_rep_num(f, x->err_max_abs);
+        fputc(',', f);
+        rb_rep_num(f, x->err_max_rel);
+        fputc(',', f);
+        rb_rep_num(f, x->err_tol);
+        fprintf(f, ",%s,", rec ? rb_objective_name(rec->opts.objective) : "");
+        if (en) {
+            rb_rep_num(f, en->value);
+            fprintf(f, ",%d,%d,%d,", en->rank, en->tie, en->eligible);
+            field(f, en->reason);
+        } else {
+            fputs(",,,,", f);
+        }
+        fputc(',', f);
+        field(f, x->message);
+        for (int k = 0; k < nm; k++) {
+            fputc(',', f);
+            rb_rep_num(f, rb_rep_metric_value(x, names[k]));
+        }
+        fputs("\r\n", f);
+    }
+    free(names);
+    return ferror(f) ? rb_errf(e, RB_ERUNTIME, "report: writing the CSV failed") : 0;
+}

@@ -1,0 +1,756 @@
+/* write_html.c — `rnnbench report --html`: one self-contained page a person
+ * reads: the decision first, then the charts (inline SVG, svg.c), the tables
+ * per workload, and the host and devices behind the numbers.
+ *
+ * Nothing is loaded from anywhere: no scripts, no external stylesheets or
+ * fonts, so the file opens from disk in any browser.  Every piece of text
+ * from the database or the command line goes through rb_xml_escape. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "report.h"
+#include "report_util.h"
+#include "svg.h"
+
+#define esc rb_xml_escape
+
+static const char k_css[] =
+    "body{font-family:sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#222;"
+    "line-height:1.4}"
+    "h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}"
+    "table{border-collapse:collapse;margin:.5em 0 1em;font-size:90%}"
+    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
+    "th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".headline{font-size:120%;background:#eef6ee;border-left:6px solid #2a7;padding:.6em 1em}"
+    ".none{background:#fbeeee;border-left-color:#c33}"
+    ".note{color:#555;font-size:90%}.badge{display:inline-block;padding:0 .4em;border-radius:.3em;"
+    "font-size:80%;border:1px solid #999}.measured{background:#e6f2ff}.simulated{background:#fff4d6}"
+    ".modeled{background:#f3e6ff}.bad{color:#a00}.charts{display:flex;flex-wrap:wrap;gap:1em}"
+    ".rb-chart{max-width:100%;height:auto;border:1px solid #eee}"
+    "code{background:#f6f6f6;padding:0 .2em}";
+
+static void badge(FILE *f, const char *kind)
+{
+    const char *k = kind && *kind ? kind : "unknown";
+    fputs("<span class=\"badge ", f);
+    esc(f, k);
+    fputs("\">", f);
+    esc(f, k);
+    fputs("</span>", f);
+}
+
+static void td_num(FILE *f, double v, const char *fmt)
+{
+    fputs("<td class=\"num\">", f);
+    if (isfinite(v))
+        fprintf(f, fmt, v);
+    else
+        fputs("&#8211;", f);
+    fputs("</td>", f);
+}
+
+static void td_text(FILE *f, const char *s)
+{
+    fputs("<td>", f);
+    esc(f, s);
+    fputs("</td>", f);
+}
+
+/* ---- the decision ------------------------------------------------------------------ */
+
+static void write_decision(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    int none = !rec->n_overall || !rec->overall[0].eligible;
+    fputs("<section id=\"recommendation\"><h2>Recommendation</h2>\n<p class=\"headline", f);
+    fputs(none ? " none" : "", f);
+    fputs("\" id=\"headline\">", f);
+    esc(f, rec->headline);
+    fputs("</p>\n<p class=\"note\">", f);
+    esc(f, rec->provenance);
+    fputs("</p>\n<table id=\"overall\"><tr><th>rank</th><th>target</th><th>device</th>"
+          "<th>latency</th><th>best on</th><th>eligible / ran</th><th>vs the best "
+          "(geomean)</th><th>why</th></tr>\n",
+          f);
+    for (int i = 0; i < rec->n_overall; i++) {
+        const rb_overall_entry *o = &rec->overall[i];
+        const rb_rep_device *d = &r->devices[o->device];
+        fputs("<tr>", f);
+        if (o->rank)
+            fprintf(f, "<td class=\"num\">%d</td>", o->rank);
+        else
+            fputs("<td class=\"num\">&#8211;</td>", f);
+        td_text(f, d->target);
+        td_text(f, d->name);
+        fputs("<td>", f);
+        badge(f, d->method);
+        fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%d / %d</td>", o->wins,
+                o->eligible, o->ran);
+        td_num(f, o->geomean, "%.3gx");
+        td_text(f, o->reason);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (r->n_missing) {
+        fputs("<h3>Not available on this host</h3><ul id=\"unavailable\">", f);
+        for (int i = 0; i < r->n_missing; i++) {
+            fputs("<li><code>", f);
+            esc(f, r->missing[i].target);
+            fputs("</code>: ", f);
+            esc(f, r->missing[i].why ? r->missing[i].why : "not available (no reason recorded)");
+            fputs("</li>", f);
+        }
+        fputs("</ul>\n", f);
+    }
+    fprintf(f, "<p class=\"note\">Objective: <b>%s</b>", rb_objective_name(rec->opts.objective));
+    if (isfinite(rec->opts.slo_ms))
+        fprintf(f, "; p99 latency &#8804; %g ms", rec->opts.slo_ms);
+    if (isfinite(rec->opts.max_power_w))
+        fprintf(f, "; average power &#8804; %g W", rec->opts.max_power_w);
+    if (isfinite(rec->opts.max_error))
+        fprintf(f, "; max error &#8804; %g", rec->opts.max_error);
+    fputs(". Measured results whose 95% intervals of the median overlap are ties; a "
+          "comparison with a simulated or modeled figure (no interval) states its margin.</p>\n"
+          "</section>\n",
+          f);
+}
+
+/* ---- charts ------------------------------------------------------------------------ */
+
+#define MAX_SERIES 32
+#define MAX_CATEGORIES 60
+
+typedef struct series_buf {
+    rb_chart_series s[MAX_SERIES];
+    char names[MAX_SERIES][96];
+    double *x[MAX_SERIES], *y[MAX_SERIES];
+    int n;
+    int dropped; /* series left out over MAX_SERIES */
+} series_buf;
+
+static void series_free(series_buf *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        free(b->x[i]);
+        free(b->y[i]);
+    }
+}
+
+/* A new series with room for cap points; NULL when full. */
+static rb_chart_series *series_add(series_buf *b, const char *name, int color, size_t cap)
+{
+    if (b->n == MAX_SERIES) {
+        b->dropped++;
+        return NULL;
+    }
+    int i = b->n;
+    b->x[i] = malloc((cap ? cap : 1) * sizeof(double));
+    b->y[i] = malloc((cap ? cap : 1) * sizeof(double));
+    if (!b->x[i] || !b->y[i]) {
+        free(b->x[i]);
+        free(b->y[i]);
+        return NULL;
+    }
+    b->n++;
+    snprintf(b->names[i], sizeof b->names[i], "%s", name);
+    b->s[i] = (rb_chart_series){b->names[i], 0, b->x[i], b->y[i], NULL, 0, color, 0};
+    return &b->s[i];
+}
+
+static void series_push(rb_chart_series *s, double x, double y)
+{
+    ((double *)s->x)[s->n] = x;
+    ((double *)s->y)[s->n] = y;
+    s->n++;
+}
+
+static int ok(const rb_rep_result *x)
+{
+    return !strcmp(x->status, "ok");
+}
+
+/* Results of one family are equal in everything but the varied axis (batch,
+ * or hidden size): ordered by device, family and that axis, each family of a
+ * device is one run of the order. */
+typedef struct family_ctx {
+    const rb_report *r;
+    int vary_batch;
+} family_ctx;
+
+static int family_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const family_ctx *c = ctx;
+    const rb_rep_result *a = &c->r->results[*(const size_t *)pa];
+    const rb_rep_result *b = &c->r->results[*(const size_t *)pb];
+    const rb_workload *x = &a->w, *y = &b->w;
+    int k[][2] = {{a->device, b->device},         {x->cell, y->cell},
+                  {x->mode, y->mode},             {x->seq, y->seq},
+                  {x->layers, y->layers},         {x->input_proj, y->input_proj},
+                  {c->vary_batch ? x->hidden : x->batch, c->vary_batch ? y->hidden : y->batch},
+                  {c->vary_batch ? x->input : 0, c->vary_batch ? y->input : 0},
+                  {c->vary_batch ? x->batch : x->hidden, c->vary_batch ? y->batch : y->hidden}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (k[i][0] != k[i][1])
+            return k[i][0] < k[i][1] ? -1 : 1;
+    return 0;
+}
+
+/* One series per (target, family) with at least two points along the axis
+ * (batch, or hidden size), y from a result.  O(n log n): a report may hold
+ * 100 000 results. */
+static void family_series(const rb_report *r, series_buf *b, int vary_batch,
+                          double (*yof)(const rb_rep_result *))
+{
+    size_t *idx = malloc((r->n_results ? r->n_results : 1) * sizeof *idx), n = 0;
+    if (!idx)
+        return;
+    for (size_t i = 0; i < r->n_results; i++)
+        if (ok(&r->results[i]) && isfinite(yof(&r->results[i])))
+            idx[n++] = i;
+    family_ctx c = {r, vary_batch};
+    qsort_r(idx, n, sizeof *idx, family_cmp, &c);
+    for (size_t i = 0; i < n;) {
+        /* the run of results equal to the first in all but the varied axis */
+        size_t j = i + 1;
+        const rb_rep_result *a = &r->results[idx[i]];
+        while (j < n) {
+            const rb_rep_result *x = &r->results[idx[j]];
+            if (x->device != a->device || x->w.cell != a->w.cell || x->w.mode != a->w.mode ||
+                x->w.seq != a->w.seq || x->w.layers != a->w.layers ||
+                x->w.input_proj != a->w.input_proj ||
+                (vary_batch ? x->w.hidden != a->w.hidden || x->w.input != a->w.input
+                            : x->w.batch != a->w.batch))
+                break;
+            j++;
+        }
+        if (j - i >= 2) {
+            char name[96];
+            if (vary_batch)
+                snprintf(name, sizeof name, "%s %s t%d h%d", r->devices[a->device].target,
+                         rb_cell_name(a->w.cell), a->w.seq, a->w.hidden);
+            else
+                snprintf(name, sizeof name, "%s %s t%d b%d", r->devices[a->device].target,
+                         rb_cell_name(a->w.cell), a->w.seq, a->w.batch);
+            rb_chart_series *s = series_add(b, name, a->device, j - i);
+            for (size_t k = i; s && k < j; k++) { /* already in order along x */
+                const rb_rep_result *x = &r->results[idx[k]];
+                series_push(s, vary_batch ? x->w.batch : x->w.hidden, yof(x));
+            }
+        }
+        i = j;
+    }
+    free(idx);
+}
+
+static double y_median(const rb_rep_result *x)
+{
+    return x->median_ms;
+}
+
+static double y_throughput(const rb_rep_result *x)
+{
+    return rb_objective_value(RB_OBJ_THROUGHPUT, x);
+}
+
+static void chart_note(FILE *f, const series_buf *b)
+{
+    if (b->dropped)
+        fprintf(f, "<p class=\"note\">%d more series not drawn (the chart shows %d); the tables "
+                   "below have every result.</p>\n",
+                b->dropped, MAX_SERIES);
+}
+
+static void draw_xy(FILE *f, const char *id, const char *title, const char *xl, const char *yl,
+                    int xlog, int ylog, series_buf *b, const char *empty)
+{
+    rb_chart c = {0};
+    c.id = id;
+    c.title = title;
+    c.x_label = xl;
+    c.y_label = yl;
+    c.x_log = xlog;
+    c.y_log = ylog;
+    c.n_series = b->n;
+    c.series = b->s;
+    c.empty_note = empty;
+    fputs("<figure>", f);
+    rb_svg_xy(f, &c);
+    fputs("</figure>\n", f);
+    chart_note(f, b);
+}
+
+/* Energy per sequence: one point per target on each workload (categories). */
+static void chart_energy(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    size_t nk = rec->n_workloads < MAX_CATEGORIES ? rec->n_workloads : MAX_CATEGORIES;
+    const char **cats = calloc(nk ? nk : 1, sizeof *cats);
+    series_buf b = {0};
+    for (int d = 0; cats && d < r->n_devices; d++) {
+        rb_chart_series *s = series_add(&b, r->devices[d].target, d, nk);
+        for (size_t k = 0; s && k < nk; k++) {
+            const rb_workload_rec *w = &rec->w[k];
+            cats[k] = r->results[w->first].w.key;
+            for (size_t i = 0; i < w->count; i++) {
+                const rb_rep_result *x = &r->results[w->first + i];
+                if (x->device == d && ok(x) && isfinite(rb_rep_energy_per_seq(x)))
+                    series_push(s, (double)k, rb_rep_energy_per_seq(x));
+            }
+        }
+    }
+    rb_chart c = {0};
+    c.id = "chart-energy";
+    c.title = "Energy per sequence, per target (source in the tables)";
+    c.x_label = "workload";
+    c.y_label = "energy per sequence (J)";
+    c.y_log = 1;
+    c.categories = cats;
+    c.n_categories = (int)nk;
+    c.n_series = b.n;
+    c.series = b.s;
+    for (int i = 0; i < b.n; i++)
+        b.s[i].style = RB_SVG_POINTS;
+    c.empty_note = "no result has an energy figure";
+    fputs("<figure>", f);
+    rb_svg_xy(f, &c);
+    fputs("</figure>\n", f);
+    if (rec->n_workloads > nk)
+        fprintf(f, "<p class=\"note\">The first %zu of %zu workloads are drawn.</p>\n", nk,
+                rec->n_workloads);
+    series_free(&b);
+    free(cats);
+}
+
+/* The workload most targets qualify on (ties: the most FLOP): the one the
+ * Pareto chart shows. */
+static const rb_workload_rec *headline_workload(const rb_report *r, const rb_recommendation *rec)
+{
+    const rb_workload_rec *best = NULL;
+    for (size_t k = 0; k < rec->n_workloads; k++) {
+        const rb_workload_rec *w = &rec->w[k];
+        if (!best || w->n_eligible > best->n_eligible ||
+            (w->n_eligible == best->n_eligible &&
+             r->results[w->first].flops > r->results[best->first].flops))
+            best = w;
+    }
+    return best;
+}
+
+static void chart_pareto(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    const rb_workload_rec *w = headline_workload(r, rec);
+    series_buf b = {0};
+    char title[200] = "Latency vs energy per sequence";
+    rb_chart c = {0};
+    if (w) {
+        snprintf(title, sizeof title, "Latency vs energy per sequence: %s",
+                 r->results[w->first].w.key);
+        for (size_t i = 0; i < w->count; i++) {
+            const rb_rep_result *x = &r->results[w->first + i];
+            if (!ok(x) || !isfinite(rb_rep_energy_per_seq(x)) || !(x->median_ms > 0))
+                continue;
+            rb_chart_series *s = series_add(&b, r->devices[x->device].target, x->device, 1);
+            if (s) {
+                s->style = RB_SVG_POINTS;
+                series_push(s, x->median_ms, rb_rep_energy_per_seq(x));
+            }
+        }
+        /* the Pareto front: no other point is both faster and cheaper */
+        rb_chart_series *front = series_add(&b, "Pareto front", 7, (size_t)b.n);
+        if (front) {
+            int n = b.n - 1;
+            for (int i = 0; i < n; i++) {
+                int dominated = 0;
+                for (int j = 0; j < n && !dominated; j++)
+                    dominated = j != i && b.s[j].x[0] <= b.s[i].x[0] &&
+                                b.s[j].y[0] <= b.s[i].y[0] &&
+                                (b.s[j].x[0] < b.s[i].x[0] || b.s[j].y[0] < b.s[i].y[0]);
+                if (!dominated)
+                    series_push(front, b.s[i].x[0], b.s[i].y[0]);
+            }
+            for (int p = 1; p < front->n; p++) /* by latency, for the line */
+                for (int q = p; q > 0 && front->x[q - 1] > front->x[q]; q--) {
+                    double *xs = (double *)front->x, *ys = (double *)front->y, t;
+                    t = xs[q], xs[q] = xs[q - 1], xs[q - 1] = t;
+                    t = ys[q], ys[q] = ys[q - 1], ys[q - 1] = t;
+                }
+            front->style = RB_SVG_LINE;
+            front->dashed = 1;
+        }
+        if (w->n_eligible) {
+            const rb_rep_result *top = &r->results[w->entries[0].result];
+            if (isfinite(rb_rep_energy_per_seq(top))) {
+                c.has_mark = 1;
+                c.mark_x = top->median_ms;
+                c.mark_y = rb_rep_energy_per_seq(top);
+                c.mark_label = "recommended";
+            }
+        }
+    }
+    c.id = "chart-pareto";
+    c.title = title;
+    c.x_label = "median latency per call (ms)";
+    c.y_label = "energy per sequence (J)";
+    c.x_log = c.y_log = 1;
+    c.n_series = b.n;
+    c.series = b.s;
+    c.empty_note = "no target has both a latency and an energy figure here";
+    fputs("<figure>", f);
+    rb_svg_xy(f, &c);
+    fputs("</figure>\n", f);
+    series_free(&b);
+}
+
+/* Bytes per value of a result's number format (fp32 4, bf16/fp16/int16 2,
+ * int8 1, fixed Qm.n: its width) for the roofline's traffic model. */
+static double bytes_per_value(const char *numerics)
+{
+    int qi, qf;
+    if (strstr(numerics, "int8"))
+        return 1;
+    if (strstr(numerics, "int16") || strstr(numerics, "bf16") || strstr(numerics, "fp16"))
+        return 2;
+    const char *q = strstr(numerics, "Q");
+    if (q && sscanf(q, "Q%d.%d", &qi, &qf) == 2)
+        return ceil((qi + qf + 1) / 8.0);
+    return 4;
+}
+
+/* Operational intensity: FLOP per byte when every timestep reads every
+ * weight once (a recurrent matrix-vector product's traffic; README.md). */
+static double intensity(const rb_rep_result *x)
+{
+    const rb_workload *w = &x->w;
+    double g = rb_cell_gates(w->cell), params = 0;
+    for (int l = 0; l < w->layers; l++)
+        params += g * w->hidden * ((l ? w->hidden : w->input_proj ? w->input : 0) + w->hidden);
+    return x->flops / (w->seq * params * bytes_per_value(x->numerics));
+}
+
+static void chart_roofline(FILE *f, const rb_report *r, int d)
+{
+    const rb_rep_device *dv = &r->devices[d];
+    series_buf b = {0};
+    size_t cnt = 0;
+    for (size_t i = 0; i < r->n_results; i++)
+        cnt += r->results[i].device == d;
+    rb_chart_series *s = series_add(&b, "achieved", d, cnt);
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; s && i < r->n_results; i++) {
+        const rb_rep_result *x = &r->results[i];
+        if (x->device != d || !ok(x) || !(x->gflops > 0))
+            continue;
+        double oi = intensity(x);
+        series_push(s, oi, x->gflops);
+        lo = fmin(lo, oi);
+        hi = fmax(hi, oi);
+    }
+    if (s)
+        s->style = RB_SVG_POINTS;
+    if (dv->peak_flops > 0 && dv->mem_bw > 0 && isfinite(lo)) {
+        double peak = dv->peak_flops * 1e-9, bw = dv->mem_bw * 1e-9, ridge = peak / bw;
+        double x0 = fmin(lo, ridge) / 2, x1 = fmax(hi, ridge) * 2;
+        rb_chart_series *roof = series_add(&b, "roof: min(peak, bandwidth x intensity)", 7, 3);
+        if (roof) {
+            series_push(roof, x0, bw * x0);
+            series_push(roof, ridge, peak);
+            series_push(roof, x1, peak);
+            roof->style = RB_SVG_LINE;
+            roof->dashed = 1;
+        }
+    }
+    char id[64], title[240];
+    snprintf(id, sizeof id, "chart-roofline-%s", dv->target);
+    snprintf(title, sizeof title, "Roofline: %s (%s)", dv->target, dv->name);
+    draw_xy(f, id, title, "operational intensity (FLOP per weight byte)", "achieved GFLOP/s", 1,
+            1, &b, "no result, or no peak and bandwidth figure for this device");
+    series_free(&b);
+}
+
+static void chart_accuracy(FILE *f, const rb_report *r)
+{
+    /* final accuracy per target: the last epoch of the test split (else valid) */
+    rb_bar bars[64];
+    char labels[64][64];
+    int nb = 0;
+    for (int d = 0; d < r->n_devices && nb < 64; d++)
+        for (int pass = 0; pass < 2; pass++) {
+            const char *split = pass ? "valid" : "test";
+            const rb_rep_accuracy *last = NULL;
+            for (size_t i = 0; i < r->n_accuracy; i++)
+                if (r->accuracy[i].device == d && !strcmp(r->accuracy[i].split, split))
+                    last = &r->accuracy[i];
+            if (last && nb < 64) {
+                snprintf(labels[nb], sizeof labels[nb], "%s %s (%s)", r->devices[d].target,
+                         last->task, split);
+                bars[nb] = (rb_bar){labels[nb], last->accuracy, d, NULL};
+                nb++;
+                break;
+            }
+        }
+    rb_bar_chart bc = {"chart-accuracy", "Accuracy per target (last epoch)", "accuracy", 0, 0,
+                       nb, bars};
+    fputs("<figure>", f);
+    rb_svg_bars(f, &bc);
+    fputs("</figure>\n", f);
+
+    series_buf b = {0};
+    for (int d = 0; d < r->n_devices; d++)
+        for (size_t i = 0; i < r->n_accuracy; i++) {
+            const rb_rep_accuracy *a = &r->accuracy[i];
+            if (a->device != d || (i > 0 && r->accuracy[i - 1].device == d &&
+                                   !strcmp(r->accuracy[i - 1].split, a->split) &&
+                                   !strcmp(r->accuracy[i - 1].task, a->task)))
+                continue; /* the first row of each (device, task, split) starts a series */
+            char name[96];
+            snprintf(name, sizeof name, "%s %s %s", r->devices[d].target, a->task, a->split);
+            size_t cnt = 0;
+            for (size_t j = i; j < r->n_accuracy && r->accuracy[j].device == d &&
+                               !strcmp(r->accuracy[j].split, a->split) &&
+                               !strcmp(r->accuracy[j].task, a->task);
+                 j++)
+                cnt++;
+            rb_chart_series *s = series_add(&b, name, d, cnt);
+            for (size_t j = i; s && j < i + cnt; j++)
+                series_push(s, r->accuracy[j].epoch, r->accuracy[j].accuracy);
+            if (s)
+                s->dashed = strcmp(a->split, "train") != 0;
+        }
+    draw_xy(f, "chart-training", "Training curves: accuracy per epoch", "epoch", "accuracy", 0, 0,
+            &b, "no training run in this database (rnnbench's text-classification task writes them)");
+    series_free(&b);
+}
+
+static void write_charts(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    fputs("<section id=\"charts\"><h2>Charts</h2>\n<p class=\"note\">Hover a point for its value. "
+          "Each figure's source (measured, simulated, modeled) is in the tables below.</p>\n",
+          f);
+    series_buf b = {0};
+    family_series(r, &b, 1, y_median);
+    draw_xy(f, "chart-latency-batch", "Latency vs batch", "batch", "median latency per call (ms)",
+            1, 1, &b, "no workload family with two or more batch sizes");
+    series_free(&b);
+    memset(&b, 0, sizeof b);
+    family_series(r, &b, 0, y_throughput);
+    draw_xy(f, "chart-throughput-hidden", "Throughput vs hidden size", "hidden size",
+            "throughput (sequences/s)", 1, 1, &b, "no workload family with two or more hidden sizes");
+    series_free(&b);
+    chart_energy(f, r, rec);
+    chart_pareto(f, r, rec);
+    for (int d = 0; d < r->n_devices; d++)
+        chart_roofline(f, r, d);
+    chart_accuracy(f, r);
+    fputs("</section>\n", f);
+}
+
+/* ---- per workload ------------------------------------------------------------------- */
+
+static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    fputs("<section id=\"workloads\"><h2>Per workload</h2>\n", f);
+    for (size_t k = 0; k < rec->n_workloads; k++) {
+        const rb_workload_rec *w = &rec->w[k];
+        const rb_workload *wl = &r->results[w->first].w;
+        fputs("<h3 id=\"w-", f);
+        esc(f, wl->key);
+        fputs("\">", f);
+        esc(f, wl->key);
+        fprintf(f, "</h3>\n<p class=\"note\">%s, %s, T = %d, batch %d, input %d, hidden %d, %d "
+                   "layer%s%s; %.4g GFLOP per call.</p>\n<ol>",
+                rb_cell_name(wl->cell), rb_mode_name(wl->mode), wl->seq, wl->batch, wl->input,
+                wl->hidden, wl->layers, wl->layers > 1 ? "s" : "",
+                wl->input_proj ? "" : ", recurrent part only", r->results[w->first].flops * 1e-9);
+        for (size_t i = 0; i < w->count; i++) {
+            const rb_rank_entry *en = &w->entries[i];
+            fputs(en->eligible ? "<li>" : "<li class=\"bad\">", f);
+            if (en->tie)
+                fputs("(tie) ", f);
+            esc(f, en->reason);
+            fputs("</li>", f);
+        }
+        fputs("</ol>\n<table><tr><th>target</th><th>status</th><th>latency</th><th>median "
+              "(ms)</th><th>p99 (ms)</th><th>95% CI (ms)</th><th>seq/s</th><th>GFLOP/s</th>"
+              "<th>energy / seq (J)</th><th>energy</th><th>max abs error</th><th>max rel error "
+              "(bound)</th><th>numerics</th></tr>\n",
+              f);
+        for (size_t i = 0; i < w->count; i++) {
+            const rb_rep_result *x = &r->results[w->entries[i].result];
+            fputs("<tr>", f);
+            td_text(f, r->devices[x->device].target);
+            fputs(ok(x) ? "<td>" : "<td class=\"bad\">", f);
+            esc(f, x->status);
+            if (x->message && *x->message) {
+                fputs(": ", f);
+                esc(f, x->message);
+            }
+            fputs("</td><td>", f);
+            badge(f, x->latency_source);
+            fputs("</td>", f);
+            td_num(f, x->median_ms, "%.4g");
+            td_num(f, x->p99_ms, "%.4g");
+            fputs("<td class=\"num\">", f);
+            if (isfinite(x->ci_lo_ms) && isfinite(x->ci_hi_ms))
+                fprintf(f, "%.4g &#8211; %.4g", x->ci_lo_ms, x->ci_hi_ms);
+            else
+                fputs("&#8211;", f);
+            fputs("</td>", f);
+            td_num(f, x->throughput_sps, "%.4g");
+            td_num(f, x->gflops, "%.4g");
+            td_num(f, rb_rep_energy_per_seq(x), "%.3g");
+            fputs("<td>", f);
+            if (x->energy_source[0]) {
+                badge(f, rb_rep_energy_kind(x));
+                fputc(' ', f);
+                esc(f, x->energy_source);
+            } else {
+                fputs("&#8211;", f);
+            }
+            fputs("</td>", f);
+            td_num(f, x->err_max_abs, "%.2g");
+            fputs("<td class=\"num\">", f);
+            if (isfinite(x->err_max_rel))
+                fprintf(f, "%.2g", x->err_max_rel);
+            if (isfinite(x->err_tol))
+                fprintf(f, " (%.2g)", x->err_tol);
+            else if (isfinite(x->err_max_rel))
+                fputs(" (quality figure)", f);
+            fputs("</td>", f);
+            td_text(f, x->numerics);
+            fputs("</tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+    fputs("</section>\n", f);
+}
+
+/* ---- metadata ----------------------------------------------------------------------- */
+
+static void json_kv_table(FILE *f, const char *id, const char *json)
+{
+    cJSON *o = json ? cJSON_Parse(json) : NULL;
+    fprintf(f, "<table id=\"%s\"><tr><th>key</th><th>value</th></tr>\n", id);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        fputs("<tr><td>", f);
+        esc(f, it->string);
+        fputs("</td><td>", f);
+        if (cJSON_IsString(it)) {
+            esc(f, it->valuestring);
+        } else {
+            char *s = cJSON_PrintUnformatted(it);
+            esc(f, s);
+            free(s);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    cJSON_Delete(o);
+}
+
+static void write_metadata(FILE *f, const rb_report *r)
+{
+    fputs("<section id=\"metadata\"><h2>Run, host and devices</h2>\n<table id=\"run\">", f);
+    fprintf(f, "<tr><th>run</th><td>%lld</td></tr><tr><th>label</th><td>", r->run.id);
+    esc(f, r->run.label);
+    fputs("</td></tr><tr><th>started / finished</th><td>", f);
+    esc(f, r->run.started_at);
+    fputs(" / ", f);
+    esc(f, r->run.finished_at);
+    fputs("</td></tr><tr><th>status</th><td>", f);
+    esc(f, r->run.status);
+    fputs("</td></tr><tr><th>command</th><td><code>", f);
+    esc(f, r->run.command_line);
+    fputs("</code></td></tr><tr><th>rnnbench</th><td>", f);
+    esc(f, r->run.version);
+    fputs(" ", f);
+    esc(f, r->run.git_sha);
+    fputs("</td></tr></table>\n", f);
+    cJSON *w = r->run.warnings_json ? cJSON_Parse(r->run.warnings_json) : NULL;
+    if (cJSON_GetArraySize(w) > 0) {
+        fputs("<h3>Warnings recorded by the run</h3><ul id=\"warnings\">", f);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, w)
+        {
+            fputs("<li>", f);
+            esc(f, cJSON_IsString(it) ? it->valuestring : "?");
+            fputs("</li>", f);
+        }
+        fputs("</ul>\n", f);
+    }
+    cJSON_Delete(w);
+    fputs("<h3>Host</h3>\n", f);
+    json_kv_table(f, "host", r->run.host_json);
+    fputs("<h3>Devices</h3>\n<table id=\"devices\"><tr><th>target</th><th>device</th><th>type"
+          "</th><th>latency</th><th>numerics</th><th>peak GFLOP/s</th><th>memory GB/s</th>"
+          "<th>power (W)</th><th>power source</th><th>resources</th></tr>\n",
+          f);
+    for (int i = 0; i < r->n_devices; i++) {
+        const rb_rep_device *d = &r->devices[i];
+        fputs("<tr>", f);
+        td_text(f, d->target);
+        td_text(f, d->name);
+        td_text(f, d->type);
+        fputs("<td>", f);
+        badge(f, d->method);
+        fputs("</td>", f);
+        td_text(f, d->numerics);
+        td_num(f, d->peak_flops * 1e-9, "%.4g");
+        td_num(f, d->mem_bw * 1e-9, "%.4g");
+        td_num(f, d->power_w, "%.3g");
+        td_text(f, d->power_source);
+        fputs("<td>", f);
+        for (int k = 0; k < d->n_resources; k++) {
+            esc(f, d->resources[k].name);
+            fprintf(f, " %g%s", d->resources[k].value, d->resources[k].unit[0] ? " " : "");
+            esc(f, d->resources[k].unit);
+            fputs(" (", f);
+            esc(f, d->resources[k].source);
+            fputs(k + 1 < d->n_resources ? "), " : ")", f);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n</section>\n", f);
+}
+
+int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+          "<title>rnnbench report: run ",
+          f);
+    fprintf(f, "%lld", r->run.id);
+    if (r->run.label) {
+        fputs(" (", f);
+        esc(f, r->run.label);
+        fputc(')', f);
+    }
+    fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header><h1>rnnbench report</h1>\n"
+               "<p>Run %lld",
+            k_css, r->run.id);
+    if (r->run.label) {
+        fputs(" &#183; <b>", f);
+        esc(f, r->run.label);
+        fputs("</b>", f);
+    }
+    fputs(" &#183; ", f);
+    esc(f, r->run.started_at);
+    fputs(" &#183; ", f);
+    esc(f, r->run.status);
+    fprintf(f, " &#183; %zu results on %d target%s</p></header>\n", r->n_results, r->n_devices,
+            r->n_devices == 1 ? "" : "s");
+    write_decision(f, r, rec);
+    write_charts(f, r, rec);
+    write_workloads(f, r, rec);
+    write_metadata(f, r);
+    fputs("<footer><p class=\"note\">Written by rnnbench ", f);
+    esc(f, r->run.version);
+    fputs(" from results.db. Latency: <span class=\"badge measured\">measured</span> on the "
+          "device, <span class=\"badge simulated\">simulated</span> in RTL, <span class=\"badge "
+          "modeled\">modeled</span> analytically; energy sources rapl and nvml are measured, "
+          "model is modeled.</p></footer>\n</body></html>\n",
+          f);
+    return ferror(f) ? rb_errf(e, RB_ERUNTIME, "report: writing the HTML failed") : 0;
+}

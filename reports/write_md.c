@@ -1,0 +1,103 @@
+/* write_md.c — `rnnbench report --md`: the decision for a CI job summary or
+ * a pull-request comment: the recommendation, the ranking over the matrix,
+ * each workload's winner, and what was not ranked and why. */
+#include <math.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_util.h"
+
+/* Text from the database in Markdown: table cells cannot hold '|' or
+ * newlines, and renderers pass raw HTML through, so <, > and & become
+ * entities (a label like <script> shows as text). */
+static void cell(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        if (*s == '|')
+            fputs("\\|", f);
+        else if (*s == '\n' || *s == '\r')
+            fputc(' ', f);
+        else if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
+}
+
+int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
+{
+    fprintf(f, "## rnnbench report: run %lld", r->run.id);
+    if (r->run.label) {
+        fputs(" (", f);
+        cell(f, r->run.label);
+        fputc(')', f);
+    }
+    fprintf(f, "\n\n%s, %s; %zu results on %d targets.\n\n", r->run.started_at,
+            r->run.status, r->n_results, r->n_devices);
+    fputs("**", f);
+    cell(f, rec->headline);
+    fputs("**\n\n", f);
+    cell(f, rec->provenance);
+    fputs("\n\n### Ranking over the matrix\n\n"
+          "| rank | target | device | latency | best on | eligible / ran | vs the best (geomean) |\n"
+          "|---|---|---|---|---|---|---|\n",
+          f);
+    for (int i = 0; i < rec->n_overall; i++) {
+        const rb_overall_entry *o = &rec->overall[i];
+        const rb_rep_device *d = &r->devices[o->device];
+        if (o->rank)
+            fprintf(f, "| %d | ", o->rank);
+        else
+            fputs("| - | ", f);
+        cell(f, d->target);
+        fputs(" | ", f);
+        cell(f, d->name);
+        fprintf(f, " | %s | %d | %d / %d | ", d->method, o->wins, o->eligible, o->ran);
+        if (isfinite(o->geomean))
+            fprintf(f, "%.3gx", o->geomean);
+        fputs(" |\n", f);
+    }
+    if (r->n_missing) {
+        fputs("\n### Not available\n\n", f);
+        for (int i = 0; i < r->n_missing; i++) {
+            fputs("- `", f);
+            cell(f, r->missing[i].target);
+            fputs("`: ", f);
+            cell(f, r->missing[i].why ? r->missing[i].why : "not available on the host");
+            fputc('\n', f);
+        }
+    }
+    fprintf(f, "\n### Per workload (%s)\n\n| workload | winner | why | not ranked |\n"
+               "|---|---|---|---|\n",
+            rb_objective_name(rec->opts.objective));
+    for (size_t k = 0; k < rec->n_workloads; k++) {
+        const rb_workload_rec *w = &rec->w[k];
+        fputs("| `", f);
+        cell(f, r->results[w->first].w.key);
+        fputs("` | ", f);
+        if (w->n_eligible) {
+            const rb_rank_entry *top = &w->entries[0];
+            cell(f, r->devices[r->results[top->result].device].target);
+            if (w->n_eligible > 1 && w->entries[1].tie)
+                fputs(" (tie)", f);
+            fputs(" | ", f);
+            cell(f, top->reason);
+        } else {
+            fputs("none | ", f);
+        }
+        fputs(" | ", f);
+        for (size_t i = (size_t)w->n_eligible; i < w->count; i++) {
+            cell(f, w->entries[i].reason);
+            fputs(i + 1 < w->count ? "; " : "", f);
+        }
+        fputs(" |\n", f);
+    }
+    fputs("\nLatency is labelled measured, simulated or modeled per target; energy sources: "
+          "rapl, nvml (measured), model (modeled). Measured results whose 95% intervals of "
+          "the median overlap are ties.\n",
+          f);
+    return ferror(f) ? rb_errf(e, RB_ERUNTIME, "report: writing Markdown failed") : 0;
+}

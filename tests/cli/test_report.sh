@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `rnnbench report` from the command line: every format from one run, the
+# selection and constraint options, bad input, and the HTML as a browser
+# sees it (Debian's chromium, headless): well-formed, no console errors, a
+# screenshot that is not blank, and a DOM holding the decision and every chart.
+. "$(dirname "$0")/lib.sh"
+
+# a small run on every target, labelled with markup that must stay text
+expect 0 -- rb run --seq 4 --hidden 16,32 --batch 1,4 "${FAST[@]}" -q --label '<script>alert("x")</script>'
+expect 0 -- rb run --targets cpu --seq 4 --hidden 16 "${FAST[@]}" -q --label second
+
+# formats, to stdout and to files
+expect 0 --out "<!DOCTYPE html>" --out 'id="headline"' -- rb report --label '<script>alert("x")</script>'
+expect 0 --out "## rnnbench report: run 1" --out "### Ranking over the matrix" -- rb report --md --run 1
+expect 0 --out "run_id,label,target" -- rb report --csv --run 1
+expect 0 --out '"schema_version":1' -- rb report --json --run 1
+expect 0 --err "run 1, 16 results: report.html" -- rb report --html --run 1 -o report.html
+[[ -s report.html && -z $(ls report.html.tmp* 2>/dev/null) ]]
+check "report written in place, no temporary left" $? 0
+check "the label is escaped in the page" "$(grep -c '<script' report.html)" "0"
+grep -qF '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;' report.html
+check "the label shows as text" $? 0
+check "no external resources" "$(grep -Ec '<link|src=|href="(http|//)|url\(' report.html)" "0"
+expect 0 --out "Recommended for latency: cpu" -- rb report --md    # the newest run: cpu only
+
+# the same numbers in every format: the cpu median of one point
+med=$(rb query --format csv "SELECT median_ms FROM v_results WHERE run_id = 1 AND target = 'cpu' AND workload = 'lstm_infer_t4_b4_i32_h32_l1'" | tail -1)
+rb report --csv --run 1 >r.csv
+rb report --json --run 1 >r.json
+csv_med=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "median_ms") c = i }
+                   $3 == "cpu" && $7 == "lstm_infer_t4_b4_i32_h32_l1" { print $c }' r.csv)
+check "csv median = database median" "$(awk -v a="$csv_med" -v b="$med" 'BEGIN { print (a - b < 1e-9 && b - a < 1e-9) }')" "1"
+# one result per line in the JSON: find the point's line by its result id
+rid=$(rb query --format csv "SELECT result_id FROM v_results WHERE run_id = 1 AND target = 'cpu' AND workload = 'lstm_infer_t4_b4_i32_h32_l1'" | tail -1)
+json_med=$(grep "^{\"result_id\":$rid," r.json | sed 's/.*"median_ms":\([^,]*\),.*/\1/')
+check "json median = database median" "$(awk -v a="$json_med" -v b="$med" 'BEGIN { print (a - b < 1e-9 && b - a < 1e-9) }')" "1"
+
+# objectives and constraints change the decision, and say so
+expect 0 --out "Recommended for energy" -- rb report --md --run 1 --objective energy
+expect 0 --out "with p99 ≤ 1e-06 ms" --out "No target qualifies" -- rb report --md --run 1 --slo-ms 0.000001
+expect 0 --out "misses the 1 ns limit" --out "x over" -- rb report --json --run 1 --slo-ms 0.000001
+expect 0 --out "max error" -- rb report --md --run 1 --max-error 1e-3
+
+# bad input: exit 2, named
+expect 2 --err "no run 99" -- rb report --run 99
+expect 2 --err "no run labelled 'nope'" -- rb report --label nope
+expect 2 --err "--objective 'speed'" -- rb report --objective speed
+expect 2 --err "choose one of --html, --md, --csv, --json" -- rb report --html --md
+expect 2 --err "choose one of --run, --label, --latest" -- rb report --run 1 --latest
+expect 2 --err "slo-ms" -- rb report --slo-ms -3
+rm -f empty.db
+expect 2 --err "empty.db" -- rb report --db empty.db
+expect 2 --err "cannot write next to" -- rb report --run 1 -o /nonexistent/dir/r.html
+
+# the page is well-formed (strict XML: every element closed, every entity known)
+if command -v xmllint >/dev/null; then
+    xmllint --noout report.html 2>xml.err
+    check "xmllint: well-formed" "$? $(head -c 300 xml.err)" "0 "
+else
+    echo "skipped: xmllint is not installed (scripts/setup.sh installs libxml2-utils)"
+fi
+
+# ... and renders in a real browser
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [[ -n $browser ]]; then
+    headless=(timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars
+              --enable-logging=stderr --v=0 --user-data-dir="$TMP/chrome")
+    "${headless[@]}" --dump-dom "file://$TMP/report.html" >dom.html 2>dom.err
+    check "the browser loaded it" $? 0
+    check "no console messages (errors, warnings)" "$(grep -c 'CONSOLE' dom.err)" "0"
+    grep -q 'id="headline"' dom.html && grep -q 'Recommended for latency' dom.html
+    check "the DOM holds the recommendation" $? 0
+    missing=""
+    for id in chart-latency-batch chart-throughput-hidden chart-energy chart-pareto \
+              chart-roofline-cpu chart-roofline-asic chart-accuracy chart-training; do
+        grep -q "<svg[^>]*id=\"$id\"" dom.html || missing+=" $id"
+    done
+    check "the DOM holds every chart" "$missing" ""
+    # a screenshot of the report against one of an empty page: a blank render
+    # compresses to almost nothing
+    printf '<!DOCTYPE html><html><body></body></html>' >blank.html
+    "${headless[@]}" --window-size=1200,2000 --screenshot="$TMP/report.png" "file://$TMP/report.html" >/dev/null 2>&1
+    "${headless[@]}" --window-size=1200,2000 --screenshot="$TMP/blank.png" "file://$TMP/blank.html" >/dev/null 2>&1
+    rs=$(stat -c %s report.png 2>/dev/null || echo 0)
+    bs=$(stat -c %s blank.png 2>/dev/null || echo 0)
+    check "the screenshot is not blank ($rs bytes vs $bs for an empty page)" "$((rs > 8 * bs && rs > 50000))" "1"
+else
+    echo "skipped: chromium is not installed (scripts/setup.sh installs it), so the report was not opened in a browser"
+fi
+finish
