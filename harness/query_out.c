@@ -8,6 +8,8 @@
  * JSON uses too). */
 #include "store_internal.h"
 
+#include "../reports/report.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -226,17 +228,7 @@ static int table_end(query_out *q)
 
 static void csv_field(FILE *out, const char *t, int last)
 {
-    if (t && strpbrk(t, ",\"\r\n")) {
-        fputc('"', out);
-        for (; *t; t++) {
-            if (*t == '"')
-                fputc('"', out);
-            fputc(*t, out);
-        }
-        fputc('"', out);
-    } else if (t) {
-        fputs(t, out);
-    }
+    rb_csv_field(out, t); /* the quoting `rnnbench report --csv` uses too */
     fputs(last ? "\n" : ",", out);
 }
 

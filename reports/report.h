@@ -175,4 +175,9 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
 int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
 int rb_report_write_json(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
 
+/* One CSV field, RFC 4180: quoted when it holds a comma, a quote or a line
+ * break, quotes doubled; NULL writes nothing (an empty field).  Shared with
+ * `rnnbench query --format csv`. */
+void rb_csv_field(FILE *f, const char *s);
+
 #endif

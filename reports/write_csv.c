@@ -8,8 +8,7 @@
 #include "report.h"
 #include "report_util.h"
 
-/* A field, quoted when it must be. */
-static void field(FILE *f, const char *s)
+void rb_csv_field(FILE *f, const char *s)
 {
     if (!s)
         return;
@@ -25,6 +24,8 @@ static void field(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+
 
 static const char k_header[] =
     "run_id,label,target,device,device_type,method,workload,cell,mode,seq,batch,input,hidden,"
@@ -50,21 +51,21 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
         const rb_rep_device *d = &r->devices[x->device];
         const rb_rank_entry *en = rb_rep_entry_of(rec, i);
         fprintf(f, "%lld,", r->run.id);
-        field(f, r->run.label);
+        rb_csv_field(f, r->run.label);
         fputc(',', f);
-        field(f, d->target);
+        rb_csv_field(f, d->target);
         fputc(',', f);
-        field(f, d->name);
+        rb_csv_field(f, d->name);
         fputc(',', f);
-        field(f, d->type);
+        rb_csv_field(f, d->type);
         fputc(',', f);
-        field(f, d->method);
+        rb_csv_field(f, d->method);
         fprintf(f, ",%s,%s,%s,%d,%d,%d,%d,%d,%d,", x->w.key, rb_cell_name(x->w.cell),
                 rb_mode_name(x->w.mode), x->w.seq, x->w.batch, x->w.input, x->w.hidden,
                 x->w.layers, x->w.input_proj);
         rb_rep_num(f, x->flops);
         fputc(',', f);
-        field(f, x->numerics);
+        rb_csv_field(f, x->numerics);
         fprintf(f, ",%s,%d", x->status, x->reps);
         const double nums[] = {x->median_ms, x->p10_ms,    x->p90_ms,   x->p99_ms,
                                x->mean_ms,   x->stddev_ms, x->min_ms,   x->max_ms,
@@ -85,12 +86,12 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
         if (en) {
             rb_rep_num(f, en->value);
             fprintf(f, ",%d,%d,%d,", en->rank, en->tie, en->eligible);
-            field(f, en->reason);
+            rb_csv_field(f, en->reason);
         } else {
             fputs(",,,,", f);
         }
         fputc(',', f);
-        field(f, x->message);
+        rb_csv_field(f, x->message);
         for (int k = 0; k < nm; k++) {
             fputc(',', f);
             rb_rep_num(f, rb_rep_metric_value(x, names[k]));
