@@ -233,7 +233,33 @@ int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sampl
     return after_call(t, "forward", t->ops->forward(t, in, out, s, e), s, e);
 }
 
-int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *target_y, rb_sample *s,
+/* Training needs a load for training and a loss to learn from. */
+static int check_train(const rb_target *t, const rb_batch *in, const rb_train_io *io, rb_err *e)
+{
+    if (!t->ops->train_step)
+        return rb_errf(e, RB_EUNAVAIL, "target %s does not support training", tname(t));
+    if (!t->loaded)
+        return rb_errf(e, RB_EINPUT, "target %s: train_step before a model was loaded",
+                       tname(t));
+    if (t->workload.mode != RB_MODE_TRAIN)
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: %s was loaded for inference; load a train-mode workload to "
+                       "train",
+                       tname(t), t->workload.key);
+    if (!io || !io->loss)
+        return rb_errf(e, RB_EINPUT, "target %s: train_step without a loss", tname(t));
+    if (!(io->opt.lr > 0) || !(io->opt.beta1 >= 0 && io->opt.beta1 < 1) ||
+        !(io->opt.beta2 >= 0 && io->opt.beta2 < 1) || !(io->opt.eps > 0))
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: bad optimizer settings (lr %g, betas %g %g, eps %g)", tname(t),
+                       io->opt.lr, io->opt.beta1, io->opt.beta2, io->opt.eps);
+    int rc = check_batch(t, in, e);
+    if (!rc)
+        rb_err_clear(e);
+    return rc;
+}
+
+int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s,
                          rb_err *e)
 {
     rb_sample local;
@@ -242,15 +268,27 @@ int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *targ
     rb_sample_reset(s);
     if (!t || !t->ops)
         return rb_errf(e, RB_EINPUT, "train_step: no target given");
-    if (!t->ops->train_step)
-        return rb_errf(e, RB_EUNAVAIL, "target %s does not support training yet", tname(t));
-    if (!t->loaded)
-        return rb_errf(e, RB_EINPUT, "target %s: train_step before a model was loaded",
-                       tname(t));
-    int rc = check_args(t, in, target_y, "training target", e);
+    int rc = check_train(t, in, io, e);
     if (rc)
         return rc;
-    return after_call(t, "train_step", t->ops->train_step(t, in, target_y, s, e), s, e);
+    io->loss_value = io->grad_norm = 0;
+    return after_call(t, "train_step", t->ops->train_step(t, in, io, s, e), s, e);
+}
+
+int rb_target_params(rb_target *t, float *weights, float *grads, rb_err *e)
+{
+    if (!t || !t->ops)
+        return rb_errf(e, RB_EINPUT, "params: no target given");
+    if (!t->ops->params)
+        return rb_errf(e, RB_EUNAVAIL, "target %s cannot return its parameters", tname(t));
+    if (!t->loaded || t->workload.mode != RB_MODE_TRAIN)
+        return rb_errf(e, RB_EINPUT, "target %s: params needs a model loaded for training",
+                       tname(t));
+    rb_err_clear(e);
+    int rc = t->ops->params(t, weights, grads, e);
+    if (rc && e && !e->msg[0])
+        rb_errf(e, rc, "target %s: params failed (%d)", tname(t), rc);
+    return rc;
 }
 
 void rb_target_unload(rb_target *t)

@@ -10,7 +10,9 @@
 
 #include <stddef.h>
 
+#include "../workloads/loss.h"
 #include "../workloads/model.h"
+#include "../workloads/optim.h"
 #include "../workloads/rb_err.h"
 #include "../workloads/workload.h"
 
@@ -74,6 +76,22 @@ typedef struct rb_tensor {
 
 size_t rb_tensor_count(const rb_tensor *t);
 
+/* What a training step needs beyond the batch, and what it reports back.
+ * The step is: forward through the whole stack keeping what BPTT needs;
+ * loss(ctx, y, dy) on the host with the last layer's output; BPTT from dy;
+ * clip the stack's gradients to opt.clip by their global norm; one Adam
+ * step on every parameter of the stack (optim.h).  Clipping covers the
+ * target's parameters only: a host-side head clips its own. */
+typedef struct rb_train_io {
+    rb_loss_fn loss;
+    void *ctx;
+    float *dx;    /* NULL, or [T, B, width]: dLoss/dx, for an embedding on the host */
+    rb_optim opt;
+    /* out */
+    double loss_value; /* what loss() returned */
+    double grad_norm;  /* global L2 norm of the stack's gradients before clipping */
+} rb_train_io;
+
 typedef struct rb_target rb_target;
 
 typedef struct rb_target_ops {
@@ -90,9 +108,14 @@ typedef struct rb_target_ops {
     int (*load)(rb_target *, const rb_model *, const rb_workload *, rb_err *);
     /* out: [T, B, H] float32, output of the last layer. */
     int (*forward)(rb_target *, const rb_batch *in, rb_tensor *out, rb_sample *, rb_err *);
-    /* fwd + BPTT + update; NULL if unsupported. */
-    int (*train_step)(rb_target *, const rb_batch *in, const rb_tensor *target_y, rb_sample *,
-                      rb_err *);
+    /* One training step (see rb_train_io); NULL if unsupported.  Only after
+     * a load of a workload whose mode is train, which allocates what BPTT
+     * and Adam keep; forward() still works on such a load. */
+    int (*train_step)(rb_target *, const rb_batch *in, rb_train_io *io, rb_sample *, rb_err *);
+    /* Required with train_step.  Copy the current weights and/or the last
+     * step's gradients (before clipping) into flat arrays of the params.h
+     * layout; either pointer may be NULL. */
+    int (*params)(rb_target *, float *weights, float *grads, rb_err *);
     void (*unload)(rb_target *);
     /* Optional.  Every device this adapter could use here (out[0..max)), in
      * the order --<target>-device INDEX counts them; returns how many exist. */
@@ -134,8 +157,10 @@ void rb_target_init(rb_target *t, const rb_target_ops *ops, int threads);
 int rb_target_probe(rb_target *t, rb_err *e);
 int rb_target_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);
 int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
-int rb_target_train_step(rb_target *t, const rb_batch *in, const rb_tensor *target_y, rb_sample *s,
+int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s,
                          rb_err *e);
+/* Weights and/or gradients of a target loaded for training (params.h layout). */
+int rb_target_params(rb_target *t, float *weights, float *grads, rb_err *e);
 void rb_target_unload(rb_target *t);
 /* Set (or replace) an adapter option; RB_EINPUT when the table is full. */
 int rb_target_set_opt(rb_target *t, const char *key, const char *value);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
+double rb_ref_sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 /* State and scratch for one pass; every array is fp64. */
 typedef struct ref_work {
@@ -24,8 +24,8 @@ typedef struct ref_work {
 
 /* Pre-activations of one (t, b): b_ih + b_hh + W_ih x (or x itself without
  * input projection) + W_hh h. */
-static void gate_preact(const rb_layer *ly, int GH, int H, const double *x,
-                        const double *h, double *gates)
+void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const double *h,
+                   double *gates)
 {
     for (int r = 0; r < GH; r++) {
         double acc = (double)ly->b_ih[r] + (double)ly->b_hh[r];
@@ -46,10 +46,10 @@ static void gate_preact(const rb_layer *ly, int GH, int H, const double *x,
 static void lstm_update(const double *g, int H, double *h, double *c)
 {
     for (int j = 0; j < H; j++) {
-        double i = sigmoid(g[j]);
-        double f = sigmoid(g[H + j]);
+        double i = rb_ref_sigmoid(g[j]);
+        double f = rb_ref_sigmoid(g[H + j]);
         double gg = tanh(g[2 * H + j]);
-        double o = sigmoid(g[3 * H + j]);
+        double o = rb_ref_sigmoid(g[3 * H + j]);
         c[j] = f * c[j] + i * gg;
         h[j] = o * tanh(c[j]);
     }
@@ -73,7 +73,7 @@ static void run_layer(const rb_model *m, int l, const rb_batch *in, ref_work *w,
         for (int b = 0; b < w->B; b++) {
             double *h = w->h + (size_t)b * w->H, *c = w->c + (size_t)b * w->H;
             const double *x = w->seq_in + ((size_t)t * w->B + b) * (size_t)x_width;
-            gate_preact(ly, w->G * w->H, w->H, x, h, w->gates);
+            rb_ref_preact(ly, w->G * w->H, w->H, x, h, w->gates);
             if (m->cell == RB_CELL_LSTM)
                 lstm_update(w->gates, w->H, h, c);
             else
@@ -83,7 +83,7 @@ static void run_layer(const rb_model *m, int l, const rb_batch *in, ref_work *w,
     }
 }
 
-static int check_batch(const rb_model *m, const rb_batch *in, int width, const double *y,
+int rb_ref_check_batch(const rb_model *m, const rb_batch *in, int width, const double *y,
                        rb_err *e)
 {
     if (!y)
@@ -113,7 +113,7 @@ int rb_ref_forward(const rb_model *m, const rb_batch *in, double *y, double *h_n
 {
     int G = rb_cell_gates(m->cell), H = m->hidden;
     int width0 = m->input_proj ? m->input : G * H;
-    int rc = check_batch(m, in, width0, y, e);
+    int rc = rb_ref_check_batch(m, in, width0, y, e);
     if (rc != 0)
         return rc;
 

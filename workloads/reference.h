@@ -40,4 +40,35 @@ void rb_compare(const float *y, const double *ref, size_t n, rb_errstat *out);
  * not exceed it. */
 double rb_fp32_tolerance(const rb_workload *w, int bwd);
 
+/* Gradients of a scalar loss through the whole stack, by backpropagation
+ * through time in fp64.  dy [T, B, H] is dLoss/dy for the last layer's
+ * output (what an rb_loss_fn returns); the forward pass is rerun here in
+ * fp64.  grads: [rb_param_total(m)] in the flat layout of params.h (padding
+ * zero); dx: [T, B, width] = dLoss/dx, or NULL.  Initial states are
+ * constants (not trained), as in the targets. */
+int rb_ref_backward(const rb_model *m, const rb_batch *in, const double *dy, double *grads,
+                    double *dx, rb_err *e);
+
+/* A target's gradients against the reference, tensor by tensor: the error
+ * of each tensor is max |g - r| over it divided by max |r| over it (a
+ * gradient has no natural scale, so it is measured against its own
+ * largest element); max_rel is the worst tensor's, max_abs the largest
+ * |g - r| anywhere, worst the flat index that set max_rel.  A tensor whose
+ * reference is all zeros counts its absolute error. */
+void rb_grad_compare(const rb_model *m, const float *g, const double *ref, rb_errstat *out);
+
+/* The bound for rb_grad_compare on an fp32 target: rb_fp32_tolerance's rule
+ * with bwd = 1 and acc_dim the longest sum a gradient takes, which for the
+ * weights is over all T*B positions. */
+double rb_fp32_grad_tolerance(const rb_workload *w);
+
+/* Building blocks shared by the forward (reference.c) and the backward
+ * (reference_bwd.c). */
+double rb_ref_sigmoid(double v);
+/* gates[0..GH) = b_ih + b_hh + W_ih x (or x itself without input projection) + W_hh h. */
+void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const double *h,
+                   double *gates);
+int rb_ref_check_batch(const rb_model *m, const rb_batch *in, int width, const double *y,
+                       rb_err *e);
+
 #endif

@@ -2,6 +2,7 @@
 #ifndef RB_TARGET_CPU_H
 #define RB_TARGET_CPU_H
 
+#include "../../workloads/params.h"
 #include "../target.h"
 
 /* Worker threads this target uses: t->threads, or every online CPU if 0. */
@@ -14,10 +15,72 @@ void rb_cpu_unload(rb_target *t);
 
 /* The fused elementwise pass of one step over B rows (cpu_cell.c):
  * z = pre + rec + bias, then the LSTM gates i,f,g,o (PyTorch's order) and
- * c' = f*c + i*g, h' = o*tanh(c'); or h' = tanh(z) for the RNN.  pre and rec
- * rows are G*H floats apart, c and h rows H apart. */
-void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const float *bias, float *c,
-                      float *h);
+ * c = f*c_prev + i*g, h = o*tanh(c); or h = tanh(z) for the RNN.  pre, rec
+ * and act rows are G*H floats apart, c and h rows H apart; c may be c_prev
+ * (inference updates the state in place); act, when not NULL, receives the
+ * activated gates (training keeps them for BPTT). */
+void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const float *bias,
+                      const float *c_prev, float *c, float *h, float *act);
 void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias, float *h);
+
+/* BPTT through one step (cpu_cell.c).  dh = dy + dh_next is the gradient
+ * reaching h_t (from the layer's output and from step t+1); dc the one
+ * reaching c_t from step t+1, replaced by the one reaching c_{t-1}; dA
+ * [B, G*H] receives the gradient at the gate pre-activations.  act and c
+ * are what the forward stored for step t, c_prev its c_{t-1}; the RNN needs
+ * only its output h_t. */
+void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const float *act,
+                     const float *c, const float *c_prev, float *dc, float *dA);
+void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h,
+                    float *dA);
+
+/* What load() prepares (cpu_lstm.c); weights live in one flat array of the
+ * params.h layout so that training can clip and update them in one pass. */
+typedef struct cpu_layer {
+    int in;      /* columns of w_ih; 0: x already holds the gate pre-activations */
+    float *w_ih; /* [G*H, in] as PyTorch stores it, NULL when in == 0 (into params) */
+    float *w_hh; /* [G*H, H] (into params) */
+    float *b_ih, *b_hh; /* [G*H] (into params) */
+    float *bias; /* b_ih + b_hh, [G*H]: one add per gate instead of two */
+    size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh (weights, gradients, moments) */
+} cpu_layer;
+
+typedef struct cpu_train cpu_train;
+
+typedef struct cpu_state {
+    rb_cell cell;
+    int G, H, T, B, L, threads;
+    int chunk;     /* rows of W_hh per recurrent product when B > 1 */
+    int rec_threads; /* OpenBLAS threads for the per-step products */
+    float *params; /* [n_params] every weight, params.h layout */
+    size_t n_params;
+    cpu_layer *layer;
+    float *gates;  /* [T*B, G*H] input projection of the current layer */
+    float *rec;    /* [B, G*H] recurrent product of one step */
+    float *seq[2]; /* [T*B, H] outputs of layers before the last, ping-pong */
+    float *zeros;  /* [B, H] h_{-1} when the batch has no h0 */
+    float *c;      /* [B, H] LSTM cell state */
+    cpu_train *train; /* NULL unless loaded for training */
+} cpu_state;
+
+float *rb_cpu_falloc(size_t n);
+/* bias = b_ih + b_hh for every layer (after load and after each update). */
+void rb_cpu_sum_biases(cpu_state *s);
+/* Set OpenBLAS to the threads of this load (the count is process-wide). */
+void rb_cpu_claim_threads(const cpu_state *s);
+/* One layer over all T steps: x [T*B, in] (or pre-activations when in == 0)
+ * to y [T*B, H]; h0/c0 are this layer's [B, H] initial states or NULL.  For
+ * training, act [T*B, G*H] and cseq [T*B, H] (LSTM) receive the activated
+ * gates and cell states of every step; NULL for inference. */
+void rb_cpu_run_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
+                      float *y, float *act, float *cseq);
+
+/* Training (cpu_train.c): state allocated by rb_cpu_load for a train-mode
+ * workload, the step, and the params op. */
+int rb_cpu_train_alloc(cpu_state *s, rb_err *e);
+void rb_cpu_train_free(cpu_state *s);
+int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
+                      rb_err *e);
+int rb_cpu_params(rb_target *t, float *weights, float *grads, rb_err *e);
 
 #endif

@@ -93,8 +93,12 @@ INLINE void tanh8(v8f *v)
     *v = SELECT(a < SPLAT(0.625f), small, big);
 }
 
-/* Eight units: gate k of unit j is at p[k*H + j] (and likewise r, bias). */
-INLINE void lstm8(const float *p, const float *r, const float *bias, size_t H, float *c, float *h)
+INLINE void store8(float *p, const v8f *v) { memcpy(p, v, sizeof *v); }
+
+/* Eight units: gate k of unit j is at p[k*H + j] (and likewise r, bias,
+ * act).  act, when not NULL, receives the activated gates for BPTT. */
+INLINE void lstm8(const float *p, const float *r, const float *bias, size_t H, const float *c_prev,
+                  float *c, float *h, float *act)
 {
     v8f i = load8(p) + load8(r) + load8(bias);
     v8f f = load8(p + H) + load8(r + H) + load8(bias + H);
@@ -104,41 +108,113 @@ INLINE void lstm8(const float *p, const float *r, const float *bias, size_t H, f
     sigmoid8(&f);
     tanh8(&g);
     sigmoid8(&o);
-    v8f cn = f * load8(c) + i * g;
-    memcpy(c, &cn, sizeof cn);
+    if (act) {
+        store8(act, &i);
+        store8(act + H, &f);
+        store8(act + 2 * H, &g);
+        store8(act + 3 * H, &o);
+    }
+    v8f cn = f * load8(c_prev) + i * g;
+    store8(c, &cn);
     tanh8(&cn);
     v8f hn = o * cn;
-    memcpy(h, &hn, sizeof hn);
+    store8(h, &hn);
 }
 
 RB_CLONES
-void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const float *bias, float *c,
-                      float *h)
+void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const float *bias,
+                      const float *c_prev, float *c, float *h, float *act)
 {
     const size_t GH = 4 * (size_t)H;
     const int full = H & ~7;
     for (int b = 0; b < B; b++) {
-        const float *p = pre + b * GH, *r = rec + b * GH;
-        float *cb = c + (size_t)b * H, *hb = h + (size_t)b * H;
+        const float *p = pre + b * GH, *r = rec + b * GH, *cp = c_prev + (size_t)b * H;
+        float *cb = c + (size_t)b * H, *hb = h + (size_t)b * H, *ab = act ? act + b * GH : NULL;
         for (int j = 0; j < full; j += 8)
-            lstm8(p + j, r + j, bias + j, (size_t)H, cb + j, hb + j);
+            lstm8(p + j, r + j, bias + j, (size_t)H, cp + j, cb + j, hb + j, ab ? ab + j : NULL);
         int n = H - full;
         if (!n)
             continue;
         /* The last H % 8 units go through the same code in padded copies,
          * so every unit sees the same arithmetic and nothing is read or
          * written past the caller's rows. */
-        float tp[32] = {0}, tr[32] = {0}, tb[32] = {0}, tc[8] = {0}, th[8];
+        float tp[32] = {0}, tr[32] = {0}, tb[32] = {0}, ta[32], tc[8] = {0}, th[8];
         for (int k = 0; k < 4; k++) {
             memcpy(tp + 8 * k, p + (size_t)k * H + full, (size_t)n * sizeof(float));
             memcpy(tr + 8 * k, r + (size_t)k * H + full, (size_t)n * sizeof(float));
             memcpy(tb + 8 * k, bias + (size_t)k * H + full, (size_t)n * sizeof(float));
         }
-        memcpy(tc, cb + full, (size_t)n * sizeof(float));
-        lstm8(tp, tr, tb, 8, tc, th);
+        memcpy(tc, cp + full, (size_t)n * sizeof(float));
+        lstm8(tp, tr, tb, 8, tc, tc, th, ta);
         memcpy(cb + full, tc, (size_t)n * sizeof(float));
         memcpy(hb + full, th, (size_t)n * sizeof(float));
+        if (ab)
+            for (int k = 0; k < 4; k++)
+                memcpy(ab + (size_t)k * H + full, ta + 8 * k, (size_t)n * sizeof(float));
     }
+}
+
+/* BPTT through eight units of one step (see rb_cpu_lstm_bwd). */
+INLINE void lstm_bwd8(const float *dy, const float *dh_next, const float *act, size_t H,
+                      const float *c, const float *c_prev, float *dc, float *dA)
+{
+    v8f dh = load8(dy) + load8(dh_next);
+    v8f i = load8(act), f = load8(act + H), g = load8(act + 2 * H), o = load8(act + 3 * H);
+    v8f tc = load8(c);
+    tanh8(&tc);
+    const v8f one = SPLAT(1.0f);
+    v8f dct = load8(dc) + dh * o * (one - tc * tc);
+    v8f di = dct * g * i * (one - i);
+    v8f df = dct * load8(c_prev) * f * (one - f);
+    v8f dg = dct * i * (one - g * g);
+    v8f d_o = dh * tc * o * (one - o);
+    store8(dA, &di);
+    store8(dA + H, &df);
+    store8(dA + 2 * H, &dg);
+    store8(dA + 3 * H, &d_o);
+    v8f dcn = dct * f;
+    store8(dc, &dcn);
+}
+
+RB_CLONES
+void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const float *act,
+                     const float *c, const float *c_prev, float *dc, float *dA)
+{
+    const size_t GH = 4 * (size_t)H;
+    const int full = H & ~7;
+    for (int b = 0; b < B; b++) {
+        size_t o = (size_t)b * H;
+        const float *ab = act + b * GH;
+        float *db = dA + b * GH;
+        for (int j = 0; j < full; j += 8)
+            lstm_bwd8(dy + o + j, dh_next + o + j, ab + j, (size_t)H, c + o + j, c_prev + o + j,
+                      dc + o + j, db + j);
+        int n = H - full;
+        if (!n)
+            continue;
+        float ty[8] = {0}, tn[8] = {0}, ta[32] = {0}, tc[8] = {0}, tp[8] = {0}, td[8] = {0},
+              tA[32];
+        size_t bytes = (size_t)n * sizeof(float);
+        memcpy(ty, dy + o + full, bytes);
+        memcpy(tn, dh_next + o + full, bytes);
+        memcpy(tc, c + o + full, bytes);
+        memcpy(tp, c_prev + o + full, bytes);
+        memcpy(td, dc + o + full, bytes);
+        for (int k = 0; k < 4; k++)
+            memcpy(ta + 8 * k, ab + (size_t)k * H + full, bytes);
+        lstm_bwd8(ty, tn, ta, 8, tc, tp, td, tA);
+        memcpy(dc + o + full, td, bytes);
+        for (int k = 0; k < 4; k++)
+            memcpy(db + (size_t)k * H + full, tA + 8 * k, bytes);
+    }
+}
+
+void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h,
+                    float *dA)
+{
+    /* no transcendental here: the compiler vectorizes this loop by itself */
+    for (size_t k = 0; k < (size_t)B * H; k++)
+        dA[k] = (dy[k] + dh_next[k]) * (1.0f - h[k] * h[k]);
 }
 
 RB_CLONES

@@ -18,28 +18,8 @@
 
 #include "cpu.h"
 
-typedef struct cpu_layer {
-    int in;      /* columns of w_ih; 0: x already holds the gate pre-activations */
-    float *w_ih; /* [G*H, in] as PyTorch stores it, NULL when in == 0 */
-    float *w_hh; /* [G*H, H] */
-    float *bias; /* b_ih + b_hh, [G*H]: one add per gate instead of two */
-} cpu_layer;
-
-typedef struct cpu_state {
-    rb_cell cell;
-    int G, H, T, B, L, threads;
-    int chunk;     /* rows of W_hh per recurrent product when B > 1 */
-    int rec_threads; /* OpenBLAS threads for the per-step products */
-    cpu_layer *layer;
-    float *gates;  /* [T*B, G*H] input projection of the current layer */
-    float *rec;    /* [B, G*H] recurrent product of one step */
-    float *seq[2]; /* [T*B, H] outputs of layers before the last, ping-pong */
-    float *zeros;  /* [B, H] h_{-1} when the batch has no h0 */
-    float *c;      /* [B, H] LSTM cell state */
-} cpu_state;
-
-/* 64-byte aligned (one cache line, one AVX-512 vector); NULL on failure. */
-static float *falloc(size_t n)
+/* 64-byte aligned (one cache line, one AVX-512 vector), zeroed; NULL on failure. */
+float *rb_cpu_falloc(size_t n)
 {
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
     float *p = aligned_alloc(64, bytes ? bytes : 64);
@@ -48,26 +28,17 @@ static float *falloc(size_t n)
     return p;
 }
 
-static float *fdup(const float *src, size_t n)
-{
-    float *p = falloc(n);
-    if (p)
-        memcpy(p, src, n * sizeof *p);
-    return p;
-}
-
 void rb_cpu_unload(rb_target *t)
 {
     cpu_state *s = t->priv;
     if (!s)
         return;
+    rb_cpu_train_free(s);
     if (s->layer)
-        for (int l = 0; l < s->L; l++) {
-            free(s->layer[l].w_ih);
-            free(s->layer[l].w_hh);
+        for (int l = 0; l < s->L; l++)
             free(s->layer[l].bias);
-        }
     free(s->layer);
+    free(s->params);
     free(s->gates);
     free(s->rec);
     free(s->seq[0]);
@@ -122,34 +93,50 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         return rb_errf(e, RB_EINPUT, "cpu: %s is too large for 32-bit BLAS dimensions (T*B = %zu)",
                        w->key, TB);
 
+    s->n_params = rb_param_total(m);
     s->layer = calloc((size_t)s->L, sizeof *s->layer);
-    if (!s->layer)
+    if (!s->layer || !(s->params = rb_cpu_falloc(s->n_params)))
         goto nomem;
+    rb_model_flatten(m, s->params);
     for (int l = 0; l < s->L; l++) {
-        const rb_layer *src = &m->layer[l];
         cpu_layer *d = &s->layer[l];
-        d->in = src->in;
-        if (d->in && !(d->w_ih = fdup(src->w_ih, GH * (size_t)d->in)))
+        d->in = m->layer[l].in;
+        for (int k = RB_P_W_IH; k <= RB_P_B_HH; k++)
+            d->off[k] = rb_param_off(m, l, (rb_param_kind)k);
+        d->w_ih = d->in ? s->params + d->off[RB_P_W_IH] : NULL;
+        d->w_hh = s->params + d->off[RB_P_W_HH];
+        d->b_ih = s->params + d->off[RB_P_B_IH];
+        d->b_hh = s->params + d->off[RB_P_B_HH];
+        if (!(d->bias = rb_cpu_falloc(GH)))
             goto nomem;
-        if (!(d->w_hh = fdup(src->w_hh, GH * (size_t)s->H)) || !(d->bias = falloc(GH)))
-            goto nomem;
-        for (size_t j = 0; j < GH; j++)
-            d->bias[j] = src->b_ih[j] + src->b_hh[j];
     }
+    rb_cpu_sum_biases(s);
     /* Without an input projection layer 0 reads its pre-activations from x
      * directly, but later layers still need the gate buffer. */
-    if ((s->layer[0].in || s->L > 1) && !(s->gates = falloc(TB * GH)))
+    if ((s->layer[0].in || s->L > 1) && !(s->gates = rb_cpu_falloc(TB * GH)))
         goto nomem;
-    if (!(s->rec = falloc((size_t)s->B * GH)) || !(s->zeros = falloc(BH)) || !(s->c = falloc(BH)))
+    if (!(s->rec = rb_cpu_falloc((size_t)s->B * GH)) || !(s->zeros = rb_cpu_falloc(BH)) || !(s->c = rb_cpu_falloc(BH)))
         goto nomem;
     for (int k = 0; k < 2 && k < s->L - 1; k++)
-        if (!(s->seq[k] = falloc(TB * (size_t)s->H)))
+        if (!(s->seq[k] = rb_cpu_falloc(TB * (size_t)s->H)))
             goto nomem;
+    if (w->mode == RB_MODE_TRAIN)
+        return rb_cpu_train_alloc(s, e);
     return 0;
 nomem:
     /* The wrapper calls rb_cpu_unload on failure, which frees what exists. */
     return rb_errf(e, RB_ENOMEM, "cpu: out of memory packing weights and buffers for %s",
                    w->key);
+}
+
+void rb_cpu_sum_biases(cpu_state *s)
+{
+    size_t GH = (size_t)s->G * s->H;
+    for (int l = 0; l < s->L; l++) {
+        cpu_layer *d = &s->layer[l];
+        for (size_t j = 0; j < GH; j++)
+            d->bias[j] = d->b_ih[j] + d->b_hh[j];
+    }
 }
 
 /* rec[B, G*H] = h[B, H] x W_hh^T, the only work between two fused passes. */
@@ -168,10 +155,8 @@ static void recurrent(const cpu_state *s, const float *w_hh, const float *h)
     }
 }
 
-/* One layer over all T steps: x [T*B, in] (or pre-activations when in == 0)
- * to y [T*B, H]; h0/c0 are this layer's [B, H] initial states or NULL. */
-static void run_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
-                      float *y)
+void rb_cpu_run_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
+                      float *y, float *act, float *cseq)
 {
     const cpu_layer *ly = &s->layer[l];
     const int H = s->H, B = s->B, GH = s->G * s->H, TB = s->T * s->B;
@@ -181,12 +166,13 @@ static void run_layer(cpu_state *s, int l, const float *x, const float *h0, cons
                     ly->w_ih, ly->in, 0.0f, s->gates, GH);
         pre = s->gates;
     }
-    if (s->cell == RB_CELL_LSTM) {
+    if (s->cell == RB_CELL_LSTM && !cseq) {
         if (c0)
             memcpy(s->c, c0, (size_t)B * H * sizeof *s->c);
         else
             memset(s->c, 0, (size_t)B * H * sizeof *s->c);
     }
+    const float *c_prev = cseq ? (c0 ? c0 : s->zeros) : s->c;
     const float *h = h0 ? h0 : s->zeros;
     if (s->rec_threads != s->threads)
         openblas_set_num_threads(s->rec_threads);
@@ -196,8 +182,12 @@ static void run_layer(cpu_state *s, int l, const float *x, const float *h0, cons
          * product and the next layer read it: no state copy per step. */
         float *yt = y + (size_t)t * B * H;
         const float *pt = pre + (size_t)t * B * GH;
-        if (s->cell == RB_CELL_LSTM)
-            rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, s->c, yt);
+        if (s->cell == RB_CELL_LSTM && cseq) {
+            float *ct = cseq + (size_t)t * B * H;
+            rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, c_prev, ct, yt, act + (size_t)t * B * GH);
+            c_prev = ct;
+        } else if (s->cell == RB_CELL_LSTM)
+            rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, s->c, s->c, yt, NULL);
         else
             rb_cpu_rnn_cell(B, H, pt, s->rec, ly->bias, yt);
         h = yt;
@@ -206,21 +196,26 @@ static void run_layer(cpu_state *s, int l, const float *x, const float *h0, cons
         openblas_set_num_threads(s->threads);
 }
 
+void rb_cpu_claim_threads(const cpu_state *s)
+{
+    /* OpenBLAS's thread count is process-wide: another target may have
+     * changed it since load. */
+    if (openblas_get_num_threads() != s->threads)
+        openblas_set_num_threads(s->threads);
+}
+
 int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *smp, rb_err *e)
 {
     cpu_state *s = t->priv;
     if (!s)
         return rb_errf(e, RB_ERUNTIME, "cpu: forward without loaded state");
-    /* OpenBLAS's thread count is process-wide: another target may have
-     * changed it since load. */
-    if (openblas_get_num_threads() != s->threads)
-        openblas_set_num_threads(s->threads);
+    rb_cpu_claim_threads(s);
     size_t BH = (size_t)s->B * s->H;
     const float *x = in->x;
     for (int l = 0; l < s->L; l++) {
         float *y = l == s->L - 1 ? out->data : s->seq[l % 2];
-        run_layer(s, l, x, in->h0 ? in->h0 + l * BH : NULL,
-                  in->c0 && s->cell == RB_CELL_LSTM ? in->c0 + l * BH : NULL, y);
+        rb_cpu_run_layer(s, l, x, in->h0 ? in->h0 + l * BH : NULL,
+                         in->c0 && s->cell == RB_CELL_LSTM ? in->c0 + l * BH : NULL, y, NULL, NULL);
         x = y;
     }
     return 0;

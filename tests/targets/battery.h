@@ -9,6 +9,7 @@
 
 #include "../../targets/target.h"
 #include "../../workloads/npy.h"
+#include "../../workloads/params.h"
 #include "../../workloads/reference.h"
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
@@ -243,6 +244,134 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         rb_npy_free(&yt);
         rb_model_free(&m);
     }
+}
+
+/* ---- training ------------------------------------------------------------
+ * One training step of the target (MSE against a seeded target): its
+ * gradients and dL/dx against the reference backward under
+ * rb_fp32_grad_tolerance, its loss against the reference's, its updated
+ * weights against Adam applied on the host to its own gradients, and a
+ * forward after the update against the reference with those weights (so a
+ * stale fused bias or a half-applied step shows). */
+static const shape train_shapes[] = {
+    {"lstm B=1", RB_CELL_LSTM, 5, 1, 32, 32, 1, 1, 0},
+    {"lstm T=1", RB_CELL_LSTM, 1, 3, 16, 16, 1, 1, 0},
+    {"lstm 3 layers", RB_CELL_LSTM, 4, 2, 24, 24, 3, 1, 0},
+    {"lstm I<H, H%8!=0", RB_CELL_LSTM, 6, 2, 10, 20, 1, 1, 0},
+    {"lstm I>H h0/c0", RB_CELL_LSTM, 6, 3, 40, 12, 2, 1, 1},
+    {"lstm no input proj, h0/c0", RB_CELL_LSTM, 5, 2, 16, 16, 2, 0, 1},
+    {"rnn 2 layers I<H", RB_CELL_RNN, 7, 2, 9, 17, 2, 1, 0},
+    {"rnn I>H h0, B=1", RB_CELL_RNN, 5, 1, 33, 8, 2, 1, 1},
+    {"rnn no input proj", RB_CELL_RNN, 6, 2, 12, 12, 2, 0, 0},
+    {"lstm T=25 B=4 H=128", RB_CELL_LSTM, 25, 4, 128, 128, 2, 1, 0},
+};
+
+/* max |a - r| / max |r| */
+static double scaled_err(const float *a, const double *r, size_t n)
+{
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = isfinite(a[i]) ? fabs((double)a[i] - r[i]) : INFINITY;
+        worst = d > worst ? d : worst;
+        scale = fabs(r[i]) > scale ? fabs(r[i]) : scale;
+    }
+    return scale > 0 ? worst / scale : worst;
+}
+
+static void train_one(const char *name, const char *selector, const shape *s, uint64_t seed)
+{
+    fixture f;
+    rb_err e = {0};
+    CHECK_INT(fixture_init(&f, s, seed), 0);
+    rb_workload w = f.w;
+    w.mode = RB_MODE_TRAIN;
+    rb_workload_make_key(&w);
+    size_t P = rb_param_total(&f.m), NX = (size_t)w.seq * w.batch * rb_workload_x_width(&w);
+    float *target = rb_make_train_target(&w, seed, &e), *g = malloc(P * sizeof *g),
+          *w0 = malloc(P * sizeof *w0), *w1 = malloc(P * sizeof *w1),
+          *mom = calloc(P, sizeof *mom), *var = calloc(P, sizeof *var),
+          *dx = malloc(NX * sizeof *dx);
+    double *gref = malloc(P * sizeof *gref), *dxref = malloc(NX * sizeof *dxref),
+           *dy = malloc(f.n * sizeof *dy);
+    rb_mse ctx = {target, f.n};
+    rb_train_io io = {.loss = rb_mse_loss, .ctx = &ctx, .dx = dx};
+    rb_optim_default(&io.opt);
+    io.opt.clip = 0.05; /* small enough that some shapes clip */
+
+    rb_target t;
+    rb_sample smp;
+    rb_target_init(&t, rb_target_find(name), 2);
+    if (selector && *selector)
+        rb_target_set_opt(&t, "device", selector);
+    int rc = rb_target_probe(&t, &e);
+    if (!rc)
+        rc = rb_target_load(&t, &f.m, &w, &e);
+    if (!rc)
+        rc = rb_target_train_step(&t, &f.batch, &io, &smp, &e);
+    if (!rc)
+        rc = rb_target_params(&t, w1, g, &e);
+    CHECK_INT(rc, 0);
+    if (rc)
+        fprintf(stderr, "%s %s: %s\n", name, s->what, e.msg);
+
+    double ref_loss = 0;
+    for (size_t i = 0; i < f.n; i++) {
+        double d = f.ref[i] - target[i];
+        ref_loss += d * d;
+        dy[i] = d / (double)f.n;
+    }
+    ref_loss *= 0.5 / (double)f.n;
+    CHECK_INT(rb_ref_backward(&f.m, &f.batch, dy, gref, dxref, &e), 0);
+    if (!rc) {
+        rb_errstat st;
+        rb_grad_compare(&f.m, g, gref, &st);
+        double tol = rb_fp32_grad_tolerance(&w), dxe = scaled_err(dx, dxref, NX);
+        printf("  %s train %-28s %-36s grad %.2e dx %.2e (tol %.2e) |g| %.3g\n", name, s->what,
+               w.key, st.max_rel, dxe, tol, io.grad_norm);
+        CHECK_INT(st.nonfinite, 0);
+        CHECK(st.max_rel <= tol);
+        CHECK(dxe <= tol);
+        CHECK_NEAR(io.loss_value, ref_loss, 1e-5 * ref_loss);
+        CHECK_NEAR(io.grad_norm, rb_grad_norm(g, P), 1e-5 * io.grad_norm);
+        CHECK(io.grad_norm > 1e-4);
+
+        /* the update: Adam's first step on the target's own gradients,
+         * applied here to the initial weights (w0), against the target's (w1) */
+        rb_model_flatten(&f.m, w0);
+        double dw = 0, moved = 0;
+        for (size_t i = 0; i < P; i++)
+            moved = fabs((double)w1[i] - w0[i]) > moved ? fabs((double)w1[i] - w0[i]) : moved;
+        rb_adam_step(&io.opt, 1, rb_clip_scale(&io.opt, io.grad_norm), w0, g, mom, var, P);
+        for (size_t i = 0; i < P; i++)
+            dw = fabs((double)w1[i] - w0[i]) > dw ? fabs((double)w1[i] - w0[i]) : dw;
+        CHECK(dw <= 2e-7);
+        CHECK_NEAR(moved, io.opt.lr, 1e-4); /* Adam's first step moves by ~lr */
+
+        /* forward after the update = the reference with the new weights */
+        rb_model_unflatten(&f.m, w1);
+        CHECK_INT(rb_ref_forward(&f.m, &f.batch, f.ref, NULL, NULL, &e), 0);
+        CHECK_INT(rb_target_forward(&t, &f.batch, &f.out, &smp, &e), 0);
+        rb_compare(f.y, f.ref, f.n, &st);
+        CHECK(within_tolerance(&st, rb_fp32_tolerance(&w, 0)));
+    }
+    rb_target_close(&t);
+    free(target);
+    free(g);
+    free(w0);
+    free(w1);
+    free(mom);
+    free(var);
+    free(dx);
+    free(gref);
+    free(dxref);
+    free(dy);
+    fixture_free(&f);
+}
+
+static __attribute__((unused)) void battery_train(const char *name, const char *selector)
+{
+    for (size_t k = 0; k < sizeof train_shapes / sizeof train_shapes[0]; k++)
+        train_one(name, selector, &train_shapes[k], 3000 + k);
 }
 
 #endif

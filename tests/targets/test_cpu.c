@@ -105,8 +105,29 @@ static void test_wrappers(void)
     CHECK(smp.energy_j < 0);
     CHECK(max_abs(f.y, f.n) > 1e-3);
 
-    CHECK_INT(rb_target_train_step(&t, &f.batch, &f.out, &smp, &e), RB_EUNAVAIL);
-    CHECK_STR_HAS(e.msg, "target cpu does not support training yet");
+    /* training needs a load for training, and a loss */
+    rb_train_io io = {.loss = rb_mse_loss};
+    rb_optim_default(&io.opt);
+    CHECK_INT(rb_target_train_step(&t, &f.batch, &io, &smp, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "was loaded for inference");
+    CHECK_INT(rb_target_params(&t, NULL, NULL, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "loaded for training");
+    rb_workload wt = f.w;
+    wt.mode = RB_MODE_TRAIN;
+    CHECK_INT(rb_target_load(&t, &f.m, &wt, &e), 0);
+    io.loss = NULL;
+    CHECK_INT(rb_target_train_step(&t, &f.batch, &io, &smp, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "without a loss");
+    io.loss = rb_mse_loss;
+    io.opt.lr = 0;
+    CHECK_INT(rb_target_train_step(&t, &f.batch, &io, &smp, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "bad optimizer settings");
+    rb_optim_default(&io.opt);
+    CHECK_INT(rb_target_train_step(&t, &bb, &io, &smp, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "was loaded for");
+    /* a loss that fails fails the step, with its message */
+    CHECK_INT(rb_target_train_step(&t, &f.batch, &io, &smp, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "mse loss: no target");
 
     rb_target_unload(&t);
     CHECK(!t.loaded);
@@ -214,5 +235,6 @@ int main(void)
     test_threads();
     battery_against_reference("cpu", "");
     battery_torch_fixtures("cpu", "");
+    battery_train("cpu", "");
     return rb_test_done("test_cpu");
 }
