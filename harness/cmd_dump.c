@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "../workloads/npy.h"
+#include "../workloads/params.h"
 #include "../workloads/reference.h"
 #include "cli.h"
 #include "host.h"
@@ -21,6 +22,12 @@ static const char dump_help[] =
     "parameter names (weight_ih_l0.npy, ...), the input x.npy [T,B,I], the fp64\n"
     "reference output y_ref.npy [T,B,H] with h_n_ref.npy / c_n_ref.npy [L,B,H], each\n"
     "target's output y_<target>.npy (float32), and meta.json describing the shapes.\n"
+    "\n"
+    "With --mode train, also the training step's MSE target y_target.npy [T,B,H]\n"
+    "(loss = 0.5 * mean((y - y_target)^2)), the fp64 reference gradients\n"
+    "grad_ref/<parameter>.npy and dx_ref.npy [T,B,I], and each training target's\n"
+    "gradients of its first step grad_<target>/<parameter>.npy and dx_<target>.npy\n"
+    "(float32), to compare with PyTorch's autograd.\n"
     "\n"
     "  -o, --output DIR    directory to write (created if missing)\n" RB_AXIS_HELP
     "                      (one value each: dump writes a single point)\n"
@@ -38,6 +45,68 @@ static int save3(const char *dir, const char *name, const double *d64, const flo
     size_t shape[3] = {a, b, c};
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return d64 ? rb_npy_write_f64(path, d64, 3, shape, e) : rb_npy_write_f32(path, d32, 3, shape, e);
+}
+
+/* Gradients in the flat params.h layout as one .npy per parameter, under
+ * PyTorch's names, in dir/sub/ (f64 from g64, else f32 from g32). */
+static int save_grads(const char *dir, const char *sub, const rb_model *m, const double *g64,
+                      const float *g32, rb_err *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    if (mkdir(path, 0777) && errno != EEXIST)
+        return rb_errf(e, RB_EINPUT, "cannot create %s: %s", path, strerror(errno));
+    size_t gh = (size_t)rb_cell_gates(m->cell) * (size_t)m->hidden;
+    int rc = 0;
+    for (int l = 0; l < m->layers && !rc; l++)
+        for (int k = RB_P_W_IH; k <= RB_P_B_HH && !rc; k++) {
+            size_t n = rb_param_count(m, l, (rb_param_kind)k), off = rb_param_off(m, l, k);
+            if (!n)
+                continue;
+            size_t shape[2] = {gh, n / gh};
+            int nd = k >= RB_P_B_IH ? 1 : 2;
+            char name[64];
+            snprintf(path, sizeof path, "%s/%s/%s.npy", dir, sub,
+                     rb_model_param_name(name, sizeof name, rb_param_kind_name(k), l));
+            rc = g64 ? rb_npy_write_f64(path, g64 + off, nd, shape, e)
+                     : rb_npy_write_f32(path, g32 + off, nd, shape, e);
+        }
+    return rc;
+}
+
+/* One training step of a target loaded for training: its gradients and
+ * dLoss/dx saved beside the reference's, and their errors printed. */
+static int dump_train_step(const char *dir, rb_target *t, rb_point *pt, rb_err *e)
+{
+    const rb_workload *w = pt->w;
+    size_t P = rb_param_total(&pt->model), nx = (size_t)w->seq * w->batch * pt->batch.width;
+    float *g = malloc(P * sizeof *g), *dx = malloc(nx * sizeof *dx);
+    rb_train_io io = pt->io;
+    io.dx = dx;
+    int rc = !g || !dx ? rb_errf(e, RB_ENOMEM, "out of memory for the gradients") : 0;
+    if (!rc)
+        rc = rb_target_train_step(t, &pt->batch, &io, NULL, e);
+    if (!rc)
+        rc = rb_target_params(t, NULL, g, e);
+    char sub[64], name[64];
+    snprintf(sub, sizeof sub, "grad_%s", t->ops->name);
+    snprintf(name, sizeof name, "dx_%s.npy", t->ops->name);
+    if (!rc)
+        rc = save_grads(dir, sub, &pt->model, NULL, g, e);
+    if (!rc)
+        rc = save3(dir, name, NULL, dx, (size_t)w->seq, (size_t)w->batch,
+                   (size_t)pt->batch.width, e);
+    if (!rc) {
+        rb_errstat es;
+        rb_grad_compare(&pt->model, g, pt->check.g_ref, &es);
+        printf("%-6s gradients: worst tensor max |g - ref| / max |ref| %.3g (fp32 bound %.3g), "
+               "loss %.6g (reference %.6g)\n",
+               t->ops->name, es.max_rel, rb_fp32_grad_tolerance(w), io.loss_value,
+               pt->check.loss_ref);
+    }
+    free(g);
+    free(dx);
+    return rc;
 }
 
 static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_err *e)
@@ -83,6 +152,10 @@ static int dump_targets(const char *dir, const char *targets, int threads,
             rc = rb_target_load(&t, &pt->model, w, e);
         if (!rc)
             rc = rb_target_forward(&t, &pt->batch, &out, &s, e);
+        if (!rc && w->mode == RB_MODE_TRAIN && !rb_target_can_train(&t))
+            printf("%-6s does not train: no gradients\n", ops[i]->name);
+        else if (!rc && w->mode == RB_MODE_TRAIN)
+            rc = dump_train_step(dir, &t, pt, e);
         if (!rc) {
             char name[64];
             rb_errstat es;
@@ -157,7 +230,7 @@ int rb_cmd_dump(int argc, char **argv)
         rc = rb_errf(&e, RB_EINPUT, "cannot create %s: %s", dir, strerror(errno));
     rb_point pt = {0};
     if (!rc)
-        rc = rb_point_prepare(&pt, &m.points[0], (uint64_t)seed, &e);
+        rc = rb_point_prepare(&pt, &m.points[0], (uint64_t)seed, RB_POINT_FULL_CHECK, &e);
     if (!rc) {
         const rb_workload *w = &m.points[0];
         size_t T = (size_t)w->seq, B = (size_t)w->batch, H = (size_t)w->hidden,
@@ -177,6 +250,13 @@ int rb_cmd_dump(int argc, char **argv)
             rc = save3(dir, "h_n_ref.npy", hn, NULL, L, B, H, &e);
         if (!rc && w->cell == RB_CELL_LSTM)
             rc = save3(dir, "c_n_ref.npy", cn, NULL, L, B, H, &e);
+        if (!rc && w->mode == RB_MODE_TRAIN)
+            rc = save3(dir, "y_target.npy", NULL, pt.y_target, T, B, H, &e);
+        if (!rc && w->mode == RB_MODE_TRAIN)
+            rc = save_grads(dir, "grad_ref", &pt.model, pt.check.g_ref, NULL, &e);
+        if (!rc && w->mode == RB_MODE_TRAIN)
+            rc = save3(dir, "dx_ref.npy", pt.check.dx_ref, NULL, T, B,
+                       (size_t)rb_workload_x_width(w), &e);
         if (!rc)
             rc = write_meta(dir, w, (uint64_t)seed, &e);
         if (!rc)

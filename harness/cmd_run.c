@@ -19,6 +19,11 @@ static const char run_help[] =
     "the fp64 reference, and store the results in the database as they finish.\n"
     "Without --matrix or axis options, runs workloads/default.ini.\n"
     "\n"
+    "A train point times one training step per call: forward, backpropagation\n"
+    "through time, and an Adam update (lr 1e-3, clip 5) against an MSE loss to a\n"
+    "seeded target; its first step's gradients are checked against the fp64\n"
+    "reference backward.  Targets without training report 'unsupported'.\n"
+    "\n"
     "What to run:\n"
     "  --targets LIST      targets to use (default: all; unavailable ones are reported\n"
     "                      and skipped)\n"
@@ -196,8 +201,12 @@ static void dry_run(const rb_run_config *cfg, probed *p)
         double fl = rb_workload_flops(w);
         printf("%-44s %10.4g %11s", w->key, fl * 1e-9,
                rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
-        /* The reference: naive fp64 loops at roughly 1 GFLOP/s. */
-        total_s += fl / 1e9;
+        /* The reference: naive fp64 loops at roughly 1 GFLOP/s; for training,
+         * on the problem the gradients are checked on. */
+        rb_workload check = *w;
+        if (w->mode == RB_MODE_TRAIN)
+            rb_train_check_workload(w, &check);
+        total_s += rb_workload_flops(&check) / 1e9;
         for (int i = 0; i < cfg->n_targets; i++) {
             if (!p[i].ok)
                 continue;
@@ -355,7 +364,7 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             continue;
         }
         rb_point pt;
-        if ((rc = rb_point_prepare(&pt, w, cfg->seed, e)))
+        if ((rc = rb_point_prepare(&pt, w, cfg->seed, 0, e)))
             return rc;
         for (int i = 0; i < cfg->n_targets && !rc; i++, done++) {
             if (!todo[i])

@@ -5,12 +5,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../workloads/params.h"
 #include "../workloads/reference.h"
 #include "clock.h"
 #include "signals.h"
 #include "stats.h"
 
-int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, rb_err *e)
+/* Streams of their own, so changing a weight shape never shifts the input,
+ * and the training target is not a copy of either. */
+#define INPUT_SEED 0x5eedULL
+#define TARGET_SEED 0x7a4e7ULL
+
+/* The reference backward of the first training step on the checked problem. */
+static int prepare_check(rb_point *p, uint64_t seed, int full, rb_err *e)
+{
+    rb_train_check *c = &p->check;
+    c->w = *p->w;
+    c->reduced = full ? 0 : rb_train_check_workload(p->w, &c->w);
+    size_t n = (size_t)c->w.seq * c->w.batch * c->w.hidden;
+    if (c->reduced) {
+        c->x = rb_make_input(&c->w, seed ^ INPUT_SEED, e);
+        c->y_target = c->x ? rb_make_train_target(&c->w, seed ^ TARGET_SEED, e) : NULL;
+        if (!c->y_target)
+            return e->code;
+    } else {
+        c->x = p->x;
+        c->y_target = p->y_target;
+    }
+    c->batch = (rb_batch){c->w.seq, c->w.batch, rb_workload_x_width(&c->w), c->x, NULL, NULL};
+    c->mse = (rb_mse){c->y_target, n};
+    c->g_ref = malloc(rb_param_total(&p->model) * sizeof *c->g_ref);
+    c->dx_ref = malloc((size_t)c->w.seq * c->w.batch * c->batch.width * sizeof *c->dx_ref);
+    double *y = c->reduced ? malloc(n * sizeof *y) : p->y_ref, *dy = malloc(n * sizeof *dy);
+    int rc = !c->g_ref || !c->dx_ref || !y || !dy ? rb_errf(e, RB_ENOMEM, "%s: out of memory for the reference "
+                                                            "backward",
+                                              p->w->key)
+                                    : 0;
+    if (!rc && c->reduced)
+        rc = rb_ref_forward(&p->model, &c->batch, y, NULL, NULL, e);
+    if (!rc) {
+        /* dLoss/dy of rb_mse_loss, in fp64 from the fp64 output */
+        c->loss_ref = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = y[i] - c->y_target[i];
+            c->loss_ref += d * d;
+            dy[i] = d / (double)n;
+        }
+        c->loss_ref *= 0.5 / (double)n;
+        rc = rb_ref_backward(&p->model, &c->batch, dy, c->g_ref, c->dx_ref, e);
+    }
+    if (c->reduced)
+        free(y);
+    free(dy);
+    return rc;
+}
+
+int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags, rb_err *e)
 {
     memset(p, 0, sizeof *p);
     p->w = w;
@@ -18,11 +68,18 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, rb_err *e
     if (rc)
         return rc;
     rb_model_init_seeded(&p->model, seed);
-    /* Inputs get their own stream so changing a weight shape never shifts them. */
-    p->x = rb_make_input(w, seed ^ 0x5eedULL, e);
+    p->x = rb_make_input(w, seed ^ INPUT_SEED, e);
     size_t ny = (size_t)w->seq * w->batch * w->hidden;
-    p->y_ref = malloc(ny * sizeof *p->y_ref);
-    if (!p->x || !p->y_ref) {
+    int train = w->mode == RB_MODE_TRAIN;
+    rb_workload cw;
+    /* a training point checked on a shorter problem needs no full-size forward */
+    int full = flags & RB_POINT_FULL_CHECK;
+    int full_forward = !train || full || !rb_train_check_workload(w, &cw);
+    if (full_forward)
+        p->y_ref = malloc(ny * sizeof *p->y_ref);
+    if (train && p->x)
+        p->y_target = rb_make_train_target(w, seed ^ TARGET_SEED, e);
+    if (!p->x || (full_forward && !p->y_ref) || (train && !p->y_target)) {
         rb_point_free(p);
         return e && e->code ? e->code
                             : rb_errf(e, RB_ENOMEM, "%s: out of memory for input and reference",
@@ -30,7 +87,14 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, rb_err *e
     }
     p->batch = (rb_batch){w->seq, w->batch, rb_workload_x_width(w), p->x, NULL, NULL};
     double t0 = rb_now_s();
-    rc = rb_ref_forward(&p->model, &p->batch, p->y_ref, NULL, NULL, e);
+    if (full_forward)
+        rc = rb_ref_forward(&p->model, &p->batch, p->y_ref, NULL, NULL, e);
+    if (!rc && train) {
+        p->mse = (rb_mse){p->y_target, ny};
+        p->io = (rb_train_io){.loss = rb_mse_loss, .ctx = &p->mse};
+        rb_optim_default(&p->io.opt);
+        rc = prepare_check(p, seed, full, e);
+    }
     p->ref_ms = (rb_now_s() - t0) * 1e3;
     if (rc)
         rb_point_free(p);
@@ -39,11 +103,20 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, rb_err *e
 
 void rb_point_free(rb_point *p)
 {
+    if (p->check.reduced) {
+        free(p->check.x);
+        free(p->check.y_target);
+    }
+    free(p->check.g_ref);
+    free(p->check.dx_ref);
     rb_model_free(&p->model);
     free(p->x);
     free(p->y_ref);
+    free(p->y_target);
+    memset(&p->check, 0, sizeof p->check);
     p->x = NULL;
     p->y_ref = NULL;
+    p->y_target = NULL;
 }
 
 void rb_result_metric(rb_result *r, const char *name, double value, const char *unit,
@@ -72,38 +145,64 @@ static void set_status(rb_result *r, const char *status, const char *msg)
     snprintf(r->message, sizeof r->message, "%.*s", (int)sizeof r->message - 1, msg);
 }
 
-/* One call, timed by the wall clock.  *lat_ms is what the result reports:
- * the target's own figure (simulated/modeled/device-measured) when it gives
- * one, else the wall time. */
+/* One call, timed by the wall clock: a forward, or for a training point one
+ * training step.  *lat_ms is what the result reports: the target's own
+ * figure (simulated/modeled/device-measured) when it gives one, else the
+ * wall time. */
 static int timed_call(rb_target *t, rb_point *p, rb_tensor *out, rb_sample *s, double *wall_ms,
                       double *lat_ms, rb_err *e)
 {
     double t0 = rb_now_s();
-    int rc = rb_target_forward(t, &p->batch, out, s, e);
+    int rc = p->w->mode == RB_MODE_TRAIN ? rb_target_train_step(t, &p->batch, &p->io, s, e)
+                                         : rb_target_forward(t, &p->batch, out, s, e);
     *wall_ms = (rb_now_s() - t0) * 1e3;
     *lat_ms = s->device_s >= 0 ? s->device_s * 1e3 : *wall_ms;
     return rc;
+}
+
+/* Store an error against the reference and judge it: fp32 targets are held
+ * to their benchdnn-style bound (tol); other number formats (fixed point,
+ * reduced precision) report their error as a quality figure. */
+static void judge(rb_result *r, const rb_errstat *es, double tol, const char *what)
+{
+    r->err_max_abs = es->max_abs;
+    r->err_max_rel = es->max_rel;
+    r->err_tol = strcmp(r->numerics, "fp32") ? -1.0 : tol;
+    if (es->nonfinite) {
+        char m[160];
+        snprintf(m, sizeof m, "%d non-finite %s (NaN/Inf)", es->nonfinite, what);
+        set_status(r, RB_STATUS_MISMATCH, m);
+    } else if (r->err_tol > 0 && es->max_rel > r->err_tol) {
+        char m[200];
+        snprintf(m, sizeof m, "error of the %s vs reference %.3g exceeds the fp32 bound %.3g "
+                              "(element %zu)",
+                 what, es->max_rel, r->err_tol, es->worst);
+        set_status(r, RB_STATUS_MISMATCH, m);
+    }
 }
 
 static void check_output(rb_result *r, const rb_point *p, const rb_tensor *out)
 {
     rb_errstat es;
     rb_compare(out->data, p->y_ref, rb_tensor_count(out), &es);
-    r->err_max_abs = es.max_abs;
-    r->err_max_rel = es.max_rel;
-    /* fp32 targets are held to the benchdnn-style bound; other number formats
-     * (fixed point, reduced precision) report their error as a quality figure. */
-    r->err_tol = strcmp(r->numerics, "fp32") ? -1.0 : rb_fp32_tolerance(p->w, 0);
-    if (es.nonfinite) {
-        char m[160];
-        snprintf(m, sizeof m, "%d non-finite outputs (NaN/Inf)", es.nonfinite);
-        set_status(r, RB_STATUS_MISMATCH, m);
-    } else if (r->err_tol > 0 && es.max_rel > r->err_tol) {
-        char m[200];
-        snprintf(m, sizeof m, "error vs reference %.3g exceeds the fp32 bound %.3g (element %zu)",
-                 es.max_rel, r->err_tol, es.worst);
-        set_status(r, RB_STATUS_MISMATCH, m);
+    judge(r, &es, rb_fp32_tolerance(p->w, 0), "outputs");
+}
+
+/* The gradients of the target's first training step (the one just taken)
+ * against the reference backward. */
+static int check_grads(rb_target *t, const rb_point *p, rb_result *r, rb_err *e)
+{
+    float *g = malloc(rb_param_total(&p->model) * sizeof *g);
+    if (!g)
+        return rb_errf(e, RB_ENOMEM, "%s: out of memory for the gradient check", p->w->key);
+    int rc = rb_target_params(t, NULL, g, e);
+    if (!rc) {
+        rb_errstat es;
+        rb_grad_compare(&p->model, g, p->check.g_ref, &es);
+        judge(r, &es, rb_fp32_grad_tolerance(&p->check.w), "gradients");
     }
+    free(g);
+    return rc;
 }
 
 /* Appends a note for a person without hiding a message already there. */
@@ -154,6 +253,29 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
     }
 }
 
+/* A training point too large for the reference: one step on the checked
+ * (shorter) problem, with the same weights, before the timed load. */
+static int check_reduced(rb_target *t, rb_point *p, rb_result *r, rb_err *e)
+{
+    rb_train_io io = p->io;
+    io.ctx = &p->check.mse;
+    int rc = rb_target_load(t, &p->model, &p->check.w, e);
+    if (!rc)
+        rc = rb_target_train_step(t, &p->check.batch, &io, NULL, e);
+    if (!rc)
+        rc = check_grads(t, p, r, e);
+    rb_target_unload(t);
+    if (!rc) {
+        char m[200];
+        snprintf(m, sizeof m,
+                 "gradients checked on T=%d B=%d with the same weights (the fp64 reference at "
+                 "full size would take ~%.0f s)",
+                 p->check.w.seq, p->check.w.batch, rb_workload_flops(p->w) * 1e-9);
+        add_note(r, m);
+    }
+    return rc;
+}
+
 int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_meter *meter,
                rb_result *r, rb_err *e)
 {
@@ -167,13 +289,19 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
     set_status(r, RB_STATUS_OK, "");
     rb_result_metric(r, "reference_ms", p->ref_ms, "ms", RB_SRC_MEASURED);
 
-    if (w->mode == RB_MODE_TRAIN) {
-        set_status(r, RB_STATUS_UNSUPPORTED,
-                   "training workloads are not implemented yet (BPTT is issue #8)");
+    rb_err le = {0};
+    int train = w->mode == RB_MODE_TRAIN;
+    if (train && !rb_target_can_train(t)) {
+        char m[160];
+        snprintf(m, sizeof m, "target %s does not train (inference only)", t->ops->name);
+        set_status(r, RB_STATUS_UNSUPPORTED, m);
+        return 0;
+    }
+    if (train && p->check.reduced && check_reduced(t, p, r, &le)) {
+        set_status(r, le.code == RB_EUNAVAIL ? RB_STATUS_UNSUPPORTED : RB_STATUS_FAILED, le.msg);
         return 0;
     }
 
-    rb_err le = {0};
     double t0 = rb_now_s();
     if (rb_target_load(t, &p->model, w, &le)) {
         set_status(r, le.code == RB_EUNAVAIL ? RB_STATUS_UNSUPPORTED : RB_STATUS_FAILED, le.msg);
@@ -200,7 +328,10 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
             break;
         if (i == 0) {
             r->first_ms = lat;
-            check_output(r, p, &out);
+            if (!train)
+                check_output(r, p, &out);
+            else if (!p->check.reduced && (rc = check_grads(t, p, r, &le)))
+                break;
         }
         warm_sum += lat;
         r->warmup = i + 1;

@@ -4,12 +4,14 @@
  * call (cold caches, page faults, lazy init) is reported as first_ms because
  * users ask for it.  Then calls repeat until both a minimum count and a
  * minimum time are reached.  The output of the first call is checked against
- * the fp64 reference, computed once per point and shared by all targets. */
+ * the fp64 reference, computed once per point and shared by all targets; for
+ * training, the first step's gradients against the reference backward. */
 #ifndef RB_MEASURE_H
 #define RB_MEASURE_H
 
 #include <stdint.h>
 
+#include "../targets/target.h"
 #include "../workloads/model.h"
 #include "energy.h"
 #include "result.h"
@@ -24,17 +26,42 @@ typedef struct rb_measure_opts {
 
 #define RB_MEASURE_DEFAULTS {2, 10, 100000, 0.5, 600.0}
 
+/* What a training result's gradients are checked against: the reference
+ * backward of the first step, on the point itself or, where that would take
+ * too long, on a shorter problem with the same weights (rb_train_check_workload). */
+typedef struct rb_train_check {
+    rb_workload w;     /* the checked problem */
+    int reduced;       /* w is shorter than the point; x and y_target are its own */
+    float *x;          /* [T', B', width] */
+    float *y_target;   /* [T', B', H] */
+    rb_batch batch;
+    rb_mse mse;
+    double *g_ref;     /* [rb_param_total] fp64 gradients of the first step */
+    double *dx_ref;    /* [T', B', width] its dLoss/dx */
+    double loss_ref;
+} rb_train_check;
+
 /* Everything about a workload point that does not depend on the target. */
 typedef struct rb_point {
     const rb_workload *w;
     rb_model model;
     float *x;
     rb_batch batch;
-    double *y_ref;  /* [T,B,H] fp64 reference output */
+    double *y_ref;  /* [T,B,H] fp64 reference output; NULL for a training point checked reduced */
     double ref_ms;  /* time the reference took (a sense of scale, not a benchmark) */
+    /* mode train: every timed call is one training step against an MSE
+     * target, Adam with PyTorch's defaults (the weights move call by call,
+     * as in real training) */
+    float *y_target; /* [T,B,H] */
+    rb_mse mse;
+    rb_train_io io;
+    rb_train_check check;
 } rb_point;
 
-int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, rb_err *e);
+/* flags for rb_point_prepare */
+#define RB_POINT_FULL_CHECK 1 /* check training on the point itself, however long it takes */
+
+int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags, rb_err *e);
 void rb_point_free(rb_point *p);
 
 /* Measure t on p.  Returns 0 when r holds a result to store (its status may

@@ -18,6 +18,15 @@ the target's own rounding).  Without input projection (input_proj 0, x is
 [T,B,G*H]) the first layer gets an identity W_ih, which reproduces "x is
 added to the gate pre-activations" exactly.
 
+A dump made with --mode train (meta.json "mode": "train") also holds the
+MSE target y_target.npy, rnnbench's fp64 reference gradients
+grad_ref/<parameter>.npy and dx_ref.npy, and each target's first-step
+gradients grad_<target>/<parameter>.npy and dx_<target>.npy.  PyTorch's
+autograd computes the gradients of loss = 0.5 * mean((y - y_target)^2) in
+float64; each tensor's error is max |got - torch| / max |torch| (a gradient
+has no natural scale), held to --grad-ref-tol for the reference and
+--grad-tol for the targets.
+
 Exit status: 0 all within tolerance, 1 a difference above it, 2 bad input.
 The test fixtures in tests/fixtures/torch/ have the same layout.
 """
@@ -78,6 +87,10 @@ def main():
                     help="max abs difference allowed for y_<target>.npy (default 1e-4)")
     ap.add_argument("--ref-tol", type=float, default=1e-5,
                     help="max abs difference allowed for y_ref.npy (default 1e-5)")
+    ap.add_argument("--grad-tol", type=float, default=1e-4,
+                    help="scaled gradient error allowed for grad_<target> (default 1e-4)")
+    ap.add_argument("--grad-ref-tol", type=float, default=1e-9,
+                    help="scaled gradient error allowed for grad_ref (default 1e-9)")
     args = ap.parse_args()
     d = args.dir
     try:
@@ -98,15 +111,18 @@ def main():
     c0 = load(d, "c0.npy", required=False)
     h0 = torch.zeros(L, B, H, dtype=torch.float64) if h0 is None else torch.from_numpy(h0.astype(np.float64))
     c0 = torch.zeros(L, B, H, dtype=torch.float64) if c0 is None else torch.from_numpy(c0.astype(np.float64))
-    with torch.no_grad():
-        xt = torch.from_numpy(x.astype(np.float64))
-        if meta["cell"] == "lstm":
-            y, (h_n, c_n) = net(xt, (h0, c0))
-        else:
-            y, h_n = net(xt, h0)
-            c_n = None
-    y, h_n = y.numpy(), h_n.numpy()
-    c_n = c_n.numpy() if c_n is not None else None
+    train = meta.get("mode") == "train"
+    xt = torch.from_numpy(x.astype(np.float64)).requires_grad_(train)
+    if meta["cell"] == "lstm":
+        yt, (h_n, c_n) = net(xt, (h0, c0))
+    else:
+        yt, h_n = net(xt, h0)
+        c_n = None
+    if train:
+        target = torch.from_numpy(load(d, "y_target.npy").astype(np.float64))
+        (0.5 * ((yt - target) ** 2).mean()).backward()
+    y, h_n = yt.detach().numpy(), h_n.detach().numpy()
+    c_n = c_n.detach().numpy() if c_n is not None else None
 
     failed = False
 
@@ -132,9 +148,38 @@ def main():
             report(stem, a, t, args.ref_tol)
     for path in sorted(glob.glob(os.path.join(d, "y_*.npy"))):
         name = os.path.basename(path)[:-4]
-        if name == "y_ref":
+        if name in ("y_ref", "y_target"):
             continue
         report(name, np.load(path, allow_pickle=False), y, args.tol)
+    def report_grad(label, got, want, tol):
+        nonlocal failed
+        if got.shape != want.shape:
+            print("%-30s shape %s, expected %s  FAIL" % (label, got.shape, want.shape))
+            failed = True
+            return
+        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        err = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
+        if not np.all(np.isfinite(got)):
+            err = float("inf")
+        rel = err / scale if scale > 0 else err
+        bad = not rel <= tol
+        failed |= bad
+        print("%-30s scaled err %.3g  (tol %.3g)  %s" % (label, rel, tol, "FAIL" if bad else "ok"))
+
+    if train:
+        grads = {n: p.grad.numpy() for n, p in net.named_parameters()}
+        proj = int(meta.get("input_proj", 1))
+        for sub in sorted(glob.glob(os.path.join(d, "grad_*"))):
+            who = os.path.basename(sub)[len("grad_"):]
+            tol = args.grad_ref_tol if who == "ref" else args.grad_tol
+            for n, g in grads.items():
+                if n == "weight_ih_l0" and not proj:
+                    continue  # the identity stand-in, not a parameter of rnnbench's model
+                a = load(sub, n + ".npy")
+                report_grad("grad_%s/%s" % (who, n), a, g, tol)
+            dx = load(d, "dx_%s.npy" % who, required=False)
+            if dx is not None:
+                report_grad("dx_%s" % who, dx, xt.grad.numpy(), tol)
     sys.exit(1 if failed else 0)
 
 

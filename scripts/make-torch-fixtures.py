@@ -18,6 +18,11 @@ Each case directory holds, all little-endian .npy:
                       reference can be checked far below fp32 rounding; the
                       name matches what `rnnbench dump` writes
   h_n_ref.npy, c_n_ref.npy  float64 likewise
+  y_target.npy        float32 [T, B, H]  a training target, U(-0.5, 0.5)
+  grad_ref/<parameter>.npy, dx_ref.npy   float64: PyTorch autograd's
+                      gradients of loss = 0.5 * mean((y - y_target)^2), the
+                      loss `rnnbench run --mode train` and `dump --mode train`
+                      use, w.r.t. every parameter and x
   meta.json           {"cell", "input", "hidden", "layers", "seq", "batch",
                       "input_proj"}, as `rnnbench dump` writes it, so that
                       scripts/check-dump-vs-pytorch.py runs on these too
@@ -77,18 +82,27 @@ def make_case(outdir, name, cell, T, B, I, H, L, with_state, seed):
         if cell == "lstm":
             save(os.path.join(d, "c0.npy"), c0.numpy(), "<f4")
 
+    # drawn after everything above, so adding it left the older files unchanged
+    y_target = torch.rand(T, B, H) - 0.5
+    save(os.path.join(d, "y_target.npy"), y_target.numpy(), "<f4")
+
     # float64 evaluation of exactly the float32 values written above
     net64 = net.double()
-    with torch.no_grad():
-        if cell == "lstm":
-            y, (h_n, c_n) = net64(x.double(), (h0.double(), c0.double()))
-        else:
-            y, h_n = net64(x.double(), h0.double())
-            c_n = None
+    x64 = x.double().requires_grad_(True)
+    if cell == "lstm":
+        y, (h_n, c_n) = net64(x64, (h0.double(), c0.double()))
+    else:
+        y, h_n = net64(x64, h0.double())
+        c_n = None
+    (0.5 * ((y - y_target.double()) ** 2).mean()).backward()
     outs = [("y", y), ("h_n", h_n)] + ([("c_n", c_n)] if c_n is not None else [])
     for stem, t in outs:
-        save(os.path.join(d, stem + ".npy"), t.numpy(), "<f4")
-        save(os.path.join(d, stem + "_ref.npy"), t.numpy(), "<f8")
+        save(os.path.join(d, stem + ".npy"), t.detach().numpy(), "<f4")
+        save(os.path.join(d, stem + "_ref.npy"), t.detach().numpy(), "<f8")
+    os.makedirs(os.path.join(d, "grad_ref"), exist_ok=True)
+    for pname, p in net64.named_parameters():
+        save(os.path.join(d, "grad_ref", pname + ".npy"), p.grad.numpy(), "<f8")
+    save(os.path.join(d, "dx_ref.npy"), x64.grad.numpy(), "<f8")
 
     meta = {"cell": cell, "input": I, "hidden": H, "layers": L, "seq": T, "batch": B,
             "input_proj": 1}

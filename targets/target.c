@@ -275,6 +275,11 @@ int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_s
     return after_call(t, "train_step", t->ops->train_step(t, in, io, s, e), s, e);
 }
 
+int rb_target_can_train(const rb_target *t)
+{
+    return t && t->ops && t->ops->train_step && t->ops->params;
+}
+
 int rb_target_params(rb_target *t, float *weights, float *grads, rb_err *e)
 {
     if (!t || !t->ops)

@@ -159,6 +159,8 @@ int rb_target_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err
 int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
 int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s,
                          rb_err *e);
+/* Does the adapter implement training at all? */
+int rb_target_can_train(const rb_target *t);
 /* Weights and/or gradients of a target loaded for training (params.h layout). */
 int rb_target_params(rb_target *t, float *weights, float *grads, rb_err *e);
 void rb_target_unload(rb_target *t);

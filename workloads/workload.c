@@ -42,6 +42,21 @@ double rb_workload_flops(const rb_workload *w)
     return w->mode == RB_MODE_TRAIN ? 3.0 * f : f;
 }
 
+int rb_train_check_workload(const rb_workload *w, rb_workload *check)
+{
+    *check = *w;
+    check->mode = RB_MODE_TRAIN;
+    rb_workload_make_key(check);
+    if (rb_workload_flops(check) <= RB_TRAIN_CHECK_FLOP)
+        return 0;
+    if (check->seq > RB_TRAIN_CHECK_T)
+        check->seq = RB_TRAIN_CHECK_T;
+    if (check->batch > 2)
+        check->batch = 2;
+    rb_workload_make_key(check);
+    return 1;
+}
+
 uint64_t rb_workload_mem_bytes(const rb_workload *w)
 {
     /* double, not uint64_t: absurd sizes must produce a huge estimate, not wrap. */
@@ -56,7 +71,19 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
     double fp32 = 2 * wts + x + gates + seqs + state + T * B * H /* target output */;
     double fp64 = wts + x + gates + seqs + state; /* reference */
     double bytes = 4 * fp32 + 8 * fp64;
-    if (w->mode == RB_MODE_TRAIN) /* stored activations for BPTT: gates and states per step and layer */
-        bytes += 4 * (L * T * B * (G * H + 2 * H)) * 2 + 4 * wts * 2;
+    if (w->mode == RB_MODE_TRAIN) {
+        /* the target: activations kept for BPTT (gates, cell states and
+         * outputs of every step and layer), gradients at the gates and the
+         * outputs, gradients and Adam's two moments; and the training target */
+        bytes += 4 * (L * T * B * (G * H + 2 * H) + T * B * (G * H + 3 * H) + 3 * wts);
+        /* the fp64 reference backward on the checked problem: the same
+         * activations plus each layer's input, and the gradients */
+        rb_workload c;
+        rb_train_check_workload(w, &c);
+        double cTB = (double)c.seq * c.batch;
+        bytes += 8 * (L * cTB * (G * H + 3 * H + (X > H ? X : H)) + 2 * cTB * H + wts);
+        if (c.seq != w->seq || c.batch != w->batch) /* the full-size forward check is skipped */
+            bytes -= 8 * (x + gates + seqs);
+    }
     return bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes;
 }

@@ -49,6 +49,17 @@ int rb_workload_x_width(const rb_workload *w);
  * Elementwise gate math is not counted, as benchdnn and DeepBench do not. */
 double rb_workload_flops(const rb_workload *w);
 
+/* The problem a training result's gradients are checked on.  The fp64
+ * reference backward runs at about 1 GFLOP/s; past RB_TRAIN_CHECK_FLOP
+ * (~10 s of it) the check keeps the model (cell, input, hidden, layers,
+ * projection: every weight shape, so every GEMM's H and I) and shortens the
+ * problem to T <= RB_TRAIN_CHECK_T steps and B <= 2 rows, which still runs
+ * the recurrence and the batched paths.  Returns 1 when *check is reduced,
+ * 0 when it is w itself. */
+#define RB_TRAIN_CHECK_FLOP 1e10
+#define RB_TRAIN_CHECK_T 4
+int rb_train_check_workload(const rb_workload *w, rb_workload *check);
+
 /* Bytes a run of this workload needs on the host: fp32 weights, input, gate
  * buffers and outputs for the target, plus the fp64 reference's copies.  Used
  * to refuse absurd sizes before anything is allocated. */

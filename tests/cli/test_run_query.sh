@@ -29,8 +29,15 @@ expect 0 --err "no OpenCL platform" --err "1 points x 3 targets" --out "rnn_infe
     --seq 2 --hidden 4 "${FAST[@]}" -q
 expect 3 --err "none of the selected targets is available" \
     -- env OCL_ICD_VENDORS="$TMP/no-icd" "$RNNBENCH" run --targets gpu --seq 2 --hidden 4
-# training is not implemented yet: reported per result, not a crash
-expect 0 --out "unsupported" -- rb run --targets cpu --mode train --seq 2 --hidden 4 "${FAST[@]}" -q
+# training: the cpu trains, with its first step's gradients checked; a
+# target without training reports it per result, not as a failure
+expect 0 --out "lstm_train_t3_b2_i4_h6_l2" --out "rnn_train_t3_b2_i4_h6_l2" --out "unsupported: target asic does not train" \
+    -- rb run --targets cpu,asic --mode train --cell lstm,rnn --seq 3 --batch 2 --input 4 --hidden 6 --layers 2 "${FAST[@]}" -q
+check "train results ok within the gradient bound" "$(rb query --format csv "SELECT count(*) FROM v_results WHERE mode='train' AND target='cpu' AND status='ok' AND err_max_rel > 0 AND err_max_rel <= err_tol" | tail -1)" "2"
+check "train flops = 3x forward" "$(rb query --format csv "SELECT flops FROM workloads WHERE key='lstm_train_t3_b2_i4_h6_l2'" | tail -1)" "$((3 * (2*24*(4+6)*6 + 2*24*12*6)))"
+check "loss and gradient norm stored" "$(rb query --format csv "SELECT count(*) FROM metrics m JOIN v_results r ON r.result_id = m.result_id WHERE r.mode='train' AND r.target='cpu' AND m.name IN ('loss','grad_norm') AND m.value > 0" | tail -1)" "4"
+# a point too large for the full fp64 reference is checked on a shorter problem, and says so
+expect 0 --out "gradients checked on T=4 B=2" -- rb run --targets cpu --mode train --seq 30 --batch 40 --hidden 512 --reps 1 --min-time 0 --warmup 1 -q
 
 # a per-result time limit stops the repetitions and marks the result, keeping its statistics
 expect 0 --out "timeout: stopped by --timeout-s 0.2" -- rb run --targets cpu --seq 20 --hidden 64 --reps 3 --min-time 30 --timeout-s 0.2 -q

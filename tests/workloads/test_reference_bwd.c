@@ -9,6 +9,7 @@
 
 #include "../../workloads/loss.h"
 #include "../../workloads/model.h"
+#include "../../workloads/npy.h"
 #include "../../workloads/optim.h"
 #include "../../workloads/params.h"
 #include "../../workloads/reference.h"
@@ -266,8 +267,118 @@ static void test_mse(void)
     free(b);
 }
 
+/* The reference backward against PyTorch's autograd in fp64 on the
+ * committed fixtures (scripts/make-torch-fixtures.py, an independent tool). */
+static double *read64(const char *dir, const char *name, size_t want, rb_npy *a)
+{
+    char path[1024];
+    rb_err e = {0};
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = rb_npy_read_f64(path, a, 0, &e);
+    CHECK_INT(rc, 0);
+    CHECK_INT(a->count, want);
+    return !rc && a->count == want ? a->f64 : NULL;
+}
+
+static void test_against_torch(void)
+{
+    static const struct {
+        const char *name;
+        rb_cell cell;
+        int T, B, I, H, L, state;
+    } tcases[] = {
+        {"lstm_t1_b1", RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},
+        {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
+        {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
+        {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
+    };
+    for (size_t k = 0; k < sizeof tcases / sizeof tcases[0]; k++) {
+        char dir[512], sub[600];
+        snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, tcases[k].name);
+        rb_workload w = rb_test_workload(tcases[k].cell, tcases[k].T, tcases[k].B, tcases[k].I,
+                                         tcases[k].H, tcases[k].L, 1);
+        size_t n = (size_t)w.seq * w.batch * w.hidden, ns = (size_t)w.layers * w.batch * w.hidden,
+               nx = (size_t)w.seq * w.batch * w.input;
+        rb_model m;
+        rb_err e = {0};
+        rb_npy x = {0}, h0 = {0}, c0 = {0}, tgt = {0}, dxt = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        CHECK_INT(rb_model_load_npy(&m, dir, &e), 0);
+        char path[1024];
+        snprintf(path, sizeof path, "%s/x.npy", dir);
+        CHECK_INT(rb_npy_read_f32(path, &x, 0, &e), 0);
+        snprintf(path, sizeof path, "%s/y_target.npy", dir);
+        CHECK_INT(rb_npy_read_f32(path, &tgt, 0, &e), 0);
+        rb_batch b = {w.seq, w.batch, w.input, x.f32, NULL, NULL};
+        if (tcases[k].state) {
+            snprintf(path, sizeof path, "%s/h0.npy", dir);
+            CHECK_INT(rb_npy_read_f32(path, &h0, 0, &e), 0);
+            b.h0 = h0.f32;
+            if (w.cell == RB_CELL_LSTM) {
+                snprintf(path, sizeof path, "%s/c0.npy", dir);
+                CHECK_INT(rb_npy_read_f32(path, &c0, 0, &e), 0);
+                b.c0 = c0.f32;
+            }
+            CHECK_INT(h0.count, ns);
+        }
+        size_t P = rb_param_total(&m);
+        double *y = malloc(n * sizeof *y), *dy = malloc(n * sizeof *dy),
+               *g = malloc(P * sizeof *g), *dx = malloc(nx * sizeof *dx);
+        if (!x.f32 || tgt.count != n) {
+            CHECK(0);
+            continue;
+        }
+        CHECK_INT(rb_ref_forward(&m, &b, y, NULL, NULL, &e), 0);
+        for (size_t i = 0; i < n; i++)
+            dy[i] = (y[i] - tgt.f32[i]) / (double)n;
+        CHECK_INT(rb_ref_backward(&m, &b, dy, g, dx, &e), 0);
+        double worst = 0;
+        snprintf(sub, sizeof sub, "%s/grad_ref", dir);
+        for (int l = 0; l < m.layers; l++)
+            for (int kind = RB_P_W_IH; kind <= RB_P_B_HH; kind++) {
+                char name[64], file[80];
+                size_t cnt = rb_param_count(&m, l, kind), off = rb_param_off(&m, l, kind);
+                snprintf(file, sizeof file, "%s.npy",
+                         rb_model_param_name(name, sizeof name, rb_param_kind_name(kind), l));
+                rb_npy t = {0};
+                const double *ref = read64(sub, file, cnt, &t);
+                double scale = 0, d = 0;
+                for (size_t i = 0; ref && i < cnt; i++) {
+                    scale = fabs(ref[i]) > scale ? fabs(ref[i]) : scale;
+                    d = fabs(g[off + i] - ref[i]) > d ? fabs(g[off + i] - ref[i]) : d;
+                }
+                /* all zero only where nothing flows: W_hh at T = 1 from h0 = 0 */
+                CHECK(scale > 0 || d == 0);
+                worst = scale > 0 && d / scale > worst ? d / scale : worst;
+                rb_npy_free(&t);
+            }
+        const double *dxr = read64(dir, "dx_ref.npy", nx, &dxt);
+        double dscale = 0, dd = 0;
+        for (size_t i = 0; dxr && i < nx; i++) {
+            dscale = fabs(dxr[i]) > dscale ? fabs(dxr[i]) : dscale;
+            dd = fabs(dx[i] - dxr[i]) > dd ? fabs(dx[i] - dxr[i]) : dd;
+        }
+        printf("  torch %-22s reference backward vs autograd: grad %.2e dx %.2e\n",
+               tcases[k].name, worst, dscale > 0 ? dd / dscale : dd);
+        /* both fp64: agreement to a few ulp of the largest gradient */
+        CHECK(worst < 1e-12);
+        CHECK(dscale > 0 && dd / dscale < 1e-12);
+        free(y);
+        free(dy);
+        free(g);
+        free(dx);
+        rb_npy_free(&x);
+        rb_npy_free(&h0);
+        rb_npy_free(&c0);
+        rb_npy_free(&tgt);
+        rb_npy_free(&dxt);
+        rb_model_free(&m);
+    }
+}
+
 int main(void)
 {
+    test_against_torch();
     test_layout();
     test_rnn_by_hand();
     test_finite_differences();
