@@ -253,3 +253,19 @@ int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max,
         return rb_errf(e, RB_EINPUT, "--targets: empty list");
     return 0;
 }
+
+char *rb_cli_command_line(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n + 9);
+    if (!s)
+        return NULL;
+    strcpy(s, "rnnbench");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}

@@ -23,6 +23,8 @@ int rb_cmd_list(int argc, char **argv);
 int rb_cmd_query(int argc, char **argv);
 int rb_cmd_dump(int argc, char **argv);
 int rb_cmd_report(int argc, char **argv);
+int rb_cmd_train(int argc, char **argv);
+int rb_cmd_eval(int argc, char **argv);
 
 #define RB_DEFAULT_DB "results.db"
 
@@ -116,6 +118,9 @@ void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
                         const rb_cli_topts *o);
 /* getopt_long table: the command's own options followed by the target flags. */
 struct option *rb_cli_options(const struct option *own, struct option *buf, size_t cap);
+
+/* "rnnbench <argv joined by spaces>", as stored with a run; caller frees. */
+char *rb_cli_command_line(int argc, char **argv);
 
 /* "12.3 MiB" */
 const char *rb_fmt_bytes(double bytes, char *buf, size_t n);

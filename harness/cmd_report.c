@@ -18,12 +18,15 @@ static const char report_help[] =
     "                       [--run ID | --label L | --latest]\n"
     "                       [--objective latency|throughput|energy|perf-per-watt]\n"
     "                       [--slo-ms X] [--max-power-w W] [--max-error E]\n"
+    "                       [--max-accuracy-drop D]\n"
     "\n"
     "Turn one run of the results database into a decision: per workload, the\n"
     "targets ranked under the objective and constraints, each with a reason from\n"
     "the numbers, and the target to recommend over the whole matrix.  Measured\n"
     "results whose 95% intervals overlap are ties; a ranking that rests on a\n"
-    "simulated or modeled figure says so.\n"
+    "simulated or modeled figure says so.  The text-classification task's\n"
+    "training curves and accuracy per target (`rnnbench train` / `eval`, runs of\n"
+    "their own) come from the newest runs that have them.\n"
     "\n"
     "  --html              one self-contained page with charts (the default)\n"
     "  --md                a summary for a CI job or a pull-request comment\n"
@@ -40,13 +43,17 @@ static const char report_help[] =
     "  --slo-ms X          exclude targets whose p99 latency exceeds X ms\n"
     "  --max-power-w W     exclude targets whose average power exceeds W watts\n"
     "  --max-error E       exclude targets whose max |y - ref| exceeds E\n"
+    "  --max-accuracy-drop D\n"
+    "                      exclude targets whose text-classification test accuracy\n"
+    "                      (newest `rnnbench eval`) is more than D (a fraction, e.g.\n"
+    "                      0.01) below the cpu's fp32 accuracy, or was not evaluated\n"
     "  -h, --help          this text\n"
     "\n"
     "Example:\n"
     "  rnnbench report --html -o report.html --objective energy --slo-ms 5\n";
 
 enum { OPT_HTML = RB_OPT_FIRST_FREE, OPT_MD, OPT_CSV, OPT_JSON, OPT_DB, OPT_RUN, OPT_LABEL,
-       OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR };
+       OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR, OPT_ACC };
 
 /* Write the report to path through a temporary file renamed into place. */
 static int write_to(const char *path, const rb_report_writer *wr, const rb_report *r,
@@ -97,7 +104,8 @@ int rb_cmd_report(int argc, char **argv)
         {"run", required_argument, 0, OPT_RUN},   {"label", required_argument, 0, OPT_LABEL},
         {"latest", no_argument, 0, OPT_LATEST},   {"objective", required_argument, 0, OPT_OBJ},
         {"slo-ms", required_argument, 0, OPT_SLO}, {"max-power-w", required_argument, 0, OPT_POWER},
-        {"max-error", required_argument, 0, OPT_ERR}, {"help", no_argument, 0, 'h'},
+        {"max-error", required_argument, 0, OPT_ERR},
+        {"max-accuracy-drop", required_argument, 0, OPT_ACC}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *db = RB_DEFAULT_DB, *out = NULL, *format = NULL;
     rb_report_select sel = {0, NULL};
@@ -141,6 +149,10 @@ int rb_cmd_report(int argc, char **argv)
             break;
         case OPT_ERR:
             if (rb_cli_double("max-error", optarg, 0, 1e12, &ro.max_error, &e))
+                return rb_cli_usage("report", "%s", e.msg);
+            break;
+        case OPT_ACC:
+            if (rb_cli_double("max-accuracy-drop", optarg, 0, 1, &ro.max_accuracy_drop, &e))
                 return rb_cli_usage("report", "%s", e.msg);
             break;
         case 'h': fputs(report_help, stdout); return 0;

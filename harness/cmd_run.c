@@ -297,22 +297,6 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     return rc;
 }
 
-static char *command_line(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *s = malloc(n + 9);
-    if (!s)
-        return NULL;
-    strcpy(s, "rnnbench");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 typedef struct tally {
     int ok, bad, skipped, other;
 } tally;
@@ -464,7 +448,7 @@ int rb_cmd_run(int argc, char **argv)
         rc = rb_store_run_reopen(st, run_id, &e);
     } else {
         char *host = rb_host_json(), *config = rb_run_config_to_json(&a.cfg),
-             *warnings = rb_warnings_json(&warn), *cmdline = command_line(argc, argv);
+             *warnings = rb_warnings_json(&warn), *cmdline = rb_cli_command_line(argc, argv);
         rb_run_info ri = {a.label, RB_GIT_SHA, cmdline, host, config, warnings, RB_VERSION};
         rc = rb_store_run_begin(st, &ri, &run_id, &e);
         free(host);

@@ -10,6 +10,8 @@ static const rb_cmd commands[] = {
     {"query", rb_cmd_query, "read-only SQL over the results database (table, csv or json)"},
     {"dump", rb_cmd_dump, "write one point's weights, input and outputs as .npy files"},
     {"report", rb_cmd_report, "turn a run into a decision: HTML with charts, Markdown, CSV, JSON"},
+    {"train", rb_cmd_train, "train the text classifier (LSTM or RNN) on a target; save the model"},
+    {"eval", rb_cmd_eval, "score a trained classifier on every target, in each one's number format"},
 };
 
 static void usage(FILE *f)

@@ -42,7 +42,12 @@ static int step_err(rb_store *s, int rc, rb_err *e)
     return rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, "reading the report", e);
 }
 
-/* Which run: --run ID, --label L (the newest with that label), or the newest. */
+/* Which run: --run ID, --label L (the newest with that label), or the newest.
+ * Newest means of the benchmark runs: `train` and `eval` make runs of their
+ * own (config_json's "command" says so), which the report reads for the
+ * task's accuracy, not as the run to report. */
+#define BENCHMARK_RUN "coalesce(json_extract(config_json, '$.command'), 'run') = 'run'"
+
 static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char **config,
                     rb_err *e)
 {
@@ -51,8 +56,8 @@ static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char
     char sql[512];
     snprintf(sql, sizeof sql, "%s%s", cols,
              sel->run_id > 0 ? "WHERE id = ?1"
-             : sel->label    ? "WHERE label = ?2 ORDER BY id DESC LIMIT 1"
-                             : "ORDER BY id DESC LIMIT 1");
+             : sel->label    ? "WHERE label = ?2 AND " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1"
+                             : "WHERE " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1");
     sqlite3_stmt *st;
     int rc = prep(s, sql, &st, e);
     if (rc)
@@ -292,16 +297,27 @@ static int load_results(rb_store *s, rb_report *r, rb_err *e)
     return rc;
 }
 
+/* The task's rows: per (task, model, phase) those of the newest run that
+ * has any, whichever run the report is about (train and eval are runs of
+ * their own). */
 static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
 {
+    /* a read-only open does not migrate: schema 1 had no writer of this table */
+    if (rb_store_schema_version(s) < 2)
+        return 0;
     sqlite3_stmt *st;
     int rc = prep(s,
-                  "SELECT device_id, task, split, epoch, accuracy, loss FROM accuracy"
-                  " WHERE run_id = ?1 ORDER BY device_id, task, split, epoch",
+                  "SELECT a.run_id, ru.started_at, d.target, a.numerics, a.task, a.model, a.cell,"
+                  " a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1, a.loss,"
+                  " a.baseline_accuracy, a.baseline_macro_f1, a.agreement"
+                  " FROM accuracy a JOIN devices d ON d.id = a.device_id"
+                  " JOIN runs ru ON ru.id = a.run_id"
+                  " WHERE a.run_id = (SELECT max(b.run_id) FROM accuracy b WHERE b.task = a.task"
+                  " AND b.model = a.model AND b.phase = a.phase)"
+                  " ORDER BY a.phase, a.task, a.model, d.target, a.split, a.epoch",
                   &st, e);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, r->run.id);
     int step;
     size_t cap = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -314,16 +330,22 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
             }
             r->accuracy = a;
         }
-        int d = device_index(r, sqlite3_column_int64(st, 0));
-        if (d < 0)
-            continue;
         rb_rep_accuracy *a = &r->accuracy[r->n_accuracy++];
-        a->device = d;
-        col_s(st, 1, a->task, sizeof a->task);
-        col_s(st, 2, a->split, sizeof a->split);
-        a->epoch = sqlite3_column_int(st, 3);
-        a->accuracy = col_d(st, 4);
-        a->loss = col_d(st, 5);
+        a->run_id = sqlite3_column_int64(st, 0);
+        col_s(st, 1, a->run_started, sizeof a->run_started);
+        col_s(st, 2, a->target, sizeof a->target);
+        col_s(st, 3, a->numerics, sizeof a->numerics);
+        col_s(st, 4, a->task, sizeof a->task);
+        col_s(st, 5, a->model, sizeof a->model);
+        col_s(st, 6, a->cell, sizeof a->cell);
+        col_s(st, 7, a->phase, sizeof a->phase);
+        col_s(st, 8, a->split, sizeof a->split);
+        a->epoch = sqlite3_column_int(st, 9);
+        a->n = (long)sqlite3_column_int64(st, 10);
+        double *v[] = {&a->accuracy, &a->macro_f1, &a->loss, &a->baseline_accuracy,
+                       &a->baseline_macro_f1, &a->agreement};
+        for (int k = 0; k < 6; k++)
+            *v[k] = col_d(st, 11 + k);
     }
     if (!rc)
         rc = step_err(s, step, e);

@@ -719,3 +719,38 @@ int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const c
     sqlite3_finalize(st);
     return ret;
 }
+
+int rb_store_accuracy(rb_store *s, int64_t run_id, int64_t device_id, const rb_accuracy_row *a,
+                      rb_err *e)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO accuracy (run_id, device_id, task, model, cell, phase, split,"
+        " epoch, n, accuracy, macro_f1, loss, baseline_accuracy, baseline_macro_f1, agreement,"
+        " numerics, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+        RB_SQL_NOW ")";
+    if (!a->task || !a->split || !a->phase)
+        return rb_errf(e, RB_EINPUT, "storing accuracy without a task, phase or split");
+    sqlite3_stmt *st;
+    int ret = prepare(s, sql, &st, "recording accuracy", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, device_id);
+    sqlite3_bind_text(st, 3, a->task, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, a->model ? a->model : "", -1, SQLITE_TRANSIENT);
+    bind_text(st, 5, a->cell);
+    sqlite3_bind_text(st, 6, a->phase, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, a->split, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 8, a->epoch);
+    if (a->n > 0)
+        sqlite3_bind_int64(st, 9, a->n);
+    else
+        sqlite3_bind_null(st, 9);
+    const double v[] = {a->accuracy,          a->macro_f1,          a->loss,
+                        a->baseline_accuracy, a->baseline_macro_f1, a->agreement};
+    for (int i = 0; i < 6; i++)
+        bind_nonneg(st, 10 + i, v[i]);
+    bind_text(st, 16, a->numerics);
+    return step_done(s, st, "recording accuracy", e);
+}

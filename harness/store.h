@@ -12,7 +12,7 @@
 
 #include "result.h"
 
-#define RB_SCHEMA_VERSION 1
+#define RB_SCHEMA_VERSION 2
 
 typedef struct rb_store rb_store;
 
@@ -50,6 +50,21 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e);
 /* Does run `run_id` already hold a result with status ok/mismatch for (target, key)? */
 int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const char *key,
                         int *has, rb_err *e);
+
+/* One row of the accuracy table (SCHEMA.md); negative or non-finite
+ * figures and NULL strings are stored as NULL. */
+typedef struct rb_accuracy_row {
+    const char *task, *model, *cell, *phase, *split, *numerics;
+    int epoch;
+    long n;
+    double accuracy, macro_f1, loss;
+    double baseline_accuracy, baseline_macro_f1;
+    double agreement;
+} rb_accuracy_row;
+
+/* Insert or replace (same run, device, task, model, phase, split, epoch). */
+int rb_store_accuracy(rb_store *s, int64_t run_id, int64_t device_id, const rb_accuracy_row *a,
+                      rb_err *e);
 
 typedef enum { RB_FMT_TABLE = 0, RB_FMT_CSV, RB_FMT_JSON } rb_format;
 int rb_format_parse(const char *s, rb_format *out); /* 0 or -1 */

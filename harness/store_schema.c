@@ -173,8 +173,52 @@ static const char migration_1[] =
     "  LEFT JOIN results r ON r.run_id = ru.id\n"
     " GROUP BY ru.id;\n";
 
+/* Migration 2: the accuracy table as the text-classification task fills
+ * it (rnnbench train / eval): which model a curve belongs to, training
+ * curves vs evaluations on a target, macro-F1, the majority-class baseline,
+ * agreement with the cpu's predictions, the number format.  SQLite cannot
+ * change a UNIQUE constraint in place, hence the copy. */
+static const char migration_2[] =
+    "CREATE TABLE accuracy_v2 ( -- text classification: training curves and evaluations per target\n"
+    "  id        INTEGER PRIMARY KEY,\n"
+    "  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,\n"
+    "  task      TEXT NOT NULL,          -- fortunes | synthetic\n"
+    "  model     TEXT NOT NULL DEFAULT '', -- what was trained, e.g. lstm_h64_l2_e64_t48: one curve each\n"
+    "  cell      TEXT,                   -- lstm | rnn\n"
+    "  phase     TEXT NOT NULL DEFAULT 'train'\n"
+    "            CONSTRAINT accuracy_phase_known CHECK (phase IN ('train','eval')),\n"
+    "                                    -- train: a training curve; eval: a saved model on a target\n"
+    "  split     TEXT NOT NULL,          -- train | valid | test\n"
+    "  epoch     INTEGER NOT NULL,       -- 1.. while training; eval: the model's last epoch\n"
+    "  n         INTEGER,                -- documents scored\n"
+    "  accuracy  REAL,                   -- fraction in [0, 1]\n"
+    "  macro_f1  REAL,                   -- mean F1 over classes, in [0, 1]\n"
+    "  loss      REAL,                   -- class-weighted mean cross-entropy\n"
+    "  baseline_accuracy REAL,           -- always predicting the most frequent training class\n"
+    "  baseline_macro_f1 REAL,\n"
+    "  agreement REAL,                   -- eval: fraction of predictions equal to the cpu's (fp32)\n"
+    "  numerics  TEXT,                   -- number format the recurrent stack ran in\n"
+    "  created_at TEXT,\n"
+    "  UNIQUE (run_id, device_id, task, model, phase, split, epoch)\n"
+    ");\n"
+    "INSERT INTO accuracy_v2 (id, run_id, device_id, task, split, epoch, accuracy, loss, created_at)\n"
+    "  SELECT id, run_id, device_id, task, split, epoch, accuracy, loss, created_at FROM accuracy;\n"
+    "DROP TABLE accuracy;\n"
+    "ALTER TABLE accuracy_v2 RENAME TO accuracy;\n"
+    "CREATE INDEX accuracy_device ON accuracy(device_id);\n"
+    "\n"
+    "CREATE VIEW v_accuracy AS -- accuracy rows with their target and run\n"
+    "SELECT a.id, a.run_id, ru.label, ru.started_at, d.target, d.name AS device, a.task, a.model,\n"
+    "       a.cell, a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1, a.loss,\n"
+    "       a.baseline_accuracy, a.baseline_macro_f1, a.agreement, a.numerics\n"
+    "  FROM accuracy a\n"
+    "  JOIN runs ru ON ru.id = a.run_id\n"
+    "  JOIN devices d ON d.id = a.device_id;\n";
+
 const char *const rb_store_migrations[] = {
     migration_1,
+    migration_2,
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
 

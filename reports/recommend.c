@@ -38,7 +38,7 @@ int rb_objective_parse(const char *s, rb_objective *out)
 void rb_report_opts_default(rb_report_opts *o)
 {
     o->objective = RB_OBJ_LATENCY;
-    o->slo_ms = o->max_power_w = o->max_error = NAN;
+    o->slo_ms = o->max_power_w = o->max_error = o->max_accuracy_drop = NAN;
 }
 
 int rb_objective_higher_better(rb_objective o)
@@ -215,8 +215,56 @@ static double power_of(const rb_rep_result *r)
     return r->energy_j / (r->median_ms * 1e-3);
 }
 
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
+                                       const rb_rep_accuracy **cpu)
+{
+    /* the newest evaluation run's model */
+    const rb_rep_accuracy *newest = NULL;
+    for (size_t i = 0; i < r->n_accuracy; i++)
+        if (!strcmp(r->accuracy[i].phase, "eval") &&
+            (!newest || r->accuracy[i].run_id > newest->run_id))
+            newest = &r->accuracy[i];
+    const rb_rep_accuracy *mine = NULL;
+    *cpu = NULL;
+    for (size_t i = 0; newest && i < r->n_accuracy; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i];
+        if (a->run_id != newest->run_id || strcmp(a->phase, "eval") || strcmp(a->split, "test"))
+            continue;
+        if (!strcmp(a->target, target))
+            mine = a;
+        if (!strcmp(a->target, "cpu"))
+            *cpu = a;
+    }
+    return *cpu ? mine : NULL;
+}
+
+/* The accuracy constraint: 1 if met, else 0 with the reason. */
+static int accuracy_ok(const rb_report_opts *o, const rb_report *rep, const rb_rep_result *r,
+                       char *why, size_t n)
+{
+    if (!isfinite(o->max_accuracy_drop))
+        return 1;
+    const char *target = rep->devices[r->device].target;
+    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(rep, target, &cpu);
+    if (!a || !isfinite(a->accuracy) || !isfinite(cpu->accuracy)) {
+        snprintf(why, n, "task accuracy unknown against the %g drop limit (no `rnnbench eval` of "
+                         "a model on %s)",
+                 o->max_accuracy_drop, target);
+        return 0;
+    }
+    double drop = cpu->accuracy - a->accuracy;
+    if (drop > o->max_accuracy_drop) {
+        snprintf(why, n, "%s test accuracy %.3f in %s is %.3f below the cpu's fp32 %.3f, over the "
+                         "%g drop limit",
+                 a->task, a->accuracy, a->numerics, drop, cpu->accuracy, o->max_accuracy_drop);
+        return 0;
+    }
+    return 1;
+}
+
 /* 1 if r may be ranked; else 0 with the reason in why. */
-static int eligible(const rb_report_opts *o, const rb_rep_result *r, char *why, size_t n)
+static int eligible(const rb_report_opts *o, const rb_report *rep, const rb_rep_result *r,
+                    char *why, size_t n)
 {
     char a[32], b[32];
     if (strcmp(r->status, "ok")) {
@@ -271,14 +319,18 @@ static int eligible(const rb_report_opts *o, const rb_rep_result *r, char *why, 
             return 0;
         }
     }
-    return 1;
+    return accuracy_ok(o, rep, r, why, n);
 }
 
 /* ", p99 1.2 ms within the 5 ms limit, max error 2e-3 (fixed Q3.12)" */
-static void constraints_note(const rb_report_opts *o, const rb_rep_result *r, char *b, size_t n)
+static void constraints_note(const rb_report_opts *o, const rb_report *rep,
+                             const rb_rep_result *r, char *b, size_t n)
 {
     char t[32], u[32];
     size_t at = 0;
+    const rb_rep_accuracy *cpu, *a = isfinite(o->max_accuracy_drop)
+                                         ? rb_rep_eval_row(rep, rep->devices[r->device].target, &cpu)
+                                         : NULL;
     b[0] = 0;
     if (isfinite(o->slo_ms))
         at += (size_t)snprintf(b + at, n - at, ", p99 %s within the %s limit",
@@ -286,6 +338,11 @@ static void constraints_note(const rb_report_opts *o, const rb_rep_result *r, ch
     if (at < n && isfinite(o->max_power_w))
         at += (size_t)snprintf(b + at, n - at, ", %.3g W within the %g W limit", power_of(r),
                                o->max_power_w);
+    if (at < n && a)
+        at += (size_t)snprintf(b + at, n - at, ", %s accuracy %.3f (%.3f below fp32) within the "
+                                               "%g drop limit",
+                               a->task, a->accuracy, cpu->accuracy - a->accuracy,
+                               o->max_accuracy_drop);
     if (at < n && isfinite(r->err_max_abs))
         snprintf(b + at, n - at, ", max error %.2g (%s)", r->err_max_abs, r->numerics);
 }
@@ -324,7 +381,7 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
         en->result = w->first + i;
         const rb_rep_result *r = &rep->results[en->result];
         en->value = rb_objective_value(o->objective, r);
-        en->eligible = eligible(o, r, en->reason, sizeof en->reason);
+        en->eligible = eligible(o, rep, r, en->reason, sizeof en->reason);
         w->n_eligible += en->eligible;
     }
     sort_ctx c = {rep, o->objective};
@@ -347,7 +404,7 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
     for (int i = 0; i < w->n_eligible; i++) {
         rb_rank_entry *en = &w->entries[i];
         const rb_rep_result *r = &rep->results[en->result];
-        char val[64], oval[64], cons[160], cmp[240] = "";
+        char val[64], oval[64], cons[320], cmp[240] = "";
         fmt_value(o->objective, en->value, val, sizeof val);
         const rb_rank_entry *other = i == 0 ? (w->n_eligible > 1 ? &w->entries[1] : NULL)
                                             : &w->entries[0];
@@ -377,7 +434,7 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
                     w->rests_on_model = 1;
             }
         }
-        constraints_note(o, r, cons, sizeof cons);
+        constraints_note(o, rep, r, cons, sizeof cons);
         clipf(en->reason, sizeof en->reason, "%s: %s%s%s", target_of(rep, en->result), val, cmp,
               cons);
     }
@@ -528,7 +585,11 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         at += (size_t)snprintf(cons + at, sizeof cons - at, "%spower ≤ %g W", at ? ", " : "",
                                o->max_power_w);
     if (isfinite(o->max_error))
-        snprintf(cons + at, sizeof cons - at, "%smax error ≤ %g", at ? ", " : "", o->max_error);
+        at += (size_t)snprintf(cons + at, sizeof cons - at, "%smax error ≤ %g", at ? ", " : "",
+                               o->max_error);
+    if (isfinite(o->max_accuracy_drop) && at < sizeof cons)
+        snprintf(cons + at, sizeof cons - at, "%saccuracy drop ≤ %g", at ? ", " : "",
+                 o->max_accuracy_drop);
     const rb_overall_entry *top = rec->n_overall ? &rec->overall[0] : NULL;
     if (!top || !top->eligible) {
         snprintf(rec->headline, sizeof rec->headline,

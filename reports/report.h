@@ -60,11 +60,21 @@ typedef struct rb_rep_result {
     rb_rep_metric *metrics;  /* owned */
 } rb_rep_result;
 
+/* One row of the text-classification task (`rnnbench train` / `eval`).
+ * They come from their own runs, not the benchmark run: the loader takes,
+ * per (task, model, phase), the rows of the newest run that has them. */
 typedef struct rb_rep_accuracy {
-    int device;          /* index into devices */
-    char task[32], split[16];
+    long long run_id;
+    char run_started[32];
+    char target[16];     /* where the recurrent stack ran */
+    char numerics[32];
+    char task[32], model[64], cell[8];
+    char phase[8];       /* train: a training curve; eval: a saved model on a target */
+    char split[16];
     int epoch;
-    double accuracy, loss;
+    long n;
+    double accuracy, macro_f1, loss;      /* NaN: unknown */
+    double baseline_accuracy, baseline_macro_f1, agreement;
 } rb_rep_accuracy;
 
 typedef struct rb_rep_run {
@@ -82,8 +92,14 @@ typedef struct rb_report {
     size_t n_results;
     rb_rep_result *results;  /* ordered by workload key, then device */
     size_t n_accuracy;
-    rb_rep_accuracy *accuracy;
+    rb_rep_accuracy *accuracy; /* ordered by phase, task, model, target, split, epoch */
 } rb_report;
+
+/* The accuracy constraint's evidence for one target: the newest evaluation
+ * (phase eval) of a model, that target's row and the cpu's (fp32) row of
+ * the same run.  NULL when the target has none. */
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
+                                       const rb_rep_accuracy **cpu);
 
 void rb_report_free(rb_report *r); /* safe on a zeroed report */
 
@@ -104,6 +120,8 @@ typedef struct rb_report_opts {
     double slo_ms;       /* p99 latency limit; NaN: none */
     double max_power_w;  /* average power limit (energy / latency); NaN: none */
     double max_error;    /* max |y - ref| limit; NaN: none */
+    double max_accuracy_drop; /* text task: test accuracy below the cpu's (fp32), as a
+                                 fraction; NaN: none */
 } rb_report_opts;
 
 void rb_report_opts_default(rb_report_opts *o);

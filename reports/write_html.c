@@ -111,6 +111,9 @@ static void write_decision(FILE *f, const rb_report *r, const rb_recommendation 
         fprintf(f, "; average power &#8804; %g W", rec->opts.max_power_w);
     if (isfinite(rec->opts.max_error))
         fprintf(f, "; max error &#8804; %g", rec->opts.max_error);
+    if (isfinite(rec->opts.max_accuracy_drop))
+        fprintf(f, "; text-classification accuracy drop vs fp32 &#8804; %g",
+                rec->opts.max_accuracy_drop);
     fputs(". Measured results whose 95% intervals of the median overlap are ties; a "
           "comparison with a simulated or modeled figure (no interval) states its margin.</p>\n"
           "</section>\n",
@@ -468,57 +471,62 @@ static void chart_roofline(FILE *f, const rb_report *r, int d)
     series_free(&b);
 }
 
+/* Rows a..b of the same (phase, task, model, target, split): the loader's order. */
+static int same_curve(const rb_rep_accuracy *a, const rb_rep_accuracy *b)
+{
+    return !strcmp(a->phase, b->phase) && !strcmp(a->task, b->task) &&
+           !strcmp(a->model, b->model) && !strcmp(a->target, b->target) &&
+           !strcmp(a->split, b->split);
+}
+
 static void chart_accuracy(FILE *f, const rb_report *r)
 {
-    /* final accuracy per target: the last epoch of the test split (else valid) */
+    /* accuracy per target: every evaluation on the test split */
     rb_bar bars[64];
-    char labels[64][64];
+    char labels[64][128], tips[64][160];
     int nb = 0;
-    for (int d = 0; d < r->n_devices && nb < 64; d++)
-        for (int pass = 0; pass < 2; pass++) {
-            const char *split = pass ? "valid" : "test";
-            const rb_rep_accuracy *last = NULL;
-            for (size_t i = 0; i < r->n_accuracy; i++)
-                if (r->accuracy[i].device == d && !strcmp(r->accuracy[i].split, split))
-                    last = &r->accuracy[i];
-            if (last && nb < 64) {
-                snprintf(labels[nb], sizeof labels[nb], "%s %s (%s)", r->devices[d].target,
-                         last->task, split);
-                bars[nb] = (rb_bar){labels[nb], last->accuracy, d, NULL};
-                nb++;
-                break;
-            }
-        }
-    rb_bar_chart bc = {"chart-accuracy", "Accuracy per target (last epoch)", "accuracy", 0, 0,
-                       nb, bars};
+    for (size_t i = 0; i < r->n_accuracy && nb < 64; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i];
+        if (strcmp(a->phase, "eval") || strcmp(a->split, "test"))
+            continue;
+        snprintf(labels[nb], sizeof labels[nb], "%s %s (%s)", a->target, a->model, a->numerics);
+        snprintf(tips[nb], sizeof tips[nb], "%s test accuracy %.4f, macro-F1 %.4f, agreement "
+                                            "with cpu %.4f",
+                 a->task, a->accuracy, a->macro_f1, a->agreement);
+        bars[nb] = (rb_bar){labels[nb], a->accuracy, nb, tips[nb]};
+        nb++;
+    }
+    rb_bar_chart bc = {"chart-accuracy", "Text classification: test accuracy per target",
+                       "accuracy", 0, 0, nb, bars};
     fputs("<figure>", f);
     rb_svg_bars(f, &bc);
     fputs("</figure>\n", f);
 
+    /* training curves: per model, train (solid) and test (dashed) accuracy per epoch */
     series_buf b = {0};
-    for (int d = 0; d < r->n_devices; d++)
-        for (size_t i = 0; i < r->n_accuracy; i++) {
-            const rb_rep_accuracy *a = &r->accuracy[i];
-            if (a->device != d || (i > 0 && r->accuracy[i - 1].device == d &&
-                                   !strcmp(r->accuracy[i - 1].split, a->split) &&
-                                   !strcmp(r->accuracy[i - 1].task, a->task)))
-                continue; /* the first row of each (device, task, split) starts a series */
-            char name[96];
-            snprintf(name, sizeof name, "%s %s %s", r->devices[d].target, a->task, a->split);
-            size_t cnt = 0;
-            for (size_t j = i; j < r->n_accuracy && r->accuracy[j].device == d &&
-                               !strcmp(r->accuracy[j].split, a->split) &&
-                               !strcmp(r->accuracy[j].task, a->task);
-                 j++)
-                cnt++;
-            rb_chart_series *s = series_add(&b, name, d, cnt);
-            for (size_t j = i; s && j < i + cnt; j++)
-                series_push(s, r->accuracy[j].epoch, r->accuracy[j].accuracy);
-            if (s)
-                s->dashed = strcmp(a->split, "train") != 0;
-        }
-    draw_xy(f, "chart-training", "Training curves: accuracy per epoch", "epoch", "accuracy", 0, 0,
-            &b, "no training run in this database (rnnbench's text-classification task writes them)");
+    int model = -1;
+    for (size_t i = 0; i < r->n_accuracy; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i];
+        if (strcmp(a->phase, "train") || (i > 0 && same_curve(&r->accuracy[i - 1], a)))
+            continue; /* the first row of each curve starts a series */
+        if (i == 0 || strcmp(r->accuracy[i - 1].model, a->model) ||
+            strcmp(r->accuracy[i - 1].phase, a->phase))
+            model++; /* one color per model */
+        size_t cnt = 0;
+        while (i + cnt < r->n_accuracy && same_curve(&r->accuracy[i + cnt], a))
+            cnt++;
+        char name[96];
+        snprintf(name, sizeof name, "%.20s %.44s (%.15s) %.8s", a->task, a->model, a->target,
+                 a->split);
+        rb_chart_series *s = series_add(&b, name, model, cnt);
+        for (size_t j = i; s && j < i + cnt; j++)
+            series_push(s, r->accuracy[j].epoch, r->accuracy[j].accuracy);
+        if (s)
+            s->dashed = strcmp(a->split, "train") != 0;
+    }
+    draw_xy(f, "chart-training", "Training curves: accuracy per epoch (dashed: test split)",
+            "epoch", "accuracy", 0, 0, &b,
+            "no training in this database (rnnbench train writes the curves)");
     series_free(&b);
 }
 
@@ -650,6 +658,86 @@ static void json_kv_table(FILE *f, const char *id, const char *json)
     cJSON_Delete(o);
 }
 
+/* ---- the text-classification task ---------------------------------------------------- */
+
+static void write_accuracy(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    fputs("<section id=\"accuracy\"><h2>Accuracy on the text-classification task</h2>\n", f);
+    if (!r->n_accuracy) {
+        fputs("<p class=\"note\">No training or evaluation in this database: <code>rnnbench "
+              "train</code> and <code>rnnbench eval --model DIR</code> measure what each "
+              "target's number format does to accuracy.</p></section>\n",
+              f);
+        return;
+    }
+    fputs("<p class=\"note\">The recurrent stack runs on the target in its number format; the "
+          "embedding and the classifier head on the host in fp32. Agreement: the fraction of "
+          "test predictions equal to the cpu's (fp32). From the newest <code>rnnbench "
+          "eval</code> and <code>train</code> runs",
+          f);
+    if (isfinite(rec->opts.max_accuracy_drop))
+        fprintf(f, "; the recommendation excludes targets more than %g below the cpu's accuracy",
+                rec->opts.max_accuracy_drop);
+    fputs(".</p>\n<table id=\"accuracy-eval\"><tr><th>target</th><th>numerics</th><th>task</th>"
+          "<th>model</th><th>epoch</th><th>test docs</th><th>accuracy</th><th>macro-F1</th>"
+          "<th>drop vs cpu</th><th>agreement</th><th>loss</th><th>majority baseline</th>"
+          "<th>run</th></tr>\n",
+          f);
+    for (size_t i = 0; i < r->n_accuracy; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i], *cpu = NULL;
+        if (strcmp(a->phase, "eval"))
+            continue;
+        for (size_t j = 0; j < r->n_accuracy; j++)
+            if (r->accuracy[j].run_id == a->run_id && !strcmp(r->accuracy[j].target, "cpu") &&
+                !strcmp(r->accuracy[j].model, a->model) && !strcmp(r->accuracy[j].phase, "eval"))
+                cpu = &r->accuracy[j];
+        fputs("<tr>", f);
+        td_text(f, a->target);
+        td_text(f, a->numerics);
+        td_text(f, a->task);
+        td_text(f, a->model);
+        td_num(f, a->epoch, "%.0f");
+        td_num(f, (double)a->n, "%.0f");
+        td_num(f, a->accuracy, "%.4f");
+        td_num(f, a->macro_f1, "%.4f");
+        td_num(f, cpu ? cpu->accuracy - a->accuracy : NAN, "%+.4f");
+        td_num(f, a->agreement, "%.4f");
+        td_num(f, a->loss, "%.4f");
+        td_num(f, a->baseline_accuracy, "%.4f");
+        td_num(f, (double)a->run_id, "%.0f");
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<table id=\"accuracy-train\"><tr><th>task</th><th>model</th><th>trained "
+          "on</th><th>epochs</th><th>train accuracy</th><th>test accuracy</th><th>test "
+          "macro-F1</th><th>majority baseline</th><th>run</th></tr>\n",
+          f);
+    for (size_t i = 0; i < r->n_accuracy; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i];
+        /* the last epoch of each model's test curve, with its train figure beside it */
+        if (strcmp(a->phase, "train") || strcmp(a->split, "test") ||
+            (i + 1 < r->n_accuracy && same_curve(a, &r->accuracy[i + 1])))
+            continue;
+        const rb_rep_accuracy *tr = NULL;
+        for (size_t j = 0; j < r->n_accuracy; j++)
+            if (!strcmp(r->accuracy[j].phase, "train") && !strcmp(r->accuracy[j].split, "train") &&
+                !strcmp(r->accuracy[j].model, a->model) && !strcmp(r->accuracy[j].task, a->task) &&
+                r->accuracy[j].epoch == a->epoch)
+                tr = &r->accuracy[j];
+        fputs("<tr>", f);
+        td_text(f, a->task);
+        td_text(f, a->model);
+        td_text(f, a->target);
+        td_num(f, a->epoch, "%.0f");
+        td_num(f, tr ? tr->accuracy : NAN, "%.4f");
+        td_num(f, a->accuracy, "%.4f");
+        td_num(f, a->macro_f1, "%.4f");
+        td_num(f, a->baseline_accuracy, "%.4f");
+        td_num(f, (double)a->run_id, "%.0f");
+        fputs("</tr>\n", f);
+    }
+    fputs("</table></section>\n", f);
+}
+
 static void write_metadata(FILE *f, const rb_report *r)
 {
     fputs("<section id=\"metadata\"><h2>Run, host and devices</h2>\n<table id=\"run\">", f);
@@ -743,6 +831,7 @@ int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *r
             r->n_devices == 1 ? "" : "s");
     write_decision(f, r, rec);
     write_charts(f, r, rec);
+    write_accuracy(f, r, rec);
     write_workloads(f, r, rec);
     write_metadata(f, r);
     fputs("<footer><p class=\"note\">Written by rnnbench ", f);

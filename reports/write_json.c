@@ -274,6 +274,7 @@ static cJSON *recommendation_json(const rb_report *r, const rb_recommendation *r
     num(c, "slo_ms", rec->opts.slo_ms);
     num(c, "max_power_w", rec->opts.max_power_w);
     num(c, "max_error", rec->opts.max_error);
+    num(c, "max_accuracy_drop", rec->opts.max_accuracy_drop);
     cJSON_AddStringToObject(o, "headline", rec->headline);
     cJSON_AddStringToObject(o, "provenance", rec->provenance);
     cJSON *ov = cJSON_AddArrayToObject(o, "overall");
@@ -389,12 +390,22 @@ int rb_report_write_json(FILE *f, const rb_report *r, const rb_recommendation *r
     for (size_t i = 0; i < r->n_accuracy && !bad; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "target", r->devices[a->device].target);
+        cJSON_AddNumberToObject(o, "run", (double)a->run_id);
+        cJSON_AddStringToObject(o, "target", a->target);
+        cJSON_AddStringToObject(o, "numerics", a->numerics);
         cJSON_AddStringToObject(o, "task", a->task);
+        cJSON_AddStringToObject(o, "model", a->model);
+        cJSON_AddStringToObject(o, "cell", a->cell);
+        cJSON_AddStringToObject(o, "phase", a->phase);
         cJSON_AddStringToObject(o, "split", a->split);
         cJSON_AddNumberToObject(o, "epoch", a->epoch);
+        cJSON_AddNumberToObject(o, "n", (double)a->n);
         num(o, "accuracy", a->accuracy);
+        num(o, "macro_f1", a->macro_f1);
         num(o, "loss", a->loss);
+        num(o, "baseline_accuracy", a->baseline_accuracy);
+        num(o, "baseline_macro_f1", a->baseline_macro_f1);
+        num(o, "agreement", a->agreement);
         fputs(i ? "," : "", f);
         bad |= emit(f, o);
     }

@@ -95,6 +95,23 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
         }
         fputs(" |\n", f);
     }
+    int header = 0;
+    for (size_t i = 0; i < r->n_accuracy; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i], *cpu = NULL;
+        if (strcmp(a->phase, "eval") || rb_rep_eval_row(r, a->target, &cpu) != a)
+            continue; /* the newest evaluation, one row per target */
+        if (!header++)
+            fprintf(f, "\n### Text classification (%s, %s, epoch %d): test accuracy per "
+                       "target\n\n| target | numerics | accuracy | macro-F1 | drop vs cpu | "
+                       "agreement |\n|---|---|---|---|---|---|\n",
+                    a->task, a->model, a->epoch);
+        fputs("| ", f);
+        cell(f, a->target);
+        fputs(" | ", f);
+        cell(f, a->numerics);
+        fprintf(f, " | %.4f | %.4f | %+.4f | %.4f |\n", a->accuracy, a->macro_f1,
+                cpu->accuracy - a->accuracy, a->agreement);
+    }
     fputs("\nLatency is labelled measured, simulated or modeled per target; energy sources: "
           "rapl, nvml (measured), model (modeled). Measured results whose 95% intervals of "
           "the median overlap are ties.\n",

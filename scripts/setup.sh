@@ -12,7 +12,9 @@ packages=(build-essential cmake ninja-build pkg-config git
           ocl-icd-opencl-dev opencl-c-headers libclblast-dev pocl-opencl-icd clinfo
           # reports: the tests open the HTML report in a headless browser and check
           # it is well-formed XML
-          chromium libxml2-utils)
+          chromium libxml2-utils
+          # the text-classification task's data (workloads/textclass/README.md)
+          fortunes)
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(python3 python3-numpy python3-torch)
 elif [[ $# -gt 0 ]]; then

@@ -158,8 +158,10 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
 
     int rc = io->loss(io->ctx, tr->hs + (size_t)(s->L - 1) * TB * H, tr->dY[0], &io->loss_value,
                       e);
-    if (rc)
-        return rb_err_prefix(e, "cpu: loss: ");
+    if (rc) {
+        rb_err_prefix(e, "cpu: loss: ");
+        return rc;
+    }
     const float *dY = tr->dY[0];
     for (int l = s->L - 1; l >= 0; l--) {
         float *dX = l ? tr->dY[dY == tr->dY[0]] : io->dx;

@@ -1,4 +1,4 @@
-/* gpu.c — the gpu target: LSTM/RNN inference through OpenCL, fp32.
+/* gpu.c — the gpu target: LSTM/RNN inference and training through OpenCL, fp32.
  *
  * Runs on whatever OpenCL device the ICD loader offers: a real GPU, or PoCL's
  * CPU device where there is none (as in CI).  Results say which: a CPU-type
@@ -9,10 +9,13 @@
 const rb_target_ops rb_target_gpu_ops = {
     .name = "gpu",
     .method = RB_SRC_MEASURED,
-    .description = "OpenCL device (GPU, or PoCL's CPU device), fp32, CLBlast GEMMs",
+    .description = "OpenCL device (GPU, or PoCL's CPU device), fp32, CLBlast GEMMs; "
+                   "inference and training (BPTT + Adam on the device)",
     .probe = rb_gpu_probe,
     .load = rb_gpu_load,
     .forward = rb_gpu_forward,
+    .train_step = rb_gpu_train_step,
+    .params = rb_gpu_params,
     .unload = rb_gpu_unload,
     .enumerate = rb_gpu_enumerate,
     .close = rb_gpu_close,

@@ -9,7 +9,9 @@
  * start to last command's end, from profiling events) is reported beside it.
  *
  * load() uploads the weights and allocates every buffer; forward() allocates
- * nothing. */
+ * nothing.  The weights live in one flat buffer of the params.h layout that
+ * CLBlast addresses by element offsets; the fused bias b_ih + b_hh of each
+ * layer is a buffer of its own, as the cell kernels read it. */
 #ifdef RB_HAVE_OPENCL
 #include <clblast_c.h>
 #include <limits.h>
@@ -18,29 +20,7 @@
 
 #include "gpu.h"
 
-typedef struct gpu_layer {
-    int in;        /* columns of w_ih; 0: the input is already projected */
-    cl_mem w_ih;   /* [G*H, in], PyTorch's layout */
-    cl_mem w_hh;   /* [G*H, H] */
-    cl_mem bias;   /* b_ih + b_hh, [G*H] */
-} gpu_layer;
-
-typedef struct gpu_state {
-    rb_cell cell;
-    int G, H, T, B, L, X;
-    gpu_layer *layer;
-    cl_mem x;       /* [T*B, X] */
-    cl_mem gates;   /* [T*B, G*H] input projection of the current layer */
-    cl_mem rec;     /* [B, G*H] recurrent product of one step */
-    cl_mem seq[2];  /* [T*B, H] outputs of the layers before the last */
-    cl_mem y;       /* [T*B, H] output of the last layer */
-    cl_mem h0, c0;  /* [L, B, H] initial states, zero unless the batch gives them */
-    cl_mem c;       /* [B, H] LSTM cell state */
-    int states_dirty; /* h0/c0 hold a batch's states rather than zeros */
-    double load_bytes;
-} gpu_state;
-
-static int cl_fail(rb_err *e, const char *what, cl_int rc)
+int rb_gpu_cl_fail(rb_err *e, const char *what, cl_int rc)
 {
     int code = rc == CL_MEM_OBJECT_ALLOCATION_FAILURE || rc == CL_OUT_OF_RESOURCES ||
                        rc == CL_OUT_OF_HOST_MEMORY
@@ -49,7 +29,7 @@ static int cl_fail(rb_err *e, const char *what, cl_int rc)
     return rb_errf(e, code, "gpu: %s: %s (%d)", what, rb_gpu_errname(rc), rc);
 }
 
-static int blast_fail(rb_err *e, const char *what, CLBlastStatusCode st)
+int rb_gpu_blast_fail(rb_err *e, const char *what, CLBlastStatusCode st)
 {
     return rb_errf(e, RB_ERUNTIME, "gpu: CLBlast %s: %s (%d)", what,
                    rb_gpu_clblast_errname(st), (int)st);
@@ -60,26 +40,21 @@ void rb_gpu_unload(rb_target *t)
     gpu_state *s = t->priv;
     if (!s)
         return;
-    cl_mem *all[] = {&s->x, &s->gates, &s->rec, &s->seq[0], &s->seq[1], &s->y, &s->h0, &s->c0,
-                     &s->c};
+    rb_gpu_train_free(s);
+    cl_mem *all[] = {&s->params, &s->x, &s->gates, &s->rec, &s->seq[0], &s->seq[1], &s->y,
+                     &s->h0, &s->c0, &s->c};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i])
             clReleaseMemObject(*all[i]);
-    for (int l = 0; s->layer && l < s->L; l++) {
-        if (s->layer[l].w_ih)
-            clReleaseMemObject(s->layer[l].w_ih);
-        if (s->layer[l].w_hh)
-            clReleaseMemObject(s->layer[l].w_hh);
+    for (int l = 0; s->layer && l < s->L; l++)
         if (s->layer[l].bias)
             clReleaseMemObject(s->layer[l].bias);
-    }
     free(s->layer);
     free(s);
     t->priv = NULL;
 }
 
-/* A device buffer of n floats, filled from host (or zeros when host is NULL). */
-static int buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const float *host,
+int rb_gpu_buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const float *host,
                   const char *what, rb_err *e)
 {
     size_t bytes = n * sizeof(float);
@@ -90,7 +65,7 @@ static int buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const fl
     cl_int rc;
     *out = clCreateBuffer(ss->ctx, CL_MEM_READ_WRITE, bytes ? bytes : sizeof(float), NULL, &rc);
     if (rc != CL_SUCCESS)
-        return cl_fail(e, what, rc);
+        return rb_gpu_cl_fail(e, what, rc);
     if (host) {
         rc = clEnqueueWriteBuffer(ss->queue, *out, CL_TRUE, 0, bytes, host, 0, NULL, NULL);
         s->load_bytes += (double)bytes;
@@ -98,61 +73,80 @@ static int buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const fl
         float zero = 0;
         rc = clEnqueueFillBuffer(ss->queue, *out, &zero, sizeof zero, 0, bytes, 0, NULL, NULL);
     }
-    return rc == CL_SUCCESS ? 0 : cl_fail(e, what, rc);
+    return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, what, rc);
 }
 
-/* kernels.cl is compiled at the first load of the session, so a broken
- * kernel source fails results (with its build log), not the probe. */
-static int ensure_kernels(gpu_session *ss, rb_err *e)
-{
-    if (ss->program)
-        return 0;
-    char *src = rb_gpu_kernels_source(e);
-    if (!src)
-        return e->code;
-    int ret = rb_gpu_build(ss, "kernels.cl", src, &ss->program, e);
-    free(src);
-    if (ret)
-        return ret;
-    cl_int rc;
-    ss->lstm_cell = clCreateKernel(ss->program, "lstm_cell", &rc);
-    if (rc == CL_SUCCESS)
-        ss->rnn_cell = clCreateKernel(ss->program, "rnn_cell", &rc);
-    if (rc != CL_SUCCESS) {
-        /* keep nothing half-made: the next load tries again and says the same */
-        if (ss->lstm_cell)
-            clReleaseKernel(ss->lstm_cell);
-        clReleaseProgram(ss->program);
-        ss->program = NULL;
-        ss->lstm_cell = NULL;
-        return cl_fail(e, "kernels.cl lacks lstm_cell or rnn_cell", rc);
-    }
-    return 0;
-}
-
-static double device_bytes(const rb_workload *w)
+/* Device memory of a load: the flat weights, the fused biases, the
+ * inference buffers, and what training adds. */
+static double device_bytes(const rb_model *m, const rb_workload *w)
 {
     double G = rb_cell_gates(w->cell), H = w->hidden, T = w->seq, B = w->batch,
-           L = w->layers, X = rb_workload_x_width(w), I = w->input_proj ? w->input : 0;
-    double weights = G * H * (I + H + 1) + (L - 1) * G * H * (2 * H + 1);
-    return 4.0 * (weights + T * B * (X + G * H + 3 * H) + B * G * H + 2 * L * B * H + B * H);
+           L = w->layers, X = rb_workload_x_width(w);
+    double bytes = 4.0 * ((double)rb_param_total(m) + L * G * H + T * B * (X + G * H + 3 * H) +
+                          B * G * H + 2 * L * B * H + B * H);
+    return w->mode == RB_MODE_TRAIN ? bytes + rb_gpu_train_bytes(m, w) : bytes;
+}
+
+/* The weights into the flat buffer, the fused biases into theirs.  For
+ * inference only the matrices go up (b_ih and b_hh are read only through the
+ * fused bias); training uploads the whole flat array, the separate biases
+ * included, since Adam updates them. */
+static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int train, rb_err *e)
+{
+    size_t GH = (size_t)s->G * s->H;
+    float *host = malloc((train ? s->n_params : GH) * sizeof *host);
+    if (!host)
+        return rb_errf(e, RB_ENOMEM, "gpu: out of host memory");
+    int ret = 0;
+    if (train) {
+        rb_model_flatten(m, host);
+        ret = rb_gpu_buffer(ss, s, &s->params, s->n_params, host, "weights", e);
+    } else {
+        ret = rb_gpu_buffer(ss, s, &s->params, s->n_params, NULL, "weights", e);
+        for (int l = 0; l < s->L && !ret; l++) {
+            const rb_layer *src = &m->layer[l];
+            const gpu_layer *d = &s->layer[l];
+            size_t n[2] = {GH * (size_t)d->in, GH * (size_t)s->H};
+            const float *from[2] = {src->w_ih, src->w_hh};
+            for (int k = 0; k < 2 && !ret; k++) {
+                if (!n[k])
+                    continue;
+                cl_int rc = clEnqueueWriteBuffer(ss->queue, s->params, CL_TRUE,
+                                                 d->off[k] * sizeof(float), n[k] * sizeof(float),
+                                                 from[k], 0, NULL, NULL);
+                if (rc != CL_SUCCESS)
+                    ret = rb_gpu_cl_fail(e, k ? "uploading W_hh" : "uploading W_ih", rc);
+                s->load_bytes += (double)(n[k] * sizeof(float));
+            }
+        }
+    }
+    for (int l = 0; l < s->L && !ret; l++) {
+        const rb_layer *src = &m->layer[l];
+        for (size_t j = 0; j < GH; j++)
+            host[j] = src->b_ih[j] + src->b_hh[j];
+        ret = rb_gpu_buffer(ss, s, &s->layer[l].bias, GH, host, "bias", e);
+    }
+    free(host);
+    return ret;
 }
 
 int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
 {
     gpu_session *ss = t->session;
-    int ret = ensure_kernels(ss, e);
+    int ret = rb_gpu_ensure_kernels(ss, e);
     if (ret)
         return ret;
-    double need = device_bytes(w);
+    double need = device_bytes(m, w);
     if (need > (double)ss->global_mem)
         return rb_errf(e, RB_ENOMEM, "gpu: %s needs about %.1f MiB of device memory; the device "
                                      "has %.1f MiB",
                        w->key, need / 1048576.0, ss->global_mem / 1048576.0);
+    const int train = w->mode == RB_MODE_TRAIN;
     size_t G = (size_t)rb_cell_gates(w->cell), H = (size_t)w->hidden, T = (size_t)w->seq,
-           B = (size_t)w->batch, L = (size_t)w->layers, X = (size_t)rb_workload_x_width(w);
-    /* kernel offsets are int */
-    if (T * B * G * H > INT_MAX || T * B * X > INT_MAX)
+           B = (size_t)w->batch, L = (size_t)w->layers, X = (size_t)rb_workload_x_width(w),
+           P = rb_param_total(m);
+    /* kernel offsets are int; training addresses every layer's steps in one buffer */
+    if (T * B * G * H * (train ? L : 1) > INT_MAX || T * B * X > INT_MAX || P > INT_MAX)
         return rb_errf(e, RB_EINPUT, "gpu: %s is too large for 32-bit kernel offsets", w->key);
 
     gpu_state *s = calloc(1, sizeof *s);
@@ -170,50 +164,40 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->L = (int)L;
     s->X = (int)X;
     s->layer = layers;
+    s->n_params = P;
     t->priv = s;
-    float *bias = malloc(G * H * sizeof *bias);
-    if (!bias)
-        return rb_errf(e, RB_ENOMEM, "gpu: out of host memory");
-    for (size_t l = 0; l < L && !ret; l++) {
-        const rb_layer *src = &m->layer[l];
-        gpu_layer *d = &s->layer[l];
-        d->in = src->in;
-        for (size_t j = 0; j < G * H; j++)
-            bias[j] = src->b_ih[j] + src->b_hh[j];
-        if (d->in)
-            ret = buffer(ss, s, &d->w_ih, G * H * (size_t)d->in, src->w_ih, "W_ih", e);
-        if (!ret)
-            ret = buffer(ss, s, &d->w_hh, G * H * H, src->w_hh, "W_hh", e);
-        if (!ret)
-            ret = buffer(ss, s, &d->bias, G * H, bias, "bias", e);
+    for (size_t l = 0; l < L; l++) {
+        s->layer[l].in = m->layer[l].in;
+        for (int k = RB_P_W_IH; k <= RB_P_B_HH; k++)
+            s->layer[l].off[k] = rb_param_off(m, (int)l, (rb_param_kind)k);
     }
-    free(bias);
+    ret = upload_weights(ss, s, m, train, e);
     if (!ret)
-        ret = buffer(ss, s, &s->x, T * B * X, NULL, "x", e);
+        ret = rb_gpu_buffer(ss, s, &s->x, T * B * X, NULL, "x", e);
     if (!ret && (s->layer[0].in || L > 1))
-        ret = buffer(ss, s, &s->gates, T * B * G * H, NULL, "gates", e);
+        ret = rb_gpu_buffer(ss, s, &s->gates, T * B * G * H, NULL, "gates", e);
     if (!ret)
-        ret = buffer(ss, s, &s->rec, B * G * H, NULL, "rec", e);
+        ret = rb_gpu_buffer(ss, s, &s->rec, B * G * H, NULL, "rec", e);
     for (size_t k = 0; k < 2 && k + 1 < L && !ret; k++)
-        ret = buffer(ss, s, &s->seq[k], T * B * H, NULL, "layer outputs", e);
+        ret = rb_gpu_buffer(ss, s, &s->seq[k], T * B * H, NULL, "layer outputs", e);
     if (!ret)
-        ret = buffer(ss, s, &s->y, T * B * H, NULL, "y", e);
+        ret = rb_gpu_buffer(ss, s, &s->y, T * B * H, NULL, "y", e);
     if (!ret)
-        ret = buffer(ss, s, &s->h0, L * B * H, NULL, "h0", e);
+        ret = rb_gpu_buffer(ss, s, &s->h0, L * B * H, NULL, "h0", e);
     if (!ret)
-        ret = buffer(ss, s, &s->c0, L * B * H, NULL, "c0", e);
+        ret = rb_gpu_buffer(ss, s, &s->c0, L * B * H, NULL, "c0", e);
     if (!ret)
-        ret = buffer(ss, s, &s->c, B * H, NULL, "c", e);
-    if (!ret) {
-        cl_int rc = clFinish(ss->queue);
-        if (rc != CL_SUCCESS)
-            ret = cl_fail(e, "uploading weights", rc);
-    }
+        ret = rb_gpu_buffer(ss, s, &s->c, B * H, NULL, "c", e);
+    if (!ret && train)
+        ret = rb_gpu_train_alloc(ss, s, e);
+    cl_int rc = clFinish(ss->queue);
+    if (!ret && rc != CL_SUCCESS)
+        ret = rb_gpu_cl_fail(e, "uploading weights", rc);
     return ret; /* on failure the wrapper calls rb_gpu_unload */
 }
 
 /* h0/c0: the batch's, or zeros (re-zeroed only after a batch that had them). */
-static cl_int set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
+cl_int rb_gpu_set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
 {
     size_t bytes = (size_t)s->L * s->B * s->H * sizeof(float);
     float zero = 0;
@@ -231,32 +215,61 @@ static cl_int set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
     return rc;
 }
 
+cl_int rb_gpu_launch(gpu_session *ss, gpu_kernel k, cl_uint dims, size_t g0, size_t g1)
+{
+    size_t global[2] = {g0, g1};
+    return clEnqueueNDRangeKernel(ss->queue, ss->kernel[k], dims, NULL, global, NULL, 0, NULL,
+                                  NULL);
+}
+
 /* rec[B, G*H] = h[B, H] x W_hh^T, with h at element offset h_off of hbuf. */
 static CLBlastStatusCode recurrent(gpu_session *ss, gpu_state *s, const gpu_layer *ly, cl_mem hbuf,
                                    size_t h_off)
 {
-    const size_t H = (size_t)s->H, GH = (size_t)s->G * s->H;
+    const size_t H = (size_t)s->H, GH = (size_t)s->G * s->H, w = ly->off[RB_P_W_HH];
     if (s->B == 1)
-        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, GH, H, 1.0f, ly->w_hh, 0, H,
-                            hbuf, h_off, 1, 0.0f, s->rec, 0, 1, &ss->queue, NULL);
+        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, GH, H, 1.0f, s->params, w,
+                            H, hbuf, h_off, 1, 0.0f, s->rec, 0, 1, &ss->queue, NULL);
     return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes,
-                        (size_t)s->B, GH, H, 1.0f, hbuf, h_off, H, ly->w_hh, 0, H, 0.0f, s->rec,
+                        (size_t)s->B, GH, H, 1.0f, hbuf, h_off, H, s->params, w, H, 0.0f, s->rec,
                         0, GH, &ss->queue, NULL);
 }
 
-static cl_int cell(gpu_session *ss, gpu_state *s, const gpu_layer *ly, cl_mem pre, int pre_off,
-                   cl_mem out, int h_off)
+/* The fused pass of step t: pre-activations at pre_off of pre, h_t to h_off
+ * of out; with rec (a training LSTM) also the gates and c_t of the step. */
+static cl_int cell(gpu_session *ss, gpu_state *s, int l, int t, cl_mem pre, int pre_off,
+                   cl_mem out, int h_off, const gpu_record *rec)
 {
-    cl_kernel k = s->cell == RB_CELL_LSTM ? ss->lstm_cell : ss->rnn_cell;
-    int a = 0, H = s->H;
+    const gpu_layer *ly = &s->layer[l];
+    const int lstm = s->cell == RB_CELL_LSTM, H = s->H, BH = s->B * s->H;
+    cl_kernel k = ss->kernel[!lstm ? GPU_K_RNN_CELL
+                             : rec ? GPU_K_LSTM_CELL_TRAIN
+                                   : GPU_K_LSTM_CELL];
+    cl_uint a = 0;
     cl_int rc = clSetKernelArg(k, a++, sizeof pre, &pre);
     rc |= clSetKernelArg(k, a++, sizeof pre_off, &pre_off);
     rc |= clSetKernelArg(k, a++, sizeof s->rec, &s->rec);
     rc |= clSetKernelArg(k, a++, sizeof ly->bias, &ly->bias);
-    if (s->cell == RB_CELL_LSTM)
-        rc |= clSetKernelArg(k, a++, sizeof s->c, &s->c);
-    rc |= clSetKernelArg(k, a++, sizeof out, &out);
-    rc |= clSetKernelArg(k, a++, sizeof h_off, &h_off);
+    if (lstm && rec) {
+        /* c_{t-1}: this layer's c0 at step 0, else the stored c of step t-1 */
+        int c0_off = l * BH, first = t == 0, c_off = (int)rec->cs_off + t * BH,
+            cp_off = first ? 0 : c_off - BH, act_off = (int)rec->act_off + t * s->G * BH;
+        rc |= clSetKernelArg(k, a++, sizeof s->c0, &s->c0);
+        rc |= clSetKernelArg(k, a++, sizeof c0_off, &c0_off);
+        rc |= clSetKernelArg(k, a++, sizeof first, &first);
+        rc |= clSetKernelArg(k, a++, sizeof rec->cs, &rec->cs);
+        rc |= clSetKernelArg(k, a++, sizeof cp_off, &cp_off);
+        rc |= clSetKernelArg(k, a++, sizeof c_off, &c_off);
+        rc |= clSetKernelArg(k, a++, sizeof out, &out);
+        rc |= clSetKernelArg(k, a++, sizeof h_off, &h_off);
+        rc |= clSetKernelArg(k, a++, sizeof rec->act, &rec->act);
+        rc |= clSetKernelArg(k, a++, sizeof act_off, &act_off);
+    } else {
+        if (lstm)
+            rc |= clSetKernelArg(k, a++, sizeof s->c, &s->c);
+        rc |= clSetKernelArg(k, a++, sizeof out, &out);
+        rc |= clSetKernelArg(k, a++, sizeof h_off, &h_off);
+    }
     rc |= clSetKernelArg(k, a++, sizeof H, &H);
     if (rc != CL_SUCCESS)
         return CL_INVALID_KERNEL_ARGS;
@@ -264,38 +277,43 @@ static cl_int cell(gpu_session *ss, gpu_state *s, const gpu_layer *ly, cl_mem pr
     return clEnqueueNDRangeKernel(ss->queue, k, 2, NULL, global, NULL, 0, NULL, NULL);
 }
 
-/* One layer over all T steps, reading `in` and writing `out` ([T*B, H]). */
-static int run_layer(gpu_session *ss, gpu_state *s, int l, cl_mem in, cl_mem out, rb_err *e)
+int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int l, cl_mem in, size_t in_off, cl_mem out,
+                     size_t out_off, const gpu_record *rec, rb_err *e)
 {
     const gpu_layer *ly = &s->layer[l];
     const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H,
                  TB = (size_t)s->T * B, BH = B * H;
+    const int lstm = s->cell == RB_CELL_LSTM;
     cl_mem pre = in;
+    size_t pre_off = in_off;
     if (ly->in) {
         CLBlastStatusCode st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo,
                                             CLBlastTransposeYes, TB, GH, (size_t)ly->in, 1.0f, in,
-                                            0, (size_t)ly->in, ly->w_ih, 0, (size_t)ly->in, 0.0f,
-                                            s->gates, 0, GH, &ss->queue, NULL);
+                                            in_off, (size_t)ly->in, s->params,
+                                            ly->off[RB_P_W_IH], (size_t)ly->in, 0.0f, s->gates,
+                                            0, GH, &ss->queue, NULL);
         if (st != CLBlastSuccess)
-            return blast_fail(e, "input projection", st);
+            return rb_gpu_blast_fail(e, "input projection", st);
         pre = s->gates;
+        pre_off = 0;
     }
     cl_int rc = CL_SUCCESS;
-    if (s->cell == RB_CELL_LSTM)
+    if (lstm && !rec) /* inference updates one cell state in place */
         rc = clEnqueueCopyBuffer(ss->queue, s->c0, s->c, (size_t)l * BH * sizeof(float), 0,
                                  BH * sizeof(float), 0, NULL, NULL);
     for (int t = 0; t < s->T && rc == CL_SUCCESS; t++) {
         /* h_{t-1}: this layer's initial state, then its own previous output */
         CLBlastStatusCode st = t == 0 ? recurrent(ss, s, ly, s->h0, (size_t)l * BH)
-                                      : recurrent(ss, s, ly, out, (size_t)(t - 1) * BH);
+                                      : recurrent(ss, s, ly, out, out_off + (size_t)(t - 1) * BH);
         if (st != CLBlastSuccess)
-            return blast_fail(e, "recurrent product", st);
-        rc = cell(ss, s, ly, pre, (int)((size_t)t * B * GH), out, (int)((size_t)t * BH));
+            return rb_gpu_blast_fail(e, "recurrent product", st);
+        rc = cell(ss, s, l, t, pre, (int)(pre_off + (size_t)t * B * GH), out,
+                  (int)(out_off + (size_t)t * BH), lstm ? rec : NULL);
     }
-    return rc == CL_SUCCESS ? 0 : cl_fail(e, "cell kernel", rc);
+    return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, "cell kernel", rc);
 }
 
-static double span_s(cl_event first, cl_event last)
+double rb_gpu_span_s(cl_event first, cl_event last)
 {
     cl_ulong t0 = 0, t1 = 0;
     if (clGetEventProfilingInfo(first, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL) ||
@@ -314,26 +332,33 @@ int rb_gpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     int ret = 0;
     cl_int rc = clEnqueueWriteBuffer(ss->queue, s->x, CL_FALSE, 0, xbytes, in->x, 0, NULL, &first);
     if (rc == CL_SUCCESS)
-        rc = set_states(ss, s, in);
+        rc = rb_gpu_set_states(ss, s, in);
+    if (rc == CL_SUCCESS && s->B == 1) {
+        /* CLBlast's Sgemv reads y even with beta = 0: a NaN left in rec by
+         * one bad input would poison every later call of this load */
+        float zero = 0;
+        rc = clEnqueueFillBuffer(ss->queue, s->rec, &zero, sizeof zero, 0,
+                                 (size_t)s->G * s->H * sizeof(float), 0, NULL, NULL);
+    }
     if (rc != CL_SUCCESS)
-        ret = cl_fail(e, "uploading the input", rc);
+        ret = rb_gpu_cl_fail(e, "uploading the input", rc);
     cl_mem src = s->x;
     for (int l = 0; l < s->L && !ret; l++) {
         cl_mem dst = l == s->L - 1 ? s->y : s->seq[l % 2];
-        ret = run_layer(ss, s, l, src, dst, e);
+        ret = rb_gpu_run_layer(ss, s, l, src, 0, dst, 0, NULL, e);
         src = dst;
     }
     if (!ret) {
         rc = clEnqueueReadBuffer(ss->queue, s->y, CL_TRUE, 0, ybytes, out->data, 0, NULL, &last);
         if (rc != CL_SUCCESS)
-            ret = cl_fail(e, "reading the output", rc);
+            ret = rb_gpu_cl_fail(e, "reading the output", rc);
     }
     if (ret)
         clFinish(ss->queue); /* leave nothing in flight behind a failed call */
     if (!ret) {
         /* The latency users wait for is the host's (the harness measures it);
          * the device's own span is stored beside it. */
-        double dev = span_s(first, last);
+        double dev = rb_gpu_span_s(first, last);
         if (dev >= 0)
             rb_sample_metric(smp, "device_ms", dev * 1e3, "ms", RB_SRC_MEASURED);
         rb_sample_metric(smp, "load_bytes", s->load_bytes, "B", RB_SRC_MEASURED);

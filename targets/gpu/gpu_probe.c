@@ -70,12 +70,7 @@ static void release_session(gpu_session *s)
 {
     if (!s)
         return;
-    if (s->lstm_cell)
-        clReleaseKernel(s->lstm_cell);
-    if (s->rnn_cell)
-        clReleaseKernel(s->rnn_cell);
-    if (s->program)
-        clReleaseProgram(s->program);
+    rb_gpu_release_kernels(s);
     if (s->queue)
         clReleaseCommandQueue(s->queue);
     if (s->ctx)

@@ -78,4 +78,74 @@ char *rb_gpu_kernels_source(rb_err *e)
     fclose(f);
     return buf;
 }
+
+/* Names of kernels.cl's kernels, indexed by gpu_kernel. */
+static const char *const kernel_names[GPU_K_COUNT] = {
+    [GPU_K_LSTM_CELL] = "lstm_cell",
+    [GPU_K_RNN_CELL] = "rnn_cell",
+    [GPU_K_LSTM_CELL_TRAIN] = "lstm_cell_train",
+    [GPU_K_LSTM_BWD] = "lstm_bwd",
+    [GPU_K_RNN_BWD] = "rnn_bwd",
+    [GPU_K_SUMSQ] = "sumsq_partial",
+    [GPU_K_NORM] = "grad_norm",
+    [GPU_K_ADAM] = "adam",
+    [GPU_K_BIAS_SUM] = "bias_sum",
+};
+
+void rb_gpu_release_kernels(gpu_session *s)
+{
+    for (int k = 0; k < GPU_K_COUNT; k++)
+        if (s->kernel[k])
+            clReleaseKernel(s->kernel[k]);
+    memset(s->kernel, 0, sizeof s->kernel);
+    if (s->program)
+        clReleaseProgram(s->program);
+    s->program = NULL;
+}
+
+/* The largest power of two <= n (n >= 1). */
+static size_t pow2_floor(size_t n)
+{
+    size_t p = 1;
+    while (p * 2 <= n)
+        p *= 2;
+    return p;
+}
+
+int rb_gpu_ensure_kernels(gpu_session *s, rb_err *e)
+{
+    if (s->program)
+        return 0;
+    char *src = rb_gpu_kernels_source(e);
+    if (!src)
+        return e->code;
+    int ret = rb_gpu_build(s, "kernels.cl", src, &s->program, e);
+    free(src);
+    if (ret)
+        return ret;
+    cl_int rc = CL_SUCCESS;
+    const char *what = NULL;
+    for (int k = 0; k < GPU_K_COUNT && rc == CL_SUCCESS; k++) {
+        s->kernel[k] = clCreateKernel(s->program, kernel_names[k], &rc);
+        what = kernel_names[k];
+    }
+    /* The reductions' work-group: up to 256, as far as both kernels allow. */
+    size_t wg = 256;
+    for (int r = GPU_K_SUMSQ; r <= GPU_K_NORM && rc == CL_SUCCESS; r++) {
+        size_t most = 0;
+        rc = clGetKernelWorkGroupInfo(s->kernel[r], s->dev.device, CL_KERNEL_WORK_GROUP_SIZE,
+                                      sizeof most, &most, NULL);
+        what = kernel_names[r];
+        wg = rc == CL_SUCCESS && most && most < wg ? most : wg;
+    }
+    if (rc != CL_SUCCESS) {
+        /* keep nothing half-made: the next load tries again and says the same */
+        rb_gpu_release_kernels(s);
+        return rb_errf(e, RB_ERUNTIME, "gpu: kernels.cl: kernel %s: %s (%d)%s", what,
+                       rb_gpu_errname(rc), rc,
+                       rc == CL_INVALID_KERNEL_NAME ? " (the source lacks it)" : "");
+    }
+    s->reduce_wg = pow2_floor(wg);
+    return 0;
+}
 #endif

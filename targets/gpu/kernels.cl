@@ -1,13 +1,18 @@
 /* kernels.cl — the gpu target's own OpenCL C kernels (OpenCL C 1.2).
  *
  * The GEMMs are CLBlast's; these are what surrounds them: the fused gate
- * nonlinearities and state update of one timestep.  (The peak-rate probe is
+ * nonlinearities and state update of one timestep, their backward for BPTT,
+ * and the training step's gradient norm, Adam update and bias sum.  (The peak-rate probe is
  * in probe.cl, so a broken kernels.cl fails results, not the probe.)  Built without -cl-fast-relaxed-math:
  * exp and tanh keep their OpenCL-specified accuracy (a few ulp), which the
  * fp32 bound against the reference needs.
  *
  * Layout matches the host: gate pre-activations are [B, G*H] per step with
  * PyTorch's gate order (i, f, g, o for the LSTM); h, c are [B, H]. */
+
+#ifdef cl_khr_fp64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable /* for the clip scale only */
+#endif
 
 static float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
 
@@ -44,4 +49,183 @@ __kernel void rnn_cell(__global const float *pre, const int pre_off, __global co
     if (j >= H)
         return;
     h[h_off + b * H + j] = tanh(pre[pre_off + b * H + j] + rec[b * H + j] + bias[j]);
+}
+
+/* A training step of the LSTM: as lstm_cell, but c_{t-1} is read from the
+ * stored sequence (or from c0 at step 0, prev_in_c0 != 0) and the activated
+ * gates and c_t are kept for BPTT, as the cpu target's rb_cpu_lstm_cell with
+ * act does.  c0 + c0_off and cs + cp_off are [B, H]; act + act_off is
+ * [B, G*H] like pre; cs + c_off and h + h_off receive step t's c and h. */
+__kernel void lstm_cell_train(__global const float *pre, const int pre_off,
+                              __global const float *rec, __global const float *bias,
+                              __global const float *c0, const int c0_off, const int prev_in_c0,
+                              __global float *cs, const int cp_off, const int c_off,
+                              __global float *h, const int h_off, __global float *act,
+                              const int act_off, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int G4 = 4 * H, u = b * H + j;
+    __global const float *p = pre + pre_off + b * G4;
+    __global const float *r = rec + b * G4;
+    __global float *a = act + act_off + b * G4;
+    const float ig = sigmoid(p[j] + r[j] + bias[j]);
+    const float fg = sigmoid(p[H + j] + r[H + j] + bias[H + j]);
+    const float gg = tanh(p[2 * H + j] + r[2 * H + j] + bias[2 * H + j]);
+    const float og = sigmoid(p[3 * H + j] + r[3 * H + j] + bias[3 * H + j]);
+    a[j] = ig;
+    a[H + j] = fg;
+    a[2 * H + j] = gg;
+    a[3 * H + j] = og;
+    const float cp = prev_in_c0 ? c0[c0_off + u] : cs[cp_off + u];
+    const float cn = fg * cp + ig * gg;
+    cs[c_off + u] = cn;
+    h[h_off + u] = og * tanh(cn);
+}
+
+/* BPTT through one LSTM step (the cpu target's rb_cpu_lstm_bwd): dh = dy_t +
+ * dh_next is the gradient reaching h_t; dc holds the one reaching c_t from
+ * step t+1 and is replaced by the one reaching c_{t-1}; dA + dA_off [B, G*H]
+ * receives the gradient at the gate pre-activations.  act, c_t (cs + c_off)
+ * and c_{t-1} (cs + cp_off, or c0 + c0_off at step 0) are what the forward
+ * stored. */
+__kernel void lstm_bwd(__global const float *dy, const int dy_off, __global const float *dh_next,
+                       __global const float *act, const int act_off, __global const float *c0,
+                       const int c0_off, const int prev_in_c0, __global const float *cs,
+                       const int cp_off, const int c_off, __global float *dc, __global float *dA,
+                       const int dA_off, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int G4 = 4 * H, u = b * H + j;
+    __global const float *a = act + act_off + b * G4;
+    __global float *d = dA + dA_off + b * G4;
+    const float ig = a[j], fg = a[H + j], gg = a[2 * H + j], og = a[3 * H + j];
+    const float dh = dy[dy_off + u] + dh_next[u];
+    const float tc = tanh(cs[c_off + u]);
+    const float cp = prev_in_c0 ? c0[c0_off + u] : cs[cp_off + u];
+    const float dct = dc[u] + dh * og * (1.0f - tc * tc);
+    d[j] = dct * gg * ig * (1.0f - ig);
+    d[H + j] = dct * cp * fg * (1.0f - fg);
+    d[2 * H + j] = dct * ig * (1.0f - gg * gg);
+    d[3 * H + j] = dh * tc * og * (1.0f - og);
+    dc[u] = dct * fg;
+}
+
+/* BPTT through one tanh-RNN step: dA = (dy_t + dh_next) * (1 - h_t^2). */
+__kernel void rnn_bwd(__global const float *dy, const int dy_off, __global const float *dh_next,
+                      __global const float *h, const int h_off, __global float *dA,
+                      const int dA_off, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int u = b * H + j;
+    const float hv = h[h_off + u];
+    dA[dA_off + u] = (dy[dy_off + u] + dh_next[u]) * (1.0f - hv * hv);
+}
+
+/* Tree sum of scratch[0..local size) into scratch[0]; the size is a power of two. */
+static void local_sum(__local float *scratch)
+{
+    const int lid = get_local_id(0);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = get_local_size(0) / 2; k > 0; k >>= 1) {
+        if (lid < k)
+            scratch[lid] += scratch[lid + k];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+/* The gradient norm, first pass: work-group w writes partial[w], the sum of
+ * g[i]^2 over its work-items' strided elements.  Each work-item sums with
+ * Kahan's compensation so a long stride loop keeps fp32 close to the fp64
+ * norm the cpu target computes. */
+__kernel void sumsq_partial(__global const float *g, const int n, __global float *partial,
+                            __local float *scratch)
+{
+    float s = 0.0f, comp = 0.0f;
+    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+        const float y = g[i] * g[i] - comp;
+        const float t = s + y;
+        comp = (t - s) - y;
+        s = t;
+    }
+    scratch[get_local_id(0)] = s;
+    local_sum(scratch);
+    if (get_local_id(0) == 0)
+        partial[get_group_id(0)] = scratch[0];
+}
+
+/* The factor clipping multiplies the gradients by, rb_clip_scale's rule:
+ * clip / (norm + 1e-6) when below 1, else 1; none when clip <= 0.  Where the
+ * device has fp64 it is computed exactly as the host does, from the bits of
+ * the host's double clip; elsewhere in fp32 (within an ulp or two). */
+static float clip_scale(const float norm, const ulong clip_bits, const float clip_f)
+{
+#ifdef cl_khr_fp64
+    const double clip = as_double(clip_bits);
+    if (!(clip > 0.0))
+        return 1.0f;
+    const double c = clip / ((double)norm + 1e-6);
+    return c < 1.0 ? (float)c : 1.0f;
+#else
+    (void)clip_bits;
+    if (!(clip_f > 0.0f))
+        return 1.0f;
+    const float c = clip_f / (norm + 1e-6f);
+    return c < 1.0f ? c : 1.0f;
+#endif
+}
+
+/* Second pass, one work-group: out[0] = sqrt(sum of partial[0..n)), the
+ * gradient norm, and out[1] the clip scale for it. */
+__kernel void grad_norm(__global const float *partial, const int n, __global float *out,
+                        __local float *scratch, const ulong clip_bits, const float clip_f)
+{
+#pragma OPENCL FP_CONTRACT OFF
+    float s = 0.0f;
+    for (int i = get_local_id(0); i < n; i += get_local_size(0))
+        s += partial[i];
+    scratch[get_local_id(0)] = s;
+    local_sum(scratch);
+    if (get_local_id(0) == 0) {
+        const float nv = sqrt(scratch[0]);
+        out[0] = nv;
+        out[1] = clip_scale(nv, clip_bits, clip_f);
+    }
+}
+
+/* Clipping and one Adam step over the flat parameters, element for element
+ * the formula of rb_adam_step (workloads/optim.c), fp32 with the bias
+ * corrections step_size = lr / (1 - b1^step) and inv_bc2 = 1 / sqrt(1 -
+ * b2^step) computed in fp64 on the host.  norm is grad_norm's output, read
+ * here so the host need not wait for it: [0] the norm, [1] the clip scale.
+ * A non-finite norm leaves everything untouched; the host, reading the
+ * norm, reports the divergence. */
+__kernel void adam(__global float *p, __global const float *g, __global float *m,
+                   __global float *v, const int n, __global const float *norm, const float b1,
+                   const float b2, const float eps, const float step_size, const float inv_bc2)
+{
+#pragma OPENCL FP_CONTRACT OFF
+    const int i = get_global_id(0);
+    if (i >= n || !isfinite(norm[0]))
+        return;
+    const float gi = g[i] * norm[1];
+    const float mi = b1 * m[i] + (1.0f - b1) * gi;
+    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= step_size * mi / (sqrt(vi) * inv_bc2 + eps);
+}
+
+/* bias[j] = p[bih_off + j] + p[bhh_off + j]: one layer's fused bias. */
+__kernel void bias_sum(__global const float *p, const int bih_off, const int bhh_off,
+                       __global float *bias, const int n)
+{
+    const int j = get_global_id(0);
+    if (j < n)
+        bias[j] = p[bih_off + j] + p[bhh_off + j];
 }

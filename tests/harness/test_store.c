@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "../../harness/store.h"
+#include "../../harness/store_internal.h"
 #include "../rb_test.h"
 
 static char tmpdir[] = "/tmp/rb_test_store_XXXXXX";
@@ -827,6 +828,55 @@ static void test_device_resources(void)
     sqlite3_close(db);
 }
 
+/* A version-1 database keeps its accuracy rows through migration 2, and
+ * rb_store_accuracy fills the new columns, NULL for what is not known. */
+static void test_accuracy_migration(void)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "v1.db");
+    sqlite3 *db = raw_open(path);
+    CHECK_INT(sqlite3_exec(db, rb_store_migrations[0], NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "PRAGMA user_version = 1;"
+                           "INSERT INTO runs (id, started_at) VALUES (1, '2026-01-01T00:00:00Z');"
+                           "INSERT INTO devices (id, run_id, target) VALUES (1, 1, 'cpu');"
+                           "INSERT INTO accuracy (run_id, device_id, task, split, epoch, accuracy,"
+                           " loss) VALUES (1, 1, 'textclass', 'test', 3, 0.75, 0.5);",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+
+    rb_err e = {0};
+    rb_store *s = NULL;
+    CHECK_INT(rb_store_open(&s, path, 0, &e), 0);
+    if (!s)
+        return;
+    CHECK_INT(rb_store_schema_version(s), RB_SCHEMA_VERSION);
+    rb_accuracy_row a = {"fortunes", "lstm_h8", "lstm", "eval", "test", "fixed q3.12", 4, 120,
+                         0.5, 0.25, 1.2, 0.3, 0.1, -1};
+    CHECK_INT(rb_store_accuracy(s, 1, 1, &a, &e), 0);
+    a.accuracy = 0.625; /* the same key replaces */
+    CHECK_INT(rb_store_accuracy(s, 1, 1, &a, &e), 0);
+    a.phase = NULL;
+    CHECK_INT(rb_store_accuracy(s, 1, 1, &a, &e), RB_EINPUT);
+    rb_store_close(s);
+
+    db = raw_open(path);
+    char buf[128];
+    CHECK_STR_HAS(raw_text(db, "SELECT task || ',' || model || ',' || phase || ',' || accuracy || "
+                               "',' || loss || ',' || (macro_f1 IS NULL) FROM accuracy WHERE "
+                               "epoch = 3",
+                           0, buf, sizeof buf),
+                  "textclass,,train,0.75,0.5,1");
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM accuracy", 0), 2);
+    CHECK_STR_HAS(raw_text(db, "SELECT target || ',' || accuracy || ',' || n || ',' || numerics "
+                               "|| ',' || (agreement IS NULL) FROM v_accuracy WHERE phase = "
+                               "'eval'",
+                           0, buf, sizeof buf),
+                  "cpu,0.625,120,fixed q3.12,1");
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -842,6 +892,7 @@ int main(void)
     test_dead_run_recovery();
     test_locked();
     test_device_resources();
+    test_accuracy_migration();
     remove_tree();
     return rb_test_done("test_store");
 }

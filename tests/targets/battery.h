@@ -368,7 +368,7 @@ static void train_one(const char *name, const char *selector, const shape *s, ui
     fixture_free(&f);
 }
 
-static __attribute__((unused)) void battery_train(const char *name, const char *selector)
+static void battery_train(const char *name, const char *selector)
 {
     for (size_t k = 0; k < sizeof train_shapes / sizeof train_shapes[0]; k++)
         train_one(name, selector, &train_shapes[k], 3000 + k);

@@ -149,6 +149,7 @@ int main(void)
     battery_torch_fixtures("gpu", "");
     test_broken_kernels();
     test_metrics();
+    battery_train("gpu", "");
 #else
     /* built without OpenCL: the target must say so */
     rb_target t;

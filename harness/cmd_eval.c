@@ -1,0 +1,308 @@
+/* cmd_eval.c — `rnnbench eval`: one trained text classifier on every
+ * target, in each target's number format, scored on the test split. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "host.h"
+#include "signals.h"
+#include "task_cli.h"
+#include "train_loop.h"
+
+static const char eval_help[] =
+    "Usage: rnnbench eval --model DIR [--targets LIST] [--batch N]\n"
+    "\n"
+    "Evaluate a model saved by `rnnbench train` on the test split of its task, with\n"
+    "the recurrent stack on each target and the embedding and head on the host:\n"
+    "fp32 on cpu and gpu, the FPGA's fixed point, the ASIC preset's datatype.  The\n"
+    "data, vocabulary and split are the model's own (its textclass.ini).  Stores\n"
+    "test accuracy, macro-F1, loss and agreement with the cpu's predictions per\n"
+    "target in the accuracy table (phase 'eval'); `rnnbench report` shows them and\n"
+    "its --max-accuracy-drop uses them.  The cpu is always evaluated: it is the fp32\n"
+    "baseline that agreement and accuracy drop are measured against.\n"
+    "\n"
+    "On the fpga every batch runs through the bit-exact fixed-point golden model,\n"
+    "and the timesteps it simulates in RTL (all of them, or a sample: --fpga-sim)\n"
+    "must match it exactly, as in `rnnbench run`.\n"
+    "\n"
+    "  --model DIR         the saved model (required)\n"
+    "  --targets LIST      targets (default: all; unavailable ones are reported)\n"
+    "  --batch N           documents per forward call (default 8, which fits the\n"
+    "                      small FPGA configuration's MAX_B)\n"
+    "  --threads N         threads for the targets (default: all CPUs)\n"
+    "  --db PATH           results database (default ./results.db)\n"
+    "  --label TEXT        label stored with the run\n"
+    "  -q, --quiet         no progress on stderr\n"
+    "  -h, --help          this text\n";
+
+enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_BATCH, OPT_THREADS, OPT_DB, OPT_LABEL };
+
+typedef struct eval_args {
+    const char *dir, *targets, *db, *label;
+    long batch, threads;
+    int quiet;
+    rb_cli_topts topts;
+} eval_args;
+
+static int parse_args(eval_args *a, int argc, char **argv, rb_err *e)
+{
+    static const struct option own[] = {{"model", required_argument, 0, OPT_MODEL},
+                                        {"targets", required_argument, 0, OPT_TARGETS},
+                                        {"batch", required_argument, 0, OPT_BATCH},
+                                        {"threads", required_argument, 0, OPT_THREADS},
+                                        {"db", required_argument, 0, OPT_DB},
+                                        {"label", required_argument, 0, OPT_LABEL},
+                                        {"quiet", no_argument, 0, 'q'},
+                                        {"help", no_argument, 0, 'h'},
+                                        {0, 0, 0, 0}};
+    struct option all[64];
+    a->targets = "all";
+    a->db = RB_DEFAULT_DB;
+    a->batch = 8;
+    a->threads = rb_host_ncpus();
+    int c, rc = 0;
+    opterr = 0;
+    optind = 1;
+    while (!rc && (c = getopt_long(argc, argv, "qh", rb_cli_options(own, all, 64), NULL)) != -1) {
+        if ((rc = rb_cli_target_option(&a->topts, c, optarg, e))) {
+            rc = rc < 0 ? rc : 0;
+            continue;
+        }
+        switch (c) {
+        case OPT_MODEL: a->dir = optarg; break;
+        case OPT_TARGETS: a->targets = optarg; break;
+        case OPT_BATCH: rc = rb_cli_long("batch", optarg, 1, 4096, &a->batch, e); break;
+        case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &a->threads, e); break;
+        case OPT_DB: a->db = optarg; break;
+        case OPT_LABEL: a->label = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'h':
+            fputs(eval_help, stdout);
+            rb_cli_target_help(stdout);
+            return 1;
+        default:
+            rc = rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!rc && optind < argc)
+        rc = rb_errf(e, RB_EINPUT, "unexpected argument '%s'", argv[optind]);
+    if (!rc && !a->dir)
+        rc = rb_errf(e, RB_EINPUT, "--model DIR is required (a directory `rnnbench train` "
+                                   "wrote)");
+    return rc;
+}
+
+/* A saved model and the data it was trained on, as it was split then. */
+typedef struct saved {
+    rb_tc_meta meta;
+    char **vocab;
+    int n_vocab;
+    rb_tc_data d;
+    rb_model m;
+    rb_tc_head h;
+} saved;
+
+static void saved_free(saved *s)
+{
+    rb_tc_vocab_free(s->vocab, s->n_vocab);
+    rb_tc_data_free(&s->d);
+    rb_model_free(&s->m);
+    rb_tc_head_free(&s->h);
+}
+
+static int load_saved(const char *dir, saved *s, rb_err *e)
+{
+    int rc = rb_tc_load_meta(dir, &s->meta, &s->vocab, &s->n_vocab, e);
+    if (rc)
+        return rc;
+    rb_task_args ta;
+    rb_task_args_init(&ta);
+    ta.task = s->meta.task;
+    ta.o.categories = s->meta.categories[0] ? s->meta.categories : NULL;
+    ta.o.seq = s->meta.seq;
+    ta.o.seed = s->meta.split_seed;
+    ta.o.test_frac = s->meta.test_frac;
+    ta.o.max_per_class = s->meta.max_per_class;
+    ta.o.vocab = s->vocab;
+    ta.o.n_vocab = s->n_vocab;
+    ta.synth_classes = s->meta.synth_classes;
+    ta.synth_docs = s->meta.synth_docs;
+    if ((rc = rb_task_load(&ta, &s->d, e)))
+        return rb_err_prefix(e, "%s: the model's data: ", dir);
+    if (s->d.n_classes != s->meta.n_classes)
+        return rb_errf(e, RB_EINPUT, "%s: the model has %d classes but its data now has %d",
+                       dir, s->meta.n_classes, s->d.n_classes);
+    rb_workload w;
+    memset(&w, 0, sizeof w);
+    if (rb_cell_parse(s->meta.cell, &w.cell))
+        return rb_errf(e, RB_EINPUT, "%s/textclass.ini: unknown cell '%s'", dir, s->meta.cell);
+    w.input = s->meta.embed;
+    w.hidden = s->meta.hidden;
+    w.layers = s->meta.layers;
+    w.input_proj = 1;
+    if ((rc = rb_model_alloc(&s->m, &w, e)) || (rc = rb_model_load_npy(&s->m, dir, e)))
+        return rc;
+    return rb_tc_load_head(dir, &s->meta, s->n_vocab, &s->h, e);
+}
+
+static char *config_json(const eval_args *a, const saved *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "command", "eval");
+    cJSON_AddStringToObject(o, "model_dir", a->dir);
+    cJSON_AddStringToObject(o, "task", s->meta.task);
+    cJSON_AddStringToObject(o, "targets", a->targets);
+    cJSON_AddNumberToObject(o, "batch", (double)a->batch);
+    cJSON_AddNumberToObject(o, "epoch", s->meta.epoch);
+    char *j = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return j;
+}
+
+/* The cpu first (the baseline), then the others as given. */
+static int eval_targets(const char *list, const rb_target_ops **ops, int *n, rb_err *e)
+{
+    const rb_target_ops *given[8];
+    int k = 0;
+    int rc = rb_cli_targets(list, given, &k, 8, e);
+    if (rc)
+        return rc;
+    *n = 0;
+    ops[(*n)++] = rb_target_find("cpu");
+    for (int i = 0; i < k; i++)
+        if (strcmp(given[i]->name, "cpu"))
+            ops[(*n)++] = given[i];
+    return 0;
+}
+
+int rb_cmd_eval(int argc, char **argv)
+{
+    static const char *cmd = "eval";
+    eval_args a;
+    memset(&a, 0, sizeof a);
+    rb_err e = {0};
+    int rc = parse_args(&a, argc, argv, &e);
+    if (rc == 1)
+        return 0;
+    const rb_target_ops *ops[9];
+    int n = 0;
+    if (!rc)
+        rc = eval_targets(a.targets, ops, &n, &e);
+    saved s;
+    memset(&s, 0, sizeof s);
+    if (!rc)
+        rc = load_saved(a.dir, &s, &e);
+    if (rc) {
+        saved_free(&s);
+        return rb_cli_fail(cmd, &e);
+    }
+
+    /* probe all; the available ones become devices of the run */
+    rb_target t[9];
+    int avail[9] = {0}, n_avail = 0;
+    for (int i = 0; i < n; i++) {
+        rb_err pe = {0};
+        rb_cli_target_init(&t[i], ops[i], (int)a.threads, &a.topts);
+        if (rb_target_probe(&t[i], &pe)) {
+            fprintf(stderr, "rnnbench eval: %s\n", pe.msg);
+            if (pe.code == RB_EINPUT) { /* the user's mistake, e.g. --gpu-device */
+                e = pe;
+                rc = pe.code;
+            }
+            continue;
+        }
+        avail[i] = 1;
+        n_avail++;
+    }
+    rb_target *run_t[9];
+    int64_t dev[9] = {0};
+    for (int i = 0, k = 0; i < n; i++)
+        if (avail[i])
+            run_t[k++] = &t[i];
+    rb_store *st = NULL;
+    int64_t run_id = 0;
+    char *cfg = config_json(&a, &s);
+    if (!rc && !avail[0])
+        rc = rb_errf(&e, RB_ERUNTIME, "the cpu target is unavailable: it is the baseline");
+    if (!rc)
+        rc = rb_task_run_begin(a.db, a.label, argc, argv, cfg, run_t, n_avail, &st, &run_id, dev,
+                               &e);
+    free(cfg);
+
+    char model[64];
+    rb_tc_train_cfg mc = {.cell = s.m.cell, .hidden = s.meta.hidden, .layers = s.meta.layers,
+                          .embed = s.meta.embed};
+    rb_tc_model_name(&mc, s.meta.seq, model, sizeof model);
+    int *pred = malloc(s.d.n_test * sizeof *pred), *cpu_pred = malloc(s.d.n_test * sizeof *pred);
+    if (!rc && (!pred || !cpu_pred))
+        rc = rb_errf(&e, RB_ENOMEM, "out of memory");
+    rb_tc_scores base, cpu_sc = {0};
+    rb_tc_majority(&s.d, &base);
+    if (!rc) {
+        rb_signals_install();
+        printf("%s (epoch %d) on %zu test documents of %s; majority-class baseline accuracy "
+               "%.3f, macro-F1 %.3f\n",
+               model, s.meta.epoch, s.d.n_test, s.d.task, base.accuracy, base.macro_f1);
+        printf("%-6s %-24s %9s %9s %10s %10s %9s %8s\n", "target", "numerics", "accuracy",
+               "macro-F1", "agreement", "acc. drop", "loss", "time_s");
+    }
+    int bad = 0;
+    for (int i = 0, k = 0; i < n && !rc; i++) {
+        if (!avail[i])
+            continue;
+        int64_t device_id = dev[k++];
+        rb_err te = {0};
+        double loss = 0, t0 = rb_now_s();
+        if (!a.quiet)
+            fprintf(stderr, "rnnbench eval: %s ...\n", ops[i]->name);
+        int trc = rb_tc_evaluate(&t[i], &s.d, &s.m, &s.h, (int)a.batch, pred, &loss, &te);
+        if (trc == RB_EINTR || rb_interrupted()) {
+            rc = rb_errf(&e, RB_EINTR, "interrupted");
+            break;
+        }
+        if (trc) {
+            printf("%-6s %-24s %s\n", ops[i]->name, t[i].info.numerics, te.msg);
+            bad += trc != RB_EUNAVAIL && trc != RB_EINPUT;
+            continue;
+        }
+        rb_tc_scores sc;
+        rb_tc_score_test(&s.d, pred, &sc);
+        if (i == 0) {
+            memcpy(cpu_pred, pred, s.d.n_test * sizeof *pred);
+            cpu_sc = sc;
+        }
+        size_t same = 0;
+        for (size_t j = 0; j < s.d.n_test; j++)
+            same += pred[j] == cpu_pred[j];
+        double agree = s.d.n_test ? (double)same / (double)s.d.n_test : 0;
+        rb_accuracy_row row = {s.d.task, model, s.meta.cell, "eval", "test", t[i].info.numerics,
+                               s.meta.epoch, (long)sc.n, sc.accuracy, sc.macro_f1, loss,
+                               base.accuracy, base.macro_f1, agree};
+        rc = rb_store_accuracy(st, run_id, device_id, &row, &e);
+        printf("%-6s %-24s %9.4f %9.4f %10.4f %+10.4f %9.4f %8.1f\n", ops[i]->name,
+               t[i].info.numerics, sc.accuracy, sc.macro_f1, agree, cpu_sc.accuracy - sc.accuracy,
+               loss, rb_now_s() - t0);
+    }
+    if (st) {
+        rb_err fe = {0};
+        const char *status = rc == RB_EINTR ? "interrupted" : rc || bad ? "failed" : "complete";
+        if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
+            e = fe;
+            rc = fe.code;
+        }
+        rb_store_close(st);
+    }
+    for (int i = 0; i < n; i++)
+        rb_target_close(&t[i]);
+    free(pred);
+    free(cpu_pred);
+    saved_free(&s);
+    if (rc == RB_EINTR) {
+        fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");
+        return 3;
+    }
+    if (rc)
+        return rb_cli_fail(cmd, &e);
+    return bad ? 3 : 0;
+}

@@ -1,0 +1,340 @@
+/* cmd_train.c — `rnnbench train`: train the text classifier with its
+ * recurrent stack on a target, store the curve, save the model. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "signals.h"
+#include "task_cli.h"
+#include "train_loop.h"
+
+static const char train_help[] =
+    "Usage: rnnbench train [--task fortunes|synthetic] [--cell lstm|rnn] [--targets cpu|gpu]\n"
+    "                      [model and training options] [-o DIR]\n"
+    "\n"
+    "Train a text classifier: word embedding -> LSTM or tanh-RNN stack -> last hidden\n"
+    "state -> linear -> softmax, class-weighted cross-entropy, Adam with gradient\n"
+    "clipping.  The recurrent stack trains on the target through its training step;\n"
+    "the embedding and the head are small and run in plain C on the host.  After\n"
+    "every epoch: progress on stderr, train and test accuracy, macro-F1 and loss in\n"
+    "the accuracy table next to the majority-class baseline, and the model saved to\n"
+    "DIR (so an interrupted training keeps its last finished epoch).\n"
+    "\n"
+    "Task:\n" RB_TASK_HELP
+    "\n"
+    "Model and training:\n"
+    "  --cell lstm|rnn     recurrent cell (default lstm)\n"
+    "  --targets NAME      where the recurrent stack trains: cpu or gpu (default cpu)\n"
+    "  --hidden N          hidden size (default 64)\n"
+    "  --layers N          stacked layers (default 2)\n"
+    "  --embed N           embedding size, the stack's input (default 64)\n"
+    "  --batch N           documents per step (default 32)\n"
+    "  --epochs N          passes over the training split (default 10)\n"
+    "  --lr X              Adam's learning rate (default 0.002)\n"
+    "  --clip X            largest gradient norm, per part (stack, host); 0: none\n"
+    "                      (default 5)\n"
+    "  --seed N            weights and the order of the documents (default 1)\n"
+    "  --threads N         threads for the target (default: all CPUs)\n"
+    "  -o, --output DIR    where the model goes (default models/<task>_<model>)\n"
+    "\n"
+    "Bookkeeping:\n"
+    "  --db PATH           results database (default ./results.db)\n"
+    "  --label TEXT        label stored with the run\n"
+    "  -q, --quiet         no per-epoch progress on stderr\n"
+    "  -h, --help          this text\n";
+
+static const char train_help_tail[] =
+    "\n"
+    "Evaluate the saved model on every target with `rnnbench eval --model DIR`.\n"
+    "Exit status: 0 trained, 2 bad usage or input (e.g. the dataset is not installed),\n"
+    "3 run-time failure or interrupted.\n";
+
+enum {
+    OPT_CELL = RB_OPT_TASK_FIRST_FREE,
+    OPT_TARGETS,
+    OPT_HIDDEN,
+    OPT_LAYERS,
+    OPT_EMBED,
+    OPT_BATCH,
+    OPT_EPOCHS,
+    OPT_LR,
+    OPT_CLIP,
+    OPT_SEED,
+    OPT_THREADS,
+    OPT_DB,
+    OPT_LABEL
+};
+
+typedef struct train_args {
+    rb_task_args task;
+    rb_tc_train_cfg cfg;
+    const char *targets, *dir, *db, *label;
+    long threads;
+    int quiet;
+    rb_cli_topts topts;
+} train_args;
+
+static int parse_long(const char *name, const char *val, long lo, long hi, int *out, rb_err *e)
+{
+    long v;
+    int rc = rb_cli_long(name, val, lo, hi, &v, e);
+    if (!rc)
+        *out = (int)v;
+    return rc;
+}
+
+/* 1: --help printed; 0: parsed; negative: e filled. */
+static int parse_args(train_args *a, int argc, char **argv, rb_err *e)
+{
+    static const struct option own[] = {RB_TASK_LONG_OPTIONS,
+                                        {"cell", required_argument, 0, OPT_CELL},
+                                        {"targets", required_argument, 0, OPT_TARGETS},
+                                        {"hidden", required_argument, 0, OPT_HIDDEN},
+                                        {"layers", required_argument, 0, OPT_LAYERS},
+                                        {"embed", required_argument, 0, OPT_EMBED},
+                                        {"batch", required_argument, 0, OPT_BATCH},
+                                        {"epochs", required_argument, 0, OPT_EPOCHS},
+                                        {"lr", required_argument, 0, OPT_LR},
+                                        {"clip", required_argument, 0, OPT_CLIP},
+                                        {"seed", required_argument, 0, OPT_SEED},
+                                        {"threads", required_argument, 0, OPT_THREADS},
+                                        {"output", required_argument, 0, 'o'},
+                                        {"db", required_argument, 0, OPT_DB},
+                                        {"label", required_argument, 0, OPT_LABEL},
+                                        {"quiet", no_argument, 0, 'q'},
+                                        {"help", no_argument, 0, 'h'},
+                                        {0, 0, 0, 0}};
+    struct option all[64];
+    rb_task_args_init(&a->task);
+    a->cfg = (rb_tc_train_cfg){.cell = RB_CELL_LSTM, .hidden = 64, .layers = 2, .embed = 64,
+                               .batch = 32, .epochs = 10, .seed = 1};
+    rb_optim_default(&a->cfg.opt);
+    a->cfg.opt.lr = 2e-3;
+    a->targets = "cpu";
+    a->db = RB_DEFAULT_DB;
+    a->threads = rb_host_ncpus();
+    int c, rc = 0;
+    long seed;
+    opterr = 0;
+    optind = 1;
+    while (!rc && (c = getopt_long(argc, argv, "o:qh", rb_cli_options(own, all, 64), NULL)) != -1) {
+        if ((rc = rb_task_option(&a->task, c, optarg, e)) ||
+            (rc = rb_cli_target_option(&a->topts, c, optarg, e))) {
+            rc = rc < 0 ? rc : 0;
+            continue;
+        }
+        switch (c) {
+        case OPT_CELL:
+            if (rb_cell_parse(optarg, &a->cfg.cell))
+                rc = rb_errf(e, RB_EINPUT, "--cell '%s': expected lstm or rnn", optarg);
+            break;
+        case OPT_TARGETS: a->targets = optarg; break;
+        case OPT_HIDDEN: rc = parse_long("hidden", optarg, 1, 8192, &a->cfg.hidden, e); break;
+        case OPT_LAYERS: rc = parse_long("layers", optarg, 1, 16, &a->cfg.layers, e); break;
+        case OPT_EMBED: rc = parse_long("embed", optarg, 1, 4096, &a->cfg.embed, e); break;
+        case OPT_BATCH: rc = parse_long("batch", optarg, 1, 4096, &a->cfg.batch, e); break;
+        case OPT_EPOCHS: rc = parse_long("epochs", optarg, 1, 100000, &a->cfg.epochs, e); break;
+        case OPT_LR: rc = rb_cli_double("lr", optarg, 1e-9, 10, &a->cfg.opt.lr, e); break;
+        case OPT_CLIP: rc = rb_cli_double("clip", optarg, 0, 1e9, &a->cfg.opt.clip, e); break;
+        case OPT_SEED:
+            if (!(rc = rb_cli_long("seed", optarg, 0, 0x7fffffffL, &seed, e)))
+                a->cfg.seed = (uint64_t)seed;
+            break;
+        case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &a->threads, e); break;
+        case 'o': a->dir = optarg; break;
+        case OPT_DB: a->db = optarg; break;
+        case OPT_LABEL: a->label = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'h':
+            fputs(train_help, stdout);
+            rb_cli_target_help(stdout);
+            fputs(train_help_tail, stdout);
+            return 1;
+        default:
+            rc = rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!rc && optind < argc)
+        rc = rb_errf(e, RB_EINPUT, "unexpected argument '%s'", argv[optind]);
+    return rc;
+}
+
+static char *config_json(const train_args *a, const char *model, const char *dir)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "command", "train");
+    cJSON_AddStringToObject(o, "task", a->task.task);
+    cJSON_AddStringToObject(o, "model", model);
+    cJSON_AddStringToObject(o, "cell", rb_cell_name(a->cfg.cell));
+    cJSON_AddNumberToObject(o, "hidden", a->cfg.hidden);
+    cJSON_AddNumberToObject(o, "layers", a->cfg.layers);
+    cJSON_AddNumberToObject(o, "embed", a->cfg.embed);
+    cJSON_AddNumberToObject(o, "tokens", a->task.o.seq);
+    cJSON_AddNumberToObject(o, "batch", a->cfg.batch);
+    cJSON_AddNumberToObject(o, "epochs", a->cfg.epochs);
+    cJSON_AddNumberToObject(o, "lr", a->cfg.opt.lr);
+    cJSON_AddNumberToObject(o, "clip", a->cfg.opt.clip);
+    cJSON_AddNumberToObject(o, "seed", (double)a->cfg.seed);
+    cJSON_AddNumberToObject(o, "split_seed", (double)a->task.o.seed);
+    cJSON_AddStringToObject(o, "target", a->targets);
+    cJSON_AddStringToObject(o, "output", dir);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* What every epoch does: store the curve, save the model, say how it went. */
+typedef struct epoch_ctx {
+    const train_args *a;
+    const rb_tc_data *d;
+    rb_tc_meta meta;
+    const char *model, *dir, *numerics;
+    rb_store *st;
+    int64_t run_id, device_id;
+    rb_tc_scores baseline;
+    rb_tc_epoch last;
+} epoch_ctx;
+
+static int on_epoch(void *ctx, const rb_tc_epoch *ep, const rb_model *m, const rb_tc_head *h,
+                    rb_err *e)
+{
+    epoch_ctx *c = ctx;
+    rb_accuracy_row tr = {c->d->task, c->model, rb_cell_name(m->cell), "train", "train",
+                          c->numerics, ep->epoch, (long)ep->train.n, ep->train.accuracy,
+                          ep->train.macro_f1, ep->train_loss, -1, -1, -1};
+    rb_accuracy_row te = {c->d->task, c->model, rb_cell_name(m->cell), "train", "test",
+                          c->numerics, ep->epoch, (long)ep->test.n, ep->test.accuracy,
+                          ep->test.macro_f1, ep->test_loss, c->baseline.accuracy,
+                          c->baseline.macro_f1, -1};
+    int rc = rb_store_accuracy(c->st, c->run_id, c->device_id, &tr, e);
+    if (!rc)
+        rc = rb_store_accuracy(c->st, c->run_id, c->device_id, &te, e);
+    c->meta.epoch = ep->epoch;
+    if (!rc)
+        rc = rb_mkdir_p(c->dir, e);
+    if (!rc)
+        rc = rb_model_save_npy(m, c->dir, e);
+    if (!rc)
+        rc = rb_tc_save(c->dir, h, c->d, &c->meta, e);
+    if (!c->a->quiet)
+        fprintf(stderr,
+                "epoch %d/%d  train loss %.4f acc %.3f F1 %.3f | test loss %.4f acc %.3f F1 "
+                "%.3f  (%.1f s)\n",
+                ep->epoch, ep->epochs, ep->train_loss, ep->train.accuracy, ep->train.macro_f1,
+                ep->test_loss, ep->test.accuracy, ep->test.macro_f1, ep->seconds);
+    c->last = *ep;
+    return rc;
+}
+
+static void fill_meta(rb_tc_meta *m, const train_args *a, const rb_tc_data *d)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->task, sizeof m->task, "%s", d->task);
+    snprintf(m->cell, sizeof m->cell, "%s", rb_cell_name(a->cfg.cell));
+    m->hidden = a->cfg.hidden;
+    m->layers = a->cfg.layers;
+    m->embed = a->cfg.embed;
+    m->seq = d->seq;
+    m->n_classes = d->n_classes;
+    memcpy(m->class_names, d->class_names, sizeof m->class_names);
+    snprintf(m->categories, sizeof m->categories, "%s",
+             a->task.o.categories ? a->task.o.categories : "");
+    m->split_seed = a->task.o.seed;
+    m->test_frac = a->task.o.test_frac;
+    m->max_per_class = a->task.o.max_per_class;
+    if (!strcmp(d->task, "synthetic")) {
+        m->synth_classes = a->task.synth_classes;
+        m->synth_docs = a->task.synth_docs;
+    }
+}
+
+int rb_cmd_train(int argc, char **argv)
+{
+    static const char *cmd = "train";
+    train_args a;
+    memset(&a, 0, sizeof a);
+    rb_err e = {0};
+    int rc = parse_args(&a, argc, argv, &e);
+    if (rc == 1)
+        return 0;
+    if (rc)
+        return rb_cli_fail(cmd, &e);
+
+    const rb_target_ops *ops[4];
+    int n = 0;
+    rc = rb_cli_targets(a.targets, ops, &n, 4, &e);
+    if (!rc && n != 1)
+        rc = rb_errf(&e, RB_EINPUT, "--targets: train uses one target (cpu or gpu), got %d", n);
+    rb_tc_data d = {0};
+    if (!rc)
+        rc = rb_task_load(&a.task, &d, &e);
+    if (rc) {
+        rb_tc_data_free(&d);
+        return rb_cli_fail(cmd, &e);
+    }
+    rb_target t;
+    rb_cli_target_init(&t, ops[0], (int)a.threads, &a.topts);
+    if ((rc = rb_target_probe(&t, &e)) == 0 && !rb_target_can_train(&t))
+        rc = rb_errf(&e, RB_EINPUT, "target %s does not train (train on cpu or gpu)",
+                     ops[0]->name);
+    if (rc) {
+        rb_tc_data_free(&d);
+        rb_target_close(&t);
+        return rb_cli_fail(cmd, &e);
+    }
+
+    char model[64], dirbuf[512];
+    rb_tc_model_name(&a.cfg, d.seq, model, sizeof model);
+    const char *dir = a.dir;
+    if (!dir) {
+        snprintf(dirbuf, sizeof dirbuf, "models/%s_%s", d.task, model);
+        dir = dirbuf;
+    }
+    if (!a.quiet)
+        rb_task_describe(&d, stderr);
+    epoch_ctx c = {.a = &a, .d = &d, .model = model, .dir = dir, .numerics = t.info.numerics};
+    fill_meta(&c.meta, &a, &d);
+    rb_tc_majority(&d, &c.baseline);
+    char *cfg = config_json(&a, model, dir);
+    rb_target *tp = &t;
+    rc = rb_task_run_begin(a.db, a.label, argc, argv, cfg, &tp, 1, &c.st, &c.run_id,
+                           &c.device_id, &e);
+    free(cfg);
+    rb_model m = {0};
+    rb_tc_head h = {0};
+    if (!rc) {
+        if (!a.quiet)
+            fprintf(stderr, "rnnbench train: run %lld: %s on %s (%s), %d epochs, into %s\n",
+                    (long long)c.run_id, model, t.info.name, t.info.numerics, a.cfg.epochs, dir);
+        rb_signals_install();
+        rc = rb_tc_train(&t, &d, &a.cfg, &m, &h, on_epoch, &c, &e);
+        rb_err fe = {0};
+        const char *status = rc == RB_EINTR ? "interrupted" : rc ? "failed" : "complete";
+        if (rb_store_run_finish(c.st, c.run_id, status, &fe) && !rc) {
+            e = fe;
+            rc = fe.code;
+        }
+    }
+    if (!rc) {
+        printf("trained %s on %s: test accuracy %.3f, macro-F1 %.3f (majority-class baseline "
+               "%.3f, %.3f) after %d epochs\n",
+               model, t.ops->name, c.last.test.accuracy, c.last.test.macro_f1,
+               c.baseline.accuracy, c.baseline.macro_f1, c.last.epoch);
+        printf("model saved in %s (run %lld in %s)\n", dir, (long long)c.run_id, a.db);
+    } else if (rc == RB_EINTR) {
+        fprintf(stderr, "rnnbench train: interrupted; %s\n",
+                c.last.epoch ? "the model of the last finished epoch is saved" : "no epoch "
+                                                                                  "finished");
+        if (c.last.epoch)
+            fprintf(stderr, "rnnbench train: epoch %d's model is in %s\n", c.last.epoch, dir);
+    }
+    rb_model_free(&m);
+    rb_tc_head_free(&h);
+    rb_tc_data_free(&d);
+    rb_target_close(&t);
+    rb_store_close(c.st);
+    if (rc == RB_EINTR)
+        return 3;
+    return rc ? rb_cli_fail(cmd, &e) : 0;
+}

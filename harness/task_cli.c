@@ -1,0 +1,107 @@
+/* task_cli.c — the task options, data loading and bookkeeping of train/eval. */
+#include "task_cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "host.h"
+
+void rb_task_args_init(rb_task_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->task = "fortunes";
+    rb_tc_opts_default(&a->o);
+    a->synth_classes = 4;
+    a->synth_docs = 800;
+}
+
+int rb_task_option(rb_task_args *a, int opt, const char *val, rb_err *e)
+{
+    long v;
+    int rc;
+    switch (opt) {
+    case RB_OPT_TASK:
+        if (strcmp(val, "fortunes") && strcmp(val, "synthetic"))
+            return rb_errf(e, RB_EINPUT, "--task '%s': expected fortunes or synthetic", val);
+        a->task = val;
+        return 1;
+    case RB_OPT_CATEGORIES:
+        a->o.categories = val;
+        return 1;
+    case RB_OPT_SEQ_TOKENS:
+        if ((rc = rb_cli_long("tokens", val, 1, 4096, &v, e)))
+            return rc;
+        a->o.seq = (int)v;
+        return 1;
+    case RB_OPT_MAX_PER_CLASS:
+        if ((rc = rb_cli_long("max-per-class", val, 1, 1L << 30, &v, e)))
+            return rc;
+        a->o.max_per_class = (size_t)v;
+        return 1;
+    case RB_OPT_SPLIT_SEED:
+        if ((rc = rb_cli_long("split-seed", val, 0, 0x7fffffffL, &v, e)))
+            return rc;
+        a->o.seed = (uint64_t)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int rb_task_load(const rb_task_args *a, rb_tc_data *d, rb_err *e)
+{
+    if (!strcmp(a->task, "synthetic"))
+        return rb_tc_make_synthetic(&a->o, a->synth_classes, (size_t)a->synth_docs, d, e);
+    return rb_tc_load_fortunes(&a->o, d, e);
+}
+
+void rb_task_describe(const rb_tc_data *d, FILE *f)
+{
+    fprintf(f, "%s: %d classes, %zu train / %zu test documents, %d tokens each, vocabulary %d\n",
+            d->task, d->n_classes, d->n_train, d->n_test, d->seq, d->vocab_size);
+    for (int c = 0; c < d->n_classes; c++)
+        fprintf(f, "  %-16s %5zu train %5zu test\n", d->class_names[c], d->train_count[c],
+                d->test_count[c]);
+    rb_tc_scores b;
+    rb_tc_majority(d, &b);
+    fprintf(f, "  majority-class baseline on test: accuracy %.3f, macro-F1 %.3f\n", b.accuracy,
+            b.macro_f1);
+}
+
+int rb_task_run_begin(const char *db, const char *label, int argc, char **argv,
+                      const char *config_json, rb_target *const *t, int n, rb_store **st,
+                      int64_t *run_id, int64_t *device_id, rb_err *e)
+{
+    int rc = rb_store_open(st, db, 0, e);
+    if (rc)
+        return rc;
+    char *host = rb_host_json(), *cmdline = rb_cli_command_line(argc, argv);
+    rb_run_info ri = {label, RB_GIT_SHA, cmdline, host, config_json, "[]", RB_VERSION};
+    rc = rb_store_run_begin(*st, &ri, run_id, e);
+    free(host);
+    free(cmdline);
+    for (int i = 0; i < n && !rc; i++)
+        rc = rb_store_device(*st, *run_id, t[i]->ops->name, t[i]->ops->method, &t[i]->info,
+                             &device_id[i], e);
+    return rc;
+}
+
+int rb_mkdir_p(const char *dir, rb_err *e)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return rb_errf(e, RB_EINPUT, "%s: path too long", dir);
+    for (char *p = path + 1;; p++) {
+        int end = !*p;
+        if (*p != '/' && !end)
+            continue;
+        *p = 0;
+        if (mkdir(path, 0777) && errno != EEXIST)
+            return rb_errf(e, RB_EINPUT, "cannot create %s: %s", path, strerror(errno));
+        if (end)
+            return 0;
+        *p = '/';
+    }
+}
