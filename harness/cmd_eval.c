@@ -244,7 +244,7 @@ int rb_cmd_eval(int argc, char **argv)
         printf("%s (epoch %d) on %zu test documents of %s; majority-class baseline accuracy "
                "%.3f, macro-F1 %.3f\n",
                model, s.meta.epoch, s.d.n_test, s.d.task, base.accuracy, base.macro_f1);
-        printf("%-6s %-24s %9s %9s %10s %10s %9s %8s\n", "target", "numerics", "accuracy",
+        printf("%-6s %-28s %9s %9s %10s %10s %9s %8s\n", "target", "numerics", "accuracy",
                "macro-F1", "agreement", "acc. drop", "loss", "time_s");
     }
     int bad = 0;
@@ -262,7 +262,7 @@ int rb_cmd_eval(int argc, char **argv)
             break;
         }
         if (trc) {
-            printf("%-6s %-24s %s\n", ops[i]->name, t[i].info.numerics, te.msg);
+            printf("%-6s %-28s %s\n", ops[i]->name, t[i].info.numerics, te.msg);
             bad += trc != RB_EUNAVAIL && trc != RB_EINPUT;
             continue;
         }
@@ -280,7 +280,7 @@ int rb_cmd_eval(int argc, char **argv)
                                s.meta.epoch, (long)sc.n, sc.accuracy, sc.macro_f1, loss,
                                base.accuracy, base.macro_f1, agree};
         rc = rb_store_accuracy(st, run_id, device_id, &row, &e);
-        printf("%-6s %-24s %9.4f %9.4f %10.4f %+10.4f %9.4f %8.1f\n", ops[i]->name,
+        printf("%-6s %-28s %9.4f %9.4f %10.4f %+10.4f %9.4f %8.1f\n", ops[i]->name,
                t[i].info.numerics, sc.accuracy, sc.macro_f1, agree, cpu_sc.accuracy - sc.accuracy,
                loss, rb_now_s() - t0);
     }

@@ -297,9 +297,10 @@ static int load_results(rb_store *s, rb_report *r, rb_err *e)
     return rc;
 }
 
-/* The task's rows: per (task, model, phase) those of the newest run that
- * has any, whichever run the report is about (train and eval are runs of
- * their own). */
+/* The task's rows, whichever run the report is about (train and eval are
+ * runs of their own): a model's training curve from the newest run that
+ * trained it; its evaluations from the newest run per target and number
+ * format (an eval of the fpga in another configuration is another row). */
 static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
 {
     /* a read-only open does not migrate: schema 1 had no writer of this table */
@@ -307,14 +308,16 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
         return 0;
     sqlite3_stmt *st;
     int rc = prep(s,
-                  "SELECT a.run_id, ru.started_at, d.target, a.numerics, a.task, a.model, a.cell,"
+                  "WITH acc AS (SELECT a.*, d.target FROM accuracy a"
+                  " JOIN devices d ON d.id = a.device_id)"
+                  " SELECT a.run_id, ru.started_at, a.target, a.numerics, a.task, a.model, a.cell,"
                   " a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1, a.loss,"
                   " a.baseline_accuracy, a.baseline_macro_f1, a.agreement"
-                  " FROM accuracy a JOIN devices d ON d.id = a.device_id"
-                  " JOIN runs ru ON ru.id = a.run_id"
-                  " WHERE a.run_id = (SELECT max(b.run_id) FROM accuracy b WHERE b.task = a.task"
-                  " AND b.model = a.model AND b.phase = a.phase)"
-                  " ORDER BY a.phase, a.task, a.model, d.target, a.split, a.epoch",
+                  " FROM acc a JOIN runs ru ON ru.id = a.run_id"
+                  " WHERE a.run_id = (SELECT max(b.run_id) FROM acc b WHERE b.task = a.task"
+                  " AND b.model = a.model AND b.phase = a.phase AND (a.phase = 'train' OR"
+                  " (b.target = a.target AND b.numerics IS a.numerics)))"
+                  " ORDER BY a.phase, a.task, a.model, a.target, a.numerics, a.split, a.epoch",
                   &st, e);
     if (rc)
         return rc;

@@ -215,22 +215,36 @@ static double power_of(const rb_rep_result *r)
     return r->energy_j / (r->median_ms * 1e-3);
 }
 
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
-                                       const rb_rep_accuracy **cpu)
+static int is_eval_test(const rb_rep_accuracy *a)
 {
-    /* the newest evaluation run's model */
-    const rb_rep_accuracy *newest = NULL;
+    return !strcmp(a->phase, "eval") && !strcmp(a->split, "test");
+}
+
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
+                                       const char *numerics, const rb_rep_accuracy **cpu)
+{
+    /* the model of the newest evaluation, and when it was last trained here:
+     * an evaluation from before that is of other weights under the same name */
+    const rb_rep_accuracy *newest = NULL, *mine = NULL;
+    long long trained = 0;
     for (size_t i = 0; i < r->n_accuracy; i++)
-        if (!strcmp(r->accuracy[i].phase, "eval") &&
-            (!newest || r->accuracy[i].run_id > newest->run_id))
+        if (is_eval_test(&r->accuracy[i]) && (!newest || r->accuracy[i].run_id > newest->run_id))
             newest = &r->accuracy[i];
-    const rb_rep_accuracy *mine = NULL;
     *cpu = NULL;
-    for (size_t i = 0; newest && i < r->n_accuracy; i++) {
+    if (!newest)
+        return NULL;
+    for (size_t i = 0; i < r->n_accuracy; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i];
-        if (a->run_id != newest->run_id || strcmp(a->phase, "eval") || strcmp(a->split, "test"))
+        if (!strcmp(a->phase, "train") && !strcmp(a->task, newest->task) &&
+            !strcmp(a->model, newest->model) && a->run_id > trained)
+            trained = a->run_id;
+    }
+    for (size_t i = 0; i < r->n_accuracy; i++) {
+        const rb_rep_accuracy *a = &r->accuracy[i];
+        if (!is_eval_test(a) || strcmp(a->task, newest->task) ||
+            strcmp(a->model, newest->model) || a->run_id < trained)
             continue;
-        if (!strcmp(a->target, target))
+        if (!strcmp(a->target, target) && !strcmp(a->numerics, numerics))
             mine = a;
         if (!strcmp(a->target, "cpu"))
             *cpu = a;
@@ -245,11 +259,11 @@ static int accuracy_ok(const rb_report_opts *o, const rb_report *rep, const rb_r
     if (!isfinite(o->max_accuracy_drop))
         return 1;
     const char *target = rep->devices[r->device].target;
-    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(rep, target, &cpu);
+    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(rep, target, r->numerics, &cpu);
     if (!a || !isfinite(a->accuracy) || !isfinite(cpu->accuracy)) {
         snprintf(why, n, "task accuracy unknown against the %g drop limit (no `rnnbench eval` of "
-                         "a model on %s)",
-                 o->max_accuracy_drop, target);
+                         "the newest evaluated model on %s in %s)",
+                 o->max_accuracy_drop, target, r->numerics);
         return 0;
     }
     double drop = cpu->accuracy - a->accuracy;
@@ -328,9 +342,11 @@ static void constraints_note(const rb_report_opts *o, const rb_report *rep,
 {
     char t[32], u[32];
     size_t at = 0;
-    const rb_rep_accuracy *cpu, *a = isfinite(o->max_accuracy_drop)
-                                         ? rb_rep_eval_row(rep, rep->devices[r->device].target, &cpu)
-                                         : NULL;
+    const rb_rep_accuracy *cpu = NULL,
+                          *a = isfinite(o->max_accuracy_drop)
+                                   ? rb_rep_eval_row(rep, rep->devices[r->device].target,
+                                                     r->numerics, &cpu)
+                                   : NULL;
     b[0] = 0;
     if (isfinite(o->slo_ms))
         at += (size_t)snprintf(b + at, n - at, ", p99 %s within the %s limit",

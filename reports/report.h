@@ -95,11 +95,12 @@ typedef struct rb_report {
     rb_rep_accuracy *accuracy; /* ordered by phase, task, model, target, split, epoch */
 } rb_report;
 
-/* The accuracy constraint's evidence for one target: the newest evaluation
- * (phase eval) of a model, that target's row and the cpu's (fp32) row of
- * the same run.  NULL when the target has none. */
+/* The accuracy constraint's evidence for one target in one number format:
+ * of the most recently evaluated model, that target's test row in those
+ * numerics and the cpu's (fp32) row of the same evaluation run.  NULL when
+ * there is none. */
 const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
-                                       const rb_rep_accuracy **cpu);
+                                       const char *numerics, const rb_rep_accuracy **cpu);
 
 void rb_report_free(rb_report *r); /* safe on a zeroed report */
 

@@ -395,12 +395,92 @@ static void test_formats_agree(void)
     rb_report_free(&r);
 }
 
+/* The text task comes from runs of its own: a training (run 5), an
+ * evaluation after it (run 6: cpu 0.80, gpu 0.80, fpga 0.70 in the
+ * benchmark's Q3.12, fpga 0.50 in another format) and a stale one from
+ * before the training (run 4: asic) that must not count. */
+static const char k_task_sql[] =
+    "INSERT INTO runs (id, started_at, status, config_json) VALUES"
+    " (4, '2026-01-02T00:00:00.000Z', 'complete', '{\"command\": \"eval\"}'),"
+    " (5, '2026-01-03T00:00:00.000Z', 'complete', '{\"command\": \"train\"}'),"
+    " (6, '2026-01-04T00:00:00.000Z', 'complete', '{\"command\": \"eval\"}');"
+    "INSERT INTO devices (id, run_id, target, numerics) VALUES (41, 4, 'asic', 'int8'),"
+    " (42, 4, 'cpu', 'fp32'), (51, 5, 'cpu', 'fp32'), (61, 6, 'cpu', 'fp32'),"
+    " (62, 6, 'fpga', 'fixed Q3.12'), (63, 6, 'gpu', 'fp32'), (64, 6, 'fpga', 'fixed Q2.5');"
+    "INSERT INTO accuracy (run_id, device_id, task, model, phase, split, epoch, accuracy,"
+    " numerics) VALUES"
+    " (4, 41, 'fortunes', 'm', 'eval', 'test', 1, 0.9, 'int8'),"
+    " (4, 42, 'fortunes', 'm', 'eval', 'test', 1, 0.9, 'fp32'),"
+    " (5, 51, 'fortunes', 'm', 'train', 'train', 1, 0.6, 'fp32'),"
+    " (5, 51, 'fortunes', 'm', 'train', 'test', 1, 0.5, 'fp32'),"
+    " (5, 51, 'fortunes', 'm', 'train', 'train', 2, 0.9, 'fp32'),"
+    " (5, 51, 'fortunes', 'm', 'train', 'test', 2, 0.8, 'fp32'),"
+    " (6, 61, 'fortunes', 'm', 'eval', 'test', 2, 0.80, 'fp32'),"
+    " (6, 62, 'fortunes', 'm', 'eval', 'test', 2, 0.70, 'fixed Q3.12'),"
+    " (6, 63, 'fortunes', 'm', 'eval', 'test', 2, 0.80, 'fp32'),"
+    " (6, 64, 'fortunes', 'm', 'eval', 'test', 2, 0.50, 'fixed Q2.5');";
+
+static void test_accuracy_constraint(void)
+{
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(g_db, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, k_task_sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    rb_report r;
+    CHECK_INT(load(&r, 0, NULL), 0);
+    CHECK_INT(r.run.id, 1); /* the newest benchmark run: train and eval runs are not reported */
+    /* run 1's curve, run 5's four, run 6's four evaluations, and run 4's asic and cpu rows
+     * (the newest of their target and format) */
+    CHECK_INT(r.n_accuracy, 2 + 4 + 4 + 1);
+    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(&r, "fpga", "fixed Q3.12", &cpu);
+    CHECK(a && cpu && a->accuracy == 0.70 && cpu->accuracy == 0.80);
+    CHECK(rb_rep_eval_row(&r, "fpga", "fixed Q2.5", &cpu)->accuracy == 0.50);
+    CHECK(rb_rep_eval_row(&r, "asic", "int8", &cpu) == NULL); /* before the training: stale */
+
+    rb_recommendation rec;
+    rb_report_opts ro;
+    rb_report_opts_default(&ro);
+    ro.max_accuracy_drop = 0.05;
+    rb_err e = {0};
+    CHECK_INT(rb_recommend(&r, &ro, &rec, &e), 0);
+    const rb_rank_entry *f = entry(&r, &rec.w[0], "fpga"), *g = entry(&r, &rec.w[0], "gpu"),
+                        *c = entry(&r, &rec.w[0], "cpu");
+    CHECK(f && !f->eligible);
+    CHECK_STR_HAS(f->reason, "fortunes test accuracy 0.700 in fixed Q3.12 is 0.100 below the "
+                             "cpu's fp32 0.800, over the 0.05 drop limit");
+    CHECK(g && g->eligible && c && c->eligible);
+    CHECK_STR_HAS(c->reason, "fortunes accuracy 0.800 (0.000 below fp32) within the 0.05 drop");
+    CHECK_STR_HAS(rec.headline, "accuracy drop ≤ 0.05");
+    rb_recommendation_free(&rec);
+    ro.max_accuracy_drop = 0.2;
+    CHECK_INT(rb_recommend(&r, &ro, &rec, &e), 0);
+    f = entry(&r, &rec.w[0], "fpga");
+    CHECK(f && f->eligible);
+    rb_recommendation_free(&rec);
+    rb_report_free(&r);
+
+    /* a database without an evaluation: the constraint excludes, saying why */
+    CHECK_INT(sqlite3_open(g_db, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "DELETE FROM accuracy WHERE phase = 'eval'", NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_INT(load(&r, 0, NULL), 0);
+    ro.max_accuracy_drop = 0.05;
+    CHECK_INT(rb_recommend(&r, &ro, &rec, &e), 0);
+    c = entry(&r, &rec.w[0], "cpu");
+    CHECK(c && !c->eligible);
+    CHECK_STR_HAS(c->reason, "task accuracy unknown against the 0.05 drop limit");
+    rb_recommendation_free(&rec);
+    rb_report_free(&r);
+}
+
 int main(void)
 {
     make_db();
     test_load();
     test_rankings();
     test_formats_agree();
+    test_accuracy_constraint();
     unlink(g_db);
     char wal[160];
     snprintf(wal, sizeof wal, "%s-wal", g_db);
