@@ -74,20 +74,26 @@ def load_json(prog, path):
     return rows, (devices[0] if devices else None), data
 
 
-def inference_rows(rows):
-    """The rows a PyTorch nn.LSTM/nn.RNN forward can be compared with: input
-    projection included, inference mode, a median to compare."""
+def torch_rows(rows, mode="infer"):
+    """The rows a PyTorch nn.LSTM/nn.RNN can be compared with: input
+    projection included, the given mode (infer or train), a median to compare."""
     return [r for r in rows if not str(r["workload"]).endswith("_noproj")
-            and r.get("mode", "infer") == "infer" and r["cell"] in ("lstm", "rnn")
+            and r.get("mode", "infer") == mode and r["cell"] in ("lstm", "rnn")
             and r["median_ms"] is not None]
 
 
-def flops(cell, seq, batch, inp, hidden, layers):
+def inference_rows(rows):
+    return torch_rows(rows, "infer")
+
+
+def flops(cell, seq, batch, inp, hidden, layers, mode="infer"):
     """DESIGN.md "FLOP counting": 2*G*H*(I_l + H)*B*T per layer, G = 4 for the
-    LSTM and 1 for the RNN, I_l = I for the first layer and H after it."""
+    LSTM and 1 for the RNN, I_l = I for the first layer and H after it; a
+    training step counts 3x the forward."""
     g = 4 if cell == "lstm" else 1
     f = 2.0 * g * hidden * (inp + hidden) * batch * seq
-    return f + (layers - 1) * 2.0 * g * hidden * (2 * hidden) * batch * seq
+    f += (layers - 1) * 2.0 * g * hidden * (2 * hidden) * batch * seq
+    return 3 * f if mode == "train" else f
 
 
 def geomean(values):
