@@ -15,23 +15,6 @@ void rb_tc_model_name(const rb_tc_train_cfg *c, int seq, char *buf, size_t n)
              seq);
 }
 
-/* The recurrent stack's workload: T tokens, B documents, I = the embedding. */
-static rb_workload stack_workload(rb_cell cell, rb_mode mode, int T, int B, int E, int H, int L)
-{
-    rb_workload w;
-    memset(&w, 0, sizeof w);
-    w.cell = cell;
-    w.mode = mode;
-    w.seq = T;
-    w.batch = B;
-    w.input = E;
-    w.hidden = H;
-    w.layers = L;
-    w.input_proj = 1;
-    rb_workload_make_key(&w);
-    return w;
-}
-
 /* Buffers one pass over a split needs. */
 typedef struct pass {
     rb_tc_batch b;
@@ -157,8 +140,9 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
     if (!d->n_train || !d->n_test)
         return rb_errf(e, RB_EINPUT, "textclass: an empty split (%zu train, %zu test documents)",
                        d->n_train, d->n_test);
-    rb_workload w = stack_workload(c->cell, RB_MODE_TRAIN, d->seq, c->batch, c->embed, c->hidden,
-                                   c->layers);
+    /* the recurrent stack: T tokens, B documents, I = the embedding */
+    rb_workload w = rb_workload_of(c->cell, RB_MODE_TRAIN, d->seq, c->batch, c->embed, c->hidden,
+                                   c->layers, 1);
     int rc = rb_model_alloc(m, &w, e);
     if (rc)
         return rc;
@@ -202,8 +186,8 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
 int rb_tc_evaluate(rb_target *t, const rb_tc_data *d, const rb_model *m, const rb_tc_head *h,
                    int batch, int *pred, double *loss, rb_err *e)
 {
-    rb_workload w = stack_workload(m->cell, RB_MODE_INFER, d->seq, batch, h->E, m->hidden,
-                                   m->layers);
+    rb_workload w = rb_workload_of(m->cell, RB_MODE_INFER, d->seq, batch, h->E, m->hidden,
+                                   m->layers, 1);
     pass p;
     int rc = pass_alloc(&p, d, batch, h->E, m->hidden, 0, e);
     if (rc)

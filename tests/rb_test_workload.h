@@ -2,25 +2,12 @@
 #ifndef RB_TEST_WORKLOAD_H
 #define RB_TEST_WORKLOAD_H
 
-#include <string.h>
-
 #include "../workloads/workload.h"
 
 static inline rb_workload rb_test_workload(rb_cell cell, int T, int B, int I, int H, int L,
                                            int input_proj)
 {
-    rb_workload w;
-    memset(&w, 0, sizeof w);
-    w.cell = cell;
-    w.mode = RB_MODE_INFER;
-    w.seq = T;
-    w.batch = B;
-    w.input = I;
-    w.hidden = H;
-    w.layers = L;
-    w.input_proj = input_proj;
-    rb_workload_make_key(&w);
-    return w;
+    return rb_workload_of(cell, RB_MODE_INFER, T, B, I, H, L, input_proj);
 }
 
 #endif

@@ -28,6 +28,23 @@ void rb_workload_make_key(rb_workload *w)
              w->input_proj ? "" : "_noproj");
 }
 
+rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input,
+                           int hidden, int layers, int input_proj)
+{
+    rb_workload w;
+    memset(&w, 0, sizeof w);
+    w.cell = cell;
+    w.mode = mode;
+    w.seq = seq;
+    w.batch = batch;
+    w.input = input;
+    w.hidden = hidden;
+    w.layers = layers;
+    w.input_proj = input_proj;
+    rb_workload_make_key(&w);
+    return w;
+}
+
 int rb_workload_x_width(const rb_workload *w)
 {
     return w->input_proj ? w->input : rb_cell_gates(w->cell) * w->hidden;

@@ -37,6 +37,9 @@ int rb_mode_parse(const char *s, rb_mode *out);  /* 0 or -1 */
 
 /* Fill w->key from the other fields. */
 void rb_workload_make_key(rb_workload *w);
+/* A whole point from its axes, key included. */
+rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input,
+                           int hidden, int layers, int input_proj);
 
 /* Width of one timestep of the input tensor x: I, or G*H without input projection. */
 int rb_workload_x_width(const rb_workload *w);

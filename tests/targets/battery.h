@@ -14,6 +14,7 @@
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
 #include "../rb_test_workload.h"
+#include "../rb_torch_cases.h"
 
 typedef struct shape {
     const char *what;
@@ -181,17 +182,8 @@ static float *fixture_f32(const char *dir, const char *name, size_t want, rb_npy
 
 static void battery_torch_fixtures(const char *name, const char *selector)
 {
-    static const struct {
-        const char *name;
-        rb_cell cell;
-        int T, B, I, H, L, state;
-    } cases[] = {
-        {"lstm_t1_b1", RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},
-        {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
-        {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
-        {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
-    };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    const rb_torch_case *cases = rb_torch_cases;
+    for (size_t k = 0; k < RB_N_TORCH_CASES; k++) {
         char dir[512];
         snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, cases[k].name);
         rb_workload w = {cases[k].cell, RB_MODE_INFER, cases[k].T, cases[k].B, cases[k].I,

@@ -11,6 +11,7 @@
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
 #include "../rb_test_workload.h"
+#include "../rb_torch_cases.h"
 
 static double sig(double v) { return 1.0 / (1.0 + exp(-v)); }
 
@@ -295,18 +296,6 @@ static void test_stack_composes(void)
 
 /* ---- (e) PyTorch fixtures --------------------------------------------- */
 
-typedef struct torch_case {
-    const char *name;
-    rb_cell cell;
-    int T, B, I, H, L, state;
-} torch_case;
-
-static const torch_case torch_cases[] = {
-    {"lstm_t1_b1", RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},
-    {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
-    {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
-    {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
-};
 
 static int load_f32(const char *dir, const char *name, size_t want, rb_npy *a)
 {
@@ -350,7 +339,7 @@ static double max_diff32(const double *a, const float *b, size_t n)
     return m;
 }
 
-static void test_torch_case(const torch_case *c)
+static void test_torch_case(const rb_torch_case *c)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, c->name);
@@ -417,8 +406,8 @@ static void test_torch_case(const torch_case *c)
 
 static void test_torch(void)
 {
-    for (size_t i = 0; i < sizeof torch_cases / sizeof torch_cases[0]; i++)
-        test_torch_case(&torch_cases[i]);
+    for (size_t i = 0; i < RB_N_TORCH_CASES; i++)
+        test_torch_case(&rb_torch_cases[i]);
 }
 
 /* ---- (f) error measures ------------------------------------------------ */

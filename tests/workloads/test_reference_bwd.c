@@ -16,6 +16,7 @@
 #include "../../workloads/rng.h"
 #include "../rb_test.h"
 #include "../rb_test_workload.h"
+#include "../rb_torch_cases.h"
 
 typedef struct fd_case {
     const char *what;
@@ -282,17 +283,8 @@ static double *read64(const char *dir, const char *name, size_t want, rb_npy *a)
 
 static void test_against_torch(void)
 {
-    static const struct {
-        const char *name;
-        rb_cell cell;
-        int T, B, I, H, L, state;
-    } tcases[] = {
-        {"lstm_t1_b1", RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},
-        {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
-        {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
-        {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
-    };
-    for (size_t k = 0; k < sizeof tcases / sizeof tcases[0]; k++) {
+    const rb_torch_case *tcases = rb_torch_cases;
+    for (size_t k = 0; k < RB_N_TORCH_CASES; k++) {
         char dir[512], sub[600];
         snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, tcases[k].name);
         rb_workload w = rb_test_workload(tcases[k].cell, tcases[k].T, tcases[k].B, tcases[k].I,
