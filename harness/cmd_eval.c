@@ -11,7 +11,7 @@
 #include "train_loop.h"
 
 static const char eval_help[] =
-    "Usage: rnnbench eval --model DIR [--targets LIST] [--batch N]\n"
+    "Usage: rnnbench eval --model DIR [--task NAME] [--targets LIST] [--batch N]\n"
     "\n"
     "Evaluate a model saved by `rnnbench train` on the test split of its task, with\n"
     "the recurrent stack on each target and the embedding and head on the host:\n"
@@ -27,6 +27,8 @@ static const char eval_help[] =
     "must match it exactly, as in `rnnbench run`.\n"
     "\n"
     "  --model DIR         the saved model (required)\n"
+    "  --task NAME         the task the model must be of (fortunes or synthetic; default:\n"
+    "                      whichever it is)\n"
     "  --targets LIST      targets (default: all; unavailable ones are reported)\n"
     "  --batch N           documents per forward call (default 8, which fits the\n"
     "                      small FPGA configuration's MAX_B)\n"
@@ -36,10 +38,11 @@ static const char eval_help[] =
     "  -q, --quiet         no progress on stderr\n"
     "  -h, --help          this text\n";
 
-enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_BATCH, OPT_THREADS, OPT_DB, OPT_LABEL };
+enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TASK, OPT_TARGETS, OPT_BATCH, OPT_THREADS, OPT_DB,
+       OPT_LABEL };
 
 typedef struct eval_args {
-    const char *dir, *targets, *db, *label;
+    const char *dir, *task, *targets, *db, *label;
     long batch, threads;
     int quiet;
     rb_cli_topts topts;
@@ -48,6 +51,7 @@ typedef struct eval_args {
 static int parse_args(eval_args *a, int argc, char **argv, rb_err *e)
 {
     static const struct option own[] = {{"model", required_argument, 0, OPT_MODEL},
+                                        {"task", required_argument, 0, OPT_TASK},
                                         {"targets", required_argument, 0, OPT_TARGETS},
                                         {"batch", required_argument, 0, OPT_BATCH},
                                         {"threads", required_argument, 0, OPT_THREADS},
@@ -71,6 +75,7 @@ static int parse_args(eval_args *a, int argc, char **argv, rb_err *e)
         }
         switch (c) {
         case OPT_MODEL: a->dir = optarg; break;
+        case OPT_TASK: a->task = optarg; break;
         case OPT_TARGETS: a->targets = optarg; break;
         case OPT_BATCH: rc = rb_cli_long("batch", optarg, 1, 4096, &a->batch, e); break;
         case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &a->threads, e); break;
@@ -193,6 +198,9 @@ int rb_cmd_eval(int argc, char **argv)
     memset(&s, 0, sizeof s);
     if (!rc)
         rc = load_saved(a.dir, &s, &e);
+    if (!rc && a.task && strcmp(a.task, s.meta.task))
+        rc = rb_errf(&e, RB_EINPUT, "--task %s, but %s is a model of the %s task", a.task, a.dir,
+                     s.meta.task);
     if (rc) {
         saved_free(&s);
         return rb_cli_fail(cmd, &e);

@@ -24,7 +24,7 @@ done
 grep -q "^epoch *= *20" syn/textclass.ini; check "the saved epoch" $? 0
 
 # the same model on every target; the cpu reproduces training's last figure exactly
-expect 0 --out "cpu    fp32" --out "fpga   fixed Q3.12" --out "asic" -- rb eval --model syn --targets cpu,gpu,fpga,asic -q
+expect 0 --out "cpu    fp32" --out "fpga   fixed Q3.12" --out "asic" -- rb eval --task synthetic --model syn --targets cpu,gpu,fpga,asic -q
 final=$(q "SELECT accuracy FROM accuracy WHERE phase='train' AND split='test' AND epoch=20")
 check "reloaded model predicts as trained" "$(q "SELECT accuracy FROM v_accuracy WHERE phase='eval' AND target='cpu'")" "$final"
 check "an eval row per target" "$(q "SELECT count(*) FROM v_accuracy WHERE phase='eval'")" "4"
@@ -66,6 +66,7 @@ expect 2 --err "expected fortunes or synthetic" -- rb train --task mnist
 expect 2 --err "epochs" -- rb train --epochs 0
 expect 2 --err "--model DIR is required" -- rb eval
 expect 2 --err "nope" -- rb eval --model nope
+expect 2 --err "a model of the synthetic task" -- rb eval --task fortunes --model syn
 
 # Ctrl-C: the run is marked interrupted and the last finished epoch's model is kept
 "$RNNBENCH" train "${SYN[@]}" --epochs 100000 -o long >long.out 2>long.err &
