@@ -483,16 +483,17 @@ static void chart_accuracy(FILE *f, const rb_report *r)
 {
     /* accuracy per target: every evaluation on the test split */
     rb_bar bars[64];
-    char labels[64][128], tips[64][160];
+    char labels[64][64], tips[64][200];
     int nb = 0;
     for (size_t i = 0; i < r->n_accuracy && nb < 64; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i];
         if (strcmp(a->phase, "eval") || strcmp(a->split, "test"))
             continue;
-        snprintf(labels[nb], sizeof labels[nb], "%s %s (%s)", a->target, a->model, a->numerics);
-        snprintf(tips[nb], sizeof tips[nb], "%s test accuracy %.4f, macro-F1 %.4f, agreement "
-                                            "with cpu %.4f",
-                 a->task, a->accuracy, a->macro_f1, a->agreement);
+        /* short labels (the chart cuts them); the model and the figures in the tip */
+        snprintf(labels[nb], sizeof labels[nb], "%s %s", a->target, a->numerics);
+        snprintf(tips[nb], sizeof tips[nb], "%.30s %.60s: test accuracy %.4f, macro-F1 %.4f, "
+                                            "agreement with cpu %.4f",
+                 a->task, a->model, a->accuracy, a->macro_f1, a->agreement);
         bars[nb] = (rb_bar){labels[nb], a->accuracy, nb, tips[nb]};
         nb++;
     }
@@ -516,8 +517,7 @@ static void chart_accuracy(FILE *f, const rb_report *r)
         while (i + cnt < r->n_accuracy && same_curve(&r->accuracy[i + cnt], a))
             cnt++;
         char name[96];
-        snprintf(name, sizeof name, "%.20s %.44s (%.15s) %.8s", a->task, a->model, a->target,
-                 a->split);
+        snprintf(name, sizeof name, "%.60s %.16s", a->model, a->split); /* the table has the rest */
         rb_chart_series *s = series_add(&b, name, model, cnt);
         for (size_t j = i; s && j < i + cnt; j++)
             series_push(s, r->accuracy[j].epoch, r->accuracy[j].accuracy);
