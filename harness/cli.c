@@ -269,3 +269,18 @@ char *rb_cli_command_line(int argc, char **argv)
     }
     return s;
 }
+
+int rb_cli_fraction(const char *opt, const char *val, double *out, rb_err *e)
+{
+    char *end = NULL;
+    double x = strtod(val, &end);
+    if (end && *end == '%' && !end[1])
+        x /= 100;
+    else if (!end || end == val || *end)
+        x = NAN;
+    if (!(x >= 0 && x < 100))
+        return rb_errf(e, RB_EINPUT, "--%s '%s': expected a fraction (0.05) or a percentage (5%%)",
+                       opt, val);
+    *out = x;
+    return 0;
+}

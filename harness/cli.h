@@ -25,6 +25,9 @@ int rb_cmd_dump(int argc, char **argv);
 int rb_cmd_report(int argc, char **argv);
 int rb_cmd_train(int argc, char **argv);
 int rb_cmd_eval(int argc, char **argv);
+int rb_cmd_compare(int argc, char **argv);
+int rb_cmd_export(int argc, char **argv);
+int rb_cmd_history(int argc, char **argv);
 
 #define RB_DEFAULT_DB "results.db"
 
@@ -37,6 +40,8 @@ int rb_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 /* Whole-string numeric options within [lo, hi]; errors name the option. */
 int rb_cli_long(const char *opt, const char *val, long lo, long hi, long *out, rb_err *e);
 int rb_cli_double(const char *opt, const char *val, double lo, double hi, double *out, rb_err *e);
+/* "0.05" or "5%" into 0.05 (>= 0). */
+int rb_cli_fraction(const char *opt, const char *val, double *out, rb_err *e);
 
 /* Workload axes as options, shared by run, list and dump. */
 enum {

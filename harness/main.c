@@ -12,6 +12,9 @@ static const rb_cmd commands[] = {
     {"report", rb_cmd_report, "turn a run into a decision: HTML with charts, Markdown, CSV, JSON"},
     {"train", rb_cmd_train, "train the text classifier (LSTM or RNN) on a target; save the model"},
     {"eval", rb_cmd_eval, "score a trained classifier on every target, in each one's number format"},
+    {"compare", rb_cmd_compare, "two runs or baselines: regressions (exit 1), improvements, changes"},
+    {"history", rb_cmd_history, "one figure across runs, with the runs where it stepped"},
+    {"export", rb_cmd_export, "write a run's figures as a baseline file to commit"},
 };
 
 static void usage(FILE *f)

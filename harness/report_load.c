@@ -16,21 +16,6 @@ static int prep(rb_store *s, const char *sql, sqlite3_stmt **st, rb_err *e)
     return rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, "reading the report", e);
 }
 
-static double col_d(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-/* A text column into a fixed buffer, cut to fit (a million of these per
- * report: no printf machinery). */
-static void col_s(sqlite3_stmt *st, int i, char *buf, size_t n)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t l = t ? strnlen(t, n - 1) : 0;
-    memcpy(buf, t ? t : "", l);
-    buf[l] = 0;
-}
-
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -42,19 +27,15 @@ static int step_err(rb_store *s, int rc, rb_err *e)
     return rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, "reading the report", e);
 }
 
-/* Which run: --run ID, --label L (the newest with that label), or the newest.
- * Newest means of the benchmark runs: `train` and `eval` make runs of their
+/* Newest means of the benchmark runs: `train` and `eval` make runs of their
  * own (config_json's "command" says so), which the report reads for the
  * task's accuracy, not as the run to report. */
 #define BENCHMARK_RUN "coalesce(json_extract(config_json, '$.command'), 'run') = 'run'"
 
-static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char **config,
-                    rb_err *e)
+int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run_id, rb_err *e)
 {
-    const char *cols = "SELECT id, started_at, finished_at, status, label, git_sha, version,"
-                       " command_line, host_json, warnings_json, config_json FROM runs ";
-    char sql[512];
-    snprintf(sql, sizeof sql, "%s%s", cols,
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT id FROM runs %s",
              sel->run_id > 0 ? "WHERE id = ?1"
              : sel->label    ? "WHERE label = ?2 AND " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1"
                              : "WHERE " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1");
@@ -67,12 +48,45 @@ static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char
     if (sel->label)
         sqlite3_bind_text(st, 2, sel->label, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *run_id = sqlite3_column_int64(st, 0);
+    else if (step != SQLITE_DONE)
+        rc = step_err(s, step, e);
+    else if (sel->run_id > 0)
+        rc = rb_errf(e, RB_EINPUT, "%s has no run %lld", s->path, sel->run_id);
+    else if (sel->label)
+        rc = rb_errf(e, RB_EINPUT, "%s has no run labelled '%s' (of its benchmark runs)", s->path,
+                     sel->label);
+    else
+        rc = rb_errf(e, RB_EINPUT, "%s has no benchmark runs yet (rnnbench run writes them)",
+                     s->path);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The selected run's row. */
+static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char **config,
+                    rb_err *e)
+{
+    long long id = 0;
+    int rc = rb_store_select_run(s, sel, &id, e);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = prep(s,
+              "SELECT id, started_at, finished_at, status, label, git_sha, version,"
+              " command_line, host_json, warnings_json, config_json FROM runs WHERE id = ?1",
+              &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         rb_rep_run *u = &r->run;
         u->id = sqlite3_column_int64(st, 0);
-        col_s(st, 1, u->started_at, sizeof u->started_at);
-        col_s(st, 2, u->finished_at, sizeof u->finished_at);
-        col_s(st, 3, u->status, sizeof u->status);
+        rb_col_s(st, 1, u->started_at, sizeof u->started_at);
+        rb_col_s(st, 2, u->finished_at, sizeof u->finished_at);
+        rb_col_s(st, 3, u->status, sizeof u->status);
         u->label = col_dup(st, 4);
         u->git_sha = col_dup(st, 5);
         u->version = col_dup(st, 6);
@@ -80,17 +94,8 @@ static int load_run(rb_store *s, const rb_report_select *sel, rb_report *r, char
         u->host_json = col_dup(st, 8);
         u->warnings_json = col_dup(st, 9);
         *config = col_dup(st, 10);
-        rc = 0;
-    } else if (step == SQLITE_DONE) {
-        if (sel->run_id > 0)
-            rc = rb_errf(e, RB_EINPUT, "report: %s has no run %lld", s->path, sel->run_id);
-        else if (sel->label)
-            rc = rb_errf(e, RB_EINPUT, "report: %s has no run labelled '%s'", s->path, sel->label);
-        else
-            rc = rb_errf(e, RB_EINPUT, "report: %s has no runs yet (rnnbench run writes them)",
-                         s->path);
     } else {
-        rc = step_err(s, step, e);
+        rc = step_err(s, step == SQLITE_DONE ? SQLITE_CORRUPT : step, e);
     }
     sqlite3_finalize(st);
     return rc;
@@ -118,15 +123,15 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
     while ((step = sqlite3_step(st)) == SQLITE_ROW && r->n_devices < n) {
         rb_rep_device *d = &r->devices[r->n_devices++];
         d->id = sqlite3_column_int64(st, 0);
-        col_s(st, 1, d->target, sizeof d->target);
-        col_s(st, 2, d->name, sizeof d->name);
-        col_s(st, 3, d->type, sizeof d->type);
-        col_s(st, 4, d->method, sizeof d->method);
-        col_s(st, 5, d->numerics, sizeof d->numerics);
-        d->peak_flops = col_d(st, 6);
-        d->mem_bw = col_d(st, 7);
-        d->power_w = col_d(st, 8);
-        col_s(st, 9, d->power_source, sizeof d->power_source);
+        rb_col_s(st, 1, d->target, sizeof d->target);
+        rb_col_s(st, 2, d->name, sizeof d->name);
+        rb_col_s(st, 3, d->type, sizeof d->type);
+        rb_col_s(st, 4, d->method, sizeof d->method);
+        rb_col_s(st, 5, d->numerics, sizeof d->numerics);
+        d->peak_flops = rb_col_d(st, 6);
+        d->mem_bw = rb_col_d(st, 7);
+        d->power_w = rb_col_d(st, 8);
+        rb_col_s(st, 9, d->power_source, sizeof d->power_source);
         d->extra_json = col_dup(st, 10);
     }
     rc = step == SQLITE_ROW ? 0 : step_err(s, step, e);
@@ -150,10 +155,10 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
             }
             d->resources = m;
             m = &d->resources[d->n_resources++];
-            col_s(st, 0, m->name, sizeof m->name);
-            m->value = col_d(st, 1);
-            col_s(st, 2, m->unit, sizeof m->unit);
-            col_s(st, 3, m->source, sizeof m->source);
+            rb_col_s(st, 0, m->name, sizeof m->name);
+            m->value = rb_col_d(st, 1);
+            rb_col_s(st, 2, m->unit, sizeof m->unit);
+            rb_col_s(st, 3, m->source, sizeof m->source);
         }
         if (!rc)
             rc = step_err(s, step, e);
@@ -183,11 +188,11 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
 {
     char t[16];
     x->id = sqlite3_column_int64(st, 0);
-    col_s(st, 2, x->w.key, sizeof x->w.key);
-    col_s(st, 3, t, sizeof t);
+    rb_col_s(st, 2, x->w.key, sizeof x->w.key);
+    rb_col_s(st, 3, t, sizeof t);
     if (rb_cell_parse(t, &x->w.cell))
         x->w.cell = RB_CELL_LSTM;
-    col_s(st, 4, t, sizeof t);
+    rb_col_s(st, 4, t, sizeof t);
     if (rb_mode_parse(t, &x->w.mode))
         x->w.mode = RB_MODE_INFER;
     x->w.seq = sqlite3_column_int(st, 5);
@@ -196,22 +201,22 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
     x->w.hidden = sqlite3_column_int(st, 8);
     x->w.layers = sqlite3_column_int(st, 9);
     x->w.input_proj = sqlite3_column_int(st, 10);
-    x->flops = col_d(st, 11);
-    col_s(st, 12, x->status, sizeof x->status);
+    x->flops = rb_col_d(st, 11);
+    rb_col_s(st, 12, x->status, sizeof x->status);
     x->message = col_dup(st, 13);
-    col_s(st, 14, x->numerics, sizeof x->numerics);
+    rb_col_s(st, 14, x->numerics, sizeof x->numerics);
     x->reps = sqlite3_column_int(st, 15);
     double *dst[] = {&x->median_ms, &x->p10_ms,    &x->p90_ms,         &x->p99_ms,
                      &x->mean_ms,   &x->stddev_ms, &x->min_ms,         &x->max_ms,
                      &x->ci_lo_ms,  &x->ci_hi_ms,  &x->first_ms,       &x->load_ms,
                      &x->throughput_sps, &x->gflops, &x->energy_j};
     for (int i = 0; i < 15; i++)
-        *dst[i] = col_d(st, 16 + i);
-    col_s(st, 31, x->latency_source, sizeof x->latency_source);
-    col_s(st, 32, x->energy_source, sizeof x->energy_source);
-    x->err_max_abs = col_d(st, 33);
-    x->err_max_rel = col_d(st, 34);
-    x->err_tol = col_d(st, 35);
+        *dst[i] = rb_col_d(st, 16 + i);
+    rb_col_s(st, 31, x->latency_source, sizeof x->latency_source);
+    rb_col_s(st, 32, x->energy_source, sizeof x->energy_source);
+    x->err_max_abs = rb_col_d(st, 33);
+    x->err_max_rel = rb_col_d(st, 34);
+    x->err_tol = rb_col_d(st, 35);
 }
 
 typedef struct id_index {
@@ -284,10 +289,10 @@ static int load_results(rb_store *s, rb_report *r, rb_err *e)
                 x->metrics = m;
             }
             rb_rep_metric *m = &x->metrics[x->n_metrics++];
-            col_s(st, 1, m->name, sizeof m->name);
-            m->value = col_d(st, 2);
-            col_s(st, 3, m->unit, sizeof m->unit);
-            col_s(st, 4, m->source, sizeof m->source);
+            rb_col_s(st, 1, m->name, sizeof m->name);
+            m->value = rb_col_d(st, 2);
+            rb_col_s(st, 3, m->unit, sizeof m->unit);
+            rb_col_s(st, 4, m->source, sizeof m->source);
         }
         if (!rc)
             rc = step_err(s, step, e);
@@ -335,20 +340,20 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
         }
         rb_rep_accuracy *a = &r->accuracy[r->n_accuracy++];
         a->run_id = sqlite3_column_int64(st, 0);
-        col_s(st, 1, a->run_started, sizeof a->run_started);
-        col_s(st, 2, a->target, sizeof a->target);
-        col_s(st, 3, a->numerics, sizeof a->numerics);
-        col_s(st, 4, a->task, sizeof a->task);
-        col_s(st, 5, a->model, sizeof a->model);
-        col_s(st, 6, a->cell, sizeof a->cell);
-        col_s(st, 7, a->phase, sizeof a->phase);
-        col_s(st, 8, a->split, sizeof a->split);
+        rb_col_s(st, 1, a->run_started, sizeof a->run_started);
+        rb_col_s(st, 2, a->target, sizeof a->target);
+        rb_col_s(st, 3, a->numerics, sizeof a->numerics);
+        rb_col_s(st, 4, a->task, sizeof a->task);
+        rb_col_s(st, 5, a->model, sizeof a->model);
+        rb_col_s(st, 6, a->cell, sizeof a->cell);
+        rb_col_s(st, 7, a->phase, sizeof a->phase);
+        rb_col_s(st, 8, a->split, sizeof a->split);
         a->epoch = sqlite3_column_int(st, 9);
         a->n = (long)sqlite3_column_int64(st, 10);
         double *v[] = {&a->accuracy, &a->macro_f1, &a->loss, &a->baseline_accuracy,
                        &a->baseline_macro_f1, &a->agreement};
         for (int k = 0; k < 6; k++)
-            *v[k] = col_d(st, 11 + k);
+            *v[k] = rb_col_d(st, 11 + k);
     }
     if (!rc)
         rc = step_err(s, step, e);

@@ -11,6 +11,11 @@ typedef struct rb_report_select {
                        /* else the newest run */
 } rb_report_select;
 
+/* The run sel names: --run ID, --label L (the newest benchmark run with
+ * that label) or the newest benchmark run (train and eval runs are not
+ * benchmark runs).  RB_EINPUT naming what was asked when none matches. */
+int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run_id, rb_err *e);
+
 /* RB_EINPUT when no run matches (naming what was asked); RB_EDB, RB_ENOMEM. */
 int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r, rb_err *e);
 

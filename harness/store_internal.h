@@ -3,7 +3,9 @@
 #ifndef RB_STORE_INTERNAL_H
 #define RB_STORE_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -43,5 +45,21 @@ int rb_store_migrate(rb_store *s, rb_err *e);
  * and what was being done (`what`); call it before ROLLBACK, which would
  * overwrite sqlite's message. */
 int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e);
+
+/* Column readers for the loaders (report_load.c, figures.c): NULL is NaN for
+ * numbers, "" for text; text is cut to fit (a million of these per report:
+ * no printf machinery). */
+static inline double rb_col_d(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static inline void rb_col_s(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    size_t l = t ? strnlen(t, n - 1) : 0;
+    memcpy(buf, t ? t : "", l);
+    buf[l] = 0;
+}
 
 #endif

@@ -1,0 +1,271 @@
+/* cmd_history.c — `rnnbench history`: one figure of one target and workload
+ * across the benchmark runs of a database, and the runs where it stepped. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "regress_stats.h"
+#include "store_internal.h"
+
+static const char history_help[] =
+    "Usage: rnnbench history --target NAME --workload KEY [--metric M] [--config NUMERICS]\n"
+    "                        [--threshold 5%] [--db FILE] [--format table|md|json]\n"
+    "\n"
+    "The trend of one figure across the runs of the database (results that ran ok,\n"
+    "in run order), with step detection: piecewise-constant levels fitted to the\n"
+    "series (as asv does), a step kept where the level moves by more than\n"
+    "--threshold and more than the series' own noise, each named by the run where\n"
+    "it happened.\n"
+    "\n"
+    "  --target NAME       cpu, gpu, fpga, asic (required)\n"
+    "  --workload KEY      canonical workload key, e.g. lstm_infer_t25_b1_i512_h512_l1\n"
+    "                      (required; `rnnbench query` lists them)\n"
+    "  --metric M          median (default), p90, p99, mean, throughput, gflops, energy,\n"
+    "                      err (max |y - ref|) or cycles\n"
+    "  --config NUMERICS   only results in this number format (default: one series\n"
+    "                      per format the target ran in)\n"
+    "  --threshold X       smallest step that counts, 5% or 0.05 (default 5%)\n"
+    "  --db FILE           database (default ./results.db)\n"
+    "  --format FMT        table (default), md or json\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 shown, 2 bad usage or nothing to show, 3 a database error.\n";
+
+enum { OPT_TARGET = RB_OPT_FIRST_FREE, OPT_WORKLOAD, OPT_METRIC, OPT_CONFIG, OPT_THRESHOLD,
+       OPT_DB, OPT_FORMAT };
+
+/* --metric name -> the expression that reads it for result r. */
+static const struct {
+    const char *name, *sql, *unit;
+    int higher_better;
+} k_metrics[] = {
+    {"median", "r.median_ms", "ms", 0},
+    {"p90", "r.p90_ms", "ms", 0},
+    {"p99", "r.p99_ms", "ms", 0},
+    {"mean", "r.mean_ms", "ms", 0},
+    {"throughput", "r.throughput_sps", "seq/s", 1},
+    {"gflops", "r.gflops", "GFLOP/s", 1},
+    {"energy", "r.energy_j", "J", 0},
+    {"err", "r.err_max_abs", "", 0},
+    {"cycles", "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND m.name = 'cycles')",
+     "cycles", 0},
+};
+
+typedef struct point {
+    long long run;
+    char started[32], label[64], sha[16], config[32];
+    double value;
+    int n;
+} point;
+
+static int load_points(const char *db, const char *target, const char *workload, int metric,
+                       const char *config, point **out, size_t *n, rb_err *e)
+{
+    rb_store *s = NULL;
+    int rc = rb_store_open(&s, db, 1, e);
+    if (rc)
+        return rc;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT ru.id, ru.started_at, coalesce(ru.label, ''), coalesce(ru.git_sha, ''),"
+             " coalesce(r.numerics, ''), %s, r.reps FROM results r JOIN runs ru ON ru.id = r.run_id"
+             " JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id"
+             " WHERE d.target = ?1 AND w.key = ?2 AND r.status = 'ok' AND (?3 IS NULL OR"
+             " r.numerics = ?3) ORDER BY r.numerics, ru.id",
+             k_metrics[metric].sql);
+    sqlite3_stmt *st;
+    int src = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        rc = rb_store_dberr(s, src, "reading the history", e);
+        rb_store_close(s);
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, workload, -1, SQLITE_TRANSIENT);
+    if (config)
+        sqlite3_bind_text(st, 3, config, -1, SQLITE_TRANSIENT);
+    size_t cap = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        double v = rb_col_d(st, 5);
+        if (!isfinite(v))
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            point *p = realloc(*out, cap * sizeof *p);
+            if (!p) {
+                rc = rb_errf(e, RB_ENOMEM, "history: out of memory");
+                break;
+            }
+            *out = p;
+        }
+        point *p = &(*out)[(*n)++];
+        p->run = sqlite3_column_int64(st, 0);
+        rb_col_s(st, 1, p->started, sizeof p->started);
+        rb_col_s(st, 2, p->label, sizeof p->label);
+        rb_col_s(st, 3, p->sha, sizeof p->sha);
+        rb_col_s(st, 4, p->config, sizeof p->config);
+        p->value = v;
+        p->n = sqlite3_column_int(st, 6);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = rb_store_dberr(s, src, "reading the history", e);
+    sqlite3_finalize(st);
+    rb_store_close(s);
+    return rc;
+}
+
+#define MAX_STEPS 32
+
+/* One series (one number format): its points, and the steps found in it. */
+static void write_series(FILE *f, int fmt, const char *target, const char *workload, int metric,
+                         const point *p, size_t n, double threshold, cJSON *json)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    rb_step steps[MAX_STEPS];
+    size_t ns = 0;
+    if (v) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = p[i].value;
+        ns = rb_detect_steps(v, n, threshold, steps, MAX_STEPS);
+    }
+    free(v);
+    const char *m = k_metrics[metric].name, *unit = k_metrics[metric].unit;
+    if (json) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "target", target);
+        cJSON_AddStringToObject(s, "config", p[0].config);
+        cJSON_AddStringToObject(s, "workload", workload);
+        cJSON_AddStringToObject(s, "metric", m);
+        cJSON_AddStringToObject(s, "unit", unit);
+        cJSON *pts = cJSON_AddArrayToObject(s, "points");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "run", (double)p[i].run);
+            cJSON_AddStringToObject(o, "started_at", p[i].started);
+            cJSON_AddStringToObject(o, "label", p[i].label);
+            cJSON_AddStringToObject(o, "git_sha", p[i].sha);
+            cJSON_AddNumberToObject(o, "value", p[i].value);
+            cJSON_AddNumberToObject(o, "reps", p[i].n);
+            cJSON_AddItemToArray(pts, o);
+        }
+        cJSON *sa = cJSON_AddArrayToObject(s, "steps");
+        for (size_t k = 0; k < ns; k++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "run", (double)p[steps[k].at].run);
+            cJSON_AddNumberToObject(o, "before", steps[k].before);
+            cJSON_AddNumberToObject(o, "after", steps[k].after);
+            cJSON_AddNumberToObject(o, "change", steps[k].after / steps[k].before - 1);
+            cJSON_AddItemToArray(sa, o);
+        }
+        cJSON_AddItemToArray(json, s);
+        return;
+    }
+    int md = fmt == 1;
+    fprintf(f, md ? "### %s of %s (%s) on `%s`: %zu runs\n\n| run | started | label | git | %s | "
+                    "reps | step |\n|---|---|---|---|---|---|---|\n"
+                  : "%s of %s (%s) on %s: %zu runs\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
+            m, target, p[0].config, workload, n, md ? unit : "run", "started", "label", "git",
+            md ? "" : unit, "reps", "step");
+    for (size_t i = 0; i < n; i++) {
+        char note[96] = "";
+        for (size_t k = 0; k < ns; k++)
+            if (steps[k].at == i)
+                snprintf(note, sizeof note, "step %+.1f%% (%.4g -> %.4g)%s",
+                         100 * (steps[k].after / steps[k].before - 1), steps[k].before,
+                         steps[k].after,
+                         (steps[k].after > steps[k].before) != k_metrics[metric].higher_better
+                             ? ": worse"
+                             : ": better");
+        if (md)
+            fprintf(f, "| %lld | %s | %s | %s | %.6g | %d | %s |\n", p[i].run, p[i].started,
+                    p[i].label, p[i].sha, p[i].value, p[i].n, note);
+        else
+            fprintf(f, "%-6lld %-24s %-16.16s %-12.12s %12.6g %5d  %s\n", p[i].run, p[i].started,
+                    p[i].label, p[i].sha, p[i].value, p[i].n, note);
+    }
+    fprintf(f, md ? "\n%zu step%s (threshold %g%%).\n\n" : "%zu step%s (threshold %g%%)\n\n", ns,
+            ns == 1 ? "" : "s", 100 * threshold);
+}
+
+int rb_cmd_history(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"target", required_argument, 0, OPT_TARGET},   {"workload", required_argument, 0, OPT_WORKLOAD},
+        {"metric", required_argument, 0, OPT_METRIC},   {"config", required_argument, 0, OPT_CONFIG},
+        {"threshold", required_argument, 0, OPT_THRESHOLD}, {"db", required_argument, 0, OPT_DB},
+        {"format", required_argument, 0, OPT_FORMAT},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *target = NULL, *workload = NULL, *config = NULL, *db = RB_DEFAULT_DB;
+    int metric = 0, fmt = 0, c;
+    double threshold = 0.05;
+    rb_err e = {0};
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_TARGET: target = optarg; break;
+        case OPT_WORKLOAD: workload = optarg; break;
+        case OPT_CONFIG: config = optarg; break;
+        case OPT_DB: db = optarg; break;
+        case OPT_METRIC: {
+            int found = -1;
+            for (size_t i = 0; i < sizeof k_metrics / sizeof k_metrics[0]; i++)
+                if (!strcmp(optarg, k_metrics[i].name))
+                    found = (int)i;
+            if (found < 0)
+                return rb_cli_usage("history", "--metric '%s': expected median, p90, p99, mean, "
+                                               "throughput, gflops, energy, err or cycles",
+                                    optarg);
+            metric = found;
+            break;
+        }
+        case OPT_THRESHOLD:
+            if (rb_cli_fraction("threshold", optarg, &threshold, &e))
+                return rb_cli_usage("history", "%s", e.msg);
+            break;
+        case OPT_FORMAT:
+            fmt = !strcmp(optarg, "table") ? 0 : !strcmp(optarg, "md") ? 1
+                  : !strcmp(optarg, "json")                            ? 2
+                                                                       : -1;
+            if (fmt < 0)
+                return rb_cli_usage("history", "--format '%s': expected table, md or json", optarg);
+            break;
+        case 'h': fputs(history_help, stdout); return 0;
+        default: return rb_cli_usage("history", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rb_cli_usage("history", "unexpected argument '%s'", argv[optind]);
+    if (!target || !workload)
+        return rb_cli_usage("history", "--target and --workload are required");
+    point *p = NULL;
+    size_t n = 0;
+    int rc = load_points(db, target, workload, metric, config, &p, &n, &e);
+    if (!rc && !n)
+        rc = rb_errf(&e, RB_EINPUT, "%s has no ok result of %s on %s%s%s with a %s figure", db,
+                     target, workload, config ? " in " : "", config ? config : "",
+                     k_metrics[metric].name);
+    if (rc) {
+        free(p);
+        return rb_cli_fail("history", &e);
+    }
+    cJSON *json = fmt == 2 ? cJSON_CreateArray() : NULL;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && !strcmp(p[j].config, p[i].config))
+            j++;
+        write_series(stdout, fmt, target, workload, metric, p + i, j - i, threshold, json);
+        i = j;
+    }
+    if (json) {
+        char *s = cJSON_Print(json);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(json);
+    }
+    free(p);
+    return ferror(stdout) ? 3 : 0;
+}
