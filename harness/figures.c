@@ -324,6 +324,7 @@ static int describe(rb_store *s, long long run_id, rb_figset *out, rb_err *e)
                                    : db_fail(s, step, e);
     snprintf(out->what, sizeof out->what, "run %lld (%s%s%s%s%s) in %s", run_id, label,
              label[0] ? ", " : "", started, sha[0] ? ", git " : "", sha, s->path);
+    snprintf(out->label, sizeof out->label, "%s", label);
     return 0;
 }
 
@@ -375,11 +376,17 @@ int rb_figset_write_baseline(FILE *f, const rb_figset *fs, int all, rb_err *e)
 {
     /* keys in alphabetical order (cJSON keeps insertion order), so a line
      * reads the same whoever wrote it; numbers round-trip (%.17g) */
+    /* the header names the run without its date, host path or revision, so
+     * regenerating an unchanged baseline changes no line (git knows when) */
+    char from[96];
+    snprintf(from, sizeof from, "run %lld%s%s", fs->run_id, fs->label[0] ? ", label " : "",
+             fs->label);
     cJSON *h = cJSON_CreateObject();
     cJSON_AddNumberToObject(h, "rnnbench_baseline", BASELINE_VERSION);
-    cJSON_AddStringToObject(h, "from", fs->what);
+    cJSON_AddStringToObject(h, "from", from);
     cJSON_AddStringToObject(h, "metrics", all ? "all" : "deterministic");
-    cJSON_AddStringToObject(h, "update", "rnnbench export --baseline FILE --run ID: see README");
+    cJSON_AddStringToObject(h, "update", "after an intended change: run the same matrix, then "
+                                         "rnnbench export --baseline FILE");
     char *s = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
     int bad = !s || fprintf(f, "%s\n", s) < 0;

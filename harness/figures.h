@@ -40,6 +40,7 @@ typedef struct rb_figure {
 typedef struct rb_figset {
     char what[512];         /* "run 12 (label nightly) in results.db", "baseline ci.jsonl" */
     long long run_id;       /* 0 for a baseline file */
+    char label[64];         /* the run's label, "" when none */
     int no_measured;        /* a baseline of deterministic figures only (by design) */
     size_t n;
     rb_figure *f;           /* sorted by (target, config, workload, metric) */

@@ -30,6 +30,8 @@ static int step_err(rb_store *s, int rc, rb_err *e)
 /* Newest means of the benchmark runs: `train` and `eval` make runs of their
  * own (config_json's "command" says so), which the report reads for the
  * task's accuracy, not as the run to report. */
+#define RB_STR_(x) #x
+#define RB_STR(x) RB_STR_(x)
 #define BENCHMARK_RUN "coalesce(json_extract(config_json, '$.command'), 'run') = 'run'"
 
 int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run_id, rb_err *e)
@@ -361,6 +363,67 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
     return rc;
 }
 
+#define HISTORY_RUNS 40 /* the last runs the history chart shows */
+
+/* Each target's latency across the benchmark runs up to this one, relative
+ * to this run (rb_rep_history); kept only when some target has two runs. */
+static int load_history(rb_store *s, rb_report *r, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "WITH here AS (SELECT d.target, r.workload_id, r.numerics, r.median_ms FROM"
+                  " results r JOIN devices d ON d.id = r.device_id WHERE r.run_id = ?1 AND"
+                  " r.status = 'ok' AND r.median_ms > 0),"
+                  " runs_shown AS (SELECT id, started_at FROM runs WHERE id <= ?1 AND "
+                  BENCHMARK_RUN " ORDER BY id DESC LIMIT " RB_STR(HISTORY_RUNS) ")"
+                  " SELECT d.target, ru.id, ru.started_at, r.median_ms / h.median_ms"
+                  " FROM results r JOIN devices d ON d.id = r.device_id"
+                  " JOIN runs_shown ru ON ru.id = r.run_id"
+                  " JOIN here h ON h.target = d.target AND h.workload_id = r.workload_id AND"
+                  " h.numerics IS r.numerics"
+                  " WHERE r.status = 'ok' AND r.median_ms > 0 ORDER BY d.target, ru.id",
+                  &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    size_t cap = 0;
+    int step, multi = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char target[16];
+        rb_col_s(st, 0, target, sizeof target);
+        long long run = sqlite3_column_int64(st, 1);
+        double lr = log(sqlite3_column_double(st, 3));
+        rb_rep_history *h = r->n_history ? &r->history[r->n_history - 1] : NULL;
+        if (!h || h->run_id != run || strcmp(h->target, target)) {
+            multi |= h && !strcmp(h->target, target); /* a second run of this target */
+            if (r->n_history == cap) {
+                cap = cap ? 2 * cap : 64;
+                rb_rep_history *g = realloc(r->history, cap * sizeof *g);
+                if (!g) {
+                    rc = rb_errf(e, RB_ENOMEM, "report: out of memory");
+                    break;
+                }
+                r->history = g;
+            }
+            h = &r->history[r->n_history++];
+            memset(h, 0, sizeof *h);
+            snprintf(h->target, sizeof h->target, "%s", target);
+            h->run_id = run;
+            rb_col_s(st, 2, h->started_at, sizeof h->started_at);
+        }
+        h->rel += lr; /* the sum of logs, made a geometric mean below */
+        h->n++;
+    }
+    if (!rc)
+        rc = step_err(s, step, e);
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < r->n_history; i++)
+        r->history[i].rel = exp(r->history[i].rel / r->history[i].n);
+    if (!multi)
+        r->n_history = 0;
+    return rc;
+}
+
 /* Targets the run asked for that have no device row: unavailable on that
  * host.  The run records why in config_json's "unavailable" object. */
 static int load_missing(const char *config, rb_report *r, rb_err *e)
@@ -402,6 +465,8 @@ int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r,
         rc = load_results(s, r, e);
     if (!rc)
         rc = load_accuracy(s, r, e);
+    if (!rc)
+        rc = load_history(s, r, e);
     if (!rc)
         rc = load_missing(config, r, e);
     free(config);

@@ -28,6 +28,7 @@ void rb_report_free(rb_report *r)
     }
     free(r->results);
     free(r->accuracy);
+    free(r->history);
     memset(r, 0, sizeof *r);
 }
 

@@ -77,6 +77,17 @@ typedef struct rb_rep_accuracy {
     double baseline_accuracy, baseline_macro_f1, agreement;
 } rb_rep_accuracy;
 
+/* One target's latency in an earlier (or this) benchmark run, relative to
+ * this run: the geometric mean over the workloads both ran ok in the same
+ * number format of (that run's median / this run's median). */
+typedef struct rb_rep_history {
+    char target[16];
+    long long run_id;
+    char started_at[32];
+    double rel;  /* 1 = as fast as this run; 1.2 = 20 % slower */
+    int n;       /* workloads it rests on */
+} rb_rep_history;
+
 typedef struct rb_rep_run {
     long long id;
     char started_at[32], finished_at[32], status[16];
@@ -93,6 +104,8 @@ typedef struct rb_report {
     rb_rep_result *results;  /* ordered by workload key, then device */
     size_t n_accuracy;
     rb_rep_accuracy *accuracy; /* ordered by phase, task, model, target, split, epoch */
+    size_t n_history;
+    rb_rep_history *history;   /* by target, then run; empty unless some target has two runs */
 } rb_report;
 
 /* The accuracy constraint's evidence for one target in one number format:

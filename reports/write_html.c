@@ -530,6 +530,29 @@ static void chart_accuracy(FILE *f, const rb_report *r)
     series_free(&b);
 }
 
+/* Latency per run relative to this one, a line per target: where a step
+ * happened is visible at a glance; `rnnbench history` names it. */
+static void chart_history(FILE *f, const rb_report *r)
+{
+    if (!r->n_history)
+        return;
+    series_buf b = {0};
+    for (size_t i = 0, color = 0; i < r->n_history; color++) {
+        size_t j = i;
+        while (j < r->n_history && !strcmp(r->history[j].target, r->history[i].target))
+            j++;
+        rb_chart_series *s = series_add(&b, r->history[i].target, (int)color, j - i);
+        for (size_t k = i; s && k < j; k++)
+            series_push(s, (double)r->history[k].run_id, r->history[k].rel);
+        i = j;
+    }
+    draw_xy(f, "chart-history",
+            "History: median latency per run, relative to this run (geometric mean over the "
+            "workloads both ran)",
+            "run", "latency relative to this run", 0, 0, &b, "");
+    series_free(&b);
+}
+
 static void write_charts(FILE *f, const rb_report *r, const rb_recommendation *rec)
 {
     fputs("<section id=\"charts\"><h2>Charts</h2>\n<p class=\"note\">Hover a point for its value. "
@@ -550,6 +573,7 @@ static void write_charts(FILE *f, const rb_report *r, const rb_recommendation *r
     for (int d = 0; d < r->n_devices; d++)
         chart_roofline(f, r, d);
     chart_accuracy(f, r);
+    chart_history(f, r);
     fputs("</section>\n", f);
 }
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# compare, export and history: identical runs are no change, a real slowdown
+# is a regression (exit 1), a deterministic change beyond its tolerance is
+# one and a change within it is not, a result that stopped working is one,
+# unmatched points are listed, steps across runs are named, bad references
+# exit 2 with a message.
+. "$(dirname "$0")/lib.sh"
+q() { rb query --format csv "$1" | tail -1; }
+CI=(--matrix "$RB_SRC/workloads/ci.ini" --targets fpga,asic -q)
+
+# deterministic targets: two runs are identical
+expect 0 -- rb run "${CI[@]}" --label d1
+expect 0 -- rb run "${CI[@]}" --label d2
+expect 0 --out "0 regressed, 0 improved, 0 changed within tolerance, 50 unchanged; 0 only in base, 0 only in candidate" -- rb compare d1 d2
+expect 0 --out "unchanged" -- rb compare 1 1
+
+# the baseline file: sorted one-figure lines, a stable header, numbers exact
+expect 0 --err "50 figures of run 1" -- rb export --baseline base.jsonl --run 1
+check "header" "$(head -1 base.jsonl)" '{"rnnbench_baseline":1,"from":"run 1, label d1","metrics":"deterministic","update":"after an intended change: run the same matrix, then rnnbench export --baseline FILE"}'
+check "one line per figure" "$(wc -l <base.jsonl)" "51"
+expect 0 -- rb export --baseline again.jsonl --label d2
+cmp -s <(tail -n +2 base.jsonl) <(tail -n +2 again.jsonl); check "identical runs, identical baselines" $? 0
+expect 0 --out "0 regressed" --out "50 unchanged" -- rb compare base.jsonl results.db
+
+# a deterministic change: the baseline said 1% fewer cycles -> the candidate regressed
+awk '/"metric":"cycles"/ && /"target":"fpga"/ && !done {sub(/"value":[0-9]+/, "\"value\":" int(0 + substr($0, index($0, "\"value\":") + 8) * 0.99)); done = 1} {print}' base.jsonl >fewer.jsonl
+expect 1 --out "REGRESSED fpga" --out "cycles" --out "1 regressed" -- rb compare fewer.jsonl results.db
+# ... and the other way round it is an improvement
+expect 0 --out "improved  fpga" -- rb compare results.db fewer.jsonl
+# an error 1% larger than the baseline's is within the 10% tolerance: changed, not regressed
+awk '/"metric":"err_max_abs"/ && /"target":"asic"/ && !done {match($0, /"value":[0-9.e+-]+/); v = substr($0, RSTART + 8, RLENGTH - 8); sub(/"value":[0-9.e+-]+/, sprintf("\"value\":%.17g", v / 1.01)); done = 1} {print}' base.jsonl >err.jsonl
+expect 0 --out "changed   asic" --out "within its tolerance (10%)" --out "0 regressed, 0 improved, 1 changed" -- rb compare err.jsonl results.db
+expect 1 --out "REGRESSED asic" -- rb compare err.jsonl results.db --tolerance err_max_abs=0
+# a result that ran ok and does not any more
+expect 0 -- rb run --targets fpga --seq 3 --hidden 8 --batch 32 --db big.db -q
+expect 0 -- rb export --baseline big.jsonl --db big.db
+sed 's/"text":"unsupported"/"text":"ok"/' big.jsonl >wasok.jsonl
+expect 1 --out "status ok -> unsupported" -- rb compare wasok.jsonl big.db
+
+# points on one side only are listed, not dropped
+expect 0 -- rb run --targets asic --seq 3 --hidden 8 --batch 1,2 --db other.db -q
+expect 0 --out "base only" --out "cand only" --out "only in base" -- rb compare base.jsonl other.db
+
+# formats
+expect 1 --out "## rnnbench compare: regressions found" --out "| **regressed** | fpga |" -- rb compare fewer.jsonl results.db --format md
+flat() { "$RNNBENCH" "$@" | tr -d ' \t\n'; }
+check "json: a regression" "$(flat compare fewer.jsonl results.db --format json | grep -o '"regressed":1,.*"regression":true' | wc -l)" "1"
+check "json: none, every row listed with --all" "$(flat compare d1 d2 --format json --all | grep -o '"regression":false' | wc -l)/$(flat compare d1 d2 --format json --all | grep -o '"verdict":"same"' | wc -l)" "1/50"
+
+# measured figures: a real slowdown (fewer threads where threads matter) is a
+# regression; the same configuration within a generous threshold is not
+if [[ $(nproc) -ge 2 ]]; then
+    SHAPE=(--targets cpu --seq 10 --hidden 256 --batch 32 --reps 12 --min-time 0 --warmup 1 -q --db m.db)
+    expect 0 -- rb run "${SHAPE[@]}" --threads 2 --label fast
+    expect 0 -- rb run "${SHAPE[@]}" --threads 1 --label slow
+    expect 1 --out "REGRESSED cpu" --out "median_ms" --out "the devices differ for cpu fp32" -- rb compare --db m.db fast slow
+    expect 0 --out "improved  cpu" -- rb compare --db m.db slow fast
+    expect 0 -- rb run "${SHAPE[@]}" --threads 2 --label fast2
+    expect 0 --out "0 regressed" -- rb compare --db m.db fast fast2 --threshold 30%
+    # history: three fast runs, three slow ones: one step, named at run 4, the first slow one
+    for t in 2 2 2 1 1 1; do rb run "${SHAPE[@]}" --db h.db --threads $t >/dev/null 2>&1; done
+    expect 0 --out "median of cpu (fp32) on lstm_infer_t10_b32_i256_h256_l1: 6 runs" --out "1 step" \
+        -- rb history --db h.db --target cpu --workload lstm_infer_t10_b32_i256_h256_l1
+    rb history --db h.db --target cpu --workload lstm_infer_t10_b32_i256_h256_l1 --format json >h.json
+    check "the step is at run 4" "$(tr -d ' \n\t' <h.json | grep -o '"steps":\[{"run":[0-9]*' | grep -o '[0-9]*$')" "4"
+    expect 0 -- rb report --db h.db --html -o hist.html
+    grep -q 'id="chart-history"' hist.html; check "report has the history chart" $? 0
+else
+    echo "note: one CPU: the thread-count slowdown case is skipped"
+fi
+expect 0 --out "2 runs" --out "0 steps" -- rb history --target fpga --workload lstm_infer_t3_b1_i5_h8_l1 --metric cycles
+
+# bad references and usage: exit 2, a message
+expect 2 --err "has no run 99" -- rb compare 99 1
+expect 2 --err "no run labelled 'nope'" -- rb compare nope 1
+expect 2 --err "nothere.jsonl: no such file" -- rb compare nothere.jsonl 1
+echo 'garbage' >bad.jsonl
+expect 2 --err "bad.jsonl:1: not a JSON object" -- rb compare bad.jsonl 1
+echo '{"x": 1}' >bad2.jsonl
+expect 2 --err "not an rnnbench baseline" -- rb compare bad2.jsonl 1
+{ head -1 base.jsonl; echo '{"target":"fpga"}'; } >bad3.jsonl
+expect 2 --err "bad3.jsonl:2: missing or bad \"config\"" -- rb compare bad3.jsonl 1
+expect 2 --err "expected BASE and CAND" -- rb compare 1
+expect 2 --err "--threshold 'abc'" -- rb compare 1 2 --threshold abc
+expect 2 --err "--format 'xml'" -- rb compare 1 2 --format xml
+expect 2 --err "--tolerance" -- rb compare 1 2 --tolerance cycles
+expect 2 --err "no database nodb.db" -- rb compare 1 2 --db nodb.db
+expect 2 --err "--baseline FILE is required" -- rb export
+expect 2 --err "--target and --workload are required" -- rb history --target cpu
+expect 2 --err "has no ok result of cpu on nope" -- rb history --target cpu --workload nope
+expect 2 --err "--metric 'speed'" -- rb history --target cpu --workload x --metric speed
+finish
