@@ -237,6 +237,19 @@ static void fmt_p(const rb_cmp_row *r, char *b, size_t n)
 
 static const rb_figure *either(const rb_cmp_row *r) { return r->base ? r->base : r->cand; }
 
+/* A row's printed figures, the same in the table and in Markdown. */
+typedef struct cells {
+    char base[32], cand[32], change[24], p[16];
+} cells;
+
+static void row_cells(const rb_cmp_row *r, cells *c)
+{
+    fmt_value(r->base, c->base, sizeof c->base);
+    fmt_value(r->cand, c->cand, sizeof c->cand);
+    fmt_change(r, c->change, sizeof c->change);
+    fmt_p(r, c->p, sizeof c->p);
+}
+
 static int listed(const rb_cmp_row *r, int all)
 {
     return all || !r->base || !r->cand || r->verdict != RB_CMP_SAME || r->few || r->notable;
@@ -286,15 +299,12 @@ static void write_table(FILE *f, const rb_comparison *c, int all)
         if (!listed(r, all))
             continue;
         const rb_figure *g = either(r);
-        char b[32], d[32], ch[24], p[16];
-        fmt_value(r->base, b, sizeof b);
-        fmt_value(r->cand, d, sizeof d);
-        fmt_change(r, ch, sizeof ch);
-        fmt_p(r, p, sizeof p);
+        cells x;
+        row_cells(r, &x);
         const char *v = !r->base ? "cand only" : !r->cand ? "base only" : rb_verdict_name(r->verdict);
         fprintf(f, "%-9s %-6s %-26.26s %-44s %-11s %12s %12s %9s %8s  %s\n",
                 r->verdict == RB_CMP_REGRESSED ? "REGRESSED" : v, g->target, g->config,
-                g->workload, g->metric, b, d, ch, p, r->note);
+                g->workload, g->metric, x.base, x.cand, x.change, x.p, r->note);
     }
     fputs("\n", f);
     summary(f, c);
@@ -335,17 +345,15 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
                   "p | note |\n|---|---|---|---|---|---|---|---|---|---|\n",
                   f);
         const rb_figure *g = either(r);
-        char b[32], d[32], ch[24], p[16];
-        fmt_value(r->base, b, sizeof b);
-        fmt_value(r->cand, d, sizeof d);
-        fmt_change(r, ch, sizeof ch);
-        fmt_p(r, p, sizeof p);
+        cells x;
+        row_cells(r, &x);
         const char *v = !r->base ? "candidate only" : !r->cand ? "base only"
                         : r->verdict == RB_CMP_REGRESSED ? "**regressed**"
                                                          : rb_verdict_name(r->verdict);
         fprintf(f, "| %s | %s | ", v, g->target);
         md_cell(f, g->config);
-        fprintf(f, " | `%s` | %s | %s | %s | %s | %s | ", g->workload, g->metric, b, d, ch, p);
+        fprintf(f, " | `%s` | %s | %s | %s | %s | %s | ", g->workload, g->metric, x.base, x.cand,
+                x.change, x.p);
         md_cell(f, r->note);
         fputs(" |\n", f);
     }
