@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -283,4 +284,34 @@ int rb_cli_fraction(const char *opt, const char *val, double *out, rb_err *e)
                        opt, val);
     *out = x;
     return 0;
+}
+
+int rb_cli_write_atomic(const char *path, int (*write)(FILE *f, void *ctx, rb_err *e), void *ctx,
+                        rb_err *e)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return rb_errf(e, RB_ENOMEM, "out of memory");
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int rc = rb_errf(e, RB_EINPUT, "cannot write next to %s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        return rc;
+    }
+    int rc = write(f, ctx, e);
+    if (fclose(f) && !rc)
+        rc = rb_errf(e, RB_ERUNTIME, "writing %s: %s", path, strerror(errno));
+    if (!rc && (chmod(tmp, 0644) || rename(tmp, path)))
+        rc = rb_errf(e, RB_ERUNTIME, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
 }

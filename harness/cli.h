@@ -124,6 +124,13 @@ void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
 /* getopt_long table: the command's own options followed by the target flags. */
 struct option *rb_cli_options(const struct option *own, struct option *buf, size_t cap);
 
+/* Write a file through a temporary one beside it, renamed into place, so a
+ * reader (a browser, git, CI) never sees it half-written: write(f, ctx, e)
+ * fills it; on any failure the temporary file is removed and path is left
+ * as it was.  The file is made 0644 (mkstemp's 0600 is not for sharing). */
+int rb_cli_write_atomic(const char *path, int (*write)(FILE *f, void *ctx, rb_err *e), void *ctx,
+                        rb_err *e);
+
 /* "rnnbench <argv joined by spaces>", as stored with a run; caller frees. */
 char *rb_cli_command_line(int argc, char **argv);
 

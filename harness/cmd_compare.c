@@ -1,5 +1,4 @@
 /* cmd_compare.c — `rnnbench compare BASE CAND` and `rnnbench export --baseline`. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,13 +155,7 @@ int rb_cmd_compare(int argc, char **argv)
                 return rb_cli_usage("compare", "%s", e.msg);
             break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "table"))
-                fmt = RB_CMP_FMT_TABLE;
-            else if (!strcmp(optarg, "md"))
-                fmt = RB_CMP_FMT_MD;
-            else if (!strcmp(optarg, "json"))
-                fmt = RB_CMP_FMT_JSON;
-            else
+            if (rb_cmp_format_parse(optarg, &fmt))
                 return rb_cli_usage("compare", "--format '%s': expected table, md or json", optarg);
             break;
         case OPT_ALL: all = 1; break;
@@ -192,6 +185,17 @@ int rb_cmd_compare(int argc, char **argv)
     if (rc)
         return rb_cli_fail("compare", &e);
     return regressed ? 1 : 0;
+}
+
+typedef struct baseline_out {
+    const rb_figset *fs;
+    int all;
+} baseline_out;
+
+static int write_baseline(FILE *f, void *ctx, rb_err *e)
+{
+    const baseline_out *o = ctx;
+    return rb_figset_write_baseline(f, o->fs, o->all, e);
 }
 
 int rb_cmd_export(int argc, char **argv)
@@ -238,31 +242,15 @@ int rb_cmd_export(int argc, char **argv)
     int rc = load_run(db, &sel, all, &fs, &e);
     if (rc)
         return rb_cli_fail("export", &e);
-    /* a temporary file renamed into place: a committed baseline is never half-written */
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    FILE *f = NULL;
-    if (tmp) {
-        snprintf(tmp, n, "%s.tmp%d", path, (int)getpid());
-        f = fopen(tmp, "w");
-    }
-    if (!f)
-        rc = rb_errf(&e, RB_EINPUT, "cannot write %s: %s", path, strerror(errno));
-    if (!rc)
-        rc = rb_figset_write_baseline(f, &fs, all, &e);
-    if (f && fclose(f) && !rc)
-        rc = rb_errf(&e, RB_ERUNTIME, "writing %s: %s", path, strerror(errno));
-    if (!rc && rename(tmp, path))
-        rc = rb_errf(&e, RB_EINPUT, "cannot replace %s: %s", path, strerror(errno));
-    if (rc && tmp)
-        unlink(tmp);
+    /* a committed baseline is never half-written */
+    baseline_out bo = {&fs, all};
+    rc = rb_cli_write_atomic(path, write_baseline, &bo, &e);
     if (!rc) {
         size_t k = 0;
         for (size_t i = 0; i < fs.n; i++)
             k += all || fs.f[i].kind == RB_FIG_DETERMINISTIC;
         fprintf(stderr, "rnnbench export: %zu figures of %s into %s\n", k, fs.what, path);
     }
-    free(tmp);
     rb_figset_free(&fs);
     return rc ? rb_cli_fail("export", &e) : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "regress_stats.h"
 #include "store_internal.h"
 
@@ -119,7 +120,7 @@ static int load_points(const char *db, const char *target, const char *workload,
 #define MAX_STEPS 32
 
 /* One series (one number format): its points, and the steps found in it. */
-static void write_series(FILE *f, int fmt, const char *target, const char *workload, int metric,
+static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const char *workload, int metric,
                          const point *p, size_t n, double threshold, cJSON *json)
 {
     double *v = malloc((n ? n : 1) * sizeof *v);
@@ -162,7 +163,7 @@ static void write_series(FILE *f, int fmt, const char *target, const char *workl
         cJSON_AddItemToArray(json, s);
         return;
     }
-    int md = fmt == 1;
+    int md = fmt == RB_CMP_FMT_MD;
     fprintf(f, md ? "### %s of %s (%s) on `%s`: %zu runs\n\n| run | started | label | git | %s | "
                     "reps | step |\n|---|---|---|---|---|---|---|\n"
                   : "%s of %s (%s) on %s: %zu runs\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
@@ -198,7 +199,8 @@ int rb_cmd_history(int argc, char **argv)
         {"format", required_argument, 0, OPT_FORMAT},   {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *target = NULL, *workload = NULL, *config = NULL, *db = RB_DEFAULT_DB;
-    int metric = 0, fmt = 0, c;
+    int metric = 0, c;
+    rb_cmp_format fmt = RB_CMP_FMT_TABLE;
     double threshold = 0.05;
     rb_err e = {0};
     opterr = 0;
@@ -226,10 +228,7 @@ int rb_cmd_history(int argc, char **argv)
                 return rb_cli_usage("history", "%s", e.msg);
             break;
         case OPT_FORMAT:
-            fmt = !strcmp(optarg, "table") ? 0 : !strcmp(optarg, "md") ? 1
-                  : !strcmp(optarg, "json")                            ? 2
-                                                                       : -1;
-            if (fmt < 0)
+            if (rb_cmp_format_parse(optarg, &fmt))
                 return rb_cli_usage("history", "--format '%s': expected table, md or json", optarg);
             break;
         case 'h': fputs(history_help, stdout); return 0;
@@ -251,7 +250,7 @@ int rb_cmd_history(int argc, char **argv)
         free(p);
         return rb_cli_fail("history", &e);
     }
-    cJSON *json = fmt == 2 ? cJSON_CreateArray() : NULL;
+    cJSON *json = fmt == RB_CMP_FMT_JSON ? cJSON_CreateArray() : NULL;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && !strcmp(p[j].config, p[i].config))

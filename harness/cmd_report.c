@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "report_load.h"
@@ -55,43 +53,28 @@ static const char report_help[] =
 enum { OPT_HTML = RB_OPT_FIRST_FREE, OPT_MD, OPT_CSV, OPT_JSON, OPT_DB, OPT_RUN, OPT_LABEL,
        OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR, OPT_ACC };
 
-/* Write the report to path through a temporary file renamed into place. */
+typedef struct report_out {
+    const rb_report_writer *wr;
+    const rb_report *r;
+    const rb_recommendation *rec;
+} report_out;
+
+static int write_report(FILE *f, void *ctx, rb_err *e)
+{
+    const report_out *o = ctx;
+    return o->wr->write(f, o->r, o->rec, e);
+}
+
+/* Standard output, or path through a temporary file renamed into place. */
 static int write_to(const char *path, const rb_report_writer *wr, const rb_report *r,
                     const rb_recommendation *rec, rb_err *e)
 {
-    if (!path || !strcmp(path, "-")) {
-        int rc = wr->write(stdout, r, rec, e);
-        if (!rc && fflush(stdout))
-            rc = rb_errf(e, RB_ERUNTIME, "report: writing standard output: %s", strerror(errno));
-        return rc;
-    }
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return rb_errf(e, RB_ENOMEM, "report: out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int rc = rb_errf(e, RB_EINPUT, "report: cannot write next to %s: %s", path,
-                         strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        return rc;
-    }
-    int rc = wr->write(f, r, rec, e);
-    if (fclose(f) && !rc)
-        rc = rb_errf(e, RB_ERUNTIME, "report: writing %s: %s", path, strerror(errno));
-    /* mkstemp makes the file 0600; a report is for sharing */
-    if (!rc && chmod(tmp, 0644) == 0 && rename(tmp, path))
-        rc = rb_errf(e, RB_ERUNTIME, "report: cannot rename %s to %s: %s", tmp, path,
-                     strerror(errno));
-    if (rc)
-        unlink(tmp);
-    free(tmp);
+    report_out o = {wr, r, rec};
+    if (path && strcmp(path, "-"))
+        return rb_cli_write_atomic(path, write_report, &o, e);
+    int rc = write_report(stdout, &o, e);
+    if (!rc && fflush(stdout))
+        rc = rb_errf(e, RB_ERUNTIME, "report: writing standard output: %s", strerror(errno));
     return rc;
 }
 

@@ -209,6 +209,17 @@ void rb_comparison_free(rb_comparison *c)
 
 /* ---- formats ------------------------------------------------------------------- */
 
+int rb_cmp_format_parse(const char *s, rb_cmp_format *out)
+{
+    static const char *const names[] = {"table", "md", "json"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            *out = (rb_cmp_format)i;
+            return 0;
+        }
+    return -1;
+}
+
 static void fmt_value(const rb_figure *f, char *b, size_t n)
 {
     if (!f)

@@ -72,6 +72,8 @@ int rb_compare_sets(const rb_figset *base, const rb_figset *cand, const rb_cmp_o
 void rb_comparison_free(rb_comparison *c);
 
 typedef enum { RB_CMP_FMT_TABLE = 0, RB_CMP_FMT_MD, RB_CMP_FMT_JSON } rb_cmp_format;
+/* "table", "md", "json" (compare's and history's --format); 0 or -1. */
+int rb_cmp_format_parse(const char *s, rb_cmp_format *out);
 /* all: list unchanged rows too (the default lists what changed and what is unmatched). */
 int rb_comparison_write(FILE *f, const rb_comparison *c, rb_cmp_format fmt, int all, rb_err *e);
 

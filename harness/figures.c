@@ -31,11 +31,6 @@ int rb_figure_cmp(const rb_figure *a, const rb_figure *b)
 
 static int cmp_void(const void *a, const void *b) { return rb_figure_cmp(a, b); }
 
-const rb_figure *rb_figset_find(const rb_figset *fs, const rb_figure *key)
-{
-    return fs->n ? bsearch(key, fs->f, fs->n, sizeof *fs->f, cmp_void) : NULL;
-}
-
 /* A new zeroed figure at the end of fs (NULL when out of memory). */
 static rb_figure *push(rb_figset *fs, size_t *cap)
 {
@@ -57,6 +52,7 @@ static rb_figure *push(rb_figset *fs, size_t *cap)
 typedef struct who {
     long long result_id;
     char target[16], config[32], device[160], workload[160];
+    long lat; /* index of the result's latency figure, -1 when it has none */
 } who;
 
 static rb_figure *add(rb_figset *fs, size_t *cap, const who *w, const char *metric,
@@ -98,10 +94,9 @@ static int by_result(const void *a, const void *b)
 }
 
 /* The results of the run: status, latency, deterministic energy, error;
- * who[] records each result for the metrics and samples that follow, and
- * lat[] the index of its latency figure (or -1). */
+ * who[] records each result for the metrics and samples that follow. */
 static int load_results(rb_store *s, long long run_id, rb_figset *fs, size_t *cap, who **whos,
-                        long **lat, size_t *n_who, rb_err *e)
+                        size_t *n_who, rb_err *e)
 {
     sqlite3_stmt *st;
     int rc = prep(s,
@@ -118,19 +113,15 @@ static int load_results(rb_store *s, long long run_id, rb_figset *fs, size_t *ca
         if (*n_who == wcap) {
             wcap = wcap ? 2 * wcap : 256;
             who *nw = realloc(*whos, wcap * sizeof *nw);
-            long *nl = realloc(*lat, wcap * sizeof *nl);
             if (nw)
                 *whos = nw;
-            if (nl)
-                *lat = nl;
-            if (!nw || !nl) {
+            if (!nw) {
                 rc = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", run_id);
                 break;
             }
         }
-        who *w = &(*whos)[*n_who];
-        (*lat)[*n_who] = -1;
-        (*n_who)++;
+        who *w = &(*whos)[(*n_who)++];
+        w->lat = -1;
         w->result_id = sqlite3_column_int64(st, 0);
         rb_col_s(st, 1, w->target, sizeof w->target);
         rb_col_s(st, 2, w->device, sizeof w->device);
@@ -150,7 +141,7 @@ static int load_results(rb_store *s, long long run_id, rb_figset *fs, size_t *ca
                     measured ? RB_FIG_MEASURED : RB_FIG_DETERMINISTIC, median);
             if (f) {
                 f->n = sqlite3_column_int(st, 7);
-                (*lat)[*n_who - 1] = (long)(fs->n - 1);
+                w->lat = (long)(fs->n - 1);
             }
         }
         /* the model's energy of a simulated or modeled latency is as
@@ -197,12 +188,12 @@ static int load_cycles(rb_store *s, long long run_id, rb_figset *fs, size_t *cap
 }
 
 /* Give the latency figure of result w (if measured) its repetitions. */
-static int attach(rb_figset *fs, const who *whos, const long *lat, size_t n_who, long long id,
-                  const double *v, int n)
+static int attach(rb_figset *fs, const who *whos, size_t n_who, long long id, const double *v,
+                  int n)
 {
     who key = {.result_id = id};
     const who *w = n ? bsearch(&key, whos, n_who, sizeof *whos, by_result) : NULL;
-    long k = w ? lat[w - whos] : -1;
+    long k = w ? w->lat : -1;
     if (k < 0 || fs->f[k].kind != RB_FIG_MEASURED)
         return 0;
     rb_figure *f = &fs->f[k];
@@ -216,7 +207,7 @@ static int attach(rb_figset *fs, const who *whos, const long *lat, size_t n_who,
 /* The raw repetitions behind each measured latency (rows come ordered by
  * result, so each result's run is gathered, then attached). */
 static int load_samples(rb_store *s, long long run_id, rb_figset *fs, const who *whos,
-                        const long *lat, size_t n_who, rb_err *e)
+                        size_t n_who, rb_err *e)
 {
     sqlite3_stmt *st;
     int rc = prep(s,
@@ -230,7 +221,7 @@ static int load_samples(rb_store *s, long long run_id, rb_figset *fs, const who 
     long long cur = -1;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(st, 0);
-        if (id != cur && n && attach(fs, whos, lat, n_who, cur, buf, n))
+        if (id != cur && n && attach(fs, whos, n_who, cur, buf, n))
             rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
         if (id != cur)
             n = 0;
@@ -248,7 +239,7 @@ static int load_samples(rb_store *s, long long run_id, rb_figset *fs, const who 
     }
     if (!rc && step != SQLITE_DONE)
         rc = db_fail(s, step, e);
-    if (!rc && n && attach(fs, whos, lat, n_who, cur, buf, n))
+    if (!rc && n && attach(fs, whos, n_who, cur, buf, n))
         rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
     free(buf);
     sqlite3_finalize(st);
@@ -338,16 +329,14 @@ int rb_figset_from_run(rb_store *s, long long run_id, int with_samples, rb_figse
         return drc;
     size_t cap = 0, n_who = 0;
     who *whos = NULL;
-    long *lat = NULL;
-    int rc = load_results(s, run_id, out, &cap, &whos, &lat, &n_who, e);
+    int rc = load_results(s, run_id, out, &cap, &whos, &n_who, e);
     if (!rc)
         rc = load_cycles(s, run_id, out, &cap, whos, n_who, e);
     if (!rc && with_samples)
-        rc = load_samples(s, run_id, out, whos, lat, n_who, e);
+        rc = load_samples(s, run_id, out, whos, n_who, e);
     if (!rc)
         rc = load_accuracy(s, run_id, out, &cap, e);
     free(whos);
-    free(lat);
     if (rc) {
         rb_figset_free(out);
         return rc;

@@ -58,8 +58,7 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e);
 int rb_figset_write_baseline(FILE *f, const rb_figset *fs, int all, rb_err *e);
 void rb_figset_free(rb_figset *fs);
 
-/* The figure with the same key in fs, or NULL (fs sorted). */
-const rb_figure *rb_figset_find(const rb_figset *fs, const rb_figure *key);
+/* The order of figures: by target, config, workload, metric. */
 int rb_figure_cmp(const rb_figure *a, const rb_figure *b);
 
 #endif

@@ -17,12 +17,11 @@
 #define INPUT_SEED 0x5eedULL
 #define TARGET_SEED 0x7a4e7ULL
 
-/* The reference backward of the first training step on the checked problem. */
-static int prepare_check(rb_point *p, uint64_t seed, int full, rb_err *e)
+/* The reference backward of the first training step on the checked
+ * problem (p->check.w, decided by rb_point_prepare). */
+static int prepare_check(rb_point *p, uint64_t seed, rb_err *e)
 {
     rb_train_check *c = &p->check;
-    c->w = *p->w;
-    c->reduced = full ? 0 : rb_train_check_workload(p->w, &c->w);
     size_t n = (size_t)c->w.seq * c->w.batch * c->w.hidden;
     if (c->reduced) {
         c->x = rb_make_input(&c->w, seed ^ INPUT_SEED, e);
@@ -38,10 +37,9 @@ static int prepare_check(rb_point *p, uint64_t seed, int full, rb_err *e)
     c->g_ref = malloc(rb_param_total(&p->model) * sizeof *c->g_ref);
     c->dx_ref = malloc((size_t)c->w.seq * c->w.batch * c->batch.width * sizeof *c->dx_ref);
     double *y = c->reduced ? malloc(n * sizeof *y) : p->y_ref, *dy = malloc(n * sizeof *dy);
-    int rc = !c->g_ref || !c->dx_ref || !y || !dy ? rb_errf(e, RB_ENOMEM, "%s: out of memory for the reference "
-                                                            "backward",
-                                              p->w->key)
-                                    : 0;
+    int rc = 0;
+    if (!c->g_ref || !c->dx_ref || !y || !dy)
+        rc = rb_errf(e, RB_ENOMEM, "%s: out of memory for the reference backward", p->w->key);
     if (!rc && c->reduced)
         rc = rb_ref_forward(&p->model, &c->batch, y, NULL, NULL, e);
     if (!rc) {
@@ -72,10 +70,13 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags
     p->x = rb_make_input(w, seed ^ INPUT_SEED, e);
     size_t ny = (size_t)w->seq * w->batch * w->hidden;
     int train = w->mode == RB_MODE_TRAIN;
-    rb_workload cw;
+    if (train) {
+        p->check.w = *w;
+        if (!(flags & RB_POINT_FULL_CHECK))
+            p->check.reduced = rb_train_check_workload(w, &p->check.w);
+    }
     /* a training point checked on a shorter problem needs no full-size forward */
-    int full = flags & RB_POINT_FULL_CHECK;
-    int full_forward = !train || full || !rb_train_check_workload(w, &cw);
+    int full_forward = !p->check.reduced;
     if (full_forward)
         p->y_ref = malloc(ny * sizeof *p->y_ref);
     if (train && p->x)
@@ -94,7 +95,7 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags
         p->mse = (rb_mse){p->y_target, ny};
         p->io = (rb_train_io){.loss = rb_mse_loss, .ctx = &p->mse};
         rb_optim_default(&p->io.opt);
-        rc = prepare_check(p, seed, full, e);
+        rc = prepare_check(p, seed, e);
     }
     p->ref_ms = (rb_now_s() - t0) * 1e3;
     if (rc)

@@ -22,6 +22,15 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return t ? strdup((const char *)t) : NULL;
 }
 
+/* name, value, unit, source from column `first` on: a resource or a metric */
+static void read_metric(sqlite3_stmt *st, int first, rb_rep_metric *m)
+{
+    rb_col_s(st, first, m->name, sizeof m->name);
+    m->value = rb_col_d(st, first + 1);
+    rb_col_s(st, first + 2, m->unit, sizeof m->unit);
+    rb_col_s(st, first + 3, m->source, sizeof m->source);
+}
+
 static int step_err(rb_store *s, int rc, rb_err *e)
 {
     return rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, "reading the report", e);
@@ -156,11 +165,7 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
                 break;
             }
             d->resources = m;
-            m = &d->resources[d->n_resources++];
-            rb_col_s(st, 0, m->name, sizeof m->name);
-            m->value = rb_col_d(st, 1);
-            rb_col_s(st, 2, m->unit, sizeof m->unit);
-            rb_col_s(st, 3, m->source, sizeof m->source);
+            read_metric(st, 0, &d->resources[d->n_resources++]);
         }
         if (!rc)
             rc = step_err(s, step, e);
@@ -290,11 +295,7 @@ static int load_results(rb_store *s, rb_report *r, rb_err *e)
                 }
                 x->metrics = m;
             }
-            rb_rep_metric *m = &x->metrics[x->n_metrics++];
-            rb_col_s(st, 1, m->name, sizeof m->name);
-            m->value = rb_col_d(st, 2);
-            rb_col_s(st, 3, m->unit, sizeof m->unit);
-            rb_col_s(st, 4, m->source, sizeof m->source);
+            read_metric(st, 1, &x->metrics[x->n_metrics++]);
         }
         if (!rc)
             rc = step_err(s, step, e);

@@ -1,4 +1,5 @@
-/* store_internal.h — what store.c, store_schema.c and query_out.c share.
+/* store_internal.h — what store.c, store_schema.c, query_out.c and the read-only
+ * loaders (report_load.c, figures.c, cmd_history.c) share.
  * Not part of the public API: only files implementing store.h include it. */
 #ifndef RB_STORE_INTERNAL_H
 #define RB_STORE_INTERNAL_H

@@ -336,6 +336,18 @@ static const char *tick_label(char *buf, size_t size, const axis *a, double t)
     return buf;
 }
 
+/* A line at axis position p across the plot from `from` to `to`: vertical
+ * (x = p) for an x axis, horizontal (y = p) otherwise. */
+static void cross_line(FILE *f, int vertical, double p, double from, double to)
+{
+    fputs("<line", f);
+    put_px(f, vertical ? "x1" : "y1", p);
+    put_px(f, vertical ? "x2" : "y2", p);
+    put_px(f, vertical ? "y1" : "x1", from);
+    put_px(f, vertical ? "y2" : "x2", to);
+    fputs("/>", f);
+}
+
 /* Light lines at 2..9 x 10^k, only where there are few decades to a tick
  * each (beyond that they would be a grey wash). */
 static void minor_log_grid(FILE *f, const axis *a, int vertical, double from, double to)
@@ -345,13 +357,7 @@ static void minor_log_grid(FILE *f, const axis *a, int vertical, double from, do
     fputs("<g class=\"rb-grid-minor\" stroke=\"#f0f0f0\">", f);
     for (int d = (int)a->lo; d < (int)a->hi; d++) {
         for (int m = 2; m <= 9; m++) {
-            double p = axis_px(a, d + log10(m));
-            fputs("<line", f);
-            put_px(f, vertical ? "x1" : "y1", p);
-            put_px(f, vertical ? "x2" : "y2", p);
-            put_px(f, vertical ? "y1" : "x1", from);
-            put_px(f, vertical ? "y2" : "x2", to);
-            fputs("/>", f);
+            cross_line(f, vertical, axis_px(a, d + log10(m)), from, to);
         }
     }
     fputs("</g>\n", f);
@@ -366,25 +372,11 @@ static void numeric_axis(FILE *f, const axis *a, int vertical, double from, doub
     char buf[48];
     minor_log_grid(f, a, vertical, from, to);
     fputs("<g class=\"rb-grid\" stroke=\"#dddddd\">", f);
-    for (int i = 0; i < a->n; i++) {
-        double p = axis_px(a, a->tick[i]);
-        fputs("<line", f);
-        put_px(f, vertical ? "x1" : "y1", p);
-        put_px(f, vertical ? "x2" : "y2", p);
-        put_px(f, vertical ? "y1" : "x1", from);
-        put_px(f, vertical ? "y2" : "x2", to);
-        fputs("/>", f);
-    }
+    for (int i = 0; i < a->n; i++)
+        cross_line(f, vertical, axis_px(a, a->tick[i]), from, to);
     fputs("</g>\n<g class=\"rb-ticks\" stroke=\"#333333\">", f);
-    for (int i = 0; i < a->n; i++) {
-        double p = axis_px(a, a->tick[i]);
-        fputs("<line", f);
-        put_px(f, vertical ? "x1" : "y1", p);
-        put_px(f, vertical ? "x2" : "y2", p);
-        put_px(f, vertical ? "y1" : "x1", base);
-        put_px(f, vertical ? "y2" : "x2", vertical ? base + 5 : base - 5);
-        fputs("/>", f);
-    }
+    for (int i = 0; i < a->n; i++) /* the tick marks: short lines off the plot's edge */
+        cross_line(f, vertical, axis_px(a, a->tick[i]), base, vertical ? base + 5 : base - 5);
     fputs("</g>\n", f);
     for (int i = 0; i < a->n; i++) {
         double p = axis_px(a, a->tick[i]);
