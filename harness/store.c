@@ -446,8 +446,8 @@ int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char 
 {
     static const char sql[] =
         "INSERT INTO devices (run_id, target, name, type, method, numerics, peak_flops, mem_bw,"
-        " power_w, power_source, extra_json)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+        " power_w, power_source, extra_json, instance)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?2)";
     if (!target || !*target)
         return rb_errf(e, RB_EINPUT, "storing a device without a target name");
     sqlite3_stmt *st;

@@ -12,7 +12,7 @@
 
 #include "result.h"
 
-#define RB_SCHEMA_VERSION 2
+#define RB_SCHEMA_VERSION 3
 
 typedef struct rb_store rb_store;
 

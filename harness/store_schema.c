@@ -216,9 +216,44 @@ static const char migration_2[] =
     "  JOIN runs ru ON ru.id = a.run_id\n"
     "  JOIN devices d ON d.id = a.device_id;\n";
 
+/* Migration 3: target instances.  One run may hold several configurations
+ * of one target kind (fpga:small and fpga:large, asic:tpu-v1 and
+ * asic:edge-npu), each a device of its own; `instance` names the
+ * configuration as results pair by it (compare, history, export), and
+ * `options_json` holds every option value it ran with.  Rows written
+ * before instances existed ran one configuration per target: their
+ * instance is the target's name. */
+static const char migration_3[] =
+    "ALTER TABLE devices ADD COLUMN instance TEXT; -- e.g. fpga:large, asic:tpu-v1?clock_mhz=500; "
+    "results pair by it\n"
+    "ALTER TABLE devices ADD COLUMN options_json TEXT; -- the instance's option values, a JSON object\n"
+    "UPDATE devices SET instance = target;\n"
+    "DROP VIEW v_results;\n"
+    "CREATE VIEW v_results AS -- one friendly row per result: what `sqlite3 results.db` users want\n"
+    "SELECT r.id AS result_id, r.run_id, ru.label, ru.started_at,\n"
+    "       d.target, d.instance, d.name AS device, d.method,\n"
+    "       w.key AS workload, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden, w.layers,\n"
+    "       r.numerics, r.threads, r.status, r.reps,\n"
+    "       r.median_ms, r.p10_ms, r.p90_ms, r.p99_ms, r.ci_lo_ms, r.ci_hi_ms, r.first_ms,\n"
+    "       r.throughput_sps, r.gflops, r.energy_j, r.energy_source, r.latency_source,\n"
+    "       r.err_max_abs, r.err_max_rel, r.err_tol, r.message\n"
+    "  FROM results r\n"
+    "  JOIN runs ru ON ru.id = r.run_id\n"
+    "  JOIN devices d ON d.id = r.device_id\n"
+    "  JOIN workloads w ON w.id = r.workload_id;\n"
+    "DROP VIEW v_accuracy;\n"
+    "CREATE VIEW v_accuracy AS -- accuracy rows with their target and run\n"
+    "SELECT a.id, a.run_id, ru.label, ru.started_at, d.target, d.instance, d.name AS device,\n"
+    "       a.task, a.model, a.cell, a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1,\n"
+    "       a.loss, a.baseline_accuracy, a.baseline_macro_f1, a.agreement, a.numerics\n"
+    "  FROM accuracy a\n"
+    "  JOIN runs ru ON ru.id = a.run_id\n"
+    "  JOIN devices d ON d.id = a.device_id;\n";
+
 const char *const rb_store_migrations[] = {
     migration_1,
     migration_2,
+    migration_3,
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
 

@@ -877,6 +877,47 @@ static void test_accuracy_migration(void)
     sqlite3_close(db);
 }
 
+/* A database written by the previous release (tests/fixtures/db/README.md)
+ * migrates to the current schema keeping every row; its devices become
+ * instances named after their target. */
+static void test_fixture_migration(void)
+{
+    char path[512], cmd[1200];
+    tmp_path(path, sizeof path, "schema2.db");
+    snprintf(cmd, sizeof cmd, "cp '%s/db/schema2.db' '%s'", RB_FIXTURES, path);
+    CHECK_INT(system(cmd), 0);
+    sqlite3 *db = raw_open(path);
+    CHECK_INT(raw_int(db, "PRAGMA user_version", 0), 2);
+    sqlite3_close(db);
+
+    rb_err e = {0};
+    rb_store *s = NULL;
+    CHECK_INT(rb_store_open(&s, path, 1, &e), 0); /* read-only: not migrated */
+    CHECK_INT(rb_store_schema_version(s), 2);
+    rb_store_close(s);
+    CHECK_INT(rb_store_open(&s, path, 0, &e), 0);
+    CHECK_INT(rb_store_schema_version(s), RB_SCHEMA_VERSION);
+    rb_store_close(s);
+
+    db = raw_open(path);
+    char buf[256];
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM runs", 0), 4);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM devices", 0), 7);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM results", 0), 8);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM samples", 0), 32);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM metrics", 0), 96);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM accuracy", 0), 6);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM devices WHERE instance IS NOT target", 0), 0);
+    CHECK_STR_HAS(raw_text(db, "SELECT group_concat(instance || ':' || status, ',') FROM "
+                               "(SELECT DISTINCT instance, status FROM v_results ORDER BY 1, 2)",
+                           0, buf, sizeof buf),
+                  "asic:ok,cpu:ok,fpga:ok");
+    CHECK_STR_HAS(raw_text(db, "SELECT label FROM runs WHERE id = 2", 0, buf, sizeof buf),
+                  "tuesday");
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM v_accuracy WHERE instance = 'asic'", 0), 1);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -893,6 +934,7 @@ int main(void)
     test_locked();
     test_device_resources();
     test_accuracy_migration();
+    test_fixture_migration();
     remove_tree();
     return rb_test_done("test_store");
 }
