@@ -1,8 +1,9 @@
-/* cli.h — the subcommand table and what the subcommands share.
+/* cli.h — what the commands share.
  *
- * Like kmod's tools/: one small table of commands, one getopt_long per
- * command.  Commands return a process exit status (0 ok, 1 regression,
- * 2 bad usage/input, 3 run-time failure); nothing below them exits. */
+ * The commands themselves are rb_command definitions (command.h); this is
+ * what they share beyond option parsing: messages, numeric options, the
+ * workload axes, the targets, files.  Commands return a process exit status
+ * (command.h's RB_EXIT_*); nothing below them exits. */
 #ifndef RB_CLI_H
 #define RB_CLI_H
 
@@ -11,23 +12,6 @@
 
 #include "../targets/target.h"
 #include "../workloads/matrix.h"
-
-typedef struct rb_cmd {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-} rb_cmd;
-
-int rb_cmd_run(int argc, char **argv);
-int rb_cmd_list(int argc, char **argv);
-int rb_cmd_query(int argc, char **argv);
-int rb_cmd_dump(int argc, char **argv);
-int rb_cmd_report(int argc, char **argv);
-int rb_cmd_train(int argc, char **argv);
-int rb_cmd_eval(int argc, char **argv);
-int rb_cmd_compare(int argc, char **argv);
-int rb_cmd_export(int argc, char **argv);
-int rb_cmd_history(int argc, char **argv);
 
 #define RB_DEFAULT_DB "results.db"
 

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "command.h"
 #include "compare.h"
 #include "figures.h"
 #include "report_load.h"
@@ -29,15 +29,15 @@ static const char compare_help[] =
     "median_ms and energy_j 1e-9 relative, err_max_abs 10% + 1e-7, accuracy and\n"
     "macro_f1 0.005).  A result that was ok and is not any more is a regression.\n"
     "\n"
-    "  --db FILE           database for run ids and labels (default ./results.db)\n"
     "  --threshold X       measured: smallest median change that counts, 5% or 0.05\n"
     "                      (default 5%)\n"
     "  --alpha P           measured: the U test's level (default 0.05)\n"
     "  --tolerance LIST    deterministic: METRIC=X (absolute) or METRIC=X% (relative),\n"
     "                      comma-separated, over the defaults\n"
-    "  --format FMT        table (default), md (for a CI summary or a pull request) or json\n"
     "  --all               list unchanged figures too\n"
-    "  -h, --help          this text\n"
+    "  (--format md suits a CI summary or a pull request)\n";
+
+static const char compare_tail[] =
     "\n"
     "Exit status: 0 no regression, 1 a regression, 2 bad usage or input (a run, label\n"
     "or file that does not exist, a malformed baseline), 3 a database error.\n"
@@ -58,17 +58,17 @@ static const char export_help[] =
     "  --baseline FILE     the file to write (replaced atomically)\n"
     "  --run ID            this run; --label L: the newest benchmark run with that\n"
     "                      label; default: the newest benchmark run\n"
-    "  --db FILE           database (default ./results.db)\n"
     "  --metrics WHICH     deterministic (default: what does not depend on the machine's\n"
     "                      timing noise: fpga cycles and latency, asic model figures,\n"
     "                      errors, statuses, task accuracy) or all (measured latencies\n"
-    "                      too, with their raw repetitions)\n"
-    "  -h, --help          this text\n"
+    "                      too, with their raw repetitions)\n";
+
+static const char export_tail[] =
     "\n"
     "After an intended change (a faster design, a new model), run the same matrix and\n"
     "export again over the committed file, in the same commit as the change.\n";
 
-enum { OPT_DB = RB_OPT_FIRST_FREE, OPT_THRESHOLD, OPT_ALPHA, OPT_TOL, OPT_FORMAT, OPT_ALL,
+enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL,
        OPT_BASELINE, OPT_RUN, OPT_LABEL, OPT_METRICS };
 
 static int is_sqlite(const char *path)
@@ -124,68 +124,79 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
     return load_run(db, &sel, 1, out, e);
 }
 
-int rb_cmd_compare(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},        {"threshold", required_argument, 0, OPT_THRESHOLD},
-        {"alpha", required_argument, 0, OPT_ALPHA},  {"tolerance", required_argument, 0, OPT_TOL},
-        {"format", required_argument, 0, OPT_FORMAT}, {"all", no_argument, 0, OPT_ALL},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
-    const char *db = RB_DEFAULT_DB;
+typedef struct compare_args {
     rb_cmp_opts co;
-    rb_cmp_opts_default(&co);
-    rb_cmp_format fmt = RB_CMP_FMT_TABLE;
-    int all = 0, c;
-    rb_err e = {0};
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_DB: db = optarg; break;
-        case OPT_THRESHOLD:
-            if (rb_cli_fraction("threshold", optarg, &co.threshold, &e))
-                return rb_cli_usage("compare", "%s", e.msg);
-            break;
-        case OPT_ALPHA:
-            if (rb_cli_double("alpha", optarg, 1e-12, 1, &co.alpha, &e))
-                return rb_cli_usage("compare", "%s", e.msg);
-            break;
-        case OPT_TOL:
-            if (rb_cmp_parse_tolerances(&co, optarg, &e))
-                return rb_cli_usage("compare", "%s", e.msg);
-            break;
-        case OPT_FORMAT:
-            if (rb_cmp_format_parse(optarg, &fmt))
-                return rb_cli_usage("compare", "--format '%s': expected table, md or json", optarg);
-            break;
-        case OPT_ALL: all = 1; break;
-        case 'h': fputs(compare_help, stdout); return 0;
-        default: return rb_cli_usage("compare", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    int all;
+} compare_args;
+
+static int compare_option(void *args, int opt, const char *arg, rb_err *e)
+{
+    compare_args *a = args;
+    switch (opt) {
+    case OPT_THRESHOLD: return rb_cli_fraction("threshold", arg, &a->co.threshold, e);
+    case OPT_ALPHA: return rb_cli_double("alpha", arg, 1e-12, 1, &a->co.alpha, e);
+    case OPT_TOL: return rb_cmp_parse_tolerances(&a->co, arg, e);
+    case OPT_ALL: a->all = 1; return 0;
     }
-    if (argc - optind != 2)
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static int compare_main(int argc, char **argv)
+{
+    compare_args a = {.all = 0};
+    rb_cmp_opts_default(&a.co);
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_compare, argc, argv, &a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (argc - next != 2)
         return rb_cli_usage("compare", "expected BASE and CAND (run ids, labels, database or "
                                        "baseline files), got %d argument%s",
-                            argc - optind, argc - optind == 1 ? "" : "s");
+                            argc - next, argc - next == 1 ? "" : "s");
+    rb_cmp_format fmt = RB_CMP_FMT_TABLE;
+    rb_cmp_format_parse(com.format, &fmt);
+    rb_err e = {0};
     rb_figset base, cand;
     memset(&cand, 0, sizeof cand);
-    int rc = load_side(argv[optind], db, &base, &e);
+    int rc = load_side(argv[next], com.db, &base, &e);
     if (rc)
         return rb_cli_fail("compare", &e);
-    rc = load_side(argv[optind + 1], db, &cand, &e);
+    rc = load_side(argv[next + 1], com.db, &cand, &e);
     rb_comparison cmp = {0};
     if (!rc)
-        rc = rb_compare_sets(&base, &cand, &co, &cmp, &e);
+        rc = rb_compare_sets(&base, &cand, &a.co, &cmp, &e);
     if (!rc)
-        rc = rb_comparison_write(stdout, &cmp, fmt, all, &e);
+        rc = rb_comparison_write(stdout, &cmp, fmt, a.all, &e);
     int regressed = !rc && cmp.count[RB_CMP_REGRESSED] > 0;
     rb_comparison_free(&cmp);
     rb_figset_free(&base);
     rb_figset_free(&cand);
     if (rc)
         return rb_cli_fail("compare", &e);
-    return regressed ? 1 : 0;
+    return regressed ? RB_EXIT_REGRESSION : RB_EXIT_OK;
 }
+
+static const struct option compare_options[] = {
+    {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {"alpha", required_argument, 0, OPT_ALPHA},
+    {"tolerance", required_argument, 0, OPT_TOL},
+    {"all", no_argument, 0, OPT_ALL},
+    {0, 0, 0, 0}};
+
+/* In rb_cmp_format's order. */
+static const char *const compare_formats[] = {"table", "md", "json", NULL};
+
+const rb_command rb_command_compare = {
+    .name = "compare",
+    .summary = "two runs or baselines: regressions (exit 1), improvements, changes",
+    .help = compare_help,
+    .help_tail = compare_tail,
+    .uses = RB_USE_DB | RB_USE_FORMAT,
+    .formats = compare_formats,
+    .options = compare_options,
+    .option = compare_option,
+    .main = compare_main,
+};
 
 typedef struct baseline_out {
     const rb_figset *fs;
@@ -198,59 +209,78 @@ static int write_baseline(FILE *f, void *ctx, rb_err *e)
     return rb_figset_write_baseline(f, o->fs, o->all, e);
 }
 
-int rb_cmd_export(int argc, char **argv)
+typedef struct export_args {
+    const char *path;
+    rb_report_select sel;
+    int all;
+} export_args;
+
+static int export_option(void *args, int opt, const char *arg, rb_err *e)
 {
-    static const struct option opts[] = {
-        {"baseline", required_argument, 0, OPT_BASELINE}, {"run", required_argument, 0, OPT_RUN},
-        {"label", required_argument, 0, OPT_LABEL},       {"db", required_argument, 0, OPT_DB},
-        {"metrics", required_argument, 0, OPT_METRICS},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *db = RB_DEFAULT_DB, *path = NULL;
-    rb_report_select sel = {0, NULL};
-    int all = 0, c;
+    export_args *a = args;
     long v;
-    rb_err e = {0};
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_BASELINE: path = optarg; break;
-        case OPT_RUN:
-            if (rb_cli_long("run", optarg, 1, 0x7fffffffL, &v, &e))
-                return rb_cli_usage("export", "%s", e.msg);
-            sel.run_id = v;
-            break;
-        case OPT_LABEL: sel.label = optarg; break;
-        case OPT_DB: db = optarg; break;
-        case OPT_METRICS:
-            if (strcmp(optarg, "deterministic") && strcmp(optarg, "all"))
-                return rb_cli_usage("export", "--metrics '%s': expected deterministic or all",
-                                    optarg);
-            all = !strcmp(optarg, "all");
-            break;
-        case 'h': fputs(export_help, stdout); return 0;
-        default: return rb_cli_usage("export", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    switch (opt) {
+    case OPT_BASELINE: a->path = arg; return 0;
+    case OPT_RUN: {
+        int rc = rb_cli_long("run", arg, 1, 0x7fffffffL, &v, e);
+        a->sel.run_id = v;
+        return rc;
     }
-    if (optind < argc)
-        return rb_cli_usage("export", "unexpected argument '%s'", argv[optind]);
-    if (!path)
+    case OPT_LABEL: a->sel.label = arg; return 0;
+    case OPT_METRICS:
+        if (strcmp(arg, "deterministic") && strcmp(arg, "all"))
+            return rb_errf(e, RB_EINPUT, "--metrics '%s': expected deterministic or all", arg);
+        a->all = !strcmp(arg, "all");
+        return 0;
+    }
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static int export_main(int argc, char **argv)
+{
+    export_args a = {NULL, {0, NULL}, 0};
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_export, argc, argv, &a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("export", "unexpected argument '%s'", argv[next]);
+    if (!a.path)
         return rb_cli_usage("export", "--baseline FILE is required");
-    if (sel.run_id && sel.label)
+    if (a.sel.run_id && a.sel.label)
         return rb_cli_usage("export", "choose one of --run and --label");
+    rb_err e = {0};
     rb_figset fs;
-    int rc = load_run(db, &sel, all, &fs, &e);
+    int rc = load_run(com.db, &a.sel, a.all, &fs, &e);
     if (rc)
         return rb_cli_fail("export", &e);
     /* a committed baseline is never half-written */
-    baseline_out bo = {&fs, all};
-    rc = rb_cli_write_atomic(path, write_baseline, &bo, &e);
-    if (!rc) {
+    baseline_out bo = {&fs, a.all};
+    rc = rb_cli_write_atomic(a.path, write_baseline, &bo, &e);
+    if (!rc && !com.quiet) {
         size_t k = 0;
         for (size_t i = 0; i < fs.n; i++)
-            k += all || fs.f[i].kind == RB_FIG_DETERMINISTIC;
-        fprintf(stderr, "rnnbench export: %zu figures of %s into %s\n", k, fs.what, path);
+            k += a.all || fs.f[i].kind == RB_FIG_DETERMINISTIC;
+        fprintf(stderr, "rnnbench export: %zu figures of %s into %s\n", k, fs.what, a.path);
     }
     rb_figset_free(&fs);
-    return rc ? rb_cli_fail("export", &e) : 0;
+    return rc ? rb_cli_fail("export", &e) : RB_EXIT_OK;
 }
+
+static const struct option export_options[] = {
+    {"baseline", required_argument, 0, OPT_BASELINE},
+    {"run", required_argument, 0, OPT_RUN},
+    {"label", required_argument, 0, OPT_LABEL},
+    {"metrics", required_argument, 0, OPT_METRICS},
+    {0, 0, 0, 0}};
+
+const rb_command rb_command_export = {
+    .name = "export",
+    .summary = "write a run's figures as a baseline file to commit",
+    .help = export_help,
+    .help_tail = export_tail,
+    .uses = RB_USE_DB | RB_USE_QUIET,
+    .options = export_options,
+    .option = export_option,
+    .main = export_main,
+};

@@ -10,7 +10,7 @@
 #include "../workloads/npy.h"
 #include "../workloads/params.h"
 #include "../workloads/reference.h"
-#include "cli.h"
+#include "command.h"
 #include "host.h"
 #include "measure.h"
 #include "run_config.h"
@@ -172,7 +172,7 @@ static int dump_targets(const char *dir, const char *targets, int threads,
     return rc;
 }
 
-int rb_cmd_dump(int argc, char **argv)
+static int rb_cmd_dump(int argc, char **argv)
 {
     static const struct option opts[] = {RB_AXIS_LONG_OPTIONS,
                                          {"output", required_argument, 0, 'o'},
@@ -270,3 +270,9 @@ int rb_cmd_dump(int argc, char **argv)
     rb_matrix_free(&m);
     return rc ? rb_cli_fail("dump", &e) : 0;
 }
+
+const rb_command rb_command_dump = {
+    .name = "dump",
+    .summary = "write one point's weights, input and outputs as .npy files",
+    .main = rb_cmd_dump,
+};

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "host.h"
 #include "signals.h"
+#include "command.h"
 #include "task_cli.h"
 #include "train_loop.h"
 
@@ -181,7 +182,7 @@ static int eval_targets(const char *list, const rb_target_ops **ops, int *n, rb_
     return 0;
 }
 
-int rb_cmd_eval(int argc, char **argv)
+static int rb_cmd_eval(int argc, char **argv)
 {
     static const char *cmd = "eval";
     eval_args a;
@@ -314,3 +315,9 @@ int rb_cmd_eval(int argc, char **argv)
         return rb_cli_fail(cmd, &e);
     return bad ? 3 : 0;
 }
+
+const rb_command rb_command_eval = {
+    .name = "eval",
+    .summary = "score a trained classifier on every target, in each one's number format",
+    .main = rb_cmd_eval,
+};

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "command.h"
 #include "compare.h"
 #include "regress_stats.h"
 #include "store_internal.h"
@@ -190,7 +190,7 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
             ns == 1 ? "" : "s", 100 * threshold);
 }
 
-int rb_cmd_history(int argc, char **argv)
+static int rb_cmd_history(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"target", required_argument, 0, OPT_TARGET},   {"workload", required_argument, 0, OPT_WORKLOAD},
@@ -268,3 +268,9 @@ int rb_cmd_history(int argc, char **argv)
     free(p);
     return ferror(stdout) ? 3 : 0;
 }
+
+const rb_command rb_command_history = {
+    .name = "history",
+    .summary = "one figure across runs, with the runs where it stepped",
+    .main = rb_cmd_history,
+};

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "command.h"
 #include "host.h"
 
 static const char list_help[] =
@@ -52,7 +52,7 @@ static void list_targets(const rb_target_ops **ops, int n, int threads, const rb
     }
 }
 
-int rb_cmd_list(int argc, char **argv)
+static int rb_cmd_list(int argc, char **argv)
 {
     static const struct option opts[] = {RB_AXIS_LONG_OPTIONS,
                                          {"targets", required_argument, 0, OPT_TARGETS},
@@ -115,3 +115,9 @@ int rb_cmd_list(int argc, char **argv)
     rb_matrix_free(&m);
     return 0;
 }
+
+const rb_command rb_command_list = {
+    .name = "list",
+    .summary = "show targets (available or why not) and the points a matrix expands to",
+    .main = rb_cmd_list,
+};

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "command.h"
 #include "report_load.h"
 
 static const char report_help[] =
@@ -78,7 +78,7 @@ static int write_to(const char *path, const rb_report_writer *wr, const rb_repor
     return rc;
 }
 
-int rb_cmd_report(int argc, char **argv)
+static int rb_cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"html", no_argument, 0, OPT_HTML},       {"md", no_argument, 0, OPT_MD},
@@ -172,3 +172,9 @@ int rb_cmd_report(int argc, char **argv)
     rb_report_free(&rep);
     return rc ? rb_cli_fail("report", &e) : 0;
 }
+
+const rb_command rb_command_report = {
+    .name = "report",
+    .summary = "turn a run into a decision: HTML with charts, Markdown, CSV, JSON",
+    .main = rb_cmd_report,
+};

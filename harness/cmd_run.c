@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "command.h"
 #include "clock.h"
 #include "host.h"
 #include "run_config.h"
@@ -390,7 +390,7 @@ static int run_points(run_args *a, rb_store *st, int64_t run_id, probed *p, tall
     return rc;
 }
 
-int rb_cmd_run(int argc, char **argv)
+static int rb_cmd_run(int argc, char **argv)
 {
     static const char *cmd = "run";
     run_args a;
@@ -502,3 +502,9 @@ fail:
     rb_matrix_free(&a.cfg.points);
     return rb_cli_fail(cmd, &e);
 }
+
+const rb_command rb_command_run = {
+    .name = "run",
+    .summary = "run the workload matrix on the targets and store the results",
+    .main = rb_cmd_run,
+};

@@ -6,6 +6,7 @@
 
 #include "host.h"
 #include "signals.h"
+#include "command.h"
 #include "task_cli.h"
 #include "train_loop.h"
 
@@ -249,7 +250,7 @@ static void fill_meta(rb_tc_meta *m, const train_args *a, const rb_tc_data *d)
     }
 }
 
-int rb_cmd_train(int argc, char **argv)
+static int rb_cmd_train(int argc, char **argv)
 {
     static const char *cmd = "train";
     train_args a;
@@ -338,3 +339,9 @@ int rb_cmd_train(int argc, char **argv)
         return 3;
     return rc ? rb_cli_fail(cmd, &e) : 0;
 }
+
+const rb_command rb_command_train = {
+    .name = "train",
+    .summary = "train the text classifier (LSTM or RNN) on a target; save the model",
+    .main = rb_cmd_train,
+};
