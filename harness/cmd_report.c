@@ -12,7 +12,7 @@
 #include "report_load.h"
 
 static const char report_help[] =
-    "Usage: rnnbench report [--html|--md|--csv|--json] [-o FILE] [--db PATH]\n"
+    "Usage: rnnbench report [--format html|md|csv|json] [-o FILE] [--db PATH]\n"
     "                       [--run ID | --label L | --latest]\n"
     "                       [--objective latency|throughput|energy|perf-per-watt]\n"
     "                       [--slo-ms X] [--max-power-w W] [--max-error E]\n"
@@ -26,12 +26,13 @@ static const char report_help[] =
     "training curves and accuracy per target (`rnnbench train` / `eval`, runs of\n"
     "their own) come from the newest runs that have them.\n"
     "\n"
-    "  --html              one self-contained page with charts (the default)\n"
-    "  --md                a summary for a CI job or a pull-request comment\n"
-    "  --csv               one row per result with every stored figure\n"
-    "  --json              the same as JSON, with the recommendation\n"
+    "Formats (--format NAME, or --NAME):\n"
+    "  html                one self-contained page with charts (the default)\n"
+    "  md                  a summary for a CI job or a pull-request comment\n"
+    "  csv                 one row per result with every stored figure\n"
+    "  json                the same as JSON, with the recommendation\n"
+    "\n"
     "  -o, --output FILE   write there (default: standard output)\n"
-    "  --db PATH           results database (default ./results.db)\n"
     "  --run ID            this run\n"
     "  --label L           the newest run with this label\n"
     "  --latest            the newest run (the default)\n"
@@ -44,13 +45,14 @@ static const char report_help[] =
     "  --max-accuracy-drop D\n"
     "                      exclude targets whose text-classification test accuracy\n"
     "                      (newest `rnnbench eval`) is more than D (a fraction, e.g.\n"
-    "                      0.01) below the cpu's fp32 accuracy, or was not evaluated\n"
-    "  -h, --help          this text\n"
+    "                      0.01) below the cpu's fp32 accuracy, or was not evaluated\n";
+
+static const char report_tail[] =
     "\n"
     "Example:\n"
-    "  rnnbench report --html -o report.html --objective energy --slo-ms 5\n";
+    "  rnnbench report --format html -o report.html --objective energy --slo-ms 5\n";
 
-enum { OPT_HTML = RB_OPT_FIRST_FREE, OPT_MD, OPT_CSV, OPT_JSON, OPT_DB, OPT_RUN, OPT_LABEL,
+enum { OPT_HTML = RB_OPT_FIRST_FREE, OPT_MD, OPT_CSV, OPT_JSON, OPT_RUN, OPT_LABEL,
        OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR, OPT_ACC };
 
 typedef struct report_out {
@@ -78,103 +80,120 @@ static int write_to(const char *path, const rb_report_writer *wr, const rb_repor
     return rc;
 }
 
-static int rb_cmd_report(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"html", no_argument, 0, OPT_HTML},       {"md", no_argument, 0, OPT_MD},
-        {"csv", no_argument, 0, OPT_CSV},         {"json", no_argument, 0, OPT_JSON},
-        {"output", required_argument, 0, 'o'},    {"db", required_argument, 0, OPT_DB},
-        {"run", required_argument, 0, OPT_RUN},   {"label", required_argument, 0, OPT_LABEL},
-        {"latest", no_argument, 0, OPT_LATEST},   {"objective", required_argument, 0, OPT_OBJ},
-        {"slo-ms", required_argument, 0, OPT_SLO}, {"max-power-w", required_argument, 0, OPT_POWER},
-        {"max-error", required_argument, 0, OPT_ERR},
-        {"max-accuracy-drop", required_argument, 0, OPT_ACC}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *db = RB_DEFAULT_DB, *out = NULL, *format = NULL;
-    rb_report_select sel = {0, NULL};
-    int selections = 0;
+typedef struct report_args {
+    const char *out;
+    const char *alias; /* --html, --md, --csv or --json: the format */
+    rb_report_select sel;
+    int selections;
     rb_report_opts ro;
-    rb_report_opts_default(&ro);
-    rb_err e = {0};
-    long v;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        const char *fmt = NULL;
-        switch (c) {
-        case OPT_HTML: fmt = "html"; break;
-        case OPT_MD: fmt = "md"; break;
-        case OPT_CSV: fmt = "csv"; break;
-        case OPT_JSON: fmt = "json"; break;
-        case 'o': out = optarg; break;
-        case OPT_DB: db = optarg; break;
-        case OPT_RUN:
-            if (rb_cli_long("run", optarg, 1, 0x7fffffffL, &v, &e))
-                return rb_cli_usage("report", "%s", e.msg);
-            sel.run_id = v;
-            selections++;
-            break;
-        case OPT_LABEL: sel.label = optarg; selections++; break;
-        case OPT_LATEST: selections++; break;
-        case OPT_OBJ:
-            if (rb_objective_parse(optarg, &ro.objective))
-                return rb_cli_usage("report", "--objective '%s': expected latency, throughput, "
-                                              "energy or perf-per-watt",
-                                    optarg);
-            break;
-        case OPT_SLO:
-            if (rb_cli_double("slo-ms", optarg, 1e-9, 1e12, &ro.slo_ms, &e))
-                return rb_cli_usage("report", "%s", e.msg);
-            break;
-        case OPT_POWER:
-            if (rb_cli_double("max-power-w", optarg, 1e-12, 1e9, &ro.max_power_w, &e))
-                return rb_cli_usage("report", "%s", e.msg);
-            break;
-        case OPT_ERR:
-            if (rb_cli_double("max-error", optarg, 0, 1e12, &ro.max_error, &e))
-                return rb_cli_usage("report", "%s", e.msg);
-            break;
-        case OPT_ACC:
-            if (rb_cli_double("max-accuracy-drop", optarg, 0, 1, &ro.max_accuracy_drop, &e))
-                return rb_cli_usage("report", "%s", e.msg);
-            break;
-        case 'h': fputs(report_help, stdout); return 0;
-        default: return rb_cli_usage("report", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-        if (fmt) {
-            if (format && strcmp(format, fmt))
-                return rb_cli_usage("report", "choose one of --html, --md, --csv, --json");
-            format = fmt;
-        }
-    }
-    if (optind < argc)
-        return rb_cli_usage("report", "unexpected argument '%s'", argv[optind]);
-    if (selections > 1)
-        return rb_cli_usage("report", "choose one of --run, --label, --latest");
-    const rb_report_writer *wr = rb_report_writer_find(format ? format : "html");
+} report_args;
 
-    rb_store *st = NULL;
+static int report_option(void *args, int opt, const char *arg, rb_err *e)
+{
+    report_args *a = args;
+    const char *fmt = NULL;
+    long v;
+    int rc = 0;
+    switch (opt) {
+    case OPT_HTML: fmt = "html"; break;
+    case OPT_MD: fmt = "md"; break;
+    case OPT_CSV: fmt = "csv"; break;
+    case OPT_JSON: fmt = "json"; break;
+    case 'o': a->out = arg; break;
+    case OPT_RUN:
+        rc = rb_cli_long("run", arg, 1, 0x7fffffffL, &v, e);
+        a->sel.run_id = v;
+        a->selections++;
+        break;
+    case OPT_LABEL: a->sel.label = arg; a->selections++; break;
+    case OPT_LATEST: a->selections++; break;
+    case OPT_OBJ:
+        if (rb_objective_parse(arg, &a->ro.objective))
+            rc = rb_errf(e, RB_EINPUT, "--objective '%s': expected latency, throughput, energy "
+                                       "or perf-per-watt", arg);
+        break;
+    case OPT_SLO: rc = rb_cli_double("slo-ms", arg, 1e-9, 1e12, &a->ro.slo_ms, e); break;
+    case OPT_POWER: rc = rb_cli_double("max-power-w", arg, 1e-12, 1e9, &a->ro.max_power_w, e); break;
+    case OPT_ERR: rc = rb_cli_double("max-error", arg, 0, 1e12, &a->ro.max_error, e); break;
+    case OPT_ACC:
+        rc = rb_cli_double("max-accuracy-drop", arg, 0, 1, &a->ro.max_accuracy_drop, e);
+        break;
+    default: rc = rb_errf(e, RB_EINPUT, "unknown option");
+    }
+    if (fmt) {
+        if (a->alias && strcmp(a->alias, fmt))
+            return rb_errf(e, RB_EINPUT, "choose one of --html, --md, --csv, --json");
+        a->alias = fmt;
+    }
+    return rc;
+}
+
+static int report_main(int argc, char **argv)
+{
+    report_args a = {.out = NULL};
+    rb_report_opts_default(&a.ro);
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_report, argc, argv, &a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("report", "unexpected argument '%s'", argv[next]);
+    if (a.selections > 1)
+        return rb_cli_usage("report", "choose one of --run, --label, --latest");
+    if (a.alias && com.format_given && strcmp(a.alias, com.format))
+        return rb_cli_usage("report", "--%s and --format %s: choose one format", a.alias,
+                            com.format);
+    const rb_report_writer *wr = rb_report_writer_find(a.alias ? a.alias : com.format);
+
+    rb_err e = {0};
+    rb_store *s = NULL;
     rb_report rep = {0};
     rb_recommendation rec = {0};
-    int rc = rb_store_open(&st, db, 1, &e);
+    int rc = rb_store_open(&s, com.db, 1, &e);
     if (!rc)
-        rc = rb_store_load_report(st, &sel, &rep, &e);
-    if (st)
-        rb_store_close(st);
+        rc = rb_store_load_report(s, &a.sel, &rep, &e);
+    if (s)
+        rb_store_close(s);
     if (!rc)
-        rc = rb_recommend(&rep, &ro, &rec, &e);
+        rc = rb_recommend(&rep, &a.ro, &rec, &e);
     if (!rc)
-        rc = write_to(out, wr, &rep, &rec, &e);
-    if (!rc && out && strcmp(out, "-"))
+        rc = write_to(a.out, wr, &rep, &rec, &e);
+    if (!rc && !com.quiet && a.out && strcmp(a.out, "-"))
         fprintf(stderr, "rnnbench report: run %lld, %zu results: %s\n", rep.run.id,
-                rep.n_results, out);
+                rep.n_results, a.out);
     rb_recommendation_free(&rec);
     rb_report_free(&rep);
-    return rc ? rb_cli_fail("report", &e) : 0;
+    return rc ? rb_cli_fail("report", &e) : RB_EXIT_OK;
 }
+
+static const struct option report_options[] = {
+    {"html", no_argument, 0, OPT_HTML},
+    {"md", no_argument, 0, OPT_MD},
+    {"csv", no_argument, 0, OPT_CSV},
+    {"json", no_argument, 0, OPT_JSON},
+    {"output", required_argument, 0, 'o'},
+    {"run", required_argument, 0, OPT_RUN},
+    {"label", required_argument, 0, OPT_LABEL},
+    {"latest", no_argument, 0, OPT_LATEST},
+    {"objective", required_argument, 0, OPT_OBJ},
+    {"slo-ms", required_argument, 0, OPT_SLO},
+    {"max-power-w", required_argument, 0, OPT_POWER},
+    {"max-error", required_argument, 0, OPT_ERR},
+    {"max-accuracy-drop", required_argument, 0, OPT_ACC},
+    {0, 0, 0, 0}};
+
+/* The writers' names (reports/ rb_report_writers), html first: the default. */
+static const char *const report_formats[] = {"html", "md", "csv", "json", NULL};
 
 const rb_command rb_command_report = {
     .name = "report",
     .summary = "turn a run into a decision: HTML with charts, Markdown, CSV, JSON",
-    .main = rb_cmd_report,
+    .help = report_help,
+    .help_tail = report_tail,
+    .uses = RB_USE_DB | RB_USE_FORMAT | RB_USE_QUIET,
+    .formats = report_formats,
+    .options = report_options,
+    .shortopts = "o:",
+    .option = report_option,
+    .main = report_main,
 };

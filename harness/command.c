@@ -125,6 +125,7 @@ int rb_cli_parse(const rb_command *cmd, int argc, char **argv, void *args, rb_cl
             for (int i = 0; cmd->formats[i]; i++)
                 if (!strcmp(cmd->formats[i], optarg)) {
                     c->format = cmd->formats[i];
+                    c->format_given = 1;
                     goto next_opt;
                 }
             char list[128];

@@ -34,6 +34,7 @@ enum {
 typedef struct rb_cli_common {
     const char *db;     /* RB_DEFAULT_DB unless --db */
     const char *format; /* the command's first format unless --format */
+    int format_given;   /* --format was on the command line */
     int quiet;
     rb_cli_axes axes;
     rb_cli_topts topts;
