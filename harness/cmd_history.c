@@ -27,15 +27,13 @@ static const char history_help[] =
     "                      err (max |y - ref|) or cycles\n"
     "  --config NUMERICS   only results in this number format (default: one series\n"
     "                      per format the target ran in)\n"
-    "  --threshold X       smallest step that counts, 5% or 0.05 (default 5%)\n"
-    "  --db FILE           database (default ./results.db)\n"
-    "  --format FMT        table (default), md or json\n"
-    "  -h, --help          this text\n"
+    "  --threshold X       smallest step that counts, 5% or 0.05 (default 5%)\n";
+
+static const char history_tail[] =
     "\n"
     "Exit status: 0 shown, 2 bad usage or nothing to show, 3 a database error.\n";
 
-enum { OPT_TARGET = RB_OPT_FIRST_FREE, OPT_WORKLOAD, OPT_METRIC, OPT_CONFIG, OPT_THRESHOLD,
-       OPT_DB, OPT_FORMAT };
+enum { OPT_TARGET = RB_OPT_FIRST_FREE, OPT_WORKLOAD, OPT_METRIC, OPT_CONFIG, OPT_THRESHOLD };
 
 /* --metric name -> the expression that reads it for result r. */
 static const struct {
@@ -190,62 +188,53 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
             ns == 1 ? "" : "s", 100 * threshold);
 }
 
-static int rb_cmd_history(int argc, char **argv)
+typedef struct history_args {
+    const char *target, *workload, *config;
+    int metric;
+    double threshold;
+} history_args;
+
+static int history_option(void *args, int opt, const char *arg, rb_err *e)
 {
-    static const struct option opts[] = {
-        {"target", required_argument, 0, OPT_TARGET},   {"workload", required_argument, 0, OPT_WORKLOAD},
-        {"metric", required_argument, 0, OPT_METRIC},   {"config", required_argument, 0, OPT_CONFIG},
-        {"threshold", required_argument, 0, OPT_THRESHOLD}, {"db", required_argument, 0, OPT_DB},
-        {"format", required_argument, 0, OPT_FORMAT},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *target = NULL, *workload = NULL, *config = NULL, *db = RB_DEFAULT_DB;
-    int metric = 0, c;
-    rb_cmp_format fmt = RB_CMP_FMT_TABLE;
-    double threshold = 0.05;
-    rb_err e = {0};
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_TARGET: target = optarg; break;
-        case OPT_WORKLOAD: workload = optarg; break;
-        case OPT_CONFIG: config = optarg; break;
-        case OPT_DB: db = optarg; break;
-        case OPT_METRIC: {
-            int found = -1;
-            for (size_t i = 0; i < sizeof k_metrics / sizeof k_metrics[0]; i++)
-                if (!strcmp(optarg, k_metrics[i].name))
-                    found = (int)i;
-            if (found < 0)
-                return rb_cli_usage("history", "--metric '%s': expected median, p90, p99, mean, "
-                                               "throughput, gflops, energy, err or cycles",
-                                    optarg);
-            metric = found;
-            break;
-        }
-        case OPT_THRESHOLD:
-            if (rb_cli_fraction("threshold", optarg, &threshold, &e))
-                return rb_cli_usage("history", "%s", e.msg);
-            break;
-        case OPT_FORMAT:
-            if (rb_cmp_format_parse(optarg, &fmt))
-                return rb_cli_usage("history", "--format '%s': expected table, md or json", optarg);
-            break;
-        case 'h': fputs(history_help, stdout); return 0;
-        default: return rb_cli_usage("history", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    history_args *a = args;
+    switch (opt) {
+    case OPT_TARGET: a->target = arg; return 0;
+    case OPT_WORKLOAD: a->workload = arg; return 0;
+    case OPT_CONFIG: a->config = arg; return 0;
+    case OPT_METRIC:
+        for (size_t i = 0; i < sizeof k_metrics / sizeof k_metrics[0]; i++)
+            if (!strcmp(arg, k_metrics[i].name)) {
+                a->metric = (int)i;
+                return 0;
+            }
+        return rb_errf(e, RB_EINPUT, "--metric '%s': expected median, p90, p99, mean, "
+                                     "throughput, gflops, energy, err or cycles", arg);
+    case OPT_THRESHOLD: return rb_cli_fraction("threshold", arg, &a->threshold, e);
     }
-    if (optind < argc)
-        return rb_cli_usage("history", "unexpected argument '%s'", argv[optind]);
-    if (!target || !workload)
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static int history_main(int argc, char **argv)
+{
+    history_args a = {NULL, NULL, NULL, 0, 0.05};
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_history, argc, argv, &a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("history", "unexpected argument '%s'", argv[next]);
+    if (!a.target || !a.workload)
         return rb_cli_usage("history", "--target and --workload are required");
+    rb_cmp_format fmt = RB_CMP_FMT_TABLE;
+    rb_cmp_format_parse(com.format, &fmt);
+    rb_err e = {0};
     point *p = NULL;
     size_t n = 0;
-    int rc = load_points(db, target, workload, metric, config, &p, &n, &e);
+    int rc = load_points(com.db, a.target, a.workload, a.metric, a.config, &p, &n, &e);
     if (!rc && !n)
-        rc = rb_errf(&e, RB_EINPUT, "%s has no ok result of %s on %s%s%s with a %s figure", db,
-                     target, workload, config ? " in " : "", config ? config : "",
-                     k_metrics[metric].name);
+        rc = rb_errf(&e, RB_EINPUT, "%s has no ok result of %s on %s%s%s with a %s figure", com.db,
+                     a.target, a.workload, a.config ? " in " : "", a.config ? a.config : "",
+                     k_metrics[a.metric].name);
     if (rc) {
         free(p);
         return rb_cli_fail("history", &e);
@@ -255,22 +244,39 @@ static int rb_cmd_history(int argc, char **argv)
         size_t j = i;
         while (j < n && !strcmp(p[j].config, p[i].config))
             j++;
-        write_series(stdout, fmt, target, workload, metric, p + i, j - i, threshold, json);
+        write_series(stdout, fmt, a.target, a.workload, a.metric, p + i, j - i, a.threshold, json);
         i = j;
     }
     if (json) {
-        char *s = cJSON_Print(json);
-        if (s)
-            printf("%s\n", s);
-        free(s);
+        char *js = cJSON_Print(json);
+        if (js)
+            printf("%s\n", js);
+        free(js);
         cJSON_Delete(json);
     }
     free(p);
-    return ferror(stdout) ? 3 : 0;
+    return ferror(stdout) ? RB_EXIT_FAILURE : RB_EXIT_OK;
 }
+
+static const struct option history_options[] = {
+    {"target", required_argument, 0, OPT_TARGET},
+    {"workload", required_argument, 0, OPT_WORKLOAD},
+    {"metric", required_argument, 0, OPT_METRIC},
+    {"config", required_argument, 0, OPT_CONFIG},
+    {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {0, 0, 0, 0}};
+
+/* In rb_cmp_format's order. */
+static const char *const history_formats[] = {"table", "md", "json", NULL};
 
 const rb_command rb_command_history = {
     .name = "history",
     .summary = "one figure across runs, with the runs where it stepped",
-    .main = rb_cmd_history,
+    .help = history_help,
+    .help_tail = history_tail,
+    .uses = RB_USE_DB | RB_USE_FORMAT,
+    .formats = history_formats,
+    .options = history_options,
+    .option = history_option,
+    .main = history_main,
 };
