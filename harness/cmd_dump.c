@@ -29,12 +29,11 @@ static const char dump_help[] =
     "gradients of its first step grad_<target>/<parameter>.npy and dx_<target>.npy\n"
     "(float32), to compare with PyTorch's autograd.\n"
     "\n"
-    "  -o, --output DIR    directory to write (created if missing)\n" RB_AXIS_HELP
-    "                      (one value each: dump writes a single point)\n"
+    "  -o, --output DIR    directory to write (created if missing)\n"
     "  --seed N            seed for weights and inputs (default 1, as `run`)\n"
     "  --targets LIST      targets whose output to include (default cpu)\n"
     "  --threads N         threads for the targets (default: all CPUs)\n"
-    "  -h, --help          this text\n";
+    "  The workload axes take one value each: dump writes a single point.\n";
 
 enum { OPT_SEED = RB_OPT_FIRST_FREE, OPT_TARGETS, OPT_THREADS };
 
@@ -172,55 +171,48 @@ static int dump_targets(const char *dir, const char *targets, int threads,
     return rc;
 }
 
-static int rb_cmd_dump(int argc, char **argv)
+typedef struct dump_args {
+    const char *dir, *targets;
+    long seed, threads;
+} dump_args;
+
+static int dump_option(void *args, int opt, const char *arg, rb_err *e)
 {
-    static const struct option opts[] = {RB_AXIS_LONG_OPTIONS,
-                                         {"output", required_argument, 0, 'o'},
-                                         {"seed", required_argument, 0, OPT_SEED},
-                                         {"targets", required_argument, 0, OPT_TARGETS},
-                                         {"threads", required_argument, 0, OPT_THREADS},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *dir = NULL, *targets = "cpu";
-    rb_cli_topts topts = {0};
-    struct option all[64];
-    long seed = 1, threads = rb_host_ncpus();
-    rb_cli_axes axes;
-    rb_cli_axes_init(&axes);
-    rb_err e = {0};
-    int c, rc;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", rb_cli_options(opts, all, 64), NULL)) != -1) {
-        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0 ||
-            (!rc && (rc = rb_cli_target_option(&topts, c, optarg, &e)) < 0))
-            return rb_cli_fail("dump", &e);
-        if (rc)
-            continue;
-        switch (c) {
-        case 'o': dir = optarg; break;
-        case OPT_TARGETS: targets = optarg; break;
-        case OPT_SEED:
-            if (rb_cli_long("seed", optarg, 0, 0x7fffffffL, &seed, &e))
-                return rb_cli_fail("dump", &e);
-            break;
-        case OPT_THREADS:
-            if (rb_cli_long("threads", optarg, 1, 4096, &threads, &e))
-                return rb_cli_fail("dump", &e);
-            break;
-        case 'h':
-            fputs(dump_help, stdout);
-            rb_cli_target_help(stdout);
-            return 0;
-        default: return rb_cli_usage("dump", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    dump_args *a = args;
+    switch (opt) {
+    case 'o': a->dir = arg; return 0;
+    case OPT_TARGETS: a->targets = arg; return 0;
+    case OPT_SEED: return rb_cli_long("seed", arg, 0, 0x7fffffffL, &a->seed, e);
+    case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
     }
-    if (optind < argc)
-        return rb_cli_usage("dump", "unexpected argument '%s'", argv[optind]);
-    if (!dir)
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static const struct option dump_options[] = {
+    {"output", required_argument, 0, 'o'},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"targets", required_argument, 0, OPT_TARGETS},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {0, 0, 0, 0}};
+
+static int dump_main(int argc, char **argv)
+{
+    dump_args a = {NULL, "cpu", 1, rb_host_ncpus()};
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_dump, argc, argv, &a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("dump", "unexpected argument '%s'", argv[next]);
+    if (!a.dir)
         return rb_cli_usage("dump", "-o DIR is required");
+    const char *dir = a.dir;
+    long seed = a.seed;
+    rb_err e = {0};
+    int rc;
 
     rb_matrix m = {0};
-    rc = rb_matrix_from_axes(&m, &axes.axes, axes.input_proj, &e);
+    rc = rb_matrix_from_axes(&m, &com.axes.axes, com.axes.input_proj, &e);
     if (!rc && m.n != 1)
         rc = rb_errf(&e, RB_EINPUT, "dump writes one point, but the axes give %zu: use one value "
                                     "per axis", m.n);
@@ -260,7 +252,7 @@ static int rb_cmd_dump(int argc, char **argv)
         if (!rc)
             rc = write_meta(dir, w, (uint64_t)seed, &e);
         if (!rc)
-            rc = dump_targets(dir, targets, (int)threads, &topts, &pt, &e);
+            rc = dump_targets(dir, a.targets, (int)a.threads, &com.topts, &pt, &e);
         if (!rc)
             printf("wrote %s (%s)\n", dir, w->key);
         free(hn);
@@ -268,11 +260,16 @@ static int rb_cmd_dump(int argc, char **argv)
     }
     rb_point_free(&pt);
     rb_matrix_free(&m);
-    return rc ? rb_cli_fail("dump", &e) : 0;
+    return rc ? rb_cli_fail("dump", &e) : RB_EXIT_OK;
 }
 
 const rb_command rb_command_dump = {
     .name = "dump",
     .summary = "write one point's weights, input and outputs as .npy files",
-    .main = rb_cmd_dump,
+    .help = dump_help,
+    .uses = RB_USE_AXES | RB_USE_TARGET_FLAGS,
+    .options = dump_options,
+    .shortopts = "o:",
+    .option = dump_option,
+    .main = dump_main,
 };

@@ -14,9 +14,8 @@ static const char list_help[] =
     "default matrix, FILE, or the axis options) with FLOPs and estimated memory.\n"
     "\n"
     "  --targets LIST      targets to probe (default: all)\n"
-    "  --matrix FILE       workload matrix (INI)\n" RB_AXIS_HELP
-    "  --threads N         threads the targets would use (default: all CPUs)\n"
-    "  -h, --help          this text\n";
+    "  --matrix FILE       workload matrix (INI)\n"
+    "  --threads N         threads the targets would use (default: all CPUs)\n";
 
 enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS };
 
@@ -52,55 +51,42 @@ static void list_targets(const rb_target_ops **ops, int n, int threads, const rb
     }
 }
 
-static int rb_cmd_list(int argc, char **argv)
-{
-    static const struct option opts[] = {RB_AXIS_LONG_OPTIONS,
-                                         {"targets", required_argument, 0, OPT_TARGETS},
-                                         {"matrix", required_argument, 0, OPT_MATRIX},
-                                         {"threads", required_argument, 0, OPT_THREADS},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *targets = NULL, *matrix = NULL;
-    rb_cli_topts topts = {0};
-    struct option all[64];
-    rb_cli_axes axes;
-    rb_cli_axes_init(&axes);
-    rb_err e = {0};
-    long threads = rb_host_ncpus();
-    int c, rc = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", rb_cli_options(opts, all, 64), NULL)) != -1) {
-        if ((rc = rb_cli_axis_option(&axes, c, optarg, &e)) < 0 ||
-            (!rc && (rc = rb_cli_target_option(&topts, c, optarg, &e)) < 0))
-            return rb_cli_fail("list", &e);
-        if (rc)
-            continue;
-        switch (c) {
-        case OPT_TARGETS: targets = optarg; break;
-        case OPT_MATRIX: matrix = optarg; break;
-        case OPT_THREADS:
-            if (rb_cli_long("threads", optarg, 1, 4096, &threads, &e))
-                return rb_cli_fail("list", &e);
-            break;
-        case 'h':
-            fputs(list_help, stdout);
-            rb_cli_target_help(stdout);
-            return 0;
-        default: return rb_cli_usage("list", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return rb_cli_usage("list", "unexpected argument '%s'", argv[optind]);
+typedef struct list_args {
+    const char *targets, *matrix;
+    long threads;
+} list_args;
 
+static int list_option(void *args, int opt, const char *arg, rb_err *e)
+{
+    list_args *a = args;
+    switch (opt) {
+    case OPT_TARGETS: a->targets = arg; return 0;
+    case OPT_MATRIX: a->matrix = arg; return 0;
+    case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
+    }
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static int list_main(int argc, char **argv)
+{
+    list_args a = {NULL, NULL, rb_host_ncpus()};
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_list, argc, argv, &a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("list", "unexpected argument '%s'", argv[next]);
+
+    rb_err e = {0};
     const rb_target_ops *ops[16];
     int n;
     rb_matrix m = {0};
     char source[1024];
-    if (rb_cli_targets(targets, ops, &n, 16, &e) ||
-        rb_cli_workloads(matrix, &axes, &m, source, sizeof source, &e))
+    if (rb_cli_targets(a.targets, ops, &n, 16, &e) ||
+        rb_cli_workloads(a.matrix, &com.axes, &m, source, sizeof source, &e))
         return rb_cli_fail("list", &e);
 
-    list_targets(ops, n, (int)threads, &topts);
+    list_targets(ops, n, (int)a.threads, &com.topts);
     char mem[32];
     double flops = 0;
     printf("\n%zu workload points from %s:\n", m.n, source);
@@ -113,11 +99,21 @@ static int rb_cmd_list(int argc, char **argv)
     }
     printf("total %.3f GFLOP per pass over the matrix\n", flops * 1e-9);
     rb_matrix_free(&m);
-    return 0;
+    return RB_EXIT_OK;
 }
+
+static const struct option list_options[] = {
+    {"targets", required_argument, 0, OPT_TARGETS},
+    {"matrix", required_argument, 0, OPT_MATRIX},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {0, 0, 0, 0}};
 
 const rb_command rb_command_list = {
     .name = "list",
     .summary = "show targets (available or why not) and the points a matrix expands to",
-    .main = rb_cmd_list,
+    .help = list_help,
+    .uses = RB_USE_AXES | RB_USE_TARGET_FLAGS,
+    .options = list_options,
+    .option = list_option,
+    .main = list_main,
 };
