@@ -34,13 +34,9 @@ static const char eval_help[] =
     "  --batch N           documents per forward call (default 8, which fits the\n"
     "                      small FPGA configuration's MAX_B)\n"
     "  --threads N         threads for the targets (default: all CPUs)\n"
-    "  --db PATH           results database (default ./results.db)\n"
-    "  --label TEXT        label stored with the run\n"
-    "  -q, --quiet         no progress on stderr\n"
-    "  -h, --help          this text\n";
+    "  --label TEXT        label stored with the run\n";
 
-enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TASK, OPT_TARGETS, OPT_BATCH, OPT_THREADS, OPT_DB,
-       OPT_LABEL };
+enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TASK, OPT_TARGETS, OPT_BATCH, OPT_THREADS, OPT_LABEL };
 
 typedef struct eval_args {
     const char *dir, *task, *targets, *db, *label;
@@ -49,54 +45,48 @@ typedef struct eval_args {
     rb_cli_topts topts;
 } eval_args;
 
-static int parse_args(eval_args *a, int argc, char **argv, rb_err *e)
+static int eval_option(void *args, int opt, const char *arg, rb_err *e)
 {
-    static const struct option own[] = {{"model", required_argument, 0, OPT_MODEL},
-                                        {"task", required_argument, 0, OPT_TASK},
-                                        {"targets", required_argument, 0, OPT_TARGETS},
-                                        {"batch", required_argument, 0, OPT_BATCH},
-                                        {"threads", required_argument, 0, OPT_THREADS},
-                                        {"db", required_argument, 0, OPT_DB},
-                                        {"label", required_argument, 0, OPT_LABEL},
-                                        {"quiet", no_argument, 0, 'q'},
-                                        {"help", no_argument, 0, 'h'},
-                                        {0, 0, 0, 0}};
-    struct option all[64];
+    eval_args *a = args;
+    switch (opt) {
+    case OPT_MODEL: a->dir = arg; return 0;
+    case OPT_TASK: a->task = arg; return 0;
+    case OPT_TARGETS: a->targets = arg; return 0;
+    case OPT_BATCH: return rb_cli_long("batch", arg, 1, 4096, &a->batch, e);
+    case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
+    case OPT_LABEL: a->label = arg; return 0;
+    }
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static const struct option eval_options[] = {
+    {"model", required_argument, 0, OPT_MODEL},
+    {"task", required_argument, 0, OPT_TASK},
+    {"targets", required_argument, 0, OPT_TARGETS},
+    {"batch", required_argument, 0, OPT_BATCH},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"label", required_argument, 0, OPT_LABEL},
+    {0, 0, 0, 0}};
+
+/* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
+static int parse_args(eval_args *a, int argc, char **argv)
+{
     a->targets = "all";
-    a->db = RB_DEFAULT_DB;
     a->batch = 8;
     a->threads = rb_host_ncpus();
-    int c, rc = 0;
-    opterr = 0;
-    optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "qh", rb_cli_options(own, all, 64), NULL)) != -1) {
-        if ((rc = rb_cli_target_option(&a->topts, c, optarg, e))) {
-            rc = rc < 0 ? rc : 0;
-            continue;
-        }
-        switch (c) {
-        case OPT_MODEL: a->dir = optarg; break;
-        case OPT_TASK: a->task = optarg; break;
-        case OPT_TARGETS: a->targets = optarg; break;
-        case OPT_BATCH: rc = rb_cli_long("batch", optarg, 1, 4096, &a->batch, e); break;
-        case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &a->threads, e); break;
-        case OPT_DB: a->db = optarg; break;
-        case OPT_LABEL: a->label = optarg; break;
-        case 'q': a->quiet = 1; break;
-        case 'h':
-            fputs(eval_help, stdout);
-            rb_cli_target_help(stdout);
-            return 1;
-        default:
-            rc = rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (!rc && optind < argc)
-        rc = rb_errf(e, RB_EINPUT, "unexpected argument '%s'", argv[optind]);
-    if (!rc && !a->dir)
-        rc = rb_errf(e, RB_EINPUT, "--model DIR is required (a directory `rnnbench train` "
-                                   "wrote)");
-    return rc;
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_eval, argc, argv, a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("eval", "unexpected argument '%s'", argv[next]);
+    if (!a->dir)
+        return rb_cli_usage("eval", "--model DIR is required (a directory `rnnbench train` "
+                                    "wrote)");
+    a->db = com.db;
+    a->quiet = com.quiet;
+    a->topts = com.topts;
+    return RB_CLI_GO;
 }
 
 /* A saved model and the data it was trained on, as it was split then. */
@@ -188,13 +178,12 @@ static int rb_cmd_eval(int argc, char **argv)
     eval_args a;
     memset(&a, 0, sizeof a);
     rb_err e = {0};
-    int rc = parse_args(&a, argc, argv, &e);
-    if (rc == 1)
-        return 0;
+    int rc = parse_args(&a, argc, argv);
+    if (rc != RB_CLI_GO)
+        return rc;
     const rb_target_ops *ops[9];
     int n = 0;
-    if (!rc)
-        rc = eval_targets(a.targets, ops, &n, &e);
+    rc = eval_targets(a.targets, ops, &n, &e);
     saved s;
     memset(&s, 0, sizeof s);
     if (!rc)
@@ -319,5 +308,9 @@ static int rb_cmd_eval(int argc, char **argv)
 const rb_command rb_command_eval = {
     .name = "eval",
     .summary = "score a trained classifier on every target, in each one's number format",
+    .help = eval_help,
+    .uses = RB_USE_DB | RB_USE_QUIET | RB_USE_TARGET_FLAGS,
+    .options = eval_options,
+    .option = eval_option,
     .main = rb_cmd_eval,
 };

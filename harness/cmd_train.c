@@ -11,7 +11,7 @@
 #include "train_loop.h"
 
 static const char train_help[] =
-    "Usage: rnnbench train [--task fortunes|synthetic] [--cell lstm|rnn] [--targets cpu|gpu]\n"
+    "Usage: rnnbench train [--task fortunes|synthetic] [--cell lstm|rnn] [--target cpu|gpu]\n"
     "                      [model and training options] [-o DIR]\n"
     "\n"
     "Train a text classifier: word embedding -> LSTM or tanh-RNN stack -> last hidden\n"
@@ -26,7 +26,8 @@ static const char train_help[] =
     "\n"
     "Model and training:\n"
     "  --cell lstm|rnn     recurrent cell (default lstm)\n"
-    "  --targets NAME      where the recurrent stack trains: cpu or gpu (default cpu)\n"
+    "  --target NAME       where the recurrent stack trains: cpu or gpu (default cpu;\n"
+    "                      --targets is the same)\n"
     "  --hidden N          hidden size (default 64)\n"
     "  --layers N          stacked layers (default 2)\n"
     "  --embed N           embedding size, the stack's input (default 64)\n"
@@ -38,12 +39,7 @@ static const char train_help[] =
     "  --seed N            weights and the order of the documents (default 1)\n"
     "  --threads N         threads for the target (default: all CPUs)\n"
     "  -o, --output DIR    where the model goes (default models/<task>_<model>)\n"
-    "\n"
-    "Bookkeeping:\n"
-    "  --db PATH           results database (default ./results.db)\n"
-    "  --label TEXT        label stored with the run\n"
-    "  -q, --quiet         no per-epoch progress on stderr\n"
-    "  -h, --help          this text\n";
+    "  --label TEXT        label stored with the run\n";
 
 static const char train_help_tail[] =
     "\n"
@@ -53,7 +49,7 @@ static const char train_help_tail[] =
 
 enum {
     OPT_CELL = RB_OPT_TASK_FIRST_FREE,
-    OPT_TARGETS,
+    OPT_TARGET,
     OPT_HIDDEN,
     OPT_LAYERS,
     OPT_EMBED,
@@ -63,7 +59,6 @@ enum {
     OPT_CLIP,
     OPT_SEED,
     OPT_THREADS,
-    OPT_DB,
     OPT_LABEL
 };
 
@@ -85,80 +80,75 @@ static int parse_long(const char *name, const char *val, long lo, long hi, int *
     return rc;
 }
 
-/* 1: --help printed; 0: parsed; negative: e filled. */
-static int parse_args(train_args *a, int argc, char **argv, rb_err *e)
+static int train_option(void *args, int opt, const char *arg, rb_err *e)
 {
-    static const struct option own[] = {RB_TASK_LONG_OPTIONS,
-                                        {"cell", required_argument, 0, OPT_CELL},
-                                        {"targets", required_argument, 0, OPT_TARGETS},
-                                        {"hidden", required_argument, 0, OPT_HIDDEN},
-                                        {"layers", required_argument, 0, OPT_LAYERS},
-                                        {"embed", required_argument, 0, OPT_EMBED},
-                                        {"batch", required_argument, 0, OPT_BATCH},
-                                        {"epochs", required_argument, 0, OPT_EPOCHS},
-                                        {"lr", required_argument, 0, OPT_LR},
-                                        {"clip", required_argument, 0, OPT_CLIP},
-                                        {"seed", required_argument, 0, OPT_SEED},
-                                        {"threads", required_argument, 0, OPT_THREADS},
-                                        {"output", required_argument, 0, 'o'},
-                                        {"db", required_argument, 0, OPT_DB},
-                                        {"label", required_argument, 0, OPT_LABEL},
-                                        {"quiet", no_argument, 0, 'q'},
-                                        {"help", no_argument, 0, 'h'},
-                                        {0, 0, 0, 0}};
-    struct option all[64];
+    train_args *a = args;
+    int rc = rb_task_option(&a->task, opt, arg, e);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    long seed;
+    switch (opt) {
+    case OPT_CELL:
+        if (rb_cell_parse(arg, &a->cfg.cell))
+            return rb_errf(e, RB_EINPUT, "--cell '%s': expected lstm or rnn", arg);
+        return 0;
+    case OPT_TARGET: a->targets = arg; return 0;
+    case OPT_HIDDEN: return parse_long("hidden", arg, 1, 8192, &a->cfg.hidden, e);
+    case OPT_LAYERS: return parse_long("layers", arg, 1, 16, &a->cfg.layers, e);
+    case OPT_EMBED: return parse_long("embed", arg, 1, 4096, &a->cfg.embed, e);
+    case OPT_BATCH: return parse_long("batch", arg, 1, 4096, &a->cfg.batch, e);
+    case OPT_EPOCHS: return parse_long("epochs", arg, 1, 100000, &a->cfg.epochs, e);
+    case OPT_LR: return rb_cli_double("lr", arg, 1e-9, 10, &a->cfg.opt.lr, e);
+    case OPT_CLIP: return rb_cli_double("clip", arg, 0, 1e9, &a->cfg.opt.clip, e);
+    case OPT_SEED:
+        if (!(rc = rb_cli_long("seed", arg, 0, 0x7fffffffL, &seed, e)))
+            a->cfg.seed = (uint64_t)seed;
+        return rc;
+    case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
+    case 'o': a->dir = arg; return 0;
+    case OPT_LABEL: a->label = arg; return 0;
+    }
+    return rb_errf(e, RB_EINPUT, "unknown option");
+}
+
+static const struct option train_options[] = {
+    RB_TASK_LONG_OPTIONS,
+    {"cell", required_argument, 0, OPT_CELL},
+    {"target", required_argument, 0, OPT_TARGET},
+    {"targets", required_argument, 0, OPT_TARGET}, /* the spelling of run, list and eval */
+    {"hidden", required_argument, 0, OPT_HIDDEN},
+    {"layers", required_argument, 0, OPT_LAYERS},
+    {"embed", required_argument, 0, OPT_EMBED},
+    {"batch", required_argument, 0, OPT_BATCH},
+    {"epochs", required_argument, 0, OPT_EPOCHS},
+    {"lr", required_argument, 0, OPT_LR},
+    {"clip", required_argument, 0, OPT_CLIP},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"output", required_argument, 0, 'o'},
+    {"label", required_argument, 0, OPT_LABEL},
+    {0, 0, 0, 0}};
+
+/* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
+static int parse_args(train_args *a, int argc, char **argv)
+{
     rb_task_args_init(&a->task);
     a->cfg = (rb_tc_train_cfg){.cell = RB_CELL_LSTM, .hidden = 64, .layers = 2, .embed = 64,
                                .batch = 32, .epochs = 10, .seed = 1};
     rb_optim_default(&a->cfg.opt);
     a->cfg.opt.lr = 2e-3;
     a->targets = "cpu";
-    a->db = RB_DEFAULT_DB;
     a->threads = rb_host_ncpus();
-    int c, rc = 0;
-    long seed;
-    opterr = 0;
-    optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "o:qh", rb_cli_options(own, all, 64), NULL)) != -1) {
-        if ((rc = rb_task_option(&a->task, c, optarg, e)) ||
-            (rc = rb_cli_target_option(&a->topts, c, optarg, e))) {
-            rc = rc < 0 ? rc : 0;
-            continue;
-        }
-        switch (c) {
-        case OPT_CELL:
-            if (rb_cell_parse(optarg, &a->cfg.cell))
-                rc = rb_errf(e, RB_EINPUT, "--cell '%s': expected lstm or rnn", optarg);
-            break;
-        case OPT_TARGETS: a->targets = optarg; break;
-        case OPT_HIDDEN: rc = parse_long("hidden", optarg, 1, 8192, &a->cfg.hidden, e); break;
-        case OPT_LAYERS: rc = parse_long("layers", optarg, 1, 16, &a->cfg.layers, e); break;
-        case OPT_EMBED: rc = parse_long("embed", optarg, 1, 4096, &a->cfg.embed, e); break;
-        case OPT_BATCH: rc = parse_long("batch", optarg, 1, 4096, &a->cfg.batch, e); break;
-        case OPT_EPOCHS: rc = parse_long("epochs", optarg, 1, 100000, &a->cfg.epochs, e); break;
-        case OPT_LR: rc = rb_cli_double("lr", optarg, 1e-9, 10, &a->cfg.opt.lr, e); break;
-        case OPT_CLIP: rc = rb_cli_double("clip", optarg, 0, 1e9, &a->cfg.opt.clip, e); break;
-        case OPT_SEED:
-            if (!(rc = rb_cli_long("seed", optarg, 0, 0x7fffffffL, &seed, e)))
-                a->cfg.seed = (uint64_t)seed;
-            break;
-        case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &a->threads, e); break;
-        case 'o': a->dir = optarg; break;
-        case OPT_DB: a->db = optarg; break;
-        case OPT_LABEL: a->label = optarg; break;
-        case 'q': a->quiet = 1; break;
-        case 'h':
-            fputs(train_help, stdout);
-            rb_cli_target_help(stdout);
-            fputs(train_help_tail, stdout);
-            return 1;
-        default:
-            rc = rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (!rc && optind < argc)
-        rc = rb_errf(e, RB_EINPUT, "unexpected argument '%s'", argv[optind]);
-    return rc;
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_train, argc, argv, a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    if (next < argc)
+        return rb_cli_usage("train", "unexpected argument '%s'", argv[next]);
+    a->db = com.db;
+    a->quiet = com.quiet;
+    a->topts = com.topts;
+    return RB_CLI_GO;
 }
 
 static char *config_json(const train_args *a, const char *model, const char *dir)
@@ -256,11 +246,9 @@ static int rb_cmd_train(int argc, char **argv)
     train_args a;
     memset(&a, 0, sizeof a);
     rb_err e = {0};
-    int rc = parse_args(&a, argc, argv, &e);
-    if (rc == 1)
-        return 0;
-    if (rc)
-        return rb_cli_fail(cmd, &e);
+    int rc = parse_args(&a, argc, argv);
+    if (rc != RB_CLI_GO)
+        return rc;
 
     const rb_target_ops *ops[4];
     int n = 0;
@@ -343,5 +331,11 @@ static int rb_cmd_train(int argc, char **argv)
 const rb_command rb_command_train = {
     .name = "train",
     .summary = "train the text classifier (LSTM or RNN) on a target; save the model",
+    .help = train_help,
+    .help_tail = train_help_tail,
+    .uses = RB_USE_DB | RB_USE_QUIET | RB_USE_TARGET_FLAGS,
+    .options = train_options,
+    .shortopts = "o:",
+    .option = train_option,
     .main = rb_cmd_train,
 };
