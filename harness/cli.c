@@ -26,7 +26,7 @@ int rb_cli_usage(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'rnnbench %s --help'.\n", cmd);
-    return 2;
+    return RB_EXIT_USAGE;
 }
 
 int rb_cli_long(const char *opt, const char *val, long lo, long hi, long *out, rb_err *e)

@@ -298,11 +298,11 @@ static int rb_cmd_eval(int argc, char **argv)
     saved_free(&s);
     if (rc == RB_EINTR) {
         fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");
-        return 3;
+        return RB_EXIT_FAILURE;
     }
     if (rc)
         return rb_cli_fail(cmd, &e);
-    return bad ? 3 : 0;
+    return bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
 }
 
 const rb_command rb_command_eval = {

@@ -27,7 +27,7 @@ static const char run_help[] =
     "What to run:\n"
     "  --targets LIST      targets to use (default: all; unavailable ones are reported\n"
     "                      and skipped)\n"
-    "  --matrix FILE       workload matrix (INI); axis options below override its axes\n" RB_AXIS_HELP
+    "  --matrix FILE       workload matrix (INI); the workload axes override its axes\n"
     "\n"
     "How to measure:\n"
     "  --reps N            timed repetitions, at least (default 10)\n"
@@ -42,12 +42,9 @@ static const char run_help[] =
     "  --seed N            seed for weights and inputs (default 1)\n"
     "\n"
     "Bookkeeping:\n"
-    "  --db PATH           results database (default ./results.db)\n"
     "  --label TEXT        label stored with the run (e.g. nightly)\n"
     "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
-    "  --dry-run           list the points with estimated memory and time; run nothing\n"
-    "  -q, --quiet         no progress line on stderr\n"
-    "  -h, --help          this text\n";
+    "  --dry-run           list the points with estimated memory and time; run nothing\n";
 
 static const char run_help_tail[] =
     "\n"
@@ -64,7 +61,6 @@ enum {
     OPT_TIMEOUT,
     OPT_THREADS,
     OPT_SEED,
-    OPT_DB,
     OPT_LABEL,
     OPT_RESUME,
     OPT_DRY_RUN,
@@ -78,81 +74,73 @@ typedef struct run_args {
     rb_run_config cfg;
 } run_args;
 
-static int parse_args(run_args *a, int argc, char **argv, rb_err *e)
+static int run_option(void *args, int opt, const char *arg, rb_err *e)
 {
-    static const struct option opts[] = {
-        RB_AXIS_LONG_OPTIONS,
-        {"targets", required_argument, 0, OPT_TARGETS},
-        {"matrix", required_argument, 0, OPT_MATRIX},
-        {"reps", required_argument, 0, OPT_REPS},
-        {"min-time", required_argument, 0, OPT_MIN_TIME},
-        {"max-reps", required_argument, 0, OPT_MAX_REPS},
-        {"warmup", required_argument, 0, OPT_WARMUP},
-        {"timeout-s", required_argument, 0, OPT_TIMEOUT},
-        {"threads", required_argument, 0, OPT_THREADS},
-        {"seed", required_argument, 0, OPT_SEED},
-        {"db", required_argument, 0, OPT_DB},
-        {"label", required_argument, 0, OPT_LABEL},
-        {"resume", required_argument, 0, OPT_RESUME},
-        {"dry-run", no_argument, 0, OPT_DRY_RUN},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    run_args *a = args;
+    rb_measure_opts *m = &a->cfg.measure;
+    long v = 0;
+    int rc = 0;
+    switch (opt) {
+    case OPT_TARGETS: a->targets = arg; break;
+    case OPT_MATRIX: a->matrix = arg; break;
+    case OPT_REPS: rc = rb_cli_long("reps", arg, 1, 10000000, &v, e); m->min_reps = (int)v; break;
+    case OPT_MAX_REPS: rc = rb_cli_long("max-reps", arg, 1, 10000000, &v, e); m->max_reps = (int)v; break;
+    case OPT_WARMUP: rc = rb_cli_long("warmup", arg, 1, 100000, &v, e); m->warmup = (int)v; break;
+    case OPT_THREADS: rc = rb_cli_long("threads", arg, 1, 4096, &v, e); a->cfg.threads = (int)v; break;
+    case OPT_SEED: rc = rb_cli_long("seed", arg, 0, 0x7fffffffL, &v, e); a->cfg.seed = (uint64_t)v; break;
+    case OPT_MIN_TIME: rc = rb_cli_double("min-time", arg, 0, 86400, &m->min_time_s, e); break;
+    case OPT_TIMEOUT: rc = rb_cli_double("timeout-s", arg, 0.001, 1e7, &m->timeout_s, e); break;
+    case OPT_RESUME: rc = rb_cli_long("resume", arg, 1, 0x7fffffffL, &a->resume, e); break;
+    case OPT_LABEL: a->label = arg; break;
+    case OPT_DRY_RUN: a->dry_run = 1; break;
+    default: return rb_errf(e, RB_EINPUT, "unknown option");
+    }
+    /* what --resume takes from the stored run instead */
+    if (opt != OPT_RESUME)
+        a->settings_given = 1;
+    return rc;
+}
+
+static const struct option run_options[] = {
+    {"targets", required_argument, 0, OPT_TARGETS},
+    {"matrix", required_argument, 0, OPT_MATRIX},
+    {"reps", required_argument, 0, OPT_REPS},
+    {"min-time", required_argument, 0, OPT_MIN_TIME},
+    {"max-reps", required_argument, 0, OPT_MAX_REPS},
+    {"warmup", required_argument, 0, OPT_WARMUP},
+    {"timeout-s", required_argument, 0, OPT_TIMEOUT},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"label", required_argument, 0, OPT_LABEL},
+    {"resume", required_argument, 0, OPT_RESUME},
+    {"dry-run", no_argument, 0, OPT_DRY_RUN},
+    {0, 0, 0, 0}};
+
+/* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
+static int parse_args(run_args *a, int argc, char **argv)
+{
     rb_measure_opts defaults = RB_MEASURE_DEFAULTS;
     a->cfg.measure = defaults;
     a->cfg.seed = 1;
-    a->db = RB_DEFAULT_DB;
-    rb_cli_axes_init(&a->axes);
-    long v;
-    int c, rc;
-    opterr = 0;
-    struct option all[64];
-    while ((c = getopt_long(argc, argv, "qh", rb_cli_options(opts, all, 64), NULL)) != -1) {
-        if ((rc = rb_cli_axis_option(&a->axes, c, optarg, e)) < 0 ||
-            (!rc && (rc = rb_cli_target_option(&a->cfg.topts, c, optarg, e)) < 0))
-            return rc;
-        if (rc) {
-            a->settings_given = 1;
-            continue;
-        }
-        rc = 0;
-        switch (c) {
-        case OPT_TARGETS: a->targets = optarg; break;
-        case OPT_MATRIX: a->matrix = optarg; break;
-        case OPT_REPS: rc = rb_cli_long("reps", optarg, 1, 10000000, &v, e); a->cfg.measure.min_reps = (int)v; break;
-        case OPT_MAX_REPS: rc = rb_cli_long("max-reps", optarg, 1, 10000000, &v, e); a->cfg.measure.max_reps = (int)v; break;
-        case OPT_WARMUP: rc = rb_cli_long("warmup", optarg, 1, 100000, &v, e); a->cfg.measure.warmup = (int)v; break;
-        case OPT_THREADS: rc = rb_cli_long("threads", optarg, 1, 4096, &v, e); a->cfg.threads = (int)v; break;
-        case OPT_SEED: rc = rb_cli_long("seed", optarg, 0, 0x7fffffffL, &v, e); a->cfg.seed = (uint64_t)v; break;
-        case OPT_MIN_TIME: rc = rb_cli_double("min-time", optarg, 0, 86400, &a->cfg.measure.min_time_s, e); break;
-        case OPT_TIMEOUT: rc = rb_cli_double("timeout-s", optarg, 0.001, 1e7, &a->cfg.measure.timeout_s, e); break;
-        case OPT_RESUME: rc = rb_cli_long("resume", optarg, 1, 0x7fffffffL, &a->resume, e); break;
-        case OPT_DB: a->db = optarg; break;
-        case OPT_LABEL: a->label = optarg; break;
-        case OPT_DRY_RUN: a->dry_run = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'h':
-            fputs(run_help, stdout);
-            rb_cli_target_help(stdout);
-            fputs(run_help_tail, stdout);
-            return 1;
-        case '?':
-            return rb_errf(e, RB_EINPUT, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-        if (rc)
-            return rc;
-        if (c != OPT_DB && c != OPT_RESUME && c != 'q')
-            a->settings_given = 1;
-    }
-    if (optind < argc)
-        return rb_errf(e, RB_EINPUT, "unexpected argument '%s'", argv[optind]);
+    rb_cli_common com;
+    int next, st = rb_cli_parse(&rb_command_run, argc, argv, a, &com, &next);
+    if (st != RB_CLI_GO)
+        return st;
+    a->db = com.db;
+    a->quiet = com.quiet;
+    a->axes = com.axes;
+    a->cfg.topts = com.topts;
+    if (com.axes.given || !com.axes.input_proj || com.topts.n)
+        a->settings_given = 1;
+    if (next < argc)
+        return rb_cli_usage("run", "unexpected argument '%s'", argv[next]);
     if (a->cfg.measure.max_reps < a->cfg.measure.min_reps)
-        return rb_errf(e, RB_EINPUT, "--max-reps %d is below --reps %d",
-                       a->cfg.measure.max_reps, a->cfg.measure.min_reps);
+        return rb_cli_usage("run", "--max-reps %d is below --reps %d", a->cfg.measure.max_reps,
+                            a->cfg.measure.min_reps);
     if (a->resume && a->settings_given)
-        return rb_errf(e, RB_EINPUT,
-                       "--resume takes every setting from the stored run; give only --db and -q");
-    return 0;
+        return rb_cli_usage("run", "--resume takes every setting from the stored run; give only "
+                                   "--db and -q");
+    return RB_CLI_GO;
 }
 
 /* One rb_target per configured target; unavailable ones are kept (probed = 0)
@@ -399,11 +387,10 @@ static int rb_cmd_run(int argc, char **argv)
     rb_store *st = NULL;
     probed p[RB_MAX_TARGETS];
     memset(p, 0, sizeof p);
-    int rc = parse_args(&a, argc, argv, &e);
-    if (rc == 1)
-        return 0;
-    if (!rc)
-        rc = configure(&a, &st, &e);
+    int rc = parse_args(&a, argc, argv);
+    if (rc != RB_CLI_GO)
+        return rc;
+    rc = configure(&a, &st, &e);
     if (!rc)
         rc = rb_cli_check_memory(&a.cfg.points, &e);
     if (rc)
@@ -424,7 +411,7 @@ static int rb_cmd_run(int argc, char **argv)
         close_all(&a.cfg, p);
         rb_matrix_free(&a.cfg.points);
         rb_store_close(st);
-        return 0;
+        return RB_EXIT_OK;
     }
     for (int i = 0; i < a.cfg.n_targets; i++)
         if (!p[i].ok) {
@@ -490,11 +477,11 @@ static int rb_cmd_run(int argc, char **argv)
         fprintf(stderr, "rnnbench run: interrupted; finished results are stored. Continue with: "
                         "rnnbench run --db %s --resume %lld\n",
                 a.db, (long long)run_id);
-        return 3;
+        return RB_EXIT_FAILURE;
     }
     if (rc)
         return rb_cli_fail(cmd, &e);
-    return tl.bad ? 3 : 0;
+    return tl.bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
 
 fail:
     close_all(&a.cfg, p);
@@ -506,5 +493,10 @@ fail:
 const rb_command rb_command_run = {
     .name = "run",
     .summary = "run the workload matrix on the targets and store the results",
+    .help = run_help,
+    .help_tail = run_help_tail,
+    .uses = RB_USE_DB | RB_USE_QUIET | RB_USE_AXES | RB_USE_TARGET_FLAGS,
+    .options = run_options,
+    .option = run_option,
     .main = rb_cmd_run,
 };

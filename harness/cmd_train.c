@@ -324,7 +324,7 @@ static int rb_cmd_train(int argc, char **argv)
     rb_target_close(&t);
     rb_store_close(c.st);
     if (rc == RB_EINTR)
-        return 3;
+        return RB_EXIT_FAILURE;
     return rc ? rb_cli_fail(cmd, &e) : 0;
 }
 

@@ -13,14 +13,6 @@
 
 #include "cli.h"
 
-/* Exit statuses: the contract with scripts and CI (README "Exit status"). */
-enum {
-    RB_EXIT_OK = 0,
-    RB_EXIT_REGRESSION = 1, /* compare: a regression was found */
-    RB_EXIT_USAGE = 2,      /* bad usage or bad input; nothing was run */
-    RB_EXIT_FAILURE = 3     /* a run-time failure: a device, the database, a result */
-};
-
 /* The shared options a command accepts (rb_command.uses). */
 enum {
     RB_USE_DB = 1u << 0,           /* --db PATH */

@@ -46,10 +46,10 @@ void rb_err_clear(rb_err *e)
 int rb_err_exit_code(int code)
 {
     switch (code) {
-    case RB_OK: return 0;
+    case RB_OK: return RB_EXIT_OK;
     case RB_EINPUT:
-    case RB_ENOMEM: return 2;
-    default: return 3;
+    case RB_ENOMEM: return RB_EXIT_USAGE;
+    default: return RB_EXIT_FAILURE;
     }
 }
 

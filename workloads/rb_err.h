@@ -17,6 +17,15 @@ enum {
     RB_EDB = -8       /* database corrupt, locked or unwritable: exit 3 */
 };
 
+/* Process exit statuses: the contract with scripts and CI (README "Exit
+ * status").  Only commands return them; rb_err_exit_code maps a code. */
+enum {
+    RB_EXIT_OK = 0,
+    RB_EXIT_REGRESSION = 1, /* compare: a regression was found */
+    RB_EXIT_USAGE = 2,      /* bad usage or bad input; nothing was run */
+    RB_EXIT_FAILURE = 3     /* a run-time failure: a device, the database, a result */
+};
+
 typedef struct rb_err {
     int code;
     char msg[1024];
