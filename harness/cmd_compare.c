@@ -1,4 +1,4 @@
-/* cmd_compare.c — `rnnbench compare BASE CAND` and `rnnbench export --baseline`. */
+/* cmd_compare.c — `rnnbench compare BASE CAND`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,29 +47,7 @@ static const char compare_tail[] =
     "  rnnbench compare nightly results.db          # the newest run against the last nightly\n"
     "  rnnbench compare tests/baseline/ci.jsonl ci.db --format md >> \"$GITHUB_STEP_SUMMARY\"\n";
 
-static const char export_help[] =
-    "Usage: rnnbench export --baseline FILE [--run ID | --label L] [--db FILE]\n"
-    "                       [--metrics deterministic|all]\n"
-    "\n"
-    "Write one run's figures as a baseline file to commit beside the code: a header\n"
-    "line, then one JSON object per figure and line, keys and lines sorted, so a diff\n"
-    "shows exactly which figures moved.  `rnnbench compare FILE CAND` reads it.\n"
-    "\n"
-    "  --baseline FILE     the file to write (replaced atomically)\n"
-    "  --run ID            this run; --label L: the newest benchmark run with that\n"
-    "                      label; default: the newest benchmark run\n"
-    "  --metrics WHICH     deterministic (default: what does not depend on the machine's\n"
-    "                      timing noise: fpga cycles and latency, asic model figures,\n"
-    "                      errors, statuses, task accuracy) or all (measured latencies\n"
-    "                      too, with their raw repetitions)\n";
-
-static const char export_tail[] =
-    "\n"
-    "After an intended change (a faster design, a new model), run the same matrix and\n"
-    "export again over the committed file, in the same commit as the change.\n";
-
-enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL,
-       OPT_BASELINE, OPT_RUN, OPT_LABEL, OPT_METRICS };
+enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL };
 
 static int is_sqlite(const char *path)
 {
@@ -91,28 +69,13 @@ static int all_digits(const char *s)
     return 1;
 }
 
-/* One run of a database: its figures, described by id, label and date. */
-static int load_run(const char *db, const rb_report_select *sel, int samples, rb_figset *out,
-                    rb_err *e)
-{
-    rb_store *st = NULL;
-    long long id = 0;
-    int rc = rb_store_open(&st, db, 1, e);
-    if (!rc)
-        rc = rb_store_select_run(st, sel, &id, e);
-    if (!rc)
-        rc = rb_figset_from_run(st, id, samples, out, e);
-    rb_store_close(st);
-    return rc;
-}
-
 /* BASE or CAND: a file (database or baseline), a run id or a label in db. */
 static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e)
 {
     struct stat sb;
     if (!stat(spec, &sb) && S_ISREG(sb.st_mode)) {
         rb_report_select sel = {0, NULL};
-        return is_sqlite(spec) ? load_run(spec, &sel, 1, out, e)
+        return is_sqlite(spec) ? rb_figset_from_db(spec, &sel, 1, out, e)
                                : rb_figset_from_baseline(spec, out, e);
     }
     if (strchr(spec, '/') || strstr(spec, ".db") || strstr(spec, ".json"))
@@ -121,7 +84,7 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
         return rb_errf(e, RB_EINPUT, "'%s' is a %s, but there is no database %s (pass --db)",
                        spec, all_digits(spec) ? "run id" : "label", db);
     rb_report_select sel = {all_digits(spec) ? atoll(spec) : 0, all_digits(spec) ? NULL : spec};
-    return load_run(db, &sel, 1, out, e);
+    return rb_figset_from_db(db, &sel, 1, out, e);
 }
 
 typedef struct compare_args {
@@ -198,89 +161,3 @@ const rb_command rb_command_compare = {
     .main = compare_main,
 };
 
-typedef struct baseline_out {
-    const rb_figset *fs;
-    int all;
-} baseline_out;
-
-static int write_baseline(FILE *f, void *ctx, rb_err *e)
-{
-    const baseline_out *o = ctx;
-    return rb_figset_write_baseline(f, o->fs, o->all, e);
-}
-
-typedef struct export_args {
-    const char *path;
-    rb_report_select sel;
-    int all;
-} export_args;
-
-static int export_option(void *args, int opt, const char *arg, rb_err *e)
-{
-    export_args *a = args;
-    long v;
-    switch (opt) {
-    case OPT_BASELINE: a->path = arg; return 0;
-    case OPT_RUN: {
-        int rc = rb_cli_long("run", arg, 1, 0x7fffffffL, &v, e);
-        a->sel.run_id = v;
-        return rc;
-    }
-    case OPT_LABEL: a->sel.label = arg; return 0;
-    case OPT_METRICS:
-        if (strcmp(arg, "deterministic") && strcmp(arg, "all"))
-            return rb_errf(e, RB_EINPUT, "--metrics '%s': expected deterministic or all", arg);
-        a->all = !strcmp(arg, "all");
-        return 0;
-    }
-    return rb_errf(e, RB_EINPUT, "unknown option");
-}
-
-static int export_main(int argc, char **argv)
-{
-    export_args a = {NULL, {0, NULL}, 0};
-    rb_cli_common com;
-    int next, st = rb_cli_parse(&rb_command_export, argc, argv, &a, &com, &next);
-    if (st != RB_CLI_GO)
-        return st;
-    if (next < argc)
-        return rb_cli_usage("export", "unexpected argument '%s'", argv[next]);
-    if (!a.path)
-        return rb_cli_usage("export", "--baseline FILE is required");
-    if (a.sel.run_id && a.sel.label)
-        return rb_cli_usage("export", "choose one of --run and --label");
-    rb_err e = {0};
-    rb_figset fs;
-    int rc = load_run(com.db, &a.sel, a.all, &fs, &e);
-    if (rc)
-        return rb_cli_fail("export", &e);
-    /* a committed baseline is never half-written */
-    baseline_out bo = {&fs, a.all};
-    rc = rb_cli_write_atomic(a.path, write_baseline, &bo, &e);
-    if (!rc && !com.quiet) {
-        size_t k = 0;
-        for (size_t i = 0; i < fs.n; i++)
-            k += a.all || fs.f[i].kind == RB_FIG_DETERMINISTIC;
-        fprintf(stderr, "rnnbench export: %zu figures of %s into %s\n", k, fs.what, a.path);
-    }
-    rb_figset_free(&fs);
-    return rc ? rb_cli_fail("export", &e) : RB_EXIT_OK;
-}
-
-static const struct option export_options[] = {
-    {"baseline", required_argument, 0, OPT_BASELINE},
-    {"run", required_argument, 0, OPT_RUN},
-    {"label", required_argument, 0, OPT_LABEL},
-    {"metrics", required_argument, 0, OPT_METRICS},
-    {0, 0, 0, 0}};
-
-const rb_command rb_command_export = {
-    .name = "export",
-    .summary = "write a run's figures as a baseline file to commit",
-    .help = export_help,
-    .help_tail = export_tail,
-    .uses = RB_USE_DB | RB_USE_QUIET,
-    .options = export_options,
-    .option = export_option,
-    .main = export_main,
-};

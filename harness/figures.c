@@ -548,3 +548,19 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
         }
     return 0;
 }
+
+/* One run of a database: its figures, described by id, label and date. */
+int rb_figset_from_db(const char *db, const rb_report_select *sel, int with_samples,
+                      rb_figset *out, rb_err *e)
+{
+    rb_store *st = NULL;
+    long long id = 0;
+    int rc = rb_store_open(&st, db, 1, e);
+    if (!rc)
+        rc = rb_store_select_run(st, sel, &id, e);
+    if (!rc)
+        rc = rb_figset_from_run(st, id, with_samples, out, e);
+    rb_store_close(st);
+    return rc;
+}
+

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "../workloads/workload.h"
+#include "report_load.h"
 #include "store.h"
 
 typedef enum { RB_FIG_MEASURED = 0, RB_FIG_DETERMINISTIC = 1 } rb_fig_kind;
@@ -50,6 +51,9 @@ typedef struct rb_figset {
  * measured figures (compare needs them; export --metrics deterministic not). */
 int rb_figset_from_run(rb_store *s, long long run_id, int with_samples, rb_figset *out,
                        rb_err *e);
+/* The run sel picks in the database at path, opened read-only. */
+int rb_figset_from_db(const char *path, const rb_report_select *sel, int with_samples,
+                      rb_figset *out, rb_err *e);
 /* A baseline file; RB_EINPUT naming the file and line when it is malformed. */
 int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e);
 /* Write fs as a baseline: a header line, then one JSON object per figure
