@@ -158,6 +158,7 @@ const rb_command rb_command_compare = {
     .formats = compare_formats,
     .options = compare_options,
     .option = compare_option,
+    .max_args = -1, /* BASE and CAND, counted by compare_main for a better message */
     .main = compare_main,
 };
 

@@ -202,8 +202,6 @@ static int dump_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_dump, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("dump", "unexpected argument '%s'", argv[next]);
     if (!a.dir)
         return rb_cli_usage("dump", "-o DIR is required");
     const char *dir = a.dir;

@@ -78,8 +78,6 @@ static int parse_args(eval_args *a, int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_eval, argc, argv, a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("eval", "unexpected argument '%s'", argv[next]);
     if (!a->dir)
         return rb_cli_usage("eval", "--model DIR is required (a directory `rnnbench train` "
                                     "wrote)");

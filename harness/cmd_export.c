@@ -74,8 +74,6 @@ static int export_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_export, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("export", "unexpected argument '%s'", argv[next]);
     if (!a.path)
         return rb_cli_usage("export", "--baseline FILE is required");
     if (a.sel.run_id && a.sel.label)

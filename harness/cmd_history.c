@@ -221,8 +221,6 @@ static int history_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_history, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("history", "unexpected argument '%s'", argv[next]);
     if (!a.target || !a.workload)
         return rb_cli_usage("history", "--target and --workload are required");
     rb_cmp_format fmt = RB_CMP_FMT_TABLE;

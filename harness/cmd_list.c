@@ -74,8 +74,6 @@ static int list_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_list, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("list", "unexpected argument '%s'", argv[next]);
 
     rb_err e = {0};
     const rb_target_ops *ops[16];

@@ -30,8 +30,6 @@ static int query_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_query, argc, argv, NULL, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (argc - next > 1)
-        return rb_cli_usage("query", "give the SQL as one argument (quote it)");
     const char *sql = next < argc ? argv[next] : latest_sql;
 
     rb_err e = {0};
@@ -52,5 +50,6 @@ const rb_command rb_command_query = {
     .help_tail = query_tail,
     .uses = RB_USE_DB | RB_USE_FORMAT,
     .formats = query_formats,
+    .max_args = 1, /* the SQL, quoted as one argument */
     .main = query_main,
 };

@@ -136,8 +136,6 @@ static int report_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_report, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("report", "unexpected argument '%s'", argv[next]);
     if (a.selections > 1)
         return rb_cli_usage("report", "choose one of --run, --label, --latest");
     if (a.alias && com.format_given && strcmp(a.alias, com.format))

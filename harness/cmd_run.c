@@ -132,8 +132,6 @@ static int parse_args(run_args *a, int argc, char **argv)
     a->cfg.topts = com.topts;
     if (com.axes.given || !com.axes.input_proj || com.topts.n)
         a->settings_given = 1;
-    if (next < argc)
-        return rb_cli_usage("run", "unexpected argument '%s'", argv[next]);
     if (a->cfg.measure.max_reps < a->cfg.measure.min_reps)
         return rb_cli_usage("run", "--max-reps %d is below --reps %d", a->cfg.measure.max_reps,
                             a->cfg.measure.min_reps);

@@ -143,8 +143,6 @@ static int parse_args(train_args *a, int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_train, argc, argv, a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (next < argc)
-        return rb_cli_usage("train", "unexpected argument '%s'", argv[next]);
     a->db = com.db;
     a->quiet = com.quiet;
     a->topts = com.topts;

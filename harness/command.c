@@ -154,6 +154,8 @@ int rb_cli_parse(const rb_command *cmd, int argc, char **argv, void *args, rb_cl
             return rb_cli_fail(cmd->name, &e);
     next_opt:;
     }
+    if (cmd->max_args >= 0 && argc - optind > cmd->max_args)
+        return rb_cli_usage(cmd->name, "unexpected argument '%s'", argv[optind + cmd->max_args]);
     *next = optind;
     return RB_CLI_GO;
 }

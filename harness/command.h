@@ -44,6 +44,8 @@ struct rb_command {
                                    is the default */
     const struct option *options; /* the command's own long options, zero-terminated; or NULL */
     const char *shortopts;        /* its own short options, getopt style ("o:"); or NULL */
+    int max_args;                 /* positional arguments it takes at most (more: a usage
+                                     error naming the first extra one); -1: any number */
     /* One of its own options (getopt's value and argument): 0, or a negative
      * code with e filled; RB_EINPUT is a usage error. */
     int (*option)(void *args, int opt, const char *arg, rb_err *e);
