@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "store.h"
 
 int rb_cli_fail(const char *cmd, const rb_err *e)
 {
@@ -102,45 +103,35 @@ int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, cha
     return rb_matrix_load(m, matrix, a->given ? &a->axes : NULL, a->input_proj, e);
 }
 
-const rb_cli_target_flag rb_cli_target_flags[] = {
-    {"gpu-device", "SEL", "gpu", "device",
-     "OpenCL device for the gpu target: an index from `rnnbench list`\n"
-     "                      or a unique piece of its name (default: the first GPU,\n"
-     "                      else the first device)"},
-    {"fpga-config", "CONFIG", "fpga", "config",
-     "fpga hardware: small, large, small8, or an INI file of\n"
-     "                      run-time parameters (base = small|large|small8,\n"
-     "                      clock_mhz, offchip_bytes_per_cycle) (default small)"},
-    {"fpga-clock-mhz", "MHZ", "fpga", "clock_mhz", "fpga clock in MHz (default: the configuration's)"},
-    {"fpga-sim", "MODE", "fpga", "sim",
-     "full | sampled | auto: simulate every timestep in RTL, or the\n"
-     "                      first few and extrapolate the cycles (outputs from the\n"
-     "                      bit-exact golden model) (default auto: full below a\n"
-     "                      cycle budget)"},
-    {"asic-preset", "PRESET", "asic", "preset",
-     "asic accelerator: a preset from targets/asic/presets (tpu-v1,\n"
-     "                      edge-npu, dc-bf16) or an INI file of your own\n"
-     "                      (MODEL.md \"Presets\") (default tpu-v1)"},
-    {0, 0, 0, 0, 0},
-};
-
-const struct option rb_cli_target_long_options[] = {
-    {"gpu-device", required_argument, 0, RB_OPT_TARGET_FIRST + 0},
-    {"fpga-config", required_argument, 0, RB_OPT_TARGET_FIRST + 1},
-    {"fpga-clock-mhz", required_argument, 0, RB_OPT_TARGET_FIRST + 2},
-    {"fpga-sim", required_argument, 0, RB_OPT_TARGET_FIRST + 3},
-    {"asic-preset", required_argument, 0, RB_OPT_TARGET_FIRST + 4},
-    {0, 0, 0, 0},
-};
+/* The options of the registered targets that have a shorthand flag, in
+ * registry order; the k-th has getopt value RB_OPT_TARGET_FIRST + k. */
+static const rb_target_option *flagged(int k, const rb_target_ops **ops)
+{
+    for (size_t i = 0; i < rb_target_count(); i++)
+        for (const rb_target_option *o = rb_target_at(i)->options; o && o->name; o++)
+            if (o->flag && k-- == 0) {
+                *ops = rb_target_at(i);
+                return o;
+            }
+    return NULL;
+}
 
 int rb_cli_target_option(rb_cli_topts *o, int opt, const char *val, rb_err *e)
 {
+    const rb_target_ops *ops = NULL;
     int k = opt - RB_OPT_TARGET_FIRST;
-    if (k < 0 || k >= RB_OPT_FIRST_FREE - RB_OPT_TARGET_FIRST || !rb_cli_target_flags[k].flag)
+    const rb_target_option *f = k >= 0 && k < RB_OPT_FIRST_FREE - RB_OPT_TARGET_FIRST
+                                    ? flagged(k, &ops)
+                                    : NULL;
+    if (!f)
         return 0;
-    const rb_cli_target_flag *f = &rb_cli_target_flags[k];
+    char label[64];
+    snprintf(label, sizeof label, "--%s", f->flag);
+    int rc = rb_target_option_check(ops, f, val, label, e);
+    if (rc)
+        return rc;
     char prefix[64];
-    snprintf(prefix, sizeof prefix, "%s.%s=", f->target, f->key);
+    snprintf(prefix, sizeof prefix, "%s.%s=", ops->name, f->name);
     int i = 0;
     while (i < o->n && strncmp(o->item[i], prefix, strlen(prefix)))
         i++;
@@ -152,31 +143,44 @@ int rb_cli_target_option(rb_cli_topts *o, int opt, const char *val, rb_err *e)
     return 1;
 }
 
+/* One option's help: "  --flag META" or "  KEY=META" in a 20-column field,
+ * then its help, continuation lines aligned under the first. */
+static void option_help(FILE *f, const char *lhs, const rb_target_option *o)
+{
+    if (strlen(lhs) < 20)
+        fprintf(f, "  %-20s", lhs);
+    else /* too long for the column: description on the next line */
+        fprintf(f, "  %s\n%22s", lhs, "");
+    for (const char *p = o->help; *p; p++) {
+        fputc(*p, f);
+        if (*p == '\n')
+            fprintf(f, "%22s", "");
+    }
+    if (o->def)
+        fprintf(f, " (default %s)", o->def);
+    fputc('\n', f);
+}
+
 void rb_cli_target_help(FILE *f)
 {
-    fprintf(f, "\nTarget options (each applies to one target):\n");
-    for (const rb_cli_target_flag *t = rb_cli_target_flags; t->flag; t++) {
+    fprintf(f, "\nTarget options: each flag sets one target's option, on every instance of\n"
+               "that target that does not set it itself (TARGET:NAME?KEY=VALUE in --targets):\n");
+    const rb_target_ops *ops;
+    const rb_target_option *o;
+    for (int k = 0; (o = flagged(k, &ops)); k++) {
         char lhs[64];
-        snprintf(lhs, sizeof lhs, "--%s %s", t->flag, t->metavar);
-        if (strlen(lhs) < 20)
-            fprintf(f, "  %-20s%s\n", lhs, t->help);
-        else /* too long for the column: description on the next line */
-            fprintf(f, "  %s\n%22s%s\n", lhs, "", t->help);
+        snprintf(lhs, sizeof lhs, "--%s %s", o->flag, o->metavar ? o->metavar : "VALUE");
+        option_help(f, lhs, o);
     }
 }
 
-void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
-                        const rb_cli_topts *o)
+void rb_cli_target_options_help(FILE *f, const rb_target_ops *ops)
 {
-    rb_target_init(t, ops, threads);
-    size_t nl = strlen(ops->name);
-    for (int i = 0; o && i < o->n; i++) {
-        const char *it = o->item[i], *eq = strchr(it, '=');
-        if (!eq || strncmp(it, ops->name, nl) || it[nl] != '.')
-            continue;
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - it - nl - 1), it + nl + 1);
-        rb_target_set_opt(t, key, eq + 1);
+    for (const rb_target_option *o = ops->options; o && o->name; o++) {
+        char lhs[64];
+        snprintf(lhs, sizeof lhs, "%s%s=%s", o->positional ? ":" : "", o->name,
+                 o->metavar ? o->metavar : "VALUE");
+        option_help(f, lhs, o);
     }
 }
 
@@ -185,10 +189,57 @@ struct option *rb_cli_options(const struct option *own, struct option *buf, size
     size_t n = 0;
     for (; own[n].name && n + 1 < cap; n++)
         buf[n] = own[n];
-    for (size_t k = 0; rb_cli_target_long_options[k].name && n + 1 < cap; k++)
-        buf[n++] = rb_cli_target_long_options[k];
+    const rb_target_ops *ops;
+    const rb_target_option *o;
+    for (int k = 0; (o = flagged(k, &ops)) && n + 1 < cap; k++)
+        buf[n++] = (struct option){o->flag, required_argument, 0, RB_OPT_TARGET_FIRST + k};
     memset(&buf[n], 0, sizeof buf[n]);
     return buf;
+}
+
+int rb_cli_instances(const char *list, const rb_cli_topts *o, rb_instance *out, int *n, int max,
+                     rb_err *e)
+{
+    *n = 0;
+    char buf[2048];
+    if (!list)
+        list = "all";
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return rb_errf(e, RB_EINPUT, "--targets: list too long");
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        int all = !strcmp(tok, "all");
+        for (size_t r = 0; r < (all ? rb_target_count() : 1); r++) {
+            rb_instance in;
+            int rc = rb_instance_parse(all ? rb_target_at(r)->name : tok, &in, e);
+            /* shorthand flags: "target.key=value" for instances that leave key unset */
+            size_t nl = strlen(in.ops ? in.ops->name : "");
+            for (int i = 0; !rc && o && i < o->n; i++) {
+                const char *it = o->item[i], *eq = strchr(it, '=');
+                if (!eq || strncmp(it, in.ops->name, nl) || it[nl] != '.')
+                    continue;
+                char key[64];
+                snprintf(key, sizeof key, "%.*s", (int)(eq - it - nl - 1), it + nl + 1);
+                rc = rb_instance_default(&in, key, eq + 1, e);
+            }
+            if (rc)
+                return rb_err_prefix(e, "--targets: ");
+            char name[RB_INSTANCE_NAME_MAX], other[RB_INSTANCE_NAME_MAX];
+            rb_instance_name(&in, name, sizeof name);
+            int dup = 0;
+            for (int i = 0; i < *n && !dup; i++)
+                dup = !strcmp(rb_instance_name(&out[i], other, sizeof other), name);
+            /* one device per name: the same configuration twice would pair with itself */
+            if (dup)
+                continue;
+            if (*n == max)
+                return rb_errf(e, RB_EINPUT, "--targets: more than %d instances", max);
+            out[(*n)++] = in;
+        }
+    }
+    if (!*n)
+        return rb_errf(e, RB_EINPUT, "--targets: empty list");
+    return 0;
 }
 
 const char *rb_fmt_bytes(double bytes, char *buf, size_t n)
@@ -219,39 +270,6 @@ int rb_cli_check_memory(const rb_matrix *m, rb_err *e)
                            rb_fmt_bytes((double)avail, b, sizeof b));
         }
     }
-    return 0;
-}
-
-int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max, rb_err *e)
-{
-    *n = 0;
-    if (!list || !strcmp(list, "all")) {
-        for (size_t i = 0; i < rb_target_count() && *n < max; i++)
-            out[(*n)++] = rb_target_at(i);
-        return 0;
-    }
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
-         tok = strtok_r(NULL, ", ", &save)) {
-        const rb_target_ops *ops = rb_target_find(tok);
-        if (!ops) {
-            char known[128] = "";
-            for (size_t i = 0; i < rb_target_count(); i++) {
-                strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-                strncat(known, rb_target_at(i)->name, sizeof known - strlen(known) - 1);
-            }
-            return rb_errf(e, RB_EINPUT, "--targets: unknown target '%s' (known: %s, all)", tok,
-                           known);
-        }
-        int dup = 0;
-        for (int i = 0; i < *n; i++)
-            dup |= out[i] == ops;
-        if (!dup && *n < max)
-            out[(*n)++] = ops;
-    }
-    if (!*n)
-        return rb_errf(e, RB_EINPUT, "--targets: empty list");
     return 0;
 }
 
@@ -313,5 +331,15 @@ int rb_cli_write_atomic(const char *path, int (*write)(FILE *f, void *ctx, rb_er
     if (rc)
         unlink(tmp);
     free(tmp);
+    return rc;
+}
+
+int rb_cli_store_device(rb_store *st, int64_t run_id, const rb_target *t, int64_t *device_id,
+                        rb_err *e)
+{
+    char *options = rb_target_options_json(t);
+    rb_device_id who = {t->ops->name, t->instance, options};
+    int rc = rb_store_device(st, run_id, &who, t->ops->method, &t->info, device_id, e);
+    free(options);
     return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "../targets/target.h"
 #include "../workloads/matrix.h"
+#include "store.h"
 
 #define RB_DEFAULT_DB "results.db"
 
@@ -37,7 +38,7 @@ enum {
     RB_OPT_CELL,
     RB_OPT_MODE,
     RB_OPT_NO_INPUT_PROJ,
-    RB_OPT_TARGET_FIRST, /* the rb_cli_target_flags, in table order */
+    RB_OPT_TARGET_FIRST, /* the targets' shorthand flags, in registry order */
     RB_OPT_FIRST_FREE = RB_OPT_TARGET_FIRST + 16 /* commands number their own options from here */
 };
 #define RB_AXIS_LONG_OPTIONS                                                               \
@@ -79,34 +80,36 @@ int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, cha
 /* Refuse points whose estimated memory exceeds what the host has available. */
 int rb_cli_check_memory(const rb_matrix *m, rb_err *e);
 
-/* "cpu,gpu" or "all" into registry entries (deduplicated, registry order kept
- * as given).  Unknown names are an input error listing the known ones. */
-int rb_cli_targets(const char *list, const rb_target_ops **out, int *n, int max, rb_err *e);
-
-/* Options for one adapter, given as flags on the command line: each flag of
- * the table below sets key `key` of target `target`.  Shared by run, list and
- * dump; stored with a run so --resume uses the same. */
-typedef struct rb_cli_target_flag {
-    const char *flag, *metavar, *target, *key, *help;
-} rb_cli_target_flag;
-extern const rb_cli_target_flag rb_cli_target_flags[];
-extern const struct option rb_cli_target_long_options[]; /* terminated by a zero entry */
-
+/* Shorthand flags (--fpga-config ...) as given: "target.key=value" each.
+ * Shared by run, list, dump, train and eval; stored with a run so --resume
+ * uses the same. */
 typedef struct rb_cli_topts {
     int n;
-    char item[RB_TARGET_MAX_OPTS][256]; /* "target.key=value" */
+    char item[RB_TARGET_MAX_OPTS][256];
 } rb_cli_topts;
 
-/* If opt is a target flag, record it and return 1 (negative on a full table);
+/* If opt is a target's shorthand flag (getopt value from rb_cli_options),
+ * check and record it and return 1 (negative, e filled, on a bad value);
  * 0 if opt is not one. */
 int rb_cli_target_option(rb_cli_topts *o, int opt, const char *val, rb_err *e);
-/* The target-flag lines of --help. */
+/* The shorthand flags' lines of --help, from the registry. */
 void rb_cli_target_help(FILE *f);
-/* rb_target_init, then the options addressed to this target. */
-void rb_cli_target_init(rb_target *t, const rb_target_ops *ops, int threads,
-                        const rb_cli_topts *o);
-/* getopt_long table: the command's own options followed by the target flags. */
+/* One target's options as KEY=META lines (`rnnbench list`). */
+void rb_cli_target_options_help(FILE *f, const rb_target_ops *ops);
+/* getopt_long table: the command's own options followed by every target's
+ * shorthand flag. */
 struct option *rb_cli_options(const struct option *own, struct option *buf, size_t cap);
+
+/* "cpu,fpga:large,'asic:x.ini?clock_mhz=500'" or "all" (one default instance
+ * per target) into instances, shorthand flags applied to the instances that
+ * do not set those options; instances with the same canonical name are one.
+ * RB_EINPUT naming the bad spec. */
+int rb_cli_instances(const char *list, const rb_cli_topts *o, rb_instance *out, int *n, int max,
+                     rb_err *e);
+
+/* Store a probed target (instance) as a device of run_id. */
+int rb_cli_store_device(rb_store *st, int64_t run_id, const rb_target *t, int64_t *device_id,
+                        rb_err *e);
 
 /* Write a file through a temporary one beside it, renamed into place, so a
  * reader (a browser, git, CI) never sees it half-written: write(f, ctx, e)

@@ -2,6 +2,7 @@
  * target outputs as .npy, so anyone can check them with NumPy or PyTorch
  * (scripts/check-dump-vs-pytorch.py loads them into nn.LSTM). */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,17 @@ static int save_grads(const char *dir, const char *sub, const rb_model *m, const
 
 /* One training step of a target loaded for training: its gradients and
  * dLoss/dx saved beside the reference's, and their errors printed. */
+/* The instance's name as a file name: "cpu", "fpga_large", "asic_my.ini"
+ * (characters a shell or a path would read specially become '_'). */
+static const char *file_name(const rb_target *t, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", t->instance);
+    for (char *p = buf; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_'))
+            *p = '_';
+    return buf;
+}
+
 static int dump_train_step(const char *dir, rb_target *t, rb_point *pt, rb_err *e)
 {
     const rb_workload *w = pt->w;
@@ -87,9 +99,10 @@ static int dump_train_step(const char *dir, rb_target *t, rb_point *pt, rb_err *
         rc = rb_target_train_step(t, &pt->batch, &io, NULL, e);
     if (!rc)
         rc = rb_target_params(t, NULL, g, e);
-    char sub[64], name[64];
-    snprintf(sub, sizeof sub, "grad_%s", t->ops->name);
-    snprintf(name, sizeof name, "dx_%s.npy", t->ops->name);
+    char sub[RB_INSTANCE_NAME_MAX + 8], name[RB_INSTANCE_NAME_MAX + 8];
+    char file[RB_INSTANCE_NAME_MAX];
+    snprintf(sub, sizeof sub, "grad_%s", file_name(t, file, sizeof file));
+    snprintf(name, sizeof name, "dx_%s.npy", file);
     if (!rc)
         rc = save_grads(dir, sub, &pt->model, NULL, g, e);
     if (!rc)
@@ -100,7 +113,7 @@ static int dump_train_step(const char *dir, rb_target *t, rb_point *pt, rb_err *
         rb_grad_compare(&pt->model, g, pt->check.g_ref, &es);
         printf("%-6s gradients: worst tensor max |g - ref| / max |ref| %.3g (fp32 bound %.3g), "
                "loss %.6g (reference %.6g)\n",
-               t->ops->name, es.max_rel, rb_fp32_grad_tolerance(w), io.loss_value,
+               t->instance, es.max_rel, rb_fp32_grad_tolerance(w), io.loss_value,
                pt->check.loss_ref);
     }
     free(g);
@@ -130,14 +143,14 @@ static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_e
 static int dump_targets(const char *dir, const char *targets, int threads,
                         const rb_cli_topts *topts, rb_point *pt, rb_err *e)
 {
-    const rb_target_ops *ops[16];
-    int n, rc = rb_cli_targets(targets, ops, &n, 16, e);
+    rb_instance in[16];
+    int n, rc = rb_cli_instances(targets, topts, in, &n, 16, e);
     const rb_workload *w = pt->w;
     size_t ny = (size_t)w->seq * w->batch * w->hidden;
     for (int i = 0; i < n && !rc; i++) {
         rb_target t;
         rb_err te = {0};
-        rb_cli_target_init(&t, ops[i], threads, topts);
+        rb_target_init_instance(&t, &in[i], threads);
         if (rb_target_probe(&t, &te)) {
             fprintf(stderr, "rnnbench dump: %s\n", te.msg);
             continue;
@@ -146,24 +159,25 @@ static int dump_targets(const char *dir, const char *targets, int threads,
                          {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
         rb_sample s;
         if (!out.data)
-            rc = rb_errf(e, RB_ENOMEM, "out of memory for the %s output", ops[i]->name);
+            rc = rb_errf(e, RB_ENOMEM, "out of memory for the %s output", t.instance);
         if (!rc)
             rc = rb_target_load(&t, &pt->model, w, e);
         if (!rc)
             rc = rb_target_forward(&t, &pt->batch, &out, &s, e);
         if (!rc && w->mode == RB_MODE_TRAIN && !rb_target_can_train(&t))
-            printf("%-6s does not train: no gradients\n", ops[i]->name);
+            printf("%-6s does not train: no gradients\n", t.instance);
         else if (!rc && w->mode == RB_MODE_TRAIN)
             rc = dump_train_step(dir, &t, pt, e);
         if (!rc) {
-            char name[64];
+            char name[RB_INSTANCE_NAME_MAX + 8];
             rb_errstat es;
-            snprintf(name, sizeof name, "y_%s.npy", ops[i]->name);
+            char file[RB_INSTANCE_NAME_MAX];
+            snprintf(name, sizeof name, "y_%s.npy", file_name(&t, file, sizeof file));
             rc = save3(dir, name, NULL, out.data, (size_t)w->seq, (size_t)w->batch,
                        (size_t)w->hidden, e);
             rb_compare(out.data, pt->y_ref, ny, &es);
             printf("%-6s max abs %.3g, max rel %.3g vs reference (fp32 bound %.3g)\n",
-                   ops[i]->name, es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
+                   t.instance, es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
         }
         rb_target_close(&t);
         free(out.data);

@@ -12,16 +12,18 @@
 #include "train_loop.h"
 
 static const char eval_help[] =
-    "Usage: rnnbench eval --model DIR [--task NAME] [--targets LIST] [--batch N]\n"
+    "Usage: rnnbench eval --model DIR [--task NAME] [--targets LIST] [--reference TARGET]\n"
+    "                     [--batch N]\n"
     "\n"
     "Evaluate a model saved by `rnnbench train` on the test split of its task, with\n"
     "the recurrent stack on each target and the embedding and head on the host:\n"
     "fp32 on cpu and gpu, the FPGA's fixed point, the ASIC preset's datatype.  The\n"
     "data, vocabulary and split are the model's own (its textclass.ini).  Stores\n"
-    "test accuracy, macro-F1, loss and agreement with the cpu's predictions per\n"
+    "test accuracy, macro-F1, loss and agreement with the reference's predictions per\n"
     "target in the accuracy table (phase 'eval'); `rnnbench report` shows them and\n"
-    "its --max-accuracy-drop uses them.  The cpu is always evaluated: it is the fp32\n"
-    "baseline that agreement and accuracy drop are measured against.\n"
+    "its --max-accuracy-drop uses them.  The reference (--reference, default the\n"
+    "cpu's fp32) is always evaluated, first: agreement and accuracy drop are\n"
+    "measured against it.\n"
     "\n"
     "On the fpga every batch runs through the bit-exact fixed-point golden model,\n"
     "and the timesteps it simulates in RTL (all of them, or a sample: --fpga-sim)\n"
@@ -30,16 +32,20 @@ static const char eval_help[] =
     "  --model DIR         the saved model (required)\n"
     "  --task NAME         the task the model must be of (fortunes or synthetic; default:\n"
     "                      whichever it is)\n"
-    "  --targets LIST      targets (default: all; unavailable ones are reported)\n"
+    "  --targets LIST      targets or instances (default: all; unavailable ones are\n"
+    "                      reported)\n"
+    "  --reference TARGET  the target (or instance) the others are compared with\n"
+    "                      (default cpu)\n"
     "  --batch N           documents per forward call (default 8, which fits the\n"
     "                      small FPGA configuration's MAX_B)\n"
     "  --threads N         threads for the targets (default: all CPUs)\n"
     "  --label TEXT        label stored with the run\n";
 
-enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TASK, OPT_TARGETS, OPT_BATCH, OPT_THREADS, OPT_LABEL };
+enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TASK, OPT_TARGETS, OPT_REFERENCE, OPT_BATCH, OPT_THREADS,
+       OPT_LABEL };
 
 typedef struct eval_args {
-    const char *dir, *task, *targets, *db, *label;
+    const char *dir, *task, *targets, *reference, *db, *label;
     long batch, threads;
     int quiet;
     rb_cli_topts topts;
@@ -52,6 +58,7 @@ static int eval_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_MODEL: a->dir = arg; return 0;
     case OPT_TASK: a->task = arg; return 0;
     case OPT_TARGETS: a->targets = arg; return 0;
+    case OPT_REFERENCE: a->reference = arg; return 0;
     case OPT_BATCH: return rb_cli_long("batch", arg, 1, 4096, &a->batch, e);
     case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
     case OPT_LABEL: a->label = arg; return 0;
@@ -63,6 +70,7 @@ static const struct option eval_options[] = {
     {"model", required_argument, 0, OPT_MODEL},
     {"task", required_argument, 0, OPT_TASK},
     {"targets", required_argument, 0, OPT_TARGETS},
+    {"reference", required_argument, 0, OPT_REFERENCE},
     {"batch", required_argument, 0, OPT_BATCH},
     {"threads", required_argument, 0, OPT_THREADS},
     {"label", required_argument, 0, OPT_LABEL},
@@ -72,6 +80,7 @@ static const struct option eval_options[] = {
 static int parse_args(eval_args *a, int argc, char **argv)
 {
     a->targets = "all";
+    a->reference = "cpu";
     a->batch = 8;
     a->threads = rb_host_ncpus();
     rb_cli_common com;
@@ -147,6 +156,7 @@ static char *config_json(const eval_args *a, const saved *s)
     cJSON_AddStringToObject(o, "model_dir", a->dir);
     cJSON_AddStringToObject(o, "task", s->meta.task);
     cJSON_AddStringToObject(o, "targets", a->targets);
+    cJSON_AddStringToObject(o, "reference", a->reference);
     cJSON_AddNumberToObject(o, "batch", (double)a->batch);
     cJSON_AddNumberToObject(o, "epoch", s->meta.epoch);
     char *j = cJSON_PrintUnformatted(o);
@@ -154,19 +164,21 @@ static char *config_json(const eval_args *a, const saved *s)
     return j;
 }
 
-/* The cpu first (the baseline), then the others as given. */
-static int eval_targets(const char *list, const rb_target_ops **ops, int *n, rb_err *e)
+/* The reference first (what agreement and accuracy drop are measured
+ * against), then the others as given, each instance once. */
+static int eval_targets(const eval_args *a, rb_instance *in, int *n, rb_err *e)
 {
-    const rb_target_ops *given[8];
-    int k = 0;
-    int rc = rb_cli_targets(list, given, &k, 8, e);
+    rb_instance given[8];
+    int k = 0, rc = rb_cli_instances(a->reference, &a->topts, in, n, 1, e);
     if (rc)
+        return rb_err_prefix(e, "--reference: ");
+    if ((rc = rb_cli_instances(a->targets, &a->topts, given, &k, 8, e)))
         return rc;
-    *n = 0;
-    ops[(*n)++] = rb_target_find("cpu");
+    char ref[RB_INSTANCE_NAME_MAX], name[RB_INSTANCE_NAME_MAX];
+    rb_instance_name(&in[0], ref, sizeof ref);
     for (int i = 0; i < k; i++)
-        if (strcmp(given[i]->name, "cpu"))
-            ops[(*n)++] = given[i];
+        if (strcmp(rb_instance_name(&given[i], name, sizeof name), ref))
+            in[(*n)++] = given[i];
     return 0;
 }
 
@@ -179,9 +191,9 @@ static int rb_cmd_eval(int argc, char **argv)
     int rc = parse_args(&a, argc, argv);
     if (rc != RB_CLI_GO)
         return rc;
-    const rb_target_ops *ops[9];
+    rb_instance in[9];
     int n = 0;
-    rc = eval_targets(a.targets, ops, &n, &e);
+    rc = eval_targets(&a, in, &n, &e);
     saved s;
     memset(&s, 0, sizeof s);
     if (!rc)
@@ -199,7 +211,7 @@ static int rb_cmd_eval(int argc, char **argv)
     int avail[9] = {0}, n_avail = 0;
     for (int i = 0; i < n; i++) {
         rb_err pe = {0};
-        rb_cli_target_init(&t[i], ops[i], (int)a.threads, &a.topts);
+        rb_target_init_instance(&t[i], &in[i], (int)a.threads);
         if (rb_target_probe(&t[i], &pe)) {
             fprintf(stderr, "rnnbench eval: %s\n", pe.msg);
             if (pe.code == RB_EINPUT) { /* the user's mistake, e.g. --gpu-device */
@@ -220,7 +232,9 @@ static int rb_cmd_eval(int argc, char **argv)
     int64_t run_id = 0;
     char *cfg = config_json(&a, &s);
     if (!rc && !avail[0])
-        rc = rb_errf(&e, RB_ERUNTIME, "the cpu target is unavailable: it is the baseline");
+        rc = rb_errf(&e, RB_ERUNTIME, "the reference %s is unavailable: agreement and accuracy "
+                                      "drop are measured against it (--reference)",
+                     t[0].instance);
     if (!rc)
         rc = rb_task_run_begin(a.db, a.label, argc, argv, cfg, run_t, n_avail, &st, &run_id, dev,
                                &e);
@@ -230,10 +244,10 @@ static int rb_cmd_eval(int argc, char **argv)
     rb_tc_train_cfg mc = {.cell = s.m.cell, .hidden = s.meta.hidden, .layers = s.meta.layers,
                           .embed = s.meta.embed};
     rb_tc_model_name(&mc, s.meta.seq, model, sizeof model);
-    int *pred = malloc(s.d.n_test * sizeof *pred), *cpu_pred = malloc(s.d.n_test * sizeof *pred);
-    if (!rc && (!pred || !cpu_pred))
+    int *pred = malloc(s.d.n_test * sizeof *pred), *ref_pred = malloc(s.d.n_test * sizeof *pred);
+    if (!rc && (!pred || !ref_pred))
         rc = rb_errf(&e, RB_ENOMEM, "out of memory");
-    rb_tc_scores base, cpu_sc = {0};
+    rb_tc_scores base, ref_sc = {0};
     rb_tc_majority(&s.d, &base);
     if (!rc) {
         rb_signals_install();
@@ -251,33 +265,33 @@ static int rb_cmd_eval(int argc, char **argv)
         rb_err te = {0};
         double loss = 0, t0 = rb_now_s();
         if (!a.quiet)
-            fprintf(stderr, "rnnbench eval: %s ...\n", ops[i]->name);
+            fprintf(stderr, "rnnbench eval: %s ...\n", t[i].instance);
         int trc = rb_tc_evaluate(&t[i], &s.d, &s.m, &s.h, (int)a.batch, pred, &loss, &te);
         if (trc == RB_EINTR || rb_interrupted()) {
             rc = rb_errf(&e, RB_EINTR, "interrupted");
             break;
         }
         if (trc) {
-            printf("%-6s %-28s %s\n", ops[i]->name, t[i].info.numerics, te.msg);
+            printf("%-6s %-28s %s\n", t[i].instance, t[i].info.numerics, te.msg);
             bad += trc != RB_EUNAVAIL && trc != RB_EINPUT;
             continue;
         }
         rb_tc_scores sc;
         rb_tc_score_test(&s.d, pred, &sc);
-        if (i == 0) {
-            memcpy(cpu_pred, pred, s.d.n_test * sizeof *pred);
-            cpu_sc = sc;
+        if (i == 0) { /* the reference */
+            memcpy(ref_pred, pred, s.d.n_test * sizeof *pred);
+            ref_sc = sc;
         }
         size_t same = 0;
         for (size_t j = 0; j < s.d.n_test; j++)
-            same += pred[j] == cpu_pred[j];
+            same += pred[j] == ref_pred[j];
         double agree = s.d.n_test ? (double)same / (double)s.d.n_test : 0;
         rb_accuracy_row row = {s.d.task, model, s.meta.cell, "eval", "test", t[i].info.numerics,
                                s.meta.epoch, (long)sc.n, sc.accuracy, sc.macro_f1, loss,
                                base.accuracy, base.macro_f1, agree};
         rc = rb_store_accuracy(st, run_id, device_id, &row, &e);
-        printf("%-6s %-28s %9.4f %9.4f %10.4f %+10.4f %9.4f %8.1f\n", ops[i]->name,
-               t[i].info.numerics, sc.accuracy, sc.macro_f1, agree, cpu_sc.accuracy - sc.accuracy,
+        printf("%-6s %-28s %9.4f %9.4f %10.4f %+10.4f %9.4f %8.1f\n", t[i].instance,
+               t[i].info.numerics, sc.accuracy, sc.macro_f1, agree, ref_sc.accuracy - sc.accuracy,
                loss, rb_now_s() - t0);
     }
     if (st) {
@@ -292,7 +306,7 @@ static int rb_cmd_eval(int argc, char **argv)
     for (int i = 0; i < n; i++)
         rb_target_close(&t[i]);
     free(pred);
-    free(cpu_pred);
+    free(ref_pred);
     saved_free(&s);
     if (rc == RB_EINTR) {
         fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");

@@ -27,27 +27,61 @@ static void print_device(const rb_device_info *d)
     printf("]\n");
 }
 
-static void list_targets(const rb_target_ops **ops, int n, int threads, const rb_cli_topts *topts)
+static void list_targets(const rb_instance *in, int n, int threads)
 {
-    printf("%-6s %-10s %-12s %s\n", "target", "method", "status", "device / reason");
+    int wd = 6; /* the widest instance name */
+    for (int i = 0; i < n; i++) {
+        char name[RB_INSTANCE_NAME_MAX];
+        int l = (int)strlen(rb_instance_name(&in[i], name, sizeof name));
+        wd = l > wd ? l : wd;
+    }
+    printf("%-*s %-10s %-12s %s\n", wd, "target", "method", "status", "device / reason");
     for (int i = 0; i < n; i++) {
         rb_target t;
         rb_err e = {0};
-        rb_cli_target_init(&t, ops[i], threads, topts);
+        rb_target_init_instance(&t, &in[i], threads);
         if (rb_target_probe(&t, &e)) {
-            printf("%-6s %-10s %-12s %s\n", ops[i]->name, ops[i]->method, "unavailable", e.msg);
+            printf("%-*s %-10s %-12s %s\n", wd, t.instance, in[i].ops->method, "unavailable",
+                   e.msg);
             continue;
         }
-        printf("%-6s %-10s %-12s ", ops[i]->name, ops[i]->method, "available");
+        printf("%-*s %-10s %-12s ", wd, t.instance, in[i].ops->method, "available");
         print_device(&t.info);
-        /* Adapters with a choice of devices list them all, in --gpu-device order. */
+        /* Adapters with a choice of devices list them all, in gpu:INDEX order. */
         rb_device_info devs[16];
         int nd = rb_target_enumerate(&t, devs, 16, &e);
         for (int k = 0; nd > 1 && k < nd && k < 16; k++) {
-            printf("%-6s %-10s %-12s   #%d ", "", "", "", k);
+            printf("%-*s %-10s %-12s   #%d ", wd, "", "", "", k);
             print_device(&devs[k]);
         }
         rb_target_close(&t);
+    }
+}
+
+/* Each target kind among the instances once: its options and the instances
+ * it offers, from its own table. */
+static void list_target_options(const rb_instance *in, int n)
+{
+    printf("\nInstances: TARGET[:NAME][?KEY=VALUE[&KEY=VALUE...]] in --targets, e.g.\n"
+           "  --targets 'cpu,fpga:small,fpga:large?clock_mhz=250,asic:edge-npu'\n");
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int k = 0; k < i; k++)
+            seen |= in[k].ops == in[i].ops;
+        if (seen)
+            continue;
+        const rb_target_ops *ops = in[i].ops;
+        printf("\n%s: %s\n", ops->name, ops->description);
+        if (!ops->options || !ops->options[0].name) {
+            printf("  no options\n");
+            continue;
+        }
+        rb_cli_target_options_help(stdout, ops);
+        for (const rb_target_option *o = ops->options; o->name; o++) {
+            char names[512];
+            if (o->positional && o->offers && o->offers(names, sizeof names)[0])
+                printf("  instances: %s:{%s}\n", ops->name, names);
+        }
     }
 }
 
@@ -76,15 +110,16 @@ static int list_main(int argc, char **argv)
         return st;
 
     rb_err e = {0};
-    const rb_target_ops *ops[16];
+    rb_instance in[16];
     int n;
     rb_matrix m = {0};
     char source[1024];
-    if (rb_cli_targets(a.targets, ops, &n, 16, &e) ||
+    if (rb_cli_instances(a.targets, &com.topts, in, &n, 16, &e) ||
         rb_cli_workloads(a.matrix, &com.axes, &m, source, sizeof source, &e))
         return rb_cli_fail("list", &e);
 
-    list_targets(ops, n, (int)a.threads, &com.topts);
+    list_targets(in, n, (int)a.threads);
+    list_target_options(in, n);
     char mem[32];
     double flops = 0;
     printf("\n%zu workload points from %s:\n", m.n, source);

@@ -69,6 +69,7 @@ enum {
 typedef struct run_args {
     const char *targets, *matrix, *db, *label;
     rb_cli_axes axes;
+    rb_cli_topts topts; /* shorthand flags, applied to the instances of --targets */
     long resume;
     int dry_run, quiet, settings_given;
     rb_run_config cfg;
@@ -129,7 +130,7 @@ static int parse_args(run_args *a, int argc, char **argv)
     a->db = com.db;
     a->quiet = com.quiet;
     a->axes = com.axes;
-    a->cfg.topts = com.topts;
+    a->topts = com.topts;
     if (com.axes.given || !com.axes.input_proj || com.topts.n)
         a->settings_given = 1;
     if (a->cfg.measure.max_reps < a->cfg.measure.min_reps)
@@ -156,7 +157,7 @@ static int probe_all(const rb_run_config *cfg, probed *p)
     int ok = 0;
     for (int i = 0; i < cfg->n_targets; i++) {
         rb_err e = {0};
-        rb_cli_target_init(&p[i].t, cfg->targets[i], cfg->threads, &cfg->topts);
+        rb_target_init_instance(&p[i].t, &cfg->targets[i], cfg->threads);
         p[i].code = rb_target_probe(&p[i].t, &e);
         p[i].ok = !p[i].code;
         if (!p[i].ok)
@@ -180,7 +181,7 @@ static void dry_run(const rb_run_config *cfg, probed *p)
     printf("%-44s %10s %11s", "workload", "GFLOP/call", "est. memory");
     for (int i = 0; i < cfg->n_targets; i++)
         if (p[i].ok)
-            printf(" %12s", p[i].t.ops->name);
+            printf(" %12s", p[i].t.instance);
     printf("\n");
     for (size_t k = 0; k < cfg->points.n; k++) {
         const rb_workload *w = &cfg->points.points[k];
@@ -226,11 +227,11 @@ static void print_result(const rb_target *t, const rb_result *r)
     if (r->energy_j >= 0)
         snprintf(energy, sizeof energy, "%.3g (%s)", r->energy_j, r->energy_source);
     if (r->lat.n)
-        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->ops->name,
+        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->instance,
                r->w->key, r->lat.median, r->lat.p90, r->gflops, r->throughput_sps, energy,
                r->err_max_rel, r->status, r->message[0] ? ": " : "", r->message);
     else
-        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->ops->name, r->w->key, "-",
+        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->instance, r->w->key, "-",
                "-", "-", "-", "-", "-", r->status, r->message[0] ? ": " : "", r->message);
     fflush(stdout);
 }
@@ -277,7 +278,8 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     }
     if (!cfg->threads)
         cfg->threads = rb_host_ncpus();
-    int rc = rb_cli_targets(a->targets, cfg->targets, &cfg->n_targets, RB_MAX_TARGETS, e);
+    int rc = rb_cli_instances(a->targets, &a->topts, cfg->targets, &cfg->n_targets, RB_MAX_TARGETS,
+                              e);
     if (!rc)
         rc = rb_cli_workloads(a->matrix, &a->axes, &cfg->points, cfg->source, sizeof cfg->source, e);
     return rc;
@@ -298,13 +300,13 @@ static void choose_meters(const rb_run_config *cfg, probed *p, rb_energy_meter *
             continue;
         const rb_device_info *d = &p[i].t.info;
         if (rb_energy_meter_for(d, &meter[i], why, sizeof why))
-            fprintf(stderr, "rnnbench run: %s energy: %s\n", p[i].t.ops->name, meter[i].detail);
+            fprintf(stderr, "rnnbench run: %s energy: %s\n", p[i].t.instance, meter[i].detail);
         else if (d->power_w > 0)
-            fprintf(stderr, "rnnbench run: %s energy: %s, not measured: %s\n", p[i].t.ops->name,
+            fprintf(stderr, "rnnbench run: %s energy: %s, not measured: %s\n", p[i].t.instance,
                     d->power_source[0] ? d->power_source : "model", why);
         else
             fprintf(stderr, "rnnbench run: %s energy: unknown unless the target reports it: %s\n",
-                    p[i].t.ops->name, why);
+                    p[i].t.instance, why);
     }
 }
 
@@ -323,7 +325,7 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
         for (int i = 0; i < cfg->n_targets; i++) {
             int has = 0;
             if (p[i].ok && a->resume &&
-                (rc = rb_store_has_result(st, run_id, p[i].t.ops->name, w->key, &has, e)))
+                (rc = rb_store_has_result(st, run_id, p[i].t.instance, w->key, &has, e)))
                 return rc;
             todo[i] = p[i].ok && !has;
             tl->skipped += p[i].ok && has;
@@ -339,7 +341,7 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
         for (int i = 0; i < cfg->n_targets && !rc; i++, done++) {
             if (!todo[i])
                 continue;
-            progress(a->quiet, done, total, p[i].t.ops->name, w->key, started);
+            progress(a->quiet, done, total, p[i].t.instance, w->key, started);
             rb_result r;
             rc = rb_measure(&p[i].t, &pt, &cfg->measure, &meter[i], &r, e);
             progress_clear(a->quiet);
@@ -445,10 +447,9 @@ static int rb_cmd_run(int argc, char **argv)
         if (!p[i].ok)
             continue;
         if (a.resume)
-            rc = rb_store_device_find(st, run_id, p[i].t.ops->name, &p[i].device_id, &e);
+            rc = rb_store_device_find(st, run_id, p[i].t.instance, &p[i].device_id, &e);
         if (!a.resume || rc == RB_EINPUT)
-            rc = rb_store_device(st, run_id, p[i].t.ops->name, p[i].t.ops->method, &p[i].t.info,
-                                 &p[i].device_id, &e);
+            rc = rb_cli_store_device(st, run_id, &p[i].t, &p[i].device_id, &e);
     }
     if (rc)
         goto fail;

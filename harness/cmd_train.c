@@ -248,11 +248,11 @@ static int rb_cmd_train(int argc, char **argv)
     if (rc != RB_CLI_GO)
         return rc;
 
-    const rb_target_ops *ops[4];
+    rb_instance in[4];
     int n = 0;
-    rc = rb_cli_targets(a.targets, ops, &n, 4, &e);
+    rc = rb_cli_instances(a.targets, &a.topts, in, &n, 4, &e);
     if (!rc && n != 1)
-        rc = rb_errf(&e, RB_EINPUT, "--targets: train uses one target (cpu or gpu), got %d", n);
+        rc = rb_errf(&e, RB_EINPUT, "--target: train uses one target (cpu or gpu), got %d", n);
     rb_tc_data d = {0};
     if (!rc)
         rc = rb_task_load(&a.task, &d, &e);
@@ -261,10 +261,9 @@ static int rb_cmd_train(int argc, char **argv)
         return rb_cli_fail(cmd, &e);
     }
     rb_target t;
-    rb_cli_target_init(&t, ops[0], (int)a.threads, &a.topts);
+    rb_target_init_instance(&t, &in[0], (int)a.threads);
     if ((rc = rb_target_probe(&t, &e)) == 0 && !rb_target_can_train(&t))
-        rc = rb_errf(&e, RB_EINPUT, "target %s does not train (train on cpu or gpu)",
-                     ops[0]->name);
+        rc = rb_errf(&e, RB_EINPUT, "target %s does not train (train on cpu or gpu)", t.instance);
     if (rc) {
         rb_tc_data_free(&d);
         rb_target_close(&t);
@@ -306,7 +305,7 @@ static int rb_cmd_train(int argc, char **argv)
     if (!rc) {
         printf("trained %s on %s: test accuracy %.3f, macro-F1 %.3f (majority-class baseline "
                "%.3f, %.3f) after %d epochs\n",
-               model, t.ops->name, c.last.test.accuracy, c.last.test.macro_f1,
+               model, t.instance, c.last.test.accuracy, c.last.test.macro_f1,
                c.baseline.accuracy, c.baseline.macro_f1, c.last.epoch);
         printf("model saved in %s (run %lld in %s)\n", dir, (long long)c.run_id, a.db);
     } else if (rc == RB_EINTR) {

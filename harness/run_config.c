@@ -21,19 +21,20 @@ void rb_workload_to_json(cJSON *o, const rb_workload *w)
 char *rb_run_config_to_json(const rb_run_config *c)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "schema_version", 1);
-    cJSON *t = cJSON_AddArrayToObject(o, "targets");
+    cJSON_AddNumberToObject(o, "schema_version", 2);
+    /* specs that make the same instances again */
+    cJSON *t = cJSON_AddArrayToObject(o, "instances");
+    char name[RB_INSTANCE_NAME_MAX];
     for (int i = 0; i < c->n_targets; i++)
-        cJSON_AddItemToArray(t, cJSON_CreateString(c->targets[i]->name));
+        cJSON_AddItemToArray(t, cJSON_CreateString(rb_instance_spec(&c->targets[i], name,
+                                                                    sizeof name)));
     cJSON_AddStringToObject(o, "source", c->source);
     cJSON_AddNumberToObject(o, "threads", c->threads);
     cJSON *un = cJSON_AddObjectToObject(o, "unavailable");
     for (int i = 0; i < c->n_targets; i++)
         if (c->unavailable_why[i])
-            cJSON_AddStringToObject(un, c->targets[i]->name, c->unavailable_why[i]);
-    cJSON *to = cJSON_AddArrayToObject(o, "target_options");
-    for (int i = 0; i < c->topts.n; i++)
-        cJSON_AddItemToArray(to, cJSON_CreateString(c->topts.item[i]));
+            cJSON_AddStringToObject(un, rb_instance_name(&c->targets[i], name, sizeof name),
+                                    c->unavailable_why[i]);
     /* as a string: a JSON number (double) cannot hold every 64-bit seed */
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
@@ -97,27 +98,36 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
     if (!o)
         return rb_errf(e, RB_EDB, "the run's stored configuration is not valid JSON");
     int rc = 0;
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "targets"), *it;
-    cJSON_ArrayForEach(it, t)
-    {
-        const rb_target_ops *ops = cJSON_IsString(it) ? rb_target_find(it->valuestring) : NULL;
-        if (!ops) {
-            rc = rb_errf(e, RB_EDB, "the run names a target this build does not know: %s",
-                         cJSON_IsString(it) ? it->valuestring : "?");
-            goto out;
-        }
-        if (c->n_targets < RB_MAX_TARGETS)
-            c->targets[c->n_targets++] = ops;
-    }
+    const cJSON *it;
     const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source"),
                 *seed = cJSON_GetObjectItemCaseSensitive(o, "seed"),
                 *m = cJSON_GetObjectItemCaseSensitive(o, "measure");
     if (cJSON_IsString(src))
         snprintf(c->source, sizeof c->source, "%s", src->valuestring);
+    /* Instances by their specs; a run stored before instances
+     * existed has target names and the shorthand flags as "target.key=value". */
+    char list[2048] = "";
+    rb_cli_topts topts = {0};
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(o, "instances");
+    if (!names)
+        names = cJSON_GetObjectItemCaseSensitive(o, "targets");
+    cJSON_ArrayForEach(it, names)
+    {
+        size_t l = strlen(list);
+        if (cJSON_IsString(it))
+            snprintf(list + l, sizeof list - l, "%s%s", l ? "," : "", it->valuestring);
+    }
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "target_options"))
     {
-        if (cJSON_IsString(it) && c->topts.n < RB_TARGET_MAX_OPTS)
-            snprintf(c->topts.item[c->topts.n++], sizeof c->topts.item[0], "%s", it->valuestring);
+        if (cJSON_IsString(it) && topts.n < RB_TARGET_MAX_OPTS)
+            snprintf(topts.item[topts.n++], sizeof topts.item[0], "%s", it->valuestring);
+    }
+    if (list[0] && (rc = rb_cli_instances(list, &topts, c->targets, &c->n_targets, RB_MAX_TARGETS,
+                                          e))) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        rc = rb_errf(e, RB_EDB, "the run's stored targets cannot be used by this build: %s", why);
+        goto out;
     }
     if (!cJSON_IsString(seed) || get_int(o, "threads", &c->threads) ||
         get_int(m, "warmup", &c->measure.warmup) || get_int(m, "min_reps", &c->measure.min_reps) ||

@@ -15,13 +15,12 @@
 #define RB_MAX_TARGETS 16
 
 typedef struct rb_run_config {
-    const rb_target_ops *targets[RB_MAX_TARGETS];
+    rb_instance targets[RB_MAX_TARGETS]; /* the instances, shorthand flags applied */
     int n_targets;
     rb_matrix points;
     char source[1024]; /* where the points came from (matrix path or "command-line axes") */
     rb_measure_opts measure;
     int threads;
-    rb_cli_topts topts;   /* --gpu-device, --fpga-*: adapter options */
     uint64_t seed;
     /* Why targets[i] was unavailable when the run began (NULL: it was not),
      * not owned; stored for the report, not read back by --resume (which

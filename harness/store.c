@@ -441,13 +441,14 @@ static int insert_resources(rb_store *s, sqlite3_int64 device_id, const rb_devic
                                device_id, d->resources, n, "recording device resources", e);
 }
 
-int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char *method,
+int rb_store_device(rb_store *s, int64_t run_id, const rb_device_id *who, const char *method,
                     const rb_device_info *d, int64_t *device_id, rb_err *e)
 {
     static const char sql[] =
         "INSERT INTO devices (run_id, target, name, type, method, numerics, peak_flops, mem_bw,"
-        " power_w, power_source, extra_json, instance)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?2)";
+        " power_w, power_source, extra_json, instance, options_json)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    const char *target = who ? who->target : NULL;
     if (!target || !*target)
         return rb_errf(e, RB_EINPUT, "storing a device without a target name");
     sqlite3_stmt *st;
@@ -465,6 +466,9 @@ int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char 
     bind_known(st, 9, d->power_w);
     bind_text(st, 10, d->power_source);
     bind_text(st, 11, d->extra_json);
+    sqlite3_bind_text(st, 12, who->instance && *who->instance ? who->instance : target, -1,
+                      SQLITE_STATIC);
+    bind_text(st, 13, who->options_json);
     /* the device and its resources together, or neither */
     if ((ret = exec(s, "BEGIN IMMEDIATE", "recording a device", e))) {
         sqlite3_finalize(st);
@@ -482,22 +486,23 @@ int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char 
     return ret;
 }
 
-int rb_store_device_find(rb_store *s, int64_t run_id, const char *target, int64_t *device_id,
+int rb_store_device_find(rb_store *s, int64_t run_id, const char *instance, int64_t *device_id,
                          rb_err *e)
 {
     sqlite3_stmt *st;
-    int ret = prepare(s, "SELECT id FROM devices WHERE run_id = ?1 AND target = ?2 ORDER BY id LIMIT 1",
+    int ret = prepare(s,
+                      "SELECT id FROM devices WHERE run_id = ?1 AND instance = ?2 ORDER BY id LIMIT 1",
                       &st, "looking up a device", e);
     if (ret)
         return ret;
     sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, instance, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *device_id = sqlite3_column_int64(st, 0);
     else if (rc == SQLITE_DONE)
         ret = rb_errf(e, RB_EINPUT, "run %lld has no device for target '%s' in %s",
-                      (long long)run_id, target, s->path);
+                      (long long)run_id, instance, s->path);
     else
         ret = rb_store_dberr(s, rc, "looking up a device", e);
     sqlite3_finalize(st);
@@ -693,14 +698,14 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e)
     return ret;
 }
 
-int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const char *key,
+int rb_store_has_result(rb_store *s, int64_t run_id, const char *instance, const char *key,
                         int *has, rb_err *e)
 {
     static const char sql[] =
         "SELECT 1 FROM results r"
         " JOIN devices d ON d.id = r.device_id"
         " JOIN workloads w ON w.id = r.workload_id"
-        " WHERE r.run_id = ?1 AND d.target = ?2 AND w.key = ?3"
+        " WHERE r.run_id = ?1 AND d.instance = ?2 AND w.key = ?3"
         "   AND r.status IN ('ok', 'mismatch')"
         " LIMIT 1";
     *has = 0;
@@ -709,7 +714,7 @@ int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const c
     if (ret)
         return ret;
     sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, instance, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)

@@ -39,16 +39,22 @@ int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, 
 /* Mark a run running again under this process (resume). */
 int rb_store_run_reopen(rb_store *s, int64_t run_id, rb_err *e);
 
-int rb_store_device(rb_store *s, int64_t run_id, const char *target, const char *method,
+/* Which device of a run: the target, the instance's canonical name (NULL or
+ * "": the target's name) and its options as a JSON object text (may be NULL). */
+typedef struct rb_device_id {
+    const char *target, *instance, *options_json;
+} rb_device_id;
+
+int rb_store_device(rb_store *s, int64_t run_id, const rb_device_id *who, const char *method,
                     const rb_device_info *d, int64_t *device_id, rb_err *e);
-/* Attach a device to a run whose device row already exists (resume): finds it by target. */
-int rb_store_device_find(rb_store *s, int64_t run_id, const char *target, int64_t *device_id,
+/* Attach a device to a run whose device row already exists (resume): finds it by instance. */
+int rb_store_device_find(rb_store *s, int64_t run_id, const char *instance, int64_t *device_id,
                          rb_err *e);
 
 /* Writes results + samples + metrics (and the workload row) in one transaction. */
 int rb_store_result(rb_store *s, const rb_result *r, rb_err *e);
-/* Does run `run_id` already hold a result with status ok/mismatch for (target, key)? */
-int rb_store_has_result(rb_store *s, int64_t run_id, const char *target, const char *key,
+/* Does run `run_id` already hold a result with status ok/mismatch for (instance, key)? */
+int rb_store_has_result(rb_store *s, int64_t run_id, const char *instance, const char *key,
                         int *has, rb_err *e);
 
 /* One row of the accuracy table (SCHEMA.md); negative or non-finite

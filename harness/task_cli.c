@@ -83,8 +83,7 @@ int rb_task_run_begin(const char *db, const char *label, int argc, char **argv,
     free(host);
     free(cmdline);
     for (int i = 0; i < n && !rc; i++)
-        rc = rb_store_device(*st, *run_id, t[i]->ops->name, t[i]->ops->method, &t[i]->info,
-                             &device_id[i], e);
+        rc = rb_cli_store_device(*st, *run_id, t[i], &device_id[i], e);
     return rc;
 }
 

@@ -56,6 +56,8 @@ void rb_target_init(rb_target *t, const rb_target_ops *ops, int threads)
 {
     memset(t, 0, sizeof *t);
     t->ops = ops;
+    if (ops && ops->name)
+        snprintf(t->instance, sizeof t->instance, "%s", ops->name);
     t->threads = threads < 0 ? 0 : threads;
 }
 

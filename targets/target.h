@@ -94,6 +94,32 @@ typedef struct rb_train_io {
 
 typedef struct rb_target rb_target;
 
+/* One option of a target (fio's struct fio_option, stress-ng's per-stressor
+ * options): the harness builds getopt, --help, `rnnbench list`, instance
+ * names and the stored configuration from these tables and names no option
+ * itself.  Values are text; the generic checks below run before anything is
+ * probed, the adapter reads the value with rb_target_opt and checks the rest
+ * (an INI file's contents, a device that must exist) in probe. */
+typedef enum { RB_TOPT_TEXT = 0, RB_TOPT_INT, RB_TOPT_NUMBER } rb_topt_kind;
+
+typedef struct rb_target_option {
+    const char *name;    /* key: config, clock_mhz ... */
+    rb_topt_kind kind;
+    const char *metavar; /* CONFIG, MHZ ... */
+    const char *def;     /* the default as a person reads it ("small", "the configuration's") */
+    const char *help;    /* what it sets; lines of at most ~55 columns, joined by \n */
+    double min, max;     /* RB_TOPT_INT / RB_TOPT_NUMBER: the accepted range */
+    const char *const *choices; /* RB_TOPT_TEXT: the only values, NULL-terminated; NULL: any */
+    int positional;      /* set by TARGET:NAME (at most one per target) */
+    const char *flag;    /* the shorthand flag without "--" (fpga-config), or NULL */
+    int aside;           /* how the target works, not what it is (the fpga's simulation
+                            mode): kept in the spec, left out of the instance's name, so
+                            results pair across runs whatever it was */
+    /* Optional: the names this option offers (presets found on disk, built-in
+     * configurations), comma-separated, for `rnnbench list`; NULL if none. */
+    const char *(*offers)(char *buf, size_t n);
+} rb_target_option;
+
 typedef struct rb_target_ops {
     const char *name;        /* "cpu" */
     const char *method;      /* how its latency is obtained: RB_SRC_* */
@@ -123,12 +149,51 @@ typedef struct rb_target_ops {
     /* Optional.  Free what probe set up for the whole session (contexts,
      * compiled programs); called once the harness is done with the target. */
     void (*close)(rb_target *);
+    /* The options it takes, terminated by an entry with name NULL; NULL: none. */
+    const rb_target_option *options;
 } rb_target_ops;
 
 #define RB_TARGET_MAX_OPTS 8
+#define RB_INSTANCE_NAME_MAX 256
+
+/* A target instance: a target plus the option values given for it, one
+ * device of a run (`fpga:large`, `asic:edge-npu`, `gpu:1?...`).  Spec syntax:
+ * TARGET[:NAME][?KEY=VALUE[&KEY=VALUE...]], NAME setting the target's
+ * positional option.  Its canonical name lists every given option in the
+ * options table's order, so two specs that mean the same are one instance. */
+typedef struct rb_instance {
+    const rb_target_ops *ops;
+    int n;
+    struct {
+        const rb_target_option *opt;
+        char value[224];
+    } set[RB_TARGET_MAX_OPTS];
+} rb_instance;
+
+/* Parse a spec; RB_EINPUT naming the spec and what is accepted. */
+int rb_instance_parse(const char *spec, rb_instance *out, rb_err *e);
+/* Set option key unless the instance sets it already (shorthand flags);
+ * RB_EINPUT for an unknown key or a bad value. */
+int rb_instance_default(rb_instance *in, const char *key, const char *value, rb_err *e);
+/* The canonical name (see above) into buf: what results pair by. */
+const char *rb_instance_name(const rb_instance *in, char *buf, size_t n);
+/* The name with the options set aside too: a spec that makes the same
+ * instance again (what a run stores for --resume). */
+const char *rb_instance_spec(const rb_instance *in, char *buf, size_t n);
+/* Every option of t with its value (given, else the default; null where the
+ * target decides) as a JSON object text; caller frees. */
+char *rb_target_options_json(const rb_target *t);
+/* Check one value against the option's kind, range and choices; the
+ * message names it as label ("--fpga-sim"), or "TARGET option KEY". */
+int rb_target_option_check(const rb_target_ops *ops, const rb_target_option *o,
+                           const char *value, const char *label, rb_err *e);
+/* The option named key of a target, or NULL. */
+const rb_target_option *rb_target_option_find(const rb_target_ops *ops, const char *key);
 
 struct rb_target {
     const rb_target_ops *ops;
+    char instance[RB_INSTANCE_NAME_MAX]; /* "fpga:large?clock_mhz=250"; the target's name when
+                                            no option was given */
     int threads;          /* requested worker threads, 0 = adapter default */
     rb_device_info info;  /* filled by probe */
     int available;        /* 1 after a successful rb_target_probe */
@@ -154,6 +219,8 @@ const rb_target_ops *rb_target_find(const char *name);
 
 /* Checked wrappers: validate arguments and results, keep `loaded` honest. */
 void rb_target_init(rb_target *t, const rb_target_ops *ops, int threads);
+/* rb_target_init for an instance: its options and its name. */
+void rb_target_init_instance(rb_target *t, const rb_instance *in, int threads);
 int rb_target_probe(rb_target *t, rb_err *e);
 int rb_target_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);
 int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);

@@ -213,6 +213,14 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     return 0;
 }
 
+static const rb_target_option asic_options[] = {
+    {.name = "preset", .metavar = "PRESET", .def = "tpu-v1", .positional = 1,
+     .flag = "asic-preset", .offers = rb_asic_preset_names,
+     .help = "asic accelerator: a preset from targets/asic/presets or an\n"
+             "INI file of your own (MODEL.md \"Presets\")"},
+    {0},
+};
+
 const rb_target_ops rb_target_asic_ops = {
     .name = "asic",
     .method = RB_SRC_MODELED,
@@ -223,4 +231,5 @@ const rb_target_ops rb_target_asic_ops = {
     .forward = forward,
     .unload = unload,
     .close = close_session,
+    .options = asic_options,
 };

@@ -260,7 +260,7 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
     int len = named ? snprintf(path, sizeof path, "%s/%s.ini", preset_dir(dir, sizeof dir), arg)
                     : snprintf(path, sizeof path, "%s", arg);
     if (len < 0 || (size_t)len >= sizeof path)
-        return rb_errf(e, RB_EINPUT, "--asic-preset: path too long");
+        return rb_errf(e, RB_EINPUT, "asic preset: path too long");
 
     parse_ctx x = {p, {0}, 0, e};
     rb_err_clear(e);
@@ -268,9 +268,9 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
     if (!f) {
         const char *why = strerror(errno);
         if (named)
-            return rb_errf(e, RB_EINPUT, "--asic-preset %s: no such preset (built in: %s)", arg,
+            return rb_errf(e, RB_EINPUT, "asic preset %s: no such preset (built in: %s)", arg,
                            rb_asic_preset_names(names, sizeof names));
-        return rb_errf(e, RB_EINPUT, "--asic-preset %s: cannot read it (%s); built in: %s", arg,
+        return rb_errf(e, RB_EINPUT, "asic preset %s: cannot read it (%s); built in: %s", arg,
                        why, rb_asic_preset_names(names, sizeof names));
     }
     int rc = ini_parse_file(f, on_key, &x);

@@ -20,6 +20,32 @@
 #include "../target.h"
 
 #ifdef RB_HAVE_VERILATOR
+#include "fpga.h"
+#endif
+
+/* The options, in both builds: one built without Verilator still shows them. */
+static const char *const sim_modes[] = {"auto", "full", "sampled", NULL};
+static const rb_target_option fpga_options[] = {
+    {.name = "config", .metavar = "CONFIG", .def = "small", .positional = 1,
+     .flag = "fpga-config",
+     .help = "fpga hardware: small, large, small8, or an INI file of\n"
+             "run-time parameters (base = small|large|small8,\n"
+             "clock_mhz, offchip_bytes_per_cycle)",
+#ifdef RB_HAVE_VERILATOR
+     .offers = rb_fpga_config_names,
+#endif
+    },
+    {.name = "clock_mhz", .kind = RB_TOPT_NUMBER, .metavar = "MHZ", .min = 1e-3, .max = 2000,
+     .flag = "fpga-clock-mhz", .help = "fpga clock in MHz (default: the configuration's)"},
+    {.name = "sim", .metavar = "MODE", .def = "auto", .choices = sim_modes, .flag = "fpga-sim",
+     .aside = 1,
+     .help = "full | sampled | auto: simulate every timestep in RTL, or the\n"
+             "first few and extrapolate the cycles (outputs from the\n"
+             "bit-exact golden model); auto: full below a cycle budget"},
+    {0},
+};
+
+#ifdef RB_HAVE_VERILATOR
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +365,7 @@ const rb_target_ops rb_target_fpga_ops = {
     .forward = forward,
     .unload = unload,
     .close = close_session,
+    .options = fpga_options,
 };
 #else
 const rb_target_ops rb_target_fpga_ops = {
@@ -347,5 +374,6 @@ const rb_target_ops rb_target_fpga_ops = {
     .description = "LSTM accelerator RTL (SystemVerilog) simulated cycle-accurately by Verilator",
     .unavailable = "built without Verilator: run scripts/setup.sh (it installs verilator and "
                    "yosys) and rebuild",
+    .options = fpga_options,
 };
 #endif

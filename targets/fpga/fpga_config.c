@@ -109,7 +109,7 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
     if (rc == -1) {
         char names[128];
         const char *why = strerror(errno); /* before anything else can touch errno */
-        return rb_errf(e, RB_EINPUT, "--fpga-config %s: not %s or a readable file (%s)", path,
+        return rb_errf(e, RB_EINPUT, "fpga config %s: not %s or a readable file (%s)", path,
                        rb_fpga_config_names(names, sizeof names), why);
     }
     if (rc != 0) {
@@ -145,7 +145,7 @@ int rb_fpga_config(const rb_target *t, fpga_config *c, rb_err *e)
     } else if ((rc = load_file(name, c, e))) {
         return rc;
     }
-    if (clock && (rc = parse_positive("--fpga-clock-mhz", clock, 2000, &c->clock_mhz, e)))
+    if (clock && (rc = parse_positive("fpga clock_mhz", clock, 2000, &c->clock_mhz, e)))
         return rc;
     if (!sim || !*sim || !strcmp(sim, "auto"))
         c->sim = FPGA_SIM_AUTO;
@@ -154,7 +154,7 @@ int rb_fpga_config(const rb_target *t, fpga_config *c, rb_err *e)
     else if (!strcmp(sim, "sampled"))
         c->sim = FPGA_SIM_SAMPLED;
     else
-        return rb_errf(e, RB_EINPUT, "--fpga-sim '%s': expected full, sampled or auto", sim);
+        return rb_errf(e, RB_EINPUT, "fpga sim '%s': expected full, sampled or auto", sim);
     return 0;
 }
 #endif

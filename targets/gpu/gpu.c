@@ -3,6 +3,16 @@
  * Runs on whatever OpenCL device the ICD loader offers: a real GPU, or PoCL's
  * CPU device where there is none (as in CI).  Results say which: a CPU-type
  * device is stored with type "cpu" and a name that says it is not a GPU. */
+#include "../target.h"
+
+static const rb_target_option gpu_options[] = {
+    {.name = "device", .metavar = "SEL", .positional = 1, .flag = "gpu-device",
+     .help = "OpenCL device: an index from `rnnbench list` or a unique\n"
+             "piece of its name (default: the first GPU, else the first\n"
+             "device)"},
+    {0},
+};
+
 #ifdef RB_HAVE_OPENCL
 #include "gpu.h"
 
@@ -19,9 +29,9 @@ const rb_target_ops rb_target_gpu_ops = {
     .unload = rb_gpu_unload,
     .enumerate = rb_gpu_enumerate,
     .close = rb_gpu_close,
+    .options = gpu_options,
 };
 #else
-#include "../target.h"
 
 const rb_target_ops rb_target_gpu_ops = {
     .name = "gpu",
@@ -30,5 +40,6 @@ const rb_target_ops rb_target_gpu_ops = {
     .unavailable = "built without OpenCL/CLBlast: run scripts/setup.sh (it installs "
                    "ocl-icd-opencl-dev, opencl-c-headers, libclblast-dev, pocl-opencl-icd) "
                    "and rebuild",
+    .options = gpu_options,
 };
 #endif

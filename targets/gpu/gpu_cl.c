@@ -140,7 +140,7 @@ int rb_gpu_select(const gpu_dev *devs, int n, const char *selector, int *index, 
     long k = strtol(selector, &end, 10);
     if (!*end) {
         if (k < 0 || k >= n)
-            return rb_errf(e, RB_EINPUT, "--gpu-device %s: there are %d OpenCL devices (0..%d); "
+            return rb_errf(e, RB_EINPUT, "gpu device %s: there are %d OpenCL devices (0..%d); "
                                          "`rnnbench list` shows them", selector, n, n - 1);
         *index = (int)k;
         return 0;
@@ -158,7 +158,7 @@ int rb_gpu_select(const gpu_dev *devs, int n, const char *selector, int *index, 
         }
     }
     if (matches != 1)
-        return rb_errf(e, RB_EINPUT, "--gpu-device '%s' matches %s OpenCL device (%s)", selector,
+        return rb_errf(e, RB_EINPUT, "gpu device '%s' matches %s OpenCL device (%s)", selector,
                        matches ? "more than one" : "no", all);
     *index = found;
     return 0;

@@ -28,7 +28,9 @@ name=$(q "SELECT json_extract(extra_json, '$.device') FROM devices WHERE target=
 expect 0 --out " ok" -- rb run --targets gpu --gpu-device "${name:0:12}" "${RUN[@]}"
 expect 2 --err "matches no OpenCL device" --err "#0" -- rb run --targets gpu --gpu-device no-such-gpu "${RUN[@]}"
 expect 2 --err "OpenCL devices" -- rb run --targets gpu --gpu-device 99 "${RUN[@]}"
-check "--gpu-device stored for resume" "$(q "SELECT json_extract(config_json, '$.target_options[0]') FROM runs ORDER BY id DESC LIMIT 1")" "gpu.device=${name:0:12}"
+check "--gpu-device stored for resume" "$(q "SELECT json_extract(config_json, '$.instances[0]') FROM runs ORDER BY id DESC LIMIT 1")" "gpu:${name:0:12}"
+check "--gpu-device names the instance" "$(q "SELECT instance FROM devices ORDER BY id DESC LIMIT 1")" "gpu:${name:0:12}"
+expect 0 --out "gpu:0 " --out " ok" -- rb run --targets gpu:0 "${RUN[@]}"
 
 # no OpenCL platform at all: reported, and the other targets still run
 mkdir -p noicd

@@ -227,7 +227,7 @@ static void test_readonly_views(const char *path)
     rb_device_info d;
     memset(&d, 0, sizeof d);
     snprintf(d.name, sizeof d.name, "CPU");
-    CHECK_INT(rb_store_device(rw, run_id, "cpu", "measured", &d, &dev, &e), 0);
+    CHECK_INT(rb_store_device(rw, run_id, &(rb_device_id){"cpu", NULL, NULL}, "measured", &d, &dev, &e), 0);
     rb_workload w = {.cell = RB_CELL_RNN, .mode = RB_MODE_TRAIN, .seq = 3, .batch = 2,
                      .input = 4, .hidden = 5, .layers = 1, .input_proj = 1};
     rb_workload_make_key(&w);

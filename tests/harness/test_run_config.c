@@ -10,9 +10,10 @@ int main(void)
     rb_run_config c;
     memset(&c, 0, sizeof c);
     rb_err e = {0};
-    c.targets[0] = rb_target_find("cpu");
-    c.targets[1] = rb_target_find("asic");
-    c.n_targets = 2;
+    const char *specs[] = {"cpu", "asic:edge-npu", "fpga:large?sim=full&clock_mhz=250"};
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(rb_instance_parse(specs[i], &c.targets[i], &e), 0);
+    c.n_targets = 3;
     c.threads = 3;
     c.seed = 18446744073709551557ull; /* above 2^53: must survive as text */
     rb_measure_opts mo = {3, 12, 500, 0.25, 42.5};
@@ -29,8 +30,13 @@ int main(void)
     char *json = rb_run_config_to_json(&c);
     rb_run_config d;
     CHECK_INT(rb_run_config_from_json(&d, json, &e), 0);
-    CHECK_INT(d.n_targets, 2);
-    CHECK(d.targets[0] == c.targets[0] && d.targets[1] == c.targets[1]);
+    CHECK_INT(d.n_targets, 3);
+    /* the same instances, every option kept (the simulation mode too) */
+    const char *want[] = {"cpu", "asic:edge-npu", "fpga:large?clock_mhz=250&sim=full"};
+    for (int i = 0; i < 3 && i < d.n_targets; i++) {
+        char name[RB_INSTANCE_NAME_MAX];
+        CHECK(!strcmp(rb_instance_spec(&d.targets[i], name, sizeof name), want[i]));
+    }
     CHECK_INT(d.threads, 3);
     CHECK(d.seed == c.seed);
     CHECK_INT(d.measure.warmup, 3);
@@ -44,6 +50,20 @@ int main(void)
     CHECK(!strcmp(d.points.points[1].key, "lstm_infer_t7_b3_i5_h9_l2"));
     CHECK_INT(d.points.points[0].input_proj, 0);
     free(json);
+    rb_matrix_free(&d.points);
+
+    /* a run stored before instances: target names and shorthand flags */
+    const char *old = "{\"schema_version\":1,\"targets\":[\"cpu\",\"fpga\",\"asic\"],"
+                      "\"target_options\":[\"fpga.config=large\",\"asic.preset=edge-npu\"],"
+                      "\"threads\":1,\"seed\":\"1\",\"measure\":{\"warmup\":1,\"min_reps\":1,"
+                      "\"max_reps\":1,\"min_time_s\":0,\"timeout_s\":1},\"points\":[]}";
+    CHECK_INT(rb_run_config_from_json(&d, old, &e), 0);
+    CHECK_INT(d.n_targets, 3);
+    const char *old_want[] = {"cpu", "fpga:large", "asic:edge-npu"};
+    for (int i = 0; i < 3 && i < d.n_targets; i++) {
+        char name[RB_INSTANCE_NAME_MAX];
+        CHECK(!strcmp(rb_instance_name(&d.targets[i], name, sizeof name), old_want[i]));
+    }
     rb_matrix_free(&d.points);
 
     /* damaged configurations are refused with a message, never half-used */

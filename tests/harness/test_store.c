@@ -214,7 +214,7 @@ static rb_store *open_with_run(const char *path, int64_t *run_id, int64_t *devic
     }
     CHECK_INT(rb_store_run_begin(s, &run_info, run_id, &e), 0);
     rb_device_info d = make_device();
-    CHECK_INT(rb_store_device(s, *run_id, "cpu", RB_SRC_MEASURED, &d, device_id, &e), 0);
+    CHECK_INT(rb_store_device(s, *run_id, &(rb_device_id){"cpu", NULL, NULL}, RB_SRC_MEASURED, &d, device_id, &e), 0);
     return s;
 }
 
@@ -810,7 +810,7 @@ static void test_device_resources(void)
         snprintf(d.resources[i].source, sizeof d.resources[i].source, "synthesized");
     }
     d.n_resources = 4;
-    CHECK_INT(rb_store_device(s, run_id, "fpga", RB_SRC_SIMULATED, &d, &dev, &e), 0);
+    CHECK_INT(rb_store_device(s, run_id, &(rb_device_id){"fpga", "fpga:large", "{\"config\":\"large\"}"}, RB_SRC_SIMULATED, &d, &dev, &e), 0);
     rb_store_close(s);
 
     sqlite3 *db = raw_open(path);
