@@ -197,15 +197,15 @@ struct option *rb_cli_options(const struct option *own, struct option *buf, size
     return buf;
 }
 
-int rb_cli_instances(const char *list, const rb_cli_topts *o, rb_instance *out, int *n, int max,
-                     rb_err *e)
+int rb_cli_instances(const char *what, const char *list, const rb_cli_topts *o, rb_instance *out,
+                     int *n, int max, rb_err *e)
 {
     *n = 0;
     char buf[2048];
     if (!list)
         list = "all";
     if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
-        return rb_errf(e, RB_EINPUT, "--targets: list too long");
+        return rb_errf(e, RB_EINPUT, "%s: list too long", what);
     for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
          tok = strtok_r(NULL, ", ", &save)) {
         int all = !strcmp(tok, "all");
@@ -223,7 +223,7 @@ int rb_cli_instances(const char *list, const rb_cli_topts *o, rb_instance *out, 
                 rc = rb_instance_default(&in, key, eq + 1, e);
             }
             if (rc)
-                return rb_err_prefix(e, "--targets: ");
+                return rb_err_prefix(e, "%s: ", what);
             char name[RB_INSTANCE_NAME_MAX], other[RB_INSTANCE_NAME_MAX];
             rb_instance_name(&in, name, sizeof name);
             int dup = 0;
@@ -233,12 +233,13 @@ int rb_cli_instances(const char *list, const rb_cli_topts *o, rb_instance *out, 
             if (dup)
                 continue;
             if (*n == max)
-                return rb_errf(e, RB_EINPUT, "--targets: more than %d instances", max);
+                return rb_errf(e, RB_EINPUT, "%s: more than %d instance%s", what, max,
+                               max == 1 ? "" : "s");
             out[(*n)++] = in;
         }
     }
     if (!*n)
-        return rb_errf(e, RB_EINPUT, "--targets: empty list");
+        return rb_errf(e, RB_EINPUT, "%s: empty list", what);
     return 0;
 }
 

@@ -103,9 +103,9 @@ struct option *rb_cli_options(const struct option *own, struct option *buf, size
 /* "cpu,fpga:large,'asic:x.ini?clock_mhz=500'" or "all" (one default instance
  * per target) into instances, shorthand flags applied to the instances that
  * do not set those options; instances with the same canonical name are one.
- * RB_EINPUT naming the bad spec. */
-int rb_cli_instances(const char *list, const rb_cli_topts *o, rb_instance *out, int *n, int max,
-                     rb_err *e);
+ * RB_EINPUT naming the option (what: "--targets") and the bad spec. */
+int rb_cli_instances(const char *what, const char *list, const rb_cli_topts *o, rb_instance *out,
+                     int *n, int max, rb_err *e);
 
 /* Store a probed target (instance) as a device of run_id. */
 int rb_cli_store_device(rb_store *st, int64_t run_id, const rb_target *t, int64_t *device_id,

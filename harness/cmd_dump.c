@@ -144,7 +144,7 @@ static int dump_targets(const char *dir, const char *targets, int threads,
                         const rb_cli_topts *topts, rb_point *pt, rb_err *e)
 {
     rb_instance in[16];
-    int n, rc = rb_cli_instances(targets, topts, in, &n, 16, e);
+    int n, rc = rb_cli_instances("--targets", targets, topts, in, &n, 16, e);
     const rb_workload *w = pt->w;
     size_t ny = (size_t)w->seq * w->batch * w->hidden;
     for (int i = 0; i < n && !rc; i++) {

@@ -169,10 +169,10 @@ static char *config_json(const eval_args *a, const saved *s)
 static int eval_targets(const eval_args *a, rb_instance *in, int *n, rb_err *e)
 {
     rb_instance given[8];
-    int k = 0, rc = rb_cli_instances(a->reference, &a->topts, in, n, 1, e);
+    int k = 0, rc = rb_cli_instances("--reference", a->reference, &a->topts, in, n, 1, e);
     if (rc)
-        return rb_err_prefix(e, "--reference: ");
-    if ((rc = rb_cli_instances(a->targets, &a->topts, given, &k, 8, e)))
+        return rc;
+    if ((rc = rb_cli_instances("--targets", a->targets, &a->topts, given, &k, 8, e)))
         return rc;
     char ref[RB_INSTANCE_NAME_MAX], name[RB_INSTANCE_NAME_MAX];
     rb_instance_name(&in[0], ref, sizeof ref);

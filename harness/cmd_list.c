@@ -114,7 +114,7 @@ static int list_main(int argc, char **argv)
     int n;
     rb_matrix m = {0};
     char source[1024];
-    if (rb_cli_instances(a.targets, &com.topts, in, &n, 16, &e) ||
+    if (rb_cli_instances("--targets", a.targets, &com.topts, in, &n, 16, &e) ||
         rb_cli_workloads(a.matrix, &com.axes, &m, source, sizeof source, &e))
         return rb_cli_fail("list", &e);
 

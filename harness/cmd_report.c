@@ -16,7 +16,7 @@ static const char report_help[] =
     "                       [--run ID | --label L | --latest]\n"
     "                       [--objective latency|throughput|energy|perf-per-watt]\n"
     "                       [--slo-ms X] [--max-power-w W] [--max-error E]\n"
-    "                       [--max-accuracy-drop D]\n"
+    "                       [--max-accuracy-drop D] [--reference TARGET]\n"
     "\n"
     "Turn one run of the results database into a decision: per workload, the\n"
     "targets ranked under the objective and constraints, each with a reason from\n"
@@ -45,7 +45,10 @@ static const char report_help[] =
     "  --max-accuracy-drop D\n"
     "                      exclude targets whose text-classification test accuracy\n"
     "                      (newest `rnnbench eval`) is more than D (a fraction, e.g.\n"
-    "                      0.01) below the cpu's fp32 accuracy, or was not evaluated\n";
+    "                      0.01) below the reference's accuracy, or was not evaluated\n"
+    "  --reference TARGET  the target (or instance) accuracy drops are measured\n"
+    "                      against: the one `rnnbench eval --reference` used\n"
+    "                      (default cpu)\n";
 
 static const char report_tail[] =
     "\n"
@@ -53,7 +56,7 @@ static const char report_tail[] =
     "  rnnbench report --format html -o report.html --objective energy --slo-ms 5\n";
 
 enum { OPT_HTML = RB_OPT_FIRST_FREE, OPT_MD, OPT_CSV, OPT_JSON, OPT_RUN, OPT_LABEL,
-       OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR, OPT_ACC };
+       OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR, OPT_ACC, OPT_REF };
 
 typedef struct report_out {
     const rb_report_writer *wr;
@@ -118,6 +121,11 @@ static int report_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_ACC:
         rc = rb_cli_double("max-accuracy-drop", arg, 0, 1, &a->ro.max_accuracy_drop, e);
         break;
+    case OPT_REF:
+        if (snprintf(a->ro.reference, sizeof a->ro.reference, "%s", arg) >=
+            (int)sizeof a->ro.reference)
+            rc = rb_errf(e, RB_EINPUT, "--reference: name too long");
+        break;
     default: rc = rb_errf(e, RB_EINPUT, "unknown option");
     }
     if (fmt) {
@@ -178,6 +186,7 @@ static const struct option report_options[] = {
     {"max-power-w", required_argument, 0, OPT_POWER},
     {"max-error", required_argument, 0, OPT_ERR},
     {"max-accuracy-drop", required_argument, 0, OPT_ACC},
+    {"reference", required_argument, 0, OPT_REF},
     {0, 0, 0, 0}};
 
 /* The writers' names (reports/ rb_report_writers), html first: the default. */

@@ -278,8 +278,8 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     }
     if (!cfg->threads)
         cfg->threads = rb_host_ncpus();
-    int rc = rb_cli_instances(a->targets, &a->topts, cfg->targets, &cfg->n_targets, RB_MAX_TARGETS,
-                              e);
+    int rc = rb_cli_instances("--targets", a->targets, &a->topts, cfg->targets, &cfg->n_targets,
+                              RB_MAX_TARGETS, e);
     if (!rc)
         rc = rb_cli_workloads(a->matrix, &a->axes, &cfg->points, cfg->source, sizeof cfg->source, e);
     return rc;

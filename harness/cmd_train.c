@@ -250,7 +250,7 @@ static int rb_cmd_train(int argc, char **argv)
 
     rb_instance in[4];
     int n = 0;
-    rc = rb_cli_instances(a.targets, &a.topts, in, &n, 4, &e);
+    rc = rb_cli_instances("--target", a.targets, &a.topts, in, &n, 4, &e);
     if (!rc && n != 1)
         rc = rb_errf(&e, RB_EINPUT, "--target: train uses one target (cpu or gpu), got %d", n);
     rb_tc_data d = {0};

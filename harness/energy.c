@@ -120,21 +120,17 @@ int rb_energy_meter_rapl(const char *root, rb_energy_meter *out, char *why, size
     return 1;
 }
 
-static int names_nvidia(const rb_device_info *d)
-{
-    return strcasestr(d->name, "nvidia") || strcasestr(d->extra_json, "nvidia");
-}
-
 int rb_energy_meter_for(const rb_device_info *d, rb_energy_meter *out, char *why, size_t n)
 {
     memset(out, 0, sizeof *out);
-    if (!strcmp(d->type, "cpu"))
-        return rb_energy_meter_rapl(NULL, out, why, n);
-    /* Only NVIDIA-aware probes fill bus_id (in NVML's format), so it is as
-     * good a sign as the vendor name, and it finds the exact board. */
-    if (d->bus_id[0] || names_nvidia(d))
+    /* The target said which counters see its device; a board's own counter
+     * is closer to the device than the host's package, so NVML comes first. */
+    if (d->energy_counters & RB_ENERGY_NVML)
         return rb_energy_meter_nvml(d, out, why, n);
-    snprintf(why, n, "no energy meter for this %s (RAPL covers cpu targets, NVML NVIDIA GPUs)",
+    if (d->energy_counters & RB_ENERGY_RAPL)
+        return rb_energy_meter_rapl(NULL, out, why, n);
+    snprintf(why, n, "no energy meter for this %s (its target reads no energy counter; RAPL "
+                     "covers cpu targets, NVML NVIDIA GPUs)",
              d->type[0] ? d->type : "device");
     return 0;
 }

@@ -67,8 +67,8 @@ struct rb_energy_meter {
 int rb_energy_meter_rapl(const char *root, rb_energy_meter *out, char *why, size_t n);
 /* NVML, for the GPU d: found by d->bus_id when set, else by name. */
 int rb_energy_meter_nvml(const rb_device_info *d, rb_energy_meter *out, char *why, size_t n);
-/* The meter for a probed device: RAPL for type "cpu", NVML for a device with a
- * PCI bus id or that names NVIDIA, otherwise none. */
+/* The meter for a probed device, from the counters its target says it can
+ * be read by (d->energy_counters): NVML, else RAPL, else none. */
 int rb_energy_meter_for(const rb_device_info *d, rb_energy_meter *out, char *why, size_t n);
 /* Release a meter (stopping it if still running) and zero it. */
 void rb_energy_meter_close(rb_energy_meter *m);

@@ -31,6 +31,15 @@ static void read_metric(sqlite3_stmt *st, int first, rb_rep_metric *m)
     rb_col_s(st, first + 3, m->source, sizeof m->source);
 }
 
+/* The devices' instance column: a database opened read-only is not migrated,
+ * and one from before schema 3 has one configuration per target, named by it. */
+static const char *instance_col(rb_store *s, const char *alias)
+{
+    int v3 = rb_store_schema_version(s) >= 3;
+    return *alias ? (v3 ? "coalesce(d.instance, d.target)" : "d.target")
+                  : (v3 ? "coalesce(instance, target)" : "target");
+}
+
 static int step_err(rb_store *s, int rc, rb_err *e)
 {
     return rc == SQLITE_DONE ? 0 : rb_store_dberr(s, rc, "reading the report", e);
@@ -124,10 +133,12 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
     r->devices = calloc(n ? (size_t)n : 1, sizeof *r->devices);
     if (!r->devices)
         return rb_errf(e, RB_ENOMEM, "report: out of memory");
-    if ((rc = prep(s,
-                   "SELECT id, target, name, type, method, numerics, peak_flops, mem_bw, power_w,"
-                   " power_source, extra_json FROM devices WHERE run_id = ?1 ORDER BY id",
-                   &st, e)))
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT id, %s, name, type, method, numerics, peak_flops, mem_bw, power_w,"
+             " power_source, extra_json FROM devices WHERE run_id = ?1 ORDER BY id",
+             instance_col(s, ""));
+    if ((rc = prep(s, sql, &st, e)))
         return rc;
     sqlite3_bind_int64(st, 1, r->run.id);
     int step;
@@ -315,8 +326,9 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
     if (rb_store_schema_version(s) < 2)
         return 0;
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "WITH acc AS (SELECT a.*, d.target FROM accuracy a"
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+                  "WITH acc AS (SELECT a.*, %s AS target FROM accuracy a"
                   " JOIN devices d ON d.id = a.device_id)"
                   " SELECT a.run_id, ru.started_at, a.target, a.numerics, a.task, a.model, a.cell,"
                   " a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1, a.loss,"
@@ -326,7 +338,8 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
                   " AND b.model = a.model AND b.phase = a.phase AND (a.phase = 'train' OR"
                   " (b.target = a.target AND b.numerics IS a.numerics)))"
                   " ORDER BY a.phase, a.task, a.model, a.target, a.numerics, a.split, a.epoch",
-                  &st, e);
+                  instance_col(s, "d."));
+    int rc = prep(s, sql, &st, e);
     if (rc)
         return rc;
     int step;
@@ -371,19 +384,22 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
 static int load_history(rb_store *s, rb_report *r, rb_err *e)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-                  "WITH here AS (SELECT d.target, r.workload_id, r.numerics, r.median_ms FROM"
+    char sql[1024];
+    const char *dev = instance_col(s, "d.");
+    snprintf(sql, sizeof sql,
+                  "WITH here AS (SELECT %s AS target, r.workload_id, r.numerics, r.median_ms FROM"
                   " results r JOIN devices d ON d.id = r.device_id WHERE r.run_id = ?1 AND"
                   " r.status = 'ok' AND r.median_ms > 0),"
                   " runs_shown AS (SELECT id, started_at FROM runs WHERE id <= ?1 AND "
                   BENCHMARK_RUN " ORDER BY id DESC LIMIT " RB_STR(HISTORY_RUNS) ")"
-                  " SELECT d.target, ru.id, ru.started_at, r.median_ms / h.median_ms"
+                  " SELECT %s, ru.id, ru.started_at, r.median_ms / h.median_ms"
                   " FROM results r JOIN devices d ON d.id = r.device_id"
                   " JOIN runs_shown ru ON ru.id = r.run_id"
-                  " JOIN here h ON h.target = d.target AND h.workload_id = r.workload_id AND"
+                  " JOIN here h ON h.target = %s AND h.workload_id = r.workload_id AND"
                   " h.numerics IS r.numerics"
-                  " WHERE r.status = 'ok' AND r.median_ms > 0 ORDER BY d.target, ru.id",
-                  &st, e);
+                  " WHERE r.status = 'ok' AND r.median_ms > 0 ORDER BY 1, ru.id",
+                  dev, dev, dev);
+    int rc = prep(s, sql, &st, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, r->run.id);
@@ -430,7 +446,9 @@ static int load_history(rb_store *s, rb_report *r, rb_err *e)
 static int load_missing(const char *config, rb_report *r, rb_err *e)
 {
     cJSON *c = config ? cJSON_Parse(config) : NULL;
-    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(c, "targets");
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(c, "instances");
+    if (!targets) /* a run from before instances: target names */
+        targets = cJSON_GetObjectItemCaseSensitive(c, "targets");
     const cJSON *why = cJSON_GetObjectItemCaseSensitive(c, "unavailable");
     int n = cJSON_GetArraySize(targets), rc = 0;
     r->missing = calloc(n > 0 ? (size_t)n : 1, sizeof *r->missing);
@@ -441,14 +459,21 @@ static int load_missing(const char *config, rb_report *r, rb_err *e)
     {
         if (rc || !cJSON_IsString(t))
             continue;
+        /* a stored spec may set options aside that its device's name leaves out */
+        char name[RB_INSTANCE_NAME_MAX];
+        rb_instance in;
+        rb_err pe = {0};
+        snprintf(name, sizeof name, "%s", t->valuestring);
+        if (!rb_instance_parse(t->valuestring, &in, &pe))
+            rb_instance_name(&in, name, sizeof name);
         int found = 0;
         for (int i = 0; i < r->n_devices; i++)
-            found |= !strcmp(r->devices[i].target, t->valuestring);
+            found |= !strcmp(r->devices[i].target, name);
         if (found)
             continue;
         rb_rep_missing *m = &r->missing[r->n_missing++];
-        snprintf(m->target, sizeof m->target, "%s", t->valuestring);
-        const cJSON *w = cJSON_GetObjectItemCaseSensitive(why, t->valuestring);
+        snprintf(m->target, sizeof m->target, "%s", name);
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(why, name);
         m->why = cJSON_IsString(w) ? strdup(w->valuestring) : NULL;
     }
     cJSON_Delete(c);

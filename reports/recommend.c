@@ -39,6 +39,7 @@ void rb_report_opts_default(rb_report_opts *o)
 {
     o->objective = RB_OBJ_LATENCY;
     o->slo_ms = o->max_power_w = o->max_error = o->max_accuracy_drop = NAN;
+    snprintf(o->reference, sizeof o->reference, "cpu");
 }
 
 int rb_objective_higher_better(rb_objective o)
@@ -221,7 +222,8 @@ static int is_eval_test(const rb_rep_accuracy *a)
 }
 
 const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
-                                       const char *numerics, const rb_rep_accuracy **cpu)
+                                       const char *numerics, const char *reference,
+                                       const rb_rep_accuracy **cpu)
 {
     /* the model of the newest evaluation, and when it was last trained here:
      * an evaluation from before that is of other weights under the same name */
@@ -246,7 +248,7 @@ const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
             continue;
         if (!strcmp(a->target, target) && !strcmp(a->numerics, numerics))
             mine = a;
-        if (!strcmp(a->target, "cpu"))
+        if (!strcmp(a->target, reference))
             *cpu = a;
     }
     return *cpu ? mine : NULL;
@@ -259,7 +261,8 @@ static int accuracy_ok(const rb_report_opts *o, const rb_report *rep, const rb_r
     if (!isfinite(o->max_accuracy_drop))
         return 1;
     const char *target = rep->devices[r->device].target;
-    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(rep, target, r->numerics, &cpu);
+    const rb_rep_accuracy *cpu,
+        *a = rb_rep_eval_row(rep, target, r->numerics, o->reference, &cpu);
     if (!a || !isfinite(a->accuracy) || !isfinite(cpu->accuracy)) {
         snprintf(why, n, "task accuracy unknown against the %g drop limit (no `rnnbench eval` of "
                          "the newest evaluated model on %s in %s)",
@@ -268,9 +271,10 @@ static int accuracy_ok(const rb_report_opts *o, const rb_report *rep, const rb_r
     }
     double drop = cpu->accuracy - a->accuracy;
     if (drop > o->max_accuracy_drop) {
-        snprintf(why, n, "%s test accuracy %.3f in %s is %.3f below the cpu's fp32 %.3f, over the "
+        snprintf(why, n, "%s test accuracy %.3f in %s is %.3f below the %s's %s %.3f, over the "
                          "%g drop limit",
-                 a->task, a->accuracy, a->numerics, drop, cpu->accuracy, o->max_accuracy_drop);
+                 a->task, a->accuracy, a->numerics, drop, o->reference, cpu->numerics,
+                 cpu->accuracy, o->max_accuracy_drop);
         return 0;
     }
     return 1;
@@ -345,7 +349,7 @@ static void constraints_note(const rb_report_opts *o, const rb_report *rep,
     const rb_rep_accuracy *cpu = NULL,
                           *a = isfinite(o->max_accuracy_drop)
                                    ? rb_rep_eval_row(rep, rep->devices[r->device].target,
-                                                     r->numerics, &cpu)
+                                                     r->numerics, o->reference, &cpu)
                                    : NULL;
     b[0] = 0;
     if (isfinite(o->slo_ms))
@@ -355,9 +359,9 @@ static void constraints_note(const rb_report_opts *o, const rb_report *rep,
         at += (size_t)snprintf(b + at, n - at, ", %.3g W within the %g W limit", power_of(r),
                                o->max_power_w);
     if (at < n && a)
-        at += (size_t)snprintf(b + at, n - at, ", %s accuracy %.3f (%.3f below fp32) within the "
-                                               "%g drop limit",
-                               a->task, a->accuracy, cpu->accuracy - a->accuracy,
+        at += (size_t)snprintf(b + at, n - at, ", %s accuracy %.3f (%.3f below the %s's) within "
+                                               "the %g drop limit",
+                               a->task, a->accuracy, cpu->accuracy - a->accuracy, o->reference,
                                o->max_accuracy_drop);
     if (at < n && isfinite(r->err_max_abs))
         snprintf(b + at, n - at, ", max error %.2g (%s)", r->err_max_abs, r->numerics);
@@ -459,7 +463,7 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
         rb_rank_entry *en = &w->entries[i];
         char why[sizeof en->reason];
         snprintf(why, sizeof why, "%s", en->reason);
-        snprintf(en->reason, sizeof en->reason, "%s: not ranked: %.360s", target_of(rep, en->result),
+        snprintf(en->reason, sizeof en->reason, "%.80s: not ranked: %.300s", target_of(rep, en->result),
                  why);
     }
 }

@@ -21,9 +21,13 @@ typedef struct rb_rep_metric {
     char source[16];
 } rb_rep_metric;
 
+/* Room for an instance's name: "fpga:large?clock_mhz=250". */
+#define RB_REP_TARGET_MAX 128 /* = RB_INSTANCE_NAME_MAX (targets/target.h) */
+
 typedef struct rb_rep_device {
     long long id;
-    char target[16];     /* adapter: cpu, gpu, fpga, asic */
+    char target[RB_REP_TARGET_MAX]; /* the instance: cpu, fpga:large, asic:edge-npu ...
+                                       (the target's name for its default configuration) */
     char name[160];
     char type[16];
     char method[16];     /* how its latency is obtained: measured | simulated | modeled */
@@ -37,7 +41,7 @@ typedef struct rb_rep_device {
 
 /* A target asked for but not available on the host (no device row). */
 typedef struct rb_rep_missing {
-    char target[16];
+    char target[RB_REP_TARGET_MAX]; /* the instance */
     char *why; /* owned; NULL when the run did not record a reason */
 } rb_rep_missing;
 
@@ -66,7 +70,7 @@ typedef struct rb_rep_result {
 typedef struct rb_rep_accuracy {
     long long run_id;
     char run_started[32];
-    char target[16];     /* where the recurrent stack ran */
+    char target[RB_REP_TARGET_MAX]; /* the instance the recurrent stack ran on */
     char numerics[32];
     char task[32], model[64], cell[8];
     char phase[8];       /* train: a training curve; eval: a saved model on a target */
@@ -81,7 +85,7 @@ typedef struct rb_rep_accuracy {
  * this run: the geometric mean over the workloads both ran ok in the same
  * number format of (that run's median / this run's median). */
 typedef struct rb_rep_history {
-    char target[16];
+    char target[RB_REP_TARGET_MAX]; /* the instance */
     long long run_id;
     char started_at[32];
     double rel;  /* 1 = as fast as this run; 1.2 = 20 % slower */
@@ -110,10 +114,11 @@ typedef struct rb_report {
 
 /* The accuracy constraint's evidence for one target in one number format:
  * of the most recently evaluated model, that target's test row in those
- * numerics and the cpu's (fp32) row of the same evaluation run.  NULL when
- * there is none. */
+ * numerics and the reference's row (the target named reference, e.g. "cpu")
+ * of the same evaluation.  NULL when there is none. */
 const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
-                                       const char *numerics, const rb_rep_accuracy **cpu);
+                                       const char *numerics, const char *reference,
+                                       const rb_rep_accuracy **ref);
 
 void rb_report_free(rb_report *r); /* safe on a zeroed report */
 
@@ -134,8 +139,10 @@ typedef struct rb_report_opts {
     double slo_ms;       /* p99 latency limit; NaN: none */
     double max_power_w;  /* average power limit (energy / latency); NaN: none */
     double max_error;    /* max |y - ref| limit; NaN: none */
-    double max_accuracy_drop; /* text task: test accuracy below the cpu's (fp32), as a
+    double max_accuracy_drop; /* text task: test accuracy below the reference's, as a
                                  fraction; NaN: none */
+    char reference[RB_REP_TARGET_MAX]; /* the target accuracy drops are measured against
+                                          (default "cpu": fp32) */
 } rb_report_opts;
 
 void rb_report_opts_default(rb_report_opts *o);

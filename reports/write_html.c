@@ -5,6 +5,7 @@
  * Nothing is loaded from anywhere: no scripts, no external stylesheets or
  * fonts, so the file opens from disk in any browser.  Every piece of text
  * from the database or the command line goes through rb_xml_escape. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +230,7 @@ static void family_series(const rb_report *r, series_buf *b, int vary_batch,
             j++;
         }
         if (j - i >= 2) {
-            char name[96];
+            char name[160];
             if (vary_batch)
                 snprintf(name, sizeof name, "%s %s t%d h%d", r->devices[a->device].target,
                          rb_cell_name(a->w.cell), a->w.seq, a->w.hidden);
@@ -463,9 +464,13 @@ static void chart_roofline(FILE *f, const rb_report *r, int d)
             roof->dashed = 1;
         }
     }
-    char id[64], title[240];
-    snprintf(id, sizeof id, "chart-roofline-%s", dv->target);
-    snprintf(title, sizeof title, "Roofline: %s (%s)", dv->target, dv->name);
+    char id[160], title[300];
+    /* an id from the instance's name: letters, digits and '-' ("fpga-large") */
+    int n = snprintf(id, sizeof id, "chart-roofline-%s", dv->target);
+    for (char *p = id + 15; p < id + (n < (int)sizeof id ? n : (int)sizeof id - 1); p++)
+        if (!isalnum((unsigned char)*p))
+            *p = '-';
+    snprintf(title, sizeof title, "Roofline: %s (%.120s)", dv->target, dv->name);
     draw_xy(f, id, title, "operational intensity (FLOP per weight byte)", "achieved GFLOP/s", 1,
             1, &b, "no result, or no peak and bandwidth figure for this device");
     series_free(&b);
@@ -490,9 +495,9 @@ static void chart_accuracy(FILE *f, const rb_report *r)
         if (strcmp(a->phase, "eval") || strcmp(a->split, "test"))
             continue;
         /* short labels (the chart cuts them); the model and the figures in the tip */
-        snprintf(labels[nb], sizeof labels[nb], "%s %s", a->target, a->numerics);
+        snprintf(labels[nb], sizeof labels[nb], "%.40s %.22s", a->target, a->numerics);
         snprintf(tips[nb], sizeof tips[nb], "%.30s %.60s: test accuracy %.4f, macro-F1 %.4f, "
-                                            "agreement with cpu %.4f",
+                                            "agreement with the reference %.4f",
                  a->task, a->model, a->accuracy, a->macro_f1, a->agreement);
         bars[nb] = (rb_bar){labels[nb], a->accuracy, nb, tips[nb]};
         nb++;
@@ -694,25 +699,29 @@ static void write_accuracy(FILE *f, const rb_report *r, const rb_recommendation 
               f);
         return;
     }
+    const char *ref = rec->opts.reference;
     fputs("<p class=\"note\">The recurrent stack runs on the target in its number format; the "
           "embedding and the classifier head on the host in fp32. Agreement: the fraction of "
-          "test predictions equal to the cpu's (fp32). From the newest <code>rnnbench "
-          "eval</code> and <code>train</code> runs",
+          "test predictions equal to the evaluation's reference target's. From the newest "
+          "<code>rnnbench eval</code> and <code>train</code> runs",
           f);
-    if (isfinite(rec->opts.max_accuracy_drop))
-        fprintf(f, "; the recommendation excludes targets more than %g below the cpu's accuracy",
+    if (isfinite(rec->opts.max_accuracy_drop)) {
+        fprintf(f, "; the recommendation excludes targets more than %g below the accuracy of ",
                 rec->opts.max_accuracy_drop);
+        esc(f, ref);
+    }
     fputs(".</p>\n<table id=\"accuracy-eval\"><tr><th>target</th><th>numerics</th><th>task</th>"
           "<th>model</th><th>epoch</th><th>test docs</th><th>accuracy</th><th>macro-F1</th>"
-          "<th>drop vs cpu</th><th>agreement</th><th>loss</th><th>majority baseline</th>"
-          "<th>run</th></tr>\n",
+          "<th>drop vs ",
           f);
+    esc(f, ref);
+    fputs("</th><th>agreement</th><th>loss</th><th>majority baseline</th><th>run</th></tr>\n", f);
     for (size_t i = 0; i < r->n_accuracy; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i], *cpu = NULL;
         if (strcmp(a->phase, "eval"))
             continue;
         for (size_t j = 0; j < r->n_accuracy; j++)
-            if (r->accuracy[j].run_id == a->run_id && !strcmp(r->accuracy[j].target, "cpu") &&
+            if (r->accuracy[j].run_id == a->run_id && !strcmp(r->accuracy[j].target, ref) &&
                 !strcmp(r->accuracy[j].model, a->model) && !strcmp(r->accuracy[j].phase, "eval"))
                 cpu = &r->accuracy[j];
         fputs("<tr>", f);

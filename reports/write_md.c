@@ -98,13 +98,14 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
     int header = 0;
     for (size_t i = 0; i < r->n_accuracy; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i], *cpu = NULL;
-        if (strcmp(a->phase, "eval") || rb_rep_eval_row(r, a->target, a->numerics, &cpu) != a)
+        const char *ref = rec ? rec->opts.reference : "cpu";
+        if (strcmp(a->phase, "eval") || rb_rep_eval_row(r, a->target, a->numerics, ref, &cpu) != a)
             continue; /* the newest evaluated model, one row per target and format */
         if (!header++)
             fprintf(f, "\n### Text classification (%s, %s, epoch %d): test accuracy per "
-                       "target\n\n| target | numerics | accuracy | macro-F1 | drop vs cpu | "
+                       "target\n\n| target | numerics | accuracy | macro-F1 | drop vs %s | "
                        "agreement |\n|---|---|---|---|---|---|\n",
-                    a->task, a->model, a->epoch);
+                    a->task, a->model, a->epoch, ref);
         fputs("| ", f);
         cell(f, a->target);
         fputs(" | ", f);

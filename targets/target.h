@@ -25,6 +25,10 @@
 #define RB_ESRC_NVML "nvml"
 #define RB_ESRC_MODEL "model"
 
+/* Energy counters a device can be measured by (rb_device_info.energy_counters). */
+#define RB_ENERGY_RAPL 1u /* the host CPU package's RAPL counters */
+#define RB_ENERGY_NVML 2u /* an NVIDIA board's counter through NVML (bus_id or name finds it) */
+
 typedef struct rb_metric {
     char name[48];
     double value;
@@ -44,6 +48,9 @@ typedef struct rb_device_info {
     char power_source[96];/* how power_w was obtained, e.g. "model: 8 W per thread" */
     char extra_json[2048];/* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
     char bus_id[32];      /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
+    /* Which energy counters measure this device (RB_ENERGY_*), set by the
+     * target's probe: the harness picks the meter from these alone. */
+    unsigned energy_counters;
     /* Hardware cost: FPGA LUT/FF/DSP/BRAM from synthesis, ASIC area from a
      * model ... each with its own source; stored in the resources table. */
     int n_resources;
@@ -154,7 +161,7 @@ typedef struct rb_target_ops {
 } rb_target_ops;
 
 #define RB_TARGET_MAX_OPTS 8
-#define RB_INSTANCE_NAME_MAX 256
+#define RB_INSTANCE_NAME_MAX 128
 
 /* A target instance: a target plus the option values given for it, one
  * device of a run (`fpga:large`, `asic:edge-npu`, `gpu:1?...`).  Spec syntax:

@@ -109,6 +109,7 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     snprintf(out->name, sizeof out->name, "%.120s (%d thread%s)", model, threads,
              threads == 1 ? "" : "s");
     snprintf(out->type, sizeof out->type, "cpu");
+    out->energy_counters = RB_ENERGY_RAPL; /* it runs on the host's own package */
     snprintf(out->numerics, sizeof out->numerics, "fp32");
     /* An estimate of fp32 FMA peak (threads x clock x FLOP/cycle): the
      * denominator for "fraction of peak", not a promise. */

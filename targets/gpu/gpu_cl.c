@@ -201,6 +201,12 @@ void rb_gpu_describe(const gpu_dev *d, rb_device_info *out, const char *peak_not
         snprintf(out->bus_id, sizeof out->bus_id, "%08x:%02x:%02x.%x", dom, bus, slot >> 3,
                  slot & 7);
     }
+    /* A CPU device (PoCL) draws from the host's package; an NVIDIA board has
+     * NVML (its bus id, or its vendor's name, finds it). */
+    if (type & CL_DEVICE_TYPE_CPU)
+        out->energy_counters = RB_ENERGY_RAPL;
+    else if (out->bus_id[0] || strcasestr(vendor, "nvidia") || strcasestr(name, "nvidia"))
+        out->energy_counters = RB_ENERGY_NVML;
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "platform", plat);
     cJSON_AddStringToObject(x, "device", name);

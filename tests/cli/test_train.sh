@@ -32,6 +32,16 @@ check "fp32 gpu agrees with the cpu" "$(q "SELECT agreement >= 0.98 FROM v_accur
 check "Q3.12 fpga agrees with the cpu" "$(q "SELECT agreement >= 0.95 FROM v_accuracy WHERE phase='eval' AND target='fpga'")" "1"
 check "the number format is stored" "$(q "SELECT numerics FROM v_accuracy WHERE phase='eval' AND target='fpga'")" "fixed Q3.12"
 
+# another reference: evaluated first, agreement measured against it (agreement is
+# symmetric: the cpu against the fpga equals the fpga against the cpu above)
+expect 0 --out "fpga   fixed Q3.12" -- rb eval --db ref.db --task synthetic --model syn --targets cpu --reference fpga -q
+qr() { rb query --db ref.db --format csv "$1" | tail -1; }
+check "the reference first" "$(qr "SELECT group_concat(target, ' ') FROM (SELECT target FROM v_accuracy ORDER BY id)")" "fpga cpu"
+check "agreement against the reference" "$(qr "SELECT agreement FROM v_accuracy WHERE target='cpu'")" "$(q "SELECT agreement FROM v_accuracy WHERE phase='eval' AND target='fpga'")"
+check "the reference's own agreement" "$(qr "SELECT agreement = 1 FROM v_accuracy WHERE target='fpga'")" "1"
+check "the reference is stored" "$(qr "SELECT json_extract(config_json, '$.reference') FROM runs")" "fpga"
+expect 2 --err "--reference: unknown target 'nosuch'" -- rb eval --db ref.db --model syn --reference nosuch
+
 # the report: curves, the table, and the constraint
 expect 0 -- rb run --targets cpu,fpga --seq 24 --hidden 32 --input 16 --batch 8 "${FAST[@]}" -q
 expect 0 -- rb report --html -o r.html

@@ -55,7 +55,8 @@ static void test_chooser_cpu(void)
 {
     char why[512] = "";
     rb_energy_meter m;
-    rb_device_info cpu = {.name = "AMD EPYC 7B13 (2 threads)", .type = "cpu"};
+    rb_device_info cpu = {.name = "AMD EPYC 7B13 (2 threads)", .type = "cpu",
+                          .energy_counters = RB_ENERGY_RAPL};
 
     setenv("RB_POWERCAP_ROOT", "/nonexistent/powercap", 1);
     CHECK_INT(rb_energy_meter_for(&cpu, &m, why, sizeof why), 0);
@@ -79,7 +80,20 @@ static void test_chooser_cpu(void)
     CHECK(m.source == NULL && m.state == NULL);
     unsetenv("RB_POWERCAP_ROOT");
 
-    /* Neither a cpu nor NVIDIA: no meter, and the reason says what would have worked. */
+    /* The counters decide, not the type: an OpenCL CPU device (PoCL) behind the
+     * gpu target is measured by RAPL; a "cpu" that reads no counter is not. */
+    setenv("RB_POWERCAP_ROOT", root, 1);
+    rb_device_info pocl = {.name = "pthread (OpenCL cpu device, not a GPU)", .type = "gpu",
+                           .energy_counters = RB_ENERGY_RAPL};
+    CHECK_INT(rb_energy_meter_for(&pocl, &m, why, sizeof why), 1);
+    CHECK_STR_HAS(m.source, "rapl");
+    rb_energy_meter_close(&m);
+    rb_device_info mute = {.name = "AMD EPYC 7B13 (2 threads)", .type = "cpu"};
+    CHECK_INT(rb_energy_meter_for(&mute, &m, why, sizeof why), 0);
+    CHECK_STR_HAS(why, "reads no energy counter");
+    unsetenv("RB_POWERCAP_ROOT");
+
+    /* No counter at all: no meter, and the reason says what would have worked. */
     rb_device_info fpga = {.name = "simulated Alveo U250", .type = "fpga"};
     CHECK_INT(rb_energy_meter_for(&fpga, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "no energy meter for this fpga");
@@ -90,7 +104,7 @@ static void test_nvml_absent(void)
     char why[512] = "";
     rb_energy_meter m;
     rb_device_info gpu = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                          .bus_id = "00000000:65:00.0"};
+                          .bus_id = "00000000:65:00.0", .energy_counters = RB_ENERGY_NVML};
     setenv("RB_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
     CHECK_INT(rb_energy_meter_nvml(&gpu, &m, why, sizeof why), 0);
     CHECK(m.source == NULL);
@@ -131,7 +145,7 @@ static void test_nvml_fake(void)
 
     /* By bus id; the counter advances 1000 mJ per read, so every interval is exactly 1 J. */
     rb_device_info h100 = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                           .bus_id = "00000000:65:00.0"};
+                           .bus_id = "00000000:65:00.0", .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&h100, &m, why, sizeof why), 1);
     CHECK_STR_HAS(m.source, "nvml");
     CHECK_STR_HAS(m.detail, "nvml: total energy counter of NVIDIA H100 80GB HBM3");
@@ -145,7 +159,8 @@ static void test_nvml_fake(void)
 
     /* By name (no bus id), either way round, found through the vendor in extra_json. */
     rb_device_info p100 = {.name = "Tesla P100-PCIE-16GB (OpenCL 3.0 CUDA)", .type = "gpu",
-                           .extra_json = "{\"vendor\": \"NVIDIA Corporation\"}"};
+                           .extra_json = "{\"vendor\": \"NVIDIA Corporation\"}",
+                           .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&p100, &m, why, sizeof why), 1);
     CHECK_STR_HAS(m.detail, "Tesla P100-PCIE-16GB (matched by name)");
     CHECK_INT(m.start(&m), 0);
@@ -153,14 +168,16 @@ static void test_nvml_fake(void)
     rb_energy_meter_close(&m);
 
     /* Two identical boards and no bus id: refused rather than guessed. */
-    rb_device_info ambiguous = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu"};
+    rb_device_info ambiguous = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
+                                .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&ambiguous, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "2 NVML devices match");
-    rb_device_info absent = {.name = "NVIDIA A100-SXM4-40GB", .type = "gpu"};
+    rb_device_info absent = {.name = "NVIDIA A100-SXM4-40GB", .type = "gpu",
+                             .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&absent, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "none of the 3 NVML devices matches 'NVIDIA A100-SXM4-40GB'");
     rb_device_info wrong_bus = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                                .bus_id = "00000000:99:00.0"};
+                                .bus_id = "00000000:99:00.0", .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&wrong_bus, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "NVML has no device at PCI 00000000:99:00.0: Not Found");
 

@@ -432,10 +432,10 @@ static void test_accuracy_constraint(void)
     /* run 1's curve, run 5's four, run 6's four evaluations, and run 4's asic and cpu rows
      * (the newest of their target and format) */
     CHECK_INT(r.n_accuracy, 2 + 4 + 4 + 1);
-    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(&r, "fpga", "fixed Q3.12", &cpu);
+    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(&r, "fpga", "fixed Q3.12", "cpu", &cpu);
     CHECK(a && cpu && a->accuracy == 0.70 && cpu->accuracy == 0.80);
-    CHECK(rb_rep_eval_row(&r, "fpga", "fixed Q2.5", &cpu)->accuracy == 0.50);
-    CHECK(rb_rep_eval_row(&r, "asic", "int8", &cpu) == NULL); /* before the training: stale */
+    CHECK(rb_rep_eval_row(&r, "fpga", "fixed Q2.5", "cpu", &cpu)->accuracy == 0.50);
+    CHECK(rb_rep_eval_row(&r, "asic", "int8", "cpu", &cpu) == NULL); /* before the training: stale */
 
     rb_recommendation rec;
     rb_report_opts ro;
@@ -449,7 +449,8 @@ static void test_accuracy_constraint(void)
     CHECK_STR_HAS(f->reason, "fortunes test accuracy 0.700 in fixed Q3.12 is 0.100 below the "
                              "cpu's fp32 0.800, over the 0.05 drop limit");
     CHECK(g && g->eligible && c && c->eligible);
-    CHECK_STR_HAS(c->reason, "fortunes accuracy 0.800 (0.000 below fp32) within the 0.05 drop");
+    CHECK_STR_HAS(c->reason, "fortunes accuracy 0.800 (0.000 below the cpu's) within the 0.05 "
+                             "drop");
     CHECK_STR_HAS(rec.headline, "accuracy drop ≤ 0.05");
     rb_recommendation_free(&rec);
     ro.max_accuracy_drop = 0.2;
@@ -457,6 +458,27 @@ static void test_accuracy_constraint(void)
     f = entry(&r, &rec.w[0], "fpga");
     CHECK(f && f->eligible);
     rb_recommendation_free(&rec);
+
+    /* Against another reference, the fpga's Q3.12 accuracy (0.70): at the same 0.05
+     * limit the fpga passes (no drop) where against the cpu (0.80) it did not, and
+     * the cpu, above the reference, passes with a negative drop. */
+    snprintf(ro.reference, sizeof ro.reference, "fpga");
+    ro.max_accuracy_drop = 0.05;
+    CHECK_INT(rb_recommend(&r, &ro, &rec, &e), 0);
+    f = entry(&r, &rec.w[0], "fpga");
+    c = entry(&r, &rec.w[0], "cpu");
+    CHECK(f && f->eligible && c && c->eligible);
+    CHECK_STR_HAS(f->reason, "(0.000 below the fpga's) within the 0.05 drop limit");
+    CHECK_STR_HAS(c->reason, "(-0.100 below the fpga's) within the 0.05 drop limit");
+    rb_recommendation_free(&rec);
+    /* a reference that was never evaluated: every target's accuracy is unknown */
+    snprintf(ro.reference, sizeof ro.reference, "asic:edge-npu");
+    CHECK_INT(rb_recommend(&r, &ro, &rec, &e), 0);
+    c = entry(&r, &rec.w[0], "cpu");
+    CHECK(c && !c->eligible);
+    CHECK_STR_HAS(c->reason, "task accuracy unknown");
+    rb_recommendation_free(&rec);
+    snprintf(ro.reference, sizeof ro.reference, "cpu");
     rb_report_free(&r);
 
     /* a database without an evaluation: the constraint excludes, saying why */
