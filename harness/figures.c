@@ -108,7 +108,7 @@ static int load_results(rb_store *s, long long run_id, rb_figset *fs, size_t *ca
     if (rc)
         return rc;
     size_t wcap = 0;
-    int step;
+    int step = SQLITE_DONE; /* the loops below assign it first; -Og cannot tell */
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n_who == wcap) {
             wcap = wcap ? 2 * wcap : 256;
@@ -171,7 +171,7 @@ static int load_cycles(rb_store *s, long long run_id, rb_figset *fs, size_t *cap
                   run_id, &st, e);
     if (rc)
         return rc;
-    int step;
+    int step = SQLITE_DONE; /* the loops below assign it first; -Og cannot tell */
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         who key = {.result_id = sqlite3_column_int64(st, 0)};
         const who *w = bsearch(&key, whos, n_who, sizeof *whos, by_result);
@@ -217,7 +217,7 @@ static int load_samples(rb_store *s, long long run_id, rb_figset *fs, const who 
     if (rc)
         return rc;
     double *buf = NULL;
-    int n = 0, cap = 0, step;
+    int n = 0, cap = 0, step = SQLITE_DONE;
     long long cur = -1;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(st, 0);
@@ -264,7 +264,7 @@ static int load_accuracy(rb_store *s, long long run_id, rb_figset *fs, size_t *c
                   run_id, &st, e);
     if (rc)
         return rc;
-    int step;
+    int step = SQLITE_DONE; /* the loops below assign it first; -Og cannot tell */
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         who w = {0};
         char task[32], model[64], phase[8];

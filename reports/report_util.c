@@ -5,6 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+int rb_rep_same_curve(const rb_rep_accuracy *a, const rb_rep_accuracy *b)
+{
+    return !strcmp(a->phase, b->phase) && !strcmp(a->task, b->task) &&
+           !strcmp(a->model, b->model) && !strcmp(a->target, b->target) &&
+           !strcmp(a->split, b->split);
+}
+
+int rb_rep_ok(const rb_rep_result *r)
+{
+    return !strcmp(r->status, "ok");
+}
+
 double rb_rep_energy_per_seq(const rb_rep_result *r)
 {
     return isfinite(r->energy_j) && r->w.batch > 0 ? r->energy_j / r->w.batch : NAN;

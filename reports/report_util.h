@@ -6,6 +6,10 @@
 
 #include "report.h"
 
+/* Are two accuracy rows points of one curve (phase, task, model, target, split)? */
+int rb_rep_same_curve(const rb_rep_accuracy *a, const rb_rep_accuracy *b);
+/* Did the result run ok (status "ok")? */
+int rb_rep_ok(const rb_rep_result *r);
 /* Energy per sequence (J) and average power (W) of a result; NaN when unknown. */
 double rb_rep_energy_per_seq(const rb_rep_result *r);
 double rb_rep_power_w(const rb_rep_result *r);

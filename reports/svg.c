@@ -5,7 +5,7 @@
  * points costs only its bytes.  Coordinates are printed with two decimals
  * and numbers in labels with %g, both made deterministic and free of -0,
  * nan and inf: the report is diffed between runs and must stay valid XML. */
-#include "svg.h"
+#include "svg_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -122,7 +122,7 @@ static void put_label(FILE *f, const char *s, int max)
 
 /* %g with `digits` significant digits, exponent written compactly (1.5e6,
  * 2e-5): tick and value labels are read at a glance. */
-static const char *fmt_num(char *buf, size_t size, double v, int digits)
+const char *rb_svg_fmt_num(char *buf, size_t size, double v, int digits)
 {
     if (!isfinite(v)) {
         snprintf(buf, size, "n/a");
@@ -150,7 +150,7 @@ static const char *fmt_num(char *buf, size_t size, double v, int digits)
 /* A coordinate attribute ` name="12.34"`.  Rounded before printing so that
  * nothing in (-0.005, 0) comes out as "-0.00"; a value that is not finite
  * (cannot happen from the layout, but the output must stay valid) is 0. */
-static void put_px(FILE *f, const char *name, double v)
+void rb_svg_put_px(FILE *f, const char *name, double v)
 {
     if (!isfinite(v))
         v = 0;
@@ -161,7 +161,7 @@ static void put_px(FILE *f, const char *name, double v)
 }
 
 /* The same, for the bare numbers of a polyline or a transform. */
-static void put_num(FILE *f, double v)
+void rb_svg_put_num(FILE *f, double v)
 {
     if (!isfinite(v))
         v = 0;
@@ -169,242 +169,6 @@ static void put_num(FILE *f, double v)
     if (v == 0)
         v = 0;
     fprintf(f, "%.2f", v);
-}
-
-/* ---- axes ----------------------------------------------------------------- */
-
-/* On a linear axis the tick arithmetic (max/2 - min/2, step multiples)
- * stays finite only below this; no benchmark figure comes near it, so a
- * larger value is treated like one that is not finite. */
-#define LIN_MAX 1e300
-
-#define MAX_TICKS 32
-
-typedef struct axis {
-    int log;
-    double lo, hi; /* in axis units: the value, or log10 of it */
-    double p0, p1; /* pixels of lo and hi */
-    int n;
-    double tick[MAX_TICKS]; /* axis units */
-    int dstep;              /* log: decades between ticks */
-} axis;
-
-typedef struct range {
-    double min, max;
-    long n;
-} range;
-
-static int usable(double v, int log)
-{
-    return log ? isfinite(v) && v > 0 : isfinite(v) && fabs(v) <= LIN_MAX;
-}
-
-static void range_add(range *r, double v)
-{
-    if (!r->n || v < r->min)
-        r->min = v;
-    if (!r->n || v > r->max)
-        r->max = v;
-    r->n++;
-}
-
-/* Decade exponents: log10 alone can land a hair off for exact powers of
- * ten, which would add or lose a whole decade. */
-static int decade_floor(double v)
-{
-    int e = (int)floor(log10(v));
-    if (pow(10, e) > v)
-        e--;
-    else if (pow(10, e + 1) <= v)
-        e++;
-    return e;
-}
-
-static int decade_ceil(double v)
-{
-    int e = (int)ceil(log10(v));
-    if (pow(10, e - 1) >= v)
-        e--;
-    else if (pow(10, e) < v)
-        e++;
-    return e;
-}
-
-static int ceil_div(int a, int b)
-{
-    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
-}
-
-static int floor_div(int a, int b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-/* Whole decades around [min, max] (positive), at least one, with at most
- * about ten ticks: a wider span ticks every few decades. */
-static void axis_log(axis *a, const range *r, int below_min)
-{
-    int e0 = 0, e1 = 1;
-    if (r->n) {
-        e0 = decade_floor(r->min);
-        e1 = decade_ceil(r->max);
-        /* bars grow from the axis start: one exactly on it would be empty */
-        if (below_min && pow(10, e0) >= r->min)
-            e0--;
-        if (e1 <= e0)
-            e1 = e0 + 1;
-    }
-    int step = ceil_div(e1 - e0, 10);
-    e0 = floor_div(e0, step) * step;
-    e1 = ceil_div(e1, step) * step;
-    a->log = 1;
-    a->dstep = step;
-    a->lo = e0;
-    a->hi = e1;
-    a->n = 0;
-    for (int e = e0; e <= e1 && a->n < MAX_TICKS; e += step)
-        a->tick[a->n++] = e;
-}
-
-/* Nice ticks (1, 2 or 5 x 10^k apart) around [min, max] and 0: a linear
- * axis starts at zero when all values are positive (ends there when all
- * are negative), so bar lengths and slopes read true. */
-static void axis_linear(axis *a, const range *r, int target)
-{
-    double min = r->n ? r->min : 0, max = r->n ? r->max : 0;
-    if (min > 0)
-        min = 0;
-    if (max < 0)
-        max = 0;
-    if (max == min)
-        max = 1; /* all zero */
-    /* halves first: max - min could overflow near LIN_MAX */
-    double raw = (max / 2 - min / 2) * 2 / target;
-    double mag = pow(10, floor(log10(raw)));
-    double norm = raw / mag, step;
-    if (norm <= 1)
-        step = mag;
-    else if (norm <= 2)
-        step = 2 * mag;
-    else if (norm <= 5)
-        step = 5 * mag;
-    else
-        step = 10 * mag;
-    /* 0 is in [min, max], so these are small integers (at most ~2 * target) */
-    double k0 = floor(min / step + 1e-9), k1 = ceil(max / step - 1e-9);
-    a->log = 0;
-    a->dstep = 0;
-    a->lo = k0 * step;
-    a->hi = k1 * step;
-    a->n = 0;
-    for (double k = k0; k <= k1 && a->n < MAX_TICKS; k++)
-        a->tick[a->n++] = k * step;
-}
-
-/* A categorical axis: one slot per category, the ticks at their centres. */
-static void axis_categories(axis *a, int n)
-{
-    a->log = 0;
-    a->dstep = 0;
-    a->lo = -0.5;
-    a->hi = n - 0.5;
-    a->n = 0; /* the categories are drawn by the caller */
-}
-
-static double axis_px(const axis *a, double axis_units)
-{
-    return a->p0 + (axis_units - a->lo) * (a->p1 - a->p0) / (a->hi - a->lo);
-}
-
-static double value_px(const axis *a, double v)
-{
-    return axis_px(a, a->log ? log10(v) : v);
-}
-
-static const char *tick_label(char *buf, size_t size, const axis *a, double t)
-{
-    if (!a->log)
-        return fmt_num(buf, size, t, 6);
-    int e = (int)t;
-    /* 0.001 ... 1000 read faster written out; beyond that, 1e4, 1e-4 */
-    if (e >= 0 && e <= 3)
-        snprintf(buf, size, "%.0f", pow(10, e));
-    else if (e < 0 && e >= -3)
-        snprintf(buf, size, "%.*f", -e, pow(10, e));
-    else
-        snprintf(buf, size, "1e%d", e);
-    return buf;
-}
-
-/* A line at axis position p across the plot from `from` to `to`: vertical
- * (x = p) for an x axis, horizontal (y = p) otherwise. */
-static void cross_line(FILE *f, int vertical, double p, double from, double to)
-{
-    fputs("<line", f);
-    put_px(f, vertical ? "x1" : "y1", p);
-    put_px(f, vertical ? "x2" : "y2", p);
-    put_px(f, vertical ? "y1" : "x1", from);
-    put_px(f, vertical ? "y2" : "x2", to);
-    fputs("/>", f);
-}
-
-/* Light lines at 2..9 x 10^k, only where there are few decades to a tick
- * each (beyond that they would be a grey wash). */
-static void minor_log_grid(FILE *f, const axis *a, int vertical, double from, double to)
-{
-    if (!a->log || a->dstep != 1 || a->hi - a->lo > 6)
-        return;
-    fputs("<g class=\"rb-grid-minor\" stroke=\"#f0f0f0\">", f);
-    for (int d = (int)a->lo; d < (int)a->hi; d++) {
-        for (int m = 2; m <= 9; m++) {
-            cross_line(f, vertical, axis_px(a, d + log10(m)), from, to);
-        }
-    }
-    fputs("</g>\n", f);
-}
-
-/* Major gridlines and tick marks for a numeric axis; the tick labels
- * carry class rb-tick-x / rb-tick-y.  vertical: the lines run up and
- * down (an x axis).  from/to: the plot's extent across the lines; base:
- * where the ticks hang (below the plot, or left of it). */
-static void numeric_axis(FILE *f, const axis *a, int vertical, double from, double to, double base)
-{
-    char buf[48];
-    minor_log_grid(f, a, vertical, from, to);
-    fputs("<g class=\"rb-grid\" stroke=\"#dddddd\">", f);
-    for (int i = 0; i < a->n; i++)
-        cross_line(f, vertical, axis_px(a, a->tick[i]), from, to);
-    fputs("</g>\n<g class=\"rb-ticks\" stroke=\"#333333\">", f);
-    for (int i = 0; i < a->n; i++) /* the tick marks: short lines off the plot's edge */
-        cross_line(f, vertical, axis_px(a, a->tick[i]), base, vertical ? base + 5 : base - 5);
-    fputs("</g>\n", f);
-    for (int i = 0; i < a->n; i++) {
-        double p = axis_px(a, a->tick[i]);
-        if (vertical) {
-            fputs("<text class=\"rb-tick-x\" text-anchor=\"middle\"", f);
-            put_px(f, "x", p);
-            put_px(f, "y", base + 17);
-        } else {
-            fputs("<text class=\"rb-tick-y\" text-anchor=\"end\"", f);
-            put_px(f, "x", base - 8);
-            put_px(f, "y", p + 4);
-        }
-        fprintf(f, ">%s</text>", tick_label(buf, sizeof buf, a, a->tick[i]));
-    }
-    fputc('\n', f);
-}
-
-/* Widest tick label, in characters. */
-static int tick_chars(const axis *a)
-{
-    char buf[48];
-    int w = 0;
-    for (int i = 0; i < a->n; i++) {
-        int n = (int)strlen(tick_label(buf, sizeof buf, a, a->tick[i]));
-        if (n > w)
-            w = n;
-    }
-    return w;
 }
 
 /* ---- shared pieces -------------------------------------------------------- */
@@ -444,8 +208,8 @@ static void svg_head(FILE *f, const char *title, int w, int h)
 static void note(FILE *f, const char *text, double x, double y)
 {
     fputs("<text class=\"rb-empty\" text-anchor=\"middle\" fill=\"#666666\"", f);
-    put_px(f, "x", x);
-    put_px(f, "y", y);
+    rb_svg_put_px(f, "x", x);
+    rb_svg_put_px(f, "y", y);
     fputc('>', f);
     rb_xml_escape(f, text && *text ? text : "no data");
     fputs("</text>\n", f);
@@ -475,20 +239,20 @@ static const char *series_color(const rb_chart_series *s, int index)
 static int point_ok(const rb_chart *c, const rb_chart_series *s, int i)
 {
     double x = s->x[i], y = s->y[i];
-    if (!usable(y, c->y_log))
+    if (!rb_svg_usable(y, c->y_log))
         return 0;
     if (c->n_categories > 0)
         return isfinite(x) && x >= -0.5 && x <= c->n_categories - 0.5;
-    return usable(x, c->x_log);
+    return rb_svg_usable(x, c->x_log);
 }
 
 static int mark_ok(const rb_chart *c)
 {
-    if (!c->has_mark || !usable(c->mark_y, c->y_log))
+    if (!c->has_mark || !rb_svg_usable(c->mark_y, c->y_log))
         return 0;
     if (c->n_categories > 0)
         return isfinite(c->mark_x) && c->mark_x >= -0.5 && c->mark_x <= c->n_categories - 0.5;
-    return usable(c->mark_x, c->x_log);
+    return rb_svg_usable(c->mark_x, c->x_log);
 }
 
 static const char *category(const rb_chart *c, int i)
@@ -528,8 +292,8 @@ static void default_tip(FILE *f, const rb_chart *c, int index, double x, double 
     if (c->n_categories > 0 && c->categories && x == floor(x) && x >= 0)
         rb_xml_escape(f, category(c, (int)x));
     else
-        fputs(fmt_num(b, sizeof b, x, 6), f);
-    fprintf(f, ", %s", fmt_num(b, sizeof b, y, 6));
+        fputs(rb_svg_fmt_num(b, sizeof b, x, 6), f);
+    fprintf(f, ", %s", rb_svg_fmt_num(b, sizeof b, y, 6));
 }
 
 /* One series: its lines (a polyline per run of drawable points: a skipped
@@ -556,9 +320,9 @@ static void draw_series(FILE *f, const rb_chart *c, const axis *ax, const axis *
                 for (int k = i; k < j; k++) {
                     if (k > i)
                         fputc(' ', f);
-                    put_num(f, value_px(ax, s->x[k]));
+                    rb_svg_put_num(f, rb_svg_value_px(ax, s->x[k]));
                     fputc(',', f);
-                    put_num(f, value_px(ay, s->y[k]));
+                    rb_svg_put_num(f, rb_svg_value_px(ay, s->y[k]));
                 }
                 fputs("\"/>\n", f);
             }
@@ -570,8 +334,8 @@ static void draw_series(FILE *f, const rb_chart *c, const axis *ax, const axis *
         if (!point_ok(c, s, i))
             continue;
         fputs("<circle", f);
-        put_px(f, "cx", value_px(ax, s->x[i]));
-        put_px(f, "cy", value_px(ay, s->y[i]));
+        rb_svg_put_px(f, "cx", rb_svg_value_px(ax, s->x[i]));
+        rb_svg_put_px(f, "cy", rb_svg_value_px(ay, s->y[i]));
         fprintf(f, " r=\"%.1f\"><title>", r);
         if (s->tips && s->tips[i])
             rb_xml_escape(f, s->tips[i]);
@@ -594,21 +358,21 @@ static void draw_legend(FILE *f, const rb_chart *c, const long *drawn, double x,
         if (st & RB_SVG_LINE) {
             fprintf(f, "<line stroke=\"%s\" stroke-width=\"1.8\"%s", col,
                     s->dashed ? " stroke-dasharray=\"6 4\"" : "");
-            put_px(f, "x1", x);
-            put_px(f, "x2", x + 22);
-            put_px(f, "y1", ly);
-            put_px(f, "y2", ly);
+            rb_svg_put_px(f, "x1", x);
+            rb_svg_put_px(f, "x2", x + 22);
+            rb_svg_put_px(f, "y1", ly);
+            rb_svg_put_px(f, "y2", ly);
             fputs("/>", f);
         }
         if (st & RB_SVG_POINTS) {
             fprintf(f, "<circle fill=\"%s\" r=\"3.2\"", col);
-            put_px(f, "cx", x + 11);
-            put_px(f, "cy", ly);
+            rb_svg_put_px(f, "cx", x + 11);
+            rb_svg_put_px(f, "cy", ly);
             fputs("/>", f);
         }
         fputs("<text", f);
-        put_px(f, "x", x + 28);
-        put_px(f, "y", ly + 4);
+        rb_svg_put_px(f, "x", x + 28);
+        rb_svg_put_px(f, "y", ly + 4);
         fputc('>', f);
         put_name(f, s, i, LABEL_MAX);
         if (!drawn[i])
@@ -632,41 +396,41 @@ static void category_axis(FILE *f, const rb_chart *c, const axis *ax, double top
         every = (int)ceil(8 / slot);
     fputs("<g class=\"rb-grid\" stroke=\"#eeeeee\">", f);
     for (int i = 0; i < n; i++) {
-        double p = axis_px(ax, i);
+        double p = rb_svg_axis_px(ax, i);
         fputs("<line", f);
-        put_px(f, "x1", p);
-        put_px(f, "x2", p);
-        put_px(f, "y1", top);
-        put_px(f, "y2", bottom);
+        rb_svg_put_px(f, "x1", p);
+        rb_svg_put_px(f, "x2", p);
+        rb_svg_put_px(f, "y1", top);
+        rb_svg_put_px(f, "y2", bottom);
         fputs("/>", f);
     }
     fputs("</g>\n<g class=\"rb-ticks\" stroke=\"#333333\">", f);
     for (int i = 0; i < n; i++) {
-        double p = axis_px(ax, i);
+        double p = rb_svg_axis_px(ax, i);
         fputs("<line", f);
-        put_px(f, "x1", p);
-        put_px(f, "x2", p);
-        put_px(f, "y1", bottom);
-        put_px(f, "y2", bottom + 5);
+        rb_svg_put_px(f, "x1", p);
+        rb_svg_put_px(f, "x2", p);
+        rb_svg_put_px(f, "y1", bottom);
+        rb_svg_put_px(f, "y2", bottom + 5);
         fputs("/>", f);
     }
     fputs("</g>\n", f);
     for (int i = 0; i < n; i += every) {
-        double p = axis_px(ax, i);
+        double p = rb_svg_axis_px(ax, i);
         if (rotate) {
             double y = bottom + 12;
             fputs("<text class=\"rb-tick-x\" font-size=\"11\" text-anchor=\"end\"", f);
-            put_px(f, "x", p + 3);
-            put_px(f, "y", y);
+            rb_svg_put_px(f, "x", p + 3);
+            rb_svg_put_px(f, "y", y);
             fputs(" transform=\"rotate(-40 ", f);
-            put_num(f, p + 3);
+            rb_svg_put_num(f, p + 3);
             fputc(' ', f);
-            put_num(f, y);
+            rb_svg_put_num(f, y);
             fputs(")\">", f);
         } else {
             fputs("<text class=\"rb-tick-x\" text-anchor=\"middle\"", f);
-            put_px(f, "x", p);
-            put_px(f, "y", bottom + 17);
+            rb_svg_put_px(f, "x", p);
+            rb_svg_put_px(f, "y", bottom + 17);
             fputc('>', f);
         }
         put_label(f, category(c, i), LABEL_MAX);
@@ -678,11 +442,11 @@ static void category_axis(FILE *f, const rb_chart *c, const axis *ax, double top
 static void draw_mark(FILE *f, const rb_chart *c, const axis *ax, const axis *ay, double right,
                       double top)
 {
-    double x = value_px(ax, c->mark_x), y = value_px(ay, c->mark_y);
+    double x = rb_svg_value_px(ax, c->mark_x), y = rb_svg_value_px(ay, c->mark_y);
     fputs("<g class=\"rb-mark\">", f);
     fputs("<circle fill=\"none\" stroke=\"#222222\" stroke-width=\"2\" r=\"9\"", f);
-    put_px(f, "cx", x);
-    put_px(f, "cy", y);
+    rb_svg_put_px(f, "cx", x);
+    rb_svg_put_px(f, "cy", y);
     fputs("><title>", f);
     rb_xml_escape(f, c->mark_label);
     fputs("</title></circle>", f);
@@ -692,8 +456,8 @@ static void draw_mark(FILE *f, const rb_chart *c, const axis *ax, const axis *ay
         double ty = y - 12 < top + 12 ? y + 22 : y - 12;
         fprintf(f, "<text font-weight=\"bold\" fill=\"#222222\" text-anchor=\"%s\"",
                 left ? "end" : "start");
-        put_px(f, "x", left ? x - 12 : x + 12);
-        put_px(f, "y", ty);
+        rb_svg_put_px(f, "x", left ? x - 12 : x + 12);
+        rb_svg_put_px(f, "y", ty);
         fputc('>', f);
         rb_xml_escape(f, c->mark_label);
         fputs("</text>", f);
@@ -707,8 +471,8 @@ static void axis_labels(FILE *f, const rb_chart *c, double l, double r, double t
 {
     if (c->x_label) {
         fputs("<text class=\"rb-xlabel\" text-anchor=\"middle\"", f);
-        put_px(f, "x", (l + r) / 2);
-        put_px(f, "y", xlab_y);
+        rb_svg_put_px(f, "x", (l + r) / 2);
+        rb_svg_put_px(f, "y", xlab_y);
         fputc('>', f);
         rb_xml_escape(f, c->x_label);
         fputs("</text>\n", f);
@@ -716,9 +480,9 @@ static void axis_labels(FILE *f, const rb_chart *c, double l, double r, double t
     if (c->y_label) {
         double y = (t + b) / 2;
         fputs("<text class=\"rb-ylabel\" text-anchor=\"middle\" x=\"16.00\"", f);
-        put_px(f, "y", y);
+        rb_svg_put_px(f, "y", y);
         fputs(" transform=\"rotate(-90 16 ", f);
-        put_num(f, y);
+        rb_svg_put_num(f, y);
         fputs(")\">", f);
         rb_xml_escape(f, c->y_label);
         fputs("</text>\n", f);
@@ -750,8 +514,8 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
         for (int i = 0; i < s->n; i++) {
             if (!point_ok(c, s, i))
                 continue;
-            range_add(&rx, s->x[i]);
-            range_add(&ry, s->y[i]);
+            rb_svg_range_add(&rx, s->x[i]);
+            rb_svg_range_add(&ry, s->y[i]);
             drawn[k]++;
         }
         points += drawn[k];
@@ -759,27 +523,27 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
     }
     int mark = points > 0 && mark_ok(c);
     if (mark) {
-        range_add(&rx, c->mark_x);
-        range_add(&ry, c->mark_y);
+        rb_svg_range_add(&rx, c->mark_x);
+        rb_svg_range_add(&ry, c->mark_y);
     }
 
     axis ax, ay;
     if (categorical)
-        axis_categories(&ax, c->n_categories);
+        rb_svg_axis_categories(&ax, c->n_categories);
     else if (c->x_log)
-        axis_log(&ax, &rx, 0);
+        rb_svg_axis_log(&ax, &rx, 0);
     else
-        axis_linear(&ax, &rx, 6);
+        rb_svg_axis_linear(&ax, &rx, 6);
     if (c->y_log)
-        axis_log(&ay, &ry, 0);
+        rb_svg_axis_log(&ay, &ry, 0);
     else
-        axis_linear(&ay, &ry, 5);
+        rb_svg_axis_linear(&ay, &ry, 5);
 
     /* layout */
     int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : 720;
     int h = c->height > 0 ? (c->height < 160 ? 160 : c->height) : 400;
     double top = 40, plot_b = h - 48;
-    double left = 34 + tick_chars(&ay) * CHAR_W;
+    double left = 34 + rb_svg_tick_chars(&ay) * CHAR_W;
     double legend_w = 0;
     for (int k = 0; k < n_series; k++) {
         double lw = 40 + (name_chars(&c->series[k], k) + (drawn[k] ? 0 : 10)) * CHAR_W;
@@ -834,23 +598,23 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
     svg_head(f, c->title, w, hh);
     if (!points) {
         fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#999999\"", f);
-        put_px(f, "x", left);
-        put_px(f, "y", top);
-        put_px(f, "width", right - left);
-        put_px(f, "height", plot_b - top);
+        rb_svg_put_px(f, "x", left);
+        rb_svg_put_px(f, "y", top);
+        rb_svg_put_px(f, "width", right - left);
+        rb_svg_put_px(f, "height", plot_b - top);
         fputs("/>\n", f);
         note(f, c->empty_note, (left + right) / 2, (top + plot_b) / 2);
     } else {
         if (categorical)
             category_axis(f, c, &ax, top, plot_b, rotate);
         else
-            numeric_axis(f, &ax, 1, top, plot_b, plot_b);
-        numeric_axis(f, &ay, 0, left, right, left);
+            rb_svg_numeric_axis(f, &ax, 1, top, plot_b, plot_b);
+        rb_svg_numeric_axis(f, &ay, 0, left, right, left);
         fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#333333\"", f);
-        put_px(f, "x", left);
-        put_px(f, "y", top);
-        put_px(f, "width", right - left);
-        put_px(f, "height", plot_b - top);
+        rb_svg_put_px(f, "x", left);
+        rb_svg_put_px(f, "y", top);
+        rb_svg_put_px(f, "width", right - left);
+        rb_svg_put_px(f, "height", plot_b - top);
         fputs("/>\n", f);
         for (int k = 0; k < n_series; k++)
             if (drawn[k])
@@ -879,17 +643,17 @@ int rb_svg_bars(FILE *f, const rb_bar_chart *c)
     range r = {0};
     int label_chars = 0;
     for (int i = 0; i < n; i++) {
-        if (usable(c->bars[i].value, c->log))
-            range_add(&r, c->bars[i].value);
+        if (rb_svg_usable(c->bars[i].value, c->log))
+            rb_svg_range_add(&r, c->bars[i].value);
         int lc = text_len(c->bars[i].label, LABEL_MAX);
         if (lc > label_chars)
             label_chars = lc;
     }
     axis a;
     if (c->log)
-        axis_log(&a, &r, 1);
+        rb_svg_axis_log(&a, &r, 1);
     else
-        axis_linear(&a, &r, 6);
+        rb_svg_axis_linear(&a, &r, 6);
 
     int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : 720;
     double top = 40, left = 14 + label_chars * CHAR_W;
@@ -907,25 +671,25 @@ int rb_svg_bars(FILE *f, const rb_bar_chart *c)
     if (!n) {
         note(f, NULL, (left + right) / 2, (top + plot_b) / 2);
     } else {
-        numeric_axis(f, &a, 1, top, plot_b, plot_b);
+        rb_svg_numeric_axis(f, &a, 1, top, plot_b, plot_b);
         /* linear bars grow from 0 (inside the axis when some are negative);
          * log bars from the axis start, which lies below every value */
-        double base = a.log ? left : value_px(&a, 0);
+        double base = a.log ? left : rb_svg_value_px(&a, 0);
         char b[48];
         for (int i = 0; i < n; i++) {
             const rb_bar *bar = &c->bars[i];
             double y = top + i * BAR_ROW;
             fputs("<text class=\"rb-bar-label\" text-anchor=\"end\"", f);
-            put_px(f, "x", left - 6);
-            put_px(f, "y", y + 14);
+            rb_svg_put_px(f, "x", left - 6);
+            rb_svg_put_px(f, "y", y + 14);
             fputc('>', f);
             put_label(f, bar->label, LABEL_MAX);
             fputs("</text>", f);
-            int ok = usable(bar->value, c->log);
+            int ok = rb_svg_usable(bar->value, c->log);
             if (!ok) {
                 fputs("<text class=\"rb-bar-value rb-na\" fill=\"#777777\"", f);
-                put_px(f, "x", base + 4);
-                put_px(f, "y", y + 14);
+                rb_svg_put_px(f, "x", base + 4);
+                rb_svg_put_px(f, "y", y + 14);
                 fputs("><title>", f);
                 if (bar->tip) {
                     rb_xml_escape(f, bar->tip);
@@ -936,20 +700,20 @@ int rb_svg_bars(FILE *f, const rb_bar_chart *c)
                 fputs("</title>n/a</text>\n", f);
                 continue;
             }
-            double v = value_px(&a, bar->value);
+            double v = rb_svg_value_px(&a, bar->value);
             double x0 = v < base ? v : base, x1 = v < base ? base : v;
             int color = bar->color == -1 ? i : bar->color;
             fprintf(f, "<rect class=\"rb-bar\" fill=\"%s\"", rb_svg_color(color));
-            put_px(f, "x", x0);
-            put_px(f, "y", y + 3);
-            put_px(f, "width", x1 - x0);
-            put_px(f, "height", BAR_ROW - 6);
+            rb_svg_put_px(f, "x", x0);
+            rb_svg_put_px(f, "y", y + 3);
+            rb_svg_put_px(f, "width", x1 - x0);
+            rb_svg_put_px(f, "height", BAR_ROW - 6);
             fputs("><title>", f);
             if (bar->tip) {
                 rb_xml_escape(f, bar->tip);
             } else {
                 rb_xml_escape(f, bar->label);
-                fprintf(f, ": %s", fmt_num(b, sizeof b, bar->value, 6));
+                fprintf(f, ": %s", rb_svg_fmt_num(b, sizeof b, bar->value, 6));
             }
             fputs("</title></rect>", f);
             /* the value after the bar's end; a negative bar's before it, or
@@ -957,21 +721,21 @@ int rb_svg_bars(FILE *f, const rb_bar_chart *c)
             int after = v >= base || v - 4 - 7 * CHAR_W < left;
             double tx = v >= base ? v + 4 : after ? base + 4 : v - 4;
             fprintf(f, "<text class=\"rb-bar-value\" text-anchor=\"%s\"", after ? "start" : "end");
-            put_px(f, "x", tx);
-            put_px(f, "y", y + 14);
-            fprintf(f, ">%s</text>\n", fmt_num(b, sizeof b, bar->value, 3));
+            rb_svg_put_px(f, "x", tx);
+            rb_svg_put_px(f, "y", y + 14);
+            fprintf(f, ">%s</text>\n", rb_svg_fmt_num(b, sizeof b, bar->value, 3));
         }
         fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#333333\"", f);
-        put_px(f, "x", left);
-        put_px(f, "y", top);
-        put_px(f, "width", right - left);
-        put_px(f, "height", plot_b - top);
+        rb_svg_put_px(f, "x", left);
+        rb_svg_put_px(f, "y", top);
+        rb_svg_put_px(f, "width", right - left);
+        rb_svg_put_px(f, "height", plot_b - top);
         fputs("/>\n", f);
     }
     if (c->value_label) {
         fputs("<text class=\"rb-xlabel\" text-anchor=\"middle\"", f);
-        put_px(f, "x", (left + right) / 2);
-        put_px(f, "y", plot_b + 40);
+        rb_svg_put_px(f, "x", (left + right) / 2);
+        rb_svg_put_px(f, "y", plot_b + 40);
         fputc('>', f);
         rb_xml_escape(f, c->value_label);
         fputs("</text>\n", f);

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Configure and build.  Usage: scripts/build.sh [--asan]
-#   (default)  build/       optimised, -Werror
-#   --asan     build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer
+# Configure and build, warnings as errors.  Usage: scripts/build.sh [--asan]
+#   (default)  build/       Release (-O3)
+#   --asan     build-asan/  Debug + AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir=build
-args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+args=(-DCMAKE_BUILD_TYPE=Release -DRB_WERROR=ON)
 if [[ "${1:-}" == "--asan" ]]; then
     dir=build-asan
-    args=(-DCMAKE_BUILD_TYPE=Debug -DRB_SANITIZE=ON)
+    args=(-DCMAKE_BUILD_TYPE=Debug -DRB_SANITIZE=ON -DRB_WERROR=ON)
 elif [[ $# -gt 0 ]]; then
     echo "usage: scripts/build.sh [--asan]" >&2
     exit 2

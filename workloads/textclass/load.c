@@ -86,7 +86,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     rb_tc_meta *m = c->m;
     if (strcmp(section, "textclass"))
         return fail(c, "key '%s' outside [textclass] (in [%s])", key, section);
-    int k = 0, idx;
+    int k = 0, idx = 0; /* indexed() sets it whenever it returns 1 */
     while (k < K_COUNT && strcmp(key, key_name[k]))
         k++;
     if (k == K_COUNT) {
@@ -141,8 +141,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
     case K_CLASSES: bad = parse_int(v, 2, RB_TC_MAX_CLASSES, &m->n_classes); break;
     case K_CATEGORIES: bad = copy_str(m->categories, sizeof m->categories, v); break;
     case K_SPLIT_SEED:
-        bad = parse_u64(v, UINT64_MAX, &u);
-        m->split_seed = u;
+        /* u is set only by a successful parse */
+        if (!(bad = parse_u64(v, UINT64_MAX, &u)))
+            m->split_seed = u;
         break;
     case K_TEST_FRAC: {
         char *end;
@@ -152,15 +153,15 @@ static int on_key(void *user, const char *section, const char *key, const char *
         break;
     }
     case K_MAX_PER_CLASS:
-        bad = parse_u64(v, SIZE_MAX, &u);
-        m->max_per_class = (size_t)u;
+        if (!(bad = parse_u64(v, SIZE_MAX, &u)))
+            m->max_per_class = (size_t)u;
         break;
     case K_SYNTH_CLASSES:
         bad = parse_int(v, 0, RB_TC_MAX_CLASSES, &m->synth_classes) || m->synth_classes == 1;
         break;
     case K_SYNTH_DOCS:
-        bad = parse_u64(v, LONG_MAX, &u);
-        m->synth_docs = (long)u;
+        if (!(bad = parse_u64(v, LONG_MAX, &u)))
+            m->synth_docs = (long)u;
         break;
     default: bad = parse_int(v, 0, INT_MAX, &m->epoch); break;
     }
