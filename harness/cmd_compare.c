@@ -8,7 +8,7 @@
 #include "command.h"
 #include "compare.h"
 #include "figures.h"
-#include "report_load.h"
+#include "store_report.h"
 
 static const char compare_help[] =
     "Usage: rnnbench compare BASE CAND [--db FILE] [--threshold 5%] [--alpha 0.05]\n"
@@ -74,7 +74,7 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
 {
     struct stat sb;
     if (!stat(spec, &sb) && S_ISREG(sb.st_mode)) {
-        rb_report_select sel = {0, NULL};
+        rb_report_select sel = {.run_id = 0};
         return is_sqlite(spec) ? rb_figset_from_db(spec, &sel, 1, out, e)
                                : rb_figset_from_baseline(spec, out, e);
     }
@@ -83,7 +83,8 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
     if (access(db, F_OK))
         return rb_errf(e, RB_EINPUT, "'%s' is a %s, but there is no database %s (pass --db)",
                        spec, all_digits(spec) ? "run id" : "label", db);
-    rb_report_select sel = {all_digits(spec) ? atoll(spec) : 0, all_digits(spec) ? NULL : spec};
+    rb_report_select sel = {.run_id = all_digits(spec) ? atoll(spec) : 0,
+                            .label = all_digits(spec) ? NULL : spec};
     return rb_figset_from_db(db, &sel, 1, out, e);
 }
 

@@ -69,7 +69,7 @@ static int export_option(void *args, int opt, const char *arg, rb_err *e)
 
 static int export_main(int argc, char **argv)
 {
-    export_args a = {NULL, {0, NULL}, 0};
+    export_args a = {.path = NULL};
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_export, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)

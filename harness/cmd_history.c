@@ -8,7 +8,7 @@
 #include "command.h"
 #include "compare.h"
 #include "regress_stats.h"
-#include "store_internal.h"
+#include "store_report.h"
 
 static const char history_help[] =
     "Usage: rnnbench history --target NAME --workload KEY [--metric M] [--config NUMERICS]\n"
@@ -35,82 +35,15 @@ static const char history_tail[] =
 
 enum { OPT_TARGET = RB_OPT_FIRST_FREE, OPT_WORKLOAD, OPT_METRIC, OPT_CONFIG, OPT_THRESHOLD };
 
-/* --metric name -> the expression that reads it for result r. */
-static const struct {
-    const char *name, *sql, *unit;
-    int higher_better;
-} k_metrics[] = {
-    {"median", "r.median_ms", "ms", 0},
-    {"p90", "r.p90_ms", "ms", 0},
-    {"p99", "r.p99_ms", "ms", 0},
-    {"mean", "r.mean_ms", "ms", 0},
-    {"throughput", "r.throughput_sps", "seq/s", 1},
-    {"gflops", "r.gflops", "GFLOP/s", 1},
-    {"energy", "r.energy_j", "J", 0},
-    {"err", "r.err_max_abs", "", 0},
-    {"cycles", "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND m.name = 'cycles')",
-     "cycles", 0},
-};
-
-typedef struct point {
-    long long run;
-    char started[32], label[64], sha[16], config[32];
-    double value;
-    int n;
-} point;
+typedef rb_history_point point;
 
 static int load_points(const char *db, const char *target, const char *workload, int metric,
                        const char *config, point **out, size_t *n, rb_err *e)
 {
     rb_store *s = NULL;
     int rc = rb_store_open(&s, db, 1, e);
-    if (rc)
-        return rc;
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT ru.id, ru.started_at, coalesce(ru.label, ''), coalesce(ru.git_sha, ''),"
-             " coalesce(r.numerics, ''), %s, r.reps FROM results r JOIN runs ru ON ru.id = r.run_id"
-             " JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id"
-             " WHERE d.target = ?1 AND w.key = ?2 AND r.status = 'ok' AND (?3 IS NULL OR"
-             " r.numerics = ?3) ORDER BY r.numerics, ru.id",
-             k_metrics[metric].sql);
-    sqlite3_stmt *st;
-    int src = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (src != SQLITE_OK) {
-        rc = rb_store_dberr(s, src, "reading the history", e);
-        rb_store_close(s);
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, workload, -1, SQLITE_TRANSIENT);
-    if (config)
-        sqlite3_bind_text(st, 3, config, -1, SQLITE_TRANSIENT);
-    size_t cap = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        double v = rb_col_d(st, 5);
-        if (!isfinite(v))
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            point *p = realloc(*out, cap * sizeof *p);
-            if (!p) {
-                rc = rb_errf(e, RB_ENOMEM, "history: out of memory");
-                break;
-            }
-            *out = p;
-        }
-        point *p = &(*out)[(*n)++];
-        p->run = sqlite3_column_int64(st, 0);
-        rb_col_s(st, 1, p->started, sizeof p->started);
-        rb_col_s(st, 2, p->label, sizeof p->label);
-        rb_col_s(st, 3, p->sha, sizeof p->sha);
-        rb_col_s(st, 4, p->config, sizeof p->config);
-        p->value = v;
-        p->n = sqlite3_column_int(st, 6);
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = rb_store_dberr(s, src, "reading the history", e);
-    sqlite3_finalize(st);
+    if (!rc)
+        rc = rb_store_history(s, target, workload, metric, config, out, n, e);
     rb_store_close(s);
     return rc;
 }
@@ -130,7 +63,7 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
         ns = rb_detect_steps(v, n, threshold, steps, MAX_STEPS);
     }
     free(v);
-    const char *m = k_metrics[metric].name, *unit = k_metrics[metric].unit;
+    const char *m = rb_history_metrics[metric].name, *unit = rb_history_metrics[metric].unit;
     if (json) {
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "target", target);
@@ -174,7 +107,7 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
                 snprintf(note, sizeof note, "step %+.1f%% (%.4g -> %.4g)%s",
                          100 * (steps[k].after / steps[k].before - 1), steps[k].before,
                          steps[k].after,
-                         (steps[k].after > steps[k].before) != k_metrics[metric].higher_better
+                         (steps[k].after > steps[k].before) != rb_history_metrics[metric].higher_better
                              ? ": worse"
                              : ": better");
         if (md)
@@ -202,8 +135,8 @@ static int history_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_WORKLOAD: a->workload = arg; return 0;
     case OPT_CONFIG: a->config = arg; return 0;
     case OPT_METRIC:
-        for (size_t i = 0; i < sizeof k_metrics / sizeof k_metrics[0]; i++)
-            if (!strcmp(arg, k_metrics[i].name)) {
+        for (int i = 0; i < rb_history_n_metrics; i++)
+            if (!strcmp(arg, rb_history_metrics[i].name)) {
                 a->metric = (int)i;
                 return 0;
             }
@@ -232,7 +165,7 @@ static int history_main(int argc, char **argv)
     if (!rc && !n)
         rc = rb_errf(&e, RB_EINPUT, "%s has no ok result of %s on %s%s%s with a %s figure", com.db,
                      a.target, a.workload, a.config ? " in " : "", a.config ? a.config : "",
-                     k_metrics[a.metric].name);
+                     rb_history_metrics[a.metric].name);
     if (rc) {
         free(p);
         return rb_cli_fail("history", &e);

@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "command.h"
-#include "report_load.h"
+#include "store_report.h"
 
 static const char report_help[] =
     "Usage: rnnbench report [--format html|md|csv|json] [-o FILE] [--db PATH]\n"
-    "                       [--run ID | --label L | --latest]\n"
+    "                       [--run ID[,ID...]] [--label L[,L...]] [--latest]\n"
     "                       [--objective latency|throughput|energy|perf-per-watt]\n"
     "                       [--slo-ms X] [--max-power-w W] [--max-error E]\n"
     "                       [--max-accuracy-drop D] [--reference TARGET]\n"
@@ -33,9 +33,11 @@ static const char report_help[] =
     "  json                the same as JSON, with the recommendation\n"
     "\n"
     "  -o, --output FILE   write there (default: standard output)\n"
-    "  --run ID            this run\n"
-    "  --label L           the newest run with this label\n"
+    "  --run ID            this run; a list (--run 3,5) combines runs made on other\n"
+    "                      days or machines: each device is named with its run\n"
+    "  --label L           the newest run with this label (a list: each)\n"
     "  --latest            the newest run (the default)\n"
+    "                      --run, --label and --latest add up, in the order given\n"
     "  --objective OBJ     what to optimise: latency (median per call, the default),\n"
     "                      throughput (sequences/s), energy (J per sequence) or\n"
     "                      perf-per-watt (GFLOP/s per W)\n"
@@ -83,19 +85,53 @@ static int write_to(const char *path, const rb_report_writer *wr, const rb_repor
     return rc;
 }
 
+#define RB_REPORT_MAX_RUNS 16
+
 typedef struct report_args {
     const char *out;
     const char *alias; /* --html, --md, --csv or --json: the format */
-    rb_report_select sel;
+    rb_report_select sel[RB_REPORT_MAX_RUNS]; /* the runs, in the order given */
     int selections;
+    char labels[2048]; /* the labels the selections point to */
+    size_t labels_used;
     rb_report_opts ro;
 } report_args;
+
+/* --run 3,5 / --label a,b / --latest: each a run of the report, in order. */
+static int add_selections(report_args *a, int opt, const char *arg, rb_err *e)
+{
+    /* labels are kept in a->labels, runs parsed from a scratch copy */
+    size_t room = sizeof a->labels - a->labels_used;
+    char *buf = a->labels + a->labels_used;
+    if (snprintf(buf, room, "%s", opt == OPT_LATEST ? "" : arg) >= (int)room)
+        return rb_errf(e, RB_EINPUT, "too many or too long run selections");
+    a->labels_used += strlen(buf) + 1;
+    const char *name = opt == OPT_RUN ? "run" : "label";
+    char *save = NULL, *tok = opt == OPT_LATEST ? buf : strtok_r(buf, ",", &save);
+    if (!tok)
+        return rb_errf(e, RB_EINPUT, "--%s: empty list", name);
+    for (; tok; tok = opt == OPT_LATEST ? NULL : strtok_r(NULL, ",", &save)) {
+        if (a->selections == RB_REPORT_MAX_RUNS)
+            return rb_errf(e, RB_EINPUT, "at most %d runs in one report", RB_REPORT_MAX_RUNS);
+        rb_report_select *sel = &a->sel[a->selections++];
+        memset(sel, 0, sizeof *sel);
+        long v = 0;
+        if (opt == OPT_RUN) {
+            int rc = rb_cli_long("run", tok, 1, 0x7fffffffL, &v, e);
+            if (rc)
+                return rc;
+            sel->run_id = v;
+        } else if (opt == OPT_LABEL) {
+            sel->label = tok;
+        }
+    }
+    return 0;
+}
 
 static int report_option(void *args, int opt, const char *arg, rb_err *e)
 {
     report_args *a = args;
     const char *fmt = NULL;
-    long v;
     int rc = 0;
     switch (opt) {
     case OPT_HTML: fmt = "html"; break;
@@ -104,12 +140,8 @@ static int report_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_JSON: fmt = "json"; break;
     case 'o': a->out = arg; break;
     case OPT_RUN:
-        rc = rb_cli_long("run", arg, 1, 0x7fffffffL, &v, e);
-        a->sel.run_id = v;
-        a->selections++;
-        break;
-    case OPT_LABEL: a->sel.label = arg; a->selections++; break;
-    case OPT_LATEST: a->selections++; break;
+    case OPT_LABEL:
+    case OPT_LATEST: rc = add_selections(a, opt, arg, e); break;
     case OPT_OBJ:
         if (rb_objective_parse(arg, &a->ro.objective))
             rc = rb_errf(e, RB_EINPUT, "--objective '%s': expected latency, throughput, energy "
@@ -144,8 +176,8 @@ static int report_main(int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_report, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (a.selections > 1)
-        return rb_cli_usage("report", "choose one of --run, --label, --latest");
+    if (!a.selections)
+        a.selections = 1; /* the newest benchmark run */
     if (a.alias && com.format_given && strcmp(a.alias, com.format))
         return rb_cli_usage("report", "--%s and --format %s: choose one format", a.alias,
                             com.format);
@@ -157,7 +189,7 @@ static int report_main(int argc, char **argv)
     rb_recommendation rec = {0};
     int rc = rb_store_open(&s, com.db, 1, &e);
     if (!rc)
-        rc = rb_store_load_report(s, &a.sel, &rep, &e);
+        rc = rb_store_load_runs(s, a.sel, a.selections, &rep, &e);
     if (s)
         rb_store_close(s);
     if (!rc)

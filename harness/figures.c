@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
 
 #define BASELINE_VERSION 1
 
@@ -50,9 +49,7 @@ static rb_figure *push(rb_figset *fs, size_t *cap)
 
 /* What a result's figures share: who and what. */
 typedef struct who {
-    long long result_id;
-    char target[16], config[32], device[160], workload[160];
-    long lat; /* index of the result's latency figure, -1 when it has none */
+    const char *target, *config, *device, *workload;
 } who;
 
 static rb_figure *add(rb_figset *fs, size_t *cap, const who *w, const char *metric,
@@ -73,273 +70,84 @@ static rb_figure *add(rb_figset *fs, size_t *cap, const who *w, const char *metr
     return f;
 }
 
-static int db_fail(rb_store *s, int rc, rb_err *e)
+/* One result's figures: status, latency (with its repetitions when
+ * measured), the model's energy of a simulated or modeled latency, error,
+ * simulated cycles.  NULL when out of memory. */
+static rb_figure *result_figures(rb_figset *fs, size_t *cap, const rb_report *r,
+                                 const rb_rep_result *x)
 {
-    return rb_store_dberr(s, rc, "reading the run's figures", e);
-}
-
-static int prep(rb_store *s, const char *sql, long long run_id, sqlite3_stmt **st, rb_err *e)
-{
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-    if (rc != SQLITE_OK)
-        return db_fail(s, rc, e);
-    sqlite3_bind_int64(*st, 1, run_id);
-    return 0;
-}
-
-static int by_result(const void *a, const void *b)
-{
-    long long x = ((const who *)a)->result_id, y = ((const who *)b)->result_id;
-    return (x > y) - (x < y);
-}
-
-/* The results of the run: status, latency, deterministic energy, error;
- * who[] records each result for the metrics and samples that follow. */
-static int load_results(rb_store *s, long long run_id, rb_figset *fs, size_t *cap, who **whos,
-                        size_t *n_who, rb_err *e)
-{
-    sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT r.id, d.target, d.name, coalesce(r.numerics, d.numerics, ''), w.key,"
-                  " r.status, r.median_ms, r.reps, r.latency_source, r.energy_j, r.energy_source,"
-                  " r.err_max_abs FROM results r JOIN devices d ON d.id = r.device_id"
-                  " JOIN workloads w ON w.id = r.workload_id WHERE r.run_id = ?1 ORDER BY r.id",
-                  run_id, &st, e);
-    if (rc)
-        return rc;
-    size_t wcap = 0;
-    int step = SQLITE_DONE; /* the loops below assign it first; -Og cannot tell */
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n_who == wcap) {
-            wcap = wcap ? 2 * wcap : 256;
-            who *nw = realloc(*whos, wcap * sizeof *nw);
-            if (nw)
-                *whos = nw;
-            if (!nw) {
-                rc = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", run_id);
-                break;
-            }
-        }
-        who *w = &(*whos)[(*n_who)++];
-        w->lat = -1;
-        w->result_id = sqlite3_column_int64(st, 0);
-        rb_col_s(st, 1, w->target, sizeof w->target);
-        rb_col_s(st, 2, w->device, sizeof w->device);
-        rb_col_s(st, 3, w->config, sizeof w->config);
-        rb_col_s(st, 4, w->workload, sizeof w->workload);
-        char status[16], lsrc[16], esrc[16];
-        rb_col_s(st, 5, status, sizeof status);
-        rb_col_s(st, 8, lsrc, sizeof lsrc);
-        rb_col_s(st, 10, esrc, sizeof esrc);
-        double median = rb_col_d(st, 6), energy = rb_col_d(st, 9), err = rb_col_d(st, 11);
-        int measured = !strcmp(lsrc, "measured");
-        rb_figure *f = add(fs, cap, w, "status", "", "", RB_FIG_DETERMINISTIC, NAN);
+    const rb_rep_device *d = &r->devices[x->device];
+    who w = {d->target, x->numerics, d->name, x->w.key};
+    int measured = !strcmp(x->latency_source, "measured");
+    rb_figure *f = add(fs, cap, &w, "status", "", "", RB_FIG_DETERMINISTIC, NAN);
+    if (f)
+        snprintf(f->text, sizeof f->text, "%s", x->status);
+    if (f && isfinite(x->median_ms)) {
+        f = add(fs, cap, &w, "median_ms", "ms", x->latency_source,
+                measured ? RB_FIG_MEASURED : RB_FIG_DETERMINISTIC, x->median_ms);
         if (f)
-            snprintf(f->text, sizeof f->text, "%s", status);
-        if (f && isfinite(median)) {
-            f = add(fs, cap, w, "median_ms", "ms", lsrc,
-                    measured ? RB_FIG_MEASURED : RB_FIG_DETERMINISTIC, median);
-            if (f) {
-                f->n = sqlite3_column_int(st, 7);
-                w->lat = (long)(fs->n - 1);
+            f->n = x->reps;
+        if (f && measured && x->n_samples) {
+            if ((f->samples = malloc((size_t)x->n_samples * sizeof *f->samples))) {
+                memcpy(f->samples, x->samples, (size_t)x->n_samples * sizeof *f->samples);
+                f->n = x->n_samples; /* what the samples table holds is the truth */
+            } else {
+                f = NULL;
             }
         }
-        /* the model's energy of a simulated or modeled latency is as
-         * deterministic as the latency; a meter's or one from a measured
-         * latency is not, and is left to the latency's test */
-        if (f && isfinite(energy) && !strcmp(esrc, "model") && !measured)
-            f = add(fs, cap, w, "energy_j", "J", esrc, RB_FIG_DETERMINISTIC, energy);
-        if (f && isfinite(err))
-            f = add(fs, cap, w, "err_max_abs", "", "reference", RB_FIG_DETERMINISTIC, err);
+    }
+    /* the model's energy of a simulated or modeled latency is as
+     * deterministic as the latency; a meter's or one from a measured
+     * latency is not, and is left to the latency's test */
+    if (f && isfinite(x->energy_j) && !strcmp(x->energy_source, "model") && !measured)
+        f = add(fs, cap, &w, "energy_j", "J", x->energy_source, RB_FIG_DETERMINISTIC, x->energy_j);
+    if (f && isfinite(x->err_max_abs))
+        f = add(fs, cap, &w, "err_max_abs", "", "reference", RB_FIG_DETERMINISTIC, x->err_max_abs);
+    for (int k = 0; f && k < x->n_metrics; k++)
+        if (!strcmp(x->metrics[k].name, "cycles"))
+            f = add(fs, cap, &w, "cycles", "cycles", x->metrics[k].source, RB_FIG_DETERMINISTIC,
+                    x->metrics[k].value);
+    return f;
+}
+
+/* The run's text-task evaluations or training: accuracy and macro-F1 of
+ * each curve's last epoch on the test split. */
+static int accuracy_figures(rb_figset *fs, size_t *cap, const rb_rep_accuracy *a)
+{
+    char workload[160];
+    snprintf(workload, sizeof workload, "%s:%s:%s", a->task, a->model, a->phase);
+    who w = {a->target, a->numerics, a->device, workload};
+    const char *names[2] = {"accuracy", "macro_f1"};
+    const double v[2] = {a->accuracy, a->macro_f1};
+    for (int k = 0; k < 2; k++) {
+        if (!isfinite(v[k]))
+            continue;
+        rb_figure *f = add(fs, cap, &w, names[k], "", a->phase, RB_FIG_DETERMINISTIC, v[k]);
         if (!f)
-            rc = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", run_id);
+            return -1;
+        f->higher_is_better = 1;
     }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(s, step, e);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Simulated cycles (the fpga's), from the metrics table. */
-static int load_cycles(rb_store *s, long long run_id, rb_figset *fs, size_t *cap,
-                       const who *whos, size_t n_who, rb_err *e)
-{
-    sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT m.result_id, m.value, m.source FROM metrics m JOIN results r ON"
-                  " r.id = m.result_id WHERE r.run_id = ?1 AND m.name = 'cycles'",
-                  run_id, &st, e);
-    if (rc)
-        return rc;
-    int step = SQLITE_DONE; /* the loops below assign it first; -Og cannot tell */
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        who key = {.result_id = sqlite3_column_int64(st, 0)};
-        const who *w = bsearch(&key, whos, n_who, sizeof *whos, by_result);
-        char src[16];
-        rb_col_s(st, 2, src, sizeof src);
-        if (w && !add(fs, cap, w, "cycles", "cycles", src, RB_FIG_DETERMINISTIC,
-                      rb_col_d(st, 1)))
-            rc = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", run_id);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(s, step, e);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Give the latency figure of result w (if measured) its repetitions. */
-static int attach(rb_figset *fs, const who *whos, size_t n_who, long long id, const double *v,
-                  int n)
-{
-    who key = {.result_id = id};
-    const who *w = n ? bsearch(&key, whos, n_who, sizeof *whos, by_result) : NULL;
-    long k = w ? w->lat : -1;
-    if (k < 0 || fs->f[k].kind != RB_FIG_MEASURED)
-        return 0;
-    rb_figure *f = &fs->f[k];
-    if (!(f->samples = malloc((size_t)n * sizeof *f->samples)))
-        return -1;
-    memcpy(f->samples, v, (size_t)n * sizeof *v);
-    f->n = n; /* what the table holds is the truth */
     return 0;
 }
 
-/* The raw repetitions behind each measured latency (rows come ordered by
- * result, so each result's run is gathered, then attached). */
-static int load_samples(rb_store *s, long long run_id, rb_figset *fs, const who *whos,
-                        size_t n_who, rb_err *e)
-{
-    sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT s.result_id, s.value_ms FROM samples s JOIN results r ON"
-                  " r.id = s.result_id WHERE r.run_id = ?1 ORDER BY s.result_id, s.rep",
-                  run_id, &st, e);
-    if (rc)
-        return rc;
-    double *buf = NULL;
-    int n = 0, cap = 0, step = SQLITE_DONE;
-    long long cur = -1;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(st, 0);
-        if (id != cur && n && attach(fs, whos, n_who, cur, buf, n))
-            rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
-        if (id != cur)
-            n = 0;
-        cur = id;
-        if (!rc && n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            double *g = realloc(buf, (size_t)cap * sizeof *g);
-            if (!g)
-                rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
-            else
-                buf = g;
-        }
-        if (!rc)
-            buf[n++] = sqlite3_column_double(st, 1);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(s, step, e);
-    if (!rc && n && attach(fs, whos, n_who, cur, buf, n))
-        rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
-    free(buf);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* The text task's figures of the run: the last epoch's test accuracy and
- * macro-F1 per target, model and phase (train: the training curve's end;
- * eval: a saved model on the target). */
-static int load_accuracy(rb_store *s, long long run_id, rb_figset *fs, size_t *cap, rb_err *e)
-{
-    if (rb_store_schema_version(s) < 2)
-        return 0;
-    sqlite3_stmt *st;
-    int rc = prep(s,
-                  "SELECT d.target, d.name, coalesce(a.numerics, d.numerics, ''), a.task, a.model,"
-                  " a.phase, a.accuracy, a.macro_f1 FROM accuracy a JOIN devices d"
-                  " ON d.id = a.device_id WHERE a.run_id = ?1 AND a.split = 'test' AND a.epoch ="
-                  " (SELECT max(b.epoch) FROM accuracy b WHERE b.run_id = a.run_id AND"
-                  " b.device_id = a.device_id AND b.task = a.task AND b.model = a.model AND"
-                  " b.phase = a.phase AND b.split = 'test')",
-                  run_id, &st, e);
-    if (rc)
-        return rc;
-    int step = SQLITE_DONE; /* the loops below assign it first; -Og cannot tell */
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        who w = {0};
-        char task[32], model[64], phase[8];
-        rb_col_s(st, 0, w.target, sizeof w.target);
-        rb_col_s(st, 1, w.device, sizeof w.device);
-        rb_col_s(st, 2, w.config, sizeof w.config);
-        rb_col_s(st, 3, task, sizeof task);
-        rb_col_s(st, 4, model, sizeof model);
-        rb_col_s(st, 5, phase, sizeof phase);
-        snprintf(w.workload, sizeof w.workload, "%s:%s:%s", task, model, phase);
-        const char *names[2] = {"accuracy", "macro_f1"};
-        for (int k = 0; k < 2 && !rc; k++) {
-            double v = rb_col_d(st, 6 + k);
-            if (!isfinite(v))
-                continue;
-            rb_figure *f = add(fs, cap, &w, names[k], "", phase, RB_FIG_DETERMINISTIC, v);
-            if (!f)
-                rc = rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", run_id);
-            else
-                f->higher_is_better = 1;
-        }
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(s, step, e);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* "run 12 (nightly, 2026-12-01T10:00:00.000Z, git 1234abcd) in results.db" */
-static int describe(rb_store *s, long long run_id, rb_figset *out, rb_err *e)
-{
-    sqlite3_stmt *st;
-    int rc = prep(s, "SELECT coalesce(label, ''), started_at, coalesce(git_sha, '') FROM runs"
-                     " WHERE id = ?1",
-                  run_id, &st, e);
-    if (rc)
-        return rc;
-    char label[64] = "", started[32] = "", sha[16] = "";
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        rb_col_s(st, 0, label, sizeof label);
-        rb_col_s(st, 1, started, sizeof started);
-        rb_col_s(st, 2, sha, sizeof sha);
-    }
-    sqlite3_finalize(st);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE ? rb_errf(e, RB_EINPUT, "%s has no run %lld", s->path, run_id)
-                                   : db_fail(s, step, e);
-    snprintf(out->what, sizeof out->what, "run %lld (%s%s%s%s%s) in %s", run_id, label,
-             label[0] ? ", " : "", started, sha[0] ? ", git " : "", sha, s->path);
-    snprintf(out->label, sizeof out->label, "%s", label);
-    return 0;
-}
-
-int rb_figset_from_run(rb_store *s, long long run_id, int with_samples, rb_figset *out,
-                       rb_err *e)
+int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out, rb_err *e)
 {
     memset(out, 0, sizeof *out);
-    out->run_id = run_id;
-    int drc = describe(s, run_id, out, e);
-    if (drc)
-        return drc;
-    size_t cap = 0, n_who = 0;
-    who *whos = NULL;
-    int rc = load_results(s, run_id, out, &cap, &whos, &n_who, e);
-    if (!rc)
-        rc = load_cycles(s, run_id, out, &cap, whos, n_who, e);
-    if (!rc && with_samples)
-        rc = load_samples(s, run_id, out, whos, n_who, e);
-    if (!rc)
-        rc = load_accuracy(s, run_id, out, &cap, e);
-    free(whos);
+    out->run_id = r->run.id;
+    const char *label = r->run.label ? r->run.label : "", *sha = r->run.git_sha ? r->run.git_sha : "";
+    snprintf(out->what, sizeof out->what, "run %lld (%s%s%s%s%.12s) in %s", r->run.id, label,
+             label[0] ? ", " : "", r->run.started_at, sha[0] ? ", git " : "", sha, where);
+    snprintf(out->label, sizeof out->label, "%s", label);
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_results && !rc; i++)
+        if (!result_figures(out, &cap, r, &r->results[i]))
+            rc = -1;
+    for (size_t i = 0; i < r->n_accuracy && !rc; i++)
+        rc = accuracy_figures(out, &cap, &r->accuracy[i]);
     if (rc) {
         rb_figset_free(out);
-        return rc;
+        return rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", r->run.id);
     }
     qsort(out->f, out->n, sizeof *out->f, cmp_void);
     return 0;
@@ -554,13 +362,18 @@ int rb_figset_from_db(const char *db, const rb_report_select *sel, int with_samp
                       rb_figset *out, rb_err *e)
 {
     rb_store *st = NULL;
-    long long id = 0;
+    rb_report r;
+    rb_report_select fsel = *sel;
+    fsel.figures = 1;
+    fsel.samples = with_samples;
+    memset(out, 0, sizeof *out);
     int rc = rb_store_open(&st, db, 1, e);
     if (!rc)
-        rc = rb_store_select_run(st, sel, &id, e);
-    if (!rc)
-        rc = rb_figset_from_run(st, id, with_samples, out, e);
+        rc = rb_store_load_report(st, &fsel, &r, e);
     rb_store_close(st);
+    if (!rc) {
+        rc = rb_figset_from_report(&r, db, out, e);
+        rb_report_free(&r);
+    }
     return rc;
 }
-

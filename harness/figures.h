@@ -17,13 +17,13 @@
 #include <stdio.h>
 
 #include "../workloads/workload.h"
-#include "report_load.h"
+#include "store_report.h"
 #include "store.h"
 
 typedef enum { RB_FIG_MEASURED = 0, RB_FIG_DETERMINISTIC = 1 } rb_fig_kind;
 
 typedef struct rb_figure {
-    char target[16];
+    char target[RB_INSTANCE_NAME_MAX]; /* the instance: fpga:large, cpu ... */
     char config[32];        /* numerics: "fp32", "fixed Q3.12", ... */
     char device[160];       /* the device's name, for the record */
     char workload[160];     /* workload key, or "task:model:phase" for accuracy */
@@ -47,11 +47,12 @@ typedef struct rb_figset {
     rb_figure *f;           /* sorted by (target, config, workload, metric) */
 } rb_figset;
 
-/* Every figure of run_id in s.  with_samples: load the raw repetitions of
- * measured figures (compare needs them; export --metrics deterministic not). */
-int rb_figset_from_run(rb_store *s, long long run_id, int with_samples, rb_figset *out,
-                       rb_err *e);
-/* The run sel picks in the database at path, opened read-only. */
+/* Every figure of a run the store loaded with figures set (store_report.h);
+ * where names the database in out->what. */
+int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out, rb_err *e);
+/* The run sel picks in the database at path, opened read-only.  with_samples:
+ * with the raw repetitions of measured figures (compare needs them; export
+ * --metrics deterministic not). */
 int rb_figset_from_db(const char *path, const rb_report_select *sel, int with_samples,
                       rb_figset *out, rb_err *e);
 /* A baseline file; RB_EINPUT naming the file and line when it is malformed. */

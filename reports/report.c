@@ -25,6 +25,7 @@ void rb_report_free(rb_report *r)
     for (size_t i = 0; r->results && i < r->n_results; i++) {
         free(r->results[i].message);
         free(r->results[i].metrics);
+        free(r->results[i].samples);
     }
     free(r->results);
     free(r->accuracy);

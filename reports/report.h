@@ -26,6 +26,8 @@ typedef struct rb_rep_metric {
 
 typedef struct rb_rep_device {
     long long id;
+    long long run_id;    /* the run it belongs to (several when runs are combined) */
+    char run_label[64];  /* that run's label, "" when none */
     char target[RB_REP_TARGET_MAX]; /* the instance: cpu, fpga:large, asic:edge-npu ...
                                        (the target's name for its default configuration) */
     char name[160];
@@ -62,6 +64,8 @@ typedef struct rb_rep_result {
     double err_max_abs, err_max_rel, err_tol;
     int n_metrics;
     rb_rep_metric *metrics;  /* owned */
+    int n_samples;
+    double *samples;         /* owned; the raw repetitions (ms) when loaded for figures */
 } rb_rep_result;
 
 /* One row of the text-classification task (`rnnbench train` / `eval`).
@@ -71,6 +75,7 @@ typedef struct rb_rep_accuracy {
     long long run_id;
     char run_started[32];
     char target[RB_REP_TARGET_MAX]; /* the instance the recurrent stack ran on */
+    char device[160];    /* its device's name */
     char numerics[32];
     char task[32], model[64], cell[8];
     char phase[8];       /* train: a training curve; eval: a saved model on a target */
@@ -99,7 +104,8 @@ typedef struct rb_rep_run {
 } rb_rep_run;
 
 typedef struct rb_report {
-    rb_rep_run run;
+    rb_rep_run run;          /* the run reported (the first, when several are combined) */
+    int n_runs;              /* > 1: runs combined; every device's name says its run */
     int n_devices;
     rb_rep_device *devices;
     int n_missing;

@@ -50,8 +50,8 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
         const rb_rep_result *x = &r->results[i];
         const rb_rep_device *d = &r->devices[x->device];
         const rb_rank_entry *en = rb_rep_entry_of(rec, i);
-        fprintf(f, "%lld,", r->run.id);
-        rb_csv_field(f, r->run.label);
+        fprintf(f, "%lld,", d->run_id);
+        rb_csv_field(f, d->run_label);
         fputc(',', f);
         rb_csv_field(f, d->target);
         fputc(',', f);

@@ -397,6 +397,9 @@ int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *r
         esc(f, r->run.label);
         fputs("</b>", f);
     }
+    if (r->n_runs > 1)
+        fprintf(f, " and %d more run%s, combined: each target says its run", r->n_runs - 1,
+                r->n_runs > 2 ? "s" : "");
     fputs(" &#183; ", f);
     esc(f, r->run.started_at);
     fputs(" &#183; ", f);

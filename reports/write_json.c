@@ -182,6 +182,7 @@ static cJSON *device_json(const rb_rep_device *d)
 {
     cJSON *o = cJSON_CreateObject();
     str(o, "target", d->target);
+    cJSON_AddNumberToObject(o, "run", (double)d->run_id);
     str(o, "name", d->name);
     str(o, "type", d->type);
     str(o, "method", d->method);

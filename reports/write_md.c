@@ -35,6 +35,8 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
         cell(f, r->run.label);
         fputc(')', f);
     }
+    if (r->n_runs > 1)
+        fprintf(f, " and %d more run%s, combined", r->n_runs - 1, r->n_runs > 2 ? "s" : "");
     fprintf(f, "\n\n%s, %s; %zu results on %d targets.\n\n", r->run.started_at,
             r->run.status, r->n_results, r->n_devices);
     fputs("**", f);

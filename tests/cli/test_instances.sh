@@ -64,6 +64,15 @@ check "sim=full = auto on a small point" "$(fig fpga:small median_ms 5)" "$small
 expect 0 -- rb run --targets 'fpga:small,fpga?config=small' "${POINT[@]}"
 check "duplicates are one" "$(q "SELECT count(*) FROM devices WHERE run_id = 6")" "1"
 
+# compare, export and history pair by instance: fpga:large with fpga:large only
+expect 0 --out "5 unchanged; 0 only in base" -- rb compare 3 1
+rb compare 3 1 --all >cmp.txt
+check "the paired rows are fpga:large's" "$(awk '$1 == "same" {print $2}' cmp.txt | sort -u)" "fpga:large"
+check "others only on one side" "$(grep -c '^cand only fpga:small ' cmp.txt)" "5"
+expect 0 -- rb export --baseline b.jsonl --run 1 -q
+check "baseline keyed by instance" "$(grep -c '"target":"fpga:small?clock_mhz=100"' b.jsonl)" "5"
+expect 0 --out "cycles of fpga:large" --out "3 runs" -- rb history --target fpga:large --workload lstm_infer_t4_b1_i16_h16_l1 --metric cycles
+
 # resume: an interrupted instance run finishes with the same instances
 sqlite3 results.db "UPDATE runs SET status = 'interrupted', finished_at = NULL WHERE id = 1;
     DELETE FROM results WHERE device_id IN (SELECT id FROM devices WHERE run_id = 1 AND instance IN ('fpga:large', 'asic:edge-npu'))"

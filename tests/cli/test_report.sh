@@ -46,7 +46,7 @@ expect 2 --err "no run 99" -- rb report --run 99
 expect 2 --err "no run labelled 'nope'" -- rb report --label nope
 expect 2 --err "--objective 'speed'" -- rb report --objective speed
 expect 2 --err "choose one of --html, --md, --csv, --json" -- rb report --html --md
-expect 2 --err "choose one of --run, --label, --latest" -- rb report --run 1 --latest
+expect 2 --err "run 1 is asked for twice" -- rb report --run 1 --run 1
 expect 2 --err "slo-ms" -- rb report --slo-ms -3
 rm -f empty.db
 expect 2 --err "empty.db" -- rb report --db empty.db

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../harness/report_load.h"
+#include "../../harness/store_report.h"
 #include "../../harness/store.h"
 #include "../../reports/report_util.h"
 #include "../../reports/svg.h"
@@ -96,7 +96,7 @@ static int load(rb_report *r, long long run, const char *label)
     rb_store *st;
     rb_err e = {0};
     CHECK_INT(rb_store_open(&st, g_db, 1, &e), 0);
-    rb_report_select sel = {run, label};
+    rb_report_select sel = {.run_id = run, .label = label};
     int rc = rb_store_load_report(st, &sel, r, &e);
     if (rc && rc != RB_EINPUT)
         fprintf(stderr, "load: %s\n", e.msg);

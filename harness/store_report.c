@@ -1,13 +1,13 @@
-/* report_load.c — one run of results.db into the rows reports/ works on.
- *
- * The store's side of `rnnbench report`: reports/ never opens the database.
+/* store_report.c — the store's reader: one run of results.db into the rows
+ * reports/ works on (report, and compare and export through figures.c), and
+ * one figure across runs (history).  reports/ never opens the database.
  * Read-only; NULL columns become NaN (numbers) or NULL/"" (text). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_load.h"
+#include "store_report.h"
 #include "store_internal.h"
 
 static int prep(rb_store *s, const char *sql, sqlite3_stmt **st, rb_err *e)
@@ -145,6 +145,8 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
     while ((step = sqlite3_step(st)) == SQLITE_ROW && r->n_devices < n) {
         rb_rep_device *d = &r->devices[r->n_devices++];
         d->id = sqlite3_column_int64(st, 0);
+        d->run_id = r->run.id;
+        snprintf(d->run_label, sizeof d->run_label, "%s", r->run.label ? r->run.label : "");
         rb_col_s(st, 1, d->target, sizeof d->target);
         rb_col_s(st, 2, d->name, sizeof d->name);
         rb_col_s(st, 3, d->type, sizeof d->type);
@@ -248,7 +250,46 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int load_results(rb_store *s, rb_report *r, rb_err *e)
+/* The raw repetitions of every result, rows ordered by result then rep. */
+static int load_samples(rb_store *s, rb_report *r, const id_index *ids, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT s.result_id, s.value_ms FROM samples s JOIN results r ON"
+                  " r.id = s.result_id WHERE r.run_id = ?1 ORDER BY s.result_id, s.rep",
+                  &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    int step, cap = 0;
+    rb_rep_result *x = NULL;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        id_index key = {sqlite3_column_int64(st, 0), 0};
+        if (!x || x->id != key.id) {
+            const id_index *hit = bsearch(&key, ids, r->n_results, sizeof *ids, by_id);
+            x = hit ? &r->results[hit->at] : NULL;
+            cap = 0;
+        }
+        if (!x)
+            continue;
+        if (x->n_samples == cap) {
+            cap = cap ? 2 * cap : 64;
+            double *v = realloc(x->samples, (size_t)cap * sizeof *v);
+            if (!v) {
+                rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
+                break;
+            }
+            x->samples = v;
+        }
+        x->samples[x->n_samples++] = sqlite3_column_double(st, 1);
+    }
+    if (!rc)
+        rc = step_err(s, step, e);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int load_results(rb_store *s, rb_report *r, int with_samples, rb_err *e)
 {
     sqlite3_stmt *st;
     int rc = prep(s, "SELECT COUNT(*) FROM results WHERE run_id = ?1", &st, e);
@@ -312,6 +353,8 @@ static int load_results(rb_store *s, rb_report *r, rb_err *e)
             rc = step_err(s, step, e);
         sqlite3_finalize(st);
     }
+    if (!rc && with_samples)
+        rc = load_samples(s, r, ids, e);
     free(ids);
     return rc;
 }
@@ -320,28 +363,37 @@ static int load_results(rb_store *s, rb_report *r, rb_err *e)
  * runs of their own): a model's training curve from the newest run that
  * trained it; its evaluations from the newest run per target and number
  * format (an eval of the fpga in another configuration is another row). */
-static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
+static int load_accuracy(rb_store *s, rb_report *r, int own, rb_err *e)
 {
     /* a read-only open does not migrate: schema 1 had no writer of this table */
     if (rb_store_schema_version(s) < 2)
         return 0;
+    /* own: the run's own rows, each curve's last epoch on the test split (what
+     * compare and export pair); else the newest task runs' rows (above) */
+    static const char newest[] =
+        " WHERE a.run_id = (SELECT max(b.run_id) FROM acc b WHERE b.task = a.task"
+        " AND b.model = a.model AND b.phase = a.phase AND (a.phase = 'train' OR"
+        " (b.target = a.target AND b.numerics IS a.numerics)))";
+    static const char own_run[] =
+        " WHERE a.run_id = ?1 AND a.split = 'test' AND a.epoch = (SELECT max(b.epoch) FROM acc b"
+        " WHERE b.run_id = a.run_id AND b.device_id = a.device_id AND b.task = a.task AND"
+        " b.model = a.model AND b.phase = a.phase AND b.split = 'test')";
     sqlite3_stmt *st;
-    char sql[1024];
+    char sql[1400];
     snprintf(sql, sizeof sql,
-                  "WITH acc AS (SELECT a.*, %s AS target FROM accuracy a"
-                  " JOIN devices d ON d.id = a.device_id)"
-                  " SELECT a.run_id, ru.started_at, a.target, a.numerics, a.task, a.model, a.cell,"
-                  " a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1, a.loss,"
-                  " a.baseline_accuracy, a.baseline_macro_f1, a.agreement"
-                  " FROM acc a JOIN runs ru ON ru.id = a.run_id"
-                  " WHERE a.run_id = (SELECT max(b.run_id) FROM acc b WHERE b.task = a.task"
-                  " AND b.model = a.model AND b.phase = a.phase AND (a.phase = 'train' OR"
-                  " (b.target = a.target AND b.numerics IS a.numerics)))"
-                  " ORDER BY a.phase, a.task, a.model, a.target, a.numerics, a.split, a.epoch",
-                  instance_col(s, "d."));
+             "WITH acc AS (SELECT a.*, %s AS target, d.name AS device FROM accuracy a"
+             " JOIN devices d ON d.id = a.device_id)"
+             " SELECT a.run_id, ru.started_at, a.target, coalesce(a.numerics, ''), a.task,"
+             " a.model, a.cell, a.phase, a.split, a.epoch, a.n, a.accuracy, a.macro_f1, a.loss,"
+             " a.baseline_accuracy, a.baseline_macro_f1, a.agreement, a.device"
+             " FROM acc a JOIN runs ru ON ru.id = a.run_id%s"
+             " ORDER BY a.phase, a.task, a.model, a.target, a.numerics, a.split, a.epoch",
+             instance_col(s, "d."), own ? own_run : newest);
     int rc = prep(s, sql, &st, e);
     if (rc)
         return rc;
+    if (own)
+        sqlite3_bind_int64(st, 1, r->run.id);
     int step;
     size_t cap = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -370,6 +422,7 @@ static int load_accuracy(rb_store *s, rb_report *r, rb_err *e)
                        &a->baseline_macro_f1, &a->agreement};
         for (int k = 0; k < 6; k++)
             *v[k] = rb_col_d(st, 11 + k);
+        rb_col_s(st, 17, a->device, sizeof a->device);
     }
     if (!rc)
         rc = step_err(s, step, e);
@@ -406,7 +459,7 @@ static int load_history(rb_store *s, rb_report *r, rb_err *e)
     size_t cap = 0;
     int step, multi = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        char target[16];
+        char target[RB_REP_TARGET_MAX];
         rb_col_s(st, 0, target, sizeof target);
         long long run = sqlite3_column_int64(st, 1);
         double lr = log(sqlite3_column_double(st, 3));
@@ -488,10 +541,10 @@ int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r,
     if (!rc)
         rc = load_devices(s, r, e);
     if (!rc)
-        rc = load_results(s, r, e);
+        rc = load_results(s, r, sel->samples, e);
     if (!rc)
-        rc = load_accuracy(s, r, e);
-    if (!rc)
+        rc = load_accuracy(s, r, sel->figures, e);
+    if (!rc && !sel->figures)
         rc = load_history(s, r, e);
     if (!rc)
         rc = load_missing(config, r, e);
@@ -499,4 +552,158 @@ int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r,
     if (rc)
         rb_report_free(r);
     return rc;
+}
+
+/* --metric name -> the expression that reads it for result r (same order as
+ * rb_history_metrics). */
+const rb_history_metric rb_history_metrics[] = {
+    {"median", "ms", 0},       {"p90", "ms", 0},          {"p99", "ms", 0},
+    {"mean", "ms", 0},         {"throughput", "seq/s", 1}, {"gflops", "GFLOP/s", 1},
+    {"energy", "J", 0},        {"err", "", 0},             {"cycles", "cycles", 0},
+};
+const int rb_history_n_metrics = sizeof rb_history_metrics / sizeof rb_history_metrics[0];
+static const char *const k_history_sql[] = {
+    "r.median_ms", "r.p90_ms", "r.p99_ms", "r.mean_ms", "r.throughput_sps", "r.gflops",
+    "r.energy_j", "r.err_max_abs",
+    "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND m.name = 'cycles')",
+};
+_Static_assert(sizeof k_history_sql / sizeof k_history_sql[0] ==
+                   sizeof rb_history_metrics / sizeof rb_history_metrics[0],
+               "one SQL expression per history metric");
+
+int rb_store_history(rb_store *s, const char *instance, const char *workload, int metric,
+                     const char *config, rb_history_point **out, size_t *n, rb_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (metric < 0 || metric >= rb_history_n_metrics)
+        return rb_errf(e, RB_EINPUT, "history: no metric %d", metric);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT ru.id, ru.started_at, coalesce(ru.label, ''), coalesce(ru.git_sha, ''),"
+             " coalesce(r.numerics, ''), %s, r.reps FROM results r JOIN runs ru ON ru.id = r.run_id"
+             " JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id"
+             " WHERE %s = ?1 AND w.key = ?2 AND r.status = 'ok' AND (?3 IS NULL OR"
+             " r.numerics = ?3) ORDER BY r.numerics, ru.id",
+             k_history_sql[metric], instance_col(s, "d."));
+    sqlite3_stmt *st;
+    int rc = prep(s, sql, &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, instance, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, workload, -1, SQLITE_TRANSIENT);
+    if (config)
+        sqlite3_bind_text(st, 3, config, -1, SQLITE_TRANSIENT);
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        double v = rb_col_d(st, 5);
+        if (!isfinite(v))
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            rb_history_point *p = realloc(*out, cap * sizeof *p);
+            if (!p) {
+                rc = rb_errf(e, RB_ENOMEM, "history: out of memory");
+                break;
+            }
+            *out = p;
+        }
+        rb_history_point *p = &(*out)[(*n)++];
+        p->run = sqlite3_column_int64(st, 0);
+        rb_col_s(st, 1, p->started, sizeof p->started);
+        rb_col_s(st, 2, p->label, sizeof p->label);
+        rb_col_s(st, 3, p->sha, sizeof p->sha);
+        rb_col_s(st, 4, p->config, sizeof p->config);
+        p->value = v;
+        p->n = sqlite3_column_int(st, 6);
+    }
+    if (!rc)
+        rc = step_err(s, step, e);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- several runs in one report ------------------------------------------------ */
+
+static int by_key_then_device(const void *a, const void *b)
+{
+    const rb_rep_result *x = a, *y = b;
+    int c = strcmp(x->w.key, y->w.key);
+    return c ? c : (x->device > y->device) - (x->device < y->device);
+}
+
+/* "cpu" -> "cpu (run 3, monday)": every row, chart series and sentence that
+ * names a device then says which run it came from. */
+static void label_run(char *target, size_t n, const rb_rep_run *u)
+{
+    char t[RB_REP_TARGET_MAX];
+    snprintf(t, sizeof t, "%s", target);
+    snprintf(target, n, "%.80s (run %lld%s%.30s)", t, u->id, u->label ? ", " : "",
+             u->label ? u->label : "");
+}
+
+/* Move run b's devices, results and missing targets into a, after a's. */
+static int append_run(rb_report *a, rb_report *b, rb_err *e)
+{
+    rb_rep_device *d = realloc(a->devices, (size_t)(a->n_devices + b->n_devices) * sizeof *d);
+    if (d)
+        a->devices = d;
+    rb_rep_result *x = d ? realloc(a->results, (a->n_results + b->n_results) * sizeof *x) : NULL;
+    if (x)
+        a->results = x;
+    rb_rep_missing *m = x ? realloc(a->missing, (size_t)(a->n_missing + b->n_missing + 1) *
+                                                     sizeof *m)
+                          : NULL;
+    if (!m)
+        return rb_errf(e, RB_ENOMEM, "report: out of memory combining runs");
+    a->missing = m;
+    for (int i = 0; i < b->n_devices; i++) {
+        label_run(b->devices[i].target, sizeof b->devices[i].target, &b->run);
+        a->devices[a->n_devices + i] = b->devices[i];
+    }
+    for (size_t i = 0; i < b->n_results; i++) {
+        b->results[i].device += a->n_devices;
+        a->results[a->n_results + i] = b->results[i];
+    }
+    for (int i = 0; i < b->n_missing; i++) {
+        label_run(b->missing[i].target, sizeof b->missing[i].target, &b->run);
+        a->missing[a->n_missing + i] = b->missing[i];
+    }
+    a->n_devices += b->n_devices;
+    a->n_results += b->n_results;
+    a->n_missing += b->n_missing;
+    /* what moved is a's now: b keeps only what it alone owns */
+    b->n_devices = b->n_missing = 0;
+    b->n_results = 0;
+    return 0;
+}
+
+int rb_store_load_runs(rb_store *s, const rb_report_select *sel, int n, rb_report *r, rb_err *e)
+{
+    int rc = rb_store_load_report(s, &sel[0], r, e);
+    if (rc || n < 2)
+        return rc;
+    for (int i = 0; i < r->n_devices; i++)
+        label_run(r->devices[i].target, sizeof r->devices[i].target, &r->run);
+    for (int i = 0; i < r->n_missing; i++)
+        label_run(r->missing[i].target, sizeof r->missing[i].target, &r->run);
+    for (int k = 1; k < n && !rc; k++) {
+        rb_report b;
+        rc = rb_store_load_report(s, &sel[k], &b, e);
+        if (!rc && b.run.id == r->run.id)
+            rc = rb_errf(e, RB_EINPUT, "run %lld is asked for twice", b.run.id);
+        if (!rc)
+            rc = append_run(r, &b, e);
+        if (!rc)
+            r->n_runs++;
+        rb_report_free(&b);
+    }
+    if (rc) {
+        rb_report_free(r);
+        return rc;
+    }
+    r->n_runs++; /* the first */
+    qsort(r->results, r->n_results, sizeof *r->results, by_key_then_device);
+    return 0;
 }
