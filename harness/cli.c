@@ -120,9 +120,8 @@ int rb_cli_target_option(rb_cli_topts *o, int opt, const char *val, rb_err *e)
 {
     const rb_target_ops *ops = NULL;
     int k = opt - RB_OPT_TARGET_FIRST;
-    const rb_target_option *f = k >= 0 && k < RB_OPT_FIRST_FREE - RB_OPT_TARGET_FIRST
-                                    ? flagged(k, &ops)
-                                    : NULL;
+    const rb_target_option *f =
+        k >= 0 && k < RB_OPT_FIRST_FREE - RB_OPT_TARGET_FIRST ? flagged(k, &ops) : NULL;
     if (!f)
         return 0;
     char label[64];

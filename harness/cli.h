@@ -41,13 +41,17 @@ enum {
     RB_OPT_TARGET_FIRST, /* the targets' shorthand flags, in registry order */
     RB_OPT_FIRST_FREE = RB_OPT_TARGET_FIRST + 16 /* commands number their own options from here */
 };
-#define RB_AXIS_LONG_OPTIONS                                                               \
-    {"seq", required_argument, 0, RB_OPT_SEQ}, {"hidden", required_argument, 0, RB_OPT_HIDDEN}, \
-        {"input", required_argument, 0, RB_OPT_INPUT},                                     \
-        {"layers", required_argument, 0, RB_OPT_LAYERS},                                   \
-        {"batch", required_argument, 0, RB_OPT_BATCH},                                     \
-        {"cell", required_argument, 0, RB_OPT_CELL}, {"mode", required_argument, 0, RB_OPT_MODE}, \
-        {"no-input-proj", no_argument, 0, RB_OPT_NO_INPUT_PROJ}
+/* One option a line (the formatter would pack them). */
+/* clang-format off */
+#define RB_AXIS_LONG_OPTIONS                                  \
+    {"seq", required_argument, 0, RB_OPT_SEQ},                \
+    {"hidden", required_argument, 0, RB_OPT_HIDDEN},          \
+    {"input", required_argument, 0, RB_OPT_INPUT},            \
+    {"layers", required_argument, 0, RB_OPT_LAYERS},          \
+    {"batch", required_argument, 0, RB_OPT_BATCH},            \
+    {"cell", required_argument, 0, RB_OPT_CELL},              \
+    {"mode", required_argument, 0, RB_OPT_MODE},              \
+    {"no-input-proj", no_argument, 0, RB_OPT_NO_INPUT_PROJ}
 #define RB_AXIS_HELP                                                                        \
     "  --seq LIST          sequence lengths T (e.g. 25,50)\n"                               \
     "  --hidden LIST       hidden sizes H\n"                                                \
@@ -59,6 +63,7 @@ enum {
     "  --no-input-proj     time only the recurrent part, as DeepBench does: the first\n"    \
     "                      layer's input arrives already projected (x is [T,B,G*H])\n"      \
     "  LIST is comma- or space-separated: --batch 1,4,16 or --batch '1 4 16'\n"
+/* clang-format on */
 
 typedef struct rb_cli_axes {
     rb_axes axes;

@@ -81,8 +81,8 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
     if (strchr(spec, '/') || strstr(spec, ".db") || strstr(spec, ".json"))
         return rb_errf(e, RB_EINPUT, "%s: no such file", spec);
     if (access(db, F_OK))
-        return rb_errf(e, RB_EINPUT, "'%s' is a %s, but there is no database %s (pass --db)",
-                       spec, all_digits(spec) ? "run id" : "label", db);
+        return rb_errf(e, RB_EINPUT, "'%s' is a %s, but there is no database %s (pass --db)", spec,
+                       all_digits(spec) ? "run id" : "label", db);
     rb_report_select sel = {.run_id = all_digits(spec) ? atoll(spec) : 0,
                             .label = all_digits(spec) ? NULL : spec};
     return rb_figset_from_db(db, &sel, 1, out, e);
@@ -114,8 +114,9 @@ static int compare_main(int argc, char **argv)
     if (st != RB_CLI_GO)
         return st;
     if (argc - next != 2)
-        return rb_cli_usage("compare", "expected BASE and CAND (run ids, labels, database or "
-                                       "baseline files), got %d argument%s",
+        return rb_cli_usage("compare",
+                            "expected BASE and CAND (run ids, labels, database or "
+                            "baseline files), got %d argument%s",
                             argc - next, argc - next == 1 ? "" : "s");
     rb_cmp_format fmt = RB_CMP_FMT_TABLE;
     rb_cmp_format_parse(com.format, &fmt);
@@ -140,12 +141,11 @@ static int compare_main(int argc, char **argv)
     return regressed ? RB_EXIT_REGRESSION : RB_EXIT_OK;
 }
 
-static const struct option compare_options[] = {
-    {"threshold", required_argument, 0, OPT_THRESHOLD},
-    {"alpha", required_argument, 0, OPT_ALPHA},
-    {"tolerance", required_argument, 0, OPT_TOL},
-    {"all", no_argument, 0, OPT_ALL},
-    {0, 0, 0, 0}};
+static const struct option compare_options[] = {{"threshold", required_argument, 0, OPT_THRESHOLD},
+                                                {"alpha", required_argument, 0, OPT_ALPHA},
+                                                {"tolerance", required_argument, 0, OPT_TOL},
+                                                {"all", no_argument, 0, OPT_ALL},
+                                                {0, 0, 0, 0}};
 
 /* In rb_cmp_format's order. */
 static const char *const compare_formats[] = {"table", "md", "json", NULL};
@@ -162,4 +162,3 @@ const rb_command rb_command_compare = {
     .max_args = -1, /* BASE and CAND, counted by compare_main for a better message */
     .main = compare_main,
 };
-

@@ -44,7 +44,8 @@ static int save3(const char *dir, const char *name, const double *d64, const flo
     char path[4096];
     size_t shape[3] = {a, b, c};
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    return d64 ? rb_npy_write_f64(path, d64, 3, shape, e) : rb_npy_write_f32(path, d32, 3, shape, e);
+    return d64 ? rb_npy_write_f64(path, d64, 3, shape, e)
+               : rb_npy_write_f32(path, d32, 3, shape, e);
 }
 
 /* Gradients in the flat params.h layout as one .npy per parameter, under
@@ -106,8 +107,8 @@ static int dump_train_step(const char *dir, rb_target *t, rb_point *pt, rb_err *
     if (!rc)
         rc = save_grads(dir, sub, &pt->model, NULL, g, e);
     if (!rc)
-        rc = save3(dir, name, NULL, dx, (size_t)w->seq, (size_t)w->batch,
-                   (size_t)pt->batch.width, e);
+        rc = save3(dir, name, NULL, dx, (size_t)w->seq, (size_t)w->batch, (size_t)pt->batch.width,
+                   e);
     if (!rc) {
         rb_errstat es;
         rb_grad_compare(&pt->model, g, pt->check.g_ref, &es);
@@ -155,7 +156,8 @@ static int dump_targets(const char *dir, const char *targets, int threads,
             fprintf(stderr, "rnnbench dump: %s\n", te.msg);
             continue;
         }
-        rb_tensor out = {malloc(ny * sizeof(float)), 3,
+        rb_tensor out = {malloc(ny * sizeof(float)),
+                         3,
                          {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
         rb_sample s;
         if (!out.data)
@@ -176,8 +178,8 @@ static int dump_targets(const char *dir, const char *targets, int threads,
             rc = save3(dir, name, NULL, out.data, (size_t)w->seq, (size_t)w->batch,
                        (size_t)w->hidden, e);
             rb_compare(out.data, pt->y_ref, ny, &es);
-            printf("%-6s max abs %.3g, max rel %.3g vs reference (fp32 bound %.3g)\n",
-                   t.instance, es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
+            printf("%-6s max abs %.3g, max rel %.3g vs reference (fp32 bound %.3g)\n", t.instance,
+                   es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
         }
         rb_target_close(&t);
         free(out.data);
@@ -202,12 +204,11 @@ static int dump_option(void *args, int opt, const char *arg, rb_err *e)
     return rb_errf(e, RB_EINPUT, "unknown option");
 }
 
-static const struct option dump_options[] = {
-    {"output", required_argument, 0, 'o'},
-    {"seed", required_argument, 0, OPT_SEED},
-    {"targets", required_argument, 0, OPT_TARGETS},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {0, 0, 0, 0}};
+static const struct option dump_options[] = {{"output", required_argument, 0, 'o'},
+                                             {"seed", required_argument, 0, OPT_SEED},
+                                             {"targets", required_argument, 0, OPT_TARGETS},
+                                             {"threads", required_argument, 0, OPT_THREADS},
+                                             {0, 0, 0, 0}};
 
 static int dump_main(int argc, char **argv)
 {
@@ -226,8 +227,10 @@ static int dump_main(int argc, char **argv)
     rb_matrix m = {0};
     rc = rb_matrix_from_axes(&m, &com.axes.axes, com.axes.input_proj, &e);
     if (!rc && m.n != 1)
-        rc = rb_errf(&e, RB_EINPUT, "dump writes one point, but the axes give %zu: use one value "
-                                    "per axis", m.n);
+        rc = rb_errf(&e, RB_EINPUT,
+                     "dump writes one point, but the axes give %zu: use one value "
+                     "per axis",
+                     m.n);
     if (!rc)
         rc = rb_cli_check_memory(&m, &e);
     if (!rc && mkdir(dir, 0777) && errno != EEXIST)

@@ -41,8 +41,15 @@ static const char eval_help[] =
     "  --threads N         threads for the targets (default: all CPUs)\n"
     "  --label TEXT        label stored with the run\n";
 
-enum { OPT_MODEL = RB_OPT_FIRST_FREE, OPT_TASK, OPT_TARGETS, OPT_REFERENCE, OPT_BATCH, OPT_THREADS,
-       OPT_LABEL };
+enum {
+    OPT_MODEL = RB_OPT_FIRST_FREE,
+    OPT_TASK,
+    OPT_TARGETS,
+    OPT_REFERENCE,
+    OPT_BATCH,
+    OPT_THREADS,
+    OPT_LABEL
+};
 
 typedef struct eval_args {
     const char *dir, *task, *targets, *reference, *db, *label;
@@ -66,15 +73,14 @@ static int eval_option(void *args, int opt, const char *arg, rb_err *e)
     return rb_errf(e, RB_EINPUT, "unknown option");
 }
 
-static const struct option eval_options[] = {
-    {"model", required_argument, 0, OPT_MODEL},
-    {"task", required_argument, 0, OPT_TASK},
-    {"targets", required_argument, 0, OPT_TARGETS},
-    {"reference", required_argument, 0, OPT_REFERENCE},
-    {"batch", required_argument, 0, OPT_BATCH},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"label", required_argument, 0, OPT_LABEL},
-    {0, 0, 0, 0}};
+static const struct option eval_options[] = {{"model", required_argument, 0, OPT_MODEL},
+                                             {"task", required_argument, 0, OPT_TASK},
+                                             {"targets", required_argument, 0, OPT_TARGETS},
+                                             {"reference", required_argument, 0, OPT_REFERENCE},
+                                             {"batch", required_argument, 0, OPT_BATCH},
+                                             {"threads", required_argument, 0, OPT_THREADS},
+                                             {"label", required_argument, 0, OPT_LABEL},
+                                             {0, 0, 0, 0}};
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
 static int parse_args(eval_args *a, int argc, char **argv)
@@ -134,8 +140,8 @@ static int load_saved(const char *dir, saved *s, rb_err *e)
     if ((rc = rb_task_load(&ta, &s->d, e)))
         return rb_err_prefix(e, "%s: the model's data: ", dir);
     if (s->d.n_classes != s->meta.n_classes)
-        return rb_errf(e, RB_EINPUT, "%s: the model has %d classes but its data now has %d",
-                       dir, s->meta.n_classes, s->d.n_classes);
+        return rb_errf(e, RB_EINPUT, "%s: the model has %d classes but its data now has %d", dir,
+                       s->meta.n_classes, s->d.n_classes);
     rb_workload w;
     memset(&w, 0, sizeof w);
     if (rb_cell_parse(s->meta.cell, &w.cell))
@@ -232,8 +238,9 @@ static int rb_cmd_eval(int argc, char **argv)
     int64_t run_id = 0;
     char *cfg = config_json(&a, &s);
     if (!rc && !avail[0])
-        rc = rb_errf(&e, RB_ERUNTIME, "the reference %s is unavailable: agreement and accuracy "
-                                      "drop are measured against it (--reference)",
+        rc = rb_errf(&e, RB_ERUNTIME,
+                     "the reference %s is unavailable: agreement and accuracy "
+                     "drop are measured against it (--reference)",
                      t[0].instance);
     if (!rc)
         rc = rb_task_run_begin(a.db, a.label, argc, argv, cfg, run_t, n_avail, &st, &run_id, dev,
@@ -241,8 +248,8 @@ static int rb_cmd_eval(int argc, char **argv)
     free(cfg);
 
     char model[64];
-    rb_tc_train_cfg mc = {.cell = s.m.cell, .hidden = s.meta.hidden, .layers = s.meta.layers,
-                          .embed = s.meta.embed};
+    rb_tc_train_cfg mc = {
+        .cell = s.m.cell, .hidden = s.meta.hidden, .layers = s.meta.layers, .embed = s.meta.embed};
     rb_tc_model_name(&mc, s.meta.seq, model, sizeof model);
     int *pred = malloc(s.d.n_test * sizeof *pred), *ref_pred = malloc(s.d.n_test * sizeof *pred);
     if (!rc && (!pred || !ref_pred))
@@ -286,9 +293,10 @@ static int rb_cmd_eval(int argc, char **argv)
         for (size_t j = 0; j < s.d.n_test; j++)
             same += pred[j] == ref_pred[j];
         double agree = s.d.n_test ? (double)same / (double)s.d.n_test : 0;
-        rb_accuracy_row row = {s.d.task, model, s.meta.cell, "eval", "test", t[i].info.numerics,
-                               s.meta.epoch, (long)sc.n, sc.accuracy, sc.macro_f1, loss,
-                               base.accuracy, base.macro_f1, agree};
+        rb_accuracy_row row = {
+            s.d.task,      model,      s.meta.cell, "eval",      "test", t[i].info.numerics,
+            s.meta.epoch,  (long)sc.n, sc.accuracy, sc.macro_f1, loss,   base.accuracy,
+            base.macro_f1, agree};
         rc = rb_store_accuracy(st, run_id, device_id, &row, &e);
         printf("%-6s %-28s %9.4f %9.4f %10.4f %+10.4f %9.4f %8.1f\n", t[i].instance,
                t[i].info.numerics, sc.accuracy, sc.macro_f1, agree, ref_sc.accuracy - sc.accuracy,

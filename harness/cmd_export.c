@@ -96,12 +96,11 @@ static int export_main(int argc, char **argv)
     return rc ? rb_cli_fail("export", &e) : RB_EXIT_OK;
 }
 
-static const struct option export_options[] = {
-    {"baseline", required_argument, 0, OPT_BASELINE},
-    {"run", required_argument, 0, OPT_RUN},
-    {"label", required_argument, 0, OPT_LABEL},
-    {"metrics", required_argument, 0, OPT_METRICS},
-    {0, 0, 0, 0}};
+static const struct option export_options[] = {{"baseline", required_argument, 0, OPT_BASELINE},
+                                               {"run", required_argument, 0, OPT_RUN},
+                                               {"label", required_argument, 0, OPT_LABEL},
+                                               {"metrics", required_argument, 0, OPT_METRICS},
+                                               {0, 0, 0, 0}};
 
 const rb_command rb_command_export = {
     .name = "export",

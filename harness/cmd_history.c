@@ -51,8 +51,8 @@ static int load_points(const char *db, const char *target, const char *workload,
 #define MAX_STEPS 32
 
 /* One series (one number format): its points, and the steps found in it. */
-static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const char *workload, int metric,
-                         const point *p, size_t n, double threshold, cJSON *json)
+static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const char *workload,
+                         int metric, const point *p, size_t n, double threshold, cJSON *json)
 {
     double *v = malloc((n ? n : 1) * sizeof *v);
     rb_step steps[MAX_STEPS];
@@ -95,21 +95,22 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
         return;
     }
     int md = fmt == RB_CMP_FMT_MD;
-    fprintf(f, md ? "### %s of %s (%s) on `%s`: %zu runs\n\n| run | started | label | git | %s | "
-                    "reps | step |\n|---|---|---|---|---|---|---|\n"
-                  : "%s of %s (%s) on %s: %zu runs\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
+    fprintf(f,
+            md ? "### %s of %s (%s) on `%s`: %zu runs\n\n| run | started | label | git | %s | "
+                 "reps | step |\n|---|---|---|---|---|---|---|\n"
+               : "%s of %s (%s) on %s: %zu runs\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
             m, target, p[0].config, workload, n, md ? unit : "run", "started", "label", "git",
             md ? "" : unit, "reps", "step");
     for (size_t i = 0; i < n; i++) {
         char note[96] = "";
         for (size_t k = 0; k < ns; k++)
             if (steps[k].at == i)
-                snprintf(note, sizeof note, "step %+.1f%% (%.4g -> %.4g)%s",
-                         100 * (steps[k].after / steps[k].before - 1), steps[k].before,
-                         steps[k].after,
-                         (steps[k].after > steps[k].before) != rb_history_metrics[metric].higher_better
-                             ? ": worse"
-                             : ": better");
+                snprintf(
+                    note, sizeof note, "step %+.1f%% (%.4g -> %.4g)%s",
+                    100 * (steps[k].after / steps[k].before - 1), steps[k].before, steps[k].after,
+                    (steps[k].after > steps[k].before) != rb_history_metrics[metric].higher_better
+                        ? ": worse"
+                        : ": better");
         if (md)
             fprintf(f, "| %lld | %s | %s | %s | %.6g | %d | %s |\n", p[i].run, p[i].started,
                     p[i].label, p[i].sha, p[i].value, p[i].n, note);
@@ -140,8 +141,10 @@ static int history_option(void *args, int opt, const char *arg, rb_err *e)
                 a->metric = (int)i;
                 return 0;
             }
-        return rb_errf(e, RB_EINPUT, "--metric '%s': expected median, p90, p99, mean, "
-                                     "throughput, gflops, energy, err or cycles", arg);
+        return rb_errf(e, RB_EINPUT,
+                       "--metric '%s': expected median, p90, p99, mean, "
+                       "throughput, gflops, energy, err or cycles",
+                       arg);
     case OPT_THRESHOLD: return rb_cli_fraction("threshold", arg, &a->threshold, e);
     }
     return rb_errf(e, RB_EINPUT, "unknown option");
@@ -189,13 +192,12 @@ static int history_main(int argc, char **argv)
     return ferror(stdout) ? RB_EXIT_FAILURE : RB_EXIT_OK;
 }
 
-static const struct option history_options[] = {
-    {"target", required_argument, 0, OPT_TARGET},
-    {"workload", required_argument, 0, OPT_WORKLOAD},
-    {"metric", required_argument, 0, OPT_METRIC},
-    {"config", required_argument, 0, OPT_CONFIG},
-    {"threshold", required_argument, 0, OPT_THRESHOLD},
-    {0, 0, 0, 0}};
+static const struct option history_options[] = {{"target", required_argument, 0, OPT_TARGET},
+                                                {"workload", required_argument, 0, OPT_WORKLOAD},
+                                                {"metric", required_argument, 0, OPT_METRIC},
+                                                {"config", required_argument, 0, OPT_CONFIG},
+                                                {"threshold", required_argument, 0, OPT_THRESHOLD},
+                                                {0, 0, 0, 0}};
 
 /* In rb_cmp_format's order. */
 static const char *const history_formats[] = {"table", "md", "json", NULL};

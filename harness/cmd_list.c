@@ -135,11 +135,10 @@ static int list_main(int argc, char **argv)
     return RB_EXIT_OK;
 }
 
-static const struct option list_options[] = {
-    {"targets", required_argument, 0, OPT_TARGETS},
-    {"matrix", required_argument, 0, OPT_MATRIX},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {0, 0, 0, 0}};
+static const struct option list_options[] = {{"targets", required_argument, 0, OPT_TARGETS},
+                                             {"matrix", required_argument, 0, OPT_MATRIX},
+                                             {"threads", required_argument, 0, OPT_THREADS},
+                                             {0, 0, 0, 0}};
 
 const rb_command rb_command_list = {
     .name = "list",

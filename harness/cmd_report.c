@@ -57,8 +57,21 @@ static const char report_tail[] =
     "Example:\n"
     "  rnnbench report --format html -o report.html --objective energy --slo-ms 5\n";
 
-enum { OPT_HTML = RB_OPT_FIRST_FREE, OPT_MD, OPT_CSV, OPT_JSON, OPT_RUN, OPT_LABEL,
-       OPT_LATEST, OPT_OBJ, OPT_SLO, OPT_POWER, OPT_ERR, OPT_ACC, OPT_REF };
+enum {
+    OPT_HTML = RB_OPT_FIRST_FREE,
+    OPT_MD,
+    OPT_CSV,
+    OPT_JSON,
+    OPT_RUN,
+    OPT_LABEL,
+    OPT_LATEST,
+    OPT_OBJ,
+    OPT_SLO,
+    OPT_POWER,
+    OPT_ERR,
+    OPT_ACC,
+    OPT_REF
+};
 
 typedef struct report_out {
     const rb_report_writer *wr;
@@ -89,7 +102,7 @@ static int write_to(const char *path, const rb_report_writer *wr, const rb_repor
 
 typedef struct report_args {
     const char *out;
-    const char *alias; /* --html, --md, --csv or --json: the format */
+    const char *alias;                        /* --html, --md, --csv or --json: the format */
     rb_report_select sel[RB_REPORT_MAX_RUNS]; /* the runs, in the order given */
     int selections;
     char labels[2048]; /* the labels the selections point to */
@@ -144,11 +157,15 @@ static int report_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_LATEST: rc = add_selections(a, opt, arg, e); break;
     case OPT_OBJ:
         if (rb_objective_parse(arg, &a->ro.objective))
-            rc = rb_errf(e, RB_EINPUT, "--objective '%s': expected latency, throughput, energy "
-                                       "or perf-per-watt", arg);
+            rc = rb_errf(e, RB_EINPUT,
+                         "--objective '%s': expected latency, throughput, energy "
+                         "or perf-per-watt",
+                         arg);
         break;
     case OPT_SLO: rc = rb_cli_double("slo-ms", arg, 1e-9, 1e12, &a->ro.slo_ms, e); break;
-    case OPT_POWER: rc = rb_cli_double("max-power-w", arg, 1e-12, 1e9, &a->ro.max_power_w, e); break;
+    case OPT_POWER:
+        rc = rb_cli_double("max-power-w", arg, 1e-12, 1e9, &a->ro.max_power_w, e);
+        break;
     case OPT_ERR: rc = rb_cli_double("max-error", arg, 0, 1e12, &a->ro.max_error, e); break;
     case OPT_ACC:
         rc = rb_cli_double("max-accuracy-drop", arg, 0, 1, &a->ro.max_accuracy_drop, e);
@@ -197,29 +214,28 @@ static int report_main(int argc, char **argv)
     if (!rc)
         rc = write_to(a.out, wr, &rep, &rec, &e);
     if (!rc && !com.quiet && a.out && strcmp(a.out, "-"))
-        fprintf(stderr, "rnnbench report: run %lld, %zu results: %s\n", rep.run.id,
-                rep.n_results, a.out);
+        fprintf(stderr, "rnnbench report: run %lld, %zu results: %s\n", rep.run.id, rep.n_results,
+                a.out);
     rb_recommendation_free(&rec);
     rb_report_free(&rep);
     return rc ? rb_cli_fail("report", &e) : RB_EXIT_OK;
 }
 
-static const struct option report_options[] = {
-    {"html", no_argument, 0, OPT_HTML},
-    {"md", no_argument, 0, OPT_MD},
-    {"csv", no_argument, 0, OPT_CSV},
-    {"json", no_argument, 0, OPT_JSON},
-    {"output", required_argument, 0, 'o'},
-    {"run", required_argument, 0, OPT_RUN},
-    {"label", required_argument, 0, OPT_LABEL},
-    {"latest", no_argument, 0, OPT_LATEST},
-    {"objective", required_argument, 0, OPT_OBJ},
-    {"slo-ms", required_argument, 0, OPT_SLO},
-    {"max-power-w", required_argument, 0, OPT_POWER},
-    {"max-error", required_argument, 0, OPT_ERR},
-    {"max-accuracy-drop", required_argument, 0, OPT_ACC},
-    {"reference", required_argument, 0, OPT_REF},
-    {0, 0, 0, 0}};
+static const struct option report_options[] = {{"html", no_argument, 0, OPT_HTML},
+                                               {"md", no_argument, 0, OPT_MD},
+                                               {"csv", no_argument, 0, OPT_CSV},
+                                               {"json", no_argument, 0, OPT_JSON},
+                                               {"output", required_argument, 0, 'o'},
+                                               {"run", required_argument, 0, OPT_RUN},
+                                               {"label", required_argument, 0, OPT_LABEL},
+                                               {"latest", no_argument, 0, OPT_LATEST},
+                                               {"objective", required_argument, 0, OPT_OBJ},
+                                               {"slo-ms", required_argument, 0, OPT_SLO},
+                                               {"max-power-w", required_argument, 0, OPT_POWER},
+                                               {"max-error", required_argument, 0, OPT_ERR},
+                                               {"max-accuracy-drop", required_argument, 0, OPT_ACC},
+                                               {"reference", required_argument, 0, OPT_REF},
+                                               {0, 0, 0, 0}};
 
 /* The writers' names (reports/ rb_report_writers), html first: the default. */
 static const char *const report_formats[] = {"html", "md", "csv", "json", NULL};

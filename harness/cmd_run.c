@@ -84,11 +84,26 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
     switch (opt) {
     case OPT_TARGETS: a->targets = arg; break;
     case OPT_MATRIX: a->matrix = arg; break;
-    case OPT_REPS: rc = rb_cli_long("reps", arg, 1, 10000000, &v, e); m->min_reps = (int)v; break;
-    case OPT_MAX_REPS: rc = rb_cli_long("max-reps", arg, 1, 10000000, &v, e); m->max_reps = (int)v; break;
-    case OPT_WARMUP: rc = rb_cli_long("warmup", arg, 1, 100000, &v, e); m->warmup = (int)v; break;
-    case OPT_THREADS: rc = rb_cli_long("threads", arg, 1, 4096, &v, e); a->cfg.threads = (int)v; break;
-    case OPT_SEED: rc = rb_cli_long("seed", arg, 0, 0x7fffffffL, &v, e); a->cfg.seed = (uint64_t)v; break;
+    case OPT_REPS:
+        rc = rb_cli_long("reps", arg, 1, 10000000, &v, e);
+        m->min_reps = (int)v;
+        break;
+    case OPT_MAX_REPS:
+        rc = rb_cli_long("max-reps", arg, 1, 10000000, &v, e);
+        m->max_reps = (int)v;
+        break;
+    case OPT_WARMUP:
+        rc = rb_cli_long("warmup", arg, 1, 100000, &v, e);
+        m->warmup = (int)v;
+        break;
+    case OPT_THREADS:
+        rc = rb_cli_long("threads", arg, 1, 4096, &v, e);
+        a->cfg.threads = (int)v;
+        break;
+    case OPT_SEED:
+        rc = rb_cli_long("seed", arg, 0, 0x7fffffffL, &v, e);
+        a->cfg.seed = (uint64_t)v;
+        break;
     case OPT_MIN_TIME: rc = rb_cli_double("min-time", arg, 0, 86400, &m->min_time_s, e); break;
     case OPT_TIMEOUT: rc = rb_cli_double("timeout-s", arg, 0.001, 1e7, &m->timeout_s, e); break;
     case OPT_RESUME: rc = rb_cli_long("resume", arg, 1, 0x7fffffffL, &a->resume, e); break;
@@ -102,20 +117,19 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
     return rc;
 }
 
-static const struct option run_options[] = {
-    {"targets", required_argument, 0, OPT_TARGETS},
-    {"matrix", required_argument, 0, OPT_MATRIX},
-    {"reps", required_argument, 0, OPT_REPS},
-    {"min-time", required_argument, 0, OPT_MIN_TIME},
-    {"max-reps", required_argument, 0, OPT_MAX_REPS},
-    {"warmup", required_argument, 0, OPT_WARMUP},
-    {"timeout-s", required_argument, 0, OPT_TIMEOUT},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"seed", required_argument, 0, OPT_SEED},
-    {"label", required_argument, 0, OPT_LABEL},
-    {"resume", required_argument, 0, OPT_RESUME},
-    {"dry-run", no_argument, 0, OPT_DRY_RUN},
-    {0, 0, 0, 0}};
+static const struct option run_options[] = {{"targets", required_argument, 0, OPT_TARGETS},
+                                            {"matrix", required_argument, 0, OPT_MATRIX},
+                                            {"reps", required_argument, 0, OPT_REPS},
+                                            {"min-time", required_argument, 0, OPT_MIN_TIME},
+                                            {"max-reps", required_argument, 0, OPT_MAX_REPS},
+                                            {"warmup", required_argument, 0, OPT_WARMUP},
+                                            {"timeout-s", required_argument, 0, OPT_TIMEOUT},
+                                            {"threads", required_argument, 0, OPT_THREADS},
+                                            {"seed", required_argument, 0, OPT_SEED},
+                                            {"label", required_argument, 0, OPT_LABEL},
+                                            {"resume", required_argument, 0, OPT_RESUME},
+                                            {"dry-run", no_argument, 0, OPT_DRY_RUN},
+                                            {0, 0, 0, 0}};
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
 static int parse_args(run_args *a, int argc, char **argv)
@@ -227,12 +241,12 @@ static void print_result(const rb_target *t, const rb_result *r)
     if (r->energy_j >= 0)
         snprintf(energy, sizeof energy, "%.3g (%s)", r->energy_j, r->energy_source);
     if (r->lat.n)
-        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->instance,
-               r->w->key, r->lat.median, r->lat.p90, r->gflops, r->throughput_sps, energy,
-               r->err_max_rel, r->status, r->message[0] ? ": " : "", r->message);
+        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->instance, r->w->key,
+               r->lat.median, r->lat.p90, r->gflops, r->throughput_sps, energy, r->err_max_rel,
+               r->status, r->message[0] ? ": " : "", r->message);
     else
-        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->instance, r->w->key, "-",
-               "-", "-", "-", "-", "-", r->status, r->message[0] ? ": " : "", r->message);
+        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->instance, r->w->key, "-", "-",
+               "-", "-", "-", "-", r->status, r->message[0] ? ": " : "", r->message);
     fflush(stdout);
 }
 
@@ -266,8 +280,7 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
         if (!rc)
             rc = rb_store_run_get(*st, a->resume, &status, &json, e);
         if (!rc && !strcmp(status, "complete"))
-            rc = rb_errf(e, RB_EINPUT, "run %ld is already complete: nothing to resume",
-                         a->resume);
+            rc = rb_errf(e, RB_EINPUT, "run %ld is already complete: nothing to resume", a->resume);
         else if (!rc && !strcmp(status, "running"))
             rc = rb_errf(e, RB_EINPUT, "run %ld is still running in another process", a->resume);
         if (!rc)
@@ -281,7 +294,8 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     int rc = rb_cli_instances("--targets", a->targets, &a->topts, cfg->targets, &cfg->n_targets,
                               RB_MAX_TARGETS, e);
     if (!rc)
-        rc = rb_cli_workloads(a->matrix, &a->axes, &cfg->points, cfg->source, sizeof cfg->source, e);
+        rc =
+            rb_cli_workloads(a->matrix, &a->axes, &cfg->points, cfg->source, sizeof cfg->source, e);
     return rc;
 }
 
@@ -356,7 +370,8 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
                 print_result(&p[i].t, &r);
                 if (!strcmp(r.status, RB_STATUS_OK))
                     tl->ok++;
-                else if (!strcmp(r.status, RB_STATUS_FAILED) || !strcmp(r.status, RB_STATUS_MISMATCH))
+                else if (!strcmp(r.status, RB_STATUS_FAILED) ||
+                         !strcmp(r.status, RB_STATUS_MISMATCH))
                     tl->bad++;
                 else
                     tl->other++;
@@ -473,8 +488,9 @@ static int rb_cmd_run(int argc, char **argv)
             (long long)run_id, status, tl.ok, tl.bad, tl.other,
             tl.skipped ? " (resumed: earlier results kept)" : "");
     if (rc == RB_EINTR) {
-        fprintf(stderr, "rnnbench run: interrupted; finished results are stored. Continue with: "
-                        "rnnbench run --db %s --resume %lld\n",
+        fprintf(stderr,
+                "rnnbench run: interrupted; finished results are stored. Continue with: "
+                "rnnbench run --db %s --resume %lld\n",
                 a.db, (long long)run_id);
         return RB_EXIT_FAILURE;
     }

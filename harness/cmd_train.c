@@ -22,8 +22,7 @@ static const char train_help[] =
     "the accuracy table next to the majority-class baseline, and the model saved to\n"
     "DIR (so an interrupted training keeps its last finished epoch).\n"
     "\n"
-    "Task:\n" RB_TASK_HELP
-    "\n"
+    "Task:\n" RB_TASK_HELP "\n"
     "Model and training:\n"
     "  --cell lstm|rnn     recurrent cell (default lstm)\n"
     "  --target NAME       where the recurrent stack trains: cpu or gpu (default cpu;\n"
@@ -133,8 +132,13 @@ static const struct option train_options[] = {
 static int parse_args(train_args *a, int argc, char **argv)
 {
     rb_task_args_init(&a->task);
-    a->cfg = (rb_tc_train_cfg){.cell = RB_CELL_LSTM, .hidden = 64, .layers = 2, .embed = 64,
-                               .batch = 32, .epochs = 10, .seed = 1};
+    a->cfg = (rb_tc_train_cfg){.cell = RB_CELL_LSTM,
+                               .hidden = 64,
+                               .layers = 2,
+                               .embed = 64,
+                               .batch = 32,
+                               .epochs = 10,
+                               .seed = 1};
     rb_optim_default(&a->cfg.opt);
     a->cfg.opt.lr = 2e-3;
     a->targets = "cpu";
@@ -189,13 +193,34 @@ static int on_epoch(void *ctx, const rb_tc_epoch *ep, const rb_model *m, const r
                     rb_err *e)
 {
     epoch_ctx *c = ctx;
-    rb_accuracy_row tr = {c->d->task, c->model, rb_cell_name(m->cell), "train", "train",
-                          c->numerics, ep->epoch, (long)ep->train.n, ep->train.accuracy,
-                          ep->train.macro_f1, ep->train_loss, -1, -1, -1};
-    rb_accuracy_row te = {c->d->task, c->model, rb_cell_name(m->cell), "train", "test",
-                          c->numerics, ep->epoch, (long)ep->test.n, ep->test.accuracy,
-                          ep->test.macro_f1, ep->test_loss, c->baseline.accuracy,
-                          c->baseline.macro_f1, -1};
+    rb_accuracy_row tr = {c->d->task,
+                          c->model,
+                          rb_cell_name(m->cell),
+                          "train",
+                          "train",
+                          c->numerics,
+                          ep->epoch,
+                          (long)ep->train.n,
+                          ep->train.accuracy,
+                          ep->train.macro_f1,
+                          ep->train_loss,
+                          -1,
+                          -1,
+                          -1};
+    rb_accuracy_row te = {c->d->task,
+                          c->model,
+                          rb_cell_name(m->cell),
+                          "train",
+                          "test",
+                          c->numerics,
+                          ep->epoch,
+                          (long)ep->test.n,
+                          ep->test.accuracy,
+                          ep->test.macro_f1,
+                          ep->test_loss,
+                          c->baseline.accuracy,
+                          c->baseline.macro_f1,
+                          -1};
     int rc = rb_store_accuracy(c->st, c->run_id, c->device_id, &tr, e);
     if (!rc)
         rc = rb_store_accuracy(c->st, c->run_id, c->device_id, &te, e);
@@ -284,8 +309,8 @@ static int rb_cmd_train(int argc, char **argv)
     rb_tc_majority(&d, &c.baseline);
     char *cfg = config_json(&a, model, dir);
     rb_target *tp = &t;
-    rc = rb_task_run_begin(a.db, a.label, argc, argv, cfg, &tp, 1, &c.st, &c.run_id,
-                           &c.device_id, &e);
+    rc = rb_task_run_begin(a.db, a.label, argc, argv, cfg, &tp, 1, &c.st, &c.run_id, &c.device_id,
+                           &e);
     free(cfg);
     rb_model m = {0};
     rb_tc_head h = {0};
@@ -305,13 +330,14 @@ static int rb_cmd_train(int argc, char **argv)
     if (!rc) {
         printf("trained %s on %s: test accuracy %.3f, macro-F1 %.3f (majority-class baseline "
                "%.3f, %.3f) after %d epochs\n",
-               model, t.instance, c.last.test.accuracy, c.last.test.macro_f1,
-               c.baseline.accuracy, c.baseline.macro_f1, c.last.epoch);
+               model, t.instance, c.last.test.accuracy, c.last.test.macro_f1, c.baseline.accuracy,
+               c.baseline.macro_f1, c.last.epoch);
         printf("model saved in %s (run %lld in %s)\n", dir, (long long)c.run_id, a.db);
     } else if (rc == RB_EINTR) {
         fprintf(stderr, "rnnbench train: interrupted; %s\n",
-                c.last.epoch ? "the model of the last finished epoch is saved" : "no epoch "
-                                                                                  "finished");
+                c.last.epoch ? "the model of the last finished epoch is saved"
+                             : "no epoch "
+                               "finished");
         if (c.last.epoch)
             fprintf(stderr, "rnnbench train: epoch %d's model is in %s\n", c.last.epoch, dir);
     }

@@ -5,9 +5,17 @@
 #include <string.h>
 
 const rb_command *const rb_commands[] = {
-    &rb_command_run,     &rb_command_list,    &rb_command_query,   &rb_command_dump,
-    &rb_command_report,  &rb_command_train,   &rb_command_eval,    &rb_command_compare,
-    &rb_command_history, &rb_command_export,  NULL,
+    &rb_command_run,
+    &rb_command_list,
+    &rb_command_query,
+    &rb_command_dump,
+    &rb_command_report,
+    &rb_command_train,
+    &rb_command_eval,
+    &rb_command_compare,
+    &rb_command_history,
+    &rb_command_export,
+    NULL,
 };
 
 const rb_command *rb_command_find(const char *name)
@@ -35,7 +43,10 @@ static void formats_list(const rb_command *cmd, char *buf, size_t n)
     buf[0] = 0;
     for (int i = 0; cmd->formats && cmd->formats[i]; i++) {
         size_t l = strlen(buf);
-        snprintf(buf + l, n - l, "%s%s", i == 0 ? "" : cmd->formats[i + 1] ? ", " : " or ",
+        snprintf(buf + l, n - l, "%s%s",
+                 i == 0                ? ""
+                 : cmd->formats[i + 1] ? ", "
+                                       : " or ",
                  cmd->formats[i]);
     }
 }

@@ -36,11 +36,11 @@ typedef struct rb_command rb_command;
 
 struct rb_command {
     const char *name;
-    const char *summary; /* one line for `rnnbench --help` */
-    const char *help;    /* usage line, description and the command's own options */
+    const char *summary;   /* one line for `rnnbench --help` */
+    const char *help;      /* usage line, description and the command's own options */
     const char *help_tail; /* after the shared options' lines (exit status, examples); or NULL */
-    unsigned uses;       /* RB_USE_* */
-    const char *const *formats; /* RB_USE_FORMAT: accepted names, NULL-terminated, the first
+    unsigned uses;         /* RB_USE_* */
+    const char *const *formats;   /* RB_USE_FORMAT: accepted names, NULL-terminated, the first
                                    is the default */
     const struct option *options; /* the command's own long options, zero-terminated; or NULL */
     const char *shortopts;        /* its own short options, getopt style ("o:"); or NULL */

@@ -18,8 +18,9 @@ const char *rb_verdict_name(rb_verdict v) { return (unsigned)v < 4 ? k_verdicts[
  * error against the reference moves with the BLAS kernels of the machine
  * (10 %, and 1e-7 for fp32's own noise); task accuracy by half a point. */
 static const rb_tolerance k_default_tol[] = {
-    {"cycles", 0, 0},        {"median_ms", 1e-9, 0}, {"energy_j", 1e-9, 0},
-    {"err_max_abs", 0.10, 1e-7}, {"accuracy", 0, 0.005}, {"macro_f1", 0, 0.005},
+    {"cycles", 0, 0},       {"median_ms", 1e-9, 0},
+    {"energy_j", 1e-9, 0},  {"err_max_abs", 0.10, 1e-7},
+    {"accuracy", 0, 0.005}, {"macro_f1", 0, 0.005},
 };
 
 void rb_cmp_opts_default(rb_cmp_opts *o)
@@ -109,8 +110,9 @@ static void judge_measured(rb_cmp_row *r, const rb_cmp_opts *o)
     r->few = b->n < RB_CMP_FEW || c->n < RB_CMP_FEW;
     if (!b->samples || !c->samples || b->n < 1 || c->n < 1) {
         r->notable = 1;
-        snprintf(r->note, sizeof r->note, "not tested: the raw repetitions are missing on the %s "
-                                          "side",
+        snprintf(r->note, sizeof r->note,
+                 "not tested: the raw repetitions are missing on the %s "
+                 "side",
                  !b->samples || b->n < 1 ? "base" : "candidate");
         return;
     }
@@ -183,8 +185,9 @@ int rb_compare_sets(const rb_figset *base, const rb_figset *cand, const rb_cmp_o
         else if (r.base->kind == RB_FIG_DETERMINISTIC && r.cand->kind == RB_FIG_DETERMINISTIC)
             judge_deterministic(&r, o);
         else
-            r.notable = snprintf(r.note, sizeof r.note, "not compared: %s on one side, %s on "
-                                                        "the other",
+            r.notable = snprintf(r.note, sizeof r.note,
+                                 "not compared: %s on one side, %s on "
+                                 "the other",
                                  r.base->source, r.cand->source) > 0;
         r.device_differs = strcmp(r.base->device, r.cand->device) != 0;
         out->count[r.verdict]++;
@@ -268,13 +271,15 @@ static int listed(const rb_cmp_row *r, int all)
 
 static void summary(FILE *f, const rb_comparison *c)
 {
-    fprintf(f, "%zu regressed, %zu improved, %zu changed within tolerance, %zu unchanged; "
-               "%zu only in base, %zu only in candidate",
+    fprintf(f,
+            "%zu regressed, %zu improved, %zu changed within tolerance, %zu unchanged; "
+            "%zu only in base, %zu only in candidate",
             c->count[RB_CMP_REGRESSED], c->count[RB_CMP_IMPROVED], c->count[RB_CMP_CHANGED],
             c->count[RB_CMP_SAME], c->only_base, c->only_cand);
     if (c->skipped)
-        fprintf(f, " (%zu measured figures not compared: the baseline holds deterministic "
-                   "figures only)",
+        fprintf(f,
+                " (%zu measured figures not compared: the baseline holds deterministic "
+                "figures only)",
                 c->skipped);
 }
 
@@ -300,11 +305,12 @@ static void device_notes(FILE *f, const rb_comparison *c, const char *prefix)
 static void write_table(FILE *f, const rb_comparison *c, int all)
 {
     fprintf(f, "base:      %s\ncandidate: %s\n", c->base->what, c->cand->what);
-    fprintf(f, "measured figures: Mann-Whitney U at alpha %g and a median change beyond %g%%; "
-               "deterministic figures: any change shown, beyond its tolerance a regression\n\n",
+    fprintf(f,
+            "measured figures: Mann-Whitney U at alpha %g and a median change beyond %g%%; "
+            "deterministic figures: any change shown, beyond its tolerance a regression\n\n",
             c->opts.alpha, 100 * c->opts.threshold);
-    fprintf(f, "%-9s %-6s %-26s %-44s %-11s %12s %12s %9s %8s  %s\n", "verdict", "target",
-            "config", "workload", "metric", "base", "candidate", "change", "p", "note");
+    fprintf(f, "%-9s %-6s %-26s %-44s %-11s %12s %12s %9s %8s  %s\n", "verdict", "target", "config",
+            "workload", "metric", "base", "candidate", "change", "p", "note");
     for (size_t i = 0; i < c->n; i++) {
         const rb_cmp_row *r = &c->rows[i];
         if (!listed(r, all))
@@ -312,17 +318,20 @@ static void write_table(FILE *f, const rb_comparison *c, int all)
         const rb_figure *g = either(r);
         cells x;
         row_cells(r, &x);
-        const char *v = !r->base ? "cand only" : !r->cand ? "base only" : rb_verdict_name(r->verdict);
+        const char *v = !r->base   ? "cand only"
+                        : !r->cand ? "base only"
+                                   : rb_verdict_name(r->verdict);
         fprintf(f, "%-9s %-6s %-26.26s %-44s %-11s %12s %12s %9s %8s  %s\n",
-                r->verdict == RB_CMP_REGRESSED ? "REGRESSED" : v, g->target, g->config,
-                g->workload, g->metric, x.base, x.cand, x.change, x.p, r->note);
+                r->verdict == RB_CMP_REGRESSED ? "REGRESSED" : v, g->target, g->config, g->workload,
+                g->metric, x.base, x.cand, x.change, x.p, r->note);
     }
     fputs("\n", f);
     summary(f, c);
     fputs("\n", f);
     if (c->few)
-        fprintf(f, "warning: %zu measured figures have fewer than %d repetitions on a side: the "
-                   "test has little power there (run with --reps %d or more)\n",
+        fprintf(f,
+                "warning: %zu measured figures have fewer than %d repetitions on a side: the "
+                "test has little power there (run with --reps %d or more)\n",
                 c->few, RB_CMP_FEW, RB_CMP_FEW);
     device_notes(f, c, "note: ");
 }
@@ -343,8 +352,9 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
     md_cell(f, c->cand->what);
     fputs(".\n\n**", f);
     summary(f, c);
-    fprintf(f, ".** Measured figures: Mann-Whitney U at alpha %g and a median change beyond "
-               "%g%%; deterministic ones: beyond their tolerance.\n\n",
+    fprintf(f,
+            ".** Measured figures: Mann-Whitney U at alpha %g and a median change beyond "
+            "%g%%; deterministic ones: beyond their tolerance.\n\n",
             c->opts.alpha, 100 * c->opts.threshold);
     int header = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -358,7 +368,8 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
         const rb_figure *g = either(r);
         cells x;
         row_cells(r, &x);
-        const char *v = !r->base ? "candidate only" : !r->cand ? "base only"
+        const char *v = !r->base                         ? "candidate only"
+                        : !r->cand                       ? "base only"
                         : r->verdict == RB_CMP_REGRESSED ? "**regressed**"
                                                          : rb_verdict_name(r->verdict);
         fprintf(f, "| %s | %s | ", v, g->target);
@@ -415,9 +426,10 @@ static int write_json(FILE *f, const rb_comparison *c, int all)
             continue;
         const rb_figure *g = either(r);
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "verdict", !r->base   ? "candidate_only"
-                                              : !r->cand ? "base_only"
-                                                         : rb_verdict_name(r->verdict));
+        cJSON_AddStringToObject(x, "verdict",
+                                !r->base   ? "candidate_only"
+                                : !r->cand ? "base_only"
+                                           : rb_verdict_name(r->verdict));
         cJSON_AddStringToObject(x, "target", g->target);
         cJSON_AddStringToObject(x, "config", g->config);
         cJSON_AddStringToObject(x, "workload", g->workload);

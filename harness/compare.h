@@ -15,8 +15,8 @@
 #include "figures.h"
 
 typedef enum {
-    RB_CMP_SAME = 0,   /* no change (measured: not significant, or within the threshold) */
-    RB_CMP_CHANGED,    /* deterministic, changed within its tolerance */
+    RB_CMP_SAME = 0, /* no change (measured: not significant, or within the threshold) */
+    RB_CMP_CHANGED,  /* deterministic, changed within its tolerance */
     RB_CMP_IMPROVED,
     RB_CMP_REGRESSED
 } rb_verdict;
@@ -28,13 +28,13 @@ const char *rb_verdict_name(rb_verdict v); /* "same", "changed", "improved", "re
 
 typedef struct rb_tolerance {
     char metric[24];
-    double rel, abs;   /* allowed |change|: max(rel * |base|, abs) */
+    double rel, abs; /* allowed |change|: max(rel * |base|, abs) */
 } rb_tolerance;
 
 typedef struct rb_cmp_opts {
-    double threshold;  /* measured: relative change of the median, e.g. 0.05 */
-    double alpha;      /* measured: U test level, e.g. 0.05 */
-    int n_tol;         /* per-metric tolerances given by the user, over the defaults */
+    double threshold; /* measured: relative change of the median, e.g. 0.05 */
+    double alpha;     /* measured: U test level, e.g. 0.05 */
+    int n_tol;        /* per-metric tolerances given by the user, over the defaults */
     rb_tolerance tol[RB_CMP_MAX_TOL];
 } rb_cmp_opts;
 
@@ -48,10 +48,10 @@ rb_tolerance rb_cmp_tolerance(const rb_cmp_opts *o, const char *metric);
 typedef struct rb_cmp_row {
     const rb_figure *base, *cand; /* one may be NULL: on one side only */
     rb_verdict verdict;
-    double change;   /* (cand - base) / |base|; NaN when not a number */
-    double p;        /* measured: the U test's p; NaN otherwise */
-    int few;         /* measured: fewer than RB_CMP_FEW repetitions on a side */
-    int notable;     /* the note is worth listing even without a change */
+    double change;      /* (cand - base) / |base|; NaN when not a number */
+    double p;           /* measured: the U test's p; NaN otherwise */
+    int few;            /* measured: fewer than RB_CMP_FEW repetitions on a side */
+    int notable;        /* the note is worth listing even without a change */
     int device_differs; /* paired, but the devices' names differ (said once per target) */
     char note[200];
 } rb_cmp_row;
@@ -63,7 +63,7 @@ typedef struct rb_comparison {
     rb_cmp_row *rows; /* paired rows in key order, then base-only, then cand-only */
     size_t count[4];  /* rows per verdict (paired rows) */
     size_t only_base, only_cand, few;
-    size_t skipped;   /* measured figures left out because the other side is a
+    size_t skipped; /* measured figures left out because the other side is a
                          deterministic-only baseline */
 } rb_comparison;
 

@@ -77,20 +77,11 @@ double rb_rapl_stop(rb_rapl *r)
     return total * 1e-6;
 }
 
-static int rapl_start(rb_energy_meter *m)
-{
-    return rb_rapl_start(m->state);
-}
+static int rapl_start(rb_energy_meter *m) { return rb_rapl_start(m->state); }
 
-static double rapl_stop(rb_energy_meter *m)
-{
-    return rb_rapl_stop(m->state);
-}
+static double rapl_stop(rb_energy_meter *m) { return rb_rapl_stop(m->state); }
 
-static void rapl_close(rb_energy_meter *m)
-{
-    free(m->state);
-}
+static void rapl_close(rb_energy_meter *m) { free(m->state); }
 
 int rb_energy_meter_rapl(const char *root, rb_energy_meter *out, char *why, size_t n)
 {
@@ -129,8 +120,9 @@ int rb_energy_meter_for(const rb_device_info *d, rb_energy_meter *out, char *why
         return rb_energy_meter_nvml(d, out, why, n);
     if (d->energy_counters & RB_ENERGY_RAPL)
         return rb_energy_meter_rapl(NULL, out, why, n);
-    snprintf(why, n, "no energy meter for this %s (its target reads no energy counter; RAPL "
-                     "covers cpu targets, NVML NVIDIA GPUs)",
+    snprintf(why, n,
+             "no energy meter for this %s (its target reads no energy counter; RAPL "
+             "covers cpu targets, NVML NVIDIA GPUs)",
              d->type[0] ? d->type : "device");
     return 0;
 }

@@ -30,9 +30,9 @@
 #define RB_RAPL_MAX_ZONES 8
 
 typedef struct rb_rapl {
-    int n;                                /* package zones found and readable */
-    char path[RB_RAPL_MAX_ZONES][320];    /* .../energy_uj */
-    double max_uj[RB_RAPL_MAX_ZONES];     /* counter range, for wrap-around */
+    int n;                             /* package zones found and readable */
+    char path[RB_RAPL_MAX_ZONES][320]; /* .../energy_uj */
+    double max_uj[RB_RAPL_MAX_ZONES];  /* counter range, for wrap-around */
     double start_uj[RB_RAPL_MAX_ZONES];
 } rb_rapl;
 

@@ -24,8 +24,8 @@
 #include <string.h>
 #include <time.h>
 
-typedef int nvml_ret;                  /* nvmlReturn_t */
-typedef struct nvml_device *nvml_dev;  /* nvmlDevice_t */
+typedef int nvml_ret;                 /* nvmlReturn_t */
+typedef struct nvml_device *nvml_dev; /* nvmlDevice_t */
 
 enum { NVML_SUCCESS = 0, NVML_ERROR_NOT_SUPPORTED = 3 };
 #define NVML_NAME_LEN 96 /* NVML_DEVICE_NAME_V2_BUFFER_SIZE */
@@ -48,7 +48,7 @@ typedef struct nvml_meter {
     int initialised;
     nvml_api f;
     nvml_dev dev;
-    int sampled;                /* 0: energy counter; 1: power sampling */
+    int sampled; /* 0: energy counter; 1: power sampling */
     unsigned long long start_mj;
     /* power sampling: written by the sampler thread, read after it is joined */
     pthread_t thread;
@@ -85,11 +85,11 @@ static void release(nvml_meter *s)
 }
 
 /* Casting dlsym's void * to a function pointer is what POSIX requires to work. */
-#define RESOLVE(field, symbol)                                                  \
-    do {                                                                        \
-        s->f.field = (__typeof__(s->f.field))dlsym(s->lib, symbol);             \
-        if (!s->f.field && !missing)                                            \
-            missing = symbol;                                                   \
+#define RESOLVE(field, symbol)                                                                     \
+    do {                                                                                           \
+        s->f.field = (__typeof__(s->f.field))dlsym(s->lib, symbol);                                \
+        if (!s->f.field && !missing)                                                               \
+            missing = symbol;                                                                      \
     } while (0)
 
 static int load(nvml_meter *s, const char *lib, char *why, size_t n)

@@ -134,7 +134,8 @@ int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out,
 {
     memset(out, 0, sizeof *out);
     out->run_id = r->run.id;
-    const char *label = r->run.label ? r->run.label : "", *sha = r->run.git_sha ? r->run.git_sha : "";
+    const char *label = r->run.label ? r->run.label : "",
+               *sha = r->run.git_sha ? r->run.git_sha : "";
     snprintf(out->what, sizeof out->what, "run %lld (%s%s%s%s%.12s) in %s", r->run.id, label,
              label[0] ? ", " : "", r->run.started_at, sha[0] ? ", git " : "", sha, where);
     snprintf(out->label, sizeof out->label, "%s", label);
@@ -182,8 +183,9 @@ int rb_figset_write_baseline(FILE *f, const rb_figset *fs, int all, rb_err *e)
     cJSON_AddNumberToObject(h, "rnnbench_baseline", BASELINE_VERSION);
     cJSON_AddStringToObject(h, "from", from);
     cJSON_AddStringToObject(h, "metrics", all ? "all" : "deterministic");
-    cJSON_AddStringToObject(h, "update", "after an intended change: run the same matrix, then "
-                                         "rnnbench export --baseline FILE");
+    cJSON_AddStringToObject(h, "update",
+                            "after an intended change: run the same matrix, then "
+                            "rnnbench export --baseline FILE");
     char *s = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
     int bad = !s || fprintf(f, "%s\n", s) < 0;
@@ -314,13 +316,14 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
             const cJSON *which = cJSON_GetObjectItemCaseSensitive(o, "metrics");
             out->no_measured = !cJSON_IsString(which) || strcmp(which->valuestring, "all");
             if (!cJSON_IsNumber(v))
-                rc = rb_errf(e, RB_EINPUT, "%s: not an rnnbench baseline (its first line lacks "
-                                           "\"rnnbench_baseline\"; `rnnbench export --baseline` "
-                                           "writes them)",
+                rc = rb_errf(e, RB_EINPUT,
+                             "%s: not an rnnbench baseline (its first line lacks "
+                             "\"rnnbench_baseline\"; `rnnbench export --baseline` "
+                             "writes them)",
                              path);
             else if (v->valueint != BASELINE_VERSION)
-                rc = rb_errf(e, RB_EINPUT, "%s: baseline version %d, this rnnbench reads %d",
-                             path, v->valueint, BASELINE_VERSION);
+                rc = rb_errf(e, RB_EINPUT, "%s: baseline version %d, this rnnbench reads %d", path,
+                             v->valueint, BASELINE_VERSION);
             else
                 snprintf(out->what, sizeof out->what, "baseline %s%s%s%s", path,
                          cJSON_IsString(from) ? " (from " : "",
@@ -358,8 +361,8 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
 }
 
 /* One run of a database: its figures, described by id, label and date. */
-int rb_figset_from_db(const char *db, const rb_report_select *sel, int with_samples,
-                      rb_figset *out, rb_err *e)
+int rb_figset_from_db(const char *db, const rb_report_select *sel, int with_samples, rb_figset *out,
+                      rb_err *e)
 {
     rb_store *st = NULL;
     rb_report r;

@@ -24,27 +24,27 @@ typedef enum { RB_FIG_MEASURED = 0, RB_FIG_DETERMINISTIC = 1 } rb_fig_kind;
 
 typedef struct rb_figure {
     char target[RB_INSTANCE_NAME_MAX]; /* the instance: fpga:large, cpu ... */
-    char config[32];        /* numerics: "fp32", "fixed Q3.12", ... */
-    char device[160];       /* the device's name, for the record */
-    char workload[160];     /* workload key, or "task:model:phase" for accuracy */
-    char metric[24];        /* status, median_ms, cycles, energy_j, err_max_abs, accuracy, macro_f1 */
+    char config[32];                   /* numerics: "fp32", "fixed Q3.12", ... */
+    char device[160];                  /* the device's name, for the record */
+    char workload[160];                /* workload key, or "task:model:phase" for accuracy */
+    char metric[24]; /* status, median_ms, cycles, energy_j, err_max_abs, accuracy, macro_f1 */
     char unit[16];
-    char source[16];        /* measured | simulated | modeled | model | eval ... */
-    char text[16];          /* metric status: the result's status (ok, failed, ...) */
+    char source[16]; /* measured | simulated | modeled | model | eval ... */
+    char text[16];   /* metric status: the result's status (ok, failed, ...) */
     rb_fig_kind kind;
     int higher_is_better;
-    double value;           /* NaN for status */
-    int n;                  /* repetitions behind a measured figure */
-    double *samples;        /* measured: the n raw repetitions (owned); NULL otherwise */
+    double value;    /* NaN for status */
+    int n;           /* repetitions behind a measured figure */
+    double *samples; /* measured: the n raw repetitions (owned); NULL otherwise */
 } rb_figure;
 
 typedef struct rb_figset {
-    char what[512];         /* "run 12 (label nightly) in results.db", "baseline ci.jsonl" */
-    long long run_id;       /* 0 for a baseline file */
-    char label[64];         /* the run's label, "" when none */
-    int no_measured;        /* a baseline of deterministic figures only (by design) */
+    char what[512];   /* "run 12 (label nightly) in results.db", "baseline ci.jsonl" */
+    long long run_id; /* 0 for a baseline file */
+    char label[64];   /* the run's label, "" when none */
+    int no_measured;  /* a baseline of deterministic figures only (by design) */
     size_t n;
-    rb_figure *f;           /* sorted by (target, config, workload, metric) */
+    rb_figure *f; /* sorted by (target, config, workload, metric) */
 } rb_figset;
 
 /* Every figure of a run the store loaded with figures set (store_report.h);

@@ -137,10 +137,12 @@ void rb_host_reliability(rb_warnings *w, int threads, int min_reps)
                    "release build and say nothing about the hardware");
 #endif
     if (!strcmp(RB_BUILD_TYPE, "Debug"))
-        rb_warn_add(w, "a Debug build (-O0): rebuild with scripts/build.sh before comparing timings");
+        rb_warn_add(w,
+                    "a Debug build (-O0): rebuild with scripts/build.sh before comparing timings");
     if (min_reps < 5)
-        rb_warn_add(w, "only %d repetitions requested: percentiles and the confidence interval "
-                       "are not meaningful below 5",
+        rb_warn_add(w,
+                    "only %d repetitions requested: percentiles and the confidence interval "
+                    "are not meaningful below 5",
                     min_reps);
 }
 
@@ -196,10 +198,10 @@ char *rb_host_json(void)
         cJSON_AddStringToObject(ctx, "cpu_model", buf);
     if (!find_field("/proc/cpuinfo", "cpu MHz", ':', buf, sizeof buf))
         cJSON_AddNumberToObject(ctx, "mhz_per_cpu", atof(buf));
-    cJSON_AddBoolToObject(ctx, "cpu_scaling_enabled",
-                          !read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf,
-                                     sizeof buf) &&
-                              strcmp(buf, "performance"));
+    cJSON_AddBoolToObject(
+        ctx, "cpu_scaling_enabled",
+        !read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf) &&
+            strcmp(buf, "performance"));
     add_caches(ctx);
     double la[3];
     if (!read_loadavg(la)) {

@@ -12,8 +12,9 @@ static void usage(FILE *f)
                "Commands:\n");
     for (const rb_command *const *c = rb_commands; *c; c++)
         fprintf(f, "  %-8s %s\n", (*c)->name, (*c)->summary);
-    fprintf(f, "\n'rnnbench <command> --help' describes a command.  --version prints the version.\n"
-               "Exit status: 0 ok, 1 regression found, 2 bad usage or input, 3 run-time failure.\n");
+    fprintf(f,
+            "\n'rnnbench <command> --help' describes a command.  --version prints the version.\n"
+            "Exit status: 0 ok, 1 regression found, 2 bad usage or input, 3 run-time failure.\n");
 }
 
 int main(int argc, char **argv)

@@ -83,9 +83,9 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags
         p->y_target = rb_make_train_target(w, seed ^ TARGET_SEED, e);
     if (!p->x || (full_forward && !p->y_ref) || (train && !p->y_target)) {
         rb_point_free(p);
-        return e && e->code ? e->code
-                            : rb_errf(e, RB_ENOMEM, "%s: out of memory for input and reference",
-                                      w->key);
+        return e && e->code
+                   ? e->code
+                   : rb_errf(e, RB_ENOMEM, "%s: out of memory for input and reference", w->key);
     }
     p->batch = (rb_batch){w->seq, w->batch, rb_workload_x_width(w), p->x, NULL, NULL};
     double t0 = rb_now_s();
@@ -180,8 +180,9 @@ static void judge(rb_result *r, const rb_errstat *es, double tol, const char *wh
         set_status(r, RB_STATUS_MISMATCH, m);
     } else if (r->err_tol > 0 && es->max_rel > r->err_tol) {
         char m[200];
-        snprintf(m, sizeof m, "error of the %s vs reference %.3g exceeds the fp32 bound %.3g "
-                              "(element %zu)",
+        snprintf(m, sizeof m,
+                 "error of the %s vs reference %.3g exceeds the fp32 bound %.3g "
+                 "(element %zu)",
                  what, es->max_rel, r->err_tol, es->worst);
         set_status(r, RB_STATUS_MISMATCH, m);
     }
@@ -288,8 +289,7 @@ static int check_reduced(rb_target *t, rb_point *p, rb_result *r, rb_err *e)
 static double injected_delay_ms(const rb_target *t)
 {
     const char *v = getenv("RB_INJECT_DELAY_MS"), *colon = v ? strchr(v, ':') : NULL;
-    if (!colon || strncmp(v, t->ops->name, (size_t)(colon - v)) ||
-        t->ops->name[colon - v] != 0)
+    if (!colon || strncmp(v, t->ops->name, (size_t)(colon - v)) || t->ops->name[colon - v] != 0)
         return 0;
     double ms = atof(colon + 1);
     return ms > 0 && ms < 60e3 ? ms : 0;
@@ -330,8 +330,8 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
     r->load_ms = (rb_now_s() - t0) * 1e3;
 
     size_t ny = (size_t)w->seq * w->batch * w->hidden;
-    rb_tensor out = {malloc(ny * sizeof(float)), 3, {(size_t)w->seq, (size_t)w->batch,
-                                                     (size_t)w->hidden, 0}};
+    rb_tensor out = {
+        malloc(ny * sizeof(float)), 3, {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
     r->samples_ms = malloc((size_t)o->max_reps * sizeof *r->samples_ms);
     if (!out.data || !r->samples_ms) {
         free(out.data);
@@ -410,8 +410,9 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
 
     if (delay > 0) {
         char m[160];
-        snprintf(m, sizeof m, "RB_INJECT_DELAY_MS added %g ms to every call: a test of regression "
-                              "detection, not a measurement",
+        snprintf(m, sizeof m,
+                 "RB_INJECT_DELAY_MS added %g ms to every call: a test of regression "
+                 "detection, not a measurement",
                  delay);
         add_note(r, m);
     }

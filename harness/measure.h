@@ -24,20 +24,23 @@ typedef struct rb_measure_opts {
     double timeout_s;  /* per result; checked between calls, so one call is never cut short */
 } rb_measure_opts;
 
-#define RB_MEASURE_DEFAULTS {2, 10, 100000, 0.5, 600.0}
+#define RB_MEASURE_DEFAULTS                                                                        \
+    {                                                                                              \
+        2, 10, 100000, 0.5, 600.0                                                                  \
+    }
 
 /* What a training result's gradients are checked against: the reference
  * backward of the first step, on the point itself or, where that would take
  * too long, on a shorter problem with the same weights (rb_train_check_workload). */
 typedef struct rb_train_check {
-    rb_workload w;     /* the checked problem */
-    int reduced;       /* w is shorter than the point; x and y_target are its own */
-    float *x;          /* [T', B', width] */
-    float *y_target;   /* [T', B', H] */
+    rb_workload w;   /* the checked problem */
+    int reduced;     /* w is shorter than the point; x and y_target are its own */
+    float *x;        /* [T', B', width] */
+    float *y_target; /* [T', B', H] */
     rb_batch batch;
     rb_mse mse;
-    double *g_ref;     /* [rb_param_total] fp64 gradients of the first step */
-    double *dx_ref;    /* [T', B', width] its dLoss/dx */
+    double *g_ref;  /* [rb_param_total] fp64 gradients of the first step */
+    double *dx_ref; /* [T', B', width] its dLoss/dx */
     double loss_ref;
 } rb_train_check;
 
@@ -47,8 +50,8 @@ typedef struct rb_point {
     rb_model model;
     float *x;
     rb_batch batch;
-    double *y_ref;  /* [T,B,H] fp64 reference output; NULL for a training point checked reduced */
-    double ref_ms;  /* time the reference took (a sense of scale, not a benchmark) */
+    double *y_ref; /* [T,B,H] fp64 reference output; NULL for a training point checked reduced */
+    double ref_ms; /* time the reference took (a sense of scale, not a benchmark) */
     /* mode train: every timed call is one training step against an MSE
      * target, Adam with PyTorch's defaults (the weights move call by call,
      * as in real training) */

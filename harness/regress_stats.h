@@ -10,10 +10,10 @@
 #include <stddef.h>
 
 typedef struct rb_mwu {
-    double u1;      /* U of the first sample: pairs (x, y) with x > y, ties count 1/2 */
-    double u2;      /* n1*n2 - u1 */
-    double p;       /* two-sided p-value */
-    int exact;      /* 1: p from the exact null distribution; 0: normal approximation */
+    double u1; /* U of the first sample: pairs (x, y) with x > y, ties count 1/2 */
+    double u2; /* n1*n2 - u1 */
+    double p;  /* two-sided p-value */
+    int exact; /* 1: p from the exact null distribution; 0: normal approximation */
 } rb_mwu;
 
 /* Two-sided Mann-Whitney U test of x[0..n1) against y[0..n2) (neither
@@ -30,9 +30,9 @@ double rb_median(const double *v, size_t n);
 
 /* A step found in a series. */
 typedef struct rb_step {
-    size_t at;       /* index of the first point after the step */
-    double before;   /* median level of the segment before it */
-    double after;    /* median level of the segment from `at` on */
+    size_t at;     /* index of the first point after the step */
+    double before; /* median level of the segment before it */
+    double after;  /* median level of the segment from `at` on */
 } rb_step;
 
 /* Steps in x[0..n) (one figure per run, in run order): piecewise-constant

@@ -26,8 +26,8 @@ char *rb_run_config_to_json(const rb_run_config *c)
     cJSON *t = cJSON_AddArrayToObject(o, "instances");
     char name[RB_INSTANCE_NAME_MAX];
     for (int i = 0; i < c->n_targets; i++)
-        cJSON_AddItemToArray(t, cJSON_CreateString(rb_instance_spec(&c->targets[i], name,
-                                                                    sizeof name)));
+        cJSON_AddItemToArray(
+            t, cJSON_CreateString(rb_instance_spec(&c->targets[i], name, sizeof name)));
     cJSON_AddStringToObject(o, "source", c->source);
     cJSON_AddNumberToObject(o, "threads", c->threads);
     cJSON *un = cJSON_AddObjectToObject(o, "unavailable");
@@ -122,8 +122,8 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
         if (cJSON_IsString(it) && topts.n < RB_TARGET_MAX_OPTS)
             snprintf(topts.item[topts.n++], sizeof topts.item[0], "%s", it->valuestring);
     }
-    if (list[0] && (rc = rb_cli_instances("stored targets", list, &topts, c->targets,
-                                          &c->n_targets, RB_MAX_TARGETS, e))) {
+    if (list[0] && (rc = rb_cli_instances("stored targets", list, &topts, c->targets, &c->n_targets,
+                                          RB_MAX_TARGETS, e))) {
         char why[sizeof e->msg];
         snprintf(why, sizeof why, "%s", e->msg);
         rc = rb_errf(e, RB_EDB, "the run's stored targets cannot be used by this build: %s", why);

@@ -9,6 +9,6 @@
 #define RB_SIGNALS_H
 
 void rb_signals_install(void);
-int rb_interrupted(void);     /* the signal number received, 0 if none */
+int rb_interrupted(void); /* the signal number received, 0 if none */
 
 #endif

@@ -27,22 +27,24 @@ int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e)
                        "wait for it to finish or use another --db",
                        path, what, s->busy_ms);
     case SQLITE_NOTADB:
-        return rb_errf(e, RB_EDB, "%s is not an SQLite database (corrupt?): move it aside or use --db",
-                       path);
+        return rb_errf(e, RB_EDB,
+                       "%s is not an SQLite database (corrupt?): move it aside or use --db", path);
     case SQLITE_CORRUPT:
         return rb_errf(e, RB_EDB, "%s is corrupt (%s while %s): move it aside or use --db", path,
                        msg, what);
     case SQLITE_READONLY:
-        return rb_errf(e, RB_EDB, "%s cannot be written (%s while %s): check its permissions or use --db",
+        return rb_errf(e, RB_EDB,
+                       "%s cannot be written (%s while %s): check its permissions or use --db",
                        path, msg, what);
     case SQLITE_FULL:
         return rb_errf(e, RB_EDB, "%s: disk full while %s: free space or use another --db", path,
                        what);
     case SQLITE_CANTOPEN:
-        return rb_errf(e, RB_EDB, "cannot open %s (%s): check the directory exists and is writable, or use --db",
-                       path, msg);
-    default:
-        return rb_errf(e, RB_EDB, "%s: %s while %s", path, msg, what);
+        return rb_errf(
+            e, RB_EDB,
+            "cannot open %s (%s): check the directory exists and is writable, or use --db", path,
+            msg);
+    default: return rb_errf(e, RB_EDB, "%s: %s while %s", path, msg, what);
     }
 }
 
@@ -143,8 +145,8 @@ static int pid_alive(sqlite3_int64 pid)
 static int recover_dead_runs(rb_store *s, rb_err *e)
 {
     sqlite3_stmt *st;
-    int ret = prepare(s, "SELECT id, pid FROM runs WHERE status = 'running' AND hostname = ?1",
-                      &st, "looking for dead runs", e);
+    int ret = prepare(s, "SELECT id, pid FROM runs WHERE status = 'running' AND hostname = ?1", &st,
+                      "looking for dead runs", e);
     if (ret)
         return ret;
     sqlite3_bind_text(st, 1, s->hostname, -1, SQLITE_STATIC);
@@ -175,7 +177,8 @@ static int recover_dead_runs(rb_store *s, rb_err *e)
     for (size_t i = 0; i < n && !ret; i++) {
         /* status = 'running' again in the WHERE: a concurrent resume may have
          * taken the run over since the SELECT. */
-        ret = prepare(s, "UPDATE runs SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
+        ret = prepare(s,
+                      "UPDATE runs SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
                       &st, "marking a dead run interrupted", e);
         if (!ret) {
             sqlite3_bind_int64(st, 1, dead[i]);
@@ -317,8 +320,8 @@ int rb_store_run_begin(rb_store *s, const rb_run_info *ri, int64_t *run_id, rb_e
 
 int rb_store_run_finish(rb_store *s, int64_t run_id, const char *status, rb_err *e)
 {
-    if (!status || (strcmp(status, "complete") && strcmp(status, "interrupted") &&
-                     strcmp(status, "failed")))
+    if (!status ||
+        (strcmp(status, "complete") && strcmp(status, "interrupted") && strcmp(status, "failed")))
         return rb_errf(e, RB_EINPUT, "run status '%s' is not complete, interrupted or failed",
                        status ? status : "(null)");
     sqlite3_stmt *st;
@@ -490,9 +493,9 @@ int rb_store_device_find(rb_store *s, int64_t run_id, const char *instance, int6
                          rb_err *e)
 {
     sqlite3_stmt *st;
-    int ret = prepare(s,
-                      "SELECT id FROM devices WHERE run_id = ?1 AND instance = ?2 ORDER BY id LIMIT 1",
-                      &st, "looking up a device", e);
+    int ret =
+        prepare(s, "SELECT id FROM devices WHERE run_id = ?1 AND instance = ?2 ORDER BY id LIMIT 1",
+                &st, "looking up a device", e);
     if (ret)
         return ret;
     sqlite3_bind_int64(st, 1, run_id);
@@ -538,7 +541,8 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
         return ret;
 
     /* last_insert_rowid is not set by the DO UPDATE branch: look it up. */
-    if ((ret = prepare(s, "SELECT id FROM workloads WHERE key = ?1", &st, "recording a workload", e)))
+    if ((ret =
+             prepare(s, "SELECT id FROM workloads WHERE key = ?1", &st, "recording a workload", e)))
         return ret;
     sqlite3_bind_text(st, 1, w->key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -583,8 +587,8 @@ static int insert_result_row(rb_store *s, const rb_result *r, sqlite3_int64 work
     bind_known(st, 10, r->first_ms);
     bind_known(st, 11, r->warmup > 0 ? r->warmup_mean_ms : 0);
     bind_known(st, 12, r->load_ms);
-    const double stat[] = {l->median, l->p10,  l->p90,   l->p99,   l->mean, l->stddev,
-                           l->min,    l->max,  l->ci_lo, l->ci_hi, r->throughput_sps, r->gflops};
+    const double stat[] = {l->median, l->p10, l->p90,   l->p99,   l->mean,           l->stddev,
+                           l->min,    l->max, l->ci_lo, l->ci_hi, r->throughput_sps, r->gflops};
     for (int i = 0; i < (int)(sizeof stat / sizeof stat[0]); i++)
         bind_nonneg(st, 13 + i, timed ? stat[i] : -1);
     bind_nonneg(st, 25, r->energy_source ? r->energy_j : -1);
@@ -701,13 +705,12 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e)
 int rb_store_has_result(rb_store *s, int64_t run_id, const char *instance, const char *key,
                         int *has, rb_err *e)
 {
-    static const char sql[] =
-        "SELECT 1 FROM results r"
-        " JOIN devices d ON d.id = r.device_id"
-        " JOIN workloads w ON w.id = r.workload_id"
-        " WHERE r.run_id = ?1 AND d.instance = ?2 AND w.key = ?3"
-        "   AND r.status IN ('ok', 'mismatch')"
-        " LIMIT 1";
+    static const char sql[] = "SELECT 1 FROM results r"
+                              " JOIN devices d ON d.id = r.device_id"
+                              " JOIN workloads w ON w.id = r.workload_id"
+                              " WHERE r.run_id = ?1 AND d.instance = ?2 AND w.key = ?3"
+                              "   AND r.status IN ('ok', 'mismatch')"
+                              " LIMIT 1";
     *has = 0;
     sqlite3_stmt *st;
     int ret = prepare(s, sql, &st, "looking up a result", e);
@@ -732,8 +735,8 @@ int rb_store_accuracy(rb_store *s, int64_t run_id, int64_t device_id, const rb_a
         "INSERT OR REPLACE INTO accuracy (run_id, device_id, task, model, cell, phase, split,"
         " epoch, n, accuracy, macro_f1, loss, baseline_accuracy, baseline_macro_f1, agreement,"
         " numerics, created_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-        RB_SQL_NOW ")";
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, " RB_SQL_NOW
+        ")";
     if (!a->task || !a->split || !a->phase)
         return rb_errf(e, RB_EINPUT, "storing accuracy without a task, phase or split");
     sqlite3_stmt *st;

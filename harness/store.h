@@ -17,13 +17,13 @@
 typedef struct rb_store rb_store;
 
 typedef struct rb_run_info {
-    const char *label;        /* may be NULL */
-    const char *git_sha;      /* may be NULL */
+    const char *label;   /* may be NULL */
+    const char *git_sha; /* may be NULL */
     const char *command_line;
-    const char *host_json;    /* host metadata (Google Benchmark "context" style) */
-    const char *config_json;  /* what --resume needs: targets, workload points, options */
-    const char *warnings_json;/* array of strings: what makes timings unreliable */
-    const char *version;      /* rnnbench version */
+    const char *host_json;     /* host metadata (Google Benchmark "context" style) */
+    const char *config_json;   /* what --resume needs: targets, workload points, options */
+    const char *warnings_json; /* array of strings: what makes timings unreliable */
+    const char *version;       /* rnnbench version */
 } rb_run_info;
 
 /* readonly: open without creating or migrating (query, report). */

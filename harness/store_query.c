@@ -27,8 +27,8 @@ typedef struct query_out {
     char **cells;
     size_t ncells, cap;
     size_t *width;
-    int *numeric; /* column holds only numbers (and NULLs): right-aligned */
-    int *any;     /* column holds at least one non-NULL value */
+    int *numeric;   /* column holds only numbers (and NULLs): right-aligned */
+    int *any;       /* column holds at least one non-NULL value */
     size_t pending; /* blanks owed before the next visible character */
 } query_out;
 
@@ -66,8 +66,7 @@ static int value_text(sqlite3_stmt *st, int col, int readable, char **out)
     size_t len = 0;
     *out = NULL;
     switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
-        return 0;
+    case SQLITE_NULL: return 0;
     case SQLITE_INTEGER:
         snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(st, col));
         src = (const unsigned char *)num;
@@ -258,8 +257,7 @@ static int csv_end(query_out *q) { return 0; }
 static cJSON *json_value(sqlite3_stmt *st, int col)
 {
     switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
-        return cJSON_CreateNull();
+    case SQLITE_NULL: return cJSON_CreateNull();
     case SQLITE_INTEGER: {
         /* Raw digits: a double would round integers above 2^53. */
         char num[24];
@@ -276,8 +274,7 @@ static cJSON *json_value(sqlite3_stmt *st, int col)
         format_double(v, 0, num, sizeof num);
         return cJSON_CreateRaw(num);
     }
-    case SQLITE_TEXT:
-        return cJSON_CreateString((const char *)sqlite3_column_text(st, col));
+    case SQLITE_TEXT: return cJSON_CreateString((const char *)sqlite3_column_text(st, col));
     default: {
         char *t;
         if (value_text(st, col, 0, &t))
@@ -421,7 +418,8 @@ int rb_store_query(rb_store *s, const char *sql, rb_format fmt, FILE *out, rb_er
         rb_errf(e, RB_ENOMEM, "out of memory formatting the query's rows (%ld so far)", q.nrows);
     else if (!ret && rc != SQLITE_DONE) {
         if ((rc & 0xff) == SQLITE_ERROR)
-            ret = rb_errf(e, RB_EINPUT, "query failed: %s (in: %.400s)", sqlite3_errmsg(s->db), sql);
+            ret =
+                rb_errf(e, RB_EINPUT, "query failed: %s (in: %.400s)", sqlite3_errmsg(s->db), sql);
         else
             ret = rb_store_dberr(s, rc, "running the query", e);
     }

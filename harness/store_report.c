@@ -163,8 +163,9 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
     if (rc)
         return rc;
     /* resources, per device */
-    if ((rc = prep(s, "SELECT key, value, unit, source FROM resources WHERE device_id = ?1"
-                      " ORDER BY rowid",
+    if ((rc = prep(s,
+                   "SELECT key, value, unit, source FROM resources WHERE device_id = ?1"
+                   " ORDER BY rowid",
                    &st, e)))
         return rc;
     for (int i = 0; i < r->n_devices && !rc; i++) {
@@ -226,10 +227,9 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
     x->message = col_dup(st, 13);
     rb_col_s(st, 14, x->numerics, sizeof x->numerics);
     x->reps = sqlite3_column_int(st, 15);
-    double *dst[] = {&x->median_ms, &x->p10_ms,    &x->p90_ms,         &x->p99_ms,
-                     &x->mean_ms,   &x->stddev_ms, &x->min_ms,         &x->max_ms,
-                     &x->ci_lo_ms,  &x->ci_hi_ms,  &x->first_ms,       &x->load_ms,
-                     &x->throughput_sps, &x->gflops, &x->energy_j};
+    double *dst[] = {&x->median_ms, &x->p10_ms,  &x->p90_ms,         &x->p99_ms,   &x->mean_ms,
+                     &x->stddev_ms, &x->min_ms,  &x->max_ms,         &x->ci_lo_ms, &x->ci_hi_ms,
+                     &x->first_ms,  &x->load_ms, &x->throughput_sps, &x->gflops,   &x->energy_j};
     for (int i = 0; i < 15; i++)
         *dst[i] = rb_col_d(st, 16 + i);
     rb_col_s(st, 31, x->latency_source, sizeof x->latency_source);
@@ -418,8 +418,8 @@ static int load_accuracy(rb_store *s, rb_report *r, int own, rb_err *e)
         rb_col_s(st, 8, a->split, sizeof a->split);
         a->epoch = sqlite3_column_int(st, 9);
         a->n = (long)sqlite3_column_int64(st, 10);
-        double *v[] = {&a->accuracy, &a->macro_f1, &a->loss, &a->baseline_accuracy,
-                       &a->baseline_macro_f1, &a->agreement};
+        double *v[] = {&a->accuracy,          &a->macro_f1,          &a->loss,
+                       &a->baseline_accuracy, &a->baseline_macro_f1, &a->agreement};
         for (int k = 0; k < 6; k++)
             *v[k] = rb_col_d(st, 11 + k);
         rb_col_s(st, 17, a->device, sizeof a->device);
@@ -440,18 +440,19 @@ static int load_history(rb_store *s, rb_report *r, rb_err *e)
     char sql[1024];
     const char *dev = instance_col(s, "d.");
     snprintf(sql, sizeof sql,
-                  "WITH here AS (SELECT %s AS target, r.workload_id, r.numerics, r.median_ms FROM"
-                  " results r JOIN devices d ON d.id = r.device_id WHERE r.run_id = ?1 AND"
-                  " r.status = 'ok' AND r.median_ms > 0),"
-                  " runs_shown AS (SELECT id, started_at FROM runs WHERE id <= ?1 AND "
-                  BENCHMARK_RUN " ORDER BY id DESC LIMIT " RB_STR(HISTORY_RUNS) ")"
-                  " SELECT %s, ru.id, ru.started_at, r.median_ms / h.median_ms"
-                  " FROM results r JOIN devices d ON d.id = r.device_id"
-                  " JOIN runs_shown ru ON ru.id = r.run_id"
-                  " JOIN here h ON h.target = %s AND h.workload_id = r.workload_id AND"
-                  " h.numerics IS r.numerics"
-                  " WHERE r.status = 'ok' AND r.median_ms > 0 ORDER BY 1, ru.id",
-                  dev, dev, dev);
+             "WITH here AS (SELECT %s AS target, r.workload_id, r.numerics, r.median_ms FROM"
+             " results r JOIN devices d ON d.id = r.device_id WHERE r.run_id = ?1 AND"
+             " r.status = 'ok' AND r.median_ms > 0),"
+             " runs_shown AS (SELECT id, started_at FROM runs WHERE id <= ?1 AND " BENCHMARK_RUN
+             " ORDER BY id DESC LIMIT " RB_STR(
+                 HISTORY_RUNS) ")"
+                               " SELECT %s, ru.id, ru.started_at, r.median_ms / h.median_ms"
+                               " FROM results r JOIN devices d ON d.id = r.device_id"
+                               " JOIN runs_shown ru ON ru.id = r.run_id"
+                               " JOIN here h ON h.target = %s AND h.workload_id = r.workload_id AND"
+                               " h.numerics IS r.numerics"
+                               " WHERE r.status = 'ok' AND r.median_ms > 0 ORDER BY 1, ru.id",
+             dev, dev, dev);
     int rc = prep(s, sql, &st, e);
     if (rc)
         return rc;
@@ -557,14 +558,20 @@ int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r,
 /* --metric name -> the expression that reads it for result r (same order as
  * rb_history_metrics). */
 const rb_history_metric rb_history_metrics[] = {
-    {"median", "ms", 0},       {"p90", "ms", 0},          {"p99", "ms", 0},
-    {"mean", "ms", 0},         {"throughput", "seq/s", 1}, {"gflops", "GFLOP/s", 1},
-    {"energy", "J", 0},        {"err", "", 0},             {"cycles", "cycles", 0},
+    {"median", "ms", 0},        {"p90", "ms", 0},         {"p99", "ms", 0},   {"mean", "ms", 0},
+    {"throughput", "seq/s", 1}, {"gflops", "GFLOP/s", 1}, {"energy", "J", 0}, {"err", "", 0},
+    {"cycles", "cycles", 0},
 };
 const int rb_history_n_metrics = sizeof rb_history_metrics / sizeof rb_history_metrics[0];
 static const char *const k_history_sql[] = {
-    "r.median_ms", "r.p90_ms", "r.p99_ms", "r.mean_ms", "r.throughput_sps", "r.gflops",
-    "r.energy_j", "r.err_max_abs",
+    "r.median_ms",
+    "r.p90_ms",
+    "r.p99_ms",
+    "r.mean_ms",
+    "r.throughput_sps",
+    "r.gflops",
+    "r.energy_j",
+    "r.err_max_abs",
     "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND m.name = 'cycles')",
 };
 _Static_assert(sizeof k_history_sql / sizeof k_history_sql[0] ==
@@ -652,9 +659,8 @@ static int append_run(rb_report *a, rb_report *b, rb_err *e)
     rb_rep_result *x = d ? realloc(a->results, (a->n_results + b->n_results) * sizeof *x) : NULL;
     if (x)
         a->results = x;
-    rb_rep_missing *m = x ? realloc(a->missing, (size_t)(a->n_missing + b->n_missing + 1) *
-                                                     sizeof *m)
-                          : NULL;
+    rb_rep_missing *m =
+        x ? realloc(a->missing, (size_t)(a->n_missing + b->n_missing + 1) * sizeof *m) : NULL;
     if (!m)
         return rb_errf(e, RB_ENOMEM, "report: out of memory combining runs");
     a->missing = m;

@@ -27,9 +27,7 @@ int rb_task_option(rb_task_args *a, int opt, const char *val, rb_err *e)
             return rb_errf(e, RB_EINPUT, "--task '%s': expected fortunes or synthetic", val);
         a->task = val;
         return 1;
-    case RB_OPT_CATEGORIES:
-        a->o.categories = val;
-        return 1;
+    case RB_OPT_CATEGORIES: a->o.categories = val; return 1;
     case RB_OPT_SEQ_TOKENS:
         if ((rc = rb_cli_long("tokens", val, 1, 4096, &v, e)))
             return rc;
@@ -45,8 +43,7 @@ int rb_task_option(rb_task_args *a, int opt, const char *val, rb_err *e)
             return rc;
         a->o.seed = (uint64_t)v;
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 

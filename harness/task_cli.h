@@ -13,7 +13,7 @@
 
 /* The data of a task: fortunes, or the synthetic rule (tests, demos). */
 typedef struct rb_task_args {
-    const char *task;  /* "fortunes" | "synthetic" */
+    const char *task; /* "fortunes" | "synthetic" */
     rb_tc_opts o;
     int synth_classes; /* synthetic: classes and documents in all */
     long synth_docs;
@@ -21,21 +21,29 @@ typedef struct rb_task_args {
 
 void rb_task_args_init(rb_task_args *a);
 
-enum { RB_OPT_TASK = RB_OPT_FIRST_FREE + 40, RB_OPT_CATEGORIES, RB_OPT_SEQ_TOKENS,
-       RB_OPT_MAX_PER_CLASS, RB_OPT_SPLIT_SEED, RB_OPT_TASK_FIRST_FREE };
-#define RB_TASK_LONG_OPTIONS                                                   \
-    {"task", required_argument, 0, RB_OPT_TASK},                              \
-        {"categories", required_argument, 0, RB_OPT_CATEGORIES},              \
-        {"tokens", required_argument, 0, RB_OPT_SEQ_TOKENS},                   \
-        {"max-per-class", required_argument, 0, RB_OPT_MAX_PER_CLASS},        \
-        {"split-seed", required_argument, 0, RB_OPT_SPLIT_SEED}
-#define RB_TASK_HELP                                                                        \
-    "  --task NAME         fortunes (default: Debian's fortunes package, 6 categories)\n"    \
-    "                      or synthetic (a generated rule, for tests)\n"                      \
-    "  --categories LIST   fortunes categories to classify (default computers,politics,\n"   \
-    "                      science,law,food,sports)\n"                                        \
-    "  --tokens T          words kept per document, the sequence length (default 48)\n"     \
-    "  --max-per-class N   at most N documents per class (small, fast configurations)\n"     \
+enum {
+    RB_OPT_TASK = RB_OPT_FIRST_FREE + 40,
+    RB_OPT_CATEGORIES,
+    RB_OPT_SEQ_TOKENS,
+    RB_OPT_MAX_PER_CLASS,
+    RB_OPT_SPLIT_SEED,
+    RB_OPT_TASK_FIRST_FREE
+};
+/* clang-format off */
+#define RB_TASK_LONG_OPTIONS                                        \
+    {"task", required_argument, 0, RB_OPT_TASK},                    \
+    {"categories", required_argument, 0, RB_OPT_CATEGORIES},        \
+    {"tokens", required_argument, 0, RB_OPT_SEQ_TOKENS},            \
+    {"max-per-class", required_argument, 0, RB_OPT_MAX_PER_CLASS},  \
+    {"split-seed", required_argument, 0, RB_OPT_SPLIT_SEED}
+/* clang-format on */
+#define RB_TASK_HELP                                                                               \
+    "  --task NAME         fortunes (default: Debian's fortunes package, 6 categories)\n"          \
+    "                      or synthetic (a generated rule, for tests)\n"                           \
+    "  --categories LIST   fortunes categories to classify (default computers,politics,\n"         \
+    "                      science,law,food,sports)\n"                                             \
+    "  --tokens T          words kept per document, the sequence length (default 48)\n"            \
+    "  --max-per-class N   at most N documents per class (small, fast configurations)\n"           \
     "  --split-seed N      seed of the stratified train/test split (default 1)\n"
 
 /* If opt is a task option, apply it and return 1 (negative on a bad value). */

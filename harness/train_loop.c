@@ -141,8 +141,8 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
         return rb_errf(e, RB_EINPUT, "textclass: an empty split (%zu train, %zu test documents)",
                        d->n_train, d->n_test);
     /* the recurrent stack: T tokens, B documents, I = the embedding */
-    rb_workload w = rb_workload_of(c->cell, RB_MODE_TRAIN, d->seq, c->batch, c->embed, c->hidden,
-                                   c->layers, 1);
+    rb_workload w =
+        rb_workload_of(c->cell, RB_MODE_TRAIN, d->seq, c->batch, c->embed, c->hidden, c->layers, 1);
     int rc = rb_model_alloc(m, &w, e);
     if (rc)
         return rc;
@@ -186,8 +186,8 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
 int rb_tc_evaluate(rb_target *t, const rb_tc_data *d, const rb_model *m, const rb_tc_head *h,
                    int batch, int *pred, double *loss, rb_err *e)
 {
-    rb_workload w = rb_workload_of(m->cell, RB_MODE_INFER, d->seq, batch, h->E, m->hidden,
-                                   m->layers, 1);
+    rb_workload w =
+        rb_workload_of(m->cell, RB_MODE_INFER, d->seq, batch, h->E, m->hidden, m->layers, 1);
     pass p;
     int rc = pass_alloc(&p, d, batch, h->E, m->hidden, 0, e);
     if (rc)

@@ -14,7 +14,7 @@
 typedef struct rb_tc_train_cfg {
     rb_cell cell;
     int hidden, layers, embed, batch, epochs;
-    rb_optim opt; /* for the recurrent stack and the host's share alike */
+    rb_optim opt;  /* for the recurrent stack and the host's share alike */
     uint64_t seed; /* weights and the order of every epoch */
 } rb_tc_train_cfg;
 

@@ -20,10 +20,7 @@
 
 static const char *const k_objectives[] = {"latency", "throughput", "energy", "perf-per-watt"};
 
-const char *rb_objective_name(rb_objective o)
-{
-    return (unsigned)o < 4 ? k_objectives[o] : "?";
-}
+const char *rb_objective_name(rb_objective o) { return (unsigned)o < 4 ? k_objectives[o] : "?"; }
 
 int rb_objective_parse(const char *s, rb_objective *out)
 {
@@ -47,23 +44,17 @@ int rb_objective_higher_better(rb_objective o)
     return o == RB_OBJ_THROUGHPUT || o == RB_OBJ_PERF_PER_WATT;
 }
 
-static double positive(double v)
-{
-    return isfinite(v) && v > 0 ? v : NAN;
-}
+static double positive(double v) { return isfinite(v) && v > 0 ? v : NAN; }
 
 double rb_objective_value(rb_objective o, const rb_rep_result *r)
 {
     switch (o) {
-    case RB_OBJ_LATENCY:
-        return positive(r->median_ms);
+    case RB_OBJ_LATENCY: return positive(r->median_ms);
     case RB_OBJ_THROUGHPUT:
         return isfinite(r->throughput_sps) ? positive(r->throughput_sps)
                                            : positive(r->w.batch / (r->median_ms * 1e-3));
-    case RB_OBJ_ENERGY:
-        return positive(r->energy_j / r->w.batch);
-    case RB_OBJ_PERF_PER_WATT:
-        return positive(r->flops / r->energy_j * 1e-9);
+    case RB_OBJ_ENERGY: return positive(r->energy_j / r->w.batch);
+    case RB_OBJ_PERF_PER_WATT: return positive(r->flops / r->energy_j * 1e-9);
     }
     return NAN;
 }
@@ -151,18 +142,10 @@ static const char *fmt_value(rb_objective o, double v, char *b, size_t n)
 {
     char t[32];
     switch (o) {
-    case RB_OBJ_LATENCY:
-        snprintf(b, n, "median %s", fmt_ms(v, t, sizeof t));
-        break;
-    case RB_OBJ_THROUGHPUT:
-        snprintf(b, n, "%.3g seq/s", v);
-        break;
-    case RB_OBJ_ENERGY:
-        snprintf(b, n, "%s per sequence", fmt_j(v, t, sizeof t));
-        break;
-    case RB_OBJ_PERF_PER_WATT:
-        snprintf(b, n, "%.3g GFLOP/s per W", v);
-        break;
+    case RB_OBJ_LATENCY: snprintf(b, n, "median %s", fmt_ms(v, t, sizeof t)); break;
+    case RB_OBJ_THROUGHPUT: snprintf(b, n, "%.3g seq/s", v); break;
+    case RB_OBJ_ENERGY: snprintf(b, n, "%s per sequence", fmt_j(v, t, sizeof t)); break;
+    case RB_OBJ_PERF_PER_WATT: snprintf(b, n, "%.3g GFLOP/s per W", v); break;
     }
     return b;
 }
@@ -171,14 +154,10 @@ static const char *fmt_value(rb_objective o, double v, char *b, size_t n)
 static const char *better_phrase(rb_objective o)
 {
     switch (o) {
-    case RB_OBJ_LATENCY:
-        return "faster than";
-    case RB_OBJ_THROUGHPUT:
-        return "the throughput of";
-    case RB_OBJ_ENERGY:
-        return "less energy per sequence than";
-    case RB_OBJ_PERF_PER_WATT:
-        return "the performance per watt of";
+    case RB_OBJ_LATENCY: return "faster than";
+    case RB_OBJ_THROUGHPUT: return "the throughput of";
+    case RB_OBJ_ENERGY: return "less energy per sequence than";
+    case RB_OBJ_PERF_PER_WATT: return "the performance per watt of";
     }
     return "";
 }
@@ -186,14 +165,10 @@ static const char *better_phrase(rb_objective o)
 static const char *worse_phrase(rb_objective o)
 {
     switch (o) {
-    case RB_OBJ_LATENCY:
-        return "slower than";
-    case RB_OBJ_THROUGHPUT:
-        return "less throughput than";
-    case RB_OBJ_ENERGY:
-        return "more energy per sequence than";
-    case RB_OBJ_PERF_PER_WATT:
-        return "less performance per watt than";
+    case RB_OBJ_LATENCY: return "slower than";
+    case RB_OBJ_THROUGHPUT: return "less throughput than";
+    case RB_OBJ_ENERGY: return "more energy per sequence than";
+    case RB_OBJ_PERF_PER_WATT: return "less performance per watt than";
     }
     return "";
 }
@@ -211,19 +186,15 @@ static double p99_of(const rb_rep_result *r)
     return isfinite(r->p99_ms) ? r->p99_ms : r->median_ms;
 }
 
-static double power_of(const rb_rep_result *r)
-{
-    return r->energy_j / (r->median_ms * 1e-3);
-}
+static double power_of(const rb_rep_result *r) { return r->energy_j / (r->median_ms * 1e-3); }
 
 static int is_eval_test(const rb_rep_accuracy *a)
 {
     return !strcmp(a->phase, "eval") && !strcmp(a->split, "test");
 }
 
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
-                                       const char *numerics, const char *reference,
-                                       const rb_rep_accuracy **cpu)
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target, const char *numerics,
+                                       const char *reference, const rb_rep_accuracy **cpu)
 {
     /* the model of the newest evaluation, and when it was last trained here:
      * an evaluation from before that is of other weights under the same name */
@@ -243,8 +214,8 @@ const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
     }
     for (size_t i = 0; i < r->n_accuracy; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i];
-        if (!is_eval_test(a) || strcmp(a->task, newest->task) ||
-            strcmp(a->model, newest->model) || a->run_id < trained)
+        if (!is_eval_test(a) || strcmp(a->task, newest->task) || strcmp(a->model, newest->model) ||
+            a->run_id < trained)
             continue;
         if (!strcmp(a->target, target) && !strcmp(a->numerics, numerics))
             mine = a;
@@ -261,18 +232,19 @@ static int accuracy_ok(const rb_report_opts *o, const rb_report *rep, const rb_r
     if (!isfinite(o->max_accuracy_drop))
         return 1;
     const char *target = rep->devices[r->device].target;
-    const rb_rep_accuracy *cpu,
-        *a = rb_rep_eval_row(rep, target, r->numerics, o->reference, &cpu);
+    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(rep, target, r->numerics, o->reference, &cpu);
     if (!a || !isfinite(a->accuracy) || !isfinite(cpu->accuracy)) {
-        snprintf(why, n, "task accuracy unknown against the %g drop limit (no `rnnbench eval` of "
-                         "the newest evaluated model on %s in %s)",
+        snprintf(why, n,
+                 "task accuracy unknown against the %g drop limit (no `rnnbench eval` of "
+                 "the newest evaluated model on %s in %s)",
                  o->max_accuracy_drop, target, r->numerics);
         return 0;
     }
     double drop = cpu->accuracy - a->accuracy;
     if (drop > o->max_accuracy_drop) {
-        snprintf(why, n, "%s test accuracy %.3f in %s is %.3f below the %s's %s %.3f, over the "
-                         "%g drop limit",
+        snprintf(why, n,
+                 "%s test accuracy %.3f in %s is %.3f below the %s's %s %.3f, over the "
+                 "%g drop limit",
                  a->task, a->accuracy, a->numerics, drop, o->reference, cpu->numerics,
                  cpu->accuracy, o->max_accuracy_drop);
         return 0;
@@ -297,7 +269,7 @@ static int eligible(const rb_report_opts *o, const rb_report *rep, const rb_rep_
     if (!isfinite(rb_objective_value(o->objective, r))) {
         snprintf(why, n, "no %s figure",
                  o->objective == RB_OBJ_LATENCY || o->objective == RB_OBJ_THROUGHPUT ? "latency"
-                                                                                       : "energy");
+                                                                                     : "energy");
         return 0;
     }
     if (isfinite(o->slo_ms) && p99_of(r) > o->slo_ms) {
@@ -306,8 +278,8 @@ static int eligible(const rb_report_opts *o, const rb_report *rep, const rb_rep_
             snprintf(why, n, "p99 %s misses the %s limit by %.0f%%", fmt_ms(p99_of(r), a, sizeof a),
                      fmt_ms(o->slo_ms, b, sizeof b), 100 * (over - 1));
         else
-            snprintf(why, n, "p99 %s misses the %s limit %.3gx over", fmt_ms(p99_of(r), a, sizeof a),
-                     fmt_ms(o->slo_ms, b, sizeof b), over);
+            snprintf(why, n, "p99 %s misses the %s limit %.3gx over",
+                     fmt_ms(p99_of(r), a, sizeof a), fmt_ms(o->slo_ms, b, sizeof b), over);
         return 0;
     }
     if (isfinite(o->max_power_w)) {
@@ -341,8 +313,8 @@ static int eligible(const rb_report_opts *o, const rb_report *rep, const rb_rep_
 }
 
 /* ", p99 1.2 ms within the 5 ms limit, max error 2e-3 (fixed Q3.12)" */
-static void constraints_note(const rb_report_opts *o, const rb_report *rep,
-                             const rb_rep_result *r, char *b, size_t n)
+static void constraints_note(const rb_report_opts *o, const rb_report *rep, const rb_rep_result *r,
+                             char *b, size_t n)
 {
     char t[32], u[32];
     size_t at = 0;
@@ -359,8 +331,9 @@ static void constraints_note(const rb_report_opts *o, const rb_report *rep,
         at += (size_t)snprintf(b + at, n - at, ", %.3g W within the %g W limit", power_of(r),
                                o->max_power_w);
     if (at < n && a)
-        at += (size_t)snprintf(b + at, n - at, ", %s accuracy %.3f (%.3f below the %s's) within "
-                                               "the %g drop limit",
+        at += (size_t)snprintf(b + at, n - at,
+                               ", %s accuracy %.3f (%.3f below the %s's) within "
+                               "the %g drop limit",
                                a->task, a->accuracy, cpu->accuracy - a->accuracy, o->reference,
                                o->max_accuracy_drop);
     if (at < n && isfinite(r->err_max_abs))
@@ -415,8 +388,8 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
             en->rank = 1;
         } else {
             const rb_rep_result *p = &rep->results[w->entries[i - 1].result];
-            en->tie = interval(o->objective, r, &lo, &hi) && interval(o->objective, p, &plo, &phi) &&
-                      lo <= phi && plo <= hi;
+            en->tie = interval(o->objective, r, &lo, &hi) &&
+                      interval(o->objective, p, &plo, &phi) && lo <= phi && plo <= hi;
             en->rank = en->tie ? w->entries[i - 1].rank : i + 1;
         }
     }
@@ -426,8 +399,8 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
         const rb_rep_result *r = &rep->results[en->result];
         char val[64], oval[64], cons[320], cmp[240] = "";
         fmt_value(o->objective, en->value, val, sizeof val);
-        const rb_rank_entry *other = i == 0 ? (w->n_eligible > 1 ? &w->entries[1] : NULL)
-                                            : &w->entries[0];
+        const rb_rank_entry *other =
+            i == 0 ? (w->n_eligible > 1 ? &w->entries[1] : NULL) : &w->entries[0];
         if (!other) {
             snprintf(cmp, sizeof cmp, ", the only target that qualifies");
         } else {
@@ -442,11 +415,12 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
                 snprintf(cmp, sizeof cmp, ", %.2gx %s %s (%s)", x, better_phrase(o->objective),
                          target_of(rep, other->result), oval);
             else
-                snprintf(cmp, sizeof cmp, ", %.2gx %s %s (%s)", 1 / x,
-                         worse_phrase(o->objective), target_of(rep, other->result), oval);
+                snprintf(cmp, sizeof cmp, ", %.2gx %s %s (%s)", 1 / x, worse_phrase(o->objective),
+                         target_of(rep, other->result), oval);
             if (!tied && (!measured(o->objective, r) || !measured(o->objective, orr))) {
                 size_t l = strlen(cmp);
-                snprintf(cmp + l, sizeof cmp - l, "; a %s figure against a %s one, no interval: "
+                snprintf(cmp + l, sizeof cmp - l,
+                         "; a %s figure against a %s one, no interval: "
                          "the margin is %.0f%%",
                          figure_source(o->objective, r), figure_source(o->objective, orr),
                          100 * fabs(1 - (i == 0 ? x : 1 / x)));
@@ -463,8 +437,8 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
         rb_rank_entry *en = &w->entries[i];
         char why[sizeof en->reason];
         snprintf(why, sizeof why, "%s", en->reason);
-        snprintf(en->reason, sizeof en->reason, "%.80s: not ranked: %.300s", target_of(rep, en->result),
-                 why);
+        snprintf(en->reason, sizeof en->reason, "%.80s: not ranked: %.300s",
+                 target_of(rep, en->result), why);
     }
 }
 
@@ -494,8 +468,8 @@ static int cmp_overall(const void *pa, const void *pb)
 }
 
 /* The most frequent reason a device was not ranked, for the overall table. */
-static const char *common_exclusion(const rb_recommendation *rec, int device,
-                                    const rb_report *rep, int *count)
+static const char *common_exclusion(const rb_recommendation *rec, int device, const rb_report *rep,
+                                    int *count)
 {
     const char *best = NULL;
     *count = 0;
@@ -575,8 +549,9 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         const char *why = common_exclusion(rec, ov->device, rep, &nex);
         size_t at;
         if (!ov->eligible) {
-            snprintf(ov->reason, sizeof ov->reason, "%s: not ranked on any of its %d workloads%s%.300s",
-                     dv->target, ov->ran, why ? "; e.g. " : "", why ? why : "");
+            snprintf(ov->reason, sizeof ov->reason,
+                     "%s: not ranked on any of its %d workloads%s%.300s", dv->target, ov->ran,
+                     why ? "; e.g. " : "", why ? why : "");
             continue;
         }
         at = (size_t)snprintf(ov->reason, sizeof ov->reason, "%s: best on %d of %zu workloads",
@@ -590,8 +565,7 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
             at += (size_t)snprintf(ov->reason + at, sizeof ov->reason - at,
                                    "; not ranked on %d (e.g. %.160s)", nex, why ? why : "?");
         if (strcmp(dv->method, "measured") && at < sizeof ov->reason)
-            snprintf(ov->reason + at, sizeof ov->reason - at, "; its latency is %s",
-                     dv->method);
+            snprintf(ov->reason + at, sizeof ov->reason - at, "; its latency is %s", dv->method);
     }
 
     /* the decision */

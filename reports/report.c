@@ -37,7 +37,8 @@ const rb_report_writer rb_report_writers[] = {
     {"html", rb_report_write_html, "one self-contained page: the decision, charts, tables"},
     {"md", rb_report_write_md, "a summary for a CI job or a pull-request comment"},
     {"csv", rb_report_write_csv, "one row per result with every stored figure"},
-    {"json", rb_report_write_json, "one object per result with every stored figure, and the decision"},
+    {"json", rb_report_write_json,
+     "one object per result with every stored figure, and the decision"},
     {0, 0, 0},
 };
 

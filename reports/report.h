@@ -26,17 +26,17 @@ typedef struct rb_rep_metric {
 
 typedef struct rb_rep_device {
     long long id;
-    long long run_id;    /* the run it belongs to (several when runs are combined) */
-    char run_label[64];  /* that run's label, "" when none */
+    long long run_id;               /* the run it belongs to (several when runs are combined) */
+    char run_label[64];             /* that run's label, "" when none */
     char target[RB_REP_TARGET_MAX]; /* the instance: cpu, fpga:large, asic:edge-npu ...
                                        (the target's name for its default configuration) */
     char name[160];
     char type[16];
-    char method[16];     /* how its latency is obtained: measured | simulated | modeled */
+    char method[16]; /* how its latency is obtained: measured | simulated | modeled */
     char numerics[32];
     double peak_flops, mem_bw, power_w; /* NaN: unknown */
     char power_source[96];
-    char *extra_json;    /* owned; NULL when none */
+    char *extra_json; /* owned; NULL when none */
     int n_resources;
     rb_rep_metric *resources; /* owned */
 } rb_rep_device;
@@ -44,16 +44,16 @@ typedef struct rb_rep_device {
 /* A target asked for but not available on the host (no device row). */
 typedef struct rb_rep_missing {
     char target[RB_REP_TARGET_MAX]; /* the instance */
-    char *why; /* owned; NULL when the run did not record a reason */
+    char *why;                      /* owned; NULL when the run did not record a reason */
 } rb_rep_missing;
 
 typedef struct rb_rep_result {
     long long id;
-    int device;          /* index into rb_report.devices */
-    rb_workload w;       /* key, cell, mode, T, B, I, H, L, input_proj */
-    double flops;        /* per call */
-    char status[16];     /* ok, mismatch, failed, timeout, unsupported, interrupted */
-    char *message;       /* owned; NULL when none */
+    int device;      /* index into rb_report.devices */
+    rb_workload w;   /* key, cell, mode, T, B, I, H, L, input_proj */
+    double flops;    /* per call */
+    char status[16]; /* ok, mismatch, failed, timeout, unsupported, interrupted */
+    char *message;   /* owned; NULL when none */
     char numerics[32];
     int reps;
     double median_ms, p10_ms, p90_ms, p99_ms, mean_ms, stddev_ms, min_ms, max_ms;
@@ -63,9 +63,9 @@ typedef struct rb_rep_result {
     char energy_source[8];   /* rapl | nvml | model; "" when no energy */
     double err_max_abs, err_max_rel, err_tol;
     int n_metrics;
-    rb_rep_metric *metrics;  /* owned */
+    rb_rep_metric *metrics; /* owned */
     int n_samples;
-    double *samples;         /* owned; the raw repetitions (ms) when loaded for figures */
+    double *samples; /* owned; the raw repetitions (ms) when loaded for figures */
 } rb_rep_result;
 
 /* One row of the text-classification task (`rnnbench train` / `eval`).
@@ -75,14 +75,14 @@ typedef struct rb_rep_accuracy {
     long long run_id;
     char run_started[32];
     char target[RB_REP_TARGET_MAX]; /* the instance the recurrent stack ran on */
-    char device[160];    /* its device's name */
+    char device[160];               /* its device's name */
     char numerics[32];
     char task[32], model[64], cell[8];
-    char phase[8];       /* train: a training curve; eval: a saved model on a target */
+    char phase[8]; /* train: a training curve; eval: a saved model on a target */
     char split[16];
     int epoch;
     long n;
-    double accuracy, macro_f1, loss;      /* NaN: unknown */
+    double accuracy, macro_f1, loss; /* NaN: unknown */
     double baseline_accuracy, baseline_macro_f1, agreement;
 } rb_rep_accuracy;
 
@@ -93,38 +93,38 @@ typedef struct rb_rep_history {
     char target[RB_REP_TARGET_MAX]; /* the instance */
     long long run_id;
     char started_at[32];
-    double rel;  /* 1 = as fast as this run; 1.2 = 20 % slower */
-    int n;       /* workloads it rests on */
+    double rel; /* 1 = as fast as this run; 1.2 = 20 % slower */
+    int n;      /* workloads it rests on */
 } rb_rep_history;
 
 typedef struct rb_rep_run {
     long long id;
     char started_at[32], finished_at[32], status[16];
-    char *label, *git_sha, *version, *command_line, *host_json, *warnings_json; /* owned, may be NULL */
+    char *label, *git_sha, *version, *command_line, *host_json,
+        *warnings_json; /* owned, may be NULL */
 } rb_rep_run;
 
 typedef struct rb_report {
-    rb_rep_run run;          /* the run reported (the first, when several are combined) */
-    int n_runs;              /* > 1: runs combined; every device's name says its run */
+    rb_rep_run run; /* the run reported (the first, when several are combined) */
+    int n_runs;     /* > 1: runs combined; every device's name says its run */
     int n_devices;
     rb_rep_device *devices;
     int n_missing;
     rb_rep_missing *missing;
     size_t n_results;
-    rb_rep_result *results;  /* ordered by workload key, then device */
+    rb_rep_result *results; /* ordered by workload key, then device */
     size_t n_accuracy;
     rb_rep_accuracy *accuracy; /* ordered by phase, task, model, target, split, epoch */
     size_t n_history;
-    rb_rep_history *history;   /* by target, then run; empty unless some target has two runs */
+    rb_rep_history *history; /* by target, then run; empty unless some target has two runs */
 } rb_report;
 
 /* The accuracy constraint's evidence for one target in one number format:
  * of the most recently evaluated model, that target's test row in those
  * numerics and the reference's row (the target named reference, e.g. "cpu")
  * of the same evaluation.  NULL when there is none. */
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target,
-                                       const char *numerics, const char *reference,
-                                       const rb_rep_accuracy **ref);
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target, const char *numerics,
+                                       const char *reference, const rb_rep_accuracy **ref);
 
 void rb_report_free(rb_report *r); /* safe on a zeroed report */
 
@@ -137,15 +137,15 @@ typedef enum {
     RB_OBJ_PERF_PER_WATT /* GFLOP per joule (GFLOP/s per W), higher is better */
 } rb_objective;
 
-const char *rb_objective_name(rb_objective o); /* "latency", ... */
+const char *rb_objective_name(rb_objective o);            /* "latency", ... */
 int rb_objective_parse(const char *s, rb_objective *out); /* 0 or -1 */
 
 typedef struct rb_report_opts {
     rb_objective objective;
-    double slo_ms;       /* p99 latency limit; NaN: none */
-    double max_power_w;  /* average power limit (energy / latency); NaN: none */
-    double max_error;    /* max |y - ref| limit; NaN: none */
-    double max_accuracy_drop; /* text task: test accuracy below the reference's, as a
+    double slo_ms;                     /* p99 latency limit; NaN: none */
+    double max_power_w;                /* average power limit (energy / latency); NaN: none */
+    double max_error;                  /* max |y - ref| limit; NaN: none */
+    double max_accuracy_drop;          /* text task: test accuracy below the reference's, as a
                                  fraction; NaN: none */
     char reference[RB_REP_TARGET_MAX]; /* the target accuracy drops are measured against
                                           (default "cpu": fp32) */
@@ -155,29 +155,29 @@ void rb_report_opts_default(rb_report_opts *o);
 
 /* One target's standing on one workload. */
 typedef struct rb_rank_entry {
-    size_t result;       /* index into rb_report.results */
-    int eligible;        /* ran ok, objective known, every constraint met */
-    int rank;            /* 1 = best; ties share a rank; 0 when not eligible */
-    int tie;             /* eligible and tied with the entry ranked above (intervals overlap) */
-    double value;        /* objective value (NaN if unknown) */
-    char reason[400];    /* one sentence from the numbers */
+    size_t result;    /* index into rb_report.results */
+    int eligible;     /* ran ok, objective known, every constraint met */
+    int rank;         /* 1 = best; ties share a rank; 0 when not eligible */
+    int tie;          /* eligible and tied with the entry ranked above (intervals overlap) */
+    double value;     /* objective value (NaN if unknown) */
+    char reason[400]; /* one sentence from the numbers */
 } rb_rank_entry;
 
 typedef struct rb_workload_rec {
-    size_t first, count; /* the workload's results: rb_report.results[first .. first+count) */
+    size_t first, count;    /* the workload's results: rb_report.results[first .. first+count) */
     rb_rank_entry *entries; /* count entries: eligible by rank, then the rest */
     int n_eligible;
-    int rests_on_model;  /* the winner's margin is judged on a simulated or modeled figure */
+    int rests_on_model; /* the winner's margin is judged on a simulated or modeled figure */
 } rb_workload_rec;
 
 /* A target's standing over the whole matrix. */
 typedef struct rb_overall_entry {
     int device;
-    int rank;            /* 1 = recommended */
-    int wins;            /* workloads where it ranks first (ties included) */
-    int eligible;        /* workloads where it was eligible */
-    int ran;             /* workloads it has a result for */
-    double geomean;      /* geometric mean of (its value / the best) over its eligible
+    int rank;       /* 1 = recommended */
+    int wins;       /* workloads where it ranks first (ties included) */
+    int eligible;   /* workloads where it was eligible */
+    int ran;        /* workloads it has a result for */
+    double geomean; /* geometric mean of (its value / the best) over its eligible
                             workloads, >= 1 (1 = always the best); NaN if none */
     char reason[480];
 } rb_overall_entry;
@@ -206,7 +206,7 @@ typedef int (*rb_report_write_fn)(FILE *f, const rb_report *r, const rb_recommen
                                   rb_err *e);
 
 typedef struct rb_report_writer {
-    const char *name;        /* "html", "md", "csv", "json" */
+    const char *name; /* "html", "md", "csv", "json" */
     rb_report_write_fn write;
     const char *description;
 } rb_report_writer;

@@ -12,10 +12,7 @@ int rb_rep_same_curve(const rb_rep_accuracy *a, const rb_rep_accuracy *b)
            !strcmp(a->split, b->split);
 }
 
-int rb_rep_ok(const rb_rep_result *r)
-{
-    return !strcmp(r->status, "ok");
-}
+int rb_rep_ok(const rb_rep_result *r) { return !strcmp(r->status, "ok"); }
 
 double rb_rep_energy_per_seq(const rb_rep_result *r)
 {
@@ -104,10 +101,10 @@ static char *utoa_back(unsigned long long n, char *end)
 const char *rb_rep_fmt(double v, char *buf)
 {
     /* 10^k, exact in long double for 0 <= k <= 27 (5^27 < 2^63) */
-    static const long double p10[28] = {
-        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    static const long double p10[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                        1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                        1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                        1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
     if (!isfinite(v)) {
         buf[0] = 0;
         return buf;

@@ -25,10 +25,7 @@ static const char *const palette[8] = {
     "#F0E442", /* yellow */
 };
 
-const char *rb_svg_color(int i)
-{
-    return palette[((i % 8) + 8) % 8];
-}
+const char *rb_svg_color(int i) { return palette[((i % 8) + 8) % 8]; }
 
 /* ---- text ----------------------------------------------------------------- */
 
@@ -173,7 +170,8 @@ void rb_svg_put_num(FILE *f, double v)
 
 /* ---- shared pieces -------------------------------------------------------- */
 
-static void svg_open(FILE *f, const char *id, const char *cls, int w, int h, int series, long points)
+static void svg_open(FILE *f, const char *id, const char *cls, int w, int h, int series,
+                     long points)
 {
     fputs("<svg xmlns=\"http://www.w3.org/2000/svg\"", f);
     if (id) {
@@ -196,10 +194,12 @@ static void svg_head(FILE *f, const char *title, int w, int h)
 {
     fputs("<title>", f);
     rb_xml_escape(f, title);
-    fprintf(f, "</title>\n<rect class=\"rb-bg\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
+    fprintf(f, "</title>\n<rect class=\"rb-bg\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w,
+            h);
     if (title && *title) {
         int fit = (int)((w - 20) / 8.0);
-        fputs("<text class=\"rb-title\" x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", f);
+        fputs("<text class=\"rb-title\" x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">",
+              f);
         put_label(f, title, fit > 8 ? fit : 8);
         fputs("</text>\n", f);
     }

@@ -20,7 +20,7 @@ void rb_xml_escape(FILE *f, const char *s);
 enum { RB_SVG_LINE = 1, RB_SVG_POINTS = 2 };
 
 typedef struct rb_chart_series {
-    const char *name;        /* legend entry */
+    const char *name; /* legend entry */
     int n;
     const double *x, *y;     /* n points; a point that is not finite, or not > 0
                                 on a log axis, is skipped (and breaks a line) */
@@ -31,11 +31,11 @@ typedef struct rb_chart_series {
 } rb_chart_series;
 
 typedef struct rb_chart {
-    const char *id;              /* the <svg> element's id: "chart-latency-batch" */
+    const char *id; /* the <svg> element's id: "chart-latency-batch" */
     const char *title;
     const char *x_label, *y_label; /* with units: "batch", "median latency (ms)" */
-    int x_log, y_log;            /* base-10 log axes with decade ticks */
-    int width, height;           /* px; 0: 720 x 400 */
+    int x_log, y_log;              /* base-10 log axes with decade ticks */
+    int width, height;             /* px; 0: 720 x 400 */
     /* Categorical x axis: when n_categories > 0, x values are indices
      * 0..n-1 and these labels are the ticks (drawn rotated when long). */
     const char *const *categories;
@@ -56,10 +56,10 @@ typedef struct rb_chart {
 int rb_svg_xy(FILE *f, const rb_chart *c);
 
 typedef struct rb_bar {
-    const char *label;  /* the category, left of the bar */
-    double value;       /* not finite or (log) <= 0: drawn as "n/a" */
-    int color;          /* palette index; -1: by position */
-    const char *tip;    /* optional hover text */
+    const char *label; /* the category, left of the bar */
+    double value;      /* not finite or (log) <= 0: drawn as "n/a" */
+    int color;         /* palette index; -1: by position */
+    const char *tip;   /* optional hover text */
 } rb_bar;
 
 typedef struct rb_bar_chart {

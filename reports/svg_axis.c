@@ -42,15 +42,9 @@ static int decade_ceil(double v)
     return e;
 }
 
-static int ceil_div(int a, int b)
-{
-    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
-}
+static int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
-static int floor_div(int a, int b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
+static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 /* Whole decades around [min, max] (positive), at least one, with at most
  * about ten ticks: a wider span ticks every few decades. */
@@ -128,10 +122,7 @@ double rb_svg_axis_px(const axis *a, double axis_units)
     return a->p0 + (axis_units - a->lo) * (a->p1 - a->p0) / (a->hi - a->lo);
 }
 
-double rb_svg_value_px(const axis *a, double v)
-{
-    return rb_svg_axis_px(a, a->log ? log10(v) : v);
-}
+double rb_svg_value_px(const axis *a, double v) { return rb_svg_axis_px(a, a->log ? log10(v) : v); }
 
 const char *rb_svg_tick_label(char *buf, size_t size, const axis *a, double t)
 {
@@ -188,7 +179,8 @@ void rb_svg_numeric_axis(FILE *f, const axis *a, int vertical, double from, doub
         cross_line(f, vertical, rb_svg_axis_px(a, a->tick[i]), from, to);
     fputs("</g>\n<g class=\"rb-ticks\" stroke=\"#333333\">", f);
     for (int i = 0; i < a->n; i++) /* the tick marks: short lines off the plot's edge */
-        cross_line(f, vertical, rb_svg_axis_px(a, a->tick[i]), base, vertical ? base + 5 : base - 5);
+        cross_line(f, vertical, rb_svg_axis_px(a, a->tick[i]), base,
+                   vertical ? base + 5 : base - 5);
     fputs("</g>\n", f);
     for (int i = 0; i < a->n; i++) {
         double p = rb_svg_axis_px(a, a->tick[i]);

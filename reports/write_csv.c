@@ -26,7 +26,6 @@ void rb_csv_field(FILE *f, const char *s)
 }
 
 
-
 static const char k_header[] =
     "run_id,label,target,device,device_type,method,workload,cell,mode,seq,batch,input,hidden,"
     "layers,input_proj,flops,numerics,status,reps,median_ms,p10_ms,p90_ms,p99_ms,mean_ms,"
@@ -61,17 +60,18 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
         fputc(',', f);
         rb_csv_field(f, d->method);
         fprintf(f, ",%s,%s,%s,%d,%d,%d,%d,%d,%d,", x->w.key, rb_cell_name(x->w.cell),
-                rb_mode_name(x->w.mode), x->w.seq, x->w.batch, x->w.input, x->w.hidden,
-                x->w.layers, x->w.input_proj);
+                rb_mode_name(x->w.mode), x->w.seq, x->w.batch, x->w.input, x->w.hidden, x->w.layers,
+                x->w.input_proj);
         rb_rep_num(f, x->flops);
         fputc(',', f);
         rb_csv_field(f, x->numerics);
         fprintf(f, ",%s,%d", x->status, x->reps);
-        const double nums[] = {x->median_ms, x->p10_ms,    x->p90_ms,   x->p99_ms,
-                               x->mean_ms,   x->stddev_ms, x->min_ms,   x->max_ms,
-                               x->ci_lo_ms,  x->ci_hi_ms,  x->first_ms, x->load_ms,
-                               x->throughput_sps, x->gflops, x->energy_j,
-                               rb_rep_energy_per_seq(x), rb_rep_power_w(x)};
+        const double nums[] = {
+            x->median_ms,      x->p10_ms,    x->p90_ms,   x->p99_ms,
+            x->mean_ms,        x->stddev_ms, x->min_ms,   x->max_ms,
+            x->ci_lo_ms,       x->ci_hi_ms,  x->first_ms, x->load_ms,
+            x->throughput_sps, x->gflops,    x->energy_j, rb_rep_energy_per_seq(x),
+            rb_rep_power_w(x)};
         for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
             fputc(',', f);
             rb_rep_num(f, nums[k]);

@@ -135,8 +135,9 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
         esc(f, wl->key);
         fputs("\">", f);
         esc(f, wl->key);
-        fprintf(f, "</h3>\n<p class=\"note\">%s, %s, T = %d, batch %d, input %d, hidden %d, %d "
-                   "layer%s%s; %.4g GFLOP per call.</p>\n<ol>",
+        fprintf(f,
+                "</h3>\n<p class=\"note\">%s, %s, T = %d, batch %d, input %d, hidden %d, %d "
+                "layer%s%s; %.4g GFLOP per call.</p>\n<ol>",
                 rb_cell_name(wl->cell), rb_mode_name(wl->mode), wl->seq, wl->batch, wl->input,
                 wl->hidden, wl->layers, wl->layers > 1 ? "s" : "",
                 wl->input_proj ? "" : ", recurrent part only", r->results[w->first].flops * 1e-9);
@@ -389,8 +390,9 @@ int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *r
         esc(f, r->run.label);
         fputc(')', f);
     }
-    fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header><h1>rnnbench report</h1>\n"
-               "<p>Run %lld",
+    fprintf(f,
+            "</title>\n<style>%s</style></head>\n<body>\n<header><h1>rnnbench report</h1>\n"
+            "<p>Run %lld",
             k_css, r->run.id);
     if (r->run.label) {
         fputs(" &#183; <b>", f);

@@ -72,9 +72,12 @@ static int family_cmp(const void *pa, const void *pb, void *ctx)
     const rb_rep_result *a = &c->r->results[*(const size_t *)pa];
     const rb_rep_result *b = &c->r->results[*(const size_t *)pb];
     const rb_workload *x = &a->w, *y = &b->w;
-    int k[][2] = {{a->device, b->device},         {x->cell, y->cell},
-                  {x->mode, y->mode},             {x->seq, y->seq},
-                  {x->layers, y->layers},         {x->input_proj, y->input_proj},
+    int k[][2] = {{a->device, b->device},
+                  {x->cell, y->cell},
+                  {x->mode, y->mode},
+                  {x->seq, y->seq},
+                  {x->layers, y->layers},
+                  {x->input_proj, y->input_proj},
                   {c->vary_batch ? x->hidden : x->batch, c->vary_batch ? y->hidden : y->batch},
                   {c->vary_batch ? x->input : 0, c->vary_batch ? y->input : 0},
                   {c->vary_batch ? x->batch : x->hidden, c->vary_batch ? y->batch : y->hidden}};
@@ -131,10 +134,7 @@ static void family_series(const rb_report *r, series_buf *b, int vary_batch,
     free(idx);
 }
 
-static double y_median(const rb_rep_result *x)
-{
-    return x->median_ms;
-}
+static double y_median(const rb_rep_result *x) { return x->median_ms; }
 
 static double y_throughput(const rb_rep_result *x)
 {
@@ -144,8 +144,9 @@ static double y_throughput(const rb_rep_result *x)
 static void chart_note(FILE *f, const series_buf *b)
 {
     if (b->dropped)
-        fprintf(f, "<p class=\"note\">%d more series not drawn (the chart shows %d); the tables "
-                   "below have every result.</p>\n",
+        fprintf(f,
+                "<p class=\"note\">%d more series not drawn (the chart shows %d); the tables "
+                "below have every result.</p>\n",
                 b->dropped, MAX_SERIES);
 }
 
@@ -354,8 +355,8 @@ static void chart_roofline(FILE *f, const rb_report *r, int d)
         if (!isalnum((unsigned char)*p))
             *p = '-';
     snprintf(title, sizeof title, "Roofline: %s (%.120s)", dv->target, dv->name);
-    draw_xy(f, id, title, "operational intensity (FLOP per weight byte)", "achieved GFLOP/s", 1,
-            1, &b, "no result, or no peak and bandwidth figure for this device");
+    draw_xy(f, id, title, "operational intensity (FLOP per weight byte)", "achieved GFLOP/s", 1, 1,
+            &b, "no result, or no peak and bandwidth figure for this device");
     series_free(&b);
 }
 
@@ -372,14 +373,20 @@ static void chart_accuracy(FILE *f, const rb_report *r)
             continue;
         /* short labels (the chart cuts them); the model and the figures in the tip */
         snprintf(labels[nb], sizeof labels[nb], "%.40s %.22s", a->target, a->numerics);
-        snprintf(tips[nb], sizeof tips[nb], "%.30s %.60s: test accuracy %.4f, macro-F1 %.4f, "
-                                            "agreement with the reference %.4f",
+        snprintf(tips[nb], sizeof tips[nb],
+                 "%.30s %.60s: test accuracy %.4f, macro-F1 %.4f, "
+                 "agreement with the reference %.4f",
                  a->task, a->model, a->accuracy, a->macro_f1, a->agreement);
         bars[nb] = (rb_bar){labels[nb], a->accuracy, nb, tips[nb]};
         nb++;
     }
-    rb_bar_chart bc = {"chart-accuracy", "Text classification: test accuracy per target",
-                       "accuracy", 0, 0, nb, bars};
+    rb_bar_chart bc = {"chart-accuracy",
+                       "Text classification: test accuracy per target",
+                       "accuracy",
+                       0,
+                       0,
+                       nb,
+                       bars};
     fputs("<figure>", f);
     rb_svg_bars(f, &bc);
     fputs("</figure>\n", f);
@@ -447,7 +454,8 @@ void rb_html_charts(FILE *f, const rb_report *r, const rb_recommendation *rec)
     memset(&b, 0, sizeof b);
     family_series(r, &b, 0, y_throughput);
     draw_xy(f, "chart-throughput-hidden", "Throughput vs hidden size", "hidden size",
-            "throughput (sequences/s)", 1, 1, &b, "no workload family with two or more hidden sizes");
+            "throughput (sequences/s)", 1, 1, &b,
+            "no workload family with two or more hidden sizes");
     series_free(&b);
     chart_energy(f, r, rec);
     chart_pareto(f, r, rec);
@@ -457,4 +465,3 @@ void rb_html_charts(FILE *f, const rb_report *r, const rb_recommendation *rec)
     chart_history(f, r);
     fputs("</section>\n", f);
 }
-

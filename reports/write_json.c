@@ -39,7 +39,8 @@ static const char *num_text(double v, char *t)
 static void num(cJSON *o, const char *k, double v)
 {
     char t[32];
-    cJSON_AddItemToObjectCS(o, k, isfinite(v) ? cJSON_CreateRaw(num_text(v, t)) : cJSON_CreateNull());
+    cJSON_AddItemToObjectCS(o, k,
+                            isfinite(v) ? cJSON_CreateRaw(num_text(v, t)) : cJSON_CreateNull());
 }
 
 static void str(cJSON *o, const char *k, const char *v)
@@ -112,7 +113,8 @@ static char *metrics_text(const rb_rep_result *x, sym_cache *c)
     b[at++] = '{';
     for (int k = 0; k < x->n_metrics; k++) {
         const rb_rep_metric *m = &x->metrics[k];
-        const char *n = sym_text(c, m->name), *u = sym_text(c, m->unit), *s = sym_text(c, m->source);
+        const char *n = sym_text(c, m->name), *u = sym_text(c, m->unit),
+                   *s = sym_text(c, m->source);
         char t[32];
         if (!n || (m->unit[0] && !u) || (m->source[0] && !s)) {
             cJSON_free(b);
@@ -203,8 +205,7 @@ static cJSON *device_json(const rb_rep_device *d)
     return o;
 }
 
-static cJSON *result_json(const rb_report *r, const rb_recommendation *rec, size_t i,
-                          sym_cache *c)
+static cJSON *result_json(const rb_report *r, const rb_recommendation *rec, size_t i, sym_cache *c)
 {
     const rb_rep_result *x = &r->results[i];
     cJSON *o = cJSON_CreateObject();
@@ -226,14 +227,13 @@ static cJSON *result_json(const rb_report *r, const rb_recommendation *rec, size
     sym(o, "status", x->status, c);
     str(o, "message", x->message);
     num(o, "reps", x->reps);
-    static const char *const names[] = {
-        "median_ms", "p10_ms", "p90_ms", "p99_ms",  "mean_ms",        "stddev_ms",
-        "min_ms",    "max_ms", "ci_lo_ms", "ci_hi_ms", "first_ms",   "load_ms",
-        "throughput_sps", "gflops", "energy_j"};
-    const double vals[] = {x->median_ms, x->p10_ms,    x->p90_ms,   x->p99_ms, x->mean_ms,
-                           x->stddev_ms, x->min_ms,    x->max_ms,   x->ci_lo_ms, x->ci_hi_ms,
-                           x->first_ms,  x->load_ms,   x->throughput_sps, x->gflops,
-                           x->energy_j};
+    static const char *const names[] = {"median_ms",      "p10_ms",    "p90_ms",   "p99_ms",
+                                        "mean_ms",        "stddev_ms", "min_ms",   "max_ms",
+                                        "ci_lo_ms",       "ci_hi_ms",  "first_ms", "load_ms",
+                                        "throughput_sps", "gflops",    "energy_j"};
+    const double vals[] = {x->median_ms, x->p10_ms,  x->p90_ms,         x->p99_ms,   x->mean_ms,
+                           x->stddev_ms, x->min_ms,  x->max_ms,         x->ci_lo_ms, x->ci_hi_ms,
+                           x->first_ms,  x->load_ms, x->throughput_sps, x->gflops,   x->energy_j};
     for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++)
         num(o, names[k], vals[k]);
     num(o, "energy_per_seq_j", rb_rep_energy_per_seq(x));
@@ -326,10 +326,7 @@ static void *arena_malloc(size_t n)
     return p;
 }
 
-static void arena_free(void *p)
-{
-    (void)p; /* released all at once by rewinding */
-}
+static void arena_free(void *p) { (void)p; /* released all at once by rewinding */ }
 
 int rb_report_write_json(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
 {

@@ -37,16 +37,17 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
     }
     if (r->n_runs > 1)
         fprintf(f, " and %d more run%s, combined", r->n_runs - 1, r->n_runs > 2 ? "s" : "");
-    fprintf(f, "\n\n%s, %s; %zu results on %d targets.\n\n", r->run.started_at,
-            r->run.status, r->n_results, r->n_devices);
+    fprintf(f, "\n\n%s, %s; %zu results on %d targets.\n\n", r->run.started_at, r->run.status,
+            r->n_results, r->n_devices);
     fputs("**", f);
     cell(f, rec->headline);
     fputs("**\n\n", f);
     cell(f, rec->provenance);
-    fputs("\n\n### Ranking over the matrix\n\n"
-          "| rank | target | device | latency | best on | eligible / ran | vs the best (geomean) |\n"
-          "|---|---|---|---|---|---|---|\n",
-          f);
+    fputs(
+        "\n\n### Ranking over the matrix\n\n"
+        "| rank | target | device | latency | best on | eligible / ran | vs the best (geomean) |\n"
+        "|---|---|---|---|---|---|---|\n",
+        f);
     for (int i = 0; i < rec->n_overall; i++) {
         const rb_overall_entry *o = &rec->overall[i];
         const rb_rep_device *d = &r->devices[o->device];
@@ -72,8 +73,9 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
             fputc('\n', f);
         }
     }
-    fprintf(f, "\n### Per workload (%s)\n\n| workload | winner | why | not ranked |\n"
-               "|---|---|---|---|\n",
+    fprintf(f,
+            "\n### Per workload (%s)\n\n| workload | winner | why | not ranked |\n"
+            "|---|---|---|---|\n",
             rb_objective_name(rec->opts.objective));
     for (size_t k = 0; k < rec->n_workloads; k++) {
         const rb_workload_rec *w = &rec->w[k];
@@ -104,9 +106,10 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
         if (strcmp(a->phase, "eval") || rb_rep_eval_row(r, a->target, a->numerics, ref, &cpu) != a)
             continue; /* the newest evaluated model, one row per target and format */
         if (!header++)
-            fprintf(f, "\n### Text classification (%s, %s, epoch %d): test accuracy per "
-                       "target\n\n| target | numerics | accuracy | macro-F1 | drop vs %s | "
-                       "agreement |\n|---|---|---|---|---|---|\n",
+            fprintf(f,
+                    "\n### Text classification (%s, %s, epoch %d): test accuracy per "
+                    "target\n\n| target | numerics | accuracy | macro-F1 | drop vs %s | "
+                    "agreement |\n|---|---|---|---|---|---|\n",
                     a->task, a->model, a->epoch, ref);
         fputs("| ", f);
         cell(f, a->target);

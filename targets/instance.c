@@ -42,8 +42,8 @@ static void keys(const rb_target_ops *ops, char *buf, size_t n)
         snprintf(buf, n, "none");
 }
 
-int rb_target_option_check(const rb_target_ops *ops, const rb_target_option *o,
-                           const char *value, const char *label, rb_err *e)
+int rb_target_option_check(const rb_target_ops *ops, const rb_target_option *o, const char *value,
+                           const char *label, rb_err *e)
 {
     char what[96];
     if (!label) {

@@ -17,10 +17,7 @@ static const rb_target_ops *const registry[] = {RB_TARGET_LIST(RB_TARGET_ENTRY)}
 
 size_t rb_target_count(void) { return sizeof registry / sizeof registry[0]; }
 
-const rb_target_ops *rb_target_at(size_t i)
-{
-    return i < rb_target_count() ? registry[i] : NULL;
-}
+const rb_target_ops *rb_target_at(size_t i) { return i < rb_target_count() ? registry[i] : NULL; }
 
 const rb_target_ops *rb_target_find(const char *name)
 {

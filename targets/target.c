@@ -241,8 +241,7 @@ static int check_train(const rb_target *t, const rb_batch *in, const rb_train_io
     if (!t->ops->train_step)
         return rb_errf(e, RB_EUNAVAIL, "target %s does not support training", tname(t));
     if (!t->loaded)
-        return rb_errf(e, RB_EINPUT, "target %s: train_step before a model was loaded",
-                       tname(t));
+        return rb_errf(e, RB_EINPUT, "target %s: train_step before a model was loaded", tname(t));
     if (t->workload.mode != RB_MODE_TRAIN)
         return rb_errf(e, RB_EINPUT,
                        "target %s: %s was loaded for inference; load a train-mode workload to "
@@ -261,8 +260,7 @@ static int check_train(const rb_target *t, const rb_batch *in, const rb_train_io
     return rc;
 }
 
-int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s,
-                         rb_err *e)
+int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s, rb_err *e)
 {
     rb_sample local;
     if (!s)

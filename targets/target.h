@@ -39,15 +39,15 @@ typedef struct rb_metric {
 #define RB_DEVICE_MAX_RESOURCES 12
 
 typedef struct rb_device_info {
-    char name[160];       /* what a person recognises: "AMD EPYC 7B13 (2 threads)" */
-    char type[16];        /* "cpu" | "gpu" | "fpga" | "asic" */
-    char numerics[32];    /* number format of results: "fp32", "fixed q4.12" ... */
-    double peak_flops;    /* FLOP/s in that format; 0 = unknown */
-    double mem_bw;        /* bytes/s; 0 = unknown */
-    double power_w;       /* power figure used by the energy model; 0 = unknown */
-    char power_source[96];/* how power_w was obtained, e.g. "model: 8 W per thread" */
-    char extra_json[2048];/* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
-    char bus_id[32];      /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
+    char name[160];        /* what a person recognises: "AMD EPYC 7B13 (2 threads)" */
+    char type[16];         /* "cpu" | "gpu" | "fpga" | "asic" */
+    char numerics[32];     /* number format of results: "fp32", "fixed q4.12" ... */
+    double peak_flops;     /* FLOP/s in that format; 0 = unknown */
+    double mem_bw;         /* bytes/s; 0 = unknown */
+    double power_w;        /* power figure used by the energy model; 0 = unknown */
+    char power_source[96]; /* how power_w was obtained, e.g. "model: 8 W per thread" */
+    char extra_json[2048]; /* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
+    char bus_id[32]; /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
     /* Which energy counters measure this device (RB_ENERGY_*), set by the
      * target's probe: the harness picks the meter from these alone. */
     unsigned energy_counters;
@@ -92,7 +92,7 @@ size_t rb_tensor_count(const rb_tensor *t);
 typedef struct rb_train_io {
     rb_loss_fn loss;
     void *ctx;
-    float *dx;    /* NULL, or [T, B, width]: dLoss/dx, for an embedding on the host */
+    float *dx; /* NULL, or [T, B, width]: dLoss/dx, for an embedding on the host */
     rb_optim opt;
     /* out */
     double loss_value; /* what loss() returned */
@@ -110,16 +110,16 @@ typedef struct rb_target rb_target;
 typedef enum { RB_TOPT_TEXT = 0, RB_TOPT_INT, RB_TOPT_NUMBER } rb_topt_kind;
 
 typedef struct rb_target_option {
-    const char *name;    /* key: config, clock_mhz ... */
+    const char *name; /* key: config, clock_mhz ... */
     rb_topt_kind kind;
     const char *metavar; /* CONFIG, MHZ ... */
     const char *def;     /* the default as a person reads it ("small", "the configuration's") */
     const char *help;    /* what it sets; lines of at most ~55 columns, joined by \n */
     double min, max;     /* RB_TOPT_INT / RB_TOPT_NUMBER: the accepted range */
     const char *const *choices; /* RB_TOPT_TEXT: the only values, NULL-terminated; NULL: any */
-    int positional;      /* set by TARGET:NAME (at most one per target) */
-    const char *flag;    /* the shorthand flag without "--" (fpga-config), or NULL */
-    int aside;           /* how the target works, not what it is (the fpga's simulation
+    int positional;             /* set by TARGET:NAME (at most one per target) */
+    const char *flag;           /* the shorthand flag without "--" (fpga-config), or NULL */
+    int aside;                  /* how the target works, not what it is (the fpga's simulation
                             mode): kept in the spec, left out of the instance's name, so
                             results pair across runs whatever it was */
     /* Optional: the names this option offers (presets found on disk, built-in
@@ -192,8 +192,8 @@ const char *rb_instance_spec(const rb_instance *in, char *buf, size_t n);
 char *rb_target_options_json(const rb_target *t);
 /* Check one value against the option's kind, range and choices; the
  * message names it as label ("--fpga-sim"), or "TARGET option KEY". */
-int rb_target_option_check(const rb_target_ops *ops, const rb_target_option *o,
-                           const char *value, const char *label, rb_err *e);
+int rb_target_option_check(const rb_target_ops *ops, const rb_target_option *o, const char *value,
+                           const char *label, rb_err *e);
 /* The option named key of a target, or NULL. */
 const rb_target_option *rb_target_option_find(const rb_target_ops *ops, const char *key);
 
@@ -201,9 +201,9 @@ struct rb_target {
     const rb_target_ops *ops;
     char instance[RB_INSTANCE_NAME_MAX]; /* "fpga:large?clock_mhz=250"; the target's name when
                                             no option was given */
-    int threads;          /* requested worker threads, 0 = adapter default */
-    rb_device_info info;  /* filled by probe */
-    int available;        /* 1 after a successful rb_target_probe */
+    int threads;                         /* requested worker threads, 0 = adapter default */
+    rb_device_info info;                 /* filled by probe */
+    int available;                       /* 1 after a successful rb_target_probe */
     int loaded;
     rb_workload workload; /* what load() prepared for; valid while loaded */
     /* Adapter options from the command line (--gpu-device -> "device" for the
@@ -214,9 +214,9 @@ struct rb_target {
         char key[32];
         char value[224];
     } opts[RB_TARGET_MAX_OPTS];
-    void *session;        /* adapter state from probe to close: outlives loads, so device
+    void *session; /* adapter state from probe to close: outlives loads, so device
                              contexts and compiled kernels are made once per process */
-    void *priv;           /* adapter state between load and unload */
+    void *priv;    /* adapter state between load and unload */
 };
 
 /* Registry (registry.c): every adapter, available or not, in a fixed order. */

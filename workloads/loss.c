@@ -28,8 +28,7 @@ float *rb_make_train_target(const rb_workload *w, uint64_t seed, rb_err *e)
     size_t n = (size_t)w->seq * (size_t)w->batch * (size_t)w->hidden;
     float *t = n ? malloc(n * sizeof *t) : NULL;
     if (!t) {
-        rb_errf(e, RB_ENOMEM, "cannot allocate %zu bytes for the training target",
-                n * sizeof *t);
+        rb_errf(e, RB_ENOMEM, "cannot allocate %zu bytes for the training target", n * sizeof *t);
         return NULL;
     }
     rb_rng r = {seed ^ TARGET_STREAM};

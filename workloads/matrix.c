@@ -35,7 +35,7 @@
 
 enum { AX_CELL, AX_MODE, AX_SEQ, AX_HIDDEN, AX_INPUT, AX_LAYERS, AX_BATCH, AX_COUNT };
 
-static const char *const axis_name[AX_COUNT] = {"cell",   "mode",   "seq",  "hidden",
+static const char *const axis_name[AX_COUNT] = {"cell",  "mode",   "seq",  "hidden",
                                                 "input", "layers", "batch"};
 
 static int axis_id(const char *key)
@@ -239,8 +239,8 @@ static rb_axes effective_axes(const rb_axes *sec, const rb_axes *ovr)
                 *d.n = *o.n;
             }
         }
-    static const int defaults[AX_COUNT] = {RB_CELL_LSTM, RB_MODE_INFER, DEFAULT_SEQ,
-                                           DEFAULT_HIDDEN, 0 /* = hidden */, 1, 1};
+    static const int defaults[AX_COUNT] = {
+        RB_CELL_LSTM, RB_MODE_INFER, DEFAULT_SEQ, DEFAULT_HIDDEN, 0 /* = hidden */, 1, 1};
     for (int id = 0; id < AX_COUNT; id++) {
         axis_ref d = axis_of(&a, id);
         if (*d.n == 0) {
@@ -260,35 +260,35 @@ static double axes_points(const rb_axes *a)
 static int expand(rb_matrix *m, const rb_axes *a, int input_proj, rb_err *e)
 {
     for (int ci = 0; ci < a->n_cell; ci++)
-    for (int mi = 0; mi < a->n_mode; mi++)
-    for (int si = 0; si < a->n_seq; si++)
-    for (int hi = 0; hi < a->n_hidden; hi++)
-    for (int ii = 0; ii < a->n_input; ii++)
-    for (int li = 0; li < a->n_layers; li++)
-    for (int bi = 0; bi < a->n_batch; bi++) {
-        rb_workload w;
-        memset(&w, 0, sizeof w);
-        w.cell = (rb_cell)a->cell[ci];
-        w.mode = (rb_mode)a->mode[mi];
-        w.seq = a->seq[si];
-        w.hidden = a->hidden[hi];
-        w.input = a->input[ii] ? a->input[ii] : w.hidden;
-        w.layers = a->layers[li];
-        w.batch = a->batch[bi];
-        w.input_proj = input_proj ? 1 : 0;
-        rb_workload_make_key(&w);
-        int rc = rb_matrix_add(m, &w, e);
-        if (rc != 0)
-            return rc;
-    }
+        for (int mi = 0; mi < a->n_mode; mi++)
+            for (int si = 0; si < a->n_seq; si++)
+                for (int hi = 0; hi < a->n_hidden; hi++)
+                    for (int ii = 0; ii < a->n_input; ii++)
+                        for (int li = 0; li < a->n_layers; li++)
+                            for (int bi = 0; bi < a->n_batch; bi++) {
+                                rb_workload w;
+                                memset(&w, 0, sizeof w);
+                                w.cell = (rb_cell)a->cell[ci];
+                                w.mode = (rb_mode)a->mode[mi];
+                                w.seq = a->seq[si];
+                                w.hidden = a->hidden[hi];
+                                w.input = a->input[ii] ? a->input[ii] : w.hidden;
+                                w.layers = a->layers[li];
+                                w.batch = a->batch[bi];
+                                w.input_proj = input_proj ? 1 : 0;
+                                rb_workload_make_key(&w);
+                                int rc = rb_matrix_add(m, &w, e);
+                                if (rc != 0)
+                                    return rc;
+                            }
     return 0;
 }
 
 static int too_many_points(double n, const char *where, rb_err *e)
 {
     return rb_errf(e, RB_EINPUT,
-                   "%s expands to %.0f workloads, more than %d; shorten the value lists", where,
-                   n, MATRIX_MAX_POINTS);
+                   "%s expands to %.0f workloads, more than %d; shorten the value lists", where, n,
+                   MATRIX_MAX_POINTS);
 }
 
 int rb_matrix_from_axes(rb_matrix *m, const rb_axes *axes, int input_proj, rb_err *e)
@@ -315,7 +315,7 @@ typedef struct ini_ctx {
     const char *path;
     const char *text;
     size_t len, pos;
-    int line;             /* physical line of the text last handed to inih */
+    int line; /* physical line of the text last handed to inih */
     int at_line_start;
     const char *line_ptr; /* its first byte */
     ini_section *sec;
@@ -508,8 +508,7 @@ static int prescan(ini_ctx *c, rb_err *e)
             const char *close = find_or_comment(start + 1, t, "]");
             if (close < t && *close == ']') {
                 if (close == start + 1)
-                    return rb_errf(e, RB_EINPUT, "%s:%d: empty section name '[]'", c->path,
-                                   lineno);
+                    return rb_errf(e, RB_EINPUT, "%s:%d: empty section name '[]'", c->path, lineno);
                 int rc = add_section(c, start + 1, (size_t)(close - start - 1), lineno, e);
                 if (rc != 0)
                     return rc;
@@ -541,8 +540,8 @@ static void syntax_error(const ini_ctx *c, int line, rb_err *e)
         p++;
         n--;
     }
-    const char *what = n > 0 && *p == '[' ? "section header without ']'"
-                                          : "expected '[section]' or 'key = value'";
+    const char *what =
+        n > 0 && *p == '[' ? "section header without ']'" : "expected '[section]' or 'key = value'";
     rb_errf(e, RB_EINPUT, "%s:%d: syntax error: %s: '%.*s'", c->path, line, what, n > 60 ? 60 : n,
             p);
 }
@@ -561,8 +560,8 @@ static int check_sections(const ini_ctx *c, const rb_axes *override, rb_err *e)
         for (int r = 0; r < 2; r++) {
             axis_ref o = axis_of((rb_axes *)(override ? override : &sec->axes), required[r]);
             if (!sec->key_line[required[r]] && !(override && *o.n > 0))
-                return rb_errf(e, RB_EINPUT, "%s:%d: section [%s] has no '%s' (required)",
-                               c->path, sec->line, sec->name, axis_name[required[r]]);
+                return rb_errf(e, RB_EINPUT, "%s:%d: section [%s] has no '%s' (required)", c->path,
+                               sec->line, sec->name, axis_name[required[r]]);
         }
         rb_axes a = effective_axes(&sec->axes, override);
         total += axes_points(&a);

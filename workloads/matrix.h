@@ -14,7 +14,7 @@
 #include "workload.h"
 
 #define RB_AXIS_MAX_VALUES 64
-#define RB_AXIS_LIMIT (1 << 24)   /* per-axis sanity cap; memory is checked separately */
+#define RB_AXIS_LIMIT (1 << 24) /* per-axis sanity cap; memory is checked separately */
 
 /* The value lists of one sub-matrix.  n == 0 means "not given" (default applies). */
 typedef struct rb_axes {

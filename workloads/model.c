@@ -46,8 +46,9 @@ int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e)
     if (w->cell != RB_CELL_LSTM && w->cell != RB_CELL_RNN)
         return rb_errf(e, RB_EINPUT, "model: unknown cell type %d", (int)w->cell);
     if (w->hidden <= 0 || w->layers <= 0 || (w->input_proj && w->input <= 0))
-        return rb_errf(e, RB_EINPUT, "model: sizes must be positive (input %d, hidden %d, layers %d)",
-                       w->input, w->hidden, w->layers);
+        return rb_errf(e, RB_EINPUT,
+                       "model: sizes must be positive (input %d, hidden %d, layers %d)", w->input,
+                       w->hidden, w->layers);
 
     m->cell = w->cell;
     m->input = w->input;

@@ -15,7 +15,7 @@
 #include "workload.h"
 
 typedef struct rb_layer {
-    int in;      /* columns of w_ih: I for layer 0, H after; 0 when the layer has no input projection */
+    int in; /* columns of w_ih: I for layer 0, H after; 0 when the layer has no input projection */
     float *w_ih; /* [G*H, in], NULL when in == 0 */
     float *w_hh; /* [G*H, H] */
     float *b_ih; /* [G*H] */
@@ -25,7 +25,7 @@ typedef struct rb_layer {
 typedef struct rb_model {
     rb_cell cell;
     int input, hidden, layers;
-    int input_proj; /* 0: layer 0 has no W_ih; x is already [T,B,G*H] (DeepBench-style) */
+    int input_proj;  /* 0: layer 0 has no W_ih; x is already [T,B,G*H] (DeepBench-style) */
     rb_layer *layer; /* [layers] */
 } rb_model;
 
@@ -41,7 +41,8 @@ const char *rb_model_param_name(char *buf, size_t n, const char *kind, int layer
 
 /* Save/load every parameter as <dir>/<pytorch name>.npy (float32). */
 int rb_model_save_npy(const rb_model *m, const char *dir, rb_err *e);
-int rb_model_load_npy(rb_model *m, const char *dir, rb_err *e); /* m already allocated; shapes checked */
+int rb_model_load_npy(rb_model *m, const char *dir,
+                      rb_err *e); /* m already allocated; shapes checked */
 
 /* One batch of input, seq-major as nn.LSTM(batch_first=False). */
 typedef struct rb_batch {

@@ -63,8 +63,8 @@ static int format_header(char *buf, size_t cap, npy_dtype dt, int ndim, const si
     dims[len++] = ')';
     dims[len] = '\0';
 
-    int n = snprintf(buf, cap, "{'descr': '<f%d', 'fortran_order': False, 'shape': %s, }",
-                     (int)dt, dims);
+    int n = snprintf(buf, cap, "{'descr': '<f%d', 'fortran_order': False, 'shape': %s, }", (int)dt,
+                     dims);
     if (ndim > 0) {
         char first[24];
         int digits = snprintf(first, sizeof first, "%zu", shape[0]);
@@ -107,8 +107,8 @@ static int npy_write(const char *path, const void *data, npy_dtype dt, int ndim,
     FILE *f = fopen(path, "wb");
     if (!f)
         return rb_errf(e, RB_EINPUT, "%s: cannot create: %s", path, strerror(errno));
-    int ok = fwrite(prefix, 1, sizeof prefix, f) == sizeof prefix &&
-             fwrite(hdr, 1, total, f) == total;
+    int ok =
+        fwrite(prefix, 1, sizeof prefix, f) == sizeof prefix && fwrite(hdr, 1, total, f) == total;
     if (ok && count) {
         if (host_is_little_endian()) {
             ok = fwrite(data, dt, count, f) == count;
@@ -342,8 +342,7 @@ static int read_header(FILE *f, const char *path, long long file_size, npy_heade
     } else if (major == 2 || major == 3) {
         if (fread(pre + 10, 1, 2, f) != 2)
             return rb_errf(e, RB_EINPUT, "%s: truncated .npy header", path);
-        hlen = (size_t)pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 |
-               (size_t)pre[11] << 24;
+        hlen = (size_t)pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
         off = 12;
     } else {
         return rb_errf(e, RB_EINPUT, "%s: unsupported .npy format version %d.%d", path, major,
@@ -352,8 +351,9 @@ static int read_header(FILE *f, const char *path, long long file_size, npy_heade
     if (hlen > NPY_MAX_HEADER)
         return rb_errf(e, RB_EINPUT, "%s: .npy header length %zu is implausible", path, hlen);
     if ((long long)(off + hlen) > file_size)
-        return rb_errf(e, RB_EINPUT, "%s: truncated .npy header (%zu bytes announced, %lld in file)",
-                       path, hlen, file_size - (long long)off);
+        return rb_errf(e, RB_EINPUT,
+                       "%s: truncated .npy header (%zu bytes announced, %lld in file)", path, hlen,
+                       file_size - (long long)off);
 
     char *text = malloc(hlen + 1);
     if (!text)
@@ -472,8 +472,8 @@ static int npy_read(const char *path, rb_npy *out, size_t max_bytes, npy_dtype w
     if (have != data_bytes) {
         fclose(f);
         return rb_errf(e, RB_EINPUT,
-                       "%s: shape %s of '%s' needs %zu data bytes but the file has %llu", path,
-                       shp, hd.descr, data_bytes, have);
+                       "%s: shape %s of '%s' needs %zu data bytes but the file has %llu", path, shp,
+                       hd.descr, data_bytes, have);
     }
     size_t need = data_bytes > out_bytes ? data_bytes : out_bytes;
     if (max_bytes && need > max_bytes) {

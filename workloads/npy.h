@@ -16,13 +16,14 @@
 typedef struct rb_npy {
     int ndim;
     size_t shape[RB_NPY_MAX_DIMS];
-    size_t count;    /* product of shape */
-    float *f32;      /* set by rb_npy_read_f32 */
-    double *f64;     /* set by rb_npy_read_f64 */
+    size_t count; /* product of shape */
+    float *f32;   /* set by rb_npy_read_f32 */
+    double *f64;  /* set by rb_npy_read_f64 */
 } rb_npy;
 
 int rb_npy_write_f32(const char *path, const float *data, int ndim, const size_t *shape, rb_err *e);
-int rb_npy_write_f64(const char *path, const double *data, int ndim, const size_t *shape, rb_err *e);
+int rb_npy_write_f64(const char *path, const double *data, int ndim, const size_t *shape,
+                     rb_err *e);
 /* Read any '<f4' or '<f8' file, converting to the requested type.  A file
  * larger than max_bytes (0: no limit) is refused before allocation. */
 int rb_npy_read_f32(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);

@@ -9,12 +9,9 @@ size_t rb_param_count(const rb_model *m, int layer, rb_param_kind k)
 {
     size_t gh = (size_t)rb_cell_gates(m->cell) * (size_t)m->hidden;
     switch (k) {
-    case RB_P_W_IH:
-        return gh * (size_t)m->layer[layer].in;
-    case RB_P_W_HH:
-        return gh * (size_t)m->hidden;
-    default:
-        return gh;
+    case RB_P_W_IH: return gh * (size_t)m->layer[layer].in;
+    case RB_P_W_HH: return gh * (size_t)m->hidden;
+    default: return gh;
     }
 }
 

@@ -10,7 +10,8 @@ enum {
     RB_OK = 0,
     RB_EINPUT = -2,   /* bad usage or bad input: exit 2 */
     RB_ERUNTIME = -3, /* something failed while running: exit 3 */
-    RB_ENOMEM = -4,   /* allocation failed or would exceed memory: exit 2 (it is the request that is absurd) */
+    RB_ENOMEM =
+        -4, /* allocation failed or would exceed memory: exit 2 (it is the request that is absurd) */
     RB_EUNAVAIL = -5, /* target or feature not available on this machine/build */
     RB_ETIMEOUT = -6, /* a result ran past --timeout-s */
     RB_EINTR = -7,    /* interrupted by SIGINT/SIGTERM */
@@ -33,8 +34,7 @@ typedef struct rb_err {
 
 /* Fill e (may be NULL) with a formatted message; returns code so callers can
  * write `return rb_errf(e, RB_EINPUT, "...")`. */
-int rb_errf(rb_err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int rb_errf(rb_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix an existing message with context ("file.ini: "), keeping the code. */
 int rb_err_prefix(rb_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

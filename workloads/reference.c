@@ -83,8 +83,7 @@ static void run_layer(const rb_model *m, int l, const rb_batch *in, ref_work *w,
     }
 }
 
-int rb_ref_check_batch(const rb_model *m, const rb_batch *in, int width, const double *y,
-                       rb_err *e)
+int rb_ref_check_batch(const rb_model *m, const rb_batch *in, int width, const double *y, rb_err *e)
 {
     if (!y)
         return rb_errf(e, RB_EINPUT, "reference: no output buffer");

@@ -44,8 +44,10 @@ static int rec_alloc(rec *r, const rb_model *m, int width0, rb_err *e)
     size_t TB = (size_t)r->T * (size_t)r->B, H = (size_t)r->H, GH = (size_t)r->G * H;
     size_t maxw = (size_t)width0 > H ? (size_t)width0 : H;
     if (TB > SIZE_MAX / sizeof(double) / (maxw + GH + 2 * H) / (size_t)m->layers)
-        return rb_errf(e, RB_ENOMEM, "reference backward: [%d, %d] x %d layers does not fit in "
-                                     "memory", r->T, r->B, m->layers);
+        return rb_errf(e, RB_ENOMEM,
+                       "reference backward: [%d, %d] x %d layers does not fit in "
+                       "memory",
+                       r->T, r->B, m->layers);
     r->layer = calloc((size_t)r->L, sizeof *r->layer);
     if (!r->layer)
         goto nomem;
@@ -58,8 +60,9 @@ static int rec_alloc(rec *r, const rb_model *m, int width0, rb_err *e)
     }
     return 0;
 nomem:
-    return rb_errf(e, RB_ENOMEM, "reference backward: cannot allocate %zu bytes of fp64 "
-                                 "activations",
+    return rb_errf(e, RB_ENOMEM,
+                   "reference backward: cannot allocate %zu bytes of fp64 "
+                   "activations",
                    TB * (maxw + GH + 2 * H) * (size_t)m->layers * sizeof(double));
 }
 
@@ -141,8 +144,10 @@ static void backward_layer(const rb_model *m, int l, const rb_batch *in, const r
     const rb_layer *ly = &m->layer[l];
     const rec_layer *y = &r->layer[l];
     const int H = r->H, GH = r->G * H, in_w = ly->in;
-    double *gw_ih = grads + rb_param_off(m, l, RB_P_W_IH), *gw_hh = grads + rb_param_off(m, l, RB_P_W_HH),
-           *gb_ih = grads + rb_param_off(m, l, RB_P_B_IH), *gb_hh = grads + rb_param_off(m, l, RB_P_B_HH);
+    double *gw_ih = grads + rb_param_off(m, l, RB_P_W_IH),
+           *gw_hh = grads + rb_param_off(m, l, RB_P_W_HH),
+           *gb_ih = grads + rb_param_off(m, l, RB_P_B_IH),
+           *gb_hh = grads + rb_param_off(m, l, RB_P_B_HH);
     memset(dh_next, 0, (size_t)r->B * H * sizeof *dh_next);
     memset(dc_next, 0, (size_t)r->B * H * sizeof *dc_next);
     for (int t = r->T - 1; t >= 0; t--)

@@ -5,7 +5,9 @@
 
 #include <stdint.h>
 
-typedef struct rb_rng { uint64_t s; } rb_rng;
+typedef struct rb_rng {
+    uint64_t s;
+} rb_rng;
 
 static inline uint64_t rb_rng_next(rb_rng *r)
 {

@@ -9,15 +9,27 @@ const char *rb_mode_name(rb_mode m) { return m == RB_MODE_INFER ? "infer" : "tra
 
 int rb_cell_parse(const char *s, rb_cell *out)
 {
-    if (!strcmp(s, "lstm")) { *out = RB_CELL_LSTM; return 0; }
-    if (!strcmp(s, "rnn")) { *out = RB_CELL_RNN; return 0; }
+    if (!strcmp(s, "lstm")) {
+        *out = RB_CELL_LSTM;
+        return 0;
+    }
+    if (!strcmp(s, "rnn")) {
+        *out = RB_CELL_RNN;
+        return 0;
+    }
     return -1;
 }
 
 int rb_mode_parse(const char *s, rb_mode *out)
 {
-    if (!strcmp(s, "infer")) { *out = RB_MODE_INFER; return 0; }
-    if (!strcmp(s, "train")) { *out = RB_MODE_TRAIN; return 0; }
+    if (!strcmp(s, "infer")) {
+        *out = RB_MODE_INFER;
+        return 0;
+    }
+    if (!strcmp(s, "train")) {
+        *out = RB_MODE_TRAIN;
+        return 0;
+    }
     return -1;
 }
 
@@ -28,8 +40,8 @@ void rb_workload_make_key(rb_workload *w)
              w->input_proj ? "" : "_noproj");
 }
 
-rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input,
-                           int hidden, int layers, int input_proj)
+rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input, int hidden,
+                           int layers, int input_proj)
 {
     rb_workload w;
     memset(&w, 0, sizeof w);
@@ -82,8 +94,8 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
     /* weights: W_ih, W_hh, two biases per layer; the target keeps a packed copy */
     double wts = G * H * (I + H + 2) + (L - 1) * G * H * (H + H + 2);
     double x = T * B * X;
-    double gates = T * B * G * H;   /* precomputed input projection, one layer at a time */
-    double seqs = 2 * T * B * H;    /* layer input/output ping-pong */
+    double gates = T * B * G * H; /* precomputed input projection, one layer at a time */
+    double seqs = 2 * T * B * H;  /* layer input/output ping-pong */
     double state = 2 * L * B * H;
     double fp32 = 2 * wts + x + gates + seqs + state + T * B * H /* target output */;
     double fp64 = wts + x + gates + seqs + state; /* reference */

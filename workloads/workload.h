@@ -17,12 +17,12 @@ typedef enum { RB_MODE_INFER = 0, RB_MODE_TRAIN = 1 } rb_mode;
 typedef struct rb_workload {
     rb_cell cell;
     rb_mode mode;
-    int seq;       /* T */
-    int batch;     /* B */
-    int input;     /* I (already resolved when the matrix said "input = hidden") */
-    int hidden;    /* H */
-    int layers;    /* L */
-    int input_proj; /* 1: the first layer multiplies x by W_ih (the normal case).
+    int seq;              /* T */
+    int batch;            /* B */
+    int input;            /* I (already resolved when the matrix said "input = hidden") */
+    int hidden;           /* H */
+    int layers;           /* L */
+    int input_proj;       /* 1: the first layer multiplies x by W_ih (the normal case).
                        0: DeepBench-style: x arrives already projected, shape
                        [T,B,G*H], and only the recurrent part is computed. */
     char key[RB_KEY_MAX]; /* canonical, e.g. lstm_infer_t25_b4_i512_h512_l1 */
@@ -32,14 +32,14 @@ typedef struct rb_workload {
 int rb_cell_gates(rb_cell c);
 const char *rb_cell_name(rb_cell c);
 const char *rb_mode_name(rb_mode m);
-int rb_cell_parse(const char *s, rb_cell *out);  /* 0 or -1 */
-int rb_mode_parse(const char *s, rb_mode *out);  /* 0 or -1 */
+int rb_cell_parse(const char *s, rb_cell *out); /* 0 or -1 */
+int rb_mode_parse(const char *s, rb_mode *out); /* 0 or -1 */
 
 /* Fill w->key from the other fields. */
 void rb_workload_make_key(rb_workload *w);
 /* A whole point from its axes, key included. */
-rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input,
-                           int hidden, int layers, int input_proj);
+rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input, int hidden,
+                           int layers, int input_proj);
 
 /* Width of one timestep of the input tensor x: I, or G*H without input projection. */
 int rb_workload_x_width(const rb_workload *w);

@@ -24,10 +24,7 @@ typedef struct asic_state {
     float *y;
 } asic_state;
 
-static rb_asic_preset *preset_of(rb_target *t)
-{
-    return t->session;
-}
+static rb_asic_preset *preset_of(rb_target *t) { return t->session; }
 
 static void close_session(rb_target *t)
 {
@@ -82,9 +79,12 @@ static void describe(const rb_asic_preset *p, rb_device_info *out)
     cJSON_AddNumberToObject(x, "vdd", p->vdd);
     cJSON_AddNumberToObject(x, "static_w", p->static_w);
     /* the energies the model uses, and where each came from */
-    static const char *const names[6] = {"mac_pj",         "weight_sram_pj_per_byte",
-                                         "act_sram_pj_per_byte", "acc_sram_pj_per_byte",
-                                         "offchip_pj_per_byte",  "vector_op_pj"};
+    static const char *const names[6] = {"mac_pj",
+                                         "weight_sram_pj_per_byte",
+                                         "act_sram_pj_per_byte",
+                                         "acc_sram_pj_per_byte",
+                                         "offchip_pj_per_byte",
+                                         "vector_op_pj"};
     const double *use = &p->energy_use.mac;
     cJSON *en = cJSON_AddObjectToObject(x, "energy");
     for (int i = 0; i < 6; i++) {
@@ -144,7 +144,8 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     if ((rc = rb_asic_qmodel_new(&s->q, m, &p->num, w->seq, w->batch, e)))
         return rc;
     size_t nx = (size_t)w->seq * w->batch * rb_workload_x_width(w);
-    size_t ns = (size_t)w->layers * w->batch * w->hidden, ny = (size_t)w->seq * w->batch * w->hidden;
+    size_t ns = (size_t)w->layers * w->batch * w->hidden,
+           ny = (size_t)w->seq * w->batch * w->hidden;
     s->x = malloc(nx * sizeof *s->x);
     s->h0 = malloc(ns * sizeof *s->h0);
     s->c0 = malloc(ns * sizeof *s->c0);
@@ -214,8 +215,12 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
 }
 
 static const rb_target_option asic_options[] = {
-    {.name = "preset", .metavar = "PRESET", .def = "tpu-v1", .positional = 1,
-     .flag = "asic-preset", .offers = rb_asic_preset_names,
+    {.name = "preset",
+     .metavar = "PRESET",
+     .def = "tpu-v1",
+     .positional = 1,
+     .flag = "asic-preset",
+     .offers = rb_asic_preset_names,
      .help = "asic accelerator: a preset from targets/asic/presets or an\n"
              "INI file of your own (MODEL.md \"Presets\")"},
     {0},

@@ -29,20 +29,20 @@ typedef struct rb_asic_energies {
 typedef struct rb_asic_preset {
     char name[64];
     char describes[256];
-    char source[320];       /* "built-in tpu-v1 (.../tpu-v1.ini)" or the user's file */
-    int rows, cols;         /* MAC array: rows = input (reduction) dim, cols = outputs */
+    char source[320]; /* "built-in tpu-v1 (.../tpu-v1.ini)" or the user's file */
+    int rows, cols;   /* MAC array: rows = input (reduction) dim, cols = outputs */
     double clock_mhz;
-    rb_asic_numerics num;   /* datatype, accumulator, weight quantization */
-    int vector_lanes;       /* pointwise fp32 operations per cycle */
+    rb_asic_numerics num; /* datatype, accumulator, weight quantization */
+    int vector_lanes;     /* pointwise fp32 operations per cycle */
     /* Memories.  Weights have their own on-chip memory (0 bytes: none, every
      * weight is streamed from off-chip each timestep); activations (x, h, c)
      * theirs; accumulators theirs (partial sums of the array). */
     double weight_sram_bytes, weight_sram_bpc; /* capacity, bytes per cycle */
     double act_sram_bytes, act_sram_bpc;
     double acc_sram_bytes;
-    double offchip_gbs;     /* GB/s (1e9 bytes/s) */
-    double node_nm, vdd;    /* technology, for scaling the default energies */
-    double static_w;        /* static (leakage and always-on) power */
+    double offchip_gbs;          /* GB/s (1e9 bytes/s) */
+    double node_nm, vdd;         /* technology, for scaling the default energies */
+    double static_w;             /* static (leakage and always-on) power */
     rb_asic_energies energy;     /* as the preset gave them (< 0: not given) */
     rb_asic_energies energy_use; /* what the model uses: given, else the scaled default */
     /* per field of energy_use: "preset" or "horowitz45 x0.622" (how it was obtained) */
@@ -69,23 +69,28 @@ double rb_asic_e_dram_byte(void);
 double rb_asic_node_scale(double node_nm, double vdd);
 
 /* The bound that set a layer-step's matrix time, and the vector unit's time. */
-enum { RB_ASIC_BOUND_ARRAY = 0, RB_ASIC_BOUND_WEIGHTS, RB_ASIC_BOUND_ACTS, RB_ASIC_BOUND_VECTOR,
-       RB_ASIC_NBOUNDS };
+enum {
+    RB_ASIC_BOUND_ARRAY = 0,
+    RB_ASIC_BOUND_WEIGHTS,
+    RB_ASIC_BOUND_ACTS,
+    RB_ASIC_BOUND_VECTOR,
+    RB_ASIC_NBOUNDS
+};
 
 /* What the model predicts for one forward call of a workload (MODEL.md). */
 typedef struct rb_asic_result {
-    int weights_resident;  /* all layers' weights fit the weight memory */
-    int acts_spill;        /* the activation working set does not fit: it goes off chip */
+    int weights_resident; /* all layers' weights fit the weight memory */
+    int acts_spill;       /* the activation working set does not fit: it goes off chip */
     double cycles;
     double latency_s;
-    double macs;           /* useful multiply-accumulates */
-    double utilization;    /* macs / (rows x cols x cycles) */
+    double macs;                          /* useful multiply-accumulates */
+    double utilization;                   /* macs / (rows x cols x cycles) */
     double bound_cycles[RB_ASIC_NBOUNDS]; /* cycles attributed to each bound */
-    double weight_bytes;   /* weights of all layers, one copy */
-    double offchip_bytes;  /* every byte over the off-chip link in the call */
-    double onchip_bytes;   /* weight, activation and accumulator memory traffic */
+    double weight_bytes;                  /* weights of all layers, one copy */
+    double offchip_bytes;                 /* every byte over the off-chip link in the call */
+    double onchip_bytes;                  /* weight, activation and accumulator memory traffic */
     double vector_ops;
-    double load_s;         /* model loading: weights into on-chip memory (0 if streamed) */
+    double load_s; /* model loading: weights into on-chip memory (0 if streamed) */
     /* energy, joules */
     double e_mac, e_onchip, e_offchip, e_vector, e_static, e_total;
 } rb_asic_result;

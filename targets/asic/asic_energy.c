@@ -38,20 +38,14 @@
 #define H_FP32_ADD 0.9
 #define H_DRAM_64BIT 1950.0 /* middle of 1.3-2.6 nJ */
 
-static double int_mul(int bits)
-{
-    return H_INT8_MUL * (bits / 8.0) * (bits / 8.0);
-}
+static double int_mul(int bits) { return H_INT8_MUL * (bits / 8.0) * (bits / 8.0); }
 
 static double int_add(int bits)
 {
     return H_INT8_ADD + (bits - 8) * (H_INT32_ADD - H_INT8_ADD) / 24.0;
 }
 
-static double fp_add(int bits)
-{
-    return bits <= 16 ? H_FP16_ADD : H_FP32_ADD;
-}
+static double fp_add(int bits) { return bits <= 16 ? H_FP16_ADD : H_FP32_ADD; }
 
 double rb_asic_e45_mac(const rb_asic_numerics *n)
 {
@@ -59,14 +53,10 @@ double rb_asic_e45_mac(const rb_asic_numerics *n)
     const double bf16_add = H_FP16_ADD * 8.0 / 11;
     switch (n->dtype) {
     case RB_ASIC_INT8:
-    case RB_ASIC_INT16:
-        return int_mul(rb_asic_dtype_bits(n->dtype)) + int_add(n->acc_bits);
-    case RB_ASIC_FP16:
-        return H_FP16_MUL + fp_add(n->acc_bits);
-    case RB_ASIC_BF16:
-        return bf16_mul + (n->acc_bits <= 16 ? bf16_add : H_FP32_ADD);
-    case RB_ASIC_FP32:
-        break;
+    case RB_ASIC_INT16: return int_mul(rb_asic_dtype_bits(n->dtype)) + int_add(n->acc_bits);
+    case RB_ASIC_FP16: return H_FP16_MUL + fp_add(n->acc_bits);
+    case RB_ASIC_BF16: return bf16_mul + (n->acc_bits <= 16 ? bf16_add : H_FP32_ADD);
+    case RB_ASIC_FP32: break;
     }
     return H_FP32_MUL + H_FP32_ADD;
 }
@@ -85,15 +75,9 @@ double rb_asic_e45_sram_byte(double capacity_bytes)
     return exp(log(pts[i][1]) + t * (log(pts[i + 1][1]) - log(pts[i][1]))) / 8;
 }
 
-double rb_asic_e45_vector_op(void)
-{
-    return H_FP32_MUL + H_FP32_ADD;
-}
+double rb_asic_e45_vector_op(void) { return H_FP32_MUL + H_FP32_ADD; }
 
-double rb_asic_e_dram_byte(void)
-{
-    return H_DRAM_64BIT / 8;
-}
+double rb_asic_e_dram_byte(void) { return H_DRAM_64BIT / 8; }
 
 double rb_asic_node_scale(double node_nm, double vdd)
 {

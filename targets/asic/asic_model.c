@@ -21,10 +21,7 @@ static int vector_ops_per_unit(rb_cell cell)
     return cell == RB_CELL_LSTM ? 4 * 3 + 4 + 1 : 1 * 3 + 1;
 }
 
-static double ceil_div(double a, double b)
-{
-    return ceil(a / b);
-}
+static double ceil_div(double a, double b) { return ceil(a / b); }
 
 int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result *r, rb_err *e)
 {

@@ -72,14 +72,11 @@ int rb_asic_dtype_parse(const char *s, rb_asic_dtype *out)
 int rb_asic_dtype_bits(rb_asic_dtype d)
 {
     switch (d) {
-    case RB_ASIC_INT8:
-        return 8;
+    case RB_ASIC_INT8: return 8;
     case RB_ASIC_INT16:
     case RB_ASIC_FP16:
-    case RB_ASIC_BF16:
-        return 16;
-    case RB_ASIC_FP32:
-        return 32;
+    case RB_ASIC_BF16: return 16;
+    case RB_ASIC_FP32: return 32;
     }
     return 0;
 }
@@ -116,7 +113,8 @@ int rb_asic_numerics_check(const rb_asic_numerics *n, rb_err *e)
     case RB_ASIC_BF16:
         if (a != 16 && a != 32)
             return rb_errf(e, RB_EINPUT,
-                           "asic numerics: acc_bits %d is not valid for %s (allowed: 16, 32)", a, dn);
+                           "asic numerics: acc_bits %d is not valid for %s (allowed: 16, 32)", a,
+                           dn);
         return 0;
     case RB_ASIC_FP32:
         if (a != 32)
@@ -211,12 +209,9 @@ float rb_asic_round_fp16(float x)
 static float round_to(rb_asic_dtype d, float v)
 {
     switch (d) {
-    case RB_ASIC_BF16:
-        return rb_asic_round_bf16(v);
-    case RB_ASIC_FP16:
-        return rb_asic_round_fp16(v);
-    default:
-        return v;
+    case RB_ASIC_BF16: return rb_asic_round_bf16(v);
+    case RB_ASIC_FP16: return rb_asic_round_fp16(v);
+    default: return v;
     }
 }
 
@@ -498,8 +493,8 @@ static int check_accumulator(const rb_asic_qmodel *q, rb_err *e)
         K = q->layer[l].in > K ? q->layer[l].in : K;
     const char *dn = k_dtype_names[q->n.dtype];
     uint64_t q2 = (uint64_t)q->qmax * (uint64_t)q->qmax;
-    uint64_t lim = q->n.acc_bits >= 64 ? (uint64_t)INT64_MAX
-                                       : ((uint64_t)1 << (q->n.acc_bits - 1)) - 1;
+    uint64_t lim =
+        q->n.acc_bits >= 64 ? (uint64_t)INT64_MAX : ((uint64_t)1 << (q->n.acc_bits - 1)) - 1;
     if ((uint64_t)K > lim / q2)
         return rb_errf(e, RB_EUNAVAIL,
                        "asic: %s with a %d-bit accumulator cannot hold a dot product of K = %ld "
@@ -521,8 +516,9 @@ static int check_model(const rb_model *m, rb_err *e)
 {
     if ((m->cell != RB_CELL_LSTM && m->cell != RB_CELL_RNN) || !m->layer || m->layers <= 0 ||
         m->hidden <= 0 || (m->input_proj && m->input <= 0))
-        return rb_errf(e, RB_EINPUT, "asic: the model is not allocated (cell %d, input %d, "
-                                     "hidden %d, layers %d)",
+        return rb_errf(e, RB_EINPUT,
+                       "asic: the model is not allocated (cell %d, input %d, "
+                       "hidden %d, layers %d)",
                        (int)m->cell, m->input, m->hidden, m->layers);
     for (int l = 0; l < m->layers; l++) {
         const rb_layer *ly = &m->layer[l];
@@ -547,8 +543,7 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
     if (rc || (rc = check_model(m, e)))
         return rc;
     if (max_T <= 0 || max_B <= 0)
-        return rb_errf(e, RB_EINPUT, "asic: max_T %d and max_B %d must be positive", max_T,
-                       max_B);
+        return rb_errf(e, RB_EINPUT, "asic: max_T %d and max_B %d must be positive", max_T, max_B);
     int G = rb_cell_gates(m->cell);
     /* BLAS dimensions and leading dimensions are int. */
     if ((long long)max_T * max_B > INT_MAX || (long long)G * m->hidden > INT_MAX)
@@ -606,8 +601,8 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
                 !(ly->qw_hh = zalloc(GH * H, sizeof(double), &bytes)))
                 goto nomem;
             s_hh = ly->sc_hh; /* the scales first, turned into sc_hh below */
-            quant_matrix(src->w_hh, (int)GH, q->H, n->weight_quant == RB_ASIC_PER_CHANNEL,
-                         q->qmax, ly->qw_hh, s_hh);
+            quant_matrix(src->w_hh, (int)GH, q->H, n->weight_quant == RB_ASIC_PER_CHANNEL, q->qmax,
+                         ly->qw_hh, s_hh);
             for (size_t r = 0; r < GH; r++)
                 ly->sc_hh[r] = (float)((double)s_hh[r] / q->qmax);
             if (in) {
@@ -721,17 +716,17 @@ static void forward_int(rb_asic_qmodel *q, const rb_batch *in, float *y, double 
             if (l == 0)
                 for (int r = 0; r < GH; r++)
                     ly->sc_ih[r] = (float)((double)ly->s_ih[r] * s_x);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0, xin,
-                        ly->in, ly->qw_ih, ly->in, 0.0, q->d_gates, GH);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0, xin, ly->in,
+                        ly->qw_ih, ly->in, 0.0, q->d_gates, GH);
         }
         init_c(q, in, l);
         for (size_t k = 0; k < BH; k++)
-            q->d_h0[k] = in->h0 ? quant((double)in->h0[(size_t)l * BH + k] * qm, 1.0, q->qmax)
-                                : 0.0;
+            q->d_h0[k] =
+                in->h0 ? quant((double)in->h0[(size_t)l * BH + k] * qm, 1.0, q->qmax) : 0.0;
         const double *hp = q->d_h0;
         for (int t = 0; t < T; t++) {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.0, hp, H, ly->qw_hh,
-                        H, 0.0, q->d_rec, GH);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.0, hp, H, ly->qw_hh, H,
+                        0.0, q->d_rec, GH);
             for (int b = 0; b < B; b++) {
                 size_t row = (size_t)t * B + b;
                 const double *ar = q->d_rec + (size_t)b * GH;
@@ -739,8 +734,8 @@ static void forward_int(rb_asic_qmodel *q, const rb_batch *in, float *y, double 
                 if (ly->in) {
                     const double *ai = q->d_gates + row * GH;
                     for (int r = 0; r < GH; r++)
-                        p[r] = ly->sc_ih[r] * (float)ai[r] + ly->sc_hh[r] * (float)ar[r] +
-                               ly->bias[r];
+                        p[r] =
+                            ly->sc_ih[r] * (float)ai[r] + ly->sc_hh[r] * (float)ar[r] + ly->bias[r];
                 } else {
                     const float *xr = in->x + row * GH;
                     for (int r = 0; r < GH; r++)
@@ -761,8 +756,8 @@ static void forward_int(rb_asic_qmodel *q, const rb_batch *in, float *y, double 
 }
 
 /* out [M, N] = x [M, K] times W^T in the float types' arithmetic. */
-static void gemm_float(const rb_asic_qmodel *q, int M, int N, int K, const float *x,
-                       const float *w, float *out)
+static void gemm_float(const rb_asic_qmodel *q, int M, int N, int K, const float *x, const float *w,
+                       float *out)
 {
     if (q->acc16)
         gemm_acc16(q->rnd, M, N, K, x, w, out, q->acc_scratch);
@@ -812,8 +807,9 @@ static void forward_float(rb_asic_qmodel *q, const rb_batch *in, float *y)
 int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e)
 {
     if (!q || !in || !y || !in->x)
-        return rb_errf(e, RB_EINPUT, "asic: forward needs a prepared model, an input and an "
-                                     "output buffer");
+        return rb_errf(e, RB_EINPUT,
+                       "asic: forward needs a prepared model, an input and an "
+                       "output buffer");
     int width = q->input_proj ? q->input : q->G * q->H;
     if (in->seq <= 0 || in->batch <= 0 || in->seq > q->max_T || in->batch > q->max_B)
         return rb_errf(e, RB_EINPUT,
@@ -821,8 +817,8 @@ int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e)
                        "(1..%d, 1..%d)",
                        in->seq, in->batch, q->max_T, q->max_B);
     if (in->width != width)
-        return rb_errf(e, RB_EINPUT, "asic: input width %d, but the model expects %d%s",
-                       in->width, width, q->input_proj ? "" : " (G*H, no input projection)");
+        return rb_errf(e, RB_EINPUT, "asic: input width %d, but the model expects %d%s", in->width,
+                       width, q->input_proj ? "" : " (G*H, no input projection)");
     if (!rb_asic_dtype_is_int(q->n.dtype)) {
         forward_float(q, in, y);
         return 0;
@@ -832,8 +828,8 @@ int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e)
         /* One scale for the whole sequence, calibrated on it. */
         size_t nx = (size_t)in->seq * in->batch * width, at;
         if (first_nonfinite(in->x, nx, &at))
-            return rb_errf(e, RB_EINPUT, "asic: x[%zu] = %g has no %s code", at,
-                           (double)in->x[at], k_dtype_names[q->n.dtype]);
+            return rb_errf(e, RB_EINPUT, "asic: x[%zu] = %g has no %s code", at, (double)in->x[at],
+                           k_dtype_names[q->n.dtype]);
         double mx = 0;
         for (size_t k = 0; k < nx; k++)
             mx = fabs(in->x[k]) > mx ? fabs(in->x[k]) : mx;
@@ -888,16 +884,11 @@ double rb_asic_quality_bound(const rb_asic_numerics *n)
     if (rb_asic_numerics_check(n, NULL) != 0)
         return INFINITY;
     switch (n->dtype) {
-    case RB_ASIC_INT8:
-        return 0.035; /* the sums are exact: acc_bits changes nothing */
-    case RB_ASIC_INT16:
-        return 1.5e-4;
-    case RB_ASIC_BF16:
-        return n->acc_bits == 16 ? 0.075 : 0.01;
-    case RB_ASIC_FP16:
-        return n->acc_bits == 16 ? 0.01 : 1.2e-3;
-    case RB_ASIC_FP32:
-        return 1e-6;
+    case RB_ASIC_INT8: return 0.035; /* the sums are exact: acc_bits changes nothing */
+    case RB_ASIC_INT16: return 1.5e-4;
+    case RB_ASIC_BF16: return n->acc_bits == 16 ? 0.075 : 0.01;
+    case RB_ASIC_FP16: return n->acc_bits == 16 ? 0.01 : 1.2e-3;
+    case RB_ASIC_FP32: return 1e-6;
     }
     return INFINITY;
 }

@@ -54,7 +54,7 @@ typedef struct rb_asic_numerics {
     rb_asic_quant weight_quant; /* int types only */
 } rb_asic_numerics;
 
-const char *rb_asic_dtype_name(rb_asic_dtype d); /* "int8", "bf16", ... */
+const char *rb_asic_dtype_name(rb_asic_dtype d);            /* "int8", "bf16", ... */
 int rb_asic_dtype_parse(const char *s, rb_asic_dtype *out); /* 0 or -1 */
 int rb_asic_dtype_bits(rb_asic_dtype d);                    /* 8, 16 or 32 */
 int rb_asic_dtype_is_int(rb_asic_dtype d);

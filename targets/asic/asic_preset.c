@@ -29,7 +29,7 @@ typedef enum { K_TEXT, K_INT, K_NUM, K_BYTES, K_DTYPE, K_QUANT } key_kind;
 typedef struct key_spec {
     const char *section, *key;
     key_kind kind;
-    double lo, hi;    /* K_INT, K_NUM, K_BYTES */
+    double lo, hi; /* K_INT, K_NUM, K_BYTES */
     int required;
     size_t off;       /* offset of the field in rb_asic_preset */
     const char *what; /* for the message when it is missing */
@@ -41,8 +41,8 @@ static const key_spec k_keys[] = {
      * the reader of the file and not stored */
     {"preset", "name", K_TEXT, 0, sizeof(((rb_asic_preset *)0)->name), 1, OFF(name),
      "the preset's name"},
-    {"preset", "describes", K_TEXT, 0, sizeof(((rb_asic_preset *)0)->describes), 1,
-     OFF(describes), "what hardware it describes"},
+    {"preset", "describes", K_TEXT, 0, sizeof(((rb_asic_preset *)0)->describes), 1, OFF(describes),
+     "what hardware it describes"},
     {"preset", "source", K_TEXT, 0, 0, 0, 0, "a citation (repeatable)"},
     {"array", "rows", K_INT, 1, 65536, 1, OFF(rows), "MAC array rows (the reduction dimension)"},
     {"array", "cols", K_INT, 1, 65536, 1, OFF(cols), "MAC array columns (outputs)"},
@@ -60,8 +60,7 @@ static const key_spec k_keys[] = {
      "on-chip activation memory"},
     {"memory", "act_sram_bytes_per_cycle", K_NUM, 0.001, 1e7, 1, OFF(act_sram_bpc),
      "activation memory bandwidth, bytes per cycle"},
-    {"memory", "acc_sram_bytes", K_BYTES, 1, 1e12, 1, OFF(acc_sram_bytes),
-     "accumulator memory"},
+    {"memory", "acc_sram_bytes", K_BYTES, 1, 1e12, 1, OFF(acc_sram_bytes), "accumulator memory"},
     {"memory", "offchip_gb_per_s", K_NUM, 1e-9, 1e5, 1, OFF(offchip_gbs),
      "off-chip memory bandwidth, GB/s"},
     {"technology", "node_nm", K_NUM, 1, 1000, 1, OFF(node_nm), "process node, nm"},
@@ -95,7 +94,8 @@ static int parse_bytes(const char *v, double *out)
         const char *suffix;
         double mul;
     } units[] = {{"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-                 {"KB", 1e3},     {"MB", 1e6},       {"GB", 1e9},          {"B", 1}};
+                 {"KB", 1e3},     {"MB", 1e6},        {"GB", 1e9},
+                 {"B", 1}};
     char *end;
     errno = 0;
     double d = strtod(v, &end);
@@ -154,8 +154,9 @@ static int set_key(parse_ctx *x, const key_spec *k, const char *v)
         return 1;
     case K_BYTES:
         if (parse_bytes(v, &d) || !(d >= k->lo && d <= k->hi))
-            return bad(x, k, v, "expected a byte count (a number, optionally KiB, MiB, GiB, KB, "
-                                "MB or GB) that is not negative");
+            return bad(x, k, v,
+                       "expected a byte count (a number, optionally KiB, MiB, GiB, KB, "
+                       "MB or GB) that is not negative");
         *(double *)field = d;
         return 1;
     case K_DTYPE:
@@ -191,8 +192,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
             x->failed = !set_key(x, &k_keys[i], value);
             return !x->failed;
         }
-    rb_errf(x->e, RB_EINPUT, "[%s] %s: unknown key (MODEL.md \"Presets\" lists the keys)",
-            section, key);
+    rb_errf(x->e, RB_EINPUT, "[%s] %s: unknown key (MODEL.md \"Presets\" lists the keys)", section,
+            key);
     return 0;
 }
 
@@ -270,8 +271,8 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
         if (named)
             return rb_errf(e, RB_EINPUT, "asic preset %s: no such preset (built in: %s)", arg,
                            rb_asic_preset_names(names, sizeof names));
-        return rb_errf(e, RB_EINPUT, "asic preset %s: cannot read it (%s); built in: %s", arg,
-                       why, rb_asic_preset_names(names, sizeof names));
+        return rb_errf(e, RB_EINPUT, "asic preset %s: cannot read it (%s); built in: %s", arg, why,
+                       rb_asic_preset_names(names, sizeof names));
     }
     int rc = ini_parse_file(f, on_key, &x);
     fclose(f);

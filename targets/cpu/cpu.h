@@ -31,17 +31,16 @@ void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const flo
  * only its output h_t. */
 void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const float *act,
                      const float *c, const float *c_prev, float *dc, float *dA);
-void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h,
-                    float *dA);
+void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h, float *dA);
 
 /* What load() prepares (cpu_lstm.c); weights live in one flat array of the
  * params.h layout so that training can clip and update them in one pass. */
 typedef struct cpu_layer {
-    int in;      /* columns of w_ih; 0: x already holds the gate pre-activations */
-    float *w_ih; /* [G*H, in] as PyTorch stores it, NULL when in == 0 (into params) */
-    float *w_hh; /* [G*H, H] (into params) */
+    int in;             /* columns of w_ih; 0: x already holds the gate pre-activations */
+    float *w_ih;        /* [G*H, in] as PyTorch stores it, NULL when in == 0 (into params) */
+    float *w_hh;        /* [G*H, H] (into params) */
     float *b_ih, *b_hh; /* [G*H] (into params) */
-    float *bias; /* b_ih + b_hh, [G*H]: one add per gate instead of two */
+    float *bias;        /* b_ih + b_hh, [G*H]: one add per gate instead of two */
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh (weights, gradients, moments) */
 } cpu_layer;
 
@@ -50,16 +49,16 @@ typedef struct cpu_train cpu_train;
 typedef struct cpu_state {
     rb_cell cell;
     int G, H, T, B, L, threads;
-    int chunk;     /* rows of W_hh per recurrent product when B > 1 */
+    int chunk;       /* rows of W_hh per recurrent product when B > 1 */
     int rec_threads; /* OpenBLAS threads for the per-step products */
-    float *params; /* [n_params] every weight, params.h layout */
+    float *params;   /* [n_params] every weight, params.h layout */
     size_t n_params;
     cpu_layer *layer;
-    float *gates;  /* [T*B, G*H] input projection of the current layer */
-    float *rec;    /* [B, G*H] recurrent product of one step */
-    float *seq[2]; /* [T*B, H] outputs of layers before the last, ping-pong */
-    float *zeros;  /* [B, H] h_{-1} when the batch has no h0 */
-    float *c;      /* [B, H] LSTM cell state */
+    float *gates;     /* [T*B, G*H] input projection of the current layer */
+    float *rec;       /* [B, G*H] recurrent product of one step */
+    float *seq[2];    /* [T*B, H] outputs of layers before the last, ping-pong */
+    float *zeros;     /* [B, H] h_{-1} when the batch has no h0 */
+    float *c;         /* [B, H] LSTM cell state */
     cpu_train *train; /* NULL unless loaded for training */
 } cpu_state;
 
@@ -79,8 +78,7 @@ void rb_cpu_run_layer(cpu_state *s, int l, const float *x, const float *h0, cons
  * workload, the step, and the params op. */
 int rb_cpu_train_alloc(cpu_state *s, rb_err *e);
 void rb_cpu_train_free(cpu_state *s);
-int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
-                      rb_err *e);
+int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp, rb_err *e);
 int rb_cpu_params(rb_target *t, float *weights, float *grads, rb_err *e);
 
 #endif

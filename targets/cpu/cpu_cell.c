@@ -192,8 +192,7 @@ void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const 
         int n = H - full;
         if (!n)
             continue;
-        float ty[8] = {0}, tn[8] = {0}, ta[32] = {0}, tc[8] = {0}, tp[8] = {0}, td[8] = {0},
-              tA[32];
+        float ty[8] = {0}, tn[8] = {0}, ta[32] = {0}, tc[8] = {0}, tp[8] = {0}, td[8] = {0}, tA[32];
         size_t bytes = (size_t)n * sizeof(float);
         memcpy(ty, dy + o + full, bytes);
         memcpy(tn, dh_next + o + full, bytes);
@@ -209,8 +208,7 @@ void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const 
     }
 }
 
-void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h,
-                    float *dA)
+void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h, float *dA)
 {
     /* no transcendental here: the compiler vectorizes this loop by itself */
     for (size_t k = 0; k < (size_t)B * H; k++)

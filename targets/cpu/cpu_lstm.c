@@ -115,7 +115,8 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
      * directly, but later layers still need the gate buffer. */
     if ((s->layer[0].in || s->L > 1) && !(s->gates = rb_cpu_falloc(TB * GH)))
         goto nomem;
-    if (!(s->rec = rb_cpu_falloc((size_t)s->B * GH)) || !(s->zeros = rb_cpu_falloc(BH)) || !(s->c = rb_cpu_falloc(BH)))
+    if (!(s->rec = rb_cpu_falloc((size_t)s->B * GH)) || !(s->zeros = rb_cpu_falloc(BH)) ||
+        !(s->c = rb_cpu_falloc(BH)))
         goto nomem;
     for (int k = 0; k < 2 && k < s->L - 1; k++)
         if (!(s->seq[k] = rb_cpu_falloc(TB * (size_t)s->H)))
@@ -125,8 +126,7 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     return 0;
 nomem:
     /* The wrapper calls rb_cpu_unload on failure, which frees what exists. */
-    return rb_errf(e, RB_ENOMEM, "cpu: out of memory packing weights and buffers for %s",
-                   w->key);
+    return rb_errf(e, RB_ENOMEM, "cpu: out of memory packing weights and buffers for %s", w->key);
 }
 
 void rb_cpu_sum_biases(cpu_state *s)

@@ -22,8 +22,8 @@ static void cpuinfo_field(const char *key, char *out, size_t n)
     char line[4096];
     size_t klen = strlen(key);
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t' &&
-                                              line[klen] != ':'))
+        if (strncmp(line, key, klen) != 0 ||
+            (line[klen] != ' ' && line[klen] != '\t' && line[klen] != ':'))
             continue;
         const char *v = strchr(line, ':');
         if (!v)
@@ -99,8 +99,8 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     /* OpenBLAS caps at its build-time maximum; report what it really uses. */
     int threads = openblas_get_num_threads();
     if (threads < 1)
-        return rb_errf(e, RB_ERUNTIME, "OpenBLAS reports %d threads after asking for %d",
-                       threads, want);
+        return rb_errf(e, RB_ERUNTIME, "OpenBLAS reports %d threads after asking for %d", threads,
+                       want);
 
     const char *isa;
     int fpc = flops_per_cycle(flags, &isa);
@@ -119,8 +119,7 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
      * per-core package power of server parts under a dense load.  Replace it
      * with a measurement wherever one is available. */
     out->power_w = 8.0 * threads;
-    snprintf(out->power_source, sizeof out->power_source,
-             "model: 8 W per active thread (no RAPL)");
+    snprintf(out->power_source, sizeof out->power_source, "model: 8 W per active thread (no RAPL)");
 
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "cpu_model", model);

@@ -31,8 +31,8 @@ void rb_cpu_train_free(cpu_state *s)
     cpu_train *tr = s->train;
     if (!tr)
         return;
-    float *all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs, tr->hs,
-                    tr->dA,    tr->dY[0], tr->dY[1], tr->dh, tr->dc, tr->ones};
+    float *all[] = {tr->grads, tr->m,     tr->v,     tr->act, tr->cs, tr->hs,
+                    tr->dA,    tr->dY[0], tr->dY[1], tr->dh,  tr->dc, tr->ones};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     free(tr);
@@ -45,8 +45,8 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e)
     if (!tr)
         return rb_errf(e, RB_ENOMEM, "cpu: out of memory for training state");
     s->train = tr;
-    size_t P = s->n_params, TB = (size_t)s->T * s->B, H = (size_t)s->H,
-           GH = (size_t)s->G * H, L = (size_t)s->L, BH = (size_t)s->B * H;
+    size_t P = s->n_params, TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H,
+           L = (size_t)s->L, BH = (size_t)s->B * H;
     if (!(tr->grads = rb_cpu_falloc(P)) || !(tr->m = rb_cpu_falloc(P)) ||
         !(tr->v = rb_cpu_falloc(P)) || !(tr->act = rb_cpu_falloc(L * TB * GH)) ||
         (s->cell == RB_CELL_LSTM && !(tr->cs = rb_cpu_falloc(L * TB * H))) ||
@@ -77,8 +77,8 @@ static void to_prev_h(const cpu_state *s, const float *w_hh, const float *dAt, f
 /* Layer l backwards: dY [T*B, H] in; weight gradients into tr->grads; dX
  * [T*B, in] (or [T*B, G*H] without input projection) out unless NULL.  x,
  * h0, c0 are what the layer's forward read. */
-static void backward_layer(cpu_state *s, int l, const float *x,
-                           const float *h0, const float *c0, const float *dY, float *dX)
+static void backward_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
+                           const float *dY, float *dX)
 {
     cpu_train *tr = s->train;
     const cpu_layer *ly = &s->layer[l];
@@ -138,8 +138,7 @@ static const float *layer_state(const float *p, int l, size_t BH)
     return p ? p + (size_t)l * BH : NULL;
 }
 
-int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
-                      rb_err *e)
+int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp, rb_err *e)
 {
     cpu_state *s = t->priv;
     cpu_train *tr = s ? s->train : NULL;
@@ -152,12 +151,12 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
     const float *c0 = lstm ? in->c0 : NULL;
 
     for (int l = 0; l < s->L; l++)
-        rb_cpu_run_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TB * H : in->x, layer_state(in->h0, l, BH),
-                         layer_state(c0, l, BH), tr->hs + (size_t)l * TB * H,
-                         tr->act + (size_t)l * TB * GH, lstm ? tr->cs + (size_t)l * TB * H : NULL);
+        rb_cpu_run_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TB * H : in->x,
+                         layer_state(in->h0, l, BH), layer_state(c0, l, BH),
+                         tr->hs + (size_t)l * TB * H, tr->act + (size_t)l * TB * GH,
+                         lstm ? tr->cs + (size_t)l * TB * H : NULL);
 
-    int rc = io->loss(io->ctx, tr->hs + (size_t)(s->L - 1) * TB * H, tr->dY[0], &io->loss_value,
-                      e);
+    int rc = io->loss(io->ctx, tr->hs + (size_t)(s->L - 1) * TB * H, tr->dY[0], &io->loss_value, e);
     if (rc) {
         rb_err_prefix(e, "cpu: loss: ");
         return rc;

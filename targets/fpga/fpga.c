@@ -26,18 +26,31 @@
 /* The options, in both builds: one built without Verilator still shows them. */
 static const char *const sim_modes[] = {"auto", "full", "sampled", NULL};
 static const rb_target_option fpga_options[] = {
-    {.name = "config", .metavar = "CONFIG", .def = "small", .positional = 1,
-     .flag = "fpga-config",
-     .help = "fpga hardware: small, large, small8, or an INI file of\n"
-             "run-time parameters (base = small|large|small8,\n"
-             "clock_mhz, offchip_bytes_per_cycle)",
+    {
+        .name = "config",
+        .metavar = "CONFIG",
+        .def = "small",
+        .positional = 1,
+        .flag = "fpga-config",
+        .help = "fpga hardware: small, large, small8, or an INI file of\n"
+                "run-time parameters (base = small|large|small8,\n"
+                "clock_mhz, offchip_bytes_per_cycle)",
 #ifdef RB_HAVE_VERILATOR
-     .offers = rb_fpga_config_names,
+        .offers = rb_fpga_config_names,
 #endif
     },
-    {.name = "clock_mhz", .kind = RB_TOPT_NUMBER, .metavar = "MHZ", .min = 1e-3, .max = 2000,
-     .flag = "fpga-clock-mhz", .help = "fpga clock in MHz (default: the configuration's)"},
-    {.name = "sim", .metavar = "MODE", .def = "auto", .choices = sim_modes, .flag = "fpga-sim",
+    {.name = "clock_mhz",
+     .kind = RB_TOPT_NUMBER,
+     .metavar = "MHZ",
+     .min = 1e-3,
+     .max = 2000,
+     .flag = "fpga-clock-mhz",
+     .help = "fpga clock in MHz (default: the configuration's)"},
+    {.name = "sim",
+     .metavar = "MODE",
+     .def = "auto",
+     .choices = sim_modes,
+     .flag = "fpga-sim",
      .aside = 1,
      .help = "full | sampled | auto: simulate every timestep in RTL, or the\n"
              "first few and extrapolate the cycles (outputs from the\n"
@@ -66,11 +79,11 @@ typedef struct fpga_state {
     uint64_t load_cycles;
     int16_t *x, *h0, *c0, *y; /* quantized input and golden output of the last call */
     int have_h0, have_c0;
-    int cached;               /* the last call's results below are valid for x/h0/c0 */
-    rb_fpga_counters ctr;     /* cycles for all T (measured or extrapolated) */
+    int cached;           /* the last call's results below are valid for x/h0/c0 */
+    rb_fpga_counters ctr; /* cycles for all T (measured or extrapolated) */
     int sampled, steps_simulated;
-    double sim_wall_s;        /* host time the RTL simulation took */
-    uint64_t sim_cycles;      /* cycles it simulated (all runs of a sampled call) */
+    double sim_wall_s;   /* host time the RTL simulation took */
+    uint64_t sim_cycles; /* cycles it simulated (all runs of a sampled call) */
 } fpga_state;
 
 static double now_s(void)
@@ -97,8 +110,8 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     int rc = rb_fpga_config(t, &ss->cfg, e);
     char err[512] = "";
     if (!rc && !(ss->sim = rb_fpga_sim_new(ss->cfg.hw->name, err, sizeof err)))
-        rc = rb_errf(e, RB_EUNAVAIL, "fpga: cannot start the %s simulation: %s",
-                     ss->cfg.hw->name, err);
+        rc = rb_errf(e, RB_EUNAVAIL, "fpga: cannot start the %s simulation: %s", ss->cfg.hw->name,
+                     err);
     if (!rc && rb_fpga_sim_set_offchip_bpc(ss->sim, ss->cfg.offchip_bpc))
         rc = rb_errf(e, RB_EINPUT, "fpga: off-chip bandwidth %g B/cycle refused",
                      ss->cfg.offchip_bpc);
@@ -112,8 +125,8 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     char fmt[16];
     rb_fx_fmt_name(hw->fmt, fmt, sizeof fmt);
     snprintf(out->name, sizeof out->name,
-             "fpga %s: %d MAC lanes, %s, %.0f MHz (simulated RTL, Verilator)", hw->name,
-             hw->lanes, fmt, ss->cfg.clock_mhz);
+             "fpga %s: %d MAC lanes, %s, %.0f MHz (simulated RTL, Verilator)", hw->name, hw->lanes,
+             fmt, ss->cfg.clock_mhz);
     snprintf(out->type, sizeof out->type, "fpga");
     snprintf(out->numerics, sizeof out->numerics, "fixed %s", fmt);
     out->peak_flops = 2.0 * hw->lanes * ss->cfg.clock_mhz * 1e6; /* one MAC per lane per cycle */
@@ -132,9 +145,9 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
     int nr = rb_fpga_resources(hw->name, params, out->resources, RB_DEVICE_MAX_RESOURCES, &re);
     if (nr > 0) {
         out->n_resources = nr;
-        out->power_w = rb_fpga_power_w(out->resources, nr, ss->cfg.clock_mhz,
-                                       RB_FPGA_DEFAULT_ACTIVITY, out->power_source,
-                                       sizeof out->power_source);
+        out->power_w =
+            rb_fpga_power_w(out->resources, nr, ss->cfg.clock_mhz, RB_FPGA_DEFAULT_ACTIVITY,
+                            out->power_source, sizeof out->power_source);
     } else {
         snprintf(out->power_source, sizeof out->power_source, "unknown: %.80s", re.msg);
     }
@@ -247,8 +260,7 @@ static int simulate(fpga_session *ss, fpga_state *s, int steps, rb_fpga_counters
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory");
     char err[512] = "";
     double t0 = now_s();
-    int rc = rb_fpga_sim_run(ss->sim, steps, s->w.batch, s->x, s->h0, s->c0, y, c, err,
-                             sizeof err);
+    int rc = rb_fpga_sim_run(ss->sim, steps, s->w.batch, s->x, s->h0, s->c0, y, c, err, sizeof err);
     s->sim_wall_s += now_s() - t0;
     if (rc) {
         free(y);
@@ -343,16 +355,16 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     rb_sample_metric(smp, "load_ms", (double)s->load_cycles / hz * 1e3, "ms", RB_SRC_SIMULATED);
     rb_sample_metric(smp, "stall_cycles", (double)s->ctr.stall_cycles, "cycles",
                      s->sampled ? RB_SRC_MODELED : RB_SRC_SIMULATED);
-    rb_sample_metric(smp, "lane_utilization",
-                     s->ctr.cycles ? (double)s->ctr.useful_macs / ((double)hw->lanes * s->ctr.cycles)
-                                   : 0,
-                     "ratio", s->sampled ? RB_SRC_MODELED : RB_SRC_SIMULATED);
+    rb_sample_metric(
+        smp, "lane_utilization",
+        s->ctr.cycles ? (double)s->ctr.useful_macs / ((double)hw->lanes * s->ctr.cycles) : 0,
+        "ratio", s->sampled ? RB_SRC_MODELED : RB_SRC_SIMULATED);
     rb_sample_metric(smp, "weights_onchip", s->ctr.weights_onchip, "bool", RB_SRC_SIMULATED);
     rb_sample_metric(smp, "sim_sampled", s->sampled, "bool", RB_SRC_SIMULATED);
     rb_sample_metric(smp, "sim_steps_rtl", s->steps_simulated, "steps", RB_SRC_SIMULATED);
     if (s->sim_wall_s > 0)
-        rb_sample_metric(smp, "sim_cycles_per_s", (double)s->sim_cycles / s->sim_wall_s,
-                         "cycles/s", RB_SRC_MEASURED);
+        rb_sample_metric(smp, "sim_cycles_per_s", (double)s->sim_cycles / s->sim_wall_s, "cycles/s",
+                         RB_SRC_MEASURED);
     return 0;
 }
 

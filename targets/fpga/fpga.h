@@ -24,11 +24,11 @@ typedef enum { FPGA_SIM_AUTO = 0, FPGA_SIM_FULL, FPGA_SIM_SAMPLED } fpga_sim_mod
 #define RB_FPGA_SAMPLED_STEPS 2
 
 typedef struct fpga_config {
-    const rb_fpga_hw *hw;      /* a configuration built into this binary */
+    const rb_fpga_hw *hw; /* a configuration built into this binary */
     double clock_mhz;
-    double offchip_bpc;        /* bytes per cycle for weights that do not fit on chip */
+    double offchip_bpc; /* bytes per cycle for weights that do not fit on chip */
     fpga_sim_mode sim;
-    char source[288];          /* "built-in small" or the user's file */
+    char source[288]; /* "built-in small" or the user's file */
 } fpga_config;
 
 /* From the target's options; RB_EINPUT naming the option or file line that is wrong. */

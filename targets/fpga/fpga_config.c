@@ -53,7 +53,7 @@ typedef struct ini_ctx {
 /* One key; 0 (with a message) when it is wrong. */
 static int take_key(void *user, const char *section, const char *key, const char *value)
 {
-    static const char *const hardware[] = {"lanes",     "vlanes",     "data_width", "frac_bits",
+    static const char *const hardware[] = {"lanes",      "vlanes",     "data_width", "frac_bits",
                                            "wmem_words", "xmem_words", "ymem_words", "max_batch",
                                            "max_hidden", "max_input",  "max_layers", "oc_fifo"};
     ini_ctx *x = user;

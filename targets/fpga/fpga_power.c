@@ -98,7 +98,8 @@ typedef struct fpga_class {
 
 /* capacitance x feature size, power x VCCINT^2: the factor from one
  * process (nm, V) to another */
-#define SCALE(nm0, v0, nm1, v1) (((double)(nm1) / (nm0)) * ((double)(v1) / (v0)) * ((double)(v1) / (v0)))
+#define SCALE(nm0, v0, nm1, v1)                                                                    \
+    (((double)(nm1) / (nm0)) * ((double)(v1) / (v0)) * ((double)(v1) / (v0)))
 /* [FPGA02] Virtex-II, 150 nm, 1.5 V: per LUT and per FF, see above */
 #define V2_LUT_C (5.9 * 0.76 / 8 / 0.125)
 #define V2_FF_K (5.9 * 0.14 / 8)
@@ -112,24 +113,23 @@ typedef struct fpga_class {
 #define XC7_DSP_C 20.0 /* estimate */
 
 /* 7 series: 28 nm HPL, VCCINT 1.00 V [DS187] */
-static const fpga_class k_xc7 = {
-    "7-series",
-    0.12, /* estimate */
-    {{"LUT", 0.0, V2_LUT_C * XC7_FROM_V2},
-     {"FF", V2_FF_K * XC7_FROM_V2, 0.0},
-     {"DSP", 0.0, XC7_DSP_C},
-     {"BRAM36", 0.0, V5_BRAM36_C * XC7_FROM_V5},
-     {"URAM", 0.0, 0.0}}};
+static const fpga_class k_xc7 = {"7-series",
+                                 0.12, /* estimate */
+                                 {{"LUT", 0.0, V2_LUT_C *XC7_FROM_V2},
+                                  {"FF", V2_FF_K *XC7_FROM_V2, 0.0},
+                                  {"DSP", 0.0, XC7_DSP_C},
+                                  {"BRAM36", 0.0, V5_BRAM36_C *XC7_FROM_V5},
+                                  {"URAM", 0.0, 0.0}}};
 
 /* UltraScale+: 16 nm FinFET, VCCINT 0.85 V [DS923] */
-static const fpga_class k_xcup = {
-    "UltraScale+",
-    0.850 / (1143.45 - 103.32) * 3780.0, /* [ZUPG] per logic cell x VU13P [DS891, DS890] */
-    {{"LUT", 0.0, V2_LUT_C * XCUP_FROM_V2},
-     {"FF", V2_FF_K * XCUP_FROM_V2, 0.0},
-     {"DSP", 0.0, XC7_DSP_C * XCUP_FROM_XC7},
-     {"BRAM36", 0.0, V5_BRAM36_C * XCUP_FROM_V5},
-     {"URAM", 0.0, 4 * V5_BRAM36_C * XCUP_FROM_V5}}};
+static const fpga_class k_xcup = {"UltraScale+",
+                                  0.850 / (1143.45 - 103.32) *
+                                      3780.0, /* [ZUPG] per logic cell x VU13P [DS891, DS890] */
+                                  {{"LUT", 0.0, V2_LUT_C *XCUP_FROM_V2},
+                                   {"FF", V2_FF_K *XCUP_FROM_V2, 0.0},
+                                   {"DSP", 0.0, XC7_DSP_C *XCUP_FROM_XC7},
+                                   {"BRAM36", 0.0, V5_BRAM36_C *XCUP_FROM_V5},
+                                   {"URAM", 0.0, 4 * V5_BRAM36_C *XCUP_FROM_V5}}};
 
 static int valid_config(const char *s)
 {
@@ -165,9 +165,10 @@ int rb_fpga_resources(const char *config, const char *params, rb_metric *out, in
         return rb_errf(e, RB_EINPUT, "fpga: resource summary path too long");
     FILE *f = fopen(path, "r");
     if (!f)
-        return rb_errf(e, RB_EUNAVAIL,
-                       "fpga: no synthesis summary for '%s' (%s: %s); run targets/fpga/synth/synth.sh %s",
-                       config, path, strerror(errno), config);
+        return rb_errf(
+            e, RB_EUNAVAIL,
+            "fpga: no synthesis summary for '%s' (%s: %s); run targets/fpga/synth/synth.sh %s",
+            config, path, strerror(errno), config);
     char line[512];
     int n = 0, lineno = 0, rc = 0;
     while (!rc && fgets(line, sizeof line, f)) {

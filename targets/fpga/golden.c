@@ -17,10 +17,7 @@
 
 /* floor(a / 2^s) for any sign: for a < 0, ~a = -a - 1 >= 0 and
  * floor(a / 2^s) = ~(~a >> s). */
-static int64_t asr(int64_t a, int s)
-{
-    return a >= 0 ? a >> s : ~(~a >> s);
-}
+static int64_t asr(int64_t a, int s) { return a >= 0 ? a >> s : ~(~a >> s); }
 
 int rb_fx_fmt_check(rb_fx_fmt f, rb_err *e)
 {
@@ -41,20 +38,11 @@ const char *rb_fx_fmt_name(rb_fx_fmt f, char *buf, size_t len)
     return buf;
 }
 
-int32_t rb_fx_max(rb_fx_fmt f)
-{
-    return (int32_t)((1u << (f.bits - 1)) - 1u);
-}
+int32_t rb_fx_max(rb_fx_fmt f) { return (int32_t)((1u << (f.bits - 1)) - 1u); }
 
-int32_t rb_fx_min(rb_fx_fmt f)
-{
-    return -rb_fx_max(f) - 1;
-}
+int32_t rb_fx_min(rb_fx_fmt f) { return -rb_fx_max(f) - 1; }
 
-int32_t rb_fx_one(rb_fx_fmt f)
-{
-    return (int32_t)1 << f.frac;
-}
+int32_t rb_fx_one(rb_fx_fmt f) { return (int32_t)1 << f.frac; }
 
 int16_t rb_fx_sat(rb_fx_fmt f, int64_t a)
 {
@@ -62,10 +50,7 @@ int16_t rb_fx_sat(rb_fx_fmt f, int64_t a)
     return (int16_t)(a > hi ? hi : a < lo ? lo : a);
 }
 
-int64_t rb_fx_rshr(int64_t a, int s)
-{
-    return asr(a + ((int64_t)1 << (s - 1)), s);
-}
+int64_t rb_fx_rshr(int64_t a, int s) { return asr(a + ((int64_t)1 << (s - 1)), s); }
 
 int16_t rb_fx_quant(rb_fx_fmt f, double x)
 {
@@ -80,10 +65,7 @@ int16_t rb_fx_quant(rb_fx_fmt f, double x)
     return (int16_t)r;
 }
 
-double rb_fx_dequant(rb_fx_fmt f, int16_t q)
-{
-    return q / (double)rb_fx_one(f);
-}
+double rb_fx_dequant(rb_fx_fmt f, int16_t q) { return q / (double)rb_fx_one(f); }
 
 void rb_fx_quant_array(rb_fx_fmt f, const float *in, int16_t *out, size_t n)
 {
@@ -106,8 +88,8 @@ int16_t rb_fx_tanh(rb_fx_fmt f, int16_t x)
         a = amax;
     int32_t i = (a >> s) << stride, fr = a & (((int32_t)1 << s) - 1);
     int32_t t0 = rb_tanh_lut[i], t1 = rb_tanh_lut[i + (1 << stride)]; /* t1 >= t0 */
-    int32_t m = t0 + (((t1 - t0) * fr) >> s);                          /* Q1.15 */
-    int32_t y = (m + ((int32_t)1 << (14 - F))) >> (15 - F);            /* 0..one */
+    int32_t m = t0 + (((t1 - t0) * fr) >> s);                         /* Q1.15 */
+    int32_t y = (m + ((int32_t)1 << (14 - F))) >> (15 - F);           /* 0..one */
     return (int16_t)(x < 0 ? -y : y);
 }
 
@@ -133,10 +115,7 @@ double rb_fx_tanh_err_bound(rb_fx_fmt f)
 /* sigma(x) = (tanh_q(x >>> 1) + one + 1) >> 1: the floor of x/2 moves tanh's
  * input by up to half an LSB (slope <= 1), the halving halves that and
  * tanh's error, and the final shift floors: 0.5 + (0.5 + e_tanh) / 2. */
-double rb_fx_sigmoid_err_bound(rb_fx_fmt f)
-{
-    return 0.5 + (0.5 + rb_fx_tanh_err_bound(f)) / 2;
-}
+double rb_fx_sigmoid_err_bound(rb_fx_fmt f) { return 0.5 + (0.5 + rb_fx_tanh_err_bound(f)) / 2; }
 
 int16_t rb_fx_sigmoid(rb_fx_fmt f, int16_t x)
 {
@@ -250,8 +229,7 @@ static void layer_step(const rb_fx_model *fx, int l, int B, const int16_t *v, in
     for (size_t p = 0; p < rows; p++) {
         const int16_t *w = fx->w[l] + p * K;
         for (int b = 0; b < B; b++)
-            pre[(size_t)b * rows + p] =
-                rb_fx_preact(fx->fmt, w, v + (size_t)b * K, K, fx->b[l][p]);
+            pre[(size_t)b * rows + p] = rb_fx_preact(fx->fmt, w, v + (size_t)b * K, K, fx->b[l][p]);
     }
     for (int b = 0; b < B; b++)
         for (int j = 0; j < H; j++) {

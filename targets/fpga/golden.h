@@ -120,7 +120,7 @@ typedef struct rb_fx_model {
  * RB_EUNAVAIL when m has no input projection (the accelerator always
  * multiplies x by W_ih) or K_l > RB_FX_MAX_K. */
 int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e);
-void rb_fx_model_free(rb_fx_model *fx); /* safe on a zeroed or freed model */
+void rb_fx_model_free(rb_fx_model *fx);        /* safe on a zeroed or freed model */
 int rb_fx_k(const rb_fx_model *fx, int layer); /* K_l = I_l + H */
 
 /* Run timesteps [0, T) for batch B, all in the model's format.

@@ -6,7 +6,10 @@
 #include "../target.h"
 
 static const rb_target_option gpu_options[] = {
-    {.name = "device", .metavar = "SEL", .positional = 1, .flag = "gpu-device",
+    {.name = "device",
+     .metavar = "SEL",
+     .positional = 1,
+     .flag = "gpu-device",
      .help = "OpenCL device: an index from `rnnbench list` or a unique\n"
              "piece of its name (default: the first GPU, else the first\n"
              "device)"},

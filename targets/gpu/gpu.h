@@ -29,10 +29,10 @@ typedef enum gpu_kernel {
     GPU_K_LSTM_CELL_TRAIN, /* a training step keeping gates and cell state */
     GPU_K_LSTM_BWD,        /* BPTT through one step */
     GPU_K_RNN_BWD,
-    GPU_K_SUMSQ,           /* gradient norm, first pass: per-work-group sums of squares */
-    GPU_K_NORM,            /* second pass: one work-group, sqrt of the total */
-    GPU_K_ADAM,            /* clipping and Adam over the flat parameters */
-    GPU_K_BIAS_SUM,        /* fused bias = b_ih + b_hh after an update */
+    GPU_K_SUMSQ,    /* gradient norm, first pass: per-work-group sums of squares */
+    GPU_K_NORM,     /* second pass: one work-group, sqrt of the total */
+    GPU_K_ADAM,     /* clipping and Adam over the flat parameters */
+    GPU_K_BIAS_SUM, /* fused bias = b_ih + b_hh after an update */
     GPU_K_COUNT
 } gpu_kernel;
 
@@ -44,10 +44,10 @@ typedef struct gpu_session {
     cl_device_type type;
     cl_ulong global_mem, max_alloc;
     cl_context ctx;
-    cl_command_queue queue; /* in order, profiling enabled */
-    cl_program program;     /* kernels.cl, built at the first load */
+    cl_command_queue queue;        /* in order, profiling enabled */
+    cl_program program;            /* kernels.cl, built at the first load */
     cl_kernel kernel[GPU_K_COUNT]; /* kernels.cl's (names in gpu_program.c) */
-    size_t reduce_wg;       /* work-group size of the norm reductions, a power of two */
+    size_t reduce_wg;              /* work-group size of the norm reductions, a power of two */
 } gpu_session;
 
 const char *rb_gpu_errname(cl_int code);
@@ -104,15 +104,15 @@ typedef struct gpu_state {
     rb_cell cell;
     int G, H, T, B, L, X;
     gpu_layer *layer;
-    cl_mem params;  /* [n_params] every weight, params.h layout */
+    cl_mem params; /* [n_params] every weight, params.h layout */
     size_t n_params;
-    cl_mem x;       /* [T*B, X] */
-    cl_mem gates;   /* [T*B, G*H] input projection of the current layer */
-    cl_mem rec;     /* [B, G*H] recurrent product of one step */
-    cl_mem seq[2];  /* [T*B, H] outputs of the layers before the last */
-    cl_mem y;       /* [T*B, H] output of the last layer */
-    cl_mem h0, c0;  /* [L, B, H] initial states, zero unless the batch gives them */
-    cl_mem c;       /* [B, H] LSTM cell state */
+    cl_mem x;         /* [T*B, X] */
+    cl_mem gates;     /* [T*B, G*H] input projection of the current layer */
+    cl_mem rec;       /* [B, G*H] recurrent product of one step */
+    cl_mem seq[2];    /* [T*B, H] outputs of the layers before the last */
+    cl_mem y;         /* [T*B, H] output of the last layer */
+    cl_mem h0, c0;    /* [L, B, H] initial states, zero unless the batch gives them */
+    cl_mem c;         /* [B, H] LSTM cell state */
     int states_dirty; /* h0/c0 hold a batch's states rather than zeros */
     double load_bytes;
     gpu_train *train; /* NULL unless loaded for training */
@@ -147,8 +147,7 @@ int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int l, cl_mem in, size_t in_
 double rb_gpu_train_bytes(const rb_model *m, const rb_workload *w);
 int rb_gpu_train_alloc(gpu_session *ss, gpu_state *s, rb_err *e);
 void rb_gpu_train_free(gpu_state *s);
-int rb_gpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
-                      rb_err *e);
+int rb_gpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp, rb_err *e);
 int rb_gpu_params(rb_target *t, float *weights, float *grads, rb_err *e);
 
 int rb_gpu_probe(rb_target *t, rb_device_info *out, rb_err *e);

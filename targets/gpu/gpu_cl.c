@@ -17,7 +17,8 @@ const char *rb_gpu_errname(cl_int code)
     case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
     case CL_DEVICE_NOT_AVAILABLE: return "CL_DEVICE_NOT_AVAILABLE";
     case CL_COMPILER_NOT_AVAILABLE: return "CL_COMPILER_NOT_AVAILABLE";
-    case CL_MEM_OBJECT_ALLOCATION_FAILURE: return "CL_MEM_OBJECT_ALLOCATION_FAILURE (device memory)";
+    case CL_MEM_OBJECT_ALLOCATION_FAILURE:
+        return "CL_MEM_OBJECT_ALLOCATION_FAILURE (device memory)";
     case CL_OUT_OF_RESOURCES: return "CL_OUT_OF_RESOURCES";
     case CL_OUT_OF_HOST_MEMORY: return "CL_OUT_OF_HOST_MEMORY";
     case CL_BUILD_PROGRAM_FAILURE: return "CL_BUILD_PROGRAM_FAILURE";
@@ -140,8 +141,10 @@ int rb_gpu_select(const gpu_dev *devs, int n, const char *selector, int *index, 
     long k = strtol(selector, &end, 10);
     if (!*end) {
         if (k < 0 || k >= n)
-            return rb_errf(e, RB_EINPUT, "gpu device %s: there are %d OpenCL devices (0..%d); "
-                                         "`rnnbench list` shows them", selector, n, n - 1);
+            return rb_errf(e, RB_EINPUT,
+                           "gpu device %s: there are %d OpenCL devices (0..%d); "
+                           "`rnnbench list` shows them",
+                           selector, n, n - 1);
         *index = (int)k;
         return 0;
     }
@@ -175,7 +178,7 @@ void rb_gpu_describe(const gpu_dev *d, rb_device_info *out, const char *peak_not
         plat[0] = '\0';
     plat[sizeof plat - 1] = '\0';
     cl_ulong type = rb_gpu_info_ulong(d->device, CL_DEVICE_TYPE);
-    const char *tname = type & CL_DEVICE_TYPE_GPU ? "gpu"
+    const char *tname = type & CL_DEVICE_TYPE_GPU   ? "gpu"
                         : type & CL_DEVICE_TYPE_CPU ? "cpu"
                                                     : "accelerator";
 
@@ -184,8 +187,8 @@ void rb_gpu_describe(const gpu_dev *d, rb_device_info *out, const char *peak_not
     if (type & CL_DEVICE_TYPE_GPU)
         snprintf(out->name, sizeof out->name, "%.100s (%.40s)", name, plat);
     else
-        snprintf(out->name, sizeof out->name, "%.72s (OpenCL %s device via %.32s, not a GPU)",
-                 name, tname, plat);
+        snprintf(out->name, sizeof out->name, "%.72s (OpenCL %s device via %.32s, not a GPU)", name,
+                 tname, plat);
     snprintf(out->type, sizeof out->type, "%s", tname);
     snprintf(out->numerics, sizeof out->numerics, "fp32");
 

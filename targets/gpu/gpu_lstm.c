@@ -31,8 +31,8 @@ int rb_gpu_cl_fail(rb_err *e, const char *what, cl_int rc)
 
 int rb_gpu_blast_fail(rb_err *e, const char *what, CLBlastStatusCode st)
 {
-    return rb_errf(e, RB_ERUNTIME, "gpu: CLBlast %s: %s (%d)", what,
-                   rb_gpu_clblast_errname(st), (int)st);
+    return rb_errf(e, RB_ERUNTIME, "gpu: CLBlast %s: %s (%d)", what, rb_gpu_clblast_errname(st),
+                   (int)st);
 }
 
 void rb_gpu_unload(rb_target *t)
@@ -41,8 +41,8 @@ void rb_gpu_unload(rb_target *t)
     if (!s)
         return;
     rb_gpu_train_free(s);
-    cl_mem *all[] = {&s->params, &s->x, &s->gates, &s->rec, &s->seq[0], &s->seq[1], &s->y,
-                     &s->h0, &s->c0, &s->c};
+    cl_mem *all[] = {&s->params, &s->x, &s->gates, &s->rec, &s->seq[0],
+                     &s->seq[1], &s->y, &s->h0,    &s->c0,  &s->c};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i])
             clReleaseMemObject(*all[i]);
@@ -80,8 +80,8 @@ int rb_gpu_buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const fl
  * inference buffers, and what training adds. */
 static double device_bytes(const rb_model *m, const rb_workload *w)
 {
-    double G = rb_cell_gates(w->cell), H = w->hidden, T = w->seq, B = w->batch,
-           L = w->layers, X = rb_workload_x_width(w);
+    double G = rb_cell_gates(w->cell), H = w->hidden, T = w->seq, B = w->batch, L = w->layers,
+           X = rb_workload_x_width(w);
     double bytes = 4.0 * ((double)rb_param_total(m) + L * G * H + T * B * (X + G * H + 3 * H) +
                           B * G * H + 2 * L * B * H + B * H);
     return w->mode == RB_MODE_TRAIN ? bytes + rb_gpu_train_bytes(m, w) : bytes;
@@ -111,9 +111,9 @@ static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int 
             for (int k = 0; k < 2 && !ret; k++) {
                 if (!n[k])
                     continue;
-                cl_int rc = clEnqueueWriteBuffer(ss->queue, s->params, CL_TRUE,
-                                                 d->off[k] * sizeof(float), n[k] * sizeof(float),
-                                                 from[k], 0, NULL, NULL);
+                cl_int rc =
+                    clEnqueueWriteBuffer(ss->queue, s->params, CL_TRUE, d->off[k] * sizeof(float),
+                                         n[k] * sizeof(float), from[k], 0, NULL, NULL);
                 if (rc != CL_SUCCESS)
                     ret = rb_gpu_cl_fail(e, k ? "uploading W_hh" : "uploading W_ih", rc);
                 s->load_bytes += (double)(n[k] * sizeof(float));
@@ -138,8 +138,9 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         return ret;
     double need = device_bytes(m, w);
     if (need > (double)ss->global_mem)
-        return rb_errf(e, RB_ENOMEM, "gpu: %s needs about %.1f MiB of device memory; the device "
-                                     "has %.1f MiB",
+        return rb_errf(e, RB_ENOMEM,
+                       "gpu: %s needs about %.1f MiB of device memory; the device "
+                       "has %.1f MiB",
                        w->key, need / 1048576.0, ss->global_mem / 1048576.0);
     const int train = w->mode == RB_MODE_TRAIN;
     size_t G = (size_t)rb_cell_gates(w->cell), H = (size_t)w->hidden, T = (size_t)w->seq,
@@ -208,8 +209,8 @@ cl_int rb_gpu_set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
         if (src[k])
             rc = clEnqueueWriteBuffer(ss->queue, dst[k], CL_FALSE, 0, bytes, src[k], 0, NULL, NULL);
         else if (s->states_dirty)
-            rc = clEnqueueFillBuffer(ss->queue, dst[k], &zero, sizeof zero, 0, bytes, 0, NULL,
-                                     NULL);
+            rc =
+                clEnqueueFillBuffer(ss->queue, dst[k], &zero, sizeof zero, 0, bytes, 0, NULL, NULL);
     }
     s->states_dirty = in->h0 || (in->c0 && s->cell == RB_CELL_LSTM);
     return rc;
@@ -228,17 +229,17 @@ static CLBlastStatusCode recurrent(gpu_session *ss, gpu_state *s, const gpu_laye
 {
     const size_t H = (size_t)s->H, GH = (size_t)s->G * s->H, w = ly->off[RB_P_W_HH];
     if (s->B == 1)
-        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, GH, H, 1.0f, s->params, w,
-                            H, hbuf, h_off, 1, 0.0f, s->rec, 0, 1, &ss->queue, NULL);
+        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, GH, H, 1.0f, s->params, w, H,
+                            hbuf, h_off, 1, 0.0f, s->rec, 0, 1, &ss->queue, NULL);
     return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes,
-                        (size_t)s->B, GH, H, 1.0f, hbuf, h_off, H, s->params, w, H, 0.0f, s->rec,
-                        0, GH, &ss->queue, NULL);
+                        (size_t)s->B, GH, H, 1.0f, hbuf, h_off, H, s->params, w, H, 0.0f, s->rec, 0,
+                        GH, &ss->queue, NULL);
 }
 
 /* The fused pass of step t: pre-activations at pre_off of pre, h_t to h_off
  * of out; with rec (a training LSTM) also the gates and c_t of the step. */
-static cl_int cell(gpu_session *ss, gpu_state *s, int l, int t, cl_mem pre, int pre_off,
-                   cl_mem out, int h_off, const gpu_record *rec)
+static cl_int cell(gpu_session *ss, gpu_state *s, int l, int t, cl_mem pre, int pre_off, cl_mem out,
+                   int h_off, const gpu_record *rec)
 {
     const gpu_layer *ly = &s->layer[l];
     const int lstm = s->cell == RB_CELL_LSTM, H = s->H, BH = s->B * s->H;
@@ -281,17 +282,16 @@ int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int l, cl_mem in, size_t in_
                      size_t out_off, const gpu_record *rec, rb_err *e)
 {
     const gpu_layer *ly = &s->layer[l];
-    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H,
-                 TB = (size_t)s->T * B, BH = B * H;
+    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H, TB = (size_t)s->T * B,
+                 BH = B * H;
     const int lstm = s->cell == RB_CELL_LSTM;
     cl_mem pre = in;
     size_t pre_off = in_off;
     if (ly->in) {
-        CLBlastStatusCode st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo,
-                                            CLBlastTransposeYes, TB, GH, (size_t)ly->in, 1.0f, in,
-                                            in_off, (size_t)ly->in, s->params,
-                                            ly->off[RB_P_W_IH], (size_t)ly->in, 0.0f, s->gates,
-                                            0, GH, &ss->queue, NULL);
+        CLBlastStatusCode st = CLBlastSgemm(
+            CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, TB, GH, (size_t)ly->in,
+            1.0f, in, in_off, (size_t)ly->in, s->params, ly->off[RB_P_W_IH], (size_t)ly->in, 0.0f,
+            s->gates, 0, GH, &ss->queue, NULL);
         if (st != CLBlastSuccess)
             return rb_gpu_blast_fail(e, "input projection", st);
         pre = s->gates;

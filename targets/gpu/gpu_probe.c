@@ -30,9 +30,9 @@ static int measure_peak(gpu_session *s, double *flops, char *note, size_t n, rb_
     cl_kernel k = clCreateKernel(prog, "peak_fma", &rc);
     cl_uint cus = rb_gpu_info_uint(s->dev.device, CL_DEVICE_MAX_COMPUTE_UNITS);
     size_t global = (size_t)(cus ? cus : 1) * 2048;
-    cl_mem buf = rc == CL_SUCCESS ? clCreateBuffer(s->ctx, CL_MEM_WRITE_ONLY, global * sizeof(float),
-                                                   NULL, &rc)
-                                  : NULL;
+    cl_mem buf = rc == CL_SUCCESS
+                     ? clCreateBuffer(s->ctx, CL_MEM_WRITE_ONLY, global * sizeof(float), NULL, &rc)
+                     : NULL;
     double secs = 0;
     int iters = 16;
     for (int tries = 0; rc == CL_SUCCESS && tries < 12; tries++) {
@@ -61,7 +61,8 @@ static int measure_peak(gpu_session *s, double *flops, char *note, size_t n, rb_
         return rb_errf(e, RB_EUNAVAIL, "gpu: the peak-rate probe kernel failed: %s (%d)",
                        rb_gpu_errname(rc), rc);
     *flops = (double)global * iters * 32.0 / secs;
-    snprintf(note, n, "measured: probe.cl peak_fma, %zu work-items x %d rounds of 32 FLOP in %.1f ms",
+    snprintf(note, n,
+             "measured: probe.cl peak_fma, %zu work-items x %d rounds of 32 FLOP in %.1f ms",
              global, iters, secs * 1e3);
     return 0;
 }

@@ -30,9 +30,9 @@ struct gpu_train {
     cl_mem partial;     /* [groups] sums of squares, one per work-group */
     cl_mem norm;        /* [2] the gradient norm and its clip scale */
     size_t groups;
-    float *y, *dy;      /* [T*B, H] host copies for the loss */
-    long step;          /* Adam's step count */
-    int failed;         /* the last step failed: its gradients may hold NaN */
+    float *y, *dy; /* [T*B, H] host copies for the loss */
+    long step;     /* Adam's step count */
+    int failed;    /* the last step failed: its gradients may hold NaN */
 };
 
 /* Work-groups of the norm's first pass: a few per compute unit, no more
@@ -48,8 +48,8 @@ static size_t norm_groups(const gpu_session *ss, size_t n)
 
 double rb_gpu_train_bytes(const rb_model *m, const rb_workload *w)
 {
-    double G = rb_cell_gates(w->cell), H = w->hidden, TB = (double)w->seq * w->batch,
-           B = w->batch, L = w->layers, lstm = w->cell == RB_CELL_LSTM,
+    double G = rb_cell_gates(w->cell), H = w->hidden, TB = (double)w->seq * w->batch, B = w->batch,
+           L = w->layers, lstm = w->cell == RB_CELL_LSTM,
            dx = w->input_proj ? rb_workload_x_width(w) : 0;
     return 4.0 * (3.0 * (double)rb_param_total(m) + L * TB * (lstm * (G * H + H) + H) +
                   TB * (G * H + 2 * H + 1 + dx) + 2 * B * H + 1024 + 2);
@@ -60,9 +60,8 @@ void rb_gpu_train_free(gpu_state *s)
     gpu_train *tr = s->train;
     if (!tr)
         return;
-    cl_mem all[] = {tr->grads, tr->m, tr->v, tr->act, tr->cs, tr->hs, tr->dA,
-                    tr->dY[0], tr->dY[1], tr->dx, tr->dh, tr->dc, tr->ones, tr->partial,
-                    tr->norm};
+    cl_mem all[] = {tr->grads, tr->m,  tr->v,  tr->act, tr->cs,   tr->hs,      tr->dA,  tr->dY[0],
+                    tr->dY[1], tr->dx, tr->dh, tr->dc,  tr->ones, tr->partial, tr->norm};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i])
             clReleaseMemObject(all[i]);
@@ -78,8 +77,8 @@ int rb_gpu_train_alloc(gpu_session *ss, gpu_state *s, rb_err *e)
     if (!tr)
         return rb_errf(e, RB_ENOMEM, "gpu: out of host memory for training state");
     s->train = tr;
-    const size_t P = s->n_params, TB = (size_t)s->T * s->B, H = (size_t)s->H,
-                 GH = (size_t)s->G * H, L = (size_t)s->L, BH = (size_t)s->B * H;
+    const size_t P = s->n_params, TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H,
+                 L = (size_t)s->L, BH = (size_t)s->B * H;
     const int lstm = s->cell == RB_CELL_LSTM;
     tr->groups = norm_groups(ss, P);
     tr->y = malloc(TB * H * sizeof *tr->y);
@@ -127,10 +126,7 @@ int rb_gpu_train_alloc(gpu_session *ss, gpu_state *s, rb_err *e)
 
 /* A 1-dimensional work size covering n, rounded up so the driver can pick
  * a full work-group (the kernels skip the excess). */
-static size_t cover(size_t n)
-{
-    return (n + 63) / 64 * 64;
-}
+static size_t cover(size_t n) { return (n + 63) / 64 * 64; }
 
 /* The training forward: x and the states up, every layer into hs keeping
  * gates and cell states, the last layer's output read back into tr->y.
@@ -140,8 +136,8 @@ static int forward(gpu_session *ss, gpu_state *s, const rb_batch *in, cl_event *
 {
     gpu_train *tr = s->train;
     const size_t TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H;
-    cl_int rc = clEnqueueWriteBuffer(ss->queue, s->x, CL_FALSE, 0, TB * s->X * sizeof(float),
-                                     in->x, 0, NULL, first);
+    cl_int rc = clEnqueueWriteBuffer(ss->queue, s->x, CL_FALSE, 0, TB * s->X * sizeof(float), in->x,
+                                     0, NULL, first);
     if (rc == CL_SUCCESS)
         rc = rb_gpu_set_states(ss, s, in);
     if (rc != CL_SUCCESS)
@@ -155,8 +151,8 @@ static int forward(gpu_session *ss, gpu_state *s, const rb_batch *in, cl_event *
             return ret;
     }
     const size_t last_off = (size_t)(s->L - 1) * TB * H * sizeof(float);
-    rc = clEnqueueReadBuffer(ss->queue, tr->hs, CL_TRUE, last_off, TB * H * sizeof(float), tr->y,
-                             0, NULL, last);
+    rc = clEnqueueReadBuffer(ss->queue, tr->hs, CL_TRUE, last_off, TB * H * sizeof(float), tr->y, 0,
+                             NULL, last);
     return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, "reading the output", rc);
 }
 
@@ -198,14 +194,14 @@ static cl_int bwd_args(gpu_state *s, cl_kernel k, int l, int t, cl_mem dY)
 static CLBlastStatusCode to_prev_h(gpu_session *ss, gpu_state *s, const gpu_layer *ly, int t)
 {
     gpu_train *tr = s->train;
-    const size_t H = (size_t)s->H, GH = (size_t)s->G * H, B = (size_t)s->B,
-                 w = ly->off[RB_P_W_HH], dA_off = (size_t)t * B * GH;
+    const size_t H = (size_t)s->H, GH = (size_t)s->G * H, B = (size_t)s->B, w = ly->off[RB_P_W_HH],
+                 dA_off = (size_t)t * B * GH;
     if (B == 1)
-        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, GH, H, 1.0f, s->params,
-                            w, H, tr->dA, dA_off, 1, 0.0f, tr->dh, 0, 1, &ss->queue, NULL);
+        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, GH, H, 1.0f, s->params, w,
+                            H, tr->dA, dA_off, 1, 0.0f, tr->dh, 0, 1, &ss->queue, NULL);
     return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, B, H, GH,
-                        1.0f, tr->dA, dA_off, GH, s->params, w, H, 0.0f, tr->dh, 0, H,
-                        &ss->queue, NULL);
+                        1.0f, tr->dA, dA_off, GH, s->params, w, H, 0.0f, tr->dh, 0, H, &ss->queue,
+                        NULL);
 }
 
 /* Layer l backwards: dY [T*B, H] in; its weight gradients into tr->grads;
@@ -216,13 +212,13 @@ static int backward_layer(gpu_session *ss, gpu_state *s, int l, int has_h0, cl_m
 {
     gpu_train *tr = s->train;
     const gpu_layer *ly = &s->layer[l];
-    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H,
-                 TB = (size_t)s->T * B, BH = B * H, in = (size_t)ly->in;
+    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H, TB = (size_t)s->T * B,
+                 BH = B * H, in = (size_t)ly->in;
     const int lstm = s->cell == RB_CELL_LSTM;
     const gpu_kernel kb = lstm ? GPU_K_LSTM_BWD : GPU_K_RNN_BWD;
     float zero = 0;
-    cl_int rc = clEnqueueFillBuffer(ss->queue, tr->dh, &zero, sizeof zero, 0, BH * sizeof(float),
-                                    0, NULL, NULL);
+    cl_int rc = clEnqueueFillBuffer(ss->queue, tr->dh, &zero, sizeof zero, 0, BH * sizeof(float), 0,
+                                    NULL, NULL);
     if (rc == CL_SUCCESS && lstm)
         rc = clEnqueueFillBuffer(ss->queue, tr->dc, &zero, sizeof zero, 0, BH * sizeof(float), 0,
                                  NULL, NULL);
@@ -239,8 +235,8 @@ static int backward_layer(gpu_session *ss, gpu_state *s, int l, int has_h0, cl_m
             return rb_gpu_blast_fail(e, "gradient to h_{t-1}", st);
     }
 
-    const size_t g_ih = ly->off[RB_P_W_IH], g_hh = ly->off[RB_P_W_HH],
-                 g_bih = ly->off[RB_P_B_IH], g_bhh = ly->off[RB_P_B_HH];
+    const size_t g_ih = ly->off[RB_P_W_IH], g_hh = ly->off[RB_P_W_HH], g_bih = ly->off[RB_P_B_IH],
+                 g_bhh = ly->off[RB_P_B_HH];
     const size_t hs_off = (size_t)l * TB * H;
     CLBlastStatusCode st = CLBlastSuccess;
     /* dW_hh = sum_t dA_t^T h_{t-1}: steps 1.. against outputs 0..T-2 in one
@@ -254,18 +250,17 @@ static int backward_layer(gpu_session *ss, gpu_state *s, int l, int has_h0, cl_m
                                        NULL)) != CL_SUCCESS)
         return rb_gpu_cl_fail(e, "clearing dW_hh", rc);
     if (st == CLBlastSuccess && has_h0)
-        st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, H,
-                          B, 1.0f, tr->dA, 0, GH, s->h0, (size_t)l * BH, H, 1.0f, tr->grads,
-                          g_hh, H, &ss->queue, NULL);
+        st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, H, B,
+                          1.0f, tr->dA, 0, GH, s->h0, (size_t)l * BH, H, 1.0f, tr->grads, g_hh, H,
+                          &ss->queue, NULL);
     if (st != CLBlastSuccess)
         return rb_gpu_blast_fail(e, "dW_hh", st);
     /* the layer's input: x for layer 0, the previous layer's stored output otherwise */
     cl_mem x = l ? tr->hs : s->x;
     const size_t x_off = l ? (size_t)(l - 1) * TB * H : 0;
-    if (in &&
-        (st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, in,
-                           TB, 1.0f, tr->dA, 0, GH, x, x_off, in, 0.0f, tr->grads, g_ih, in,
-                           &ss->queue, NULL)) != CLBlastSuccess)
+    if (in && (st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH,
+                                 in, TB, 1.0f, tr->dA, 0, GH, x, x_off, in, 0.0f, tr->grads, g_ih,
+                                 in, &ss->queue, NULL)) != CLBlastSuccess)
         return rb_gpu_blast_fail(e, "dW_ih", st);
     st = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, TB, GH, 1.0f, tr->dA, 0, GH,
                       tr->ones, 0, 1, 0.0f, tr->grads, g_bih, 1, &ss->queue, NULL);
@@ -306,8 +301,8 @@ static int backward(gpu_session *ss, gpu_state *s, const rb_batch *in, rb_train_
         return 0;
     /* without an input projection x was the pre-activation itself */
     cl_mem dx = s->layer[0].in ? tr->dx : tr->dA;
-    rc = clEnqueueReadBuffer(ss->queue, dx, CL_FALSE, 0, TB * s->X * sizeof(float), io->dx, 0,
-                             NULL, NULL);
+    rc = clEnqueueReadBuffer(ss->queue, dx, CL_FALSE, 0, TB * s->X * sizeof(float), io->dx, 0, NULL,
+                             NULL);
     return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, "reading dL/dx", rc);
 }
 
@@ -406,8 +401,7 @@ static void release(cl_event *ev, int n)
             clReleaseEvent(ev[i]);
 }
 
-int rb_gpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
-                      rb_err *e)
+int rb_gpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp, rb_err *e)
 {
     gpu_session *ss = t->session;
     gpu_state *s = t->priv;
@@ -441,8 +435,8 @@ int rb_gpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
      * the norm it finds on the device and skips a non-finite one */
     if (!ret && (rc = update(ss, s, &io->opt, tr->step + 1)) != CL_SUCCESS)
         ret = rb_gpu_cl_fail(e, "Adam and bias kernels", rc);
-    if (!ret && (rc = clEnqueueReadBuffer(ss->queue, tr->norm, CL_FALSE, 0, sizeof norm[0], norm,
-                                          0, NULL, &ev[3])) != CL_SUCCESS)
+    if (!ret && (rc = clEnqueueReadBuffer(ss->queue, tr->norm, CL_FALSE, 0, sizeof norm[0], norm, 0,
+                                          NULL, &ev[3])) != CL_SUCCESS)
         ret = rb_gpu_cl_fail(e, "reading the gradient norm", rc);
     /* one wait for the norm, dL/dx and the update; on failure it leaves
      * nothing in flight */

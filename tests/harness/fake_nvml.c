@@ -28,10 +28,7 @@ enum { OK = 0, INVALID_ARGUMENT = 2, NOT_SUPPORTED = 3, NOT_FOUND = 6, GPU_IS_LO
 static int energy_supported, fail_after, reads;
 
 /* Counts a read; nonzero when the script says this one fails. */
-static int failing(void)
-{
-    return fail_after >= 0 && reads++ >= fail_after;
-}
+static int failing(void) { return fail_after >= 0 && reads++ >= fail_after; }
 
 static fake_dev *dev_of(void *handle)
 {
@@ -50,10 +47,7 @@ int nvmlInit_v2(void)
     return OK;
 }
 
-int nvmlShutdown(void)
-{
-    return OK;
-}
+int nvmlShutdown(void) { return OK; }
 
 const char *nvmlErrorString(int r)
 {

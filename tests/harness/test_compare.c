@@ -11,8 +11,8 @@
 #include "../../harness/compare.h"
 #include "../rb_test.h"
 
-static rb_figure fig(const char *target, const char *workload, const char *metric,
-                     rb_fig_kind kind, double value)
+static rb_figure fig(const char *target, const char *workload, const char *metric, rb_fig_kind kind,
+                     double value)
 {
     rb_figure f;
     memset(&f, 0, sizeof f);
@@ -65,10 +65,10 @@ static const rb_cmp_row *row(const rb_comparison *c, const char *workload, const
 static void test_verdicts(void)
 {
     rb_figure b[] = {
-        measured("w_slow", 10, 20),   /* +30 %, significant: regressed */
-        measured("w_fast", 10, 20),   /* -30 %: improved */
-        measured("w_tiny", 10, 20),   /* +2 %, significant but within 5 % */
-        measured("w_few", 10, 3),     /* +30 % on 3 vs 3: not significant (p = 0.1), few */
+        measured("w_slow", 10, 20), /* +30 %, significant: regressed */
+        measured("w_fast", 10, 20), /* -30 %: improved */
+        measured("w_tiny", 10, 20), /* +2 %, significant but within 5 % */
+        measured("w_few", 10, 3),   /* +30 % on 3 vs 3: not significant (p = 0.1), few */
         fig("fpga", "w", "cycles", RB_FIG_DETERMINISTIC, 1000),
         fig("fpga", "w", "err_max_abs", RB_FIG_DETERMINISTIC, 1e-3),
         fig("fpga", "w2", "err_max_abs", RB_FIG_DETERMINISTIC, 1e-3),
@@ -83,7 +83,7 @@ static void test_verdicts(void)
         measured("w_tiny", 10.2, 20),
         measured("w_few", 13, 3),
         fig("fpga", "w", "cycles", RB_FIG_DETERMINISTIC, 1001),
-        fig("fpga", "w", "err_max_abs", RB_FIG_DETERMINISTIC, 1.05e-3),  /* within 10 % */
+        fig("fpga", "w", "err_max_abs", RB_FIG_DETERMINISTIC, 1.05e-3), /* within 10 % */
         fig("fpga", "w2", "err_max_abs", RB_FIG_DETERMINISTIC, 1.5e-3), /* beyond */
         fig("fpga", "w", "status", RB_FIG_DETERMINISTIC, NAN),
         fig("fpga", "w2", "status", RB_FIG_DETERMINISTIC, NAN),
@@ -103,8 +103,8 @@ static void test_verdicts(void)
     rb_err e = {0};
     CHECK_INT(rb_compare_sets(&bs, &cs, &o, &cmp, &e), 0);
     const rb_cmp_row *r;
-    CHECK((r = row(&cmp, "w_slow", "median_ms")) && r->verdict == RB_CMP_REGRESSED &&
-          r->p < 1e-6 && fabs(r->change - 0.3) < 1e-12 && r->device_differs);
+    CHECK((r = row(&cmp, "w_slow", "median_ms")) && r->verdict == RB_CMP_REGRESSED && r->p < 1e-6 &&
+          fabs(r->change - 0.3) < 1e-12 && r->device_differs);
     CHECK((r = row(&cmp, "w_fast", "median_ms")) && r->verdict == RB_CMP_IMPROVED);
     CHECK((r = row(&cmp, "w_tiny", "median_ms")) && r->verdict == RB_CMP_SAME && r->p < 0.05);
     CHECK((r = row(&cmp, "w_few", "median_ms")) && r->verdict == RB_CMP_SAME && r->few &&

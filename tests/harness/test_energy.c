@@ -45,8 +45,8 @@ static void test_rapl(void)
     put("intel-rapl:0:0", "max_energy_range_uj", "262143328850\n");
     CHECK_INT(rb_rapl_open(&r, root, why, sizeof why), 2);
     CHECK_INT(rb_rapl_start(&r), 0);
-    put("intel-rapl:0", "energy_uj", "3500000\n");    /* +2.5 J */
-    put("intel-rapl:1", "energy_uj", "671150\n");     /* wrapped: +328850 + 671150 = 1.0 J */
+    put("intel-rapl:0", "energy_uj", "3500000\n"); /* +2.5 J */
+    put("intel-rapl:1", "energy_uj", "671150\n");  /* wrapped: +328850 + 671150 = 1.0 J */
     CHECK_NEAR(rb_rapl_stop(&r), 3.5, 1e-9);
 }
 
@@ -55,8 +55,8 @@ static void test_chooser_cpu(void)
 {
     char why[512] = "";
     rb_energy_meter m;
-    rb_device_info cpu = {.name = "AMD EPYC 7B13 (2 threads)", .type = "cpu",
-                          .energy_counters = RB_ENERGY_RAPL};
+    rb_device_info cpu = {
+        .name = "AMD EPYC 7B13 (2 threads)", .type = "cpu", .energy_counters = RB_ENERGY_RAPL};
 
     setenv("RB_POWERCAP_ROOT", "/nonexistent/powercap", 1);
     CHECK_INT(rb_energy_meter_for(&cpu, &m, why, sizeof why), 0);
@@ -83,7 +83,8 @@ static void test_chooser_cpu(void)
     /* The counters decide, not the type: an OpenCL CPU device (PoCL) behind the
      * gpu target is measured by RAPL; a "cpu" that reads no counter is not. */
     setenv("RB_POWERCAP_ROOT", root, 1);
-    rb_device_info pocl = {.name = "pthread (OpenCL cpu device, not a GPU)", .type = "gpu",
+    rb_device_info pocl = {.name = "pthread (OpenCL cpu device, not a GPU)",
+                           .type = "gpu",
                            .energy_counters = RB_ENERGY_RAPL};
     CHECK_INT(rb_energy_meter_for(&pocl, &m, why, sizeof why), 1);
     CHECK_STR_HAS(m.source, "rapl");
@@ -103,8 +104,10 @@ static void test_nvml_absent(void)
 {
     char why[512] = "";
     rb_energy_meter m;
-    rb_device_info gpu = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                          .bus_id = "00000000:65:00.0", .energy_counters = RB_ENERGY_NVML};
+    rb_device_info gpu = {.name = "NVIDIA H100 80GB HBM3",
+                          .type = "gpu",
+                          .bus_id = "00000000:65:00.0",
+                          .energy_counters = RB_ENERGY_NVML};
     setenv("RB_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
     CHECK_INT(rb_energy_meter_nvml(&gpu, &m, why, sizeof why), 0);
     CHECK(m.source == NULL);
@@ -144,8 +147,10 @@ static void test_nvml_fake(void)
     unsetenv("FAKE_NVML_FAIL_AFTER");
 
     /* By bus id; the counter advances 1000 mJ per read, so every interval is exactly 1 J. */
-    rb_device_info h100 = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                           .bus_id = "00000000:65:00.0", .energy_counters = RB_ENERGY_NVML};
+    rb_device_info h100 = {.name = "NVIDIA H100 80GB HBM3",
+                           .type = "gpu",
+                           .bus_id = "00000000:65:00.0",
+                           .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&h100, &m, why, sizeof why), 1);
     CHECK_STR_HAS(m.source, "nvml");
     CHECK_STR_HAS(m.detail, "nvml: total energy counter of NVIDIA H100 80GB HBM3");
@@ -158,7 +163,8 @@ static void test_nvml_fake(void)
     rb_energy_meter_close(&m);
 
     /* By name (no bus id), either way round, found through the vendor in extra_json. */
-    rb_device_info p100 = {.name = "Tesla P100-PCIE-16GB (OpenCL 3.0 CUDA)", .type = "gpu",
+    rb_device_info p100 = {.name = "Tesla P100-PCIE-16GB (OpenCL 3.0 CUDA)",
+                           .type = "gpu",
                            .extra_json = "{\"vendor\": \"NVIDIA Corporation\"}",
                            .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&p100, &m, why, sizeof why), 1);
@@ -168,16 +174,18 @@ static void test_nvml_fake(void)
     rb_energy_meter_close(&m);
 
     /* Two identical boards and no bus id: refused rather than guessed. */
-    rb_device_info ambiguous = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                                .energy_counters = RB_ENERGY_NVML};
+    rb_device_info ambiguous = {
+        .name = "NVIDIA H100 80GB HBM3", .type = "gpu", .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&ambiguous, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "2 NVML devices match");
-    rb_device_info absent = {.name = "NVIDIA A100-SXM4-40GB", .type = "gpu",
-                             .energy_counters = RB_ENERGY_NVML};
+    rb_device_info absent = {
+        .name = "NVIDIA A100-SXM4-40GB", .type = "gpu", .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&absent, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "none of the 3 NVML devices matches 'NVIDIA A100-SXM4-40GB'");
-    rb_device_info wrong_bus = {.name = "NVIDIA H100 80GB HBM3", .type = "gpu",
-                                .bus_id = "00000000:99:00.0", .energy_counters = RB_ENERGY_NVML};
+    rb_device_info wrong_bus = {.name = "NVIDIA H100 80GB HBM3",
+                                .type = "gpu",
+                                .bus_id = "00000000:99:00.0",
+                                .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&wrong_bus, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "NVML has no device at PCI 00000000:99:00.0: Not Found");
 
@@ -234,8 +242,8 @@ static void test_nvml_fake(void)
 /* --- rb_measure with a scripted meter and a target of known latency --------- */
 
 enum { WARMUP = 2, REPS = 5 };
-static int calls;            /* forward calls so far */
-static double own_energy_j;  /* >= 0: the target reports its own energy */
+static int calls;           /* forward calls so far */
+static double own_energy_j; /* >= 0: the target reports its own energy */
 
 static int fake_probe(rb_target *t, rb_device_info *out, rb_err *e)
 {
@@ -245,10 +253,7 @@ static int fake_probe(rb_target *t, rb_device_info *out, rb_err *e)
     return 0;
 }
 
-static int fake_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
-{
-    return 0;
-}
+static int fake_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e) { return 0; }
 
 static int fake_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e)
 {
@@ -263,13 +268,15 @@ static int fake_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sam
     return 0;
 }
 
-static void fake_unload(rb_target *t)
-{
-}
+static void fake_unload(rb_target *t) {}
 
-static const rb_target_ops fake_ops = {
-    .name = "fake", .method = RB_SRC_SIMULATED, .description = "test target",
-    .probe = fake_probe, .load = fake_load, .forward = fake_forward, .unload = fake_unload};
+static const rb_target_ops fake_ops = {.name = "fake",
+                                       .method = RB_SRC_SIMULATED,
+                                       .description = "test target",
+                                       .probe = fake_probe,
+                                       .load = fake_load,
+                                       .forward = fake_forward,
+                                       .unload = fake_unload};
 
 typedef struct scripted {
     double joules; /* what stop returns */
@@ -299,8 +306,14 @@ static const rb_metric *metric(const rb_result *r, const char *name)
 
 static void test_measure(void)
 {
-    rb_workload w = {.cell = RB_CELL_LSTM, .mode = RB_MODE_INFER, .seq = 3, .batch = 2,
-                     .input = 4, .hidden = 5, .layers = 1, .input_proj = 1};
+    rb_workload w = {.cell = RB_CELL_LSTM,
+                     .mode = RB_MODE_INFER,
+                     .seq = 3,
+                     .batch = 2,
+                     .input = 4,
+                     .hidden = 5,
+                     .layers = 1,
+                     .input_proj = 1};
     rb_workload_make_key(&w);
     rb_err e = {0};
     rb_point pt;
@@ -310,8 +323,11 @@ static void test_measure(void)
     CHECK_INT(rb_target_probe(&t, &e), 0);
     rb_measure_opts o = {WARMUP, REPS, REPS, 0, 60};
     scripted sc = {4.0, -1, -1};
-    rb_energy_meter m = {.source = RB_ESRC_NVML, .detail = "scripted", .start = scripted_start,
-                         .stop = scripted_stop, .state = &sc};
+    rb_energy_meter m = {.source = RB_ESRC_NVML,
+                         .detail = "scripted",
+                         .start = scripted_start,
+                         .stop = scripted_stop,
+                         .state = &sc};
     rb_result r;
 
     /* The meter: joules / calls, started after the warm-up, stopped after the last call. */

@@ -145,12 +145,13 @@ static void test_alignment_rows(void)
                  "1,cpu,2.5\n"
                  "100,gpu µs,\n"
                  ",,10\n");
-    check_output(sql, RB_FMT_JSON,
-                 "[\n"
-                 "  {\n    \"column1\": 1,\n    \"column2\": \"cpu\",\n    \"column3\": 2.5\n  },\n"
-                 "  {\n    \"column1\": 100,\n    \"column2\": \"gpu µs\",\n    \"column3\": null\n  },\n"
-                 "  {\n    \"column1\": null,\n    \"column2\": null,\n    \"column3\": 10\n  }\n"
-                 "]\n");
+    check_output(
+        sql, RB_FMT_JSON,
+        "[\n"
+        "  {\n    \"column1\": 1,\n    \"column2\": \"cpu\",\n    \"column3\": 2.5\n  },\n"
+        "  {\n    \"column1\": 100,\n    \"column2\": \"gpu µs\",\n    \"column3\": null\n  },\n"
+        "  {\n    \"column1\": null,\n    \"column2\": null,\n    \"column3\": 10\n  }\n"
+        "]\n");
 }
 
 static void test_empty_result(void)
@@ -227,9 +228,17 @@ static void test_readonly_views(const char *path)
     rb_device_info d;
     memset(&d, 0, sizeof d);
     snprintf(d.name, sizeof d.name, "CPU");
-    CHECK_INT(rb_store_device(rw, run_id, &(rb_device_id){"cpu", NULL, NULL}, "measured", &d, &dev, &e), 0);
-    rb_workload w = {.cell = RB_CELL_RNN, .mode = RB_MODE_TRAIN, .seq = 3, .batch = 2,
-                     .input = 4, .hidden = 5, .layers = 1, .input_proj = 1};
+    CHECK_INT(
+        rb_store_device(rw, run_id, &(rb_device_id){"cpu", NULL, NULL}, "measured", &d, &dev, &e),
+        0);
+    rb_workload w = {.cell = RB_CELL_RNN,
+                     .mode = RB_MODE_TRAIN,
+                     .seq = 3,
+                     .batch = 2,
+                     .input = 4,
+                     .hidden = 5,
+                     .layers = 1,
+                     .input_proj = 1};
     rb_workload_make_key(&w);
     double samples[] = {0.5};
     rb_result r;
@@ -238,8 +247,16 @@ static void test_readonly_views(const char *path)
     r.device_id = dev;
     r.w = &w;
     r.status = RB_STATUS_OK;
-    r.lat = (rb_stats){.n = 1, .median = 0.5, .p10 = 0.5, .p90 = 0.5, .p99 = 0.5, .mean = 0.5,
-                       .min = 0.5, .max = 0.5, .ci_lo = 0.5, .ci_hi = 0.5};
+    r.lat = (rb_stats){.n = 1,
+                       .median = 0.5,
+                       .p10 = 0.5,
+                       .p90 = 0.5,
+                       .p99 = 0.5,
+                       .mean = 0.5,
+                       .min = 0.5,
+                       .max = 0.5,
+                       .ci_lo = 0.5,
+                       .ci_hi = 0.5};
     r.latency_source = RB_SRC_MEASURED;
     r.throughput_sps = 4000;
     r.energy_j = -1;

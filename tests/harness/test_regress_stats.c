@@ -126,7 +126,7 @@ static int u1_of_mask(unsigned mask, int n)
 
 static void test_mwu_exact_enumerated(void)
 {
-    static const int sizes[][2] = {{1, 1}, {1, 5}, {2, 3}, {3, 3}, {3, 5}, {4, 4},
+    static const int sizes[][2] = {{1, 1}, {1, 5}, {2, 3}, {3, 3},  {3, 5}, {4, 4},
                                    {2, 7}, {5, 5}, {8, 2}, {3, 12}, {7, 7}, {8, 6}};
     for (size_t s = 0; s < LEN(sizes); s++) {
         int n1 = sizes[s][0], n2 = sizes[s][1], n = n1 + n2, mn = n1 * n2;
@@ -158,8 +158,8 @@ static void test_mwu_exact_enumerated(void)
             if (want > 1)
                 want = 1;
             rb_mwu r;
-            if (rb_mwu_test(x, (size_t)nx, y, (size_t)ny, &r) != 0 || r.exact != 1 ||
-                r.u1 != u1 || fabs(r.p - want) > 1e-13 * want) {
+            if (rb_mwu_test(x, (size_t)nx, y, (size_t)ny, &r) != 0 || r.exact != 1 || r.u1 != u1 ||
+                fabs(r.p - want) > 1e-13 * want) {
                 if (!bad)
                     fprintf(stderr, "%d vs %d, mask %#x: u1 %g p %.17g, expected %d %.17g\n", n1,
                             n2, mask, r.u1, r.p, u1, want);
@@ -261,8 +261,7 @@ static void test_single_step(void)
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         noisy(x, 20, lvl, 0.02, seed);
         size_t k = rb_detect_steps(x, 20, 0.05, st, 4);
-        if (k != 1 || st[0].at != 12 || fabs(st[0].before - 100) > 5 ||
-            fabs(st[0].after - 120) > 6)
+        if (k != 1 || st[0].at != 12 || fabs(st[0].before - 100) > 5 || fabs(st[0].after - 120) > 6)
             wrong++;
     }
     CHECK(wrong <= MAX_WRONG);

@@ -104,8 +104,7 @@ static int load(rb_report *r, long long run, const char *label)
     return rc;
 }
 
-static const rb_rank_entry *entry(const rb_report *r, const rb_workload_rec *w,
-                                  const char *target)
+static const rb_rank_entry *entry(const rb_report *r, const rb_workload_rec *w, const char *target)
 {
     for (size_t i = 0; i < w->count; i++)
         if (!strcmp(r->devices[r->results[w->entries[i].result].device].target, target))
@@ -314,12 +313,15 @@ static void test_formats_agree(void)
         same &= cJSON_GetObjectItem(k, "rank")->valueint == rb_rep_entry_of(&rec, (size_t)i)->rank;
     }
     CHECK(same);
-    CHECK_NEAR(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
-                   cJSON_GetArrayItem(res, 2), "metrics"), "cycles"), "value")->valuedouble,
+    CHECK_NEAR(cJSON_GetObjectItem(
+                   cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 2), "metrics"),
+                                       "cycles"),
+                   "value")
+                   ->valuedouble,
                1e6, 0);
-    CHECK_STR_HAS(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "recommendation"), "headline")
-                      ->valuestring,
-                  "gpu");
+    CHECK_STR_HAS(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "recommendation"), "headline")->valuestring,
+        "gpu");
     CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "run"), "label")->valuestring,
                   "hand <b>&amp;\"x\""));
     cJSON_Delete(j);
@@ -378,8 +380,8 @@ static void test_formats_agree(void)
         CHECK_STR_HAS(html, id);
     }
     CHECK_STR_HAS(html, "<td class=\"num\">2.05</td>"); /* gpu's median on w1, %.4g */
-    CHECK_STR_HAS(html, "1.95 &#8211; 2.2");           /* its interval */
-    char *hl = malloc(strlen(rec.headline) * 6 + 1);  /* the headline as the page escapes it */
+    CHECK_STR_HAS(html, "1.95 &#8211; 2.2");            /* its interval */
+    char *hl = malloc(strlen(rec.headline) * 6 + 1);    /* the headline as the page escapes it */
     FILE *hf = fmemopen(hl, strlen(rec.headline) * 6 + 1, "w");
     rb_xml_escape(hf, rec.headline);
     fputc(0, hf);
@@ -435,7 +437,8 @@ static void test_accuracy_constraint(void)
     const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(&r, "fpga", "fixed Q3.12", "cpu", &cpu);
     CHECK(a && cpu && a->accuracy == 0.70 && cpu->accuracy == 0.80);
     CHECK(rb_rep_eval_row(&r, "fpga", "fixed Q2.5", "cpu", &cpu)->accuracy == 0.50);
-    CHECK(rb_rep_eval_row(&r, "asic", "int8", "cpu", &cpu) == NULL); /* before the training: stale */
+    CHECK(rb_rep_eval_row(&r, "asic", "int8", "cpu", &cpu) ==
+          NULL); /* before the training: stale */
 
     rb_recommendation rec;
     rb_report_opts ro;

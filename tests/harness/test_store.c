@@ -128,8 +128,14 @@ static const char *col_s(sqlite3_stmt *st, const char *name)
 
 static rb_workload make_workload(int seq, int batch)
 {
-    rb_workload w = {.cell = RB_CELL_LSTM, .mode = RB_MODE_INFER, .seq = seq, .batch = batch,
-                     .input = 64, .hidden = 128, .layers = 2, .input_proj = 1};
+    rb_workload w = {.cell = RB_CELL_LSTM,
+                     .mode = RB_MODE_INFER,
+                     .seq = seq,
+                     .batch = batch,
+                     .input = 64,
+                     .hidden = 128,
+                     .layers = 2,
+                     .input_proj = 1};
     rb_workload_make_key(&w);
     return w;
 }
@@ -177,8 +183,17 @@ static rb_result make_result(int64_t run_id, int64_t device_id, const rb_workloa
     r.first_ms = 9.5;
     r.warmup_mean_ms = 2.25;
     r.load_ms = 0.75;
-    r.lat = (rb_stats){.n = 5, .median = 1.5, .p10 = 1.1, .p90 = 1.9, .p99 = 1.99, .mean = 1.5,
-                       .stddev = 0.3953, .min = 1.0, .max = 2.0, .ci_lo = 1.0, .ci_hi = 2.0};
+    r.lat = (rb_stats){.n = 5,
+                       .median = 1.5,
+                       .p10 = 1.1,
+                       .p90 = 1.9,
+                       .p99 = 1.99,
+                       .mean = 1.5,
+                       .stddev = 0.3953,
+                       .min = 1.0,
+                       .max = 2.0,
+                       .ci_lo = 1.0,
+                       .ci_hi = 2.0};
     r.latency_source = RB_SRC_MEASURED;
     r.throughput_sps = 2666.5;
     r.gflops = 12.75;
@@ -214,7 +229,9 @@ static rb_store *open_with_run(const char *path, int64_t *run_id, int64_t *devic
     }
     CHECK_INT(rb_store_run_begin(s, &run_info, run_id, &e), 0);
     rb_device_info d = make_device();
-    CHECK_INT(rb_store_device(s, *run_id, &(rb_device_id){"cpu", NULL, NULL}, RB_SRC_MEASURED, &d, device_id, &e), 0);
+    CHECK_INT(rb_store_device(s, *run_id, &(rb_device_id){"cpu", NULL, NULL}, RB_SRC_MEASURED, &d,
+                              device_id, &e),
+              0);
     return s;
 }
 
@@ -238,8 +255,8 @@ static void test_create_from_empty_file(void)
     CHECK_INT(raw_int(db, "PRAGMA user_version", 0), RB_SCHEMA_VERSION);
     char buf[64];
     CHECK(!strcmp(raw_text(db, "PRAGMA journal_mode", 0, buf, sizeof buf), "wal"));
-    const char *tables[] = {"runs", "devices", "workloads", "results", "metrics",
-                            "samples", "resources", "accuracy"};
+    const char *tables[] = {"runs",    "devices", "workloads", "results",
+                            "metrics", "samples", "resources", "accuracy"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[160];
         snprintf(sql, sizeof sql,
@@ -250,16 +267,18 @@ static void test_create_from_empty_file(void)
             fprintf(stderr, "missing table %s\n", tables[i]);
         CHECK_INT(n, 1);
     }
-    CHECK_INT(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name IN "
-                          "('v_results', 'v_runs')", 0),
+    CHECK_INT(raw_int(db,
+                      "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name IN "
+                      "('v_results', 'v_runs')",
+                      0),
               2);
     /* The views must compile against the tables, not just exist. */
     CHECK_INT(raw_int(db, "SELECT count(*) FROM v_results", 0), 0);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM v_runs", 0), 0);
     /* Schema documentation survives into sqlite_master for `.schema` readers. */
-    CHECK_STR_HAS(raw_text(db, "SELECT sql FROM sqlite_master WHERE name = 'results'", 0, buf,
-                           sizeof buf),
-                  "-- one");
+    CHECK_STR_HAS(
+        raw_text(db, "SELECT sql FROM sqlite_master WHERE name = 'results'", 0, buf, sizeof buf),
+        "-- one");
     sqlite3_close(db);
 
     /* Re-opening an up-to-date database migrates nothing and keeps data. */
@@ -364,9 +383,9 @@ static void test_round_trip(void)
     }
     sqlite3_finalize(st);
     char buf[256];
-    CHECK(!strcmp(raw_text(db, "SELECT unit FROM metrics WHERE name = 'lane_util'", 0, buf,
-                           sizeof buf),
-                  "<null>"));
+    CHECK(!strcmp(
+        raw_text(db, "SELECT unit FROM metrics WHERE name = 'lane_util'", 0, buf, sizeof buf),
+        "<null>"));
     CHECK_NEAR(raw_int(db, "SELECT count(*) FROM metrics", 0), 3, 0);
 
     /* Run, device and workload rows. */
@@ -414,9 +433,8 @@ static void test_round_trip(void)
     CHECK_INT(rb_store_run_finish(s, run_id, "complete", &e), 0);
     CHECK(!strcmp(raw_text(db, "SELECT status FROM runs WHERE id = ?1", run_id, buf, sizeof buf),
                   "complete"));
-    CHECK_STR_HAS(raw_text(db, "SELECT finished_at FROM runs WHERE id = ?1", run_id, buf,
-                           sizeof buf),
-                  "Z");
+    CHECK_STR_HAS(
+        raw_text(db, "SELECT finished_at FROM runs WHERE id = ?1", run_id, buf, sizeof buf), "Z");
     CHECK_INT(rb_store_run_finish(s, run_id, "done", &e), RB_EINPUT);
     CHECK_INT(rb_store_run_finish(s, run_id + 100, "failed", &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "no run");
@@ -434,9 +452,9 @@ static void test_round_trip(void)
     CHECK_INT(rb_store_run_reopen(s, run_id, &e), 0);
     CHECK(!strcmp(raw_text(db, "SELECT status FROM runs WHERE id = ?1", run_id, buf, sizeof buf),
                   "running"));
-    CHECK(!strcmp(raw_text(db, "SELECT finished_at FROM runs WHERE id = ?1", run_id, buf,
-                           sizeof buf),
-                  "<null>"));
+    CHECK(
+        !strcmp(raw_text(db, "SELECT finished_at FROM runs WHERE id = ?1", run_id, buf, sizeof buf),
+                "<null>"));
     CHECK_INT(rb_store_run_reopen(s, run_id + 100, &e), RB_EINPUT);
     int64_t found = 0;
     CHECK_INT(rb_store_device_find(s, run_id, "cpu", &found, &e), 0);
@@ -498,7 +516,8 @@ static void test_has_result_and_replace(void)
     sqlite3 *db = raw_open(path);
     sqlite3_stmt *st = raw_row(db,
                                "SELECT * FROM results r JOIN workloads w ON w.id = r.workload_id"
-                               " WHERE w.seq = 100", 0);
+                               " WHERE w.seq = 100",
+                               0);
     CHECK(st != NULL);
     if (st) {
         CHECK_INT(col_i(st, "reps"), 0);
@@ -529,20 +548,26 @@ static void test_has_result_and_replace(void)
     CHECK_INT(rb_store_result(s, &again, &e), 0);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM results", 0), 3);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM workloads", 0), 3);
-    CHECK_INT(raw_int(db, "SELECT count(*) FROM results r JOIN workloads w ON w.id = r.workload_id"
-                          " WHERE w.seq = 100", 0),
+    CHECK_INT(raw_int(db,
+                      "SELECT count(*) FROM results r JOIN workloads w ON w.id = r.workload_id"
+                      " WHERE w.seq = 100",
+                      0),
               1);
     char buf[64];
     CHECK(!strcmp(raw_text(db, "SELECT status FROM v_results WHERE seq = 100", 0, buf, sizeof buf),
                   "ok"));
     CHECK_INT(raw_int(db, "SELECT reps FROM v_results WHERE seq = 100", 0), 2);
-    CHECK_INT(raw_int(db, "SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id"
-                          " JOIN workloads w ON w.id = r.workload_id WHERE w.seq = 100", 0),
+    CHECK_INT(raw_int(db,
+                      "SELECT count(*) FROM samples s JOIN results r ON r.id = s.result_id"
+                      " JOIN workloads w ON w.id = r.workload_id WHERE w.seq = 100",
+                      0),
               2);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM samples", 0), 12); /* 5 + 5 + 2 */
     CHECK_INT(raw_int(db, "SELECT count(*) FROM metrics", 0), 7);  /* 3 + 3 + 1 */
-    CHECK_INT(raw_int(db, "SELECT count(*) FROM samples WHERE result_id NOT IN"
-                          " (SELECT id FROM results)", 0),
+    CHECK_INT(raw_int(db,
+                      "SELECT count(*) FROM samples WHERE result_id NOT IN"
+                      " (SELECT id FROM results)",
+                      0),
               0);
     CHECK_INT(rb_store_has_result(s, run_id, "cpu", w3.key, &has, &e), 0);
     CHECK_INT(has, 1);
@@ -680,10 +705,14 @@ static void test_dead_run_recovery(void)
                        "INSERT INTO runs (id, started_at, status, pid, hostname) VALUES"
                        " (?1, '2024-01-01T00:00:00.000Z', 'running', ?2, ?3)",
                        -1, &st, NULL);
-    struct { int id; long long pid; const char *host; } rows[] = {
-        {101, gone, host},                    /* dead here: recovered */
-        {102, gone, "some-other-host"},       /* cannot tell: left alone */
-        {103, getppid(), host},               /* alive: left alone */
+    struct {
+        int id;
+        long long pid;
+        const char *host;
+    } rows[] = {
+        {101, gone, host},              /* dead here: recovered */
+        {102, gone, "some-other-host"}, /* cannot tell: left alone */
+        {103, getppid(), host},         /* alive: left alone */
     };
     for (int i = 0; i < 3; i++) {
         sqlite3_bind_int(st, 1, rows[i].id);
@@ -810,7 +839,10 @@ static void test_device_resources(void)
         snprintf(d.resources[i].source, sizeof d.resources[i].source, "synthesized");
     }
     d.n_resources = 4;
-    CHECK_INT(rb_store_device(s, run_id, &(rb_device_id){"fpga", "fpga:large", "{\"config\":\"large\"}"}, RB_SRC_SIMULATED, &d, &dev, &e), 0);
+    CHECK_INT(rb_store_device(s, run_id,
+                              &(rb_device_id){"fpga", "fpga:large", "{\"config\":\"large\"}"},
+                              RB_SRC_SIMULATED, &d, &dev, &e),
+              0);
     rb_store_close(s);
 
     sqlite3 *db = raw_open(path);
@@ -818,8 +850,9 @@ static void test_device_resources(void)
     CHECK_INT(raw_int(db, "SELECT count(*) FROM resources WHERE device_id = ?1", dev), 4);
     CHECK_INT(raw_int(db, "SELECT value FROM resources WHERE device_id = ?1 AND key = 'DSP'", dev),
               64);
-    CHECK(!strcmp(raw_text(db, "SELECT unit || '/' || source || '/' || value FROM resources"
-                               " WHERE device_id = ?1 AND key = 'BRAM'",
+    CHECK(!strcmp(raw_text(db,
+                           "SELECT unit || '/' || source || '/' || value FROM resources"
+                           " WHERE device_id = ?1 AND key = 'BRAM'",
                            dev, buf, sizeof buf),
                   "36Kb/synthesized/18.5"));
     CHECK(!strcmp(raw_text(db, "SELECT source FROM resources WHERE device_id = ?1 AND key = 'LUT'",
@@ -852,8 +885,8 @@ static void test_accuracy_migration(void)
     if (!s)
         return;
     CHECK_INT(rb_store_schema_version(s), RB_SCHEMA_VERSION);
-    rb_accuracy_row a = {"fortunes", "lstm_h8", "lstm", "eval", "test", "fixed q3.12", 4, 120,
-                         0.5, 0.25, 1.2, 0.3, 0.1, -1};
+    rb_accuracy_row a = {"fortunes", "lstm_h8", "lstm", "eval", "test", "fixed q3.12", 4,
+                         120,        0.5,       0.25,   1.2,    0.3,    0.1,           -1};
     CHECK_INT(rb_store_accuracy(s, 1, 1, &a, &e), 0);
     a.accuracy = 0.625; /* the same key replaces */
     CHECK_INT(rb_store_accuracy(s, 1, 1, &a, &e), 0);
@@ -863,15 +896,17 @@ static void test_accuracy_migration(void)
 
     db = raw_open(path);
     char buf[128];
-    CHECK_STR_HAS(raw_text(db, "SELECT task || ',' || model || ',' || phase || ',' || accuracy || "
-                               "',' || loss || ',' || (macro_f1 IS NULL) FROM accuracy WHERE "
-                               "epoch = 3",
+    CHECK_STR_HAS(raw_text(db,
+                           "SELECT task || ',' || model || ',' || phase || ',' || accuracy || "
+                           "',' || loss || ',' || (macro_f1 IS NULL) FROM accuracy WHERE "
+                           "epoch = 3",
                            0, buf, sizeof buf),
                   "textclass,,train,0.75,0.5,1");
     CHECK_INT(raw_int(db, "SELECT count(*) FROM accuracy", 0), 2);
-    CHECK_STR_HAS(raw_text(db, "SELECT target || ',' || accuracy || ',' || n || ',' || numerics "
-                               "|| ',' || (agreement IS NULL) FROM v_accuracy WHERE phase = "
-                               "'eval'",
+    CHECK_STR_HAS(raw_text(db,
+                           "SELECT target || ',' || accuracy || ',' || n || ',' || numerics "
+                           "|| ',' || (agreement IS NULL) FROM v_accuracy WHERE phase = "
+                           "'eval'",
                            0, buf, sizeof buf),
                   "cpu,0.625,120,fixed q3.12,1");
     sqlite3_close(db);
@@ -908,8 +943,9 @@ static void test_fixture_migration(void)
     CHECK_INT(raw_int(db, "SELECT count(*) FROM metrics", 0), 96);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM accuracy", 0), 6);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM devices WHERE instance IS NOT target", 0), 0);
-    CHECK_STR_HAS(raw_text(db, "SELECT group_concat(instance || ':' || status, ',') FROM "
-                               "(SELECT DISTINCT instance, status FROM v_results ORDER BY 1, 2)",
+    CHECK_STR_HAS(raw_text(db,
+                           "SELECT group_concat(instance || ':' || status, ',') FROM "
+                           "(SELECT DISTINCT instance, status FROM v_results ORDER BY 1, 2)",
                            0, buf, sizeof buf),
                   "asic:ok,cpu:ok,fpga:ok");
     CHECK_STR_HAS(raw_text(db, "SELECT label FROM runs WHERE id = 2", 0, buf, sizeof buf),

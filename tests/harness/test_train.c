@@ -62,8 +62,13 @@ static void test_learns_synthetic(const char *name)
     rb_tc_data d;
     rb_err e = {0};
     CHECK_INT(rb_tc_make_synthetic(&o, 4, 600, &d, &e), 0);
-    rb_tc_train_cfg c = {.cell = RB_CELL_LSTM, .hidden = 32, .layers = 1, .embed = 16,
-                         .batch = 32, .epochs = 25, .seed = 3};
+    rb_tc_train_cfg c = {.cell = RB_CELL_LSTM,
+                         .hidden = 32,
+                         .layers = 1,
+                         .embed = 16,
+                         .batch = 32,
+                         .epochs = 25,
+                         .seed = 3};
     rb_optim_default(&c.opt);
     c.opt.lr = 0.01;
     rb_model m;
@@ -91,9 +96,16 @@ static void test_learns_synthetic(const char *name)
     char dir[512];
     snprintf(dir, sizeof dir, "%s/%s", tmpdir, name);
     CHECK_INT(mkdir(dir, 0777), 0);
-    rb_tc_meta meta = {.hidden = 32, .layers = 1, .embed = 16, .seq = d.seq,
-                       .n_classes = d.n_classes, .split_seed = o.seed, .test_frac = o.test_frac,
-                       .synth_classes = 4, .synth_docs = 600, .epoch = 25};
+    rb_tc_meta meta = {.hidden = 32,
+                       .layers = 1,
+                       .embed = 16,
+                       .seq = d.seq,
+                       .n_classes = d.n_classes,
+                       .split_seed = o.seed,
+                       .test_frac = o.test_frac,
+                       .synth_classes = 4,
+                       .synth_docs = 600,
+                       .epoch = 25};
     snprintf(meta.task, sizeof meta.task, "%s", d.task);
     snprintf(meta.cell, sizeof meta.cell, "lstm");
     memcpy(meta.class_names, d.class_names, sizeof meta.class_names);
@@ -104,8 +116,7 @@ static void test_learns_synthetic(const char *name)
     int nv = 0;
     rb_tc_head h2;
     rb_model mm;
-    rb_workload w = {.cell = RB_CELL_LSTM, .input = 16, .hidden = 32, .layers = 1,
-                     .input_proj = 1};
+    rb_workload w = {.cell = RB_CELL_LSTM, .input = 16, .hidden = 32, .layers = 1, .input_proj = 1};
     CHECK_INT(rb_tc_load_meta(dir, &m2, &vocab, &nv, &e), 0);
     CHECK_INT(rb_tc_load_head(dir, &m2, nv, &h2, &e), 0);
     CHECK_INT(rb_model_alloc(&mm, &w, &e), 0);

@@ -18,14 +18,14 @@
 
 /* hay contains needle; on failure only the needle is printed (the charts
  * are too long to dump). */
-#define CHECK_HAS(hay, needle)                                                          \
-    do {                                                                                \
-        const char *h_ = (hay), *n_ = (needle);                                         \
-        rb_test_checks++;                                                               \
-        if (!h_ || !strstr(h_, n_)) {                                                   \
-            rb_test_failures++;                                                         \
-            fprintf(stderr, "%s:%d: output lacks \"%s\"\n", __FILE__, __LINE__, n_);      \
-        }                                                                               \
+#define CHECK_HAS(hay, needle)                                                                     \
+    do {                                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                                    \
+        rb_test_checks++;                                                                          \
+        if (!h_ || !strstr(h_, n_)) {                                                              \
+            rb_test_failures++;                                                                    \
+            fprintf(stderr, "%s:%d: output lacks \"%s\"\n", __FILE__, __LINE__, n_);               \
+        }                                                                                          \
     } while (0)
 
 /* ---- rendering into memory ------------------------------------------------ */
@@ -88,7 +88,8 @@ static char *escaped(const char *s)
 
 /* ---- a strict well-formedness checker ------------------------------------- */
 
-static const char *const elements[] = {"svg", "title", "g", "rect", "line", "polyline", "circle", "text"};
+static const char *const elements[] = {"svg",  "title",    "g",      "rect",
+                                       "line", "polyline", "circle", "text"};
 
 static int name_char(char c, int first)
 {
@@ -110,7 +111,8 @@ static int entity(const char *s)
     int hex = *p == 'x';
     p += hex;
     const char *d = p;
-    while ((*p >= '0' && *p <= '9') || (hex && ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))))
+    while ((*p >= '0' && *p <= '9') ||
+           (hex && ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))))
         p++;
     return p > d && *p == ';' ? (int)(p - s + 1) : 0;
 }
@@ -122,10 +124,10 @@ static int bad_char(unsigned char c)
     return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == '>';
 }
 
-#define FAIL(...)                                  \
-    do {                                           \
-        snprintf(why, size, __VA_ARGS__);          \
-        return 0;                                  \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        snprintf(why, size, __VA_ARGS__);                                                          \
+        return 0;                                                                                  \
     } while (0)
 
 /* 1 when s is one well-formed <svg> element (no prolog, comments, CDATA
@@ -341,7 +343,8 @@ static void texts(const char *svg, const char *marker, char *out, size_t size)
 static int series_points(const char *svg, int *titles)
 {
     int n = 0, t = 0;
-    for (const char *p = strstr(svg, "<g class=\"rb-series\""); p; p = strstr(p + 1, "<g class=\"rb-series\"")) {
+    for (const char *p = strstr(svg, "<g class=\"rb-series\""); p;
+         p = strstr(p + 1, "<g class=\"rb-series\"")) {
         const char *end = strstr(p, "</g>");
         for (const char *q = strstr(p, "<circle"); q && q < end; q = strstr(q + 1, "<circle"))
             n++;
@@ -416,10 +419,7 @@ static int inside_viewbox(const char *svg)
     return ok;
 }
 
-static int word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+static int word_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 /* No nan, inf (as words: "inference" is fine) or negative zero anywhere. */
 static int clean_numbers(const char *svg)
@@ -443,21 +443,22 @@ static int clean_numbers(const char *svg)
 static void test_checker(void)
 {
     char why[256];
-    CHECK(xml_check("<svg a=\"1\"><g><text>x &amp; &#39; &#x27;</text></g></svg>\n", why, sizeof why));
+    CHECK(xml_check("<svg a=\"1\"><g><text>x &amp; &#39; &#x27;</text></g></svg>\n", why,
+                    sizeof why));
     static const char *const bad[] = {
-        "<svg a=\"1\"><g></svg>",             /* unclosed */
-        "<svg a=\"1\"></g></svg>",            /* stray end tag */
-        "<svg a=1></svg>",                    /* unquoted */
-        "<svg a=\"1\" a=\"2\"></svg>",        /* duplicate attribute */
-        "<svg a=\"1\"><text>a & b</text></svg>", /* bare ampersand */
+        "<svg a=\"1\"><g></svg>",                 /* unclosed */
+        "<svg a=\"1\"></g></svg>",                /* stray end tag */
+        "<svg a=1></svg>",                        /* unquoted */
+        "<svg a=\"1\" a=\"2\"></svg>",            /* duplicate attribute */
+        "<svg a=\"1\"><text>a & b</text></svg>",  /* bare ampersand */
         "<svg a=\"1\"><text>&nbsp;</text></svg>", /* not an XML entity */
-        "<svg a=\"1\"><text>a > b</text></svg>", /* raw '>' (we always escape it) */
-        "<svg a=\"1\"><script>x</script></svg>", /* not an element we draw */
-        "<svg a=\"<\"></svg>",                /* '<' in an attribute */
-        "<svg a=\"1\"><text>\x01</text></svg>", /* control character */
+        "<svg a=\"1\"><text>a > b</text></svg>",  /* raw '>' (we always escape it) */
+        "<svg a=\"1\"><script>x</script></svg>",  /* not an element we draw */
+        "<svg a=\"<\"></svg>",                    /* '<' in an attribute */
+        "<svg a=\"1\"><text>\x01</text></svg>",   /* control character */
         "<svg a=\"1\"></svg><svg a=\"1\"></svg>", /* two roots */
-        "<svg a=\"1\"></svg>tail",            /* text after the root */
-        "<svg x=\"nan\"></svg>",              /* nan in an attribute */
+        "<svg a=\"1\"></svg>tail",                /* text after the root */
+        "<svg x=\"nan\"></svg>",                  /* nan in an attribute */
         "<?xml version=\"1.0\"?><svg a=\"1\"></svg>",
         "<svg a=\"1\">",
     };
@@ -479,7 +480,8 @@ static void test_escape(void)
     CHECK(!strcmp(s, "x\ty\nz!"));
     free(s);
     /* UTF-8 passes through byte for byte */
-    const char *utf8 = "\xc2\xb5s \xe2\x80\x94 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x93\x88";
+    const char *utf8 =
+        "\xc2\xb5s \xe2\x80\x94 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x93\x88";
     s = escaped(utf8);
     CHECK(!strcmp(s, utf8));
     free(s);
@@ -511,8 +513,14 @@ static void test_log_ticks(void)
     char t[1024];
     double x[] = {1, 2, 4, 8, 16, 32}, y[] = {0.003, 0.05, 0.4, 1.2, 7, 42};
     rb_chart_series s = {.name = "cpu", .n = 6, .x = x, .y = y, .color = -1};
-    rb_chart c = {.id = "log", .title = "t", .x_label = "batch", .y_label = "ms", .x_log = 1,
-                  .y_log = 1, .n_series = 1, .series = &s};
+    rb_chart c = {.id = "log",
+                  .title = "t",
+                  .x_label = "batch",
+                  .y_label = "ms",
+                  .x_log = 1,
+                  .y_log = 1,
+                  .n_series = 1,
+                  .series = &s};
     char *out = xy(&c, NULL);
     texts(out, "class=\"rb-tick-y\"", t, sizeof t);
     CHECK(!strcmp(t, "0.001|0.01|0.1|1|10|100"));
@@ -599,8 +607,12 @@ static void test_attributes_and_legend(void)
         {.name = "gpu", .n = 3, .x = x, .y = y2, .style = RB_SVG_LINE, .color = 5, .dashed = 1},
         {.name = "fpga", .n = 3, .x = x, .y = none, .style = RB_SVG_POINTS, .color = -1},
     };
-    rb_chart c = {.id = "chart-latency-batch", .title = "Latency", .x_label = "batch",
-                  .y_label = "median latency (ms)", .n_series = 3, .series = s};
+    rb_chart c = {.id = "chart-latency-batch",
+                  .title = "Latency",
+                  .x_label = "batch",
+                  .y_label = "median latency (ms)",
+                  .n_series = 3,
+                  .series = s};
     int rc = 1;
     char *out = xy(&c, &rc);
     CHECK_INT(rc, 0);
@@ -643,8 +655,13 @@ static void test_attributes_and_legend(void)
     for (int i = 0; i < 200; i++)
         strcat(long_name, "\xc3\xa9");
     for (int i = 0; i < NS; i++)
-        many[i] = (rb_chart_series){.name = i == 1 ? NULL : i == 2 ? long_name : "s", .n = 3,
-                                    .x = x, .y = y, .color = -1};
+        many[i] = (rb_chart_series){.name = i == 1   ? NULL
+                                            : i == 2 ? long_name
+                                                     : "s",
+                                    .n = 3,
+                                    .x = x,
+                                    .y = y,
+                                    .color = -1};
     rb_chart mc = {.id = "many-series", .n_series = NS, .series = many};
     out = xy(&mc, NULL);
     CHECK_INT(root_attr(out, "data-series"), NS);
@@ -720,9 +737,17 @@ static void test_empty_and_degenerate(void)
 {
     double x[] = {1, 2}, y[] = {NAN, INFINITY};
     rb_chart_series s = {.name = "cpu", .n = 2, .x = x, .y = y, .color = -1};
-    rb_chart c = {.id = "empty", .title = "Nothing", .x_label = "x", .y_label = "y",
-                  .n_series = 1, .series = &s, .empty_note = "no run has finished yet",
-                  .has_mark = 1, .mark_x = 1, .mark_y = 1, .mark_label = "best"};
+    rb_chart c = {.id = "empty",
+                  .title = "Nothing",
+                  .x_label = "x",
+                  .y_label = "y",
+                  .n_series = 1,
+                  .series = &s,
+                  .empty_note = "no run has finished yet",
+                  .has_mark = 1,
+                  .mark_x = 1,
+                  .mark_y = 1,
+                  .mark_label = "best"};
     int rc = 1;
     char *out = xy(&c, &rc);
     CHECK_INT(rc, 0);
@@ -762,10 +787,14 @@ static void test_empty_and_degenerate(void)
         {same, same, 3, 0, 0},   {same, same, 3, 1, 1},   {zero, same, 3, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        rb_chart_series d = {.name = "d", .n = cases[i].n, .x = cases[i].x, .y = cases[i].y,
-                             .color = -1};
-        rb_chart dc = {.id = "deg", .title = "degenerate", .x_log = cases[i].xlog,
-                       .y_log = cases[i].ylog, .n_series = 1, .series = &d};
+        rb_chart_series d = {
+            .name = "d", .n = cases[i].n, .x = cases[i].x, .y = cases[i].y, .color = -1};
+        rb_chart dc = {.id = "deg",
+                       .title = "degenerate",
+                       .x_log = cases[i].xlog,
+                       .y_log = cases[i].ylog,
+                       .n_series = 1,
+                       .series = &d};
         out = xy(&dc, &rc);
         CHECK_INT(rc, 0);
         CHECK_INT(root_attr(out, "data-points"), cases[i].n);
@@ -793,8 +822,15 @@ static void test_mark(void)
 {
     double x[] = {1, 2, 4, 8}, y[] = {0.5, 2, 8, 42};
     rb_chart_series s = {.name = "cpu", .n = 4, .x = x, .y = y, .color = -1};
-    rb_chart c = {.id = "m", .x_log = 1, .y_log = 1, .n_series = 1, .series = &s, .has_mark = 1,
-                  .mark_x = 4, .mark_y = 8, .mark_label = "recommended: cpu, batch 4"};
+    rb_chart c = {.id = "m",
+                  .x_log = 1,
+                  .y_log = 1,
+                  .n_series = 1,
+                  .series = &s,
+                  .has_mark = 1,
+                  .mark_x = 4,
+                  .mark_y = 8,
+                  .mark_label = "recommended: cpu, batch 4"};
     char *out = xy(&c, NULL);
     CHECK_INT(count(out, "class=\"rb-mark\""), 1);
     CHECK_HAS(out, ">recommended: cpu, batch 4</text>");
@@ -830,14 +866,19 @@ static void test_categories(void)
     const char *cats[] = {"lstm_infer_t25_b4_i512_h512_l1_and_more", "b", "c", "d", "e", "f"};
     double x[] = {0, 1, 2, 7, -1}, y[] = {1.5, 2, 3, 4, 5};
     rb_chart_series s = {.name = "cpu", .n = 5, .x = x, .y = y, .color = -1};
-    rb_chart c = {.id = "cat", .x_label = "workload", .y_label = "ms", .categories = cats,
-                  .n_categories = 6, .n_series = 1, .series = &s};
+    rb_chart c = {.id = "cat",
+                  .x_label = "workload",
+                  .y_label = "ms",
+                  .categories = cats,
+                  .n_categories = 6,
+                  .n_series = 1,
+                  .series = &s};
     char *out = xy(&c, NULL);
     /* x outside the categories is not drawn */
     CHECK_INT(root_attr(out, "data-points"), 3);
     /* the long label cut at 28 characters with an ellipsis, whole in its <title> */
     CHECK_HAS(out, "<title>lstm_infer_t25_b4_i512_h512_l1_and_more</title>"
-                       "lstm_infer_t25_b4_i512_h512\xe2\x80\xa6</text>");
+                   "lstm_infer_t25_b4_i512_h512\xe2\x80\xa6</text>");
     CHECK_HAS(out, "rotate(-40");
     /* the hover text names the category */
     CHECK_HAS(out, "<title>cpu: b, 2</title>");
@@ -865,8 +906,8 @@ static void test_categories(void)
     const char *wide_cats[] = {wide};
     double x1[] = {0}, y1[] = {1};
     rb_chart_series s1 = {.name = "e", .n = 1, .x = x1, .y = y1, .color = -1};
-    rb_chart c1 = {.id = "wide", .categories = wide_cats, .n_categories = 1, .n_series = 1,
-                   .series = &s1};
+    rb_chart c1 = {
+        .id = "wide", .categories = wide_cats, .n_categories = 1, .n_series = 1, .series = &s1};
     out = xy(&c1, NULL);
     char want[80] = "";
     for (int i = 0; i < 27; i++)
@@ -886,8 +927,8 @@ static void test_categories(void)
         my[i] = i + 1;
     }
     rb_chart_series sm = {.name = "m", .n = 120, .x = mx, .y = my, .color = -1};
-    rb_chart cm = {.id = "many", .categories = many, .n_categories = 120, .n_series = 1,
-                   .series = &sm};
+    rb_chart cm = {
+        .id = "many", .categories = many, .n_categories = 120, .n_series = 1, .series = &sm};
     out = xy(&cm, NULL);
     CHECK_INT(root_attr(out, "data-points"), 120);
     int labels = count(out, "class=\"rb-tick-x\"");
@@ -906,9 +947,17 @@ static void test_hostile_text(void)
     const char *tips[] = {EVIL "tip0", NULL};
     double x[] = {0, 1}, y[] = {1, 2};
     rb_chart_series s = {.name = EVIL "series", .n = 2, .x = x, .y = y, .tips = tips, .color = -1};
-    rb_chart c = {.id = "x\" onload=\"alert(1)", .title = EVIL "title", .x_label = EVIL "xlabel",
-                  .y_label = EVIL "ylabel", .categories = cats, .n_categories = 2, .n_series = 1,
-                  .series = &s, .has_mark = 1, .mark_x = 1, .mark_y = 2,
+    rb_chart c = {.id = "x\" onload=\"alert(1)",
+                  .title = EVIL "title",
+                  .x_label = EVIL "xlabel",
+                  .y_label = EVIL "ylabel",
+                  .categories = cats,
+                  .n_categories = 2,
+                  .n_series = 1,
+                  .series = &s,
+                  .has_mark = 1,
+                  .mark_x = 1,
+                  .mark_y = 2,
                   .mark_label = EVIL "mark"};
     char *out = xy(&c, NULL);
     CHECK(!strstr(out, "<script") && !strstr(out, "</script") && !strstr(out, "alert(\"") &&
@@ -940,24 +989,28 @@ static void test_hostile_text(void)
     free(out);
 
     /* bars: id, title, value label, bar labels, tips */
-    rb_bar b[] = {{EVIL "bar0", 1, -1, NULL}, {EVIL "bar1", NAN, -1, NULL}, {"ok", 2, -1, EVIL "tip"}};
-    rb_bar_chart bc = {.id = "b\"<", .title = EVIL "btitle", .value_label = EVIL "unit", .n = 3,
-                       .bars = b};
+    rb_bar b[] = {
+        {EVIL "bar0", 1, -1, NULL}, {EVIL "bar1", NAN, -1, NULL}, {"ok", 2, -1, EVIL "tip"}};
+    rb_bar_chart bc = {
+        .id = "b\"<", .title = EVIL "btitle", .value_label = EVIL "unit", .n = 3, .bars = b};
     out = bars(&bc, NULL);
     CHECK(!strstr(out, "<script") && !strstr(out, "'q'"));
     CHECK(root_has(out, " id=\"b&quot;&lt;\""));
-    const char *bar_places[] = {"<title>" EVIL_ESC "btitle</title>",
-                                ">" EVIL_ESC "unit</text>",
-                                "<title>" EVIL_ESC "bar0</title>",
-                                "<title>" EVIL_ESC "bar0: 1</title>",
-                                "<title>" EVIL_ESC "bar1: n/a</title>",
-                                "<title>" EVIL_ESC "tip</title>"};
+    const char *bar_places[] = {
+        "<title>" EVIL_ESC "btitle</title>",    ">" EVIL_ESC "unit</text>",
+        "<title>" EVIL_ESC "bar0</title>",      "<title>" EVIL_ESC "bar0: 1</title>",
+        "<title>" EVIL_ESC "bar1: n/a</title>", "<title>" EVIL_ESC "tip</title>"};
     for (size_t i = 0; i < sizeof bar_places / sizeof bar_places[0]; i++)
         CHECK_HAS(out, bar_places[i]);
     free(out);
 
     /* control characters in text never reach the output */
-    rb_chart_series cs = {.name = "a\x01\x02" "b\x1b", .n = 2, .x = x, .y = y, .color = -1};
+    rb_chart_series cs = {.name = "a\x01\x02"
+                                  "b\x1b",
+                          .n = 2,
+                          .x = x,
+                          .y = y,
+                          .color = -1};
     rb_chart cc = {.id = "ctl", .title = "t\x07itle", .n_series = 1, .series = &cs};
     out = xy(&cc, NULL); /* the checker rejects any control character */
     CHECK_HAS(out, "<title>title</title>");
@@ -970,11 +1023,18 @@ static void test_hostile_text(void)
 static void test_bars(void)
 {
     rb_bar b[] = {
-        {"cpu", 12.345, -1, NULL}, {"gpu", NAN, -1, NULL},  {"fpga", -2, -1, NULL},
-        {"asic", 0, 3, NULL},      {"unbounded", INFINITY, -1, NULL}, {"small", 0.5, -1, "hover"},
+        {"cpu", 12.345, -1, NULL},
+        {"gpu", NAN, -1, NULL},
+        {"fpga", -2, -1, NULL},
+        {"asic", 0, 3, NULL},
+        {"unbounded", INFINITY, -1, NULL},
+        {"small", 0.5, -1, "hover"},
     };
-    rb_bar_chart c = {.id = "energy", .title = "Energy per inference",
-                      .value_label = "energy (J)", .n = 6, .bars = b};
+    rb_bar_chart c = {.id = "energy",
+                      .title = "Energy per inference",
+                      .value_label = "energy (J)",
+                      .n = 6,
+                      .bars = b};
     int rc = 1;
     char *out = bars(&c, &rc);
     CHECK_INT(rc, 0);
@@ -1049,7 +1109,9 @@ static void test_bars(void)
     out = bars(&mc, NULL);
     CHECK(root_attr(out, "height") >= 100 * 14);
     CHECK_INT(count(out, "class=\"rb-bar-label\""), 100);
-    CHECK_HAS(out, "<title>lstm_infer_t25_b7_i512_h512_l1_cpu</title>lstm_infer_t25_b7_i512_h512\xe2\x80\xa6</text>");
+    CHECK_HAS(
+        out,
+        "<title>lstm_infer_t25_b7_i512_h512_l1_cpu</title>lstm_infer_t25_b7_i512_h512\xe2\x80\xa6</text>");
     CHECK(inside_viewbox(out));
     free(out);
 }
@@ -1060,8 +1122,16 @@ static void test_determinism(void)
     const char *cats[] = {"a", "b", "c", "d", "e"};
     rb_chart_series s[2] = {{.name = "cpu", .n = 5, .x = x, .y = y, .color = -1},
                             {.name = "gpu", .n = 5, .x = x, .y = x, .color = -1, .dashed = 1}};
-    rb_chart c = {.id = "det", .title = "d", .x_log = 1, .y_log = 1, .n_series = 2, .series = s,
-                  .has_mark = 1, .mark_x = 4, .mark_y = 4, .mark_label = "m"};
+    rb_chart c = {.id = "det",
+                  .title = "d",
+                  .x_log = 1,
+                  .y_log = 1,
+                  .n_series = 2,
+                  .series = s,
+                  .has_mark = 1,
+                  .mark_x = 4,
+                  .mark_y = 4,
+                  .mark_label = "m"};
     char *a = xy(&c, NULL), *b = xy(&c, NULL);
     CHECK(a && b && !strcmp(a, b));
     free(a);

@@ -187,7 +187,7 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         char dir[512];
         snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, cases[k].name);
         rb_workload w = {cases[k].cell, RB_MODE_INFER, cases[k].T, cases[k].B, cases[k].I,
-                         cases[k].H, cases[k].L, 1, ""};
+                         cases[k].H,    cases[k].L,    1,          ""};
         rb_workload_make_key(&w);
         size_t ny = (size_t)w.seq * w.batch * w.hidden, ns = (size_t)w.layers * w.batch * w.hidden;
         rb_model m;
@@ -195,8 +195,9 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         rb_npy x = {0}, h0 = {0}, c0 = {0}, yt = {0};
         CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
         CHECK_INT(rb_model_load_npy(&m, dir, &e), 0);
-        rb_batch in = {w.seq, w.batch, w.input,
-                       fixture_f32(dir, "x.npy", (size_t)w.seq * w.batch * w.input, &x), NULL, NULL};
+        rb_batch in = {w.seq,   w.batch,
+                       w.input, fixture_f32(dir, "x.npy", (size_t)w.seq * w.batch * w.input, &x),
+                       NULL,    NULL};
         if (cases[k].state) {
             in.h0 = fixture_f32(dir, "h0.npy", ns, &h0);
             if (w.cell == RB_CELL_LSTM)
@@ -213,7 +214,7 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         rb_sample smp;
         rb_target_init(&t, rb_target_find(name), 2);
         if (selector && *selector)
-        rb_target_set_opt(&t, "device", selector);
+            rb_target_set_opt(&t, "device", selector);
         int rc = rb_target_probe(&t, &e);
         if (!rc && in.x && yt.f64)
             rc = rb_target_load(&t, &m, &w, &e);
@@ -280,9 +281,8 @@ static void train_one(const char *name, const char *selector, const shape *s, ui
     rb_workload_make_key(&w);
     size_t P = rb_param_total(&f.m), NX = (size_t)w.seq * w.batch * rb_workload_x_width(&w);
     float *target = rb_make_train_target(&w, seed, &e), *g = malloc(P * sizeof *g),
-          *w0 = malloc(P * sizeof *w0), *w1 = malloc(P * sizeof *w1),
-          *mom = calloc(P, sizeof *mom), *var = calloc(P, sizeof *var),
-          *dx = malloc(NX * sizeof *dx);
+          *w0 = malloc(P * sizeof *w0), *w1 = malloc(P * sizeof *w1), *mom = calloc(P, sizeof *mom),
+          *var = calloc(P, sizeof *var), *dx = malloc(NX * sizeof *dx);
     double *gref = malloc(P * sizeof *gref), *dxref = malloc(NX * sizeof *dxref),
            *dy = malloc(f.n * sizeof *dy);
     rb_mse ctx = {target, f.n};

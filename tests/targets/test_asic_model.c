@@ -179,8 +179,8 @@ static void test_monotone(void)
         int ok_bw = 1, ok_batch = 1;
         for (size_t h = 0; h < 3; h++)
             for (int cell = 0; cell < 2; cell++) {
-                rb_workload w = rb_test_workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 5, 4, Hs[h],
-                                                 Hs[h], 2, 1);
+                rb_workload w =
+                    rb_test_workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 5, 4, Hs[h], Hs[h], 2, 1);
                 rb_asic_result r;
                 double last = 1e300;
                 for (double bw = 0.5; bw < 5000; bw *= 2) {
@@ -250,9 +250,9 @@ static void test_shipped_presets(void)
 static void test_energy_table(void)
 {
     rb_asic_numerics n = {RB_ASIC_INT8, 32, RB_ASIC_PER_TENSOR};
-    CHECK_NEAR(rb_asic_e45_mac(&n), 0.3, 1e-12);         /* 0.2 + 0.1 */
+    CHECK_NEAR(rb_asic_e45_mac(&n), 0.3, 1e-12); /* 0.2 + 0.1 */
     n.dtype = RB_ASIC_INT16;
-    n.acc_bits = 48;                                      /* 0.2 x 4 + (0.03 + 40 x 0.07/24) */
+    n.acc_bits = 48; /* 0.2 x 4 + (0.03 + 40 x 0.07/24) */
     CHECK_NEAR(rb_asic_e45_mac(&n), 0.8 + 0.03 + 40 * 0.07 / 24, 1e-12);
     n.dtype = RB_ASIC_FP16;
     n.acc_bits = 32;
@@ -260,7 +260,7 @@ static void test_energy_table(void)
     n.acc_bits = 16;
     CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 + 0.4, 1e-12);
     n.dtype = RB_ASIC_BF16;
-    n.acc_bits = 32;                                      /* 1.1 x (8/11)^2 + 0.9 */
+    n.acc_bits = 32; /* 1.1 x (8/11)^2 + 0.9 */
     CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 * 64 / 121 + 0.9, 1e-12);
     n.acc_bits = 16;
     CHECK_NEAR(rb_asic_e45_mac(&n), 1.1 * 64 / 121 + 0.4 * 8 / 11, 1e-12);
@@ -319,14 +319,13 @@ static void test_bad_presets(void)
     expect_bad("quant", tiny_with("vector_lanes = 1\n", "vector_lanes = 1\nweight_quant = rows\n"),
                "expected per-tensor or per-channel");
     expect_bad("twice", tiny_with("rows = 2\n", "rows = 2\nrows = 4\n"), "given twice");
-    expect_bad("int16 acc", tiny_with("datatype = int8\nacc_bits = 32\n",
-                                      "datatype = int16\nacc_bits = 16\n"),
+    expect_bad("int16 acc",
+               tiny_with("datatype = int8\nacc_bits = 32\n", "datatype = int16\nacc_bits = 16\n"),
                "bad.ini: [array]");
-    expect_bad("weights without bandwidth",
-               tiny_with("weight_sram_bytes_per_cycle = 4\n", ""),
+    expect_bad("weights without bandwidth", tiny_with("weight_sram_bytes_per_cycle = 4\n", ""),
                "weight_sram_bytes_per_cycle is not given");
-    expect_bad("first error wins",
-               tiny_with("rows = 2\n", "rows = x\ncols = y\n"), "bad.ini:5: [array] rows = 'x'");
+    expect_bad("first error wins", tiny_with("rows = 2\n", "rows = x\ncols = y\n"),
+               "bad.ini:5: [array] rows = 'x'");
     rb_asic_preset p;
     rb_err e = {0};
     CHECK_INT(rb_asic_preset_load("no-such-preset", &p, &e), RB_EINPUT);

@@ -42,15 +42,15 @@ static int same_float(float a, float b)
     return f_bits(a) == f_bits(b);
 }
 
-#define CHECK_F(a, b)                                                                          \
-    do {                                                                                       \
-        float fa_ = (a), fb_ = (b);                                                            \
-        rb_test_checks++;                                                                      \
-        if (!same_float(fa_, fb_)) {                                                           \
-            rb_test_failures++;                                                                \
-            fprintf(stderr, "%s:%d: %s = %.9g (0x%08x), expected %.9g (0x%08x)\n", __FILE__,    \
-                    __LINE__, #a, (double)fa_, f_bits(fa_), (double)fb_, f_bits(fb_));          \
-        }                                                                                      \
+#define CHECK_F(a, b)                                                                              \
+    do {                                                                                           \
+        float fa_ = (a), fb_ = (b);                                                                \
+        rb_test_checks++;                                                                          \
+        if (!same_float(fa_, fb_)) {                                                               \
+            rb_test_failures++;                                                                    \
+            fprintf(stderr, "%s:%d: %s = %.9g (0x%08x), expected %.9g (0x%08x)\n", __FILE__,       \
+                    __LINE__, #a, (double)fa_, f_bits(fa_), (double)fb_, f_bits(fb_));             \
+        }                                                                                          \
     } while (0)
 
 /* The second implementation of rounding to a binary format with p
@@ -232,10 +232,10 @@ static void test_round_fp16(void)
     CHECK_F(rb_asic_round_fp16(0x1p-14f - 0x1p-24f), 1023 * 0x1p-24f);
     /* subnormals: multiples of 2^-24, ties to even */
     CHECK_F(rb_asic_round_fp16(0x1p-24f), 0x1p-24f);
-    CHECK_F(rb_asic_round_fp16(1.5f * 0x1p-24f), 2 * 0x1p-24f);  /* 1.5 -> 2 */
-    CHECK_F(rb_asic_round_fp16(2.5f * 0x1p-24f), 2 * 0x1p-24f);  /* 2.5 -> 2 */
+    CHECK_F(rb_asic_round_fp16(1.5f * 0x1p-24f), 2 * 0x1p-24f); /* 1.5 -> 2 */
+    CHECK_F(rb_asic_round_fp16(2.5f * 0x1p-24f), 2 * 0x1p-24f); /* 2.5 -> 2 */
     CHECK_F(rb_asic_round_fp16(-2.5f * 0x1p-24f), -2 * 0x1p-24f);
-    CHECK_F(rb_asic_round_fp16(3.5f * 0x1p-24f), 4 * 0x1p-24f);  /* 3.5 -> 4 */
+    CHECK_F(rb_asic_round_fp16(3.5f * 0x1p-24f), 4 * 0x1p-24f); /* 3.5 -> 4 */
     CHECK_F(rb_asic_round_fp16(2.51f * 0x1p-24f), 3 * 0x1p-24f);
     CHECK_F(rb_asic_round_fp16(100.25f * 0x1p-24f), 100 * 0x1p-24f);
     /* 2^-25 is half the quantum: to even, 0; a little more rounds to 2^-24 */
@@ -274,8 +274,8 @@ static void test_round_sweep(void)
             }
         }
     }
-    printf("  rounding sweep: %ld floats, %ld bf16 and %ld fp16 differ from the reference\n",
-           n, bad_b, bad_h);
+    printf("  rounding sweep: %ld floats, %ld bf16 and %ld fp16 differ from the reference\n", n,
+           bad_b, bad_h);
     CHECK_INT(bad_b, 0);
     CHECK_INT(bad_h, 0);
 }
@@ -283,17 +283,16 @@ static void test_round_sweep(void)
 /* ---- helpers: models, runs ------------------------------------------------------ */
 
 static const rb_asic_numerics k_all[] = {
-    {RB_ASIC_INT8, 32, RB_ASIC_PER_TENSOR}, {RB_ASIC_INT8, 32, RB_ASIC_PER_CHANNEL},
+    {RB_ASIC_INT8, 32, RB_ASIC_PER_TENSOR},  {RB_ASIC_INT8, 32, RB_ASIC_PER_CHANNEL},
     {RB_ASIC_INT16, 48, RB_ASIC_PER_TENSOR}, {RB_ASIC_INT16, 64, RB_ASIC_PER_CHANNEL},
-    {RB_ASIC_BF16, 32, RB_ASIC_PER_TENSOR}, {RB_ASIC_BF16, 16, RB_ASIC_PER_TENSOR},
-    {RB_ASIC_FP16, 32, RB_ASIC_PER_TENSOR}, {RB_ASIC_FP16, 16, RB_ASIC_PER_TENSOR},
+    {RB_ASIC_BF16, 32, RB_ASIC_PER_TENSOR},  {RB_ASIC_BF16, 16, RB_ASIC_PER_TENSOR},
+    {RB_ASIC_FP16, 32, RB_ASIC_PER_TENSOR},  {RB_ASIC_FP16, 16, RB_ASIC_PER_TENSOR},
     {RB_ASIC_FP32, 32, RB_ASIC_PER_TENSOR},
 };
 #define N_ALL (sizeof k_all / sizeof k_all[0])
 
 /* Prepare for exactly this batch, run, free. */
-static int run_once(const rb_model *m, rb_asic_numerics n, const rb_batch *in, float *y,
-                    rb_err *e)
+static int run_once(const rb_model *m, rb_asic_numerics n, const rb_batch *in, float *y, rb_err *e)
 {
     rb_asic_qmodel *q = NULL;
     int rc = rb_asic_qmodel_new(&q, m, &n, in->seq, in->batch, e);
@@ -570,8 +569,8 @@ static void test_overflow(void)
         {RB_ASIC_INT16, 64, 8389121, 1, 1, 1, 0, "2^53"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        rb_workload w = rb_test_workload(RB_CELL_RNN, 1, 1, cases[k].I, cases[k].H, cases[k].L,
-                                         cases[k].proj);
+        rb_workload w =
+            rb_test_workload(RB_CELL_RNN, 1, 1, cases[k].I, cases[k].H, cases[k].L, cases[k].proj);
         rb_model m;
         rb_err e = {0};
         CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
@@ -641,12 +640,9 @@ static int64_t emu_code(double v, double s, int qmax)
 static float emu_round(const emu *u, float v)
 {
     switch (u->n.dtype) {
-    case RB_ASIC_BF16:
-        return (float)ref_bf16(v);
-    case RB_ASIC_FP16:
-        return (float)ref_fp16(v);
-    default:
-        return v;
+    case RB_ASIC_BF16: return (float)ref_bf16(v);
+    case RB_ASIC_FP16: return (float)ref_fp16(v);
+    default: return v;
     }
 }
 
@@ -695,9 +691,11 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
         for (int r = 0; r < GH; r++) {
             double mi = 0, mh = 0;
             for (int k = 0; k < I; k++)
-                mi = fabs(ly->w_ih[(size_t)r * I + k]) > mi ? fabs(ly->w_ih[(size_t)r * I + k]) : mi;
+                mi =
+                    fabs(ly->w_ih[(size_t)r * I + k]) > mi ? fabs(ly->w_ih[(size_t)r * I + k]) : mi;
             for (int k = 0; k < H; k++)
-                mh = fabs(ly->w_hh[(size_t)r * H + k]) > mh ? fabs(ly->w_hh[(size_t)r * H + k]) : mh;
+                mh =
+                    fabs(ly->w_hh[(size_t)r * H + k]) > mh ? fabs(ly->w_hh[(size_t)r * H + k]) : mh;
             int pc = n.weight_quant == RB_ASIC_PER_CHANNEL;
             s_ih[r] = emu_scale(pc ? mi : all_ih, u.qmax);
             s_hh[r] = emu_scale(pc ? mh : all_hh, u.qmax);
@@ -844,9 +842,12 @@ static void fix_free(fix *f)
 static void test_against_emulator(void)
 {
     static const qcase cases[] = {
-        {RB_CELL_LSTM, 4, 3, 5, 7, 2, 1, 1}, {RB_CELL_RNN, 6, 2, 9, 4, 3, 1, 1},
-        {RB_CELL_LSTM, 3, 2, 0, 6, 2, 1, 0}, {RB_CELL_RNN, 5, 1, 0, 5, 1, 0, 0},
-        {RB_CELL_LSTM, 5, 2, 19, 9, 1, 0, 1}, {RB_CELL_RNN, 7, 3, 11, 13, 2, 0, 1},
+        {RB_CELL_LSTM, 4, 3, 5, 7, 2, 1, 1},
+        {RB_CELL_RNN, 6, 2, 9, 4, 3, 1, 1},
+        {RB_CELL_LSTM, 3, 2, 0, 6, 2, 1, 0},
+        {RB_CELL_RNN, 5, 1, 0, 5, 1, 0, 0},
+        {RB_CELL_LSTM, 5, 2, 19, 9, 1, 0, 1},
+        {RB_CELL_RNN, 7, 3, 11, 13, 2, 0, 1},
         /* G*H = 268: two column tiles of the 16-bit accumulator's loop, the
          * second with a vector part and a scalar tail; T*B = 9: two row tiles */
         {RB_CELL_LSTM, 3, 3, 10, 67, 1, 1, 1},
@@ -906,7 +907,7 @@ static void test_acc16_extremes(void)
              * sums); 1: huge weights (beyond 65504: inf in fp16, inf - inf
              * in the sums); 2: large and tiny mixed */
             for (size_t k = 0; k < (size_t)17 * 33; k++)
-                f.m.layer[0].w_ih[k] *= scale == 0 ? 1e-4f
+                f.m.layer[0].w_ih[k] *= scale == 0   ? 1e-4f
                                         : scale == 1 ? 3e5f
                                                      : (k % 2 ? 3e3f : 1e-5f);
             for (size_t k = 0; k < (size_t)17 * 17; k++)
@@ -937,12 +938,12 @@ static void test_acc16_extremes(void)
 static void test_quality(void)
 {
     static const qcase cases[] = {
-        {RB_CELL_LSTM, 1, 1, 3, 2, 1, 0, 1},     {RB_CELL_LSTM, 50, 1, 32, 64, 1, 0, 1},
-        {RB_CELL_LSTM, 10, 2, 40, 24, 3, 1, 1},  {RB_CELL_LSTM, 50, 3, 100, 200, 2, 0, 1},
+        {RB_CELL_LSTM, 1, 1, 3, 2, 1, 0, 1},      {RB_CELL_LSTM, 50, 1, 32, 64, 1, 0, 1},
+        {RB_CELL_LSTM, 10, 2, 40, 24, 3, 1, 1},   {RB_CELL_LSTM, 50, 3, 100, 200, 2, 0, 1},
         {RB_CELL_LSTM, 25, 4, 128, 256, 1, 0, 1}, {RB_CELL_LSTM, 50, 4, 256, 128, 3, 1, 1},
-        {RB_CELL_LSTM, 30, 2, 0, 128, 2, 1, 0},  {RB_CELL_RNN, 50, 2, 16, 64, 1, 0, 1},
-        {RB_CELL_RNN, 30, 4, 256, 96, 3, 1, 1},  {RB_CELL_RNN, 50, 1, 200, 256, 2, 0, 1},
-        {RB_CELL_RNN, 5, 3, 7, 5, 1, 1, 1},      {RB_CELL_RNN, 40, 2, 0, 64, 1, 1, 0},
+        {RB_CELL_LSTM, 30, 2, 0, 128, 2, 1, 0},   {RB_CELL_RNN, 50, 2, 16, 64, 1, 0, 1},
+        {RB_CELL_RNN, 30, 4, 256, 96, 3, 1, 1},   {RB_CELL_RNN, 50, 1, 200, 256, 2, 0, 1},
+        {RB_CELL_RNN, 5, 3, 7, 5, 1, 1, 1},       {RB_CELL_RNN, 40, 2, 0, 64, 1, 1, 0},
     };
 #define N_CASES (sizeof cases / sizeof cases[0])
     double worst[N_ALL][2] = {{0}};
@@ -976,8 +977,8 @@ static void test_quality(void)
                 double tol = rb_fp32_tolerance(&f.w, 0);
                 CHECK(st.max_rel <= tol);
                 if (st.max_rel > tol)
-                    fprintf(stderr, "    fp32 max_rel %.2e over the fp32 bound %.2e\n",
-                            st.max_rel, tol);
+                    fprintf(stderr, "    fp32 max_rel %.2e over the fp32 bound %.2e\n", st.max_rel,
+                            tol);
             }
         }
         fix_free(&f);
@@ -995,12 +996,12 @@ static void test_quality(void)
 static void test_fp32_bound(void)
 {
     static const qcase cases[] = {
-        {RB_CELL_LSTM, 5, 1, 32, 32, 1, 0, 1},  {RB_CELL_LSTM, 1, 3, 16, 16, 1, 0, 1},
-        {RB_CELL_LSTM, 4, 2, 24, 24, 3, 0, 1},  {RB_CELL_LSTM, 6, 2, 10, 20, 1, 0, 1},
-        {RB_CELL_LSTM, 6, 3, 40, 12, 2, 0, 1},  {RB_CELL_LSTM, 5, 2, 8, 16, 2, 1, 1},
-        {RB_CELL_LSTM, 5, 2, 16, 16, 2, 0, 0},  {RB_CELL_LSTM, 4, 1, 8, 8, 1, 1, 0},
-        {RB_CELL_RNN, 7, 1, 9, 17, 1, 0, 1},    {RB_CELL_RNN, 7, 2, 9, 17, 2, 0, 1},
-        {RB_CELL_RNN, 5, 3, 33, 8, 2, 1, 1},    {RB_CELL_RNN, 6, 2, 12, 12, 2, 0, 0},
+        {RB_CELL_LSTM, 5, 1, 32, 32, 1, 0, 1},    {RB_CELL_LSTM, 1, 3, 16, 16, 1, 0, 1},
+        {RB_CELL_LSTM, 4, 2, 24, 24, 3, 0, 1},    {RB_CELL_LSTM, 6, 2, 10, 20, 1, 0, 1},
+        {RB_CELL_LSTM, 6, 3, 40, 12, 2, 0, 1},    {RB_CELL_LSTM, 5, 2, 8, 16, 2, 1, 1},
+        {RB_CELL_LSTM, 5, 2, 16, 16, 2, 0, 0},    {RB_CELL_LSTM, 4, 1, 8, 8, 1, 1, 0},
+        {RB_CELL_RNN, 7, 1, 9, 17, 1, 0, 1},      {RB_CELL_RNN, 7, 2, 9, 17, 2, 0, 1},
+        {RB_CELL_RNN, 5, 3, 33, 8, 2, 1, 1},      {RB_CELL_RNN, 6, 2, 12, 12, 2, 0, 0},
         {RB_CELL_LSTM, 25, 4, 256, 256, 1, 0, 1},
     };
     double worst = 0;

@@ -142,7 +142,6 @@ static void test_tanh(void)
     CHECK_INT(rb_fx_tanh(Q, 32767), 4096);
     CHECK_INT(rb_fx_tanh(Q, -32767), -4096);
     CHECK_INT(rb_fx_tanh(Q, -32768), -4096);
-
 }
 
 static void test_sigmoid(void)
@@ -162,7 +161,6 @@ static void test_sigmoid(void)
     CHECK_INT(rb_fx_sigmoid(Q, 32767), 4095);
     /* x = -32768: x >>> 1 = -16384, i = 256, f = 0: -(32750 >> 3) = -4093; 4 >> 1 = 2 */
     CHECK_INT(rb_fx_sigmoid(Q, -32768), 2);
-
 }
 
 /* Every input of every covered format: tanh_q odd and monotone, both in
@@ -448,11 +446,11 @@ static double golden_vs_reference(rb_fx_fmt f, const qcase *q, uint64_t seed, do
 static void test_quality(void)
 {
     static const qcase cases[] = {
-        {RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},     {RB_CELL_LSTM, 50, 1, 32, 64, 1, 0},
-        {RB_CELL_LSTM, 10, 2, 40, 24, 3, 1},  {RB_CELL_LSTM, 50, 3, 100, 200, 2, 0},
+        {RB_CELL_LSTM, 1, 1, 3, 2, 1, 0},      {RB_CELL_LSTM, 50, 1, 32, 64, 1, 0},
+        {RB_CELL_LSTM, 10, 2, 40, 24, 3, 1},   {RB_CELL_LSTM, 50, 3, 100, 200, 2, 0},
         {RB_CELL_LSTM, 25, 4, 128, 256, 1, 0}, {RB_CELL_LSTM, 50, 4, 256, 128, 3, 1},
-        {RB_CELL_RNN, 50, 2, 16, 64, 1, 0},   {RB_CELL_RNN, 30, 4, 256, 96, 3, 1},
-        {RB_CELL_RNN, 50, 1, 200, 256, 2, 0}, {RB_CELL_RNN, 5, 3, 7, 5, 1, 1},
+        {RB_CELL_RNN, 50, 2, 16, 64, 1, 0},    {RB_CELL_RNN, 30, 4, 256, 96, 3, 1},
+        {RB_CELL_RNN, 50, 1, 200, 256, 2, 0},  {RB_CELL_RNN, 5, 3, 7, 5, 1, 1},
     };
     /* Q3.12, the format the bound was measured for, on every case; the
      * built-in 8-bit format and a 12-bit one on the same cases, to show the

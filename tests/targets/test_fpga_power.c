@@ -85,14 +85,17 @@ static void test_loader_errors(void)
     CHECK(!strcmp(m[1].name, "FF") && m[1].value == 800);
     CHECK(!strcmp(m[2].name, "BRAM36") && m[2].value == 4.5);
     CHECK(!strcmp(m[2].source, "synthesized"));
-    CHECK_INT(rb_fpga_resources("t1", NULL, m, 2, &e), RB_EINPUT); /* no room: refused, not truncated */
+    CHECK_INT(rb_fpga_resources("t1", NULL, m, 2, &e),
+              RB_EINPUT); /* no room: refused, not truncated */
     /* a summary of other parameters than the caller's is refused, naming both */
     write_file("t4.resources", "config=t4\nparams=DATA_W=16 FRAC=12 LANES=16\nLUT=5\n");
-    CHECK_INT(rb_fpga_resources("t4", "DATA_W=16 FRAC=12 LANES=16", m, RB_DEVICE_MAX_RESOURCES, &e), 1);
+    CHECK_INT(rb_fpga_resources("t4", "DATA_W=16 FRAC=12 LANES=16", m, RB_DEVICE_MAX_RESOURCES, &e),
+              1);
     CHECK_INT(rb_fpga_resources("t4", "DATA_W=12 FRAC=8 LANES=16", m, RB_DEVICE_MAX_RESOURCES, &e),
               RB_EUNAVAIL);
     CHECK_STR_HAS(e.msg, "synthesized for other hardware (DATA_W=16 FRAC=12 LANES=16)");
-    CHECK_STR_HAS(e.msg, "RB_SYNTH_PARAMS='DATA_W=12 FRAC=8 LANES=16' targets/fpga/synth/synth.sh t4");
+    CHECK_STR_HAS(e.msg,
+                  "RB_SYNTH_PARAMS='DATA_W=12 FRAC=8 LANES=16' targets/fpga/synth/synth.sh t4");
 
     write_file("t2.resources", "LUT=12x\n");
     CHECK_INT(rb_fpga_resources("t2", NULL, m, RB_DEVICE_MAX_RESOURCES, &e), RB_EINPUT);
@@ -137,8 +140,8 @@ static void test_power_by_hand(void)
      *   BRAM36    4 x 0.125 x 56       = 28
      *   LUTRAM, CARRY: not in the model (LUTRAM is part of LUT)
      *   sum 116.633 uW/MHz x 100 MHz = 0.0116633 W; + 0.12 W static */
-    rb_metric a[] = {res("LUT", 1000), res("LUTRAM", 400), res("FF", 2000), res("DSP", 10),
-                     res("BRAM36", 4), res("CARRY", 99)};
+    rb_metric a[] = {res("LUT", 1000), res("LUTRAM", 400), res("FF", 2000),
+                     res("DSP", 10),   res("BRAM36", 4),   res("CARRY", 99)};
     int na = (int)(sizeof a / sizeof a[0]);
     double dyn_a = (1000 * 0.125 * lut + 2000 * ff + 10 * 0.125 * 20 + 4 * 0.125 * bram) * 100e-6;
     CHECK_NEAR(dyn_a, 0.0116633, 1e-7);
@@ -194,7 +197,8 @@ static void test_monotone(void)
         up_clock &= rb_fpga_power_w(m, n, f + 50, RB_FPGA_DEFAULT_ACTIVITY, NULL, 0) >
                     rb_fpga_power_w(m, n, f, RB_FPGA_DEFAULT_ACTIVITY, NULL, 0);
     for (double a = 0; a < 0.95; a += 0.1)
-        up_act &= rb_fpga_power_w(m, n, 200, a + 0.1, NULL, 0) > rb_fpga_power_w(m, n, 200, a, NULL, 0);
+        up_act &=
+            rb_fpga_power_w(m, n, 200, a + 0.1, NULL, 0) > rb_fpga_power_w(m, n, 200, a, NULL, 0);
     CHECK(up_clock);
     CHECK(up_act);
     CHECK(RB_FPGA_DEFAULT_ACTIVITY == 0.125); /* UG440's default toggle rate */

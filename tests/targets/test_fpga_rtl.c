@@ -116,8 +116,8 @@ static void check_mac_vectors(const rb_fpga_hw *hw, const int16_t *w, const int1
     CHECK_INT(rb_fpga_unit_mac(hw, w, v, k, bias, pre), 0);
     for (int b = 0; b < 2; b++)
         for (int r = 0; r < 4; r++)
-            CHECK_INT(pre[b * 4 + r], rb_fx_preact(hw->fmt, w + (size_t)r * k, v + (size_t)b * k,
-                                                   k, bias[r]));
+            CHECK_INT(pre[b * 4 + r],
+                      rb_fx_preact(hw->fmt, w + (size_t)r * k, v + (size_t)b * k, k, bias[r]));
 }
 
 static void check_mac(const rb_fpga_hw *hw, int k, int wmag, int vmag, int bmag)
@@ -135,7 +135,7 @@ static void test_mac(const rb_fpga_hw *hw)
 {
     static const int ks[] = {1, 2, 3, 17, 64, 301, 1024};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
-        check_mac(hw, ks[i], 2000, 4096, 4096);   /* mostly in range */
+        check_mac(hw, ks[i], 2000, 4096, 4096);    /* mostly in range */
         check_mac(hw, ks[i], 32768, 32768, 32768); /* saturates both ways */
         check_mac(hw, ks[i], 300, 300, 100);       /* small, rounding near zero */
     }
@@ -554,8 +554,8 @@ static void test_speed(void)
         double dt = now_s() - t0;
         printf("  speed small lstm H%d B%d T%d (%s): %llu cycles in %.3f s = %.2f M cycles/s "
                "(incl. host-port transfers)\n",
-               Hs[i], B, T, c.weights_onchip ? "on chip" : "streamed",
-               (unsigned long long)c.cycles, dt, c.cycles / dt / 1e6);
+               Hs[i], B, T, c.weights_onchip ? "on chip" : "streamed", (unsigned long long)c.cycles,
+               dt, c.cycles / dt / 1e6);
         free(x);
         rb_fx_model_free(&fx);
     }
@@ -622,8 +622,7 @@ int main(void)
 #else
     const rb_fpga_hw *hws;
     int n = rb_fpga_sim_configs(&hws);
-    for (int i = 0; i < n; i++)
-    {
+    for (int i = 0; i < n; i++) {
         char fmt[16];
         printf("  config %s: %s, %d lanes, %d units/cycle, %ld on-chip weight values: %s\n",
                hws[i].name, rb_fx_fmt_name(hws[i].fmt, fmt, sizeof fmt), hws[i].lanes,

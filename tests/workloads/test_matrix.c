@@ -169,48 +169,58 @@ static const bad_case bad_cases[] = {
     {"zero", "[a]\nseq = 0\nhidden = 8\n", {"zero.ini:2:", "seq", "'0'", "at least 1"}},
     {"exponent", SEC "layers = 1e3\n", {"exponent.ini:4:", "layers", "'1e3'"}},
     {"plus", SEC "layers = +2\n", {"plus.ini:4:", "layers", "'+2'"}},
-    {"overflow", SEC "batch = 99999999999999999999999\n",
+    {"overflow",
+     SEC "batch = 99999999999999999999999\n",
      {"overflow.ini:4:", "batch", "'99999999999999999999999'", "above the limit of 16777216"}},
-    {"above-limit", "[a]\nseq = 25\nhidden = 16777217\n",
+    {"above-limit",
+     "[a]\nseq = 25\nhidden = 16777217\n",
      {"above-limit.ini:3:", "hidden", "'16777217'", "above the limit"}},
     {"empty", SEC "batch =\n", {"empty.ini:4:", "empty batch value"}},
     {"only-commas", SEC "batch = , ,\n", {"only-commas.ini:4:", "empty batch value"}},
     {"double-comma", SEC "batch = 1,,2\n", {"double-comma.ini:4:", "batch", "empty item", "1,,2"}},
     {"trailing-comma", SEC "batch = 1,2,\n", {"trailing-comma.ini:4:", "batch", "empty item"}},
     {"leading-comma", SEC "batch = ,1\n", {"leading-comma.ini:4:", "batch", "empty item"}},
-    {"duplicate", "[a]\nseq = 25\nhidden = 8\nseq = 50\n",
+    {"duplicate",
+     "[a]\nseq = 25\nhidden = 8\nseq = 50\n",
      {"duplicate.ini:4:", "duplicate key 'seq'", "[a]", "line 2"}},
     {"too-many",
      SEC "batch = 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n"
          "  1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n",
      {"too-many.ini:5:", "too many batch values", "64"}},
-    {"outside", "seq = 25\n[a]\nseq = 25\nhidden = 8\n",
+    {"outside",
+     "seq = 25\n[a]\nseq = 25\nhidden = 8\n",
      {"outside.ini:1:", "'seq'", "outside any section"}},
     {"no-sections", "; nothing here\n\n", {"no-sections.ini:", "no sections"}},
     {"empty-file", "", {"empty-file.ini:", "no sections"}},
     {"missing-seq", "; header\n[a]\nhidden = 8\n", {"missing-seq.ini:2:", "[a]", "'seq'"}},
-    {"missing-hidden", SEC "\n[second]\nseq = 5\n",
+    {"missing-hidden",
+     SEC "\n[second]\nseq = 5\n",
      {"missing-hidden.ini:5:", "[second]", "'hidden'"}},
     {"empty-section", SEC "[empty]\n", {"empty-section.ini:4:", "[empty]", "'seq'"}},
     {"no-equals", "[a]\nseq 25\nhidden = 8\n", {"no-equals.ini:2:", "syntax error", "'seq 25'"}},
-    {"open-bracket", "[a\nseq = 25\nhidden = 8\n",
+    {"open-bracket",
+     "[a\nseq = 25\nhidden = 8\n",
      {"open-bracket.ini:1:", "syntax error", "without ']'", "'[a'"}},
     {"empty-name", "[]\nseq = 25\nhidden = 8\n", {"empty-name.ini:1:", "empty section name"}},
     {"bad-cell", SEC "cell = lstm gru\n", {"bad-cell.ini:4:", "cell", "'gru'", "lstm or rnn"}},
-    {"bad-mode", SEC "mode = infer,backward\n",
+    {"bad-mode",
+     SEC "mode = infer,backward\n",
      {"bad-mode.ini:4:", "mode", "'backward'", "infer or train"}},
     {"bad-input", SEC "input = hiden\n", {"bad-input.ini:4:", "input", "'hiden'", "'hidden'"}},
     {"hash-comment", SEC "batch = 1 # not a comment inline\n", {"hash-comment.ini:4:", "'#'"}},
     {"uppercase-key", SEC "Batch = 1\n", {"uppercase-key.ini:4:", "unknown key 'Batch'"}},
     /* the first error in file order wins, whoever found it */
-    {"first-handler", "[a]\nseq = 25\nbatch = x\nhidden = 8\nlayers = y\n",
+    {"first-handler",
+     "[a]\nseq = 25\nbatch = x\nhidden = 8\nlayers = y\n",
      {"first-handler.ini:3:", "'x'"}},
     {"first-syntax", "[a]\nseq 25\nbatch = x\nhidden = 8\n", {"first-syntax.ini:2:", "syntax"}},
-    {"syntax-after", "[a]\nseq = 25\nhidden = 8\nbatch = x\nlayers 2\n",
+    {"syntax-after",
+     "[a]\nseq = 25\nhidden = 8\nbatch = x\nlayers 2\n",
      {"syntax-after.ini:4:", "'x'"}},
     /* an indented line after a key continues that key's list */
     {"continued-bad", SEC "batch = 1\n  2 nope\n", {"continued-bad.ini:5:", "batch", "'nope'"}},
-    {"indented-key", SEC "batch = 1\n  layers = 2\n",
+    {"indented-key",
+     SEC "batch = 1\n  layers = 2\n",
      {"indented-key.ini:5:", "continues the 'batch' list", "remove the indentation"}},
 };
 
@@ -228,7 +238,7 @@ static void test_bad_files(void)
             fprintf(stderr, "case %s: rc %d (%s)\n", c->name, rc, e.msg);
         CHECK_INT(rc, RB_EINPUT);
         CHECK_INT(e.code, RB_EINPUT);
-        CHECK_INT(m.n, 0); /* nothing expanded */
+        CHECK_INT(m.n, 0);            /* nothing expanded */
         CHECK_STR_HAS(e.msg, tmpdir); /* the full path, as given */
         for (int k = 0; k < 4 && c->frag[k]; k++)
             CHECK_STR_HAS(e.msg, c->frag[k]);
@@ -317,13 +327,20 @@ static const axes_case axes_cases[] = {
 
 static int axis_n(const rb_axes *a, const char *key, const int **v)
 {
-    if (!strcmp(key, "cell")) return *v = a->cell, a->n_cell;
-    if (!strcmp(key, "mode")) return *v = a->mode, a->n_mode;
-    if (!strcmp(key, "seq")) return *v = a->seq, a->n_seq;
-    if (!strcmp(key, "hidden")) return *v = a->hidden, a->n_hidden;
-    if (!strcmp(key, "input")) return *v = a->input, a->n_input;
-    if (!strcmp(key, "layers")) return *v = a->layers, a->n_layers;
-    if (!strcmp(key, "batch")) return *v = a->batch, a->n_batch;
+    if (!strcmp(key, "cell"))
+        return *v = a->cell, a->n_cell;
+    if (!strcmp(key, "mode"))
+        return *v = a->mode, a->n_mode;
+    if (!strcmp(key, "seq"))
+        return *v = a->seq, a->n_seq;
+    if (!strcmp(key, "hidden"))
+        return *v = a->hidden, a->n_hidden;
+    if (!strcmp(key, "input"))
+        return *v = a->input, a->n_input;
+    if (!strcmp(key, "layers"))
+        return *v = a->layers, a->n_layers;
+    if (!strcmp(key, "batch"))
+        return *v = a->batch, a->n_batch;
     return *v = NULL, -1;
 }
 
@@ -425,13 +442,16 @@ static void test_shipped(void)
         size_t n;
         const char *keys[3];
     } shipped[] = {
-        {RB_FIXTURES "/../../workloads/deepbench-infer.ini", 15,
+        {RB_FIXTURES "/../../workloads/deepbench-infer.ini",
+         15,
          {"lstm_infer_t25_b1_i512_h512_l1", "lstm_infer_t50_b4_i1536_h1536_l1",
           "lstm_infer_t150_b2_i256_h256_l1"}},
-        {RB_FIXTURES "/../../workloads/default.ini", 19,
+        {RB_FIXTURES "/../../workloads/default.ini",
+         19,
          {"lstm_infer_t25_b32_i512_h512_l1", "lstm_infer_t50_b1_i256_h256_l1",
           "lstm_infer_t25_b32_i1024_h1024_l1"}},
-        {RB_FIXTURES "/../../workloads/ci.ini", 5,
+        {RB_FIXTURES "/../../workloads/ci.ini",
+         5,
          {"lstm_infer_t3_b4_i5_h8_l2", "rnn_infer_t4_b2_i3_h6_l2", "lstm_infer_t3_b1_i5_h8_l1"}},
     };
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
@@ -456,8 +476,9 @@ static void test_shipped(void)
     for (size_t i = 0; i < m.n; i++)
         flops += rb_workload_flops(&m.points[i]);
     /* sum over the 15 shapes of DeepBench's 8 H^2 B T, B summed as 1+2+4 = 7 */
-    double want = 8.0 * 7 * (25.0 * (512.0 * 512 + 1024.0 * 1024 + 2048.0 * 2048) +
-                             50.0 * 1536 * 1536 + 150.0 * 256 * 256);
+    double want = 8.0 * 7 *
+                  (25.0 * (512.0 * 512 + 1024.0 * 1024 + 2048.0 * 2048) + 50.0 * 1536 * 1536 +
+                   150.0 * 256 * 256);
     CHECK_NEAR(flops, want, 1.0);
     rb_matrix_free(&m);
 }

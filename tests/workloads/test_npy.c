@@ -70,8 +70,8 @@ static void test_round_trip(void)
         int ndim;
         size_t shape[4];
     } shapes[] = {
-        {0, {0}}, {1, {3}}, {1, {1}}, {2, {2, 3}}, {3, {2, 1, 4}}, {4, {1, 2, 3, 2}},
-        {1, {0}}, {2, {3, 0}},
+        {0, {0}},       {1, {3}},          {1, {1}}, {2, {2, 3}},
+        {3, {2, 1, 4}}, {4, {1, 2, 3, 2}}, {1, {0}}, {2, {3, 0}},
     };
     rb_rng r = {42};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -231,39 +231,73 @@ typedef struct bad_npy {
 #define H(shape) "{'descr': '<f4', 'fortran_order': False, 'shape': " shape ", }\n"
 
 static const bad_npy bad_headers[] = {
-    {"fortran", 1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", 8,
+    {"fortran",
+     1,
+     "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }",
+     8,
      {"fortran_order True", NULL}},
-    {"big-endian", 1, "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 8,
+    {"big-endian",
+     1,
+     "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }",
+     8,
      {"'>f4'", "not supported"}},
     {"int32", 1, "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", 8, {"'<i4'", NULL}},
     {"half", 1, "{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }", 4, {"'<f2'", NULL}},
-    {"struct-descr", 1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8,
+    {"struct-descr",
+     1,
+     "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+     8,
      {"bad .npy header", "quoted string"}},
     {"no-shape", 1, "{'descr': '<f4', 'fortran_order': False, }", 8, {"'shape'", "exactly once"}},
     {"no-descr", 1, "{'fortran_order': False, 'shape': (2,), }", 8, {"'descr'", NULL}},
-    {"twice", 1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", 8,
+    {"twice",
+     1,
+     "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}",
+     8,
      {"exactly once", NULL}},
     {"shape-int", 1, H("2"), 8, {"not a tuple", NULL}},
     {"shape-paren", 1, H("(2)"), 8, {"1-tuple", NULL}},
     {"shape-neg", 1, H("(-2,)"), 8, {"non-negative", NULL}},
     {"shape-float", 1, H("(2.0,)"), 8, {"'shape'", NULL}},
-    {"shape-unclosed", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,", 8,
+    {"shape-unclosed",
+     1,
+     "{'descr': '<f4', 'fortran_order': False, 'shape': (2,",
+     8,
      {"bad .npy header", NULL}},
     {"shape-huge", 1, H("(99999999999999999999999,)"), 8, {"overflows", NULL}},
-    {"shape-product", 1, H("(4294967296, 4294967296)"), 8, {"overflows", "[4294967296, 4294967296]"}},
+    {"shape-product",
+     1,
+     H("(4294967296, 4294967296)"),
+     8,
+     {"overflows", "[4294967296, 4294967296]"}},
     {"too-many-dims", 1, H("(1, 1, 1, 1, 1, 1, 1, 1, 2)"), 8, {"more dimensions", NULL}},
     {"short-data", 1, H("(3,)"), 8, {"needs 12 data bytes but the file has 8", "[3]"}},
     {"long-data", 1, H("(1,)"), 8, {"needs 4 data bytes but the file has 8", NULL}},
-    {"bool", 1, "{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", 8,
+    {"bool",
+     1,
+     "{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }",
+     8,
      {"True or False", NULL}},
-    {"unknown-key", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", 8,
+    {"unknown-key",
+     1,
+     "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}",
+     8,
      {"unknown key", NULL}},
-    {"trailing", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } junk", 8,
+    {"trailing",
+     1,
+     "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } junk",
+     8,
      {"after the header", NULL}},
     {"not-dict", 1, "['descr', '<f4']", 8, {"not a dict", NULL}},
-    {"unterminated", 1, "{'descr: '<f4', 'fortran_order': False, 'shape': (2,), }", 8,
+    {"unterminated",
+     1,
+     "{'descr: '<f4', 'fortran_order': False, 'shape': (2,), }",
+     8,
      {"bad .npy header", NULL}},
-    {"no-colon", 1, "{'descr' '<f4', 'fortran_order': False, 'shape': (2,), }", 8,
+    {"no-colon",
+     1,
+     "{'descr' '<f4', 'fortran_order': False, 'shape': (2,), }",
+     8,
      {"bad .npy header", NULL}},
     {"version4", 4, H("(2,)"), 8, {"version 4.0", NULL}},
     {"empty-header", 1, "", 8, {"not a dict", NULL}},
@@ -335,9 +369,9 @@ static void test_bad_raw(void)
     size_t one = 1;
     CHECK_INT(rb_npy_write_f32(nodir, &v, 1, &one, &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "missing/x.npy");
-    CHECK_INT(rb_npy_write_f32(tmp_path("nine.npy"), &v, 9, (size_t[9]){1, 1, 1, 1, 1, 1, 1, 1, 1},
-                               &e),
-              RB_EINPUT);
+    CHECK_INT(
+        rb_npy_write_f32(tmp_path("nine.npy"), &v, 9, (size_t[9]){1, 1, 1, 1, 1, 1, 1, 1, 1}, &e),
+        RB_EINPUT);
 }
 
 static void test_max_bytes(void)

@@ -93,7 +93,7 @@ static void test_lstm_zero_weights(void)
     rb_model m;
     rb_err e = {0};
     CHECK_INT(rb_model_alloc(&m, &w, &e), 0); /* zeroed */
-    const float x[6] = {5, -7, 3, 1, -2, 9}; /* irrelevant: W_ih = 0 */
+    const float x[6] = {5, -7, 3, 1, -2, 9};  /* irrelevant: W_ih = 0 */
     const float h0[1] = {0.9f}, c0[1] = {1.0f};
     rb_batch in = batch_of(&w, x, h0, c0);
     double y[3], cn[1];
@@ -362,7 +362,8 @@ static void test_torch_case(const rb_torch_case *c)
     if (ok && lstm)
         ok = load_f64(dir, "c_n_ref.npy", ns, &cn64) == 0;
     if (ok && c->state)
-        ok = load_f32(dir, "h0.npy", ns, &h0) == 0 && (!lstm || load_f32(dir, "c0.npy", ns, &c0) == 0);
+        ok = load_f32(dir, "h0.npy", ns, &h0) == 0 &&
+             (!lstm || load_f32(dir, "c0.npy", ns, &c0) == 0);
     if (ok) {
         rb_batch in = batch_of(&w, x.f32, h0.f32, c0.f32);
         double *y = malloc(ny * sizeof *y), *hn = malloc(ns * sizeof *hn),
@@ -371,8 +372,9 @@ static void test_torch_case(const rb_torch_case *c)
         double d_y = max_diff64(y, y64.f64, ny), d_h = max_diff64(hn, hn64.f64, ns);
         double d_c = lstm ? max_diff64(cn, cn64.f64, ns) : 0;
         double d_y32 = max_diff32(y, y32.f32, ny), d_h32 = max_diff32(hn, hn32.f32, ns);
-        printf("  torch %-22s max abs vs fp64 y %.3g, h_n %.3g, c_n %.3g; vs fp32 y %.3g, h_n %.3g\n",
-               c->name, d_y, d_h, d_c, d_y32, d_h32);
+        printf(
+            "  torch %-22s max abs vs fp64 y %.3g, h_n %.3g, c_n %.3g; vs fp32 y %.3g, h_n %.3g\n",
+            c->name, d_y, d_h, d_c, d_y32, d_h32);
         /* same fp64 math, different summation order and libm: ~1e-16 */
         CHECK(d_y < 1e-12);
         CHECK(d_h < 1e-12);

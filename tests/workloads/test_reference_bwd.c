@@ -314,8 +314,8 @@ static void test_against_torch(void)
             CHECK_INT(h0.count, ns);
         }
         size_t P = rb_param_total(&m);
-        double *y = malloc(n * sizeof *y), *dy = malloc(n * sizeof *dy),
-               *g = malloc(P * sizeof *g), *dx = malloc(nx * sizeof *dx);
+        double *y = malloc(n * sizeof *y), *dy = malloc(n * sizeof *dy), *g = malloc(P * sizeof *g),
+               *dx = malloc(nx * sizeof *dx);
         if (!x.f32 || tgt.count != n) {
             CHECK(0);
             continue;
@@ -350,8 +350,8 @@ static void test_against_torch(void)
             dscale = fabs(dxr[i]) > dscale ? fabs(dxr[i]) : dscale;
             dd = fabs(dx[i] - dxr[i]) > dd ? fabs(dx[i] - dxr[i]) : dd;
         }
-        printf("  torch %-22s reference backward vs autograd: grad %.2e dx %.2e\n",
-               tcases[k].name, worst, dscale > 0 ? dd / dscale : dd);
+        printf("  torch %-22s reference backward vs autograd: grad %.2e dx %.2e\n", tcases[k].name,
+               worst, dscale > 0 ? dd / dscale : dd);
         /* both fp64: agreement to a few ulp of the largest gradient */
         CHECK(worst < 1e-12);
         CHECK(dscale > 0 && dd / dscale < 1e-12);

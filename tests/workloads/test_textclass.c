@@ -132,8 +132,7 @@ static int doc_is(const rb_tc_doc *d, int label, int n, const int *tok)
 }
 
 /* Every fixture document of a class has the same ids (its numbered word is UNK). */
-static int doc_of_class(const rb_tc_doc *x, int label, const int *ta, const int *tb,
-                        const int *tg)
+static int doc_of_class(const rb_tc_doc *x, int label, const int *ta, const int *tb, const int *tg)
 {
     return label == 0   ? doc_is(x, 0, 4, ta)
            : label == 1 ? doc_is(x, 1, 6, tb)
@@ -167,7 +166,7 @@ static void test_fixture_counts_and_vocab(void)
     /* training counts: apple 16, egg 16, fig 16 (a tie: alphabetical),
      * cherry 12, banana 8, date 4, dont 4 (tie), the numbered words once
      * each (under min_count 2: UNK); the attribution's words never */
-    static const char *const want[] = {"<pad>", "<unk>",  "apple", "egg", "fig",
+    static const char *const want[] = {"<pad>",  "<unk>",  "apple", "egg", "fig",
                                        "cherry", "banana", "date",  "dont"};
     CHECK_INT(d.vocab_size, 9);
     for (int i = 0; i < 9 && i < d.vocab_size; i++)

@@ -32,7 +32,7 @@ static void fill(float *p, size_t n, rb_rng *r, float k)
 static int make_head(rb_tc_head *h, int V, int E, int H, int C, uint64_t seed)
 {
     static const size_t counts[RB_TC_MAX_CLASSES] = {3, 2, 1, 4, 5, 6, 7, 8,
-                                                    1, 1, 1, 1, 1, 1, 1, 1};
+                                                     1, 1, 1, 1, 1, 1, 1, 1};
     rb_tc_data d;
     rb_err e = {0};
     fake_data(&d, V, C, counts);
@@ -258,8 +258,8 @@ static void test_loss_gradients(void)
     } cases[] = {{3, 4, 3, 5, 3}, {1, 2, 2, 3, 2}, {4, 3, 1, 4, 6}};
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         fd_setup s;
-        if (fd_init(&s, cases[ci].T, cases[ci].B, cases[ci].n, cases[ci].H, cases[ci].C,
-                    ci + 3) != 0) {
+        if (fd_init(&s, cases[ci].T, cases[ci].B, cases[ci].n, cases[ci].H, cases[ci].C, ci + 3) !=
+            0) {
             CHECK(0);
             fd_free(&s);
             continue;

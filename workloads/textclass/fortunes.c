@@ -19,8 +19,8 @@
 /* The largest fortune file is under 1 MiB; anything this big is not one. */
 #define MAX_FILE_BYTES (64u << 20)
 
-#define INSTALL_HINT \
-    "install the Debian package fortunes (apt-get install fortunes; scripts/setup.sh installs " \
+#define INSTALL_HINT                                                                               \
+    "install the Debian package fortunes (apt-get install fortunes; scripts/setup.sh installs "    \
     "it) or point RB_FORTUNES_DIR at a directory of fortune files"
 
 typedef struct class_docs {
@@ -44,8 +44,8 @@ static int on_word(const char *w, size_t n, void *p)
     return 0;
 }
 
-static int add_entry(load_ctx *c, class_docs *cd, int label, const char *text, size_t len,
-                     int seq, size_t *empty, rb_err *e)
+static int add_entry(load_ctx *c, class_docs *cd, int label, const char *text, size_t len, int seq,
+                     size_t *empty, rb_err *e)
 {
     c->n_buf = 0;
     int rc = rb_tc_tokenize(text, len, seq, on_word, c);
@@ -89,8 +89,8 @@ static int read_file(const char *path, char **text, size_t *len, rb_err *e)
     }
     if (st.st_size > MAX_FILE_BYTES) {
         fclose(f);
-        return rb_errf(e, RB_EINPUT, "fortunes: %s is larger than %u MiB: not a fortune file",
-                       path, MAX_FILE_BYTES >> 20);
+        return rb_errf(e, RB_EINPUT, "fortunes: %s is larger than %u MiB: not a fortune file", path,
+                       MAX_FILE_BYTES >> 20);
     }
     *text = malloc((size_t)st.st_size + 1);
     if (!*text) {
@@ -206,11 +206,11 @@ int rb_tc_load_fortunes(const rb_tc_opts *o, rb_tc_data *d, rb_err *e)
     const char *dir = data_dir(o);
     struct stat st;
     if (stat(dir, &st) != 0)
-        return rb_errf(e, RB_EINPUT, "fortunes: dataset directory %s: %s; %s", dir,
-                       strerror(errno), INSTALL_HINT);
+        return rb_errf(e, RB_EINPUT, "fortunes: dataset directory %s: %s; %s", dir, strerror(errno),
+                       INSTALL_HINT);
     if (!S_ISDIR(st.st_mode))
-        return rb_errf(e, RB_EINPUT, "fortunes: dataset directory %s is not a directory; %s",
-                       dir, INSTALL_HINT);
+        return rb_errf(e, RB_EINPUT, "fortunes: dataset directory %s is not a directory; %s", dir,
+                       INSTALL_HINT);
 
     load_ctx c = {0};
     class_docs cd[RB_TC_MAX_CLASSES] = {{0}};

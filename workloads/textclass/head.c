@@ -82,10 +82,10 @@ int rb_tc_head_init(rb_tc_head *h, const rb_tc_data *d, int E, int H, uint64_t s
     /* n / (C * count_c), sklearn's "balanced": every class weighs as much in
      * total; a class absent from training gets 0 rather than infinity */
     for (int c = 0; c < h->C; c++)
-        h->class_w[c] = d->train_count[c]
-                            ? (float)((double)d->n_train /
-                                      ((double)h->C * (double)d->train_count[c]))
-                            : 0.0f;
+        h->class_w[c] =
+            d->train_count[c]
+                ? (float)((double)d->n_train / ((double)h->C * (double)d->train_count[c]))
+                : 0.0f;
     return 0;
 }
 
@@ -103,8 +103,7 @@ int rb_tc_batch_alloc(rb_tc_batch *b, int T, int B, int E, rb_err *e)
     b->pred = malloc((size_t)B * sizeof *b->pred);
     if (!b->x || !b->tok || !b->label || !b->pred) {
         rb_tc_batch_free(b);
-        return rb_errf(e, RB_ENOMEM, "textclass batch: cannot allocate T=%d B=%d E=%d", T, B,
-                       E);
+        return rb_errf(e, RB_ENOMEM, "textclass batch: cannot allocate T=%d B=%d E=%d", T, B, E);
     }
     b->T = T;
     b->B = B;
@@ -125,8 +124,8 @@ void rb_tc_batch_free(rb_tc_batch *b)
     memset(b, 0, sizeof *b);
 }
 
-void rb_tc_batch_fill(rb_tc_batch *b, const rb_tc_head *h, const rb_tc_doc *docs,
-                      const size_t *idx, int n)
+void rb_tc_batch_fill(rb_tc_batch *b, const rb_tc_head *h, const rb_tc_doc *docs, const size_t *idx,
+                      int n)
 {
     const int T = b->T, B = b->B, E = b->E;
     /* E != h->E is caught by rb_tc_loss; here nothing is read out of bounds */

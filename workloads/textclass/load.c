@@ -14,17 +14,33 @@
 /* A vocabulary this large is not one this module wrote. */
 #define VOCAB_LIMIT 10000000
 
-enum { K_TASK, K_CELL, K_HIDDEN, K_LAYERS, K_EMBED, K_SEQ, K_VOCAB, K_CLASSES, K_CATEGORIES,
-       K_SPLIT_SEED, K_TEST_FRAC, K_MAX_PER_CLASS, K_SYNTH_CLASSES, K_SYNTH_DOCS, K_EPOCH,
-       K_COUNT };
+enum {
+    K_TASK,
+    K_CELL,
+    K_HIDDEN,
+    K_LAYERS,
+    K_EMBED,
+    K_SEQ,
+    K_VOCAB,
+    K_CLASSES,
+    K_CATEGORIES,
+    K_SPLIT_SEED,
+    K_TEST_FRAC,
+    K_MAX_PER_CLASS,
+    K_SYNTH_CLASSES,
+    K_SYNTH_DOCS,
+    K_EPOCH,
+    K_COUNT
+};
 static const char *const key_name[K_COUNT] = {
-    "task", "cell", "hidden", "layers", "embed", "seq", "vocab", "classes", "categories",
-    "split_seed", "test_frac", "max_per_class", "synth_classes", "synth_docs", "epoch"};
+    "task",      "cell",          "hidden",        "layers",     "embed",
+    "seq",       "vocab",         "classes",       "categories", "split_seed",
+    "test_frac", "max_per_class", "synth_classes", "synth_docs", "epoch"};
 
 typedef struct meta_ctx {
     rb_tc_meta *m;
     int n_vocab;
-    unsigned seen;                   /* bit per key */
+    unsigned seen;                    /* bit per key */
     unsigned class_seen, weight_seen; /* bit per class index */
     int failed;
     rb_err err; /* the first problem; inih gives its line */
@@ -125,9 +141,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     unsigned long long u;
     int bad = 0;
     switch (k) {
-    case K_TASK:
-        bad = copy_str(m->task, sizeof m->task, v) || !*v;
-        break;
+    case K_TASK: bad = copy_str(m->task, sizeof m->task, v) || !*v; break;
     case K_CELL: {
         rb_cell cell;
         bad = rb_cell_parse(v, &cell) != 0 || copy_str(m->cell, sizeof m->cell, v);
@@ -181,8 +195,8 @@ static int read_ini(const char *dir, rb_tc_meta *m, int *n_vocab, rb_err *e)
     int line = ini_parse(path, on_key, &c);
     if (line == -1)
         return rb_errf(e, RB_EINPUT,
-                       "%s: cannot open: %s (a saved text classifier's directory holds it)",
-                       path, strerror(errno ? errno : ENOENT));
+                       "%s: cannot open: %s (a saved text classifier's directory holds it)", path,
+                       strerror(errno ? errno : ENOENT));
     if (line == -2)
         return rb_errf(e, RB_ENOMEM, "%s: out of memory parsing it", path);
     if (line > 0)
@@ -196,8 +210,8 @@ static int read_ini(const char *dir, rb_tc_meta *m, int *n_vocab, rb_err *e)
         const char *which = !(c.class_seen >> i & 1) ? "class" : "weight";
         int have = (c.class_seen >> i & 1) && (c.weight_seen >> i & 1);
         if ((want >> i & 1) && !have)
-            return rb_errf(e, RB_EINPUT, "%s: missing key '%s_%d' (classes = %d)", path, which,
-                           i, m->n_classes);
+            return rb_errf(e, RB_EINPUT, "%s: missing key '%s_%d' (classes = %d)", path, which, i,
+                           m->n_classes);
         if (!(want >> i & 1) && ((c.class_seen | c.weight_seen) >> i & 1))
             return rb_errf(e, RB_EINPUT, "%s: key '%s_%d' but classes = %d", path,
                            c.class_seen >> i & 1 ? "class" : "weight", i, m->n_classes);
@@ -284,8 +298,8 @@ int rb_tc_load_meta(const char *dir, rb_tc_meta *m, char ***vocab, int *n_vocab,
 }
 
 /* One tensor of exactly the given shape into dst. */
-static int load_tensor(const char *dir, const char *name, int ndim, const size_t *shape,
-                       float *dst, rb_err *e)
+static int load_tensor(const char *dir, const char *name, int ndim, const size_t *shape, float *dst,
+                       rb_err *e)
 {
     char path[4096];
     int rc = rb_tc_path(path, sizeof path, dir, name, e);
@@ -304,14 +318,13 @@ static int load_tensor(const char *dir, const char *name, int ndim, const size_t
     if (!ok) {
         char got[128] = "", want[128] = "";
         for (int d = 0; d < a.ndim; d++)
-            snprintf(got + strlen(got), sizeof got - strlen(got), d ? ", %zu" : "%zu",
-                     a.shape[d]);
+            snprintf(got + strlen(got), sizeof got - strlen(got), d ? ", %zu" : "%zu", a.shape[d]);
         for (int d = 0; d < ndim; d++)
             snprintf(want + strlen(want), sizeof want - strlen(want), d ? ", %zu" : "%zu",
                      shape[d]);
         rb_npy_free(&a);
-        return rb_errf(e, RB_EINPUT, "%s: shape [%s], textclass.ini and vocab.txt say [%s]",
-                       path, got, want);
+        return rb_errf(e, RB_EINPUT, "%s: shape [%s], textclass.ini and vocab.txt say [%s]", path,
+                       got, want);
     }
     memcpy(dst, a.f32, count * sizeof *dst);
     rb_npy_free(&a);

@@ -20,13 +20,14 @@ int rb_tc_opts_check(const rb_tc_opts *o, rb_err *e)
                        RB_TC_SEQ_LIMIT);
     /* written as a negation so that NaN is refused too */
     if (!(o->test_frac > 0 && o->test_frac < 1))
-        return rb_errf(e, RB_EINPUT,
-                       "textclass: test_frac %g must be strictly between 0 and 1", o->test_frac);
+        return rb_errf(e, RB_EINPUT, "textclass: test_frac %g must be strictly between 0 and 1",
+                       o->test_frac);
     if (o->vocab) {
         if (o->n_vocab < 2)
             return rb_errf(e, RB_EINPUT,
                            "textclass: a given vocabulary needs at least <pad> and <unk>, got "
-                           "%d words", o->n_vocab);
+                           "%d words",
+                           o->n_vocab);
     } else {
         if (o->vocab_max < 2)
             return rb_errf(e, RB_EINPUT,

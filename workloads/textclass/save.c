@@ -39,22 +39,21 @@ static int ini_safe(const char *what, const char *v, int may_be_empty, rb_err *e
 
 static int check(const rb_tc_head *h, const rb_tc_data *d, const rb_tc_meta *m, rb_err *e)
 {
-    if (m->hidden != h->H || m->embed != h->E || m->n_classes != h->C ||
-        d->n_classes != h->C || d->vocab_size != h->V)
+    if (m->hidden != h->H || m->embed != h->E || m->n_classes != h->C || d->n_classes != h->C ||
+        d->vocab_size != h->V)
         return rb_errf(e, RB_EINPUT,
                        "textclass save: the meta (hidden %d, embed %d, %d classes), the data "
                        "(%d classes, vocabulary %d) and the head (H %d, E %d, C %d, V %d) "
                        "disagree",
-                       m->hidden, m->embed, m->n_classes, d->n_classes, d->vocab_size, h->H,
-                       h->E, h->C, h->V);
-    if (m->layers < 1 || m->seq < 1 || !(m->test_frac > 0 && m->test_frac < 1) ||
-        m->epoch < 0 || m->synth_docs < 0 ||
+                       m->hidden, m->embed, m->n_classes, d->n_classes, d->vocab_size, h->H, h->E,
+                       h->C, h->V);
+    if (m->layers < 1 || m->seq < 1 || !(m->test_frac > 0 && m->test_frac < 1) || m->epoch < 0 ||
+        m->synth_docs < 0 ||
         (m->synth_classes != 0 && (m->synth_classes < 2 || m->synth_classes > RB_TC_MAX_CLASSES)))
         return rb_errf(e, RB_EINPUT,
                        "textclass save: bad meta: layers %d, seq %d, test_frac %g, epoch %d, "
                        "synth_classes %d, synth_docs %ld",
-                       m->layers, m->seq, m->test_frac, m->epoch, m->synth_classes,
-                       m->synth_docs);
+                       m->layers, m->seq, m->test_frac, m->epoch, m->synth_classes, m->synth_docs);
     int rc = ini_safe("task", m->task, 0, e);
     if (!rc)
         rc = ini_safe("cell", m->cell, 0, e);
@@ -69,8 +68,10 @@ static int check(const rb_tc_head *h, const rb_tc_data *d, const rb_tc_meta *m, 
         rc = ini_safe("categories", m->categories, 1, e);
     for (int i = 0; i < d->vocab_size && !rc; i++)
         if (!d->vocab[i][0] || strpbrk(d->vocab[i], "\r\n"))
-            rc = rb_errf(e, RB_EINPUT, "textclass save: vocabulary word %d is empty or has a "
-                                       "line break", i);
+            rc = rb_errf(e, RB_EINPUT,
+                         "textclass save: vocabulary word %d is empty or has a "
+                         "line break",
+                         i);
     return rc;
 }
 
@@ -121,8 +122,7 @@ static int write_ini(const char *path, const rb_tc_head *h, const rb_tc_data *d,
             "[textclass]\n"
             "task = %s\ncell = %s\nhidden = %d\nlayers = %d\nembed = %d\nseq = %d\n"
             "vocab = %d\nclasses = %d\n",
-            m->task, m->cell, m->hidden, m->layers, m->embed, m->seq, d->vocab_size,
-            m->n_classes);
+            m->task, m->cell, m->hidden, m->layers, m->embed, m->seq, d->vocab_size, m->n_classes);
     /* %.9g: every float back to the same float */
     for (int c = 0; c < m->n_classes; c++)
         fprintf(f, "class_%d = %s\nweight_%d = %.9g\n", c, m->class_names[c], c,
@@ -163,8 +163,7 @@ int rb_tc_save(const char *dir, const rb_tc_head *h, const rb_tc_data *d, const 
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return rb_errf(e, RB_EINPUT, "%s: cannot create directory: %s", dir, strerror(errno));
     char path[4096];
-    size_t emb_shape[2] = {(size_t)h->V, (size_t)h->E}, w_shape[2] = {(size_t)h->C,
-                                                                      (size_t)h->H};
+    size_t emb_shape[2] = {(size_t)h->V, (size_t)h->E}, w_shape[2] = {(size_t)h->C, (size_t)h->H};
     size_t b_shape[1] = {(size_t)h->C};
     if ((rc = rb_tc_path(path, sizeof path, dir, "embedding.npy", e)) ||
         (rc = rb_npy_write_f32(path, h->emb, 2, emb_shape, e)) ||

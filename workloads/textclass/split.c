@@ -30,8 +30,8 @@ static void release(rb_tc_doc *const *by_class, const size_t *count, int C)
         }
 }
 
-int rb_tc_split(rb_tc_data *d, rb_tc_doc *const *by_class, const size_t *count,
-                double test_frac, uint64_t seed, size_t max_per_class, rb_err *e)
+int rb_tc_split(rb_tc_data *d, rb_tc_doc *const *by_class, const size_t *count, double test_frac,
+                uint64_t seed, size_t max_per_class, rb_err *e)
 {
     const int C = d->n_classes;
     size_t keep[RB_TC_MAX_CLASSES], n_test[RB_TC_MAX_CLASSES], tot_train = 0, tot_test = 0;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 typedef struct rb_tc_strtab {
-    char **str;    /* [n] NUL-terminated copies, in order of first intern */
+    char **str; /* [n] NUL-terminated copies, in order of first intern */
     size_t n, cap;
     int *slot;     /* open addressing: id + 1, 0 empty */
     size_t n_slot; /* power of two, at least twice n */

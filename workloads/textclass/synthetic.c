@@ -63,8 +63,7 @@ static void make_doc(rb_rng *r, int C, int k, int seq, size_t *pos, int *tok, in
     *n = len;
 }
 
-int rb_tc_make_synthetic(const rb_tc_opts *o, int n_classes, size_t n, rb_tc_data *d,
-                         rb_err *e)
+int rb_tc_make_synthetic(const rb_tc_opts *o, int n_classes, size_t n, rb_tc_data *d, rb_err *e)
 {
     memset(d, 0, sizeof *d);
     int rc = rb_tc_opts_check(o, e);
@@ -72,12 +71,11 @@ int rb_tc_make_synthetic(const rb_tc_opts *o, int n_classes, size_t n, rb_tc_dat
         return rc;
     const int C = n_classes;
     if (C < 2 || C > RB_TC_MAX_CLASSES)
-        return rb_errf(e, RB_EINPUT, "synthetic: %d classes: must be 2..%d", C,
-                       RB_TC_MAX_CLASSES);
+        return rb_errf(e, RB_EINPUT, "synthetic: %d classes: must be 2..%d", C, RB_TC_MAX_CLASSES);
     if (n < 2 * (size_t)C)
         return rb_errf(e, RB_EINPUT,
-                       "synthetic: %zu documents for %d classes: need at least %d (2 per class)",
-                       n, C, 2 * C);
+                       "synthetic: %zu documents for %d classes: need at least %d (2 per class)", n,
+                       C, 2 * C);
     if (o->seq < C + 2)
         return rb_errf(e, RB_EINPUT,
                        "synthetic: seq %d too short for %d classes: a document may hold %d "

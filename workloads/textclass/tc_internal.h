@@ -19,8 +19,8 @@ int rb_tc_opts_check(const rb_tc_opts *o, rb_err *e);
  * d->n_classes and d->class_names must be set.  Takes every document's tok:
  * those kept move into d, the rest are freed, and all are set NULL in
  * by_class, so the caller frees only the arrays. */
-int rb_tc_split(rb_tc_data *d, rb_tc_doc *const *by_class, const size_t *count,
-                double test_frac, uint64_t seed, size_t max_per_class, rb_err *e);
+int rb_tc_split(rb_tc_data *d, rb_tc_doc *const *by_class, const size_t *count, double test_frac,
+                uint64_t seed, size_t max_per_class, rb_err *e);
 
 /* Documents hold ids into words; replace them by vocabulary ids and set
  * d->vocab, d->vocab_size: either built from the training split (o's

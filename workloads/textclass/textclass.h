@@ -37,9 +37,9 @@ typedef struct rb_tc_data {
     char task[RB_TC_NAME]; /* "fortunes" | "synthetic" */
     int n_classes;
     char class_names[RB_TC_MAX_CLASSES][RB_TC_NAME];
-    int seq;               /* T: tokens per document */
-    int vocab_size;        /* V, PAD and UNK included */
-    char **vocab;          /* [V]: vocab[0] = "<pad>", vocab[1] = "<unk>", then by frequency */
+    int seq;        /* T: tokens per document */
+    int vocab_size; /* V, PAD and UNK included */
+    char **vocab;   /* [V]: vocab[0] = "<pad>", vocab[1] = "<unk>", then by frequency */
     rb_tc_doc *train, *test;
     size_t n_train, n_test;
     size_t train_count[RB_TC_MAX_CLASSES], test_count[RB_TC_MAX_CLASSES];
@@ -47,17 +47,17 @@ typedef struct rb_tc_data {
 } rb_tc_data;
 
 typedef struct rb_tc_opts {
-    const char *dir;          /* NULL: $RB_FORTUNES_DIR, else RB_TC_DEFAULT_DIR */
-    const char *categories;   /* comma-separated file names; NULL: the documented default */
-    int seq;                  /* tokens per document (default 48) */
-    int vocab_max;            /* largest vocabulary, PAD and UNK included (default 8000) */
-    int min_count;            /* a word needs this many training occurrences (default 2) */
-    double test_frac;         /* per class (stratified), default 0.2 */
-    uint64_t seed;            /* the split's seed (default 1) */
-    size_t max_per_class;     /* 0: all; else at most this many documents per class (small
+    const char *dir;        /* NULL: $RB_FORTUNES_DIR, else RB_TC_DEFAULT_DIR */
+    const char *categories; /* comma-separated file names; NULL: the documented default */
+    int seq;                /* tokens per document (default 48) */
+    int vocab_max;          /* largest vocabulary, PAD and UNK included (default 8000) */
+    int min_count;          /* a word needs this many training occurrences (default 2) */
+    double test_frac;       /* per class (stratified), default 0.2 */
+    uint64_t seed;          /* the split's seed (default 1) */
+    size_t max_per_class;   /* 0: all; else at most this many documents per class (small
                                  fast configurations), taken after the seeded shuffle */
-    char *const *vocab;       /* non-NULL: use this vocabulary (a saved model's) instead of */
-    int n_vocab;              /*   building one from the training split */
+    char *const *vocab;     /* non-NULL: use this vocabulary (a saved model's) instead of */
+    int n_vocab;            /*   building one from the training split */
 } rb_tc_opts;
 
 void rb_tc_opts_default(rb_tc_opts *o);
@@ -83,10 +83,10 @@ void rb_tc_shuffle(size_t *idx, size_t n, uint64_t seed);
  * clipping and Adam are one pass each. */
 typedef struct rb_tc_head {
     int V, E, H, C;
-    size_t n;               /* length of p, g, m, v */
-    float *p;               /* emb [V, E] | w [C, H] | b [C] */
-    float *emb, *w, *b;     /* into p */
-    float *g, *m, *v;       /* gradients and Adam moments, p's layout */
+    size_t n;           /* length of p, g, m, v */
+    float *p;           /* emb [V, E] | w [C, H] | b [C] */
+    float *emb, *w, *b; /* into p */
+    float *g, *m, *v;   /* gradients and Adam moments, p's layout */
     long step;
     float class_w[RB_TC_MAX_CLASSES]; /* loss weight per class: n / (C * count_c) on train */
 } rb_tc_head;
@@ -112,8 +112,8 @@ typedef struct rb_tc_batch {
 int rb_tc_batch_alloc(rb_tc_batch *b, int T, int B, int E, rb_err *e);
 void rb_tc_batch_free(rb_tc_batch *b);
 /* Fill rows 0..n-1 from docs[idx[0..n)], n <= B. */
-void rb_tc_batch_fill(rb_tc_batch *b, const rb_tc_head *h, const rb_tc_doc *docs,
-                      const size_t *idx, int n);
+void rb_tc_batch_fill(rb_tc_batch *b, const rb_tc_head *h, const rb_tc_doc *docs, const size_t *idx,
+                      int n);
 
 /* The training step's loss (an rb_loss_fn, workloads/loss.h): ctx is an
  * rb_tc_step.  From y [T, B, H] it takes row t = T-1, computes logits,
@@ -148,17 +148,17 @@ void rb_tc_majority(const rb_tc_data *d, rb_tc_scores *s);
 /* What a saved model directory says besides its tensors. */
 typedef struct rb_tc_meta {
     char task[RB_TC_NAME];
-    char cell[8];             /* "lstm" | "rnn" */
+    char cell[8]; /* "lstm" | "rnn" */
     int hidden, layers, embed, seq;
     int n_classes;
     char class_names[RB_TC_MAX_CLASSES][RB_TC_NAME];
-    char categories[512];     /* as given to rb_tc_opts */
+    char categories[512]; /* as given to rb_tc_opts */
     uint64_t split_seed;
     double test_frac;
     size_t max_per_class;
-    int synth_classes;        /* synthetic: rb_tc_make_synthetic's n_classes and n, so */
-    long synth_docs;          /*   eval can regenerate the task (0 for fortunes) */
-    int epoch;                /* the training epoch this model is from (0: none recorded) */
+    int synth_classes; /* synthetic: rb_tc_make_synthetic's n_classes and n, so */
+    long synth_docs;   /*   eval can regenerate the task (0 for fortunes) */
+    int epoch;         /* the training epoch this model is from (0: none recorded) */
     float class_weight[RB_TC_MAX_CLASSES]; /* read by rb_tc_load_meta (rb_tc_save writes
                                               the head's class_w), given to the head */
 } rb_tc_meta;

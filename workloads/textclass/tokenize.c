@@ -21,8 +21,8 @@ static size_t indent_of(const char *p, const char *end, const char **first)
 }
 
 /* Words of one line; *count is shared across lines for the max_words limit. */
-static int line_words(const char *p, const char *end, int max_words, int *count,
-                      rb_tc_word_fn fn, void *ctx)
+static int line_words(const char *p, const char *end, int max_words, int *count, rb_tc_word_fn fn,
+                      void *ctx)
 {
     char w[RB_TC_WORD_MAX];
     size_t n = 0;

@@ -52,8 +52,7 @@ static void remap(rb_tc_doc *docs, size_t n, const int *map)
 }
 
 /* map[word id] = vocabulary id, from the training documents' counts. */
-static int build(rb_tc_data *d, const rb_tc_strtab *words, const rb_tc_opts *o, int *map,
-                 rb_err *e)
+static int build(rb_tc_data *d, const rb_tc_strtab *words, const rb_tc_opts *o, int *map, rb_err *e)
 {
     long *count = calloc(words->n ? words->n : 1, sizeof *count);
     cand *c = malloc((words->n ? words->n : 1) * sizeof *c);
@@ -89,8 +88,7 @@ out:
 }
 
 /* map[word id] = id in the given vocabulary, UNK where it has no entry. */
-static int apply(rb_tc_data *d, const rb_tc_strtab *words, const rb_tc_opts *o, int *map,
-                 rb_err *e)
+static int apply(rb_tc_data *d, const rb_tc_strtab *words, const rb_tc_opts *o, int *map, rb_err *e)
 {
     if (!o->vocab[RB_TC_PAD] || strcmp(o->vocab[RB_TC_PAD], RB_TC_PAD_WORD) ||
         !o->vocab[RB_TC_UNK] || strcmp(o->vocab[RB_TC_UNK], RB_TC_UNK_WORD))

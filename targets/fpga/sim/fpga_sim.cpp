@@ -22,18 +22,21 @@
 #include "Vfpga_units_small8.h"
 #include "verilated.h"
 
-namespace {
+namespace
+{
 
 // ------------------------------------------------------------ configurations
 // The numbers come from CMake (RB_FPGA_<SMALL|LARGE|SMALL8>_*), the same ones
 // that were passed to Verilator as -G parameters; rb_fpga_sim_new checks that
 // the model agrees.
-#define RB_FPGA_HW(N, name, describes)                                                        \
-    {name, describes, {RB_FPGA_##N##_DATA_W, RB_FPGA_##N##_FRAC}, RB_FPGA_##N##_LANES,         \
-     RB_FPGA_##N##_VLANES, RB_FPGA_##N##_MAX_B, RB_FPGA_##N##_MAX_H, RB_FPGA_##N##_MAX_I,      \
-     RB_FPGA_##N##_MAX_L, RB_FPGA_##N##_WMEM_WORDS, RB_FPGA_##N##_XMEM_WORDS,                  \
-     RB_FPGA_##N##_YMEM_WORDS, RB_FPGA_##N##_OC_FIFO, RB_FPGA_##N##_CLOCK_MHZ * 1e6,           \
-     RB_FPGA_##N##_OFFCHIP_BPC}
+#define RB_FPGA_HW(N, name, describes)                                                             \
+    {                                                                                              \
+        name, describes, {RB_FPGA_##N##_DATA_W, RB_FPGA_##N##_FRAC}, RB_FPGA_##N##_LANES,          \
+            RB_FPGA_##N##_VLANES, RB_FPGA_##N##_MAX_B, RB_FPGA_##N##_MAX_H, RB_FPGA_##N##_MAX_I,   \
+            RB_FPGA_##N##_MAX_L, RB_FPGA_##N##_WMEM_WORDS, RB_FPGA_##N##_XMEM_WORDS,               \
+            RB_FPGA_##N##_YMEM_WORDS, RB_FPGA_##N##_OC_FIFO, RB_FPGA_##N##_CLOCK_MHZ * 1e6,        \
+            RB_FPGA_##N##_OFFCHIP_BPC                                                              \
+    }
 const rb_fpga_hw k_hw[] = {
     RB_FPGA_HW(SMALL, "small",
                "edge-class part: resembles a Zynq-7020 / Artix-7 class FPGA (a few hundred DSP "
@@ -48,11 +51,31 @@ const rb_fpga_hw k_hw[] = {
 const int k_nhw = (int)(sizeof k_hw / sizeof k_hw[0]);
 
 // Host-port regions (hp_addr[31:28]) and CSR indices: rtl/README.md.
-enum : uint32_t { R_WMEM = 0, R_BMEM = 1, R_XMEM = 2, R_HMEM = 3, R_CMEM = 4, R_YMEM = 5, R_CSR = 6 };
 enum : uint32_t {
-    CSR_CTRL = 0, CSR_CELL = 1, CSR_T = 2, CSR_B = 3, CSR_L = 4, CSR_I = 5, CSR_H = 6,
-    CSR_STREAM = 7, CSR_BPC = 8, CSR_NWORDS = 9,
-    CSR_CYCLES = 16, CSR_STALL = 17, CSR_MACS = 18, CSR_LOAD = 19, CSR_STATUS = 20,
+    R_WMEM = 0,
+    R_BMEM = 1,
+    R_XMEM = 2,
+    R_HMEM = 3,
+    R_CMEM = 4,
+    R_YMEM = 5,
+    R_CSR = 6
+};
+enum : uint32_t {
+    CSR_CTRL = 0,
+    CSR_CELL = 1,
+    CSR_T = 2,
+    CSR_B = 3,
+    CSR_L = 4,
+    CSR_I = 5,
+    CSR_H = 6,
+    CSR_STREAM = 7,
+    CSR_BPC = 8,
+    CSR_NWORDS = 9,
+    CSR_CYCLES = 16,
+    CSR_STALL = 17,
+    CSR_MACS = 18,
+    CSR_LOAD = 19,
+    CSR_STATUS = 20,
     CSR_PARAMS = 24, /* LANES, VLANES, WMEM, XMEM, YMEM, MAX_B, MAX_H, MAX_I, MAX_L, OC_FIFO,
                         DATA_W, FRAC */
     CSR_HI = 256     /* + register: its upper 32 bits */
@@ -76,8 +99,8 @@ long ceil_div(long a, long b) { return (a + b - 1) / b; }
 // Shape of a model as the accelerator sees it.
 struct Shape {
     int G, H, I, L;
-    long nb;          // blocks of LANES packed rows per layer
-    long nwords;      // packed weight words per timestep
+    long nb;     // blocks of LANES packed rows per layer
+    long nwords; // packed weight words per timestep
     std::vector<long> K;
 };
 
@@ -233,7 +256,7 @@ template <class M> struct DevT final : Dev {
 
 template <class M> Dev *make_dev(const rb_fpga_hw *hw) { return new DevT<M>(hw); }
 
-}  // namespace
+} // namespace
 
 struct rb_fpga_sim {
     const rb_fpga_hw *hw;
@@ -245,7 +268,7 @@ struct rb_fpga_sim {
     Shape sh{};
     bool onchip = true;
     uint64_t load_cycles = 0;
-    std::vector<uint32_t> dram;  // streamed weights: nwords words of word_words() uint32
+    std::vector<uint32_t> dram; // streamed weights: nwords words of word_words() uint32
     int last_T = 0, last_B = 0;
 
     uint32_t addr(uint32_t region, long idx) const { return region << 28 | (uint32_t)idx; }
@@ -318,8 +341,9 @@ int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
     const char *n = hw->name;
     if (fx->fmt.bits != hw->fmt.bits || fx->fmt.frac != hw->fmt.frac) {
         char a[16], b[16];
-        return fail(err, errlen, RB_EINPUT, "fpga %s: the model is quantized to %s, the datapath is %s",
-                    n, rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
+        return fail(err, errlen, RB_EINPUT,
+                    "fpga %s: the model is quantized to %s, the datapath is %s", n,
+                    rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
     }
     if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN)
         return fail(err, errlen, RB_EINPUT, "fpga %s: only the lstm and rnn cells are built", n);
@@ -330,8 +354,8 @@ int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
         return fail(err, errlen, RB_EINPUT, "fpga %s: %d layers exceed MAX_L = %d", n, fx->layers,
                     hw->max_l);
     if (fx->hidden < 1 || fx->hidden > hw->max_h)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: hidden %d exceeds MAX_H = %d", n,
-                    fx->hidden, hw->max_h);
+        return fail(err, errlen, RB_EINPUT, "fpga %s: hidden %d exceeds MAX_H = %d", n, fx->hidden,
+                    hw->max_h);
     if (fx->input < 1 || fx->input > hw->max_i)
         return fail(err, errlen, RB_EINPUT, "fpga %s: input %d exceeds MAX_I = %d", n, fx->input,
                     hw->max_i);
@@ -344,11 +368,12 @@ int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
     long v = hw->vlanes;
     long xw = (long)T * B * (ceil_div(s.I, v) * v), yw = (long)T * B * (ceil_div(s.H, v) * v);
     if (xw > hw->xmem_words)
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the input sequence needs %ld values (T %d x B %d x I %d rounded up to "
-                    "%ld), more than the input buffer XMEM_WORDS = %ld; run fewer timesteps at a "
-                    "time",
-                    n, xw, T, B, s.I, v, hw->xmem_words);
+        return fail(
+            err, errlen, RB_EINPUT,
+            "fpga %s: the input sequence needs %ld values (T %d x B %d x I %d rounded up to "
+            "%ld), more than the input buffer XMEM_WORDS = %ld; run fewer timesteps at a "
+            "time",
+            n, xw, T, B, s.I, v, hw->xmem_words);
     if (yw > hw->ymem_words)
         return fail(err, errlen, RB_EINPUT,
                     "fpga %s: the output sequence needs %ld values (T %d x B %d x H %d rounded up "
@@ -393,9 +418,9 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
     }
     s->dev->reset();
     // The model must be the configuration the table describes.
-    const long want[] = {hw->lanes, hw->vlanes, hw->wmem_words, hw->xmem_words, hw->ymem_words,
-                         hw->max_b, hw->max_h,  hw->max_i,      hw->max_l,      hw->oc_fifo,
-                         hw->fmt.bits, hw->fmt.frac};
+    const long want[] = {hw->lanes,      hw->vlanes,  hw->wmem_words, hw->xmem_words,
+                         hw->ymem_words, hw->max_b,   hw->max_h,      hw->max_i,
+                         hw->max_l,      hw->oc_fifo, hw->fmt.bits,   hw->fmt.frac};
     for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
         uint64_t got = s->csr(CSR_PARAMS + i);
         if (got != (uint64_t)want[i]) {
@@ -546,7 +571,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
     s->csr(CSR_T, (uint64_t)T);
     s->csr(CSR_B, (uint64_t)B);
     s->csr(CSR_BPC, bpc_q(s->bpc));
-    s->csr(CSR_CTRL, 1);  // start: the run begins on the next cycle
+    s->csr(CSR_CTRL, 1); // start: the run begins on the next cycle
 
     // Clock until done; serve the DMA from the off-chip copy, one cycle after
     // each request.  A hang guard far above any legal count.
@@ -647,7 +672,7 @@ uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int
         return 0;
     Shape sh = shape_of(hw, fx);
     const uint64_t D = (uint64_t)B * hw->lanes / ((uint64_t)sh.G * hw->vlanes);
-    uint64_t step = 0;  // one timestep, all layers
+    uint64_t step = 0; // one timestep, all layers
     for (int l = 0; l < sh.L; l++)
         step += (uint64_t)sh.nb * (uint64_t)sh.K[(size_t)l] * (uint64_t)B + D + 10;
     uint64_t onchip = step * (uint64_t)T;
@@ -662,10 +687,11 @@ uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int
     return std::max(compute_bound, bw_bound);
 }
 
-}  // extern "C"
+} // extern "C"
 
 // ------------------------------------------------------------- unit harness
-namespace {
+namespace
+{
 // rtl/fpga_units.sv with every input idle and the model settled (the first
 // eval() sees no edge); tick() is one clock cycle.  One harness model per
 // configuration, in its number format.
@@ -701,8 +727,8 @@ uint64_t pack4(const int16_t *v, int bits)
     return (uint64_t)w[0] | (uint64_t)w[1] << 32;
 }
 
-template <class M> int unit_act(int bits, const int16_t *x, int16_t *tanh_y, int16_t *sig_y,
-                                size_t n)
+template <class M>
+int unit_act(int bits, const int16_t *x, int16_t *tanh_y, int16_t *sig_y, size_t n)
 {
     units_harness<M> u;
     auto &m = u.m;
@@ -720,14 +746,15 @@ template <class M> int unit_act(int bits, const int16_t *x, int16_t *tanh_y, int
     return 0;
 }
 
-template <class M> int unit_mac(int bits, const int16_t *w, const int16_t *v, int k,
-                                const int16_t bias[4], int16_t pre[8])
+template <class M>
+int unit_mac(int bits, const int16_t *w, const int16_t *v, int k, const int16_t bias[4],
+             int16_t pre[8])
 {
     units_harness<M> u;
     auto &m = u.m;
     int16_t lanes[4];
     m.m_bias = pack4(bias, bits);
-    m.m_bank = 1;  // the second bank, so both bank bits are exercised
+    m.m_bank = 1; // the second bank, so both bank bits are exercised
     for (int kk = 0; kk < k; kk++)
         for (int b = 0; b < 2; b++) {
             for (int r = 0; r < 4; r++)
@@ -756,8 +783,9 @@ template <class M> int unit_mac(int bits, const int16_t *w, const int16_t *v, in
     return 0;
 }
 
-template <class M> int unit_cell(int bits, int rnn, const int16_t *pre, const int16_t *c,
-                                 int16_t *c_next, int16_t *h, size_t n)
+template <class M>
+int unit_cell(int bits, int rnn, const int16_t *pre, const int16_t *c, int16_t *c_next, int16_t *h,
+              size_t n)
 {
     units_harness<M> u;
     auto &m = u.m;
@@ -790,7 +818,10 @@ struct unit_ops {
     int (*cell)(int, int, const int16_t *, const int16_t *, int16_t *, int16_t *, size_t);
     bool (*fmt)(int, int);
 };
-template <class M> constexpr unit_ops ops_of() { return {unit_act<M>, unit_mac<M>, unit_cell<M>, unit_fmt<M>}; }
+template <class M> constexpr unit_ops ops_of()
+{
+    return {unit_act<M>, unit_mac<M>, unit_cell<M>, unit_fmt<M>};
+}
 // in the order of k_hw
 const unit_ops k_units[] = {ops_of<Vfpga_units_small>(), ops_of<Vfpga_units_large>(),
                             ops_of<Vfpga_units_small8>()};
@@ -805,7 +836,7 @@ const unit_ops *units_of(const rb_fpga_hw *hw)
     const unit_ops *u = &k_units[hw - k_hw];
     return u->fmt(hw->fmt.bits, hw->fmt.frac) ? u : nullptr;
 }
-}  // namespace
+} // namespace
 
 extern "C" {
 
@@ -832,4 +863,4 @@ int rb_fpga_unit_cell(const rb_fpga_hw *hw, int rnn, const int16_t *pre, const i
     return u ? u->cell(hw->fmt.bits, rnn, pre, c, c_next, h, n) : RB_ERUNTIME;
 }
 
-}  // extern "C"
+} // extern "C"

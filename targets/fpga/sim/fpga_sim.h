@@ -32,9 +32,9 @@ typedef struct rb_fpga_hw {
     int vlanes;            /* update-engine units per cycle; host-port beat = vlanes values */
     int max_b, max_h, max_i, max_l;          /* batch, hidden, input, layers */
     long wmem_words, xmem_words, ymem_words; /* on-chip weights / input / output buffers, values */
-    int oc_fifo;           /* off-chip weight FIFO depth, LANES-wide words */
-    double clock_hz;       /* clock the class of part typically closes at: cycles -> seconds */
-    double offchip_bpc;    /* default off-chip bandwidth, bytes per cycle */
+    int oc_fifo;                             /* off-chip weight FIFO depth, LANES-wide words */
+    double clock_hz;    /* clock the class of part typically closes at: cycles -> seconds */
+    double offchip_bpc; /* default off-chip bandwidth, bytes per cycle */
 } rb_fpga_hw;
 
 /* The configurations built into this binary (*out: an array); their count. */
