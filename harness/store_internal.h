@@ -1,6 +1,7 @@
-/* store_internal.h — what store.c, store_schema.c, query_out.c and the read-only
- * loaders (report_load.c, figures.c, cmd_history.c) share.
- * Not part of the public API: only files implementing store.h include it. */
+/* store_internal.h — what the store's files share: store.c (writes),
+ * store_schema.c (migrations), store_report.c (reads), store_query.c
+ * (`rnnbench query`).  Not part of the public API: only the store's own files
+ * include it (and its unit test). */
 #ifndef RB_STORE_INTERNAL_H
 #define RB_STORE_INTERNAL_H
 
@@ -47,7 +48,7 @@ int rb_store_migrate(rb_store *s, rb_err *e);
  * overwrite sqlite's message. */
 int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e);
 
-/* Column readers for the loaders (report_load.c, figures.c): NULL is NaN for
+/* Column readers for the readers (store_report.c): NULL is NaN for
  * numbers, "" for text; text is cut to fit (a million of these per report:
  * no printf machinery). */
 static inline double rb_col_d(sqlite3_stmt *st, int i)

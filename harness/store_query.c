@@ -1,4 +1,4 @@
-/* query_out.c — `rnnbench query`: one read-only statement, rows as a table,
+/* store_query.c — `rnnbench query`: one read-only statement, rows as a table,
  * CSV or JSON.
  *
  * Output formats are a table of {name, begin, row, end} writers (kmod's
