@@ -20,7 +20,7 @@ static const char history_help[] =
     "--threshold and more than the series' own noise, each named by the run where\n"
     "it happened.\n"
     "\n"
-    "  --target NAME       cpu, gpu, fpga, asic (required)\n"
+    "  --target NAME       a target or instance: cpu, fpga:large, ... (required)\n"
     "  --workload KEY      canonical workload key, e.g. lstm_infer_t25_b1_i512_h512_l1\n"
     "                      (required; `rnnbench query` lists them)\n"
     "  --metric M          median (default), p90, p99, mean, throughput, gflops, energy,\n"

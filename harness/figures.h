@@ -1,8 +1,9 @@
 /* figures.h — what `compare` and `export` compare: the figures of one side.
  *
  * A side is one run of a results database or a baseline file (`rnnbench
- * export --baseline`).  Each figure is keyed by (target, config, workload,
- * metric): config is the number format the target ran in, so a cpu run at
+ * export --baseline`).  Each figure is keyed by (target instance, config,
+ * workload, metric), so fpga:small never pairs with fpga:large; config is
+ * the number format the target ran in, so a cpu run at
  * another thread count or on another machine pairs with this one (the
  * device's name is kept beside it and a difference is reported), while the
  * fpga's Q3.12 and Q2.5 are different points.
