@@ -21,7 +21,7 @@ static const char latest_sql[] =
     " energy_j, energy_source, err_max_rel FROM v_results"
     " WHERE run_id = (SELECT max(id) FROM runs) ORDER BY target, workload";
 
-/* In rb_format's order. */
+/* The names rb_format_parse knows. */
 static const char *const query_formats[] = {"table", "csv", "json", NULL};
 
 static int query_main(int argc, char **argv)
@@ -32,12 +32,13 @@ static int query_main(int argc, char **argv)
         return st;
     const char *sql = next < argc ? argv[next] : latest_sql;
 
+    rb_format fmt = RB_FMT_TABLE;
+    rb_format_parse(com.format, &fmt); /* one of query_formats: the parser checked it */
     rb_err e = {0};
     rb_store *s = NULL;
     int rc = rb_store_open(&s, com.db, 1, &e);
     if (!rc)
-        rc = rb_store_query(s, sql, (rb_format)rb_cli_format_index(&rb_command_query, &com), stdout,
-                            &e);
+        rc = rb_store_query(s, sql, fmt, stdout, &e);
     if (s)
         rb_store_close(s);
     return rc ? rb_cli_fail("query", &e) : RB_EXIT_OK;

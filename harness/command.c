@@ -73,14 +73,6 @@ void rb_cli_help(const rb_command *cmd, FILE *f)
         fputs(cmd->help_tail, f);
 }
 
-int rb_cli_format_index(const rb_command *cmd, const rb_cli_common *c)
-{
-    for (int i = 0; cmd->formats && cmd->formats[i]; i++)
-        if (!strcmp(cmd->formats[i], c->format))
-            return i;
-    return 0;
-}
-
 /* The getopt_long table: the command's own options, then the shared ones it uses. */
 static void long_options(const rb_command *cmd, struct option *buf)
 {

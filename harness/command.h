@@ -63,9 +63,6 @@ struct rb_command {
 int rb_cli_parse(const rb_command *cmd, int argc, char **argv, void *args, rb_cli_common *c,
                  int *next);
 
-/* Which of cmd->formats --format chose (its index). */
-int rb_cli_format_index(const rb_command *cmd, const rb_cli_common *c);
-
 /* Print cmd's whole --help to f. */
 void rb_cli_help(const rb_command *cmd, FILE *f);
 
