@@ -23,8 +23,10 @@ static const char history_help[] =
     "  --target NAME       a target or instance: cpu, fpga:large, ... (required)\n"
     "  --workload KEY      canonical workload key, e.g. lstm_infer_t25_b1_i512_h512_l1\n"
     "                      (required; `rnnbench query` lists them)\n"
-    "  --metric M          median (default), p90, p99, mean, throughput, gflops, energy,\n"
-    "                      err (max |y - ref|) or cycles\n"
+    "  --metric M          a figure of the results (median_ms, p10_ms, first_ms, ...:\n"
+    "                      `rnnbench list --figures`), a short name: median (default),\n"
+    "                      p90, p99, mean, throughput, gflops, energy, err (max |y - ref|),\n"
+    "                      or cycles\n"
     "  --config NUMERICS   only results in this number format (default: one series\n"
     "                      per format the target ran in)\n"
     "  --threshold X       smallest step that counts, 5% or 0.05 (default 5%)\n";
@@ -63,7 +65,7 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
         ns = rb_detect_steps(v, n, threshold, steps, MAX_STEPS);
     }
     free(v);
-    const char *m = rb_history_metrics[metric].name, *unit = rb_history_metrics[metric].unit;
+    const char *m = rb_history_metric_name(metric), *unit = rb_history_metric_unit(metric);
     if (json) {
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "target", target);
@@ -96,21 +98,21 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
     }
     int md = fmt == RB_CMP_FMT_MD;
     fprintf(f,
-            md ? "### %s of %s (%s) on `%s`: %zu runs\n\n| run | started | label | git | %s | "
+            md ? "### %s of %s (%s) on `%s`: %zu run%s\n\n| run | started | label | git | %s | "
                  "reps | step |\n|---|---|---|---|---|---|---|\n"
-               : "%s of %s (%s) on %s: %zu runs\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
-            m, target, p[0].config, workload, n, md ? unit : "run", "started", "label", "git",
-            md ? "" : unit, "reps", "step");
+               : "%s of %s (%s) on %s: %zu run%s\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
+            m, target, p[0].config, workload, n, n == 1 ? "" : "s", md ? unit : "run", "started",
+            "label", "git", md ? "" : unit, "reps", "step");
     for (size_t i = 0; i < n; i++) {
         char note[96] = "";
         for (size_t k = 0; k < ns; k++)
             if (steps[k].at == i)
-                snprintf(
-                    note, sizeof note, "step %+.1f%% (%.4g -> %.4g)%s",
-                    100 * (steps[k].after / steps[k].before - 1), steps[k].before, steps[k].after,
-                    (steps[k].after > steps[k].before) != rb_history_metrics[metric].higher_better
-                        ? ": worse"
-                        : ": better");
+                snprintf(note, sizeof note, "step %+.1f%% (%.4g -> %.4g)%s",
+                         100 * (steps[k].after / steps[k].before - 1), steps[k].before,
+                         steps[k].after,
+                         (steps[k].after > steps[k].before) != rb_history_metric_higher(metric)
+                             ? ": worse"
+                             : ": better");
         if (md)
             fprintf(f, "| %lld | %s | %s | %s | %.6g | %d | %s |\n", p[i].run, p[i].started,
                     p[i].label, p[i].sha, p[i].value, p[i].n, note);
@@ -136,14 +138,12 @@ static int history_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_WORKLOAD: a->workload = arg; return 0;
     case OPT_CONFIG: a->config = arg; return 0;
     case OPT_METRIC:
-        for (int i = 0; i < rb_history_n_metrics; i++)
-            if (!strcmp(arg, rb_history_metrics[i].name)) {
-                a->metric = (int)i;
-                return 0;
-            }
+        if ((a->metric = rb_history_metric_find(arg)) >= 0)
+            return 0;
         return rb_errf(e, RB_EINPUT,
-                       "--metric '%s': expected median, p90, p99, mean, "
-                       "throughput, gflops, energy, err or cycles",
+                       "--metric '%s': expected a figure (`rnnbench list --figures` lists "
+                       "them), a short name (median, p90, p99, mean, throughput, gflops, "
+                       "energy, err) or cycles",
                        arg);
     case OPT_THRESHOLD: return rb_cli_fraction("threshold", arg, &a->threshold, e);
     }
@@ -152,7 +152,7 @@ static int history_option(void *args, int opt, const char *arg, rb_err *e)
 
 static int history_main(int argc, char **argv)
 {
-    history_args a = {NULL, NULL, NULL, 0, 0.05};
+    history_args a = {NULL, NULL, NULL, RB_FIG_median_ms, 0.05};
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_history, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
@@ -168,7 +168,7 @@ static int history_main(int argc, char **argv)
     if (!rc && !n)
         rc = rb_errf(&e, RB_EINPUT, "%s has no ok result of %s on %s%s%s with a %s figure", com.db,
                      a.target, a.workload, a.config ? " in " : "", a.config ? a.config : "",
-                     rb_history_metrics[a.metric].name);
+                     rb_history_metric_name(a.metric));
     if (rc) {
         free(p);
         return rb_cli_fail("history", &e);

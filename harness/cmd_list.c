@@ -8,6 +8,7 @@
 
 static const char list_help[] =
     "Usage: rnnbench list [--targets LIST] [--matrix FILE] [axis options]\n"
+    "       rnnbench list --figures\n"
     "\n"
     "Probe the targets and print each one's status: the device it found, or why it\n"
     "is unavailable.  Then print the workload points the matrix expands to (the\n"
@@ -15,9 +16,40 @@ static const char list_help[] =
     "\n"
     "  --targets LIST      targets to probe (default: all)\n"
     "  --matrix FILE       workload matrix (INI)\n"
-    "  --threads N         threads the targets would use (default: all CPUs)\n";
+    "  --threads N         threads the targets would use (default: all CPUs)\n"
+    "  --figures           list the figures every result holds instead: their column,\n"
+    "                      unit, how they are obtained, better direction and what\n"
+    "                      `compare` allows them\n";
 
-enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS };
+enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS, OPT_FIGURES };
+
+/* The figure table (reports/figure_table.h), for people. */
+static void list_figures(void)
+{
+    static const char *const from[] = {"quantile", "repetitions", "one call", "energy",
+                                       "reference"};
+    printf("%-16s %-8s %-12s %-6s %-11s %-22s %s\n", "figure", "unit", "obtained", "better",
+           "short name", "compare", "what");
+    for (int i = 0; i < RB_N_FIGURES; i++) {
+        const rb_figdef *d = &rb_figure_table[i];
+        char how[32], cmp[40] = "not compared";
+        if (d->from == RB_FROM_QUANTILE)
+            snprintf(how, sizeof how, "q %g", d->q);
+        else
+            snprintf(how, sizeof how, "%s", from[d->from]);
+        if (d->cmp && d->tol_abs > 0)
+            snprintf(cmp, sizeof cmp, "%g%% + %g", 100 * d->tol_rel, d->tol_abs);
+        else if (d->cmp)
+            snprintf(cmp, sizeof cmp, "%g relative", d->tol_rel);
+        printf("%-16s %-8s %-12s %-6s %-11s %-22s %s\n", d->name, d->unit[0] ? d->unit : "-", how,
+               d->higher ? "higher" : "lower", d->alias ? d->alias : "-", cmp, d->help);
+    }
+    printf("\nEvery figure is a column of results (and v_results) in the database, of\n"
+           "`report --csv` and `--json`; NULL / empty when not known, never 0.  compare's\n"
+           "tolerance applies when a figure is deterministic (simulated, modeled, error);\n"
+           "measured ones are judged by --threshold and the U test.  history --metric\n"
+           "takes a figure or its short name.\n");
+}
 
 static void print_device(const rb_device_info *d)
 {
@@ -88,6 +120,7 @@ static void list_target_options(const rb_instance *in, int n)
 typedef struct list_args {
     const char *targets, *matrix;
     long threads;
+    int figures;
 } list_args;
 
 static int list_option(void *args, int opt, const char *arg, rb_err *e)
@@ -97,17 +130,22 @@ static int list_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_TARGETS: a->targets = arg; return 0;
     case OPT_MATRIX: a->matrix = arg; return 0;
     case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
+    case OPT_FIGURES: a->figures = 1; return 0;
     }
     return rb_errf(e, RB_EINPUT, "unknown option");
 }
 
 static int list_main(int argc, char **argv)
 {
-    list_args a = {NULL, NULL, rb_host_ncpus()};
+    list_args a = {NULL, NULL, rb_host_ncpus(), 0};
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_list, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
+    if (a.figures) {
+        list_figures();
+        return ferror(stdout) ? RB_EXIT_FAILURE : RB_EXIT_OK;
+    }
 
     rb_err e = {0};
     rb_instance in[16];
@@ -138,6 +176,7 @@ static int list_main(int argc, char **argv)
 static const struct option list_options[] = {{"targets", required_argument, 0, OPT_TARGETS},
                                              {"matrix", required_argument, 0, OPT_MATRIX},
                                              {"threads", required_argument, 0, OPT_THREADS},
+                                             {"figures", no_argument, 0, OPT_FIGURES},
                                              {0, 0, 0, 0}};
 
 const rb_command rb_command_list = {

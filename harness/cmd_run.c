@@ -240,9 +240,9 @@ static void print_result(const rb_target *t, const rb_result *r)
     char energy[40] = "-";
     if (r->energy_j >= 0)
         snprintf(energy, sizeof energy, "%.3g (%s)", r->energy_j, r->energy_source);
-    if (r->lat.n)
+    if (r->reps)
         printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->instance, r->w->key,
-               r->lat.median, r->lat.p90, r->gflops, r->throughput_sps, energy, r->err_max_rel,
+               r->median_ms, r->p90_ms, r->gflops, r->throughput_sps, energy, r->err_max_rel,
                r->status, r->message[0] ? ": " : "", r->message);
     else
         printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->instance, r->w->key, "-", "-",

@@ -70,8 +70,24 @@ static rb_figure *add(rb_figset *fs, size_t *cap, const who *w, const char *metr
     return f;
 }
 
-/* One result's figures: status, latency (with its repetitions when
- * measured), the model's energy of a simulated or modeled latency, error,
+/* How compare judges figure d of result x: measured (with the raw
+ * repetitions, when the figure is a statistic of them), deterministic, or
+ * not at all (-1).  A timing is measured on cpu and gpu and deterministic
+ * when simulated or modeled; the model's energy of a simulated or modeled
+ * latency is as deterministic as the latency, a meter's is not, nor the
+ * model's of a measured latency, and both are left to the latency's test. */
+static int figure_kind(const rb_figdef *d, const rb_rep_result *x, int measured)
+{
+    switch (d->from) {
+    case RB_FROM_ENERGY:
+        return !strcmp(x->energy_source, "model") && !measured ? RB_FIG_DETERMINISTIC : -1;
+    case RB_FROM_REFERENCE: return RB_FIG_DETERMINISTIC;
+    default: return measured ? RB_FIG_MEASURED : RB_FIG_DETERMINISTIC;
+    }
+}
+
+/* One result's figures: its status, every figure of the table compare
+ * pairs (with the raw repetitions behind a measured statistic), the
  * simulated cycles.  NULL when out of memory. */
 static rb_figure *result_figures(rb_figset *fs, size_t *cap, const rb_report *r,
                                  const rb_rep_result *x)
@@ -82,12 +98,21 @@ static rb_figure *result_figures(rb_figset *fs, size_t *cap, const rb_report *r,
     rb_figure *f = add(fs, cap, &w, "status", "", "", RB_FIG_DETERMINISTIC, NAN);
     if (f)
         snprintf(f->text, sizeof f->text, "%s", x->status);
-    if (f && isfinite(x->median_ms)) {
-        f = add(fs, cap, &w, "median_ms", "ms", x->latency_source,
-                measured ? RB_FIG_MEASURED : RB_FIG_DETERMINISTIC, x->median_ms);
-        if (f)
+    for (int i = 0; f && i < RB_N_FIGURES; i++) {
+        const rb_figdef *def = &rb_figure_table[i];
+        int kind = figure_kind(def, x, measured);
+        if (!def->cmp || kind < 0 || !isfinite(x->fig[i]))
+            continue;
+        const char *source = def->from == RB_FROM_ENERGY      ? x->energy_source
+                             : def->from == RB_FROM_REFERENCE ? "reference"
+                                                              : x->latency_source;
+        f = add(fs, cap, &w, def->name, def->unit, source, (rb_fig_kind)kind, x->fig[i]);
+        if (!f)
+            break;
+        f->higher_is_better = def->higher;
+        if (rb_figure_timed(def))
             f->n = x->reps;
-        if (f && measured && x->n_samples) {
+        if (kind == RB_FIG_MEASURED && rb_figure_timed(def) && x->n_samples) {
             if ((f->samples = malloc((size_t)x->n_samples * sizeof *f->samples))) {
                 memcpy(f->samples, x->samples, (size_t)x->n_samples * sizeof *f->samples);
                 f->n = x->n_samples; /* what the samples table holds is the truth */
@@ -96,13 +121,6 @@ static rb_figure *result_figures(rb_figset *fs, size_t *cap, const rb_report *r,
             }
         }
     }
-    /* the model's energy of a simulated or modeled latency is as
-     * deterministic as the latency; a meter's or one from a measured
-     * latency is not, and is left to the latency's test */
-    if (f && isfinite(x->energy_j) && !strcmp(x->energy_source, "model") && !measured)
-        f = add(fs, cap, &w, "energy_j", "J", x->energy_source, RB_FIG_DETERMINISTIC, x->energy_j);
-    if (f && isfinite(x->err_max_abs))
-        f = add(fs, cap, &w, "err_max_abs", "", "reference", RB_FIG_DETERMINISTIC, x->err_max_abs);
     for (int k = 0; f && k < x->n_metrics; k++)
         if (!strcmp(x->metrics[k].name, "cycles"))
             f = add(fs, cap, &w, "cycles", "cycles", x->metrics[k].source, RB_FIG_DETERMINISTIC,

@@ -134,6 +134,12 @@ void rb_result_metric(rb_result *r, const char *name, double value, const char *
     snprintf(m->source, sizeof m->source, "%s", source);
 }
 
+void rb_result_init(rb_result *r)
+{
+    memset(r, 0, sizeof *r);
+    rb_figures_clear(r->fig);
+}
+
 void rb_result_free(rb_result *r)
 {
     free(r->samples_ms);
@@ -173,7 +179,7 @@ static void judge(rb_result *r, const rb_errstat *es, double tol, const char *wh
 {
     r->err_max_abs = es->max_abs;
     r->err_max_rel = es->max_rel;
-    r->err_tol = strcmp(r->numerics, "fp32") ? -1.0 : tol;
+    r->err_tol = strcmp(r->numerics, "fp32") ? NAN : tol;
     if (es->nonfinite) {
         char m[160];
         snprintf(m, sizeof m, "%d non-finite %s (NaN/Inf)", es->nonfinite, what);
@@ -226,7 +232,7 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
                            const rb_energy_meter *meter, double meter_j, double meter_s,
                            int meter_failed, double sum_energy_j)
 {
-    int n = r->lat.n;
+    int n = r->reps;
     if (meter_j >= 0 && meter_s > 0) {
         /* Kept even when the target reports its own energy: the two can be compared. */
         rb_result_metric(r, "meter_avg_power_w", meter_j / meter_s, "W", meter->source);
@@ -245,12 +251,9 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
         r->energy_j = meter_j / n;
         r->energy_source = meter->source;
     } else if (t->info.power_w > 0) {
-        r->energy_j = t->info.power_w * r->lat.median * 1e-3;
+        r->energy_j = t->info.power_w * r->median_ms * 1e-3;
         r->energy_source = RB_ESRC_MODEL;
         rb_result_metric(r, "model_power_w", t->info.power_w, "W", RB_ESRC_MODEL);
-    } else {
-        r->energy_j = -1;
-        r->energy_source = NULL;
     }
     if (meter_failed && (last->energy_j < 0 || !last->energy_source)) {
         char m[160];
@@ -258,6 +261,34 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
                  r->energy_source ? "is the model's" : "unknown");
         add_note(r, m);
     }
+}
+
+/* The figures of the n timed repetitions in r->samples_ms: every quantile
+ * the figure table lists, the other statistics, the rates. */
+static int timed_figures(rb_result *r, int n, rb_err *e)
+{
+    double *sorted = malloc((size_t)n * sizeof *sorted);
+    if (!sorted)
+        return rb_errf(e, RB_ENOMEM, "%s: out of memory for statistics", r->w->key);
+    memcpy(sorted, r->samples_ms, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, rb_cmp_double);
+    rb_stats st;
+    rb_stats_sorted(sorted, n, &st);
+    r->reps = n;
+    for (int i = 0; i < RB_N_FIGURES; i++)
+        if (rb_figure_table[i].from == RB_FROM_QUANTILE)
+            r->fig[i] = rb_percentile_sorted(sorted, n, 100 * rb_figure_table[i].q);
+    free(sorted);
+    r->mean_ms = st.mean;
+    r->stddev_ms = st.stddev;
+    r->ci_lo_ms = st.ci_lo;
+    r->ci_hi_ms = st.ci_hi;
+    double med_s = r->median_ms * 1e-3;
+    if (med_s > 0) {
+        r->throughput_sps = r->w->batch / med_s;
+        r->gflops = rb_workload_flops(r->w) / med_s * 1e-9;
+    }
+    return 0;
 }
 
 /* A training point too large for the reference: one step on the checked
@@ -299,11 +330,9 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
                rb_result *r, rb_err *e)
 {
     const rb_workload *w = p->w;
-    memset(r, 0, sizeof *r);
+    rb_result_init(r);
     r->w = w;
     r->threads = t->threads;
-    r->energy_j = -1;
-    r->err_tol = -1;
     snprintf(r->numerics, sizeof r->numerics, "%s", t->info.numerics);
     set_status(r, RB_STATUS_OK, "");
     rb_result_metric(r, "reference_ms", p->ref_ms, "ms", RB_SRC_MEASURED);
@@ -358,7 +387,8 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
         if (rb_interrupted() || (timed_out = rb_now_s() - start > o->timeout_s))
             break;
     }
-    r->warmup_mean_ms = r->warmup ? warm_sum / r->warmup : 0;
+    if (r->warmup)
+        r->warmup_mean_ms = warm_sum / r->warmup;
 
     double meter_j = -1, meter_t0 = 0, meter_s = 0, sum_energy = 0, timed_s = 0;
     int n = 0, have_device_time = 0, metering = 0, meter_failed = 0;
@@ -416,11 +446,9 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
                  delay);
         add_note(r, m);
     }
-    if (n > 0 && !rb_stats_compute(r->samples_ms, n, &r->lat)) {
+    int frc = n > 0 ? timed_figures(r, n, e) : 0;
+    if (n > 0 && !frc) {
         r->latency_source = have_device_time && s.time_source ? s.time_source : RB_SRC_MEASURED;
-        double med_s = r->lat.median * 1e-3;
-        r->throughput_sps = med_s > 0 ? w->batch / med_s : 0;
-        r->gflops = med_s > 0 ? rb_workload_flops(w) / med_s * 1e-9 : 0;
         energy_figures(r, t, &s, meter, meter_j, meter_s, meter_failed, sum_energy);
         for (int i = 0; i < s.n_metrics; i++)
             rb_result_metric(r, s.metrics[i].name, s.metrics[i].value, s.metrics[i].unit,
@@ -428,5 +456,5 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
     }
     free(out.data);
     rb_target_unload(t);
-    return 0;
+    return frc;
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "../reports/figure_table.h"
 #include "../targets/target.h"
 
 /* result status values stored in results.status */
@@ -15,12 +16,6 @@
 #define RB_STATUS_UNSUPPORTED "unsupported" /* e.g. train on a target without train_step */
 #define RB_STATUS_INTERRUPTED "interrupted"
 
-typedef struct rb_stats {
-    int n;
-    double median, p10, p90, p99, mean, stddev, min, max;
-    double ci_lo, ci_hi; /* 95% confidence interval of the median (order statistics) */
-} rb_stats;
-
 typedef struct rb_result {
     int64_t run_id;
     int64_t device_id;
@@ -29,20 +24,17 @@ typedef struct rb_result {
     const char *status;
     char message[512];
     int threads;
-    int warmup;                 /* warm-up repetitions run (excluded from stats) */
-    double first_ms;            /* the very first call: cold caches, first-touch */
-    double warmup_mean_ms;      /* mean of the warm-up calls */
-    double load_ms;             /* target load(): weights to device */
-    rb_stats lat;               /* in milliseconds, over `samples_ms` */
+    int warmup;                 /* warm-up repetitions run (excluded from the figures) */
+    int reps;                   /* timed repetitions behind the figures */
+    RB_FIGURE_FIELDS;           /* reports/figure_table.h; NaN: not known */
     const char *latency_source; /* RB_SRC_* */
-    double throughput_sps;      /* sequences/s = B / median */
-    double gflops;              /* rb_workload_flops / median */
-    double energy_j;            /* per call; < 0 = none */
-    const char *energy_source;  /* RB_ESRC_*; NULL when energy_j < 0 */
-    double err_max_abs, err_max_rel, err_tol;
-    double *samples_ms; /* [lat.n] */
+    const char *energy_source;  /* RB_ESRC_*; NULL when energy_j is not known */
+    double *samples_ms;         /* [reps] */
     rb_metric metrics[2 * RB_SAMPLE_MAX_METRICS];
     int n_metrics;
 } rb_result;
+
+/* A result of nothing yet: zeros, no figure known. */
+void rb_result_init(rb_result *r);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
+int rb_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -22,17 +22,11 @@ double rb_percentile_sorted(const double *sorted, int n, double p)
     return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
 }
 
-int rb_stats_compute(const double *samples, int n, rb_stats *out)
+void rb_stats_sorted(const double *s, int n, rb_stats *out)
 {
     memset(out, 0, sizeof *out);
     if (n < 1)
-        return -1;
-    double *s = malloc((size_t)n * sizeof *s);
-    if (!s)
-        return -1;
-    memcpy(s, samples, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-
+        return;
     double sum = 0;
     for (int i = 0; i < n; i++)
         sum += s[i];
@@ -59,6 +53,19 @@ int rb_stats_compute(const double *samples, int n, rb_stats *out)
         k = n;
     out->ci_lo = s[j - 1];
     out->ci_hi = s[k - 1];
+}
+
+int rb_stats_compute(const double *samples, int n, rb_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 1)
+        return -1;
+    double *s = malloc((size_t)n * sizeof *s);
+    if (!s)
+        return -1;
+    memcpy(s, samples, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, rb_cmp_double);
+    rb_stats_sorted(s, n, out);
     free(s);
     return 0;
 }

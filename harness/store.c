@@ -554,26 +554,40 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
     return ret;
 }
 
+/* INSERT for a result row: the fixed columns, then one per figure of the
+ * figure table, in its order (bound from ?FIXED_BINDS + 1 on). */
+#define FIXED_BINDS 11
+static int results_insert_sql(char *sql, size_t n)
+{
+    int at = snprintf(sql, n,
+                      "INSERT OR REPLACE INTO results (run_id, device_id, workload_id, numerics,"
+                      " threads, status, message, reps, warmup, latency_source, energy_source,"
+                      " created_at");
+    for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
+        at += snprintf(sql + at, n - (size_t)at, ", %s", rb_figure_table[i].name);
+    at += snprintf(sql + at, at < (int)n ? n - (size_t)at : 0,
+                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, %s", RB_SQL_NOW);
+    for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
+        at += snprintf(sql + at, n - (size_t)at, ", ?%d", FIXED_BINDS + 1 + i);
+    at += snprintf(sql + at, at < (int)n ? n - (size_t)at : 0, ")");
+    return at < (int)n ? 0 : -1;
+}
+
 static int insert_result_row(rb_store *s, const rb_result *r, sqlite3_int64 workload_id,
                              sqlite3_int64 *result_id, rb_err *e)
 {
     /* REPLACE: a point re-run within the same run (resume after a failure)
      * supersedes the old row; ON DELETE CASCADE takes its samples and
      * metrics with it. */
-    static const char sql[] =
-        "INSERT OR REPLACE INTO results (run_id, device_id, workload_id, numerics, threads,"
-        " status, message, reps, warmup, first_ms, warmup_mean_ms, load_ms, median_ms, p10_ms,"
-        " p90_ms, p99_ms, mean_ms, stddev_ms, min_ms, max_ms, ci_lo_ms, ci_hi_ms,"
-        " throughput_sps, gflops, energy_j, err_max_abs, err_max_rel, err_tol,"
-        " latency_source, energy_source, created_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, " RB_SQL_NOW ")";
+    char sql[2048];
+    if (results_insert_sql(sql, sizeof sql))
+        return rb_errf(e, RB_ERUNTIME,
+                       "recording a result: the figure table outgrew the SQL buffer");
     sqlite3_stmt *st;
     int ret = prepare(s, sql, &st, "recording a result", e);
     if (ret)
         return ret;
-    const rb_stats *l = &r->lat;
-    int timed = l->n > 0; /* statistics of zero repetitions are not figures */
+    int timed = r->reps > 0; /* statistics of zero repetitions are not figures */
     sqlite3_bind_int64(st, 1, r->run_id);
     sqlite3_bind_int64(st, 2, r->device_id);
     sqlite3_bind_int64(st, 3, workload_id);
@@ -581,22 +595,20 @@ static int insert_result_row(rb_store *s, const rb_result *r, sqlite3_int64 work
     sqlite3_bind_int(st, 5, r->threads);
     sqlite3_bind_text(st, 6, r->status, -1, SQLITE_STATIC);
     bind_text(st, 7, r->message);
-    sqlite3_bind_int(st, 8, l->n > 0 ? l->n : 0);
+    sqlite3_bind_int(st, 8, timed ? r->reps : 0);
     sqlite3_bind_int(st, 9, r->warmup);
-    /* A call that ran took time: 0 here means "did not happen". */
-    bind_known(st, 10, r->first_ms);
-    bind_known(st, 11, r->warmup > 0 ? r->warmup_mean_ms : 0);
-    bind_known(st, 12, r->load_ms);
-    const double stat[] = {l->median, l->p10, l->p90,   l->p99,   l->mean,           l->stddev,
-                           l->min,    l->max, l->ci_lo, l->ci_hi, r->throughput_sps, r->gflops};
-    for (int i = 0; i < (int)(sizeof stat / sizeof stat[0]); i++)
-        bind_nonneg(st, 13 + i, timed ? stat[i] : -1);
-    bind_nonneg(st, 25, r->energy_source ? r->energy_j : -1);
-    bind_nonneg(st, 26, r->err_max_abs);
-    bind_nonneg(st, 27, r->err_max_rel);
-    bind_nonneg(st, 28, r->err_tol);
-    bind_text(st, 29, timed ? r->latency_source : NULL);
-    bind_text(st, 30, r->energy_j >= 0 ? r->energy_source : NULL);
+    bind_text(st, 10, timed ? r->latency_source : NULL);
+    bind_text(st, 11, isfinite(r->energy_j) ? r->energy_source : NULL);
+    for (int i = 0; i < RB_N_FIGURES; i++) {
+        const rb_figdef *d = &rb_figure_table[i];
+        double v = r->fig[i];
+        if (d->from == RB_FROM_ENERGY && !r->energy_source)
+            v = NAN; /* energy without a source is not a figure */
+        if (isfinite(v) && (timed || !rb_figure_timed(d)))
+            sqlite3_bind_double(st, FIXED_BINDS + 1 + i, v);
+        else
+            sqlite3_bind_null(st, FIXED_BINDS + 1 + i);
+    }
     ret = step_done(s, st, "recording a result", e);
     if (!ret)
         *result_id = sqlite3_last_insert_rowid(s->db);
@@ -605,12 +617,12 @@ static int insert_result_row(rb_store *s, const rb_result *r, sqlite3_int64 work
 
 static int insert_samples(rb_store *s, const rb_result *r, sqlite3_int64 result_id, rb_err *e)
 {
-    if (r->lat.n <= 0 || !r->samples_ms)
+    if (r->reps <= 0 || !r->samples_ms)
         return 0;
     sqlite3_stmt *st;
     int ret = prepare(s, "INSERT INTO samples (result_id, rep, value_ms) VALUES (?1, ?2, ?3)", &st,
                       "recording samples", e);
-    for (int i = 0; !ret && i < r->lat.n; i++) {
+    for (int i = 0; !ret && i < r->reps; i++) {
         sqlite3_bind_int64(st, 1, result_id);
         sqlite3_bind_int(st, 2, i);
         sqlite3_bind_double(st, 3, r->samples_ms[i]);

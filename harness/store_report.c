@@ -196,14 +196,33 @@ static int device_index(const rb_report *r, long long id)
     return -1;
 }
 
-static const char k_results_sql[] =
-    "SELECT r.id, r.device_id, w.key, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden,"
-    " w.layers, w.input_proj, w.flops, r.status, r.message, r.numerics, r.reps, r.median_ms,"
-    " r.p10_ms, r.p90_ms, r.p99_ms, r.mean_ms, r.stddev_ms, r.min_ms, r.max_ms, r.ci_lo_ms,"
-    " r.ci_hi_ms, r.first_ms, r.load_ms, r.throughput_sps, r.gflops, r.energy_j,"
-    " r.latency_source, r.energy_source, r.err_max_abs, r.err_max_rel, r.err_tol"
-    " FROM results r JOIN workloads w ON w.id = r.workload_id"
-    " WHERE r.run_id = ?1 ORDER BY w.key, r.device_id";
+/* The column of figure i in a query over results aliased r, or NULL when the
+ * database predates it (a read-only open does not migrate). */
+static const char *figure_col(rb_store *s, int i, char *buf, size_t n)
+{
+    const rb_figdef *d = &rb_figure_table[i];
+    if (d->since > rb_store_schema_version(s))
+        return "NULL";
+    snprintf(buf, n, "r.%s", d->name);
+    return buf;
+}
+
+/* The fixed columns of a result row, then every figure of the table. */
+enum { RESULT_FIXED_COLS = 18 };
+static int results_sql(rb_store *s, char *sql, size_t n)
+{
+    int at = snprintf(sql, n,
+                      "SELECT r.id, r.device_id, w.key, w.cell, w.mode, w.seq, w.batch, w.input,"
+                      " w.hidden, w.layers, w.input_proj, w.flops, r.status, r.message, r.numerics,"
+                      " r.reps, r.latency_source, r.energy_source");
+    char col[96];
+    for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
+        at += snprintf(sql + at, n - (size_t)at, ", %s", figure_col(s, i, col, sizeof col));
+    at += snprintf(sql + at, at < (int)n ? n - (size_t)at : 0,
+                   " FROM results r JOIN workloads w ON w.id = r.workload_id"
+                   " WHERE r.run_id = ?1 ORDER BY w.key, r.device_id");
+    return at < (int)n ? 0 : -1;
+}
 
 static void read_result(sqlite3_stmt *st, rb_rep_result *x)
 {
@@ -227,16 +246,10 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
     x->message = col_dup(st, 13);
     rb_col_s(st, 14, x->numerics, sizeof x->numerics);
     x->reps = sqlite3_column_int(st, 15);
-    double *dst[] = {&x->median_ms, &x->p10_ms,  &x->p90_ms,         &x->p99_ms,   &x->mean_ms,
-                     &x->stddev_ms, &x->min_ms,  &x->max_ms,         &x->ci_lo_ms, &x->ci_hi_ms,
-                     &x->first_ms,  &x->load_ms, &x->throughput_sps, &x->gflops,   &x->energy_j};
-    for (int i = 0; i < 15; i++)
-        *dst[i] = rb_col_d(st, 16 + i);
-    rb_col_s(st, 31, x->latency_source, sizeof x->latency_source);
-    rb_col_s(st, 32, x->energy_source, sizeof x->energy_source);
-    x->err_max_abs = rb_col_d(st, 33);
-    x->err_max_rel = rb_col_d(st, 34);
-    x->err_tol = rb_col_d(st, 35);
+    rb_col_s(st, 16, x->latency_source, sizeof x->latency_source);
+    rb_col_s(st, 17, x->energy_source, sizeof x->energy_source);
+    for (int i = 0; i < RB_N_FIGURES; i++)
+        x->fig[i] = rb_col_d(st, RESULT_FIXED_COLS + i);
 }
 
 typedef struct id_index {
@@ -304,7 +317,12 @@ static int load_results(rb_store *s, rb_report *r, int with_samples, rb_err *e)
         free(ids);
         return rb_errf(e, RB_ENOMEM, "report: out of memory for %zu results", n);
     }
-    if ((rc = prep(s, k_results_sql, &st, e))) {
+    char sql[2048];
+    if (results_sql(s, sql, sizeof sql)) {
+        free(ids);
+        return rb_errf(e, RB_ERUNTIME, "report: the figure table outgrew the SQL buffer");
+    }
+    if ((rc = prep(s, sql, &st, e))) {
         free(ids);
         return rc;
     }
@@ -555,36 +573,40 @@ int rb_store_load_report(rb_store *s, const rb_report_select *sel, rb_report *r,
     return rc;
 }
 
-/* --metric name -> the expression that reads it for result r (same order as
- * rb_history_metrics). */
-const rb_history_metric rb_history_metrics[] = {
-    {"median", "ms", 0},        {"p90", "ms", 0},         {"p99", "ms", 0},   {"mean", "ms", 0},
-    {"throughput", "seq/s", 1}, {"gflops", "GFLOP/s", 1}, {"energy", "J", 0}, {"err", "", 0},
-    {"cycles", "cycles", 0},
-};
-const int rb_history_n_metrics = sizeof rb_history_metrics / sizeof rb_history_metrics[0];
-static const char *const k_history_sql[] = {
-    "r.median_ms",
-    "r.p90_ms",
-    "r.p99_ms",
-    "r.mean_ms",
-    "r.throughput_sps",
-    "r.gflops",
-    "r.energy_j",
-    "r.err_max_abs",
-    "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND m.name = 'cycles')",
-};
-_Static_assert(sizeof k_history_sql / sizeof k_history_sql[0] ==
-                   sizeof rb_history_metrics / sizeof rb_history_metrics[0],
-               "one SQL expression per history metric");
+int rb_history_metric_find(const char *name)
+{
+    if (!strcmp(name, "cycles"))
+        return RB_HISTORY_CYCLES;
+    return rb_figure_find(name, 1);
+}
+
+const char *rb_history_metric_name(int metric)
+{
+    return metric == RB_HISTORY_CYCLES ? "cycles" : rb_figure_table[metric].name;
+}
+
+const char *rb_history_metric_unit(int metric)
+{
+    return metric == RB_HISTORY_CYCLES ? "cycles" : rb_figure_table[metric].unit;
+}
+
+int rb_history_metric_higher(int metric)
+{
+    return metric == RB_HISTORY_CYCLES ? 0 : rb_figure_table[metric].higher;
+}
 
 int rb_store_history(rb_store *s, const char *instance, const char *workload, int metric,
                      const char *config, rb_history_point **out, size_t *n, rb_err *e)
 {
     *out = NULL;
     *n = 0;
-    if (metric < 0 || metric >= rb_history_n_metrics)
+    if (metric < 0 || metric > RB_HISTORY_CYCLES)
         return rb_errf(e, RB_EINPUT, "history: no metric %d", metric);
+    char col[96];
+    const char *expr = metric == RB_HISTORY_CYCLES
+                           ? "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND"
+                             " m.name = 'cycles')"
+                           : figure_col(s, metric, col, sizeof col);
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT ru.id, ru.started_at, coalesce(ru.label, ''), coalesce(ru.git_sha, ''),"
@@ -592,7 +614,7 @@ int rb_store_history(rb_store *s, const char *instance, const char *workload, in
              " JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id"
              " WHERE %s = ?1 AND w.key = ?2 AND r.status = 'ok' AND (?3 IS NULL OR"
              " r.numerics = ?3) ORDER BY r.numerics, ru.id",
-             k_history_sql[metric], instance_col(s, "d."));
+             expr, instance_col(s, "d."));
     sqlite3_stmt *st;
     int rc = prep(s, sql, &st, e);
     if (rc)

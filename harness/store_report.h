@@ -40,16 +40,18 @@ typedef struct rb_history_point {
     int n; /* repetitions behind it */
 } rb_history_point;
 
-/* The history metrics (`history --metric`): name, unit, direction. */
-typedef struct rb_history_metric {
-    const char *name, *unit;
-    int higher_better;
-} rb_history_metric;
-extern const rb_history_metric rb_history_metrics[];
-extern const int rb_history_n_metrics;
+/* What `history --metric` follows: a figure of the table (its index,
+ * reports/figure_table.h), or the simulated cycles a target records as a
+ * metric.  rb_history_metric_find takes a figure's name or short name
+ * (median, p99, throughput, err, ...) or "cycles"; -1: none of them. */
+#define RB_HISTORY_CYCLES RB_N_FIGURES
+int rb_history_metric_find(const char *name);
+const char *rb_history_metric_name(int metric);
+const char *rb_history_metric_unit(int metric);
+int rb_history_metric_higher(int metric);
 
 /* The ok results of instance on workload (in numerics config, or all when
- * NULL) with metric rb_history_metrics[metric], by number format, then run;
+ * NULL) with a value of metric, by number format, then run;
  * *out malloc'd.  An instance matches its own name; old rows have the
  * target's. */
 int rb_store_history(rb_store *s, const char *instance, const char *workload, int metric,

@@ -250,16 +250,54 @@ static const char migration_3[] =
     "  JOIN runs ru ON ru.id = a.run_id\n"
     "  JOIN devices d ON d.id = a.device_id;\n";
 
+#ifdef RB_TEST_EXTRA_FIGURE
+/* What adding a figure takes (tests/cli/test_extra_figure.sh). */
+static const char migration_4_test[] =
+    "ALTER TABLE results ADD COLUMN p95_ms REAL; -- 95th percentile, ms\n";
+#endif
+
 const char *const rb_store_migrations[] = {
     migration_1,
     migration_2,
     migration_3,
+#ifdef RB_TEST_EXTRA_FIGURE
+    migration_4_test,
+#endif
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
 
 _Static_assert(sizeof rb_store_migrations / sizeof rb_store_migrations[0] == RB_SCHEMA_VERSION,
                "one migration per schema version: append a migration when bumping "
                "RB_SCHEMA_VERSION");
+
+/* v_results lists every figure of the table: made again by every migration,
+ * so a figure's column reaches it with the migration that adds the column.
+ * (Views hold no data: replacing one loses nothing.) */
+static int create_results_view(rb_store *s)
+{
+    char sql[4096];
+    int at = snprintf(
+        sql, sizeof sql,
+        "DROP VIEW IF EXISTS v_results;\n"
+        "CREATE VIEW v_results AS -- one friendly row per result: what `sqlite3 results.db` "
+        "users want\n"
+        "SELECT r.id AS result_id, r.run_id, ru.label, ru.started_at,\n"
+        "       d.target, d.instance, d.name AS device, d.method,\n"
+        "       w.key AS workload, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden, w.layers,\n"
+        "       r.numerics, r.threads, r.status, r.reps, r.latency_source, r.energy_source,\n"
+        "       ");
+    for (int i = 0; i < RB_N_FIGURES && at < (int)sizeof sql; i++)
+        at += snprintf(sql + at, sizeof sql - (size_t)at, "r.%s, ", rb_figure_table[i].name);
+    at += snprintf(sql + at, at < (int)sizeof sql ? sizeof sql - (size_t)at : 0,
+                   "r.message\n"
+                   "  FROM results r\n"
+                   "  JOIN runs ru ON ru.id = r.run_id\n"
+                   "  JOIN devices d ON d.id = r.device_id\n"
+                   "  JOIN workloads w ON w.id = r.workload_id;\n");
+    if (at >= (int)sizeof sql)
+        return SQLITE_TOOBIG;
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
 
 int rb_store_read_version(sqlite3 *db, int *version)
 {
@@ -323,6 +361,9 @@ int rb_store_migrate(rb_store *s, rb_err *e)
             return fail_rollback(s, rc, what, e);
         }
     }
+    rc = create_results_view(s);
+    if (rc != SQLITE_OK)
+        return fail_rollback(s, rc, "making the view v_results", e);
     /* PRAGMA takes no bound parameters; the value is our own constant. */
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", RB_SCHEMA_VERSION);

@@ -1,5 +1,5 @@
 /* report.h — what `rnnbench report` works on: one run's results as the
- * harness loads them from results.db (harness/report_load.c), and the
+ * harness loads them from results.db (harness/store_report.c), and the
  * recommendation built from them (reports/recommend.c).
  *
  * reports/ never opens the database and never touches a device: the harness
@@ -13,6 +13,7 @@
 
 #include "../workloads/rb_err.h"
 #include "../workloads/workload.h"
+#include "figure_table.h"
 
 typedef struct rb_rep_metric {
     char name[48];
@@ -56,12 +57,9 @@ typedef struct rb_rep_result {
     char *message;   /* owned; NULL when none */
     char numerics[32];
     int reps;
-    double median_ms, p10_ms, p90_ms, p99_ms, mean_ms, stddev_ms, min_ms, max_ms;
-    double ci_lo_ms, ci_hi_ms, first_ms, load_ms;
-    double throughput_sps, gflops, energy_j;
+    RB_FIGURE_FIELDS;        /* figure_table.h: median_ms, p99_ms, energy_j, ... */
     char latency_source[12]; /* measured | simulated | modeled */
     char energy_source[8];   /* rapl | nvml | model; "" when no energy */
-    double err_max_abs, err_max_rel, err_tol;
     int n_metrics;
     rb_rep_metric *metrics; /* owned */
     int n_samples;

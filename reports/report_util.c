@@ -182,3 +182,35 @@ const char *rb_rep_energy_kind(const rb_rep_result *r)
         return "none";
     return !strcmp(r->energy_source, "model") ? "modeled" : "measured";
 }
+
+int rb_rep_fig_column(int i) { return rb_figure_table[i].label && !rb_figure_table[i].joins; }
+
+void rb_rep_fig_header(int i, char *buf, size_t n)
+{
+    const rb_figdef *d = &rb_figure_table[i];
+    if (d->unit[0])
+        snprintf(buf, n, "%s (%s)", d->label, d->unit);
+    else
+        snprintf(buf, n, "%s", d->label);
+}
+
+static int fig_digits(int i) { return rb_figure_table[i].digits ? rb_figure_table[i].digits : 4; }
+
+void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf, size_t n)
+{
+    double v = x->fig[i];
+    if (!isfinite(v)) {
+        snprintf(buf, n, "%s", dash);
+        return;
+    }
+    size_t at = (size_t)snprintf(buf, n, "%.*g", fig_digits(i), v);
+    for (int j = i + 1; j < RB_N_FIGURES && rb_figure_table[j].joins && at < n; j++) {
+        double w = x->fig[j];
+        if (!isfinite(w))
+            continue;
+        if (rb_figure_table[j].joins == 1)
+            at += (size_t)snprintf(buf + at, n - at, " %s %.*g", dash, fig_digits(j), w);
+        else
+            at += (size_t)snprintf(buf + at, n - at, " (%.*g)", fig_digits(j), w);
+    }
+}

@@ -30,6 +30,15 @@ double rb_rep_metric_value(const rb_rep_result *r, const char *name);
 const char *rb_rep_fmt(double v, char *buf);
 /* Write rb_rep_fmt(v) (nothing when it is not finite: CSV, Markdown). */
 void rb_rep_num(FILE *f, double v);
+/* The figure columns of the human tables (Markdown, HTML): a figure of the
+ * table (figure_table.h) with a label heads one, the ones that join it are
+ * printed in its cells.  rb_rep_fig_column: does figure i head a column? */
+int rb_rep_fig_column(int i);
+/* Its header: "median (ms)". */
+void rb_rep_fig_header(int i, char *buf, size_t n);
+/* Its cell for x: "1.234", "1.1 – 1.4" with a joined figure, dash when not
+ * known ("&#8211;" in HTML, "–" in Markdown). */
+void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf, size_t n);
 /* "measured", "simulated", "modeled" for latency; "rapl" ... for energy. */
 const char *rb_rep_energy_kind(const rb_rep_result *r); /* "measured" | "modeled" | "none" */
 

@@ -26,12 +26,11 @@ void rb_csv_field(FILE *f, const char *s)
 }
 
 
-static const char k_header[] =
-    "run_id,label,target,device,device_type,method,workload,cell,mode,seq,batch,input,hidden,"
-    "layers,input_proj,flops,numerics,status,reps,median_ms,p10_ms,p90_ms,p99_ms,mean_ms,"
-    "stddev_ms,min_ms,max_ms,ci_lo_ms,ci_hi_ms,first_ms,load_ms,throughput_sps,gflops,energy_j,"
-    "energy_per_seq_j,power_w,latency_source,energy_source,err_max_abs,err_max_rel,err_tol,"
-    "objective,objective_value,rank,tie,eligible,reason,message";
+/* Then every figure of the table (figure_table.h), then k_tail. */
+static const char k_head[] = "run_id,label,target,device,device_type,method,workload,cell,mode,"
+                             "seq,batch,input,hidden,layers,input_proj,flops,numerics,status,reps";
+static const char k_tail[] = "energy_per_seq_j,power_w,latency_source,energy_source,"
+                             "objective,objective_value,rank,tie,eligible,reason,message";
 
 int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
 {
@@ -39,7 +38,10 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
     int nm = rb_rep_metric_names(r, &names);
     if (nm < 0)
         return rb_errf(e, RB_ENOMEM, "report: out of memory");
-    fputs(k_header, f);
+    fputs(k_head, f);
+    for (int i = 0; i < RB_N_FIGURES; i++)
+        fprintf(f, ",%s", rb_figure_table[i].name);
+    fprintf(f, ",%s", k_tail);
     for (int i = 0; i < nm; i++) {
         fputs(",m:", f);
         fputs(names[i], f);
@@ -66,23 +68,16 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
         fputc(',', f);
         rb_csv_field(f, x->numerics);
         fprintf(f, ",%s,%d", x->status, x->reps);
-        const double nums[] = {
-            x->median_ms,      x->p10_ms,    x->p90_ms,   x->p99_ms,
-            x->mean_ms,        x->stddev_ms, x->min_ms,   x->max_ms,
-            x->ci_lo_ms,       x->ci_hi_ms,  x->first_ms, x->load_ms,
-            x->throughput_sps, x->gflops,    x->energy_j, rb_rep_energy_per_seq(x),
-            rb_rep_power_w(x)};
-        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        for (int k = 0; k < RB_N_FIGURES; k++) {
             fputc(',', f);
-            rb_rep_num(f, nums[k]);
+            rb_rep_num(f, x->fig[k]);
         }
+        fputc(',', f);
+        rb_rep_num(f, rb_rep_energy_per_seq(x));
+        fputc(',', f);
+        rb_rep_num(f, rb_rep_power_w(x));
         fprintf(f, ",%s,%s,", x->latency_source, x->energy_source);
-        rb_rep_num(f, x->err_max_abs);
-        fputc(',', f);
-        rb_rep_num(f, x->err_max_rel);
-        fputc(',', f);
-        rb_rep_num(f, x->err_tol);
-        fprintf(f, ",%s,", rec ? rb_objective_name(rec->opts.objective) : "");
+        fprintf(f, "%s,", rec ? rb_objective_name(rec->opts.objective) : "");
         if (en) {
             rb_rep_num(f, en->value);
             fprintf(f, ",%d,%d,%d,", en->rank, en->tie, en->eligible);

@@ -127,7 +127,10 @@ static void write_decision(FILE *f, const rb_report *r, const rb_recommendation 
 
 static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation *rec)
 {
-    fputs("<section id=\"workloads\"><h2>Per workload</h2>\n", f);
+    fputs("<section id=\"workloads\"><h2>Per workload</h2>\n<p class=\"note\">Error against "
+          "the reference: an fp32 target is checked against the bound in parentheses; other "
+          "number formats have no bound, their error is a quality figure.</p>\n",
+          f);
     for (size_t k = 0; k < rec->n_workloads; k++) {
         const rb_workload_rec *w = &rec->w[k];
         const rb_workload *wl = &r->results[w->first].w;
@@ -149,11 +152,16 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
             esc(f, en->reason);
             fputs("</li>", f);
         }
-        fputs("</ol>\n<table><tr><th>target</th><th>status</th><th>latency</th><th>median "
-              "(ms)</th><th>p99 (ms)</th><th>95% CI (ms)</th><th>seq/s</th><th>GFLOP/s</th>"
-              "<th>energy / seq (J)</th><th>energy</th><th>max abs error</th><th>max rel error "
-              "(bound)</th><th>numerics</th></tr>\n",
-              f);
+        fputs("</ol>\n<table><tr><th>target</th><th>status</th><th>latency</th>", f);
+        for (int c = 0; c < RB_N_FIGURES; c++)
+            if (rb_rep_fig_column(c)) {
+                char h[96];
+                rb_rep_fig_header(c, h, sizeof h);
+                fputs("<th>", f);
+                esc(f, h);
+                fputs("</th>", f);
+            }
+        fputs("<th>energy / seq (J)</th><th>energy</th><th>numerics</th></tr>\n", f);
         for (size_t i = 0; i < w->count; i++) {
             const rb_rep_result *x = &r->results[w->entries[i].result];
             fputs("<tr>", f);
@@ -167,16 +175,12 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
             fputs("</td><td>", f);
             badge(f, x->latency_source);
             fputs("</td>", f);
-            td_num(f, x->median_ms, "%.4g");
-            td_num(f, x->p99_ms, "%.4g");
-            fputs("<td class=\"num\">", f);
-            if (isfinite(x->ci_lo_ms) && isfinite(x->ci_hi_ms))
-                fprintf(f, "%.4g &#8211; %.4g", x->ci_lo_ms, x->ci_hi_ms);
-            else
-                fputs("&#8211;", f);
-            fputs("</td>", f);
-            td_num(f, x->throughput_sps, "%.4g");
-            td_num(f, x->gflops, "%.4g");
+            for (int c = 0; c < RB_N_FIGURES; c++)
+                if (rb_rep_fig_column(c)) {
+                    char cell[96];
+                    rb_rep_fig_cell(x, c, "&#8211;", cell, sizeof cell);
+                    fprintf(f, "<td class=\"num\">%s</td>", cell);
+                }
             td_num(f, rb_rep_energy_per_seq(x), "%.3g");
             fputs("<td>", f);
             if (x->energy_source[0]) {
@@ -186,15 +190,6 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
             } else {
                 fputs("&#8211;", f);
             }
-            fputs("</td>", f);
-            td_num(f, x->err_max_abs, "%.2g");
-            fputs("<td class=\"num\">", f);
-            if (isfinite(x->err_max_rel))
-                fprintf(f, "%.2g", x->err_max_rel);
-            if (isfinite(x->err_tol))
-                fprintf(f, " (%.2g)", x->err_tol);
-            else if (isfinite(x->err_max_rel))
-                fputs(" (quality figure)", f);
             fputs("</td>", f);
             td_text(f, x->numerics);
             fputs("</tr>\n", f);

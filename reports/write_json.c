@@ -227,22 +227,12 @@ static cJSON *result_json(const rb_report *r, const rb_recommendation *rec, size
     sym(o, "status", x->status, c);
     str(o, "message", x->message);
     num(o, "reps", x->reps);
-    static const char *const names[] = {"median_ms",      "p10_ms",    "p90_ms",   "p99_ms",
-                                        "mean_ms",        "stddev_ms", "min_ms",   "max_ms",
-                                        "ci_lo_ms",       "ci_hi_ms",  "first_ms", "load_ms",
-                                        "throughput_sps", "gflops",    "energy_j"};
-    const double vals[] = {x->median_ms, x->p10_ms,  x->p90_ms,         x->p99_ms,   x->mean_ms,
-                           x->stddev_ms, x->min_ms,  x->max_ms,         x->ci_lo_ms, x->ci_hi_ms,
-                           x->first_ms,  x->load_ms, x->throughput_sps, x->gflops,   x->energy_j};
-    for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++)
-        num(o, names[k], vals[k]);
+    for (int k = 0; k < RB_N_FIGURES; k++)
+        num(o, rb_figure_table[k].name, x->fig[k]);
     num(o, "energy_per_seq_j", rb_rep_energy_per_seq(x));
     num(o, "power_w", rb_rep_power_w(x));
     sym(o, "latency_source", x->latency_source, c);
     sym(o, "energy_source", x->energy_source, c);
-    num(o, "err_max_abs", x->err_max_abs);
-    num(o, "err_max_rel", x->err_max_rel);
-    num(o, "err_tol", x->err_tol);
     char *mt = metrics_text(x, c);
     cJSON *m = mt ? cJSON_CreateRaw(mt) : cJSON_CreateObject();
     cJSON_free(mt);

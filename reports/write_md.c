@@ -27,6 +27,56 @@ static void cell(FILE *f, const char *s)
             fputc(*s, f);
 }
 
+/* Every result with the figures of the human tables, folded away: a CI
+ * summary shows the decision first. */
+static void write_results(FILE *f, const rb_report *r)
+{
+    fprintf(f,
+            "\n<details><summary>Every result (%zu)</summary>\n\n"
+            "| workload | target | status | latency |",
+            r->n_results);
+    int cols = 4;
+    for (int k = 0; k < RB_N_FIGURES; k++)
+        if (rb_rep_fig_column(k)) {
+            char h[96];
+            rb_rep_fig_header(k, h, sizeof h);
+            fputc(' ', f);
+            cell(f, h);
+            fputs(" |", f);
+            cols++;
+        }
+    fputs(" energy / seq (J) | numerics |\n|", f);
+    for (int k = 0; k < cols + 2; k++)
+        fputs("---|", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < r->n_results; i++) {
+        const rb_rep_result *x = &r->results[i];
+        fputs("| `", f);
+        cell(f, x->w.key);
+        fputs("` | ", f);
+        cell(f, r->devices[x->device].target);
+        fputs(" | ", f);
+        cell(f, x->status);
+        fputs(" | ", f);
+        cell(f, x->latency_source[0] ? x->latency_source : "–");
+        for (int k = 0; k < RB_N_FIGURES; k++)
+            if (rb_rep_fig_column(k)) {
+                char c[96];
+                rb_rep_fig_cell(x, k, "–", c, sizeof c);
+                fprintf(f, " | %s", c);
+            }
+        double eps = rb_rep_energy_per_seq(x);
+        if (isfinite(eps))
+            fprintf(f, " | %.3g (%s)", eps, x->energy_source);
+        else
+            fputs(" | –", f);
+        fputs(" | ", f);
+        cell(f, x->numerics);
+        fputs(" |\n", f);
+    }
+    fputs("\n</details>\n", f);
+}
+
 int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
 {
     fprintf(f, "## rnnbench report: run %lld", r->run.id);
@@ -99,6 +149,8 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
         }
         fputs(" |\n", f);
     }
+    if (r->n_results)
+        write_results(f, r);
     int header = 0;
     for (size_t i = 0; i < r->n_accuracy; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i], *cpu = NULL;

@@ -69,13 +69,15 @@ expect 0 --out "the devices differ for cpu fp32" -- rb compare --db m.db fast on
 SHAPE=(--targets cpu --seq 4 --hidden 32 --batch 2 --reps 12 --min-time 0 --warmup 1 -q --db h.db)
 for i in 1 2 3; do rb run "${SHAPE[@]}" >/dev/null 2>&1; done
 for i in 1 2 3; do slow >/dev/null 2>&1; done
-expect 0 --out "median of cpu (fp32) on lstm_infer_t4_b2_i32_h32_l1: 6 runs" --out "1 step" --out ": worse" \
+expect 0 --out "median_ms of cpu (fp32) on lstm_infer_t4_b2_i32_h32_l1: 6 runs" --out "1 step" --out ": worse" \
     -- rb history --db h.db --target cpu --workload lstm_infer_t4_b2_i32_h32_l1
 rb history --db h.db --target cpu --workload lstm_infer_t4_b2_i32_h32_l1 --format json >h.json
 check "the step is at run 4" "$(tr -d ' \n\t' <h.json | grep -o '"steps":\[{"run":[0-9]*' | grep -o '[0-9]*$')" "4"
 expect 0 -- rb report --db h.db --html -o hist.html
 grep -q 'id="chart-history"' hist.html; check "report has the history chart" $? 0
 expect 0 --out "2 runs" --out "0 steps" -- rb history --target fpga --workload lstm_infer_t3_b1_i5_h8_l1 --metric cycles
+# any figure of the table, by its column: the first call of each run
+expect 0 --out "first_ms of cpu (fp32) on lstm_infer_t4_b2_i32_h32_l1: 6 runs" -- rb history --db h.db --target cpu --workload lstm_infer_t4_b2_i32_h32_l1 --metric first_ms
 
 # the CI example: run, compare with a reference, the Markdown summary, exit 1 only on a regression
 mkdir -p gate

@@ -335,7 +335,7 @@ static void test_measure(void)
     calls = 0;
     CHECK_INT(rb_measure(&t, &pt, &o, &m, &r, &e), 0);
     CHECK_STR_HAS(r.status, "ok");
-    CHECK_INT(r.lat.n, REPS);
+    CHECK_INT(r.reps, REPS);
     CHECK_INT(sc.calls_at_start, WARMUP);
     CHECK_INT(sc.calls_at_stop, WARMUP + REPS);
     CHECK_NEAR(r.energy_j, 4.0 / REPS, 1e-12);

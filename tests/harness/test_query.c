@@ -242,24 +242,18 @@ static void test_readonly_views(const char *path)
     rb_workload_make_key(&w);
     double samples[] = {0.5};
     rb_result r;
-    memset(&r, 0, sizeof r);
+    rb_result_init(&r);
     r.run_id = run_id;
     r.device_id = dev;
     r.w = &w;
     r.status = RB_STATUS_OK;
-    r.lat = (rb_stats){.n = 1,
-                       .median = 0.5,
-                       .p10 = 0.5,
-                       .p90 = 0.5,
-                       .p99 = 0.5,
-                       .mean = 0.5,
-                       .min = 0.5,
-                       .max = 0.5,
-                       .ci_lo = 0.5,
-                       .ci_hi = 0.5};
+    r.reps = 1;
+    for (int i = 0; i < RB_N_FIGURES; i++)
+        if (rb_figure_table[i].from == RB_FROM_QUANTILE)
+            r.fig[i] = 0.5;
+    r.mean_ms = r.ci_lo_ms = r.ci_hi_ms = 0.5;
     r.latency_source = RB_SRC_MEASURED;
     r.throughput_sps = 4000;
-    r.energy_j = -1;
     r.samples_ms = samples;
     CHECK_INT(rb_store_result(rw, &r, &e), 0);
     CHECK_INT(rb_store_run_finish(rw, run_id, "complete", &e), 0);

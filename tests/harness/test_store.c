@@ -171,7 +171,7 @@ static double samples5[] = {1.25, 1.5, 1.0, 2.0, 1.75};
 static rb_result make_result(int64_t run_id, int64_t device_id, const rb_workload *w)
 {
     rb_result r;
-    memset(&r, 0, sizeof r);
+    rb_result_init(&r);
     r.run_id = run_id;
     r.device_id = device_id;
     r.w = w;
@@ -183,17 +183,17 @@ static rb_result make_result(int64_t run_id, int64_t device_id, const rb_workloa
     r.first_ms = 9.5;
     r.warmup_mean_ms = 2.25;
     r.load_ms = 0.75;
-    r.lat = (rb_stats){.n = 5,
-                       .median = 1.5,
-                       .p10 = 1.1,
-                       .p90 = 1.9,
-                       .p99 = 1.99,
-                       .mean = 1.5,
-                       .stddev = 0.3953,
-                       .min = 1.0,
-                       .max = 2.0,
-                       .ci_lo = 1.0,
-                       .ci_hi = 2.0};
+    r.reps = 5;
+    r.median_ms = 1.5;
+    r.p10_ms = 1.1;
+    r.p90_ms = 1.9;
+    r.p99_ms = 1.99;
+    r.mean_ms = 1.5;
+    r.stddev_ms = 0.3953;
+    r.min_ms = 1.0;
+    r.max_ms = 2.0;
+    r.ci_lo_ms = 1.0;
+    r.ci_hi_ms = 2.0;
     r.latency_source = RB_SRC_MEASURED;
     r.throughput_sps = 2666.5;
     r.gflops = 12.75;
@@ -500,15 +500,14 @@ static void test_has_result_and_replace(void)
     /* ... a failure does not: resume must run it again.  A failed point has
      * no timings: its statistics and provenance are NULL, not zero. */
     rb_result f;
-    memset(&f, 0, sizeof f);
+    rb_result_init(&f);
     f.run_id = run_id;
     f.device_id = device_id;
     f.w = &w3;
     f.status = RB_STATUS_FAILED;
     snprintf(f.message, sizeof f.message, "out of device memory");
     f.latency_source = RB_SRC_MEASURED;
-    f.energy_j = -1;
-    f.err_max_abs = f.err_max_rel = f.err_tol = -1;
+    f.median_ms = 1.0; /* without repetitions, not a figure */
     CHECK_INT(rb_store_result(s, &f, &e), 0);
     CHECK_INT(rb_store_has_result(s, run_id, "cpu", w3.key, &has, &e), 0);
     CHECK_INT(has, 0);
@@ -541,8 +540,8 @@ static void test_has_result_and_replace(void)
      * the old samples and metrics go with it. */
     rb_result again = make_result(run_id, device_id, &w3);
     double two[] = {3.0, 4.0};
-    again.lat.n = 2;
-    again.lat.median = 3.5;
+    again.reps = 2;
+    again.median_ms = 3.5;
     again.samples_ms = two;
     again.n_metrics = 1;
     CHECK_INT(rb_store_result(s, &again, &e), 0);
