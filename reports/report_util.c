@@ -188,7 +188,7 @@ int rb_rep_fig_column(int i) { return rb_figure_table[i].label && !rb_figure_tab
 void rb_rep_fig_header(int i, char *buf, size_t n)
 {
     const rb_figdef *d = &rb_figure_table[i];
-    if (d->unit[0])
+    if (d->unit[0] && strcmp(d->unit, d->label))
         snprintf(buf, n, "%s (%s)", d->label, d->unit);
     else
         snprintf(buf, n, "%s", d->label);

@@ -34,7 +34,7 @@ void rb_rep_num(FILE *f, double v);
  * table (figure_table.h) with a label heads one, the ones that join it are
  * printed in its cells.  rb_rep_fig_column: does figure i head a column? */
 int rb_rep_fig_column(int i);
-/* Its header: "median (ms)". */
+/* Its header: "median (ms)"; the label alone when it is the unit ("seq/s"). */
 void rb_rep_fig_header(int i, char *buf, size_t n);
 /* Its cell for x: "1.234", "1.1 – 1.4" with a joined figure, dash when not
  * known ("&#8211;" in HTML, "–" in Markdown). */
