@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../workloads/files.h"
 #include "host.h"
 #include "store.h"
 
@@ -307,6 +308,9 @@ int rb_cli_fraction(const char *opt, const char *val, double *out, rb_err *e)
 int rb_cli_write_atomic(const char *path, int (*write)(FILE *f, void *ctx, rb_err *e), void *ctx,
                         rb_err *e)
 {
+    /* rename() would replace a device node, a FIFO or a link with the file */
+    if (rb_out_path_ok(path, e))
+        return e->code;
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
     if (!tmp)

@@ -119,7 +119,9 @@ int rb_cli_store_device(rb_store *st, int64_t run_id, const rb_target *t, int64_
 /* Write a file through a temporary one beside it, renamed into place, so a
  * reader (a browser, git, CI) never sees it half-written: write(f, ctx, e)
  * fills it; on any failure the temporary file is removed and path is left
- * as it was.  The file is made 0644 (mkstemp's 0600 is not for sharing). */
+ * as it was.  The file is made 0644 (mkstemp's 0600 is not for sharing).  A path
+ * that exists and is not a regular file (a device, a FIFO, a directory, a
+ * symbolic link) is refused untouched. */
 int rb_cli_write_atomic(const char *path, int (*write)(FILE *f, void *ctx, rb_err *e), void *ctx,
                         rb_err *e);
 

@@ -36,6 +36,9 @@ static const char compare_help[] =
     "  --tolerance LIST    deterministic: METRIC=X (absolute) or METRIC=X% (relative),\n"
     "                      comma-separated, over the defaults\n"
     "  --all               list unchanged figures too\n"
+    "  --allow-incomplete  compare a run that did not complete (interrupted, failed,\n"
+    "                      still running); refused by default, since its missing\n"
+    "                      points would pass as 'only in base'\n"
     "  (--format md suits a CI summary or a pull request)\n";
 
 static const char compare_tail[] =
@@ -48,7 +51,7 @@ static const char compare_tail[] =
     "  rnnbench compare nightly results.db          # the newest run against the last nightly\n"
     "  rnnbench compare tests/baseline/ci.jsonl ci.db --format md >> \"$GITHUB_STEP_SUMMARY\"\n";
 
-enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL };
+enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL, OPT_INCOMPLETE };
 
 static int is_sqlite(const char *path)
 {
@@ -91,8 +94,25 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
 
 typedef struct compare_args {
     rb_cmp_opts co;
-    int all;
+    int all, incomplete;
 } compare_args;
+
+/* A side that is not a complete run fails the gate unless asked for: an
+ * interrupted candidate's missing points are "only in base", not a pass. */
+static int check_complete(const char *side, const rb_figset *fs, int allow, rb_err *e)
+{
+    if (!fs->status[0] || !strcmp(fs->status, "complete"))
+        return 0;
+    if (!allow)
+        return rb_errf(e, RB_EINPUT,
+                       "the %s, %s, is %s, not complete (%zu figures): its missing points "
+                       "would pass as unmatched; finish it with `rnnbench run --resume %lld`, "
+                       "or compare it anyway with --allow-incomplete",
+                       side, fs->what, fs->status, fs->n, fs->run_id);
+    fprintf(stderr, "rnnbench compare: warning: the %s, %s, is %s, not complete\n", side, fs->what,
+            fs->status);
+    return 0;
+}
 
 static int compare_option(void *args, int opt, const char *arg, rb_err *e)
 {
@@ -102,6 +122,7 @@ static int compare_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_ALPHA: return rb_cli_double("alpha", arg, 1e-12, 1, &a->co.alpha, e);
     case OPT_TOL: return rb_cmp_parse_tolerances(&a->co, arg, e);
     case OPT_ALL: a->all = 1; return 0;
+    case OPT_INCOMPLETE: a->incomplete = 1; return 0;
     }
     return rb_errf(e, RB_EINPUT, "unknown option");
 }
@@ -128,6 +149,10 @@ static int compare_main(int argc, char **argv)
     if (rc)
         return rb_cli_fail("compare", &e);
     rc = load_side(argv[next + 1], com.db, &cand, &e);
+    if (!rc)
+        rc = check_complete("base", &base, a.incomplete, &e);
+    if (!rc)
+        rc = check_complete("candidate", &cand, a.incomplete, &e);
     rb_comparison cmp = {0};
     if (!rc)
         rc = rb_compare_sets(&base, &cand, &a.co, &cmp, &e);
@@ -142,11 +167,13 @@ static int compare_main(int argc, char **argv)
     return regressed ? RB_EXIT_REGRESSION : RB_EXIT_OK;
 }
 
-static const struct option compare_options[] = {{"threshold", required_argument, 0, OPT_THRESHOLD},
-                                                {"alpha", required_argument, 0, OPT_ALPHA},
-                                                {"tolerance", required_argument, 0, OPT_TOL},
-                                                {"all", no_argument, 0, OPT_ALL},
-                                                {0, 0, 0, 0}};
+static const struct option compare_options[] = {
+    {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {"alpha", required_argument, 0, OPT_ALPHA},
+    {"tolerance", required_argument, 0, OPT_TOL},
+    {"all", no_argument, 0, OPT_ALL},
+    {"allow-incomplete", no_argument, 0, OPT_INCOMPLETE},
+    {0, 0, 0, 0}};
 
 /* In rb_cmp_format's order. */
 static const char *const compare_formats[] = {"table", "md", "json", NULL};

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../workloads/files.h"
 #include "../workloads/npy.h"
 #include "../workloads/params.h"
 #include "../workloads/reference.h"
@@ -55,8 +56,8 @@ static int save_grads(const char *dir, const char *sub, const rb_model *m, const
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
-    if (mkdir(path, 0777) && errno != EEXIST)
-        return rb_errf(e, RB_EINPUT, "cannot create %s: %s", path, strerror(errno));
+    if (rb_mkdir_out(path, 0, e))
+        return e->code;
     size_t gh = (size_t)rb_cell_gates(m->cell) * (size_t)m->hidden;
     int rc = 0;
     for (int l = 0; l < m->layers && !rc; l++)
@@ -133,9 +134,13 @@ static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_e
     cJSON_Delete(o);
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.json", dir);
-    FILE *f = fopen(path, "w");
-    int bad = !f || fputs(s, f) < 0 || fputc('\n', f) < 0;
-    if (f && fclose(f))
+    FILE *f = rb_fopen_out(path, e);
+    if (!f) {
+        free(s);
+        return e->code;
+    }
+    int bad = fputs(s, f) < 0 || fputc('\n', f) < 0;
+    if (fclose(f))
         bad = 1;
     free(s);
     return bad ? rb_errf(e, RB_ERUNTIME, "cannot write %s: %s", path, strerror(errno)) : 0;
@@ -233,8 +238,8 @@ static int dump_main(int argc, char **argv)
                      m.n);
     if (!rc)
         rc = rb_cli_check_memory(&m, &e);
-    if (!rc && mkdir(dir, 0777) && errno != EEXIST)
-        rc = rb_errf(&e, RB_EINPUT, "cannot create %s: %s", dir, strerror(errno));
+    if (!rc)
+        rc = rb_mkdir_out(dir, 1, &e);
     rb_point pt = {0};
     if (!rc)
         rc = rb_point_prepare(&pt, &m.points[0], (uint64_t)seed, RB_POINT_FULL_CHECK, &e);

@@ -48,8 +48,9 @@ static const char run_help[] =
 
 static const char run_help_tail[] =
     "\n"
-    "Exit status: 0 all results ok, 2 bad usage or input, 3 a result failed or did not\n"
-    "match the reference, the run was interrupted, or no target was available.\n";
+    "Exit status: 0 all results ok (or unsupported by their target), 2 bad usage or\n"
+    "input, 3 a result failed, timed out or did not match the reference, the run was\n"
+    "interrupted, or no target was available.\n";
 
 enum {
     OPT_TARGETS = RB_OPT_FIRST_FREE,
@@ -371,8 +372,10 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
                 if (!strcmp(r.status, RB_STATUS_OK))
                     tl->ok++;
                 else if (!strcmp(r.status, RB_STATUS_FAILED) ||
-                         !strcmp(r.status, RB_STATUS_MISMATCH))
-                    tl->bad++;
+                         !strcmp(r.status, RB_STATUS_MISMATCH) ||
+                         !strcmp(r.status, RB_STATUS_TIMEOUT))
+                    tl->bad++; /* unsupported points are not failures: the
+                                  default matrix has fpga points too big for it */
                 else
                     tl->other++;
             }
@@ -484,7 +487,8 @@ static int rb_cmd_run(int argc, char **argv)
     rb_store_close(st);
     st = NULL;
     rb_matrix_free(&a.cfg.points);
-    fprintf(stderr, "rnnbench run: run %lld %s: %d ok, %d failed or mismatched, %d other%s\n",
+    fprintf(stderr,
+            "rnnbench run: run %lld %s: %d ok, %d failed, mismatched or timed out, %d other%s\n",
             (long long)run_id, status, tl.ok, tl.bad, tl.other,
             tl.skipped ? " (resumed: earlier results kept)" : "");
     if (rc == RB_EINTR) {

@@ -157,6 +157,7 @@ int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out,
     snprintf(out->what, sizeof out->what, "run %lld (%s%s%s%s%.12s) in %s", r->run.id, label,
              label[0] ? ", " : "", r->run.started_at, sha[0] ? ", git " : "", sha, where);
     snprintf(out->label, sizeof out->label, "%s", label);
+    snprintf(out->status, sizeof out->status, "%s", r->run.status);
     size_t cap = 0;
     int rc = 0;
     for (size_t i = 0; i < r->n_results && !rc; i++)
@@ -168,7 +169,8 @@ int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out,
         rb_figset_free(out);
         return rb_errf(e, RB_ENOMEM, "out of memory reading run %lld", r->run.id);
     }
-    qsort(out->f, out->n, sizeof *out->f, cmp_void);
+    if (out->n > 1) /* qsort must not see NULL: a run with no figure has no array */
+        qsort(out->f, out->n, sizeof *out->f, cmp_void);
     return 0;
 }
 
@@ -367,7 +369,8 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
         rb_figset_free(out);
         return rc;
     }
-    qsort(out->f, out->n, sizeof *out->f, cmp_void);
+    if (out->n > 1) /* qsort must not see NULL: a run with no figure has no array */
+        qsort(out->f, out->n, sizeof *out->f, cmp_void);
     for (size_t i = 1; i < out->n; i++)
         if (!rb_figure_cmp(&out->f[i - 1], &out->f[i])) {
             rc = rb_errf(e, RB_EINPUT, "%s: %s %s %s %s appears twice", path, out->f[i].target,

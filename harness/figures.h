@@ -43,6 +43,8 @@ typedef struct rb_figset {
     char what[512];   /* "run 12 (label nightly) in results.db", "baseline ci.jsonl" */
     long long run_id; /* 0 for a baseline file */
     char label[64];   /* the run's label, "" when none */
+    char status[16];  /* the run's status (complete, interrupted, running, failed); "" for a
+                         baseline file, which holds a finished run's figures */
     int no_measured;  /* a baseline of deterministic figures only (by design) */
     size_t n;
     rb_figure *f; /* sorted by (target, config, workload, metric) */

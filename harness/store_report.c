@@ -732,6 +732,7 @@ int rb_store_load_runs(rb_store *s, const rb_report_select *sel, int n, rb_repor
         return rc;
     }
     r->n_runs++; /* the first */
-    qsort(r->results, r->n_results, sizeof *r->results, by_key_then_device);
+    if (r->n_results > 1)
+        qsort(r->results, r->n_results, sizeof *r->results, by_key_then_device);
     return 0;
 }

@@ -378,7 +378,8 @@ static void rank_workload(const rb_report *rep, const rb_report_opts *o, rb_work
         w->n_eligible += en->eligible;
     }
     sort_ctx c = {rep, o->objective};
-    qsort_r(w->entries, w->count, sizeof *w->entries, by_value_then_target, &c);
+    if (w->count > 1)
+        qsort_r(w->entries, w->count, sizeof *w->entries, by_value_then_target, &c);
 
     for (int i = 0; i < w->n_eligible; i++) {
         rb_rank_entry *en = &w->entries[i];
@@ -539,7 +540,8 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         }
         ov->geomean = ov->eligible ? exp(logsum / ov->eligible) : NAN;
     }
-    qsort(rec->overall, (size_t)rec->n_overall, sizeof *rec->overall, cmp_overall);
+    if (rec->n_overall > 1)
+        qsort(rec->overall, (size_t)rec->n_overall, sizeof *rec->overall, cmp_overall);
     int any_model = 0;
     for (int i = 0; i < rec->n_overall; i++) {
         rb_overall_entry *ov = &rec->overall[i];

@@ -64,7 +64,8 @@ int rb_rep_metric_names(const rb_report *r, const char ***out)
     for (size_t i = 0; i < r->n_results; i++)
         for (int j = 0; j < r->results[i].n_metrics; j++)
             all[k++] = r->results[i].metrics[j].name;
-    qsort(all, k, sizeof *all, by_str);
+    if (k > 1)
+        qsort(all, k, sizeof *all, by_str);
     size_t d = 0;
     for (size_t i = 0; i < k; i++)
         if (d == 0 || strcmp(all[d - 1], all[i]))

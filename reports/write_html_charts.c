@@ -100,7 +100,8 @@ static void family_series(const rb_report *r, series_buf *b, int vary_batch,
         if (rb_rep_ok(&r->results[i]) && isfinite(yof(&r->results[i])))
             idx[n++] = i;
     family_ctx c = {r, vary_batch};
-    qsort_r(idx, n, sizeof *idx, family_cmp, &c);
+    if (n > 1)
+        qsort_r(idx, n, sizeof *idx, family_cmp, &c);
     for (size_t i = 0; i < n;) {
         /* the run of results equal to the first in all but the varied axis */
         size_t j = i + 1;

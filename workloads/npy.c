@@ -8,6 +8,7 @@
  * against the file before it is used, and nothing is allocated until the
  * header, shape and file size agree. */
 #include "npy.h"
+#include "files.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -104,9 +105,9 @@ static int npy_write(const char *path, const void *data, npy_dtype dt, int ndim,
     prefix[8] = (unsigned char)(total & 0xff);
     prefix[9] = (unsigned char)(total >> 8);
 
-    FILE *f = fopen(path, "wb");
+    FILE *f = rb_fopen_out(path, e);
     if (!f)
-        return rb_errf(e, RB_EINPUT, "%s: cannot create: %s", path, strerror(errno));
+        return e ? e->code : RB_EINPUT;
     int ok =
         fwrite(prefix, 1, sizeof prefix, f) == sizeof prefix && fwrite(hdr, 1, total, f) == total;
     if (ok && count) {

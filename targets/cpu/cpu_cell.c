@@ -51,9 +51,11 @@ INLINE void exp8(v8f *v)
      * the comparison with the reference, not be clamped into a number */
     x = SELECT(x > SPLAT(88.3f), SPLAT(88.3f), x);
     x = SELECT(x < SPLAT(-87.3f), SPLAT(-87.3f), x);
-    /* round(x / ln2): the +128.5 offset makes truncation a floor */
-    v8i ni = __builtin_convertvector(x * SPLAT(1.44269504088896341f) + SPLAT(128.5f), v8i) - 128;
-    v8f n = __builtin_convertvector(ni, v8f);
+    /* round(x / ln2): the +128.5 offset makes truncation a floor; nb = n + 128
+     * stays biased so that a NaN (converted to INT_MIN) never meets a signed
+     * subtraction: the exponent bits are made in unsigned arithmetic */
+    v8i nb = __builtin_convertvector(x * SPLAT(1.44269504088896341f) + SPLAT(128.5f), v8i);
+    v8f n = __builtin_convertvector(nb, v8f) - SPLAT(128.0f);
     v8f r = x - n * SPLAT(0.693359375f) - n * SPLAT(-2.12194440e-4f);
     v8f p = SPLAT(1.9875691500e-4f);
     p = p * r + SPLAT(1.3981999507e-3f);
@@ -62,7 +64,7 @@ INLINE void exp8(v8f *v)
     p = p * r + SPLAT(1.6666665459e-1f);
     p = p * r + SPLAT(5.0000001201e-1f);
     p = p * r * r + r + SPLAT(1.0f);
-    *v = p * (v8f)(((v8u)ni + 127u) << 23);
+    *v = p * (v8f)(((v8u)nb - 1u) << 23); /* 2^n: (n + 127) << 23 */
 }
 
 INLINE void sigmoid8(v8f *v)

@@ -39,8 +39,9 @@ check "loss and gradient norm stored" "$(rb query --format csv "SELECT count(*) 
 # a point too large for the full fp64 reference is checked on a shorter problem, and says so
 expect 0 --out "gradients checked on T=4 B=2" -- rb run --targets cpu --mode train --seq 30 --batch 40 --hidden 512 --reps 1 --min-time 0 --warmup 1 -q
 
-# a per-result time limit stops the repetitions and marks the result, keeping its statistics
-expect 0 --out "timeout: stopped by --timeout-s 0.2" -- rb run --targets cpu --seq 20 --hidden 64 --reps 3 --min-time 30 --timeout-s 0.2 -q
+# a per-result time limit stops the repetitions and marks the result, keeping its
+# statistics; the run exits 3 (issue 14, item 9)
+expect 3 --out "timeout: stopped by --timeout-s 0.2" -- rb run --targets cpu --seq 20 --hidden 64 --reps 3 --min-time 30 --timeout-s 0.2 -q
 check "timed-out result keeps its samples" "$(rb query --format csv "SELECT status, reps >= 3 FROM results ORDER BY id DESC LIMIT 1" | tail -1)" "timeout,1"
 
 # the input projection can be excluded (DeepBench's convention)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regression tests of the adversarial battery (issue 14): each case is a
+# defect it found, with its input, and the promised behaviour.
+. "$(dirname "$0")/lib.sh"
+RUN=(--targets asic --seq 2 --hidden 4 "${FAST[@]}" -q --db x.db)
+expect 0 -- rb run "${RUN[@]}" --label full
+# a run interrupted before its first result (SIGKILL produces it naturally)
+sqlite3 x.db "INSERT INTO runs (started_at, status, label) VALUES ('2026-01-01T00:00:00.000Z', 'interrupted', 'empty')"
+
+# item 7: no figures at all is not a crash (qsort of NULL aborted the ASan build with exit 1)
+expect 0 -- rb export --db x.db --label empty --baseline empty.jsonl
+check "an empty run exports its header alone" "$(wc -l <empty.jsonl)" "1"
+expect 0 --out "0 regressed" -- rb compare empty.jsonl empty.jsonl
+# item 8: an incomplete side is said and fails the gate unless asked for
+expect 2 --err "the candidate" --err "is interrupted, not complete" --err "--allow-incomplete" \
+    -- rb compare --db x.db full empty
+expect 2 --err "the base" --err "is interrupted" -- rb compare --db x.db empty full
+expect 0 --err "warning: the candidate" --out "only in base" -- rb compare --db x.db full empty --allow-incomplete
+
+# item 9: a timed-out result makes run exit 3 (unsupported ones do not)
+# (every call made 50 ms slower: 100 repetitions cannot fit in 0.3 s on any machine)
+expect 3 --err "timed out" --out "timeout" -- env RB_INJECT_DELAY_MS=cpu:50 "$RNNBENCH" run --targets cpu \
+    --seq 2 --hidden 4 --reps 100 --min-time 0 --warmup 1 --timeout-s 0.3 -q --db t.db
+check "the timed-out result is stored with its repetitions" \
+    "$(rb query --db t.db --format csv "SELECT status = 'timeout' AND reps > 0 FROM results" | tail -1)" "1"
+expect 0 -- rb run --targets asic --mode train --seq 2 --hidden 4 "${FAST[@]}" -q --db u.db
+check "an unsupported point is stored as such" \
+    "$(rb query --db u.db --format csv "SELECT status FROM results" | tail -1)" "unsupported"
+finish

@@ -1,0 +1,31 @@
+/* files.h — opening the files a person names, safely.
+ *
+ * An output path may be anything: a device node, a FIFO, a directory, a
+ * symbolic link into somewhere else.  rnnbench writes only regular files it
+ * creates or replaces, and refuses the rest by name, leaving them as they
+ * are (writing a report over /dev/full as root must not replace the node). */
+#ifndef RB_FILES_H
+#define RB_FILES_H
+
+#include <stdio.h>
+
+#include "rb_err.h"
+
+/* 0 when path does not exist or is a regular file (not a link to one);
+ * else RB_EINPUT naming what it is: "PATH is a directory, not a regular
+ * file: refusing to write it". */
+int rb_out_path_ok(const char *path, rb_err *e);
+
+/* fopen(path, "wb") for an output file: refused as rb_out_path_ok refuses,
+ * never through a symbolic link, never blocking on a FIFO (the check and
+ * the open cannot be raced into writing elsewhere: the open itself refuses
+ * a link and the opened file is checked again).  NULL with e filled. */
+FILE *rb_fopen_out(const char *path, rb_err *e);
+
+/* mkdir(path) for output; an existing directory is used as it is.  link:
+ * may path be a symbolic link to a directory (the directory a person
+ * named: yes; one inside it that rnnbench writes into: no, or a link
+ * planted there would send the files elsewhere).  RB_EINPUT otherwise. */
+int rb_mkdir_out(const char *path, int link, rb_err *e);
+
+#endif
