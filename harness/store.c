@@ -191,6 +191,79 @@ static int recover_dead_runs(rb_store *s, rb_err *e)
 
 /* Read something so a file that is not a database fails here, at open, with
  * a message about the file rather than later about a statement. */
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Is this a database rnnbench made?  Ours by its application_id; from
+ * before the id, by its schema: a known user_version and our four main
+ * tables.  A new, empty file is ours to make.  Anything else (an
+ * application's own database, one with a table of ours by chance) is
+ * refused before a byte of it changes. */
+static int check_ours(rb_store *s, rb_err *e)
+{
+    int app = 0, tables = 0, ours = 0;
+    int rc = pragma_int(s->db, "PRAGMA application_id", &app);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &tables);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(s->db,
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+                        " ('runs', 'devices', 'workloads', 'results', 'samples', 'metrics')",
+                        &ours);
+    if (rc != SQLITE_OK)
+        return rb_store_dberr(s, rc, "reading the schema", e);
+    s->app_id = app;
+    if (app == RB_APPLICATION_ID || (app == 0 && tables == 0 && s->version == 0))
+        return 0;
+    if (app == 0 && s->version >= 1 && s->version <= RB_SCHEMA_VERSION && ours == 6)
+        return 0; /* made before the application id */
+    if (app != 0)
+        return rb_errf(e, RB_EINPUT,
+                       "%s is not an rnnbench database (SQLite application id %d, not rnnbench's "
+                       "%d): left untouched; pass another --db",
+                       s->path, app, RB_APPLICATION_ID);
+    return rb_errf(e, RB_EINPUT,
+                   "%s is an SQLite database that rnnbench did not make (%d table%s, schema "
+                   "version %d, not rnnbench's tables): left untouched; pass another --db",
+                   s->path, tables, tables == 1 ? "" : "s", s->version);
+}
+
+/* Before the first write: a damaged database is refused as it is, not
+ * written into until it fails half-way (or, worse, completes on a file
+ * whose integrity check fails).  quick_check reads every page once: about
+ * as long as reading the file (README "Results database"). */
+static int check_intact(rb_store *s, rb_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+    char what[200] = "";
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(what, sizeof what, "%s", t ? (const char *)t : "");
+        for (char *c = what; *c; c++)
+            *c = *c == '\n' ? ' ' : *c; /* one line in the message */
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return rb_store_dberr(s, rc, "checking the database before writing", e);
+    if (strcmp(what, "ok"))
+        return rb_errf(e, RB_EDB,
+                       "%s is damaged (SQLite's quick_check: %s): refused untouched; recover what "
+                       "it holds with `sqlite3 %s .recover`",
+                       s->path, what, s->path);
+    return 0;
+}
+
 static int check_readable(rb_store *s, rb_err *e)
 {
     int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
@@ -209,11 +282,16 @@ static int check_readable(rb_store *s, rb_err *e)
 
 static int open_readwrite(rb_store *s, rb_err *e)
 {
+    int ret = check_intact(s, e);
     /* WAL: readers (report, query) never block the writer, and a killed
      * writer loses at most the transaction it was in. */
-    int ret = exec(s, "PRAGMA journal_mode = WAL", "switching to WAL", e);
+    if (!ret)
+        ret = exec(s, "PRAGMA journal_mode = WAL", "switching to WAL", e);
     if (!ret)
         ret = rb_store_migrate(s, e);
+    if (!ret && s->app_id != RB_APPLICATION_ID)
+        ret =
+            exec(s, "PRAGMA application_id = 1380863554", "marking the database as rnnbench's", e);
     if (!ret)
         ret = recover_dead_runs(s, e);
     return ret;
@@ -252,6 +330,8 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
     }
     if (!ret)
         ret = check_readable(s, e);
+    if (!ret)
+        ret = check_ours(s, e);
     if (!ret && !readonly)
         ret = open_readwrite(s, e);
     if (!ret && readonly && s->version == 0)
@@ -774,3 +854,5 @@ int rb_store_accuracy(rb_store *s, int64_t run_id, int64_t device_id, const rb_a
     bind_text(st, 16, a->numerics);
     return step_done(s, st, "recording accuracy", e);
 }
+
+_Static_assert(RB_APPLICATION_ID == 1380863554, "the PRAGMA above spells RB_APPLICATION_ID");

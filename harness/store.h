@@ -20,6 +20,12 @@
 #define RB_SCHEMA_VERSION 3
 #endif
 
+/* PRAGMA application_id of a database rnnbench made ("RNNB"): `file` says
+ * "SQLite 3.x database, application id 1380863554".  Databases made before
+ * it was set are recognised by their schema and given it when next opened
+ * for writing; any other SQLite database is refused untouched. */
+#define RB_APPLICATION_ID 0x524E4E42
+
 typedef struct rb_store rb_store;
 
 typedef struct rb_run_info {

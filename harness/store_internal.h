@@ -28,6 +28,7 @@ struct rb_store {
     int readonly;
     int busy_ms;
     int version;        /* PRAGMA user_version after open (and migration) */
+    int app_id;         /* PRAGMA application_id as opened (0 before rnnbench set it) */
     char hostname[256]; /* this host, for dead-run recovery */
 };
 

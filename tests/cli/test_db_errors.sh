@@ -23,4 +23,33 @@ cp locked.db newer.db
 sqlite3 newer.db "PRAGMA user_version = 999"
 expect 3 --err "newer" -- rb run --db newer.db "${RUN[@]}"
 check "newer db untouched" "$(sqlite3 newer.db 'PRAGMA user_version')" "999"
+
+# a database rnnbench made carries its application id (issue 14, item 3) ...
+check "ours is marked" "$(sqlite3 locked.db 'PRAGMA application_id')" "1380863554"
+# ... one from before the id is recognised by its schema, migrated and marked
+cp "$RB_FIXTURES/db/schema2.db" old.db
+expect 0 -- rb run --db old.db "${RUN[@]}"
+check "an old database is marked when written" "$(sqlite3 old.db 'PRAGMA application_id')" "1380863554"
+# ... and any other SQLite database is refused untouched, leaving no WAL files
+sqlite3 contacts.db "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('ada')"
+sqlite3 own.db "CREATE TABLE runs (id INTEGER PRIMARY KEY, who TEXT)"
+sqlite3 other.db "PRAGMA application_id = 42; CREATE TABLE t (x)"
+for f in contacts own other; do
+    sum=$(cksum <$f.db)
+    expect 2 --err "$f.db" --err "left untouched" -- rb run --db $f.db "${RUN[@]}"
+    expect 2 --err "left untouched" -- rb report --db $f.db --md
+    check "$f.db untouched" "$(cksum <$f.db)" "$sum"
+    [[ ! -e $f.db-wal && ! -e $f.db-shm ]]; check "$f.db: no WAL files" $? 0
+done
+check "own.db stays in its journal mode" "$(sqlite3 own.db 'PRAGMA journal_mode')" "delete"
+expect 2 --err "application id 42" -- rb query --db other.db "SELECT 1"
+
+# a damaged database is refused before the first write, untouched (item 2):
+# the first byte of page 3's b-tree header made an invalid page type
+expect 0 -- rb run --db good.db --targets asic --seq 2 --hidden 4,8,16 "${FAST[@]}" -q
+cp good.db damaged.db
+printf '\xff' | dd of=damaged.db bs=1 seek=$((2 * $(sqlite3 good.db 'PRAGMA page_size'))) conv=notrunc 2>/dev/null
+sum=$(cksum <damaged.db)
+expect 3 --err "damaged.db" -- rb run --db damaged.db "${RUN[@]}"
+check "damaged db untouched" "$(cksum <damaged.db)" "$sum"
 finish
