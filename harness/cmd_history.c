@@ -52,6 +52,16 @@ static int load_points(const char *db, const char *target, const char *workload,
 
 #define MAX_STEPS 32
 
+/* s from the database in a table column of width w (cut to it, padded),
+ * control characters shown as '?' (rb_term_text), then a space. */
+static void column(FILE *f, const char *s, int w)
+{
+    char cut[64];
+    snprintf(cut, sizeof cut, "%.*s", w, s);
+    rb_term_text(f, cut);
+    fprintf(f, "%*s ", w - (int)strlen(cut), "");
+}
+
 /* One series (one number format): its points, and the steps found in it. */
 static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const char *workload,
                          int metric, const point *p, size_t n, double threshold, cJSON *json)
@@ -97,12 +107,19 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
         return;
     }
     int md = fmt == RB_CMP_FMT_MD;
+    void (*text)(FILE *, const char *) = md ? rb_md_text : rb_term_text;
+    fprintf(f, "%s%s of ", md ? "### " : "", m);
+    text(f, target);
+    fputs(" (", f);
+    text(f, p[0].config);
+    fputs(md ? ") on `" : ") on ", f);
+    text(f, workload);
     fprintf(f,
-            md ? "### %s of %s (%s) on `%s`: %zu run%s\n\n| run | started | label | git | %s | "
-                 "reps | step |\n|---|---|---|---|---|---|---|\n"
-               : "%s of %s (%s) on %s: %zu run%s\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
-            m, target, p[0].config, workload, n, n == 1 ? "" : "s", md ? unit : "run", "started",
-            "label", "git", md ? "" : unit, "reps", "step");
+            md ? "`: %zu run%s\n\n| run | started | label | git | %s | reps | step |\n"
+                 "|---|---|---|---|---|---|---|\n"
+               : ": %zu run%s\n%-6s %-24s %-16s %-12s %12s %5s  %s\n",
+            n, n == 1 ? "" : "s", md ? unit : "run", "started", "label", "git", md ? "" : unit,
+            "reps", "step");
     for (size_t i = 0; i < n; i++) {
         char note[96] = "";
         for (size_t k = 0; k < ns; k++)
@@ -113,12 +130,21 @@ static void write_series(FILE *f, rb_cmp_format fmt, const char *target, const c
                          (steps[k].after > steps[k].before) != rb_history_metric_higher(metric)
                              ? ": worse"
                              : ": better");
-        if (md)
-            fprintf(f, "| %lld | %s | %s | %s | %.6g | %d | %s |\n", p[i].run, p[i].started,
-                    p[i].label, p[i].sha, p[i].value, p[i].n, note);
-        else
-            fprintf(f, "%-6lld %-24s %-16.16s %-12.12s %12.6g %5d  %s\n", p[i].run, p[i].started,
-                    p[i].label, p[i].sha, p[i].value, p[i].n, note);
+        if (md) {
+            fprintf(f, "| %lld | ", p[i].run);
+            rb_md_text(f, p[i].started);
+            fputs(" | ", f);
+            rb_md_text(f, p[i].label);
+            fputs(" | ", f);
+            rb_md_text(f, p[i].sha);
+            fprintf(f, " | %.6g | %d | %s |\n", p[i].value, p[i].n, note);
+        } else {
+            fprintf(f, "%-6lld ", p[i].run);
+            column(f, p[i].started, 24);
+            column(f, p[i].label, 16);
+            column(f, p[i].sha, 12);
+            fprintf(f, "%12.6g %5d  %s\n", p[i].value, p[i].n, note);
+        }
     }
     fprintf(f, md ? "\n%zu step%s (threshold %g%%).\n\n" : "%zu step%s (threshold %g%%)\n\n", ns,
             ns == 1 ? "" : "s", 100 * threshold);

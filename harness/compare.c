@@ -291,7 +291,8 @@ static void summary(FILE *f, const rb_comparison *c)
 
 /* "cpu fp32: AMD EPYC (2 threads) vs AMD EPYC (1 thread)", once per pair of
  * devices (rows come sorted by target and config, so repeats are adjacent). */
-static void device_notes(FILE *f, const rb_comparison *c, const char *prefix)
+static void device_notes(FILE *f, const rb_comparison *c, const char *prefix,
+                         void (*text)(FILE *, const char *))
 {
     const rb_cmp_row *last = NULL;
     for (size_t i = 0; i < c->n; i++) {
@@ -302,8 +303,15 @@ static void device_notes(FILE *f, const rb_comparison *c, const char *prefix)
             !strcmp(last->cand->device, r->cand->device) &&
             !strcmp(last->base->target, r->base->target))
             continue;
-        fprintf(f, "%sthe devices differ for %s %s: %s (base) vs %s (candidate)\n", prefix,
-                r->base->target, r->base->config, r->base->device, r->cand->device);
+        fprintf(f, "%sthe devices differ for ", prefix);
+        text(f, r->base->target);
+        fputc(' ', f);
+        text(f, r->base->config);
+        fputs(": ", f);
+        text(f, r->base->device);
+        fputs(" (base) vs ", f);
+        text(f, r->cand->device);
+        fputs(" (candidate)\n", f);
         last = r;
     }
 }
@@ -339,13 +347,7 @@ static void write_table(FILE *f, const rb_comparison *c, int all)
                 "warning: %zu measured figures have fewer than %d repetitions on a side: the "
                 "test has little power there (run with --reps %d or more)\n",
                 c->few, RB_CMP_FEW, RB_CMP_FEW);
-    device_notes(f, c, "note: ");
-}
-
-static void md_cell(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        fputs(*s == '|' ? "\\|" : (char[2]){*s, 0}, f);
+    device_notes(f, c, "note: ", rb_term_text);
 }
 
 static void write_md(FILE *f, const rb_comparison *c, int all)
@@ -353,9 +355,9 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
     fprintf(f, "## rnnbench compare: %s\n\n",
             c->count[RB_CMP_REGRESSED] ? "regressions found" : "no regression");
     fputs("Base: ", f);
-    md_cell(f, c->base->what);
+    rb_md_text(f, c->base->what);
     fputs(" — candidate: ", f);
-    md_cell(f, c->cand->what);
+    rb_md_text(f, c->cand->what);
     fputs(".\n\n**", f);
     summary(f, c);
     fprintf(f,
@@ -378,18 +380,23 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
                         : !r->cand                       ? "base only"
                         : r->verdict == RB_CMP_REGRESSED ? "**regressed**"
                                                          : rb_verdict_name(r->verdict);
-        fprintf(f, "| %s | %s | ", v, g->target);
-        md_cell(f, g->config);
-        fprintf(f, " | `%s` | %s | %s | %s | %s | %s | ", g->workload, g->metric, x.base, x.cand,
-                x.change, x.p);
-        md_cell(f, r->note);
+        fprintf(f, "| %s | ", v);
+        rb_md_text(f, g->target);
+        fputs(" | ", f);
+        rb_md_text(f, g->config);
+        fputs(" | `", f);
+        rb_md_text(f, g->workload);
+        fputs("` | ", f);
+        rb_md_text(f, g->metric);
+        fprintf(f, " | %s | %s | %s | %s | ", x.base, x.cand, x.change, x.p);
+        rb_md_text(f, r->note);
         fputs(" |\n", f);
     }
     if (c->few)
         fprintf(f, "\n%zu measured figures have fewer than %d repetitions on a side.\n", c->few,
                 RB_CMP_FEW);
     fputs("\n", f);
-    device_notes(f, c, "- ");
+    device_notes(f, c, "- ", rb_md_text);
 }
 
 static cJSON *fig_json(const rb_figure *g)

@@ -242,9 +242,13 @@ static int csv_row(query_out *q)
 {
     for (int c = 0; c < q->ncol; c++) {
         char *t;
+        int text = sqlite3_column_type(q->st, c) == SQLITE_TEXT; /* before any conversion */
         if (value_text(q->st, c, 0, &t))
             return RB_ENOMEM;
-        csv_field(q->out, t, c + 1 == q->ncol); /* NULL: empty field */
+        if (text)
+            csv_field(q->out, t, c + 1 == q->ncol);
+        else /* a number (a negative one is not a formula), a blob's x'..', NULL: empty */
+            fprintf(q->out, "%s%s", t ? t : "", c + 1 == q->ncol ? "\n" : ",");
         free(t);
     }
     return 0;

@@ -218,9 +218,24 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
 int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
 int rb_report_write_json(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e);
 
-/* One CSV field, RFC 4180: quoted when it holds a comma, a quote or a line
- * break, quotes doubled; NULL writes nothing (an empty field).  Shared with
- * `rnnbench query --format csv`. */
+/* One CSV text field, RFC 4180: quoted when it holds a comma, a quote or a
+ * line break, quotes doubled; NULL writes nothing (an empty field).  Text
+ * that begins with = + - @, a tab or a CR, which a spreadsheet would run as
+ * a formula, is prefixed with ' (OWASP's advice against CSV injection): a
+ * label "=HYPERLINK(...)" reads back as the text '=HYPERLINK(...).  Numbers
+ * are not text and are written as they are.  Shared with `rnnbench query
+ * --format csv`. */
 void rb_csv_field(FILE *f, const char *s);
+
+/* Text in a Markdown table cell (report --md, compare and history --format
+ * md): '|' escaped, line breaks and other control characters made spaces,
+ * and <, > and & entities, since renderers pass raw HTML through (a label
+ * "<img onerror=...>" shows as text).  NULL writes nothing. */
+void rb_md_text(FILE *f, const char *s);
+
+/* Text from a database or a file on a terminal (table formats): control
+ * characters, which would move the cursor, ring or rewrite the screen (ESC,
+ * BEL, CR), printed as '?'.  NULL writes nothing. */
+void rb_term_text(FILE *f, const char *s);
 
 #endif

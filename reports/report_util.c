@@ -215,3 +215,26 @@ void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf,
             at += (size_t)snprintf(buf + at, n - at, " (%.*g)", fig_digits(j), w);
     }
 }
+
+void rb_md_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        if (*s == '|')
+            fputs("\\|", f);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            fputc(' ', f); /* a newline would end the row; ESC and BEL reach terminals */
+        else if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
+}
+
+void rb_term_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}

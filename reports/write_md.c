@@ -7,25 +7,8 @@
 #include "report.h"
 #include "report_util.h"
 
-/* Text from the database in Markdown: table cells cannot hold '|' or
- * newlines, and renderers pass raw HTML through, so <, > and & become
- * entities (a label like <script> shows as text). */
-static void cell(FILE *f, const char *s)
-{
-    for (; s && *s; s++)
-        if (*s == '|')
-            fputs("\\|", f);
-        else if (*s == '\n' || *s == '\r')
-            fputc(' ', f);
-        else if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else if (*s == '&')
-            fputs("&amp;", f);
-        else
-            fputc(*s, f);
-}
+/* Text from the database in Markdown table cells: rb_md_text (report.h). */
+static void cell(FILE *f, const char *s) { rb_md_text(f, s); }
 
 /* Every result with the figures of the human tables, folded away: a CI
  * summary shows the decision first. */

@@ -26,4 +26,24 @@ check "the timed-out result is stored with its repetitions" \
 expect 0 -- rb run --targets asic --mode train --seq 2 --hidden 4 "${FAST[@]}" -q --db u.db
 check "an unsupported point is stored as such" \
     "$(rb query --db u.db --format csv "SELECT status FROM results" | tail -1)" "unsupported"
+
+# item 11: text a spreadsheet would run as a formula is neutralised (OWASP), numbers are not
+expect 0 -- rb run "${RUN[@]}" --label '=HYPERLINK("http://x")'
+rb report --db x.db --csv --label '=HYPERLINK("http://x")' >f.csv
+grep -qF "\"'=HYPERLINK(\"\"http://x\"\")\"" f.csv; check "report --csv: the label is text" $? 0
+check "query --format csv: the label is text" "$(rb query --db x.db --format csv "SELECT label FROM runs WHERE label LIKE '=%'" | tail -1)" \
+    "\"'=HYPERLINK(\"\"http://x\"\")\""
+check "query --format csv: a negative number stays a number" "$(rb query --db x.db --format csv "SELECT -1.5, '-1'" | tail -1)" "-1.5,\"'-1\""
+
+# items 12 and 14: labels with markup, line breaks and terminal escapes in compare and history
+evil=$'<img src=x onerror=alert(1)>\n| x |\e[2J\a'
+expect 0 -- rb run "${RUN[@]}" --label "$evil"
+expect 0 -- rb compare --db x.db full "$evil" --format md --all
+check "compare --format md: no raw markup" "$(grep -c '<img' "$OUT")" "0"
+check "compare --format md: no escape characters" "$(grep -c $'\e' "$OUT")" "0"
+w=$(rb query --db x.db --format csv "SELECT workload FROM v_results LIMIT 1" | tail -1)
+expect 0 --out "&lt;img" -- rb history --db x.db --target asic --workload "$w" --metric cycles --format md
+check "history --format md: no raw markup" "$(grep -c '<img' "$OUT")" "0"
+expect 0 -- rb history --db x.db --target asic --workload "$w" --metric cycles
+check "history: no escape or bell characters on the terminal" "$(grep -c $'[\e\a]' "$OUT")" "0"
 finish
