@@ -1,5 +1,6 @@
 /* main.c — `rnnbench <command> [options]`: find the command, run it. */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "command.h"
@@ -25,6 +26,19 @@ const char *__asan_default_options(void) { return "exitcode=3"; }
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void) { return "exitcode=3"; }
 #endif
+
+/* A command whose output could not be written (stdout on a full disk,
+ * /dev/full) did not succeed, whatever it computed: exit 3, for every
+ * command in one place. */
+static int stdout_checked(const char *cmd, int status)
+{
+    errno = 0;
+    if ((fflush(stdout) == 0 && !ferror(stdout)) || status != RB_EXIT_OK)
+        return status; /* a failing command has said why already */
+    fprintf(stderr, "rnnbench %s: writing the output failed: %s\n", cmd,
+            errno ? strerror(errno) : "an earlier write failed");
+    return RB_EXIT_FAILURE;
+}
 
 int main(int argc, char **argv)
 {
@@ -56,5 +70,5 @@ int main(int argc, char **argv)
         char *hargv[] = {argv[2], "--help", NULL};
         return cmd->main(2, hargv);
     }
-    return cmd->main(argc - 1, argv + 1);
+    return stdout_checked(name, cmd->main(argc - 1, argv + 1));
 }

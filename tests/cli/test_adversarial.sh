@@ -46,4 +46,12 @@ expect 0 --out "&lt;img" -- rb history --db x.db --target asic --workload "$w" -
 check "history --format md: no raw markup" "$(grep -c '<img' "$OUT")" "0"
 expect 0 -- rb history --db x.db --target asic --workload "$w" --metric cycles
 check "history: no escape or bell characters on the terminal" "$(grep -c $'[\e\a]' "$OUT")" "0"
+
+# item 15: output that cannot be written is a failure (exit 3), for every command
+if [[ -w /dev/full ]]; then
+    expect 3 --err "writing the output failed" -- sh -c '"$0" list --figures >/dev/full' "$RNNBENCH"
+    expect 3 --err "writing the output failed" -- sh -c '"$0" compare --db x.db full full >/dev/full' "$RNNBENCH"
+    expect 3 --err "writing the output failed" -- sh -c '"$0" history --db x.db --target asic --workload "$1" --metric cycles >/dev/full' "$RNNBENCH" "$w"
+    expect 3 --err "writing the output failed" -- sh -c '"$0" run --targets asic --seq 2 --hidden 4 --reps 3 --min-time 0 --warmup 1 -q --db y.db >/dev/full' "$RNNBENCH"
+fi
 finish
