@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "host.h"
 #include "signals.h"
+#include "../workloads/files.h"
 #include "command.h"
 #include "task_cli.h"
 #include "train_loop.h"
@@ -122,7 +123,10 @@ static void saved_free(saved *s)
 
 static int load_saved(const char *dir, saved *s, rb_err *e)
 {
-    int rc = rb_tc_load_meta(dir, &s->meta, &s->vocab, &s->n_vocab, e);
+    /* a training killed while saving: finish its save, or drop it */
+    int rc = rb_dir_recover(dir, e);
+    if (!rc)
+        rc = rb_tc_load_meta(dir, &s->meta, &s->vocab, &s->n_vocab, e);
     if (rc)
         return rc;
     rb_task_args ta;

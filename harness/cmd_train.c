@@ -6,6 +6,7 @@
 
 #include "host.h"
 #include "signals.h"
+#include "../workloads/files.h"
 #include "command.h"
 #include "task_cli.h"
 #include "train_loop.h"
@@ -225,12 +226,19 @@ static int on_epoch(void *ctx, const rb_tc_epoch *ep, const rb_model *m, const r
     if (!rc)
         rc = rb_store_accuracy(c->st, c->run_id, c->device_id, &te, e);
     c->meta.epoch = ep->epoch;
+    /* the epoch's files all together, or none of them: a kill mid-save
+     * keeps the last finished epoch's model whole (workloads/files.h) */
+    char stage[4096];
     if (!rc)
         rc = rb_mkdir_p(c->dir, e);
     if (!rc)
-        rc = rb_model_save_npy(m, c->dir, e);
+        rc = rb_dir_stage(c->dir, stage, sizeof stage, e);
     if (!rc)
-        rc = rb_tc_save(c->dir, h, c->d, &c->meta, e);
+        rc = rb_model_save_npy(m, stage, e);
+    if (!rc)
+        rc = rb_tc_save(stage, h, c->d, &c->meta, e);
+    if (!rc)
+        rc = rb_dir_commit(c->dir, e);
     if (!c->a->quiet)
         fprintf(stderr,
                 "epoch %d/%d  train loss %.4f acc %.3f F1 %.3f | test loss %.4f acc %.3f F1 "

@@ -1,8 +1,11 @@
 /* files.c — opening the files a person names, safely (files.h). */
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,4 +77,153 @@ int rb_mkdir_out(const char *path, int link, rb_err *e)
                        "%s exists and is %s, not a directory: refusing to write in it", path,
                        kind_of(st.st_mode));
     return 0;
+}
+
+/* ---- staged directory commits --------------------------------------------- */
+
+static int join(char *buf, size_t n, const char *a, const char *b, rb_err *e)
+{
+    int len = snprintf(buf, n, "%s/%s", a, b);
+    if (len < 0 || (size_t)len >= n)
+        return rb_errf(e, RB_EINPUT, "%s: path too long", a);
+    return 0;
+}
+
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Each file of the stage but the marker: fn(dir, stage, name).  The names
+ * are read first: entries renamed away during readdir may make it skip
+ * others (POSIX leaves it unspecified), and a skipped file would be lost. */
+static int each_staged(const char *stage,
+                       int (*fn)(const char *dir, const char *stage, const char *name, rb_err *e),
+                       const char *dir, rb_err *e)
+{
+    DIR *d = opendir(stage);
+    if (!d)
+        return rb_errf(e, RB_ERUNTIME, "%s: %s", stage, strerror(errno));
+    char(*names)[256] = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *de;
+    while (!rc && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            char(*p)[256] = realloc(names, cap * sizeof *names);
+            if (!p) {
+                rc = rb_errf(e, RB_ENOMEM, "out of memory listing %s", stage);
+                break;
+            }
+            names = p;
+        }
+        snprintf(names[n++], sizeof names[0], "%s", de->d_name);
+    }
+    closedir(d);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = fn(dir, stage, names[i], e);
+    free(names);
+    return rc;
+}
+
+static int move_one(const char *dir, const char *stage, const char *name, rb_err *e)
+{
+    char from[4096], to[4096];
+    int rc = join(from, sizeof from, stage, name, e);
+    if (!rc)
+        rc = join(to, sizeof to, dir, name, e);
+    if (!rc && rename(from, to))
+        rc = rb_errf(e, RB_ERUNTIME, "cannot move %s to %s: %s", from, to, strerror(errno));
+    return rc;
+}
+
+static int sync_one(const char *dir, const char *stage, const char *name, rb_err *e)
+{
+    (void)dir;
+    char path[4096];
+    int rc = join(path, sizeof path, stage, name, e);
+    if (!rc && sync_path(path, O_RDONLY))
+        rc = rb_errf(e, RB_ERUNTIME, "cannot sync %s: %s", path, strerror(errno));
+    return rc;
+}
+
+static int drop_one(const char *dir, const char *stage, const char *name, rb_err *e)
+{
+    (void)dir;
+    char path[4096];
+    int rc = join(path, sizeof path, stage, name, e);
+    if (!rc && unlink(path) && errno != ENOENT)
+        rc = rb_errf(e, RB_ERUNTIME, "cannot remove %s: %s", path, strerror(errno));
+    return rc;
+}
+
+/* The stage is gone when this returns 0: its files moved or dropped. */
+static int finish_stage(const char *dir, const char *stage, const char *marker, int forward,
+                        rb_err *e)
+{
+    int rc = each_staged(stage, forward ? move_one : drop_one, dir, e);
+    if (!rc && forward)
+        sync_path(dir, O_RDONLY | O_DIRECTORY); /* the renames, before the marker goes */
+    if (!rc && unlink(marker) && errno != ENOENT)
+        rc = rb_errf(e, RB_ERUNTIME, "cannot remove %s: %s", marker, strerror(errno));
+    if (!rc && rmdir(stage))
+        rc = rb_errf(e, RB_ERUNTIME, "cannot remove %s: %s (what else is in it?)", stage,
+                     strerror(errno));
+    return rc;
+}
+
+int rb_dir_recover(const char *dir, rb_err *e)
+{
+    char stage[4096], marker[4096];
+    int rc = join(stage, sizeof stage, dir, RB_DIR_STAGE, e);
+    if (!rc)
+        rc = join(marker, sizeof marker, stage, ".complete", e);
+    if (rc)
+        return rc;
+    struct stat st;
+    if (lstat(stage, &st))
+        return errno == ENOENT ? 0 : rb_errf(e, RB_ERUNTIME, "%s: %s", stage, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return rb_errf(e, RB_EINPUT, "%s is %s, not the directory of an interrupted save", stage,
+                       kind_of(st.st_mode));
+    return finish_stage(dir, stage, marker, !access(marker, F_OK), e);
+}
+
+int rb_dir_stage(const char *dir, char *stage, size_t n, rb_err *e)
+{
+    int rc = rb_dir_recover(dir, e);
+    if (!rc)
+        rc = join(stage, n, dir, RB_DIR_STAGE, e);
+    if (!rc && mkdir(stage, 0777))
+        rc = rb_errf(e, RB_EINPUT, "cannot create %s: %s", stage, strerror(errno));
+    return rc;
+}
+
+int rb_dir_commit(const char *dir, rb_err *e)
+{
+    char stage[4096], marker[4096];
+    int rc = join(stage, sizeof stage, dir, RB_DIR_STAGE, e);
+    if (!rc)
+        rc = join(marker, sizeof marker, stage, ".complete", e);
+    /* every staged byte on disk before the marker says the set is whole */
+    if (!rc)
+        rc = each_staged(stage, sync_one, dir, e);
+    if (!rc) {
+        int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 || fsync(fd))
+            rc = rb_errf(e, RB_ERUNTIME, "cannot create %s: %s", marker, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    if (!rc)
+        sync_path(stage, O_RDONLY | O_DIRECTORY);
+    return rc ? rc : finish_stage(dir, stage, marker, 1, e);
 }

@@ -28,4 +28,24 @@ FILE *rb_fopen_out(const char *path, rb_err *e);
  * planted there would send the files elsewhere).  RB_EINPUT otherwise. */
 int rb_mkdir_out(const char *path, int link, rb_err *e);
 
+/* ---- a directory of files replaced all together (a saved model) ----
+ *
+ * A save writes every file into DIR/.saving/ (rb_dir_stage), then
+ * rb_dir_commit marks the staged set complete (DIR/.saving/.complete,
+ * synced), moves each file over its old one (rename: atomic per file) and
+ * removes the stage.  A process killed at any moment leaves either the old
+ * set (the stage is incomplete: dropped) or a complete new set part-moved,
+ * which rb_dir_recover finishes moving.  Readers call rb_dir_recover before
+ * reading; rb_dir_stage calls it too.  Files of DIR that the save does not
+ * write are left alone. */
+#define RB_DIR_STAGE ".saving"
+
+/* Recover DIR as above, then make an empty DIR/.saving (DIR must exist);
+ * its path into stage (n bytes). */
+int rb_dir_stage(const char *dir, char *stage, size_t n, rb_err *e);
+/* Move the staged files into DIR. */
+int rb_dir_commit(const char *dir, rb_err *e);
+/* Finish or drop an interrupted commit; 0 when there is none. */
+int rb_dir_recover(const char *dir, rb_err *e);
+
 #endif
