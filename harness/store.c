@@ -5,6 +5,7 @@
  * statements leave nothing to finalize on the error paths. */
 #include "store_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -264,6 +265,44 @@ static int check_intact(rb_store *s, rb_err *e)
     return 0;
 }
 
+/* Can this process write path and the directory it is in? */
+static int writable(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    return !access(path, W_OK) && !access(dir, W_OK);
+}
+
+/* A reader of a WAL database needs its -shm file, which it cannot create
+ * in a directory it may not write (a shared results folder, a read-only
+ * mount, another user's file).  Nothing can write there through us either,
+ * so the file is opened as immutable: read as it is, without locks. */
+static int open_immutable_if_needed(rb_store *s)
+{
+    int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    int base = rc & 0xff;
+    if (base != SQLITE_READONLY && base != SQLITE_CANTOPEN)
+        return SQLITE_OK; /* readable, or an error check_readable reports */
+    char uri[8192] = "file:";
+    size_t at = strlen(uri);
+    for (const unsigned char *c = (const unsigned char *)s->path; *c && at + 4 < sizeof uri; c++)
+        at += (size_t)(isalnum(*c) || strchr("/._-~", *c)
+                           ? snprintf(uri + at, sizeof uri - at, "%c", *c)
+                           : snprintf(uri + at, sizeof uri - at, "%%%02X", *c));
+    snprintf(uri + at, sizeof uri - at, "?immutable=1");
+    sqlite3_close(s->db);
+    s->db = NULL;
+    return sqlite3_open_v2(uri, &s->db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+}
+
 static int check_readable(rb_store *s, rb_err *e)
 {
     int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
@@ -320,9 +359,20 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
 
     /* NOMUTEX: a connection is only ever used by the thread that opened it, so
      * SQLite's per-call locking is pure cost (a report reads 10^6 rows) */
-    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                SQLITE_OPEN_NOMUTEX;
+    /* A reader that may write the file and its directory opens it read-write
+     * with query_only set: SQLite then removes the -wal and -shm files it
+     * made when it closes, which a read-only connection cannot (a report
+     * would leave them beside every database it read). */
+    int quiet_rw = readonly && writable(path);
+    int flags =
+        (readonly && !quiet_rw ? SQLITE_OPEN_READONLY
+                               : SQLITE_OPEN_READWRITE | (readonly ? 0 : SQLITE_OPEN_CREATE)) |
+        SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc == SQLITE_OK && quiet_rw)
+        rc = sqlite3_exec(s->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+    else if (rc == SQLITE_OK && readonly)
+        rc = open_immutable_if_needed(s);
     int ret = rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, "opening", e);
     if (!ret) {
         sqlite3_busy_timeout(s->db, s->busy_ms);
