@@ -1,5 +1,6 @@
 /* figures.c — the figures of a run or a baseline file (figures.h). */
 #include "figures.h"
+#include "../workloads/files.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -314,9 +315,9 @@ static int parse_figure(const cJSON *o, rb_figure *f, const char **bad)
 int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
+    FILE *f = rb_fopen_in(path, 1L << 30, "a baseline file", e);
     if (!f)
-        return rb_errf(e, RB_EINPUT, "%s: %s", path, strerror(errno));
+        return e->code;
     char *line = NULL;
     size_t lcap = 0, cap = 0;
     long lineno = 0;

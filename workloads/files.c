@@ -79,6 +79,58 @@ int rb_mkdir_out(const char *path, int link, rb_err *e)
     return 0;
 }
 
+FILE *rb_fopen_in(const char *path, long max_bytes, const char *what, rb_err *e)
+{
+    /* O_NONBLOCK: a FIFO without a writer would block the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int saved = errno;
+        rb_errf(e, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        errno = saved;
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        rb_errf(e, RB_EINPUT, "%s is %s, not a regular file: not %s", path, kind_of(st.st_mode),
+                what);
+        close(fd);
+        errno = EINVAL;
+        return NULL;
+    }
+    if (st.st_size > max_bytes) {
+        rb_errf(e, RB_EINPUT, "%s: %lld bytes, more than %s can be (%ld)", path,
+                (long long)st.st_size, what, max_bytes);
+        close(fd);
+        errno = EFBIG;
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        rb_errf(e, RB_ENOMEM, "%s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+int rb_ini_check_lines(FILE *f, const char *path, rb_err *e)
+{
+    int c, line = 1, col = 0, rc = 0;
+    while (!rc && (c = getc(f)) != EOF) {
+        if (c == '\n') {
+            line++;
+            col = 0;
+        } else if (++col > RB_INI_MAX_LINE && c != '\r') {
+            rc = rb_errf(e, RB_EINPUT,
+                         "%s:%d: line longer than %d characters (the INI reader would split it); "
+                         "shorten it",
+                         path, line, RB_INI_MAX_LINE);
+        }
+    }
+    rewind(f);
+    return rc;
+}
+
 /* ---- staged directory commits --------------------------------------------- */
 
 static int join(char *buf, size_t n, const char *a, const char *b, rb_err *e)

@@ -28,6 +28,18 @@ FILE *rb_fopen_out(const char *path, rb_err *e);
  * planted there would send the files elsewhere).  RB_EINPUT otherwise. */
 int rb_mkdir_out(const char *path, int link, rb_err *e);
 
+/* An input file for reading: a regular file (not a FIFO, a device such as
+ * /dev/zero, or a directory) of at most max_bytes, said with what it is
+ * meant to be ("an fpga config").  NULL with e filled (RB_EINPUT); errno is
+ * that of the failed open when it is the open that failed. */
+FILE *rb_fopen_in(const char *path, long max_bytes, const char *what, rb_err *e);
+
+/* Debian's libinih splits a line longer than 199 characters into two
+ * without a word (a long value becomes a made-up key).  The first such
+ * line of f as "PATH:LINE: ..." in e (RB_EINPUT), or 0; f is rewound. */
+#define RB_INI_MAX_LINE 199
+int rb_ini_check_lines(FILE *f, const char *path, rb_err *e);
+
 /* ---- a directory of files replaced all together (a saved model) ----
  *
  * A save writes every file into DIR/.saving/ (rb_dir_stage), then

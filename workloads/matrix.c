@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include "files.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,9 +418,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 static int read_text(const char *path, char **out, size_t *len, rb_err *e)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = rb_fopen_in(path, MATRIX_MAX_FILE, "a matrix file", e);
     if (!f)
-        return rb_errf(e, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return e->code;
     char *buf = malloc(MATRIX_MAX_FILE + 1);
     if (!buf) {
         fclose(f);

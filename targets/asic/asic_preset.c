@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <errno.h>
 #include <ini.h>
+#include "../../workloads/files.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -265,7 +266,9 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
 
     parse_ctx x = {p, {0}, 0, e};
     rb_err_clear(e);
-    FILE *f = fopen(path, "r");
+    FILE *f = rb_fopen_in(path, 64 << 10, "an asic preset", e);
+    if (!f && errno != ENOENT && errno != EACCES)
+        return e->code; /* a device, a FIFO, a directory, a huge file: said as such */
     if (!f) {
         const char *why = strerror(errno);
         if (named)
@@ -274,7 +277,12 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
         return rb_errf(e, RB_EINPUT, "asic preset %s: cannot read it (%s); built in: %s", arg, why,
                        rb_asic_preset_names(names, sizeof names));
     }
-    int rc = ini_parse_file(f, on_key, &x);
+    int rc = rb_ini_check_lines(f, path, e);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    rc = ini_parse_file(f, on_key, &x);
     fclose(f);
     if (rc != 0) {
         if (!e->msg[0])

@@ -8,6 +8,7 @@
 #ifdef RB_HAVE_VERILATOR
 #include <errno.h>
 #include <ini.h>
+#include "../../workloads/files.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,13 +106,22 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
 {
     ini_ctx x = {path, c, 0, 0, 0, 0, e};
     rb_err_clear(e);
-    int rc = ini_parse(path, on_key, &x);
-    if (rc == -1) {
+    FILE *f = rb_fopen_in(path, 64 << 10, "an fpga config", e);
+    if (!f && errno != ENOENT && errno != EACCES)
+        return e->code; /* a device, a FIFO, a directory, a huge file: said as such */
+    if (!f) {
         char names[128];
         const char *why = strerror(errno); /* before anything else can touch errno */
         return rb_errf(e, RB_EINPUT, "fpga config %s: not %s or a readable file (%s)", path,
                        rb_fpga_config_names(names, sizeof names), why);
     }
+    int rc = rb_ini_check_lines(f, path, e);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    rc = ini_parse_file(f, on_key, &x);
+    fclose(f);
     if (rc != 0) {
         if (!e->msg[0])
             rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, rc);

@@ -47,6 +47,28 @@ check "history --format md: no raw markup" "$(grep -c '<img' "$OUT")" "0"
 expect 0 -- rb history --db x.db --target asic --workload "$w" --metric cycles
 check "history: no escape or bell characters on the terminal" "$(grep -c $'[\e\a]' "$OUT")" "0"
 
+# item 6 (readers): devices, FIFOs and directories are refused at once, not read forever
+T=(timeout 60 "$RNNBENCH")
+mkfifo fifo.ini
+expect 0 --out "/dev/zero is a character device, not a regular file: not an asic preset" -- "${T[@]}" list --targets asic --asic-preset /dev/zero
+expect 0 --out "/dev/urandom is a character device, not a regular file: not an fpga config" -- "${T[@]}" list --targets fpga --fpga-config /dev/urandom
+expect 0 --out "is a directory, not a regular file: not an fpga config" -- "${T[@]}" list --targets fpga --fpga-config "$TMP"
+expect 2 --err "fifo.ini is a FIFO, not a regular file: not a matrix file" -- "${T[@]}" run --matrix fifo.ini --db m.db
+expect 2 --err "fifo.ini" -- "${T[@]}" compare fifo.ini x.db
+# ... a saved model's files too, and its numbers keep to documented ranges
+expect 0 -- rb train --task synthetic --tokens 8 --hidden 8 --layers 1 --embed 8 --epochs 1 -o model -q --db t.db
+cp -r model zero && ln -sf /dev/zero zero/vocab.txt
+expect 2 --err "vocab.txt is a character device" -- "${T[@]}" eval --model zero --targets cpu --db t.db
+for kv in "synth_docs = 100000000" "seq = 65536" "hidden = 2147483647"; do
+    cp -r model big && sed -i "s/^${kv%% =*} = .*/$kv/" big/textclass.ini
+    expect 2 --err "bad ${kv%% =*} value" -- "${T[@]}" eval --model big --targets cpu --db t.db
+    rm -rf big
+done
+# item 16: a line longer than libinih's 199 characters is refused at file:line, not split
+{ echo "[lstm]"; echo "; $(printf 'x%.0s' {1..250})"; echo "cell = lstm"; } >long.ini
+expect 0 --out "long.ini:2: line longer than 199 characters" -- rb list --targets asic --asic-preset long.ini
+expect 0 --out "long.ini:2: line longer than 199 characters" -- rb list --targets fpga --fpga-config long.ini
+
 # item 15: output that cannot be written is a failure (exit 3), for every command
 if [[ -w /dev/full ]]; then
     expect 3 --err "writing the output failed" -- sh -c '"$0" list --figures >/dev/full' "$RNNBENCH"

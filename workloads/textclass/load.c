@@ -2,6 +2,7 @@
  * Every complaint names the file, and the key or line where it has one. */
 #include <errno.h>
 #include <ini.h>
+#include "../files.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,13 @@
 
 /* A vocabulary this large is not one this module wrote. */
 #define VOCAB_LIMIT 10000000
+#define VOCAB_MAX_FILE (256L << 20) /* 10^7 words of 25 bytes */
+/* What `rnnbench train` can make, with room: a larger value is a damaged or
+ * hostile file, and would cost minutes or gigabytes before failing
+ * (synth_docs: train's synthetic task has 800) */
+#define SIZE_LIMIT 16384
+#define LAYERS_LIMIT 64
+#define SYNTH_DOCS_LIMIT 100000
 
 enum {
     K_TASK,
@@ -147,9 +155,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
         bad = rb_cell_parse(v, &cell) != 0 || copy_str(m->cell, sizeof m->cell, v);
         break;
     }
-    case K_HIDDEN: bad = parse_int(v, 1, INT_MAX, &m->hidden); break;
-    case K_LAYERS: bad = parse_int(v, 1, INT_MAX, &m->layers); break;
-    case K_EMBED: bad = parse_int(v, 1, INT_MAX, &m->embed); break;
+    case K_HIDDEN: bad = parse_int(v, 1, SIZE_LIMIT, &m->hidden); break;
+    case K_LAYERS: bad = parse_int(v, 1, LAYERS_LIMIT, &m->layers); break;
+    case K_EMBED: bad = parse_int(v, 1, SIZE_LIMIT, &m->embed); break;
     case K_SEQ: bad = parse_int(v, 1, RB_TC_SEQ_LIMIT, &m->seq); break;
     case K_VOCAB: bad = parse_int(v, 2, VOCAB_LIMIT, &c->n_vocab); break;
     case K_CLASSES: bad = parse_int(v, 2, RB_TC_MAX_CLASSES, &m->n_classes); break;
@@ -174,13 +182,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
         bad = parse_int(v, 0, RB_TC_MAX_CLASSES, &m->synth_classes) || m->synth_classes == 1;
         break;
     case K_SYNTH_DOCS:
-        if (!(bad = parse_u64(v, LONG_MAX, &u)))
+        if (!(bad = parse_u64(v, SYNTH_DOCS_LIMIT, &u)))
             m->synth_docs = (long)u;
         break;
     default: bad = parse_int(v, 0, INT_MAX, &m->epoch); break;
     }
     if (bad)
-        return fail(c, "bad %s value '%s'", key, v);
+        return fail(c,
+                    "bad %s value '%s' (out of range or not a number: README.md here lists "
+                    "the ranges)",
+                    key, v);
     return 1;
 }
 
@@ -191,12 +202,19 @@ static int read_ini(const char *dir, rb_tc_meta *m, int *n_vocab, rb_err *e)
     if (rc != 0)
         return rc;
     meta_ctx c = {.m = m};
-    errno = 0;
-    int line = ini_parse(path, on_key, &c);
-    if (line == -1)
+    FILE *f = rb_fopen_in(path, 64 << 10, "a textclass.ini", e);
+    if (!f && errno != ENOENT && errno != EACCES)
+        return e->code;
+    if (!f)
         return rb_errf(e, RB_EINPUT,
                        "%s: cannot open: %s (a saved text classifier's directory holds it)", path,
-                       strerror(errno ? errno : ENOENT));
+                       strerror(errno));
+    if ((rc = rb_ini_check_lines(f, path, e))) {
+        fclose(f);
+        return rc;
+    }
+    int line = ini_parse_file(f, on_key, &c);
+    fclose(f);
     if (line == -2)
         return rb_errf(e, RB_ENOMEM, "%s: out of memory parsing it", path);
     if (line > 0)
@@ -227,9 +245,9 @@ static int read_vocab(const char *dir, int expect, char ***out, rb_err *e)
     int rc = rb_tc_path(path, sizeof path, dir, "vocab.txt", e);
     if (rc != 0)
         return rc;
-    FILE *f = fopen(path, "r");
+    FILE *f = rb_fopen_in(path, VOCAB_MAX_FILE, "a vocab.txt", e);
     if (!f)
-        return rb_errf(e, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return e->code;
     char **v = calloc((size_t)expect, sizeof *v);
     rb_tc_strtab seen = {0};
     char *line = NULL;

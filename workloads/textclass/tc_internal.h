@@ -5,7 +5,7 @@
 #include "strtab.h"
 #include "textclass.h"
 
-#define RB_TC_SEQ_LIMIT 65536 /* a longer document is a typo in a setting, not a task */
+#define RB_TC_SEQ_LIMIT 4096 /* train --tokens at most: a longer one is a typo or a hostile file */
 #define RB_TC_PAD_WORD "<pad>"
 #define RB_TC_UNK_WORD "<unk>"
 
