@@ -217,7 +217,7 @@ static const struct option dump_options[] = {{"output", required_argument, 0, 'o
 
 static int dump_main(int argc, char **argv)
 {
-    dump_args a = {NULL, "cpu", 1, rb_host_ncpus()};
+    dump_args a = {NULL, "cpu", 1, rb_host_default_threads()};
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_dump, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)

@@ -89,7 +89,7 @@ static int parse_args(eval_args *a, int argc, char **argv)
     a->targets = "all";
     a->reference = "cpu";
     a->batch = 8;
-    a->threads = rb_host_ncpus();
+    a->threads = rb_host_default_threads();
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_eval, argc, argv, a, &com, &next);
     if (st != RB_CLI_GO)

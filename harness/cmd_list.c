@@ -137,7 +137,7 @@ static int list_option(void *args, int opt, const char *arg, rb_err *e)
 
 static int list_main(int argc, char **argv)
 {
-    list_args a = {NULL, NULL, rb_host_ncpus(), 0};
+    list_args a = {NULL, NULL, rb_host_default_threads(), 0};
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_list, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)

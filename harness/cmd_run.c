@@ -291,7 +291,7 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
         return rc;
     }
     if (!cfg->threads)
-        cfg->threads = rb_host_ncpus();
+        cfg->threads = rb_host_default_threads();
     int rc = rb_cli_instances("--targets", a->targets, &a->topts, cfg->targets, &cfg->n_targets,
                               RB_MAX_TARGETS, e);
     if (!rc)

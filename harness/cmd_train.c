@@ -143,7 +143,7 @@ static int parse_args(train_args *a, int argc, char **argv)
     rb_optim_default(&a->cfg.opt);
     a->cfg.opt.lr = 2e-3;
     a->targets = "cpu";
-    a->threads = rb_host_ncpus();
+    a->threads = rb_host_default_threads();
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_train, argc, argv, a, &com, &next);
     if (st != RB_CLI_GO)

@@ -36,6 +36,8 @@ int rb_host_ncpus(void)
     return n > 0 ? (int)n : 1;
 }
 
+int rb_host_default_threads(void) { return getenv("RB_AS_LIMIT_MB") ? 1 : rb_host_ncpus(); }
+
 /* First line of a small sysfs/procfs file, newline stripped. */
 static int read_line(const char *path, char *buf, size_t n)
 {
@@ -132,6 +134,13 @@ void rb_host_reliability(rb_warnings *w, int threads, int min_reps)
     if (threads > ncpu)
         rb_warn_add(w, "%d threads on %d CPUs: oversubscribed, timings include scheduling", threads,
                     ncpu);
+    const char *as_mb = getenv("RB_AS_LIMIT_MB"); /* set by main.c's rb_early_limits */
+    if (as_mb)
+        rb_warn_add(w,
+                    "the address space is limited to %s MB (ulimit -v): OpenBLAS and the targets "
+                    "run one thread by default (each more reserves a buffer it may not get); "
+                    "OPENBLAS_NUM_THREADS and --threads choose",
+                    as_mb);
 #ifdef RB_SANITIZE
     rb_warn_add(w, "built with AddressSanitizer/UBSan: timings are several times slower than a "
                    "release build and say nothing about the hardware");

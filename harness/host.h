@@ -26,6 +26,11 @@ void rb_host_reliability(rb_warnings *w, int threads, int min_reps);
 char *rb_host_json(void);
 
 int rb_host_ncpus(void);
+/* The threads a command uses unless told: every CPU, or 1 when the address
+ * space is limited below what OpenBLAS's threads need (main.c set
+ * RB_AS_LIMIT_MB): each thread of it reserves a buffer, and one it cannot
+ * reserve makes it retry forever. */
+int rb_host_default_threads(void);
 /* MemAvailable from /proc/meminfo in bytes; 0 if unknown. */
 uint64_t rb_host_mem_available(void);
 

@@ -1,6 +1,8 @@
 /* main.c — `rnnbench <command> [options]`: find the command, run it. */
 #include <stdio.h>
 #include <errno.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "command.h"
@@ -39,6 +41,51 @@ static int stdout_checked(const char *cmd, int status)
             errno ? strerror(errno) : "an earlier write failed");
     return RB_EXIT_FAILURE;
 }
+
+/* Before any library starts.  OpenBLAS's initialiser, which runs before
+ * main, reserves a buffer per thread; when the address space limit (ulimit
+ * -v) cannot hold them it retries forever, deaf to SIGTERM, and even
+ * `--version` hangs.  Under a limit below what its threads need, rnnbench
+ * starts itself again with OPENBLAS_NUM_THREADS=1 (unless the person chose a
+ * count), and `run` says so (host.c).  Only an executable's .preinit_array
+ * runs before the libraries' initialisers; libc is not initialised yet
+ * either, so this uses the system calls and envp alone (a setenv here would
+ * be undone by libc's own start). */
+static void rb_early_limits(int argc, char **argv, char **envp)
+{
+    (void)argc;
+    static char *env[1024];
+    static char limit[40] = "RB_AS_LIMIT_MB=";
+    struct rlimit rl;
+    if (!envp || getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+        return;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    /* measured on 2 CPUs: 150 MB hangs, 200 MB does not; 64 MB a CPU and
+     * room for the rest is generous */
+    rlim_t need = (rlim_t)(256 + 64 * (ncpu > 0 ? ncpu : 1)) << 20;
+    if (rl.rlim_cur >= need)
+        return;
+    int n = 0;
+    for (; envp[n]; n++) {
+        if (!strncmp(envp[n], "OPENBLAS_NUM_THREADS=", 21) || n >= 1020)
+            return; /* chosen (or set by the first start), or no room to add it */
+        env[n] = envp[n];
+    }
+    char digits[24];
+    int k = 0;
+    for (unsigned long long mb = rl.rlim_cur >> 20; k == 0 || mb; mb /= 10)
+        digits[k++] = (char)('0' + mb % 10);
+    size_t at = strlen(limit);
+    while (k && at + 1 < sizeof limit)
+        limit[at++] = digits[--k];
+    limit[at] = '\0';
+    env[n++] = "OPENBLAS_NUM_THREADS=1";
+    env[n++] = limit;
+    env[n] = NULL;
+    execve("/proc/self/exe", argv, env); /* returns only on failure: go on as we are */
+}
+__attribute__((section(".preinit_array"),
+               used)) static void (*const rb_preinit)(int, char **, char **) = rb_early_limits;
 
 int main(int argc, char **argv)
 {
