@@ -230,6 +230,23 @@ static void dry_run(const rb_run_config *cfg, probed *p)
            cfg->points.n, total_s);
 }
 
+/* Another process holding the database past the busy timeout (a long
+ * `sqlite3` session, a backup) must not cost a finished measurement: the
+ * write is tried again for RB_STORE_RETRY_S seconds (default 120), saying
+ * so, before the run stops (and says how to resume it). */
+static int store_result(rb_store *st, const rb_result *r, rb_err *e)
+{
+    int rc = rb_store_result(st, r, e);
+    const char *v = getenv("RB_STORE_RETRY_S");
+    double budget = v && *v ? atof(v) : 120, t0 = rb_now_s();
+    for (int tries = 2; rc == RB_EBUSY && rb_now_s() - t0 < budget && !rb_interrupted(); tries++) {
+        fprintf(stderr, "rnnbench run: %s; the result is kept, trying again (attempt %d)\n",
+                e->msg, tries);
+        rc = rb_store_result(st, r, e);
+    }
+    return rc;
+}
+
 static void print_header(void)
 {
     printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s\n", "target", "workload", "median_ms",
@@ -363,7 +380,7 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             if (!rc) {
                 r.run_id = run_id;
                 r.device_id = p[i].device_id;
-                rc = rb_store_result(st, &r, e);
+                rc = store_result(st, &r, e);
             }
             if (!rc) {
                 if (!header++)
@@ -478,7 +495,9 @@ static int rb_cmd_run(int argc, char **argv)
     tally tl = {0};
     rc = run_points(&a, st, run_id, p, &tl, &e);
     close_all(&a.cfg, p);
-    const char *status = rc == RB_EINTR ? "interrupted" : rc ? "failed" : "complete";
+    /* a lock that outlasted the retries stopped the run, as Ctrl-C would */
+    const char *status =
+        rc == RB_EINTR || rc == RB_EBUSY ? "interrupted" : rc ? "failed" : "complete";
     rb_err fe = {0};
     if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
         e = fe;
@@ -496,6 +515,13 @@ static int rb_cmd_run(int argc, char **argv)
                 "rnnbench run: interrupted; finished results are stored. Continue with: "
                 "rnnbench run --db %s --resume %lld\n",
                 a.db, (long long)run_id);
+        return RB_EXIT_FAILURE;
+    }
+    if (rc == RB_EBUSY) {
+        fprintf(stderr,
+                "rnnbench run: %s\nrnnbench run: finished results are stored. Continue with: "
+                "rnnbench run --db %s --resume %lld\n",
+                e.msg, a.db, (long long)run_id);
         return RB_EXIT_FAILURE;
     }
     if (rc)

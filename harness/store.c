@@ -23,7 +23,7 @@ int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e)
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return rb_errf(e, RB_EDB,
+        return rb_errf(e, RB_EBUSY,
                        "%s is locked: another process holds it (gave up %s after %d ms); "
                        "wait for it to finish or use another --db",
                        path, what, s->busy_ms);

@@ -64,6 +64,7 @@ const char *rb_err_name(int code)
     case RB_ETIMEOUT: return "timed out";
     case RB_EINTR: return "interrupted";
     case RB_EDB: return "database error";
+    case RB_EBUSY: return "database locked";
     default: return "error";
     }
 }

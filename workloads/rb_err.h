@@ -15,7 +15,8 @@ enum {
     RB_EUNAVAIL = -5, /* target or feature not available on this machine/build */
     RB_ETIMEOUT = -6, /* a result ran past --timeout-s */
     RB_EINTR = -7,    /* interrupted by SIGINT/SIGTERM */
-    RB_EDB = -8       /* database corrupt, locked or unwritable: exit 3 */
+    RB_EDB = -8,      /* database corrupt or unwritable: exit 3 */
+    RB_EBUSY = -9     /* database locked by another process past the busy timeout: exit 3 */
 };
 
 /* Process exit statuses: the contract with scripts and CI (README "Exit

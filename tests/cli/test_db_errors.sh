@@ -52,4 +52,27 @@ printf '\xff' | dd of=damaged.db bs=1 seek=$((2 * $(sqlite3 good.db 'PRAGMA page
 sum=$(cksum <damaged.db)
 expect 3 --err "damaged.db" -- rb run --db damaged.db "${RUN[@]}"
 check "damaged db untouched" "$(cksum <damaged.db)" "$sum"
+# a lock held past the busy timeout does not cost a finished measurement (issue
+# 14, item 10): the write is tried again until the lock goes; when it does not
+# go, the run stops with the command that resumes it.  Each step waits for the
+# other's message, not for time to pass.
+wait_for() { for _ in $(seq 1200); do grep -q -- "$1" "$2" && return 0; sleep 0.1; done; return 1; }
+SLOW=(env RB_BUSY_TIMEOUT_MS=100 RB_INJECT_DELAY_MS=cpu:1500 "$RNNBENCH" run --targets cpu --seq 2 --hidden 4 --reps 1 --min-time 0 --warmup 1 -q)
+"${SLOW[@]}" --db lk.db 2>lk.err >/dev/null &
+pid=$!
+wait_for "into lk.db" lk.err
+{ echo "BEGIN EXCLUSIVE;"; wait_for "trying again" lk.err; echo "COMMIT;"; } | sqlite3 lk.db
+wait $pid
+check "the run completes once the lock goes" $? 0
+check "the measured result is stored" "$(rb query --db lk.db --format csv "SELECT count(*) FROM results WHERE status = 'ok'" | tail -1)" "1"
+env RB_STORE_RETRY_S=0.3 "${SLOW[@]}" --db lk2.db 2>lk2.err >/dev/null &
+pid=$!
+wait_for "into lk2.db" lk2.err
+{ echo "BEGIN EXCLUSIVE;"; while kill -0 $pid 2>/dev/null; do sleep 0.1; done; echo "COMMIT;"; } | sqlite3 lk2.db
+wait $pid
+check "a lock that outlasts the retries stops the run (exit 3)" $? 3
+grep -q "Continue with: rnnbench run --db lk2.db --resume 1" lk2.err
+check "and says how to resume it" $? 0
+expect 0 -- rb run --db lk2.db --resume 1 -q
+check "the resumed run stores the point" "$(rb query --db lk2.db --format csv "SELECT count(*) FROM results WHERE status = 'ok'" | tail -1)" "1"
 finish

@@ -780,18 +780,18 @@ static void test_locked(void)
     CHECK_INT(rb_store_open(&s, path, 0, &e), 0);
     if (s) {
         int64_t id;
-        CHECK_INT(rb_store_run_begin(s, &run_info, &id, &e), RB_EDB);
+        CHECK_INT(rb_store_run_begin(s, &run_info, &id, &e), RB_EBUSY);
         CHECK_STR_HAS(e.msg, "locked");
         CHECK_STR_HAS(e.msg, "another process");
         CHECK_STR_HAS(e.msg, path);
         rb_workload w = make_workload(5, 5);
         rb_result r = make_result(run_id, dev, &w);
-        CHECK_INT(rb_store_result(s, &r, &e), RB_EDB);
+        CHECK_INT(rb_store_result(s, &r, &e), RB_EBUSY);
         CHECK_STR_HAS(e.msg, "another process");
         rb_store_close(s);
     }
     /* A database that needs its schema cannot be migrated while locked. */
-    CHECK_INT(rb_store_open(&s, fresh, 0, &e), RB_EDB);
+    CHECK_INT(rb_store_open(&s, fresh, 0, &e), RB_EBUSY);
     CHECK_STR_HAS(e.msg, "locked");
     CHECK(now_s() - t0 < 3.0); /* the short timeout was honoured */
 
