@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../workloads/utf8.h"
 #include "../workloads/files.h"
 #include "../workloads/npy.h"
 #include "../workloads/params.h"
@@ -130,7 +131,7 @@ static int write_meta(const char *dir, const rb_workload *w, uint64_t seed, rb_e
     cJSON_AddNumberToObject(o, "seed", (double)seed);
     cJSON_AddStringToObject(o, "layout", "seq-major [T,B,*] as nn.LSTM(batch_first=False)");
     cJSON_AddStringToObject(o, "rnnbench_version", RB_VERSION);
-    char *s = cJSON_Print(o);
+    char *s = rb_json_utf8(cJSON_Print(o));
     cJSON_Delete(o);
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.json", dir);

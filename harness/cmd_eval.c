@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../workloads/utf8.h"
 #include "clock.h"
 #include "host.h"
 #include "signals.h"
@@ -169,7 +170,7 @@ static char *config_json(const eval_args *a, const saved *s)
     cJSON_AddStringToObject(o, "reference", a->reference);
     cJSON_AddNumberToObject(o, "batch", (double)a->batch);
     cJSON_AddNumberToObject(o, "epoch", s->meta.epoch);
-    char *j = cJSON_PrintUnformatted(o);
+    char *j = rb_json_utf8(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     return j;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "../workloads/utf8.h"
 #include "compare.h"
 #include "regress_stats.h"
 #include "store_report.h"
@@ -208,7 +209,7 @@ static int history_main(int argc, char **argv)
         i = j;
     }
     if (json) {
-        char *js = cJSON_Print(json);
+        char *js = rb_json_utf8(cJSON_Print(json));
         if (js)
             printf("%s\n", js);
         free(js);

@@ -240,8 +240,8 @@ static int store_result(rb_store *st, const rb_result *r, rb_err *e)
     const char *v = getenv("RB_STORE_RETRY_S");
     double budget = v && *v ? atof(v) : 120, t0 = rb_now_s();
     for (int tries = 2; rc == RB_EBUSY && rb_now_s() - t0 < budget && !rb_interrupted(); tries++) {
-        fprintf(stderr, "rnnbench run: %s; the result is kept, trying again (attempt %d)\n",
-                e->msg, tries);
+        fprintf(stderr, "rnnbench run: %s; the result is kept, trying again (attempt %d)\n", e->msg,
+                tries);
         rc = rb_store_result(st, r, e);
     }
     return rc;
@@ -496,8 +496,9 @@ static int rb_cmd_run(int argc, char **argv)
     rc = run_points(&a, st, run_id, p, &tl, &e);
     close_all(&a.cfg, p);
     /* a lock that outlasted the retries stopped the run, as Ctrl-C would */
-    const char *status =
-        rc == RB_EINTR || rc == RB_EBUSY ? "interrupted" : rc ? "failed" : "complete";
+    const char *status = rc == RB_EINTR || rc == RB_EBUSY ? "interrupted"
+                         : rc                             ? "failed"
+                                                          : "complete";
     rb_err fe = {0};
     if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
         e = fe;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../workloads/utf8.h"
 #include "host.h"
 #include "signals.h"
 #include "../workloads/files.h"
@@ -173,7 +174,7 @@ static char *config_json(const train_args *a, const char *model, const char *dir
     cJSON_AddNumberToObject(o, "split_seed", (double)a->task.o.seed);
     cJSON_AddStringToObject(o, "target", a->targets);
     cJSON_AddStringToObject(o, "output", dir);
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = rb_json_utf8(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     return s;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "regress_stats.h"
+#include "../workloads/utf8.h"
 
 static const char *const k_verdicts[] = {"same", "changed", "improved", "regressed"};
 
@@ -459,7 +460,7 @@ static int write_json(FILE *f, const rb_comparison *c, int all)
             cJSON_AddBoolToObject(x, "device_differs", 1);
         cJSON_AddItemToArray(rows, x);
     }
-    char *t = cJSON_Print(o);
+    char *t = rb_json_utf8(cJSON_Print(o));
     cJSON_Delete(o);
     int bad = !t || fprintf(f, "%s\n", t) < 0;
     free(t);

@@ -1,6 +1,7 @@
 /* figures.c — the figures of a run or a baseline file (figures.h). */
 #include "figures.h"
 #include "../workloads/files.h"
+#include "../workloads/utf8.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -207,7 +208,7 @@ int rb_figset_write_baseline(FILE *f, const rb_figset *fs, int all, rb_err *e)
     cJSON_AddStringToObject(h, "update",
                             "after an intended change: run the same matrix, then "
                             "rnnbench export --baseline FILE");
-    char *s = cJSON_PrintUnformatted(h);
+    char *s = rb_json_utf8(cJSON_PrintUnformatted(h));
     cJSON_Delete(h);
     int bad = !s || fprintf(f, "%s\n", s) < 0;
     free(s);
@@ -235,7 +236,7 @@ int rb_figset_write_baseline(FILE *f, const rb_figset *fs, int all, rb_err *e)
         if (isfinite(g->value))
             cJSON_AddItemToObject(o, "value", exact(g->value));
         cJSON_AddStringToObject(o, "workload", g->workload);
-        s = cJSON_PrintUnformatted(o);
+        s = rb_json_utf8(cJSON_PrintUnformatted(o));
         cJSON_Delete(o);
         bad = !s || fprintf(f, "%s\n", s) < 0;
         free(s);

@@ -1,3 +1,4 @@
+#include "../workloads/utf8.h"
 #include "host.h"
 
 #include <cjson/cJSON.h>
@@ -25,7 +26,7 @@ char *rb_warnings_json(const rb_warnings *w)
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; i < w->n; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(w->msg[i]));
-    char *s = cJSON_PrintUnformatted(a);
+    char *s = rb_json_utf8(cJSON_PrintUnformatted(a));
     cJSON_Delete(a);
     return s;
 }
@@ -241,7 +242,7 @@ char *rb_host_json(void)
     cJSON_AddStringToObject(libs, "inih", RB_INIH_VERSION);
     /* OpenBLAS's build config is recorded with the cpu device (targets own it). */
 
-    char *s = cJSON_PrintUnformatted(ctx);
+    char *s = rb_json_utf8(cJSON_PrintUnformatted(ctx));
     cJSON_Delete(ctx);
     return s;
 }

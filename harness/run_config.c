@@ -1,3 +1,4 @@
+#include "../workloads/utf8.h"
 #include "run_config.h"
 
 #include <cjson/cJSON.h>
@@ -51,7 +52,7 @@ char *rb_run_config_to_json(const rb_run_config *c)
         rb_workload_to_json(p, &c->points.points[i]);
         cJSON_AddItemToArray(pts, p);
     }
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = rb_json_utf8(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     return s;
 }

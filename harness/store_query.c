@@ -6,6 +6,7 @@
  * becomes text in one place; only the precision of doubles differs (6
  * significant digits to read, the shortest exact form to process, which
  * JSON uses too). */
+#include "../workloads/utf8.h"
 #include "store_internal.h"
 
 #include "../reports/report.h"
@@ -297,7 +298,7 @@ static int json_put(FILE *out, cJSON *item)
     cJSON_Delete(item);
     if (!text)
         return RB_ENOMEM;
-    fputs(text, out);
+    rb_json_fputs(text, out); /* a label's bytes may not be UTF-8 */
     cJSON_free(text);
     return 0;
 }

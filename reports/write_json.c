@@ -9,6 +9,7 @@
 
 #include "report.h"
 #include "report_util.h"
+#include "../workloads/utf8.h"
 
 /* Keys are string literals or live as long as the item (cJSON's "CS"
  * variants do not copy them), and numbers are written as raw text by
@@ -150,7 +151,7 @@ static int emit_buf(FILE *f, cJSON *o, out_buf *b)
     cJSON_Delete(o);
     if (!ok)
         return -1;
-    fputs(b->p, f);
+    rb_json_fputs(b->p, f);
     return 0;
 }
 
@@ -367,7 +368,7 @@ int rb_report_write_json(FILE *f, const rb_report *r, const rb_recommendation *r
         cJSON_InitHooks(NULL);
         bad |= !ok;
         if (ok)
-            fputs(ob.p, f);
+            rb_json_fputs(ob.p, f);
     }
     cJSON_InitHooks(NULL);
     g_arena = NULL;

@@ -47,6 +47,16 @@ check "history --format md: no raw markup" "$(grep -c '<img' "$OUT")" "0"
 expect 0 -- rb history --db x.db --target asic --workload "$w" --metric cycles
 check "history: no escape or bell characters on the terminal" "$(grep -c $'[\e\a]' "$OUT")" "0"
 
+# item 13: a label that is not UTF-8 leaves every JSON output valid UTF-8 (\ufffd)
+bad=$'bad\xff\xfebyte'
+expect 0 -- rb run "${RUN[@]}" --label "$bad"
+utf8() { iconv -f UTF-8 -t UTF-8 "$OUT" >/dev/null 2>&1; check "$1 is valid UTF-8" $? 0; }
+expect 0 -- rb report --db x.db --json --label "$bad"; utf8 "report --json"
+expect 0 --out 'bad\ufffd\ufffdbyte' -- rb query --db x.db --format json "SELECT label FROM runs"; utf8 "query --format json"
+expect 0 -- rb compare --db x.db full "$bad" --format json; utf8 "compare --format json"
+expect 0 -- rb export --db x.db --label "$bad" --baseline b.jsonl
+iconv -f UTF-8 -t UTF-8 b.jsonl >/dev/null 2>&1; check "the baseline is valid UTF-8" $? 0
+
 # item 6 (readers): devices, FIFOs and directories are refused at once, not read forever
 T=(timeout 60 "$RNNBENCH")
 mkfifo fifo.ini
