@@ -187,10 +187,13 @@ static int table_row(query_out *q)
         if (!t)
             continue;
         /* One row per line: line breaks and tabs inside a value would break
-         * the columns (CSV and JSON keep them). */
+         * the columns, and other control characters (ESC, BEL) would drive
+         * the terminal: shown as rb_term_text does (CSV and JSON keep them). */
         for (char *p = t; *p; p++)
             if (*p == '\n' || *p == '\r' || *p == '\t')
                 *p = ' ';
+            else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
         size_t w = display_width(t);
         if (w > q->width[c])
             q->width[c] = w;

@@ -46,6 +46,8 @@ expect 0 --out "&lt;img" -- rb history --db x.db --target asic --workload "$w" -
 check "history --format md: no raw markup" "$(grep -c '<img' "$OUT")" "0"
 expect 0 -- rb history --db x.db --target asic --workload "$w" --metric cycles
 check "history: no escape or bell characters on the terminal" "$(grep -c $'[\e\a]' "$OUT")" "0"
+expect 0 -- rb query --db x.db "SELECT label FROM runs"
+check "query's table: no escape or bell characters either" "$(grep -c $'[\e\a]' "$OUT")" "0"
 
 # item 13: a label that is not UTF-8 leaves every JSON output valid UTF-8 (\ufffd)
 bad=$'bad\xff\xfebyte'
