@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../workloads/decimal.h"
 #include "../workloads/files.h"
 #include "host.h"
 #include "store.h"
@@ -292,11 +293,13 @@ char *rb_cli_command_line(int argc, char **argv)
 
 int rb_cli_fraction(const char *opt, const char *val, double *out, rb_err *e)
 {
-    char *end = NULL;
-    double x = strtod(val, &end);
-    if (end && *end == '%' && !end[1])
+    const char *end = NULL;
+    double x;
+    if (rb_parse_decimal(val, &x, &end)) /* "%" alone, "0x5", "nan" */
+        x = NAN;
+    else if (*end == '%' && !end[1])
         x /= 100;
-    else if (!end || end == val || *end)
+    else if (*end)
         x = NAN;
     if (!(x >= 0 && x < 100))
         return rb_errf(e, RB_EINPUT, "--%s '%s': expected a fraction (0.05) or a percentage (5%%)",

@@ -294,6 +294,11 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     rb_run_config *cfg = &a->cfg;
     if (a->resume) {
         char *status = NULL, *json = NULL;
+        /* opening for writing would create the file: a typo in --db must not */
+        if (access(a->db, F_OK))
+            return rb_errf(e, RB_EINPUT,
+                           "no database %s: --resume %ld continues a run stored in it", a->db,
+                           a->resume);
         int rc = rb_store_open(st, a->db, 0, e);
         if (!rc)
             rc = rb_store_run_get(*st, a->resume, &status, &json, e);

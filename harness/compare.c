@@ -50,6 +50,28 @@ rb_tolerance rb_cmp_tolerance(const rb_cmp_opts *o, const char *metric)
     return t;
 }
 
+int rb_cmp_compared(const char *metric)
+{
+    for (size_t i = 0; i < sizeof k_default_tol / sizeof k_default_tol[0]; i++)
+        if (!strcmp(k_default_tol[i].metric, metric))
+            return 1;
+    int fig = rb_figure_find(metric, 0);
+    return fig >= 0 && rb_figure_table[fig].cmp;
+}
+
+const char *rb_cmp_compared_names(char *buf, size_t n)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < RB_N_FIGURES && at < n; i++)
+        if (rb_figure_table[i].cmp)
+            at += (size_t)snprintf(buf + at, n - at, "%s, ", rb_figure_table[i].name);
+    for (size_t i = 0; i < sizeof k_default_tol / sizeof k_default_tol[0] && at < n; i++)
+        at += (size_t)snprintf(buf + at, n - at, "%s%s", k_default_tol[i].metric,
+                               i + 1 < sizeof k_default_tol / sizeof k_default_tol[0] ? ", " : "");
+    return buf;
+}
+
 int rb_cmp_parse_tolerances(rb_cmp_opts *o, const char *spec, rb_err *e)
 {
     const char *p = spec;
@@ -71,6 +93,13 @@ int rb_cmp_parse_tolerances(rb_cmp_opts *o, const char *spec, rb_err *e)
         if (o->n_tol == RB_CMP_MAX_TOL)
             return rb_errf(e, RB_EINPUT, "--tolerance: at most %d metrics", RB_CMP_MAX_TOL);
         *eq = 0;
+        if (!rb_cmp_compared(item)) {
+            char names[512];
+            return rb_errf(e, RB_EINPUT,
+                           "--tolerance: '%s' is not a figure compare judges (%s): a typo would "
+                           "silently leave the default",
+                           item, rb_cmp_compared_names(names, sizeof names));
+        }
         rb_tolerance *t = &o->tol[o->n_tol++];
         snprintf(t->metric, sizeof t->metric, "%.23s", item);
         t->rel = pct ? v / 100 : 0;

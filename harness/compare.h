@@ -42,6 +42,10 @@ void rb_cmp_opts_default(rb_cmp_opts *o);
 /* "cycles=0,err_max_abs=20%,accuracy=0.01": a percentage is relative, a
  * plain number absolute.  RB_EINPUT naming the bad item. */
 int rb_cmp_parse_tolerances(rb_cmp_opts *o, const char *spec, rb_err *e);
+/* Is metric one compare judges by a tolerance (a figure of the table that
+ * compare pairs, cycles, accuracy, macro_f1)?  And their names, for people. */
+int rb_cmp_compared(const char *metric);
+const char *rb_cmp_compared_names(char *buf, size_t n);
 /* The tolerance that applies to a deterministic metric. */
 rb_tolerance rb_cmp_tolerance(const rb_cmp_opts *o, const char *metric);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "target.h"
+#include "../workloads/decimal.h"
 
 const rb_target_option *rb_target_option_find(const rb_target_ops *ops, const char *key)
 {
@@ -62,10 +63,8 @@ int rb_target_option_check(const rb_target_ops *ops, const rb_target_option *o, 
         join(o->choices, c, sizeof c);
         return rb_errf(e, RB_EINPUT, "%s '%s': expected %s", label, value, c);
     }
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (*end || errno || !isfinite(v) || (o->kind == RB_TOPT_INT && v != floor(v)))
+    double v;
+    if (rb_parse_decimal(value, &v, NULL) || (o->kind == RB_TOPT_INT && v != floor(v)))
         return rb_errf(e, RB_EINPUT, "%s '%s': not %s", label, value,
                        o->kind == RB_TOPT_INT ? "a whole number" : "a number");
     if (v < o->min || v > o->max)

@@ -209,9 +209,11 @@ static int load_param(const param_ref *p, const char *path, rb_err *e)
         rb_npy_free(&a);
         return rb_errf(e, RB_EINPUT, "%s: shape %s, but the model needs %s", path, got, want);
     }
-    memcpy(p->data, a.f32, count * sizeof(float));
+    rc = rb_npy_check_finite(&a, path, e);
+    if (!rc)
+        memcpy(p->data, a.f32, count * sizeof(float));
     rb_npy_free(&a);
-    return 0;
+    return rc;
 }
 
 int rb_model_load_npy(rb_model *m, const char *dir, rb_err *e)

@@ -11,6 +11,7 @@
 #include "files.h"
 
 #include <errno.h>
+#include <math.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -522,4 +523,13 @@ void rb_npy_free(rb_npy *n)
     free(n->f32);
     free(n->f64);
     memset(n, 0, sizeof *n);
+}
+
+int rb_npy_check_finite(const rb_npy *a, const char *path, rb_err *e)
+{
+    for (size_t i = 0; a->f32 && i < a->count; i++)
+        if (!isfinite(a->f32[i]))
+            return rb_errf(e, RB_EINPUT, "%s: element %zu is %s: weights must be finite numbers",
+                           path, i, isnan(a->f32[i]) ? "NaN" : "infinite");
+    return 0;
 }

@@ -29,5 +29,9 @@ int rb_npy_write_f64(const char *path, const double *data, int ndim, const size_
 int rb_npy_read_f32(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);
 int rb_npy_read_f64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);
 void rb_npy_free(rb_npy *n);
+/* Weights must be numbers: RB_EINPUT naming path and the first NaN or
+ * infinity of a (f32), or 0.  A NaN reached the fpga as 0 and the others as
+ * a loss of nan with exit 0. */
+int rb_npy_check_finite(const rb_npy *a, const char *path, rb_err *e);
 
 #endif

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <ini.h>
 #include "../../workloads/files.h"
+#include "../../workloads/decimal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -97,10 +98,9 @@ static int parse_bytes(const char *v, double *out)
     } units[] = {{"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
                  {"KB", 1e3},     {"MB", 1e6},        {"GB", 1e9},
                  {"B", 1}};
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (end == v || errno)
+    const char *end;
+    double d;
+    if (rb_parse_decimal(v, &d, &end))
         return -1;
     while (*end == ' ')
         end++;
@@ -129,7 +129,6 @@ static int set_key(parse_ctx *x, const key_spec *k, const char *v)
     char *field = (char *)x->p + k->off, range[96];
     snprintf(range, sizeof range, "expected a number in [%g, %g]", k->lo, k->hi);
     double d;
-    char *end;
     switch (k->kind) {
     case K_TEXT:
         if (!*v)
@@ -138,18 +137,14 @@ static int set_key(parse_ctx *x, const key_spec *k, const char *v)
             snprintf(field, (size_t)k->hi, "%s", v);
         return 1;
     case K_INT:
-        errno = 0;
-        d = strtod(v, &end);
-        if (end == v || *end || errno || d != floor(d) || d < k->lo || d > k->hi) {
+        if (rb_parse_decimal(v, &d, NULL) || d != floor(d) || d < k->lo || d > k->hi) {
             snprintf(range, sizeof range, "expected a whole number in [%g, %g]", k->lo, k->hi);
             return bad(x, k, v, range);
         }
         *(int *)field = (int)d;
         return 1;
     case K_NUM:
-        errno = 0;
-        d = strtod(v, &end);
-        if (end == v || *end || errno || !(d >= k->lo && d <= k->hi))
+        if (rb_parse_decimal(v, &d, NULL) || !(d >= k->lo && d <= k->hi))
             return bad(x, k, v, range);
         *(double *)field = d;
         return 1;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ini.h>
 #include "../../workloads/files.h"
+#include "../../workloads/decimal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +32,12 @@ const char *rb_fpga_sim_mode_name(fpga_sim_mode m)
     return m == FPGA_SIM_FULL ? "full" : m == FPGA_SIM_SAMPLED ? "sampled" : "auto";
 }
 
-static int parse_positive(const char *what, const char *v, double max, double *out, rb_err *e)
+static int parse_range(const char *what, const char *v, double min, double max, double *out,
+                       rb_err *e)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (!*v || *end || errno || !(d > 0) || d > max)
-        return rb_errf(e, RB_EINPUT, "%s: '%s' is not a number in (0, %g]", what, v, max);
+    double d;
+    if (rb_parse_decimal(v, &d, NULL) || !(d >= min) || d > max)
+        return rb_errf(e, RB_EINPUT, "%s: '%s' is not a number in [%g, %g]", what, v, min, max);
     *out = d;
     return 0;
 }
@@ -46,6 +46,7 @@ typedef struct ini_ctx {
     const char *path;
     fpga_config *c;
     int have_base;
+    unsigned seen; /* keys given, to refuse one given twice */
     double clock, bpc;
     int failed; /* libinih reads on after an error and reports the first one's line */
     rb_err *e;
@@ -57,10 +58,22 @@ static int take_key(void *user, const char *section, const char *key, const char
     static const char *const hardware[] = {"lanes",      "vlanes",     "data_width", "frac_bits",
                                            "wmem_words", "xmem_words", "ymem_words", "max_batch",
                                            "max_hidden", "max_input",  "max_layers", "oc_fifo"};
+    static const char *const keys[] = {"base", "clock_mhz", "offchip_bytes_per_cycle"};
     ini_ctx *x = user;
-    (void)section;
-    char what[400];
-    snprintf(what, sizeof what, "%s: %s", x->path, key);
+    const char *what = key; /* the file and line are added by load_file */
+    if (*section && strcmp(section, "fpga")) {
+        rb_errf(x->e, RB_EINPUT, "%s: in section [%s]; an fpga config has none (or [fpga])", key,
+                section);
+        return 0;
+    }
+    for (unsigned i = 0; i < 3; i++)
+        if (!strcmp(key, keys[i])) {
+            if (x->seen >> i & 1) {
+                rb_errf(x->e, RB_EINPUT, "%s: given twice", key);
+                return 0;
+            }
+            x->seen |= 1u << i;
+        }
     if (!strcmp(key, "base")) {
         const rb_fpga_hw *hw = rb_fpga_sim_config(value);
         if (!hw) {
@@ -74,9 +87,9 @@ static int take_key(void *user, const char *section, const char *key, const char
         return 1;
     }
     if (!strcmp(key, "clock_mhz"))
-        return !parse_positive(what, value, 2000, &x->clock, x->e);
+        return !parse_range(what, value, 1, 2000, &x->clock, x->e);
     if (!strcmp(key, "offchip_bytes_per_cycle"))
-        return !parse_positive(what, value, 1 << 20, &x->bpc, x->e);
+        return !parse_range(what, value, 1e-3, 1 << 20, &x->bpc, x->e);
     for (size_t i = 0; i < sizeof hardware / sizeof hardware[0]; i++)
         if (!strcmp(key, hardware[i])) {
             rb_errf(x->e, RB_EINPUT,
@@ -104,7 +117,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 
 static int load_file(const char *path, fpga_config *c, rb_err *e)
 {
-    ini_ctx x = {path, c, 0, 0, 0, 0, e};
+    ini_ctx x = {path, c, 0, 0, 0, 0, 0, e};
     rb_err_clear(e);
     FILE *f = rb_fopen_in(path, 64 << 10, "an fpga config", e);
     if (!f && errno != ENOENT && errno != EACCES)
@@ -126,7 +139,7 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
         if (!e->msg[0])
             rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, rc);
         else
-            rb_err_prefix(e, "line %d: ", rc);
+            rb_err_prefix(e, "%s:%d: ", path, rc); /* file:line:key, as the matrix says it */
         return RB_EINPUT;
     }
     if (!x.have_base) {
@@ -155,7 +168,7 @@ int rb_fpga_config(const rb_target *t, fpga_config *c, rb_err *e)
     } else if ((rc = load_file(name, c, e))) {
         return rc;
     }
-    if (clock && (rc = parse_positive("fpga clock_mhz", clock, 2000, &c->clock_mhz, e)))
+    if (clock && (rc = parse_range("fpga clock_mhz", clock, 1, 2000, &c->clock_mhz, e)))
         return rc;
     if (!sim || !*sim || !strcmp(sim, "auto"))
         c->sim = FPGA_SIM_AUTO;

@@ -90,6 +90,25 @@ if ! ldd "$RNNBENCH" | grep -q libasan; then
     expect 0 --err "address space is limited to" --out " ok" -- bash -c 'ulimit -v 300000 && exec timeout 60 "$0" run --targets cpu --seq 4 --hidden 32 --reps 3 --min-time 0 --warmup 1 --db as.db' "$RNNBENCH"
 fi
 
+# item 17: validation gaps
+expect 2 --err "out of range [1, 2000]" -- rb list --targets fpga --fpga-clock-mhz 1e-300
+printf 'base = small\nclock_mhz = 1e-300\n' >tiny-clock.ini
+expect 0 --out "tiny-clock.ini:2: clock_mhz: '1e-300' is not a number in [1, 2000]" -- rb list --targets fpga --fpga-config tiny-clock.ini
+printf 'base = small\nclock_mhz = 100\nclock_mhz = 200\n' >twice.ini
+expect 0 --out "twice.ini:3: clock_mhz: given twice" -- rb list --targets fpga --fpga-config twice.ini
+printf '[other]\nbase = small\n' >section.ini
+expect 0 --out "section.ini:2: base: in section [other]" -- rb list --targets fpga --fpga-config section.ini
+sed 's/^clock_mhz = 700 /clock_mhz = 0x10/' "$RB_SRC/targets/asic/presets/tpu-v1.ini" >hex.ini
+expect 0 --out "clock_mhz" --out "0x10" -- rb list --targets asic --asic-preset hex.ini
+expect 2 --err "--threshold '%'" -- rb compare --db x.db full full --threshold %
+expect 2 --err "'foo' is not a figure compare judges" -- rb compare --db x.db full full --tolerance foo=1
+expect 2 --err "no database new.db" -- rb run --resume 999 --db new.db
+[[ ! -e new.db ]]; check "a failed --resume creates no database" $? 0
+cp -r model nan
+f=nan/weight_ih_l0.npy
+printf '\x00\x00\xc0\x7f' | dd of=$f bs=1 seek=$(($(stat -c %s $f) - 4)) conv=notrunc 2>/dev/null
+expect 2 --err "weight_ih_l0.npy: element" --err "is NaN: weights must be finite" -- rb eval --model nan --targets cpu --db t.db
+
 # item 15: output that cannot be written is a failure (exit 3), for every command
 if [[ -w /dev/full ]]; then
     expect 3 --err "writing the output failed" -- sh -c '"$0" list --figures >/dev/full' "$RNNBENCH"

@@ -53,7 +53,7 @@ check "config file recorded" "$(q "SELECT json_extract(extra_json, '$.clock_mhz'
 printf 'base = small\nlanes = 64\n' >hw.ini
 expect 2 --err "lanes is a hardware parameter" --err "Rebuild" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-config hw.ini
 printf 'base = small\nspeed = 3\n' >bad.ini
-expect 2 --err "bad.ini: speed: unknown key" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-config bad.ini
+expect 2 --err "bad.ini:2: speed: unknown key" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-config bad.ini
 expect 2 --err "no-such.ini" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-config no-such.ini
 expect 2 --err "--fpga-sim 'often'" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-sim often
 expect 2 --err "--fpga-clock-mhz" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --fpga-clock-mhz -5

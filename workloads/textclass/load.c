@@ -330,6 +330,10 @@ static int load_tensor(const char *dir, const char *name, int ndim, const size_t
     /* room for a float64 file of this shape: anything larger is not it */
     if ((rc = rb_npy_read_f32(path, &a, count * sizeof(double) + 4096, e)) != 0)
         return rc;
+    if ((rc = rb_npy_check_finite(&a, path, e)) != 0) {
+        rb_npy_free(&a);
+        return rc;
+    }
     int ok = a.ndim == ndim;
     for (int d = 0; ok && d < ndim; d++)
         ok = a.shape[d] == shape[d];
