@@ -322,7 +322,7 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
     char *line = NULL;
     size_t lcap = 0, cap = 0;
     long lineno = 0;
-    int rc = 0;
+    int rc = 0, header = 0; /* the first line that is not blank is the header */
     ssize_t len;
     while (!rc && (len = getline(&line, &lcap, f)) >= 0) {
         lineno++;
@@ -332,7 +332,7 @@ int rb_figset_from_baseline(const char *path, rb_figset *out, rb_err *e)
         if (!cJSON_IsObject(o)) {
             rc = rb_errf(e, RB_EINPUT, "%s:%ld: not a JSON object (a baseline has one per line)",
                          path, lineno);
-        } else if (lineno == 1) {
+        } else if (!header++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "rnnbench_baseline");
             const cJSON *from = cJSON_GetObjectItemCaseSensitive(o, "from");
             const cJSON *which = cJSON_GetObjectItemCaseSensitive(o, "metrics");

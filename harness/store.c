@@ -41,6 +41,10 @@ int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e)
         return rb_errf(e, RB_EDB, "%s: disk full while %s: free space or use another --db", path,
                        what);
     case SQLITE_CANTOPEN:
+        if (s->db &&
+            (sqlite3_system_errno(s->db) == EMFILE || sqlite3_system_errno(s->db) == ENFILE))
+            return rb_errf(e, RB_ERUNTIME, "cannot open %s: too many open files: raise `ulimit -n`",
+                           path);
         return rb_errf(
             e, RB_EDB,
             "cannot open %s (%s): check the directory exists and is writable, or use --db", path,
@@ -265,6 +269,15 @@ static int check_intact(rb_store *s, rb_err *e)
     return 0;
 }
 
+static void remove_created(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    char p[4096];
+    for (int i = 0; i < 4; i++)
+        if (snprintf(p, sizeof p, "%s%s", path, suffix[i]) < (int)sizeof p)
+            unlink(p);
+}
+
 /* Can this process write path and the directory it is in? */
 static int writable(const char *path)
 {
@@ -342,9 +355,13 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
     if (!path || !*path)
         return rb_errf(e, RB_EINPUT, "no database path given: pass --db PATH");
     struct stat sb;
-    if (readonly && stat(path, &sb) != 0)
+    int exists = !stat(path, &sb);
+    if (readonly && !exists)
         return rb_errf(e, RB_EINPUT, "no such database: %s (run `rnnbench run` first or pass --db)",
                        path);
+    if (exists && !S_ISREG(sb.st_mode))
+        return rb_errf(e, RB_EINPUT, "%s is %s, not a database file: pass --db FILE", path,
+                       S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
 
     rb_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = xstrdup(path))) {
@@ -391,6 +408,10 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
                       path, path);
     if (ret) {
         rb_store_close(s);
+        /* a database this open created and could not set up is not left
+         * behind as an empty file (ulimit -n, a full disk, a lock) */
+        if (!exists && !readonly)
+            remove_created(path);
         return ret;
     }
     *out = s;

@@ -109,6 +109,17 @@ f=nan/weight_ih_l0.npy
 printf '\x00\x00\xc0\x7f' | dd of=$f bs=1 seek=$(($(stat -c %s $f) - 4)) conv=notrunc 2>/dev/null
 expect 2 --err "weight_ih_l0.npy: element" --err "is NaN: weights must be finite" -- rb eval --model nan --targets cpu --db t.db
 
+# item 16: unclear errors made clear
+mkdir -p adir
+expect 2 --err "adir is a directory, not a database file" -- rb run "${RUN[@]/x.db/adir}"
+expect 2 --err "adir is a directory, not a database file" -- rb report --db adir
+{ echo; cat b.jsonl; } >blank.jsonl
+expect 0 -- rb compare blank.jsonl b.jsonl    # a blank first line: the header is the first that is not
+if ! ldd "$RNNBENCH" | grep -q libasan; then
+    expect 3 --err "too many open files" -- bash -c 'ulimit -n 6 && exec "$0" run --targets asic --seq 2 --hidden 4 -q --db fd.db' "$RNNBENCH"
+    [[ ! -e fd.db ]]; check "no empty database left behind" $? 0
+fi
+
 # item 15: output that cannot be written is a failure (exit 3), for every command
 if [[ -w /dev/full ]]; then
     expect 3 --err "writing the output failed" -- sh -c '"$0" list --figures >/dev/full' "$RNNBENCH"
