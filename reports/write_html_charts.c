@@ -311,10 +311,11 @@ static double bytes_per_value(const char *numerics)
 static double intensity(const rb_rep_result *x)
 {
     const rb_workload *w = &x->w;
-    double g = rb_cell_gates(w->cell), params = 0;
-    for (int l = 0; l < w->layers; l++)
-        params += g * w->hidden * ((l ? w->hidden : w->input_proj ? w->input : 0) + w->hidden);
-    return x->flops / (w->seq * params * bytes_per_value(x->numerics));
+    /* in doubles, closed form: the shapes come from a database, which may
+     * hold any integer (a tampered 2^31 - 1 must not overflow or loop) */
+    double g = rb_cell_gates(w->cell), h = w->hidden, in = w->input_proj ? w->input : 0;
+    double params = g * h * (in + h) + (w->layers - 1.0) * g * h * (h + h);
+    return x->flops / ((double)w->seq * params * bytes_per_value(x->numerics));
 }
 
 static void chart_roofline(FILE *f, const rb_report *r, int d)

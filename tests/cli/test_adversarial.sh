@@ -11,6 +11,10 @@ sqlite3 x.db "INSERT INTO runs (started_at, status, label) VALUES ('2026-01-01T0
 expect 0 -- rb export --db x.db --label empty --baseline empty.jsonl
 check "an empty run exports its header alone" "$(wc -l <empty.jsonl)" "1"
 expect 0 --out "0 regressed" -- rb compare empty.jsonl empty.jsonl
+# item 7: a tampered database's absurd shapes overflowed an int in the roofline (UBSan)
+cp x.db huge.db
+sqlite3 huge.db "UPDATE workloads SET seq = 2147483647, batch = 2147483647, input = 2147483647, hidden = 2147483647, layers = 2147483647"
+expect 0 -- rb report --db huge.db --label full --html -o huge.html
 # item 8: an incomplete side is said and fails the gate unless asked for
 expect 2 --err "the candidate" --err "is interrupted, not complete" --err "--allow-incomplete" \
     -- rb compare --db x.db full empty
