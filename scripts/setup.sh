@@ -14,7 +14,9 @@ packages=(build-essential cmake ninja-build pkg-config git
           # it is well-formed XML
           chromium libxml2-utils
           # the text-classification task's data (workloads/textclass/README.md)
-          fortunes)
+          fortunes
+          # the libFuzzer harnesses of tests/fuzz (scripts/fuzz.sh)
+          clang libclang-rt-dev)
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(python3 python3-numpy python3-torch)
 elif [[ $# -gt 0 ]]; then

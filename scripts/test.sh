@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, step 2: install what is needed, build, and run the whole test
-# suite twice: the optimised build, then the ASan+UBSan build.
+# suite twice: the optimised build, then the ASan+UBSan build; then a short
+# run of each libFuzzer harness (scripts/fuzz.sh --smoke).
 # Usage: scripts/test.sh [--no-asan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,6 @@ if [[ $asan -eq 1 ]]; then
     scripts/build.sh --asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir build-asan --output-on-failure -j "$jobs"
+    # every reader of untrusted input under libFuzzer: 5,000 inputs each
+    scripts/fuzz.sh --smoke
 fi
