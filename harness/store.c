@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- errors ------------------------------------------------------------ */
@@ -332,13 +333,29 @@ static int check_readable(rb_store *s, rb_err *e)
     return 0;
 }
 
+/* Writers starting together on a new file: the switch to WAL needs the
+ * file to itself, and SQLite answers SQLITE_BUSY at once, without the busy
+ * handler, while another process reads it: try again for the busy time. */
+static int switch_to_wal(rb_store *s, rb_err *e)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
+            return rb_store_dberr(s, rc, "switching to WAL", e);
+        struct timespec ten_ms = {0, 10 * 1000 * 1000};
+        nanosleep(&ten_ms, NULL);
+    }
+}
+
 static int open_readwrite(rb_store *s, rb_err *e)
 {
     int ret = check_intact(s, e);
     /* WAL: readers (report, query) never block the writer, and a killed
      * writer loses at most the transaction it was in. */
     if (!ret)
-        ret = exec(s, "PRAGMA journal_mode = WAL", "switching to WAL", e);
+        ret = switch_to_wal(s, e);
     if (!ret)
         ret = rb_store_migrate(s, e);
     if (!ret && s->app_id != RB_APPLICATION_ID)
