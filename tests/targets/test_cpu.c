@@ -97,6 +97,15 @@ static void test_wrappers(void)
     CHECK_INT(rb_target_forward(&t, &bb, &f.out, &smp, &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "was loaded for");
 
+    /* a NaN in the input reaches the output as NaN (what the reference check
+     * reports), and the vectorised exp turns it into no signed overflow: the
+     * sanitizer build checks the second (issue 14, item 7) */
+    float keep = f.x[0];
+    f.x[0] = NAN;
+    CHECK_INT(rb_target_forward(&t, &f.batch, &f.out, &smp, &e), 0);
+    CHECK(isnan(f.y[0]));
+    f.x[0] = keep;
+
     /* a good forward resets the sample: no device time, no energy */
     smp.device_s = 5;
     smp.n_metrics = 3;
