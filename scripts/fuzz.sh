@@ -2,7 +2,7 @@
 # The libFuzzer harnesses of tests/fuzz (one per reader of untrusted input),
 # built with clang, coverage, ASan and UBSan in build-fuzz/.
 # Usage: scripts/fuzz.sh [--smoke | --minutes N]
-#   --smoke      (default) the ctest fuzz/ tests: 5,000 inputs each from its
+#   --smoke      (default) the ctest fuzz/ tests: 5,000 inputs (at most 20 s) each from its
 #                seed corpus, as scripts/test.sh runs them
 #   --minutes N  N minutes each; what it finds new is kept in
 #                build-fuzz/corpus/READER (the committed seeds are not
