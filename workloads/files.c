@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,31 +40,58 @@ int rb_out_path_ok(const char *path, rb_err *e)
     return S_ISREG(st.st_mode) ? 0 : refuse(path, st.st_mode, e);
 }
 
+/* fd, opened with O_NONBLOCK, as a stream once it is known to be a regular
+ * file of at most max_bytes; else NULL with e filled (for reading, said as
+ * not being what it should: an input; for writing, refused), fd closed and
+ * errno telling which (EINVAL: not a regular file, EFBIG: too big). */
+static FILE *regular_stream(int fd, const char *path, const char *mode, long max_bytes,
+                            const char *what, rb_err *e)
+{
+    struct stat st;
+    int err = 0;
+    if (fstat(fd, &st)) {
+        err = errno;
+        rb_errf(e, RB_EINPUT, "%s: %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        err = EINVAL;
+        if (what)
+            rb_errf(e, RB_EINPUT, "%s is %s, not a regular file: not %s", path, kind_of(st.st_mode),
+                    what);
+        else
+            refuse(path, st.st_mode, e);
+    } else if (st.st_size > max_bytes) {
+        err = EFBIG;
+        rb_errf(e, RB_EINPUT, "%s: %lld bytes, more than %s can be (%ld)", path,
+                (long long)st.st_size, what ? what : "a file", max_bytes);
+    }
+    FILE *f = NULL;
+    if (!err) {
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        if (!(f = fdopen(fd, mode))) {
+            err = errno;
+            rb_errf(e, RB_ENOMEM, "%s: %s", path, strerror(errno));
+        }
+    }
+    if (!f) {
+        close(fd);
+        errno = err;
+    }
+    return f;
+}
+
 FILE *rb_fopen_out(const char *path, rb_err *e)
 {
     if (rb_out_path_ok(path, e))
         return NULL;
     /* O_NONBLOCK: a FIFO that appeared since the check fails (no reader)
-     * or opens at once, and is refused below; a regular file ignores it. */
+     * or opens at once, and is refused; a regular file ignores it. */
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
     if (fd < 0) {
         rb_errf(e, RB_EINPUT, "%s: cannot create: %s", path,
                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        refuse(path, st.st_mode, e);
-        close(fd);
-        return NULL;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        rb_errf(e, RB_ENOMEM, "%s: %s", path, strerror(errno));
-        close(fd);
-    }
-    return f;
+    return regular_stream(fd, path, "wb", LONG_MAX, NULL, e);
 }
 
 int rb_mkdir_out(const char *path, int link, rb_err *e)
@@ -89,28 +118,7 @@ FILE *rb_fopen_in(const char *path, long max_bytes, const char *what, rb_err *e)
         errno = saved;
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        rb_errf(e, RB_EINPUT, "%s is %s, not a regular file: not %s", path, kind_of(st.st_mode),
-                what);
-        close(fd);
-        errno = EINVAL;
-        return NULL;
-    }
-    if (st.st_size > max_bytes) {
-        rb_errf(e, RB_EINPUT, "%s: %lld bytes, more than %s can be (%ld)", path,
-                (long long)st.st_size, what, max_bytes);
-        close(fd);
-        errno = EFBIG;
-        return NULL;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    FILE *f = fdopen(fd, "r");
-    if (!f) {
-        rb_errf(e, RB_ENOMEM, "%s: %s", path, strerror(errno));
-        close(fd);
-    }
-    return f;
+    return regular_stream(fd, path, "r", max_bytes, what, e);
 }
 
 int rb_ini_check_lines(FILE *f, const char *path, rb_err *e)
@@ -129,6 +137,24 @@ int rb_ini_check_lines(FILE *f, const char *path, rb_err *e)
     }
     rewind(f);
     return rc;
+}
+
+int rb_ini_parse(FILE *f, const char *path,
+                 int (*h)(void *, const char *, const char *, const char *), void *user, rb_err *e)
+{
+    rb_err_clear(e);
+    int rc = rb_ini_check_lines(f, path, e);
+    int line = rc ? 0 : ini_parse_file(f, h, user);
+    fclose(f);
+    if (rc)
+        return rc;
+    if (line == -2)
+        return rb_errf(e, RB_ENOMEM, "%s: out of memory reading it", path);
+    if (line == 0)
+        return 0;
+    if (!e->msg[0])
+        return rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, line);
+    return rb_err_prefix(e, "%s:%d: ", path, line); /* file:line: key: what is wrong */
 }
 
 /* ---- staged directory commits --------------------------------------------- */

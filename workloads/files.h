@@ -40,6 +40,12 @@ FILE *rb_fopen_in(const char *path, long max_bytes, const char *what, rb_err *e)
 #define RB_INI_MAX_LINE 199
 int rb_ini_check_lines(FILE *f, const char *path, rb_err *e);
 
+/* Parse INI file f (closed here) with libinih's handler h, whose errors
+ * leave their message in e: 0, or RB_EINPUT with e as "PATH:LINE: message"
+ * (an over-long line included), or RB_ENOMEM. */
+int rb_ini_parse(FILE *f, const char *path,
+                 int (*h)(void *, const char *, const char *, const char *), void *user, rb_err *e);
+
 /* ---- a directory of files replaced all together (a saved model) ----
  *
  * A save writes every file into DIR/.saving/ (rb_dir_stage), then

@@ -272,19 +272,9 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
         return rb_errf(e, RB_EINPUT, "asic preset %s: cannot read it (%s); built in: %s", arg, why,
                        rb_asic_preset_names(names, sizeof names));
     }
-    int rc = rb_ini_check_lines(f, path, e);
-    if (rc) {
-        fclose(f);
+    int rc = rb_ini_parse(f, path, on_key, &x, e);
+    if (rc)
         return rc;
-    }
-    rc = ini_parse_file(f, on_key, &x);
-    fclose(f);
-    if (rc != 0) {
-        if (!e->msg[0])
-            return rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, rc);
-        rb_err_prefix(e, "%s:%d: ", path, rc);
-        return RB_EINPUT;
-    }
     for (size_t i = 0; i < N_KEYS; i++)
         if (k_keys[i].required && !x.seen[i])
             return rb_errf(e, RB_EINPUT, "%s: missing [%s] %s (%s)", path, k_keys[i].section,

@@ -128,20 +128,9 @@ static int load_file(const char *path, fpga_config *c, rb_err *e)
         return rb_errf(e, RB_EINPUT, "fpga config %s: not %s or a readable file (%s)", path,
                        rb_fpga_config_names(names, sizeof names), why);
     }
-    int rc = rb_ini_check_lines(f, path, e);
-    if (rc) {
-        fclose(f);
+    int rc = rb_ini_parse(f, path, on_key, &x, e);
+    if (rc)
         return rc;
-    }
-    rc = ini_parse_file(f, on_key, &x);
-    fclose(f);
-    if (rc != 0) {
-        if (!e->msg[0])
-            rb_errf(e, RB_EINPUT, "%s:%d: not valid INI", path, rc);
-        else
-            rb_err_prefix(e, "%s:%d: ", path, rc); /* file:line:key, as the matrix says it */
-        return RB_EINPUT;
-    }
     if (!x.have_base) {
         char names[128];
         return rb_errf(e, RB_EINPUT, "%s: needs 'base = NAME', NAME one of %s", path,

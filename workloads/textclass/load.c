@@ -51,14 +51,14 @@ typedef struct meta_ctx {
     unsigned seen;                    /* bit per key */
     unsigned class_seen, weight_seen; /* bit per class index */
     int failed;
-    rb_err err; /* the first problem; inih gives its line */
+    rb_err *e; /* the first problem; inih gives its line */
 } meta_ctx;
 
 static int fail(meta_ctx *c, const char *fmt, const char *key, const char *value)
 {
     if (!c->failed) {
         c->failed = 1;
-        rb_errf(&c->err, RB_EINPUT, fmt, key, value);
+        rb_errf(c->e, RB_EINPUT, fmt, key, value);
     }
     return 0;
 }
@@ -201,7 +201,7 @@ static int read_ini(const char *dir, rb_tc_meta *m, int *n_vocab, rb_err *e)
     int rc = rb_tc_path(path, sizeof path, dir, "textclass.ini", e);
     if (rc != 0)
         return rc;
-    meta_ctx c = {.m = m};
+    meta_ctx c = {.m = m, .e = e};
     FILE *f = rb_fopen_in(path, 64 << 10, "a textclass.ini", e);
     if (!f && errno != ENOENT && errno != EACCES)
         return e->code;
@@ -209,17 +209,8 @@ static int read_ini(const char *dir, rb_tc_meta *m, int *n_vocab, rb_err *e)
         return rb_errf(e, RB_EINPUT,
                        "%s: cannot open: %s (a saved text classifier's directory holds it)", path,
                        strerror(errno));
-    if ((rc = rb_ini_check_lines(f, path, e))) {
-        fclose(f);
+    if ((rc = rb_ini_parse(f, path, on_key, &c, e)))
         return rc;
-    }
-    int line = ini_parse_file(f, on_key, &c);
-    fclose(f);
-    if (line == -2)
-        return rb_errf(e, RB_ENOMEM, "%s: out of memory parsing it", path);
-    if (line > 0)
-        return rb_errf(e, RB_EINPUT, "%s line %d: %s", path, line,
-                       c.failed ? c.err.msg : "syntax error");
     for (int k = 0; k < K_COUNT; k++)
         if (!(c.seen >> k & 1))
             return rb_errf(e, RB_EINPUT, "%s: missing key '%s'", path, key_name[k]);
