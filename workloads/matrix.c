@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A matrix this large is a typo (an extra digit in a list), not a job: at
  * a few ms per point it would run for days, and deduplication is linear. */
@@ -421,12 +422,16 @@ static int read_text(const char *path, char **out, size_t *len, rb_err *e)
     FILE *f = rb_fopen_in(path, MATRIX_MAX_FILE, "a matrix file", e);
     if (!f)
         return e->code;
-    char *buf = malloc(MATRIX_MAX_FILE + 1);
+    /* the size the file has (rb_fopen_in capped it), and one byte to see it
+     * did not grow meanwhile */
+    struct stat st;
+    size_t want = fstat(fileno(f), &st) ? MATRIX_MAX_FILE : (size_t)st.st_size;
+    char *buf = malloc(want + 2);
     if (!buf) {
         fclose(f);
-        return rb_errf(e, RB_ENOMEM, "%s: cannot allocate %d bytes", path, MATRIX_MAX_FILE + 1);
+        return rb_errf(e, RB_ENOMEM, "%s: cannot allocate %zu bytes", path, want + 2);
     }
-    size_t n = fread(buf, 1, MATRIX_MAX_FILE + 1, f);
+    size_t n = fread(buf, 1, want + 1, f);
     int bad = ferror(f);
     int saved = errno;
     fclose(f);
@@ -434,7 +439,7 @@ static int read_text(const char *path, char **out, size_t *len, rb_err *e)
         free(buf);
         return rb_errf(e, RB_EINPUT, "%s: cannot read: %s", path, strerror(saved));
     }
-    if (n > MATRIX_MAX_FILE) {
+    if (n > want || n > MATRIX_MAX_FILE) {
         free(buf);
         return rb_errf(e, RB_EINPUT, "%s: larger than %d bytes; is it a matrix file?", path,
                        MATRIX_MAX_FILE);
