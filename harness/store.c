@@ -195,8 +195,6 @@ static int recover_dead_runs(rb_store *s, rb_err *e)
     return ret;
 }
 
-/* Read something so a file that is not a database fails here, at open, with
- * a message about the file rather than later about a statement. */
 static int pragma_int(sqlite3 *db, const char *sql, int *out)
 {
     sqlite3_stmt *st = NULL;
@@ -210,7 +208,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 }
 
 /* Is this a database rnnbench made?  Ours by its application_id; from
- * before the id, by its schema: a known user_version and our four main
+ * before the id, by its schema: a known user_version and our six main
  * tables.  A new, empty file is ours to make.  Anything else (an
  * application's own database, one with a table of ours by chance) is
  * refused before a byte of it changes. */
@@ -317,6 +315,8 @@ static int open_immutable_if_needed(rb_store *s)
                            SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 }
 
+/* Read something so a file that is not a database fails here, at open, with
+ * a message about the file rather than later about a statement. */
 static int check_readable(rb_store *s, rb_err *e)
 {
     int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
@@ -424,6 +424,10 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
                       "%s` first or pass the right --db",
                       path, path);
     if (ret) {
+        /* refused untouched: a read-write connection's close would otherwise
+         * checkpoint a foreign or newer database's WAL into its file */
+        if (s->db)
+            sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
         rb_store_close(s);
         /* a database this open created and could not set up is not left
          * behind as an empty file (ulimit -n, a full disk, a lock) */
