@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -242,6 +243,8 @@ static int store_result(rb_store *st, const rb_result *r, rb_err *e)
     for (int tries = 2; rc == RB_EBUSY && rb_now_s() - t0 < budget && !rb_interrupted(); tries++) {
         fprintf(stderr, "rnnbench run: %s; the result is kept, trying again (attempt %d)\n", e->msg,
                 tries);
+        struct timespec pause = {0, 100 * 1000 * 1000}; /* with a busy timeout of 0 too */
+        nanosleep(&pause, NULL);
         rc = rb_store_result(st, r, e);
     }
     return rc;
