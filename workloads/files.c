@@ -258,12 +258,17 @@ static int finish_stage(const char *dir, const char *stage, const char *marker, 
     return rc;
 }
 
+/* DIR/.saving and its marker DIR/.saving/.complete, into 4096-byte buffers. */
+static int stage_paths(const char *dir, char *stage, char *marker, rb_err *e)
+{
+    int rc = join(stage, 4096, dir, RB_DIR_STAGE, e);
+    return rc ? rc : join(marker, 4096, stage, ".complete", e);
+}
+
 int rb_dir_recover(const char *dir, rb_err *e)
 {
     char stage[4096], marker[4096];
-    int rc = join(stage, sizeof stage, dir, RB_DIR_STAGE, e);
-    if (!rc)
-        rc = join(marker, sizeof marker, stage, ".complete", e);
+    int rc = stage_paths(dir, stage, marker, e);
     if (rc)
         return rc;
     struct stat st;
@@ -288,9 +293,7 @@ int rb_dir_stage(const char *dir, char *stage, size_t n, rb_err *e)
 int rb_dir_commit(const char *dir, rb_err *e)
 {
     char stage[4096], marker[4096];
-    int rc = join(stage, sizeof stage, dir, RB_DIR_STAGE, e);
-    if (!rc)
-        rc = join(marker, sizeof marker, stage, ".complete", e);
+    int rc = stage_paths(dir, stage, marker, e);
     /* every staged byte on disk before the marker says the set is whole */
     if (!rc)
         rc = each_staged(stage, sync_one, dir, e);
