@@ -70,7 +70,7 @@ static int save_grads(const char *dir, const char *sub, const rb_model *m, const
             int nd = k >= RB_P_B_IH ? 1 : 2;
             char name[64];
             snprintf(path, sizeof path, "%s/%s/%s.npy", dir, sub,
-                     rb_model_param_name(name, sizeof name, rb_param_kind_name(k), l));
+                     rb_model_param_name(name, sizeof name, m, rb_param_kind_name(k), l));
             rc = g64 ? rb_npy_write_f64(path, g64 + off, nd, shape, e)
                      : rb_npy_write_f32(path, g32 + off, nd, shape, e);
         }

@@ -32,7 +32,7 @@ static int prepare_check(rb_point *p, uint64_t seed, rb_err *e)
         c->x = p->x;
         c->y_target = p->y_target;
     }
-    c->batch = (rb_batch){c->w.seq, c->w.batch, rb_workload_x_width(&c->w), c->x, NULL, NULL};
+    c->batch = (rb_batch){c->w.seq, c->w.batch, rb_workload_x_width(&c->w), c->x, NULL, NULL, NULL};
     c->mse = (rb_mse){c->y_target, n};
     c->g_ref = malloc(rb_param_total(&p->model) * sizeof *c->g_ref);
     c->dx_ref = malloc((size_t)c->w.seq * c->w.batch * c->batch.width * sizeof *c->dx_ref);
@@ -87,7 +87,7 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags
                    ? e->code
                    : rb_errf(e, RB_ENOMEM, "%s: out of memory for input and reference", w->key);
     }
-    p->batch = (rb_batch){w->seq, w->batch, rb_workload_x_width(w), p->x, NULL, NULL};
+    p->batch = (rb_batch){w->seq, w->batch, rb_workload_x_width(w), p->x, NULL, NULL, NULL};
     double t0 = rb_now_s();
     if (full_forward)
         rc = rb_ref_forward(&p->model, &p->batch, p->y_ref, NULL, NULL, e);

@@ -62,7 +62,7 @@ static int predict_split(rb_target *t, const rb_tc_head *h, pass *p, const rb_tc
             return rb_errf(e, RB_EINTR, "interrupted");
         int rows = n - k < (size_t)w->batch ? (int)(n - k) : w->batch;
         rb_tc_batch_fill(&p->b, h, docs, p->idx + k, rows);
-        rb_batch in = {w->seq, w->batch, w->input, p->b.x, NULL, NULL};
+        rb_batch in = {w->seq, w->batch, w->input, p->b.x, NULL, NULL, NULL};
         int rc = rb_target_forward(t, &in, &out, NULL, e);
         if (rc)
             return rc;
@@ -109,7 +109,7 @@ static int train_epoch(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg 
             return rb_errf(e, RB_EINTR, "interrupted in epoch %d", epoch);
         int rows = d->n_train - k < (size_t)B ? (int)(d->n_train - k) : B;
         rb_tc_batch_fill(&p->b, h, d->train, p->idx + k, rows);
-        rb_batch in = {d->seq, B, c->embed, p->b.x, NULL, NULL};
+        rb_batch in = {d->seq, B, c->embed, p->b.x, NULL, NULL, NULL};
         int rc = rb_target_train_step(t, &in, &io, NULL, e);
         if (rc)
             return rc;

@@ -106,22 +106,36 @@ static int check_model(const rb_target *t, const rb_model *m, const rb_workload 
                        "input %d, hidden %d, layers %d)",
                        tname(t), w->key, w->seq, w->batch, w->input, w->hidden, w->layers);
     if (m->cell != w->cell || m->hidden != w->hidden || m->layers != w->layers ||
-        m->input_proj != w->input_proj || (w->input_proj && m->input != w->input))
+        m->input_proj != w->input_proj || (w->input_proj && m->input != w->input) ||
+        (m->dirs == 2 ? 2 : 1) != rb_workload_dirs(w) ||
+        (rb_model_features(m) & ~w->features) != 0)
         return rb_errf(e, RB_EINPUT,
-                       "target %s: model (%s, input %d, hidden %d, layers %d, input_proj %d) "
-                       "does not match workload %s",
+                       "target %s: model (%s, input %d, hidden %d, layers %d, input_proj %d, "
+                       "directions %d) does not match workload %s",
                        tname(t), rb_cell_name(m->cell), m->input, m->hidden, m->layers,
-                       m->input_proj, w->key);
+                       m->input_proj, m->dirs, w->key);
     if (!m->layer)
         return rb_errf(e, RB_EINPUT, "target %s: model has no layers allocated", tname(t));
-    for (int l = 0; l < m->layers; l++) {
-        const rb_layer *ly = &m->layer[l];
-        int want_in = l == 0 ? (m->input_proj ? m->input : 0) : m->hidden;
+    int D = rb_workload_dirs(w);
+    for (int u = 0; u < m->layers * D; u++) {
+        const rb_layer *ly = &m->layer[u];
+        int want_in = u < D ? (m->input_proj ? m->input : 0) : D * m->hidden;
         if (ly->in != want_in || (want_in && !ly->w_ih) || !ly->w_hh || !ly->b_ih || !ly->b_hh)
             return rb_errf(e, RB_EINPUT,
                            "target %s: layer %d of the model is malformed (in %d, expected %d, "
                            "or a weight is missing)",
-                           tname(t), l, ly->in, want_in);
+                           tname(t), u / D, ly->in, want_in);
+    }
+    /* What the point needs and the target does not run is a property of
+     * the target: RB_EUNAVAIL, stored as unsupported, naming the feature. */
+    unsigned missing = w->features & ~t->ops->features;
+    if (w->mode == RB_MODE_TRAIN)
+        missing = w->features;
+    if (missing) {
+        char names[128];
+        return rb_errf(e, RB_EUNAVAIL, "unsupported: %s%s",
+                       rb_features_str(missing, names, sizeof names),
+                       w->mode == RB_MODE_TRAIN ? " (training covers the plain stack)" : "");
     }
     return 0;
 }
@@ -164,6 +178,13 @@ static int check_batch(const rb_target *t, const rb_batch *in, rb_err *e)
         return rb_errf(e, RB_EINPUT,
                        "target %s: batch is [%d, %d, %d] but %s was loaded for [%d, %d, %d]",
                        tname(t), in->seq, in->batch, in->width, w->key, w->seq, w->batch, width);
+    if (in->lens && !(w->features & RB_FEAT_SEQ_LENS))
+        return rb_errf(e, RB_EINPUT, "target %s: batch has sequence lengths but %s was loaded "
+                       "without them", tname(t), w->key);
+    for (int b = 0; in->lens && b < in->batch; b++)
+        if (in->lens[b] < 0 || in->lens[b] > in->seq)
+            return rb_errf(e, RB_EINPUT, "target %s: row %d has length %d, outside 0..%d",
+                           tname(t), b, in->lens[b], in->seq);
     return 0;
 }
 
@@ -173,11 +194,11 @@ static int check_out(const rb_target *t, const rb_tensor *out, const char *what,
     if (!out || !out->data)
         return rb_errf(e, RB_EINPUT, "target %s: no %s tensor", tname(t), what);
     if (out->ndim != 3 || out->shape[0] != (size_t)w->seq || out->shape[1] != (size_t)w->batch ||
-        out->shape[2] != (size_t)w->hidden)
+        out->shape[2] != (size_t)rb_workload_y_width(w))
         return rb_errf(e, RB_EINPUT,
-                       "target %s: %s tensor must be [T, B, H] = [%d, %d, %d] for %s "
+                       "target %s: %s tensor must be [T, B, D*H] = [%d, %d, %d] for %s "
                        "(got ndim %d, [%zu, %zu, %zu])",
-                       tname(t), what, w->seq, w->batch, w->hidden, w->key, out->ndim,
+                       tname(t), what, w->seq, w->batch, rb_workload_y_width(w), w->key, out->ndim,
                        out->shape[0], out->shape[1], out->shape[2]);
     return 0;
 }

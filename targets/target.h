@@ -139,7 +139,7 @@ typedef struct rb_target_ops {
     /* Put weights on the device and allocate every buffer the workload needs,
      * so forward() allocates nothing.  Time spent here is "model loading". */
     int (*load)(rb_target *, const rb_model *, const rb_workload *, rb_err *);
-    /* out: [T, B, H] float32, output of the last layer. */
+    /* out: [T, B, D*H] float32, output of the last layer. */
     int (*forward)(rb_target *, const rb_batch *in, rb_tensor *out, rb_sample *, rb_err *);
     /* One training step (see rb_train_io); NULL if unsupported.  Only after
      * a load of a workload whose mode is train, which allocates what BPTT
@@ -158,6 +158,10 @@ typedef struct rb_target_ops {
     void (*close)(rb_target *);
     /* The options it takes, terminated by an entry with name NULL; NULL: none. */
     const rb_target_option *options;
+    /* The RB_FEAT_* (workload.h) its forward runs; a workload needing any
+     * other is refused at load as "unsupported: <feature>", for this target
+     * only.  Training is the plain stack's whatever this says. */
+    unsigned features;
 } rb_target_ops;
 
 #define RB_TARGET_MAX_OPTS 8

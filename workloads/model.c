@@ -40,6 +40,24 @@ static float *alloc_floats(size_t rows, size_t cols, const char *what, int layer
     return p;
 }
 
+int rb_model_units(const rb_model *m) { return m->layers * (m->dirs == 2 ? 2 : 1); }
+
+unsigned rb_model_features(const rb_model *m)
+{
+    unsigned f = m->dirs == 2 ? RB_FEAT_BIDIR : 0;
+    if (m->clip > 0)
+        f |= RB_FEAT_CLIP;
+    if (m->input_forget)
+        f |= RB_FEAT_INPUT_FORGET;
+    for (int u = 0; m->layer && u < rb_model_units(m); u++) {
+        if (m->layer[u].p)
+            f |= RB_FEAT_PEEPHOLES;
+        if (m->layer[u].reverse && m->dirs != 2)
+            f |= RB_FEAT_REVERSE;
+    }
+    return f;
+}
+
 int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e)
 {
     memset(m, 0, sizeof *m);
@@ -49,29 +67,37 @@ int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e)
         return rb_errf(e, RB_EINPUT,
                        "model: sizes must be positive (input %d, hidden %d, layers %d)", w->input,
                        w->hidden, w->layers);
+    int peep = (w->features & RB_FEAT_PEEPHOLES) != 0;
+    if (peep && w->cell != RB_CELL_LSTM)
+        return rb_errf(e, RB_EINPUT, "model: peepholes exist only in an LSTM");
 
     m->cell = w->cell;
     m->input = w->input;
     m->hidden = w->hidden;
     m->layers = w->layers;
     m->input_proj = w->input_proj ? 1 : 0;
-    m->layer = calloc((size_t)w->layers, sizeof *m->layer);
+    m->dirs = rb_workload_dirs(w);
+    int units = rb_model_units(m);
+    m->layer = calloc((size_t)units, sizeof *m->layer);
     if (!m->layer) {
         rb_errf(e, RB_ENOMEM, "cannot allocate %zu bytes for %d layer descriptors",
-                (size_t)w->layers * sizeof *m->layer, w->layers);
+                (size_t)units * sizeof *m->layer, units);
         memset(m, 0, sizeof *m);
         return RB_ENOMEM;
     }
 
     size_t gh = (size_t)rb_cell_gates(w->cell) * (size_t)w->hidden, h = (size_t)w->hidden;
-    for (int l = 0; l < w->layers; l++) {
-        rb_layer *ly = &m->layer[l];
-        ly->in = l > 0 ? w->hidden : (m->input_proj ? w->input : 0);
+    for (int u = 0; u < units; u++) {
+        rb_layer *ly = &m->layer[u];
+        int l = u / m->dirs;
+        ly->in = l > 0 ? m->dirs * w->hidden : (m->input_proj ? w->input : 0);
+        ly->reverse = m->dirs == 2 ? u % 2 : (w->features & RB_FEAT_REVERSE) != 0;
         if (ly->in && !(ly->w_ih = alloc_floats(gh, (size_t)ly->in, "weight_ih", l, e)))
             goto fail;
         if (!(ly->w_hh = alloc_floats(gh, h, "weight_hh", l, e)) ||
             !(ly->b_ih = alloc_floats(gh, 1, "bias_ih", l, e)) ||
-            !(ly->b_hh = alloc_floats(gh, 1, "bias_hh", l, e)))
+            !(ly->b_hh = alloc_floats(gh, 1, "bias_hh", l, e)) ||
+            (peep && !(ly->p = alloc_floats(3 * h, 1, "peephole", l, e))))
             goto fail;
     }
     return 0;
@@ -91,13 +117,15 @@ void rb_model_init_seeded(rb_model *m, uint64_t seed)
     rb_rng r = {seed};
     float k = (float)(1.0 / sqrt((double)m->hidden));
     size_t gh = (size_t)rb_cell_gates(m->cell) * (size_t)m->hidden, h = (size_t)m->hidden;
-    for (int l = 0; l < m->layers; l++) {
-        rb_layer *ly = &m->layer[l];
+    for (int u = 0; u < rb_model_units(m); u++) {
+        rb_layer *ly = &m->layer[u];
         if (ly->w_ih)
             fill_uniform(&r, ly->w_ih, gh * (size_t)ly->in, k);
         fill_uniform(&r, ly->w_hh, gh * h, k);
         fill_uniform(&r, ly->b_ih, gh, k);
         fill_uniform(&r, ly->b_hh, gh, k);
+        if (ly->p)
+            fill_uniform(&r, ly->p, 3 * h, k);
     }
 }
 
@@ -105,19 +133,21 @@ void rb_model_free(rb_model *m)
 {
     if (!m)
         return;
-    for (int l = 0; m->layer && l < m->layers; l++) {
-        free(m->layer[l].w_ih);
-        free(m->layer[l].w_hh);
-        free(m->layer[l].b_ih);
-        free(m->layer[l].b_hh);
+    for (int u = 0; m->layer && u < rb_model_units(m); u++) {
+        free(m->layer[u].w_ih);
+        free(m->layer[u].w_hh);
+        free(m->layer[u].b_ih);
+        free(m->layer[u].b_hh);
+        free(m->layer[u].p);
     }
     free(m->layer);
     memset(m, 0, sizeof *m);
 }
 
-const char *rb_model_param_name(char *buf, size_t n, const char *kind, int layer)
+const char *rb_model_param_name(char *buf, size_t n, const rb_model *m, const char *kind, int unit)
 {
-    snprintf(buf, n, "%s_l%d", kind, layer);
+    int d = m->dirs == 2 ? 2 : 1;
+    snprintf(buf, n, "%s_l%d%s", kind, unit / d, d == 2 && unit % 2 ? "_reverse" : "");
     return buf;
 }
 
@@ -129,9 +159,9 @@ typedef struct param_ref {
     size_t shape[2];
 } param_ref;
 
-static int layer_params(const rb_model *m, int l, param_ref out[4])
+static int layer_params(const rb_model *m, int u, param_ref out[5])
 {
-    const rb_layer *ly = &m->layer[l];
+    const rb_layer *ly = &m->layer[u];
     size_t gh = (size_t)rb_cell_gates(m->cell) * (size_t)m->hidden;
     int n = 0;
     if (ly->w_ih)
@@ -139,14 +169,16 @@ static int layer_params(const rb_model *m, int l, param_ref out[4])
     out[n++] = (param_ref){"weight_hh", ly->w_hh, 2, {gh, (size_t)m->hidden}};
     out[n++] = (param_ref){"bias_ih", ly->b_ih, 1, {gh, 0}};
     out[n++] = (param_ref){"bias_hh", ly->b_hh, 1, {gh, 0}};
+    if (ly->p)
+        out[n++] = (param_ref){"peephole", ly->p, 1, {3 * (size_t)m->hidden, 0}};
     return n;
 }
 
-static int param_path(char *buf, size_t n, const char *dir, const param_ref *p, int layer,
-                      rb_err *e)
+static int param_path(char *buf, size_t n, const char *dir, const rb_model *m, const param_ref *p,
+                      int unit, rb_err *e)
 {
     char name[64];
-    rb_model_param_name(name, sizeof name, p->kind, layer);
+    rb_model_param_name(name, sizeof name, m, p->kind, unit);
     int len = snprintf(buf, n, "%s/%s.npy", dir, name);
     if (len < 0 || (size_t)len >= n)
         return rb_errf(e, RB_EINPUT, "%s: directory path too long", dir);
@@ -157,12 +189,12 @@ static int param_path(char *buf, size_t n, const char *dir, const param_ref *p, 
 static int each_param(const rb_model *m, const char *dir,
                       int (*fn)(const param_ref *, const char *path, rb_err *), rb_err *e)
 {
-    for (int l = 0; l < m->layers; l++) {
-        param_ref ps[4];
-        int n = layer_params(m, l, ps);
+    for (int u = 0; u < rb_model_units(m); u++) {
+        param_ref ps[5];
+        int n = layer_params(m, u, ps);
         for (int i = 0; i < n; i++) {
             char path[4096];
-            int rc = param_path(path, sizeof path, dir, &ps[i], l, e);
+            int rc = param_path(path, sizeof path, dir, m, &ps[i], u, e);
             if (rc == 0)
                 rc = fn(&ps[i], path, e);
             if (rc != 0)

@@ -3,8 +3,19 @@
  * Per layer l: weight_ih_l{l} [G*H, I_l], weight_hh_l{l} [G*H, H],
  * bias_ih_l{l} [G*H], bias_hh_l{l} [G*H]; gate rows ordered i,f,g,o for the
  * LSTM (PyTorch's order), G = 1 for the RNN (h' = tanh(W_ih x + b_ih + W_hh h + b_hh)).
- * I_0 = input, I_l = hidden for l > 0.  Row-major float32, exactly the bytes
- * of the corresponding PyTorch parameter, so .npy files move both ways. */
+ * I_0 = input, I_l = D*hidden for l > 0.  Row-major float32, exactly the bytes
+ * of the corresponding PyTorch parameter, so .npy files move both ways.
+ *
+ * What imported models add (ONNX LSTM/RNN attributes; see RB_FEAT_*):
+ * a bidirectional stack (D = 2) holds two units per layer, unit l*D + d,
+ * the second running from the last step to the first (PyTorch's
+ * "_reverse" parameters); its output is [T, B, D*H], the forward half
+ * first, as nn.LSTM(bidirectional=True) returns it.  A reverse stack (ONNX
+ * direction=reverse) is D = 1 with every unit reversed.  Peepholes p [3H]
+ * (gates i, f, o, in that order) add p (.) c to those pre-activations,
+ * c_{t-1} for i and f, c_t for o, as ONNX defines them; clip bounds every
+ * pre-activation to [-clip, clip] before its activation; input_forget
+ * couples the forget gate to the input gate, f = 1 - i. */
 #ifndef RB_MODEL_H
 #define RB_MODEL_H
 
@@ -20,24 +31,39 @@ typedef struct rb_layer {
     float *w_hh; /* [G*H, H] */
     float *b_ih; /* [G*H] */
     float *b_hh; /* [G*H] */
+    float *p;    /* [3H] peepholes i, f, o; NULL without */
+    int reverse; /* 1: runs from the last step to the first */
 } rb_layer;
 
 typedef struct rb_model {
     rb_cell cell;
     int input, hidden, layers;
-    int input_proj;  /* 0: layer 0 has no W_ih; x is already [T,B,G*H] (DeepBench-style) */
-    rb_layer *layer; /* [layers] */
+    int input_proj;   /* 0: layer 0 has no W_ih; x is already [T,B,G*H] (DeepBench-style) */
+    int dirs;         /* 1, or 2 when bidirectional */
+    float clip;       /* > 0: pre-activations clipped to [-clip, clip]; 0: none */
+    int input_forget; /* LSTM: f = 1 - i */
+    rb_layer *layer;  /* [layers * dirs] units, unit l*dirs + d */
 } rb_model;
 
-/* Allocate zeroed weights for w's cell/input/hidden/layers/input_proj. */
+/* Units (layer, direction) of the stack: layers * dirs. */
+int rb_model_units(const rb_model *m);
+/* The RB_FEAT_* bits this model needs (sequence lengths are the batch's). */
+unsigned rb_model_features(const rb_model *m);
+
+/* Allocate zeroed weights for w's cell/input/hidden/layers/input_proj, its
+ * directions and (with RB_FEAT_PEEPHOLES) peepholes; RB_FEAT_REVERSE makes a
+ * one-direction stack run backwards.  clip and input_forget are values the
+ * caller sets. */
 int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e);
 /* PyTorch's default init: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), from a seed
  * (values are reproducible across machines, not equal to PyTorch's own stream). */
 void rb_model_init_seeded(rb_model *m, uint64_t seed);
 void rb_model_free(rb_model *m);
 
-/* PyTorch parameter names: "weight_ih_l0" ... into buf; returns buf. */
-const char *rb_model_param_name(char *buf, size_t n, const char *kind, int layer);
+/* PyTorch parameter names of unit u: "weight_ih_l0", "bias_hh_l1_reverse"
+ * (the second direction of a bidirectional layer) ... into buf; returns buf.
+ * Peepholes, which PyTorch lacks, are "peephole_l0". */
+const char *rb_model_param_name(char *buf, size_t n, const rb_model *m, const char *kind, int unit);
 
 /* Save/load every parameter as <dir>/<pytorch name>.npy (float32). */
 int rb_model_save_npy(const rb_model *m, const char *dir, rb_err *e);
@@ -48,8 +74,12 @@ int rb_model_load_npy(rb_model *m, const char *dir,
 typedef struct rb_batch {
     int seq, batch, width; /* width = rb_workload_x_width() */
     const float *x;        /* [T, B, width] */
-    const float *h0;       /* [L, B, H] or NULL for zeros */
-    const float *c0;       /* [L, B, H] or NULL for zeros (LSTM only) */
+    const float *h0;       /* [L*D, B, H] or NULL for zeros */
+    const float *c0;       /* [L*D, B, H] or NULL for zeros (LSTM only) */
+    /* [B] steps of each row, 0..T, or NULL for T everywhere.  Past its length
+     * a row's output is zero and its state stays (ONNX sequence_lens, PyTorch
+     * packed sequences); a reversed unit starts at the row's last step. */
+    const int *lens;
 } rb_batch;
 
 /* Deterministic uniform(-1,1) input for a workload and seed; caller frees. */

@@ -4,9 +4,10 @@
  * arrays of this one layout, so clipping and the update are each a single
  * pass, a target copies all of its parameters in one transfer, and the
  * reference's gradients line up with a target's element for element.
- * Order: per layer l = 0..L-1: weight_ih (absent without input projection),
- * weight_hh, bias_ih, bias_hh, each row-major as PyTorch stores it and each
- * starting on a 64-byte boundary (16 floats); the gaps are zeros. */
+ * Order: per unit u = 0..L*D-1 (model.h): weight_ih (absent without input
+ * projection), weight_hh, bias_ih, bias_hh, peepholes (absent without),
+ * each row-major as PyTorch stores it and each starting on a 64-byte
+ * boundary (16 floats); the gaps are zeros. */
 #ifndef RB_PARAMS_H
 #define RB_PARAMS_H
 
@@ -14,17 +15,25 @@
 
 #include "model.h"
 
-typedef enum { RB_P_W_IH = 0, RB_P_W_HH = 1, RB_P_B_IH = 2, RB_P_B_HH = 3 } rb_param_kind;
+typedef enum {
+    RB_P_W_IH = 0,
+    RB_P_W_HH = 1,
+    RB_P_B_IH = 2,
+    RB_P_B_HH = 3,
+    RB_P_PEEP = 4 /* training never has peepholes: its loops stop at RB_P_B_HH */
+} rb_param_kind;
 
 #define RB_PARAM_ALIGN 16 /* floats */
 
-/* Elements of one parameter tensor (0 for weight_ih of a layer without input projection). */
-size_t rb_param_count(const rb_model *m, int layer, rb_param_kind k);
+/* Elements of one parameter tensor of unit u (0 for weight_ih of a layer
+ * without input projection, and for absent peepholes). */
+size_t rb_param_count(const rb_model *m, int u, rb_param_kind k);
 /* Its offset in the flat array. */
-size_t rb_param_off(const rb_model *m, int layer, rb_param_kind k);
+size_t rb_param_off(const rb_model *m, int u, rb_param_kind k);
 /* Length of the flat array, padding included. */
 size_t rb_param_total(const rb_model *m);
-/* PyTorch's name of the tensor's kind: "weight_ih", "weight_hh", "bias_ih", "bias_hh". */
+/* PyTorch's name of the tensor's kind: "weight_ih", "weight_hh", "bias_ih", "bias_hh"
+ * (and "peephole"). */
 const char *rb_param_kind_name(rb_param_kind k);
 
 /* Copy the model's tensors into flat[rb_param_total(m)] (padding zeroed), and back. */

@@ -15,9 +15,9 @@ double rb_ref_sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 /* State and scratch for one pass; every array is fp64. */
 typedef struct ref_work {
-    int T, B, H, G;
+    int T, B, H, G, D;
     double *seq_in;  /* [T, B, width of this layer's input] */
-    double *seq_out; /* [T, B, H] */
+    double *seq_out; /* [T, B, D*H] */
     double *h, *c;   /* [B, H] */
     double *gates;   /* [G*H] */
 } ref_work;
@@ -43,42 +43,62 @@ void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const dou
     }
 }
 
-static void lstm_update(const double *g, int H, double *h, double *c)
+/* ONNX's clip: bounds the input of every activation. */
+static double clip(double v, double c) { return c > 0 ? (v > c ? c : v < -c ? -c : v) : v; }
+
+/* The ONNX LSTM, which is PyTorch's when p is NULL, clip 0 and no coupling:
+ * peepholes p (i, f, o) see c_{t-1} for the input and forget gates and the
+ * new c_t for the output gate. */
+static void lstm_update(const rb_model *m, const float *p, const double *g, int H, double *h,
+                        double *c)
 {
+    double k = m->clip;
     for (int j = 0; j < H; j++) {
-        double i = rb_ref_sigmoid(g[j]);
-        double f = rb_ref_sigmoid(g[H + j]);
-        double gg = tanh(g[2 * H + j]);
-        double o = rb_ref_sigmoid(g[3 * H + j]);
+        double pi = p ? p[j] * c[j] : 0, pf = p ? p[H + j] * c[j] : 0;
+        double i = rb_ref_sigmoid(clip(g[j] + pi, k));
+        double f = m->input_forget ? 1.0 - i : rb_ref_sigmoid(clip(g[H + j] + pf, k));
+        double gg = tanh(clip(g[2 * H + j], k));
         c[j] = f * c[j] + i * gg;
+        double po = p ? p[2 * H + j] * c[j] : 0;
+        double o = rb_ref_sigmoid(clip(g[3 * H + j] + po, k));
         h[j] = o * tanh(c[j]);
     }
 }
 
-static void rnn_update(const double *g, int H, double *h)
+static void rnn_update(const rb_model *m, const double *g, int H, double *h)
 {
     for (int j = 0; j < H; j++)
-        h[j] = tanh(g[j]);
+        h[j] = tanh(clip(g[j], m->clip));
 }
 
-static void run_layer(const rb_model *m, int l, const rb_batch *in, ref_work *w, int x_width)
+/* One unit (a layer, or one direction of it) over the whole sequence; its
+ * output lands in columns [d*H, (d+1)*H) of seq_out. */
+static void run_unit(const rb_model *m, int u, const rb_batch *in, ref_work *w, int x_width)
 {
-    const rb_layer *ly = &m->layer[l];
+    const rb_layer *ly = &m->layer[u];
+    const int d = u % w->D, yw = w->D * w->H;
     size_t BH = (size_t)w->B * (size_t)w->H;
     for (size_t k = 0; k < BH; k++) {
-        w->h[k] = in->h0 ? in->h0[(size_t)l * BH + k] : 0.0;
-        w->c[k] = in->c0 ? in->c0[(size_t)l * BH + k] : 0.0;
+        w->h[k] = in->h0 ? in->h0[(size_t)u * BH + k] : 0.0;
+        w->c[k] = in->c0 ? in->c0[(size_t)u * BH + k] : 0.0;
     }
-    for (int t = 0; t < w->T; t++) {
+    for (int s = 0; s < w->T; s++) {
+        int t = ly->reverse ? w->T - 1 - s : s;
         for (int b = 0; b < w->B; b++) {
             double *h = w->h + (size_t)b * w->H, *c = w->c + (size_t)b * w->H;
+            double *y = w->seq_out + ((size_t)t * w->B + b) * (size_t)yw + (size_t)d * w->H;
+            if (in->lens && t >= in->lens[b]) {
+                /* past the row's end: no output, the state stays */
+                memset(y, 0, (size_t)w->H * sizeof *y);
+                continue;
+            }
             const double *x = w->seq_in + ((size_t)t * w->B + b) * (size_t)x_width;
             rb_ref_preact(ly, w->G * w->H, w->H, x, h, w->gates);
             if (m->cell == RB_CELL_LSTM)
-                lstm_update(w->gates, w->H, h, c);
+                lstm_update(m, ly->p, w->gates, w->H, h, c);
             else
-                rnn_update(w->gates, w->H, h);
-            memcpy(w->seq_out + ((size_t)t * w->B + b) * w->H, h, (size_t)w->H * sizeof *h);
+                rnn_update(m, w->gates, w->H, h);
+            memcpy(y, h, (size_t)w->H * sizeof *h);
         }
     }
 }
@@ -95,6 +115,10 @@ int rb_ref_check_batch(const rb_model *m, const rb_batch *in, int width, const d
     if (in->width != width)
         return rb_errf(e, RB_EINPUT, "reference: input width %d, but the model expects %d%s",
                        in->width, width, m->input_proj ? "" : " (G*H, no input projection)");
+    for (int b = 0; in->lens && b < in->batch; b++)
+        if (in->lens[b] < 0 || in->lens[b] > in->seq)
+            return rb_errf(e, RB_EINPUT, "reference: row %d has length %d, outside 0..%d", b,
+                           in->lens[b], in->seq);
     return 0;
 }
 
@@ -110,43 +134,46 @@ static void free_work(ref_work *w)
 int rb_ref_forward(const rb_model *m, const rb_batch *in, double *y, double *h_n, double *c_n,
                    rb_err *e)
 {
-    int G = rb_cell_gates(m->cell), H = m->hidden;
+    int G = rb_cell_gates(m->cell), H = m->hidden, D = m->dirs == 2 ? 2 : 1;
     int width0 = m->input_proj ? m->input : G * H;
     int rc = rb_ref_check_batch(m, in, width0, y, e);
     if (rc != 0)
         return rc;
 
-    ref_work w = {.T = in->seq, .B = in->batch, .H = H, .G = G};
-    size_t TB = (size_t)w.T * (size_t)w.B, BH = (size_t)w.B * (size_t)H;
-    size_t maxw = (size_t)(width0 > H ? width0 : H);
+    ref_work w = {.T = in->seq, .B = in->batch, .H = H, .G = G, .D = D};
+    size_t TB = (size_t)w.T * (size_t)w.B, BH = (size_t)w.B * (size_t)H, DH = (size_t)D * H;
+    size_t maxw = (size_t)width0 > DH ? (size_t)width0 : DH;
     if (TB > SIZE_MAX / sizeof(double) / maxw)
         return rb_errf(e, RB_ENOMEM, "reference: [%d, %d, %zu] does not fit in memory", w.T, w.B,
                        maxw);
     w.seq_in = malloc(TB * maxw * sizeof(double));
-    w.seq_out = malloc(TB * (size_t)H * sizeof(double));
+    w.seq_out = malloc(TB * DH * sizeof(double));
     w.h = malloc(BH * sizeof(double));
     w.c = malloc(BH * sizeof(double));
     w.gates = malloc((size_t)G * (size_t)H * sizeof(double));
     if (!w.seq_in || !w.seq_out || !w.h || !w.c || !w.gates) {
         free_work(&w);
         return rb_errf(e, RB_ENOMEM, "reference: cannot allocate %zu bytes of fp64 work space",
-                       (TB * (maxw + (size_t)H) + 2 * BH + (size_t)G * H) * sizeof(double));
+                       (TB * (maxw + DH) + 2 * BH + (size_t)G * H) * sizeof(double));
     }
 
     for (size_t k = 0; k < TB * (size_t)width0; k++)
         w.seq_in[k] = in->x[k];
     for (int l = 0; l < m->layers; l++) {
-        run_layer(m, l, in, &w, l == 0 ? width0 : H);
-        if (h_n)
-            memcpy(h_n + (size_t)l * BH, w.h, BH * sizeof(double));
-        if (c_n && m->cell == RB_CELL_LSTM)
-            memcpy(c_n + (size_t)l * BH, w.c, BH * sizeof(double));
+        for (int d = 0; d < D; d++) {
+            int u = l * D + d;
+            run_unit(m, u, in, &w, l == 0 ? width0 : (int)DH);
+            if (h_n)
+                memcpy(h_n + (size_t)u * BH, w.h, BH * sizeof(double));
+            if (c_n && m->cell == RB_CELL_LSTM)
+                memcpy(c_n + (size_t)u * BH, w.c, BH * sizeof(double));
+        }
         /* The next layer reads this layer's fp64 output, never a rounded copy. */
         double *t = w.seq_in;
         w.seq_in = w.seq_out;
         w.seq_out = t;
     }
-    memcpy(y, w.seq_in, TB * (size_t)H * sizeof(double));
+    memcpy(y, w.seq_in, TB * DH * sizeof(double));
     free_work(&w);
     return 0;
 }
@@ -177,8 +204,9 @@ double rb_fp32_tolerance(const rb_workload *w, int bwd)
 {
     /* Without input projection the first layer's only dot product is W_hh h
      * (x is added, not multiplied), so the longest is that of later layers. */
-    double I = w->input_proj ? (double)w->input : (double)w->hidden;
-    double H = w->hidden;
+    double H = w->hidden, DH = rb_workload_dirs(w) * H;
+    double I = w->input_proj ? (double)w->input : DH;
+    I = I > DH ? I : DH;
     double acc_dim = (I > H ? I : H) + H;
     double n_iter = (double)w->seq * (double)w->layers;
     double lg = ceil(log2(acc_dim * n_iter));

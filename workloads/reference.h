@@ -10,8 +10,8 @@
 
 #include "model.h"
 
-/* y: [T, B, H] output of the last layer.  h_n, c_n: [L, B, H] final states,
- * either may be NULL (c_n is ignored for the RNN). */
+/* y: [T, B, D*H] output of the last layer.  h_n, c_n: [L*D, B, H] final
+ * states of every unit, either may be NULL (c_n is ignored for the RNN). */
 int rb_ref_forward(const rb_model *m, const rb_batch *in, double *y, double *h_n, double *c_n,
                    rb_err *e);
 
@@ -35,7 +35,7 @@ void rb_compare(const float *y, const double *ref, size_t n, rb_errstat *out);
 
 /* benchdnn-style bound for an fp32 target:
  *   4 * (1 + bwd) * ceil(log2(acc_dim * n_iter)) * FLT_EPSILON
- * acc_dim = the longest dot product (max(I,H) + H), n_iter = T * L (errors
+ * acc_dim = the longest dot product (max(I, D*H) + H), n_iter = T * L (errors
  * carried through the recurrence and the stack).  rb_errstat.max_rel must
  * not exceed it. */
 double rb_fp32_tolerance(const rb_workload *w, int bwd);
@@ -45,7 +45,8 @@ double rb_fp32_tolerance(const rb_workload *w, int bwd);
  * output (what an rb_loss_fn returns); the forward pass is rerun here in
  * fp64.  grads: [rb_param_total(m)] in the flat layout of params.h (padding
  * zero); dx: [T, B, width] = dLoss/dx, or NULL.  Initial states are
- * constants (not trained), as in the targets. */
+ * constants (not trained), as in the targets.  A model with any RB_FEAT_*
+ * is RB_EUNAVAIL: training covers the plain stack. */
 int rb_ref_backward(const rb_model *m, const rb_batch *in, const double *dy, double *grads,
                     double *dx, rb_err *e);
 

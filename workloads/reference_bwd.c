@@ -204,6 +204,13 @@ int rb_ref_backward(const rb_model *m, const rb_batch *in, const double *dy, dou
     int rc = rb_ref_check_batch(m, in, width0, dy, e);
     if (rc || !grads)
         return rc ? rc : rb_errf(e, RB_EINPUT, "reference backward: no gradient buffer");
+    /* Training is the plain stack's: what imported models add is forward only. */
+    unsigned f = rb_model_features(m) | (in->lens ? RB_FEAT_SEQ_LENS : 0);
+    if (f) {
+        char names[128];
+        return rb_errf(e, RB_EUNAVAIL, "reference backward: unsupported: %s",
+                       rb_features_str(f, names, sizeof names));
+    }
     rec r = {.T = in->seq, .B = in->batch, .H = H, .G = G, .L = m->layers};
     if ((rc = rec_alloc(&r, m, width0, e)))
         return rc;

@@ -33,11 +33,39 @@ int rb_mode_parse(const char *s, rb_mode *out)
     return -1;
 }
 
+const char *rb_feature_name(unsigned bit)
+{
+    switch (bit) {
+    case RB_FEAT_REVERSE: return "reverse";
+    case RB_FEAT_BIDIR: return "bidirectional";
+    case RB_FEAT_PEEPHOLES: return "peepholes";
+    case RB_FEAT_CLIP: return "clip";
+    case RB_FEAT_INPUT_FORGET: return "input_forget";
+    case RB_FEAT_SEQ_LENS: return "sequence_lens";
+    default: return "?";
+    }
+}
+
+const char *rb_features_str(unsigned f, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (unsigned bit = 1; bit & RB_FEAT_ALL; bit <<= 1)
+        if ((f & bit) && len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "",
+                                    rb_feature_name(bit));
+    return buf;
+}
+
+int rb_workload_dirs(const rb_workload *w) { return w->dirs == 2 ? 2 : 1; }
+int rb_workload_y_width(const rb_workload *w) { return rb_workload_dirs(w) * w->hidden; }
+
 void rb_workload_make_key(rb_workload *w)
 {
-    snprintf(w->key, sizeof w->key, "%s_%s_t%d_b%d_i%d_h%d_l%d%s", rb_cell_name(w->cell),
+    snprintf(w->key, sizeof w->key, "%s_%s_t%d_b%d_i%d_h%d_l%d%s%s%s%s", rb_cell_name(w->cell),
              rb_mode_name(w->mode), w->seq, w->batch, w->input, w->hidden, w->layers,
-             w->input_proj ? "" : "_noproj");
+             w->input_proj ? "" : "_noproj", rb_workload_dirs(w) == 2 ? "_bi" : "",
+             w->model[0] ? "_" : "", w->model);
 }
 
 rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input, int hidden,
@@ -53,6 +81,7 @@ rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int i
     w.hidden = hidden;
     w.layers = layers;
     w.input_proj = input_proj;
+    w.dirs = 1;
     rb_workload_make_key(&w);
     return w;
 }
@@ -65,9 +94,10 @@ int rb_workload_x_width(const rb_workload *w)
 double rb_workload_flops(const rb_workload *w)
 {
     double G = rb_cell_gates(w->cell), H = w->hidden, BT = (double)w->batch * w->seq;
+    double D = rb_workload_dirs(w);
     double first_in = w->input_proj ? w->input : 0;
-    double f = 2.0 * G * H * (first_in + H) * BT;
-    f += (w->layers - 1) * 2.0 * G * H * (H + H) * BT;
+    double f = D * 2.0 * G * H * (first_in + H) * BT;
+    f += (w->layers - 1) * D * 2.0 * G * H * (D * H + H) * BT;
     return w->mode == RB_MODE_TRAIN ? 3.0 * f : f;
 }
 
@@ -90,14 +120,15 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
 {
     /* double, not uint64_t: absurd sizes must produce a huge estimate, not wrap. */
     double G = rb_cell_gates(w->cell), H = w->hidden, I = w->input, T = w->seq, B = w->batch,
-           L = w->layers, X = rb_workload_x_width(w);
-    /* weights: W_ih, W_hh, two biases per layer; the target keeps a packed copy */
-    double wts = G * H * (I + H + 2) + (L - 1) * G * H * (H + H + 2);
+           X = rb_workload_x_width(w), D = rb_workload_dirs(w), L = w->layers * D /* units */;
+    /* weights: W_ih, W_hh, two biases (and peepholes) per layer and direction;
+     * the target keeps a packed copy */
+    double wts = D * G * H * (I + H + 5) + (L - D) * G * H * (D * H + H + 5);
     double x = T * B * X;
     double gates = T * B * G * H; /* precomputed input projection, one layer at a time */
-    double seqs = 2 * T * B * H;  /* layer input/output ping-pong */
+    double seqs = 2 * T * B * H * D * D; /* layer input/output ping-pong, per direction too */
     double state = 2 * L * B * H;
-    double fp32 = 2 * wts + x + gates + seqs + state + T * B * H /* target output */;
+    double fp32 = 2 * wts + x + gates + seqs + state + T * B * H * D /* target output */;
     double fp64 = wts + x + gates + seqs + state; /* reference */
     double bytes = 4 * fp32 + 8 * fp64;
     if (w->mode == RB_MODE_TRAIN) {

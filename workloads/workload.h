@@ -12,7 +12,26 @@
 typedef enum { RB_CELL_LSTM = 0, RB_CELL_RNN = 1 } rb_cell;
 typedef enum { RB_MODE_INFER = 0, RB_MODE_TRAIN = 1 } rb_mode;
 
-#define RB_KEY_MAX 96
+#define RB_KEY_MAX 160
+#define RB_MODEL_ID_MAX 64
+
+/* What a point needs beyond the plain stack the axes describe: imported
+ * models bring these (ONNX LSTM/RNN attributes).  A target declares which it
+ * runs (rb_target_ops.features); the others are "unsupported: <name>" for
+ * that target only. */
+enum {
+    RB_FEAT_REVERSE = 1u << 0,      /* layers run from the last step to the first */
+    RB_FEAT_BIDIR = 1u << 1,        /* every layer runs both ways, outputs concatenated */
+    RB_FEAT_PEEPHOLES = 1u << 2,    /* LSTM peephole weights P */
+    RB_FEAT_CLIP = 1u << 3,         /* pre-activations clipped to [-clip, clip] */
+    RB_FEAT_INPUT_FORGET = 1u << 4, /* LSTM forget gate coupled: f = 1 - i */
+    RB_FEAT_SEQ_LENS = 1u << 5,     /* a length per batch row (rb_batch.lens) */
+    RB_FEAT_ALL = (1u << 6) - 1
+};
+/* The name of one feature bit ("peepholes"), for "unsupported: peepholes". */
+const char *rb_feature_name(unsigned bit);
+/* Comma-separated names of every bit in f into buf ("" for none); returns buf. */
+const char *rb_features_str(unsigned f, char *buf, size_t n);
 
 typedef struct rb_workload {
     rb_cell cell;
@@ -26,7 +45,18 @@ typedef struct rb_workload {
                        0: DeepBench-style: x arrives already projected, shape
                        [T,B,G*H], and only the recurrent part is computed. */
     char key[RB_KEY_MAX]; /* canonical, e.g. lstm_infer_t25_b4_i512_h512_l1 */
+    int dirs;             /* 2: bidirectional; 0 or 1: one direction (see rb_workload_dirs) */
+    unsigned features;    /* RB_FEAT_*; 0 for a stack described by its axes */
+    /* "" for a seeded stack; an imported model's "name-hash" (its file's name
+     * and a short hash of its content), which the key ends with, so results
+     * of one file pair across runs and those of a changed file do not. */
+    char model[RB_MODEL_ID_MAX];
 } rb_workload;
+
+/* Directions: 1 or 2 (a zero-initialised workload has one). */
+int rb_workload_dirs(const rb_workload *w);
+/* Width of one timestep of the output: dirs * H. */
+int rb_workload_y_width(const rb_workload *w);
 
 /* Gates per cell: 4 for LSTM (i,f,g,o as PyTorch), 1 for the tanh RNN. */
 int rb_cell_gates(rb_cell c);
@@ -45,8 +75,9 @@ rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int i
 int rb_workload_x_width(const rb_workload *w);
 
 /* The FLOP formulas, in one place (DESIGN.md "FLOP counting"):
- *   per layer, inference: 2 * G*H * (I_l + H) * B * T, with G = 4 (LSTM) or 1 (RNN),
- *   I_l = I for the first layer and H after it.  Without input projection the
+ *   per layer and direction, inference: 2 * G*H * (I_l + H) * B * T, with G = 4
+ *   (LSTM) or 1 (RNN), I_l = I for the first layer and D*H after it (D = 2
+ *   directions when bidirectional).  Without input projection the
  *   first layer counts 2*G*H*H*B*T (DeepBench's 8*H^2*B*T for an LSTM).
  *   Training step ~ 3x the forward (backward ~ 2x forward).
  * Elementwise gate math is not counted, as benchdnn and DeepBench do not. */

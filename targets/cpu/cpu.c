@@ -25,4 +25,5 @@ const rb_target_ops rb_target_cpu_ops = {
     .train_step = rb_cpu_train_step,
     .params = rb_cpu_params,
     .unload = rb_cpu_unload,
+    .features = RB_FEAT_ALL,
 };

@@ -21,7 +21,16 @@ void rb_cpu_unload(rb_target *t);
  * activated gates (training keeps them for BPTT). */
 void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const float *bias,
                       const float *c_prev, float *c, float *h, float *act);
-void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias, float *h);
+/* rb_cpu_lstm_cell for imported models (model.h): peepholes peep [3H] (i, f,
+ * o) or NULL, pre-activations clipped to [-clip, clip] when clip > 0, and
+ * f = 1 - i when coupled.  A separate function so that the plain cell keeps
+ * its arithmetic; inference only. */
+void rb_cpu_lstm_cell_ext(int B, int H, const float *pre, const float *rec, const float *bias,
+                          const float *peep, float clip, int coupled, const float *c_prev,
+                          float *c, float *h);
+/* clip > 0 bounds the pre-activation before tanh (ONNX clip); 0 for none. */
+void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias,
+                     float clip, float *h);
 
 /* BPTT through one step (cpu_cell.c).  dh = dy + dh_next is the gradient
  * reaching h_t (from the layer's output and from step t+1); dc the one
@@ -42,6 +51,8 @@ typedef struct cpu_layer {
     float *b_ih, *b_hh; /* [G*H] (into params) */
     float *bias;        /* b_ih + b_hh, [G*H]: one add per gate instead of two */
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh (weights, gradients, moments) */
+    const float *peep; /* [3H] peepholes (into params) or NULL */
+    int reverse;       /* runs from the last step to the first */
 } cpu_layer;
 
 typedef struct cpu_train cpu_train;
@@ -49,14 +60,21 @@ typedef struct cpu_train cpu_train;
 typedef struct cpu_state {
     rb_cell cell;
     int G, H, T, B, L, threads;
+    int D;           /* directions: layer l is units l*D .. l*D+D-1 */
+    float clip;      /* model.h: 0 for none */
+    int coupled;     /* input_forget */
+    int ext;         /* the LSTM needs rb_cpu_lstm_cell_ext */
     int chunk;       /* rows of W_hh per recurrent product when B > 1 */
     int rec_threads; /* OpenBLAS threads for the per-step products */
     float *params;   /* [n_params] every weight, params.h layout */
     size_t n_params;
-    cpu_layer *layer;
+    cpu_layer *layer; /* [L*D] units */
     float *gates;     /* [T*B, G*H] input projection of the current layer */
     float *rec;       /* [B, G*H] recurrent product of one step */
-    float *seq[2];    /* [T*B, H] outputs of layers before the last, ping-pong */
+    float *seq[2];    /* [T*B, D*H] outputs of layers before the last, ping-pong */
+    float *dir[2];    /* [T*B, H] each direction's output before interleaving (D = 2) */
+    float *h_state;   /* [B, H] h when rows have lengths (the output is zero past them) */
+    float *c_save;    /* [B, H] c before a step, for rows past their length */
     float *zeros;     /* [B, H] h_{-1} when the batch has no h0 */
     float *c;         /* [B, H] LSTM cell state */
     cpu_train *train; /* NULL unless loaded for training */
@@ -67,12 +85,13 @@ float *rb_cpu_falloc(size_t n);
 void rb_cpu_sum_biases(cpu_state *s);
 /* Set OpenBLAS to the threads of this load (the count is process-wide). */
 void rb_cpu_claim_threads(const cpu_state *s);
-/* One layer over all T steps: x [T*B, in] (or pre-activations when in == 0)
- * to y [T*B, H]; h0/c0 are this layer's [B, H] initial states or NULL.  For
- * training, act [T*B, G*H] and cseq [T*B, H] (LSTM) receive the activated
- * gates and cell states of every step; NULL for inference. */
-void rb_cpu_run_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
-                      float *y, float *act, float *cseq);
+/* One unit over all T steps: x [T*B, in] (or pre-activations when in == 0)
+ * to y [T*B, H]; h0/c0 are this unit's [B, H] initial states or NULL; lens
+ * the batch's row lengths or NULL.  For training, act [T*B, G*H] and cseq
+ * [T*B, H] (LSTM) receive the activated gates and cell states of every step;
+ * NULL for inference. */
+void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, const float *c0,
+                      const int *lens, float *y, float *act, float *cseq);
 
 /* Training (cpu_train.c): state allocated by rb_cpu_load for a train-mode
  * workload, the step, and the params op. */

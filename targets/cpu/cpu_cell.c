@@ -156,6 +156,80 @@ void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const fl
     }
 }
 
+/* Lanes bounded to [-k, k]; NaN passes (both tests fail). */
+INLINE void clip8(v8f *v, float k)
+{
+    *v = SELECT(*v > SPLAT(k), SPLAT(k), *v);
+    *v = SELECT(*v < SPLAT(-k), SPLAT(-k), *v);
+}
+
+/* lstm8 with what imported models add (rb_cpu_lstm_cell_ext). */
+INLINE void lstm8x(const float *p, const float *r, const float *bias, size_t H, const float *peep,
+                   float clip, int coupled, const float *c_prev, float *c, float *h)
+{
+    v8f cp = load8(c_prev);
+    v8f i = load8(p) + load8(r) + load8(bias);
+    v8f f = load8(p + H) + load8(r + H) + load8(bias + H);
+    v8f g = load8(p + 2 * H) + load8(r + 2 * H) + load8(bias + 2 * H);
+    v8f o = load8(p + 3 * H) + load8(r + 3 * H) + load8(bias + 3 * H);
+    if (peep) {
+        i += load8(peep) * cp;
+        f += load8(peep + H) * cp;
+    }
+    if (clip > 0) {
+        clip8(&i, clip);
+        clip8(&f, clip);
+        clip8(&g, clip);
+    }
+    sigmoid8(&i);
+    if (coupled)
+        f = SPLAT(1.0f) - i;
+    else
+        sigmoid8(&f);
+    tanh8(&g);
+    v8f cn = f * cp + i * g;
+    store8(c, &cn);
+    if (peep)
+        o += load8(peep + 2 * H) * cn;
+    if (clip > 0)
+        clip8(&o, clip);
+    sigmoid8(&o);
+    tanh8(&cn);
+    v8f hn = o * cn;
+    store8(h, &hn);
+}
+
+RB_CLONES
+void rb_cpu_lstm_cell_ext(int B, int H, const float *pre, const float *rec, const float *bias,
+                          const float *peep, float clip, int coupled, const float *c_prev,
+                          float *c, float *h)
+{
+    const size_t GH = 4 * (size_t)H;
+    const int full = H & ~7;
+    for (int b = 0; b < B; b++) {
+        const float *p = pre + b * GH, *r = rec + b * GH, *cp = c_prev + (size_t)b * H;
+        float *cb = c + (size_t)b * H, *hb = h + (size_t)b * H;
+        for (int j = 0; j < full; j += 8)
+            lstm8x(p + j, r + j, bias + j, (size_t)H, peep ? peep + j : NULL, clip, coupled,
+                   cp + j, cb + j, hb + j);
+        int n = H - full;
+        if (!n)
+            continue;
+        float tp[32] = {0}, tr[32] = {0}, tb[32] = {0}, tq[24] = {0}, tc[8] = {0}, th[8];
+        for (int k = 0; k < 4; k++) {
+            memcpy(tp + 8 * k, p + (size_t)k * H + full, (size_t)n * sizeof(float));
+            memcpy(tr + 8 * k, r + (size_t)k * H + full, (size_t)n * sizeof(float));
+            memcpy(tb + 8 * k, bias + (size_t)k * H + full, (size_t)n * sizeof(float));
+        }
+        for (int k = 0; peep && k < 3; k++)
+            memcpy(tq + 8 * k, peep + (size_t)k * H + full, (size_t)n * sizeof(float));
+        memcpy(tc, cp + full, (size_t)n * sizeof(float));
+        lstm8x(tp, tr, tb, 8, peep ? tq : NULL, clip, coupled, tc, tc, th);
+        memcpy(cb + full, tc, (size_t)n * sizeof(float));
+        memcpy(hb + full, th, (size_t)n * sizeof(float));
+    }
+}
+
 /* BPTT through eight units of one step (see rb_cpu_lstm_bwd). */
 INLINE void lstm_bwd8(const float *dy, const float *dh_next, const float *act, size_t H,
                       const float *c, const float *c_prev, float *dc, float *dA)
@@ -218,7 +292,8 @@ void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const f
 }
 
 RB_CLONES
-void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias, float *h)
+void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias,
+                     float clip, float *h)
 {
     const int full = H & ~7;
     for (int b = 0; b < B; b++) {
@@ -226,6 +301,8 @@ void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const flo
         float *hb = h + (size_t)b * H;
         for (int j = 0; j < full; j += 8) {
             v8f z = load8(p + j) + load8(r + j) + load8(bias + j);
+            if (clip > 0)
+                clip8(&z, clip);
             tanh8(&z);
             memcpy(hb + j, &z, sizeof z);
         }
@@ -236,6 +313,8 @@ void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const flo
         for (int j = 0; j < n; j++)
             t[j] = p[full + j] + r[full + j] + bias[full + j];
         v8f z = load8(t);
+        if (clip > 0)
+            clip8(&z, clip);
         tanh8(&z);
         memcpy(t, &z, sizeof z);
         memcpy(hb + full, t, (size_t)n * sizeof(float));

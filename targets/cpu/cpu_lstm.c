@@ -10,7 +10,13 @@
  * weights stay in PyTorch's [G*H, in] layout and the GEMMs use CblasTrans —
  * a pre-transposed copy made no measurable difference; the two biases are
  * summed once and added in the fused pass rather than broadcast into the
- * gate buffer; the recurrent product is sgemv (see recurrent()). */
+ * gate buffer; the recurrent product is sgemv (see recurrent()).
+ *
+ * Imported models (model.h) run on the same kernels: a reversed unit walks
+ * the steps backwards, a bidirectional layer runs its two units into
+ * separate buffers and interleaves them, peepholes, clip and input_forget
+ * take rb_cpu_lstm_cell_ext, and row lengths keep h in its own buffer so
+ * that rows past their end output zeros while their state stays. */
 #include <cblas.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -35,14 +41,18 @@ void rb_cpu_unload(rb_target *t)
         return;
     rb_cpu_train_free(s);
     if (s->layer)
-        for (int l = 0; l < s->L; l++)
-            free(s->layer[l].bias);
+        for (int u = 0; u < s->L * s->D; u++)
+            free(s->layer[u].bias);
     free(s->layer);
     free(s->params);
     free(s->gates);
     free(s->rec);
     free(s->seq[0]);
     free(s->seq[1]);
+    free(s->dir[0]);
+    free(s->dir[1]);
+    free(s->h_state);
+    free(s->c_save);
     free(s->zeros);
     free(s->c);
     free(s);
@@ -81,6 +91,11 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->T = w->seq;
     s->B = w->batch;
     s->L = m->layers;
+    s->D = m->dirs == 2 ? 2 : 1;
+    s->clip = m->clip;
+    s->coupled = m->input_forget;
+    s->ext = m->cell == RB_CELL_LSTM && (rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP |
+                                                                 RB_FEAT_INPUT_FORGET));
     /* What OpenBLAS really runs (it caps at its build-time maximum), so
      * forward() can tell when someone else changed it. */
     openblas_set_num_threads(rb_cpu_threads(t));
@@ -88,21 +103,24 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->chunk = chunk_rows(s->H, s->G * s->H, s->threads);
     s->rec_threads = (long)s->G * s->H * s->H < SERIAL_W_HH_ELEMS ? 1 : s->threads;
     size_t GH = (size_t)s->G * s->H, TB = (size_t)s->T * s->B, BH = (size_t)s->B * s->H;
+    int units = s->L * s->D;
     /* BLAS dimensions and leading dimensions are int. */
     if (TB > INT_MAX || GH > INT_MAX)
         return rb_errf(e, RB_EINPUT, "cpu: %s is too large for 32-bit BLAS dimensions (T*B = %zu)",
                        w->key, TB);
 
     s->n_params = rb_param_total(m);
-    s->layer = calloc((size_t)s->L, sizeof *s->layer);
+    s->layer = calloc((size_t)units, sizeof *s->layer);
     if (!s->layer || !(s->params = rb_cpu_falloc(s->n_params)))
         goto nomem;
     rb_model_flatten(m, s->params);
-    for (int l = 0; l < s->L; l++) {
-        cpu_layer *d = &s->layer[l];
-        d->in = m->layer[l].in;
+    for (int u = 0; u < units; u++) {
+        cpu_layer *d = &s->layer[u];
+        d->in = m->layer[u].in;
+        d->reverse = m->layer[u].reverse;
+        d->peep = m->layer[u].p ? s->params + rb_param_off(m, u, RB_P_PEEP) : NULL;
         for (int k = RB_P_W_IH; k <= RB_P_B_HH; k++)
-            d->off[k] = rb_param_off(m, l, (rb_param_kind)k);
+            d->off[k] = rb_param_off(m, u, (rb_param_kind)k);
         d->w_ih = d->in ? s->params + d->off[RB_P_W_IH] : NULL;
         d->w_hh = s->params + d->off[RB_P_W_HH];
         d->b_ih = s->params + d->off[RB_P_B_IH];
@@ -119,8 +137,14 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         !(s->c = rb_cpu_falloc(BH)))
         goto nomem;
     for (int k = 0; k < 2 && k < s->L - 1; k++)
-        if (!(s->seq[k] = rb_cpu_falloc(TB * (size_t)s->H)))
+        if (!(s->seq[k] = rb_cpu_falloc(TB * (size_t)s->D * s->H)))
             goto nomem;
+    for (int k = 0; k < 2 && s->D == 2; k++)
+        if (!(s->dir[k] = rb_cpu_falloc(TB * (size_t)s->H)))
+            goto nomem;
+    if ((w->features & RB_FEAT_SEQ_LENS) &&
+        (!(s->h_state = rb_cpu_falloc(BH)) || !(s->c_save = rb_cpu_falloc(BH))))
+        goto nomem;
     if (w->mode == RB_MODE_TRAIN)
         return rb_cpu_train_alloc(s, e);
     return 0;
@@ -132,7 +156,7 @@ nomem:
 void rb_cpu_sum_biases(cpu_state *s)
 {
     size_t GH = (size_t)s->G * s->H;
-    for (int l = 0; l < s->L; l++) {
+    for (int l = 0; l < s->L * s->D; l++) {
         cpu_layer *d = &s->layer[l];
         for (size_t j = 0; j < GH; j++)
             d->bias[j] = d->b_ih[j] + d->b_hh[j];
@@ -155,11 +179,29 @@ static void recurrent(const cpu_state *s, const float *w_hh, const float *h)
     }
 }
 
-void rb_cpu_run_layer(cpu_state *s, int l, const float *x, const float *h0, const float *c0,
-                      float *y, float *act, float *cseq)
+/* Rows at or past their length at step t: output zero, h and c as before
+ * the step (h_state holds h for the next step's product). */
+static void hold_rows(cpu_state *s, int t, const int *lens, float *yt, float *c)
 {
-    const cpu_layer *ly = &s->layer[l];
+    const size_t H = (size_t)s->H;
+    for (int b = 0; b < s->B; b++) {
+        float *y = yt + b * H;
+        if (t < lens[b]) {
+            memcpy(s->h_state + b * H, y, H * sizeof *y);
+        } else {
+            memset(y, 0, H * sizeof *y);
+            if (c)
+                memcpy(c + b * H, s->c_save + b * H, H * sizeof *c);
+        }
+    }
+}
+
+void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, const float *c0,
+                      const int *lens, float *y, float *act, float *cseq)
+{
+    const cpu_layer *ly = &s->layer[u];
     const int H = s->H, B = s->B, GH = s->G * s->H, TB = s->T * s->B;
+    const size_t BH = (size_t)B * H;
     const float *pre = x;
     if (ly->in) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0f, x, ly->in,
@@ -168,29 +210,42 @@ void rb_cpu_run_layer(cpu_state *s, int l, const float *x, const float *h0, cons
     }
     if (s->cell == RB_CELL_LSTM && !cseq) {
         if (c0)
-            memcpy(s->c, c0, (size_t)B * H * sizeof *s->c);
+            memcpy(s->c, c0, BH * sizeof *s->c);
         else
-            memset(s->c, 0, (size_t)B * H * sizeof *s->c);
+            memset(s->c, 0, BH * sizeof *s->c);
     }
     const float *c_prev = cseq ? (c0 ? c0 : s->zeros) : s->c;
     const float *h = h0 ? h0 : s->zeros;
+    if (lens) {
+        memcpy(s->h_state, h, BH * sizeof *h);
+        h = s->h_state;
+    }
     if (s->rec_threads != s->threads)
         openblas_set_num_threads(s->rec_threads);
-    for (int t = 0; t < s->T; t++) {
+    for (int k = 0; k < s->T; k++) {
+        int t = ly->reverse ? s->T - 1 - k : k;
         recurrent(s, ly->w_hh, h);
         /* h_t goes straight into the layer output, where the next step's
          * product and the next layer read it: no state copy per step. */
-        float *yt = y + (size_t)t * B * H;
+        float *yt = y + (size_t)t * BH;
         const float *pt = pre + (size_t)t * B * GH;
+        if (lens && s->cell == RB_CELL_LSTM)
+            memcpy(s->c_save, s->c, BH * sizeof *s->c);
         if (s->cell == RB_CELL_LSTM && cseq) {
-            float *ct = cseq + (size_t)t * B * H;
+            float *ct = cseq + (size_t)t * BH;
             rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, c_prev, ct, yt, act + (size_t)t * B * GH);
             c_prev = ct;
-        } else if (s->cell == RB_CELL_LSTM)
+        } else if (s->cell == RB_CELL_LSTM && s->ext)
+            rb_cpu_lstm_cell_ext(B, H, pt, s->rec, ly->bias, ly->peep, s->clip, s->coupled, s->c,
+                                 s->c, yt);
+        else if (s->cell == RB_CELL_LSTM)
             rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, s->c, s->c, yt, NULL);
         else
-            rb_cpu_rnn_cell(B, H, pt, s->rec, ly->bias, yt);
-        h = yt;
+            rb_cpu_rnn_cell(B, H, pt, s->rec, ly->bias, s->clip, yt);
+        if (lens)
+            hold_rows(s, t, lens, yt, s->cell == RB_CELL_LSTM ? s->c : NULL);
+        else
+            h = yt;
     }
     if (s->rec_threads != s->threads)
         openblas_set_num_threads(s->threads);
@@ -204,6 +259,16 @@ void rb_cpu_claim_threads(const cpu_state *s)
         openblas_set_num_threads(s->threads);
 }
 
+/* y[t, b, d*H + j] = dir[d][t, b, j]: a bidirectional layer's output, the
+ * forward half first, as PyTorch concatenates it. */
+static void interleave(const cpu_state *s, float *y)
+{
+    const size_t H = (size_t)s->H, TB = (size_t)s->T * s->B;
+    for (size_t r = 0; r < TB; r++)
+        for (int d = 0; d < 2; d++)
+            memcpy(y + (2 * r + (size_t)d) * H, s->dir[d] + r * H, H * sizeof *y);
+}
+
 int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *smp, rb_err *e)
 {
     cpu_state *s = t->priv;
@@ -214,8 +279,14 @@ int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     const float *x = in->x;
     for (int l = 0; l < s->L; l++) {
         float *y = l == s->L - 1 ? out->data : s->seq[l % 2];
-        rb_cpu_run_layer(s, l, x, in->h0 ? in->h0 + l * BH : NULL,
-                         in->c0 && s->cell == RB_CELL_LSTM ? in->c0 + l * BH : NULL, y, NULL, NULL);
+        for (int d = 0; d < s->D; d++) {
+            int u = l * s->D + d;
+            rb_cpu_run_layer(s, u, x, in->h0 ? in->h0 + u * BH : NULL,
+                             in->c0 && s->cell == RB_CELL_LSTM ? in->c0 + u * BH : NULL, in->lens,
+                             s->D == 2 ? s->dir[d] : y, NULL, NULL);
+        }
+        if (s->D == 2)
+            interleave(s, y);
         x = y;
     }
     return 0;

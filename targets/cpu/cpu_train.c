@@ -152,7 +152,7 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
 
     for (int l = 0; l < s->L; l++)
         rb_cpu_run_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TB * H : in->x,
-                         layer_state(in->h0, l, BH), layer_state(c0, l, BH),
+                         layer_state(in->h0, l, BH), layer_state(c0, l, BH), NULL,
                          tr->hs + (size_t)l * TB * H, tr->act + (size_t)l * TB * GH,
                          lstm ? tr->cs + (size_t)l * TB * H : NULL);
 

@@ -19,8 +19,7 @@ int main(void)
     rb_measure_opts mo = {3, 12, 500, 0.25, 42.5};
     c.measure = mo;
     snprintf(c.source, sizeof c.source, "workloads/x.ini");
-    rb_workload w = {RB_CELL_RNN, RB_MODE_INFER, 7, 3, 5, 9, 2, 0, ""};
-    rb_workload_make_key(&w);
+    rb_workload w = rb_workload_of(RB_CELL_RNN, RB_MODE_INFER, 7, 3, 5, 9, 2, 0);
     CHECK_INT(rb_matrix_add(&c.points, &w, &e), 0);
     w.cell = RB_CELL_LSTM;
     w.input_proj = 1;

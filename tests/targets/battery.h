@@ -42,6 +42,35 @@ static const shape shapes[] = {
     {"lstm T=25 B=4 H=256", RB_CELL_LSTM, 25, 4, 256, 256, 1, 1, 0},
 };
 
+/* What imported models add (RB_FEAT_*), each alone and together.  A target
+ * that does not declare a feature must refuse the case naming it. */
+typedef struct feat_shape {
+    shape s;
+    int dirs;
+    unsigned feat;
+} feat_shape;
+
+#define BATTERY_CLIP 0.3f /* low enough that pre-activations of these shapes hit it */
+
+static const feat_shape feat_shapes[] = {
+    {{"lstm bidirectional", RB_CELL_LSTM, 5, 2, 8, 12, 2, 1, 0}, 2, RB_FEAT_BIDIR},
+    {{"lstm reverse h0/c0", RB_CELL_LSTM, 6, 3, 10, 16, 2, 1, 1}, 1, RB_FEAT_REVERSE},
+    {{"lstm peepholes h0/c0", RB_CELL_LSTM, 5, 2, 7, 9, 1, 1, 1}, 1, RB_FEAT_PEEPHOLES},
+    {{"lstm clip", RB_CELL_LSTM, 5, 2, 16, 16, 1, 1, 0}, 1, RB_FEAT_CLIP},
+    {{"lstm input_forget", RB_CELL_LSTM, 5, 2, 16, 8, 1, 1, 0}, 1, RB_FEAT_INPUT_FORGET},
+    {{"lstm lengths", RB_CELL_LSTM, 6, 4, 8, 16, 2, 1, 1}, 1, RB_FEAT_SEQ_LENS},
+    {{"lstm reverse lengths", RB_CELL_LSTM, 6, 4, 8, 16, 1, 1, 0}, 1,
+     RB_FEAT_REVERSE | RB_FEAT_SEQ_LENS},
+    {{"lstm bidir peep clip lengths H%8", RB_CELL_LSTM, 7, 3, 5, 13, 2, 1, 1}, 2,
+     RB_FEAT_BIDIR | RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
+    {{"lstm bidir input_forget B=1", RB_CELL_LSTM, 4, 1, 6, 8, 3, 1, 0}, 2,
+     RB_FEAT_BIDIR | RB_FEAT_INPUT_FORGET},
+    {{"rnn bidirectional h0", RB_CELL_RNN, 6, 2, 9, 17, 2, 1, 1}, 2, RB_FEAT_BIDIR},
+    {{"rnn reverse clip lengths", RB_CELL_RNN, 6, 3, 9, 12, 1, 1, 0}, 1,
+     RB_FEAT_REVERSE | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
+    {{"rnn bidir no input proj", RB_CELL_RNN, 5, 2, 8, 8, 2, 0, 0}, 2, RB_FEAT_BIDIR},
+};
+
 static rb_workload make_workload(const shape *s)
 {
     return rb_test_workload(s->cell, s->T, s->B, s->I, s->H, s->L, s->proj);
@@ -53,9 +82,10 @@ typedef struct fixture {
     rb_model m;
     float *x, *h0, *c0, *y;
     double *ref;
+    int *lens;
     rb_batch batch;
     rb_tensor out;
-    size_t n; /* T*B*H */
+    size_t n; /* T*B*D*H */
 } fixture;
 
 static float *random_floats(size_t n, uint64_t seed)
@@ -67,35 +97,54 @@ static float *random_floats(size_t n, uint64_t seed)
     return p;
 }
 
-static int fixture_init(fixture *f, const shape *s, uint64_t seed)
+/* A case with directions and features (dirs 1 and feat 0: the plain stack). */
+static int fixture_init_feat(fixture *f, const shape *s, int dirs, unsigned feat, uint64_t seed)
 {
     rb_err e = {0};
     memset(f, 0, sizeof *f);
     f->w = make_workload(s);
+    f->w.dirs = dirs;
+    f->w.features = feat;
+    rb_workload_make_key(&f->w);
     if (rb_model_alloc(&f->m, &f->w, &e)) {
         fprintf(stderr, "%s: %s\n", s->what, e.msg);
         return -1;
     }
     rb_model_init_seeded(&f->m, seed);
+    if (feat & RB_FEAT_CLIP)
+        f->m.clip = BATTERY_CLIP;
+    f->m.input_forget = (feat & RB_FEAT_INPUT_FORGET) != 0;
     f->x = rb_make_input(&f->w, seed + 1, &e);
-    size_t LBH = (size_t)s->L * s->B * s->H;
+    size_t LBH = (size_t)s->L * dirs * s->B * s->H;
     if (s->with_h0) {
         f->h0 = random_floats(LBH, seed + 2);
         if (s->cell == RB_CELL_LSTM)
             f->c0 = random_floats(LBH, seed + 3);
     }
-    f->n = (size_t)s->T * s->B * s->H;
+    if (feat & RB_FEAT_SEQ_LENS) {
+        /* the full length, an empty row, and lengths between */
+        f->lens = malloc((size_t)s->B * sizeof *f->lens);
+        for (int b = 0; f->lens && b < s->B; b++)
+            f->lens[b] = b == 0 ? s->T : b == 1 ? 0 : 1 + (int)((seed + (uint64_t)b) % s->T);
+    }
+    f->n = (size_t)s->T * s->B * dirs * s->H;
     f->y = calloc(f->n, sizeof *f->y);
     f->ref = calloc(f->n, sizeof *f->ref);
-    f->batch = (rb_batch){s->T, s->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0};
-    f->out = (rb_tensor){f->y, 3, {(size_t)s->T, (size_t)s->B, (size_t)s->H, 0}};
-    if (!f->x || !f->y || !f->ref || (s->with_h0 && !f->h0))
+    f->batch = (rb_batch){s->T, s->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0, f->lens};
+    f->out = (rb_tensor){f->y, 3, {(size_t)s->T, (size_t)s->B, (size_t)dirs * s->H, 0}};
+    if (!f->x || !f->y || !f->ref || (s->with_h0 && !f->h0) ||
+        ((feat & RB_FEAT_SEQ_LENS) && !f->lens))
         return -1;
     if (rb_ref_forward(&f->m, &f->batch, f->ref, NULL, NULL, &e)) {
         fprintf(stderr, "%s: reference: %s\n", s->what, e.msg);
         return -1;
     }
     return 0;
+}
+
+static int fixture_init(fixture *f, const shape *s, uint64_t seed)
+{
+    return fixture_init_feat(f, s, 1, 0, seed);
 }
 
 static void fixture_free(fixture *f)
@@ -106,6 +155,7 @@ static void fixture_free(fixture *f)
     free(f->c0);
     free(f->y);
     free(f->ref);
+    free(f->lens);
 }
 
 static double max_abs(const float *y, size_t n)
@@ -164,6 +214,39 @@ static void battery_against_reference(const char *name, const char *selector)
         CHECK(big > 1e-3);
         fixture_free(&f);
     }
+    /* What imported models add: run where the target declares it, refused
+     * naming the feature where it does not. */
+    const rb_target_ops *ops = rb_target_find(name);
+    for (size_t k = 0; k < sizeof feat_shapes / sizeof feat_shapes[0]; k++) {
+        const feat_shape *fs = &feat_shapes[k];
+        fixture f;
+        rb_err e = {0};
+        CHECK_INT(fixture_init_feat(&f, &fs->s, fs->dirs, fs->feat, 2000 + k), 0);
+        int rc = run_target(name, selector, &f, 2, &e);
+        unsigned missing = fs->feat & ~ops->features;
+        if (missing) {
+            char want[64];
+            unsigned bit = missing & -missing;
+            snprintf(want, sizeof want, "unsupported: %s", rb_feature_name(bit));
+            printf("  %s %-32s refused: %s\n", name, fs->s.what, e.msg);
+            CHECK_INT(rc, RB_EUNAVAIL);
+            CHECK_STR_HAS(e.msg, want);
+            fixture_free(&f);
+            continue;
+        }
+        CHECK_INT(rc, 0);
+        if (rc)
+            fprintf(stderr, "%s %s: %s\n", name, fs->s.what, e.msg);
+        rb_errstat st;
+        rb_compare(f.y, f.ref, f.n, &st);
+        double tol = rb_fp32_tolerance(&f.w, 0);
+        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", name, fs->s.what, f.w.key,
+               st.max_rel, tol);
+        CHECK_INT(st.nonfinite, 0);
+        CHECK(within_tolerance(&st, tol));
+        CHECK(max_abs(f.y, f.n) > 1e-3);
+        fixture_free(&f);
+    }
 }
 
 /* A target on the committed PyTorch fixtures: weights, inputs and
@@ -186,9 +269,8 @@ static void battery_torch_fixtures(const char *name, const char *selector)
     for (size_t k = 0; k < RB_N_TORCH_CASES; k++) {
         char dir[512];
         snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, cases[k].name);
-        rb_workload w = {cases[k].cell, RB_MODE_INFER, cases[k].T, cases[k].B, cases[k].I,
-                         cases[k].H,    cases[k].L,    1,          ""};
-        rb_workload_make_key(&w);
+        rb_workload w = rb_workload_of(cases[k].cell, RB_MODE_INFER, cases[k].T, cases[k].B,
+                                       cases[k].I, cases[k].H, cases[k].L, 1);
         size_t ny = (size_t)w.seq * w.batch * w.hidden, ns = (size_t)w.layers * w.batch * w.hidden;
         rb_model m;
         rb_err e = {0};
@@ -197,7 +279,7 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         CHECK_INT(rb_model_load_npy(&m, dir, &e), 0);
         rb_batch in = {w.seq,   w.batch,
                        w.input, fixture_f32(dir, "x.npy", (size_t)w.seq * w.batch * w.input, &x),
-                       NULL,    NULL};
+                       NULL,    NULL, NULL};
         if (cases[k].state) {
             in.h0 = fixture_f32(dir, "h0.npy", ns, &h0);
             if (w.cell == RB_CELL_LSTM)

@@ -345,7 +345,7 @@ static void test_int8_scales(void)
                     m.layer[0].b_ih[r] = -(float)X * W[r][k];
                 float x[2] = {0, 0}, y[2];
                 x[k] = (float)X;
-                rb_batch in = {1, 1, 2, x, NULL, NULL};
+                rb_batch in = {1, 1, 2, x, NULL, NULL, NULL};
                 rb_asic_numerics n = {RB_ASIC_INT8, 32,
                                       pc ? RB_ASIC_PER_CHANNEL : RB_ASIC_PER_TENSOR};
                 CHECK_INT(run_once(&m, n, &in, y, &e), 0);
@@ -383,7 +383,7 @@ static void test_int8_rnn_hand(void)
     m.layer[0].w_hh[0] = -0.25f;
     m.layer[0].b_ih[0] = 0.1f;
     float x[2] = {1.0f, -0.25f}, y[2];
-    rb_batch in = {2, 1, 1, x, NULL, NULL};
+    rb_batch in = {2, 1, 1, x, NULL, NULL, NULL};
     for (int pc = 0; pc < 2; pc++) { /* one row: per channel is per tensor */
         rb_asic_numerics n = {RB_ASIC_INT8, 32, pc ? RB_ASIC_PER_CHANNEL : RB_ASIC_PER_TENSOR};
         CHECK_INT(run_once(&m, n, &in, y, &e), 0);
@@ -422,7 +422,7 @@ static void test_int8_lstm_hand(void)
     m.layer[0].b_ih[1] = 0.5f;
     m.layer[0].b_hh[2] = 0.25f;
     float x = 0.5f, h0 = 0.5f, c0 = 0.25f, y;
-    rb_batch in = {1, 1, 1, &x, &h0, &c0};
+    rb_batch in = {1, 1, 1, &x, &h0, &c0, NULL};
     rb_asic_numerics n = {RB_ASIC_INT8, 32, RB_ASIC_PER_TENSOR};
     CHECK_INT(run_once(&m, n, &in, &y, &e), 0);
     CHECK_F(y, (float)(11 / 127.0));
@@ -469,7 +469,7 @@ static void test_bf16_rnn_hand(void)
     m.layer[0].w_ih[2] = -1.0f;
     m.layer[0].w_hh[0] = 0.3f;
     float x[6] = {1, 1, 1, 1, 1, 1}, y[2];
-    rb_batch in = {2, 1, 3, x, NULL, NULL};
+    rb_batch in = {2, 1, 3, x, NULL, NULL, NULL};
     rb_asic_numerics n = {RB_ASIC_BF16, 32, RB_ASIC_PER_TENSOR};
     CHECK_INT(run_once(&m, n, &in, y, &e), 0);
     CHECK_F(y[0], 0.009765625f);
@@ -514,7 +514,7 @@ static void test_bf16_lstm_hand(void)
     m.layer[0].b_ih[0] = 0.1f;
     m.layer[0].b_hh[1] = 0.2f;
     float x = 0.7f, h0 = 0.5f, c0 = 0.1f, y;
-    rb_batch in = {1, 1, 1, &x, &h0, &c0};
+    rb_batch in = {1, 1, 1, &x, &h0, &c0, NULL};
     rb_asic_numerics n = {RB_ASIC_BF16, 32, RB_ASIC_PER_TENSOR};
     CHECK_INT(run_once(&m, n, &in, &y, &e), 0);
     CHECK_F(y, -0.041015625f);
@@ -589,7 +589,7 @@ static void test_overflow(void)
             /* and a forward runs (all zero weights: y = 0) */
             size_t nx = (size_t)(cases[k].proj ? cases[k].I : cases[k].H);
             float *x = calloc(nx, sizeof *x), y[3] = {1, 1, 1};
-            rb_batch in = {1, 1, (int)nx, x, NULL, NULL};
+            rb_batch in = {1, 1, (int)nx, x, NULL, NULL, NULL};
             CHECK_INT(rb_asic_forward(q, &in, y, &e), 0);
             CHECK_F(y[0], 0.0f);
             free(x);
@@ -817,7 +817,7 @@ static int fix_init(fix *f, const qcase *q, uint64_t seed, int want_ref)
     f->ny = (size_t)q->T * q->B * q->H;
     f->y = calloc(f->ny, sizeof *f->y);
     f->ref = calloc(f->ny, sizeof *f->ref);
-    f->in = (rb_batch){q->T, q->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0};
+    f->in = (rb_batch){q->T, q->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0, NULL};
     if (!f->x || !f->y || !f->ref)
         return -1;
     if (want_ref && rb_ref_forward(&f->m, &f->in, f->ref, NULL, NULL, &e))

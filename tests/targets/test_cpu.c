@@ -85,7 +85,7 @@ static void test_wrappers(void)
     rb_tensor bad = f.out;
     bad.shape[2] = 7;
     CHECK_INT(rb_target_forward(&t, &f.batch, &bad, &smp, &e), RB_EINPUT);
-    CHECK_STR_HAS(e.msg, "[T, B, H]");
+    CHECK_STR_HAS(e.msg, "[T, B, D*H]");
     bad = f.out;
     bad.ndim = 2;
     CHECK_INT(rb_target_forward(&t, &f.batch, &bad, &smp, &e), RB_EINPUT);

@@ -420,7 +420,7 @@ static double golden_vs_reference(rb_fx_fmt f, const qcase *q, uint64_t seed, do
         rb_fx_quant_array(f, c0, c0q, ns);
     }
     rb_fx_quant_array(f, x, xq, nx);
-    rb_batch in = {q->T, q->B, q->I, x, h0, q->cell == RB_CELL_LSTM ? c0 : NULL};
+    rb_batch in = {q->T, q->B, q->I, x, h0, q->cell == RB_CELL_LSTM ? c0 : NULL, NULL};
     CHECK_INT(rb_ref_forward(&m, &in, ref, NULL, NULL, &e), 0);
     CHECK_INT(rb_fx_forward(&fx, q->T, q->B, xq, h0q, c0q, yq, NULL, NULL, &e), 0);
     double worst = 0, big = 0;

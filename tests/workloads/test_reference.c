@@ -22,7 +22,7 @@ static rb_workload wl(rb_cell cell, int T, int B, int I, int H, int L, int proj)
 
 static rb_batch batch_of(const rb_workload *w, const float *x, const float *h0, const float *c0)
 {
-    rb_batch b = {w->seq, w->batch, rb_workload_x_width(w), x, h0, c0};
+    rb_batch b = {w->seq, w->batch, rb_workload_x_width(w), x, h0, c0, NULL};
     return b;
 }
 

@@ -98,7 +98,7 @@ static void test_finite_differences(void)
                 fill(c0, LBH, &rng, 0.9f);
             }
         }
-        rb_batch b = {w.seq, w.batch, (int)X, x, h0, c0};
+        rb_batch b = {w.seq, w.batch, (int)X, x, h0, c0, NULL};
         double *r = malloc(n * sizeof *r), *y = malloc(n * sizeof *y);
         for (size_t i = 0; i < n; i++)
             r[i] = rb_rng_uniform(&rng, -1.0f, 1.0f);
@@ -170,7 +170,7 @@ static void test_rnn_by_hand(void)
     m.layer[0].b_ih[0] = 0.125f;
     m.layer[0].b_hh[0] = 0.0625f;
     float x = 0.75f, h0 = -0.5f;
-    rb_batch b = {1, 1, 1, &x, &h0, NULL};
+    rb_batch b = {1, 1, 1, &x, &h0, NULL, NULL};
     double r = 0.8, g[64], dx;
     CHECK_INT(rb_param_total(&m) <= 64, 1);
     CHECK_INT(rb_ref_backward(&m, &b, &r, g, &dx, &e), 0);
@@ -301,7 +301,7 @@ static void test_against_torch(void)
         CHECK_INT(rb_npy_read_f32(path, &x, 0, &e), 0);
         snprintf(path, sizeof path, "%s/y_target.npy", dir);
         CHECK_INT(rb_npy_read_f32(path, &tgt, 0, &e), 0);
-        rb_batch b = {w.seq, w.batch, w.input, x.f32, NULL, NULL};
+        rb_batch b = {w.seq, w.batch, w.input, x.f32, NULL, NULL, NULL};
         if (tcases[k].state) {
             snprintf(path, sizeof path, "%s/h0.npy", dir);
             CHECK_INT(rb_npy_read_f32(path, &h0, 0, &e), 0);
@@ -331,7 +331,7 @@ static void test_against_torch(void)
                 char name[64], file[80];
                 size_t cnt = rb_param_count(&m, l, kind), off = rb_param_off(&m, l, kind);
                 snprintf(file, sizeof file, "%s.npy",
-                         rb_model_param_name(name, sizeof name, rb_param_kind_name(kind), l));
+                         rb_model_param_name(name, sizeof name, &m, rb_param_kind_name(kind), l));
                 rb_npy t = {0};
                 const double *ref = read64(sub, file, cnt, &t);
                 double scale = 0, d = 0;
