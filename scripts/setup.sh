@@ -15,6 +15,9 @@ packages=(build-essential cmake ninja-build pkg-config git
           chromium libxml2-utils
           # the text-classification task's data (workloads/textclass/README.md)
           fortunes
+          # model import: ONNX files decoded by protobuf-c from Debian's onnx.proto; the
+          # tests check against ONNX's operator conformance data and its checker
+          libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata python3-onnx
           # the libFuzzer harnesses of tests/fuzz (scripts/fuzz.sh)
           clang libclang-rt-dev)
 if [[ "${1:-}" == "--bench" ]]; then

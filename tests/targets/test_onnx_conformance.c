@@ -1,0 +1,188 @@
+/* test_onnx_conformance.c — ONNX's own operator conformance tests for the
+ * recurrent operators, from the installed libonnx-testdata package: each
+ * case is a model.onnx and test_data_set_N/{input,output}_K.pb tensors made
+ * by ONNX's reference implementation, work nobody here wrote.  Every LSTM
+ * and RNN case must match its expected outputs within the fp32 bound on the
+ * fp64 reference, the cpu target and the gpu target (PoCL in CI; skipped
+ * where no OpenCL device exists); every GRU case must be refused naming
+ * GRU. */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../targets/target.h"
+#include "../../workloads/import/net.h"
+#include "../../workloads/reference.h"
+#include "../rb_test.h"
+
+#define TESTDATA "/usr/share/libonnx-testdata/data/node"
+
+static const char *const supported[] = {
+    "test_lstm_defaults",        "test_lstm_with_initial_bias",
+    "test_lstm_batchwise",       "test_lstm_with_peepholes",
+    "test_simple_rnn_defaults",  "test_simple_rnn_with_initial_bias",
+    "test_simple_rnn_batchwise", "test_rnn_seq_length",
+};
+static const char *const refused[] = {"test_gru_defaults", "test_gru_with_initial_bias",
+                                      "test_gru_batchwise", "test_gru_seq_length"};
+
+/* Where the stack runs: the reference, or a target by name. */
+typedef struct engine {
+    const char *name; /* NULL: the fp64 reference */
+    rb_target *t;
+    rb_net *net;
+} engine;
+
+static int run_stack(void *ctx, const rb_batch *in, float *y, rb_err *e)
+{
+    engine *g = ctx;
+    rb_workload w = rb_net_workload(g->net, RB_MODE_INFER, in->seq, in->batch);
+    size_t ny = (size_t)in->seq * in->batch * rb_workload_y_width(&w);
+    if (!g->name) {
+        double *r = malloc(ny * sizeof *r);
+        int rc = r ? rb_ref_forward(&g->net->model, in, r, NULL, NULL, e) : RB_ENOMEM;
+        for (size_t i = 0; !rc && i < ny; i++)
+            y[i] = (float)r[i];
+        free(r);
+        return rc;
+    }
+    if (in->lens)
+        w.features |= RB_FEAT_SEQ_LENS;
+    rb_tensor out = {y, 3, {(size_t)in->seq, (size_t)in->batch, (size_t)rb_workload_y_width(&w)}};
+    int rc = rb_target_load(g->t, &g->net->model, &w, e);
+    if (!rc)
+        rc = rb_target_forward(g->t, in, &out, NULL, e);
+    rb_target_unload(g->t);
+    return rc;
+}
+
+/* Bind input_K.pb of set to the graph input it names (or the K-th). */
+static int bind_set(rb_net *net, rb_geval *ev, const char *set)
+{
+    rb_err e = {0};
+    for (int k = 0; k < net->g.n_inputs; k++) {
+        char path[1100], *name;
+        rb_gtensor t;
+        snprintf(path, sizeof path, "%s/input_%d.pb", set, k);
+        int rc = rb_onnx_read_tensor(path, 1 << 24, &t, &name, &e);
+        CHECK_INT(rc, 0);
+        if (rc) {
+            fprintf(stderr, "%s\n", e.msg);
+            return rc;
+        }
+        rc = rb_geval_bind(ev, name[0] ? name : net->g.inputs[k].name, &t, &e);
+        free(name);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void check_case(const char *name, engine *engines, int n_engines)
+{
+    char dir[512], path[1024];
+    snprintf(dir, sizeof dir, "%s/%s", TESTDATA, name);
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    rb_net net;
+    rb_err e = {0};
+    int rc = rb_net_open(path, 1 << 24, &net, &e);
+    CHECK_INT(rc, 0);
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", name, e.msg);
+        return;
+    }
+    for (int s = 0;; s++) {
+        char set[1024];
+        snprintf(set, sizeof set, "%s/test_data_set_%d", dir, s);
+        DIR *d = opendir(set);
+        if (!d) {
+            CHECK(s > 0);
+            break;
+        }
+        closedir(d);
+        for (int g = 0; g < n_engines; g++) {
+            engine *en = &engines[g];
+            en->net = &net;
+            rb_net_run_ctx ctx = {.net = &net, .fn = run_stack, .ctx = en};
+            rb_geval *ev = rb_geval_new(&net.g, rb_net_hook, &ctx, &e);
+            CHECK(ev != NULL);
+            if (!ev || bind_set(&net, ev, set)) {
+                rb_geval_free(ev);
+                continue;
+            }
+            rc = rb_net_build(&net, ev, &e);
+            CHECK_INT(rc, 0);
+            if (rc)
+                fprintf(stderr, "%s: build: %s\n", name, e.msg);
+            for (int o = 0; !rc && o < net.g.n_outputs; o++) {
+                const rb_gtensor *got;
+                rb_gtensor want;
+                char *wname, opath[1100];
+                snprintf(opath, sizeof opath, "%s/output_%d.pb", set, o);
+                CHECK_INT(rb_onnx_read_tensor(opath, 1 << 24, &want, &wname, &e), 0);
+                rc = rb_geval_get(ev, net.g.outputs[o].name, &got, &e);
+                CHECK_INT(rc, 0);
+                if (rc) {
+                    fprintf(stderr, "%s %s: %s\n", name, en->name ? en->name : "reference", e.msg);
+                    free(wname);
+                    rb_gtensor_free(&want);
+                    break;
+                }
+                CHECK_INT(got->count, want.count);
+                CHECK_INT(got->ndim, want.ndim);
+                double worst = 0;
+                for (size_t i = 0; i < got->count && i < want.count; i++) {
+                    double err = fabs((double)got->f[i] - want.f[i]) /
+                                 fmax(fabs((double)want.f[i]), RB_REL_FLOOR);
+                    worst = err > worst ? err : worst;
+                }
+                rb_workload w = rb_net_workload(&net, RB_MODE_INFER, 1, 1);
+                w.seq = (int)(net.layout ? got->dims[1] : got->dims[0]);
+                double tol = rb_fp32_tolerance(&w, 0);
+                printf("  %-34s %-9s %-4s max_rel %.2e (tol %.2e)\n", name,
+                       en->name ? en->name : "reference", net.g.outputs[o].name, worst, tol);
+                CHECK(worst <= tol);
+                free(wname);
+                rb_gtensor_free(&want);
+            }
+            rb_geval_free(ev);
+        }
+    }
+    rb_net_free(&net);
+}
+
+int main(void)
+{
+    DIR *d = opendir(TESTDATA);
+    CHECK(d != NULL); /* scripts/setup.sh installs libonnx-testdata */
+    if (!d)
+        return rb_test_done("test_onnx_conformance");
+    closedir(d);
+
+    rb_target cpu, gpu;
+    rb_err e = {0};
+    engine engines[3] = {{NULL, NULL, NULL}, {"cpu", &cpu, NULL}, {"gpu", &gpu, NULL}};
+    int n_engines = 2;
+    rb_target_init(&cpu, rb_target_find("cpu"), 1);
+    CHECK_INT(rb_target_probe(&cpu, &e), 0);
+    rb_target_init(&gpu, rb_target_find("gpu"), 1);
+    if (rb_target_probe(&gpu, &e) == 0)
+        n_engines = 3;
+    else
+        printf("  gpu: not checked here: %s\n", e.msg);
+
+    for (size_t k = 0; k < sizeof supported / sizeof supported[0]; k++)
+        check_case(supported[k], engines, n_engines);
+    for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
+        char path[1024];
+        rb_net net;
+        snprintf(path, sizeof path, "%s/%s/model.onnx", TESTDATA, refused[k]);
+        CHECK_INT(rb_net_open(path, 1 << 24, &net, &e), RB_EINPUT);
+        CHECK_STR_HAS(e.msg, "unsupported: GRU");
+        printf("  %-34s refused: %s\n", refused[k], e.msg);
+    }
+    rb_target_close(&cpu);
+    rb_target_close(&gpu);
+    return rb_test_done("test_onnx_conformance");
+}
