@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -254,6 +255,14 @@ const char *rb_fmt_bytes(double bytes, char *buf, size_t n)
     }
     snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
     return buf;
+}
+
+long rb_cli_model_max_bytes(void)
+{
+    uint64_t avail = rb_host_mem_available() / 3;
+    if (!avail || avail > (uint64_t)LONG_MAX)
+        return LONG_MAX;
+    return (long)avail;
 }
 
 int rb_cli_check_memory(const rb_matrix *m, rb_err *e)

@@ -82,6 +82,9 @@ const char *rb_cli_default_matrix(char *buf, size_t n);
  * or the axes alone, or the default matrix.  *source names where they came from. */
 int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, char *source,
                      size_t source_len, rb_err *e);
+/* The largest model file an import may read: a third of the memory
+ * available (reading holds the file, its decoded message and the weights). */
+long rb_cli_model_max_bytes(void);
 /* Refuse points whose estimated memory exceeds what the host has available. */
 int rb_cli_check_memory(const rb_matrix *m, rb_err *e);
 

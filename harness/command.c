@@ -9,6 +9,7 @@ const rb_command *const rb_commands[] = {
     &rb_command_list,
     &rb_command_query,
     &rb_command_dump,
+    &rb_command_inspect,
     &rb_command_report,
     &rb_command_train,
     &rb_command_eval,

@@ -516,12 +516,81 @@ int rb_npy_read_f64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e)
     return npy_read(path, out, max_bytes, NPY_F8, e);
 }
 
+int rb_npy_read_i64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rb_errf(e, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    npy_header hd;
+    size_t off = 0, es = 0;
+    int rc = 0, sign = 1;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = rb_errf(e, RB_EINPUT, "%s: not a regular file", path);
+    if (!rc)
+        rc = read_header(f, path, (long long)st.st_size, &hd, &off, e);
+    if (!rc && hd.fortran)
+        rc = rb_errf(e, RB_EINPUT, "%s: fortran_order True is not supported", path);
+    if (!rc) {
+        es = !strcmp(hd.descr, "<i8")   ? 8
+             : !strcmp(hd.descr, "<i4") ? 4
+             : !strcmp(hd.descr, "|i1") ? 1
+             : !strcmp(hd.descr, "|u1") ? (sign = 0, 1)
+                                        : 0;
+        if (!es)
+            rc = rb_errf(e, RB_EINPUT, "%s: dtype '%s' is not an integer type rnnbench reads "
+                         "('<i8', '<i4', '|i1', '|u1')", path, hd.descr);
+    }
+    size_t count = 1;
+    for (int d = 0; !rc && d < hd.ndim; d++) {
+        if (hd.shape[d] && count > SIZE_MAX / 8 / hd.shape[d])
+            rc = rb_errf(e, RB_EINPUT, "%s: shape overflows", path);
+        else
+            count *= hd.shape[d];
+    }
+    if (!rc && (unsigned long long)st.st_size - off != count * es)
+        rc = rb_errf(e, RB_EINPUT, "%s: the shape needs %zu data bytes but the file has %llu",
+                     path, count * es, (unsigned long long)st.st_size - off);
+    if (!rc && max_bytes && count * 8 > max_bytes)
+        rc = rb_errf(e, RB_EINPUT, "%s: %zu elements, above the limit of %zu bytes", path, count,
+                     max_bytes);
+    unsigned char *raw = rc ? NULL : malloc(count * es + 1);
+    int64_t *v = rc ? NULL : malloc(count * 8 + 8);
+    if (!rc && (!raw || !v))
+        rc = rb_errf(e, RB_ENOMEM, "%s: cannot allocate %zu bytes", path, count * 8);
+    if (!rc && count && fread(raw, es, count, f) != count)
+        rc = rb_errf(e, RB_EINPUT, "%s: truncated data", path);
+    fclose(f);
+    for (size_t i = 0; !rc && i < count; i++) {
+        const unsigned char *p = raw + i * es;
+        uint64_t u = 0;
+        for (size_t b = 0; b < es; b++)
+            u |= (uint64_t)p[b] << (8 * b);
+        /* sign-extend the narrower little-endian integers */
+        if (sign && es < 8 && (u >> (8 * es - 1)) & 1)
+            u |= ~(uint64_t)0 << (8 * es);
+        v[i] = (int64_t)u;
+    }
+    free(raw);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    out->ndim = hd.ndim;
+    memcpy(out->shape, hd.shape, sizeof out->shape);
+    out->count = count;
+    out->i64 = v;
+    return 0;
+}
+
 void rb_npy_free(rb_npy *n)
 {
     if (!n)
         return;
     free(n->f32);
     free(n->f64);
+    free(n->i64);
     memset(n, 0, sizeof *n);
 }
 

@@ -8,6 +8,7 @@
 #define RB_NPY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rb_err.h"
 
@@ -19,6 +20,7 @@ typedef struct rb_npy {
     size_t count; /* product of shape */
     float *f32;   /* set by rb_npy_read_f32 */
     double *f64;  /* set by rb_npy_read_f64 */
+    int64_t *i64; /* set by rb_npy_read_i64 */
 } rb_npy;
 
 int rb_npy_write_f32(const char *path, const float *data, int ndim, const size_t *shape, rb_err *e);
@@ -28,6 +30,9 @@ int rb_npy_write_f64(const char *path, const double *data, int ndim, const size_
  * larger than max_bytes (0: no limit) is refused before allocation. */
 int rb_npy_read_f32(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);
 int rb_npy_read_f64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);
+/* Read an integer file ('<i8', '<i4', '|i1', '|u1': token ids, lengths),
+ * widened to int64. */
+int rb_npy_read_i64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);
 void rb_npy_free(rb_npy *n);
 /* Weights must be numbers: RB_EINPUT naming path and the first NaN or
  * infinity of a (f32), or 0.  A NaN reached the fpga as 0 and the others as

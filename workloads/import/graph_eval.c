@@ -4,6 +4,7 @@
  * tensor): a file of many nodes costs linear time, not quadratic. */
 #include "graph_eval.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,9 +72,16 @@ struct rb_geval {
     int n_vals, cap_vals;
     char **names; /* owned copies */
     rb_gtensor *vals;
-    unsigned char *state; /* per node: 0 not needed, 1 needed, 2 ran */
+    /* per node: 0 not needed, RAN, or the epoch of the rb_geval_get that
+     * needs it.  Epochs make the get re-entrant: a hook asks for values
+     * while an outer get is running, and each get runs and forgets only
+     * what it marked itself. */
+    int *state;
+    int epoch;
     int *stack;
 };
+
+#define RAN 1
 
 rb_geval *rb_geval_new(const rb_graph *g, rb_geval_hook hook, void *ctx, rb_err *e)
 {
@@ -86,7 +94,7 @@ rb_geval *rb_geval_new(const rb_graph *g, rb_geval_hook hook, void *ctx, rb_err 
     if (!ev || map_init(&ev->producer, outs) || map_init(&ev->value, cap) ||
         !(ev->names = calloc(cap, sizeof *ev->names)) ||
         !(ev->vals = calloc(cap, sizeof *ev->vals)) ||
-        !(ev->state = calloc((size_t)g->n_nodes + 1, 1)) ||
+        !(ev->state = calloc((size_t)g->n_nodes + 1, sizeof *ev->state)) ||
         !(ev->stack = calloc((size_t)g->n_nodes + 1, sizeof *ev->stack))) {
         rb_geval_free(ev);
         rb_errf(e, RB_ENOMEM, "out of memory evaluating the graph");
@@ -96,6 +104,7 @@ rb_geval *rb_geval_new(const rb_graph *g, rb_geval_hook hook, void *ctx, rb_err 
     ev->hook = hook;
     ev->ctx = ctx;
     ev->cap_vals = (int)cap;
+    ev->epoch = RAN;
     for (int k = 0; k < g->n_nodes; k++)
         for (int o = 0; o < g->nodes[k].n_out; o++)
             if (g->nodes[k].out[o][0])
@@ -158,23 +167,32 @@ static int missing(const rb_geval *ev, const char *name, rb_err *e)
     return rb_errf(e, RB_EINPUT, "value %s is produced by no node of the graph", name);
 }
 
-/* Mark every node value name needs that has not run; fails for a value
- * nothing produces.  Iterative: ev->stack holds the frontier. */
-static int mark(rb_geval *ev, int first, rb_err *e)
+/* Is node n run by the host (not handed to the hook)? */
+static int host_node(const rb_gnode *n)
+{
+    return rb_gop_known(n->op) && (!n->domain[0] || !strcmp(n->domain, "ai.onnx"));
+}
+
+/* Mark with epoch every node value name needs that has not run; fails for
+ * a value nothing produces.  Iterative: ev->stack holds the frontier.  A
+ * hook node's inputs are the hook's business: it asks for them itself. */
+static int mark(rb_geval *ev, int first, int epoch, rb_err *e)
 {
     int top = 0;
-    ev->state[first] = 1;
+    ev->state[first] = epoch;
     ev->stack[top++] = first;
     while (top > 0) {
         const rb_gnode *n = &ev->g->nodes[ev->stack[--top]];
+        if (!host_node(n))
+            continue;
         for (int i = 0; i < n->n_in; i++) {
             if (!n->in[i][0] || known(ev, n->in[i]))
                 continue;
             int p = map_get(&ev->producer, n->in[i]);
             if (p < 0)
                 return missing(ev, n->in[i], e);
-            if (!ev->state[p]) {
-                ev->state[p] = 1;
+            if (ev->state[p] != RAN && ev->state[p] != epoch) {
+                ev->state[p] = epoch;
                 ev->stack[top++] = p;
             }
         }
@@ -185,6 +203,12 @@ static int mark(rb_geval *ev, int first, rb_err *e)
 static int run_node(rb_geval *ev, int k, rb_err *e)
 {
     const rb_gnode *n = &ev->g->nodes[k];
+    if (!host_node(n)) {
+        if (!ev->hook)
+            return rb_errf(e, RB_EINPUT, "node %s: operator %s%s%s is not one rnnbench runs",
+                           n->name, n->domain[0] ? n->domain : "", n->domain[0] ? "." : "", n->op);
+        return ev->hook(ev->ctx, ev, k, e);
+    }
     const rb_gtensor *in[64] = {0};
     for (int i = 0; i < n->n_in && i < 64; i++)
         if (n->in[i][0] && !(in[i] = known(ev, n->in[i])))
@@ -192,13 +216,6 @@ static int run_node(rb_geval *ev, int k, rb_err *e)
                            "node %s (%s) needs %s before it is made: the graph is not in "
                            "topological order",
                            n->name, n->op, n->in[i]);
-    int host = rb_gop_known(n->op) && (!n->domain[0] || !strcmp(n->domain, "ai.onnx"));
-    if (!host) {
-        if (!ev->hook)
-            return rb_errf(e, RB_EINPUT, "node %s: operator %s%s%s is not one rnnbench runs",
-                           n->name, n->domain[0] ? n->domain : "", n->domain[0] ? "." : "", n->op);
-        return ev->hook(ev->ctx, ev, k, e);
-    }
     rb_gtensor out = {0};
     int rc = rb_gop_run(n, ev->g->opset, in, &out, e);
     if (!rc)
@@ -217,15 +234,18 @@ int rb_geval_get(rb_geval *ev, const char *name, const rb_gtensor **out, rb_err 
     int p = map_get(&ev->producer, name);
     if (p < 0)
         return missing(ev, name, e);
-    int rc = mark(ev, p, e);
+    if (ev->epoch == INT32_MAX)
+        return rb_errf(e, RB_EINPUT, "the graph was evaluated too many times");
+    int epoch = ++ev->epoch;
+    int rc = mark(ev, p, epoch, e);
     /* File order is topological (ONNX requires it): run what is marked in it. */
     for (int k = 0; !rc && k <= p; k++)
-        if (ev->state[k] == 1) {
-            ev->state[k] = 2;
+        if (ev->state[k] == epoch) {
+            ev->state[k] = RAN;
             rc = run_node(ev, k, e);
         }
     for (int k = 0; k < ev->g->n_nodes; k++)
-        if (ev->state[k] == 1)
+        if (ev->state[k] == epoch)
             ev->state[k] = 0; /* marked after the failure or past p: not run */
     if (!rc && !(*out = known(ev, name)))
         rc = rb_errf(e, RB_EINPUT, "value %s was not made by node %s", name,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "graph_ops.h"
 
@@ -164,23 +165,38 @@ static int take_rec(rb_net *n, int k, rb_err *e)
     return 0;
 }
 
-static void set_name(rb_net *n, const char *path)
+void rb_net_set_id(rb_net *n, const char *path, uint64_t hash)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
+    size_t end = strlen(path);
+    while (end > 1 && path[end - 1] == '/')
+        end--;
+    size_t start = end;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    if (end - start > 5 && !strncmp(path + end - 5, ".onnx", 5))
+        end -= 5;
+    /* "DIR/model.onnx" (what exporters and ONNX's own tests call it): the
+     * directory names the model */
+    if (end - start == 5 && !strncmp(path + start, "model", 5) && start > 1) {
+        end = start - 1;
+        while (end > 1 && path[end - 1] == '/')
+            end--;
+        start = end;
+        while (start > 0 && path[start - 1] != '/')
+            start--;
+    }
     size_t len = 0;
-    for (const char *p = base; *p && len < sizeof n->name - 1; p++) {
-        if (!strcmp(p, ".onnx"))
-            break;
-        char c = *p;
+    for (size_t i = start; i < end && len < sizeof n->name - 1; i++) {
+        char c = path[i];
         n->name[len++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                                  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
                              ? c
                              : '_';
     }
     n->name[len] = '\0';
-    if (!len)
+    if (!len || !strcmp(n->name, ".") || !strcmp(n->name, ".."))
         snprintf(n->name, sizeof n->name, "model");
+    snprintf(n->id, sizeof n->id, "%s-%08x", n->name, (unsigned)(hash >> 32));
 }
 
 int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
@@ -188,8 +204,7 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
     memset(n, 0, sizeof *n);
     n->g = *g;
     memset(g, 0, sizeof *g);
-    set_name(n, path);
-    snprintf(n->id, sizeof n->id, "%s-%08x", n->name, (unsigned)(n->g.hash >> 32));
+    rb_net_set_id(n, path, n->g.hash);
     const rb_graph *gg = &n->g;
     for (int k = 0; k < gg->n_nodes; k++) {
         const rb_gnode *nd = &gg->nodes[k];
@@ -231,6 +246,19 @@ int rb_net_open(const char *path, long max_bytes, rb_net *n, rb_err *e)
     int rc = rb_onnx_read(path, max_bytes, &g, e);
     if (!rc && (rc = rb_net_from_graph(&g, path, n, e)))
         rb_err_prefix(e, "%s: ", path);
+    return rc;
+}
+
+int rb_net_load(const char *path, long max_bytes, rb_net *n, rb_err *e)
+{
+    struct stat st;
+    if (!stat(path, &st) && S_ISDIR(st.st_mode))
+        return rb_net_from_state_dict(path, n, e);
+    int rc = rb_net_open(path, max_bytes, n, e);
+    if (!rc && (rc = rb_net_build(n, NULL, e))) {
+        rb_err_prefix(e, "%s: ", path);
+        rb_net_free(n);
+    }
     return rc;
 }
 

@@ -38,7 +38,17 @@ typedef struct rb_net {
     int seq_fixed, batch_fixed; /* > 0: the file fixes it; 0: free (an axis) */
     rb_model model;             /* the stack's weights, after rb_net_build */
     int built;
+    char ignored[512]; /* a state_dict's other tensors (embedding, head), not used */
 } rb_net;
+
+/* An imported model by path: a directory is a PyTorch state_dict (one .npy
+ * per tensor), anything else an ONNX file of at most max_bytes; built. */
+int rb_net_load(const char *path, long max_bytes, rb_net *n, rb_err *e);
+/* The state_dict reader (state_dict.c); built, without a graph. */
+int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e);
+/* n->name from a path (its last component, without ".onnx") and n->id
+ * from it and a content hash. */
+void rb_net_set_id(rb_net *n, const char *path, uint64_t hash);
 
 /* Read an ONNX file and find its stack: every node's operator and every
  * recurrent attribute is checked here, before any data is looked at.
@@ -72,5 +82,10 @@ typedef struct rb_net_run_ctx {
     int T, B; /* of the run, set by the hook */
 } rb_net_run_ctx;
 int rb_net_hook(void *ctx, rb_geval *ev, int node, rb_err *e);
+
+/* Bind the graph's inputs from a directory: <name>.npy for each input
+ * (float32/64 for float inputs, integers for token ids), or ONNX's
+ * input_<k>.pb.  Shapes are checked against what the graph declares. */
+int rb_net_read_inputs(const rb_net *n, const char *dir, rb_geval *ev, rb_err *e);
 
 #endif
