@@ -72,6 +72,28 @@ int rb_cli_axis_option(rb_cli_axes *a, int opt, const char *val, rb_err *e)
         a->input_proj = 0;
         return 1;
     }
+    if (opt == RB_OPT_MODEL || opt == RB_OPT_WEIGHTS) {
+        struct stat st;
+        const char *flag = opt == RB_OPT_MODEL ? "--model" : "--weights";
+        if (opt == RB_OPT_WEIGHTS && (stat(val, &st) || !S_ISDIR(st.st_mode)))
+            return rb_errf(e, RB_EINPUT, "--weights %s: not a directory (a state_dict saved as "
+                           "one .npy per tensor)", val);
+        int n = a->axes.n_model;
+        rb_axes one;
+        memset(&one, 0, sizeof one);
+        int rc = rb_axes_set(&one, "model", val, e);
+        for (int k = 0; !rc && k < one.n_model; k++) {
+            if (n >= RB_AXIS_MAX_MODELS)
+                rc = rb_errf(e, RB_EINPUT, "too many models: at most %d", RB_AXIS_MAX_MODELS);
+            else
+                memcpy(a->axes.model[n++], one.model[k], RB_MODEL_PATH_MAX);
+        }
+        if (rc)
+            return rb_err_prefix(e, "%s: ", flag);
+        a->axes.n_model = n;
+        a->given = 1;
+        return 1;
+    }
     if (opt < RB_OPT_SEQ || opt > RB_OPT_MODE)
         return 0;
     const char *key = keys[opt - RB_OPT_SEQ];
@@ -96,6 +118,7 @@ int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, cha
                      size_t source_len, rb_err *e)
 {
     char def[1024];
+    m->model_max_bytes = rb_cli_model_max_bytes();
     if (!matrix && a->given) {
         snprintf(source, source_len, "command-line axes");
         return rb_matrix_from_axes(m, &a->axes, a->input_proj, e);

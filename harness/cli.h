@@ -38,6 +38,8 @@ enum {
     RB_OPT_CELL,
     RB_OPT_MODE,
     RB_OPT_NO_INPUT_PROJ,
+    RB_OPT_MODEL,
+    RB_OPT_WEIGHTS,
     RB_OPT_TARGET_FIRST, /* the targets' shorthand flags, in registry order */
     RB_OPT_FIRST_FREE = RB_OPT_TARGET_FIRST + 16 /* commands number their own options from here */
 };
@@ -51,7 +53,9 @@ enum {
     {"batch", required_argument, 0, RB_OPT_BATCH},            \
     {"cell", required_argument, 0, RB_OPT_CELL},              \
     {"mode", required_argument, 0, RB_OPT_MODE},              \
-    {"no-input-proj", no_argument, 0, RB_OPT_NO_INPUT_PROJ}
+    {"no-input-proj", no_argument, 0, RB_OPT_NO_INPUT_PROJ}, \
+    {"model", required_argument, 0, RB_OPT_MODEL},            \
+    {"weights", required_argument, 0, RB_OPT_WEIGHTS}
 #define RB_AXIS_HELP                                                                        \
     "  --seq LIST          sequence lengths T (e.g. 25,50)\n"                               \
     "  --hidden LIST       hidden sizes H\n"                                                \
@@ -62,6 +66,10 @@ enum {
     "  --mode LIST         infer and/or train (default infer)\n"                            \
     "  --no-input-proj     time only the recurrent part, as DeepBench does: the first\n"    \
     "                      layer's input arrives already projected (x is [T,B,G*H])\n"      \
+    "  --model LIST        imported models: ONNX files (or state_dict directories); their\n" \
+    "                      stack fixes cell, input, hidden and layers, and seq and batch\n"  \
+    "                      where the file fixes them (rnnbench inspect shows which)\n"      \
+    "  --weights DIR       a PyTorch state_dict saved as one .npy per tensor, as a model\n"  \
     "  LIST is comma- or space-separated: --batch 1,4,16 or --batch '1 4 16'\n"
 /* clang-format on */
 

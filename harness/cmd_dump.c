@@ -153,7 +153,7 @@ static int dump_targets(const char *dir, const char *targets, int threads,
     rb_instance in[16];
     int n, rc = rb_cli_instances("--targets", targets, topts, in, &n, 16, e);
     const rb_workload *w = pt->w;
-    size_t ny = (size_t)w->seq * w->batch * w->hidden;
+    size_t Y = (size_t)rb_workload_y_width(w), ny = (size_t)w->seq * w->batch * Y;
     for (int i = 0; i < n && !rc; i++) {
         rb_target t;
         rb_err te = {0};
@@ -162,9 +162,7 @@ static int dump_targets(const char *dir, const char *targets, int threads,
             fprintf(stderr, "rnnbench dump: %s\n", te.msg);
             continue;
         }
-        rb_tensor out = {malloc(ny * sizeof(float)),
-                         3,
-                         {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
+        rb_tensor out = {malloc(ny * sizeof(float)), 3, {(size_t)w->seq, (size_t)w->batch, Y, 0}};
         rb_sample s;
         if (!out.data)
             rc = rb_errf(e, RB_ENOMEM, "out of memory for the %s output", t.instance);
@@ -181,8 +179,7 @@ static int dump_targets(const char *dir, const char *targets, int threads,
             rb_errstat es;
             char file[RB_INSTANCE_NAME_MAX];
             snprintf(name, sizeof name, "y_%s.npy", file_name(&t, file, sizeof file));
-            rc = save3(dir, name, NULL, out.data, (size_t)w->seq, (size_t)w->batch,
-                       (size_t)w->hidden, e);
+            rc = save3(dir, name, NULL, out.data, (size_t)w->seq, (size_t)w->batch, Y, e);
             rb_compare(out.data, pt->y_ref, ny, &es);
             printf("%-6s max abs %.3g, max rel %.3g vs reference (fp32 bound %.3g)\n", t.instance,
                    es.max_abs, es.max_rel, rb_fp32_tolerance(w, 0));
@@ -231,6 +228,7 @@ static int dump_main(int argc, char **argv)
     int rc;
 
     rb_matrix m = {0};
+    m.model_max_bytes = rb_cli_model_max_bytes();
     rc = rb_matrix_from_axes(&m, &com.axes.axes, com.axes.input_proj, &e);
     if (!rc && m.n != 1)
         rc = rb_errf(&e, RB_EINPUT,
@@ -242,12 +240,16 @@ static int dump_main(int argc, char **argv)
     if (!rc)
         rc = rb_mkdir_out(dir, 1, &e);
     rb_point pt = {0};
+    const rb_net *net = rc ? NULL : rb_matrix_net(&m, &m.points[0]);
     if (!rc)
-        rc = rb_point_prepare(&pt, &m.points[0], (uint64_t)seed, RB_POINT_FULL_CHECK, &e);
+        rc = rb_point_prepare(&pt, &m.points[0], net ? &net->model : NULL, (uint64_t)seed,
+                              RB_POINT_FULL_CHECK, &e);
     if (!rc) {
         const rb_workload *w = &m.points[0];
+        /* an imported stack: D directions, states per unit (model.h) */
         size_t T = (size_t)w->seq, B = (size_t)w->batch, H = (size_t)w->hidden,
-               L = (size_t)w->layers, LBH = L * B * H;
+               Y = (size_t)rb_workload_y_width(w), L = (size_t)rb_model_units(&pt.model),
+               LBH = L * B * H;
         double *hn = malloc(LBH * sizeof *hn), *cn = malloc(LBH * sizeof *cn);
         rc = !hn || !cn ? rb_errf(&e, RB_ENOMEM, "out of memory") : 0;
         /* rb_point_prepare computed y_ref; the final states need one more pass. */
@@ -258,7 +260,7 @@ static int dump_main(int argc, char **argv)
         if (!rc)
             rc = save3(dir, "x.npy", NULL, pt.x, T, B, (size_t)rb_workload_x_width(w), &e);
         if (!rc)
-            rc = save3(dir, "y_ref.npy", pt.y_ref, NULL, T, B, H, &e);
+            rc = save3(dir, "y_ref.npy", pt.y_ref, NULL, T, B, Y, &e);
         if (!rc)
             rc = save3(dir, "h_n_ref.npy", hn, NULL, L, B, H, &e);
         if (!rc && w->cell == RB_CELL_LSTM)

@@ -258,16 +258,23 @@ static void print_header(void)
 
 static void print_result(const rb_target *t, const rb_result *r)
 {
-    char energy[40] = "-";
+    char energy[40] = "-", status[600];
     if (r->energy_j >= 0)
         snprintf(energy, sizeof energy, "%.3g (%s)", r->energy_j, r->energy_source);
-    if (r->reps)
-        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s%s%s\n", t->instance, r->w->key,
-               r->median_ms, r->p90_ms, r->gflops, r->throughput_sps, energy, r->err_max_rel,
-               r->status, r->message[0] ? ": " : "", r->message);
+    /* a message that starts with the status ("unsupported: peepholes") says it already */
+    size_t sl = strlen(r->status);
+    if (!strncmp(r->message, r->status, sl) && r->message[sl] == ':')
+        snprintf(status, sizeof status, "%s", r->message);
     else
-        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s%s%s\n", t->instance, r->w->key, "-", "-",
-               "-", "-", "-", "-", r->status, r->message[0] ? ": " : "", r->message);
+        snprintf(status, sizeof status, "%s%s%s", r->status, r->message[0] ? ": " : "",
+                 r->message);
+    if (r->reps)
+        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s\n", t->instance, r->w->key,
+               r->median_ms, r->p90_ms, r->gflops, r->throughput_sps, energy, r->err_max_rel,
+               status);
+    else
+        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s\n", t->instance, r->w->key, "-", "-", "-",
+               "-", "-", "-", status);
     fflush(stdout);
 }
 
@@ -376,7 +383,10 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             continue;
         }
         rb_point pt;
-        if ((rc = rb_point_prepare(&pt, w, cfg->seed, 0, e)))
+        const rb_net *net = rb_matrix_net(&cfg->points, w);
+        if (w->model[0] && !net)
+            return rb_errf(e, RB_EINPUT, "%s: its model %s is not loaded", w->key, w->model);
+        if ((rc = rb_point_prepare(&pt, w, net ? &net->model : NULL, cfg->seed, 0, e)))
             return rc;
         for (int i = 0; i < cfg->n_targets && !rc; i++, done++) {
             if (!todo[i])

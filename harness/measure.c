@@ -59,16 +59,18 @@ static int prepare_check(rb_point *p, uint64_t seed, rb_err *e)
     return rc;
 }
 
-int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags, rb_err *e)
+int rb_point_prepare(rb_point *p, const rb_workload *w, const rb_model *weights, uint64_t seed,
+                     int flags, rb_err *e)
 {
     memset(p, 0, sizeof *p);
     p->w = w;
-    int rc = rb_model_alloc(&p->model, w, e);
+    int rc = weights ? rb_model_copy(&p->model, weights, w, e) : rb_model_alloc(&p->model, w, e);
     if (rc)
         return rc;
-    rb_model_init_seeded(&p->model, seed);
+    if (!weights)
+        rb_model_init_seeded(&p->model, seed);
     p->x = rb_make_input(w, seed ^ INPUT_SEED, e);
-    size_t ny = (size_t)w->seq * w->batch * w->hidden;
+    size_t ny = (size_t)w->seq * w->batch * rb_workload_y_width(w);
     int train = w->mode == RB_MODE_TRAIN;
     if (train) {
         p->check.w = *w;
@@ -358,9 +360,10 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
     }
     r->load_ms = (rb_now_s() - t0) * 1e3;
 
-    size_t ny = (size_t)w->seq * w->batch * w->hidden;
-    rb_tensor out = {
-        malloc(ny * sizeof(float)), 3, {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
+    size_t ny = (size_t)w->seq * w->batch * rb_workload_y_width(w);
+    rb_tensor out = {malloc(ny * sizeof(float)),
+                     3,
+                     {(size_t)w->seq, (size_t)w->batch, (size_t)rb_workload_y_width(w), 0}};
     r->samples_ms = malloc((size_t)o->max_reps * sizeof *r->samples_ms);
     if (!out.data || !r->samples_ms) {
         free(out.data);

@@ -50,7 +50,7 @@ typedef struct rb_point {
     rb_model model;
     float *x;
     rb_batch batch;
-    double *y_ref; /* [T,B,H] fp64 reference output; NULL for a training point checked reduced */
+    double *y_ref; /* [T,B,D*H] fp64 reference output; NULL for a training point checked reduced */
     double ref_ms; /* time the reference took (a sense of scale, not a benchmark) */
     /* mode train: every timed call is one training step against an MSE
      * target, Adam with PyTorch's defaults (the weights move call by call,
@@ -64,7 +64,11 @@ typedef struct rb_point {
 /* flags for rb_point_prepare */
 #define RB_POINT_FULL_CHECK 1 /* check training on the point itself, however long it takes */
 
-int rb_point_prepare(rb_point *p, const rb_workload *w, uint64_t seed, int flags, rb_err *e);
+/* The point's weights: a copy of weights (an imported model's) or, when
+ * NULL, seeded; its input is always seeded (its values do not change how
+ * long a call takes, and the reference checks the target on it). */
+int rb_point_prepare(rb_point *p, const rb_workload *w, const rb_model *weights, uint64_t seed,
+                     int flags, rb_err *e);
 void rb_point_free(rb_point *p);
 
 /* Measure t on p.  Returns 0 when r holds a result to store (its status may

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,14 @@ void rb_workload_to_json(cJSON *o, const rb_workload *w)
     cJSON_AddNumberToObject(o, "hidden", w->hidden);
     cJSON_AddNumberToObject(o, "layers", w->layers);
     cJSON_AddNumberToObject(o, "input_proj", w->input_proj);
+    if (rb_workload_dirs(w) != 1)
+        cJSON_AddNumberToObject(o, "dirs", rb_workload_dirs(w));
+    if (w->features) {
+        char f[128];
+        cJSON_AddStringToObject(o, "features", rb_features_str(w->features, f, sizeof f));
+    }
+    if (w->model[0])
+        cJSON_AddStringToObject(o, "model", w->model);
 }
 
 char *rb_run_config_to_json(const rb_run_config *c)
@@ -46,6 +55,17 @@ char *rb_run_config_to_json(const rb_run_config *c)
     cJSON_AddNumberToObject(m, "max_reps", c->measure.max_reps);
     cJSON_AddNumberToObject(m, "min_time_s", c->measure.min_time_s);
     cJSON_AddNumberToObject(m, "timeout_s", c->measure.timeout_s);
+    /* imported models by path (absolute, so --resume finds them from
+     * anywhere) and identity, which --resume checks */
+    cJSON *models = cJSON_AddArrayToObject(o, "models");
+    for (int i = 0; i < c->points.n_nets; i++) {
+        cJSON *mo = cJSON_CreateObject();
+        char abs[PATH_MAX];
+        const char *path = c->points.net_path[i];
+        cJSON_AddStringToObject(mo, "path", realpath(path, abs) ? abs : path);
+        cJSON_AddStringToObject(mo, "id", c->points.nets[i].id);
+        cJSON_AddItemToArray(models, mo);
+    }
     cJSON *pts = cJSON_AddArrayToObject(o, "points");
     for (size_t i = 0; i < c->points.n; i++) {
         cJSON *p = cJSON_CreateObject();
@@ -88,6 +108,15 @@ static int point_from_json(const cJSON *p, rb_workload *w)
          get_int(p, "layers", &w->layers) | get_int(p, "input_proj", &w->input_proj);
     if (c || w->seq < 1 || w->batch < 1 || w->input < 1 || w->hidden < 1 || w->layers < 1)
         return -1;
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(p, "model"),
+                *feat = cJSON_GetObjectItemCaseSensitive(p, "features");
+    if (get_int(p, "dirs", &w->dirs))
+        w->dirs = 1;
+    if (cJSON_IsString(model))
+        snprintf(w->model, sizeof w->model, "%s", model->valuestring);
+    for (unsigned bit = 1; cJSON_IsString(feat) && (bit & RB_FEAT_ALL); bit <<= 1)
+        if (strstr(feat->valuestring, rb_feature_name(bit)))
+            w->features |= bit;
     rb_workload_make_key(w);
     return 0;
 }
@@ -139,6 +168,29 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
         goto out;
     }
     c->seed = strtoull(seed->valuestring, NULL, 10);
+    /* the models again, and the same ones: a changed file is another model */
+    c->points.model_max_bytes = rb_cli_model_max_bytes();
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "models"))
+    {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(it, "path"),
+                    *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+        const rb_net *n;
+        if (!cJSON_IsString(path) || !cJSON_IsString(id)) {
+            rc = rb_errf(e, RB_EDB, "the run's stored configuration has a malformed model");
+            goto out;
+        }
+        if ((rc = rb_matrix_model_load(&c->points, path->valuestring, &n, e))) {
+            rb_err_prefix(e, "the run's model: ");
+            goto out;
+        }
+        if (strcmp(n->id, id->valuestring)) {
+            rc = rb_errf(e, RB_EINPUT,
+                         "%s has changed since the run began (it was %s, it is %s now): its "
+                         "results would not be of one model; start a new run",
+                         path->valuestring, id->valuestring, n->id);
+            goto out;
+        }
+    }
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "points"))
     {
         rb_workload w;

@@ -693,8 +693,8 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
      * the formulas of the build that last wrote it. */
     static const char ins[] =
         "INSERT INTO workloads (key, cell, mode, seq, input, hidden, layers, batch, input_proj,"
-        " flops) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        " ON CONFLICT (key) DO UPDATE SET flops = excluded.flops";
+        " flops, dirs, features, model) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+        " ?12, ?13) ON CONFLICT (key) DO UPDATE SET flops = excluded.flops";
     sqlite3_stmt *st;
     int ret = prepare(s, ins, &st, "recording a workload", e);
     if (ret)
@@ -709,6 +709,13 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
     sqlite3_bind_int(st, 8, w->batch);
     sqlite3_bind_int(st, 9, w->input_proj ? 1 : 0);
     sqlite3_bind_double(st, 10, rb_workload_flops(w));
+    sqlite3_bind_int(st, 11, rb_workload_dirs(w));
+    char feats[128];
+    if (w->features)
+        sqlite3_bind_text(st, 12, rb_features_str(w->features, feats, sizeof feats), -1,
+                          SQLITE_TRANSIENT);
+    if (w->model[0])
+        sqlite3_bind_text(st, 13, w->model, -1, SQLITE_STATIC);
     if ((ret = step_done(s, st, "recording a workload", e)))
         return ret;
 

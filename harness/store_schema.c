@@ -250,9 +250,19 @@ static const char migration_3[] =
     "  JOIN runs ru ON ru.id = a.run_id\n"
     "  JOIN devices d ON d.id = a.device_id;\n";
 
+/* Migration 4: imported models.  A point of an imported model (ONNX, a
+ * PyTorch state_dict) names it by its file's name and a content hash, which
+ * its key also ends with; directions and what beyond a plain stack it needs
+ * are columns for queries.  Older rows are seeded stacks of one direction. */
+static const char migration_4[] =
+    "ALTER TABLE workloads ADD COLUMN dirs INTEGER NOT NULL DEFAULT 1; -- 2: bidirectional\n"
+    "ALTER TABLE workloads ADD COLUMN features TEXT; -- e.g. peepholes,clip; NULL: a plain stack\n"
+    "ALTER TABLE workloads ADD COLUMN model TEXT; -- imported model: name-hash; NULL: seeded "
+    "weights\n";
+
 #ifdef RB_TEST_EXTRA_FIGURE
 /* What adding a figure takes (tests/cli/test_extra_figure.sh). */
-static const char migration_4_test[] =
+static const char migration_5_test[] =
     "ALTER TABLE results ADD COLUMN p95_ms REAL; -- 95th percentile, ms\n";
 #endif
 
@@ -260,8 +270,9 @@ const char *const rb_store_migrations[] = {
     migration_1,
     migration_2,
     migration_3,
+    migration_4,
 #ifdef RB_TEST_EXTRA_FIGURE
-    migration_4_test,
+    migration_5_test,
 #endif
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
@@ -284,8 +295,12 @@ static int create_results_view(rb_store *s)
         "SELECT r.id AS result_id, r.run_id, ru.label, ru.started_at,\n"
         "       d.target, d.instance, d.name AS device, d.method,\n"
         "       w.key AS workload, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden, w.layers,\n"
+        "       %s"
         "       r.numerics, r.threads, r.status, r.reps, r.latency_source, r.energy_source,\n"
-        "       ");
+        "       ",
+        /* a read-only database of an older schema keeps its view: this
+         * runs only in migrations, on a schema that has the columns */
+        "w.dirs, w.model,\n");
     for (int i = 0; i < RB_N_FIGURES && at < (int)sizeof sql; i++)
         at += snprintf(sql + at, sizeof sql - (size_t)at, "r.%s, ", rb_figure_table[i].name);
     at += snprintf(sql + at, at < (int)sizeof sql ? sizeof sql - (size_t)at : 0,

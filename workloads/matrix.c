@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include "files.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@
 #define DEFAULT_SEQ 25
 #define DEFAULT_HIDDEN 256
 
-enum { AX_CELL, AX_MODE, AX_SEQ, AX_HIDDEN, AX_INPUT, AX_LAYERS, AX_BATCH, AX_COUNT };
+/* The numeric axes; "model" (AX_MODEL) is a list of paths, kept apart. */
+enum { AX_CELL, AX_MODE, AX_SEQ, AX_HIDDEN, AX_INPUT, AX_LAYERS, AX_BATCH, AX_COUNT, AX_MODEL };
 
 static const char *const axis_name[AX_COUNT] = {"cell",  "mode",   "seq",  "hidden",
                                                 "input", "layers", "batch"};
@@ -45,7 +47,7 @@ static int axis_id(const char *key)
     for (int i = 0; i < AX_COUNT; i++)
         if (!strcmp(key, axis_name[i]))
             return i;
-    return -1;
+    return !strcmp(key, "model") ? AX_MODEL : -1;
 }
 
 /* The value array, count and capacity of one axis. */
@@ -179,8 +181,39 @@ static int parse_list(int id, const char *value, axis_ref dst, rb_err *e)
 static int unknown_key(const char *key, rb_err *e)
 {
     return rb_errf(e, RB_EINPUT,
-                   "unknown key '%s' (expected cell, mode, seq, hidden, input, layers or batch)",
+                   "unknown key '%s' (expected cell, mode, seq, hidden, input, layers, batch or "
+                   "model)",
                    key);
+}
+
+/* Model paths, separated like every list, appended to a; a relative path
+ * is taken relative to dir (the matrix file's directory; NULL: as given). */
+static int parse_models(rb_axes *a, const char *value, const char *dir, rb_err *e)
+{
+    const char *p = value;
+    int tokens = 0;
+    for (;;) {
+        while (ini_space(*p) || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *tok = p;
+        while (*p && !ini_space(*p) && *p != ',')
+            p++;
+        if (a->n_model >= RB_AXIS_MAX_MODELS)
+            return rb_errf(e, RB_EINPUT, "too many model values: at most %d", RB_AXIS_MAX_MODELS);
+        int len = (int)(p - tok), n;
+        char *dst = a->model[a->n_model];
+        if (dir && *tok != '/')
+            n = snprintf(dst, RB_MODEL_PATH_MAX, "%s/%.*s", dir, len, tok);
+        else
+            n = snprintf(dst, RB_MODEL_PATH_MAX, "%.*s", len, tok);
+        if (n >= RB_MODEL_PATH_MAX)
+            return rb_errf(e, RB_EINPUT, "model path '%.*s' is too long", len, tok);
+        a->n_model++;
+        tokens++;
+    }
+    return tokens ? 0 : rb_errf(e, RB_EINPUT, "empty model value");
 }
 
 int rb_axes_set(rb_axes *a, const char *key, const char *value, rb_err *e)
@@ -188,6 +221,16 @@ int rb_axes_set(rb_axes *a, const char *key, const char *value, rb_err *e)
     int id = axis_id(key);
     if (id < 0)
         return unknown_key(key, e);
+    if (id == AX_MODEL) {
+        rb_axes tmp;
+        memset(&tmp, 0, sizeof tmp);
+        int rc = parse_models(&tmp, value ? value : "", NULL, e);
+        if (!rc) {
+            memcpy(a->model, tmp.model, sizeof a->model);
+            a->n_model = tmp.n_model;
+        }
+        return rc;
+    }
     /* Parse into scratch so a bad list leaves the axis as it was. */
     rb_axes tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -225,7 +268,45 @@ void rb_matrix_free(rb_matrix *m)
     if (!m)
         return;
     free(m->points);
+    for (int i = 0; i < m->n_nets; i++)
+        rb_net_free(&m->nets[i]);
+    free(m->nets);
+    free(m->net_path);
+    long max = m->model_max_bytes;
     memset(m, 0, sizeof *m);
+    m->model_max_bytes = max;
+}
+
+int rb_matrix_model_load(rb_matrix *m, const char *path, const rb_net **out, rb_err *e)
+{
+    for (int i = 0; i < m->n_nets; i++)
+        if (!strcmp(m->net_path[i], path)) {
+            *out = &m->nets[i];
+            return 0;
+        }
+    rb_net *nets = realloc(m->nets, (size_t)(m->n_nets + 1) * sizeof *nets);
+    if (nets)
+        m->nets = nets;
+    char(*paths)[RB_MODEL_PATH_MAX] =
+        nets ? realloc(m->net_path, (size_t)(m->n_nets + 1) * sizeof *paths) : NULL;
+    if (!paths)
+        return rb_errf(e, RB_ENOMEM, "out of memory loading %s", path);
+    m->net_path = paths;
+    int rc = rb_net_load(path, m->model_max_bytes > 0 ? m->model_max_bytes : LONG_MAX,
+                         &m->nets[m->n_nets], e);
+    if (rc)
+        return rc;
+    snprintf(m->net_path[m->n_nets], RB_MODEL_PATH_MAX, "%s", path);
+    *out = &m->nets[m->n_nets++];
+    return 0;
+}
+
+const rb_net *rb_matrix_net(const rb_matrix *m, const rb_workload *w)
+{
+    for (int i = 0; w->model[0] && i < m->n_nets; i++)
+        if (!strcmp(m->nets[i].id, w->model))
+            return &m->nets[i];
+    return NULL;
 }
 
 /* The axes a section actually runs: its own, replaced axis by axis by the
@@ -233,7 +314,7 @@ void rb_matrix_free(rb_matrix *m)
 static rb_axes effective_axes(const rb_axes *sec, const rb_axes *ovr)
 {
     rb_axes a = *sec;
-    if (ovr)
+    if (ovr) {
         for (int id = 0; id < AX_COUNT; id++) {
             axis_ref o = axis_of((rb_axes *)ovr, id), d = axis_of(&a, id);
             if (*o.n > 0) {
@@ -241,6 +322,17 @@ static rb_axes effective_axes(const rb_axes *sec, const rb_axes *ovr)
                 *d.n = *o.n;
             }
         }
+        if (ovr->n_model > 0) {
+            memcpy(a.model, ovr->model, sizeof a.model);
+            a.n_model = ovr->n_model;
+        }
+    }
+    return a;
+}
+
+/* Defaults for every numeric axis still empty. */
+static rb_axes with_defaults(rb_axes a)
+{
     static const int defaults[AX_COUNT] = {
         RB_CELL_LSTM, RB_MODE_INFER, DEFAULT_SEQ, DEFAULT_HIDDEN, 0 /* = hidden */, 1, 1};
     for (int id = 0; id < AX_COUNT; id++) {
@@ -255,8 +347,58 @@ static rb_axes effective_axes(const rb_axes *sec, const rb_axes *ovr)
 
 static double axes_points(const rb_axes *a)
 {
+    if (a->n_model)
+        return (double)a->n_model * a->n_mode * (a->n_seq ? a->n_seq : 1) *
+               (a->n_batch ? a->n_batch : 1);
     return (double)a->n_cell * a->n_mode * a->n_seq * a->n_hidden * a->n_input * a->n_layers *
            a->n_batch;
+}
+
+/* A fixed dimension of a model against the axis that names it. */
+static int fixed_dim(const char *model, const char *axis, int fixed, const int *v, int n,
+                     rb_err *e)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] != fixed)
+            return rb_errf(e, RB_EINPUT, "%s %d: %s fixes %s = %d; leave the %s axis out", axis,
+                           v[i], model, axis, fixed, axis);
+    return 0;
+}
+
+/* Points of imported models: the model gives cell, sizes and layers; seq
+ * and batch are axes where the file leaves them free (defaults 25 and 1). */
+static int expand_models(rb_matrix *m, const rb_axes *given, const rb_axes *a, int input_proj,
+                         rb_err *e)
+{
+    static const int owned[] = {AX_CELL, AX_HIDDEN, AX_INPUT, AX_LAYERS};
+    for (int k = 0; k < 4; k++)
+        if (*axis_of((rb_axes *)given, owned[k]).n)
+            return rb_errf(e, RB_EINPUT, "%s: set by the model (%s); leave the axis out",
+                           axis_name[owned[k]], given->model[0]);
+    if (!input_proj)
+        return rb_errf(e, RB_EINPUT, "--no-input-proj does not apply to an imported model");
+    for (int k = 0; k < a->n_model; k++) {
+        const rb_net *n;
+        int rc = rb_matrix_model_load(m, a->model[k], &n, e);
+        if (!rc && n->seq_fixed)
+            rc = fixed_dim(a->model[k], "seq", n->seq_fixed, given->seq, given->n_seq, e);
+        if (!rc && n->batch_fixed)
+            rc = fixed_dim(a->model[k], "batch", n->batch_fixed, given->batch, given->n_batch, e);
+        if (rc)
+            return rc;
+        int seqs = given->n_seq && !n->seq_fixed ? given->n_seq : 1;
+        int batches = given->n_batch && !n->batch_fixed ? given->n_batch : 1;
+        for (int mi = 0; mi < a->n_mode; mi++)
+            for (int si = 0; si < seqs; si++)
+                for (int bi = 0; bi < batches; bi++) {
+                    int T = given->n_seq ? given->seq[si] : DEFAULT_SEQ;
+                    int B = given->n_batch ? given->batch[bi] : 1;
+                    rb_workload w = rb_net_workload(n, (rb_mode)a->mode[mi], T, B);
+                    if ((rc = rb_matrix_add(m, &w, e)))
+                        return rc;
+                }
+    }
+    return 0;
 }
 
 static int expand(rb_matrix *m, const rb_axes *a, int input_proj, rb_err *e)
@@ -297,11 +439,11 @@ int rb_matrix_from_axes(rb_matrix *m, const rb_axes *axes, int input_proj, rb_er
 {
     rb_axes none;
     memset(&none, 0, sizeof none);
-    rb_axes a = effective_axes(axes ? axes : &none, NULL);
+    rb_axes given = effective_axes(axes ? axes : &none, NULL), a = with_defaults(given);
     double n = axes_points(&a);
     if (n > MATRIX_MAX_POINTS)
         return too_many_points(n, "the command-line matrix", e);
-    return expand(m, &a, input_proj, e);
+    return a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &a, input_proj, e);
 }
 
 /* ---- INI files -------------------------------------------------------- */
@@ -311,6 +453,7 @@ typedef struct ini_section {
     int line;
     rb_axes axes;
     int key_line[AX_COUNT]; /* where each axis was set; 0 = not set */
+    int has_model;
 } ini_section;
 
 typedef struct ini_ctx {
@@ -385,6 +528,17 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (id < 0) {
         unknown_key(name, &c->err);
         return ctx_fail(c, line, RB_EINPUT);
+    }
+    if (id == AX_MODEL) {
+        /* paths are relative to the matrix file, wherever rnnbench runs */
+        char dir[RB_MODEL_PATH_MAX];
+        const char *slash = strrchr(c->path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - c->path) : 1,
+                 slash ? c->path : ".");
+        if (parse_models(&sec->axes, value, dir, &c->err))
+            return ctx_fail(c, line, RB_EINPUT);
+        sec->has_model = 1;
+        return 1;
     }
     /* inih hands an indented line after a key to the handler again under the
      * previous key (Python configparser's continuation lines): append. */
@@ -563,13 +717,14 @@ static int check_sections(const ini_ctx *c, const rb_axes *override, rb_err *e)
     for (int s = 0; s < c->n_sec; s++) {
         const ini_section *sec = &c->sec[s];
         static const int required[] = {AX_SEQ, AX_HIDDEN};
-        for (int r = 0; r < 2; r++) {
+        /* an imported model brings its own sizes */
+        for (int r = 0; r < 2 && !sec->has_model && !(override && override->n_model); r++) {
             axis_ref o = axis_of((rb_axes *)(override ? override : &sec->axes), required[r]);
             if (!sec->key_line[required[r]] && !(override && *o.n > 0))
                 return rb_errf(e, RB_EINPUT, "%s:%d: section [%s] has no '%s' (required)", c->path,
                                sec->line, sec->name, axis_name[required[r]]);
         }
-        rb_axes a = effective_axes(&sec->axes, override);
+        rb_axes a = with_defaults(effective_axes(&sec->axes, override));
         total += axes_points(&a);
     }
     if (total > MATRIX_MAX_POINTS)
@@ -614,8 +769,10 @@ int rb_matrix_load(rb_matrix *m, const char *path, const rb_axes *override, int 
     if (rc == 0)
         rc = check_sections(&c, override, e);
     for (int s = 0; rc == 0 && s < c.n_sec; s++) {
-        rb_axes a = effective_axes(&c.sec[s].axes, override);
-        rc = expand(m, &a, input_proj, e);
+        rb_axes given = effective_axes(&c.sec[s].axes, override), a = with_defaults(given);
+        rc = a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &a, input_proj, e);
+        if (rc && a.n_model)
+            rb_err_prefix(e, "%s: [%s]: ", path, c.sec[s].name);
     }
     free(c.sec);
     free(text);

@@ -1,20 +1,27 @@
 /* matrix.h — the workload matrix: INI files (libinih) and command-line axes.
  *
  * Each INI section is a sub-matrix; keys are axes (cell, mode, seq, hidden,
- * input, layers, batch), values are lists separated by spaces and/or commas,
- * and the section expands to the cross product.  "input = hidden" means
- * input size equals the hidden size of each point.  Every bad value is an
- * error naming file, line and key, found before anything runs. */
+ * input, layers, batch, model), values are lists separated by spaces and/or
+ * commas, and the section expands to the cross product.  "input = hidden"
+ * means input size equals the hidden size of each point.  "model" lists
+ * imported models (ONNX files or state_dict directories, relative to the
+ * matrix file): their stack fixes cell, input, hidden and layers, and seq
+ * and batch where the file fixes them; the other axes still apply.  Every
+ * bad value is an error naming file, line and key, found before anything
+ * runs. */
 #ifndef RB_MATRIX_H
 #define RB_MATRIX_H
 
 #include <stddef.h>
 
+#include "import/net.h"
 #include "rb_err.h"
 #include "workload.h"
 
 #define RB_AXIS_MAX_VALUES 64
 #define RB_AXIS_LIMIT (1 << 24) /* per-axis sanity cap; memory is checked separately */
+#define RB_AXIS_MAX_MODELS 8
+#define RB_MODEL_PATH_MAX 1024
 
 /* The value lists of one sub-matrix.  n == 0 means "not given" (default applies). */
 typedef struct rb_axes {
@@ -25,11 +32,19 @@ typedef struct rb_axes {
     int input[RB_AXIS_MAX_VALUES], n_input; /* value 0 = "hidden" */
     int layers[RB_AXIS_MAX_VALUES], n_layers;
     int batch[RB_AXIS_MAX_VALUES], n_batch;
+    char model[RB_AXIS_MAX_MODELS][RB_MODEL_PATH_MAX];
+    int n_model;
 } rb_axes;
 
 typedef struct rb_matrix {
     rb_workload *points;
     size_t n, cap;
+    /* The imported models the points name (rb_workload.model = their id),
+     * loaded once each; their paths as given, for a run's configuration. */
+    rb_net *nets;
+    char (*net_path)[RB_MODEL_PATH_MAX];
+    int n_nets;
+    long model_max_bytes; /* set before loading: the largest model file to read (0: any) */
 } rb_matrix;
 
 /* Parse one axis value list, e.g. "1,4 16" for key "batch".  Errors name the key
@@ -46,6 +61,10 @@ int rb_matrix_load(rb_matrix *m, const char *path, const rb_axes *override, int 
 int rb_matrix_from_axes(rb_matrix *m, const rb_axes *axes, int input_proj, rb_err *e);
 /* Append one point (deduplicated by key); used by expansion and by --resume. */
 int rb_matrix_add(rb_matrix *m, const rb_workload *w, rb_err *e);
+/* Load (once) the model at path into m's models; *out is it. */
+int rb_matrix_model_load(rb_matrix *m, const char *path, const rb_net **out, rb_err *e);
+/* The model of a point (w->model), or NULL for a seeded stack. */
+const rb_net *rb_matrix_net(const rb_matrix *m, const rb_workload *w);
 void rb_matrix_free(rb_matrix *m);
 
 #endif

@@ -144,6 +144,34 @@ void rb_model_free(rb_model *m)
     memset(m, 0, sizeof *m);
 }
 
+int rb_model_copy(rb_model *dst, const rb_model *src, const rb_workload *w, rb_err *e)
+{
+    int rc = rb_model_alloc(dst, w, e);
+    if (rc)
+        return rc;
+    if (rb_model_units(dst) != rb_model_units(src) || dst->hidden != src->hidden ||
+        dst->input != src->input || dst->cell != src->cell) {
+        rb_model_free(dst);
+        return rb_errf(e, RB_EINPUT, "model: %s does not describe the model to copy", w->key);
+    }
+    size_t gh = (size_t)rb_cell_gates(src->cell) * (size_t)src->hidden, h = (size_t)src->hidden;
+    for (int u = 0; u < rb_model_units(src); u++) {
+        const rb_layer *s = &src->layer[u];
+        rb_layer *d = &dst->layer[u];
+        if (s->w_ih)
+            memcpy(d->w_ih, s->w_ih, gh * (size_t)s->in * sizeof *d->w_ih);
+        memcpy(d->w_hh, s->w_hh, gh * h * sizeof *d->w_hh);
+        memcpy(d->b_ih, s->b_ih, gh * sizeof *d->b_ih);
+        memcpy(d->b_hh, s->b_hh, gh * sizeof *d->b_hh);
+        if (s->p && d->p)
+            memcpy(d->p, s->p, 3 * h * sizeof *d->p);
+        d->reverse = s->reverse;
+    }
+    dst->clip = src->clip;
+    dst->input_forget = src->input_forget;
+    return 0;
+}
+
 const char *rb_model_param_name(char *buf, size_t n, const rb_model *m, const char *kind, int unit)
 {
     int d = m->dirs == 2 ? 2 : 1;

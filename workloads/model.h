@@ -59,6 +59,9 @@ int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e);
  * (values are reproducible across machines, not equal to PyTorch's own stream). */
 void rb_model_init_seeded(rb_model *m, uint64_t seed);
 void rb_model_free(rb_model *m);
+/* dst: a new model for w (which must describe src's shapes and features)
+ * holding src's weights, clip and input_forget. */
+int rb_model_copy(rb_model *dst, const rb_model *src, const rb_workload *w, rb_err *e);
 
 /* PyTorch parameter names of unit u: "weight_ih_l0", "bias_hh_l1_reverse"
  * (the second direction of a bidirectional layer) ... into buf; returns buf.

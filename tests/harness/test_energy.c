@@ -317,7 +317,7 @@ static void test_measure(void)
     rb_workload_make_key(&w);
     rb_err e = {0};
     rb_point pt;
-    CHECK_INT(rb_point_prepare(&pt, &w, 1, 0, &e), 0);
+    CHECK_INT(rb_point_prepare(&pt, &w, NULL, 1, 0, &e), 0);
     rb_target t;
     rb_target_init(&t, &fake_ops, 1);
     CHECK_INT(rb_target_probe(&t, &e), 0);
