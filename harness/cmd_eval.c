@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../workloads/utf8.h"
 #include "clock.h"
@@ -10,12 +11,15 @@
 #include "signals.h"
 #include "../workloads/files.h"
 #include "command.h"
+#include "eval_model.h"
 #include "task_cli.h"
 #include "train_loop.h"
 
 static const char eval_help[] =
     "Usage: rnnbench eval --model DIR [--task NAME] [--targets LIST] [--reference TARGET]\n"
     "                     [--batch N]\n"
+    "       rnnbench eval --model FILE.onnx | --weights DIR  --inputs DIR [--labels FILE]\n"
+    "                     [--targets LIST]\n"
     "\n"
     "Evaluate a model saved by `rnnbench train` on the test split of its task, with\n"
     "the recurrent stack on each target and the embedding and head on the host:\n"
@@ -31,7 +35,22 @@ static const char eval_help[] =
     "and the timesteps it simulates in RTL (all of them, or a sample: --fpga-sim)\n"
     "must match it exactly, as in `rnnbench run`.\n"
     "\n"
+    "An imported model (an ONNX file, or with --weights a PyTorch state_dict saved as\n"
+    "one .npy per tensor) runs on --inputs: a directory holding one .npy per graph\n"
+    "input, named as the input (x.npy; a state_dict: x.npy [T, B, I] and optionally\n"
+    "lens.npy), or ONNX's test_data_set_N/input_K.pb directories.  Every target's\n"
+    "outputs are compared with the fp64 reference's (fp32 targets against the fp32\n"
+    "bound), and the reference with a set's expected outputs (output_K.pb) when it\n"
+    "has them.  With --labels (class ids, an integer .npy or one per line, in the\n"
+    "order of the rows of the first output over the sets) each target's accuracy,\n"
+    "macro-F1 and agreement with the reference are printed and stored (task\n"
+    "'imported', the model's name and hash as its model).\n"
+    "\n"
     "  --model DIR         the saved model (required)\n"
+    "  --model FILE        an ONNX model\n"
+    "  --weights DIR       a PyTorch state_dict directory, as the model\n"
+    "  --inputs DIR        the imported model's inputs (required with it)\n"
+    "  --labels FILE       class ids of the inputs' rows\n"
     "  --task NAME         the task the model must be of (fortunes or synthetic; default:\n"
     "                      whichever it is)\n"
     "  --targets LIST      targets or instances (default: all; unavailable ones are\n"
@@ -50,11 +69,15 @@ enum {
     OPT_REFERENCE,
     OPT_BATCH,
     OPT_THREADS,
-    OPT_LABEL
+    OPT_LABEL,
+    OPT_WEIGHTS,
+    OPT_INPUTS,
+    OPT_LABELS
 };
 
 typedef struct eval_args {
     const char *dir, *task, *targets, *reference, *db, *label;
+    const char *weights, *inputs, *labels;
     long batch, threads;
     int quiet;
     rb_cli_topts topts;
@@ -71,6 +94,9 @@ static int eval_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_BATCH: return rb_cli_long("batch", arg, 1, 4096, &a->batch, e);
     case OPT_THREADS: return rb_cli_long("threads", arg, 1, 4096, &a->threads, e);
     case OPT_LABEL: a->label = arg; return 0;
+    case OPT_WEIGHTS: a->weights = arg; return 0;
+    case OPT_INPUTS: a->inputs = arg; return 0;
+    case OPT_LABELS: a->labels = arg; return 0;
     }
     return rb_errf(e, RB_EINPUT, "unknown option");
 }
@@ -82,7 +108,18 @@ static const struct option eval_options[] = {{"model", required_argument, 0, OPT
                                              {"batch", required_argument, 0, OPT_BATCH},
                                              {"threads", required_argument, 0, OPT_THREADS},
                                              {"label", required_argument, 0, OPT_LABEL},
+                                             {"weights", required_argument, 0, OPT_WEIGHTS},
+                                             {"inputs", required_argument, 0, OPT_INPUTS},
+                                             {"labels", required_argument, 0, OPT_LABELS},
                                              {0, 0, 0, 0}};
+
+/* An imported model: --weights, or --model naming a file (a directory
+ * given to --model is a text classifier `rnnbench train` saved). */
+static int imported(const eval_args *a)
+{
+    struct stat st;
+    return a->weights || (a->dir && !stat(a->dir, &st) && !S_ISDIR(st.st_mode));
+}
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
 static int parse_args(eval_args *a, int argc, char **argv)
@@ -95,9 +132,16 @@ static int parse_args(eval_args *a, int argc, char **argv)
     int next, st = rb_cli_parse(&rb_command_eval, argc, argv, a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (!a->dir)
-        return rb_cli_usage("eval", "--model DIR is required (a directory `rnnbench train` "
-                                    "wrote)");
+    if (!a->dir && !a->weights)
+        return rb_cli_usage("eval", "--model is required (a directory `rnnbench train` wrote, "
+                                    "or an ONNX file), or --weights DIR");
+    if (a->dir && a->weights)
+        return rb_cli_usage("eval", "--model and --weights name the model twice: give one");
+    if (imported(a) && !a->inputs)
+        return rb_cli_usage("eval", "an imported model needs --inputs DIR");
+    if (!imported(a) && (a->inputs || a->labels))
+        return rb_cli_usage("eval", "--inputs and --labels are for an imported model (an ONNX "
+                                    "file or --weights); a trained classifier has its test split");
     a->db = com.db;
     a->quiet = com.quiet;
     a->topts = com.topts;
@@ -193,6 +237,54 @@ static int eval_targets(const eval_args *a, rb_instance *in, int *n, rb_err *e)
     return 0;
 }
 
+/* Probe every instance into t (avail[i]: usable); RB_EINPUT for a user's
+ * mistake such as a bad --gpu-device, else 0. */
+static int probe_all(const eval_args *a, const rb_instance *in, int n, rb_target *t, int *avail,
+                     rb_err *e)
+{
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        rb_err pe = {0};
+        avail[i] = 0;
+        rb_target_init_instance(&t[i], &in[i], (int)a->threads);
+        if (rb_target_probe(&t[i], &pe)) {
+            fprintf(stderr, "rnnbench eval: %s\n", pe.msg);
+            if (pe.code == RB_EINPUT) {
+                *e = pe;
+                rc = pe.code;
+            }
+            continue;
+        }
+        avail[i] = 1;
+    }
+    return rc;
+}
+
+static int eval_imported(const eval_args *a, const rb_instance *in, int n, int argc, char **argv)
+{
+    rb_target t[9];
+    int avail[9];
+    rb_err e = {0};
+    int rc = probe_all(a, in, n, t, avail, &e);
+    if (!rc) {
+        rb_eval_model_args m = {.model = a->weights ? a->weights : a->dir,
+                                .inputs = a->inputs,
+                                .labels = a->labels,
+                                .db = a->db,
+                                .label = a->label,
+                                .quiet = a->quiet,
+                                .t = t,
+                                .avail = avail,
+                                .n = n};
+        rc = rb_eval_model(&m, argc, argv, &e);
+    } else {
+        rc = rb_cli_fail("eval", &e);
+    }
+    for (int i = 0; i < n; i++)
+        rb_target_close(&t[i]);
+    return rc;
+}
+
 static int rb_cmd_eval(int argc, char **argv)
 {
     static const char *cmd = "eval";
@@ -205,6 +297,8 @@ static int rb_cmd_eval(int argc, char **argv)
     rb_instance in[9];
     int n = 0;
     rc = eval_targets(&a, in, &n, &e);
+    if (!rc && imported(&a))
+        return eval_imported(&a, in, n, argc, argv);
     saved s;
     memset(&s, 0, sizeof s);
     if (!rc)
@@ -220,20 +314,9 @@ static int rb_cmd_eval(int argc, char **argv)
     /* probe all; the available ones become devices of the run */
     rb_target t[9];
     int avail[9] = {0}, n_avail = 0;
-    for (int i = 0; i < n; i++) {
-        rb_err pe = {0};
-        rb_target_init_instance(&t[i], &in[i], (int)a.threads);
-        if (rb_target_probe(&t[i], &pe)) {
-            fprintf(stderr, "rnnbench eval: %s\n", pe.msg);
-            if (pe.code == RB_EINPUT) { /* the user's mistake, e.g. --gpu-device */
-                e = pe;
-                rc = pe.code;
-            }
-            continue;
-        }
-        avail[i] = 1;
-        n_avail++;
-    }
+    rc = probe_all(&a, in, n, t, avail, &e);
+    for (int i = 0; i < n; i++)
+        n_avail += avail[i];
     rb_target *run_t[9];
     int64_t dev[9] = {0};
     for (int i = 0, k = 0; i < n; i++)

@@ -109,12 +109,23 @@ static int inspect_main(int argc, char **argv)
         if (n.ignored[0])
             printf("%-10s %s (not part of the recurrent stack)\n", "ignored", n.ignored);
     }
-    printf("%-10s %s, %d layer%s, %s, hidden %d, input %d%s\n", "stack",
+    char sizes[64] = "";
+    if (n.built)
+        snprintf(sizes, sizeof sizes, ", hidden %d, input %d", n.hidden, n.input);
+    printf("%-10s %s, %d layer%s, %s%s%s\n", "stack",
            n.cell == RB_CELL_LSTM ? "LSTM" : "RNN (tanh)", n.n_rec, n.n_rec == 1 ? "" : "s",
            n.dirs == 2 ? "bidirectional" : n.features & RB_FEAT_REVERSE ? "reverse" : "forward",
-           n.hidden, n.input, n.layout ? ", batch-major (layout 1)" : "");
+           sizes, n.layout ? ", batch-major (layout 1)" : "");
     printf("%-10s %s\n", "needs", n.features ? rb_features_str(n.features, feats, sizeof feats)
                                              : "nothing beyond a plain stack");
+    if (!n.built) {
+        /* ONNX's node tests: the weights come with each set of inputs */
+        printf("%-10s graph inputs, given with each input set (rnnbench eval --inputs); sizes "
+               "follow from them\n",
+               "weights");
+        rb_net_free(&n);
+        return ferror(stdout) ? RB_EXIT_FAILURE : RB_EXIT_OK;
+    }
     size_t params = 0;
     for (int u = 0; u < rb_model_units(m); u++)
         for (int k = RB_P_W_IH; k <= RB_P_PEEP; k++)

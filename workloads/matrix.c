@@ -296,6 +296,13 @@ int rb_matrix_model_load(rb_matrix *m, const char *path, const rb_net **out, rb_
                          &m->nets[m->n_nets], e);
     if (rc)
         return rc;
+    if (!m->nets[m->n_nets].built) {
+        rb_net_free(&m->nets[m->n_nets]);
+        return rb_errf(e, RB_EINPUT,
+                       "%s: its weights are graph inputs, not part of the file: a benchmark "
+                       "needs them constant (rnnbench eval --inputs runs it on given ones)",
+                       path);
+    }
     snprintf(m->net_path[m->n_nets], RB_MODEL_PATH_MAX, "%s", path);
     *out = &m->nets[m->n_nets++];
     return 0;

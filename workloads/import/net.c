@@ -226,6 +226,13 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
         rb_net_free(n);
         return rb_errf(e, RB_EINPUT, "the model has no LSTM or RNN node: nothing to benchmark");
     }
+    for (int k = 0; k < n->n_rec; k++)
+        for (int i = 0; i < gg->n_inputs; i++) {
+            const rb_net_rec *r = &n->rec[k];
+            const char *in = gg->inputs[i].name;
+            n->weights_are_inputs |= !strcmp(in, r->w) || !strcmp(in, r->r) ||
+                                     !strcmp(in, r->b) || !strcmp(in, r->p);
+        }
     /* Only the last layer's states leave the stack. */
     for (int k = 0; k + 1 < n->n_rec; k++)
         if (used(gg, n->rec[k].y_h)) {
@@ -255,6 +262,8 @@ int rb_net_load(const char *path, long max_bytes, rb_net *n, rb_err *e)
     if (!stat(path, &st) && S_ISDIR(st.st_mode))
         return rb_net_from_state_dict(path, n, e);
     int rc = rb_net_open(path, max_bytes, n, e);
+    if (!rc && n->weights_are_inputs)
+        return 0; /* built with each set of inputs (rb_net_build) */
     if (!rc && (rc = rb_net_build(n, NULL, e))) {
         rb_err_prefix(e, "%s: ", path);
         rb_net_free(n);

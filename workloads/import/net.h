@@ -38,11 +38,13 @@ typedef struct rb_net {
     int seq_fixed, batch_fixed; /* > 0: the file fixes it; 0: free (an axis) */
     rb_model model;             /* the stack's weights, after rb_net_build */
     int built;
+    int weights_are_inputs; /* W, R, B or P is a graph input (ONNX's node tests): built per input set */
     char ignored[512]; /* a state_dict's other tensors (embedding, head), not used */
 } rb_net;
 
 /* An imported model by path: a directory is a PyTorch state_dict (one .npy
- * per tensor), anything else an ONNX file of at most max_bytes; built. */
+ * per tensor), anything else an ONNX file of at most max_bytes; built,
+ * unless its weights are graph inputs (weights_are_inputs). */
 int rb_net_load(const char *path, long max_bytes, rb_net *n, rb_err *e);
 /* The state_dict reader (state_dict.c); built, without a graph. */
 int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e);

@@ -1,0 +1,465 @@
+/* eval_model.c — an imported model on every target, on the user's inputs.
+ *
+ * The graph around the stack runs on the host in fp32; the stack runs on
+ * each target in its number format, and on the fp64 reference first.  Each
+ * target's outputs are compared with the reference's, element for element;
+ * with labels, its predictions (argmax over the last axis of the first
+ * output) are scored.  Input sets are ONNX's test_data_set_N directories
+ * when the inputs directory holds them, else the directory itself. */
+#include "eval_model.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../workloads/files.h"
+#include "../workloads/import/net.h"
+#include "../workloads/npy.h"
+#include "../workloads/reference.h"
+#include "../workloads/textclass/textclass.h"
+#include "cli.h"
+#include "signals.h"
+#include "task_cli.h"
+
+#define MAX_SETS 256
+#define MAX_OUTPUTS 8
+#define MAX_LABELS (1 << 24)
+
+typedef struct stack_ctx {
+    rb_target *t; /* NULL: the fp64 reference */
+    rb_net *net;
+    rb_workload loaded;
+    int is_loaded;
+} stack_ctx;
+
+/* The stack on one target (loaded again only when the shape changes). */
+static int run_stack(void *vc, const rb_batch *in, float *y, rb_err *e)
+{
+    stack_ctx *c = vc;
+    rb_workload w = rb_net_workload(c->net, RB_MODE_INFER, in->seq, in->batch);
+    if (in->lens)
+        w.features |= RB_FEAT_SEQ_LENS;
+    size_t ny = (size_t)in->seq * in->batch * rb_workload_y_width(&w);
+    if (!c->t) {
+        double *r = malloc(ny * sizeof *r);
+        int rc = r ? rb_ref_forward(&c->net->model, in, r, NULL, NULL, e)
+                   : rb_errf(e, RB_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < ny; i++)
+            y[i] = (float)r[i];
+        free(r);
+        return rc;
+    }
+    int rc = 0;
+    if (!c->is_loaded || strcmp(c->loaded.key, w.key) || c->loaded.features != w.features) {
+        c->is_loaded = 0;
+        if ((rc = rb_target_load(c->t, &c->net->model, &w, e)))
+            return rc;
+        c->loaded = w;
+        c->is_loaded = 1;
+    }
+    rb_tensor out = {y, 3, {(size_t)in->seq, (size_t)in->batch, (size_t)rb_workload_y_width(&w)}};
+    return rb_target_forward(c->t, in, &out, NULL, e);
+}
+
+/* The input sets: test_data_set_N subdirectories in order, else dir. */
+static int list_sets(const char *dir, char (*sets)[1024], int *n, rb_err *e)
+{
+    *n = 0;
+    for (int k = 0; k < MAX_SETS; k++) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/test_data_set_%d", dir, k);
+        DIR *d = opendir(p);
+        if (!d)
+            break;
+        closedir(d);
+        snprintf(sets[(*n)++], 1024, "%s", p);
+    }
+    if (*n)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return rb_errf(e, RB_EINPUT, "--inputs %s: not a directory", dir);
+    closedir(d);
+    snprintf(sets[(*n)++], 1024, "%s", dir);
+    return 0;
+}
+
+/* A state_dict's stack on x.npy [T, B, I] (and lens.npy [B] if there). */
+static int run_weights(rb_net *net, const char *set, stack_ctx *c, rb_gtensor *y, rb_err *e)
+{
+    char path[1100];
+    rb_npy x = {0}, l = {0};
+    snprintf(path, sizeof path, "%s/x.npy", set);
+    int rc = rb_npy_read_f32(path, &x, (size_t)1 << 30, e);
+    if (!rc && (x.ndim != 3 || x.shape[2] != (size_t)net->input || !x.shape[0] || !x.shape[1]))
+        rc = rb_errf(e, RB_EINPUT, "%s: must be float [T, B, %d] (seq-major, the stack's input)",
+                     path, net->input);
+    int *lens = NULL;
+    snprintf(path, sizeof path, "%s/lens.npy", set);
+    if (!rc && !access(path, R_OK)) {
+        if (!(rc = rb_npy_read_i64(path, &l, 0, e)) && l.count != x.shape[1])
+            rc = rb_errf(e, RB_EINPUT, "%s: %zu lengths for a batch of %zu", path, l.count,
+                         x.shape[1]);
+        if (!rc && !(lens = malloc(l.count * sizeof *lens)))
+            rc = rb_errf(e, RB_ENOMEM, "out of memory");
+        for (size_t b = 0; !rc && b < l.count; b++) {
+            if (l.i64[b] < 0 || l.i64[b] > (int64_t)x.shape[0])
+                rc = rb_errf(e, RB_EINPUT, "%s: length %lld outside 0..%zu", path,
+                             (long long)l.i64[b], x.shape[0]);
+            else
+                lens[b] = (int)l.i64[b];
+        }
+    }
+    if (!rc) {
+        int64_t dims[3] = {(int64_t)x.shape[0], (int64_t)x.shape[1],
+                           (int64_t)net->dirs * net->hidden};
+        rb_batch in = {(int)x.shape[0], (int)x.shape[1], net->input, x.f32, NULL, NULL, lens};
+        if (!(rc = rb_gtensor_alloc(y, RB_GT_FLOAT, 3, dims, e)) &&
+            (rc = run_stack(c, &in, y->f, e)))
+            rb_gtensor_free(y);
+    }
+    free(lens);
+    rb_npy_free(&x);
+    rb_npy_free(&l);
+    return rc;
+}
+
+/* Every output of the model on one input set, copied out. */
+static int run_set(rb_net *net, const char *set, stack_ctx *c, rb_gtensor *out, int *n_out,
+                   rb_err *e)
+{
+    if (!net->g.n_nodes) {
+        *n_out = 1;
+        return run_weights(net, set, c, &out[0], e);
+    }
+    rb_net_run_ctx rc_ctx = {.net = net, .fn = run_stack, .ctx = c};
+    rb_geval *ev = rb_geval_new(&net->g, rb_net_hook, &rc_ctx, e);
+    if (!ev)
+        return e->code;
+    int rc = rb_net_read_inputs(net, set, ev, e);
+    if (!rc && net->weights_are_inputs)
+        rc = rb_net_build(net, ev, e); /* this set's weights */
+    *n_out = net->g.n_outputs < MAX_OUTPUTS ? net->g.n_outputs : MAX_OUTPUTS;
+    for (int o = 0; !rc && o < *n_out; o++) {
+        const rb_gtensor *t;
+        if (!(rc = rb_geval_get(ev, net->g.outputs[o].name, &t, e)) &&
+            !(rc = rb_gtensor_alloc(&out[o], t->type, t->ndim, t->dims, e)))
+            memcpy(out[o].data, t->data, t->count * (t->type == RB_GT_FLOAT ? 4 : 8));
+    }
+    rb_geval_free(ev);
+    return rc;
+}
+
+/* Class ids: an integer .npy, or text with one integer per line. */
+static int read_labels(const char *path, int **labels, size_t *n, rb_err *e)
+{
+    size_t len = strlen(path);
+    *labels = NULL;
+    *n = 0;
+    if (len > 4 && !strcmp(path + len - 4, ".npy")) {
+        rb_npy a;
+        int rc = rb_npy_read_i64(path, &a, (size_t)MAX_LABELS * 8, e);
+        if (rc)
+            return rc;
+        if (!(*labels = malloc((a.count ? a.count : 1) * sizeof **labels)))
+            rc = rb_errf(e, RB_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < a.count; i++) {
+            if (a.i64[i] < 0 || a.i64[i] > 1 << 20)
+                rc = rb_errf(e, RB_EINPUT, "%s: label %zu is %lld, not a class id", path, i,
+                             (long long)a.i64[i]);
+            else
+                (*labels)[i] = (int)a.i64[i];
+        }
+        *n = a.count;
+        rb_npy_free(&a);
+        return rc;
+    }
+    FILE *f = rb_fopen_in(path, 64L << 20, "a labels file", e);
+    if (!f)
+        return RB_EINPUT;
+    size_t cap = 1024, line = 0;
+    int rc = 0;
+    char buf[64];
+    *labels = malloc(cap * sizeof **labels);
+    while (!rc && *labels && fgets(buf, sizeof buf, f)) {
+        line++;
+        char *end;
+        long v = strtol(buf, &end, 10);
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+            end++;
+        if (end == buf || *end || v < 0 || v > 1 << 20) {
+            rc = rb_errf(e, RB_EINPUT, "%s:%zu: not a class id (a non-negative integer)", path,
+                         line);
+            break;
+        }
+        if (*n == cap || *n >= MAX_LABELS) {
+            int *p = *n < MAX_LABELS ? realloc(*labels, 2 * cap * sizeof *p) : NULL;
+            if (!p) {
+                rc = rb_errf(e, RB_ENOMEM, "%s: too many labels", path);
+                break;
+            }
+            *labels = p;
+            cap *= 2;
+        }
+        (*labels)[(*n)++] = (int)v;
+    }
+    fclose(f);
+    if (!*labels)
+        return rb_errf(e, RB_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* argmax over the last axis of the first output of every set, in order. */
+static size_t predict(rb_gtensor (*outs)[MAX_OUTPUTS], int n_sets, int *pred, size_t max,
+                      int *classes)
+{
+    size_t k = 0;
+    for (int s = 0; s < n_sets; s++) {
+        const rb_gtensor *t = &outs[s][0];
+        size_t C = t->ndim ? (size_t)t->dims[t->ndim - 1] : 1, rows = C ? t->count / C : 0;
+        *classes = (int)C > *classes ? (int)C : *classes;
+        for (size_t r = 0; r < rows && k < max; r++) {
+            size_t best = 0;
+            for (size_t j = 1; j < C; j++)
+                if (rb_gtensor_get(t, r * C + j) > rb_gtensor_get(t, r * C + best))
+                    best = j;
+            pred[k++] = (int)best;
+        }
+    }
+    return k;
+}
+
+static void free_outs(rb_gtensor (*outs)[MAX_OUTPUTS], int n_sets)
+{
+    for (int s = 0; outs && s < n_sets; s++)
+        for (int o = 0; o < MAX_OUTPUTS; o++)
+            rb_gtensor_free(&outs[s][o]);
+}
+
+/* The largest error of outs against ref over every set and output. */
+static void errors(rb_gtensor (*outs)[MAX_OUTPUTS], rb_gtensor (*ref)[MAX_OUTPUTS], int n_sets,
+                   int n_out, double *max_abs, double *max_rel)
+{
+    *max_abs = *max_rel = 0;
+    for (int s = 0; s < n_sets; s++)
+        for (int o = 0; o < n_out; o++)
+            for (size_t i = 0; i < outs[s][o].count && i < ref[s][o].count; i++) {
+                double a = rb_gtensor_get(&outs[s][o], i), r = rb_gtensor_get(&ref[s][o], i);
+                double d = fabs(a - r), rel = d / fmax(fabs(r), RB_REL_FLOOR);
+                if (!(d <= *max_abs))
+                    *max_abs = d;
+                if (!(rel <= *max_rel))
+                    *max_rel = rel;
+            }
+}
+
+/* The reference against a set's expected outputs (output_K.pb), if any. */
+static void check_expected(const rb_net *net, char (*sets)[1024], int n_sets,
+                           rb_gtensor (*ref)[MAX_OUTPUTS], int n_out)
+{
+    double worst = 0;
+    int found = 0;
+    for (int s = 0; s < n_sets; s++)
+        for (int o = 0; o < n_out; o++) {
+            char p[1100], *name = NULL;
+            rb_gtensor want;
+            rb_err e = {0};
+            snprintf(p, sizeof p, "%s/output_%d.pb", sets[s], o);
+            if (access(p, R_OK) || rb_onnx_read_tensor(p, 1L << 30, &want, &name, &e))
+                continue;
+            found++;
+            for (size_t i = 0; i < want.count && i < ref[s][o].count; i++) {
+                double r = rb_gtensor_get(&want, i);
+                double d = fabs(rb_gtensor_get(&ref[s][o], i) - r) / fmax(fabs(r), RB_REL_FLOOR);
+                worst = d > worst || isnan(d) ? d : worst;
+            }
+            if (want.count != ref[s][o].count)
+                worst = INFINITY;
+            free(name);
+            rb_gtensor_free(&want);
+        }
+    if (found)
+        printf("the reference against the %d expected output%s of the input sets: max_rel %.3g "
+               "(fp32 bound %.3g)\n",
+               found, found == 1 ? "" : "s", worst,
+               rb_fp32_tolerance(&(rb_workload){.cell = net->cell, .seq = 1, .hidden = net->hidden,
+                                                .input = net->input, .layers = net->n_rec,
+                                                .input_proj = 1, .dirs = net->dirs},
+                                 0));
+}
+
+int rb_eval_model(const rb_eval_model_args *a, int argc, char **argv, rb_err *e)
+{
+    rb_net net;
+    int rc = rb_net_load(a->model, rb_cli_model_max_bytes(), &net, e);
+    if (rc)
+        return rb_cli_fail("eval", e);
+    char (*sets)[1024] = malloc(MAX_SETS * sizeof *sets);
+    rb_gtensor(*ref)[MAX_OUTPUTS] = calloc(MAX_SETS, sizeof *ref);
+    rb_gtensor(*outs)[MAX_OUTPUTS] = calloc(MAX_SETS, sizeof *outs);
+    int n_sets = 0, n_out = 0, *labels = NULL, *pred = NULL, *ref_pred = NULL;
+    size_t n_labels = 0;
+    if (!sets || !ref || !outs)
+        rc = rb_errf(e, RB_ENOMEM, "out of memory");
+    if (!rc)
+        rc = list_sets(a->inputs, sets, &n_sets, e);
+    if (!rc && a->labels)
+        rc = read_labels(a->labels, &labels, &n_labels, e);
+    if (!rc && labels && (!(pred = malloc(n_labels * sizeof *pred + 1)) ||
+                          !(ref_pred = malloc(n_labels * sizeof *ref_pred + 1))))
+        rc = rb_errf(e, RB_ENOMEM, "out of memory");
+
+    /* the reference first: what every target is measured against */
+    stack_ctx rc0 = {.net = &net};
+    for (int s = 0; !rc && s < n_sets; s++) {
+        int k;
+        if ((rc = run_set(&net, sets[s], &rc0, ref[s], &k, e)))
+            rb_err_prefix(e, "%s: ", sets[s]);
+        n_out = k;
+    }
+    int classes = 0;
+    if (!rc && labels) {
+        size_t k = predict(ref, n_sets, ref_pred, n_labels, &classes);
+        if (k != n_labels || classes < 2)
+            rc = rb_errf(e, RB_EINPUT, "%s: %zu labels, but the model's first output has %zu rows "
+                         "of %d classes over the input sets", a->labels, n_labels, k, classes);
+    }
+    rb_store *st = NULL;
+    int64_t run_id = 0, dev[16] = {0};
+    rb_target *run_t[16];
+    int n_avail = 0;
+    for (int i = 0; i < a->n && n_avail < 16; i++)
+        if (a->avail[i])
+            run_t[n_avail++] = &a->t[i];
+    if (!rc && labels)
+        rc = rb_task_run_begin(a->db, a->label, argc, argv, "{\"command\":\"eval\"}", run_t,
+                               n_avail, &st, &run_id, dev, e);
+    if (rc) {
+        free_outs(ref, n_sets);
+        free(sets);
+        free(ref);
+        free(outs);
+        free(labels);
+        free(pred);
+        free(ref_pred);
+        rb_net_free(&net);
+        return rb_cli_fail("eval", e);
+    }
+
+    printf("%s: %d input set%s from %s, %d output%s\n", net.id, n_sets, n_sets == 1 ? "" : "s",
+           a->inputs, n_out, n_out == 1 ? "" : "s");
+    check_expected(&net, sets, n_sets, ref, n_out);
+    rb_tc_scores base = {0}, ref_sc = {0};
+    if (labels) {
+        /* the majority class of the labels: what a model must beat */
+        int *count = calloc((size_t)classes, sizeof *count), best = 0, *maj = NULL;
+        for (size_t i = 0; count && i < n_labels; i++)
+            if (labels[i] < classes && ++count[labels[i]] > count[best])
+                best = labels[i];
+        if (count && (maj = malloc(n_labels * sizeof *maj))) {
+            for (size_t i = 0; i < n_labels; i++)
+                maj[i] = best;
+            rb_tc_score(labels, maj, n_labels, classes, &base);
+        }
+        free(maj);
+        free(count);
+        rb_tc_score(labels, ref_pred, n_labels, classes, &ref_sc);
+        printf("%zu labels, %d classes; majority-class accuracy %.4f, reference accuracy %.4f\n",
+               n_labels, classes, base.accuracy, ref_sc.accuracy);
+    }
+    printf("%-8s %-28s %10s %10s %10s %9s %9s %9s\n", "target", "numerics", "max_abs", "max_rel",
+           "fp32 bound", "accuracy", "macro-F1", "agreement");
+    int bad = 0;
+    rb_workload wb = rb_net_workload(&net, RB_MODE_INFER, 1, 1);
+    for (int i = 0, k = 0; i < a->n && !rc; i++) {
+        if (!a->avail[i])
+            continue;
+        int64_t device_id = dev[k++];
+        stack_ctx c = {.t = &a->t[i], .net = &net};
+        rb_err te = {0};
+        int trc = 0, n_o = 0;
+        free_outs(outs, n_sets);
+        for (int s = 0; !trc && s < n_sets; s++) {
+            if (rb_interrupted()) {
+                trc = RB_EINTR;
+                break;
+            }
+            trc = run_set(&net, sets[s], &c, outs[s], &n_o, &te);
+            if (!trc && s == 0)
+                wb = c.loaded;
+        }
+        rb_target_unload(&a->t[i]);
+        if (trc == RB_EINTR || rb_interrupted()) {
+            rc = rb_errf(e, RB_EINTR, "interrupted");
+            break;
+        }
+        if (trc) {
+            printf("%-8s %-28s %s\n", a->t[i].instance, a->t[i].info.numerics, te.msg);
+            bad += trc != RB_EUNAVAIL;
+            continue;
+        }
+        double mabs, mrel;
+        errors(outs, ref, n_sets, n_out, &mabs, &mrel);
+        int fp32 = !strcmp(a->t[i].info.numerics, "fp32");
+        double bound = rb_fp32_tolerance(&wb, 0);
+        printf("%-8s %-28s %10.3g %10.3g %10s", a->t[i].instance, a->t[i].info.numerics, mabs,
+               mrel, fp32 ? (mrel <= bound ? "within" : "EXCEEDED") : "n/a");
+        bad += fp32 && !(mrel <= bound);
+        if (labels) {
+            rb_tc_scores sc;
+            int cls = classes;
+            predict(outs, n_sets, pred, n_labels, &cls);
+            rb_tc_score(labels, pred, n_labels, classes, &sc);
+            size_t same = 0;
+            for (size_t j = 0; j < n_labels; j++)
+                same += pred[j] == ref_pred[j];
+            double agree = (double)same / (double)n_labels;
+            printf(" %9.4f %9.4f %9.4f", sc.accuracy, sc.macro_f1, agree);
+            const char *slash = strrchr(a->inputs, '/');
+            rb_accuracy_row row = {"imported",
+                                   net.id,
+                                   rb_cell_name(net.cell),
+                                   "eval",
+                                   slash && slash[1] ? slash + 1 : a->inputs,
+                                   a->t[i].info.numerics,
+                                   0,
+                                   (long)n_labels,
+                                   sc.accuracy,
+                                   sc.macro_f1,
+                                   -1,
+                                   base.accuracy,
+                                   base.macro_f1,
+                                   agree};
+            rc = rb_store_accuracy(st, run_id, device_id, &row, e);
+        }
+        printf("\n");
+    }
+    if (st) {
+        rb_err fe = {0};
+        const char *status = rc == RB_EINTR ? "interrupted" : rc || bad ? "failed" : "complete";
+        if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
+            *e = fe;
+            rc = fe.code;
+        }
+        rb_store_close(st);
+    }
+    free_outs(ref, n_sets);
+    free_outs(outs, n_sets);
+    free(sets);
+    free(ref);
+    free(outs);
+    free(labels);
+    free(pred);
+    free(ref_pred);
+    rb_net_free(&net);
+    if (rc == RB_EINTR) {
+        fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");
+        return RB_EXIT_FAILURE;
+    }
+    if (rc)
+        return rb_cli_fail("eval", e);
+    return bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
+}
