@@ -148,63 +148,7 @@ static int parse_args(eval_args *a, int argc, char **argv)
     return RB_CLI_GO;
 }
 
-/* A saved model and the data it was trained on, as it was split then. */
-typedef struct saved {
-    rb_tc_meta meta;
-    char **vocab;
-    int n_vocab;
-    rb_tc_data d;
-    rb_model m;
-    rb_tc_head h;
-} saved;
-
-static void saved_free(saved *s)
-{
-    rb_tc_vocab_free(s->vocab, s->n_vocab);
-    rb_tc_data_free(&s->d);
-    rb_model_free(&s->m);
-    rb_tc_head_free(&s->h);
-}
-
-static int load_saved(const char *dir, saved *s, rb_err *e)
-{
-    /* a training killed while saving: finish its save, or drop it */
-    int rc = rb_dir_recover(dir, e);
-    if (!rc)
-        rc = rb_tc_load_meta(dir, &s->meta, &s->vocab, &s->n_vocab, e);
-    if (rc)
-        return rc;
-    rb_task_args ta;
-    rb_task_args_init(&ta);
-    ta.task = s->meta.task;
-    ta.o.categories = s->meta.categories[0] ? s->meta.categories : NULL;
-    ta.o.seq = s->meta.seq;
-    ta.o.seed = s->meta.split_seed;
-    ta.o.test_frac = s->meta.test_frac;
-    ta.o.max_per_class = s->meta.max_per_class;
-    ta.o.vocab = s->vocab;
-    ta.o.n_vocab = s->n_vocab;
-    ta.synth_classes = s->meta.synth_classes;
-    ta.synth_docs = s->meta.synth_docs;
-    if ((rc = rb_task_load(&ta, &s->d, e)))
-        return rb_err_prefix(e, "%s: the model's data: ", dir);
-    if (s->d.n_classes != s->meta.n_classes)
-        return rb_errf(e, RB_EINPUT, "%s: the model has %d classes but its data now has %d", dir,
-                       s->meta.n_classes, s->d.n_classes);
-    rb_workload w;
-    memset(&w, 0, sizeof w);
-    if (rb_cell_parse(s->meta.cell, &w.cell))
-        return rb_errf(e, RB_EINPUT, "%s/textclass.ini: unknown cell '%s'", dir, s->meta.cell);
-    w.input = s->meta.embed;
-    w.hidden = s->meta.hidden;
-    w.layers = s->meta.layers;
-    w.input_proj = 1;
-    if ((rc = rb_model_alloc(&s->m, &w, e)) || (rc = rb_model_load_npy(&s->m, dir, e)))
-        return rc;
-    return rb_tc_load_head(dir, &s->meta, s->n_vocab, &s->h, e);
-}
-
-static char *config_json(const eval_args *a, const saved *s)
+static char *config_json(const eval_args *a, const rb_task_saved *s)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "command", "eval");
@@ -299,15 +243,15 @@ static int rb_cmd_eval(int argc, char **argv)
     rc = eval_targets(&a, in, &n, &e);
     if (!rc && imported(&a))
         return eval_imported(&a, in, n, argc, argv);
-    saved s;
+    rb_task_saved s;
     memset(&s, 0, sizeof s);
     if (!rc)
-        rc = load_saved(a.dir, &s, &e);
+        rc = rb_task_load_saved(a.dir, &s, &e);
     if (!rc && a.task && strcmp(a.task, s.meta.task))
         rc = rb_errf(&e, RB_EINPUT, "--task %s, but %s is a model of the %s task", a.task, a.dir,
                      s.meta.task);
     if (rc) {
-        saved_free(&s);
+        rb_task_saved_free(&s);
         return rb_cli_fail(cmd, &e);
     }
 
@@ -403,7 +347,7 @@ static int rb_cmd_eval(int argc, char **argv)
         rb_target_close(&t[i]);
     free(pred);
     free(ref_pred);
-    saved_free(&s);
+    rb_task_saved_free(&s);
     if (rc == RB_EINTR) {
         fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");
         return RB_EXIT_FAILURE;

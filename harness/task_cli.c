@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../workloads/files.h"
 #include "host.h"
 
 void rb_task_args_init(rb_task_args *a)
@@ -100,4 +101,50 @@ int rb_mkdir_p(const char *dir, rb_err *e)
             return 0;
         *p = '/';
     }
+}
+
+void rb_task_saved_free(rb_task_saved *s)
+{
+    rb_tc_vocab_free(s->vocab, s->n_vocab);
+    rb_tc_data_free(&s->d);
+    rb_model_free(&s->m);
+    rb_tc_head_free(&s->h);
+}
+
+int rb_task_load_saved(const char *dir, rb_task_saved *s, rb_err *e)
+{
+    /* a training killed while saving: finish its save, or drop it */
+    int rc = rb_dir_recover(dir, e);
+    if (!rc)
+        rc = rb_tc_load_meta(dir, &s->meta, &s->vocab, &s->n_vocab, e);
+    if (rc)
+        return rc;
+    rb_task_args ta;
+    rb_task_args_init(&ta);
+    ta.task = s->meta.task;
+    ta.o.categories = s->meta.categories[0] ? s->meta.categories : NULL;
+    ta.o.seq = s->meta.seq;
+    ta.o.seed = s->meta.split_seed;
+    ta.o.test_frac = s->meta.test_frac;
+    ta.o.max_per_class = s->meta.max_per_class;
+    ta.o.vocab = s->vocab;
+    ta.o.n_vocab = s->n_vocab;
+    ta.synth_classes = s->meta.synth_classes;
+    ta.synth_docs = s->meta.synth_docs;
+    if ((rc = rb_task_load(&ta, &s->d, e)))
+        return rb_err_prefix(e, "%s: the model's data: ", dir);
+    if (s->d.n_classes != s->meta.n_classes)
+        return rb_errf(e, RB_EINPUT, "%s: the model has %d classes but its data now has %d", dir,
+                       s->meta.n_classes, s->d.n_classes);
+    rb_workload w;
+    memset(&w, 0, sizeof w);
+    if (rb_cell_parse(s->meta.cell, &w.cell))
+        return rb_errf(e, RB_EINPUT, "%s/textclass.ini: unknown cell '%s'", dir, s->meta.cell);
+    w.input = s->meta.embed;
+    w.hidden = s->meta.hidden;
+    w.layers = s->meta.layers;
+    w.input_proj = 1;
+    if ((rc = rb_model_alloc(&s->m, &w, e)) || (rc = rb_model_load_npy(&s->m, dir, e)))
+        return rc;
+    return rb_tc_load_head(dir, &s->meta, s->n_vocab, &s->h, e);
 }

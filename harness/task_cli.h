@@ -59,6 +59,22 @@ int rb_task_run_begin(const char *db, const char *label, int argc, char **argv,
                       const char *config_json, rb_target *const *t, int n, rb_store **st,
                       int64_t *run_id, int64_t *device_id, rb_err *e);
 
+/* A saved model and the data it was trained on, as it was split then. */
+typedef struct rb_task_saved {
+    rb_tc_meta meta;
+    char **vocab;
+    int n_vocab;
+    rb_tc_data d;
+    rb_model m;
+    rb_tc_head h;
+} rb_task_saved;
+
+/* A model `rnnbench train` saved in dir: its tensors, its task's data split
+ * as it was then (rb_dir_recover first: a save killed half-way is finished
+ * or dropped). */
+int rb_task_load_saved(const char *dir, rb_task_saved *s, rb_err *e);
+void rb_task_saved_free(rb_task_saved *s);
+
 /* mkdir -p: the directory and its missing parents. */
 int rb_mkdir_p(const char *dir, rb_err *e);
 

@@ -53,7 +53,8 @@ static void swap_bytes(void *data, size_t count, size_t size)
 /* ---- writing ---------------------------------------------------------- */
 
 /* The header text exactly as numpy.lib.format._write_array_header builds it. */
-static int format_header(char *buf, size_t cap, npy_dtype dt, int ndim, const size_t *shape)
+static int format_header(char *buf, size_t cap, char kind, npy_dtype dt, int ndim,
+                         const size_t *shape)
 {
     char dims[RB_NPY_MAX_DIMS * 24 + 8];
     size_t len = 0;
@@ -65,8 +66,8 @@ static int format_header(char *buf, size_t cap, npy_dtype dt, int ndim, const si
     dims[len++] = ')';
     dims[len] = '\0';
 
-    int n = snprintf(buf, cap, "{'descr': '<f%d', 'fortran_order': False, 'shape': %s, }", (int)dt,
-                     dims);
+    int n = snprintf(buf, cap, "{'descr': '<%c%d', 'fortran_order': False, 'shape': %s, }", kind,
+                     (int)dt, dims);
     if (ndim > 0) {
         char first[24];
         int digits = snprintf(first, sizeof first, "%zu", shape[0]);
@@ -77,7 +78,8 @@ static int format_header(char *buf, size_t cap, npy_dtype dt, int ndim, const si
     return n;
 }
 
-static int npy_write(const char *path, const void *data, npy_dtype dt, int ndim,
+/* kind: 'f' (float) or 'i' (signed integer) of dt bytes. */
+static int npy_write(const char *path, const void *data, char kind, npy_dtype dt, int ndim,
                      const size_t *shape, rb_err *e)
 {
     if (ndim < 0 || ndim > RB_NPY_MAX_DIMS)
@@ -91,7 +93,7 @@ static int npy_write(const char *path, const void *data, npy_dtype dt, int ndim,
     }
 
     char hdr[512];
-    int text = format_header(hdr, sizeof hdr - NPY_ALIGN - 2, dt, ndim, shape);
+    int text = format_header(hdr, sizeof hdr - NPY_ALIGN - 2, kind, dt, ndim, shape);
     /* NumPy pads with at least one space, and a full 64 when already aligned. */
     size_t hlen = (size_t)text + 1;
     size_t pad = NPY_ALIGN - (NPY_MAGIC_LEN + 4 + hlen) % NPY_ALIGN;
@@ -135,12 +137,18 @@ static int npy_write(const char *path, const void *data, npy_dtype dt, int ndim,
 
 int rb_npy_write_f32(const char *path, const float *data, int ndim, const size_t *shape, rb_err *e)
 {
-    return npy_write(path, data, NPY_F4, ndim, shape, e);
+    return npy_write(path, data, 'f', NPY_F4, ndim, shape, e);
 }
 
 int rb_npy_write_f64(const char *path, const double *data, int ndim, const size_t *shape, rb_err *e)
 {
-    return npy_write(path, data, NPY_F8, ndim, shape, e);
+    return npy_write(path, data, 'f', NPY_F8, ndim, shape, e);
+}
+
+int rb_npy_write_i64(const char *path, const int64_t *data, int ndim, const size_t *shape,
+                     rb_err *e)
+{
+    return npy_write(path, data, 'i', NPY_F8, ndim, shape, e);
 }
 
 /* ---- header parsing --------------------------------------------------- */

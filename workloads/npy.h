@@ -26,6 +26,8 @@ typedef struct rb_npy {
 int rb_npy_write_f32(const char *path, const float *data, int ndim, const size_t *shape, rb_err *e);
 int rb_npy_write_f64(const char *path, const double *data, int ndim, const size_t *shape,
                      rb_err *e);
+int rb_npy_write_i64(const char *path, const int64_t *data, int ndim, const size_t *shape,
+                     rb_err *e);
 /* Read any '<f4' or '<f8' file, converting to the requested type.  A file
  * larger than max_bytes (0: no limit) is refused before allocation. */
 int rb_npy_read_f32(const char *path, rb_npy *out, size_t max_bytes, rb_err *e);
