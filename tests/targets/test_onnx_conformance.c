@@ -5,7 +5,9 @@
  * and RNN case must match its expected outputs within the fp32 bound on the
  * fp64 reference, the cpu target and the gpu target (PoCL in CI; skipped
  * where no OpenCL device exists); every GRU case must be refused naming
- * GRU. */
+ * GRU.  tests/fixtures/onnx/lstm_peepholes_onnxref is the same kind of case
+ * made by ONNX's reference LSTM (scripts/make-onnx-fixtures.py) with three
+ * different peephole vectors, which ONNX's own peephole test leaves equal. */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
@@ -79,10 +81,10 @@ static int bind_set(rb_net *net, rb_geval *ev, const char *set)
     return 0;
 }
 
-static void check_case(const char *name, engine *engines, int n_engines)
+static void check_case(const char *root, const char *name, engine *engines, int n_engines)
 {
     char dir[512], path[1024];
-    snprintf(dir, sizeof dir, "%s/%s", TESTDATA, name);
+    snprintf(dir, sizeof dir, "%s/%s", root, name);
     snprintf(path, sizeof path, "%s/model.onnx", dir);
     rb_net net;
     rb_err e = {0};
@@ -137,8 +139,7 @@ static void check_case(const char *name, engine *engines, int n_engines)
                                  fmax(fabs((double)want.f[i]), RB_REL_FLOOR);
                     worst = err > worst ? err : worst;
                 }
-                rb_workload w = rb_net_workload(&net, RB_MODE_INFER, 1, 1);
-                w.seq = (int)(net.layout ? got->dims[1] : got->dims[0]);
+                rb_workload w = rb_net_workload(&net, RB_MODE_INFER, ctx.T, ctx.B);
                 double tol = rb_fp32_tolerance(&w, 0);
                 printf("  %-34s %-9s %-4s max_rel %.2e (tol %.2e)\n", name,
                        en->name ? en->name : "reference", net.g.outputs[o].name, worst, tol);
@@ -173,7 +174,8 @@ int main(void)
         printf("  gpu: not checked here: %s\n", e.msg);
 
     for (size_t k = 0; k < sizeof supported / sizeof supported[0]; k++)
-        check_case(supported[k], engines, n_engines);
+        check_case(TESTDATA, supported[k], engines, n_engines);
+    check_case(RB_FIXTURES "/onnx", "lstm_peepholes_onnxref", engines, n_engines);
     for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
         char path[1024];
         rb_net net;

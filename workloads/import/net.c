@@ -48,8 +48,10 @@ static const char *where(const rb_graph *g, int k, char *buf, size_t n)
     if (prev >= 0)
         snprintf(buf, n, "node %d of %d, after %s node '%s'", k + 1, g->n_nodes,
                  g->nodes[prev].op, g->nodes[prev].name);
+    else if (!strcmp(g->nodes[k].op, "LSTM") || !strcmp(g->nodes[k].op, "RNN"))
+        snprintf(buf, n, "node %d of %d", k + 1, g->n_nodes);
     else
-        snprintf(buf, n, "node %d of %d, before any recurrent node", k + 1, g->n_nodes);
+        snprintf(buf, n, "node %d of %d, before the recurrent stack", k + 1, g->n_nodes);
     return buf;
 }
 
