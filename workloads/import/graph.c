@@ -12,11 +12,10 @@ int rb_gtensor_alloc(rb_gtensor *t, int type, int ndim, const int64_t *dims, rb_
         return rb_errf(e, RB_EINPUT, "a tensor of %d dimensions (at most %d)", ndim, RB_GT_MAXDIM);
     size_t count = 1;
     for (int d = 0; d < ndim; d++) {
-        /* 2^40 elements: far past any memory, and no product overflows */
-        if (dims[d] < 0 || dims[d] > ((int64_t)1 << 40) ||
-            (dims[d] && count > ((size_t)1 << 40) / (size_t)dims[d]))
-            return rb_errf(e, RB_EINPUT, "a tensor of dimensions %s is absurd",
-                           rb_gdims_str(ndim, dims, (char[160]){0}, 160));
+        if (dims[d] < 0 || (size_t)dims[d] > RB_GT_MAX_ELEMS ||
+            (dims[d] && count > RB_GT_MAX_ELEMS / (size_t)dims[d]))
+            return rb_errf(e, RB_EINPUT, "a tensor of dimensions %s is more than %zu elements",
+                           rb_gdims_str(ndim, dims, (char[160]){0}, 160), RB_GT_MAX_ELEMS);
         count *= (size_t)dims[d];
         t->dims[d] = dims[d];
     }

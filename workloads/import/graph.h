@@ -17,6 +17,16 @@
 enum { RB_GT_FLOAT = 1, RB_GT_INT64 = 7 };
 
 #define RB_GT_MAXDIM 8
+/* The largest tensor the host graph makes (2^28 elements, 1 GiB of float),
+ * and the most multiply-adds one Gemm / MatMul may take: far beyond the
+ * embedding or head of any recurrent model, short of what a crafted file
+ * could ask for to exhaust memory or time.  The fuzz build lowers both. */
+#ifndef RB_GT_MAX_ELEMS
+#define RB_GT_MAX_ELEMS ((size_t)1 << 28)
+#endif
+#ifndef RB_GT_MAX_MACS
+#define RB_GT_MAX_MACS ((double)(1ull << 36))
+#endif
 
 typedef struct rb_gtensor {
     int type; /* RB_GT_FLOAT or RB_GT_INT64 */

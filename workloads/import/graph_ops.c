@@ -584,6 +584,8 @@ static int op_gemm(const rb_gnode *n, int64_t opset, const rb_gtensor *const *in
     int r;
     if (c && (broadcast_dims(c, dims, 2, bd, &r) || r != 2 || bd[0] != M || bd[1] != N))
         return fail(n, e, "C does not broadcast to [M, N]");
+    if ((double)M * (double)N * (double)K > RB_GT_MAX_MACS)
+        return fail(n, e, "more multiply-adds than the host graph takes");
     int rc = rb_gtensor_alloc(out, RB_GT_FLOAT, 2, dims, e);
     if (rc)
         return rc;
@@ -629,6 +631,8 @@ static int op_matmul(const rb_gnode *n, int64_t opset, const rb_gtensor *const *
         dims[r++] = a->dims[d];
     if (b->ndim > 1)
         dims[r++] = N;
+    if ((double)a->count * (double)N > RB_GT_MAX_MACS)
+        return fail(n, e, "more multiply-adds than the host graph takes");
     int rc = rb_gtensor_alloc(out, RB_GT_FLOAT, r, dims, e);
     if (rc)
         return rc;
