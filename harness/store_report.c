@@ -207,14 +207,18 @@ static const char *figure_col(rb_store *s, int i, char *buf, size_t n)
     return buf;
 }
 
-/* The fixed columns of a result row, then every figure of the table. */
-enum { RESULT_FIXED_COLS = 18 };
+/* The fixed columns of a result row, then every figure of the table.  A
+ * database before schema 4 (read as it is) has only seeded one-direction
+ * stacks. */
+enum { RESULT_FIXED_COLS = 20 };
 static int results_sql(rb_store *s, char *sql, size_t n)
 {
+    int models = rb_store_schema_version(s) >= 4;
     int at = snprintf(sql, n,
                       "SELECT r.id, r.device_id, w.key, w.cell, w.mode, w.seq, w.batch, w.input,"
                       " w.hidden, w.layers, w.input_proj, w.flops, r.status, r.message, r.numerics,"
-                      " r.reps, r.latency_source, r.energy_source");
+                      " r.reps, r.latency_source, r.energy_source, %s",
+                      models ? "w.dirs, w.model" : "1, NULL");
     char col[96];
     for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
         at += snprintf(sql + at, n - (size_t)at, ", %s", figure_col(s, i, col, sizeof col));
@@ -248,6 +252,8 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
     x->reps = sqlite3_column_int(st, 15);
     rb_col_s(st, 16, x->latency_source, sizeof x->latency_source);
     rb_col_s(st, 17, x->energy_source, sizeof x->energy_source);
+    x->w.dirs = sqlite3_column_int(st, 18);
+    rb_col_s(st, 19, x->w.model, sizeof x->w.model);
     for (int i = 0; i < RB_N_FIGURES; i++)
         x->fig[i] = rb_col_d(st, RESULT_FIXED_COLS + i);
 }

@@ -188,22 +188,44 @@ static double p99_of(const rb_rep_result *r)
 
 static double power_of(const rb_rep_result *r) { return r->energy_j / (r->median_ms * 1e-3); }
 
+/* An evaluation: a trained classifier on its test split, or an imported
+ * model on labelled inputs (task "imported"). */
 static int is_eval_test(const rb_rep_accuracy *a)
 {
-    return !strcmp(a->phase, "eval") && !strcmp(a->split, "test");
+    return !strcmp(a->phase, "eval") && (!strcmp(a->split, "test") || !strcmp(a->task, "imported"));
 }
 
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target, const char *numerics,
-                                       const char *reference, const rb_rep_accuracy **cpu)
+int rb_rep_eval_applies(const rb_rep_accuracy *a, const rb_workload *w)
+{
+    if (!w)
+        return 1;
+    if (w->model[0] || !strcmp(a->task, "imported"))
+        return !strcmp(a->model, w->model);
+    /* rb_tc_model_name: cell_hH_lL_eE_tT */
+    char cell[8];
+    int H, L, E, T;
+    if (sscanf(a->model, "%7[a-z]_h%d_l%d_e%d_t%d", cell, &H, &L, &E, &T) != 5)
+        return 0;
+    return !strcmp(cell, rb_cell_name(w->cell)) && H == w->hidden && L == w->layers &&
+           E == w->input && w->input_proj && rb_workload_dirs(w) == 1;
+}
+
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const rb_workload *w,
+                                       const char *target, const char *numerics,
+                                       const char *reference, const rb_rep_accuracy **cpu,
+                                       int *any)
 {
     /* the model of the newest evaluation, and when it was last trained here:
      * an evaluation from before that is of other weights under the same name */
     const rb_rep_accuracy *newest = NULL, *mine = NULL;
     long long trained = 0;
     for (size_t i = 0; i < r->n_accuracy; i++)
-        if (is_eval_test(&r->accuracy[i]) && (!newest || r->accuracy[i].run_id > newest->run_id))
+        if (is_eval_test(&r->accuracy[i]) && rb_rep_eval_applies(&r->accuracy[i], w) &&
+            (!newest || r->accuracy[i].run_id > newest->run_id))
             newest = &r->accuracy[i];
     *cpu = NULL;
+    if (any)
+        *any = newest != NULL;
     if (!newest)
         return NULL;
     for (size_t i = 0; i < r->n_accuracy; i++) {
@@ -232,7 +254,11 @@ static int accuracy_ok(const rb_report_opts *o, const rb_report *rep, const rb_r
     if (!isfinite(o->max_accuracy_drop))
         return 1;
     const char *target = rep->devices[r->device].target;
-    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(rep, target, r->numerics, o->reference, &cpu);
+    int any;
+    const rb_rep_accuracy *cpu,
+        *a = rb_rep_eval_row(rep, &r->w, target, r->numerics, o->reference, &cpu, &any);
+    if (!any)
+        return 1; /* no evaluated model of this workload's: the limit says nothing about it */
     if (!a || !isfinite(a->accuracy) || !isfinite(cpu->accuracy)) {
         snprintf(why, n,
                  "task accuracy unknown against the %g drop limit (no `rnnbench eval` of "
@@ -320,8 +346,8 @@ static void constraints_note(const rb_report_opts *o, const rb_report *rep, cons
     size_t at = 0;
     const rb_rep_accuracy *cpu = NULL,
                           *a = isfinite(o->max_accuracy_drop)
-                                   ? rb_rep_eval_row(rep, rep->devices[r->device].target,
-                                                     r->numerics, o->reference, &cpu)
+                                   ? rb_rep_eval_row(rep, &r->w, rep->devices[r->device].target,
+                                                     r->numerics, o->reference, &cpu, NULL)
                                    : NULL;
     b[0] = 0;
     if (isfinite(o->slo_ms))
@@ -335,6 +361,11 @@ static void constraints_note(const rb_report_opts *o, const rb_report *rep, cons
                                ", %s accuracy %.3f (%.3f below the %s's) within "
                                "the %g drop limit",
                                a->task, a->accuracy, cpu->accuracy - a->accuracy, o->reference,
+                               o->max_accuracy_drop);
+    else if (at < n && isfinite(o->max_accuracy_drop))
+        at += (size_t)snprintf(b + at, n - at,
+                               ", no evaluation of this workload's model (the %g accuracy drop "
+                               "limit says nothing about it)",
                                o->max_accuracy_drop);
     if (at < n && isfinite(r->err_max_abs))
         snprintf(b + at, n - at, ", max error %.2g (%s)", r->err_max_abs, r->numerics);

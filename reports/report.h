@@ -117,12 +117,21 @@ typedef struct rb_report {
     rb_rep_history *history; /* by target, then run; empty unless some target has two runs */
 } rb_report;
 
+/* Does an evaluation tell about workload w?  Of an imported model, when it
+ * is that model (its name and hash); of a seeded stack, when the text
+ * classifier evaluated has its shapes (cell, input = embedding, hidden,
+ * layers).  A classifier's accuracy says nothing about other shapes. */
+int rb_rep_eval_applies(const rb_rep_accuracy *a, const rb_workload *w);
+
 /* The accuracy constraint's evidence for one target in one number format:
- * of the most recently evaluated model, that target's test row in those
- * numerics and the reference's row (the target named reference, e.g. "cpu")
- * of the same evaluation.  NULL when there is none. */
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const char *target, const char *numerics,
-                                       const char *reference, const rb_rep_accuracy **ref);
+ * of the most recently evaluated model that applies to w (NULL: any), that
+ * target's test row in those numerics and the reference's row (the target
+ * named reference, e.g. "cpu") of the same evaluation.  NULL when there is
+ * none; *any (may be NULL) says whether any evaluation applies to w. */
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const rb_workload *w,
+                                       const char *target, const char *numerics,
+                                       const char *reference, const rb_rep_accuracy **ref,
+                                       int *any);
 
 void rb_report_free(rb_report *r); /* safe on a zeroed report */
 

@@ -49,7 +49,12 @@ grep -q 'id="accuracy-eval"' r.html && grep -q 'id="chart-training"' r.html && g
 check "report shows the task" $? 0
 expect 0 --out "accuracy drop ≤ 0.5" --out "within the 0.5 drop limit" -- rb report --md --max-accuracy-drop 0.5
 expect 0 -- rb run --db other.db --targets cpu --seq 2 --hidden 4 "${FAST[@]}" -q
-expect 0 --out "unknown against the 0.5 drop limit" -- rb report --md --max-accuracy-drop 0.5 --db other.db
+expect 0 --out "no evaluation of this workload's model (the 0.5 accuracy drop limit says nothing about it)" \
+    -- rb report --md --max-accuracy-drop 0.5 --db other.db
+# the classifier's accuracy constrains its own shapes only (h32 l1 e16), not a wider stack
+expect 0 -- rb run --targets cpu --seq 24 --hidden 64 --input 16 --batch 8 "${FAST[@]}" -q --label wider
+expect 0 --out "no evaluation of this workload's model" --no-out "within the 0.5 drop limit" \
+    -- rb report --md --max-accuracy-drop 0.5 --label wider
 expect 2 --err "max-accuracy-drop" -- rb report --md --max-accuracy-drop 2
 
 # an RNN and the gpu train too
@@ -74,7 +79,7 @@ expect 2 --err "one target" -- rb train "${SYN[@]}" --targets cpu,gpu -o x
 expect 2 --err "expected lstm or rnn" -- rb train --cell gru
 expect 2 --err "expected fortunes or synthetic" -- rb train --task mnist
 expect 2 --err "epochs" -- rb train --epochs 0
-expect 2 --err "--model DIR is required" -- rb eval
+expect 2 --err "--model is required" -- rb eval
 expect 2 --err "nope" -- rb eval --model nope
 expect 2 --err "a model of the synthetic task" -- rb eval --task fortunes --model syn
 

@@ -411,16 +411,16 @@ static const char k_task_sql[] =
     " (62, 6, 'fpga', 'fixed Q3.12'), (63, 6, 'gpu', 'fp32'), (64, 6, 'fpga', 'fixed Q2.5');"
     "INSERT INTO accuracy (run_id, device_id, task, model, phase, split, epoch, accuracy,"
     " numerics) VALUES"
-    " (4, 41, 'fortunes', 'm', 'eval', 'test', 1, 0.9, 'int8'),"
-    " (4, 42, 'fortunes', 'm', 'eval', 'test', 1, 0.9, 'fp32'),"
-    " (5, 51, 'fortunes', 'm', 'train', 'train', 1, 0.6, 'fp32'),"
-    " (5, 51, 'fortunes', 'm', 'train', 'test', 1, 0.5, 'fp32'),"
-    " (5, 51, 'fortunes', 'm', 'train', 'train', 2, 0.9, 'fp32'),"
-    " (5, 51, 'fortunes', 'm', 'train', 'test', 2, 0.8, 'fp32'),"
-    " (6, 61, 'fortunes', 'm', 'eval', 'test', 2, 0.80, 'fp32'),"
-    " (6, 62, 'fortunes', 'm', 'eval', 'test', 2, 0.70, 'fixed Q3.12'),"
-    " (6, 63, 'fortunes', 'm', 'eval', 'test', 2, 0.80, 'fp32'),"
-    " (6, 64, 'fortunes', 'm', 'eval', 'test', 2, 0.50, 'fixed Q2.5');";
+    " (4, 41, 'fortunes', 'lstm_h64_l1_e64_t48', 'eval', 'test', 1, 0.9, 'int8'),"
+    " (4, 42, 'fortunes', 'lstm_h64_l1_e64_t48', 'eval', 'test', 1, 0.9, 'fp32'),"
+    " (5, 51, 'fortunes', 'lstm_h64_l1_e64_t48', 'train', 'train', 1, 0.6, 'fp32'),"
+    " (5, 51, 'fortunes', 'lstm_h64_l1_e64_t48', 'train', 'test', 1, 0.5, 'fp32'),"
+    " (5, 51, 'fortunes', 'lstm_h64_l1_e64_t48', 'train', 'train', 2, 0.9, 'fp32'),"
+    " (5, 51, 'fortunes', 'lstm_h64_l1_e64_t48', 'train', 'test', 2, 0.8, 'fp32'),"
+    " (6, 61, 'fortunes', 'lstm_h64_l1_e64_t48', 'eval', 'test', 2, 0.80, 'fp32'),"
+    " (6, 62, 'fortunes', 'lstm_h64_l1_e64_t48', 'eval', 'test', 2, 0.70, 'fixed Q3.12'),"
+    " (6, 63, 'fortunes', 'lstm_h64_l1_e64_t48', 'eval', 'test', 2, 0.80, 'fp32'),"
+    " (6, 64, 'fortunes', 'lstm_h64_l1_e64_t48', 'eval', 'test', 2, 0.50, 'fixed Q2.5');";
 
 static void test_accuracy_constraint(void)
 {
@@ -434,10 +434,11 @@ static void test_accuracy_constraint(void)
     /* run 1's curve, run 5's four, run 6's four evaluations, and run 4's asic and cpu rows
      * (the newest of their target and format) */
     CHECK_INT(r.n_accuracy, 2 + 4 + 4 + 1);
-    const rb_rep_accuracy *cpu, *a = rb_rep_eval_row(&r, "fpga", "fixed Q3.12", "cpu", &cpu);
+    const rb_rep_accuracy *cpu,
+        *a = rb_rep_eval_row(&r, NULL, "fpga", "fixed Q3.12", "cpu", &cpu, NULL);
     CHECK(a && cpu && a->accuracy == 0.70 && cpu->accuracy == 0.80);
-    CHECK(rb_rep_eval_row(&r, "fpga", "fixed Q2.5", "cpu", &cpu)->accuracy == 0.50);
-    CHECK(rb_rep_eval_row(&r, "asic", "int8", "cpu", &cpu) ==
+    CHECK(rb_rep_eval_row(&r, NULL, "fpga", "fixed Q2.5", "cpu", &cpu, NULL)->accuracy == 0.50);
+    CHECK(rb_rep_eval_row(&r, NULL, "asic", "int8", "cpu", &cpu, NULL) ==
           NULL); /* before the training: stale */
 
     rb_recommendation rec;
@@ -484,7 +485,8 @@ static void test_accuracy_constraint(void)
     snprintf(ro.reference, sizeof ro.reference, "cpu");
     rb_report_free(&r);
 
-    /* a database without an evaluation: the constraint excludes, saying why */
+    /* a database without an evaluation: the limit says nothing about these
+     * workloads, and the ranking says so */
     CHECK_INT(sqlite3_open(g_db, &db), SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, "DELETE FROM accuracy WHERE phase = 'eval'", NULL, NULL, NULL),
               SQLITE_OK);
@@ -493,10 +495,33 @@ static void test_accuracy_constraint(void)
     ro.max_accuracy_drop = 0.05;
     CHECK_INT(rb_recommend(&r, &ro, &rec, &e), 0);
     c = entry(&r, &rec.w[0], "cpu");
-    CHECK(c && !c->eligible);
-    CHECK_STR_HAS(c->reason, "task accuracy unknown against the 0.05 drop limit");
+    CHECK(c && c->eligible);
+    CHECK_STR_HAS(c->reason, "no evaluation of this workload's model (the 0.05 accuracy drop "
+                             "limit says nothing about it)");
     rb_recommendation_free(&rec);
     rb_report_free(&r);
+}
+
+/* Which results an evaluation constrains: an imported model's only by its
+ * own (name and hash), a trained classifier's the seeded stacks of its
+ * shapes, nothing else. */
+static void test_accuracy_scope(void)
+{
+    rb_rep_accuracy tc = {.task = "fortunes", .model = "lstm_h64_l1_e64_t48"},
+                    im = {.task = "imported", .model = "sentiment-1a2b3c4d"};
+    rb_workload same = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, 10, 8, 64, 64, 1, 1),
+                wider = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, 10, 8, 64, 128, 1, 1),
+                rnn = rb_workload_of(RB_CELL_RNN, RB_MODE_INFER, 10, 8, 64, 64, 1, 1),
+                model = same, other = same;
+    snprintf(model.model, sizeof model.model, "sentiment-1a2b3c4d");
+    snprintf(other.model, sizeof other.model, "sentiment-99999999");
+    CHECK(rb_rep_eval_applies(&tc, &same));
+    CHECK(!rb_rep_eval_applies(&tc, &wider));
+    CHECK(!rb_rep_eval_applies(&tc, &rnn));
+    CHECK(!rb_rep_eval_applies(&tc, &model));
+    CHECK(rb_rep_eval_applies(&im, &model));
+    CHECK(!rb_rep_eval_applies(&im, &other)); /* the file changed: another model */
+    CHECK(!rb_rep_eval_applies(&im, &same));
 }
 
 int main(void)
@@ -506,6 +531,7 @@ int main(void)
     test_rankings();
     test_formats_agree();
     test_accuracy_constraint();
+    test_accuracy_scope();
     unlink(g_db);
     char wal[160];
     snprintf(wal, sizeof wal, "%s-wal", g_db);
