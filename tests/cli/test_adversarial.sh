@@ -124,6 +124,11 @@ if ! ldd "$RNNBENCH" | grep -q libasan; then
     [[ ! -e fd.db ]]; check "no empty database left behind" $? 0
 fi
 
+# fuzz findings of the ONNX reader (tests/fuzz/corpus/onnx/finding_*): refused, no UB
+for f in "$RB_SRC"/tests/fuzz/corpus/onnx/finding_*; do
+    expect 2 -- rb inspect "$f"
+done
+
 # item 15: output that cannot be written is a failure (exit 3), for every command
 if [[ -w /dev/full ]]; then
     expect 3 --err "writing the output failed" -- sh -c '"$0" list --figures >/dev/full' "$RNNBENCH"

@@ -46,6 +46,12 @@ int rb_onnx_parse_tensor(const uint8_t *buf, size_t len, rb_gtensor *t, char **n
 
 static char *dup_str(const char *s) { return strdup(s ? s : ""); }
 
+/* Bytes of a protobuf string as a C string; an unset one (data NULL) is "". */
+static char *dup_bytes(const ProtobufCBinaryData *b)
+{
+    return b->data ? strndup((const char *)b->data, b->len) : strdup("");
+}
+
 /* The count of elements of dims, or SIZE_MAX when a dimension is negative
  * or the product overflows. */
 static size_t dims_count(size_t n, const int64_t *dims)
@@ -261,7 +267,7 @@ static int attr_from(const Onnx__AttributeProto *ap, const char *node, rb_gattr 
         return rb_errf(e, RB_ENOMEM, "out of memory reading node %s", node);
     switch (a->type) {
     case RB_GA_STRING:
-        if (!(a->s = strndup((const char *)ap->s.data, ap->s.len)))
+        if (!(a->s = dup_bytes(&ap->s)))
             return rb_errf(e, RB_ENOMEM, "out of memory reading node %s", node);
         break;
     case RB_GA_FLOATS:
@@ -283,8 +289,7 @@ static int attr_from(const Onnx__AttributeProto *ap, const char *node, rb_gattr 
         if (!(a->strings = calloc(a->n ? a->n : 1, sizeof *a->strings)))
             return rb_errf(e, RB_ENOMEM, "out of memory reading node %s", node);
         for (size_t k = 0; k < a->n; k++)
-            if (!(a->strings[k] =
-                      strndup((const char *)ap->strings[k].data, ap->strings[k].len)))
+            if (!(a->strings[k] = dup_bytes(&ap->strings[k])))
                 return rb_errf(e, RB_ENOMEM, "out of memory reading node %s", node);
         break;
     case RB_GA_TENSOR: {
