@@ -86,7 +86,7 @@ typedef struct rb_graph {
     char *name;
     char *producer; /* "pytorch 1.13.1" */
     int64_t ir_version, opset; /* opset of the default domain */
-    uint64_t hash;             /* FNV-1a of the file's bytes: its identity */
+    uint64_t hash;             /* rb_content_hash of the file's bytes: its identity */
     int n_nodes, n_inits, n_inputs, n_outputs;
     rb_gnode *nodes;  /* in file order, which ONNX requires to be topological */
     char **init_names;
@@ -109,8 +109,8 @@ void rb_graph_free(rb_graph *g);
  * bytes; *name (caller frees) is the tensor's name, "" when it has none. */
 int rb_onnx_read_tensor(const char *path, long max_bytes, rb_gtensor *t, char **name, rb_err *e);
 int rb_onnx_parse_tensor(const uint8_t *buf, size_t len, rb_gtensor *t, char **name, rb_err *e);
-/* FNV-1a, 64 bits: the content hash of imported files. */
-uint64_t rb_fnv1a(const uint8_t *p, size_t n);
+/* The content hash of imported files (64-bit FNV-1a over words). */
+uint64_t rb_content_hash(const uint8_t *p, size_t n);
 
 /* The opsets of the default domain rnnbench reads (the LSTM and RNN as
  * defined since opset 7; layout since 14). */

@@ -190,7 +190,7 @@ int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e)
     uint64_t h = 0;
     if (flat) {
         rb_model_flatten(&n->model, flat);
-        h = rb_fnv1a((const uint8_t *)flat, total * sizeof *flat);
+        h = rb_content_hash((const uint8_t *)flat, total * sizeof *flat);
         free(flat);
     }
     rb_net_set_id(n, dir, h);
