@@ -199,7 +199,7 @@ static int export_main(int argc, char **argv)
     if (a.onnx)
         return export_onnx(&a, com.quiet);
     if (!a.path)
-        return rb_cli_usage("export", "--baseline FILE (or --onnx DIR) is required");
+        return rb_cli_usage("export", "--baseline FILE is required (or --onnx DIR -o FILE)");
     if (a.sel.run_id && a.sel.label)
         return rb_cli_usage("export", "choose one of --run and --label");
     rb_err e = {0};
