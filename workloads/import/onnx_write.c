@@ -81,7 +81,8 @@ static Onnx__TensorProto *tensor(arena *a, const char *name, int type, int ndim,
     t->has_data_type = 1;
     t->data_type = type;
     t->n_dims = (size_t)ndim;
-    memcpy(d, dims, (size_t)ndim * sizeof *d);
+    if (ndim) /* a scalar has no dims */
+        memcpy(d, dims, (size_t)ndim * sizeof *d);
     t->dims = d;
     memcpy(raw, data, bytes);
     t->has_raw_data = 1;
