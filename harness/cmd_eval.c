@@ -334,27 +334,13 @@ static int rb_cmd_eval(int argc, char **argv)
                t[i].info.numerics, sc.accuracy, sc.macro_f1, agree, ref_sc.accuracy - sc.accuracy,
                loss, rb_now_s() - t0);
     }
-    if (st) {
-        rb_err fe = {0};
-        const char *status = rc == RB_EINTR ? "interrupted" : rc || bad ? "failed" : "complete";
-        if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
-            e = fe;
-            rc = fe.code;
-        }
-        rb_store_close(st);
-    }
+    rc = rb_task_run_end(st, run_id, rc, bad, &e);
     for (int i = 0; i < n; i++)
         rb_target_close(&t[i]);
     free(pred);
     free(ref_pred);
     rb_task_saved_free(&s);
-    if (rc == RB_EINTR) {
-        fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");
-        return RB_EXIT_FAILURE;
-    }
-    if (rc)
-        return rb_cli_fail(cmd, &e);
-    return bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
+    return rb_task_exit(cmd, rc, bad, &e);
 }
 
 const rb_command rb_command_eval = {

@@ -291,106 +291,121 @@ static void check_expected(const rb_net *net, char (*sets)[1024], int n_sets,
                                  0));
 }
 
+/* What one evaluation holds, freed in one place. */
+typedef struct eval_bufs {
+    rb_net net;
+    char (*sets)[1024];
+    rb_gtensor (*ref)[MAX_OUTPUTS], (*outs)[MAX_OUTPUTS];
+    int n_sets, n_out, classes;
+    int *labels, *pred, *ref_pred;
+    size_t n_labels;
+} eval_bufs;
+
+static void eval_bufs_free(eval_bufs *b)
+{
+    free_outs(b->ref, b->n_sets);
+    free_outs(b->outs, b->n_sets);
+    free(b->sets);
+    free(b->ref);
+    free(b->outs);
+    free(b->labels);
+    free(b->pred);
+    free(b->ref_pred);
+    rb_net_free(&b->net);
+}
+
+/* The model, its input sets, the labels, and the fp64 reference's outputs
+ * (what every target is measured against) with its predictions. */
+static int eval_prepare(const rb_eval_model_args *a, eval_bufs *b, rb_err *e)
+{
+    int rc = rb_net_load(a->model, rb_cli_model_max_bytes(), &b->net, e);
+    if (rc)
+        return rc;
+    b->sets = malloc(MAX_SETS * sizeof *b->sets);
+    b->ref = calloc(MAX_SETS, sizeof *b->ref);
+    b->outs = calloc(MAX_SETS, sizeof *b->outs);
+    if (!b->sets || !b->ref || !b->outs)
+        return rb_errf(e, RB_ENOMEM, "out of memory");
+    if ((rc = list_sets(a->inputs, b->sets, &b->n_sets, e)))
+        return rc;
+    if (a->labels && (rc = read_labels(a->labels, &b->labels, &b->n_labels, e)))
+        return rc;
+    if (b->labels && (!(b->pred = malloc(b->n_labels * sizeof *b->pred + 1)) ||
+                      !(b->ref_pred = malloc(b->n_labels * sizeof *b->ref_pred + 1))))
+        return rb_errf(e, RB_ENOMEM, "out of memory");
+    stack_ctx c = {.net = &b->net};
+    for (int s = 0; s < b->n_sets; s++)
+        if ((rc = run_set(&b->net, b->sets[s], &c, b->ref[s], &b->n_out, e)))
+            return rb_err_prefix(e, "%s: ", b->sets[s]);
+    if (b->labels) {
+        size_t k = predict(b->ref, b->n_sets, b->ref_pred, b->n_labels, &b->classes);
+        if (k != b->n_labels || b->classes < 2)
+            return rb_errf(e, RB_EINPUT,
+                           "%s: %zu labels, but the model's first output has %zu rows of %d "
+                           "classes over the input sets",
+                           a->labels, b->n_labels, k, b->classes);
+    }
+    return 0;
+}
+
+/* Accuracy of always predicting the labels' most frequent class. */
+static void majority(const eval_bufs *b, rb_tc_scores *base)
+{
+    int *count = calloc((size_t)b->classes, sizeof *count), best = 0, *maj = NULL;
+    memset(base, 0, sizeof *base);
+    for (size_t i = 0; count && i < b->n_labels; i++)
+        if (b->labels[i] < b->classes && ++count[b->labels[i]] > count[best])
+            best = b->labels[i];
+    if (count && (maj = malloc(b->n_labels * sizeof *maj))) {
+        for (size_t i = 0; i < b->n_labels; i++)
+            maj[i] = best;
+        rb_tc_score(b->labels, maj, b->n_labels, b->classes, base);
+    }
+    free(maj);
+    free(count);
+}
+
 int rb_eval_model(const rb_eval_model_args *a, int argc, char **argv, rb_err *e)
 {
-    rb_net net;
-    int rc = rb_net_load(a->model, rb_cli_model_max_bytes(), &net, e);
-    if (rc)
-        return rb_cli_fail("eval", e);
-    char (*sets)[1024] = malloc(MAX_SETS * sizeof *sets);
-    rb_gtensor(*ref)[MAX_OUTPUTS] = calloc(MAX_SETS, sizeof *ref);
-    rb_gtensor(*outs)[MAX_OUTPUTS] = calloc(MAX_SETS, sizeof *outs);
-    int n_sets = 0, n_out = 0, *labels = NULL, *pred = NULL, *ref_pred = NULL;
-    size_t n_labels = 0;
-    if (!sets || !ref || !outs)
-        rc = rb_errf(e, RB_ENOMEM, "out of memory");
-    if (!rc)
-        rc = list_sets(a->inputs, sets, &n_sets, e);
-    if (!rc && a->labels)
-        rc = read_labels(a->labels, &labels, &n_labels, e);
-    if (!rc && labels && (!(pred = malloc(n_labels * sizeof *pred + 1)) ||
-                          !(ref_pred = malloc(n_labels * sizeof *ref_pred + 1))))
-        rc = rb_errf(e, RB_ENOMEM, "out of memory");
-
-    /* the reference first: what every target is measured against */
-    stack_ctx rc0 = {.net = &net};
-    for (int s = 0; !rc && s < n_sets; s++) {
-        int k;
-        if ((rc = run_set(&net, sets[s], &rc0, ref[s], &k, e)))
-            rb_err_prefix(e, "%s: ", sets[s]);
-        n_out = k;
-    }
-    int classes = 0;
-    if (!rc && labels) {
-        size_t k = predict(ref, n_sets, ref_pred, n_labels, &classes);
-        if (k != n_labels || classes < 2)
-            rc = rb_errf(e, RB_EINPUT, "%s: %zu labels, but the model's first output has %zu rows "
-                         "of %d classes over the input sets", a->labels, n_labels, k, classes);
-    }
+    eval_bufs b = {0};
     rb_store *st = NULL;
     int64_t run_id = 0, dev[16] = {0};
     rb_target *run_t[16];
-    int n_avail = 0;
+    int n_avail = 0, bad = 0;
     for (int i = 0; i < a->n && n_avail < 16; i++)
         if (a->avail[i])
             run_t[n_avail++] = &a->t[i];
-    if (!rc && labels)
+    int rc = eval_prepare(a, &b, e);
+    if (!rc && b.labels)
         rc = rb_task_run_begin(a->db, a->label, argc, argv, "{\"command\":\"eval\"}", run_t,
                                n_avail, &st, &run_id, dev, e);
     if (rc) {
-        free_outs(ref, n_sets);
-        free(sets);
-        free(ref);
-        free(outs);
-        free(labels);
-        free(pred);
-        free(ref_pred);
-        rb_net_free(&net);
+        eval_bufs_free(&b);
         return rb_cli_fail("eval", e);
     }
 
-    printf("%s: %d input set%s from %s, %d output%s\n", net.id, n_sets, n_sets == 1 ? "" : "s",
-           a->inputs, n_out, n_out == 1 ? "" : "s");
-    check_expected(&net, sets, n_sets, ref, n_out);
+    printf("%s: %d input set%s from %s, %d output%s\n", b.net.id, b.n_sets,
+           b.n_sets == 1 ? "" : "s", a->inputs, b.n_out, b.n_out == 1 ? "" : "s");
+    check_expected(&b.net, b.sets, b.n_sets, b.ref, b.n_out);
     rb_tc_scores base = {0}, ref_sc = {0};
-    if (labels) {
-        /* the majority class of the labels: what a model must beat */
-        int *count = calloc((size_t)classes, sizeof *count), best = 0, *maj = NULL;
-        for (size_t i = 0; count && i < n_labels; i++)
-            if (labels[i] < classes && ++count[labels[i]] > count[best])
-                best = labels[i];
-        if (count && (maj = malloc(n_labels * sizeof *maj))) {
-            for (size_t i = 0; i < n_labels; i++)
-                maj[i] = best;
-            rb_tc_score(labels, maj, n_labels, classes, &base);
-        }
-        free(maj);
-        free(count);
-        rb_tc_score(labels, ref_pred, n_labels, classes, &ref_sc);
+    if (b.labels) {
+        majority(&b, &base);
+        rb_tc_score(b.labels, b.ref_pred, b.n_labels, b.classes, &ref_sc);
         printf("%zu labels, %d classes; majority-class accuracy %.4f, reference accuracy %.4f\n",
-               n_labels, classes, base.accuracy, ref_sc.accuracy);
+               b.n_labels, b.classes, base.accuracy, ref_sc.accuracy);
     }
     printf("%-8s %-28s %10s %10s %10s %9s %9s %9s\n", "target", "numerics", "max_abs", "max_rel",
            "fp32 bound", "accuracy", "macro-F1", "agreement");
-    int bad = 0;
-    rb_workload wb = rb_net_workload(&net, RB_MODE_INFER, 1, 1);
     for (int i = 0, k = 0; i < a->n && !rc; i++) {
         if (!a->avail[i])
             continue;
         int64_t device_id = dev[k++];
-        stack_ctx c = {.t = &a->t[i], .net = &net};
+        stack_ctx c = {.t = &a->t[i], .net = &b.net};
         rb_err te = {0};
         int trc = 0, n_o = 0;
-        free_outs(outs, n_sets);
-        for (int s = 0; !trc && s < n_sets; s++) {
-            if (rb_interrupted()) {
-                trc = RB_EINTR;
-                break;
-            }
-            trc = run_set(&net, sets[s], &c, outs[s], &n_o, &te);
-            if (!trc && s == 0)
-                wb = c.loaded;
-        }
+        free_outs(b.outs, b.n_sets);
+        for (int s = 0; !trc && s < b.n_sets; s++)
+            trc = rb_interrupted() ? RB_EINTR : run_set(&b.net, b.sets[s], &c, b.outs[s], &n_o, &te);
         rb_target_unload(&a->t[i]);
         if (trc == RB_EINTR || rb_interrupted()) {
             rc = rb_errf(e, RB_EINTR, "interrupted");
@@ -402,64 +417,41 @@ int rb_eval_model(const rb_eval_model_args *a, int argc, char **argv, rb_err *e)
             continue;
         }
         double mabs, mrel;
-        errors(outs, ref, n_sets, n_out, &mabs, &mrel);
+        errors(b.outs, b.ref, b.n_sets, b.n_out, &mabs, &mrel);
         int fp32 = !strcmp(a->t[i].info.numerics, "fp32");
-        double bound = rb_fp32_tolerance(&wb, 0);
+        double bound = rb_fp32_tolerance(&c.loaded, 0);
         printf("%-8s %-28s %10.3g %10.3g %10s", a->t[i].instance, a->t[i].info.numerics, mabs,
                mrel, fp32 ? (mrel <= bound ? "within" : "EXCEEDED") : "n/a");
         bad += fp32 && !(mrel <= bound);
-        if (labels) {
+        if (b.labels) {
             rb_tc_scores sc;
-            int cls = classes;
-            predict(outs, n_sets, pred, n_labels, &cls);
-            rb_tc_score(labels, pred, n_labels, classes, &sc);
+            int cls = b.classes;
+            predict(b.outs, b.n_sets, b.pred, b.n_labels, &cls);
+            rb_tc_score(b.labels, b.pred, b.n_labels, b.classes, &sc);
             size_t same = 0;
-            for (size_t j = 0; j < n_labels; j++)
-                same += pred[j] == ref_pred[j];
-            double agree = (double)same / (double)n_labels;
+            for (size_t j = 0; j < b.n_labels; j++)
+                same += b.pred[j] == b.ref_pred[j];
+            double agree = (double)same / (double)b.n_labels;
             printf(" %9.4f %9.4f %9.4f", sc.accuracy, sc.macro_f1, agree);
             const char *slash = strrchr(a->inputs, '/');
-            rb_accuracy_row row = {"imported",
-                                   net.id,
-                                   rb_cell_name(net.cell),
-                                   "eval",
-                                   slash && slash[1] ? slash + 1 : a->inputs,
-                                   a->t[i].info.numerics,
-                                   0,
-                                   (long)n_labels,
-                                   sc.accuracy,
-                                   sc.macro_f1,
-                                   -1,
-                                   base.accuracy,
-                                   base.macro_f1,
-                                   agree};
+            rb_accuracy_row row = {.task = "imported",
+                                   .model = b.net.id,
+                                   .cell = rb_cell_name(b.net.cell),
+                                   .phase = "eval",
+                                   .split = slash && slash[1] ? slash + 1 : a->inputs,
+                                   .numerics = a->t[i].info.numerics,
+                                   .n = (long)b.n_labels,
+                                   .accuracy = sc.accuracy,
+                                   .macro_f1 = sc.macro_f1,
+                                   .loss = -1,
+                                   .baseline_accuracy = base.accuracy,
+                                   .baseline_macro_f1 = base.macro_f1,
+                                   .agreement = agree};
             rc = rb_store_accuracy(st, run_id, device_id, &row, e);
         }
         printf("\n");
     }
-    if (st) {
-        rb_err fe = {0};
-        const char *status = rc == RB_EINTR ? "interrupted" : rc || bad ? "failed" : "complete";
-        if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
-            *e = fe;
-            rc = fe.code;
-        }
-        rb_store_close(st);
-    }
-    free_outs(ref, n_sets);
-    free_outs(outs, n_sets);
-    free(sets);
-    free(ref);
-    free(outs);
-    free(labels);
-    free(pred);
-    free(ref_pred);
-    rb_net_free(&net);
-    if (rc == RB_EINTR) {
-        fprintf(stderr, "rnnbench eval: interrupted; finished targets are stored\n");
-        return RB_EXIT_FAILURE;
-    }
-    if (rc)
-        return rb_cli_fail("eval", e);
-    return bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
+    rc = rb_task_run_end(st, run_id, rc, bad, e);
+    eval_bufs_free(&b);
+    return rb_task_exit("eval", rc, bad, e);
 }

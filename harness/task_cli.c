@@ -148,3 +148,28 @@ int rb_task_load_saved(const char *dir, rb_task_saved *s, rb_err *e)
         return rc;
     return rb_tc_load_head(dir, &s->meta, s->n_vocab, &s->h, e);
 }
+
+int rb_task_run_end(rb_store *st, int64_t run_id, int rc, int bad, rb_err *e)
+{
+    if (!st)
+        return rc;
+    rb_err fe = {0};
+    const char *status = rc == RB_EINTR ? "interrupted" : rc || bad ? "failed" : "complete";
+    if (rb_store_run_finish(st, run_id, status, &fe) && !rc) {
+        *e = fe;
+        rc = fe.code;
+    }
+    rb_store_close(st);
+    return rc;
+}
+
+int rb_task_exit(const char *cmd, int rc, int bad, const rb_err *e)
+{
+    if (rc == RB_EINTR) {
+        fprintf(stderr, "rnnbench %s: interrupted; finished targets are stored\n", cmd);
+        return RB_EXIT_FAILURE;
+    }
+    if (rc)
+        return rb_cli_fail(cmd, e);
+    return bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
+}

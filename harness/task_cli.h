@@ -75,6 +75,15 @@ typedef struct rb_task_saved {
 int rb_task_load_saved(const char *dir, rb_task_saved *s, rb_err *e);
 void rb_task_saved_free(rb_task_saved *s);
 
+/* End a train/eval run begun with rb_task_run_begin (st may be NULL): its
+ * status from rc (the command's code: RB_EINTR is interrupted) and bad
+ * (targets that failed), and the store closed.  Returns rc, or the store's
+ * error when finishing failed and rc was 0. */
+int rb_task_run_end(rb_store *st, int64_t run_id, int rc, int bad, rb_err *e);
+/* The exit status of such a command: interrupted (3, saying what is kept),
+ * an error (rb_cli_fail), targets that failed (3), or 0. */
+int rb_task_exit(const char *cmd, int rc, int bad, const rb_err *e);
+
 /* mkdir -p: the directory and its missing parents. */
 int rb_mkdir_p(const char *dir, rb_err *e);
 

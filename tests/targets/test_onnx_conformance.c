@@ -17,6 +17,7 @@
 #include "../../workloads/import/net.h"
 #include "../../workloads/reference.h"
 #include "../rb_test.h"
+#include "net_engines.h"
 
 #define TESTDATA "/usr/share/libonnx-testdata/data/node"
 
@@ -30,34 +31,6 @@ static const char *const refused[] = {"test_gru_defaults", "test_gru_with_initia
                                       "test_gru_batchwise", "test_gru_seq_length"};
 
 /* Where the stack runs: the reference, or a target by name. */
-typedef struct engine {
-    const char *name; /* NULL: the fp64 reference */
-    rb_target *t;
-    rb_net *net;
-} engine;
-
-static int run_stack(void *ctx, const rb_batch *in, float *y, rb_err *e)
-{
-    engine *g = ctx;
-    rb_workload w = rb_net_workload(g->net, RB_MODE_INFER, in->seq, in->batch);
-    size_t ny = (size_t)in->seq * in->batch * rb_workload_y_width(&w);
-    if (!g->name) {
-        double *r = malloc(ny * sizeof *r);
-        int rc = r ? rb_ref_forward(&g->net->model, in, r, NULL, NULL, e) : RB_ENOMEM;
-        for (size_t i = 0; !rc && i < ny; i++)
-            y[i] = (float)r[i];
-        free(r);
-        return rc;
-    }
-    if (in->lens)
-        w.features |= RB_FEAT_SEQ_LENS;
-    rb_tensor out = {y, 3, {(size_t)in->seq, (size_t)in->batch, (size_t)rb_workload_y_width(&w)}};
-    int rc = rb_target_load(g->t, &g->net->model, &w, e);
-    if (!rc)
-        rc = rb_target_forward(g->t, in, &out, NULL, e);
-    rb_target_unload(g->t);
-    return rc;
-}
 
 /* Bind input_K.pb of set to the graph input it names (or the K-th). */
 static int bind_set(rb_net *net, rb_geval *ev, const char *set)
@@ -163,15 +136,8 @@ int main(void)
 
     rb_target cpu, gpu;
     rb_err e = {0};
-    engine engines[3] = {{NULL, NULL, NULL}, {"cpu", &cpu, NULL}, {"gpu", &gpu, NULL}};
-    int n_engines = 2;
-    rb_target_init(&cpu, rb_target_find("cpu"), 1);
-    CHECK_INT(rb_target_probe(&cpu, &e), 0);
-    rb_target_init(&gpu, rb_target_find("gpu"), 1);
-    if (rb_target_probe(&gpu, &e) == 0)
-        n_engines = 3;
-    else
-        printf("  gpu: not checked here: %s\n", e.msg);
+    engine engines[3];
+    int n_engines = engines_open(engines, &cpu, &gpu);
 
     for (size_t k = 0; k < sizeof supported / sizeof supported[0]; k++)
         check_case(TESTDATA, supported[k], engines, n_engines);

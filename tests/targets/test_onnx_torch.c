@@ -16,36 +16,11 @@
 #include "../../workloads/params.h"
 #include "../../workloads/reference.h"
 #include "../rb_test.h"
+#include "net_engines.h"
 
 static const char *const cases[] = {"lstm_l1_emb_head", "lstm_l2_bi_bf_emb_head", "lstm_l3_head",
                                     "lstm_l2_bi",       "rnn_l2_bi_bf_head",      "rnn_l1_emb_head"};
 
-typedef struct engine {
-    const char *name; /* NULL: the fp64 reference */
-    rb_target *t;
-    rb_net *net;
-} engine;
-
-static int run_stack(void *ctx, const rb_batch *in, float *y, rb_err *e)
-{
-    engine *g = ctx;
-    rb_workload w = rb_net_workload(g->net, RB_MODE_INFER, in->seq, in->batch);
-    size_t ny = (size_t)in->seq * in->batch * rb_workload_y_width(&w);
-    if (!g->name) {
-        double *r = malloc(ny * sizeof *r);
-        int rc = r ? rb_ref_forward(&g->net->model, in, r, NULL, NULL, e) : RB_ENOMEM;
-        for (size_t i = 0; !rc && i < ny; i++)
-            y[i] = (float)r[i];
-        free(r);
-        return rc;
-    }
-    rb_tensor out = {y, 3, {(size_t)in->seq, (size_t)in->batch, (size_t)rb_workload_y_width(&w)}};
-    int rc = rb_target_load(g->t, &g->net->model, &w, e);
-    if (!rc)
-        rc = rb_target_forward(g->t, in, &out, NULL, e);
-    rb_target_unload(g->t);
-    return rc;
-}
 
 static double worst_rel(const float *got, const double *want, size_t n)
 {
@@ -125,16 +100,8 @@ static void check_case(const char *name, engine *engines, int n_engines)
 int main(void)
 {
     rb_target cpu, gpu;
-    rb_err e = {0};
-    engine engines[3] = {{NULL, NULL, NULL}, {"cpu", &cpu, NULL}, {"gpu", &gpu, NULL}};
-    int n_engines = 2;
-    rb_target_init(&cpu, rb_target_find("cpu"), 1);
-    CHECK_INT(rb_target_probe(&cpu, &e), 0);
-    rb_target_init(&gpu, rb_target_find("gpu"), 1);
-    if (rb_target_probe(&gpu, &e) == 0)
-        n_engines = 3;
-    else
-        printf("  gpu: not checked here: %s\n", e.msg);
+    engine engines[3];
+    int n_engines = engines_open(engines, &cpu, &gpu);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         check_case(cases[k], engines, n_engines);
     rb_target_close(&cpu);

@@ -92,33 +92,28 @@ static int op_constant(const rb_gnode *n, int64_t opset, const rb_gtensor *const
     if (n->n_attr != 1)
         return fail(n, e, "needs exactly one value attribute");
     const rb_gattr *a = &n->attr[0];
-    int64_t len;
     if (!strcmp(a->name, "value") && a->type == RB_GA_TENSOR)
         return op_identity(n, opset, (const rb_gtensor *const[]){&a->t}, 1, out, e);
-    if (!strcmp(a->name, "value_float") && a->type == RB_GA_FLOAT) {
-        int rc = rb_gtensor_alloc(out, RB_GT_FLOAT, 0, NULL, e);
-        if (!rc)
-            out->f[0] = a->f;
-        return rc;
-    }
-    if (!strcmp(a->name, "value_int") && a->type == RB_GA_INT) {
-        int rc = rb_gtensor_alloc(out, RB_GT_INT64, 0, NULL, e);
-        if (!rc)
-            out->i[0] = a->i;
-        return rc;
-    }
-    if (!strcmp(a->name, "value_floats") && a->type == RB_GA_FLOATS) {
-        len = (int64_t)a->n;
-        int rc = rb_gtensor_alloc(out, RB_GT_FLOAT, 1, &len, e);
-        if (!rc)
-            memcpy(out->f, a->floats, a->n * sizeof(float));
-        return rc;
-    }
-    if (!strcmp(a->name, "value_ints") && a->type == RB_GA_INTS) {
-        len = (int64_t)a->n;
-        int rc = rb_gtensor_alloc(out, RB_GT_INT64, 1, &len, e);
-        if (!rc)
-            memcpy(out->i, a->ints, a->n * sizeof(int64_t));
+    /* value_float, value_int: a scalar; value_floats, value_ints: 1-D */
+    static const struct {
+        const char *name;
+        int type, list;
+    } forms[] = {{"value_float", RB_GA_FLOAT, 0},
+                 {"value_int", RB_GA_INT, 0},
+                 {"value_floats", RB_GA_FLOATS, 1},
+                 {"value_ints", RB_GA_INTS, 1}};
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        if (strcmp(a->name, forms[k].name) || a->type != forms[k].type)
+            continue;
+        int fl = a->type == RB_GA_FLOAT || a->type == RB_GA_FLOATS;
+        int64_t len = forms[k].list ? (int64_t)a->n : 1;
+        int rc = rb_gtensor_alloc(out, fl ? RB_GT_FLOAT : RB_GT_INT64, forms[k].list, &len, e);
+        for (int64_t i = 0; !rc && i < len; i++) {
+            if (fl)
+                out->f[i] = forms[k].list ? a->floats[i] : a->f;
+            else
+                out->i[i] = forms[k].list ? a->ints[i] : a->i;
+        }
         return rc;
     }
     return rb_errf(e, RB_EINPUT, "node %s (Constant): attribute %s is not one rnnbench reads",
