@@ -103,6 +103,8 @@ expect 0 --out "the reference against the 2 expected outputs" --out "max_rel 0 "
     -- rb eval --model "$FX/lstm_peepholes_onnxref/model.onnx" --inputs "$FX/lstm_peepholes_onnxref" --targets cpu
 expect 0 --out "the reference against the 2 expected outputs" \
     -- rb eval --model "$NODE/test_lstm_batchwise/model.onnx" --inputs "$NODE/test_lstm_batchwise" --targets cpu
+expect 0 --out "state_dict-" --out "cpu      fp32" --out "within" \
+    -- rb eval --weights "$L3/state_dict" --inputs "$L3/inputs" --targets cpu,asic
 expect 2 --err "neither x.npy nor input_0.pb" -- rb eval --model "$L3/model.onnx" --inputs nothing
 printf '0\n1\n2\n' >three.txt
 expect 2 --err "3 labels, but the model's first output has 2 rows" \

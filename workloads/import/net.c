@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "graph_ops.h"
 
@@ -255,21 +254,6 @@ int rb_net_open(const char *path, long max_bytes, rb_net *n, rb_err *e)
     int rc = rb_onnx_read(path, max_bytes, &g, e);
     if (!rc && (rc = rb_net_from_graph(&g, path, n, e)))
         rb_err_prefix(e, "%s: ", path);
-    return rc;
-}
-
-int rb_net_load(const char *path, long max_bytes, rb_net *n, rb_err *e)
-{
-    struct stat st;
-    if (!stat(path, &st) && S_ISDIR(st.st_mode))
-        return rb_net_from_state_dict(path, n, e);
-    int rc = rb_net_open(path, max_bytes, n, e);
-    if (!rc && n->weights_are_inputs)
-        return 0; /* built with each set of inputs (rb_net_build) */
-    if (!rc && (rc = rb_net_build(n, NULL, e))) {
-        rb_err_prefix(e, "%s: ", path);
-        rb_net_free(n);
-    }
     return rc;
 }
 
