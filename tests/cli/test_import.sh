@@ -35,6 +35,24 @@ expect 2 --err "opset 6 is outside the range rnnbench reads (7..17)" -- rb inspe
 expect 2 --err "unsupported: Y_c" -- rb inspect "$FX/bad/uses_y_c.onnx"
 expect 2 --err "weights.bin: cannot open" -- rb inspect "$FX/bad/external_missing.onnx"
 expect 2 --err "60 bytes of data, but FLOAT of 16 elements needs 64" -- rb inspect "$FX/bad/short_weights.onnx"
+# external data: read from beside the model, never from outside its directory
+mkdir -p ext/in
+/usr/bin/python3 - "$L3/model.onnx" <<'PY'
+import sys, onnx
+m = onnx.load(sys.argv[1])
+onnx.save_model(m, "ext/in/model.onnx", save_as_external_data=True,
+                all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
+for t in m.graph.initializer:
+    for kv in t.external_data:
+        if kv.key == "location":
+            kv.value = "../weights.bin"
+onnx.save_model(m, "ext/escape.onnx")
+PY
+expect 0 --out "LSTM, 3 layers, forward, hidden 6, input 5" -- rb inspect ext/in/model.onnx
+check "external data gives the same weights" \
+    "$(rb inspect ext/in/model.onnx | grep -c "lstm_infer_t1_b1_i5_h6_l3_in-")" "1"
+expect 0 --out "within" -- rb eval --model ext/in/model.onnx --inputs "$L3/inputs" --targets cpu
+expect 2 --err "is not a relative path beside the model" -- rb inspect ext/escape.onnx
 expect 2 --err "no LSTM or RNN node" -- rb inspect "$FX/bad/no_recurrent.onnx"
 head -c 300 "$BI/model.onnx" >truncated.onnx
 expect 2 --err "the protobuf does not parse" -- rb inspect truncated.onnx

@@ -8,6 +8,7 @@
 #include "graph.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,7 +191,8 @@ static uint8_t *read_external(const Onnx__TensorProto *tp, const char *base_dir,
         rb_errf(e, RB_EINPUT, "%s: external data path too long", what);
         return NULL;
     }
-    FILE *f = rb_fopen_in(path, (long)(offset + (long long)want), "external tensor data", e);
+    /* one file usually holds every tensor: its size is not this tensor's */
+    FILE *f = rb_fopen_in(path, LONG_MAX, "external tensor data", e);
     if (!f) {
         rb_err_prefix(e, "%s: ", what);
         return NULL;
