@@ -20,6 +20,11 @@ then log_softmax), the shape of a text classifier.  DIR receives:
                      float32 weights: an independent reference)
   y_stack.npy        float64 [T, B, D*H]: the recurrent module's own output
                      (seq-major), what `--weights state_dict` runs
+  inputs/lens.npy    with --lengths: int64 [B], each row's length (the first T,
+                     the others random); y_stack is then the packed sequence's
+                     output (nn.utils.rnn.pack_padded_sequence), zero past each
+                     length, and model.onnx is left out (PyTorch does not
+                     export packing)
   meta.json          the options
 
 The fixtures (tests/fixtures/onnx/) are small models of every form the tests
@@ -63,7 +68,7 @@ def save(path, array, dtype):
 
 
 def export(outdir, cell="lstm", input_size=8, hidden=6, layers=1, bidirectional=False,
-           batch_first=False, vocab=0, classes=0, seq=5, batch=2, seed=1):
+           batch_first=False, vocab=0, classes=0, seq=5, batch=2, seed=1, lengths=False):
     torch.manual_seed(seed)
     model = Model(cell, input_size, hidden, layers, bidirectional, batch_first, vocab,
                   classes).eval()
@@ -76,24 +81,36 @@ def export(outdir, cell="lstm", input_size=8, hidden=6, layers=1, bidirectional=
         shutil.rmtree(outdir)
     os.makedirs(os.path.join(outdir, "state_dict"))
     os.makedirs(os.path.join(outdir, "inputs"))
+    if lengths and (vocab or classes or batch_first):
+        sys.exit("export-pytorch.py: --lengths is for a bare stack on seq-major float input")
     dyn = {"x": {0: "batch", 1: "seq"} if batch_first else {0: "seq", 1: "batch"}}
-    torch.onnx.export(model, (x,), os.path.join(outdir, "model.onnx"), opset_version=14,
-                      input_names=["x"], output_names=["y"], dynamic_axes=dyn)
+    if not lengths:
+        torch.onnx.export(model, (x,), os.path.join(outdir, "model.onnx"), opset_version=14,
+                          input_names=["x"], output_names=["y"], dynamic_axes=dyn)
+    lens = None
+    if lengths:
+        lens = torch.tensor([seq] + [int(v) for v in torch.randint(1, seq + 1, (batch - 1,))])
+        save(os.path.join(outdir, "inputs", "lens.npy"), lens.numpy(), np.int64)
     for name, t in model.state_dict().items():
         save(os.path.join(outdir, "state_dict", name + ".npy"), t.numpy(), np.float32)
     save(os.path.join(outdir, "inputs", "x.npy"), x.numpy(), np.int64 if vocab else np.float32)
     with torch.no_grad():
         d = model.double()
         xd = x if vocab else x.double()
-        save(os.path.join(outdir, "y.npy"), d(xd).numpy(), np.float64)
+        if lens is None:
+            save(os.path.join(outdir, "y.npy"), d(xd).numpy(), np.float64)
         e = d.emb(xd) if vocab else xd
-        ys, _ = d.rnn(e)
+        if lens is not None:
+            packed = torch.nn.utils.rnn.pack_padded_sequence(e, lens, enforce_sorted=False)
+            ys, _ = torch.nn.utils.rnn.pad_packed_sequence(d.rnn(packed)[0], total_length=seq)
+        else:
+            ys, _ = d.rnn(e)
         if batch_first:
             ys = ys.transpose(0, 1)
         save(os.path.join(outdir, "y_stack.npy"), ys.numpy(), np.float64)
     meta = dict(cell=cell, input=input_size, hidden=hidden, layers=layers,
                 bidirectional=bidirectional, batch_first=batch_first, vocab=vocab,
-                classes=classes, seq=seq, batch=batch, seed=seed,
+                classes=classes, seq=seq, batch=batch, seed=seed, lengths=lengths,
                 torch=torch.__version__)
     with open(os.path.join(outdir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
@@ -110,6 +127,9 @@ FIXTURES = {
     "rnn_l2_bi_bf_head": dict(cell="rnn", layers=2, bidirectional=True, batch_first=True,
                               classes=3, seq=6, batch=2, hidden=9),
     "rnn_l1_emb_head": dict(cell="rnn", vocab=20, classes=5, seq=7, batch=1),
+    "lstm_l2_bi_lens": dict(cell="lstm", layers=2, bidirectional=True, seq=7, batch=4,
+                            lengths=True),
+    "rnn_l1_lens": dict(cell="rnn", seq=6, batch=3, lengths=True, seed=4),
 }
 
 
@@ -129,6 +149,8 @@ def main():
     p.add_argument("--seq", type=int, default=5, help="length of the example input")
     p.add_argument("--batch", type=int, default=2, help="batch of the example input")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--lengths", action="store_true",
+                   help="rows of random lengths, run packed (a bare seq-major stack)")
     a = p.parse_args()
     if a.fixtures:
         for name, opts in FIXTURES.items():
@@ -137,7 +159,7 @@ def main():
     if not a.output:
         p.error("give -o DIR (or --fixtures)")
     export(a.output, a.cell, a.input, a.hidden, a.layers, a.bidirectional, a.batch_first,
-           a.vocab, a.classes, a.seq, a.batch, a.seed)
+           a.vocab, a.classes, a.seq, a.batch, a.seed, a.lengths)
     return 0
 
 

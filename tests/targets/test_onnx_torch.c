@@ -5,10 +5,13 @@
  * gpu — against PyTorch's own float64 output.  The same models' state_dicts
  * (--weights) must give exactly the weights the ONNX import reads: the
  * exporter reorders PyTorch's gates to ONNX's order, the import reorders
- * them back. */
+ * them back.  A state_dict's stack alone (--weights) is checked against the
+ * module's own output, packed (pack_padded_sequence) where rows have
+ * lengths: PyTorch's semantics for them, which are ONNX's sequence_lens. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../targets/target.h"
 #include "../../workloads/import/net.h"
@@ -21,6 +24,10 @@
 static const char *const cases[] = {"lstm_l1_emb_head", "lstm_l2_bi_bf_emb_head", "lstm_l3_head",
                                     "lstm_l2_bi",       "rnn_l2_bi_bf_head",      "rnn_l1_emb_head"};
 
+
+/* --weights runs the bare stack: inputs/x.npy [T, B, I] (and lens.npy). */
+static const char *const stack_cases[] = {"lstm_l2_bi", "lstm_l3_head", "lstm_l2_bi_lens",
+                                          "rnn_l1_lens"};
 
 static double worst_rel(const float *got, const double *want, size_t n)
 {
@@ -97,6 +104,55 @@ static void check_case(const char *name, engine *engines, int n_engines)
     rb_net_free(&net);
 }
 
+static void check_stack(const char *name, engine *engines, int n_engines)
+{
+    char dir[1024], path[1200];
+    snprintf(dir, sizeof dir, "%s/onnx/%s", RB_FIXTURES, name);
+    snprintf(path, sizeof path, "%s/state_dict", dir);
+    rb_net sd;
+    rb_err e = {0};
+    rb_npy x = {0}, l = {0}, want = {0};
+    CHECK_INT(rb_net_load(path, 1 << 24, &sd, &e), 0);
+    snprintf(path, sizeof path, "%s/inputs/x.npy", dir);
+    CHECK_INT(rb_npy_read_f32(path, &x, 0, &e), 0);
+    snprintf(path, sizeof path, "%s/y_stack.npy", dir);
+    CHECK_INT(rb_npy_read_f64(path, &want, 0, &e), 0);
+    snprintf(path, sizeof path, "%s/inputs/lens.npy", dir);
+    int *lens = NULL;
+    if (!access(path, R_OK)) {
+        CHECK_INT(rb_npy_read_i64(path, &l, 0, &e), 0);
+        lens = calloc(l.count + 1, sizeof *lens);
+        for (size_t b = 0; lens && b < l.count; b++)
+            lens[b] = (int)l.i64[b];
+    }
+    if (x.f32 && want.f64 && x.ndim == 3) {
+        rb_batch in = {(int)x.shape[0], (int)x.shape[1], (int)x.shape[2], x.f32, NULL, NULL, lens};
+        float *y = calloc(want.count, sizeof *y);
+        for (int g = 0; y && g < n_engines; g++) {
+            engines[g].net = &sd;
+            int rc = run_stack(&engines[g], &in, y, &e);
+            CHECK_INT(rc, 0);
+            if (rc) {
+                fprintf(stderr, "%s %s: %s\n", name, engines[g].name ? engines[g].name : "ref",
+                        e.msg);
+                continue;
+            }
+            rb_workload w = rb_net_workload(&sd, RB_MODE_INFER, in.seq, in.batch);
+            double err = worst_rel(y, want.f64, want.count), tol = rb_fp32_tolerance(&w, 0);
+            printf("  %-24s %-9s stack%s vs PyTorch max_rel %.2e (tol %.2e)\n", name,
+                   engines[g].name ? engines[g].name : "reference", lens ? " (packed)" : "", err,
+                   tol);
+            CHECK(err <= tol);
+        }
+        free(y);
+    }
+    free(lens);
+    rb_npy_free(&x);
+    rb_npy_free(&l);
+    rb_npy_free(&want);
+    rb_net_free(&sd);
+}
+
 int main(void)
 {
     rb_target cpu, gpu;
@@ -104,6 +160,8 @@ int main(void)
     int n_engines = engines_open(engines, &cpu, &gpu);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         check_case(cases[k], engines, n_engines);
+    for (size_t k = 0; k < sizeof stack_cases / sizeof stack_cases[0]; k++)
+        check_stack(stack_cases[k], engines, n_engines);
     rb_target_close(&cpu);
     rb_target_close(&gpu);
     return rb_test_done("test_onnx_torch");
