@@ -68,15 +68,6 @@ const rb_gtensor *rb_graph_init(const rb_graph *g, const char *name)
     return NULL;
 }
 
-int rb_graph_producer(const rb_graph *g, const char *name)
-{
-    for (int k = 0; k < g->n_nodes; k++)
-        for (int o = 0; o < g->nodes[k].n_out; o++)
-            if (g->nodes[k].out[o][0] && !strcmp(g->nodes[k].out[o], name))
-                return k;
-    return -1;
-}
-
 static void free_attr(rb_gattr *a)
 {
     free(a->name);

@@ -120,8 +120,6 @@ uint64_t rb_content_hash(const uint8_t *p, size_t n);
 /* Lookups; NULL when absent. */
 const rb_gattr *rb_gnode_attr(const rb_gnode *n, const char *name);
 const rb_gtensor *rb_graph_init(const rb_graph *g, const char *name);
-/* Index of the node producing value name, or -1 (an input or initializer). */
-int rb_graph_producer(const rb_graph *g, const char *name);
 
 /* Tensor helpers. */
 int rb_gtensor_alloc(rb_gtensor *t, int type, int ndim, const int64_t *dims, rb_err *e);
