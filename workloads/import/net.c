@@ -300,6 +300,8 @@ static int is_probe(const rb_graph *g, int64_t v)
 static int bind_inputs(const rb_net *n, rb_geval *dst, rb_geval *src, int probe, rb_err *e)
 {
     const rb_graph *g = &n->g;
+    /* one value per dimension name: inputs that share "batch" agree */
+    const char *names[16];
     int nth = 0;
     for (int k = 0; k < g->n_inputs; k++) {
         const rb_gio *io = &g->inputs[k];
@@ -315,8 +317,20 @@ static int bind_inputs(const rb_net *n, rb_geval *dst, rb_geval *src, int probe,
             if (io->ndim < 0)
                 return rb_errf(e, RB_EINPUT, "graph input %s has no declared shape", io->name);
             int64_t dims[RB_GT_MAXDIM];
-            for (int d = 0; d < io->ndim; d++)
-                dims[d] = io->dims[d] >= 0 && !io->dim_param[d] ? io->dims[d] : probe_dim(g, nth++);
+            for (int d = 0; d < io->ndim; d++) {
+                if (io->dims[d] >= 0 && !io->dim_param[d]) {
+                    dims[d] = io->dims[d];
+                    continue;
+                }
+                /* a named dimension takes its name's value; an unnamed one its own */
+                int j = 0;
+                while (j < nth && (!io->dim_param[d] || !names[j] ||
+                                   strcmp(names[j], io->dim_param[d])))
+                    j++;
+                if (j == nth && nth < 16)
+                    names[nth++] = io->dim_param[d];
+                dims[d] = probe_dim(g, j);
+            }
             int type = io->elem_type == 1 || io->elem_type == 11 ? RB_GT_FLOAT : RB_GT_INT64;
             rc = rb_gtensor_alloc(&t, type, io->ndim, dims, e);
         } else {
