@@ -3,7 +3,8 @@
  * gpu_cl.c       error names, device queries, enumeration and --gpu-device selection
  * gpu_probe.c    probe / enumerate / close: the session (context, queue, programs)
  * gpu_program.c  building the .cl sources (build log on failure), creating the kernels
- * gpu_lstm.c     load / forward / unload: CLBlast GEMMs + the fused cell kernels
+ * gpu_lstm.c     load / forward / unload: the weights, the buffers, a forward call
+ * gpu_step.c     one layer over all steps: CLBlast GEMMs + the fused cell kernels
  * gpu_train.c    train_step / params: BPTT, the gradient norm and Adam on the device */
 #ifndef RB_GPU_H
 #define RB_GPU_H
