@@ -33,6 +33,7 @@ const rb_target_ops rb_target_gpu_ops = {
     .enumerate = rb_gpu_enumerate,
     .close = rb_gpu_close,
     .options = gpu_options,
+    .features = RB_FEAT_ALL,
 };
 #else
 

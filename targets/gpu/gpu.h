@@ -3,7 +3,8 @@
  * gpu_cl.c       error names, device queries, enumeration and --gpu-device selection
  * gpu_probe.c    probe / enumerate / close: the session (context, queue, programs)
  * gpu_program.c  building the .cl sources (build log on failure), creating the kernels
- * gpu_lstm.c     load / forward / unload: CLBlast GEMMs + the fused cell kernels
+ * gpu_lstm.c     load / forward / unload: the weights, the buffers, a forward call
+ * gpu_step.c     one layer over all steps: CLBlast GEMMs + the fused cell kernels
  * gpu_train.c    train_step / params: BPTT, the gradient norm and Adam on the device */
 #ifndef RB_GPU_H
 #define RB_GPU_H
@@ -26,6 +27,8 @@ typedef struct gpu_dev {
 typedef enum gpu_kernel {
     GPU_K_LSTM_CELL,       /* inference steps */
     GPU_K_RNN_CELL,        /* inference and training steps */
+    GPU_K_LSTM_CELL_EXT,   /* inference steps of imported models (model.h) */
+    GPU_K_RNN_CELL_EXT,    /* the same for the tanh RNN */
     GPU_K_LSTM_CELL_TRAIN, /* a training step keeping gates and cell state */
     GPU_K_LSTM_BWD,        /* BPTT through one step */
     GPU_K_RNN_BWD,
@@ -95,6 +98,8 @@ double rb_gpu_span_s(cl_event first, cl_event last);
 typedef struct gpu_layer {
     int in;        /* columns of w_ih; 0: the input is already projected */
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh */
+    int peep_off;  /* params.h offset of the peepholes [3H], -1 without */
+    int reverse;   /* runs from the last step to the first */
     cl_mem bias;   /* b_ih + b_hh, [G*H]: one add per gate instead of two */
 } gpu_layer;
 
@@ -103,16 +108,23 @@ typedef struct gpu_train gpu_train;
 typedef struct gpu_state {
     rb_cell cell;
     int G, H, T, B, L, X;
-    gpu_layer *layer;
-    cl_mem params; /* [n_params] every weight, params.h layout */
+    int D;            /* directions: layer l is units l*D .. l*D+D-1 */
+    float clip;       /* model.h: 0 for none */
+    int coupled;      /* input_forget */
+    int ext;          /* steps run the *_cell_ext kernels (any feature but reverse) */
+    gpu_layer *layer; /* [L*D] units */
+    cl_mem params;    /* [n_params] every weight, params.h layout */
     size_t n_params;
     cl_mem x;         /* [T*B, X] */
-    cl_mem gates;     /* [T*B, G*H] input projection of the current layer */
+    cl_mem gates;     /* [T*B, G*H] input projection of the current unit */
     cl_mem rec;       /* [B, G*H] recurrent product of one step */
-    cl_mem seq[2];    /* [T*B, H] outputs of the layers before the last */
-    cl_mem y;         /* [T*B, H] output of the last layer */
-    cl_mem h0, c0;    /* [L, B, H] initial states, zero unless the batch gives them */
+    cl_mem seq[2];    /* [T*B, D*H] outputs of the layers before the last */
+    cl_mem y;         /* [T*B, D*H] output of the last layer */
+    cl_mem h0, c0;    /* [L*D, B, H] initial states, zero unless the batch gives them */
     cl_mem c;         /* [B, H] LSTM cell state */
+    cl_mem hs;        /* [B, H] h of the ext kernels, apart from the output (ext only) */
+    cl_mem lens;      /* [B] ints: the batch's row lengths (ext only) */
+    int lens_on;      /* this forward's batch gave lengths */
     int states_dirty; /* h0/c0 hold a batch's states rather than zeros */
     double load_bytes;
     gpu_train *train; /* NULL unless loaded for training */
@@ -135,11 +147,13 @@ typedef struct gpu_record {
     size_t act_off, cs_off;
 } gpu_record;
 
-/* Layer l over all T steps: reads [T*B, in] (or the pre-activations) at
- * in_off of `in`, writes [T*B, H] at out_off of `out`.  rec is NULL for
- * inference; for a training forward of an LSTM it says where the gates and
- * cell states go. */
-int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int l, cl_mem in, size_t in_off, cl_mem out,
+/* Unit u (model.h) over all T steps, from the last to the first when it is
+ * reversed: reads [T*B, in] (or the pre-activations) at in_off of `in`,
+ * writes [T*B, H] at out_off of `out`, rows D*H apart (a bidirectional
+ * layer's units share one output, out_off d*H).  rec is NULL for inference;
+ * for a training forward of an LSTM (a plain stack) it says where the gates
+ * and cell states go. */
+int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int u, cl_mem in, size_t in_off, cl_mem out,
                      size_t out_off, const gpu_record *rec, rb_err *e);
 
 /* Training (gpu_train.c): device bytes it adds to a load, the state a

@@ -3,15 +3,23 @@
  * The same plan as the cpu target: per layer one CLBlast GEMM projects the
  * inputs of all T steps, then each step runs the recurrent product (CLBlast
  * GEMV for B = 1, GEMM otherwise) and one fused kernel (kernels.cl) for the
- * gates and the state update.  Everything stays on the device between steps
- * and layers; a forward call moves x in and y out, and that is what the
- * host-side latency includes.  The device time of the call (first command's
- * start to last command's end, from profiling events) is reported beside it.
+ * gates and the state update (gpu_step.c).  Everything stays on the device
+ * between steps and layers; a forward call moves x in and y out, and that is
+ * what the host-side latency includes.  The device time of the call (first
+ * command's start to last command's end, from profiling events) is reported
+ * beside it.
  *
  * load() uploads the weights and allocates every buffer; forward() allocates
  * nothing.  The weights live in one flat buffer of the params.h layout that
  * CLBlast addresses by element offsets; the fused bias b_ih + b_hh of each
- * layer is a buffer of its own, as the cell kernels read it. */
+ * unit is a buffer of its own, as the cell kernels read it.
+ *
+ * Imported models (model.h) run on the same GEMMs: a reversed unit walks
+ * the steps backwards, the two units of a bidirectional layer write their
+ * halves of one output, and peepholes, clip, input_forget and row lengths
+ * (or a bidirectional layer, whose output rows are 2H apart) take the
+ * *_cell_ext kernels, which keep h in a state of its own; a plain stack
+ * runs exactly the kernels it ran before. */
 #ifdef RB_HAVE_OPENCL
 #include <clblast_c.h>
 #include <limits.h>
@@ -41,14 +49,14 @@ void rb_gpu_unload(rb_target *t)
     if (!s)
         return;
     rb_gpu_train_free(s);
-    cl_mem *all[] = {&s->params, &s->x, &s->gates, &s->rec, &s->seq[0],
-                     &s->seq[1], &s->y, &s->h0,    &s->c0,  &s->c};
+    cl_mem *all[] = {&s->params, &s->x,  &s->gates, &s->rec, &s->seq[0], &s->seq[1],
+                     &s->y,      &s->h0, &s->c0,    &s->c,   &s->hs,     &s->lens};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i])
             clReleaseMemObject(*all[i]);
-    for (int l = 0; s->layer && l < s->L; l++)
-        if (s->layer[l].bias)
-            clReleaseMemObject(s->layer[l].bias);
+    for (int u = 0; s->layer && u < s->L * s->D; u++)
+        if (s->layer[u].bias)
+            clReleaseMemObject(s->layer[u].bias);
     free(s->layer);
     free(s);
     t->priv = NULL;
@@ -77,20 +85,22 @@ int rb_gpu_buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const fl
 }
 
 /* Device memory of a load: the flat weights, the fused biases, the
- * inference buffers, and what training adds. */
+ * inference buffers (with the ext kernels' state and lengths), and what
+ * training adds. */
 static double device_bytes(const rb_model *m, const rb_workload *w)
 {
-    double G = rb_cell_gates(w->cell), H = w->hidden, T = w->seq, B = w->batch, L = w->layers,
+    double G = rb_cell_gates(w->cell), H = w->hidden, T = w->seq, B = w->batch,
+           U = (double)w->layers * rb_workload_dirs(w), DH = rb_workload_y_width(w),
            X = rb_workload_x_width(w);
-    double bytes = 4.0 * ((double)rb_param_total(m) + L * G * H + T * B * (X + G * H + 3 * H) +
-                          B * G * H + 2 * L * B * H + B * H);
+    double bytes = 4.0 * ((double)rb_param_total(m) + U * G * H + T * B * (X + G * H + 3 * DH) +
+                          B * G * H + 2 * U * B * H + 2 * B * H + B);
     return w->mode == RB_MODE_TRAIN ? bytes + rb_gpu_train_bytes(m, w) : bytes;
 }
 
 /* The weights into the flat buffer, the fused biases into theirs.  For
- * inference only the matrices go up (b_ih and b_hh are read only through the
- * fused bias); training uploads the whole flat array, the separate biases
- * included, since Adam updates them. */
+ * inference only the matrices and peepholes go up (b_ih and b_hh are read
+ * only through the fused bias); training uploads the whole flat array, the
+ * separate biases included, since Adam updates them. */
 static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int train, rb_err *e)
 {
     size_t GH = (size_t)s->G * s->H;
@@ -103,28 +113,31 @@ static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int 
         ret = rb_gpu_buffer(ss, s, &s->params, s->n_params, host, "weights", e);
     } else {
         ret = rb_gpu_buffer(ss, s, &s->params, s->n_params, NULL, "weights", e);
-        for (int l = 0; l < s->L && !ret; l++) {
-            const rb_layer *src = &m->layer[l];
-            const gpu_layer *d = &s->layer[l];
-            size_t n[2] = {GH * (size_t)d->in, GH * (size_t)s->H};
-            const float *from[2] = {src->w_ih, src->w_hh};
-            for (int k = 0; k < 2 && !ret; k++) {
+        static const char *const what[3] = {"uploading W_ih", "uploading W_hh",
+                                            "uploading the peepholes"};
+        for (int u = 0; u < s->L * s->D && !ret; u++) {
+            const rb_layer *src = &m->layer[u];
+            const gpu_layer *d = &s->layer[u];
+            size_t n[3] = {GH * (size_t)d->in, GH * (size_t)s->H, src->p ? 3 * (size_t)s->H : 0};
+            size_t off[3] = {d->off[RB_P_W_IH], d->off[RB_P_W_HH], (size_t)d->peep_off};
+            const float *from[3] = {src->w_ih, src->w_hh, src->p};
+            for (int k = 0; k < 3 && !ret; k++) {
                 if (!n[k])
                     continue;
                 cl_int rc =
-                    clEnqueueWriteBuffer(ss->queue, s->params, CL_TRUE, d->off[k] * sizeof(float),
+                    clEnqueueWriteBuffer(ss->queue, s->params, CL_TRUE, off[k] * sizeof(float),
                                          n[k] * sizeof(float), from[k], 0, NULL, NULL);
                 if (rc != CL_SUCCESS)
-                    ret = rb_gpu_cl_fail(e, k ? "uploading W_hh" : "uploading W_ih", rc);
+                    ret = rb_gpu_cl_fail(e, what[k], rc);
                 s->load_bytes += (double)(n[k] * sizeof(float));
             }
         }
     }
-    for (int l = 0; l < s->L && !ret; l++) {
-        const rb_layer *src = &m->layer[l];
+    for (int u = 0; u < s->L * s->D && !ret; u++) {
+        const rb_layer *src = &m->layer[u];
         for (size_t j = 0; j < GH; j++)
             host[j] = src->b_ih[j] + src->b_hh[j];
-        ret = rb_gpu_buffer(ss, s, &s->layer[l].bias, GH, host, "bias", e);
+        ret = rb_gpu_buffer(ss, s, &s->layer[u].bias, GH, host, "bias", e);
     }
     free(host);
     return ret;
@@ -145,13 +158,14 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     const int train = w->mode == RB_MODE_TRAIN;
     size_t G = (size_t)rb_cell_gates(w->cell), H = (size_t)w->hidden, T = (size_t)w->seq,
            B = (size_t)w->batch, L = (size_t)w->layers, X = (size_t)rb_workload_x_width(w),
-           P = rb_param_total(m);
+           P = rb_param_total(m), D = (size_t)rb_workload_dirs(w), U = L * D;
     /* kernel offsets are int; training addresses every layer's steps in one buffer */
-    if (T * B * G * H * (train ? L : 1) > INT_MAX || T * B * X > INT_MAX || P > INT_MAX)
+    if (T * B * G * H * (train ? L : 1) > INT_MAX || T * B * X > INT_MAX ||
+        T * B * D * H > INT_MAX || P > INT_MAX)
         return rb_errf(e, RB_EINPUT, "gpu: %s is too large for 32-bit kernel offsets", w->key);
 
     gpu_state *s = calloc(1, sizeof *s);
-    gpu_layer *layers = calloc(L, sizeof *layers);
+    gpu_layer *layers = calloc(U, sizeof *layers);
     if (!s || !layers) {
         free(s);
         free(layers);
@@ -164,13 +178,23 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->B = (int)B;
     s->L = (int)L;
     s->X = (int)X;
+    s->D = (int)D;
+    s->clip = m->clip;
+    s->coupled = m->input_forget;
+    /* A reversed unit only walks the other way; everything else the plain
+     * kernels do not know takes the *_cell_ext kernels. */
+    s->ext = ((rb_model_features(m) | w->features) & ~(unsigned)RB_FEAT_REVERSE) != 0;
     s->layer = layers;
     s->n_params = P;
     t->priv = s;
-    for (size_t l = 0; l < L; l++) {
-        s->layer[l].in = m->layer[l].in;
+    for (size_t u = 0; u < U; u++) {
+        const rb_layer *src = &m->layer[u];
+        gpu_layer *d = &s->layer[u];
+        d->in = src->in;
+        d->reverse = src->reverse;
+        d->peep_off = src->p ? (int)rb_param_off(m, (int)u, RB_P_PEEP) : -1;
         for (int k = RB_P_W_IH; k <= RB_P_B_HH; k++)
-            s->layer[l].off[k] = rb_param_off(m, (int)l, (rb_param_kind)k);
+            d->off[k] = rb_param_off(m, (int)u, (rb_param_kind)k);
     }
     ret = upload_weights(ss, s, m, train, e);
     if (!ret)
@@ -180,15 +204,22 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     if (!ret)
         ret = rb_gpu_buffer(ss, s, &s->rec, B * G * H, NULL, "rec", e);
     for (size_t k = 0; k < 2 && k + 1 < L && !ret; k++)
-        ret = rb_gpu_buffer(ss, s, &s->seq[k], T * B * H, NULL, "layer outputs", e);
+        ret = rb_gpu_buffer(ss, s, &s->seq[k], T * B * D * H, NULL, "layer outputs", e);
     if (!ret)
-        ret = rb_gpu_buffer(ss, s, &s->y, T * B * H, NULL, "y", e);
+        ret = rb_gpu_buffer(ss, s, &s->y, T * B * D * H, NULL, "y", e);
     if (!ret)
-        ret = rb_gpu_buffer(ss, s, &s->h0, L * B * H, NULL, "h0", e);
+        ret = rb_gpu_buffer(ss, s, &s->h0, U * B * H, NULL, "h0", e);
     if (!ret)
-        ret = rb_gpu_buffer(ss, s, &s->c0, L * B * H, NULL, "c0", e);
+        ret = rb_gpu_buffer(ss, s, &s->c0, U * B * H, NULL, "c0", e);
     if (!ret)
         ret = rb_gpu_buffer(ss, s, &s->c, B * H, NULL, "c", e);
+    if (!ret && s->ext)
+        ret = rb_gpu_buffer(ss, s, &s->hs, B * H, NULL, "h state", e);
+    /* rb_gpu_buffer counts floats: B of them hold the B lengths, which the
+     * kernels read as OpenCL's 32-bit int */
+    _Static_assert(sizeof(int) == sizeof(float), "row lengths are uploaded as 32-bit ints");
+    if (!ret && s->ext)
+        ret = rb_gpu_buffer(ss, s, &s->lens, B, NULL, "row lengths", e);
     if (!ret && train)
         ret = rb_gpu_train_alloc(ss, s, e);
     cl_int rc = clFinish(ss->queue);
@@ -200,7 +231,7 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
 /* h0/c0: the batch's, or zeros (re-zeroed only after a batch that had them). */
 cl_int rb_gpu_set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
 {
-    size_t bytes = (size_t)s->L * s->B * s->H * sizeof(float);
+    size_t bytes = (size_t)s->L * s->D * s->B * s->H * sizeof(float);
     float zero = 0;
     cl_int rc = CL_SUCCESS;
     const float *src[2] = {in->h0, s->cell == RB_CELL_LSTM ? in->c0 : NULL};
@@ -214,103 +245,6 @@ cl_int rb_gpu_set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
     }
     s->states_dirty = in->h0 || (in->c0 && s->cell == RB_CELL_LSTM);
     return rc;
-}
-
-cl_int rb_gpu_launch(gpu_session *ss, gpu_kernel k, cl_uint dims, size_t g0, size_t g1)
-{
-    size_t global[2] = {g0, g1};
-    return clEnqueueNDRangeKernel(ss->queue, ss->kernel[k], dims, NULL, global, NULL, 0, NULL,
-                                  NULL);
-}
-
-/* rec[B, G*H] = h[B, H] x W_hh^T, with h at element offset h_off of hbuf. */
-static CLBlastStatusCode recurrent(gpu_session *ss, gpu_state *s, const gpu_layer *ly, cl_mem hbuf,
-                                   size_t h_off)
-{
-    const size_t H = (size_t)s->H, GH = (size_t)s->G * s->H, w = ly->off[RB_P_W_HH];
-    if (s->B == 1)
-        return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, GH, H, 1.0f, s->params, w, H,
-                            hbuf, h_off, 1, 0.0f, s->rec, 0, 1, &ss->queue, NULL);
-    return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes,
-                        (size_t)s->B, GH, H, 1.0f, hbuf, h_off, H, s->params, w, H, 0.0f, s->rec, 0,
-                        GH, &ss->queue, NULL);
-}
-
-/* The fused pass of step t: pre-activations at pre_off of pre, h_t to h_off
- * of out; with rec (a training LSTM) also the gates and c_t of the step. */
-static cl_int cell(gpu_session *ss, gpu_state *s, int l, int t, cl_mem pre, int pre_off, cl_mem out,
-                   int h_off, const gpu_record *rec)
-{
-    const gpu_layer *ly = &s->layer[l];
-    const int lstm = s->cell == RB_CELL_LSTM, H = s->H, BH = s->B * s->H;
-    cl_kernel k = ss->kernel[!lstm ? GPU_K_RNN_CELL
-                             : rec ? GPU_K_LSTM_CELL_TRAIN
-                                   : GPU_K_LSTM_CELL];
-    cl_uint a = 0;
-    cl_int rc = clSetKernelArg(k, a++, sizeof pre, &pre);
-    rc |= clSetKernelArg(k, a++, sizeof pre_off, &pre_off);
-    rc |= clSetKernelArg(k, a++, sizeof s->rec, &s->rec);
-    rc |= clSetKernelArg(k, a++, sizeof ly->bias, &ly->bias);
-    if (lstm && rec) {
-        /* c_{t-1}: this layer's c0 at step 0, else the stored c of step t-1 */
-        int c0_off = l * BH, first = t == 0, c_off = (int)rec->cs_off + t * BH,
-            cp_off = first ? 0 : c_off - BH, act_off = (int)rec->act_off + t * s->G * BH;
-        rc |= clSetKernelArg(k, a++, sizeof s->c0, &s->c0);
-        rc |= clSetKernelArg(k, a++, sizeof c0_off, &c0_off);
-        rc |= clSetKernelArg(k, a++, sizeof first, &first);
-        rc |= clSetKernelArg(k, a++, sizeof rec->cs, &rec->cs);
-        rc |= clSetKernelArg(k, a++, sizeof cp_off, &cp_off);
-        rc |= clSetKernelArg(k, a++, sizeof c_off, &c_off);
-        rc |= clSetKernelArg(k, a++, sizeof out, &out);
-        rc |= clSetKernelArg(k, a++, sizeof h_off, &h_off);
-        rc |= clSetKernelArg(k, a++, sizeof rec->act, &rec->act);
-        rc |= clSetKernelArg(k, a++, sizeof act_off, &act_off);
-    } else {
-        if (lstm)
-            rc |= clSetKernelArg(k, a++, sizeof s->c, &s->c);
-        rc |= clSetKernelArg(k, a++, sizeof out, &out);
-        rc |= clSetKernelArg(k, a++, sizeof h_off, &h_off);
-    }
-    rc |= clSetKernelArg(k, a++, sizeof H, &H);
-    if (rc != CL_SUCCESS)
-        return CL_INVALID_KERNEL_ARGS;
-    size_t global[2] = {(size_t)s->H, (size_t)s->B};
-    return clEnqueueNDRangeKernel(ss->queue, k, 2, NULL, global, NULL, 0, NULL, NULL);
-}
-
-int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int l, cl_mem in, size_t in_off, cl_mem out,
-                     size_t out_off, const gpu_record *rec, rb_err *e)
-{
-    const gpu_layer *ly = &s->layer[l];
-    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H, TB = (size_t)s->T * B,
-                 BH = B * H;
-    const int lstm = s->cell == RB_CELL_LSTM;
-    cl_mem pre = in;
-    size_t pre_off = in_off;
-    if (ly->in) {
-        CLBlastStatusCode st = CLBlastSgemm(
-            CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, TB, GH, (size_t)ly->in,
-            1.0f, in, in_off, (size_t)ly->in, s->params, ly->off[RB_P_W_IH], (size_t)ly->in, 0.0f,
-            s->gates, 0, GH, &ss->queue, NULL);
-        if (st != CLBlastSuccess)
-            return rb_gpu_blast_fail(e, "input projection", st);
-        pre = s->gates;
-        pre_off = 0;
-    }
-    cl_int rc = CL_SUCCESS;
-    if (lstm && !rec) /* inference updates one cell state in place */
-        rc = clEnqueueCopyBuffer(ss->queue, s->c0, s->c, (size_t)l * BH * sizeof(float), 0,
-                                 BH * sizeof(float), 0, NULL, NULL);
-    for (int t = 0; t < s->T && rc == CL_SUCCESS; t++) {
-        /* h_{t-1}: this layer's initial state, then its own previous output */
-        CLBlastStatusCode st = t == 0 ? recurrent(ss, s, ly, s->h0, (size_t)l * BH)
-                                      : recurrent(ss, s, ly, out, out_off + (size_t)(t - 1) * BH);
-        if (st != CLBlastSuccess)
-            return rb_gpu_blast_fail(e, "recurrent product", st);
-        rc = cell(ss, s, l, t, pre, (int)(pre_off + (size_t)t * B * GH), out,
-                  (int)(out_off + (size_t)t * BH), lstm ? rec : NULL);
-    }
-    return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, "cell kernel", rc);
 }
 
 double rb_gpu_span_s(cl_event first, cl_event last)
@@ -327,12 +261,17 @@ int rb_gpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     gpu_session *ss = t->session;
     gpu_state *s = t->priv;
     const size_t xbytes = (size_t)s->T * s->B * s->X * sizeof(float),
-                 ybytes = (size_t)s->T * s->B * s->H * sizeof(float);
+                 ybytes = (size_t)s->T * s->B * s->D * s->H * sizeof(float);
     cl_event first = NULL, last = NULL;
     int ret = 0;
     cl_int rc = clEnqueueWriteBuffer(ss->queue, s->x, CL_FALSE, 0, xbytes, in->x, 0, NULL, &first);
     if (rc == CL_SUCCESS)
         rc = rb_gpu_set_states(ss, s, in);
+    /* without lengths the kernels ignore the buffer: nothing to restore */
+    s->lens_on = s->lens && in->lens;
+    if (rc == CL_SUCCESS && s->lens_on)
+        rc = clEnqueueWriteBuffer(ss->queue, s->lens, CL_FALSE, 0, (size_t)s->B * sizeof(int),
+                                  in->lens, 0, NULL, NULL);
     if (rc == CL_SUCCESS && s->B == 1) {
         /* CLBlast's Sgemv reads y even with beta = 0: a NaN left in rec by
          * one bad input would poison every later call of this load */
@@ -342,10 +281,12 @@ int rb_gpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     }
     if (rc != CL_SUCCESS)
         ret = rb_gpu_cl_fail(e, "uploading the input", rc);
+    /* a bidirectional layer's units write their halves of each output row */
     cl_mem src = s->x;
     for (int l = 0; l < s->L && !ret; l++) {
         cl_mem dst = l == s->L - 1 ? s->y : s->seq[l % 2];
-        ret = rb_gpu_run_layer(ss, s, l, src, 0, dst, 0, NULL, e);
+        for (int d = 0; d < s->D && !ret; d++)
+            ret = rb_gpu_run_layer(ss, s, l * s->D + d, src, 0, dst, (size_t)d * s->H, NULL, e);
         src = dst;
     }
     if (!ret) {

@@ -83,6 +83,8 @@ char *rb_gpu_kernels_source(rb_err *e)
 static const char *const kernel_names[GPU_K_COUNT] = {
     [GPU_K_LSTM_CELL] = "lstm_cell",
     [GPU_K_RNN_CELL] = "rnn_cell",
+    [GPU_K_LSTM_CELL_EXT] = "lstm_cell_ext",
+    [GPU_K_RNN_CELL_EXT] = "rnn_cell_ext",
     [GPU_K_LSTM_CELL_TRAIN] = "lstm_cell_train",
     [GPU_K_LSTM_BWD] = "lstm_bwd",
     [GPU_K_RNN_BWD] = "rnn_bwd",

@@ -1,11 +1,13 @@
 /* kernels.cl — the gpu target's own OpenCL C kernels (OpenCL C 1.2).
  *
  * The GEMMs are CLBlast's; these are what surrounds them: the fused gate
- * nonlinearities and state update of one timestep, their backward for BPTT,
- * and the training step's gradient norm, Adam update and bias sum.  (The peak-rate probe is
- * in probe.cl, so a broken kernels.cl fails results, not the probe.)  Built without -cl-fast-relaxed-math:
- * exp and tanh keep their OpenCL-specified accuracy (a few ulp), which the
- * fp32 bound against the reference needs.
+ * nonlinearities and state update of one timestep (with a variant for
+ * imported models' peepholes, clip, coupling and row lengths), their
+ * backward for BPTT, and the training step's gradient norm, Adam update and
+ * bias sum.  (The peak-rate probe is in probe.cl, so a broken kernels.cl
+ * fails results, not the probe.)  Built without -cl-fast-relaxed-math: exp
+ * and tanh keep their OpenCL-specified accuracy (a few ulp), which the fp32
+ * bound against the reference needs.
  *
  * Layout matches the host: gate pre-activations are [B, G*H] per step with
  * PyTorch's gate order (i, f, g, o for the LSTM); h, c are [B, H]. */
@@ -49,6 +51,83 @@ __kernel void rnn_cell(__global const float *pre, const int pre_off, __global co
     if (j >= H)
         return;
     h[h_off + b * H + j] = tanh(pre[pre_off + b * H + j] + rec[b * H + j] + bias[j]);
+}
+
+/* ONNX's clip: bounds a pre-activation to [-k, k] when k > 0.  Written so
+ * that a NaN passes (both tests fail) and reaches the comparison with the
+ * reference, where fmin/fmax would turn it into a number. */
+static float clip_pre(const float v, const float k)
+{
+    return k > 0.0f ? (v > k ? k : v < -k ? -k : v) : v;
+}
+
+/* lstm_cell for what imported models add (model.h), kept apart so that the
+ * plain kernel's arithmetic stays as it is.  Peepholes at peep + peep_off
+ * [3H] (i, f, o; none when peep_off < 0) see c_{t-1} for i and f and the new
+ * c_t for o; every pre-activation is clipped when clip > 0; f = 1 - i when
+ * coupled.  h_t goes both to the unit's state hs [B, H], which the next
+ * step's product reads, and to its columns of the layer output, rows y_ld
+ * apart (2H in a bidirectional layer).  With lens_on, a row at or past its
+ * length outputs zeros and keeps its h and c. */
+__kernel void lstm_cell_ext(__global const float *pre, const int pre_off, __global const float *rec,
+                            __global const float *bias, __global const float *peep,
+                            const int peep_off, const float clip, const int coupled,
+                            __global float *c, __global const int *lens, const int lens_on,
+                            const int t, __global float *hs, __global float *y, const int y_off,
+                            const int y_ld, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    __global float *yb = y + y_off + b * y_ld;
+    if (lens_on && t >= lens[b]) {
+        yb[j] = 0.0f;
+        return;
+    }
+    const int G4 = 4 * H, u = b * H + j;
+    __global const float *p = pre + pre_off + b * G4;
+    __global const float *r = rec + b * G4;
+    const float cp = c[u];
+    float ai = p[j] + r[j] + bias[j];
+    float af = p[H + j] + r[H + j] + bias[H + j];
+    const float ag = p[2 * H + j] + r[2 * H + j] + bias[2 * H + j];
+    float ao = p[3 * H + j] + r[3 * H + j] + bias[3 * H + j];
+    if (peep_off >= 0) {
+        ai += peep[peep_off + j] * cp;
+        af += peep[peep_off + H + j] * cp;
+    }
+    const float ig = sigmoid(clip_pre(ai, clip));
+    const float fg = coupled ? 1.0f - ig : sigmoid(clip_pre(af, clip));
+    const float gg = tanh(clip_pre(ag, clip));
+    const float cn = fg * cp + ig * gg;
+    c[u] = cn;
+    if (peep_off >= 0)
+        ao += peep[peep_off + 2 * H + j] * cn;
+    const float hn = sigmoid(clip_pre(ao, clip)) * tanh(cn);
+    hs[u] = hn;
+    yb[j] = hn;
+}
+
+/* rnn_cell for imported models: the pre-activation clipped when clip > 0,
+ * h_t into the state hs and the layer output as lstm_cell_ext, and rows
+ * past their length likewise held. */
+__kernel void rnn_cell_ext(__global const float *pre, const int pre_off, __global const float *rec,
+                           __global const float *bias, const float clip, __global const int *lens,
+                           const int lens_on, const int t, __global float *hs, __global float *y,
+                           const int y_off, const int y_ld, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    __global float *yb = y + y_off + b * y_ld;
+    if (lens_on && t >= lens[b]) {
+        yb[j] = 0.0f;
+        return;
+    }
+    const int u = b * H + j;
+    const float hn = tanh(clip_pre(pre[pre_off + u] + rec[u] + bias[j], clip));
+    hs[u] = hn;
+    yb[j] = hn;
 }
 
 /* A training step of the LSTM: as lstm_cell, but c_{t-1} is read from the
