@@ -35,7 +35,11 @@
  * 0.0029).  Larger K grows it as sqrt(K): DeepBench's H = 2048 (K = 4096,
  * T = 25) measured 0.0031 (lstm) and 0.0096 (rnn), so the bounds hold only for
  * the tested shapes; the adapter reports the error, it does not gate on it.
- * Trained weights with |w| ~ 1 scale the quantization term up likewise. */
+ * Trained weights with |w| ~ 1 scale the quantization term up likewise.
+ * Reversed and bidirectional stacks are the same arithmetic in another
+ * order (later bidirectional layers K = 3H): test_fpga_golden's
+ * test_directions holds them to the same bounds in LSB, Q3.12, Q2.5 and Q3.8
+ * (worst 1.9 LSB lstm, 6.6 LSB rnn there). */
 #ifndef RB_FPGA_GOLDEN_H
 #define RB_FPGA_GOLDEN_H
 
