@@ -20,7 +20,8 @@ typedef struct asic_state {
     rb_asic_result r;
     rb_workload w;
     float *x, *h0, *c0; /* the last call's input, to recognise a repeat */
-    int have_h0, have_c0, cached;
+    int *lens;          /* and its row lengths */
+    int have_h0, have_c0, have_lens, cached;
     float *y;
 } asic_state;
 
@@ -123,6 +124,7 @@ static void unload(rb_target *t)
     free(s->x);
     free(s->h0);
     free(s->c0);
+    free(s->lens);
     free(s->y);
     free(s);
     t->priv = NULL;
@@ -144,13 +146,14 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     if ((rc = rb_asic_qmodel_new(&s->q, m, &p->num, w->seq, w->batch, e)))
         return rc;
     size_t nx = (size_t)w->seq * w->batch * rb_workload_x_width(w);
-    size_t ns = (size_t)w->layers * w->batch * w->hidden,
-           ny = (size_t)w->seq * w->batch * w->hidden;
+    size_t ns = (size_t)w->layers * rb_workload_dirs(w) * w->batch * w->hidden,
+           ny = (size_t)w->seq * w->batch * rb_workload_y_width(w);
     s->x = malloc(nx * sizeof *s->x);
     s->h0 = malloc(ns * sizeof *s->h0);
     s->c0 = malloc(ns * sizeof *s->c0);
+    s->lens = malloc((size_t)w->batch * sizeof *s->lens);
     s->y = malloc(ny * sizeof *s->y);
-    if (!s->x || !s->h0 || !s->c0 || !s->y)
+    if (!s->x || !s->h0 || !s->c0 || !s->lens || !s->y)
         return rb_errf(e, RB_ENOMEM, "asic: out of memory for %s", w->key);
     return 0;
 }
@@ -159,19 +162,24 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
 static int same_input(asic_state *s, const rb_batch *in)
 {
     size_t nx = (size_t)s->w.seq * s->w.batch * rb_workload_x_width(&s->w);
-    size_t ns = (size_t)s->w.layers * s->w.batch * s->w.hidden;
+    size_t ns = (size_t)s->w.layers * rb_workload_dirs(&s->w) * s->w.batch * s->w.hidden;
+    size_t nb = (size_t)s->w.batch;
     int same = s->cached && s->have_h0 == !!in->h0 && s->have_c0 == !!in->c0 &&
-               !memcmp(s->x, in->x, nx * sizeof *s->x) &&
+               s->have_lens == !!in->lens && !memcmp(s->x, in->x, nx * sizeof *s->x) &&
                (!in->h0 || !memcmp(s->h0, in->h0, ns * sizeof *s->h0)) &&
-               (!in->c0 || !memcmp(s->c0, in->c0, ns * sizeof *s->c0));
+               (!in->c0 || !memcmp(s->c0, in->c0, ns * sizeof *s->c0)) &&
+               (!in->lens || !memcmp(s->lens, in->lens, nb * sizeof *s->lens));
     if (!same) {
         memcpy(s->x, in->x, nx * sizeof *s->x);
         if (in->h0)
             memcpy(s->h0, in->h0, ns * sizeof *s->h0);
         if (in->c0)
             memcpy(s->c0, in->c0, ns * sizeof *s->c0);
+        if (in->lens)
+            memcpy(s->lens, in->lens, nb * sizeof *s->lens);
         s->have_h0 = !!in->h0;
         s->have_c0 = !!in->c0;
+        s->have_lens = !!in->lens;
     }
     return same;
 }
@@ -180,7 +188,7 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
 {
     const rb_asic_preset *p = preset_of(t);
     asic_state *s = t->priv;
-    size_t ny = (size_t)s->w.seq * s->w.batch * s->w.hidden;
+    size_t ny = (size_t)s->w.seq * s->w.batch * rb_workload_y_width(&s->w);
     if (!same_input(s, in)) {
         s->cached = 0;
         int rc = rb_asic_forward(s->q, in, s->y, e);
@@ -237,4 +245,8 @@ const rb_target_ops rb_target_asic_ops = {
     .unload = unload,
     .close = close_session,
     .options = asic_options,
+    /* The emulation runs every one in the preset's datatype (the elementwise
+     * ones in the fp32 vector unit) and the analytical model counts both
+     * directions' units (MODEL.md). */
+    .features = RB_FEAT_ALL,
 };

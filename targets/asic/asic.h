@@ -79,14 +79,14 @@ enum {
 
 /* What the model predicts for one forward call of a workload (MODEL.md). */
 typedef struct rb_asic_result {
-    int weights_resident; /* all layers' weights fit the weight memory */
+    int weights_resident; /* all units' weights fit the weight memory */
     int acts_spill;       /* the activation working set does not fit: it goes off chip */
     double cycles;
     double latency_s;
     double macs;                          /* useful multiply-accumulates */
     double utilization;                   /* macs / (rows x cols x cycles) */
     double bound_cycles[RB_ASIC_NBOUNDS]; /* cycles attributed to each bound */
-    double weight_bytes;                  /* weights of all layers, one copy */
+    double weight_bytes;                  /* weights of all units (D per layer), one copy */
     double offchip_bytes;                 /* every byte over the off-chip link in the call */
     double onchip_bytes;                  /* weight, activation and accumulator memory traffic */
     double vector_ops;

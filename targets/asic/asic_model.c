@@ -6,7 +6,11 @@
  * tile of rows x cols weights is shifted in (rows cycles, double-buffered
  * behind the previous tile) and the batch's B input vectors stream through
  * it.  Every timestep and layer is the same work, so the model computes one
- * layer-step per layer and multiplies by T. */
+ * layer-step per layer and multiplies by T.  A bidirectional layer is two
+ * units, each with its own weights, one after the other on the array (the
+ * second reads the same input backwards in time); later layers read both
+ * directions' h, 2H wide.  Rows past their length (sequence lengths) are
+ * computed and discarded, as a batched array does: the work is all T steps. */
 #include <math.h>
 #include <string.h>
 
@@ -15,10 +19,18 @@
 /* Vector-unit operations per hidden unit and batch element (MODEL.md):
  * per gate row 2 (merge the input and recurrent accumulators with the bias)
  * + 1 activation; per LSTM unit f*c + i*g (2), tanh(c') and o*tanh (2); and
- * one conversion to store h. */
-static int vector_ops_per_unit(rb_cell cell)
+ * one conversion to store h.  Peepholes add one multiply-add per gate they
+ * feed (i, f, o), a clip one clamp per gate row; input_forget's 1 - i
+ * replaces the forget gate's activation, at the same count. */
+static int vector_ops_per_unit(const rb_workload *w)
 {
-    return cell == RB_CELL_LSTM ? 4 * 3 + 4 + 1 : 1 * 3 + 1;
+    int G = rb_cell_gates(w->cell);
+    int ops = w->cell == RB_CELL_LSTM ? 4 * 3 + 4 + 1 : 1 * 3 + 1;
+    if (w->cell == RB_CELL_LSTM && (w->features & RB_FEAT_PEEPHOLES))
+        ops += 3;
+    if (w->features & RB_FEAT_CLIP)
+        ops += G;
+    return ops;
 }
 
 static double ceil_div(double a, double b) { return ceil(a / b); }
@@ -33,34 +45,38 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         !(p->act_sram_bpc > 0) || !(p->offchip_gbs > 0))
         return rb_errf(e, RB_EINPUT, "asic model: preset %s is not complete", p->name);
     const double R = p->rows, C = p->cols, B = w->batch, T = w->seq, H = w->hidden;
+    const int D = rb_workload_dirs(w), vops = vector_ops_per_unit(w);
     const double G = rb_cell_gates(w->cell), f = p->clock_mhz * 1e6;
     const double bw = rb_asic_dtype_bits(p->num.dtype) / 8.0, acc_b = p->num.acc_bits / 8.0;
     const double offchip_bpc = p->offchip_gbs * 1e9 / f;
     const double c_bytes = w->cell == RB_CELL_LSTM ? 4.0 : 0.0; /* fp32 cell state */
     const rb_asic_energies *E = &p->energy_use;
 
-    /* Weights of every layer; resident if they all fit the weight memory. */
+    /* Weights of every unit (D per layer); resident if they all fit the
+     * weight memory. */
     double wtotal = 0;
     for (int l = 0; l < w->layers; l++) {
-        double kih = l > 0 ? H : w->input_proj ? w->input : 0;
-        wtotal += G * H * (kih + H) * bw;
+        double kih = l > 0 ? D * H : w->input_proj ? w->input : 0;
+        wtotal += D * G * H * (kih + H) * bw;
     }
     r->weight_bytes = wtotal;
     r->weights_resident = p->weight_sram_bytes > 0 && wtotal <= p->weight_sram_bytes;
     r->load_s = r->weights_resident ? wtotal / (p->offchip_gbs * 1e9) : 0;
     const double wbpc = r->weights_resident ? p->weight_sram_bpc : offchip_bpc;
 
-    /* Activation working set: the input and output sequences, h (two copies:
-     * the step being read and the one being written) and c of every layer. */
+    /* Activation working set: the input and output sequences (y is D*H
+     * wide), h (two copies: the step being read and the one being written)
+     * and c of every unit. */
     const double xw = w->input_proj ? w->input : G * H; /* width of x */
-    const double io_bytes = B * T * (xw + H) * bw;
-    const double working = io_bytes + w->layers * B * H * (2 * bw + c_bytes);
+    const double io_bytes = B * T * (xw + D * H) * bw;
+    const double working = io_bytes + w->layers * D * B * H * (2 * bw + c_bytes);
     r->acts_spill = working > p->act_sram_bytes;
     const double abpc = r->acts_spill ? offchip_bpc : p->act_sram_bpc;
 
     double step_cycles = 0, onchip_pj = 0, offchip_bytes = 0;
-    for (int l = 0; l < w->layers; l++) {
-        const double kih = l > 0 ? H : w->input_proj ? w->input : 0, K = kih + H;
+    for (int u = 0; u < w->layers * D; u++) {
+        const int l = u / D;
+        const double kih = l > 0 ? D * H : w->input_proj ? w->input : 0, K = kih + H;
         const double nk = ceil_div(K, R), nn = ceil_div(G * H, C);
         const double wbytes = G * H * K * bw;
         /* inputs re-read for every output tile; pre-projected x read once
@@ -78,13 +94,13 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         for (int k = 1; k < RB_ASIC_BOUND_VECTOR; k++)
             if (t[k] > t[bound])
                 bound = k;
-        const double tvec = ceil_div(B * H * vector_ops_per_unit(w->cell), p->vector_lanes);
+        const double tvec = ceil_div(B * H * vops, p->vector_lanes);
         step_cycles += t[bound] + tvec;
         r->bound_cycles[bound] += T * t[bound];
         r->bound_cycles[RB_ASIC_BOUND_VECTOR] += T * tvec;
 
         r->macs += G * H * K * B * T;
-        r->vector_ops += B * H * vector_ops_per_unit(w->cell) * T;
+        r->vector_ops += B * H * vops * T;
         if (r->weights_resident) {
             onchip_pj += T * wbytes * E->weight_sram_byte;
             r->onchip_bytes += T * wbytes;

@@ -8,6 +8,10 @@
  *       no W_ih: the x term is x itself (fp32, never rounded or quantized)
  *     with bias = b_ih + b_hh in fp32, sigmoid(v) = 1 / (1 + expf(-v)),
  *     tanhf, c' = f * c + i * g, h' = o * tanhf(c').  c stays fp32.
+ *     Peepholes p (fp32): the i and f arguments are pre + p * c, o's
+ *     pre + p * c'; a clip clamps each activation's argument to [-clip,
+ *     clip] after that; input_forget makes f = 1.0f - i.  Without any of
+ *     them the update is exactly the plain expressions above.
  *   - Scales: s = (float)(max|v| / qmax) (an all-zero set gets 1; one so tiny
  *     that the quotient underflows gets the smallest float), codes
  *     q = clamp(nearbyint((double)v / s)) in the default rounding mode
@@ -281,7 +285,8 @@ INLINE double rnd1(const rnd16 *t, double v)
 #define ACC_SCRATCH ((size_t)ACC_MB * ACC_NB + 2 * ACC_NB)
 
 /* out[m, n] = sum over k = 0 .. K-1 in order of x[m, k] * wT[k, n], every
- * partial sum rounded to the type.  x [M, K], wT [K, N], out [M, N].
+ * partial sum rounded to the type.  x [M, K] (rows ldx apart), wT [K, N],
+ * out [M, N].
  * The vector loop rounds normal and subnormal numbers (ties to even; 0 and
  * -0 come out right too) and flags the lanes where that is not the whole
  * story: |v| at or above the largest finite value (overflow, inf) and NaN.
@@ -289,8 +294,8 @@ INLINE double rnd1(const rnd16 *t, double v)
  * the saved sums with the complete rounding (rnd1) rather than every lane
  * paying for the two selects. */
 RB_CLONES
-static void gemm_acc16(const rnd16 *t, int M, int N, int K, const float *x, const float *wT,
-                       float *out, double *scratch)
+static void gemm_acc16(const rnd16 *t, int M, int N, int K, const float *x, int ldx,
+                       const float *wT, float *out, double *scratch)
 {
     double *acc = scratch, *wd = scratch + (size_t)ACC_MB * ACC_NB, *sum = wd + ACC_NB;
     const v8u half = SPLATU(((uint64_t)1 << (t->shift - 1)) - 1);
@@ -309,7 +314,7 @@ static void gemm_acc16(const rnd16 *t, int M, int N, int K, const float *x, cons
                 for (int n = 0; n < nb; n++)
                     wd[n] = wk[n];
                 for (int m = 0; m < mb; m++) {
-                    double xk = x[(size_t)(m0 + m) * K + k];
+                    double xk = x[(size_t)(m0 + m) * ldx + k];
                     v8d xv = SPLATD(xk);
                     v8i bad = {0};
                     double *am = acc + (size_t)m * ACC_NB;
@@ -349,7 +354,9 @@ static void gemm_acc16(const rnd16 *t, int M, int N, int K, const float *x, cons
 
 typedef struct q_layer {
     int in;      /* columns of W_ih; 0: x holds the pre-activations */
+    int reverse; /* runs from the last step to the first */
     float *bias; /* b_ih + b_hh, fp32 [GH] */
+    float *peep; /* peepholes i, f, o [3H], fp32 like the bias (vector-unit operands); or NULL */
     /* int types: codes in double (see the top) and per-row scales */
     double *qw_ih, *qw_hh; /* [GH, in], [GH, H] */
     float *s_ih;           /* weight scale of each row of W_ih [GH] (equal per tensor) */
@@ -362,19 +369,23 @@ typedef struct q_layer {
 struct rb_asic_qmodel {
     rb_asic_numerics n;
     rb_cell cell;
-    int G, H, L, input, input_proj, max_T, max_B;
+    int G, H, L, D, input, input_proj, max_T, max_B;
     int qmax;  /* int types: 127 or 32767 */
     int acc16; /* fp16/bf16 accumulating in the type */
     const rnd16 *rnd;
-    q_layer *layer;
+    float clip;     /* > 0: every pre-activation clipped to [-clip, clip] */
+    int coupled;    /* LSTM input_forget: f = 1 - i */
+    int ext;        /* clip, coupling or peepholes: the cell update's longer path */
+    q_layer *layer; /* [L * D] units, unit l*D + d */
     /* int types */
     double *d_x;      /* layer 0's input codes [T*B, input] */
-    double *d_seq[2]; /* each layer's stored h codes [T*B, H], ping-pong */
+    double *d_seq[2]; /* each layer's stored h codes [T*B, D*H], ping-pong */
     double *d_gates;  /* input-projection accumulators [T*B, GH] */
     double *d_rec;    /* recurrent accumulators [B, GH] */
-    double *d_h0;     /* h0 codes of the current layer (zeros without h0) [B, H] */
+    double *d_h0;     /* h0 codes of the current unit (zeros without h0) [B, H] */
+    double *d_hold;   /* with row lengths: the h codes each row carries on [B, H] */
     /* float types */
-    float *f_x, *f_seq[2], *f_gates, *f_rec, *f_h0;
+    float *f_x, *f_seq[2], *f_gates, *f_rec, *f_h0, *f_hold;
     double *acc_scratch; /* gemm_acc16's tile */
     /* both */
     float *pre; /* fp32 pre-activations of one step [B, GH] */
@@ -386,9 +397,10 @@ void rb_asic_qmodel_free(rb_asic_qmodel *q)
 {
     if (!q)
         return;
-    for (int l = 0; q->layer && l < q->L; l++) {
-        q_layer *ly = &q->layer[l];
+    for (int u = 0; q->layer && u < q->L * q->D; u++) {
+        q_layer *ly = &q->layer[u];
         free(ly->bias);
+        free(ly->peep);
         free(ly->qw_ih);
         free(ly->qw_hh);
         free(ly->s_ih);
@@ -404,12 +416,14 @@ void rb_asic_qmodel_free(rb_asic_qmodel *q)
     free(q->d_gates);
     free(q->d_rec);
     free(q->d_h0);
+    free(q->d_hold);
     free(q->f_x);
     free(q->f_seq[0]);
     free(q->f_seq[1]);
     free(q->f_gates);
     free(q->f_rec);
     free(q->f_h0);
+    free(q->f_hold);
     free(q->acc_scratch);
     free(q->pre);
     free(q->c);
@@ -489,8 +503,8 @@ static int first_nonfinite(const float *v, size_t n, size_t *at)
 static int check_accumulator(const rb_asic_qmodel *q, rb_err *e)
 {
     long K = q->H;
-    for (int l = 0; l < q->L; l++)
-        K = q->layer[l].in > K ? q->layer[l].in : K;
+    for (int u = 0; u < q->L * q->D; u++)
+        K = q->layer[u].in > K ? q->layer[u].in : K;
     const char *dn = k_dtype_names[q->n.dtype];
     uint64_t q2 = (uint64_t)q->qmax * (uint64_t)q->qmax;
     uint64_t lim =
@@ -520,14 +534,20 @@ static int check_model(const rb_model *m, rb_err *e)
                        "asic: the model is not allocated (cell %d, input %d, "
                        "hidden %d, layers %d)",
                        (int)m->cell, m->input, m->hidden, m->layers);
-    for (int l = 0; l < m->layers; l++) {
-        const rb_layer *ly = &m->layer[l];
-        int want = l ? m->hidden : m->input_proj ? m->input : 0;
+    const int D = m->dirs == 2 ? 2 : 1;
+    for (int u = 0; u < m->layers * D; u++) {
+        const rb_layer *ly = &m->layer[u];
+        int want = u >= D ? D * m->hidden : m->input_proj ? m->input : 0;
         if (ly->in != want || (want && !ly->w_ih) || !ly->w_hh || !ly->b_ih || !ly->b_hh)
             return rb_errf(e, RB_EINPUT,
                            "asic: layer %d has %d input columns (expected %d) or missing weights",
-                           l, ly->in, want);
+                           u / D, ly->in, want);
+        if (ly->p && m->cell != RB_CELL_LSTM)
+            return rb_errf(e, RB_EINPUT, "asic: peepholes in layer %d of an rnn", u / D);
     }
+    if (!(m->clip >= 0) || isinf(m->clip))
+        return rb_errf(e, RB_EINPUT, "asic: clip %g is not a finite non-negative bound",
+                       (double)m->clip);
     return 0;
 }
 
@@ -559,6 +579,9 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
     q->G = G;
     q->H = m->hidden;
     q->L = m->layers;
+    q->D = m->dirs == 2 ? 2 : 1;
+    q->clip = m->clip;
+    q->coupled = m->cell == RB_CELL_LSTM && m->input_forget;
     q->input = m->input;
     q->input_proj = m->input_proj ? 1 : 0;
     q->max_T = max_T;
@@ -570,22 +593,34 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
 
     size_t bytes = 0, GH = (size_t)G * q->H, H = (size_t)q->H, TB = (size_t)max_T * max_B;
     size_t B = (size_t)max_B, in0 = q->input_proj ? (size_t)q->input : 0;
-    q->layer = zalloc((size_t)q->L, sizeof *q->layer, &bytes);
+    size_t DH = (size_t)q->D * H;
+    const int units = q->L * q->D;
+    q->layer = zalloc((size_t)units, sizeof *q->layer, &bytes);
     if (!q->layer)
         goto nomem;
-    for (int l = 0; l < q->L; l++)
-        q->layer[l].in = m->layer[l].in;
+    for (int u = 0; u < units; u++) {
+        q->layer[u].in = m->layer[u].in;
+        q->layer[u].reverse = m->layer[u].reverse != 0;
+    }
     if (is_int && (rc = check_accumulator(q, e)))
         goto fail;
 
-    for (int l = 0; l < q->L; l++) {
-        const rb_layer *src = &m->layer[l];
-        q_layer *ly = &q->layer[l];
+    q->ext = q->clip > 0 || q->coupled;
+    for (int u = 0; u < units; u++) {
+        const rb_layer *src = &m->layer[u];
+        q_layer *ly = &q->layer[u];
+        const int l = u / q->D;
         size_t in = (size_t)ly->in, at;
         if (!(ly->bias = zalloc(GH, sizeof(float), &bytes)))
             goto nomem;
         for (size_t r = 0; r < GH; r++)
             ly->bias[r] = src->b_ih[r] + src->b_hh[r];
+        if (src->p) {
+            if (!(ly->peep = zalloc(3 * H, sizeof(float), &bytes)))
+                goto nomem;
+            memcpy(ly->peep, src->p, 3 * H * sizeof *ly->peep);
+            q->ext = 1;
+        }
         if (is_int) {
             /* An integer datatype has no code for inf or NaN. */
             if ((in && first_nonfinite(src->w_ih, GH * in, &at)) ||
@@ -634,22 +669,24 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
         if ((in0 && !(q->d_x = zalloc(mul_sz(TB, in0), sizeof(double), &bytes))) ||
             (gates && !(q->d_gates = zalloc(mul_sz(TB, GH), sizeof(double), &bytes))) ||
             !(q->d_rec = zalloc(B * GH, sizeof(double), &bytes)) ||
-            !(q->d_h0 = zalloc(B * H, sizeof(double), &bytes)))
+            !(q->d_h0 = zalloc(B * H, sizeof(double), &bytes)) ||
+            !(q->d_hold = zalloc(B * H, sizeof(double), &bytes)))
             goto nomem;
         /* Every layer's codes are kept, the last's too: they are its
          * recurrent input and, dequantized, y. */
         for (int k = 0; k < nseq; k++)
-            if (!(q->d_seq[k] = zalloc(mul_sz(TB, H), sizeof(double), &bytes)))
+            if (!(q->d_seq[k] = zalloc(mul_sz(TB, DH), sizeof(double), &bytes)))
                 goto nomem;
     } else {
         if ((in0 && !(q->f_x = zalloc(mul_sz(TB, in0), sizeof(float), &bytes))) ||
             (gates && !(q->f_gates = zalloc(mul_sz(TB, GH), sizeof(float), &bytes))) ||
             !(q->f_rec = zalloc(B * GH, sizeof(float), &bytes)) ||
-            !(q->f_h0 = zalloc(B * H, sizeof(float), &bytes)))
+            !(q->f_h0 = zalloc(B * H, sizeof(float), &bytes)) ||
+            !(q->f_hold = zalloc(B * H, sizeof(float), &bytes)))
             goto nomem;
         /* The last layer writes y itself. */
         for (int k = 0; k < q->L - 1 && k < 2; k++)
-            if (!(q->f_seq[k] = zalloc(mul_sz(TB, H), sizeof(float), &bytes)))
+            if (!(q->f_seq[k] = zalloc(mul_sz(TB, DH), sizeof(float), &bytes)))
                 goto nomem;
         if (q->acc16 && !(q->acc_scratch = zalloc(ACC_SCRATCH, sizeof(double), &bytes)))
             goto nomem;
@@ -674,131 +711,210 @@ fail:
 
 static inline float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
 
-/* pre [B, GH] -> h [B, H] in fp32; c [B, H] updated (LSTM). */
-static void cell_update(const rb_asic_qmodel *q, int B)
+static inline float clipf(float v, float c) { return v > c ? c : v < -c ? -c : v; }
+
+/* Is row b past its length at step t?  It then outputs zero and its h and c
+ * stay as they were (model.h). */
+static inline int held(const rb_batch *in, int t, int b) { return in->lens && t >= in->lens[b]; }
+
+/* pre [B, GH] -> h [B, H] in fp32; c [B, H] updated (LSTM); rows past their
+ * length at step t left alone. */
+static void cell_update(const rb_asic_qmodel *q, const q_layer *ly, const rb_batch *in, int t)
 {
-    const int H = q->H;
+    const int H = q->H, B = in->batch;
+    const float k = q->clip > 0 ? q->clip : INFINITY, *pv = ly->peep;
     for (int b = 0; b < B; b++) {
+        if (held(in, t, b))
+            continue;
         const float *p = q->pre + (size_t)b * q->G * H;
         float *h = q->h + (size_t)b * H, *c = q->c + (size_t)b * H;
-        if (q->cell == RB_CELL_LSTM)
+        if (q->cell == RB_CELL_LSTM && !q->ext)
             for (int j = 0; j < H; j++) {
                 float i = sigm(p[j]), f = sigm(p[H + j]), g = tanhf(p[2 * H + j]);
                 float o = sigm(p[3 * H + j]);
                 c[j] = f * c[j] + i * g;
                 h[j] = o * tanhf(c[j]);
             }
-        else
+        else if (q->cell == RB_CELL_LSTM)
+            /* ONNX's cell: peepholes see c_{t-1} for i and f and the new c
+             * for o; the clip bounds every activation's input */
+            for (int j = 0; j < H; j++) {
+                float ai = pv ? p[j] + pv[j] * c[j] : p[j];
+                float af = pv ? p[H + j] + pv[H + j] * c[j] : p[H + j];
+                float i = sigm(clipf(ai, k));
+                float f = q->coupled ? 1.0f - i : sigm(clipf(af, k));
+                float g = tanhf(clipf(p[2 * H + j], k));
+                c[j] = f * c[j] + i * g;
+                float ao = pv ? p[3 * H + j] + pv[2 * H + j] * c[j] : p[3 * H + j];
+                h[j] = sigm(clipf(ao, k)) * tanhf(c[j]);
+            }
+        else if (!q->ext)
             for (int j = 0; j < H; j++)
                 h[j] = tanhf(p[j]);
+        else
+            for (int j = 0; j < H; j++)
+                h[j] = tanhf(clipf(p[j], k));
     }
 }
 
-static void init_c(rb_asic_qmodel *q, const rb_batch *in, int l)
+static void init_c(rb_asic_qmodel *q, const rb_batch *in, int u)
 {
     size_t BH = (size_t)in->batch * q->H;
     if (q->cell == RB_CELL_LSTM && in->c0)
-        memcpy(q->c, in->c0 + (size_t)l * BH, BH * sizeof *q->c);
+        memcpy(q->c, in->c0 + (size_t)u * BH, BH * sizeof *q->c);
     else
         memset(q->c, 0, BH * sizeof *q->c);
 }
 
+/* Unit u (layer l, direction d) writes columns [d*H, (d+1)*H) of its
+ * layer's stored sequence [T*B, D*H] and walks its steps backwards when
+ * reversed.  The recurrent product reads the previous step's stored h
+ * where it lies in that sequence; with row lengths it reads the h each row
+ * carries (hold), since a row past its end outputs zero but keeps its h. */
 static void forward_int(rb_asic_qmodel *q, const rb_batch *in, float *y, double s_x)
 {
-    const int T = in->seq, B = in->batch, H = q->H, GH = q->G * q->H, TB = T * B;
+    const int T = in->seq, B = in->batch, H = q->H, GH = q->G * q->H, TB = T * B, D = q->D;
+    const int DH = D * H;
     const size_t BH = (size_t)B * H;
     const double qm = q->qmax;
     const double *xin = q->d_x; /* this layer's input codes */
     for (int l = 0; l < q->L; l++) {
-        q_layer *ly = &q->layer[l];
         double *hs = q->d_seq[l % 2];
-        if (ly->in) {
-            if (l == 0)
-                for (int r = 0; r < GH; r++)
-                    ly->sc_ih[r] = (float)((double)ly->s_ih[r] * s_x);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0, xin, ly->in,
-                        ly->qw_ih, ly->in, 0.0, q->d_gates, GH);
-        }
-        init_c(q, in, l);
-        for (size_t k = 0; k < BH; k++)
-            q->d_h0[k] =
-                in->h0 ? quant((double)in->h0[(size_t)l * BH + k] * qm, 1.0, q->qmax) : 0.0;
-        const double *hp = q->d_h0;
-        for (int t = 0; t < T; t++) {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.0, hp, H, ly->qw_hh, H,
-                        0.0, q->d_rec, GH);
-            for (int b = 0; b < B; b++) {
-                size_t row = (size_t)t * B + b;
-                const double *ar = q->d_rec + (size_t)b * GH;
-                float *p = q->pre + (size_t)b * GH;
-                if (ly->in) {
-                    const double *ai = q->d_gates + row * GH;
+        for (int d = 0; d < D; d++) {
+            const int u = l * D + d;
+            q_layer *ly = &q->layer[u];
+            if (ly->in) {
+                if (l == 0)
                     for (int r = 0; r < GH; r++)
-                        p[r] =
-                            ly->sc_ih[r] * (float)ai[r] + ly->sc_hh[r] * (float)ar[r] + ly->bias[r];
-                } else {
-                    const float *xr = in->x + row * GH;
-                    for (int r = 0; r < GH; r++)
-                        p[r] = xr[r] + ly->sc_hh[r] * (float)ar[r] + ly->bias[r];
+                        ly->sc_ih[r] = (float)((double)ly->s_ih[r] * s_x);
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0, xin,
+                            ly->in, ly->qw_ih, ly->in, 0.0, q->d_gates, GH);
+            }
+            init_c(q, in, u);
+            for (size_t k = 0; k < BH; k++)
+                q->d_h0[k] =
+                    in->h0 ? quant((double)in->h0[(size_t)u * BH + k] * qm, 1.0, q->qmax) : 0.0;
+            const double *hp = q->d_h0;
+            int ldh = H;
+            if (in->lens) {
+                memcpy(q->d_hold, q->d_h0, BH * sizeof *q->d_hold);
+                hp = q->d_hold;
+            }
+            for (int s = 0; s < T; s++) {
+                const int t = ly->reverse ? T - 1 - s : s;
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.0, hp, ldh,
+                            ly->qw_hh, H, 0.0, q->d_rec, GH);
+                for (int b = 0; b < B; b++) {
+                    size_t row = (size_t)t * B + b;
+                    const double *ar = q->d_rec + (size_t)b * GH;
+                    float *p = q->pre + (size_t)b * GH;
+                    if (ly->in) {
+                        const double *ai = q->d_gates + row * GH;
+                        for (int r = 0; r < GH; r++)
+                            p[r] = ly->sc_ih[r] * (float)ai[r] + ly->sc_hh[r] * (float)ar[r] +
+                                   ly->bias[r];
+                    } else {
+                        const float *xr = in->x + row * GH;
+                        for (int r = 0; r < GH; r++)
+                            p[r] = xr[r] + ly->sc_hh[r] * (float)ar[r] + ly->bias[r];
+                    }
+                }
+                cell_update(q, ly, in, t);
+                double *ht = hs + (size_t)t * B * DH + (size_t)d * H;
+                for (int b = 0; b < B; b++) {
+                    double *hb = ht + (size_t)b * DH;
+                    const float *hf = q->h + (size_t)b * H;
+                    if (held(in, t, b)) {
+                        memset(hb, 0, (size_t)H * sizeof *hb);
+                        continue;
+                    }
+                    for (int j = 0; j < H; j++)
+                        hb[j] = quant((double)hf[j] * qm, 1.0, q->qmax);
+                    if (in->lens)
+                        memcpy(q->d_hold + (size_t)b * H, hb, (size_t)H * sizeof *hb);
+                }
+                if (!in->lens) {
+                    hp = ht;
+                    ldh = DH;
                 }
             }
-            cell_update(q, B);
-            double *ht = hs + (size_t)t * BH;
-            for (size_t k = 0; k < BH; k++)
-                ht[k] = quant((double)q->h[k] * qm, 1.0, q->qmax);
-            hp = ht;
         }
         xin = hs;
     }
     const double *last = q->d_seq[(q->L - 1) % 2];
-    for (size_t k = 0; k < (size_t)TB * H; k++)
+    for (size_t k = 0; k < (size_t)TB * DH; k++)
         y[k] = (float)(last[k] / qm);
 }
 
-/* out [M, N] = x [M, K] times W^T in the float types' arithmetic. */
-static void gemm_float(const rb_asic_qmodel *q, int M, int N, int K, const float *x, const float *w,
-                       float *out)
+/* out [M, N] = x [M, K] times W^T in the float types' arithmetic; x's rows
+ * ldx apart. */
+static void gemm_float(const rb_asic_qmodel *q, int M, int N, int K, const float *x, int ldx,
+                       const float *w, float *out)
 {
     if (q->acc16)
-        gemm_acc16(q->rnd, M, N, K, x, w, out, q->acc_scratch);
+        gemm_acc16(q->rnd, M, N, K, x, ldx, w, out, q->acc_scratch);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, 0.0f, out,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, ldx, w, K, 0.0f, out,
                     N);
 }
 
+/* As forward_int, in the float types. */
 static void forward_float(rb_asic_qmodel *q, const rb_batch *in, float *y)
 {
-    const int T = in->seq, B = in->batch, H = q->H, GH = q->G * q->H, TB = T * B;
+    const int T = in->seq, B = in->batch, H = q->H, GH = q->G * q->H, TB = T * B, D = q->D;
+    const int DH = D * H;
     const size_t BH = (size_t)B * H;
-    const rb_asic_dtype d = q->n.dtype;
+    const rb_asic_dtype dt = q->n.dtype;
     if (q->layer[0].in)
         for (size_t k = 0; k < (size_t)TB * q->layer[0].in; k++)
-            q->f_x[k] = round_to(d, in->x[k]);
+            q->f_x[k] = round_to(dt, in->x[k]);
     const float *xin = q->f_x;
     for (int l = 0; l < q->L; l++) {
-        q_layer *ly = &q->layer[l];
         float *hs = l == q->L - 1 ? y : q->f_seq[l % 2];
-        if (ly->in)
-            gemm_float(q, TB, GH, ly->in, xin, ly->w_ih, q->f_gates);
-        init_c(q, in, l);
-        for (size_t k = 0; k < BH; k++)
-            q->f_h0[k] = in->h0 ? round_to(d, in->h0[(size_t)l * BH + k]) : 0.0f;
-        const float *hp = q->f_h0;
-        for (int t = 0; t < T; t++) {
-            gemm_float(q, B, GH, H, hp, ly->w_hh, q->f_rec);
-            for (int b = 0; b < B; b++) {
-                size_t row = (size_t)t * B + b;
-                const float *ar = q->f_rec + (size_t)b * GH;
-                const float *ai = ly->in ? q->f_gates + row * GH : in->x + row * GH;
-                float *p = q->pre + (size_t)b * GH;
-                for (int r = 0; r < GH; r++)
-                    p[r] = ai[r] + ar[r] + ly->bias[r];
-            }
-            cell_update(q, B);
-            float *ht = hs + (size_t)t * BH;
+        for (int d = 0; d < D; d++) {
+            const int u = l * D + d;
+            q_layer *ly = &q->layer[u];
+            if (ly->in)
+                gemm_float(q, TB, GH, ly->in, xin, ly->in, ly->w_ih, q->f_gates);
+            init_c(q, in, u);
             for (size_t k = 0; k < BH; k++)
-                ht[k] = round_to(d, q->h[k]);
-            hp = ht;
+                q->f_h0[k] = in->h0 ? round_to(dt, in->h0[(size_t)u * BH + k]) : 0.0f;
+            const float *hp = q->f_h0;
+            int ldh = H;
+            if (in->lens) {
+                memcpy(q->f_hold, q->f_h0, BH * sizeof *q->f_hold);
+                hp = q->f_hold;
+            }
+            for (int s = 0; s < T; s++) {
+                const int t = ly->reverse ? T - 1 - s : s;
+                gemm_float(q, B, GH, H, hp, ldh, ly->w_hh, q->f_rec);
+                for (int b = 0; b < B; b++) {
+                    size_t row = (size_t)t * B + b;
+                    const float *ar = q->f_rec + (size_t)b * GH;
+                    const float *ai = ly->in ? q->f_gates + row * GH : in->x + row * GH;
+                    float *p = q->pre + (size_t)b * GH;
+                    for (int r = 0; r < GH; r++)
+                        p[r] = ai[r] + ar[r] + ly->bias[r];
+                }
+                cell_update(q, ly, in, t);
+                float *ht = hs + (size_t)t * B * DH + (size_t)d * H;
+                for (int b = 0; b < B; b++) {
+                    float *hb = ht + (size_t)b * DH;
+                    const float *hf = q->h + (size_t)b * H;
+                    if (held(in, t, b)) {
+                        memset(hb, 0, (size_t)H * sizeof *hb);
+                        continue;
+                    }
+                    for (int j = 0; j < H; j++)
+                        hb[j] = round_to(dt, hf[j]);
+                    if (in->lens)
+                        memcpy(q->f_hold + (size_t)b * H, hb, (size_t)H * sizeof *hb);
+                }
+                if (!in->lens) {
+                    hp = ht;
+                    ldh = DH;
+                }
+            }
         }
         xin = hs;
     }
@@ -819,23 +935,52 @@ int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e)
     if (in->width != width)
         return rb_errf(e, RB_EINPUT, "asic: input width %d, but the model expects %d%s", in->width,
                        width, q->input_proj ? "" : " (G*H, no input projection)");
+    for (int b = 0; in->lens && b < in->batch; b++)
+        if (in->lens[b] < 0 || in->lens[b] > in->seq)
+            return rb_errf(e, RB_EINPUT, "asic: row %d has length %d, outside 0..%d", b,
+                           in->lens[b], in->seq);
     if (!rb_asic_dtype_is_int(q->n.dtype)) {
         forward_float(q, in, y);
         return 0;
     }
     double s_x = 1.0;
     if (q->input_proj) {
-        /* One scale for the whole sequence, calibrated on it. */
+        /* One scale for the whole sequence, calibrated on it.  With row
+         * lengths, on the steps each row runs: the rest is never read, so
+         * it neither sets the scale nor needs a code (it gets 0). */
         size_t nx = (size_t)in->seq * in->batch * width, at;
-        if (first_nonfinite(in->x, nx, &at))
-            return rb_errf(e, RB_EINPUT, "asic: x[%zu] = %g has no %s code", at, (double)in->x[at],
-                           k_dtype_names[q->n.dtype]);
-        double mx = 0;
-        for (size_t k = 0; k < nx; k++)
-            mx = fabs(in->x[k]) > mx ? fabs(in->x[k]) : mx;
-        s_x = scale_for(mx, q->qmax);
-        for (size_t k = 0; k < nx; k++)
-            q->d_x[k] = quant(in->x[k], s_x, q->qmax);
+        if (!in->lens) {
+            if (first_nonfinite(in->x, nx, &at))
+                return rb_errf(e, RB_EINPUT, "asic: x[%zu] = %g has no %s code", at,
+                               (double)in->x[at], k_dtype_names[q->n.dtype]);
+            double mx = 0;
+            for (size_t k = 0; k < nx; k++)
+                mx = fabs(in->x[k]) > mx ? fabs(in->x[k]) : mx;
+            s_x = scale_for(mx, q->qmax);
+            for (size_t k = 0; k < nx; k++)
+                q->d_x[k] = quant(in->x[k], s_x, q->qmax);
+        } else {
+            double mx = 0;
+            for (int t = 0; t < in->seq; t++)
+                for (int b = 0; b < in->batch; b++) {
+                    size_t row = ((size_t)t * in->batch + b) * width;
+                    if (held(in, t, b))
+                        continue;
+                    if (first_nonfinite(in->x + row, (size_t)width, &at))
+                        return rb_errf(e, RB_EINPUT, "asic: x[%zu] = %g has no %s code", row + at,
+                                       (double)in->x[row + at], k_dtype_names[q->n.dtype]);
+                    for (int k = 0; k < width; k++)
+                        mx = fabs(in->x[row + k]) > mx ? fabs(in->x[row + k]) : mx;
+                }
+            s_x = scale_for(mx, q->qmax);
+            for (int t = 0; t < in->seq; t++)
+                for (int b = 0; b < in->batch; b++) {
+                    size_t row = ((size_t)t * in->batch + b) * width;
+                    for (int k = 0; k < width; k++)
+                        q->d_x[row + k] =
+                            held(in, t, b) ? 0.0 : quant(in->x[row + k], s_x, q->qmax);
+                }
+        }
     }
     forward_int(q, in, y, s_x);
     return 0;

@@ -29,7 +29,15 @@
  *                partial sum rounded, sequentially over k).
  *   fp32         plain fp32 (sgemm), the cpu target's arithmetic.
  * Without input projection (DeepBench-style workloads) x is already [T, B,
- * G*H] of pre-activations and is added in fp32. */
+ * G*H] of pre-activations and is added in fp32.
+ * What imported models add (model.h) runs in the same scheme: a bidirectional
+ * layer is two units, each quantized like a layer, whose stored h fill the
+ * two halves of the layer's output (the next layer's input, 2H wide, with
+ * h's fixed scale); a reversed unit walks its steps backwards; peepholes (an
+ * elementwise product with c), clip and input_forget are vector-unit work,
+ * so in fp32 with the peephole weights kept fp32 like the bias; with row
+ * lengths a row past its end stores a zero output and keeps its h and c,
+ * and x's int scale is calibrated on the steps the rows run. */
 #ifndef RB_ASIC_NUMERICS_H
 #define RB_ASIC_NUMERICS_H
 
@@ -81,8 +89,9 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
                        int max_T, int max_B, rb_err *e);
 void rb_asic_qmodel_free(rb_asic_qmodel *q); /* NULL is fine */
 
-/* y: [T, B, H], the last layer's stored h (dequantized).  in->seq <= max_T,
- * in->batch <= max_B.  Allocates nothing. */
+/* y: [T, B, D*H], the last layer's stored h (dequantized), the forward
+ * direction first in each row.  in->seq <= max_T, in->batch <= max_B;
+ * h0/c0 [L*D, B, H] by unit; in->lens honoured.  Allocates nothing. */
 int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e);
 
 /* Worst max |y - ref| measured for PyTorch-style init over the tested shapes

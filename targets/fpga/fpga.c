@@ -15,6 +15,16 @@
  * all timesteps then come from the golden model.  auto picks full below
  * RB_FPGA_FULL_SIM_LANE_CYCLES of predicted work.
  *
+ * Reversed and bidirectional stacks (imported models) run as passes of
+ * plain stacks, the only thing the RTL runs (fpga_passes.c): the cycles and
+ * the latency are the passes' start-to-done cycles summed.  The host's work
+ * between passes (reversing sequences in time, concatenating the two
+ * directions into the next layer's input) is not counted as device time,
+ * as the host's writes of x and reads of y are not; nor is rewriting the
+ * weights between passes, which this RTL needs (its weight memory holds one
+ * pass: it has no base register to keep several resident) and which is
+ * reported on its own as reload_cycles.
+ *
  * The simulation is deterministic: a repeated call with the same input
  * reuses the first call's result instead of simulating again. */
 #include "../target.h"
@@ -76,14 +86,20 @@ typedef struct fpga_session {
 typedef struct fpga_state {
     rb_fx_model fx;
     rb_workload w;
-    uint64_t load_cycles;
+    fpga_pass *pass; /* the plan: [npass] passes (one for a plain stack) */
+    int npass;
+    uint64_t *pass_load;      /* load-port cycles of each pass's weights and biases */
+    int resident;             /* the pass whose weights the RTL holds, -1 for none */
+    fpga_bufs bufs;           /* the host's buffers between passes */
+    uint64_t load_cycles;     /* the whole model's: every pass's, summed */
     int16_t *x, *h0, *c0, *y; /* quantized input and golden output of the last call */
     int have_h0, have_c0;
     int cached;           /* the last call's results below are valid for x/h0/c0 */
-    rb_fpga_counters ctr; /* cycles for all T (measured or extrapolated) */
+    rb_fpga_counters ctr; /* cycles for all T, every pass summed (measured or extrapolated) */
     int sampled, steps_simulated;
     double sim_wall_s;   /* host time the RTL simulation took */
     uint64_t sim_cycles; /* cycles it simulated (all runs of a sampled call) */
+    fpga_session *ss;    /* for the pass callback */
 } fpga_state;
 
 static double now_s(void)
@@ -185,12 +201,30 @@ static void unload(rb_target *t)
     if (!s)
         return;
     rb_fx_model_free(&s->fx);
+    free(s->pass);
+    free(s->pass_load);
+    rb_fpga_bufs_free(&s->bufs);
     free(s->x);
     free(s->h0);
     free(s->c0);
     free(s->y);
     free(s);
     t->priv = NULL;
+}
+
+/* A pass beyond the configuration: which one, and why it is that wide. */
+static int pass_unfit(const fpga_state *s, int k, const char *why, rb_err *e)
+{
+    const fpga_pass *p = &s->pass[k];
+    if (s->npass == 1 && !p->reverse)
+        return rb_errf(e, RB_EUNAVAIL, "%s does not fit: %s", s->w.key, why);
+    char name[64];
+    rb_fpga_pass_name(&s->fx, p, name, sizeof name);
+    return rb_errf(e, RB_EUNAVAIL, "%s does not fit: %s (pass %d of %d, %s%s)", s->w.key, why,
+                   k + 1, s->npass, name,
+                   p->layer0 > 0 && rb_fx_dirs(&s->fx) == 2
+                       ? ", whose input is both directions' outputs, 2H wide"
+                       : "");
 }
 
 static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
@@ -202,26 +236,46 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory");
     t->priv = s;
     s->w = *w;
+    s->ss = ss;
+    s->resident = -1;
     /* RB_EUNAVAIL without input projection */
     int rc = rb_fx_model_from(&s->fx, m, hw->fmt, e);
     if (rc)
         return rc;
+    int units = rb_fx_units(&s->fx);
+    s->pass = calloc((size_t)units, sizeof *s->pass);
+    s->pass_load = calloc((size_t)units, sizeof *s->pass_load);
+    if (!s->pass || !s->pass_load)
+        return rb_errf(e, RB_ENOMEM, "fpga: out of memory for %s", w->key);
+    s->npass = rb_fpga_plan(&s->fx, s->pass);
     /* Sizes beyond the configuration are a property of the hardware, not a
      * failure: the result says "unsupported" and which limit.  The time axis
      * only has to fit for full simulation (sampled needs a few steps). */
     char err[512] = "";
-    if (rb_fpga_sim_check(hw, &s->fx, RB_FPGA_SAMPLED_STEPS, w->batch, err, sizeof err))
-        return rb_errf(e, RB_EUNAVAIL, "%s does not fit: %s", w->key, err);
-    size_t nx = (size_t)w->seq * w->batch * w->input, ns = (size_t)w->layers * w->batch * w->hidden,
-           ny = (size_t)w->seq * w->batch * w->hidden;
+    for (int k = 0; k < s->npass; k++)
+        if (rb_fpga_sim_check(hw, &s->pass[k].view, RB_FPGA_SAMPLED_STEPS, w->batch, err,
+                              sizeof err))
+            return pass_unfit(s, k, err, e);
+    const int D = rb_fx_dirs(&s->fx);
+    size_t nx = (size_t)w->seq * w->batch * w->input,
+           ns = (size_t)w->layers * D * w->batch * w->hidden,
+           ny = (size_t)w->seq * w->batch * D * w->hidden;
     s->x = malloc(nx * sizeof *s->x);
     s->h0 = malloc(ns * sizeof *s->h0);
     s->c0 = malloc(ns * sizeof *s->c0);
     s->y = malloc(ny * sizeof *s->y);
     if (!s->x || !s->h0 || !s->c0 || !s->y)
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory for %s", w->key);
-    if (rb_fpga_sim_load(ss->sim, &s->fx, &s->load_cycles, err, sizeof err))
-        return rb_errf(e, RB_ERUNTIME, "fpga: loading the model into the RTL failed: %s", err);
+    if ((rc = rb_fpga_bufs_alloc(&s->bufs, &s->fx, s->pass, s->npass, w->seq, w->batch, e)))
+        return rc;
+    /* Every pass's weights go through the load port once: the model's
+     * loading.  The last pass's stay in the RTL. */
+    for (int k = 0; k < s->npass; k++) {
+        if (rb_fpga_sim_load(ss->sim, &s->pass[k].view, &s->pass_load[k], err, sizeof err))
+            return rb_errf(e, RB_ERUNTIME, "fpga: loading the model into the RTL failed: %s", err);
+        s->load_cycles += s->pass_load[k];
+        s->resident = k;
+    }
     return 0;
 }
 
@@ -229,7 +283,7 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
 static int same_input(fpga_state *s, const rb_batch *in)
 {
     size_t nx = (size_t)s->w.seq * s->w.batch * s->w.input,
-           ns = (size_t)s->w.layers * s->w.batch * s->w.hidden;
+           ns = (size_t)rb_fx_units(&s->fx) * s->w.batch * s->w.hidden;
     const rb_fx_fmt f = s->fx.fmt;
     int same = s->cached && s->have_h0 == !!in->h0 && s->have_c0 == !!in->c0;
     int16_t q;
@@ -251,16 +305,20 @@ static int same_input(fpga_state *s, const rb_batch *in)
     return same;
 }
 
-/* Simulate `steps` timesteps and check them against the golden output. */
-static int simulate(fpga_session *ss, fpga_state *s, int steps, rb_fpga_counters *c, rb_err *e)
+/* Simulate the first `steps` timesteps of pass k (x, h0, c0 as the pass
+ * runs them) and check them against its golden output y. */
+static int simulate(fpga_state *s, int k, int steps, const int16_t *x, const int16_t *h0,
+                    const int16_t *c0, const int16_t *yg, rb_fpga_counters *c, rb_err *e)
 {
-    size_t per_step = (size_t)s->w.batch * s->w.hidden;
+    const fpga_pass *p = &s->pass[k];
+    const int T = s->w.seq, H = s->w.hidden;
+    size_t per_step = (size_t)s->w.batch * H;
     int16_t *y = malloc((size_t)steps * per_step * sizeof *y);
     if (!y)
         return rb_errf(e, RB_ENOMEM, "fpga: out of memory");
     char err[512] = "";
     double t0 = now_s();
-    int rc = rb_fpga_sim_run(ss->sim, steps, s->w.batch, s->x, s->h0, s->c0, y, c, err, sizeof err);
+    int rc = rb_fpga_sim_run(s->ss->sim, steps, s->w.batch, x, h0, c0, y, c, err, sizeof err);
     s->sim_wall_s += now_s() - t0;
     if (rc) {
         free(y);
@@ -268,65 +326,109 @@ static int simulate(fpga_session *ss, fpga_state *s, int steps, rb_fpga_counters
     }
     s->sim_cycles += c->cycles;
     for (size_t i = 0; i < (size_t)steps * per_step; i++)
-        if (y[i] != s->y[i]) {
-            size_t t = i / per_step, b = (i % per_step) / s->w.hidden, j = i % s->w.hidden;
+        if (y[i] != yg[i]) {
+            /* in the workload's terms: its time step, and unit j of the last layer of the pass */
+            size_t st = i / per_step, b = (i % per_step) / H, j = i % H;
+            size_t t = p->reverse ? (size_t)T - 1 - st : st;
+            char where[80] = "";
+            if (s->npass > 1 || p->reverse) {
+                char name[64];
+                snprintf(where, sizeof where, " (%s)", rb_fpga_pass_name(&s->fx, p, name, 64));
+            }
             rc = rb_errf(e, RB_ERUNTIME,
-                         "fpga: RTL and golden model disagree at t=%zu b=%zu unit %zu: RTL %d, "
+                         "fpga: RTL and golden model disagree at t=%zu b=%zu unit %zu%s: RTL %d, "
                          "golden %d (a bug in the RTL or the golden model)",
-                         t, b, j, y[i], s->y[i]);
+                         t, b, j, where, y[i], yg[i]);
             break;
         }
     free(y);
     return rc;
 }
 
+/* rb_fpga_passes_forward's callback: pass k on the RTL, after the golden
+ * model ran it; its counters are added to the call's. */
+static int run_pass(void *ctx, int k, const int16_t *x, const int16_t *h0, const int16_t *c0,
+                    const int16_t *yg, rb_err *e)
+{
+    fpga_state *s = ctx;
+    fpga_session *ss = s->ss;
+    const rb_fx_model *view = &s->pass[k].view;
+    const int T = s->w.seq;
+    char err[512] = "";
+    if (s->resident != k) {
+        /* the RTL holds one pass's weights: write this pass's (reload_cycles) */
+        s->resident = -1;
+        if (rb_fpga_sim_load(ss->sim, view, NULL, err, sizeof err))
+            return rb_errf(e, RB_ERUNTIME, "fpga: loading pass %d into the RTL failed: %s", k + 1,
+                           err);
+        s->resident = k;
+    }
+    rb_fpga_counters c;
+    int rc;
+    if (!s->sampled) {
+        if ((rc = simulate(s, k, T, x, h0, c0, yg, &c, e)))
+            return rc;
+    } else {
+        /* Runs of one and two steps: their difference is the cost of a step. */
+        rb_fpga_counters a;
+        const int n = RB_FPGA_SAMPLED_STEPS;
+        if ((rc = simulate(s, k, n - 1, x, h0, c0, yg, &a, e)) ||
+            (rc = simulate(s, k, n, x, h0, c0, yg, &c, e)))
+            return rc;
+        uint64_t step = c.cycles - a.cycles, stall = c.stall_cycles - a.stall_cycles;
+        c.cycles += (uint64_t)(T - n) * step;
+        c.stall_cycles += (uint64_t)(T - n) * stall;
+        c.useful_macs = c.useful_macs / (uint64_t)n * (uint64_t)T;
+        /* With weights on chip the formula is exact: the extrapolation must agree. */
+        uint64_t predicted =
+            rb_fpga_cycles_formula(ss->cfg.hw, view, T, s->w.batch, ss->cfg.offchip_bpc);
+        if (c.weights_onchip && c.cycles != predicted)
+            return rb_errf(e, RB_ERUNTIME,
+                           "fpga: sampled simulation extrapolates %llu cycles but the design's "
+                           "formula gives %llu: the design is not step-periodic (use --fpga-sim "
+                           "full)",
+                           (unsigned long long)c.cycles, (unsigned long long)predicted);
+    }
+    s->ctr.cycles += c.cycles;
+    s->ctr.stall_cycles += c.stall_cycles;
+    s->ctr.useful_macs += c.useful_macs;
+    s->ctr.weights_onchip &= c.weights_onchip;
+    return 0;
+}
+
 static int run_all(fpga_session *ss, fpga_state *s, rb_err *e)
 {
-    const int T = s->w.seq;
-    int rc = rb_fx_forward(&s->fx, T, s->w.batch, s->x, s->h0, s->c0, s->y, NULL, NULL, e);
-    if (rc)
-        return rc;
+    const int T = s->w.seq, B = s->w.batch;
+    const rb_fpga_hw *hw = ss->cfg.hw;
     fpga_sim_mode mode = ss->cfg.sim;
-    /* the whole sequence must fit the input/output buffers to simulate it all */
-    int whole_fits = !rb_fpga_sim_check(ss->cfg.hw, &s->fx, T, s->w.batch, NULL, 0);
-    if (mode == FPGA_SIM_FULL && !whole_fits) {
+    /* the whole sequence must fit the input/output buffers to simulate it
+     * all: every pass's */
+    int unfit = -1;
+    uint64_t predicted = 0;
+    for (int k = 0; k < s->npass; k++) {
+        if (unfit < 0 && rb_fpga_sim_check(hw, &s->pass[k].view, T, B, NULL, 0))
+            unfit = k;
+        predicted += rb_fpga_cycles_formula(hw, &s->pass[k].view, T, B, ss->cfg.offchip_bpc);
+    }
+    if (mode == FPGA_SIM_FULL && unfit >= 0) {
         char err[512] = "";
-        rb_fpga_sim_check(ss->cfg.hw, &s->fx, T, s->w.batch, err, sizeof err);
+        rb_fpga_sim_check(hw, &s->pass[unfit].view, T, B, err, sizeof err);
         return rb_errf(e, RB_EINPUT, "fpga: --fpga-sim full cannot hold %s: %s (sampled can)",
                        s->w.key, err);
     }
-    uint64_t predicted =
-        rb_fpga_cycles_formula(ss->cfg.hw, &s->fx, T, s->w.batch, ss->cfg.offchip_bpc);
     if (mode == FPGA_SIM_AUTO)
-        mode = whole_fits && predicted * (uint64_t)ss->cfg.hw->lanes <= RB_FPGA_FULL_SIM_LANE_CYCLES
+        mode = unfit < 0 && predicted * (uint64_t)hw->lanes <= RB_FPGA_FULL_SIM_LANE_CYCLES
                    ? FPGA_SIM_FULL
                    : FPGA_SIM_SAMPLED;
     s->sim_wall_s = 0;
     s->sim_cycles = 0;
-    if (mode == FPGA_SIM_FULL || T <= RB_FPGA_SAMPLED_STEPS) {
-        s->sampled = 0;
-        s->steps_simulated = T;
-        return simulate(ss, s, T, &s->ctr, e);
-    }
-    /* Runs of one and two steps: their difference is the cost of a step. */
-    rb_fpga_counters a, c;
-    const int n = RB_FPGA_SAMPLED_STEPS;
-    if ((rc = simulate(ss, s, n - 1, &a, e)) || (rc = simulate(ss, s, n, &c, e)))
-        return rc;
-    uint64_t step = c.cycles - a.cycles, stall = c.stall_cycles - a.stall_cycles;
-    s->ctr = c;
-    s->ctr.cycles = c.cycles + (uint64_t)(T - n) * step;
-    s->ctr.stall_cycles = c.stall_cycles + (uint64_t)(T - n) * stall;
-    s->ctr.useful_macs = c.useful_macs / (uint64_t)n * (uint64_t)T;
-    /* With weights on chip the formula is exact: the extrapolation must agree. */
-    if (c.weights_onchip && s->ctr.cycles != predicted)
-        return rb_errf(e, RB_ERUNTIME,
-                       "fpga: sampled simulation extrapolates %llu cycles but the design's "
-                       "formula gives %llu: the design is not step-periodic (use --fpga-sim full)",
-                       (unsigned long long)s->ctr.cycles, (unsigned long long)predicted);
-    s->sampled = 1;
-    s->steps_simulated = n;
-    return 0;
+    memset(&s->ctr, 0, sizeof s->ctr);
+    s->ctr.weights_onchip = 1;
+    s->ctr.load_cycles = s->load_cycles;
+    s->sampled = mode == FPGA_SIM_SAMPLED && T > RB_FPGA_SAMPLED_STEPS;
+    s->steps_simulated = s->sampled ? RB_FPGA_SAMPLED_STEPS : T;
+    return rb_fpga_passes_forward(&s->fx, s->pass, s->npass, T, B, s->x, s->h0, s->c0, s->y,
+                                  &s->bufs, run_pass, s, e);
 }
 
 static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *smp, rb_err *e)
@@ -340,7 +442,7 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
             return rc;
         s->cached = 1;
     }
-    size_t ny = (size_t)s->w.seq * s->w.batch * s->w.hidden;
+    size_t ny = (size_t)s->w.seq * s->w.batch * rb_workload_y_width(&s->w);
     for (size_t i = 0; i < ny; i++)
         out->data[i] = (float)rb_fx_dequant(s->fx.fmt, s->y[i]);
 
@@ -365,6 +467,13 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     if (s->sim_wall_s > 0)
         rb_sample_metric(smp, "sim_cycles_per_s", (double)s->sim_cycles / s->sim_wall_s, "cycles/s",
                          RB_SRC_MEASURED);
+    if (!rb_fx_is_plain(&s->fx)) {
+        /* cycles above are the passes' compute, summed; rewriting the RTL's
+         * one weight memory between passes is this, per inference */
+        rb_sample_metric(smp, "passes", s->npass, "passes", RB_SRC_SIMULATED);
+        rb_sample_metric(smp, "reload_cycles", s->npass > 1 ? (double)s->load_cycles : 0, "cycles",
+                         RB_SRC_SIMULATED);
+    }
     return 0;
 }
 
@@ -378,6 +487,10 @@ const rb_target_ops rb_target_fpga_ops = {
     .unload = unload,
     .close = close_session,
     .options = fpga_options,
+    /* as passes of the plain stack the RTL runs (fpga_passes.c); the cell
+     * has no peepholes, clip or coupled forget gate, and the RTL no row
+     * lengths */
+    .features = RB_FEAT_REVERSE | RB_FEAT_BIDIR,
 };
 #else
 const rb_target_ops rb_target_fpga_ops = {

@@ -141,24 +141,41 @@ int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k,
     return rb_fx_sat(f, rb_fx_rshr(acc, f.frac));
 }
 
-int rb_fx_k(const rb_fx_model *fx, int layer)
+int rb_fx_dirs(const rb_fx_model *fx) { return fx->dirs == 2 ? 2 : 1; }
+
+int rb_fx_units(const rb_fx_model *fx) { return fx->layers * rb_fx_dirs(fx); }
+
+int rb_fx_k(const rb_fx_model *fx, int unit)
 {
-    return (layer == 0 ? fx->input : fx->hidden) + fx->hidden;
+    int D = rb_fx_dirs(fx);
+    return (unit < D ? fx->input : D * fx->hidden) + fx->hidden;
+}
+
+int rb_fx_is_plain(const rb_fx_model *fx)
+{
+    if (rb_fx_dirs(fx) != 1)
+        return 0;
+    for (int u = 0; fx->reverse && u < fx->layers; u++)
+        if (fx->reverse[u])
+            return 0;
+    return 1;
 }
 
 void rb_fx_model_free(rb_fx_model *fx)
 {
     if (!fx)
         return;
-    for (int l = 0; l < fx->layers; l++) {
+    for (int u = 0; u < rb_fx_units(fx); u++) {
         if (fx->w)
-            free(fx->w[l]);
+            free(fx->w[u]);
         if (fx->b)
-            free(fx->b[l]);
+            free(fx->b[u]);
     }
     free(fx->w);
     free(fx->b);
+    free(fx->reverse);
     fx->w = fx->b = NULL;
+    fx->reverse = NULL;
     fx->layers = 0;
 }
 
@@ -173,34 +190,55 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
     if (m->input <= 0 || m->hidden <= 0 || m->layers <= 0)
         return rb_errf(e, RB_EINPUT, "fpga golden model: sizes must be positive (I %d, H %d, L %d)",
                        m->input, m->hidden, m->layers);
-    int G = rb_cell_gates(m->cell), H = m->hidden;
+    /* SPEC.md has no rule for these: the cell is i, f, g, o and nothing else */
+    unsigned none =
+        rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_INPUT_FORGET);
+    if (none) {
+        char names[96];
+        return rb_errf(e, RB_EUNAVAIL, "unsupported: %s (the fpga accelerator's cell has none)",
+                       rb_features_str(none, names, sizeof names));
+    }
+    int G = rb_cell_gates(m->cell), H = m->hidden, D = m->dirs == 2 ? 2 : 1;
     /* the spec sizes the accumulator for K <= 65536; beyond it the RTL could wrap */
-    if ((m->input > m->hidden ? m->input : m->hidden) > RB_FX_MAX_K - H)
+    int widest = m->input > D * H ? m->input : D * H;
+    if (widest > RB_FX_MAX_K - H)
         return rb_errf(e, RB_EUNAVAIL,
-                       "the fpga accelerator's accumulator is specified for I + H and 2H <= %d "
+                       "the fpga accelerator's accumulator is specified for I + H and %dH <= %d "
                        "(I %d, H %d)",
-                       RB_FX_MAX_K, m->input, H);
+                       D + 1, RB_FX_MAX_K, m->input, H);
     fx->fmt = f;
     fx->cell = m->cell;
     fx->input = m->input;
     fx->hidden = H;
     fx->gates = G;
-    fx->w = calloc((size_t)m->layers, sizeof *fx->w);
-    fx->b = calloc((size_t)m->layers, sizeof *fx->b);
-    if (!fx->w || !fx->b) {
+    fx->dirs = D;
+    int units = m->layers * D;
+    fx->w = calloc((size_t)units, sizeof *fx->w);
+    fx->b = calloc((size_t)units, sizeof *fx->b);
+    fx->reverse = calloc((size_t)units, sizeof *fx->reverse);
+    if (!fx->w || !fx->b || !fx->reverse) {
         free(fx->w);
         free(fx->b);
+        free(fx->reverse);
         fx->w = fx->b = NULL;
-        return rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %d layers", m->layers);
+        fx->reverse = NULL;
+        return rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %d units", units);
     }
     fx->layers = m->layers; /* from here rb_fx_model_free cleans up */
     size_t rows = (size_t)G * (size_t)H;
-    for (int l = 0; l < m->layers; l++) {
-        const rb_layer *ly = &m->layer[l];
-        size_t in = (size_t)ly->in, K = (size_t)rb_fx_k(fx, l);
-        fx->w[l] = malloc(rows * K * sizeof **fx->w);
-        fx->b[l] = malloc(rows * sizeof **fx->b);
-        if (!fx->w[l] || !fx->b[l]) {
+    for (int u = 0; u < units; u++) {
+        const rb_layer *ly = &m->layer[u];
+        size_t in = (size_t)ly->in, K = (size_t)rb_fx_k(fx, u);
+        if (in + (size_t)H != K) {
+            rb_fx_model_free(fx);
+            return rb_errf(e, RB_EINPUT,
+                           "fpga golden model: unit %d has %zu input columns, not %zu", u, in,
+                           K - (size_t)H);
+        }
+        fx->reverse[u] = ly->reverse ? 1 : 0;
+        fx->w[u] = malloc(rows * K * sizeof **fx->w);
+        fx->b[u] = malloc(rows * sizeof **fx->b);
+        if (!fx->w[u] || !fx->b[u]) {
             rb_fx_model_free(fx);
             return rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %zu x %zu weights",
                            rows, K);
@@ -208,28 +246,28 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
         for (int j = 0; j < H; j++)
             for (int g = 0; g < G; g++) {
                 size_t p = (size_t)j * G + g, r = (size_t)g * H + j; /* packed p <- PyTorch r */
-                int16_t *dst = fx->w[l] + p * K;
+                int16_t *dst = fx->w[u] + p * K;
                 rb_fx_quant_array(f, ly->w_ih + r * in, dst, in);
                 rb_fx_quant_array(f, ly->w_hh + r * H, dst + in, (size_t)H);
-                fx->b[l][p] = rb_fx_quant(f, (double)ly->b_ih[r] + (double)ly->b_hh[r]);
+                fx->b[u][p] = rb_fx_quant(f, (double)ly->b_ih[r] + (double)ly->b_hh[r]);
             }
     }
     return 0;
 }
 
-/* One layer, one timestep, every batch row: v rows hold [x_t ; h_{t-1}]
- * (K apart), h and c rows are updated in place (H apart).  All
- * pre-activations are computed before any state changes, so h_{t-1} is the
- * same for every unit. */
-static void layer_step(const rb_fx_model *fx, int l, int B, const int16_t *v, int16_t *pre,
+/* One unit (a layer of a one-direction stack), one timestep, every batch
+ * row: v rows hold [x_t ; h_{t-1}] (K apart), h and c rows are updated in
+ * place (H apart).  All pre-activations are computed before any state
+ * changes, so h_{t-1} is the same for every unit. */
+static void layer_step(const rb_fx_model *fx, int u, int B, const int16_t *v, int16_t *pre,
                        int16_t *h, int16_t *c)
 {
-    int G = fx->gates, H = fx->hidden, K = rb_fx_k(fx, l);
+    int G = fx->gates, H = fx->hidden, K = rb_fx_k(fx, u);
     size_t rows = (size_t)G * H;
     for (size_t p = 0; p < rows; p++) {
-        const int16_t *w = fx->w[l] + p * K;
+        const int16_t *w = fx->w[u] + p * K;
         for (int b = 0; b < B; b++)
-            pre[(size_t)b * rows + p] = rb_fx_preact(fx->fmt, w, v + (size_t)b * K, K, fx->b[l][p]);
+            pre[(size_t)b * rows + p] = rb_fx_preact(fx->fmt, w, v + (size_t)b * K, K, fx->b[u][p]);
     }
     for (int b = 0; b < B; b++)
         for (int j = 0; j < H; j++) {
@@ -240,12 +278,11 @@ static void layer_step(const rb_fx_model *fx, int l, int B, const int16_t *v, in
         }
 }
 
-int rb_fx_forward(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
-                  const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e)
+/* The plain stack, timestep-major as the RTL runs it: every layer of step t
+ * before step t + 1. */
+static int forward_plain(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
+                         const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e)
 {
-    if (T < 0 || B <= 0 || (T > 0 && !x))
-        return rb_errf(e, RB_EINPUT, "fpga golden model: bad batch (T %d, B %d%s)", T, B,
-                       x ? "" : ", no input");
     int L = fx->layers, H = fx->hidden, I = fx->input, G = fx->gates;
     int Kmax = (I > H ? I : H) + H; /* the widest [x; h] of any layer */
     size_t LBH = (size_t)L * B * H, BH = (size_t)B * H;
@@ -288,4 +325,78 @@ int rb_fx_forward(const rb_fx_model *fx, int T, int B, const int16_t *x, const i
     free(v);
     free(pre);
     return 0;
+}
+
+/* Directions and reversed units, unit by unit as the reference runs them:
+ * layer l's units read the whole output sequence of layer l - 1 ([T, B,
+ * D*H], both directions), a reversed unit walks t = T-1 .. 0, and unit d
+ * writes columns [d*H, (d+1)*H) of its layer's output.  Each step is the
+ * plain path's layer_step, so the arithmetic is SPEC.md's. */
+static int forward_units(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
+                         const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e)
+{
+    const int D = rb_fx_dirs(fx), H = fx->hidden, I = fx->input, G = fx->gates, DH = D * H;
+    const int wmax = I > DH ? I : DH; /* the widest layer input */
+    const size_t BH = (size_t)B * H, TB = (size_t)T * B;
+    int16_t *seq[2] = {malloc((TB ? TB : 1) * (size_t)wmax * sizeof(int16_t)),
+                       malloc((TB ? TB : 1) * (size_t)DH * sizeof(int16_t))};
+    int16_t *h = malloc(BH * sizeof *h), *c = malloc(BH * sizeof *c);
+    int16_t *v = malloc((size_t)B * (wmax + H) * sizeof *v);
+    int16_t *pre = malloc((size_t)B * G * H * sizeof *pre);
+    int rc = 0;
+    if (!seq[0] || !seq[1] || !h || !c || !v || !pre) {
+        rc = rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %zu steps of %d values", TB,
+                     wmax);
+        goto out;
+    }
+    if (TB) /* T = 0 may come without x: the initial state is handed back */
+        memcpy(seq[0], x, TB * (size_t)I * sizeof *x);
+    for (int l = 0; l < fx->layers; l++) {
+        const int in = l == 0 ? I : DH, K = in + H;
+        const int16_t *src = seq[l % 2];
+        int16_t *dst = seq[(l + 1) % 2];
+        for (int d = 0; d < D; d++) {
+            const int u = l * D + d, rev = fx->reverse && fx->reverse[u];
+            for (size_t k = 0; k < BH; k++) {
+                h[k] = h0 ? h0[(size_t)u * BH + k] : 0;
+                c[k] = c0 && fx->cell == RB_CELL_LSTM ? c0[(size_t)u * BH + k] : 0;
+            }
+            for (int s = 0; s < T; s++) {
+                const int t = rev ? T - 1 - s : s;
+                for (int b = 0; b < B; b++) {
+                    memcpy(v + (size_t)b * K, src + ((size_t)t * B + b) * in,
+                           (size_t)in * sizeof *v);
+                    memcpy(v + (size_t)b * K + in, h + (size_t)b * H, (size_t)H * sizeof *v);
+                }
+                layer_step(fx, u, B, v, pre, h, c);
+                for (int b = 0; b < B; b++)
+                    memcpy(dst + ((size_t)t * B + b) * DH + (size_t)d * H, h + (size_t)b * H,
+                           (size_t)H * sizeof *h);
+            }
+            if (h_n)
+                memcpy(h_n + (size_t)u * BH, h, BH * sizeof *h);
+            if (c_n && fx->cell == RB_CELL_LSTM)
+                memcpy(c_n + (size_t)u * BH, c, BH * sizeof *c);
+        }
+    }
+    if (y)
+        memcpy(y, seq[fx->layers % 2], TB * (size_t)DH * sizeof *y);
+out:
+    free(seq[0]);
+    free(seq[1]);
+    free(h);
+    free(c);
+    free(v);
+    free(pre);
+    return rc;
+}
+
+int rb_fx_forward(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
+                  const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e)
+{
+    if (T < 0 || B <= 0 || (T > 0 && !x))
+        return rb_errf(e, RB_EINPUT, "fpga golden model: bad batch (T %d, B %d%s)", T, B,
+                       x ? "" : ", no input");
+    return rb_fx_is_plain(fx) ? forward_plain(fx, T, B, x, h0, c0, y, h_n, c_n, e)
+                              : forward_units(fx, T, B, x, h0, c0, y, h_n, c_n, e);
 }

@@ -35,7 +35,11 @@
  * 0.0029).  Larger K grows it as sqrt(K): DeepBench's H = 2048 (K = 4096,
  * T = 25) measured 0.0031 (lstm) and 0.0096 (rnn), so the bounds hold only for
  * the tested shapes; the adapter reports the error, it does not gate on it.
- * Trained weights with |w| ~ 1 scale the quantization term up likewise. */
+ * Trained weights with |w| ~ 1 scale the quantization term up likewise.
+ * Reversed and bidirectional stacks are the same arithmetic in another
+ * order (later bidirectional layers K = 3H): test_fpga_golden's
+ * test_directions holds them to the same bounds in LSB, Q3.12, Q2.5 and Q3.8
+ * (worst 1.9 LSB lstm, 6.6 LSB rnn there). */
 #ifndef RB_FPGA_GOLDEN_H
 #define RB_FPGA_GOLDEN_H
 
@@ -105,28 +109,45 @@ int16_t rb_fx_lstm_unit(rb_fx_fmt f, const int16_t pre[4], int16_t *c);
 /* sat(rshr(sum_k w_row[k]*v[k] + bias*2^frac, frac)), exact int64 sum. */
 int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k, int16_t bias);
 
-/* A model as the accelerator holds it: quantized and packed per SPEC.md. */
+/* A model as the accelerator holds it: quantized and packed per SPEC.md.
+ * Units as model.h numbers them: unit l*D + d is direction d of layer l
+ * (D = 1, or 2 when bidirectional).  A zeroed struct filled in by hand (the
+ * RTL tests do) is a one-direction forward stack: dirs 0, reverse NULL. */
 typedef struct rb_fx_model {
     rb_fx_fmt fmt;
     rb_cell cell;
     int input, hidden, layers, gates; /* gates G = 4 (lstm) or 1 (rnn) */
-    /* [layers] packed, gate-interleaved: row p = j*G + g is PyTorch row g*H + j;
-     * [G*H][K_l], K_l = I_l + H, columns [W_ih | W_hh] */
+    /* [units] packed, gate-interleaved: row p = j*G + g is PyTorch row g*H + j;
+     * [G*H][K_u], K_u = I_l + H, columns [W_ih | W_hh] */
     int16_t **w;
-    int16_t **b; /* [layers] [G*H] packed like the rows: quant(b_ih + b_hh) */
+    int16_t **b;            /* [units] [G*H] packed like the rows: quant(b_ih + b_hh) */
+    int dirs;               /* 2: bidirectional; 0 or 1: one direction */
+    unsigned char *reverse; /* [units] 1: runs from the last step to the first; NULL: none */
 } rb_fx_model;
 
-/* Quantize m to format f and pack it.  RB_EINPUT for a bad format;
- * RB_EUNAVAIL when m has no input projection (the accelerator always
- * multiplies x by W_ih) or K_l > RB_FX_MAX_K. */
+/* Quantize m to format f and pack it, every unit of every direction.
+ * RB_EINPUT for a bad format; RB_EUNAVAIL when m has no input projection
+ * (the accelerator always multiplies x by W_ih), K_u > RB_FX_MAX_K, or m
+ * needs what the arithmetic has no rule for (peepholes, clip,
+ * input_forget: "unsupported: <feature>", as the target wrapper says). */
 int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e);
-void rb_fx_model_free(rb_fx_model *fx);        /* safe on a zeroed or freed model */
-int rb_fx_k(const rb_fx_model *fx, int layer); /* K_l = I_l + H */
+void rb_fx_model_free(rb_fx_model *fx); /* safe on a zeroed or freed model */
+int rb_fx_dirs(const rb_fx_model *fx);  /* 1 or 2 */
+int rb_fx_units(const rb_fx_model *fx); /* layers * dirs */
+/* K_u = I_l + H of unit u: I_0 = I, I_l = D*H after the first layer (for
+ * one direction the unit is the layer). */
+int rb_fx_k(const rb_fx_model *fx, int unit);
+/* One direction and no reversed unit: the stack the RTL runs in one go. */
+int rb_fx_is_plain(const rb_fx_model *fx);
 
 /* Run timesteps [0, T) for batch B, all in the model's format.
- * x: [T,B,I]; h0, c0: [L,B,H] or NULL for zeros (c0 ignored for the rnn);
- * y: [T,B,H] last layer's h, or NULL; h_n, c_n: [L,B,H] final states or NULL
- * (c_n is not written for the rnn).  Allocates its scratch once per call. */
+ * x: [T,B,I]; h0, c0: [L*D,B,H] by unit, or NULL for zeros (c0 ignored for
+ * the rnn); y: [T,B,D*H] the last layer's h, the forward direction first in
+ * each row, or NULL; h_n, c_n: [L*D,B,H] final states or NULL (c_n is not
+ * written for the rnn).  A reversed unit walks t = T-1 .. 0, as the fp64
+ * reference does (model.h): this is the semantics, not how the adapter
+ * schedules it on the RTL (passes, fpga_passes.c), which must give the same
+ * bits.  Allocates its scratch once per call. */
 int rb_fx_forward(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
                   const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e);
 

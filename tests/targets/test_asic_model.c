@@ -126,6 +126,104 @@ static void test_tiny_by_hand(void)
     CHECK_NEAR(r.load_s, 0, 0);
 }
 
+/* A bidirectional stack is two units a layer, by hand on the tiny array.
+ * RNN, I = 1, H = 2, L = 2, B = 1, T = 1, both directions:
+ *   layer 0, each unit: K = 1 + 2 = 3, the one-direction case above:
+ *     array 8, weights 6 bytes / 4 = 1.5, acts 5 / 4 = 1.25, vector 8: 16
+ *   layer 1, each unit: K = 2H + H = 6 (it reads both directions' h):
+ *     n_k = 3, n_n = 1, array = 3 * max(1, 2) + 4 = 10, weights 12 bytes / 4
+ *     = 3, acts n_n B K + B H = 6 + 2 = 8 bytes / 4 = 2, vector 8: 18
+ *   cycles = 16 + 16 + 18 + 18 = 68 (one direction: 16 + 16 = 32)
+ *   MACs = 2 * (2 * 3) + 2 * (2 * 6) = 36, half the FLOP formula's 72
+ *   weights 6 + 6 + 12 + 12 = 36 bytes, resident
+ *   working set: x and y B T (I + D H) = 1 + 4 = 5 bytes, h of 4 units
+ *     4 * B H * 2 = 16: 21 <= 1024, no spill
+ * on chip: weights 36, acts 5 + 5 + 8 + 8 = 26, accumulators 2 n_k B G H a:
+ *   32 + 32 + 48 + 48 = 160 -> 222 bytes; energy 36 x 2 + 26 x 3 + 160 x 4 =
+ *   790 pJ; off chip x and y: 5 bytes, 500 pJ; vector 4 units * 8 = 32 ops,
+ *   160 pJ; MACs 36 pJ; static 1 W x 68 us. */
+static void test_bidirectional(void)
+{
+    rb_asic_preset p;
+    load_tiny(&p, k_tiny);
+    rb_workload w = rb_test_workload(RB_CELL_RNN, 1, 1, 1, 2, 2, 1);
+    w.dirs = 2;
+    w.features = RB_FEAT_BIDIR;
+    rb_workload_make_key(&w);
+    rb_asic_result r;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 68, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 8 + 8 + 10 + 10, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_VECTOR], 32, 0);
+    CHECK_NEAR(r.macs, 36, 0);
+    CHECK_NEAR(2 * r.macs, rb_workload_flops(&w), 0);
+    CHECK_NEAR(r.weight_bytes, 36, 0);
+    CHECK_INT(r.weights_resident, 1);
+    CHECK_INT(r.acts_spill, 0);
+    CHECK_NEAR(r.onchip_bytes, 222, 0);
+    CHECK_NEAR(r.offchip_bytes, 5, 0);
+    CHECK_NEAR(r.vector_ops, 32, 0);
+    CHECK_NEAR(r.e_onchip, 790e-12, 1e-22);
+    CHECK_NEAR(r.e_offchip, 500e-12, 1e-22);
+    CHECK_NEAR(r.e_total, 68e-6 + (36 + 790 + 500 + 160) * 1e-12, 1e-18);
+    CHECK_NEAR(r.load_s, 36 / 4000.0, 1e-15);
+    printf("  tiny rnn I1 H2 L2 bidirectional: %.0f cycles, %.0f MACs, %.0f weight bytes, "
+           "%.4g J\n",
+           r.cycles, r.macs, r.weight_bytes, r.e_total);
+
+    /* Against one direction on shipped presets: a one-layer bidirectional
+     * stack is twice the units, so twice the cycles, MACs, weights, on-chip
+     * traffic and vector work; its output is 2H wide.  Resident and not
+     * spilling either way (the memories made large), so no bound moves. */
+    static const char *const presets[] = {"tpu-v1", "edge-npu", "dc-bf16"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        CHECK_INT(rb_asic_preset_load(presets[i], &p, &e), 0);
+        p.weight_sram_bytes = 1e12;
+        p.weight_sram_bpc = p.weight_sram_bpc > 0 ? p.weight_sram_bpc : 1024;
+        p.act_sram_bytes = 1e12;
+        for (int cell = 0; cell < 2; cell++) {
+            rb_workload w1 =
+                rb_test_workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 25, 4, 256, 512, 1, 1);
+            rb_workload w2 = w1;
+            w2.dirs = 2;
+            w2.features = RB_FEAT_BIDIR;
+            rb_workload_make_key(&w2);
+            rb_asic_result r1, r2;
+            CHECK_INT(rb_asic_model(&p, &w1, &r1, &e), 0);
+            CHECK_INT(rb_asic_model(&p, &w2, &r2, &e), 0);
+            CHECK_NEAR(r2.cycles, 2 * r1.cycles, 1e-9 * r1.cycles);
+            CHECK_NEAR(r2.latency_s, 2 * r1.latency_s, 1e-9 * r1.latency_s);
+            CHECK_NEAR(r2.macs, 2 * r1.macs, 0);
+            CHECK_NEAR(r2.weight_bytes, 2 * r1.weight_bytes, 0);
+            CHECK_NEAR(r2.onchip_bytes, 2 * r1.onchip_bytes, 1e-9 * r1.onchip_bytes);
+            CHECK_NEAR(r2.vector_ops, 2 * r1.vector_ops, 0);
+            CHECK_NEAR(r2.e_mac + r2.e_onchip + r2.e_vector + r2.e_static,
+                       2 * (r1.e_mac + r1.e_onchip + r1.e_vector + r1.e_static), 1e-9 * r1.e_total);
+            double bw = rb_asic_dtype_bits(p.num.dtype) / 8.0;
+            CHECK_NEAR(r2.offchip_bytes - r1.offchip_bytes, 4.0 * 25 * 512 * bw, 0);
+            /* two layers: the second's units read 2H, K = 3H */
+            rb_workload w3 = w2;
+            w3.layers = 2;
+            rb_workload_make_key(&w3);
+            rb_workload w4 = w2; /* its second layer alone: a first layer of input 2H */
+            w4.input = 2 * 512;
+            rb_workload_make_key(&w4);
+            rb_asic_result r3, r4;
+            CHECK_INT(rb_asic_model(&p, &w3, &r3, &e), 0);
+            CHECK_INT(rb_asic_model(&p, &w4, &r4, &e), 0);
+            CHECK_NEAR(r3.cycles, r2.cycles + r4.cycles, 1e-9 * r3.cycles);
+            CHECK_NEAR(r3.macs, r2.macs + r4.macs, 0);
+            CHECK_NEAR(2 * r3.macs, rb_workload_flops(&w3), 0);
+            CHECK_NEAR(r3.weight_bytes, r2.weight_bytes + r4.weight_bytes, 0);
+            printf("  %-8s %s H512 B4 T25: one direction %.4g s %.4g J, bidirectional %.4g s "
+                   "%.4g J, 2 layers %.4g s %.4g J\n",
+                   presets[i], rb_cell_name(w1.cell), r1.latency_s, r1.e_total, r2.latency_s,
+                   r2.e_total, r3.latency_s, r3.e_total);
+        }
+    }
+}
+
 /* Where the weights stop fitting on chip, the bound moves to the weights. */
 static void test_compute_memory_switch(void)
 {
@@ -342,6 +440,7 @@ int main(void)
         return 1;
     }
     test_tiny_by_hand();
+    test_bidirectional();
     test_compute_memory_switch();
     test_monotone();
     test_shipped_presets();

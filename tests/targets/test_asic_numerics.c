@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../../targets/asic/asic_numerics.h"
+#include "../../targets/target.h"
 #include "../../workloads/reference.h"
 #include "../rb_test.h"
 #include "../rb_test_workload.h"
@@ -651,26 +652,38 @@ static double emu_round_d(const emu *u, double v)
     return u->n.dtype == RB_ASIC_BF16 ? ref_bf16(v) : ref_fp16(v);
 }
 
+static float emu_clip(float v, float k) { return v > k ? k : v < -k ? -k : v; }
+
+/* Unit by unit as model.h describes the stack: layer l's unit d reads the
+ * whole stored output of layer l-1 (both directions, D*H wide) and writes
+ * columns d*H of its own layer's; a reversed unit walks t = T-1 .. 0; a
+ * row past its length stores zeros and keeps h and c. */
 static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, float *y)
 {
     emu u = {n, n.dtype == RB_ASIC_INT8 ? 127 : 32767};
     const int T = in->seq, B = in->batch, H = m->hidden, G = rb_cell_gates(m->cell), GH = G * H;
+    const int D = m->dirs == 2 ? 2 : 1, DH = D * H;
     const int is_int = rb_asic_dtype_is_int(n.dtype);
     const size_t TB = (size_t)T * B;
+    const float kc = m->clip > 0 ? m->clip : INFINITY;
     /* the layer input as stored values (floats) and, for int, codes */
-    int width = m->input_proj ? m->input : GH;
-    float *xs = malloc(TB * (size_t)(width > H ? width : H) * sizeof *xs);
-    int64_t *xc = malloc(TB * (size_t)(width > H ? width : H) * sizeof *xc);
-    float *hs = malloc(TB * (size_t)H * sizeof *hs);
-    int64_t *hc = malloc(TB * (size_t)H * sizeof *hc);
+    int width = m->input_proj ? m->input : GH, wmax = width > DH ? width : DH;
+    float *xs = malloc(TB * (size_t)wmax * sizeof *xs);
+    int64_t *xc = malloc(TB * (size_t)wmax * sizeof *xc);
+    float *hs = malloc(TB * (size_t)DH * sizeof *hs);
+    int64_t *hc = malloc(TB * (size_t)DH * sizeof *hc);
     float *c = malloc((size_t)B * H * sizeof *c), *hprev = malloc((size_t)B * H * sizeof *hprev);
     int64_t *hprevc = malloc((size_t)B * H * sizeof *hprevc);
     float *pre = malloc((size_t)GH * sizeof *pre);
     float s_x = 1.0f;
     if (is_int && m->input_proj) {
+        /* calibrated on the steps the rows run */
         double mx = 0;
-        for (size_t k = 0; k < TB * (size_t)width; k++)
-            mx = fabs(in->x[k]) > mx ? fabs(in->x[k]) : mx;
+        for (size_t k = 0; k < TB * (size_t)width; k++) {
+            int t = (int)(k / ((size_t)B * width)), b = (int)(k / (size_t)width % (size_t)B);
+            if (!in->lens || t < in->lens[b])
+                mx = fabs(in->x[k]) > mx ? fabs(in->x[k]) : mx;
+        }
         s_x = emu_scale(mx, u.qmax);
     }
     for (size_t k = 0; k < TB * (size_t)width; k++) {
@@ -678,102 +691,125 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
         xc[k] = is_int && m->input_proj ? emu_code(in->x[k], s_x, u.qmax) : 0;
     }
     for (int l = 0; l < m->layers; l++) {
-        const rb_layer *ly = &m->layer[l];
-        const int I = ly->in;
-        size_t BH = (size_t)B * H;
-        /* weight scales per row (or one), codes / rounded values on the fly */
-        float *s_ih = malloc((size_t)GH * sizeof *s_ih), *s_hh = malloc((size_t)GH * sizeof *s_hh);
-        double all_ih = 0, all_hh = 0;
-        for (size_t k = 0; k < (size_t)GH * I; k++)
-            all_ih = fabs(ly->w_ih[k]) > all_ih ? fabs(ly->w_ih[k]) : all_ih;
-        for (size_t k = 0; k < (size_t)GH * H; k++)
-            all_hh = fabs(ly->w_hh[k]) > all_hh ? fabs(ly->w_hh[k]) : all_hh;
-        for (int r = 0; r < GH; r++) {
-            double mi = 0, mh = 0;
-            for (int k = 0; k < I; k++)
-                mi =
-                    fabs(ly->w_ih[(size_t)r * I + k]) > mi ? fabs(ly->w_ih[(size_t)r * I + k]) : mi;
-            for (int k = 0; k < H; k++)
-                mh =
-                    fabs(ly->w_hh[(size_t)r * H + k]) > mh ? fabs(ly->w_hh[(size_t)r * H + k]) : mh;
-            int pc = n.weight_quant == RB_ASIC_PER_CHANNEL;
-            s_ih[r] = emu_scale(pc ? mi : all_ih, u.qmax);
-            s_hh[r] = emu_scale(pc ? mh : all_hh, u.qmax);
-        }
-        for (size_t k = 0; k < BH; k++) {
-            float h0 = in->h0 ? in->h0[(size_t)l * BH + k] : 0.0f;
-            hprev[k] = emu_round(&u, h0);
-            hprevc[k] = is_int ? emu_code((double)h0 * u.qmax, 1.0, u.qmax) : 0;
-            c[k] = m->cell == RB_CELL_LSTM && in->c0 ? in->c0[(size_t)l * BH + k] : 0.0f;
-        }
-        for (int t = 0; t < T; t++)
-            for (int b = 0; b < B; b++) {
-                size_t row = (size_t)t * B + b;
-                const float *xv = xs + row * (size_t)(l == 0 ? width : H);
-                const int64_t *xq = xc + row * (size_t)(l == 0 ? width : H);
-                float *hp = hprev + (size_t)b * H;
-                int64_t *hq = hprevc + (size_t)b * H;
-                for (int r = 0; r < GH; r++) {
-                    const float *wi = ly->w_ih ? ly->w_ih + (size_t)r * I : NULL;
-                    const float *wh = ly->w_hh + (size_t)r * H;
-                    float bias = ly->b_ih[r] + ly->b_hh[r];
-                    if (is_int) {
-                        int64_t ai = 0, ah = 0;
-                        for (int k = 0; k < I; k++)
-                            ai += emu_code(wi[k], s_ih[r], u.qmax) * xq[k];
-                        for (int k = 0; k < H; k++)
-                            ah += emu_code(wh[k], s_hh[r], u.qmax) * hq[k];
-                        float sc_hh = (float)((double)s_hh[r] / u.qmax);
-                        if (I) {
-                            float sc_ih = l == 0 ? (float)((double)s_ih[r] * s_x)
-                                                 : (float)((double)s_ih[r] / u.qmax);
-                            pre[r] = sc_ih * (float)ai + sc_hh * (float)ah + bias;
-                        } else {
-                            pre[r] = xv[r] + sc_hh * (float)ah + bias;
-                        }
-                    } else if (n.acc_bits == 16) {
-                        double ai = 0, ah = 0;
-                        for (int k = 0; k < I; k++)
-                            ai = emu_round_d(&u, ai + (double)emu_round(&u, wi[k]) * xv[k]);
-                        for (int k = 0; k < H; k++)
-                            ah = emu_round_d(&u, ah + (double)emu_round(&u, wh[k]) * hp[k]);
-                        pre[r] = (I ? (float)ai : xv[r]) + (float)ah + bias;
-                    } else {
-                        float ai = 0, ah = 0;
-                        for (int k = 0; k < I; k++)
-                            ai += emu_round(&u, wi[k]) * xv[k];
-                        for (int k = 0; k < H; k++)
-                            ah += emu_round(&u, wh[k]) * hp[k];
-                        pre[r] = (I ? ai : xv[r]) + ah + bias;
-                    }
-                }
-                float *cb = c + (size_t)b * H;
-                for (int j = 0; j < H; j++) {
-                    float h;
-                    if (m->cell == RB_CELL_LSTM) {
-                        float ig = 1.0f / (1.0f + expf(-pre[j]));
-                        float fg = 1.0f / (1.0f + expf(-pre[H + j]));
-                        float gg = tanhf(pre[2 * H + j]);
-                        float og = 1.0f / (1.0f + expf(-pre[3 * H + j]));
-                        cb[j] = fg * cb[j] + ig * gg;
-                        h = og * tanhf(cb[j]);
-                    } else {
-                        h = tanhf(pre[j]);
-                    }
-                    size_t o = row * H + j;
-                    hc[o] = is_int ? emu_code((double)h * u.qmax, 1.0, u.qmax) : 0;
-                    hs[o] = is_int ? (float)((double)hc[o] / u.qmax) : emu_round(&u, h);
-                }
-                /* the next step reads this step's stored h */
-                memcpy(hp, hs + row * H, (size_t)H * sizeof *hp);
-                memcpy(hq, hc + row * H, (size_t)H * sizeof *hq);
+        const int xw = l == 0 ? width : DH;
+        for (int d = 0; d < D; d++) {
+            const rb_layer *ly = &m->layer[l * D + d];
+            const int I = ly->in;
+            size_t BH = (size_t)B * H, u0 = (size_t)(l * D + d) * BH;
+            /* weight scales per row (or one), codes / rounded values on the fly */
+            float *s_ih = malloc((size_t)GH * sizeof *s_ih),
+                  *s_hh = malloc((size_t)GH * sizeof *s_hh);
+            double all_ih = 0, all_hh = 0;
+            for (size_t k = 0; k < (size_t)GH * I; k++)
+                all_ih = fabs(ly->w_ih[k]) > all_ih ? fabs(ly->w_ih[k]) : all_ih;
+            for (size_t k = 0; k < (size_t)GH * H; k++)
+                all_hh = fabs(ly->w_hh[k]) > all_hh ? fabs(ly->w_hh[k]) : all_hh;
+            for (int r = 0; r < GH; r++) {
+                double mi = 0, mh = 0;
+                for (int k = 0; k < I; k++)
+                    mi = fabs(ly->w_ih[(size_t)r * I + k]) > mi ? fabs(ly->w_ih[(size_t)r * I + k])
+                                                                : mi;
+                for (int k = 0; k < H; k++)
+                    mh = fabs(ly->w_hh[(size_t)r * H + k]) > mh ? fabs(ly->w_hh[(size_t)r * H + k])
+                                                                : mh;
+                int pc = n.weight_quant == RB_ASIC_PER_CHANNEL;
+                s_ih[r] = emu_scale(pc ? mi : all_ih, u.qmax);
+                s_hh[r] = emu_scale(pc ? mh : all_hh, u.qmax);
             }
-        memcpy(xs, hs, TB * (size_t)H * sizeof *xs);
-        memcpy(xc, hc, TB * (size_t)H * sizeof *xc);
-        free(s_ih);
-        free(s_hh);
+            for (size_t k = 0; k < BH; k++) {
+                float h0 = in->h0 ? in->h0[u0 + k] : 0.0f;
+                hprev[k] = emu_round(&u, h0);
+                hprevc[k] = is_int ? emu_code((double)h0 * u.qmax, 1.0, u.qmax) : 0;
+                c[k] = m->cell == RB_CELL_LSTM && in->c0 ? in->c0[u0 + k] : 0.0f;
+            }
+            for (int st = 0; st < T; st++) {
+                const int t = ly->reverse ? T - 1 - st : st;
+                for (int b = 0; b < B; b++) {
+                    size_t row = (size_t)t * B + b;
+                    if (in->lens && t >= in->lens[b]) {
+                        for (int j = 0; j < H; j++) {
+                            hs[row * DH + (size_t)d * H + j] = 0;
+                            hc[row * DH + (size_t)d * H + j] = 0;
+                        }
+                        continue;
+                    }
+                    const float *xv = xs + row * (size_t)xw;
+                    const int64_t *xq = xc + row * (size_t)xw;
+                    float *hp = hprev + (size_t)b * H;
+                    int64_t *hq = hprevc + (size_t)b * H;
+                    for (int r = 0; r < GH; r++) {
+                        const float *wi = ly->w_ih ? ly->w_ih + (size_t)r * I : NULL;
+                        const float *wh = ly->w_hh + (size_t)r * H;
+                        float bias = ly->b_ih[r] + ly->b_hh[r];
+                        if (is_int) {
+                            int64_t ai = 0, ah = 0;
+                            for (int k = 0; k < I; k++)
+                                ai += emu_code(wi[k], s_ih[r], u.qmax) * xq[k];
+                            for (int k = 0; k < H; k++)
+                                ah += emu_code(wh[k], s_hh[r], u.qmax) * hq[k];
+                            float sc_hh = (float)((double)s_hh[r] / u.qmax);
+                            if (I) {
+                                float sc_ih = l == 0 ? (float)((double)s_ih[r] * s_x)
+                                                     : (float)((double)s_ih[r] / u.qmax);
+                                pre[r] = sc_ih * (float)ai + sc_hh * (float)ah + bias;
+                            } else {
+                                pre[r] = xv[r] + sc_hh * (float)ah + bias;
+                            }
+                        } else if (n.acc_bits == 16) {
+                            double ai = 0, ah = 0;
+                            for (int k = 0; k < I; k++)
+                                ai = emu_round_d(&u, ai + (double)emu_round(&u, wi[k]) * xv[k]);
+                            for (int k = 0; k < H; k++)
+                                ah = emu_round_d(&u, ah + (double)emu_round(&u, wh[k]) * hp[k]);
+                            pre[r] = (I ? (float)ai : xv[r]) + (float)ah + bias;
+                        } else {
+                            float ai = 0, ah = 0;
+                            for (int k = 0; k < I; k++)
+                                ai += emu_round(&u, wi[k]) * xv[k];
+                            for (int k = 0; k < H; k++)
+                                ah += emu_round(&u, wh[k]) * hp[k];
+                            pre[r] = (I ? ai : xv[r]) + ah + bias;
+                        }
+                    }
+                    float *cb = c + (size_t)b * H;
+                    const float *pv = ly->p;
+                    for (int j = 0; j < H; j++) {
+                        float h;
+                        if (m->cell == RB_CELL_LSTM) {
+                            float ai = pre[j], af = pre[H + j];
+                            if (pv) {
+                                ai += pv[j] * cb[j];
+                                af += pv[H + j] * cb[j];
+                            }
+                            float ig = 1.0f / (1.0f + expf(-emu_clip(ai, kc)));
+                            float fg = m->input_forget ? 1.0f - ig
+                                                       : 1.0f / (1.0f + expf(-emu_clip(af, kc)));
+                            float gg = tanhf(emu_clip(pre[2 * H + j], kc));
+                            cb[j] = fg * cb[j] + ig * gg;
+                            float ao = pre[3 * H + j];
+                            if (pv)
+                                ao += pv[2 * H + j] * cb[j];
+                            float og = 1.0f / (1.0f + expf(-emu_clip(ao, kc)));
+                            h = og * tanhf(cb[j]);
+                        } else {
+                            h = tanhf(emu_clip(pre[j], kc));
+                        }
+                        size_t o = row * DH + (size_t)d * H + j;
+                        hc[o] = is_int ? emu_code((double)h * u.qmax, 1.0, u.qmax) : 0;
+                        hs[o] = is_int ? (float)((double)hc[o] / u.qmax) : emu_round(&u, h);
+                        /* the next step reads this step's stored h */
+                        hp[j] = hs[o];
+                        hq[j] = hc[o];
+                    }
+                }
+            }
+            free(s_ih);
+            free(s_hh);
+        }
+        memcpy(xs, hs, TB * (size_t)DH * sizeof *xs);
+        memcpy(xc, hc, TB * (size_t)DH * sizeof *xc);
     }
-    memcpy(y, hs, TB * (size_t)H * sizeof *y);
+    memcpy(y, hs, TB * (size_t)DH * sizeof *y);
     free(xs);
     free(xc);
     free(hs);
@@ -794,35 +830,56 @@ typedef struct fix {
     rb_workload w;
     rb_model m;
     float *x, *h0, *c0, *y;
+    int *lens;
     double *ref;
     rb_batch in;
     size_t ny;
 } fix;
 
-static int fix_init(fix *f, const qcase *q, uint64_t seed, int want_ref)
+#define FEAT_CLIP 0.3f /* low enough that these shapes' pre-activations reach it */
+
+/* A case with directions (dirs 2) and features (RB_FEAT_*): the clip at
+ * FEAT_CLIP; row lengths the full length, 0, and between. */
+static int fix_init_feat(fix *f, const qcase *q, int dirs, unsigned feat, uint64_t seed,
+                         int want_ref)
 {
     rb_err e = {0};
     memset(f, 0, sizeof *f);
     f->w = rb_test_workload(q->cell, q->T, q->B, q->I, q->H, q->L, q->proj);
+    f->w.dirs = dirs;
+    f->w.features = feat;
+    rb_workload_make_key(&f->w);
     if (rb_model_alloc(&f->m, &f->w, &e))
         return -1;
     rb_model_init_seeded(&f->m, seed);
+    f->m.clip = feat & RB_FEAT_CLIP ? FEAT_CLIP : 0.0f;
+    f->m.input_forget = (feat & RB_FEAT_INPUT_FORGET) != 0;
     f->x = rb_make_input(&f->w, seed + 1, &e);
     if (q->with_state) {
         /* states in (-1, 1) like the inputs, from other seeds */
-        rb_workload ws = rb_test_workload(q->cell, q->L, q->B, q->H, q->H, 1, 1);
+        rb_workload ws = rb_test_workload(q->cell, q->L * dirs, q->B, q->H, q->H, 1, 1);
         f->h0 = rb_make_input(&ws, seed + 2, &e);
         f->c0 = q->cell == RB_CELL_LSTM ? rb_make_input(&ws, seed + 3, &e) : NULL;
     }
-    f->ny = (size_t)q->T * q->B * q->H;
+    if (feat & RB_FEAT_SEQ_LENS) {
+        f->lens = malloc((size_t)q->B * sizeof *f->lens);
+        for (int b = 0; f->lens && b < q->B; b++)
+            f->lens[b] = b == 0 ? q->T : b == 1 ? 0 : 1 + (int)((seed + (uint64_t)b) % q->T);
+    }
+    f->ny = (size_t)q->T * q->B * dirs * q->H;
     f->y = calloc(f->ny, sizeof *f->y);
     f->ref = calloc(f->ny, sizeof *f->ref);
-    f->in = (rb_batch){q->T, q->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0, NULL};
-    if (!f->x || !f->y || !f->ref)
+    f->in = (rb_batch){q->T, q->B, rb_workload_x_width(&f->w), f->x, f->h0, f->c0, f->lens};
+    if (!f->x || !f->y || !f->ref || ((feat & RB_FEAT_SEQ_LENS) && !f->lens))
         return -1;
     if (want_ref && rb_ref_forward(&f->m, &f->in, f->ref, NULL, NULL, &e))
         return -1;
     return 0;
+}
+
+static int fix_init(fix *f, const qcase *q, uint64_t seed, int want_ref)
+{
+    return fix_init_feat(f, q, 1, 0, seed, want_ref);
 }
 
 static void fix_free(fix *f)
@@ -831,6 +888,7 @@ static void fix_free(fix *f)
     free(f->x);
     free(f->h0);
     free(f->c0);
+    free(f->lens);
     free(f->y);
     free(f->ref);
 }
@@ -1024,6 +1082,195 @@ static void test_fp32_bound(void)
            sizeof cases / sizeof cases[0]);
 }
 
+/* ---- what imported models add ---------------------------------------------------------- */
+
+typedef struct fcase {
+    const char *what;
+    qcase q;
+    int dirs;
+    unsigned feat;
+} fcase;
+
+static const fcase k_fcases[] = {
+    {"bidirectional", {RB_CELL_LSTM, 12, 3, 20, 32, 2, 1, 1}, 2, RB_FEAT_BIDIR},
+    {"rnn bidirectional", {RB_CELL_RNN, 15, 2, 24, 40, 2, 0, 1}, 2, RB_FEAT_BIDIR},
+    {"rnn bidir no-proj", {RB_CELL_RNN, 10, 2, 0, 24, 2, 1, 0}, 2, RB_FEAT_BIDIR},
+    {"reverse", {RB_CELL_LSTM, 12, 3, 20, 32, 2, 1, 1}, 1, RB_FEAT_REVERSE},
+    {"rnn reverse", {RB_CELL_RNN, 15, 2, 24, 40, 2, 1, 1}, 1, RB_FEAT_REVERSE},
+    {"clip", {RB_CELL_LSTM, 12, 3, 20, 32, 2, 0, 1}, 1, RB_FEAT_CLIP},
+    {"rnn clip", {RB_CELL_RNN, 15, 2, 24, 40, 1, 1, 1}, 1, RB_FEAT_CLIP},
+    {"lengths", {RB_CELL_LSTM, 12, 4, 20, 32, 2, 1, 1}, 1, RB_FEAT_SEQ_LENS},
+    {"rnn lengths", {RB_CELL_RNN, 15, 4, 24, 40, 1, 1, 1}, 1, RB_FEAT_SEQ_LENS},
+    {"peepholes", {RB_CELL_LSTM, 12, 3, 20, 32, 2, 1, 1}, 1, RB_FEAT_PEEPHOLES},
+    {"input_forget", {RB_CELL_LSTM, 12, 3, 20, 32, 2, 1, 1}, 1, RB_FEAT_INPUT_FORGET},
+    {"reverse lengths",
+     {RB_CELL_LSTM, 9, 4, 8, 16, 1, 1, 1},
+     1,
+     RB_FEAT_REVERSE | RB_FEAT_SEQ_LENS},
+    {"bidir peep clip lengths",
+     {RB_CELL_LSTM, 7, 3, 5, 13, 2, 1, 1},
+     2,
+     RB_FEAT_BIDIR | RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
+    {"bidir input_forget 3 layers",
+     {RB_CELL_LSTM, 6, 1, 6, 8, 3, 0, 1},
+     2,
+     RB_FEAT_BIDIR | RB_FEAT_INPUT_FORGET},
+};
+#define N_FCASES (sizeof k_fcases / sizeof k_fcases[0])
+
+/* Every feature, every numerics, against the naive emulator: bit for bit
+ * where test_against_emulator asks it, within its tolerance where the fp32
+ * accumulator's order shows. */
+static void test_features_against_emulator(void)
+{
+    for (size_t k = 0; k < N_FCASES; k++) {
+        const fcase *fc = &k_fcases[k];
+        fix f;
+        CHECK_INT(fix_init_feat(&f, &fc->q, fc->dirs, fc->feat, 3000 + k, 0), 0);
+        float *ye = malloc(f.ny * sizeof *ye);
+        for (size_t ni = 0; ni < N_ALL; ni++) {
+            rb_asic_numerics n = k_all[ni];
+            rb_err e = {0};
+            CHECK_INT(run_once(&f.m, n, &f.in, f.y, &e), 0);
+            emulate(&f.m, n, &f.in, ye);
+            int exact = rb_asic_dtype_is_int(n.dtype) || n.acc_bits == 16;
+            double worst = 0;
+            size_t differ = 0;
+            for (size_t i = 0; i < f.ny; i++) {
+                differ += !same_float(f.y[i], ye[i]);
+                worst = fabs(f.y[i] - ye[i]) > worst ? fabs(f.y[i] - ye[i]) : worst;
+            }
+            double tol = n.dtype == RB_ASIC_BF16 ? 0x1p-5 : n.dtype == RB_ASIC_FP16 ? 0x1p-8 : 1e-5;
+            char name[64];
+            if (exact)
+                CHECK_INT(differ, 0);
+            else
+                CHECK(worst <= tol);
+            if (exact ? differ != 0 : worst > tol)
+                fprintf(stderr, "  emulator %s %s %s: %zu of %zu differ, worst %g\n", fc->what,
+                        f.w.key, rb_asic_numerics_name(&n, name, sizeof name), differ, f.ny, worst);
+        }
+        free(ye);
+        fix_free(&f);
+    }
+}
+
+/* Every feature against the fp64 reference, within the bound each
+ * numerics has for the plain stack (the fp32 one under the harness's fp32
+ * rule).  A row past its length is exactly zero. */
+static void test_features_quality(void)
+{
+    for (size_t k = 0; k < N_FCASES; k++) {
+        const fcase *fc = &k_fcases[k];
+        const qcase *q = &fc->q;
+        fix f;
+        CHECK_INT(fix_init_feat(&f, q, fc->dirs, fc->feat, 4000 + k, 1), 0);
+        double big = 0;
+        for (size_t i = 0; i < f.ny; i++)
+            big = fabs(f.ref[i]) > big ? fabs(f.ref[i]) : big;
+        CHECK(big > 0.02);
+        printf("  feature %-27s %s (max |ref| %.3f):\n", fc->what, f.w.key, big);
+        for (size_t ni = 0; ni < N_ALL; ni++) {
+            rb_asic_numerics n = k_all[ni];
+            rb_err e = {0};
+            char name[64];
+            CHECK_INT(run_once(&f.m, n, &f.in, f.y, &e), 0);
+            rb_errstat st;
+            rb_compare(f.y, f.ref, f.ny, &st);
+            double bound = rb_asic_quality_bound(&n);
+            CHECK_INT(st.nonfinite, 0);
+            CHECK(st.max_abs <= bound);
+            if (n.dtype == RB_ASIC_FP32) {
+                double tol = rb_fp32_tolerance(&f.w, 0);
+                printf("    %-28s max |y - ref| = %.2e (bound %.1e), max_rel %.2e (fp32 tol "
+                       "%.2e)\n",
+                       rb_asic_numerics_name(&n, name, sizeof name), st.max_abs, bound, st.max_rel,
+                       tol);
+                CHECK(st.max_rel <= tol);
+            } else {
+                printf("    %-28s max |y - ref| = %.2e (bound %.1e)\n",
+                       rb_asic_numerics_name(&n, name, sizeof name), st.max_abs, bound);
+            }
+            /* past a row's length: zeros, in every numerics */
+            size_t nonzero = 0, DH = (size_t)fc->dirs * q->H;
+            for (int t = 0; f.lens && t < q->T; t++)
+                for (int b = 0; b < q->B; b++)
+                    for (size_t j = 0; t >= f.lens[b] && j < DH; j++)
+                        nonzero += f.y[((size_t)t * q->B + b) * DH + j] != 0.0f;
+            CHECK_INT(nonzero, 0);
+        }
+        fix_free(&f);
+    }
+}
+
+/* What a row never reads (x past its length) changes nothing: not its
+ * outputs, not the int scale of x, not the other rows; NaN there included. */
+static void test_lengths_padding(void)
+{
+    qcase qc = {RB_CELL_LSTM, 8, 4, 12, 16, 2, 1, 1};
+    fix f;
+    CHECK_INT(fix_init_feat(&f, &qc, 2, RB_FEAT_BIDIR | RB_FEAT_SEQ_LENS, 77, 0), 0);
+    float *y1 = malloc(f.ny * sizeof *y1);
+    float *x2 = malloc((size_t)8 * 4 * 12 * sizeof *x2);
+    memcpy(x2, f.x, (size_t)8 * 4 * 12 * sizeof *x2);
+    for (int t = 0; t < 8; t++)
+        for (int b = 0; b < 4; b++)
+            for (int k = 0; t >= f.lens[b] && k < 12; k++)
+                x2[((size_t)t * 4 + b) * 12 + k] = k % 2 ? 50.0f : NAN;
+    rb_batch in2 = f.in;
+    in2.x = x2;
+    for (size_t ni = 0; ni < N_ALL; ni++) {
+        rb_err e = {0};
+        CHECK_INT(run_once(&f.m, k_all[ni], &f.in, y1, &e), 0);
+        CHECK_INT(run_once(&f.m, k_all[ni], &in2, f.y, &e), 0);
+        CHECK(memcmp(y1, f.y, f.ny * sizeof *y1) == 0);
+    }
+    /* a row length outside 0..T is refused */
+    f.lens[2] = 9;
+    rb_err e = {0};
+    CHECK_INT(run_once(&f.m, k_all[0], &f.in, y1, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "row 2 has length 9");
+    free(y1);
+    free(x2);
+    fix_free(&f);
+}
+
+/* Through the target (asic.c): a bidirectional point with row lengths is
+ * loaded, its output is the emulation's in the preset's numerics, and a
+ * call with other lengths is not served from the previous call's cache. */
+static void test_target_features(void)
+{
+    qcase qc = {RB_CELL_LSTM, 6, 3, 10, 12, 2, 1, 1};
+    fix f;
+    CHECK_INT(
+        fix_init_feat(&f, &qc, 2, RB_FEAT_BIDIR | RB_FEAT_SEQ_LENS | RB_FEAT_PEEPHOLES, 99, 0), 0);
+    rb_target t;
+    rb_err e = {0};
+    rb_sample smp;
+    rb_target_init(&t, rb_target_find("asic"), 1);
+    rb_target_set_opt(&t, "preset", "edge-npu");
+    CHECK_INT(rb_target_probe(&t, &e), 0);
+    const rb_asic_numerics n = {RB_ASIC_INT8, 32, RB_ASIC_PER_CHANNEL}; /* the preset's */
+    char want[64];
+    rb_asic_numerics_name(&n, want, sizeof want);
+    CHECK_STR_HAS(t.info.numerics, want);
+    CHECK_INT(rb_target_load(&t, &f.m, &f.w, &e), 0);
+    float *ye = malloc(f.ny * sizeof *ye);
+    rb_tensor out = {f.y, 3, {6, 3, 24, 0}};
+    for (int k = 0; k < 2; k++) {
+        if (k == 1)
+            f.lens[0] = 2; /* other lengths, the same x */
+        CHECK_INT(rb_target_forward(&t, &f.in, &out, &smp, &e), 0);
+        CHECK_INT(run_once(&f.m, n, &f.in, ye, &e), 0);
+        CHECK(memcmp(f.y, ye, f.ny * sizeof *ye) == 0);
+    }
+    printf("  target %s %s (%s): output == emulation, modeled latency %.3g s\n", t.instance,
+           f.w.key, want, smp.device_s);
+    rb_target_close(&t);
+    free(ye);
+    fix_free(&f);
+}
+
 /* ---- argument errors ---------------------------------------------------------------- */
 
 static void test_errors(void)
@@ -1117,6 +1364,10 @@ int main(void)
     test_errors();
     test_fp32_bound();
     test_quality();
+    test_features_against_emulator();
+    test_features_quality();
+    test_lengths_padding();
+    test_target_features();
     printf("  cpu time %.1f s\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
     return rb_test_done("test_asic_numerics");
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../../targets/fpga/fpga.h"
 #include "../../targets/fpga/golden.h"
 #include "../../targets/fpga/tanh_lut.h"
 #include "../../workloads/reference.h"
@@ -638,6 +639,237 @@ static void test_determinism(void)
     }
 }
 
+/* ---- directions: reversed units and bidirectional layers ------------------ */
+
+/* A seeded stack with directions (dirs 2) or reversed units (rev: a bit per
+ * unit of a one-direction stack), its quantized x, h0, c0 and the fp64
+ * reference.  Everything freed by dcase_free. */
+typedef struct dcase {
+    const char *what;
+    rb_cell cell;
+    int T, B, I, H, L, dirs;
+    unsigned rev; /* one direction: bit u set = unit u reversed */
+    int with_state;
+} dcase;
+
+typedef struct dfix {
+    rb_workload w;
+    rb_model m;
+    rb_fx_model fx;
+    float *x, *h0, *c0;
+    int16_t *xq, *h0q, *c0q;
+    double *ref;
+    size_t nx, ns, ny;
+} dfix;
+
+static int dfix_init(dfix *f, const dcase *c, rb_fx_fmt fmt, uint64_t seed)
+{
+    rb_err e = {0};
+    memset(f, 0, sizeof *f);
+    f->w = workload(c->cell, c->T, c->B, c->I, c->H, c->L);
+    f->w.dirs = c->dirs;
+    f->w.features = c->dirs == 2 ? RB_FEAT_BIDIR : c->rev ? RB_FEAT_REVERSE : 0;
+    rb_workload_make_key(&f->w);
+    if (rb_model_alloc(&f->m, &f->w, &e))
+        return -1;
+    rb_model_init_seeded(&f->m, seed);
+    for (int u = 0; c->dirs != 2 && u < c->L; u++)
+        f->m.layer[u].reverse = (c->rev >> u) & 1;
+    if (rb_fx_model_from(&f->fx, &f->m, fmt, &e))
+        return -1;
+    f->nx = (size_t)c->T * c->B * c->I;
+    f->ns = (size_t)c->L * c->dirs * c->B * c->H;
+    f->ny = (size_t)c->T * c->B * c->dirs * c->H;
+    f->x = rb_make_input(&f->w, seed + 1, &e);
+    f->xq = malloc(f->nx * sizeof *f->xq);
+    f->ref = malloc(f->ny * sizeof *f->ref);
+    if (!f->x || !f->xq || !f->ref)
+        return -1;
+    rb_fx_quant_array(fmt, f->x, f->xq, f->nx);
+    if (c->with_state) {
+        rb_workload ws = workload(c->cell, c->L * c->dirs, c->B, c->H, c->H, 1);
+        f->h0 = rb_make_input(&ws, seed + 2, &e);
+        f->c0 = rb_make_input(&ws, seed + 3, &e);
+        f->h0q = malloc(f->ns * sizeof *f->h0q);
+        f->c0q = malloc(f->ns * sizeof *f->c0q);
+        if (!f->h0 || !f->c0 || !f->h0q || !f->c0q)
+            return -1;
+        rb_fx_quant_array(fmt, f->h0, f->h0q, f->ns);
+        rb_fx_quant_array(fmt, f->c0, f->c0q, f->ns);
+    }
+    rb_batch in = {c->T, c->B, c->I, f->x, f->h0, c->cell == RB_CELL_LSTM ? f->c0 : NULL, NULL};
+    return rb_ref_forward(&f->m, &in, f->ref, NULL, NULL, &e) ? -1 : 0;
+}
+
+static void dfix_free(dfix *f)
+{
+    rb_fx_model_free(&f->fx);
+    rb_model_free(&f->m);
+    free(f->x);
+    free(f->h0);
+    free(f->c0);
+    free(f->xq);
+    free(f->h0q);
+    free(f->c0q);
+    free(f->ref);
+}
+
+static const dcase k_dcases[] = {
+    {"lstm reverse", RB_CELL_LSTM, 12, 3, 20, 24, 2, 1, 0x3, 1},
+    {"lstm bidirectional", RB_CELL_LSTM, 12, 3, 20, 24, 2, 2, 0, 1},
+    {"lstm bidirectional 3 layers", RB_CELL_LSTM, 10, 2, 40, 64, 3, 2, 0, 0},
+    {"lstm reverse, forward, reverse", RB_CELL_LSTM, 9, 2, 16, 32, 3, 1, 0x5, 1},
+    {"rnn reverse", RB_CELL_RNN, 20, 2, 16, 48, 2, 1, 0x3, 0},
+    {"rnn bidirectional", RB_CELL_RNN, 20, 2, 16, 48, 2, 2, 0, 1},
+    {"rnn forward, reverse", RB_CELL_RNN, 8, 3, 7, 5, 2, 1, 0x2, 1},
+};
+#define N_DCASES (sizeof k_dcases / sizeof k_dcases[0])
+
+/* Units of a bidirectional stack: packed per unit, the second of each layer
+ * reversed, later layers K = 2H + H; the features the cell has no rule for
+ * are refused by name. */
+static void test_directions_packing(void)
+{
+    rb_workload w = workload(RB_CELL_LSTM, 3, 2, 5, 4, 2);
+    w.dirs = 2;
+    w.features = RB_FEAT_BIDIR;
+    rb_model m;
+    rb_fx_model fx;
+    rb_err e = {0};
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    rb_model_init_seeded(&m, 3);
+    CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), 0);
+    CHECK_INT(rb_fx_dirs(&fx), 2);
+    CHECK_INT(rb_fx_units(&fx), 4);
+    CHECK(!rb_fx_is_plain(&fx));
+    CHECK_INT(rb_fx_k(&fx, 0), 5 + 4);
+    CHECK_INT(rb_fx_k(&fx, 1), 5 + 4);
+    CHECK_INT(rb_fx_k(&fx, 2), 8 + 4);
+    CHECK_INT(rb_fx_k(&fx, 3), 8 + 4);
+    for (int u = 0; u < 4 && fx.reverse; u++)
+        CHECK_INT(fx.reverse[u], u % 2);
+    /* unit 3 (layer 1, reverse direction), packed row 1 = PyTorch row H:
+     * its first weight is weight_ih_l1_reverse[4][0] */
+    if (fx.w)
+        CHECK_INT(fx.w[3][12], rb_fx_quant(Q, m.layer[3].w_ih[4 * 8]));
+    /* the plan: two passes per layer, the second of each reversed */
+    fpga_pass pass[4];
+    CHECK_INT(rb_fpga_plan(&fx, pass), 4);
+    for (int k = 0; k < 4; k++) {
+        CHECK_INT(pass[k].layer0, k / 2);
+        CHECK_INT(pass[k].layers, 1);
+        CHECK_INT(pass[k].dir, k % 2);
+        CHECK_INT(pass[k].reverse, k % 2);
+        CHECK_INT(pass[k].width, k < 2 ? 5 : 8);
+        CHECK(rb_fx_is_plain(&pass[k].view));
+        CHECK_INT(rb_fx_k(&pass[k].view, 0), rb_fx_k(&fx, k));
+    }
+    rb_fx_model_free(&fx);
+    rb_model_free(&m);
+
+    /* one direction: runs of layers going the same way make one pass each */
+    w = workload(RB_CELL_RNN, 3, 2, 5, 4, 4);
+    w.features = RB_FEAT_REVERSE;
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), 0);
+    CHECK_INT(rb_fpga_plan(&fx, pass), 1); /* all reversed: the whole stack, reversed */
+    CHECK_INT(pass[0].layers, 4);
+    CHECK_INT(pass[0].reverse, 1);
+    rb_fx_model_free(&fx);
+    m.layer[2].reverse = 0;
+    CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), 0);
+    CHECK_INT(rb_fpga_plan(&fx, pass), 3); /* layers 0-1 reversed, 2 forward, 3 reversed */
+    CHECK_INT(pass[0].layers, 2);
+    CHECK_INT(pass[1].layer0, 2);
+    CHECK_INT(pass[1].reverse, 0);
+    CHECK_INT(pass[2].layer0, 3);
+    CHECK_INT(pass[2].width, 4);
+    rb_fx_model_free(&fx);
+    rb_model_free(&m);
+
+    /* no rule for these in SPEC.md */
+    static const unsigned none[] = {RB_FEAT_PEEPHOLES, RB_FEAT_CLIP, RB_FEAT_INPUT_FORGET};
+    for (int k = 0; k < 3; k++) {
+        w = workload(RB_CELL_LSTM, 3, 2, 5, 4, 1);
+        w.features = none[k];
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        m.clip = none[k] == RB_FEAT_CLIP ? 1.0f : 0.0f;
+        m.input_forget = none[k] == RB_FEAT_INPUT_FORGET;
+        CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), RB_EUNAVAIL);
+        char want[64];
+        snprintf(want, sizeof want, "unsupported: %s", rb_feature_name(none[k]));
+        CHECK_STR_HAS(e.msg, want);
+        rb_fx_model_free(&fx);
+        rb_model_free(&m);
+    }
+}
+
+/* Reversed and bidirectional stacks: the passes the adapter runs on the RTL
+ * (rb_fpga_passes_forward: reversing and concatenating on the host) give
+ * the bits of the literal semantics (rb_fx_forward, unit by unit), and the
+ * golden model's error against the fp64 reference stays within the plain
+ * stack's bound, in LSB, for every format the quality test covers. */
+static void test_directions(void)
+{
+    static const rb_fx_fmt fmts[] = {{16, 12}, {8, 5}, {12, 8}};
+    for (size_t fi = 0; fi < sizeof fmts / sizeof fmts[0]; fi++) {
+        const rb_fx_fmt f = fmts[fi];
+        const double lsb = 1.0 / rb_fx_one(f);
+        char name[16];
+        for (size_t k = 0; k < N_DCASES; k++) {
+            const dcase *c = &k_dcases[k];
+            dfix d;
+            rb_err e = {0};
+            CHECK_INT(dfix_init(&d, c, f, 500 + k), 0);
+            int16_t *y = malloc(d.ny * sizeof *y), *yp = malloc(d.ny * sizeof *yp);
+            int16_t *hn = malloc(d.ns * sizeof *hn), *cn = malloc(d.ns * sizeof *cn);
+            CHECK_INT(rb_fx_forward(&d.fx, c->T, c->B, d.xq, d.h0q, d.c0q, y, hn, cn, &e), 0);
+            fpga_pass pass[16];
+            fpga_bufs bufs;
+            int n = rb_fpga_plan(&d.fx, pass);
+            CHECK_INT(rb_fpga_bufs_alloc(&bufs, &d.fx, pass, n, c->T, c->B, &e), 0);
+            CHECK_INT(rb_fpga_passes_forward(&d.fx, pass, n, c->T, c->B, d.xq, d.h0q, d.c0q, yp,
+                                             &bufs, NULL, NULL, &e),
+                      0);
+            CHECK(memcmp(y, yp, d.ny * sizeof *y) == 0);
+            rb_fpga_bufs_free(&bufs);
+            /* the last layer's units end where they run out of steps: the
+             * forward one at t = T-1, a reversed one at t = 0 */
+            const int D = c->dirs, H = c->H;
+            const size_t BH = (size_t)c->B * H;
+            int ends = 1;
+            for (int dd = 0; dd < D; dd++) {
+                int u = (c->L - 1) * D + dd, t = d.fx.reverse[u] ? 0 : c->T - 1;
+                for (int b = 0; b < c->B; b++)
+                    ends &= !memcmp(hn + (size_t)u * BH + (size_t)b * H,
+                                    y + ((size_t)t * c->B + b) * D * H + (size_t)dd * H,
+                                    (size_t)H * sizeof *y);
+            }
+            CHECK(ends);
+            double worst = 0, big = 0;
+            for (size_t i = 0; i < d.ny; i++) {
+                double err = fabs(rb_fx_dequant(f, y[i]) - d.ref[i]);
+                worst = err > worst ? err : worst;
+                big = fabs(d.ref[i]) > big ? fabs(d.ref[i]) : big;
+            }
+            double bound = lsb * (c->cell == RB_CELL_LSTM ? RB_FX_QUALITY_BOUND_LSTM_LSB
+                                                          : RB_FX_QUALITY_BOUND_RNN_LSB);
+            printf("  directions %-6s %-31s T=%-2d B=%d I=%-2d H=%-2d L=%d, %d passes: "
+                   "max |y - ref| = %.6f (%.1f LSB, bound %.0f LSB), passes %s literal\n",
+                   rb_fx_fmt_name(f, name, sizeof name), c->what, c->T, c->B, c->I, c->H, c->L, n,
+                   worst, worst / lsb, bound / lsb,
+                   memcmp(y, yp, d.ny * sizeof *y) ? "DIFFER from" : "==");
+            CHECK(worst <= bound);
+            CHECK(big > 0.02);
+            free(y);
+            free(yp);
+            free(hn);
+            free(cn);
+            dfix_free(&d);
+        }
+    }
+}
+
 int main(void)
 {
     test_rshr_sat_quant();
@@ -651,5 +883,7 @@ int main(void)
     test_quality();
     test_saturation();
     test_determinism();
+    test_directions_packing();
+    test_directions();
     return rb_test_done("test_fpga_golden");
 }

@@ -7,7 +7,9 @@
  * over random shapes on every configuration, weights on chip and streamed.  Cycles: a tiny case against
  * arithmetic written out here, the documented formula against simulation,
  * stalls of a streamed model against traffic / bandwidth, independence of
- * the data, and the MAC-lane utilization of an H = 256 LSTM.
+ * the data, and the MAC-lane utilization of an H = 256 LSTM.  Reversed and
+ * bidirectional stacks: their passes on the RTL bit-exact with the golden
+ * model's literal semantics, through the shim and through the target.
  * Built without Verilator, it says so and passes. */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +21,10 @@
 #include "../rb_test.h"
 
 #ifdef RB_HAVE_VERILATOR
+#include "../../targets/fpga/fpga.h"
 #include "../../targets/fpga/sim/fpga_sim.h"
+#include "../../workloads/reference.h"
+#include "../rb_test_workload.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
@@ -562,6 +567,291 @@ static void test_speed(void)
     rb_fpga_sim_free(s);
 }
 
+/* ----------------------------------------------- directions, as passes */
+
+/* A reversed or bidirectional stack: PyTorch-style seeded weights, so the
+ * error against the fp64 reference means what test_fpga_golden's does. */
+typedef struct dstack {
+    const char *what;
+    rb_cell cell;
+    int T, B, I, H, L, dirs, with_state;
+} dstack;
+
+static const dstack k_dstacks[] = {
+    {"lstm reverse", RB_CELL_LSTM, 6, 3, 20, 24, 2, 1, 1},
+    {"lstm bidirectional", RB_CELL_LSTM, 6, 3, 20, 24, 2, 2, 1},
+    {"rnn bidirectional", RB_CELL_RNN, 7, 2, 9, 40, 2, 2, 0},
+};
+
+typedef struct dstate {
+    rb_workload w;
+    rb_model m;
+    float *x, *h0, *c0;
+} dstate;
+
+static int dstate_init(dstate *d, const dstack *c, uint64_t seed)
+{
+    rb_err e = {0};
+    memset(d, 0, sizeof *d);
+    d->w = rb_test_workload(c->cell, c->T, c->B, c->I, c->H, c->L, 1);
+    d->w.dirs = c->dirs;
+    d->w.features = c->dirs == 2 ? RB_FEAT_BIDIR : RB_FEAT_REVERSE;
+    rb_workload_make_key(&d->w);
+    if (rb_model_alloc(&d->m, &d->w, &e))
+        return -1;
+    rb_model_init_seeded(&d->m, seed);
+    d->x = rb_make_input(&d->w, seed + 1, &e);
+    if (c->with_state) {
+        rb_workload ws = rb_test_workload(c->cell, c->L * c->dirs, c->B, c->H, c->H, 1, 1);
+        d->h0 = rb_make_input(&ws, seed + 2, &e);
+        d->c0 = c->cell == RB_CELL_LSTM ? rb_make_input(&ws, seed + 3, &e) : NULL;
+    }
+    return d->x ? 0 : -1;
+}
+
+static void dstate_free(dstate *d)
+{
+    rb_model_free(&d->m);
+    free(d->x);
+    free(d->h0);
+    free(d->c0);
+}
+
+/* The shim's side of a pass: load its plain stack, run every step, the
+ * bits of the golden model's pass, the cycles of the formula. */
+typedef struct pass_ctx {
+    rb_fpga_sim *sim;
+    const rb_fpga_hw *hw;
+    const fpga_pass *pass;
+    int T, B, mismatches, rc;
+    uint64_t cycles, macs;
+} pass_ctx;
+
+static int rtl_pass(void *ctx, int k, const int16_t *x, const int16_t *h0, const int16_t *c0,
+                    const int16_t *yg, rb_err *e)
+{
+    pass_ctx *p = ctx;
+    const rb_fx_model *v = &p->pass[k].view;
+    size_t ny = (size_t)p->T * p->B * v->hidden;
+    int16_t *y = calloc(ny, sizeof *y);
+    rb_fpga_counters c;
+    char err[512] = "";
+    (void)e;
+    if ((p->rc = load(p->sim, v, NULL)) == 0 &&
+        (p->rc = rb_fpga_sim_run(p->sim, p->T, p->B, x, h0, c0, y, &c, err, sizeof err)) == 0) {
+        for (size_t i = 0; i < ny; i++)
+            p->mismatches += y[i] != yg[i];
+        uint64_t f = rb_fpga_cycles_formula(p->hw, v, p->T, p->B, p->hw->offchip_bpc);
+        CHECK_INT(c.cycles, f);
+        CHECK_INT(c.useful_macs, useful_macs(v, p->T, p->B));
+        printf("    pass %d (layers %d..%d, direction %d%s, input %d wide): %llu cycles\n", k + 1,
+               p->pass[k].layer0, p->pass[k].layer0 + p->pass[k].layers - 1, p->pass[k].dir,
+               p->pass[k].reverse ? ", reversed" : "", v->input, (unsigned long long)c.cycles);
+        p->cycles += c.cycles;
+        p->macs += c.useful_macs;
+    } else if (err[0]) {
+        fprintf(stderr, "pass %d: %s\n", k + 1, err);
+    }
+    free(y);
+    return p->rc;
+}
+
+/* Each pass on the RTL bit-exact with its golden pass, the whole
+ * (reversing and concatenating on the host) bit-exact with the golden
+ * model's unit-by-unit semantics. */
+static void test_directions_shim(const char *cfg)
+{
+    rb_fpga_sim *s = sim_new(cfg);
+    if (!s)
+        return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
+    for (size_t k = 0; k < sizeof k_dstacks / sizeof k_dstacks[0]; k++) {
+        const dstack *c = &k_dstacks[k];
+        dstate d;
+        rb_fx_model fx;
+        rb_err e = {0};
+        CHECK_INT(dstate_init(&d, c, 40 + k), 0);
+        CHECK_INT(rb_fx_model_from(&fx, &d.m, hw->fmt, &e), 0);
+        size_t nx = (size_t)c->T * c->B * c->I, ns = (size_t)c->L * c->dirs * c->B * c->H;
+        size_t ny = (size_t)c->T * c->B * c->dirs * c->H;
+        int16_t *xq = malloc(nx * sizeof *xq), *h0q = calloc(ns, sizeof *h0q);
+        int16_t *c0q = calloc(ns, sizeof *c0q), *y = malloc(ny * sizeof *y);
+        int16_t *yg = malloc(ny * sizeof *yg);
+        rb_fx_quant_array(hw->fmt, d.x, xq, nx);
+        if (d.h0)
+            rb_fx_quant_array(hw->fmt, d.h0, h0q, ns);
+        if (d.c0)
+            rb_fx_quant_array(hw->fmt, d.c0, c0q, ns);
+        fpga_pass pass[8];
+        fpga_bufs bufs;
+        int n = rb_fpga_plan(&fx, pass);
+        pass_ctx ctx = {s, hw, pass, c->T, c->B, 0, 0, 0, 0};
+        printf("  %s %s T=%d B=%d I=%d H=%d L=%d: %d passes\n", cfg, c->what, c->T, c->B, c->I,
+               c->H, c->L, n);
+        CHECK_INT(rb_fpga_bufs_alloc(&bufs, &fx, pass, n, c->T, c->B, &e), 0);
+        CHECK_INT(rb_fpga_passes_forward(&fx, pass, n, c->T, c->B, xq, h0q, c0q, y, &bufs, rtl_pass,
+                                         &ctx, &e),
+                  0);
+        CHECK_INT(ctx.rc, 0);
+        CHECK_INT(ctx.mismatches, 0);
+        CHECK_INT(rb_fx_forward(&fx, c->T, c->B, xq, h0q, c0q, yg, NULL, NULL, &e), 0);
+        CHECK(memcmp(y, yg, ny * sizeof *y) == 0);
+        /* every unit's MACs: 2 * MACs is the workload's FLOP count */
+        CHECK_INT(2 * ctx.macs, (uint64_t)rb_workload_flops(&d.w));
+        printf("    RTL == golden bit for bit (%zu outputs), %llu cycles in all\n", ny,
+               (unsigned long long)ctx.cycles);
+        rb_fpga_bufs_free(&bufs);
+        free(xq);
+        free(h0q);
+        free(c0q);
+        free(y);
+        free(yg);
+        rb_fx_model_free(&fx);
+        dstate_free(&d);
+    }
+    rb_fpga_sim_free(s);
+}
+
+static double metric(const rb_sample *smp, const char *name)
+{
+    for (int i = 0; i < smp->n_metrics; i++)
+        if (!strcmp(smp->metrics[i].name, name))
+            return smp->metrics[i].value;
+    return -1;
+}
+
+/* Through the target, in both simulation modes: the output is the golden
+ * model's literal semantics, dequantized; cycles are the passes' summed
+ * (the formula's, sampled or not); the error against the fp64 reference is
+ * what test_fpga_golden bounds. */
+static void test_directions_target(void)
+{
+    static const char *const modes[] = {"full", "sampled"};
+    const rb_fpga_hw *hw = rb_fpga_sim_config("small");
+    for (size_t k = 0; k < sizeof k_dstacks / sizeof k_dstacks[0]; k++) {
+        const dstack *c = &k_dstacks[k];
+        dstate d;
+        rb_err e = {0};
+        CHECK_INT(dstate_init(&d, c, 60 + k), 0);
+        size_t nx = (size_t)c->T * c->B * c->I, ns = (size_t)c->L * c->dirs * c->B * c->H;
+        size_t ny = (size_t)c->T * c->B * c->dirs * c->H;
+        rb_fx_model fx;
+        CHECK_INT(rb_fx_model_from(&fx, &d.m, hw->fmt, &e), 0);
+        int16_t *xq = malloc(nx * sizeof *xq), *h0q = NULL, *c0q = NULL;
+        int16_t *yg = malloc(ny * sizeof *yg);
+        rb_fx_quant_array(hw->fmt, d.x, xq, nx);
+        if (d.h0) {
+            h0q = malloc(ns * sizeof *h0q);
+            rb_fx_quant_array(hw->fmt, d.h0, h0q, ns);
+        }
+        if (d.c0) {
+            c0q = malloc(ns * sizeof *c0q);
+            rb_fx_quant_array(hw->fmt, d.c0, c0q, ns);
+        }
+        CHECK_INT(rb_fx_forward(&fx, c->T, c->B, xq, h0q, c0q, yg, NULL, NULL, &e), 0);
+        fpga_pass pass[8];
+        int n = rb_fpga_plan(&fx, pass);
+        uint64_t want = 0;
+        for (int p = 0; p < n; p++)
+            want += rb_fpga_cycles_formula(hw, &pass[p].view, c->T, c->B, hw->offchip_bpc);
+        double *ref = malloc(ny * sizeof *ref);
+        rb_batch in = {c->T, c->B, c->I, d.x, d.h0, d.c0, NULL};
+        CHECK_INT(rb_ref_forward(&d.m, &in, ref, NULL, NULL, &e), 0);
+        float *y = malloc(ny * sizeof *y);
+        rb_tensor out = {y, 3, {(size_t)c->T, (size_t)c->B, (size_t)c->dirs * c->H, 0}};
+        for (int mi = 0; mi < 2; mi++) {
+            rb_target t;
+            rb_sample smp;
+            rb_target_init(&t, rb_target_find("fpga"), 1);
+            rb_target_set_opt(&t, "config", "small");
+            rb_target_set_opt(&t, "sim", modes[mi]);
+            int rc = rb_target_probe(&t, &e);
+            if (!rc)
+                rc = rb_target_load(&t, &d.m, &d.w, &e);
+            if (!rc)
+                rc = rb_target_forward(&t, &in, &out, &smp, &e);
+            CHECK_INT(rc, 0);
+            if (rc) {
+                fprintf(stderr, "fpga %s %s: %s\n", c->what, modes[mi], e.msg);
+                rb_target_close(&t);
+                continue;
+            }
+            int same = 1;
+            double worst = 0;
+            for (size_t i = 0; i < ny; i++) {
+                same &= y[i] == (float)rb_fx_dequant(hw->fmt, yg[i]);
+                worst = fabs(y[i] - ref[i]) > worst ? fabs(y[i] - ref[i]) : worst;
+            }
+            double lsb = 1.0 / rb_fx_one(hw->fmt);
+            double bound = lsb * (c->cell == RB_CELL_LSTM ? RB_FX_QUALITY_BOUND_LSTM_LSB
+                                                          : RB_FX_QUALITY_BOUND_RNN_LSB);
+            printf("  target fpga:small %-18s sim %-7s %s: %.0f passes, %.0f cycles (passes' "
+                   "formula %llu), reload %.0f, load %.0f; max |y - ref| %.6f (%.1f LSB, bound "
+                   "%.0f)\n",
+                   c->what, modes[mi], d.w.key, metric(&smp, "passes"), metric(&smp, "cycles"),
+                   (unsigned long long)want, metric(&smp, "reload_cycles"),
+                   metric(&smp, "load_cycles"), worst, worst / lsb, bound / lsb);
+            CHECK(same);
+            CHECK(worst <= bound);
+            CHECK_INT(metric(&smp, "passes"), n);
+            CHECK_INT(metric(&smp, "cycles"), want);
+            CHECK_INT(metric(&smp, "sim_sampled"), mi);
+            CHECK_NEAR(smp.device_s, (double)want / hw->clock_hz, 1e-12);
+            CHECK_INT(metric(&smp, "reload_cycles"), n > 1 ? metric(&smp, "load_cycles") : 0);
+            rb_target_close(&t);
+        }
+        free(y);
+        free(ref);
+        free(xq);
+        free(h0q);
+        free(c0q);
+        free(yg);
+        rb_fx_model_free(&fx);
+        dstate_free(&d);
+    }
+}
+
+/* What stays unsupported, by name: a later bidirectional layer whose 2H-wide
+ * input exceeds MAX_I, and the features the cell and the RTL do not have. */
+static void test_directions_refused(void)
+{
+    const rb_fpga_hw *hw = rb_fpga_sim_config("small");
+    static const struct {
+        int H, dirs;
+        unsigned feat;
+        const char *want;
+    } cases[] = {
+        {300, 2, RB_FEAT_BIDIR,
+         "input 600 exceeds MAX_I = 512 (pass 3 of 4, layer 1 forward "
+         "direction, whose input is both directions' outputs, 2H wide)"},
+        {16, 1, RB_FEAT_PEEPHOLES, "unsupported: peepholes"},
+        {16, 1, RB_FEAT_CLIP, "unsupported: clip"},
+        {16, 1, RB_FEAT_INPUT_FORGET, "unsupported: input_forget"},
+        {16, 2, RB_FEAT_BIDIR | RB_FEAT_SEQ_LENS, "unsupported: sequence_lens"},
+    };
+    CHECK_INT(hw->max_i, 512);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        rb_workload w = rb_test_workload(RB_CELL_LSTM, 4, 2, 8, cases[k].H, 2, 1);
+        w.dirs = cases[k].dirs;
+        w.features = cases[k].feat;
+        rb_workload_make_key(&w);
+        rb_model m;
+        rb_err e = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        m.clip = cases[k].feat & RB_FEAT_CLIP ? 1.0f : 0.0f;
+        m.input_forget = (cases[k].feat & RB_FEAT_INPUT_FORGET) != 0;
+        rb_target t;
+        rb_target_init(&t, rb_target_find("fpga"), 1);
+        rb_target_set_opt(&t, "config", "small");
+        CHECK_INT(rb_target_probe(&t, &e), 0);
+        CHECK_INT(rb_target_load(&t, &m, &w, &e), RB_EUNAVAIL);
+        CHECK_STR_HAS(e.msg, cases[k].want);
+        printf("  refused %s: %s\n", w.key, e.msg);
+        rb_target_close(&t);
+        rb_model_free(&m);
+    }
+}
+
 static void test_limits(void)
 {
     const rb_fpga_hw *hw = rb_fpga_sim_config("small");
@@ -645,6 +935,11 @@ int main(void)
     test_streamed("small8", 64, 256, 2, 2, 4.0);
     test_streamed_regimes();
     test_utilization();
+    test_directions_shim("small");
+    test_directions_shim("small8");
+    test_directions_shim("large");
+    test_directions_target();
+    test_directions_refused();
     test_speed();
     return rb_test_done("test_fpga_rtl");
 #endif

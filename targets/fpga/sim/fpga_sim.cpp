@@ -350,6 +350,12 @@ int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
     if (fx->gates != (fx->cell == RB_CELL_LSTM ? 4 : 1))
         return fail(err, errlen, RB_EINPUT, "fpga %s: %d gates do not match the cell", n,
                     fx->gates);
+    if (!rb_fx_is_plain(fx))
+        return fail(err, errlen, RB_EINPUT,
+                    "fpga %s: the accelerator runs one direction forward in time; a "
+                    "bidirectional or reversed stack runs as passes of plain stacks (the "
+                    "adapter's fpga_passes.c)",
+                    n);
     if (fx->layers < 1 || fx->layers > hw->max_l)
         return fail(err, errlen, RB_EINPUT, "fpga %s: %d layers exceed MAX_L = %d", n, fx->layers,
                     hw->max_l);

@@ -48,7 +48,9 @@ const rb_fpga_hw *rb_fpga_sim_config(const char *name);
 long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx);
 /* Would this model and run shape fit the configuration?  0, or RB_EINPUT with
  * the limit that is exceeded (or the number format that differs) named in
- * err.  T, B <= 0 skip the run checks. */
+ * err.  T, B <= 0 skip the run checks.  The RTL runs a plain stack (one
+ * direction, forward in time: rb_fx_is_plain); other models are refused
+ * here and run as passes of plain stacks by the adapter (fpga_passes.c). */
 int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, char *err,
                       size_t errlen);
 
