@@ -10,6 +10,8 @@ lstm_peepholes_onnxref/   one LSTM node with random weights, peepholes and
                           float64) gives: ONNX's node test for peepholes has
                           every P equal, this one tells the three apart.
                           model.onnx, test_data_set_0/{input,output}_K.pb
+constant_weights.onnx     an RNN whose weights are Constant nodes, not
+                          initializers (some exporters write them so)
 bad/                      models rnnbench must refuse, each for one reason
                           (tests/cli/test_import.sh says which)
 """
@@ -66,6 +68,19 @@ def peepholes(out):
     save_tensor(Y_h.astype(np.float32), "Y_h", os.path.join(s, "output_1.pb"))
 
 
+def constant_weights(out):
+    rng = np.random.default_rng(3)
+    H, I = 5, 3
+    nodes = [helper.make_node("Constant", [], [n], name=f"const_{n}",
+                              value=numpy_helper.from_array(
+                                  rng.uniform(-0.5, 0.5, shape).astype(np.float32), n))
+             for n, shape in (("W", (1, H, I)), ("R", (1, H, H)), ("B", (1, 2 * H)))]
+    nodes.append(helper.make_node("RNN", ["X", "W", "R", "B"], ["Y"], hidden_size=H, name="rnn"))
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, ["seq", "batch", I])
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)
+    save_model(lstm_model(nodes, [], [x], [y]), os.path.join(out, "constant_weights.onnx"))
+
+
 def bad(out):
     """One refusal each; the LSTM is otherwise fine (I = H = 2)."""
     d = os.path.join(out, "bad")
@@ -112,6 +127,7 @@ def bad(out):
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/onnx"
     peepholes(out)
+    constant_weights(out)
     bad(out)
     return 0
 

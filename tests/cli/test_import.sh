@@ -26,6 +26,8 @@ expect 0 --out "PyTorch state_dict" --out "ignored    emb.weight.npy" \
 expect 0 --out "needs      peepholes" --out "batch 3 (fixed by the file)" \
     -- rb inspect "$FX/lstm_peepholes_onnxref/model.onnx"
 
+expect 0 --out "RNN (tanh), 1 layer, forward, hidden 5, input 3" -- rb inspect "$FX/constant_weights.onnx"
+
 # refused, each for its reason, naming it
 expect 2 --err "unsupported: GRU" -- rb inspect "$NODE/test_gru_defaults/model.onnx"
 expect 2 --err "HardSigmoid node 'squash' (node 2 of 2, after LSTM node 'lstm'): unsupported operator" \
@@ -142,6 +144,15 @@ for t in cpu fpga; do
         "$(DB=t.db q "SELECT count(DISTINCT round(accuracy, 9)) FROM v_accuracy WHERE phase='eval' AND target='$t'")" "1"
 done
 expect 2 --err "fixes seq = 16" -- rb run --model syn.onnx --seq 8 -q
+# the fortunes classifier too (a small, quick configuration of it)
+expect 0 -- rb train --max-per-class 60 --epochs 6 --hidden 16 --embed 16 --layers 1 -o fm --db f.db -q
+expect 0 -- rb eval --model fm --targets cpu,fpga,asic --db f.db -q
+expect 0 -- rb export --onnx fm -o fm.onnx --test-data ftd -q
+expect 0 -- rb eval --model fm.onnx --inputs ftd --labels ftd/labels.npy --targets cpu,fpga,asic --db f.db -q
+for t in cpu fpga asic; do
+    check "fortunes on the $t scores the same imported back" \
+        "$(DB=f.db q "SELECT count(*) || '/' || count(DISTINCT round(accuracy, 9)) FROM v_accuracy WHERE phase='eval' AND target='$t'")" "2/1"
+done
 if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
     /usr/bin/python3 -c "import onnx; onnx.checker.check_model(onnx.load('syn.onnx'), full_check=True)"
     check "onnx.checker accepts the exported model" $? 0
