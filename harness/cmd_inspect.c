@@ -137,8 +137,13 @@ static int inspect_main(int argc, char **argv)
     print_dim("batch", n.batch_fixed);
     printf("\n");
     rb_workload one = rb_net_workload(&n, RB_MODE_INFER, 1, 1);
-    printf("%-10s %.4g MFLOP per step of one sequence (x T steps, x B rows)\n", "flops",
-           rb_workload_flops(&one) / (one.seq * one.batch) * 1e-6);
+    double per_step = rb_workload_flops(&one) / (one.seq * one.batch);
+    if (n.seq_fixed)
+        printf("%-10s %.4g MFLOP per sequence of its %d steps (x B rows)\n", "flops",
+               per_step * n.seq_fixed * 1e-6, n.seq_fixed);
+    else
+        printf("%-10s %.4g MFLOP per step of a sequence (x T steps, x B rows)\n", "flops",
+               per_step * 1e-6);
     if (g->n_nodes) {
         print_host("host", "before the stack", g, 0, n.rec[0].node);
         print_host("", "between layers", g, n.rec[0].node, n.rec[n.n_rec - 1].node);
