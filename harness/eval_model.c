@@ -256,7 +256,34 @@ static void errors(rb_gtensor (*outs)[MAX_OUTPUTS], rb_gtensor (*ref)[MAX_OUTPUT
             }
 }
 
-/* The reference against a set's expected outputs (output_K.pb), if any. */
+/* A set's expected output o: ONNX's output_K.pb, or <output name>.npy (what
+ * scripts/export-pytorch.py --module writes beside the inputs); 0 if found. */
+static int expected(const rb_net *net, const char *set, int o, rb_gtensor *want)
+{
+    char p[1100], *name = NULL;
+    rb_err e = {0};
+    snprintf(p, sizeof p, "%s/output_%d.pb", set, o);
+    if (!access(p, R_OK) && !rb_onnx_read_tensor(p, 1L << 30, want, &name, &e)) {
+        free(name);
+        return 0;
+    }
+    if (!net->g.n_outputs)
+        return -1;
+    snprintf(p, sizeof p, "%s/%s.npy", set, net->g.outputs[o].name);
+    rb_npy a;
+    if (access(p, R_OK) || rb_npy_read_f32(p, &a, (size_t)1 << 30, &e))
+        return -1;
+    int64_t dims[RB_GT_MAXDIM];
+    for (int d = 0; d < a.ndim && d < RB_GT_MAXDIM; d++)
+        dims[d] = (int64_t)a.shape[d];
+    int rc = rb_gtensor_alloc(want, RB_GT_FLOAT, a.ndim, dims, &e);
+    if (!rc)
+        memcpy(want->f, a.f32, a.count * sizeof *a.f32);
+    rb_npy_free(&a);
+    return rc;
+}
+
+/* The reference against a set's expected outputs, if it has them. */
 static void check_expected(const rb_net *net, char (*sets)[1024], int n_sets,
                            rb_gtensor (*ref)[MAX_OUTPUTS], int n_out)
 {
@@ -264,11 +291,8 @@ static void check_expected(const rb_net *net, char (*sets)[1024], int n_sets,
     int found = 0;
     for (int s = 0; s < n_sets; s++)
         for (int o = 0; o < n_out; o++) {
-            char p[1100], *name = NULL;
             rb_gtensor want;
-            rb_err e = {0};
-            snprintf(p, sizeof p, "%s/output_%d.pb", sets[s], o);
-            if (access(p, R_OK) || rb_onnx_read_tensor(p, 1L << 30, &want, &name, &e))
+            if (expected(net, sets[s], o, &want))
                 continue;
             found++;
             for (size_t i = 0; i < want.count && i < ref[s][o].count; i++) {
@@ -278,7 +302,6 @@ static void check_expected(const rb_net *net, char (*sets)[1024], int n_sets,
             }
             if (want.count != ref[s][o].count)
                 worst = INFINITY;
-            free(name);
             rb_gtensor_free(&want);
         }
     if (found)

@@ -4,7 +4,16 @@
 Run with Debian's python3 (python3-torch, python3-onnx, python3-numpy):
 
     /usr/bin/python3 scripts/export-pytorch.py -o DIR [options]    one model
+    /usr/bin/python3 scripts/export-pytorch.py --module mine.py:make -o DIR
     /usr/bin/python3 scripts/export-pytorch.py --fixtures [OUTDIR]   the test set
+
+--module FILE.py:FUNC exports your own model: FUNC() returns (module, example
+input), the module's forward taking that one input (token ids or floats,
+seq-major or batch-first as the module is written) and returning one tensor
+(or a tuple whose first is the output); its trained weights go out as they
+are, its state_dict under your names, and inputs/ holds x.npy and the
+module's float64 output y.npy, which `rnnbench eval --model DIR/model.onnx
+--inputs DIR/inputs` checks its reference against.
 
 A model is nn.LSTM or nn.RNN(nonlinearity='tanh'), optionally behind an
 nn.Embedding and in front of a classifier head (nn.Linear on the last step,
@@ -117,6 +126,40 @@ def export(outdir, cell="lstm", input_size=8, hidden=6, layers=1, bidirectional=
         f.write("\n")
 
 
+def export_module(outdir, module, x):
+    """model.onnx, state_dict/, inputs/x.npy and inputs/y.npy (the module's
+    float64 output, which `rnnbench eval --inputs` compares its reference
+    with) of a user's module."""
+    module = module.eval()
+    if os.path.isdir(outdir):
+        shutil.rmtree(outdir)
+    os.makedirs(os.path.join(outdir, "state_dict"))
+    os.makedirs(os.path.join(outdir, "inputs"))
+    dyn = {"x": {d: f"dim{d}" for d in range(min(2, x.dim()))}}
+    torch.onnx.export(module, (x,), os.path.join(outdir, "model.onnx"), opset_version=14,
+                      input_names=["x"], output_names=["y"], dynamic_axes=dyn)
+    for name, t in module.state_dict().items():
+        save(os.path.join(outdir, "state_dict", name + ".npy"), t.numpy(), np.float32)
+    ints = not torch.is_floating_point(x)
+    save(os.path.join(outdir, "inputs", "x.npy"), x.numpy(), np.int64 if ints else np.float32)
+    with torch.no_grad():
+        y = module.double()(x if ints else x.double())
+    if isinstance(y, tuple):
+        y = y[0]
+    save(os.path.join(outdir, "inputs", "y.npy"), y.numpy(), np.float64)
+
+
+def load_factory(spec):
+    import importlib.util
+    path, _, func = spec.rpartition(":")
+    if not path or not func:
+        sys.exit("export-pytorch.py: --module takes FILE.py:FUNC")
+    sp = importlib.util.spec_from_file_location("user_module", path)
+    mod = importlib.util.module_from_spec(sp)
+    sp.loader.exec_module(mod)
+    return getattr(mod, func)
+
+
 # name: options (tests/targets/test_onnx_torch.c lists the same names)
 FIXTURES = {
     "lstm_l1_emb_head": dict(cell="lstm", vocab=40, classes=3, seq=6, batch=3),
@@ -149,6 +192,8 @@ def main():
     p.add_argument("--seq", type=int, default=5, help="length of the example input")
     p.add_argument("--batch", type=int, default=2, help="batch of the example input")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--module", metavar="FILE.py:FUNC",
+                   help="export your own module: FUNC() returns (module, example input)")
     p.add_argument("--lengths", action="store_true",
                    help="rows of random lengths, run packed (a bare seq-major stack)")
     a = p.parse_args()
@@ -158,6 +203,10 @@ def main():
         return 0
     if not a.output:
         p.error("give -o DIR (or --fixtures)")
+    if a.module:
+        module, x = load_factory(a.module)()
+        export_module(a.output, module, x)
+        return 0
     export(a.output, a.cell, a.input, a.hidden, a.layers, a.bidirectional, a.batch_first,
            a.vocab, a.classes, a.seq, a.batch, a.seed, a.lengths)
     return 0
