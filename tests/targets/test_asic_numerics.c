@@ -836,6 +836,30 @@ typedef struct fix {
     size_t ny;
 } fix;
 
+/* The target's output f->y against the naive emulator's ye: bit for bit
+ * where the format makes the sum exact (integers, 16-bit accumulators),
+ * else within a few ulps of the stored type (the fp32 accumulator's order
+ * shows as an ulp now and then, fed forward). */
+static void check_emulated(const fix *f, rb_asic_numerics n, const float *ye, const char *what)
+{
+    int exact = rb_asic_dtype_is_int(n.dtype) || n.acc_bits == 16;
+    double worst = 0;
+    size_t differ = 0;
+    for (size_t i = 0; i < f->ny; i++) {
+        differ += !same_float(f->y[i], ye[i]);
+        worst = fabs(f->y[i] - ye[i]) > worst ? fabs(f->y[i] - ye[i]) : worst;
+    }
+    double tol = n.dtype == RB_ASIC_BF16 ? 0x1p-5 : n.dtype == RB_ASIC_FP16 ? 0x1p-8 : 1e-5;
+    char name[64];
+    if (exact)
+        CHECK_INT(differ, 0);
+    else
+        CHECK(worst <= tol);
+    if (exact ? differ != 0 : worst > tol)
+        fprintf(stderr, "  emulator %s %s %s: %zu of %zu differ, worst %g\n", what, f->w.key,
+                rb_asic_numerics_name(&n, name, sizeof name), differ, f->ny, worst);
+}
+
 #define FEAT_CLIP 0.3f /* low enough that these shapes' pre-activations reach it */
 
 /* A case with directions (dirs 2) and features (RB_FEAT_*): the clip at
@@ -926,24 +950,7 @@ static void test_against_emulator(void)
             CHECK(memcmp(f.y, y2, f.ny * sizeof *y2) == 0);
             rb_asic_qmodel_free(q);
             emulate(&f.m, n, &f.in, ye);
-            int exact = rb_asic_dtype_is_int(n.dtype) || n.acc_bits == 16;
-            double worst = 0;
-            size_t differ = 0;
-            for (size_t i = 0; i < f.ny; i++) {
-                differ += !same_float(f.y[i], ye[i]);
-                worst = fabs(f.y[i] - ye[i]) > worst ? fabs(f.y[i] - ye[i]) : worst;
-            }
-            /* the fp32 accumulator's order shows as an ulp of the stored
-             * type now and then, fed forward: a few ulps at 1 */
-            double tol = n.dtype == RB_ASIC_BF16 ? 0x1p-5 : n.dtype == RB_ASIC_FP16 ? 0x1p-8 : 1e-5;
-            char name[64];
-            if (exact)
-                CHECK_INT(differ, 0);
-            else
-                CHECK(worst <= tol);
-            if (exact ? differ != 0 : worst > tol)
-                fprintf(stderr, "  emulator %s %s: %zu of %zu differ, worst %g\n", f.w.key,
-                        rb_asic_numerics_name(&n, name, sizeof name), differ, f.ny, worst);
+            check_emulated(&f, n, ye, "");
         }
         free(ye);
         free(y2);
@@ -1133,22 +1140,7 @@ static void test_features_against_emulator(void)
             rb_err e = {0};
             CHECK_INT(run_once(&f.m, n, &f.in, f.y, &e), 0);
             emulate(&f.m, n, &f.in, ye);
-            int exact = rb_asic_dtype_is_int(n.dtype) || n.acc_bits == 16;
-            double worst = 0;
-            size_t differ = 0;
-            for (size_t i = 0; i < f.ny; i++) {
-                differ += !same_float(f.y[i], ye[i]);
-                worst = fabs(f.y[i] - ye[i]) > worst ? fabs(f.y[i] - ye[i]) : worst;
-            }
-            double tol = n.dtype == RB_ASIC_BF16 ? 0x1p-5 : n.dtype == RB_ASIC_FP16 ? 0x1p-8 : 1e-5;
-            char name[64];
-            if (exact)
-                CHECK_INT(differ, 0);
-            else
-                CHECK(worst <= tol);
-            if (exact ? differ != 0 : worst > tol)
-                fprintf(stderr, "  emulator %s %s %s: %zu of %zu differ, worst %g\n", fc->what,
-                        f.w.key, rb_asic_numerics_name(&n, name, sizeof name), differ, f.ny, worst);
+            check_emulated(&f, n, ye, fc->what);
         }
         free(ye);
         fix_free(&f);
