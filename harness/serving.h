@@ -1,0 +1,100 @@
+/* serving.h — inference under load: arrival traces, the batching policy,
+ * the latency histogram and the discrete-event simulation of a server.
+ *
+ * A scenario (MLPerf Inference's names) is a schedule of queries; a server
+ * takes them from a queue in batches and runs one batch at a time.  The
+ * batching policy (rb_batch_decide) is the one piece of code every engine
+ * uses: the event simulation here, for simulated and modeled targets whose
+ * per-batch service time comes from their model, and the real load
+ * generator for measured targets.  A query's latency is its completion
+ * time minus its *scheduled* arrival: a stall that delays the queries
+ * behind it shows in theirs (no coordinated omission). */
+#ifndef RB_SERVING_H
+#define RB_SERVING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../workloads/rb_err.h"
+
+typedef enum {
+    RB_SCN_SINGLE_STREAM = 0, /* one query at a time, the next when it completes */
+    RB_SCN_MULTI_STREAM,      /* N samples together every interval */
+    RB_SCN_SERVER,            /* Poisson arrivals at Q queries/s */
+    RB_SCN_OFFLINE            /* every query at time 0 */
+} rb_scenario;
+
+const char *rb_scenario_name(rb_scenario s);
+int rb_scenario_parse(const char *s, rb_scenario *out); /* 0 or -1 */
+
+/* Dynamic batching as inference servers do it: a batch closes when it is
+ * full or when its oldest query has waited timeout_s. */
+typedef struct rb_batch_policy {
+    int max_batch;    /* >= 1 */
+    double timeout_s; /* >= 0; 0: a free server takes what is queued at once */
+} rb_batch_policy;
+
+/* The batcher's decision at time now, with the server free and queued >= 1
+ * queries waiting, the oldest since oldest: the number to take now (up to
+ * max_batch), or 0 to wait; when waiting, *until is when the oldest's
+ * timeout expires (the batcher decides again then, or at the next arrival,
+ * whichever is first). */
+int rb_batch_decide(const rb_batch_policy *p, size_t queued, double oldest, double now,
+                    double *until);
+
+/* An arrival schedule: query i arrives at t[i] (seconds, ascending). */
+typedef struct rb_trace {
+    double *t;
+    size_t n;
+} rb_trace;
+
+/* Poisson arrivals at qps for n queries, from a seed (exponential gaps by
+ * inversion of splitmix64 uniforms: the same trace on every machine). */
+int rb_trace_poisson(rb_trace *tr, double qps, size_t n, uint64_t seed, rb_err *e);
+/* n queries at one instant (offline), or groups of `streams` queries every
+ * interval_s (multi-stream). */
+int rb_trace_burst(rb_trace *tr, size_t n, int streams, double interval_s, rb_err *e);
+void rb_trace_free(rb_trace *tr);
+
+/* Latencies in a log-bucketed histogram (HdrHistogram's scheme): values in
+ * nanoseconds, exact below 2048 ns, then 1024 buckets per power of two, so
+ * every value is kept to 3 significant digits (relative error < 1/1024)
+ * up to ~10^15 ns, in a fixed 336 KiB (allocate it, do not put it on the
+ * stack). */
+#define RB_HIST_OCTAVES 40
+#define RB_HIST_SLOTS (2048 + RB_HIST_OCTAVES * 1024)
+typedef struct rb_hist {
+    uint64_t count[RB_HIST_SLOTS];
+    uint64_t n;
+    double sum_s, max_s;
+} rb_hist;
+
+void rb_hist_reset(rb_hist *h);
+void rb_hist_add(rb_hist *h, double seconds);
+/* The q quantile (0..1), seconds: the smallest bucket's value with at least
+ * q of the counts at or below it; NaN when empty. */
+double rb_hist_quantile(const rb_hist *h, double q);
+double rb_hist_mean(const rb_hist *h);
+
+/* The service time of one batch of n queries (1..max_batch), seconds:
+ * called for every batch, in order; a target's adapter answers from its
+ * model (and caches it per n), a test may draw it at random. */
+typedef int (*rb_service_fn)(void *ctx, int n, double *seconds, rb_err *e);
+
+typedef struct rb_serve_result {
+    rb_hist *lat;        /* latency of every query (caller's; reset here) */
+    size_t queries;      /* completed */
+    double first, last;  /* first arrival, last completion (s) */
+    double busy_s;       /* time the server was computing */
+    uint64_t batch_count[65]; /* batches of n queries (n <= 64; larger in [64]) */
+    size_t batches;
+} rb_serve_result;
+
+/* The trace through one server with policy p: every query's latency,
+ * batch sizes, busy time.  Single-stream is closed-loop (the next query is
+ * issued when the previous completes) and ignores tr's times past the
+ * first; the others follow tr. */
+int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy *p,
+                      rb_service_fn service, void *ctx, rb_serve_result *r, rb_err *e);
+
+#endif
