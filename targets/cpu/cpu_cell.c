@@ -28,6 +28,8 @@ typedef unsigned v8u __attribute__((vector_size(32)));
  * do not apply. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
+#elif defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
 #endif
 #define INLINE static inline __attribute__((always_inline))
 #define SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
