@@ -11,7 +11,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_graph g;
     rb_net n;
     rb_err e = {0};
-    if (!rb_onnx_parse(data, size, NULL, &g, &e) && !rb_net_from_graph(&g, "fuzz.onnx", &n, &e)) {
+    /* through the file, as a user's model is read: mapped, external data
+     * looked for beside it */
+    if (!rb_onnx_read(fuzz_file("m.onnx", data, size), 1 << 20, &g, &e) &&
+        !rb_net_from_graph(&g, "fuzz.onnx", &n, &e)) {
         if (!n.weights_are_inputs)
             rb_net_build(&n, NULL, &e);
         rb_net_free(&n);
