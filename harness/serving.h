@@ -97,4 +97,16 @@ typedef struct rb_serve_result {
 int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy *p,
                       rb_service_fn service, void *ctx, rb_serve_result *r, rb_err *e);
 
+/* Run one batch of n queries on the device now; return when it is done. */
+typedef int (*rb_batch_run_fn)(void *ctx, int n, rb_err *e);
+
+/* The trace through a real server (serve_live.c): an issuing thread
+ * releases queries at their scheduled times, the calling thread batches
+ * with p and runs each batch through run().  Latency is completion minus
+ * the scheduled arrival; late (may be NULL) receives every release's
+ * lateness against the schedule, the load generator's own precision.
+ * Single-stream is closed-loop, as in the simulation. */
+int rb_serve_live(rb_scenario scn, const rb_trace *tr, const rb_batch_policy *p,
+                  rb_batch_run_fn run, void *ctx, rb_serve_result *r, rb_hist *late, rb_err *e);
+
 #endif
