@@ -97,6 +97,16 @@ typedef struct rb_serve_result {
 int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy *p,
                       rb_service_fn service, void *ctx, rb_serve_result *r, rb_err *e);
 
+/* Server mode's figure: the largest arrival rate whose p99 latency meets a
+ * bound, as MLPerf's server scenario finds it — brackets by doubling or
+ * halving from a first guess (down to 2^-10 of it), bisects to 0.5 %, then
+ * confirms the answer on a trace of another seed, stepping down 0.5 % at a
+ * time until it holds.  RB_EUNAVAIL when no rate meets the bound.
+ * eval() runs a trace at qps from seed and gives its p99. */
+typedef int (*rb_qps_eval_fn)(void *ctx, double qps, uint64_t seed, double *p99_s, rb_err *e);
+int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps,
+                     uint64_t seed, double *qps, rb_err *e);
+
 /* Run one batch of n queries on the device now; return when it is done. */
 typedef int (*rb_batch_run_fn)(void *ctx, int n, rb_err *e);
 

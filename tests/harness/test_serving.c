@@ -186,6 +186,53 @@ static void test_hist(rb_hist *h)
     CHECK(isnan(rb_hist_quantile(h, 0.5))); /* empty: no quantile, not 0 */
 }
 
+/* The rate search on M/D/1: the largest lambda whose p99 sojourn time
+ * (wait + D) meets a bound, against Erlang's formula solved for lambda. */
+typedef struct md1_eval {
+    rb_hist *h;
+    double d;
+    size_t n;
+} md1_eval;
+
+static int eval_md1(void *ctx, double qps, uint64_t seed, double *p99, rb_err *e)
+{
+    md1_eval *m = ctx;
+    rb_trace tr;
+    svc v = {.d = m->d};
+    rb_batch_policy one = {1, 0};
+    rb_serve_result r = {.lat = m->h};
+    int rc = rb_trace_poisson(&tr, qps, m->n, seed, e);
+    if (!rc)
+        rc = rb_serve_simulate(RB_SCN_SERVER, &tr, &one, service, &v, &r, e);
+    *p99 = rb_hist_quantile(m->h, 0.99);
+    rb_trace_free(&tr);
+    return rc;
+}
+
+static void test_max_qps(rb_hist *h)
+{
+    const double D = 1e-3, slo = 10e-3;
+    /* exact: p99 wait = slo - D, bisected on lambda */
+    double lo = 1, hi = 1 / D * 0.9999;
+    for (int i = 0; i < 60; i++) {
+        double mid = (lo + hi) / 2;
+        if (md1_quantile(0.99, mid, D) + D <= slo)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    md1_eval m = {h, D, 2000000};
+    double qps;
+    rb_err e = {0};
+    CHECK_INT(rb_serve_max_qps(eval_md1, &m, slo, 100, 5, &qps, &e), 0);
+    printf("  max rate within p99 10 ms, M/D/1 D = 1 ms: %.1f queries/s (exact %.1f, %+.2f%%)\n",
+           qps, lo, 100 * (qps / lo - 1));
+    CHECK(fabs(qps / lo - 1) <= 0.02);
+    /* a bound below one service time: no rate meets it */
+    CHECK_INT(rb_serve_max_qps(eval_md1, &m, 0.5e-3, 100, 5, &qps, &e), RB_EUNAVAIL);
+    CHECK_STR_HAS(e.msg, "no rate meets");
+}
+
 int main(void)
 {
     rb_hist *h = malloc(sizeof *h);
@@ -195,6 +242,7 @@ int main(void)
     test_batching(h);
     test_md1(h);
     test_mm1(h);
+    test_max_qps(h);
     free(h);
     return rb_test_done("test_serving");
 }
