@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../../harness/serve_target.h"
 #include "../../harness/serving.h"
 #include "../rb_test.h"
 
@@ -94,6 +95,57 @@ static void test_batching(rb_hist *h)
     rb_trace_free(&tr);
 }
 
+/* A target as the server: the asic's modeled latency per batch size feeds
+ * the simulation (a lone query's latency is exactly its model's figure for
+ * a batch of 1; a burst of 8 runs as batches of its maximum, 4), and the
+ * cpu serves a short Poisson trace for real. */
+static void test_targets(rb_hist *h)
+{
+    rb_err e = {0};
+    rb_workload w = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, 8, 1, 16, 32, 1, 1);
+    rb_model m;
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    rb_model_init_seeded(&m, 1);
+    rb_instance asic, cpu;
+    CHECK_INT(rb_instance_parse("asic:edge-npu", &asic, &e), 0);
+    CHECK_INT(rb_instance_parse("cpu", &cpu, &e), 0);
+
+    rb_serve_target st;
+    CHECK_INT(rb_serve_target_init(&st, &asic, 1, &m, &w, 4, &e), 0);
+    double s1 = 0, s4 = 0;
+    CHECK_INT(rb_serve_target_service(&st, 1, &s1, &e), 0);
+    CHECK_INT(rb_serve_target_service(&st, 4, &s4, &e), 0);
+    CHECK(s1 > 0 && s4 >= s1);
+    rb_trace tr;
+    rb_batch_policy p = {4, 0};
+    rb_serve_result r = {.lat = h};
+    CHECK_INT(rb_trace_burst(&tr, 1, 1, 0, &e), 0);
+    CHECK_INT(rb_serve_simulate(RB_SCN_SERVER, &tr, &p, rb_serve_target_service, &st, &r, &e), 0);
+    CHECK_NEAR(h->max_s, s1, s1 * 1e-9);
+    rb_trace_free(&tr);
+    CHECK_INT(rb_trace_burst(&tr, 8, 0, 0, &e), 0);
+    CHECK_INT(rb_serve_simulate(RB_SCN_OFFLINE, &tr, &p, rb_serve_target_service, &st, &r, &e), 0);
+    CHECK_INT(r.batch_count[4], 2);
+    CHECK_NEAR(r.last, 2 * s4, s4 * 1e-9);
+    rb_trace_free(&tr);
+    rb_serve_target_free(&st);
+
+    CHECK_INT(rb_serve_target_init(&st, &cpu, 1, &m, &w, 2, &e), 0);
+    double none;
+    CHECK_INT(rb_serve_target_service(&st, 1, &none, &e), RB_EINPUT); /* measured: no model */
+    CHECK_INT(rb_serve_target_warm(&st, &e), 0);
+    CHECK_INT(rb_trace_poisson(&tr, 500, 100, 3, &e), 0);
+    CHECK_INT(rb_serve_live(RB_SCN_SERVER, &tr, &p, rb_serve_target_run, &st, &r, NULL, &e), 0);
+    CHECK_INT(r.queries, 100);
+    CHECK(r.batch_count[1] + 2 * r.batch_count[2] == 100);
+    CHECK(rb_hist_quantile(h, 0.0) > 0);
+    printf("  cpu serving 500 queries/s: p50 %.3f ms, p99 %.3f ms, %zu batches\n",
+           rb_hist_quantile(h, 0.5) * 1e3, rb_hist_quantile(h, 0.99) * 1e3, r.batches);
+    rb_trace_free(&tr);
+    rb_serve_target_free(&st);
+    rb_model_free(&m);
+}
+
 int main(void)
 {
     rb_hist *h = malloc(sizeof *h);
@@ -101,6 +153,7 @@ int main(void)
         return 1;
     test_batching(h);
     test_coordinated_omission(h);
+    test_targets(h);
     free(h);
     return rb_test_done("test_serve_live");
 }

@@ -1,0 +1,38 @@
+/* serve_target.h — a target instance serving a scenario: per-batch-size
+ * loads for the load generator (measured targets) and per-batch-size
+ * service times for the event simulation (simulated and modeled ones). */
+#ifndef RB_SERVE_TARGET_H
+#define RB_SERVE_TARGET_H
+
+#include "../targets/target.h"
+
+typedef struct rb_serve_size {
+    rb_target t; /* an instance loaded for batches of this size */
+    rb_workload w;
+    float *x, *y;
+    int loaded;
+    double device_s; /* its own latency for one batch; < 0 until asked */
+} rb_serve_size;
+
+typedef struct rb_serve_target {
+    rb_instance in;
+    int threads;
+    const rb_model *m; /* the weights (seeded or imported), not owned */
+    rb_workload w;     /* the point; batch is the batch's size */
+    int max_batch;
+    rb_serve_size *size; /* [max_batch + 1] */
+} rb_serve_target;
+
+int rb_serve_target_init(rb_serve_target *s, const rb_instance *in, int threads,
+                         const rb_model *m, const rb_workload *w, int max_batch, rb_err *e);
+void rb_serve_target_free(rb_serve_target *s);
+/* Load every batch size and run each once, so that nothing of the first
+ * use lands in a served query's latency. */
+int rb_serve_target_warm(rb_serve_target *s, rb_err *e);
+/* rb_service_fn: the target's own latency for a batch of n (simulated or
+ * modeled; RB_EINPUT for a measured target, which gives none). */
+int rb_serve_target_service(void *ctx, int n, double *seconds, rb_err *e);
+/* rb_batch_run_fn: a forward of a batch of n on the target, now. */
+int rb_serve_target_run(void *ctx, int n, rb_err *e);
+
+#endif
