@@ -16,8 +16,8 @@
  * pass per run of layers with the same direction of time.  Bidirectional:
  * two passes per layer, layer by layer, since a layer needs both halves of
  * the previous one.  Reversing and concatenating are host work between
- * passes: not accelerator time (the adapter counts only the passes'
- * cycles). */
+ * passes, not accelerator time; the adapter counts the passes' cycles and
+ * the weight rewrites between them (fpga.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
