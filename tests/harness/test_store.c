@@ -953,6 +953,38 @@ static void test_fixture_migration(void)
     sqlite3_close(db);
 }
 
+/* The release with instances (schema 3) migrates keeping every row; its
+ * workloads become seeded one-direction stacks (dirs 1, no model). */
+static void test_fixture_migration_3(void)
+{
+    char path[512], cmd[1200], buf[256];
+    tmp_path(path, sizeof path, "schema3.db");
+    snprintf(cmd, sizeof cmd, "cp '%s/db/schema3.db' '%s'", RB_FIXTURES, path);
+    CHECK_INT(system(cmd), 0);
+    rb_err e = {0};
+    rb_store *s = NULL;
+    CHECK_INT(rb_store_open(&s, path, 0, &e), 0);
+    CHECK_INT(rb_store_schema_version(s), RB_SCHEMA_VERSION);
+    rb_store_close(s);
+    sqlite3 *db = raw_open(path);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM runs", 0), 4);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM devices", 0), 7);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM results", 0), 8);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM accuracy", 0), 6);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM workloads WHERE dirs = 1 AND model IS NULL AND "
+                          "features IS NULL",
+                      0),
+              raw_int(db, "SELECT count(*) FROM workloads", 0));
+    CHECK_STR_HAS(raw_text(db,
+                           "SELECT group_concat(instance, ',') FROM (SELECT DISTINCT instance "
+                           "FROM v_results ORDER BY 1)",
+                           0, buf, sizeof buf),
+                  "asic:edge-npu,asic:tpu-v1,cpu,fpga:small");
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM v_results WHERE dirs = 1 AND model IS NULL", 0),
+              8);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -970,6 +1002,7 @@ int main(void)
     test_device_resources();
     test_accuracy_migration();
     test_fixture_migration();
+    test_fixture_migration_3();
     remove_tree();
     return rb_test_done("test_store");
 }
