@@ -76,8 +76,10 @@ int rb_cli_axis_option(rb_cli_axes *a, int opt, const char *val, rb_err *e)
         struct stat st;
         const char *flag = opt == RB_OPT_MODEL ? "--model" : "--weights";
         if (opt == RB_OPT_WEIGHTS && (stat(val, &st) || !S_ISDIR(st.st_mode)))
-            return rb_errf(e, RB_EINPUT, "--weights %s: not a directory (a state_dict saved as "
-                           "one .npy per tensor)", val);
+            return rb_errf(e, RB_EINPUT,
+                           "--weights %s: not a directory (a state_dict saved as "
+                           "one .npy per tensor)",
+                           val);
         int n = a->axes.n_model;
         rb_axes one;
         memset(&one, 0, sizeof one);
@@ -278,6 +280,16 @@ const char *rb_fmt_bytes(double bytes, char *buf, size_t n)
     }
     snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
     return buf;
+}
+
+int rb_cli_key_width(const rb_matrix *m, int min)
+{
+    int w = min;
+    for (size_t i = 0; i < m->n; i++) {
+        int l = (int)strlen(m->points[i].key);
+        w = l > w ? l : w;
+    }
+    return w;
 }
 
 long rb_cli_model_max_bytes(void)

@@ -93,6 +93,9 @@ int rb_cli_workloads(const char *matrix, const rb_cli_axes *a, rb_matrix *m, cha
 /* The largest model file an import may read: a third of the memory
  * available (reading holds the file, its decoded message and the weights). */
 long rb_cli_model_max_bytes(void);
+/* The width of the workload column: the longest key, at least min (an
+ * imported model's keys carry its name and hash). */
+int rb_cli_key_width(const rb_matrix *m, int min);
 /* Refuse points whose estimated memory exceeds what the host has available. */
 int rb_cli_check_memory(const rb_matrix *m, rb_err *e);
 

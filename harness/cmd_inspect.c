@@ -114,10 +114,13 @@ static int inspect_main(int argc, char **argv)
         snprintf(sizes, sizeof sizes, ", hidden %d, input %d", n.hidden, n.input);
     printf("%-10s %s, %d layer%s, %s%s%s\n", "stack",
            n.cell == RB_CELL_LSTM ? "LSTM" : "RNN (tanh)", n.n_rec, n.n_rec == 1 ? "" : "s",
-           n.dirs == 2 ? "bidirectional" : n.features & RB_FEAT_REVERSE ? "reverse" : "forward",
+           n.dirs == 2                    ? "bidirectional"
+           : n.features & RB_FEAT_REVERSE ? "reverse"
+                                          : "forward",
            sizes, n.layout ? ", batch-major (layout 1)" : "");
-    printf("%-10s %s\n", "needs", n.features ? rb_features_str(n.features, feats, sizeof feats)
-                                             : "nothing beyond a plain stack");
+    printf("%-10s %s\n", "needs",
+           n.features ? rb_features_str(n.features, feats, sizeof feats)
+                      : "nothing beyond a plain stack");
     if (!n.built) {
         /* ONNX's node tests: the weights come with each set of inputs */
         printf("%-10s graph inputs, given with each input set (rnnbench eval --inputs); sizes "

@@ -161,11 +161,12 @@ static int list_main(int argc, char **argv)
     char mem[32];
     double flops = 0;
     printf("\n%zu workload points from %s:\n", m.n, source);
-    printf("%-44s %12s %12s\n", "workload", "GFLOP/call", "est. memory");
+    int kw = rb_cli_key_width(&m, 44);
+    printf("%-*s %12s %12s\n", kw, "workload", "GFLOP/call", "est. memory");
     for (size_t i = 0; i < m.n; i++) {
         const rb_workload *w = &m.points[i];
         flops += rb_workload_flops(w);
-        printf("%-44s %12.4g %12s\n", w->key, rb_workload_flops(w) * 1e-9,
+        printf("%-*s %12.4g %12s\n", kw, w->key, rb_workload_flops(w) * 1e-9,
                rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
     }
     printf("total %.3f GFLOP per pass over the matrix\n", flops * 1e-9);

@@ -194,7 +194,8 @@ static void dry_run(const rb_run_config *cfg, probed *p)
     const rb_measure_opts *mo = &cfg->measure;
     char mem[32];
     double total_s = 0;
-    printf("%-44s %10s %11s", "workload", "GFLOP/call", "est. memory");
+    int kw = rb_cli_key_width(&cfg->points, 44);
+    printf("%-*s %10s %11s", kw, "workload", "GFLOP/call", "est. memory");
     for (int i = 0; i < cfg->n_targets; i++)
         if (p[i].ok)
             printf(" %12s", p[i].t.instance);
@@ -202,7 +203,7 @@ static void dry_run(const rb_run_config *cfg, probed *p)
     for (size_t k = 0; k < cfg->points.n; k++) {
         const rb_workload *w = &cfg->points.points[k];
         double fl = rb_workload_flops(w);
-        printf("%-44s %10.4g %11s", w->key, fl * 1e-9,
+        printf("%-*s %10.4g %11s", kw, w->key, fl * 1e-9,
                rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
         /* The reference: naive fp64 loops at roughly 1 GFLOP/s; for training,
          * on the problem the gradients are checked on. */
@@ -250,13 +251,13 @@ static int store_result(rb_store *st, const rb_result *r, rb_err *e)
     return rc;
 }
 
-static void print_header(void)
+static void print_header(int kw)
 {
-    printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s\n", "target", "workload", "median_ms",
+    printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", "target", kw, "workload", "median_ms",
            "p90_ms", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel", "status");
 }
 
-static void print_result(const rb_target *t, const rb_result *r)
+static void print_result(const rb_target *t, const rb_result *r, int kw)
 {
     char energy[40] = "-", status[600];
     if (r->energy_j >= 0)
@@ -266,15 +267,14 @@ static void print_result(const rb_target *t, const rb_result *r)
     if (!strncmp(r->message, r->status, sl) && r->message[sl] == ':')
         snprintf(status, sizeof status, "%s", r->message);
     else
-        snprintf(status, sizeof status, "%s%s%s", r->status, r->message[0] ? ": " : "",
-                 r->message);
+        snprintf(status, sizeof status, "%s%s%s", r->status, r->message[0] ? ": " : "", r->message);
     if (r->reps)
-        printf("%-6s %-40s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s\n", t->instance, r->w->key,
+        printf("%-6s %-*s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s\n", t->instance, kw, r->w->key,
                r->median_ms, r->p90_ms, r->gflops, r->throughput_sps, energy, r->err_max_rel,
                status);
     else
-        printf("%-6s %-40s %10s %10s %9s %11s %-18s %9s %s\n", t->instance, r->w->key, "-", "-", "-",
-               "-", "-", "-", status);
+        printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", t->instance, kw, r->w->key, "-", "-",
+               "-", "-", "-", "-", status);
     fflush(stdout);
 }
 
@@ -365,6 +365,7 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
     size_t total = cfg->points.n * (size_t)cfg->n_targets, done = 0;
     double started = rb_now_s();
     int header = 0, rc = 0;
+    const int kw = rb_cli_key_width(&cfg->points, 40);
 
     for (size_t k = 0; k < cfg->points.n && !rc; k++) {
         const rb_workload *w = &cfg->points.points[k];
@@ -402,8 +403,8 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             }
             if (!rc) {
                 if (!header++)
-                    print_header();
-                print_result(&p[i].t, &r);
+                    print_header(kw);
+                print_result(&p[i].t, &r, kw);
                 if (!strcmp(r.status, RB_STATUS_OK))
                     tl->ok++;
                 else if (!strcmp(r.status, RB_STATUS_FAILED) ||

@@ -308,9 +308,13 @@ static void check_expected(const rb_net *net, char (*sets)[1024], int n_sets,
         printf("the reference against the %d expected output%s of the input sets: max_rel %.3g "
                "(fp32 bound %.3g)\n",
                found, found == 1 ? "" : "s", worst,
-               rb_fp32_tolerance(&(rb_workload){.cell = net->cell, .seq = 1, .hidden = net->hidden,
-                                                .input = net->input, .layers = net->n_rec,
-                                                .input_proj = 1, .dirs = net->dirs},
+               rb_fp32_tolerance(&(rb_workload){.cell = net->cell,
+                                                .seq = 1,
+                                                .hidden = net->hidden,
+                                                .input = net->input,
+                                                .layers = net->n_rec,
+                                                .input_proj = 1,
+                                                .dirs = net->dirs},
                                  0));
 }
 
@@ -428,7 +432,8 @@ int rb_eval_model(const rb_eval_model_args *a, int argc, char **argv, rb_err *e)
         int trc = 0, n_o = 0;
         free_outs(b.outs, b.n_sets);
         for (int s = 0; !trc && s < b.n_sets; s++)
-            trc = rb_interrupted() ? RB_EINTR : run_set(&b.net, b.sets[s], &c, b.outs[s], &n_o, &te);
+            trc =
+                rb_interrupted() ? RB_EINTR : run_set(&b.net, b.sets[s], &c, b.outs[s], &n_o, &te);
         rb_target_unload(&a->t[i]);
         if (trc == RB_EINTR || rb_interrupted()) {
             rc = rb_errf(e, RB_EINTR, "interrupted");
@@ -443,8 +448,8 @@ int rb_eval_model(const rb_eval_model_args *a, int argc, char **argv, rb_err *e)
         errors(b.outs, b.ref, b.n_sets, b.n_out, &mabs, &mrel);
         int fp32 = !strcmp(a->t[i].info.numerics, "fp32");
         double bound = rb_fp32_tolerance(&c.loaded, 0);
-        printf("%-8s %-28s %10.3g %10.3g %10s", a->t[i].instance, a->t[i].info.numerics, mabs,
-               mrel, fp32 ? (mrel <= bound ? "within" : "EXCEEDED") : "n/a");
+        printf("%-8s %-28s %10.3g %10.3g %10s", a->t[i].instance, a->t[i].info.numerics, mabs, mrel,
+               fp32 ? (mrel <= bound ? "within" : "EXCEEDED") : "n/a");
         bad += fp32 && !(mrel <= bound);
         if (b.labels) {
             rb_tc_scores sc;

@@ -6,9 +6,9 @@
 #include "store.h"
 
 typedef struct rb_eval_model_args {
-    const char *model;   /* an ONNX file, or a state_dict directory (--weights) */
-    const char *inputs;  /* a directory of inputs, or of ONNX test_data_set_N/ directories */
-    const char *labels;  /* NULL, or class ids (.npy of integers, or text, one per line) */
+    const char *model;  /* an ONNX file, or a state_dict directory (--weights) */
+    const char *inputs; /* a directory of inputs, or of ONNX test_data_set_N/ directories */
+    const char *labels; /* NULL, or class ids (.npy of integers, or text, one per line) */
     const char *db, *label;
     int quiet;
     rb_target *t; /* probed targets; t[0] is the reference the others are compared with */

@@ -8,8 +8,8 @@
  * missed by one query alone, not by load. */
 #define MAX_HALVINGS 10
 
-int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps,
-                     uint64_t seed, double *qps, rb_err *e)
+int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps, uint64_t seed,
+                     double *qps, rb_err *e)
 {
     *qps = 0;
     if (!(slo_s > 0) || !(guess_qps > 0))

@@ -31,8 +31,8 @@ void rb_serve_target_free(rb_serve_target *s)
     memset(s, 0, sizeof *s);
 }
 
-int rb_serve_target_init(rb_serve_target *s, const rb_instance *in, int threads,
-                         const rb_model *m, const rb_workload *w, int max_batch, rb_err *e)
+int rb_serve_target_init(rb_serve_target *s, const rb_instance *in, int threads, const rb_model *m,
+                         const rb_workload *w, int max_batch, rb_err *e)
 {
     memset(s, 0, sizeof *s);
     s->in = *in;
@@ -81,9 +81,8 @@ static int size_of(rb_serve_target *s, int n, rb_serve_size **out, rb_err *e)
 static int forward(rb_serve_size *z, rb_sample *smp, rb_err *e)
 {
     rb_batch in = {z->w.seq, z->w.batch, rb_workload_x_width(&z->w), z->x, NULL, NULL, NULL};
-    rb_tensor out = {z->y,
-                     3,
-                     {(size_t)z->w.seq, (size_t)z->w.batch, (size_t)rb_workload_y_width(&z->w)}};
+    rb_tensor out = {
+        z->y, 3, {(size_t)z->w.seq, (size_t)z->w.batch, (size_t)rb_workload_y_width(&z->w)}};
     return rb_target_forward(&z->t, &in, &out, smp, e);
 }
 

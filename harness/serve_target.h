@@ -23,8 +23,8 @@ typedef struct rb_serve_target {
     rb_serve_size *size; /* [max_batch + 1] */
 } rb_serve_target;
 
-int rb_serve_target_init(rb_serve_target *s, const rb_instance *in, int threads,
-                         const rb_model *m, const rb_workload *w, int max_batch, rb_err *e);
+int rb_serve_target_init(rb_serve_target *s, const rb_instance *in, int threads, const rb_model *m,
+                         const rb_workload *w, int max_batch, rb_err *e);
 void rb_serve_target_free(rb_serve_target *s);
 /* Load every batch size and run each once, so that nothing of the first
  * use lands in a served query's latency. */

@@ -82,10 +82,10 @@ double rb_hist_mean(const rb_hist *h);
 typedef int (*rb_service_fn)(void *ctx, int n, double *seconds, rb_err *e);
 
 typedef struct rb_serve_result {
-    rb_hist *lat;        /* latency of every query (caller's; reset here) */
-    size_t queries;      /* completed */
-    double first, last;  /* first arrival, last completion (s) */
-    double busy_s;       /* time the server was computing */
+    rb_hist *lat;             /* latency of every query (caller's; reset here) */
+    size_t queries;           /* completed */
+    double first, last;       /* first arrival, last completion (s) */
+    double busy_s;            /* time the server was computing */
     uint64_t batch_count[65]; /* batches of n queries (n <= 64; larger in [64]) */
     size_t batches;
 } rb_serve_result;
@@ -104,8 +104,8 @@ int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy
  * time until it holds.  RB_EUNAVAIL when no rate meets the bound.
  * eval() runs a trace at qps from seed and gives its p99. */
 typedef int (*rb_qps_eval_fn)(void *ctx, double qps, uint64_t seed, double *p99_s, rb_err *e);
-int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps,
-                     uint64_t seed, double *qps, rb_err *e);
+int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps, uint64_t seed,
+                     double *qps, rb_err *e);
 
 /* Run one batch of n queries on the device now; return when it is done. */
 typedef int (*rb_batch_run_fn)(void *ctx, int n, rb_err *e);

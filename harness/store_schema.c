@@ -267,10 +267,7 @@ static const char migration_5_test[] =
 #endif
 
 const char *const rb_store_migrations[] = {
-    migration_1,
-    migration_2,
-    migration_3,
-    migration_4,
+    migration_1,      migration_2, migration_3, migration_4,
 #ifdef RB_TEST_EXTRA_FIGURE
     migration_5_test,
 #endif

@@ -210,10 +210,9 @@ int rb_rep_eval_applies(const rb_rep_accuracy *a, const rb_workload *w)
            E == w->input && w->input_proj && rb_workload_dirs(w) == 1;
 }
 
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const rb_workload *w,
-                                       const char *target, const char *numerics,
-                                       const char *reference, const rb_rep_accuracy **cpu,
-                                       int *any)
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const rb_workload *w, const char *target,
+                                       const char *numerics, const char *reference,
+                                       const rb_rep_accuracy **cpu, int *any)
 {
     /* the model of the newest evaluation, and when it was last trained here:
      * an evaluation from before that is of other weights under the same name */

@@ -128,10 +128,9 @@ int rb_rep_eval_applies(const rb_rep_accuracy *a, const rb_workload *w);
  * target's test row in those numerics and the reference's row (the target
  * named reference, e.g. "cpu") of the same evaluation.  NULL when there is
  * none; *any (may be NULL) says whether any evaluation applies to w. */
-const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const rb_workload *w,
-                                       const char *target, const char *numerics,
-                                       const char *reference, const rb_rep_accuracy **ref,
-                                       int *any);
+const rb_rep_accuracy *rb_rep_eval_row(const rb_report *r, const rb_workload *w, const char *target,
+                                       const char *numerics, const char *reference,
+                                       const rb_rep_accuracy **ref, int *any);
 
 void rb_report_free(rb_report *r); /* safe on a zeroed report */
 

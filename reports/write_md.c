@@ -138,7 +138,8 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
     for (size_t i = 0; i < r->n_accuracy; i++) {
         const rb_rep_accuracy *a = &r->accuracy[i], *cpu = NULL;
         const char *ref = rec ? rec->opts.reference : "cpu";
-        if (strcmp(a->phase, "eval") || rb_rep_eval_row(r, NULL, a->target, a->numerics, ref, &cpu, NULL) != a)
+        if (strcmp(a->phase, "eval") ||
+            rb_rep_eval_row(r, NULL, a->target, a->numerics, ref, &cpu, NULL) != a)
             continue; /* the newest evaluated model, one row per target and format */
         if (!header++)
             fprintf(f,

@@ -107,8 +107,7 @@ static int check_model(const rb_target *t, const rb_model *m, const rb_workload 
                        tname(t), w->key, w->seq, w->batch, w->input, w->hidden, w->layers);
     if (m->cell != w->cell || m->hidden != w->hidden || m->layers != w->layers ||
         m->input_proj != w->input_proj || (w->input_proj && m->input != w->input) ||
-        (m->dirs == 2 ? 2 : 1) != rb_workload_dirs(w) ||
-        (rb_model_features(m) & ~w->features) != 0)
+        (m->dirs == 2 ? 2 : 1) != rb_workload_dirs(w) || (rb_model_features(m) & ~w->features) != 0)
         return rb_errf(e, RB_EINPUT,
                        "target %s: model (%s, input %d, hidden %d, layers %d, input_proj %d, "
                        "directions %d) does not match workload %s",
@@ -179,12 +178,14 @@ static int check_batch(const rb_target *t, const rb_batch *in, rb_err *e)
                        "target %s: batch is [%d, %d, %d] but %s was loaded for [%d, %d, %d]",
                        tname(t), in->seq, in->batch, in->width, w->key, w->seq, w->batch, width);
     if (in->lens && !(w->features & RB_FEAT_SEQ_LENS))
-        return rb_errf(e, RB_EINPUT, "target %s: batch has sequence lengths but %s was loaded "
-                       "without them", tname(t), w->key);
+        return rb_errf(e, RB_EINPUT,
+                       "target %s: batch has sequence lengths but %s was loaded "
+                       "without them",
+                       tname(t), w->key);
     for (int b = 0; in->lens && b < in->batch; b++)
         if (in->lens[b] < 0 || in->lens[b] > in->seq)
-            return rb_errf(e, RB_EINPUT, "target %s: row %d has length %d, outside 0..%d",
-                           tname(t), b, in->lens[b], in->seq);
+            return rb_errf(e, RB_EINPUT, "target %s: row %d has length %d, outside 0..%d", tname(t),
+                           b, in->lens[b], in->seq);
     return 0;
 }
 

@@ -362,8 +362,7 @@ static double axes_points(const rb_axes *a)
 }
 
 /* A fixed dimension of a model against the axis that names it. */
-static int fixed_dim(const char *model, const char *axis, int fixed, const int *v, int n,
-                     rb_err *e)
+static int fixed_dim(const char *model, const char *axis, int fixed, const int *v, int n, rb_err *e)
 {
     for (int i = 0; i < n; i++)
         if (v[i] != fixed)

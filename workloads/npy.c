@@ -547,8 +547,10 @@ int rb_npy_read_i64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e)
              : !strcmp(hd.descr, "|u1") ? (sign = 0, 1)
                                         : 0;
         if (!es)
-            rc = rb_errf(e, RB_EINPUT, "%s: dtype '%s' is not an integer type rnnbench reads "
-                         "('<i8', '<i4', '|i1', '|u1')", path, hd.descr);
+            rc = rb_errf(e, RB_EINPUT,
+                         "%s: dtype '%s' is not an integer type rnnbench reads "
+                         "('<i8', '<i4', '|i1', '|u1')",
+                         path, hd.descr);
     }
     size_t count = 1;
     for (int d = 0; !rc && d < hd.ndim; d++) {
@@ -558,8 +560,8 @@ int rb_npy_read_i64(const char *path, rb_npy *out, size_t max_bytes, rb_err *e)
             count *= hd.shape[d];
     }
     if (!rc && (unsigned long long)st.st_size - off != count * es)
-        rc = rb_errf(e, RB_EINPUT, "%s: the shape needs %zu data bytes but the file has %llu",
-                     path, count * es, (unsigned long long)st.st_size - off);
+        rc = rb_errf(e, RB_EINPUT, "%s: the shape needs %zu data bytes but the file has %llu", path,
+                     count * es, (unsigned long long)st.st_size - off);
     if (!rc && max_bytes && count * 8 > max_bytes)
         rc = rb_errf(e, RB_EINPUT, "%s: %zu elements, above the limit of %zu bytes", path, count,
                      max_bytes);

@@ -52,8 +52,8 @@ const char *rb_features_str(unsigned f, char *buf, size_t n)
     buf[0] = '\0';
     for (unsigned bit = 1; bit & RB_FEAT_ALL; bit <<= 1)
         if ((f & bit) && len < n)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "",
-                                    rb_feature_name(bit));
+            len +=
+                (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "", rb_feature_name(bit));
     return buf;
 }
 
@@ -125,7 +125,7 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
      * the target keeps a packed copy */
     double wts = D * G * H * (I + H + 5) + (L - D) * G * H * (D * H + H + 5);
     double x = T * B * X;
-    double gates = T * B * G * H; /* precomputed input projection, one layer at a time */
+    double gates = T * B * G * H;        /* precomputed input projection, one layer at a time */
     double seqs = 2 * T * B * H * D * D; /* layer input/output ping-pong, per direction too */
     double state = 2 * L * B * H;
     double fp32 = 2 * wts + x + gates + seqs + state + T * B * H * D /* target output */;

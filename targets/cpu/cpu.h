@@ -26,8 +26,8 @@ void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const fl
  * f = 1 - i when coupled.  A separate function so that the plain cell keeps
  * its arithmetic; inference only. */
 void rb_cpu_lstm_cell_ext(int B, int H, const float *pre, const float *rec, const float *bias,
-                          const float *peep, float clip, int coupled, const float *c_prev,
-                          float *c, float *h);
+                          const float *peep, float clip, int coupled, const float *c_prev, float *c,
+                          float *h);
 /* clip > 0 bounds the pre-activation before tanh (ONNX clip); 0 for none. */
 void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias,
                      float clip, float *h);

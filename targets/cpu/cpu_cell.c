@@ -203,8 +203,8 @@ INLINE void lstm8x(const float *p, const float *r, const float *bias, size_t H, 
 
 RB_CLONES
 void rb_cpu_lstm_cell_ext(int B, int H, const float *pre, const float *rec, const float *bias,
-                          const float *peep, float clip, int coupled, const float *c_prev,
-                          float *c, float *h)
+                          const float *peep, float clip, int coupled, const float *c_prev, float *c,
+                          float *h)
 {
     const size_t GH = 4 * (size_t)H;
     const int full = H & ~7;
@@ -212,8 +212,8 @@ void rb_cpu_lstm_cell_ext(int B, int H, const float *pre, const float *rec, cons
         const float *p = pre + b * GH, *r = rec + b * GH, *cp = c_prev + (size_t)b * H;
         float *cb = c + (size_t)b * H, *hb = h + (size_t)b * H;
         for (int j = 0; j < full; j += 8)
-            lstm8x(p + j, r + j, bias + j, (size_t)H, peep ? peep + j : NULL, clip, coupled,
-                   cp + j, cb + j, hb + j);
+            lstm8x(p + j, r + j, bias + j, (size_t)H, peep ? peep + j : NULL, clip, coupled, cp + j,
+                   cb + j, hb + j);
         int n = H - full;
         if (!n)
             continue;

@@ -94,8 +94,8 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->D = m->dirs == 2 ? 2 : 1;
     s->clip = m->clip;
     s->coupled = m->input_forget;
-    s->ext = m->cell == RB_CELL_LSTM && (rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP |
-                                                                 RB_FEAT_INPUT_FORGET));
+    s->ext = m->cell == RB_CELL_LSTM &&
+             (rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_INPUT_FORGET));
     /* What OpenBLAS really runs (it caps at its build-time maximum), so
      * forward() can tell when someone else changed it. */
     openblas_set_num_threads(rb_cpu_threads(t));

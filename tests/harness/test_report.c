@@ -511,8 +511,8 @@ static void test_accuracy_scope(void)
                     im = {.task = "imported", .model = "sentiment-1a2b3c4d"};
     rb_workload same = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, 10, 8, 64, 64, 1, 1),
                 wider = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, 10, 8, 64, 128, 1, 1),
-                rnn = rb_workload_of(RB_CELL_RNN, RB_MODE_INFER, 10, 8, 64, 64, 1, 1),
-                model = same, other = same;
+                rnn = rb_workload_of(RB_CELL_RNN, RB_MODE_INFER, 10, 8, 64, 64, 1, 1), model = same,
+                other = same;
     snprintf(model.model, sizeof model.model, "sentiment-1a2b3c4d");
     snprintf(other.model, sizeof other.model, "sentiment-99999999");
     CHECK(rb_rep_eval_applies(&tc, &same));

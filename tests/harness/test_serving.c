@@ -113,8 +113,8 @@ static void test_mm1(rb_hist *h)
         rb_serve_result r = {.lat = h};
         CHECK_INT(rb_serve_simulate(RB_SCN_SERVER, &tr, &p, service, &v, &r, &e), 0);
         double p99 = rb_hist_quantile(h, 0.99), theory = log(100) / (mu - lambda);
-        printf("  M/M/1 rho %.1f: p99 sojourn %.4f ms (theory %.4f, %+.2f%%)\n", rhos[k],
-               p99 * 1e3, theory * 1e3, 100 * (p99 / theory - 1));
+        printf("  M/M/1 rho %.1f: p99 sojourn %.4f ms (theory %.4f, %+.2f%%)\n", rhos[k], p99 * 1e3,
+               theory * 1e3, 100 * (p99 / theory - 1));
         CHECK(fabs(p99 / theory - 1) <= 0.02);
         rb_trace_free(&tr);
     }
@@ -126,8 +126,8 @@ static void test_batching(rb_hist *h)
     rb_err e = {0};
     double until = -1;
     rb_batch_policy p = {4, 0.005};
-    CHECK_INT(rb_batch_decide(&p, 4, 0, 0, &until), 4);  /* full */
-    CHECK_INT(rb_batch_decide(&p, 9, 0, 0, &until), 4);  /* never more than max */
+    CHECK_INT(rb_batch_decide(&p, 4, 0, 0, &until), 4);       /* full */
+    CHECK_INT(rb_batch_decide(&p, 9, 0, 0, &until), 4);       /* never more than max */
     CHECK_INT(rb_batch_decide(&p, 2, 1.0, 1.002, &until), 0); /* waits ... */
     CHECK_NEAR(until, 1.005, 1e-12);                          /* ... for the oldest's timeout */
     CHECK_INT(rb_batch_decide(&p, 2, 1.0, 1.005, &until), 2); /* then goes with what it has */

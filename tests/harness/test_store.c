@@ -971,8 +971,9 @@ static void test_fixture_migration_3(void)
     CHECK_INT(raw_int(db, "SELECT count(*) FROM devices", 0), 7);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM results", 0), 8);
     CHECK_INT(raw_int(db, "SELECT count(*) FROM accuracy", 0), 6);
-    CHECK_INT(raw_int(db, "SELECT count(*) FROM workloads WHERE dirs = 1 AND model IS NULL AND "
-                          "features IS NULL",
+    CHECK_INT(raw_int(db,
+                      "SELECT count(*) FROM workloads WHERE dirs = 1 AND model IS NULL AND "
+                      "features IS NULL",
                       0),
               raw_int(db, "SELECT count(*) FROM workloads", 0));
     CHECK_STR_HAS(raw_text(db,
@@ -980,8 +981,7 @@ static void test_fixture_migration_3(void)
                            "FROM v_results ORDER BY 1)",
                            0, buf, sizeof buf),
                   "asic:edge-npu,asic:tpu-v1,cpu,fpga:small");
-    CHECK_INT(raw_int(db, "SELECT count(*) FROM v_results WHERE dirs = 1 AND model IS NULL", 0),
-              8);
+    CHECK_INT(raw_int(db, "SELECT count(*) FROM v_results WHERE dirs = 1 AND model IS NULL", 0), 8);
     sqlite3_close(db);
 }
 

@@ -59,14 +59,18 @@ static const feat_shape feat_shapes[] = {
     {{"lstm clip", RB_CELL_LSTM, 5, 2, 16, 16, 1, 1, 0}, 1, RB_FEAT_CLIP},
     {{"lstm input_forget", RB_CELL_LSTM, 5, 2, 16, 8, 1, 1, 0}, 1, RB_FEAT_INPUT_FORGET},
     {{"lstm lengths", RB_CELL_LSTM, 6, 4, 8, 16, 2, 1, 1}, 1, RB_FEAT_SEQ_LENS},
-    {{"lstm reverse lengths", RB_CELL_LSTM, 6, 4, 8, 16, 1, 1, 0}, 1,
+    {{"lstm reverse lengths", RB_CELL_LSTM, 6, 4, 8, 16, 1, 1, 0},
+     1,
      RB_FEAT_REVERSE | RB_FEAT_SEQ_LENS},
-    {{"lstm bidir peep clip lengths H%8", RB_CELL_LSTM, 7, 3, 5, 13, 2, 1, 1}, 2,
+    {{"lstm bidir peep clip lengths H%8", RB_CELL_LSTM, 7, 3, 5, 13, 2, 1, 1},
+     2,
      RB_FEAT_BIDIR | RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
-    {{"lstm bidir input_forget B=1", RB_CELL_LSTM, 4, 1, 6, 8, 3, 1, 0}, 2,
+    {{"lstm bidir input_forget B=1", RB_CELL_LSTM, 4, 1, 6, 8, 3, 1, 0},
+     2,
      RB_FEAT_BIDIR | RB_FEAT_INPUT_FORGET},
     {{"rnn bidirectional h0", RB_CELL_RNN, 6, 2, 9, 17, 2, 1, 1}, 2, RB_FEAT_BIDIR},
-    {{"rnn reverse clip lengths", RB_CELL_RNN, 6, 3, 9, 12, 1, 1, 0}, 1,
+    {{"rnn reverse clip lengths", RB_CELL_RNN, 6, 3, 9, 12, 1, 1, 0},
+     1,
      RB_FEAT_REVERSE | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
     {{"rnn bidir no input proj", RB_CELL_RNN, 5, 2, 8, 8, 2, 0, 0}, 2, RB_FEAT_BIDIR},
 };
@@ -240,8 +244,8 @@ static void battery_against_reference(const char *name, const char *selector)
         rb_errstat st;
         rb_compare(f.y, f.ref, f.n, &st);
         double tol = rb_fp32_tolerance(&f.w, 0);
-        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", name, fs->s.what, f.w.key,
-               st.max_rel, tol);
+        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", name, fs->s.what, f.w.key, st.max_rel,
+               tol);
         CHECK_INT(st.nonfinite, 0);
         CHECK(within_tolerance(&st, tol));
         CHECK(max_abs(f.y, f.n) > 1e-3);
@@ -279,7 +283,8 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         CHECK_INT(rb_model_load_npy(&m, dir, &e), 0);
         rb_batch in = {w.seq,   w.batch,
                        w.input, fixture_f32(dir, "x.npy", (size_t)w.seq * w.batch * w.input, &x),
-                       NULL,    NULL, NULL};
+                       NULL,    NULL,
+                       NULL};
         if (cases[k].state) {
             in.h0 = fixture_f32(dir, "h0.npy", ns, &h0);
             if (w.cell == RB_CELL_LSTM)

@@ -21,8 +21,9 @@
 #include "../rb_test.h"
 #include "net_engines.h"
 
-static const char *const cases[] = {"lstm_l1_emb_head", "lstm_l2_bi_bf_emb_head", "lstm_l3_head",
-                                    "lstm_l2_bi",       "rnn_l2_bi_bf_head",      "rnn_l1_emb_head"};
+static const char *const cases[] = {"lstm_l1_emb_head",  "lstm_l2_bi_bf_emb_head",
+                                    "lstm_l3_head",      "lstm_l2_bi",
+                                    "rnn_l2_bi_bf_head", "rnn_l1_emb_head"};
 
 
 /* --weights runs the bare stack: inputs/x.npy [T, B, I] (and lens.npy). */

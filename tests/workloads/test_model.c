@@ -200,8 +200,8 @@ static void test_names(void)
     CHECK(!strcmp(rb_model_param_name(buf, sizeof buf, &one, "bias_hh", 12), "bias_hh_l12"));
     /* PyTorch's names for a bidirectional stack: unit 2l + 1 is layer l's reverse half */
     CHECK(!strcmp(rb_model_param_name(buf, sizeof buf, &bi, "weight_ih", 0), "weight_ih_l0"));
-    CHECK(!strcmp(rb_model_param_name(buf, sizeof buf, &bi, "weight_hh", 3),
-                  "weight_hh_l1_reverse"));
+    CHECK(
+        !strcmp(rb_model_param_name(buf, sizeof buf, &bi, "weight_hh", 3), "weight_hh_l1_reverse"));
     char small[6];
     CHECK(rb_model_param_name(small, sizeof small, &one, "bias_hh", 1) == small);
     CHECK(!strcmp(small, "bias_"));

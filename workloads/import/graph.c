@@ -15,8 +15,7 @@ int rb_gtensor_alloc(rb_gtensor *t, int type, int ndim, const int64_t *dims, rb_
         if (dims[d] < 0 || (size_t)dims[d] > RB_GT_MAX_ELEMS ||
             (dims[d] && count > RB_GT_MAX_ELEMS / (size_t)dims[d]))
             return rb_errf(e, RB_EINPUT, "a tensor of dimensions %s is more than %zu elements",
-                           rb_gdims_str(ndim, dims, (char[160]){0}, 160),
-                           (size_t)RB_GT_MAX_ELEMS);
+                           rb_gdims_str(ndim, dims, (char[160]){0}, 160), (size_t)RB_GT_MAX_ELEMS);
         count *= (size_t)dims[d];
         t->dims[d] = dims[d];
     }

@@ -84,11 +84,11 @@ typedef struct rb_gio {
 
 typedef struct rb_graph {
     char *name;
-    char *producer; /* "pytorch 1.13.1" */
+    char *producer;            /* "pytorch 1.13.1" */
     int64_t ir_version, opset; /* opset of the default domain */
     uint64_t hash;             /* rb_content_hash of the file's bytes: its identity */
     int n_nodes, n_inits, n_inputs, n_outputs;
-    rb_gnode *nodes;  /* in file order, which ONNX requires to be topological */
+    rb_gnode *nodes; /* in file order, which ONNX requires to be topological */
     char **init_names;
     rb_gtensor *inits;
     rb_gio *inputs; /* the inputs a caller feeds: initializers listed as inputs are left out */

@@ -248,7 +248,6 @@ int rb_geval_get(rb_geval *ev, const char *name, const rb_gtensor **out, rb_err 
         if (ev->state[k] == epoch)
             ev->state[k] = 0; /* marked after the failure or past p: not run */
     if (!rc && !(*out = known(ev, name)))
-        rc = rb_errf(e, RB_EINPUT, "value %s was not made by node %s", name,
-                     ev->g->nodes[p].name);
+        rc = rb_errf(e, RB_EINPUT, "value %s was not made by node %s", name, ev->g->nodes[p].name);
     return rc;
 }

@@ -185,8 +185,7 @@ static int reshaped(const rb_gtensor *t, int ndim, const int64_t *dims, rb_gtens
     int rc = rb_gtensor_alloc(out, t->type, ndim, dims, e);
     if (!rc && out->count != t->count) {
         rb_gtensor_free(out);
-        return rb_errf(e, RB_EINPUT, "cannot reshape %zu elements into %zu", t->count,
-                       out->count);
+        return rb_errf(e, RB_EINPUT, "cannot reshape %zu elements into %zu", t->count, out->count);
     }
     if (!rc)
         memcpy(out->data, t->data, t->count * esize(t));
@@ -507,9 +506,9 @@ static int op_binary(const rb_gnode *n, int64_t opset, const rb_gtensor *const *
                 return fail(n, e, "integer division by zero");
             }
             /* unsigned arithmetic: wraps like the int64 of other runtimes, no UB */
-            out->i[k] = op == 'A'   ? (int64_t)((uint64_t)x + (uint64_t)y)
-                        : op == 'S' ? (int64_t)((uint64_t)x - (uint64_t)y)
-                        : op == 'M' ? (int64_t)((uint64_t)x * (uint64_t)y)
+            out->i[k] = op == 'A'                     ? (int64_t)((uint64_t)x + (uint64_t)y)
+                        : op == 'S'                   ? (int64_t)((uint64_t)x - (uint64_t)y)
+                        : op == 'M'                   ? (int64_t)((uint64_t)x * (uint64_t)y)
                         : (x == INT64_MIN && y == -1) ? x
                                                       : x / y;
         }
@@ -615,8 +614,9 @@ static int op_matmul(const rb_gnode *n, int64_t opset, const rb_gtensor *const *
     int64_t Kb = b->ndim == 1 ? b->dims[0] : b->dims[b->ndim - 2];
     int batched = b->ndim > 2;
     if (K != Kb || (batched && a->ndim != b->ndim))
-        return fail(n, e, "shapes that do not multiply (rnnbench takes [..., K] x [K, N], or "
-                          "equal batch dimensions)");
+        return fail(n, e,
+                    "shapes that do not multiply (rnnbench takes [..., K] x [K, N], or "
+                    "equal batch dimensions)");
     for (int d = 0; batched && d < a->ndim - 2; d++)
         if (a->dims[d] != b->dims[d])
             return fail(n, e, "batch dimensions that differ");
@@ -631,7 +631,8 @@ static int op_matmul(const rb_gnode *n, int64_t opset, const rb_gtensor *const *
     int rc = rb_gtensor_alloc(out, RB_GT_FLOAT, r, dims, e);
     if (rc)
         return rc;
-    size_t rows = a->count / (size_t)(K ? K : 1), M = a->ndim > 1 ? (size_t)a->dims[a->ndim - 2] : 1;
+    size_t rows = a->count / (size_t)(K ? K : 1),
+           M = a->ndim > 1 ? (size_t)a->dims[a->ndim - 2] : 1;
     if (!K)
         rows = out->count / (size_t)(N ? N : 1);
     for (size_t i = 0; i < rows; i++) {
@@ -739,8 +740,8 @@ const char *rb_gop_list(void)
     if (!buf[0]) {
         size_t len = 0;
         for (size_t k = 0; k < sizeof ops / sizeof ops[0] && len < sizeof buf; k++)
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", k ? ", " : "",
-                                    ops[k].name);
+            len +=
+                (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", k ? ", " : "", ops[k].name);
     }
     return buf;
 }

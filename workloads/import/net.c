@@ -45,8 +45,8 @@ static const char *where(const rb_graph *g, int k, char *buf, size_t n)
         if (!strcmp(g->nodes[j].op, "LSTM") || !strcmp(g->nodes[j].op, "RNN"))
             prev = j;
     if (prev >= 0)
-        snprintf(buf, n, "node %d of %d, after %s node '%s'", k + 1, g->n_nodes,
-                 g->nodes[prev].op, g->nodes[prev].name);
+        snprintf(buf, n, "node %d of %d, after %s node '%s'", k + 1, g->n_nodes, g->nodes[prev].op,
+                 g->nodes[prev].name);
     else if (!strcmp(g->nodes[k].op, "LSTM") || !strcmp(g->nodes[k].op, "RNN"))
         snprintf(buf, n, "node %d of %d", k + 1, g->n_nodes);
     else
@@ -58,8 +58,8 @@ static int refuse(const rb_graph *g, int k, rb_err *e, const char *fmt, const ch
 {
     char w[128];
     const rb_gnode *nd = &g->nodes[k];
-    return rb_errf(e, RB_EINPUT, "%s node '%s' (%s): %s%s", nd->op, nd->name, where(g, k, w, sizeof w),
-                   fmt, what ? what : "");
+    return rb_errf(e, RB_EINPUT, "%s node '%s' (%s): %s%s", nd->op, nd->name,
+                   where(g, k, w, sizeof w), fmt, what ? what : "");
 }
 
 /* The activations the spec defaults to are the only ones the targets run. */
@@ -96,9 +96,9 @@ static int take_rec(rb_net *n, int k, rb_err *e)
     }
     const rb_gattr *dir = rb_gnode_attr(nd, "direction");
     int dirs = 1, reverse = 0;
-    if (dir && (dir->type != RB_GA_STRING ||
-                (strcmp(dir->s, "forward") && strcmp(dir->s, "reverse") &&
-                 strcmp(dir->s, "bidirectional"))))
+    if (dir &&
+        (dir->type != RB_GA_STRING || (strcmp(dir->s, "forward") && strcmp(dir->s, "reverse") &&
+                                       strcmp(dir->s, "bidirectional"))))
         return refuse(g, k, e, "unsupported direction ", dir->type == RB_GA_STRING ? dir->s : "?");
     if (dir && !strcmp(dir->s, "bidirectional"))
         dirs = 2;
@@ -151,8 +151,10 @@ static int take_rec(rb_net *n, int k, rb_err *e)
     if (!r->x[0] || !r->w[0] || !r->r[0])
         return refuse(g, k, e, "X, W and R are required", NULL);
     if (used(g, r->y_c))
-        return refuse(g, k, e, "unsupported: Y_c (the final cell state) is used; targets return "
-                      "the hidden states", NULL);
+        return refuse(g, k, e,
+                      "unsupported: Y_c (the final cell state) is used; targets return "
+                      "the hidden states",
+                      NULL);
     if (clip > 0)
         n->features |= RB_FEAT_CLIP;
     if (forget)
@@ -216,8 +218,10 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
         else if (dflt && !strcmp(nd->op, "GRU"))
             rc = refuse(gg, k, e, "unsupported: GRU (rnnbench has no GRU cell yet)", NULL);
         else if (!dflt || !rb_gop_known(nd->op))
-            rc = refuse(gg, k, e, "unsupported operator; rnnbench runs LSTM and RNN on its targets "
-                        "and, on the host: ", rb_gop_list());
+            rc = refuse(gg, k, e,
+                        "unsupported operator; rnnbench runs LSTM and RNN on its targets "
+                        "and, on the host: ",
+                        rb_gop_list());
         if (rc) {
             rb_net_free(n);
             return rc;
@@ -231,8 +235,8 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
         for (int i = 0; i < gg->n_inputs; i++) {
             const rb_net_rec *r = &n->rec[k];
             const char *in = gg->inputs[i].name;
-            n->weights_are_inputs |= !strcmp(in, r->w) || !strcmp(in, r->r) ||
-                                     !strcmp(in, r->b) || !strcmp(in, r->p);
+            n->weights_are_inputs |=
+                !strcmp(in, r->w) || !strcmp(in, r->r) || !strcmp(in, r->b) || !strcmp(in, r->p);
         }
     /* Only the last layer's states leave the stack. */
     for (int k = 0; k + 1 < n->n_rec; k++)
@@ -324,8 +328,8 @@ static int bind_inputs(const rb_net *n, rb_geval *dst, rb_geval *src, int probe,
                 }
                 /* a named dimension takes its name's value; an unnamed one its own */
                 int j = 0;
-                while (j < nth && (!io->dim_param[d] || !names[j] ||
-                                   strcmp(names[j], io->dim_param[d])))
+                while (j < nth &&
+                       (!io->dim_param[d] || !names[j] || strcmp(names[j], io->dim_param[d])))
                     j++;
                 if (j == nth && nth < 16)
                     names[nth++] = io->dim_param[d];
@@ -394,8 +398,7 @@ static int build_weights(rb_net *n, rb_geval *ev, rb_err *e)
     snprintf(what, sizeof what, "W of %s node '%s'", first->op, first->name);
     int rc = rb_geval_get(ev, n->rec[0].w, &w0, e);
     if (rc)
-        return rb_err_prefix(e, "%s (weights must be constants, or given with the inputs): ",
-                             what);
+        return rb_err_prefix(e, "%s (weights must be constants, or given with the inputs): ", what);
     if (w0->type != RB_GT_FLOAT || w0->ndim != 3 || w0->dims[0] != D || w0->dims[1] % G ||
         w0->dims[1] <= 0 || w0->dims[2] <= 0)
         return rb_errf(e, RB_EINPUT, "%s must be float [%d, %d*hidden, input]", what, D, G);
@@ -482,8 +485,10 @@ static int check_link(rb_net *n, rb_geval *given, int k, int64_t T, int64_t B, r
     const rb_gnode *nd = &n->g.nodes[cur->node];
     const int64_t D = n->dirs, H = n->hidden;
     if (!prev->y[0])
-        return rb_errf(e, RB_EINPUT, "%s node '%s': its input does not come from the previous "
-                       "layer's Y (unused there)", nd->op, nd->name);
+        return rb_errf(e, RB_EINPUT,
+                       "%s node '%s': its input does not come from the previous "
+                       "layer's Y (unused there)",
+                       nd->op, nd->name);
     rb_geval *ev = rb_geval_new(&n->g, stack_hook_refuse, n, e);
     if (!ev)
         return e->code;
@@ -576,9 +581,9 @@ int rb_net_build(rb_net *n, rb_geval *given, rb_err *e)
 
 rb_workload rb_net_workload(const rb_net *n, rb_mode mode, int T, int B)
 {
-    rb_workload w = rb_workload_of(n->cell, mode, n->seq_fixed ? n->seq_fixed : T,
-                                   n->batch_fixed ? n->batch_fixed : B, n->input, n->hidden,
-                                   n->n_rec, 1);
+    rb_workload w =
+        rb_workload_of(n->cell, mode, n->seq_fixed ? n->seq_fixed : T,
+                       n->batch_fixed ? n->batch_fixed : B, n->input, n->hidden, n->n_rec, 1);
     w.dirs = n->dirs;
     w.features = n->features;
     snprintf(w.model, sizeof w.model, "%s", n->id);
@@ -613,8 +618,10 @@ int rb_net_hook(void *vctx, rb_geval *ev, int node, rb_err *e)
     const rb_net_rec *last = &n->rec[n->n_rec - 1];
     const rb_gnode *nd = &n->g.nodes[node];
     if (node != last->node)
-        return rb_errf(e, RB_EINPUT, "%s node '%s' is not the last layer, yet a value of it is "
-                       "used outside the stack", nd->op, nd->name);
+        return rb_errf(e, RB_EINPUT,
+                       "%s node '%s' is not the last layer, yet a value of it is "
+                       "used outside the stack",
+                       nd->op, nd->name);
     if (!n->built)
         return rb_errf(e, RB_EINPUT, "the model was not built");
     const int64_t D = n->dirs, H = n->hidden, I = n->input;
@@ -627,9 +634,9 @@ int rb_net_hook(void *vctx, rb_geval *ev, int node, rb_err *e)
                        rb_gdims_str(x->ndim, x->dims, (char[160]){0}, 160), (long long)I);
     const int64_t T = x->dims[n->layout ? 1 : 0], B = x->dims[n->layout ? 0 : 1];
     if ((n->seq_fixed && T != n->seq_fixed) || (n->batch_fixed && B != n->batch_fixed))
-        return rb_errf(e, RB_EINPUT, "the stack's input is %s, but the model fixes seq %d, batch %d",
-                       rb_gdims_str(x->ndim, x->dims, (char[160]){0}, 160), n->seq_fixed,
-                       n->batch_fixed);
+        return rb_errf(
+            e, RB_EINPUT, "the stack's input is %s, but the model fixes seq %d, batch %d",
+            rb_gdims_str(x->ndim, x->dims, (char[160]){0}, 160), n->seq_fixed, n->batch_fixed);
     c->T = (int)T;
     c->B = (int)B;
     size_t TB = (size_t)(T * B), LBH = (size_t)n->n_rec * D * B * H;
@@ -670,7 +677,8 @@ int rb_net_hook(void *vctx, rb_geval *ev, int node, rb_err *e)
                     break;
                 }
                 if (k && lens[b] != (int)l->i[b]) {
-                    rc = rb_errf(e, RB_EINPUT, "unsupported: layers with different "
+                    rc = rb_errf(e, RB_EINPUT,
+                                 "unsupported: layers with different "
                                  "sequence_lens");
                     break;
                 }
@@ -682,8 +690,9 @@ int rb_net_hook(void *vctx, rb_geval *ev, int node, rb_err *e)
     }
     if (rc)
         goto done;
-    rb_batch in = {(int)T, (int)B, (int)I, xs, any_h ? h0 : NULL,
-                   any_c && n->cell == RB_CELL_LSTM ? c0 : NULL, lens};
+    rb_batch in = {
+        (int)T, (int)B, (int)I, xs, any_h ? h0 : NULL, any_c && n->cell == RB_CELL_LSTM ? c0 : NULL,
+        lens};
     if ((rc = c->fn(c->ctx, &in, y, e)))
         goto done;
     /* Y: [T, D, B, H] (layout 1: [B, T, D, H]); Y_h: [D, B, H] ([B, D, H]). */

@@ -26,8 +26,8 @@ typedef struct rb_net_rec {
 
 typedef struct rb_net {
     rb_graph g;
-    char name[48];             /* the file's name, without directory and extension */
-    char id[RB_MODEL_ID_MAX];  /* "name-1a2b3c4d": name and content hash */
+    char name[48];            /* the file's name, without directory and extension */
+    char id[RB_MODEL_ID_MAX]; /* "name-1a2b3c4d": name and content hash */
     rb_cell cell;
     int hidden, input, dirs, layout; /* layout 1: batch-major X and Y (ONNX layout) */
     float clip;
@@ -39,7 +39,7 @@ typedef struct rb_net {
     rb_model model;             /* the stack's weights, after rb_net_build */
     int built;
     int weights_are_inputs; /* W, R, B or P is a graph input (ONNX's node tests): built per input set */
-    char ignored[512]; /* a state_dict's other tensors (embedding, head), not used */
+    char ignored[512];      /* a state_dict's other tensors (embedding, head), not used */
 } rb_net;
 
 /* An imported model by path: a directory is a PyTorch state_dict (one .npy

@@ -74,8 +74,9 @@ int rb_net_read_inputs(const rb_net *n, const char *dir, rb_geval *ev, rb_err *e
             rb_gdims_str(t.ndim, t.dims, got, sizeof got);
             const char *kind = t.type == RB_GT_FLOAT ? "float" : "int";
             rb_gtensor_free(&t);
-            return rb_errf(e, RB_EINPUT, "%s: %s %s does not fit graph input %s (%s, %d dimensions)",
-                           path, kind, got, io->name, want_float ? "float" : "integer", io->ndim);
+            return rb_errf(e, RB_EINPUT,
+                           "%s: %s %s does not fit graph input %s (%s, %d dimensions)", path, kind,
+                           got, io->name, want_float ? "float" : "integer", io->ndim);
         }
         if ((rc = rb_geval_bind(ev, io->name, &t, e)))
             return rc;

@@ -98,9 +98,9 @@ static size_t elem_size(int type)
 
 static const char *type_name(int type)
 {
-    static const char *names[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",
-                                  "INT16",     "INT32",  "INT64",     "STRING",     "BOOL",
-                                  "FLOAT16",   "DOUBLE", "UINT32",    "UINT64",     "COMPLEX64",
+    static const char *names[] = {"UNDEFINED",  "FLOAT",   "UINT8",  "INT8",   "UINT16",
+                                  "INT16",      "INT32",   "INT64",  "STRING", "BOOL",
+                                  "FLOAT16",    "DOUBLE",  "UINT32", "UINT64", "COMPLEX64",
                                   "COMPLEX128", "BFLOAT16"};
     return type >= 0 && type < (int)(sizeof names / sizeof names[0]) ? names[type] : "unknown";
 }
@@ -182,8 +182,10 @@ static uint8_t *read_external(const Onnx__TensorProto *tp, const char *base_dir,
         return NULL;
     }
     if (offset < 0 || (length >= 0 && (size_t)length != want)) {
-        rb_errf(e, RB_EINPUT, "%s: external data offset %lld, length %lld, but its shape needs %zu "
-                "bytes", what, offset, length, want);
+        rb_errf(e, RB_EINPUT,
+                "%s: external data offset %lld, length %lld, but its shape needs %zu "
+                "bytes",
+                what, offset, length, want);
         return NULL;
     }
     char path[4096];
@@ -210,15 +212,17 @@ static uint8_t *read_external(const Onnx__TensorProto *tp, const char *base_dir,
 
 /* TensorProto to rb_gtensor: float stays float, DOUBLE narrows to float,
  * the integer types widen to int64. */
-static int tensor_from(Onnx__TensorProto *tp, const char *base_dir, const char *what,
-                       rb_gtensor *t, rb_err *e)
+static int tensor_from(Onnx__TensorProto *tp, const char *base_dir, const char *what, rb_gtensor *t,
+                       rb_err *e)
 {
     memset(t, 0, sizeof *t);
     int type = tp->has_data_type ? tp->data_type : 0;
     size_t es = elem_size(type);
     if (!es)
-        return rb_errf(e, RB_EINPUT, "%s: data type %s is not one rnnbench reads (float, double, "
-                       "or an integer type)", what, type_name(type));
+        return rb_errf(e, RB_EINPUT,
+                       "%s: data type %s is not one rnnbench reads (float, double, "
+                       "or an integer type)",
+                       what, type_name(type));
     if (tp->n_dims > RB_GT_MAXDIM)
         return rb_errf(e, RB_EINPUT, "%s: %zu dimensions, more than %d", what, tp->n_dims,
                        RB_GT_MAXDIM);
@@ -231,8 +235,8 @@ static int tensor_from(Onnx__TensorProto *tp, const char *base_dir, const char *
     /* Where the values are: raw bytes, external file, or the typed field. */
     const uint8_t *raw = NULL;
     uint8_t *ext = NULL;
-    size_t n_typed = type == 1 ? tp->n_float_data
-                     : type == 7 ? tp->n_int64_data
+    size_t n_typed = type == 1    ? tp->n_float_data
+                     : type == 7  ? tp->n_int64_data
                      : type == 11 ? tp->n_double_data
                                   : tp->n_int32_data;
     if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
@@ -279,9 +283,9 @@ static int tensor_from(Onnx__TensorProto *tp, const char *base_dir, const char *
     for (size_t i = 0; i < count; i++) {
         const uint8_t *p = raw ? raw + i * es : NULL;
         if (out_type == RB_GT_FLOAT)
-            t->f[i] = p                ? (float)raw_f(type, p)
-                      : type == 1      ? tp->float_data[i]
-                                       : (float)tp->double_data[i];
+            t->f[i] = p           ? (float)raw_f(type, p)
+                      : type == 1 ? tp->float_data[i]
+                                  : (float)tp->double_data[i];
         else
             t->i[i] = p ? raw_i(type, p) : type == 7 ? tp->int64_data[i] : tp->int32_data[i];
     }
@@ -289,8 +293,8 @@ static int tensor_from(Onnx__TensorProto *tp, const char *base_dir, const char *
     return 0;
 }
 
-static int attr_from(Onnx__AttributeProto *ap, const char *node, rb_gattr *a,
-                     const char *base_dir, rb_err *e)
+static int attr_from(Onnx__AttributeProto *ap, const char *node, rb_gattr *a, const char *base_dir,
+                     rb_err *e)
 {
     a->name = dup_str(ap->name);
     a->type = ap->has_type ? (int)ap->type : 0;
@@ -337,8 +341,7 @@ static int attr_from(Onnx__AttributeProto *ap, const char *node, rb_gattr *a,
     return 0;
 }
 
-static int node_from(Onnx__NodeProto *np, int index, rb_gnode *n, const char *base_dir,
-                     rb_err *e)
+static int node_from(Onnx__NodeProto *np, int index, rb_gnode *n, const char *base_dir, rb_err *e)
 {
     char fallback[32];
     snprintf(fallback, sizeof fallback, "#%d", index);
@@ -410,8 +413,10 @@ static int graph_from(Onnx__ModelProto *mp, const char *base_dir, rb_graph *g, r
         if (is_default_domain(mp->opset_import[k]->domain) && mp->opset_import[k]->has_version)
             g->opset = mp->opset_import[k]->version;
     if (g->opset < 0)
-        return rb_errf(e, RB_EINPUT, "the model imports no opset of the default ONNX domain "
-                       "(IR version %lld)", (long long)g->ir_version);
+        return rb_errf(e, RB_EINPUT,
+                       "the model imports no opset of the default ONNX domain "
+                       "(IR version %lld)",
+                       (long long)g->ir_version);
     if (g->opset < RB_ONNX_OPSET_MIN || g->opset > RB_ONNX_OPSET_MAX)
         return rb_errf(e, RB_EINPUT, "opset %lld is outside the range rnnbench reads (%d..%d)",
                        (long long)g->opset, RB_ONNX_OPSET_MIN, RB_ONNX_OPSET_MAX);
@@ -473,7 +478,8 @@ int rb_onnx_parse(const uint8_t *buf, size_t len, const char *base_dir, rb_graph
      * and refuses what is truncated or corrupt. */
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, buf);
     if (!mp)
-        return rb_errf(e, RB_EINPUT, "not an ONNX model: the protobuf does not parse (truncated or "
+        return rb_errf(e, RB_EINPUT,
+                       "not an ONNX model: the protobuf does not parse (truncated or "
                        "corrupt, or another kind of file)");
     int rc = graph_from(mp, base_dir, g, e);
     onnx__model_proto__free_unpacked(mp, NULL);

@@ -213,8 +213,8 @@ static int build(arena *a, const rb_onnx_classifier *c, Onnx__ModelProto *m, rb_
     inits[ni++] = tensor(a, "last_step", 7, 0, NULL, &last, sizeof last);
     inits[ni++] = tensor(a, "head_weight", 1, 2, hd, c->w, (size_t)c->C * H * sizeof(float));
     inits[ni++] = tensor(a, "head_bias", 1, 1, cd, c->b, (size_t)c->C * sizeof(float));
-    nodes[nn++] = node(a, "Gather", "embed", 2, (const char *[]){"embedding", "tokens"}, "x0",
-                       NULL, NULL);
+    nodes[nn++] =
+        node(a, "Gather", "embed", 2, (const char *[]){"embedding", "tokens"}, "x0", NULL, NULL);
     for (int l = 0; l < L; l++) {
         const rb_layer *ly = &s->layer[l];
         int64_t in = ly->in, wd[3] = {1, GH, in}, rd[3] = {1, GH, H}, bd[2] = {1, 2 * GH};
@@ -237,9 +237,9 @@ static int build(arena *a, const rb_onnx_classifier *c, Onnx__ModelProto *m, rb_
         inits[ni++] = tensor(a, rn, 1, 3, rd, r, (size_t)(GH * H) * sizeof *r);
         inits[ni++] = tensor(a, bn, 1, 2, bd, b, (size_t)(2 * GH) * sizeof *b);
         snprintf(name, sizeof name, "layer_%d", l);
-        nodes[nn++] = node(a, s->cell == RB_CELL_LSTM ? "LSTM" : "RNN", name, 4,
-                           (const char *[]){xn, wn, rn, bn}, yn, attr_int(a, "hidden_size", H),
-                           NULL);
+        nodes[nn++] =
+            node(a, s->cell == RB_CELL_LSTM ? "LSTM" : "RNN", name, 4,
+                 (const char *[]){xn, wn, rn, bn}, yn, attr_int(a, "hidden_size", H), NULL);
         snprintf(name, sizeof name, "squeeze_%d", l);
         nodes[nn++] =
             node(a, "Squeeze", name, 2, (const char *[]){yn, "squeeze_axes"}, xo, NULL, NULL);
@@ -276,7 +276,8 @@ int rb_onnx_pack_classifier(const rb_onnx_classifier *c, uint8_t **buf, size_t *
     *buf = NULL;
     *len = 0;
     if (s->dirs == 2 || rb_model_features(s) || !s->input_proj || s->input != c->E)
-        return rb_errf(e, RB_EINPUT, "the ONNX writer takes a plain one-direction stack whose "
+        return rb_errf(e, RB_EINPUT,
+                       "the ONNX writer takes a plain one-direction stack whose "
                        "input is the embedding");
     arena a = {0};
     Onnx__ModelProto m;

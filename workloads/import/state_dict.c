@@ -115,7 +115,8 @@ static int load_tensor(const char *dir, const sd_scan *s, int k, int layer, int 
 
 static int shape_is(const rb_npy *a, size_t r, size_t c)
 {
-    return c ? a->ndim == 2 && a->shape[0] == r && a->shape[1] == c : a->ndim == 1 && a->shape[0] == r;
+    return c ? a->ndim == 2 && a->shape[0] == r && a->shape[1] == c
+             : a->ndim == 1 && a->shape[0] == r;
 }
 
 int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e)
@@ -133,7 +134,8 @@ int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e)
                                    kinds[k], l, d ? "_reverse" : "");
     /* the sizes from layer 0 */
     rb_npy hh = {0}, ih = {0};
-    if ((rc = load_tensor(dir, &s, 1, 0, 0, &hh, e)) || (rc = load_tensor(dir, &s, 0, 0, 0, &ih, e))) {
+    if ((rc = load_tensor(dir, &s, 1, 0, 0, &hh, e)) ||
+        (rc = load_tensor(dir, &s, 0, 0, 0, &ih, e))) {
         rb_npy_free(&hh);
         return rc;
     }
@@ -142,13 +144,17 @@ int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e)
     rb_npy_free(&hh);
     rb_npy_free(&ih);
     if (G == 3)
-        return rb_errf(e, RB_EINPUT, "%s: unsupported: GRU (weight_hh has 3*H rows; rnnbench has no "
-                       "GRU cell yet)", dir);
+        return rb_errf(e, RB_EINPUT,
+                       "%s: unsupported: GRU (weight_hh has 3*H rows; rnnbench has no "
+                       "GRU cell yet)",
+                       dir);
     if (!H || !I || (G != 4 && G != 1) || H > (1 << 20) || I > (1 << 24))
-        return rb_errf(e, RB_EINPUT, "%s: weight_hh_l0 / weight_ih_l0 have shapes that are not "
-                       "an LSTM's or an RNN's ([G*H, H] and [G*H, I], G = 4 or 1)", dir);
-    rb_workload w = rb_workload_of(G == 4 ? RB_CELL_LSTM : RB_CELL_RNN, RB_MODE_INFER, 1, 1,
-                                   (int)I, (int)H, s.layers, 1);
+        return rb_errf(e, RB_EINPUT,
+                       "%s: weight_hh_l0 / weight_ih_l0 have shapes that are not "
+                       "an LSTM's or an RNN's ([G*H, H] and [G*H, I], G = 4 or 1)",
+                       dir);
+    rb_workload w = rb_workload_of(G == 4 ? RB_CELL_LSTM : RB_CELL_RNN, RB_MODE_INFER, 1, 1, (int)I,
+                                   (int)H, s.layers, 1);
     w.dirs = s.dirs;
     w.features = s.dirs == 2 ? RB_FEAT_BIDIR : 0;
     if ((rc = rb_model_alloc(&n->model, &w, e)))
@@ -165,9 +171,10 @@ int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e)
             if ((rc = load_tensor(dir, &s, k, l, d, &a, e)))
                 break;
             if (!shape_is(&a, G * H, cols[k]))
-                rc = rb_errf(e, RB_EINPUT, "%s: %s%s%d%s.npy has the wrong shape for layer %d "
-                             "(hidden %zu, input %zu)", dir, s.prefix, kinds[k], l,
-                             d ? "_reverse" : "", l, H, (size_t)ly->in);
+                rc = rb_errf(e, RB_EINPUT,
+                             "%s: %s%s%d%s.npy has the wrong shape for layer %d "
+                             "(hidden %zu, input %zu)",
+                             dir, s.prefix, kinds[k], l, d ? "_reverse" : "", l, H, (size_t)ly->in);
             else
                 memcpy(dst[k], a.f32, a.count * sizeof *a.f32);
             rb_npy_free(&a);
