@@ -72,7 +72,11 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, const rb_model *weights,
     p->x = rb_make_input(w, seed ^ INPUT_SEED, e);
     size_t ny = (size_t)w->seq * w->batch * rb_workload_y_width(w);
     int train = w->mode == RB_MODE_TRAIN;
-    if (train) {
+    /* Training covers the plain stack: a point that needs more (an imported
+     * bidirectional model ...) gets no reference backward, and every target
+     * refuses it at load as unsupported, naming what it needs. */
+    int checked = train && !w->features;
+    if (checked) {
         p->check.w = *w;
         if (!(flags & RB_POINT_FULL_CHECK))
             p->check.reduced = rb_train_check_workload(w, &p->check.w);
@@ -97,7 +101,8 @@ int rb_point_prepare(rb_point *p, const rb_workload *w, const rb_model *weights,
         p->mse = (rb_mse){p->y_target, ny};
         p->io = (rb_train_io){.loss = rb_mse_loss, .ctx = &p->mse};
         rb_optim_default(&p->io.opt);
-        rc = prepare_check(p, seed, e);
+        if (checked)
+            rc = prepare_check(p, seed, e);
     }
     p->ref_ms = (rb_now_s() - t0) * 1e3;
     if (rc)

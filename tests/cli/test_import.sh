@@ -90,6 +90,12 @@ expect 2 --err "not a directory" -- rb run --weights "$BI/model.onnx" -q
 expect 0 --out "unsupported: peepholes" --out "cpu    lstm_infer_t5_b3_i4_h6_l1" \
     -- rb run --model "$FX/lstm_peepholes_onnxref/model.onnx" --seq 5 --targets cpu,fpga "${FAST[@]}" -q
 
+# training: a plain imported stack trains from its weights; more than that is refused per point
+expect 0 --out "cpu    lstm_train_t4_b2_i5_h6_l3_lstm_l3_head-" --no-out "failed" \
+    -- rb run --model "$L3/model.onnx" --mode train --seq 4 --batch 2 --targets cpu "${FAST[@]}" --db tr.db -q
+expect 0 --out "unsupported: bidirectional (training covers the plain stack)" \
+    -- rb run --model "$FX/lstm_l2_bi/model.onnx" --mode train --seq 4 --targets cpu "${FAST[@]}" --db tr.db -q
+
 # a matrix file names models relative to itself
 mkdir -p mx
 cp "$L3/model.onnx" mx/l3.onnx
