@@ -235,6 +235,11 @@ static int dump_main(int argc, char **argv)
                      "dump writes one point, but the axes give %zu: use one value "
                      "per axis",
                      m.n);
+    if (!rc && m.points[0].mode == RB_MODE_TRAIN && m.points[0].features) {
+        char f[128];
+        rc = rb_errf(&e, RB_EINPUT, "--mode train: training covers the plain stack, and %s needs %s",
+                     m.points[0].model, rb_features_str(m.points[0].features, f, sizeof f));
+    }
     if (!rc)
         rc = rb_cli_check_memory(&m, &e);
     if (!rc)

@@ -120,6 +120,7 @@ expect 0 --out "wrote dumped" -- rb dump --model "$BI/model.onnx" --seq 4 --batc
 for f in weight_ih_l0 weight_ih_l0_reverse weight_hh_l1_reverse bias_hh_l1; do
     [[ -f dumped/$f.npy ]]; check "dumped/$f.npy" $? 0
 done
+expect 2 --err "training covers the plain stack" -- rb dump --model "$BI/model.onnx" --mode train -o dumped_t
 check "y_ref of both directions" "$(python3 -c "import struct,sys; d=open('dumped/y_ref.npy','rb').read(); print(d[10:10+d[8]].decode().split('shape')[1].strip())" 2>/dev/null | tr -d ' ')" "':(4,2,14),}"
 
 # eval on the user's inputs: every target against the reference, labels scored
