@@ -68,6 +68,17 @@ void rb_cli_axes_init(rb_cli_axes *a)
 int rb_cli_axis_option(rb_cli_axes *a, int opt, const char *val, rb_err *e)
 {
     static const char *const keys[] = {"seq", "hidden", "input", "layers", "batch", "cell", "mode"};
+    static const char *const serving[] = {"scenario",  "qps",       "streams",
+                                          "slo_ms",    "max_batch", "batch_timeout_ms"};
+    static const char *const flags[] = {"scenario",  "qps",       "streams",
+                                        "slo-ms",    "max-batch", "batch-timeout-ms"};
+    if (opt >= RB_OPT_SCENARIO && opt <= RB_OPT_BATCH_TIMEOUT_MS) {
+        int rc = rb_axes_set(&a->axes, serving[opt - RB_OPT_SCENARIO], val, e);
+        if (rc)
+            return rb_err_prefix(e, "--%s: ", flags[opt - RB_OPT_SCENARIO]);
+        a->given = 1;
+        return 1;
+    }
     if (opt == RB_OPT_NO_INPUT_PROJ) {
         a->input_proj = 0;
         return 1;

@@ -40,6 +40,12 @@ enum {
     RB_OPT_NO_INPUT_PROJ,
     RB_OPT_MODEL,
     RB_OPT_WEIGHTS,
+    RB_OPT_SCENARIO, /* the serving axes (RB_USE_SERVING), in matrix.c's order */
+    RB_OPT_QPS,
+    RB_OPT_STREAMS,
+    RB_OPT_SLO_MS,
+    RB_OPT_MAX_BATCH,
+    RB_OPT_BATCH_TIMEOUT_MS,
     RB_OPT_TARGET_FIRST, /* the targets' shorthand flags, in registry order */
     RB_OPT_FIRST_FREE = RB_OPT_TARGET_FIRST + 16 /* commands number their own options from here */
 };
@@ -71,6 +77,31 @@ enum {
     "                      where the file fixes them (rnnbench inspect shows which)\n"      \
     "  --weights DIR       a PyTorch state_dict saved as one .npy per tensor, as a model\n"  \
     "  LIST is comma- or space-separated: --batch 1,4,16 or --batch '1 4 16'\n"
+#define RB_SERVING_LONG_OPTIONS                                          \
+    {"scenario", required_argument, 0, RB_OPT_SCENARIO},                 \
+    {"qps", required_argument, 0, RB_OPT_QPS},                           \
+    {"streams", required_argument, 0, RB_OPT_STREAMS},                   \
+    {"slo-ms", required_argument, 0, RB_OPT_SLO_MS},                     \
+    {"max-batch", required_argument, 0, RB_OPT_MAX_BATCH},               \
+    {"batch-timeout-ms", required_argument, 0, RB_OPT_BATCH_TIMEOUT_MS}
+#define RB_SERVING_HELP                                                                      \
+    "  --scenario LIST     serve queries instead of timing single calls (MLPerf's names):\n" \
+    "                      single-stream (one at a time; p90), multi-stream (a query of\n"  \
+    "                      --streams samples every --slo-ms; p99), server (Poisson\n"        \
+    "                      arrivals at --qps, and the largest rate whose p99 meets\n"        \
+    "                      --slo-ms), offline (all at once; throughput), or none\n"          \
+    "  --qps LIST          server: offered queries per second (omitted: only the\n"          \
+    "                      largest rate within --slo-ms is searched)\n"                      \
+    "  --streams LIST      multi-stream: samples per query (default 8)\n"                    \
+    "  --slo-ms LIST       the p99 latency bound, ms (multi-stream: also the interval;\n"    \
+    "                      default 50 there)\n"                                              \
+    "  --max-batch LIST    the server batches up to this many queries (default 8; offline\n" \
+    "                      32; multi-stream: --streams; single-stream 1)\n"                  \
+    "  --batch-timeout-ms LIST\n"                                                            \
+    "                      a batch closes when full or when its oldest query has waited\n"   \
+    "                      this long (default 0: a free server takes what is queued)\n"      \
+    "  A served query is one sequence (batch 1); cpu and gpu are measured under a real\n"   \
+    "  load generator, fpga and asic by an event simulation of the same server.\n"
 /* clang-format on */
 
 typedef struct rb_cli_axes {

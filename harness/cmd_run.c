@@ -42,6 +42,12 @@ static const char run_help[] =
     "  --threads N         worker threads per target (default: all CPUs)\n"
     "  --seed N            seed for weights and inputs (default 1)\n"
     "\n"
+    "Serving (points with a --scenario):\n"
+    "  --duration-s S      each load lasts S seconds at its rate (default 1)\n"
+    "  --min-queries N     and has at least N queries (default 1000)\n"
+    "  --serve-threads N   a measured target's threads while the load generator runs\n"
+    "                      (default: all CPUs but one, which the issuer spins on)\n"
+    "\n"
     "Bookkeeping:\n"
     "  --label TEXT        label stored with the run (e.g. nightly)\n"
     "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
@@ -66,6 +72,9 @@ enum {
     OPT_LABEL,
     OPT_RESUME,
     OPT_DRY_RUN,
+    OPT_DURATION,
+    OPT_MIN_QUERIES,
+    OPT_SERVE_THREADS,
 };
 
 typedef struct run_args {
@@ -109,6 +118,17 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_MIN_TIME: rc = rb_cli_double("min-time", arg, 0, 86400, &m->min_time_s, e); break;
     case OPT_TIMEOUT: rc = rb_cli_double("timeout-s", arg, 0.001, 1e7, &m->timeout_s, e); break;
     case OPT_RESUME: rc = rb_cli_long("resume", arg, 1, 0x7fffffffL, &a->resume, e); break;
+    case OPT_DURATION:
+        rc = rb_cli_double("duration-s", arg, 0.001, 86400, &m->serve_duration_s, e);
+        break;
+    case OPT_MIN_QUERIES:
+        rc = rb_cli_long("min-queries", arg, 1, 10000000, &v, e);
+        m->serve_min_queries = (int)v;
+        break;
+    case OPT_SERVE_THREADS:
+        rc = rb_cli_long("serve-threads", arg, 1, 4096, &v, e);
+        m->serve_threads = (int)v;
+        break;
     case OPT_LABEL: a->label = arg; break;
     case OPT_DRY_RUN: a->dry_run = 1; break;
     default: return rb_errf(e, RB_EINPUT, "unknown option");
@@ -131,6 +151,10 @@ static const struct option run_options[] = {{"targets", required_argument, 0, OP
                                             {"label", required_argument, 0, OPT_LABEL},
                                             {"resume", required_argument, 0, OPT_RESUME},
                                             {"dry-run", no_argument, 0, OPT_DRY_RUN},
+                                            {"duration-s", required_argument, 0, OPT_DURATION},
+                                            {"min-queries", required_argument, 0, OPT_MIN_QUERIES},
+                                            {"serve-threads", required_argument, 0,
+                                             OPT_SERVE_THREADS},
                                             {0, 0, 0, 0}};
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
@@ -394,7 +418,9 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
                 continue;
             progress(a->quiet, done, total, p[i].t.instance, w->key, started);
             rb_result r;
-            rc = rb_measure(&p[i].t, &pt, &cfg->measure, &meter[i], &r, e);
+            rc = w->serve.scenario ? rb_measure_serving(&p[i].t, &cfg->targets[i], &pt,
+                                                        &cfg->measure, &meter[i], &r, e)
+                                   : rb_measure(&p[i].t, &pt, &cfg->measure, &meter[i], &r, e);
             progress_clear(a->quiet);
             if (!rc) {
                 r.run_id = run_id;
@@ -560,7 +586,7 @@ const rb_command rb_command_run = {
     .summary = "run the workload matrix on the targets and store the results",
     .help = run_help,
     .help_tail = run_help_tail,
-    .uses = RB_USE_DB | RB_USE_QUIET | RB_USE_AXES | RB_USE_TARGET_FLAGS,
+    .uses = RB_USE_DB | RB_USE_QUIET | RB_USE_AXES | RB_USE_SERVING | RB_USE_TARGET_FLAGS,
     .options = run_options,
     .option = run_option,
     .main = rb_cmd_run,

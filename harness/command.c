@@ -36,8 +36,9 @@ static const struct option k_format = {"format", required_argument, 0, OPT_FORMA
 static const struct option k_quiet = {"quiet", no_argument, 0, 'q'};
 static const struct option k_help = {"help", no_argument, 0, 'h'};
 static const struct option k_axes[] = {RB_AXIS_LONG_OPTIONS};
+static const struct option k_serving[] = {RB_SERVING_LONG_OPTIONS};
 
-#define MAX_LONG 96
+#define MAX_LONG 128
 
 static void formats_list(const rb_command *cmd, char *buf, size_t n)
 {
@@ -57,6 +58,8 @@ void rb_cli_help(const rb_command *cmd, FILE *f)
     fputs(cmd->help, f);
     if (cmd->uses & RB_USE_AXES)
         fputs("\nWorkload axes (override the matrix file's):\n" RB_AXIS_HELP, f);
+    if (cmd->uses & RB_USE_SERVING)
+        fputs("\nServing scenarios (axes too):\n" RB_SERVING_HELP, f);
     if (cmd->uses & RB_USE_TARGET_FLAGS)
         rb_cli_target_help(f);
     fputs("\nCommon options:\n", f);
@@ -79,7 +82,7 @@ static void long_options(const rb_command *cmd, struct option *buf)
 {
     struct option own[MAX_LONG];
     size_t n = 0;
-    for (size_t i = 0; cmd->options && cmd->options[i].name && n < MAX_LONG - 16; i++)
+    for (size_t i = 0; cmd->options && cmd->options[i].name && n < MAX_LONG - 32; i++)
         own[n++] = cmd->options[i];
     if (cmd->uses & RB_USE_DB)
         own[n++] = k_db;
@@ -90,6 +93,8 @@ static void long_options(const rb_command *cmd, struct option *buf)
     own[n++] = k_help;
     for (size_t i = 0; (cmd->uses & RB_USE_AXES) && i < sizeof k_axes / sizeof k_axes[0]; i++)
         own[n++] = k_axes[i];
+    for (size_t i = 0; (cmd->uses & RB_USE_SERVING) && i < sizeof k_serving / sizeof *k_serving; i++)
+        own[n++] = k_serving[i];
     memset(&own[n], 0, sizeof own[n]);
     if (cmd->uses & RB_USE_TARGET_FLAGS) {
         rb_cli_options(own, buf, MAX_LONG);

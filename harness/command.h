@@ -20,6 +20,7 @@ enum {
     RB_USE_QUIET = 1u << 2,        /* -q, --quiet */
     RB_USE_AXES = 1u << 3,         /* --seq --hidden ... --no-input-proj */
     RB_USE_TARGET_FLAGS = 1u << 4, /* the targets' shorthand flags (--fpga-config ...) */
+    RB_USE_SERVING = 1u << 5,      /* the serving axes (--scenario ...), with RB_USE_AXES */
 };
 
 /* What the shared options set. */

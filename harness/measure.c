@@ -150,7 +150,9 @@ void rb_result_init(rb_result *r)
 void rb_result_free(rb_result *r)
 {
     free(r->samples_ms);
+    free(r->served);
     r->samples_ms = NULL;
+    r->served = NULL;
 }
 
 static void set_status(rb_result *r, const char *status, const char *msg)

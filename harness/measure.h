@@ -22,11 +22,18 @@ typedef struct rb_measure_opts {
     int max_reps;      /* timed calls, at most (bounds memory and time on tiny shapes) */
     double min_time_s; /* keep repeating until the timed calls add up to this */
     double timeout_s;  /* per result; checked between calls, so one call is never cut short */
+    /* serving scenarios (serve_measure.c): every trace has at least
+     * serve_min_queries queries and lasts serve_duration_s at its rate; a
+     * measured target serves with serve_threads threads (0: the CPUs but
+     * the one the load generator's issuer spins on) */
+    double serve_duration_s;
+    int serve_min_queries;
+    int serve_threads;
 } rb_measure_opts;
 
 #define RB_MEASURE_DEFAULTS                                                                        \
     {                                                                                              \
-        2, 10, 100000, 0.5, 600.0                                                                  \
+        2, 10, 100000, 0.5, 600.0, 1.0, 1000, 0                                                    \
     }
 
 /* What a training result's gradients are checked against: the reference
@@ -85,6 +92,15 @@ void rb_point_free(rb_point *p);
 int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_meter *meter,
                rb_result *r, rb_err *e);
 void rb_result_free(rb_result *r);
+
+/* A serving scenario's point (w->serve.scenario set) on t, an instance of
+ * in (serve_measure.c): checked once as rb_measure checks any point, then
+ * served — under the real load generator when t's latency is measured, by
+ * the event simulation of the same server when it is simulated or modeled.
+ * The latency quantiles are of every query, reps the queries; r->served
+ * holds the histograms and the load points.  Returns as rb_measure. */
+int rb_measure_serving(rb_target *t, const rb_instance *in, rb_point *p, const rb_measure_opts *o,
+                       rb_energy_meter *meter, rb_result *r, rb_err *e);
 
 /* Add a metric to a result (drops silently when full). */
 void rb_result_metric(rb_result *r, const char *name, double value, const char *unit,

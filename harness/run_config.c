@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ void rb_workload_to_json(cJSON *o, const rb_workload *w)
     }
     if (w->model[0])
         cJSON_AddStringToObject(o, "model", w->model);
+    if (w->serve.scenario) {
+        const rb_serve_spec *v = &w->serve;
+        cJSON *s = cJSON_AddObjectToObject(o, "serve");
+        cJSON_AddStringToObject(s, "scenario", rb_scenario_name(v->scenario));
+        cJSON_AddNumberToObject(s, "qps", v->qps);
+        cJSON_AddNumberToObject(s, "streams", v->streams);
+        cJSON_AddNumberToObject(s, "slo_ms", v->slo_us / 1000.0);
+        cJSON_AddNumberToObject(s, "max_batch", v->max_batch);
+        cJSON_AddNumberToObject(s, "batch_timeout_ms", v->timeout_us / 1000.0);
+    }
 }
 
 char *rb_run_config_to_json(const rb_run_config *c)
@@ -55,6 +66,9 @@ char *rb_run_config_to_json(const rb_run_config *c)
     cJSON_AddNumberToObject(m, "max_reps", c->measure.max_reps);
     cJSON_AddNumberToObject(m, "min_time_s", c->measure.min_time_s);
     cJSON_AddNumberToObject(m, "timeout_s", c->measure.timeout_s);
+    cJSON_AddNumberToObject(m, "serve_duration_s", c->measure.serve_duration_s);
+    cJSON_AddNumberToObject(m, "serve_min_queries", c->measure.serve_min_queries);
+    cJSON_AddNumberToObject(m, "serve_threads", c->measure.serve_threads);
     /* imported models by path (absolute, so --resume finds them from
      * anywhere) and identity, which --resume checks */
     cJSON *models = cJSON_AddArrayToObject(o, "models");
@@ -117,6 +131,21 @@ static int point_from_json(const cJSON *p, rb_workload *w)
     for (unsigned bit = 1; cJSON_IsString(feat) && (bit & RB_FEAT_ALL); bit <<= 1)
         if (strstr(feat->valuestring, rb_feature_name(bit)))
             w->features |= bit;
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(p, "serve");
+    if (sv) {
+        const cJSON *scn = cJSON_GetObjectItemCaseSensitive(sv, "scenario");
+        rb_scenario k;
+        double slo, to;
+        if (!cJSON_IsString(scn) || rb_scenario_parse(scn->valuestring, &k) ||
+            get_int(sv, "qps", &w->serve.qps) | get_int(sv, "streams", &w->serve.streams) |
+                get_double(sv, "slo_ms", &slo) | get_int(sv, "max_batch", &w->serve.max_batch) |
+                get_double(sv, "batch_timeout_ms", &to) ||
+            w->serve.max_batch < 1)
+            return -1;
+        w->serve.scenario = k;
+        w->serve.slo_us = (int)lround(slo * 1000);
+        w->serve.timeout_us = (int)lround(to * 1000);
+    }
     rb_workload_make_key(w);
     return 0;
 }
@@ -168,6 +197,15 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
         goto out;
     }
     c->seed = strtoull(seed->valuestring, NULL, 10);
+    /* a run stored before serving scenarios has none of their settings */
+    rb_measure_opts defaults = RB_MEASURE_DEFAULTS;
+    if (get_double(m, "serve_duration_s", &c->measure.serve_duration_s) ||
+        get_int(m, "serve_min_queries", &c->measure.serve_min_queries) ||
+        get_int(m, "serve_threads", &c->measure.serve_threads)) {
+        c->measure.serve_duration_s = defaults.serve_duration_s;
+        c->measure.serve_min_queries = defaults.serve_min_queries;
+        c->measure.serve_threads = defaults.serve_threads;
+    }
     /* the models again, and the same ones: a changed file is another model */
     c->points.model_max_bytes = rb_cli_model_max_bytes();
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "models"))

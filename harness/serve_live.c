@@ -92,7 +92,7 @@ static int run_batch(rb_batch_run_fn run, void *ctx, int n, rb_serve_result *r, 
         rb_hist_add(r->lat, done - sched[q]);
     r->busy_s += done - start;
     r->batches++;
-    r->batch_count[n < 64 ? n : 64]++;
+    r->batch_count[n < RB_SERVE_MAX_BATCH ? n : RB_SERVE_MAX_BATCH]++;
     r->queries += (size_t)n;
     r->last = done;
     return 0;

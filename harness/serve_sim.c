@@ -16,7 +16,7 @@ static void record(rb_serve_result *r, int n, double done, double service)
 {
     r->busy_s += service;
     r->batches++;
-    r->batch_count[n < 64 ? n : 64]++;
+    r->batch_count[n < RB_SERVE_MAX_BATCH ? n : RB_SERVE_MAX_BATCH]++;
     if (done > r->last)
         r->last = done;
 }

@@ -103,9 +103,18 @@ int rb_serve_target_service(void *ctx, int n, double *seconds, rb_err *e)
                            "by the load generator, not simulated",
                            z->t.instance);
         z->device_s = smp.device_s;
+        z->energy_j = smp.energy_source ? smp.energy_j : -1;
+        z->energy_source = smp.energy_source;
     }
     *seconds = z->device_s;
     return 0;
+}
+
+double rb_serve_target_energy(const rb_serve_target *s, int n, const char **source)
+{
+    const rb_serve_size *z = n >= 1 && n <= s->max_batch ? &s->size[n] : NULL;
+    *source = z && z->loaded && z->device_s >= 0 ? z->energy_source : NULL;
+    return *source ? z->energy_j : -1;
 }
 
 int rb_serve_target_run(void *ctx, int n, rb_err *e)

@@ -12,6 +12,8 @@ typedef struct rb_serve_size {
     float *x, *y;
     int loaded;
     double device_s; /* its own latency for one batch; < 0 until asked */
+    double energy_j; /* its own energy for one batch (< 0: none), with device_s */
+    const char *energy_source;
 } rb_serve_size;
 
 typedef struct rb_serve_target {
@@ -32,6 +34,9 @@ int rb_serve_target_warm(rb_serve_target *s, rb_err *e);
 /* rb_service_fn: the target's own latency for a batch of n (simulated or
  * modeled; RB_EINPUT for a measured target, which gives none). */
 int rb_serve_target_service(void *ctx, int n, double *seconds, rb_err *e);
+/* The target's own energy for a batch of n (asked with its service time):
+ * joules and source, or -1 when it gives none. */
+double rb_serve_target_energy(const rb_serve_target *s, int n, const char **source);
 /* rb_batch_run_fn: a forward of a batch of n on the target, now. */
 int rb_serve_target_run(void *ctx, int n, rb_err *e);
 

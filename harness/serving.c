@@ -8,23 +8,6 @@
 
 #include "../workloads/rng.h"
 
-static const char *const names[] = {"single-stream", "multi-stream", "server", "offline"};
-
-const char *rb_scenario_name(rb_scenario s)
-{
-    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
-}
-
-int rb_scenario_parse(const char *s, rb_scenario *out)
-{
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-        if (!strcmp(s, names[k])) {
-            *out = (rb_scenario)k;
-            return 0;
-        }
-    return -1;
-}
-
 int rb_batch_decide(const rb_batch_policy *p, size_t queued, double oldest, double now,
                     double *until)
 {
@@ -97,6 +80,17 @@ static double slot_value(size_t s)
         return (double)s;
     size_t k = (s - 2048) / 1024 + 1, sub = (s - 2048) % 1024 + 1024;
     return ldexp((double)sub + 0.5, (int)k);
+}
+
+void rb_hist_slot_range(size_t s, double *lo_s, double *hi_s)
+{
+    if (s < 2048) {
+        *lo_s = *hi_s = (double)s * 1e-9;
+        return;
+    }
+    size_t k = (s - 2048) / 1024 + 1, sub = (s - 2048) % 1024 + 1024;
+    *lo_s = ldexp((double)sub, (int)k) * 1e-9;
+    *hi_s = (ldexp((double)sub + 1, (int)k) - 1) * 1e-9;
 }
 
 void rb_hist_reset(rb_hist *h) { memset(h, 0, sizeof *h); }

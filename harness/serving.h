@@ -16,16 +16,7 @@
 #include <stdint.h>
 
 #include "../workloads/rb_err.h"
-
-typedef enum {
-    RB_SCN_SINGLE_STREAM = 0, /* one query at a time, the next when it completes */
-    RB_SCN_MULTI_STREAM,      /* N samples together every interval */
-    RB_SCN_SERVER,            /* Poisson arrivals at Q queries/s */
-    RB_SCN_OFFLINE            /* every query at time 0 */
-} rb_scenario;
-
-const char *rb_scenario_name(rb_scenario s);
-int rb_scenario_parse(const char *s, rb_scenario *out); /* 0 or -1 */
+#include "../workloads/scenario.h"
 
 /* Dynamic batching as inference servers do it: a batch closes when it is
  * full or when its oldest query has waited timeout_s. */
@@ -75,18 +66,23 @@ void rb_hist_add(rb_hist *h, double seconds);
  * q of the counts at or below it; NaN when empty. */
 double rb_hist_quantile(const rb_hist *h, double q);
 double rb_hist_mean(const rb_hist *h);
+/* Slot s's range of values, seconds: [lo, hi] (for storing the non-empty
+ * slots). */
+void rb_hist_slot_range(size_t s, double *lo_s, double *hi_s);
 
 /* The service time of one batch of n queries (1..max_batch), seconds:
  * called for every batch, in order; a target's adapter answers from its
  * model (and caches it per n), a test may draw it at random. */
 typedef int (*rb_service_fn)(void *ctx, int n, double *seconds, rb_err *e);
 
+#define RB_SERVE_MAX_BATCH RB_SCN_MAX_BATCH
+
 typedef struct rb_serve_result {
     rb_hist *lat;             /* latency of every query (caller's; reset here) */
     size_t queries;           /* completed */
     double first, last;       /* first arrival, last completion (s) */
     double busy_s;            /* time the server was computing */
-    uint64_t batch_count[65]; /* batches of n queries (n <= 64; larger in [64]) */
+    uint64_t batch_count[RB_SERVE_MAX_BATCH + 1]; /* batches of n queries */
     size_t batches;
 } rb_serve_result;
 

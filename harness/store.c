@@ -693,8 +693,9 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
      * the formulas of the build that last wrote it. */
     static const char ins[] =
         "INSERT INTO workloads (key, cell, mode, seq, input, hidden, layers, batch, input_proj,"
-        " flops, dirs, features, model) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-        " ?12, ?13) ON CONFLICT (key) DO UPDATE SET flops = excluded.flops";
+        " flops, dirs, features, model, scenario, qps, streams, slo_ms, max_batch,"
+        " batch_timeout_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+        " ?15, ?16, ?17, ?18, ?19) ON CONFLICT (key) DO UPDATE SET flops = excluded.flops";
     sqlite3_stmt *st;
     int ret = prepare(s, ins, &st, "recording a workload", e);
     if (ret)
@@ -716,6 +717,18 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
                           SQLITE_TRANSIENT);
     if (w->model[0])
         sqlite3_bind_text(st, 13, w->model, -1, SQLITE_STATIC);
+    const rb_serve_spec *v = &w->serve;
+    if (v->scenario) {
+        sqlite3_bind_text(st, 14, rb_scenario_name(v->scenario), -1, SQLITE_STATIC);
+        if (v->qps)
+            sqlite3_bind_int(st, 15, v->qps);
+        if (v->streams)
+            sqlite3_bind_int(st, 16, v->streams);
+        if (v->slo_us)
+            sqlite3_bind_double(st, 17, v->slo_us / 1000.0);
+        sqlite3_bind_int(st, 18, v->max_batch);
+        sqlite3_bind_double(st, 19, v->timeout_us / 1000.0);
+    }
     if ((ret = step_done(s, st, "recording a workload", e)))
         return ret;
 
@@ -849,6 +862,68 @@ static int insert_metrics(rb_store *s, const rb_result *r, sqlite3_int64 result_
                                result_id, r->metrics, r->n_metrics, "recording metrics", e);
 }
 
+/* A served result's latency histogram (non-empty slots, ms), batch sizes
+ * and load levels. */
+static int insert_served(rb_store *s, const rb_result *r, sqlite3_int64 result_id, rb_err *e)
+{
+    const rb_served *v = r->served;
+    if (!v)
+        return 0;
+    sqlite3_stmt *st;
+    int ret = prepare(s,
+                      "INSERT INTO histograms (result_id, name, lo, hi, count) VALUES (?1, ?2, ?3, "
+                      "?4, ?5)",
+                      &st, "recording a histogram", e);
+    for (size_t k = 0; !ret && k <= RB_HIST_SLOTS + RB_SERVE_MAX_BATCH; k++) {
+        int lat = k < RB_HIST_SLOTS;
+        uint64_t c = lat ? v->lat.count[k] : v->batch_count[k - RB_HIST_SLOTS];
+        if (!c)
+            continue;
+        double lo, hi;
+        if (lat) {
+            rb_hist_slot_range(k, &lo, &hi);
+            lo *= 1e3;
+            hi *= 1e3;
+        } else {
+            lo = hi = (double)(k - RB_HIST_SLOTS);
+        }
+        sqlite3_bind_int64(st, 1, result_id);
+        sqlite3_bind_text(st, 2, lat ? "latency_ms" : "batch", -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 3, lo);
+        sqlite3_bind_double(st, 4, hi);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)c);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            ret = rb_store_dberr(s, rc, "recording a histogram", e);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (ret || (ret = prepare(s,
+                              "INSERT INTO load_points (result_id, seq, offered_qps, achieved_qps, "
+                              "p50_ms, p99_ms, queries) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                              &st, "recording load points", e)))
+        return ret;
+    for (int i = 0; !ret && i < v->n_load; i++) {
+        const rb_load_point *p = &v->load[i];
+        const double f[] = {p->achieved_qps, p->p50_ms, p->p99_ms};
+        sqlite3_bind_int64(st, 1, result_id);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_double(st, 3, p->offered_qps);
+        for (int j = 0; j < 3; j++)
+            if (isfinite(f[j]))
+                sqlite3_bind_double(st, 4 + j, f[j]);
+            else
+                sqlite3_bind_null(st, 4 + j);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)p->queries);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            ret = rb_store_dberr(s, rc, "recording load points", e);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static int check_result(const rb_result *r, rb_err *e)
 {
     if (!r->w || !r->w->key[0])
@@ -883,6 +958,8 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e)
         ret = insert_samples(s, r, result_id, e);
     if (!ret)
         ret = insert_metrics(s, r, result_id, e);
+    if (!ret)
+        ret = insert_served(s, r, result_id, e);
     if (!ret)
         ret = exec(s, "COMMIT", "committing a result", e);
     if (ret) {

@@ -260,16 +260,55 @@ static const char migration_4[] =
     "ALTER TABLE workloads ADD COLUMN model TEXT; -- imported model: name-hash; NULL: seeded "
     "weights\n";
 
+/* Migration 5: serving scenarios.  A served point says how queries reach
+ * it; its result has load figures beside the latency quantiles (which are
+ * then of every query, not of repeated calls), the latency histogram of
+ * its queries, the sizes of the batches the server formed, and the load
+ * levels it was run at (the maximum-rate search's probes: a latency-rate
+ * curve). */
+static const char migration_5[] =
+    "ALTER TABLE workloads ADD COLUMN scenario TEXT; -- single-stream, multi-stream, server, "
+    "offline; NULL: one call at a time\n"
+    "ALTER TABLE workloads ADD COLUMN qps INTEGER; -- server: offered queries/s; NULL: searched\n"
+    "ALTER TABLE workloads ADD COLUMN streams INTEGER; -- multi-stream: samples per query\n"
+    "ALTER TABLE workloads ADD COLUMN slo_ms REAL; -- the p99 latency bound\n"
+    "ALTER TABLE workloads ADD COLUMN max_batch INTEGER; -- the server's largest batch\n"
+    "ALTER TABLE workloads ADD COLUMN batch_timeout_ms REAL; -- a batch closes after this wait\n"
+    "ALTER TABLE results ADD COLUMN p999_ms REAL; -- 99.9th percentile, ms\n"
+    "ALTER TABLE results ADD COLUMN offered_qps REAL; -- serving: arrival rate offered\n"
+    "ALTER TABLE results ADD COLUMN achieved_qps REAL; -- serving: queries completed per second\n"
+    "ALTER TABLE results ADD COLUMN max_qps REAL; -- serving: largest rate whose p99 meets the "
+    "bound\n"
+    "ALTER TABLE results ADD COLUMN over_slo_frac REAL; -- serving: fraction over the bound\n"
+    "ALTER TABLE results ADD COLUMN busy_frac REAL; -- serving: fraction of time computing\n"
+    "CREATE TABLE histograms ( -- a served result's distributions, one row per non-empty bucket\n"
+    "  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,\n"
+    "  name TEXT NOT NULL, -- latency_ms (every query), batch (queries per batch)\n"
+    "  lo REAL NOT NULL, -- the bucket's lowest value (latency: 3 significant digits)\n"
+    "  hi REAL NOT NULL, -- its highest\n"
+    "  count INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (result_id, name, lo)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE load_points ( -- every load a served result was run at (the search's probes)\n"
+    "  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,\n"
+    "  seq INTEGER NOT NULL, -- order of the runs\n"
+    "  offered_qps REAL NOT NULL,\n"
+    "  achieved_qps REAL,\n"
+    "  p50_ms REAL, p99_ms REAL,\n"
+    "  queries INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (result_id, seq)\n"
+    ") WITHOUT ROWID;\n";
+
 #ifdef RB_TEST_EXTRA_FIGURE
 /* What adding a figure takes (tests/cli/test_extra_figure.sh). */
-static const char migration_5_test[] =
+static const char migration_6_test[] =
     "ALTER TABLE results ADD COLUMN p95_ms REAL; -- 95th percentile, ms\n";
 #endif
 
 const char *const rb_store_migrations[] = {
-    migration_1,      migration_2, migration_3, migration_4,
+    migration_1, migration_2, migration_3, migration_4, migration_5,
 #ifdef RB_TEST_EXTRA_FIGURE
-    migration_5_test,
+    migration_6_test,
 #endif
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
@@ -297,7 +336,7 @@ static int create_results_view(rb_store *s)
         "       ",
         /* a read-only database of an older schema keeps its view: this
          * runs only in migrations, on a schema that has the columns */
-        "w.dirs, w.model,\n");
+        "w.dirs, w.model, w.scenario, w.qps, w.slo_ms, w.max_batch,\n");
     for (int i = 0; i < RB_N_FIGURES && at < (int)sizeof sql; i++)
         at += snprintf(sql + at, sizeof sql - (size_t)at, "r.%s, ", rb_figure_table[i].name);
     at += snprintf(sql + at, at < (int)sizeof sql ? sizeof sql - (size_t)at : 0,

@@ -28,7 +28,8 @@ typedef enum {
     RB_FROM_REPS,         /* another statistic of the timed repetitions */
     RB_FROM_CALL,         /* a call outside the timed ones (first, warm-up, load) */
     RB_FROM_ENERGY,       /* energy, with its source (rapl, nvml, model) */
-    RB_FROM_REFERENCE     /* the error against the reference output */
+    RB_FROM_REFERENCE,    /* the error against the reference output */
+    RB_FROM_SERVING       /* a serving scenario's load figure (offered and served rates) */
 } rb_fig_from;
 
 typedef struct rb_figdef {
@@ -81,15 +82,30 @@ typedef struct rb_figdef {
     X(err_max_rel, .unit = "", .from = RB_FROM_REFERENCE, .label = "max rel error (bound)",        \
       .digits = 2, .help = "max |y - reference| / max |reference|")                                \
     X(err_tol, .unit = "", .from = RB_FROM_REFERENCE, .label = "", .joins = 2, .digits = 2,        \
-      .help = "the bound err_max_rel was checked against (fp32); NULL: a quality figure")
+      .help = "the bound err_max_rel was checked against (fp32); NULL: a quality figure")       \
+    X(p999_ms, .unit = "ms", .from = RB_FROM_QUANTILE, .q = 0.999, .alias = "p99.9", .since = 5,  \
+      .help = "99.9th percentile")                                                                 \
+    X(offered_qps, .unit = "q/s", .from = RB_FROM_SERVING, .since = 5,                             \
+      .help = "serving: the arrival rate offered (server, multi-stream)")                          \
+    X(achieved_qps, .unit = "q/s", .from = RB_FROM_SERVING, .higher = 1, .cmp = 1,                 \
+      .tol_rel = 1e-9, .label = "QPS", .alias = "qps", .since = 5,                                 \
+      .help = "serving: queries completed per second")                                            \
+    X(max_qps, .unit = "q/s", .from = RB_FROM_SERVING, .higher = 1, .cmp = 1, .tol_rel = 1e-9,    \
+      .label = "max QPS in SLO", .alias = "max-qps", .since = 5,                                   \
+      .help = "serving (server): the largest arrival rate whose p99 meets the bound")             \
+    X(over_slo_frac, .unit = "", .from = RB_FROM_SERVING, .cmp = 1, .tol_rel = 1e-9,               \
+      .tol_abs = 1e-9, .digits = 2, .since = 5,                                                    \
+      .help = "serving: fraction of queries slower than the bound")                                \
+    X(busy_frac, .unit = "", .from = RB_FROM_SERVING, .digits = 2, .since = 5,                     \
+      .help = "serving: fraction of the time the device was computing")
 
 /* The proof that one line is enough (tests/cli/test_extra_figure.sh): a
- * build with RB_TEST_EXTRA_FIGURE has a p95 and schema version 4. */
+ * build with RB_TEST_EXTRA_FIGURE has a p95 and schema version 6. */
 #ifdef RB_TEST_EXTRA_FIGURE
 #define RB_FIGURES(X)                                                                              \
     RB_FIGURES_BASE(X)                                                                             \
     X(p95_ms, .unit = "ms", .from = RB_FROM_QUANTILE, .q = 0.95, .cmp = 1, .tol_rel = 1e-9,        \
-      .label = "p95", .since = 4, .help = "95th percentile")
+      .label = "p95", .since = 6, .help = "95th percentile")
 #else
 #define RB_FIGURES(X) RB_FIGURES_BASE(X)
 #endif

@@ -230,7 +230,7 @@ static void chart_pareto(FILE *f, const rb_report *r, const rb_recommendation *r
 {
     const rb_workload_rec *w = headline_workload(r, rec);
     series_buf b = {0};
-    char title[200] = "Latency vs energy per sequence";
+    char title[RB_KEY_MAX + 48] = "Latency vs energy per sequence";
     rb_chart c = {0};
     if (w) {
         snprintf(title, sizeof title, "Latency vs energy per sequence: %s",

@@ -37,10 +37,27 @@
 #define DEFAULT_HIDDEN 256
 
 /* The numeric axes; "model" (AX_MODEL) is a list of paths, kept apart. */
-enum { AX_CELL, AX_MODE, AX_SEQ, AX_HIDDEN, AX_INPUT, AX_LAYERS, AX_BATCH, AX_COUNT, AX_MODEL };
+enum {
+    AX_CELL,
+    AX_MODE,
+    AX_SEQ,
+    AX_HIDDEN,
+    AX_INPUT,
+    AX_LAYERS,
+    AX_BATCH,
+    AX_SCENARIO, /* the serving axes, AX_SCENARIO..AX_TIMEOUT */
+    AX_QPS,
+    AX_STREAMS,
+    AX_SLO,
+    AX_MAX_BATCH,
+    AX_TIMEOUT,
+    AX_COUNT,
+    AX_MODEL
+};
 
-static const char *const axis_name[AX_COUNT] = {"cell",  "mode",   "seq",  "hidden",
-                                                "input", "layers", "batch"};
+static const char *const axis_name[AX_COUNT] = {
+    "cell",     "mode", "seq",     "hidden", "input",     "layers",          "batch",
+    "scenario", "qps",  "streams", "slo_ms", "max_batch", "batch_timeout_ms"};
 
 static int axis_id(const char *key)
 {
@@ -64,6 +81,12 @@ static axis_ref axis_of(rb_axes *a, int id)
     case AX_HIDDEN: return (axis_ref){a->hidden, &a->n_hidden, RB_AXIS_MAX_VALUES};
     case AX_INPUT: return (axis_ref){a->input, &a->n_input, RB_AXIS_MAX_VALUES};
     case AX_LAYERS: return (axis_ref){a->layers, &a->n_layers, RB_AXIS_MAX_VALUES};
+    case AX_SCENARIO: return (axis_ref){a->scenario, &a->n_scenario, RB_SCN_COUNT};
+    case AX_QPS: return (axis_ref){a->qps, &a->n_qps, RB_AXIS_MAX_VALUES};
+    case AX_STREAMS: return (axis_ref){a->streams, &a->n_streams, RB_AXIS_MAX_VALUES};
+    case AX_SLO: return (axis_ref){a->slo_us, &a->n_slo_us, RB_AXIS_MAX_VALUES};
+    case AX_MAX_BATCH: return (axis_ref){a->max_batch, &a->n_max_batch, RB_AXIS_MAX_VALUES};
+    case AX_TIMEOUT: return (axis_ref){a->timeout_us, &a->n_timeout_us, RB_AXIS_MAX_VALUES};
     default: return (axis_ref){a->batch, &a->n_batch, RB_AXIS_MAX_VALUES};
     }
 }
@@ -90,6 +113,34 @@ static int parse_count(const char *key, const char *tok, int len, int *out, rb_e
         return rb_errf(e, RB_EINPUT, "bad %s value '%.*s': above the limit of %d", key, len, tok,
                        RB_AXIS_LIMIT);
     *out = (int)v;
+    return 0;
+}
+
+/* Milliseconds with up to three decimals ("20", "2.5", "0.25") into whole
+ * microseconds, from lo_us to an hour. */
+static int parse_ms(const char *key, const char *tok, int len, int lo_us, int *out, rb_err *e)
+{
+    long long us = 0;
+    int dot = -1, i;
+    for (i = 0; i < len; i++) {
+        if (tok[i] == '.' && dot < 0 && i > 0 && i + 1 < len) {
+            dot = i;
+            continue;
+        }
+        if (tok[i] < '0' || tok[i] > '9' || (dot >= 0 && i - dot > 3))
+            return rb_errf(e, RB_EINPUT,
+                           "bad %s value '%.*s': expected milliseconds, e.g. 20 or 2.5 (at most "
+                           "3 decimals)",
+                           key, len, tok);
+        if (us < 3600000000LL)
+            us = us * 10 + (tok[i] - '0');
+    }
+    for (int k = dot < 0 ? 0 : len - 1 - dot; k < 3; k++)
+        us *= 10;
+    if (us < lo_us || us > 3600000000LL)
+        return rb_errf(e, RB_EINPUT, "bad %s value '%.*s': must be %s and at most an hour", key,
+                       len, tok, lo_us ? "above 0" : "0 or more");
+    *out = (int)us;
     return 0;
 }
 
@@ -127,6 +178,26 @@ static int parse_token(int id, const char *tok, int len, int *out, rb_err *e)
                            "bad input value '%.*s': expected a positive integer or 'hidden'", len,
                            tok);
         return parse_count("input", tok, len, out, e);
+    case AX_SCENARIO: {
+        rb_scenario v;
+        if (!short_word || rb_scenario_parse(word, &v) != 0)
+            return rb_errf(e, RB_EINPUT,
+                           "bad scenario value '%.*s': expected single-stream, multi-stream, "
+                           "server, offline or none",
+                           len, tok);
+        *out = (int)v;
+        return 0;
+    }
+    case AX_SLO: return parse_ms("slo_ms", tok, len, 1, out, e);
+    case AX_MAX_BATCH:
+    case AX_STREAMS: {
+        int rc = parse_count(axis_name[id], tok, len, out, e);
+        if (!rc && *out > RB_SCN_MAX_BATCH)
+            rc = rb_errf(e, RB_EINPUT, "bad %s value '%.*s': a server batches at most %d queries",
+                         axis_name[id], len, tok, RB_SCN_MAX_BATCH);
+        return rc;
+    }
+    case AX_TIMEOUT: return parse_ms("batch_timeout_ms", tok, len, 0, out, e);
     default: return parse_count(axis_name[id], tok, len, out, e);
     }
 }
@@ -135,7 +206,7 @@ static int parse_token(int id, const char *tok, int len, int *out, rb_err *e)
  * dropped, so "lstm lstm rnn" still fits their two slots. */
 static int axis_append(axis_ref dst, int id, int value, rb_err *e)
 {
-    if (id == AX_CELL || id == AX_MODE)
+    if (id == AX_CELL || id == AX_MODE || id == AX_SCENARIO)
         for (int i = 0; i < *dst.n; i++)
             if (dst.v[i] == value)
                 return 0;
@@ -181,8 +252,8 @@ static int parse_list(int id, const char *value, axis_ref dst, rb_err *e)
 static int unknown_key(const char *key, rb_err *e)
 {
     return rb_errf(e, RB_EINPUT,
-                   "unknown key '%s' (expected cell, mode, seq, hidden, input, layers, batch or "
-                   "model)",
+                   "unknown key '%s' (expected cell, mode, seq, hidden, input, layers, batch, "
+                   "model, scenario, qps, streams, slo_ms, max_batch or batch_timeout_ms)",
                    key);
 }
 
@@ -340,6 +411,7 @@ static rb_axes effective_axes(const rb_axes *sec, const rb_axes *ovr)
 /* Defaults for every numeric axis still empty. */
 static rb_axes with_defaults(rb_axes a)
 {
+    /* serving axes: no scenario, and 0 = the scenario's default for the rest */
     static const int defaults[AX_COUNT] = {
         RB_CELL_LSTM, RB_MODE_INFER, DEFAULT_SEQ, DEFAULT_HIDDEN, 0 /* = hidden */, 1, 1};
     for (int id = 0; id < AX_COUNT; id++) {
@@ -354,11 +426,70 @@ static rb_axes with_defaults(rb_axes a)
 
 static double axes_points(const rb_axes *a)
 {
+    double serve = 1;
+    for (int id = AX_SCENARIO; id <= AX_TIMEOUT; id++) {
+        int n = *axis_of((rb_axes *)a, id).n;
+        serve *= n ? n : 1;
+    }
     if (a->n_model)
-        return (double)a->n_model * a->n_mode * (a->n_seq ? a->n_seq : 1) *
+        return serve * a->n_model * a->n_mode * (a->n_seq ? a->n_seq : 1) *
                (a->n_batch ? a->n_batch : 1);
-    return (double)a->n_cell * a->n_mode * a->n_seq * a->n_hidden * a->n_input * a->n_layers *
+    return serve * a->n_cell * a->n_mode * a->n_seq * a->n_hidden * a->n_input * a->n_layers *
            a->n_batch;
+}
+
+/* The serving axes given without a scenario to apply them to. */
+static int serving_axes_alone(const rb_axes *given, rb_err *e)
+{
+    for (int i = 0; i < given->n_scenario; i++)
+        if (given->scenario[i] != RB_SCN_NONE)
+            return 0;
+    for (int id = AX_QPS; id <= AX_TIMEOUT; id++)
+        if (*axis_of((rb_axes *)given, id).n)
+            return rb_errf(e, RB_EINPUT,
+                           "%s applies to a serving scenario: add scenario (--scenario server, "
+                           "single-stream, multi-stream or offline)",
+                           axis_name[id]);
+    return 0;
+}
+
+/* w once per combination of the serving axes (a has their defaults); the
+ * scenario's defaults fill what the axes leave at 0, and combinations a
+ * scenario ignores (single-stream's qps) collapse into one point. */
+static int add_served(rb_matrix *m, const rb_axes *given, const rb_axes *a, rb_workload w,
+                      rb_err *e)
+{
+    int rc = serving_axes_alone(given, e);
+    for (int si = 0; !rc && si < a->n_scenario; si++)
+        for (int qi = 0; !rc && qi < a->n_qps; qi++)
+            for (int ni = 0; !rc && ni < a->n_streams; ni++)
+                for (int li = 0; !rc && li < a->n_slo_us; li++)
+                    for (int bi = 0; !rc && bi < a->n_max_batch; bi++)
+                        for (int ti = 0; !rc && ti < a->n_timeout_us; ti++) {
+                            rb_serve_spec s = {a->scenario[si],  a->qps[qi],
+                                               a->streams[ni],   a->slo_us[li],
+                                               a->max_batch[bi], a->timeout_us[ti]};
+                            const char *why;
+                            rb_workload p = w;
+                            if (s.scenario != RB_SCN_NONE) {
+                                if (w.mode == RB_MODE_TRAIN)
+                                    return rb_errf(e, RB_EINPUT,
+                                                   "scenario %s: a serving scenario serves "
+                                                   "inference, not mode train",
+                                                   rb_scenario_name(s.scenario));
+                                if (given->n_batch || w.batch != 1)
+                                    return rb_errf(e, RB_EINPUT,
+                                                   "batch: a served query is one sequence; the "
+                                                   "server batches queries up to max_batch "
+                                                   "(--max-batch): leave the batch axis out");
+                                if (rb_serve_spec_resolve(&s, &why))
+                                    return rb_errf(e, RB_EINPUT, "%s", why);
+                            }
+                            p.serve = s;
+                            rb_workload_make_key(&p);
+                            rc = rb_matrix_add(m, &p, e);
+                        }
+    return rc;
 }
 
 /* A fixed dimension of a model against the axis that names it. */
@@ -400,14 +531,15 @@ static int expand_models(rb_matrix *m, const rb_axes *given, const rb_axes *a, i
                     int T = given->n_seq ? given->seq[si] : DEFAULT_SEQ;
                     int B = given->n_batch ? given->batch[bi] : 1;
                     rb_workload w = rb_net_workload(n, (rb_mode)a->mode[mi], T, B);
-                    if ((rc = rb_matrix_add(m, &w, e)))
+                    if ((rc = add_served(m, given, a, w, e)))
                         return rc;
                 }
     }
     return 0;
 }
 
-static int expand(rb_matrix *m, const rb_axes *a, int input_proj, rb_err *e)
+static int expand(rb_matrix *m, const rb_axes *given, const rb_axes *a, int input_proj,
+                  rb_err *e)
 {
     for (int ci = 0; ci < a->n_cell; ci++)
         for (int mi = 0; mi < a->n_mode; mi++)
@@ -426,8 +558,7 @@ static int expand(rb_matrix *m, const rb_axes *a, int input_proj, rb_err *e)
                                 w.layers = a->layers[li];
                                 w.batch = a->batch[bi];
                                 w.input_proj = input_proj ? 1 : 0;
-                                rb_workload_make_key(&w);
-                                int rc = rb_matrix_add(m, &w, e);
+                                int rc = add_served(m, given, a, w, e);
                                 if (rc != 0)
                                     return rc;
                             }
@@ -449,7 +580,7 @@ int rb_matrix_from_axes(rb_matrix *m, const rb_axes *axes, int input_proj, rb_er
     double n = axes_points(&a);
     if (n > MATRIX_MAX_POINTS)
         return too_many_points(n, "the command-line matrix", e);
-    return a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &a, input_proj, e);
+    return a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &given, &a, input_proj, e);
 }
 
 /* ---- INI files -------------------------------------------------------- */
@@ -776,7 +907,7 @@ int rb_matrix_load(rb_matrix *m, const char *path, const rb_axes *override, int 
         rc = check_sections(&c, override, e);
     for (int s = 0; rc == 0 && s < c.n_sec; s++) {
         rb_axes given = effective_axes(&c.sec[s].axes, override), a = with_defaults(given);
-        rc = a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &a, input_proj, e);
+        rc = a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &given, &a, input_proj, e);
         if (rc && a.n_model)
             rb_err_prefix(e, "%s: [%s]: ", path, c.sec[s].name);
     }

@@ -1,7 +1,8 @@
 /* matrix.h — the workload matrix: INI files (libinih) and command-line axes.
  *
  * Each INI section is a sub-matrix; keys are axes (cell, mode, seq, hidden,
- * input, layers, batch, model), values are lists separated by spaces and/or
+ * input, layers, batch, model; and for serving scenarios scenario, qps,
+ * streams, slo_ms, max_batch, batch_timeout_ms), values are lists separated by spaces and/or
  * commas, and the section expands to the cross product.  "input = hidden"
  * means input size equals the hidden size of each point.  "model" lists
  * imported models (ONNX files or state_dict directories, relative to the
@@ -32,6 +33,15 @@ typedef struct rb_axes {
     int input[RB_AXIS_MAX_VALUES], n_input; /* value 0 = "hidden" */
     int layers[RB_AXIS_MAX_VALUES], n_layers;
     int batch[RB_AXIS_MAX_VALUES], n_batch;
+    /* serving (scenario.h): scenario, offered qps, streams, the latency
+     * bound and the batch timeout in microseconds, max_batch; value 0 of
+     * each but scenario: the scenario's default */
+    int scenario[RB_SCN_COUNT], n_scenario;
+    int qps[RB_AXIS_MAX_VALUES], n_qps;
+    int streams[RB_AXIS_MAX_VALUES], n_streams;
+    int slo_us[RB_AXIS_MAX_VALUES], n_slo_us;
+    int max_batch[RB_AXIS_MAX_VALUES], n_max_batch;
+    int timeout_us[RB_AXIS_MAX_VALUES], n_timeout_us;
     char model[RB_AXIS_MAX_MODELS][RB_MODEL_PATH_MAX];
     int n_model;
 } rb_axes;

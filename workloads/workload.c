@@ -62,10 +62,12 @@ int rb_workload_y_width(const rb_workload *w) { return rb_workload_dirs(w) * w->
 
 void rb_workload_make_key(rb_workload *w)
 {
-    snprintf(w->key, sizeof w->key, "%s_%s_t%d_b%d_i%d_h%d_l%d%s%s%s%s", rb_cell_name(w->cell),
+    char scn[64];
+    rb_serve_spec_suffix(&w->serve, scn, sizeof scn);
+    snprintf(w->key, sizeof w->key, "%s_%s_t%d_b%d_i%d_h%d_l%d%s%s%s%s%s", rb_cell_name(w->cell),
              rb_mode_name(w->mode), w->seq, w->batch, w->input, w->hidden, w->layers,
              w->input_proj ? "" : "_noproj", rb_workload_dirs(w) == 2 ? "_bi" : "",
-             w->model[0] ? "_" : "", w->model);
+             w->model[0] ? "_" : "", w->model, scn);
 }
 
 rb_workload rb_workload_of(rb_cell cell, rb_mode mode, int seq, int batch, int input, int hidden,
@@ -119,8 +121,10 @@ int rb_train_check_workload(const rb_workload *w, rb_workload *check)
 uint64_t rb_workload_mem_bytes(const rb_workload *w)
 {
     /* double, not uint64_t: absurd sizes must produce a huge estimate, not wrap. */
-    double G = rb_cell_gates(w->cell), H = w->hidden, I = w->input, T = w->seq, B = w->batch,
-           X = rb_workload_x_width(w), D = rb_workload_dirs(w), L = w->layers * D /* units */;
+    /* a server keeps an instance loaded per batch size up to max_batch */
+    double sizes = w->serve.scenario ? w->serve.max_batch : 1;
+    double G = rb_cell_gates(w->cell), H = w->hidden, I = w->input, T = w->seq,
+           B = sizes > w->batch ? sizes : w->batch, X = rb_workload_x_width(w), D = rb_workload_dirs(w), L = w->layers * D /* units */;
     /* weights: W_ih, W_hh, two biases (and peepholes) per layer and direction;
      * the target keeps a packed copy */
     double wts = D * G * H * (I + H + 5) + (L - D) * G * H * (D * H + H + 5);
@@ -130,7 +134,7 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
     double state = 2 * L * B * H;
     double fp32 = 2 * wts + x + gates + seqs + state + T * B * H * D /* target output */;
     double fp64 = wts + x + gates + seqs + state; /* reference */
-    double bytes = 4 * fp32 + 8 * fp64;
+    double bytes = 4 * fp32 + 8 * fp64 + 4 * 2 * wts * (sizes - 1);
     if (w->mode == RB_MODE_TRAIN) {
         /* the target: activations kept for BPTT (gates, cell states and
          * outputs of every step and layer), gradients at the gates and the

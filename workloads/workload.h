@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scenario.h"
+
 typedef enum { RB_CELL_LSTM = 0, RB_CELL_RNN = 1 } rb_cell;
 typedef enum { RB_MODE_INFER = 0, RB_MODE_TRAIN = 1 } rb_mode;
 
-#define RB_KEY_MAX 160
+#define RB_KEY_MAX 256
 #define RB_MODEL_ID_MAX 64
 
 /* What a point needs beyond the plain stack the axes describe: imported
@@ -51,6 +53,9 @@ typedef struct rb_workload {
      * and a short hash of its content), which the key ends with, so results
      * of one file pair across runs and those of a changed file do not. */
     char model[RB_MODEL_ID_MAX];
+    /* how queries reach it: RB_SCN_NONE (zero) for one call at a time; a
+     * serving scenario's point has batch 1 (a query is one sequence) */
+    rb_serve_spec serve;
 } rb_workload;
 
 /* Directions: 1 or 2 (a zero-initialised workload has one). */

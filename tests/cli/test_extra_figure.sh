@@ -18,9 +18,9 @@ expect 0 --no-out "p95_ms" -- rb list --figures
 
 # a database of the ordinary build, then the extra figure's runs in it
 expect 0 -- rb run --targets cpu "${SHAPE[@]}" --label old
-check "the ordinary schema" "$(rb query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "4"
+check "the ordinary schema" "$(rb query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "5"
 expect 0 -- xf run --targets cpu,asic "${SHAPE[@]}" --label new
-check "migrated in place" "$(xf query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "5"
+check "migrated in place" "$(xf query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "6"
 check "the old row predates the figure" \
     "$(xf query --db x.db --format csv "SELECT count(*) FROM v_results WHERE label = 'old' AND p95_ms IS NULL AND median_ms > 0" | tail -1)" "1"
 

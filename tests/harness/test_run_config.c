@@ -16,7 +16,7 @@ int main(void)
     c.n_targets = 3;
     c.threads = 3;
     c.seed = 18446744073709551557ull; /* above 2^53: must survive as text */
-    rb_measure_opts mo = {3, 12, 500, 0.25, 42.5};
+    rb_measure_opts mo = {3, 12, 500, 0.25, 42.5, 2.5, 300, 1};
     c.measure = mo;
     snprintf(c.source, sizeof c.source, "workloads/x.ini");
     rb_workload w = rb_workload_of(RB_CELL_RNN, RB_MODE_INFER, 7, 3, 5, 9, 2, 0);
