@@ -16,7 +16,7 @@ static const char report_help[] =
     "                       [--run ID[,ID...]] [--label L[,L...]] [--latest]\n"
     "                       [--objective latency|throughput|energy|perf-per-watt]\n"
     "                       [--slo-ms X] [--max-power-w W] [--max-error E]\n"
-    "                       [--max-accuracy-drop D] [--reference TARGET]\n"
+    "                       [--max-accuracy-drop D] [--reference TARGET] [--qps Q]\n"
     "\n"
     "Turn one run of the results database into a decision: per workload, the\n"
     "targets ranked under the objective and constraints, each with a reason from\n"
@@ -50,7 +50,10 @@ static const char report_help[] =
     "                      0.01) below the reference's accuracy, or was not evaluated\n"
     "  --reference TARGET  the target (or instance) accuracy drops are measured\n"
     "                      against: the one `rnnbench eval --reference` used\n"
-    "                      (default cpu)\n";
+    "                      (default cpu)\n"
+    "  --qps Q             serving: plan for Q queries/s: how many devices of each\n"
+    "                      target serve it within its server result's p99 bound, and\n"
+    "                      the energy per 1000 queries (results of --scenario server)\n";
 
 static const char report_tail[] =
     "\n"
@@ -70,7 +73,8 @@ enum {
     OPT_POWER,
     OPT_ERR,
     OPT_ACC,
-    OPT_REF
+    OPT_REF,
+    OPT_QPS
 };
 
 typedef struct report_out {
@@ -163,6 +167,7 @@ static int report_option(void *args, int opt, const char *arg, rb_err *e)
                          arg);
         break;
     case OPT_SLO: rc = rb_cli_double("slo-ms", arg, 1e-9, 1e12, &a->ro.slo_ms, e); break;
+    case OPT_QPS: rc = rb_cli_double("qps", arg, 1e-6, 1e12, &a->ro.qps, e); break;
     case OPT_POWER:
         rc = rb_cli_double("max-power-w", arg, 1e-12, 1e9, &a->ro.max_power_w, e);
         break;
@@ -231,6 +236,7 @@ static const struct option report_options[] = {{"html", no_argument, 0, OPT_HTML
                                                {"latest", no_argument, 0, OPT_LATEST},
                                                {"objective", required_argument, 0, OPT_OBJ},
                                                {"slo-ms", required_argument, 0, OPT_SLO},
+                                               {"qps", required_argument, 0, OPT_QPS},
                                                {"max-power-w", required_argument, 0, OPT_POWER},
                                                {"max-error", required_argument, 0, OPT_ERR},
                                                {"max-accuracy-drop", required_argument, 0, OPT_ACC},

@@ -244,6 +244,14 @@ static void dry_run(const rb_run_config *cfg, probed *p)
             double reps = fmax(mo->min_reps, call > 0 ? mo->min_time_s / call : mo->min_reps);
             reps = fmin(reps, mo->max_reps);
             double s = call * (reps + mo->warmup);
+            if (w->serve.scenario) {
+                /* a load lasts --duration-s; the rate search runs ~14 of them;
+                 * a simulated server computes each batch size once */
+                int search = w->serve.scenario == RB_SCN_SERVER && w->serve.slo_us;
+                int measured = !strcmp(p[i].t.ops->method, RB_SRC_MEASURED);
+                s = measured ? (search ? 14 : 1) * mo->serve_duration_s + 2 * call
+                             : call * (w->serve.max_batch + 1) * (w->serve.max_batch + 2) / 2;
+            }
             total_s += s;
             printf(" %11.2fs", s);
         }
@@ -275,10 +283,28 @@ static int store_result(rb_store *st, const rb_result *r, rb_err *e)
     return rc;
 }
 
-static void print_header(int kw)
+/* Served points have their own columns: latency of every query, the load
+ * served and the largest within the bound. */
+static void print_header(int kw, int served)
 {
-    printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", "target", kw, "workload", "median_ms",
-           "p90_ms", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel", "status");
+    if (served)
+        printf("%-6s %-*s %10s %10s %10s %10s %10s %-18s %9s %s\n", "target", kw, "workload",
+               "p50_ms", "p99_ms", "QPS", "max_QPS", ">SLO", "J/query (source)", "max_rel",
+               "status");
+    else
+        printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", "target", kw, "workload",
+               "median_ms", "p90_ms", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel",
+               "status");
+}
+
+/* "-" for a figure not known */
+static const char *fig(char *buf, size_t n, double v, const char *fmt)
+{
+    if (isfinite(v))
+        snprintf(buf, n, fmt, v);
+    else
+        snprintf(buf, n, "-");
+    return buf;
 }
 
 static void print_result(const rb_target *t, const rb_result *r, int kw)
@@ -292,13 +318,20 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
         snprintf(status, sizeof status, "%s", r->message);
     else
         snprintf(status, sizeof status, "%s%s%s", r->status, r->message[0] ? ": " : "", r->message);
-    if (r->reps)
+    char a[32], b[32], c[32], d[32];
+    if (r->reps && r->w->serve.scenario)
+        printf("%-6s %-*s %10.4g %10.4g %10s %10s %10s %-18s %9.2g %s\n", t->instance, kw,
+               r->w->key, r->median_ms, r->p99_ms, fig(a, sizeof a, r->achieved_qps, "%.4g"),
+               fig(b, sizeof b, r->max_qps, "%.4g"),
+               fig(c, sizeof c, 100 * r->over_slo_frac, "%.3g%%"), energy, r->err_max_rel,
+               status);
+    else if (r->reps)
         printf("%-6s %-*s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s\n", t->instance, kw, r->w->key,
                r->median_ms, r->p90_ms, r->gflops, r->throughput_sps, energy, r->err_max_rel,
                status);
     else
         printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", t->instance, kw, r->w->key, "-", "-",
-               "-", "-", "-", "-", status);
+               "-", "-", "-", fig(d, sizeof d, r->err_max_rel, "%.2g"), status);
     fflush(stdout);
 }
 
@@ -388,7 +421,7 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
     rb_run_config *cfg = &a->cfg;
     size_t total = cfg->points.n * (size_t)cfg->n_targets, done = 0;
     double started = rb_now_s();
-    int header = 0, rc = 0;
+    int header = -1, rc = 0; /* the kind of the last header printed (served or not) */
     const int kw = rb_cli_key_width(&cfg->points, 40);
 
     for (size_t k = 0; k < cfg->points.n && !rc; k++) {
@@ -428,8 +461,9 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
                 rc = store_result(st, &r, e);
             }
             if (!rc) {
-                if (!header++)
-                    print_header(kw);
+                int served = w->serve.scenario != RB_SCN_NONE;
+                if (header != served)
+                    print_header(kw, header = served);
                 print_result(&p[i].t, &r, kw);
                 if (!strcmp(r.status, RB_STATUS_OK))
                     tl->ok++;

@@ -210,15 +210,18 @@ static const char *figure_col(rb_store *s, int i, char *buf, size_t n)
 /* The fixed columns of a result row, then every figure of the table.  A
  * database before schema 4 (read as it is) has only seeded one-direction
  * stacks. */
-enum { RESULT_FIXED_COLS = 20 };
+enum { RESULT_FIXED_COLS = 26 };
 static int results_sql(rb_store *s, char *sql, size_t n)
 {
-    int models = rb_store_schema_version(s) >= 4;
+    int models = rb_store_schema_version(s) >= 4, served = rb_store_schema_version(s) >= 5;
     int at = snprintf(sql, n,
                       "SELECT r.id, r.device_id, w.key, w.cell, w.mode, w.seq, w.batch, w.input,"
                       " w.hidden, w.layers, w.input_proj, w.flops, r.status, r.message, r.numerics,"
-                      " r.reps, r.latency_source, r.energy_source, %s",
-                      models ? "w.dirs, w.model" : "1, NULL");
+                      " r.reps, r.latency_source, r.energy_source, %s, %s",
+                      models ? "w.dirs, w.model" : "1, NULL",
+                      served ? "w.scenario, w.qps, w.streams, w.slo_ms, w.max_batch, "
+                               "w.batch_timeout_ms"
+                             : "NULL, NULL, NULL, NULL, NULL, NULL");
     char col[96];
     for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
         at += snprintf(sql + at, n - (size_t)at, ", %s", figure_col(s, i, col, sizeof col));
@@ -254,6 +257,17 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
     rb_col_s(st, 17, x->energy_source, sizeof x->energy_source);
     x->w.dirs = sqlite3_column_int(st, 18);
     rb_col_s(st, 19, x->w.model, sizeof x->w.model);
+    rb_scenario scn;
+    rb_col_s(st, 20, t, sizeof t);
+    if (t[0] && !rb_scenario_parse(t, &scn)) {
+        rb_serve_spec *v = &x->w.serve;
+        v->scenario = scn;
+        v->qps = sqlite3_column_int(st, 21);
+        v->streams = sqlite3_column_int(st, 22);
+        v->slo_us = (int)lround(sqlite3_column_double(st, 23) * 1000);
+        v->max_batch = sqlite3_column_int(st, 24);
+        v->timeout_us = (int)lround(sqlite3_column_double(st, 25) * 1000);
+    }
     for (int i = 0; i < RB_N_FIGURES; i++)
         x->fig[i] = rb_col_d(st, RESULT_FIXED_COLS + i);
 }
@@ -308,6 +322,42 @@ static int load_samples(rb_store *s, rb_report *r, const id_index *ids, rb_err *
     return rc;
 }
 
+/* The load points of the served results, in their order. */
+static int load_loads(rb_store *s, rb_report *r, const id_index *ids, rb_err *e)
+{
+    if (rb_store_schema_version(s) < 5)
+        return 0;
+    sqlite3_stmt *st;
+    int rc = prep(s,
+                  "SELECT l.result_id, l.offered_qps, l.achieved_qps, l.p50_ms, l.p99_ms, l.queries"
+                  " FROM load_points l JOIN results r ON r.id = l.result_id WHERE r.run_id = ?1"
+                  " ORDER BY l.result_id, l.seq",
+                  &st, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->run.id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        id_index key = {sqlite3_column_int64(st, 0), 0};
+        const id_index *hit = bsearch(&key, ids, r->n_results, sizeof *ids, by_id);
+        if (!hit)
+            continue;
+        rb_rep_result *x = &r->results[hit->at];
+        rb_rep_load *l = realloc(x->load, (size_t)(x->n_load + 1) * sizeof *l);
+        if (!l) {
+            rc = rb_errf(e, RB_ENOMEM, "out of memory reading load points");
+            break;
+        }
+        x->load = l;
+        l[x->n_load++] = (rb_rep_load){rb_col_d(st, 1), rb_col_d(st, 2), rb_col_d(st, 3),
+                                       rb_col_d(st, 4), sqlite3_column_int64(st, 5)};
+    }
+    if (!rc)
+        rc = step_err(s, step, e);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int load_results(rb_store *s, rb_report *r, int with_samples, rb_err *e)
 {
     sqlite3_stmt *st;
@@ -323,7 +373,7 @@ static int load_results(rb_store *s, rb_report *r, int with_samples, rb_err *e)
         free(ids);
         return rb_errf(e, RB_ENOMEM, "report: out of memory for %zu results", n);
     }
-    char sql[2048];
+    char sql[4096];
     if (results_sql(s, sql, sizeof sql)) {
         free(ids);
         return rb_errf(e, RB_ERUNTIME, "report: the figure table outgrew the SQL buffer");
@@ -379,6 +429,8 @@ static int load_results(rb_store *s, rb_report *r, int with_samples, rb_err *e)
     }
     if (!rc && with_samples)
         rc = load_samples(s, r, ids, e);
+    if (!rc)
+        rc = load_loads(s, r, ids, e);
     free(ids);
     return rc;
 }

@@ -35,7 +35,7 @@ int rb_objective_parse(const char *s, rb_objective *out)
 void rb_report_opts_default(rb_report_opts *o)
 {
     o->objective = RB_OBJ_LATENCY;
-    o->slo_ms = o->max_power_w = o->max_error = o->max_accuracy_drop = NAN;
+    o->slo_ms = o->max_power_w = o->max_error = o->max_accuracy_drop = o->qps = NAN;
     snprintf(o->reference, sizeof o->reference, "cpu");
 }
 
@@ -481,6 +481,7 @@ void rb_recommendation_free(rb_recommendation *rec)
         free(rec->w[i].entries);
     free(rec->w);
     free(rec->overall);
+    free(rec->serve);
     memset(rec, 0, sizeof *rec);
 }
 
@@ -644,5 +645,5 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
                  any_model ? " Some wins rest on a simulated or modeled figure: no interval, "
                              "the margin is stated."
                            : " Measured wins are judged with 95% intervals; overlaps are ties.");
-    return 0;
+    return rb_serving_plan(rep, rec, e);
 }

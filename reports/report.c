@@ -26,6 +26,7 @@ void rb_report_free(rb_report *r)
         free(r->results[i].message);
         free(r->results[i].metrics);
         free(r->results[i].samples);
+        free(r->results[i].load);
     }
     free(r->results);
     free(r->accuracy);

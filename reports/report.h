@@ -48,6 +48,12 @@ typedef struct rb_rep_missing {
     char *why;                      /* owned; NULL when the run did not record a reason */
 } rb_rep_missing;
 
+/* One load a served result ran at (the rate search's probes, in order). */
+typedef struct rb_rep_load {
+    double offered_qps, achieved_qps, p50_ms, p99_ms; /* NaN: not known */
+    long long queries;
+} rb_rep_load;
+
 typedef struct rb_rep_result {
     long long id;
     int device;      /* index into rb_report.devices */
@@ -64,6 +70,8 @@ typedef struct rb_rep_result {
     rb_rep_metric *metrics; /* owned */
     int n_samples;
     double *samples; /* owned; the raw repetitions (ms) when loaded for figures */
+    int n_load;
+    rb_rep_load *load; /* owned; a served result's load points */
 } rb_rep_result;
 
 /* One row of the text-classification task (`rnnbench train` / `eval`).
@@ -155,6 +163,7 @@ typedef struct rb_report_opts {
                                  fraction; NaN: none */
     char reference[RB_REP_TARGET_MAX]; /* the target accuracy drops are measured against
                                           (default "cpu": fp32) */
+    double qps; /* serving: the load to plan for (queries/s); NaN: none */
 } rb_report_opts;
 
 void rb_report_opts_default(rb_report_opts *o);
@@ -188,6 +197,17 @@ typedef struct rb_overall_entry {
     char reason[480];
 } rb_overall_entry;
 
+/* A served result (server scenario) planned for a load: how many devices
+ * of it serve rb_report_opts.qps within its bound, at what energy. */
+typedef struct rb_serve_plan_row {
+    size_t result;        /* index into rb_report.results */
+    double capacity_qps;  /* its largest rate within the bound (max_qps); NaN: not searched */
+    int devices;          /* for opts.qps: ceil(qps / capacity); 0 when unknown or none can */
+    double j_per_1000;    /* energy per 1000 queries at the reported load; NaN: unknown */
+    double p99_ms;        /* at the reported load */
+    int rank;             /* 1 = the plan's choice; 0: not ranked */
+} rb_serve_plan_row;
+
 typedef struct rb_recommendation {
     rb_report_opts opts;
     size_t n_workloads;
@@ -196,7 +216,13 @@ typedef struct rb_recommendation {
     rb_overall_entry *overall; /* by rank; targets never eligible last */
     char headline[640];        /* the decision in one paragraph */
     char provenance[320];      /* what the decision rests on: measured / simulated / modeled */
+    size_t n_serve;
+    rb_serve_plan_row *serve; /* served results of the server scenario, by rank */
+    char serving[640];        /* the serving decision in one paragraph; "" when none */
 } rb_recommendation;
+
+/* The serving plan of rec (called by rb_recommend; reports/serving_plan.c). */
+int rb_serving_plan(const rb_report *r, rb_recommendation *rec, rb_err *e);
 
 int rb_recommend(const rb_report *r, const rb_report_opts *o, rb_recommendation *out, rb_err *e);
 void rb_recommendation_free(rb_recommendation *rec);

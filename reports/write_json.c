@@ -282,6 +282,27 @@ static cJSON *recommendation_json(const rb_report *r, const rb_recommendation *r
         cJSON_AddStringToObject(x, "reason", e->reason);
         cJSON_AddItemToArray(ov, x);
     }
+    if (rec->n_serve) {
+        cJSON *sv = cJSON_AddObjectToObject(o, "serving");
+        num(sv, "qps", rec->opts.qps);
+        cJSON_AddStringToObject(sv, "headline", rec->serving);
+        cJSON *rows = cJSON_AddArrayToObject(sv, "plan");
+        for (size_t k = 0; k < rec->n_serve; k++) {
+            const rb_serve_plan_row *p = &rec->serve[k];
+            const rb_rep_result *x = &r->results[p->result];
+            cJSON *y = cJSON_CreateObject();
+            cJSON_AddStringToObject(y, "workload", x->w.key);
+            cJSON_AddStringToObject(y, "target", r->devices[x->device].target);
+            cJSON_AddNumberToObject(y, "rank", p->rank);
+            num(y, "max_qps", p->capacity_qps);
+            if (p->devices)
+                cJSON_AddNumberToObject(y, "devices", p->devices);
+            num(y, "p99_ms", p->p99_ms);
+            num(y, "j_per_1000_queries", p->j_per_1000);
+            cJSON_AddStringToObject(y, "latency_source", x->latency_source);
+            cJSON_AddItemToArray(rows, y);
+        }
+    }
     cJSON *mi = cJSON_AddArrayToObject(o, "unavailable");
     for (int i = 0; i < r->n_missing; i++) {
         cJSON *x = cJSON_CreateObject();

@@ -10,6 +10,36 @@
 /* Text from the database in Markdown table cells: rb_md_text (report.h). */
 static void cell(FILE *f, const char *s) { rb_md_text(f, s); }
 
+/* The serving plan: the decision and each server result's devices and energy. */
+static void write_serving(FILE *f, const rb_report *r, const rb_recommendation *rec)
+{
+    if (!rec->n_serve)
+        return;
+    fputs("\n\n### Serving\n\n**", f);
+    cell(f, rec->serving);
+    fputs("**\n\n| rank | workload | target | latency | p99 (ms) | max QPS in SLO | devices | "
+          "J / 1000 queries |\n|---|---|---|---|---|---|---|---|\n",
+          f);
+    for (size_t k = 0; k < rec->n_serve; k++) {
+        const rb_serve_plan_row *p = &rec->serve[k];
+        const rb_rep_result *x = &r->results[p->result];
+        fprintf(f, "| %d | `", p->rank);
+        cell(f, x->w.key);
+        fputs("` | ", f);
+        cell(f, r->devices[x->device].target);
+        fputs(" | ", f);
+        cell(f, x->latency_source);
+        const double v[] = {p->p99_ms, p->capacity_qps, p->devices ? p->devices : NAN,
+                            p->j_per_1000};
+        for (int k = 0; k < 4; k++)
+            if (isfinite(v[k]))
+                fprintf(f, " | %.4g", v[k]);
+            else
+                fputs(" | –", f);
+        fputs(" |\n", f);
+    }
+}
+
 /* Every result with the figures of the human tables, folded away: a CI
  * summary shows the decision first. */
 static void write_results(FILE *f, const rb_report *r)
@@ -76,6 +106,7 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
     cell(f, rec->headline);
     fputs("**\n\n", f);
     cell(f, rec->provenance);
+    write_serving(f, r, rec);
     fputs(
         "\n\n### Ranking over the matrix\n\n"
         "| rank | target | device | latency | best on | eligible / ran | vs the best (geomean) |\n"
