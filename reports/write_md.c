@@ -31,9 +31,9 @@ static void write_serving(FILE *f, const rb_report *r, const rb_recommendation *
         cell(f, x->latency_source);
         const double v[] = {p->p99_ms, p->capacity_qps, p->devices ? p->devices : NAN,
                             p->j_per_1000};
-        for (int k = 0; k < 4; k++)
-            if (isfinite(v[k]))
-                fprintf(f, " | %.4g", v[k]);
+        for (int j = 0; j < 4; j++)
+            if (isfinite(v[j]))
+                fprintf(f, " | %.4g", v[j]);
             else
                 fputs(" | –", f);
         fputs(" |\n", f);
