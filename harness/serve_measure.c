@@ -158,8 +158,13 @@ static int serve(serving *v, rb_result *r, rb_err *e)
                 if (!q) /* latency at half the unbatched capacity, for what it is */
                     q = 0.5 / (s1 > 0 ? s1 : 1e-9);
             }
-            if (!q)
-                q = r->max_qps;
+            if (!rc && !q) {
+                /* the search ended on the confirmation run at max_qps, which
+                 * met the bound: that run is the result (a measured one
+                 * again would differ by its noise) */
+                r->offered_qps = r->max_qps;
+                return 0;
+            }
         }
         if (!rc) {
             r->offered_qps = q;

@@ -60,7 +60,7 @@ expect 0 --out "p95_ms of cpu (fp32) on $W: 2 runs" --out " new " --out " slow "
 
 # the ordinary build refuses the migrated database and leaves it as it is
 sum=$(cksum <x.db)
-expect 3 --err "schema version 5" -- rb report --db x.db --md
-expect 3 --err "schema version 5" -- rb run --targets cpu "${SHAPE[@]}"
+expect 3 --err "schema version 6" -- rb report --db x.db --md
+expect 3 --err "schema version 6" -- rb run --targets cpu "${SHAPE[@]}"
 check "refused untouched" "$(cksum <x.db)" "$sum"
 finish

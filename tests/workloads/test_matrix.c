@@ -447,7 +447,7 @@ static void test_shipped(void)
          {"lstm_infer_t25_b1_i512_h512_l1", "lstm_infer_t50_b4_i1536_h1536_l1",
           "lstm_infer_t150_b2_i256_h256_l1"}},
         {RB_FIXTURES "/../../workloads/default.ini",
-         19,
+         20,
          {"lstm_infer_t25_b32_i512_h512_l1", "lstm_infer_t50_b1_i256_h256_l1",
           "lstm_infer_t25_b32_i1024_h1024_l1"}},
         {RB_FIXTURES "/../../workloads/ci.ini",
