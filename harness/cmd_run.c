@@ -47,6 +47,9 @@ static const char run_help[] =
     "  --min-queries N     and has at least N queries (default 1000)\n"
     "  --serve-threads N   a measured target's threads while the load generator runs\n"
     "                      (default: all CPUs but one, which the issuer spins on)\n"
+    "  --price T=X/h       what one device of target or instance T costs per hour\n"
+    "                      (repeatable; stored as a user figure): the report gives the\n"
+    "                      cost per million queries at the load within the bound\n"
     "\n"
     "Bookkeeping:\n"
     "  --label TEXT        label stored with the run (e.g. nightly)\n"
@@ -75,7 +78,17 @@ enum {
     OPT_DURATION,
     OPT_MIN_QUERIES,
     OPT_SERVE_THREADS,
+    OPT_PRICE,
 };
+
+#define MAX_PRICES 16
+
+/* --price T=X/h: a person's price of one device, for the serving plan's cost */
+typedef struct price {
+    char who[RB_INSTANCE_NAME_MAX]; /* a target ("cpu") or an instance ("fpga:large") */
+    double per_h;
+    int used;
+} price;
 
 typedef struct run_args {
     const char *targets, *matrix, *db, *label;
@@ -84,7 +97,51 @@ typedef struct run_args {
     long resume;
     int dry_run, quiet, settings_given;
     rb_run_config cfg;
+    int n_prices;
+    price prices[MAX_PRICES];
 } run_args;
+
+/* "T=X/h" ("/h" may be left out); the last '=' splits, as an instance's
+ * options have their own ("asic:tpu-v1?clock_mhz=500=1.20/h"). */
+static int parse_price(run_args *a, const char *arg, rb_err *e)
+{
+    const char *eq = strrchr(arg, '=');
+    if (a->n_prices == MAX_PRICES)
+        return rb_errf(e, RB_EINPUT, "--price: at most %d prices", MAX_PRICES);
+    price *p = &a->prices[a->n_prices];
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof p->who)
+        return rb_errf(e, RB_EINPUT, "--price '%s': expected TARGET=PRICE/h, e.g. cpu=0.40/h",
+                       arg);
+    char num[64];
+    size_t n = strlen(eq + 1);
+    if (n >= 2 && !strcmp(eq + 1 + n - 2, "/h"))
+        n -= 2;
+    snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num - 1 ? n : sizeof num - 1), eq + 1);
+    int rc = rb_cli_double("price", num, 0, 1e9, &p->per_h, e);
+    if (rc)
+        return rc;
+    snprintf(p->who, sizeof p->who, "%.*s", (int)(eq - arg), arg);
+    a->n_prices++;
+    return 0;
+}
+
+/* Each device's price, from the first --price naming its instance, else its
+ * target: a resource of the device, source "user", as a person gave it. */
+static void apply_prices(run_args *a, rb_target *t)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < a->n_prices; k++) {
+            price *p = &a->prices[k];
+            if (strcmp(p->who, pass ? t->ops->name : t->instance))
+                continue;
+            rb_device_info *d = &t->info;
+            if (d->n_resources < RB_DEVICE_MAX_RESOURCES)
+                d->resources[d->n_resources++] =
+                    (rb_metric){"price_per_hour", p->per_h, "per h", "user"};
+            p->used = 1;
+            return;
+        }
+}
 
 static int run_option(void *args, int opt, const char *arg, rb_err *e)
 {
@@ -129,6 +186,7 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
         rc = rb_cli_long("serve-threads", arg, 1, 4096, &v, e);
         m->serve_threads = (int)v;
         break;
+    case OPT_PRICE: rc = parse_price(a, arg, e); break;
     case OPT_LABEL: a->label = arg; break;
     case OPT_DRY_RUN: a->dry_run = 1; break;
     default: return rb_errf(e, RB_EINPUT, "unknown option");
@@ -155,6 +213,7 @@ static const struct option run_options[] = {{"targets", required_argument, 0, OP
                                             {"min-queries", required_argument, 0, OPT_MIN_QUERIES},
                                             {"serve-threads", required_argument, 0,
                                              OPT_SERVE_THREADS},
+                                            {"price", required_argument, 0, OPT_PRICE},
                                             {0, 0, 0, 0}};
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
@@ -518,6 +577,18 @@ static int rb_cmd_run(int argc, char **argv)
     for (int i = 0; i < a.cfg.n_targets; i++)
         if (p[i].code == RB_EINPUT) { /* e.g. --gpu-device naming no device: the user's mistake */
             rc = rb_errf(&e, RB_EINPUT, "%s", p[i].why);
+            goto fail;
+        }
+    for (int i = 0; i < a.cfg.n_targets; i++)
+        apply_prices(&a, &p[i].t);
+    for (int k = 0; k < a.n_prices; k++)
+        if (!a.prices[k].used) {
+            char names[512] = "";
+            for (int i = 0; i < a.cfg.n_targets; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         i ? ", " : "", p[i].t.instance);
+            rc = rb_errf(&e, RB_EINPUT, "--price %s: no target of this run is %s (it runs: %s)",
+                         a.prices[k].who, a.prices[k].who, names);
             goto fail;
         }
     if (a.dry_run) {

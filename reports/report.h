@@ -204,6 +204,9 @@ typedef struct rb_serve_plan_row {
     double capacity_qps;  /* its largest rate within the bound (max_qps); NaN: not searched */
     int devices;          /* for opts.qps: ceil(qps / capacity); 0 when unknown or none can */
     double j_per_1000;    /* energy per 1000 queries at the reported load; NaN: unknown */
+    double price_per_h;   /* a person's price of one device (run --price); NaN: none */
+    double cost_per_m;    /* price per million queries: the devices for opts.qps at that
+                             load, else one device at its capacity; NaN: no price */
     double p99_ms;        /* at the reported load */
     int rank;             /* 1 = the plan's choice; 0: not ranked */
 } rb_serve_plan_row;
@@ -218,6 +221,7 @@ typedef struct rb_recommendation {
     char provenance[320];      /* what the decision rests on: measured / simulated / modeled */
     size_t n_serve;
     rb_serve_plan_row *serve; /* served results of the server scenario, by rank */
+    int priced;               /* every row that can serve has a cost: ranked by it */
     char serving[640];        /* the serving decision in one paragraph; "" when none */
 } rb_recommendation;
 

@@ -9,7 +9,10 @@
  * Without --qps the plan ranks by that capacity.  The choice: the fewest
  * devices, then the least energy per query; a measured figure and a
  * simulated or modeled one are compared as they are, and the text says
- * which is which. */
+ * which is which.  Where a person priced the devices (run --price), the
+ * cost per million queries is the hourly price of the devices that serve
+ * the load over the queries they serve in an hour, and when every
+ * candidate has a price the plan ranks by it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,8 @@ static int by_plan(const void *pa, const void *pb, void *ctx)
     int qa = a->rank >= 0, qb = b->rank >= 0; /* rank -1: cannot serve */
     if (qa != qb)
         return qa ? -1 : 1;
+    if (rec->priced && a->cost_per_m != b->cost_per_m)
+        return a->cost_per_m < b->cost_per_m ? -1 : 1;
     if (isfinite(rec->opts.qps) && a->devices != b->devices)
         return a->devices < b->devices ? -1 : 1;
     if (!isfinite(rec->opts.qps) && a->capacity_qps != b->capacity_qps)
@@ -33,6 +38,15 @@ static int by_plan(const void *pa, const void *pb, void *ctx)
     if (isfinite(a->j_per_1000) && a->j_per_1000 != b->j_per_1000)
         return a->j_per_1000 < b->j_per_1000 ? -1 : 1;
     return a->result < b->result ? -1 : a->result > b->result;
+}
+
+/* The price a person gave a device (a resource of source "user"), or NaN. */
+static double price_of(const rb_rep_device *d)
+{
+    for (int k = 0; k < d->n_resources; k++)
+        if (!strcmp(d->resources[k].name, "price_per_hour"))
+            return d->resources[k].value;
+    return NAN;
 }
 
 int rb_serving_plan(const rb_report *r, rb_recommendation *rec, rb_err *e)
@@ -46,6 +60,7 @@ int rb_serving_plan(const rb_report *r, rb_recommendation *rec, rb_err *e)
     if (!(rec->serve = calloc(n, sizeof *rec->serve)))
         return rb_errf(e, RB_ENOMEM, "report: out of memory for the serving plan");
     double q = rec->opts.qps;
+    int priced = 1;
     for (size_t i = 0; i < r->n_results; i++) {
         const rb_rep_result *x = &r->results[i];
         if (x->w.serve.scenario != RB_SCN_SERVER)
@@ -59,7 +74,13 @@ int rb_serving_plan(const rb_report *r, rb_recommendation *rec, rb_err *e)
                  !(isfinite(rec->opts.slo_ms) && !(x->w.serve.slo_us * 1e-3 <= rec->opts.slo_ms));
         p->devices = ok && isfinite(q) ? (int)fmin(ceil(q / x->max_qps), 1e9) : 0;
         p->rank = ok ? 0 : -1;
+        p->price_per_h = price_of(&r->devices[x->device]);
+        p->cost_per_m = !ok                  ? NAN
+                        : p->devices         ? p->devices * p->price_per_h / (q * 3600) * 1e6
+                                             : p->price_per_h / (x->max_qps * 3600) * 1e6;
+        priced &= !ok || isfinite(p->cost_per_m);
     }
+    rec->priced = priced;
     qsort_r(rec->serve, rec->n_serve, sizeof *rec->serve, by_plan, rec);
     for (size_t k = 0; k < rec->n_serve; k++)
         rec->serve[k].rank = rec->serve[k].rank < 0 ? 0 : (int)k + 1;
@@ -73,10 +94,15 @@ int rb_serving_plan(const rb_report *r, rb_recommendation *rec, rb_err *e)
     }
     const rb_rep_result *x = &r->results[best->result];
     const rb_rep_device *d = &r->devices[x->device];
-    char energy[96] = "";
+    char energy[160] = "";
+    int at = 0;
     if (isfinite(best->j_per_1000))
-        snprintf(energy, sizeof energy, "; %.3g J per 1000 queries (%s)", best->j_per_1000,
-                 x->energy_source);
+        at = snprintf(energy, sizeof energy, "; %.3g J per 1000 queries (%s)", best->j_per_1000,
+                      x->energy_source);
+    if (isfinite(best->cost_per_m))
+        snprintf(energy + at, sizeof energy - (size_t)at,
+                 "; %.4g per million queries at %.4g per device-hour (a price given)",
+                 best->cost_per_m, best->price_per_h);
     double slo = x->w.serve.slo_us * 1e-3;
     if (isfinite(q))
         snprintf(rec->serving, sizeof rec->serving,

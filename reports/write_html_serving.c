@@ -129,11 +129,15 @@ void rb_html_serving(FILE *f, const rb_report *r, const rb_recommendation *rec)
           "same server with their own latency per batch size. Devices for a load: that load over "
           "the largest rate one device serves within the bound.</p>\n",
           f);
-    fputs("<table id=\"serving-results\"><tr><th>workload</th><th>target</th><th>latency</th>"
-          "<th>p50 (ms)</th><th>p99 (ms)</th><th>p99.9 (ms)</th><th>QPS</th><th>max QPS in "
-          "SLO</th><th>devices</th><th>J / 1000 queries</th><th>over SLO</th><th>busy</th>"
-          "<th>queries</th><th>status</th></tr>\n",
-          f);
+    int priced = 0; /* the cost columns only where a person gave prices */
+    for (size_t k = 0; k < rec->n_serve; k++)
+        priced |= isfinite(rec->serve[k].price_per_h);
+    fprintf(f,
+            "<table id=\"serving-results\"><tr><th>workload</th><th>target</th><th>latency</th>"
+            "<th>p50 (ms)</th><th>p99 (ms)</th><th>p99.9 (ms)</th><th>QPS</th><th>max QPS in "
+            "SLO</th><th>devices</th><th>J / 1000 queries</th>%s<th>over SLO</th><th>busy</th>"
+            "<th>queries</th><th>status</th></tr>\n",
+            priced ? "<th>price / h (given)</th><th>cost / 1M queries</th>" : "");
     for (size_t i = 0; i < r->n_results; i++) {
         const rb_rep_result *x = &r->results[i];
         if (!x->w.serve.scenario)
@@ -153,6 +157,10 @@ void rb_html_serving(FILE *f, const rb_report *r, const rb_recommendation *rec)
         td(f, x->max_qps, "%.4g");
         td(f, p && p->devices ? p->devices : NAN, "%.0f");
         td(f, isfinite(x->energy_j) ? 1000 * x->energy_j : NAN, "%.3g");
+        if (priced) {
+            td(f, p ? p->price_per_h : NAN, "%.4g");
+            td(f, p ? p->cost_per_m : NAN, "%.4g");
+        }
         td(f, 100 * x->over_slo_frac, "%.3g%%");
         td(f, 100 * x->busy_frac, "%.3g%%");
         td(f, x->reps, "%.0f");

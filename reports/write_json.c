@@ -299,6 +299,8 @@ static cJSON *recommendation_json(const rb_report *r, const rb_recommendation *r
                 cJSON_AddNumberToObject(y, "devices", p->devices);
             num(y, "p99_ms", p->p99_ms);
             num(y, "j_per_1000_queries", p->j_per_1000);
+            num(y, "price_per_hour", p->price_per_h);
+            num(y, "cost_per_million_queries", p->cost_per_m);
             cJSON_AddStringToObject(y, "latency_source", x->latency_source);
             cJSON_AddItemToArray(rows, y);
         }

@@ -15,11 +15,15 @@ static void write_serving(FILE *f, const rb_report *r, const rb_recommendation *
 {
     if (!rec->n_serve)
         return;
+    int priced = 0; /* the cost column only where a person gave prices */
+    for (size_t k = 0; k < rec->n_serve; k++)
+        priced |= isfinite(rec->serve[k].price_per_h);
     fputs("\n\n### Serving\n\n**", f);
     cell(f, rec->serving);
-    fputs("**\n\n| rank | workload | target | latency | p99 (ms) | max QPS in SLO | devices | "
-          "J / 1000 queries |\n|---|---|---|---|---|---|---|---|\n",
-          f);
+    fprintf(f,
+            "**\n\n| rank | workload | target | latency | p99 (ms) | max QPS in SLO | devices | "
+            "J / 1000 queries |%s\n|---|---|---|---|---|---|---|---|%s\n",
+            priced ? " price / h | cost / 1M queries |" : "", priced ? "---|---|" : "");
     for (size_t k = 0; k < rec->n_serve; k++) {
         const rb_serve_plan_row *p = &rec->serve[k];
         const rb_rep_result *x = &r->results[p->result];
@@ -29,9 +33,9 @@ static void write_serving(FILE *f, const rb_report *r, const rb_recommendation *
         cell(f, r->devices[x->device].target);
         fputs(" | ", f);
         cell(f, x->latency_source);
-        const double v[] = {p->p99_ms, p->capacity_qps, p->devices ? p->devices : NAN,
-                            p->j_per_1000};
-        for (int j = 0; j < 4; j++)
+        const double v[] = {p->p99_ms,     p->capacity_qps, p->devices ? p->devices : NAN,
+                            p->j_per_1000, p->price_per_h,  p->cost_per_m};
+        for (int j = 0; j < (priced ? 6 : 4); j++)
             if (isfinite(v[j]))
                 fprintf(f, " | %.4g", v[j]);
             else

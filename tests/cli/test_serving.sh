@@ -17,6 +17,9 @@ expect 2 --err "serves inference, not mode train" -- rb run --targets asic --sce
 expect 2 --err "qps applies to a serving scenario" -- rb run --targets asic --qps 10 "${SHAPE[@]}"
 expect 2 --err "bad slo_ms value '0'" -- rb run --targets asic --scenario server --slo-ms 0 "${SHAPE[@]}"
 expect 2 --err "bad scenario value 'servr'" -- rb run --targets asic --scenario servr "${SHAPE[@]}"
+expect 2 --err "expected TARGET=PRICE/h" -- rb run --targets asic --price asic "${SHAPE[@]}"
+expect 2 --err "--price: 'x' is not a number" -- rb run --targets asic --price asic=x/h "${SHAPE[@]}"
+expect 2 --err "--price gpu: no target of this run is gpu (it runs: asic)" -- rb run --targets asic --price gpu=1/h --scenario server --slo-ms 2 "${SHAPE[@]}"
 check "nothing was written" "$([[ -e results.db ]] && echo yes || echo no)" "no"
 expect 0 --out "_server_q100_slo20_mb4_to0.5" --out "_single-stream" -- rb list --targets asic --scenario server,single-stream --qps 100 --slo-ms 20 --max-batch 4 --batch-timeout-ms 0.5 --seq 8 --hidden 64
 
@@ -39,12 +42,16 @@ check "busy = utilisation" "$(last "abs(busy_frac - $rho) < 0.01" asic)" "1"
 check "offered rate stored" "$(last "offered_qps" asic)" "$qps"
 
 # the rate search on the modeled target, then the report's plan
-expect 0 --out "max_QPS" -- rb run --targets asic --scenario server --slo-ms 2 --max-batch 4 --min-queries 5000 "${SHAPE[@]}" --label search
+expect 0 --out "max_QPS" -- rb run --targets asic --scenario server --slo-ms 2 --max-batch 4 --min-queries 5000 "${SHAPE[@]}" --label search --price asic=2.5/h
 mq=$(last "max_qps" asic)
 check "max QPS found, its p99 within the bound" "$(last "max_qps > 0 AND p99_ms <= 2 AND abs(offered_qps - max_qps) < 1e-6 * max_qps" asic)" "1"
 check "a curve of the search's loads" "$(q "SELECT count(*) >= 5 AND max(l.p99_ms) > 2 AND min(l.p99_ms) <= 2 FROM load_points l JOIN v_results r ON r.result_id = l.result_id WHERE r.label = 'search'")" "1"
 devices=$(awk -v m="$mq" 'BEGIN { q = 10 * m; n = int(q / m); if (n * m < q) n++; print n }')
 expect 0 --out "\"devices\":$devices," -- rb report --label search --qps "$(awk -v m="$mq" 'BEGIN { printf "%.17g", 10 * m }')" --json
+# the price a person gave, per device-hour: devices x price over the queries of an hour
+cost=$(sed -n 's/.*"cost_per_million_queries":\([^,}]*\).*/\1/p' "$OUT")
+check "cost per million queries from --price" "$(awk -v c="$cost" -v n="$devices" -v m="$mq" 'BEGIN { w = n * 2.5 / (10 * m * 3600) * 1e6; print (c > 0 && (c - w) ^ 2 < (1e-9 * w) ^ 2) }')" "1"
+check "the price is stored as the user's figure" "$(q "SELECT value || ' ' || source FROM resources WHERE key = 'price_per_hour'")" "2.5 user"
 expect 0 -- rb report --label search -o serving.html
 check "the page has the serving section and its curve" "$(grep -c -e 'id="serving-headline"' -e 'id="chart-serving-0"' serving.html)" "2"
 
