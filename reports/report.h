@@ -222,7 +222,7 @@ typedef struct rb_recommendation {
     size_t n_serve;
     rb_serve_plan_row *serve; /* served results of the server scenario, by rank */
     int priced;               /* every row that can serve has a cost: ranked by it */
-    char serving[640];        /* the serving decision in one paragraph; "" when none */
+    char serving[1024];       /* the serving decision in one paragraph; "" when none */
 } rb_recommendation;
 
 /* The serving plan of rec (called by rb_recommend; reports/serving_plan.c). */
