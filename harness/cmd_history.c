@@ -27,7 +27,8 @@ static const char history_help[] =
     "  --metric M          a figure of the results (median_ms, p10_ms, first_ms, ...:\n"
     "                      `rnnbench list --figures`), a short name: median (default),\n"
     "                      p90, p99, mean, throughput, gflops, energy, err (max |y - ref|),\n"
-    "                      or cycles\n"
+    "                      or cycles; for a served point also p99.9, qps (achieved) and\n"
+    "                      max-qps (the largest rate within the bound)\n"
     "  --config NUMERICS   only results in this number format (default: one series\n"
     "                      per format the target ran in)\n"
     "  --threshold X       smallest step that counts, 5% or 0.05 (default 5%)\n";

@@ -143,6 +143,18 @@ static void judge_measured(rb_cmp_row *r, const rb_cmp_opts *o)
 {
     const rb_figure *b = r->base, *c = r->cand;
     r->change = b->value > 0 ? (c->value - b->value) / b->value : NAN;
+    if (!b->n && !c->n) {
+        /* measured once as a whole (a served load's rate, its largest rate
+         * within the bound): no repetitions to test, the threshold alone */
+        r->notable = 1;
+        int worse = b->higher_is_better ? r->change < 0 : r->change > 0;
+        if (fabs(r->change) > o->threshold)
+            r->verdict = worse ? RB_CMP_REGRESSED : RB_CMP_IMPROVED;
+        snprintf(r->note, sizeof r->note,
+                 "measured once, no repetitions to test: judged by the %g%% threshold alone",
+                 100 * o->threshold);
+        return;
+    }
     r->few = b->n < RB_CMP_FEW || c->n < RB_CMP_FEW;
     if (!b->samples || !c->samples || b->n < 1 || c->n < 1) {
         r->notable = 1;

@@ -35,7 +35,8 @@ typedef struct rb_figure {
     rb_fig_kind kind;
     int higher_is_better;
     double value;    /* NaN for status */
-    int n;           /* repetitions behind a measured figure */
+    int n;           /* repetitions behind a measured figure; 0 for one measured once as a
+                        whole (a served load's rate): compare judges it by its threshold */
     double *samples; /* measured: the n raw repetitions (owned); NULL otherwise */
 } rb_figure;
 

@@ -28,10 +28,10 @@ typedef struct serving {
     const rb_serve_spec *spec;
     const rb_measure_opts *o;
     rb_batch_policy pol;
-    int live;              /* measured: the load generator; else the event simulation */
-    rb_serve_result res;   /* the last run's */
-    rb_served *out;        /* the load points go here */
-    double started;        /* for --timeout-s */
+    int live;            /* measured: the load generator; else the event simulation */
+    rb_serve_result res; /* the last run's */
+    rb_served *out;      /* the load points go here */
+    double started;      /* for --timeout-s */
     rb_energy_meter *meter;
     double meter_j, meter_s; /* around the last run; meter_j < 0: none */
 } serving;
@@ -143,9 +143,7 @@ static int serve(serving *v, rb_result *r, rb_err *e)
         rc = rb_trace_burst(&tr, (size_t)queries * (size_t)sp->streams, sp->streams, slo, e);
         break;
     }
-    case RB_SCN_OFFLINE:
-        rc = rb_trace_burst(&tr, trace_len(v, capacity), 0, 0, e);
-        break;
+    case RB_SCN_OFFLINE: rc = rb_trace_burst(&tr, trace_len(v, capacity), 0, 0, e); break;
     case RB_SCN_SERVER: {
         double q = sp->qps;
         if (slo > 0) {
@@ -191,8 +189,8 @@ static void served_figures(serving *v, const rb_target *t, rb_result *r)
     for (int i = 0; i < RB_N_FIGURES; i++)
         r->fig[i] = rb_figure_table[i].from == RB_FROM_QUANTILE
                         ? rb_hist_quantile(h, rb_figure_table[i].q) * 1e3
-                        : rb_figure_table[i].from == RB_FROM_REPS ? NAN
-                                                                  : r->fig[i];
+                    : rb_figure_table[i].from == RB_FROM_REPS ? NAN
+                                                              : r->fig[i];
     r->min_ms = rb_hist_quantile(h, 0) * 1e3;
     r->max_ms = h->max_s * 1e3;
     r->mean_ms = rb_hist_mean(h) * 1e3;
@@ -309,7 +307,7 @@ int rb_measure_serving(rb_target *t, const rb_instance *in, rb_point *p, const r
     } else if (rc == RB_ETIMEOUT || rc == RB_EUNAVAIL || rc == RB_ERUNTIME) {
         /* a result too: what was refused or failed, and why */
         snprintf(r->message, sizeof r->message, "%.400s", e->msg);
-        r->status = rc == RB_ETIMEOUT ? RB_STATUS_TIMEOUT
+        r->status = rc == RB_ETIMEOUT   ? RB_STATUS_TIMEOUT
                     : rc == RB_EUNAVAIL ? RB_STATUS_UNSUPPORTED
                                         : RB_STATUS_FAILED;
         for (int i = 0; i < RB_N_FIGURES; i++)

@@ -283,38 +283,63 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The raw repetitions of every result, rows ordered by result then rep. */
+/* A served result's queries stand in for its repetitions: at most this many
+ * values, thinned evenly from the latency histogram beyond it. */
+#define MAX_SERVED_SAMPLES 1000000
+
+/* The raw repetitions of every result, rows ordered by result then rep; a
+ * served result on a measured target has none, and its queries' latencies
+ * (the histogram's buckets, at their middles) take their place, so that
+ * compare tests its latency as it tests any other measured one. */
 static int load_samples(rb_store *s, rb_report *r, const id_index *ids, rb_err *e)
 {
     sqlite3_stmt *st;
     int rc = prep(s,
-                  "SELECT s.result_id, s.value_ms FROM samples s JOIN results r ON"
-                  " r.id = s.result_id WHERE r.run_id = ?1 ORDER BY s.result_id, s.rep",
+                  rb_store_schema_version(s) < 5
+                      ? "SELECT s.result_id, s.value_ms, 1 FROM samples s JOIN results r ON"
+                        " r.id = s.result_id WHERE r.run_id = ?1 ORDER BY s.result_id, s.rep"
+                      : "SELECT s.result_id, s.value_ms, 1, s.rep FROM samples s JOIN results r"
+                        " ON r.id = s.result_id WHERE r.run_id = ?1"
+                        " UNION ALL SELECT h.result_id, (h.lo + h.hi) / 2, h.count, h.lo"
+                        " FROM histograms h JOIN results r ON r.id = h.result_id"
+                        " WHERE r.run_id = ?1 AND h.name = 'latency_ms'"
+                        " AND r.latency_source = 'measured' ORDER BY 1, 4",
                   &st, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, r->run.id);
     int step, cap = 0;
     rb_rep_result *x = NULL;
+    double seen = 0, stride = 1; /* thinning: every stride-th query of the histogram */
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         id_index key = {sqlite3_column_int64(st, 0), 0};
         if (!x || x->id != key.id) {
             const id_index *hit = bsearch(&key, ids, r->n_results, sizeof *ids, by_id);
             x = hit ? &r->results[hit->at] : NULL;
             cap = 0;
+            seen = 0;
+            stride = x && x->reps > MAX_SERVED_SAMPLES ? (double)x->reps / MAX_SERVED_SAMPLES : 1;
         }
         if (!x)
             continue;
-        if (x->n_samples == cap) {
-            cap = cap ? 2 * cap : 64;
-            double *v = realloc(x->samples, (size_t)cap * sizeof *v);
-            if (!v) {
-                rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
-                break;
+        double v = sqlite3_column_double(st, 1), count = sqlite3_column_double(st, 2);
+        /* the values this row adds: those whose rank crosses a multiple of stride */
+        long add = (long)(floor((seen + count) / stride) - floor(seen / stride));
+        seen += count;
+        while (add-- > 0) {
+            if (x->n_samples == cap) {
+                cap = cap ? 2 * cap : 64;
+                double *nv = realloc(x->samples, (size_t)cap * sizeof *nv);
+                if (!nv) {
+                    rc = rb_errf(e, RB_ENOMEM, "out of memory reading samples");
+                    break;
+                }
+                x->samples = nv;
             }
-            x->samples = v;
+            x->samples[x->n_samples++] = v;
         }
-        x->samples[x->n_samples++] = sqlite3_column_double(st, 1);
+        if (rc)
+            break;
     }
     if (!rc)
         rc = step_err(s, step, e);

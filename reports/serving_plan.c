@@ -75,9 +75,9 @@ int rb_serving_plan(const rb_report *r, rb_recommendation *rec, rb_err *e)
         p->devices = ok && isfinite(q) ? (int)fmin(ceil(q / x->max_qps), 1e9) : 0;
         p->rank = ok ? 0 : -1;
         p->price_per_h = price_of(&r->devices[x->device]);
-        p->cost_per_m = !ok                  ? NAN
-                        : p->devices         ? p->devices * p->price_per_h / (q * 3600) * 1e6
-                                             : p->price_per_h / (x->max_qps * 3600) * 1e6;
+        p->cost_per_m = !ok          ? NAN
+                        : p->devices ? p->devices * p->price_per_h / (q * 3600) * 1e6
+                                     : p->price_per_h / (x->max_qps * 3600) * 1e6;
         priced &= !ok || isfinite(p->cost_per_m);
     }
     rec->priced = priced;

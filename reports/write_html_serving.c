@@ -97,8 +97,8 @@ static void curve(FILE *f, const rb_report *r, const rb_recommendation *rec, siz
         c.has_mark = 1;
         c.mark_x = best->capacity_qps;
         c.mark_y = x0->w.serve.slo_us * 1e-3;
-        snprintf(mark, sizeof mark, "%s: %.4g q/s", r->devices[r->results[best->result].device].target,
-                 best->capacity_qps);
+        snprintf(mark, sizeof mark, "%s: %.4g q/s",
+                 r->devices[r->results[best->result].device].target, best->capacity_qps);
         c.mark_label = mark;
     }
     fputs("<figure>", f);

@@ -7,10 +7,7 @@
 static const char *const names[RB_SCN_COUNT] = {"none", "single-stream", "multi-stream", "server",
                                                 "offline"};
 
-const char *rb_scenario_name(rb_scenario s)
-{
-    return (unsigned)s < RB_SCN_COUNT ? names[s] : "?";
-}
+const char *rb_scenario_name(rb_scenario s) { return (unsigned)s < RB_SCN_COUNT ? names[s] : "?"; }
 
 int rb_scenario_parse(const char *s, rb_scenario *out)
 {

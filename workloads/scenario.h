@@ -30,13 +30,13 @@ typedef struct rb_serve_spec {
 } rb_serve_spec;
 
 /* Defaults a scenario takes for what the matrix leaves out: */
-#define RB_SCN_DEFAULT_STREAMS 8       /* MLPerf's multi-stream query size */
-#define RB_SCN_DEFAULT_SLO_US 50000    /* multi-stream's interval, as MLPerf's first rounds */
-#define RB_SCN_DEFAULT_SERVER_BATCH 8  /* a server batches what is queued, up to this */
+#define RB_SCN_DEFAULT_STREAMS 8      /* MLPerf's multi-stream query size */
+#define RB_SCN_DEFAULT_SLO_US 50000   /* multi-stream's interval, as MLPerf's first rounds */
+#define RB_SCN_DEFAULT_SERVER_BATCH 8 /* a server batches what is queued, up to this */
 #define RB_SCN_DEFAULT_OFFLINE_BATCH 32
 #define RB_SCN_MAX_BATCH 256 /* the largest batch (and multi-stream query) there is */
 
-const char *rb_scenario_name(rb_scenario s); /* "server"; "none" for RB_SCN_NONE */
+const char *rb_scenario_name(rb_scenario s);            /* "server"; "none" for RB_SCN_NONE */
 int rb_scenario_parse(const char *s, rb_scenario *out); /* 0 or -1 */
 
 /* A spec with the scenario's defaults for every 0 field (single-stream

@@ -61,4 +61,21 @@ check "cpu: measured, every query counted" "$(last "latency_source || ' ' || rep
 check "cpu: achieved ~ offered (the trace's own span)" "$(last "achieved_qps BETWEEN 150 AND 260" cpu)" "1"
 check "cpu: threads stored" "$(last "threads >= 1" cpu)" "1"
 check "cpu: output checked" "$(last "status || ' ' || (err_max_rel < 1e-5)" cpu)" "ok 1"
+
+# compare and history take the served figures: the latency tested on the
+# queries' latencies (the histogram), the rates by the threshold alone.
+# Against itself the run is unchanged, whatever the machine did.
+cpu_run=$(q "SELECT max(id) FROM runs")
+expect 0 -- rb compare "$cpu_run" "$cpu_run" --format json --all
+row() { python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["rows"] if x["metric"] == sys.argv[2]][0]
+print(*[eval(k, {}, r) for k in sys.argv[3:]])' "$OUT" "$@"; }
+check "the median tested on every query (p = 1 against itself)" "$(row median_ms 'candidate["n"]' p)" "300 1"
+check "QPS: measured once, judged by the threshold" "$(row achieved_qps verdict note)" "same measured once, no repetitions to test: judged by the 5% threshold alone"
+# a copy where every query took twice as long and half the rate was served
+cp results.db slow.db
+sqlite3 slow.db "UPDATE histograms SET lo = -2 * lo, hi = -2 * hi WHERE name = 'latency_ms' AND result_id IN (SELECT id FROM results WHERE run_id = $cpu_run); UPDATE histograms SET lo = -lo, hi = -hi WHERE lo < 0; UPDATE results SET median_ms = 2 * median_ms, achieved_qps = achieved_qps / 2 WHERE run_id = $cpu_run"
+expect 1 --out "REGRESSED cpu" --out "median_ms" --out "achieved_qps" --out "2 regressed" -- rb compare results.db slow.db
+expect 0 --out "max_qps of asic (int8" -- rb history --target asic --workload "$(q "SELECT workload FROM v_results WHERE label = 'search'")" --metric max-qps
 finish
