@@ -26,8 +26,10 @@ enum { OPT_TARGETS = RB_OPT_FIRST_FREE, OPT_MATRIX, OPT_THREADS, OPT_FIGURES };
 /* The figure table (reports/figure_table.h), for people. */
 static void list_figures(void)
 {
-    static const char *const from[] = {"quantile", "repetitions", "one call", "energy",
-                                       "reference"};
+    /* one per RB_FROM_* (reports/figure_table.h), in its order */
+    static const char *const from[] = {"quantile", "repetitions", "one call",
+                                       "energy",   "reference",   "serving load"};
+    _Static_assert(sizeof from / sizeof *from == RB_FROM_SERVING + 1, "a name per RB_FROM_*");
     printf("%-16s %-8s %-12s %-6s %-11s %-22s %s\n", "figure", "unit", "obtained", "better",
            "short name", "compare", "what");
     for (int i = 0; i < RB_N_FIGURES; i++) {
