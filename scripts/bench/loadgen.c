@@ -50,24 +50,16 @@ static double *schedule(const rb_trace *tr)
     return s;
 }
 
-static int peer_spin(const rb_trace *tr, rb_hist *late)
+/* clock_nanosleep(TIMER_ABSTIME) alone, the peer that cannot keep up */
+static void nanosleep_until(double t)
 {
-    double *s = schedule(tr);
-    if (!s)
-        return 3;
-    rb_hist_reset(late);
-    double at = 0;
-    for (size_t i = 0; i < tr->n; i++) {
-        spin_until(s[i]);
-        at = rb_now_s();
-        rb_hist_add(late, at - s[i]);
-    }
-    print_late("spin loop", late, tr->n, at - s[0]);
-    free(s);
-    return 0;
+    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
 }
 
-static int peer_nanosleep(const rb_trace *tr, rb_hist *late)
+/* A peer: one thread waiting for each scheduled time with wait(). */
+static int peer(const char *name, void (*wait)(double), const rb_trace *tr, rb_hist *late)
 {
     double *s = schedule(tr);
     if (!s)
@@ -75,13 +67,11 @@ static int peer_nanosleep(const rb_trace *tr, rb_hist *late)
     rb_hist_reset(late);
     double at = 0;
     for (size_t i = 0; i < tr->n; i++) {
-        struct timespec ts = {(time_t)s[i], (long)((s[i] - (double)(time_t)s[i]) * 1e9)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-            ;
+        wait(s[i]);
         at = rb_now_s();
         rb_hist_add(late, at - s[i]);
     }
-    print_late("clock_nanosleep", late, tr->n, at - s[0]);
+    print_late(name, late, tr->n, at - s[0]);
     free(s);
     return 0;
 }
@@ -118,9 +108,9 @@ static int do_issue(double qps, size_t n, uint64_t seed, rb_hist *h, rb_hist *la
     /* the issue rate: queries over the span from the first scheduled time
      * to the last completion (a no-op completes as it is taken) */
     print_late("rnnbench", late, r.queries, r.last - r.first);
-    rc = peer_spin(&tr, late);
+    rc = peer("spin loop", spin_until, &tr, late);
     if (!rc)
-        rc = peer_nanosleep(&tr, late);
+        rc = peer("clock_nanosleep", nanosleep_until, &tr, late);
     rb_trace_free(&tr);
     return rc;
 }
