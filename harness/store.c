@@ -215,7 +215,13 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 static int check_ours(rb_store *s, rb_err *e)
 {
     int app = 0, tables = 0, ours = 0;
-    int rc = pragma_int(s->db, "PRAGMA application_id", &app);
+    /* One read transaction: a writer creating the schema beside us commits
+     * its tables and its version together, and reads spread over two
+     * snapshots would see the tables without the version (a database
+     * "rnnbench did not make"). */
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(s->db, "PRAGMA application_id", &app);
     if (rc == SQLITE_OK)
         rc = pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &tables);
     if (rc == SQLITE_OK)
@@ -223,6 +229,10 @@ static int check_ours(rb_store *s, rb_err *e)
                         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
                         " ('runs', 'devices', 'workloads', 'results', 'samples', 'metrics')",
                         &ours);
+    if (rc == SQLITE_OK)
+        rc = rb_store_read_version(s->db, &s->version);
+    if (sqlite3_get_autocommit(s->db) == 0)
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return rb_store_dberr(s, rc, "reading the schema", e);
     s->app_id = app;
