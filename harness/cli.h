@@ -89,12 +89,15 @@ enum {
     "                      single-stream (one at a time; p90), multi-stream (a query of\n"  \
     "                      --streams samples every --slo-ms; p99), server (Poisson\n"        \
     "                      arrivals at --qps, and the largest rate whose p99 meets\n"        \
-    "                      --slo-ms), offline (all at once; throughput), or none\n"          \
+    "                      --slo-ms), offline (all at once; throughput), streaming\n"        \
+    "                      (one timestep per call, state kept; latency per step), or none\n"\
     "  --qps LIST          server: offered queries per second (omitted: only the\n"          \
-    "                      largest rate within --slo-ms is searched)\n"                      \
-    "  --streams LIST      multi-stream: samples per query (default 8)\n"                    \
+    "                      largest rate within --slo-ms is searched); streaming: steps\n"    \
+    "                      per second of each stream (default 100)\n"                        \
+    "  --streams LIST      multi-stream: samples per query (default 8); streaming:\n"        \
+    "                      concurrent streams, batched per step (default 1)\n"               \
     "  --slo-ms LIST       the p99 latency bound, ms (multi-stream: also the interval;\n"    \
-    "                      default 50 there)\n"                                              \
+    "                      default 50 there; streaming: one step's interval)\n"              \
     "  --max-batch LIST    the server batches up to this many queries (default 8; offline\n" \
     "                      32; multi-stream: --streams; single-stream 1)\n"                  \
     "  --batch-timeout-ms LIST\n"                                                            \

@@ -184,7 +184,7 @@ static int timed_call(rb_target *t, rb_point *p, rb_tensor *out, rb_sample *s, d
 /* Store an error against the reference and judge it: fp32 targets are held
  * to their benchdnn-style bound (tol); other number formats (fixed point,
  * reduced precision) report their error as a quality figure. */
-static void judge(rb_result *r, const rb_errstat *es, double tol, const char *what)
+void rb_measure_judge(rb_result *r, const rb_errstat *es, double tol, const char *what)
 {
     r->err_max_abs = es->max_abs;
     r->err_max_rel = es->max_rel;
@@ -207,7 +207,7 @@ static void check_output(rb_result *r, const rb_point *p, const rb_tensor *out)
 {
     rb_errstat es;
     rb_compare(out->data, p->y_ref, rb_tensor_count(out), &es);
-    judge(r, &es, rb_fp32_tolerance(p->w, 0), "outputs");
+    rb_measure_judge(r, &es, rb_fp32_tolerance(p->w, 0), "outputs");
 }
 
 /* The gradients of the target's first training step (the one just taken)
@@ -221,14 +221,14 @@ static int check_grads(rb_target *t, const rb_point *p, rb_result *r, rb_err *e)
     if (!rc) {
         rb_errstat es;
         rb_grad_compare(&p->model, g, p->check.g_ref, &es);
-        judge(r, &es, rb_fp32_grad_tolerance(&p->check.w), "gradients");
+        rb_measure_judge(r, &es, rb_fp32_grad_tolerance(&p->check.w), "gradients");
     }
     free(g);
     return rc;
 }
 
 /* Appends a note for a person without hiding a message already there. */
-static void add_note(rb_result *r, const char *note)
+void rb_result_note(rb_result *r, const char *note)
 {
     size_t used = strlen(r->message);
     snprintf(r->message + used, sizeof r->message - used, "%s%s", used ? "; " : "", note);
@@ -268,7 +268,7 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
         char m[160];
         snprintf(m, sizeof m, "the %s energy meter could not be read; energy %s", meter->source,
                  r->energy_source ? "is the model's" : "unknown");
-        add_note(r, m);
+        rb_result_note(r, m);
     }
 }
 
@@ -318,7 +318,7 @@ static int check_reduced(rb_target *t, rb_point *p, rb_result *r, rb_err *e)
                  "gradients checked on T=%d B=%d with the same weights (the fp64 reference at "
                  "full size would take ~%.0f s)",
                  p->check.w.seq, p->check.w.batch, rb_workload_flops(p->w) * 1e-9);
-        add_note(r, m);
+        rb_result_note(r, m);
     }
     return rc;
 }
@@ -454,7 +454,7 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
                  "RB_INJECT_DELAY_MS added %g ms to every call: a test of regression "
                  "detection, not a measurement",
                  delay);
-        add_note(r, m);
+        rb_result_note(r, m);
     }
     int frc = n > 0 ? timed_figures(r, n, e) : 0;
     if (n > 0 && !frc) {

@@ -13,6 +13,7 @@
 
 #include "../targets/target.h"
 #include "../workloads/model.h"
+#include "../workloads/reference.h"
 #include "energy.h"
 #include "result.h"
 
@@ -103,6 +104,12 @@ int rb_measure_serving(rb_target *t, const rb_instance *in, rb_point *p, const r
                        rb_energy_meter *meter, rb_result *r, rb_err *e);
 
 /* Add a metric to a result (drops silently when full). */
+/* Appends a note for a person to r's message, without hiding one there. */
+void rb_result_note(rb_result *r, const char *note);
+/* An error against the reference into r and judged: an fp32 target is held
+ * to tol, and over it (or with a NaN) the status is mismatch, the message
+ * naming what was compared; another number format reports its error. */
+void rb_measure_judge(rb_result *r, const rb_errstat *es, double tol, const char *what);
 void rb_result_metric(rb_result *r, const char *name, double value, const char *unit,
                       const char *source);
 

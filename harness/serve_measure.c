@@ -144,6 +144,16 @@ static int serve(serving *v, rb_result *r, rb_err *e)
         break;
     }
     case RB_SCN_OFFLINE: rc = rb_trace_burst(&tr, trace_len(v, capacity), 0, 0, e); break;
+    case RB_SCN_STREAMING: {
+        /* a step of every stream each interval, for --duration-s */
+        double steps = v->o->serve_duration_s * sp->qps;
+        if (steps * sp->streams < v->o->serve_min_queries)
+            steps = ceil((double)v->o->serve_min_queries / sp->streams);
+        r->offered_qps = (double)sp->streams * sp->qps;
+        rc = rb_trace_burst(&tr, (size_t)steps * (size_t)sp->streams, sp->streams, 1.0 / sp->qps,
+                            e);
+        break;
+    }
     case RB_SCN_SERVER: {
         double q = sp->qps;
         if (slo > 0) {
@@ -180,6 +190,35 @@ static int serve(serving *v, rb_result *r, rb_err *e)
     return rc;
 }
 
+/* Streaming on a target that keeps its states: the point's sequence fed a
+ * step per call must give the whole sequence's outputs (a state lost or
+ * reset between calls shows at once), held to the same bound. */
+static int check_stream(serving *v, const rb_point *p, rb_result *r, rb_err *e)
+{
+    size_t ny = (size_t)p->w->seq * p->w->batch * rb_workload_y_width(p->w);
+    float *y = malloc(ny * sizeof *y);
+    if (!y)
+        return rb_errf(e, RB_ENOMEM, "%s: out of memory for the streaming check", p->w->key);
+    int rc = rb_serve_target_stream(&v->st, p->x, y, e);
+    if (!rc && p->y_ref) {
+        rb_errstat es;
+        rb_compare(y, p->y_ref, ny, &es);
+        rb_result_metric(r, "stream_err_max_rel", es.max_rel, "", RB_SRC_MEASURED);
+        if (es.nonfinite || es.max_rel > r->err_max_rel)
+            rb_measure_judge(r, &es, rb_fp32_tolerance(p->w, 0), "outputs fed a step per call");
+    } else if (rc == RB_EUNAVAIL) {
+        char m[320];
+        snprintf(m, sizeof m,
+                 "state between steps not checked: %.200s (a step's time is a one-step call's)",
+                 e->msg);
+        rb_result_note(r, m);
+        rb_err_clear(e);
+        rc = 0;
+    }
+    free(y);
+    return rc;
+}
+
 /* The result's figures from the reported run. */
 static void served_figures(serving *v, const rb_target *t, rb_result *r)
 {
@@ -196,9 +235,11 @@ static void served_figures(serving *v, const rb_target *t, rb_result *r)
     r->mean_ms = rb_hist_mean(h) * 1e3;
     r->reps = (int)(s->queries < 0x7fffffff ? s->queries : 0x7fffffff);
     if (span > 0) {
+        /* a query is one sequence, or one step of it when streaming */
+        double steps = v->st.stream_len ? v->st.stream_len : 1;
         r->achieved_qps = s->queries / span;
-        r->throughput_sps = r->achieved_qps; /* a query is one sequence */
-        r->gflops = rb_workload_flops(r->w) * r->achieved_qps * 1e-9;
+        r->throughput_sps = r->achieved_qps / steps;
+        r->gflops = rb_workload_flops(r->w) / steps * r->achieved_qps * 1e-9;
         r->busy_frac = s->busy_s / span;
     }
     if (slo > 0) {
@@ -294,6 +335,10 @@ int rb_measure_serving(rb_target *t, const rb_instance *in, rb_point *p, const r
     }
     rc = rb_serve_target_init(&v->st, in, v->live ? threads : t->threads, &p->model, p->w,
                               v->spec->max_batch, e);
+    if (!rc && v->st.stream_len)
+        rc = check_stream(v, p, r, e);
+    if (!rc && strcmp(r->status, RB_STATUS_OK)) /* the streamed outputs were wrong */
+        goto done;
     if (!rc && v->live)
         rc = rb_serve_target_warm(&v->st, e);
     if (!rc)
@@ -316,6 +361,7 @@ int rb_measure_serving(rb_target *t, const rb_instance *in, rb_point *p, const r
         r->reps = 0;
         rc = 0;
     }
+done:
     rb_serve_target_free(&v->st);
     free(lat);
     free(v);

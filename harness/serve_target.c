@@ -20,6 +20,7 @@ static void size_free(rb_serve_size *z)
         rb_target_close(&z->t);
     free(z->x);
     free(z->y);
+    free(z->zeros);
     memset(z, 0, sizeof *z);
 }
 
@@ -40,6 +41,7 @@ int rb_serve_target_init(rb_serve_target *s, const rb_instance *in, int threads,
     s->m = m;
     s->w = *w;
     s->max_batch = max_batch;
+    s->stream_len = w->serve.scenario == RB_SCN_STREAMING ? w->seq : 0;
     if (!(s->size = calloc((size_t)max_batch + 1, sizeof *s->size)))
         return rb_errf(e, RB_ENOMEM, "out of memory");
     return 0;
@@ -58,13 +60,20 @@ static int size_of(rb_serve_target *s, int n, rb_serve_size **out, rb_err *e)
     }
     z->w = s->w;
     z->w.batch = n;
+    if (s->stream_len) {
+        z->w.seq = 1;
+        z->w.features |= s->in.ops->features & RB_FEAT_STATEFUL;
+    }
     rb_workload_make_key(&z->w);
     size_t ny = (size_t)z->w.seq * n * rb_workload_y_width(&z->w);
+    size_t ns = (size_t)z->w.layers * rb_workload_dirs(&z->w) * n * z->w.hidden;
     rb_target_init_instance(&z->t, &s->in, s->threads);
     int rc = rb_target_probe(&z->t, e);
     if (!rc && !(z->x = rb_make_input(&z->w, INPUT_SEED, e)))
         rc = e->code ? e->code : RB_ENOMEM;
     if (!rc && !(z->y = malloc(ny * sizeof *z->y)))
+        rc = rb_errf(e, RB_ENOMEM, "out of memory for a batch of %d", n);
+    if (!rc && s->stream_len && !(z->zeros = calloc(ns, sizeof *z->zeros)))
         rc = rb_errf(e, RB_ENOMEM, "out of memory for a batch of %d", n);
     if (!rc)
         rc = rb_target_load(&z->t, s->m, &z->w, e);
@@ -78,12 +87,27 @@ static int size_of(rb_serve_target *s, int n, rb_serve_size **out, rb_err *e)
     return 0;
 }
 
-static int forward(rb_serve_size *z, rb_sample *smp, rb_err *e)
+/* One call on x into y; a stateful load continues its streams, restarting
+ * them from zeros every stream_len steps. */
+static int forward_on(const rb_serve_target *s, rb_serve_size *z, const float *x, float *y,
+                      rb_sample *smp, rb_err *e)
 {
-    rb_batch in = {z->w.seq, z->w.batch, rb_workload_x_width(&z->w), z->x, NULL, NULL, NULL};
+    int restart = (z->w.features & RB_FEAT_STATEFUL) && z->steps++ % s->stream_len == 0;
+    rb_batch in = {z->w.seq,
+                   z->w.batch,
+                   rb_workload_x_width(&z->w),
+                   x,
+                   restart ? z->zeros : NULL,
+                   restart ? z->zeros : NULL,
+                   NULL};
     rb_tensor out = {
-        z->y, 3, {(size_t)z->w.seq, (size_t)z->w.batch, (size_t)rb_workload_y_width(&z->w)}};
+        y, 3, {(size_t)z->w.seq, (size_t)z->w.batch, (size_t)rb_workload_y_width(&z->w)}};
     return rb_target_forward(&z->t, &in, &out, smp, e);
+}
+
+static int forward(const rb_serve_target *s, rb_serve_size *z, rb_sample *smp, rb_err *e)
+{
+    return forward_on(s, z, z->x, z->y, smp, e);
 }
 
 int rb_serve_target_service(void *ctx, int n, double *seconds, rb_err *e)
@@ -95,7 +119,7 @@ int rb_serve_target_service(void *ctx, int n, double *seconds, rb_err *e)
         return rc;
     if (z->device_s < 0) {
         rb_sample smp;
-        if ((rc = forward(z, &smp, e)))
+        if ((rc = forward(s, z, &smp, e)))
             return rc;
         if (!(smp.device_s >= 0))
             return rb_errf(e, RB_EINPUT,
@@ -123,7 +147,7 @@ int rb_serve_target_run(void *ctx, int n, rb_err *e)
     rb_serve_size *z = NULL;
     int rc = size_of(s, n, &z, e);
     if (!rc)
-        rc = forward(z, NULL, e);
+        rc = forward(s, z, NULL, e);
     return rc;
 }
 
@@ -133,9 +157,25 @@ int rb_serve_target_warm(rb_serve_target *s, rb_err *e)
         rb_serve_size *z = NULL;
         int rc = size_of(s, n, &z, e);
         if (!rc)
-            rc = forward(z, NULL, e); /* first touch, caches, lazy initialisation */
+            rc = forward(s, z, NULL, e); /* first touch, caches, lazy initialisation */
         if (rc)
             return rc;
     }
     return 0;
+}
+
+int rb_serve_target_stream(rb_serve_target *s, const float *x, float *y, rb_err *e)
+{
+    rb_serve_size *z = NULL;
+    int rc = size_of(s, 1, &z, e);
+    if (rc)
+        return rc;
+    if (!(z->w.features & RB_FEAT_STATEFUL))
+        return rb_errf(e, RB_EUNAVAIL, "target %s computes a whole sequence per call",
+                       z->t.instance);
+    size_t xw = (size_t)rb_workload_x_width(&z->w), yw = (size_t)rb_workload_y_width(&z->w);
+    z->steps = 0; /* the first step restarts the stream */
+    for (int t = 0; !rc && t < s->stream_len; t++)
+        rc = forward_on(s, z, x + t * xw, y + t * yw, NULL, e);
+    return rc;
 }

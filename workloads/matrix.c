@@ -183,7 +183,7 @@ static int parse_token(int id, const char *tok, int len, int *out, rb_err *e)
         if (!short_word || rb_scenario_parse(word, &v) != 0)
             return rb_errf(e, RB_EINPUT,
                            "bad scenario value '%.*s': expected single-stream, multi-stream, "
-                           "server, offline or none",
+                           "server, offline, streaming or none",
                            len, tok);
         *out = (int)v;
         return 0;
@@ -448,7 +448,7 @@ static int serving_axes_alone(const rb_axes *given, rb_err *e)
         if (*axis_of((rb_axes *)given, id).n)
             return rb_errf(e, RB_EINPUT,
                            "%s applies to a serving scenario: add scenario (--scenario server, "
-                           "single-stream, multi-stream or offline)",
+                           "single-stream, multi-stream, offline or streaming)",
                            axis_name[id]);
     return 0;
 }

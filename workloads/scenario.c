@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const names[RB_SCN_COUNT] = {"none", "single-stream", "multi-stream", "server",
-                                                "offline"};
+                                                "offline",       "streaming"};
 
 const char *rb_scenario_name(rb_scenario s) { return (unsigned)s < RB_SCN_COUNT ? names[s] : "?"; }
 
@@ -52,6 +52,23 @@ int rb_serve_spec_resolve(rb_serve_spec *s, const char **why)
         s->qps = s->streams = s->slo_us = 0; /* no latency bound: a throughput figure */
         if (!s->max_batch)
             s->max_batch = RB_SCN_DEFAULT_OFFLINE_BATCH;
+        return 0;
+    case RB_SCN_STREAMING:
+        /* a step of every stream each 1/qps; a step must be done before
+         * the next arrives, so the bound defaults to the interval */
+        if (!s->qps)
+            s->qps = RB_SCN_DEFAULT_STEP_RATE;
+        if (!s->streams)
+            s->streams = 1;
+        if (!s->slo_us)
+            s->slo_us = (int)(1e6 / s->qps);
+        if (!s->max_batch)
+            s->max_batch = s->streams;
+        if (s->max_batch > s->streams) {
+            *why = "streaming: --max-batch cannot exceed --streams (a batch holds one step of "
+                   "each stream at most)";
+            return -1;
+        }
         return 0;
     default: *why = "unknown scenario"; return -1;
     }

@@ -42,6 +42,7 @@ const char *rb_feature_name(unsigned bit)
     case RB_FEAT_CLIP: return "clip";
     case RB_FEAT_INPUT_FORGET: return "input_forget";
     case RB_FEAT_SEQ_LENS: return "sequence_lens";
+    case RB_FEAT_STATEFUL: return "stateful";
     default: return "?";
     }
 }

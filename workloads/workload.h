@@ -28,7 +28,11 @@ enum {
     RB_FEAT_CLIP = 1u << 3,         /* pre-activations clipped to [-clip, clip] */
     RB_FEAT_INPUT_FORGET = 1u << 4, /* LSTM forget gate coupled: f = 1 - i */
     RB_FEAT_SEQ_LENS = 1u << 5,     /* a length per batch row (rb_batch.lens) */
-    RB_FEAT_ALL = (1u << 6) - 1
+    /* A forward without h0/c0 continues from the state the previous one
+     * ended in (zeros after load): a stream fed a step per call keeps its
+     * state on the device, as a streaming service does. */
+    RB_FEAT_STATEFUL = 1u << 6,
+    RB_FEAT_ALL = (1u << 7) - 1
 };
 /* The name of one feature bit ("peepholes"), for "unsupported: peepholes". */
 const char *rb_feature_name(unsigned bit);

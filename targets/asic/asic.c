@@ -248,5 +248,5 @@ const rb_target_ops rb_target_asic_ops = {
     /* The emulation runs every one in the preset's datatype (the elementwise
      * ones in the fp32 vector unit) and the analytical model counts both
      * directions' units (MODEL.md). */
-    .features = RB_FEAT_ALL,
+    .features = RB_FEAT_ALL & ~(unsigned)RB_FEAT_STATEFUL, /* a whole sequence per call */
 };

@@ -77,6 +77,8 @@ typedef struct cpu_state {
     float *c_save;    /* [B, H] c before a step, for rows past their length */
     float *zeros;     /* [B, H] h_{-1} when the batch has no h0 */
     float *c;         /* [B, H] LSTM cell state */
+    float *keep_h;    /* [L*D, B, H] RB_FEAT_STATEFUL: each unit's last h and c, */
+    float *keep_c;    /* the next forward's h0/c0 when its batch gives none */
     cpu_train *train; /* NULL unless loaded for training */
 } cpu_state;
 

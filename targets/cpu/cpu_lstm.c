@@ -53,6 +53,8 @@ void rb_cpu_unload(rb_target *t)
     free(s->dir[1]);
     free(s->h_state);
     free(s->c_save);
+    free(s->keep_h);
+    free(s->keep_c);
     free(s->zeros);
     free(s->c);
     free(s);
@@ -142,6 +144,9 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     for (int k = 0; k < 2 && s->D == 2; k++)
         if (!(s->dir[k] = rb_cpu_falloc(TB * (size_t)s->H)))
             goto nomem;
+    if ((w->features & RB_FEAT_STATEFUL) && (!(s->keep_h = rb_cpu_falloc(units * BH)) ||
+                                             !(s->keep_c = rb_cpu_falloc(units * BH))))
+        goto nomem;
     if ((w->features & RB_FEAT_SEQ_LENS) &&
         (!(s->h_state = rb_cpu_falloc(BH)) || !(s->c_save = rb_cpu_falloc(BH))))
         goto nomem;
@@ -277,13 +282,24 @@ int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     rb_cpu_claim_threads(s);
     size_t BH = (size_t)s->B * s->H;
     const float *x = in->x;
+    /* stateful: a batch without states continues from the kept ones */
+    const float *h0 = in->h0 ? in->h0 : s->keep_h;
+    const float *c0 = in->c0 ? in->c0 : s->keep_c;
+    int lstm = s->cell == RB_CELL_LSTM;
     for (int l = 0; l < s->L; l++) {
         float *y = l == s->L - 1 ? out->data : s->seq[l % 2];
         for (int d = 0; d < s->D; d++) {
             int u = l * s->D + d;
-            rb_cpu_run_layer(s, u, x, in->h0 ? in->h0 + u * BH : NULL,
-                             in->c0 && s->cell == RB_CELL_LSTM ? in->c0 + u * BH : NULL, in->lens,
-                             s->D == 2 ? s->dir[d] : y, NULL, NULL);
+            float *yu = s->D == 2 ? s->dir[d] : y;
+            rb_cpu_run_layer(s, u, x, h0 ? h0 + u * BH : NULL, c0 && lstm ? c0 + u * BH : NULL,
+                             in->lens, yu, NULL, NULL);
+            if (s->keep_h) { /* h0 was read at the unit's first step: safe to overwrite */
+                int last = s->layer[u].reverse ? 0 : s->T - 1;
+                memcpy(s->keep_h + u * BH, in->lens ? s->h_state : yu + (size_t)last * BH,
+                       BH * sizeof *s->keep_h);
+                if (lstm)
+                    memcpy(s->keep_c + u * BH, s->c, BH * sizeof *s->keep_c);
+            }
         }
         if (s->D == 2)
             interleave(s, y);

@@ -126,6 +126,7 @@ typedef struct gpu_state {
     cl_mem lens;      /* [B] ints: the batch's row lengths (ext only) */
     int lens_on;      /* this forward's batch gave lengths */
     int states_dirty; /* h0/c0 hold a batch's states rather than zeros */
+    int stateful;     /* RB_FEAT_STATEFUL: h0/c0 keep each unit's last states */
     double load_bytes;
     gpu_train *train; /* NULL unless loaded for training */
 } gpu_state;

@@ -183,7 +183,9 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->coupled = m->input_forget;
     /* A reversed unit only walks the other way; everything else the plain
      * kernels do not know takes the *_cell_ext kernels. */
-    s->ext = ((rb_model_features(m) | w->features) & ~(unsigned)RB_FEAT_REVERSE) != 0;
+    s->ext = ((rb_model_features(m) | w->features) &
+              ~(unsigned)(RB_FEAT_REVERSE | RB_FEAT_STATEFUL)) != 0;
+    s->stateful = (w->features & RB_FEAT_STATEFUL) != 0;
     s->layer = layers;
     s->n_params = P;
     t->priv = s;
@@ -239,7 +241,7 @@ cl_int rb_gpu_set_states(gpu_session *ss, gpu_state *s, const rb_batch *in)
     for (int k = 0; k < 2 && rc == CL_SUCCESS; k++) {
         if (src[k])
             rc = clEnqueueWriteBuffer(ss->queue, dst[k], CL_FALSE, 0, bytes, src[k], 0, NULL, NULL);
-        else if (s->states_dirty)
+        else if (s->states_dirty && !s->stateful) /* stateful: continue from the kept */
             rc =
                 clEnqueueFillBuffer(ss->queue, dst[k], &zero, sizeof zero, 0, bytes, 0, NULL, NULL);
     }
@@ -254,6 +256,28 @@ double rb_gpu_span_s(cl_event first, cl_event last)
         clGetEventProfilingInfo(last, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL) || t1 < t0)
         return -1;
     return (double)(t1 - t0) * 1e-9;
+}
+
+/* RB_FEAT_STATEFUL: unit u's last h and c become its h0 and c0 (the
+ * queue is in order: the unit read its h0 before these copies run).  The
+ * last h is the ext kernels' own state, else the output rows of the unit's
+ * last step, [B, H] strided by the layer's output width. */
+static int keep_states(gpu_session *ss, gpu_state *s, int u, cl_mem out, size_t out_off, rb_err *e)
+{
+    const size_t H = (size_t)s->H, B = (size_t)s->B, BH = B * H, row = (size_t)s->D * H, f = sizeof(float);
+    cl_int rc;
+    if (s->ext)
+        rc = clEnqueueCopyBuffer(ss->queue, s->hs, s->h0, 0, u * BH * f, BH * f, 0, NULL, NULL);
+    else {
+        size_t last = s->layer[u].reverse ? 0 : (size_t)s->T - 1;
+        size_t src_org[3] = {(out_off + last * B * row) * f, 0, 0}, dst_org[3] = {u * BH * f, 0, 0},
+               region[3] = {H * f, B, 1};
+        rc = clEnqueueCopyBufferRect(ss->queue, out, s->h0, src_org, dst_org, region, row * f, 0,
+                                     H * f, 0, 0, NULL, NULL);
+    }
+    if (rc == CL_SUCCESS && s->cell == RB_CELL_LSTM)
+        rc = clEnqueueCopyBuffer(ss->queue, s->c, s->c0, 0, u * BH * f, BH * f, 0, NULL, NULL);
+    return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, "keeping the states", rc);
 }
 
 int rb_gpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *smp, rb_err *e)
@@ -285,8 +309,11 @@ int rb_gpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     cl_mem src = s->x;
     for (int l = 0; l < s->L && !ret; l++) {
         cl_mem dst = l == s->L - 1 ? s->y : s->seq[l % 2];
-        for (int d = 0; d < s->D && !ret; d++)
+        for (int d = 0; d < s->D && !ret; d++) {
             ret = rb_gpu_run_layer(ss, s, l * s->D + d, src, 0, dst, (size_t)d * s->H, NULL, e);
+            if (!ret && s->stateful)
+                ret = keep_states(ss, s, l * s->D + d, dst, (size_t)d * s->H, e);
+        }
         src = dst;
     }
     if (!ret) {

@@ -78,4 +78,16 @@ cp results.db slow.db
 sqlite3 slow.db "UPDATE histograms SET lo = -2 * lo, hi = -2 * hi WHERE name = 'latency_ms' AND result_id IN (SELECT id FROM results WHERE run_id = $cpu_run); UPDATE histograms SET lo = -lo, hi = -hi WHERE lo < 0; UPDATE results SET median_ms = 2 * median_ms, achieved_qps = achieved_qps / 2 WHERE run_id = $cpu_run"
 expect 1 --out "REGRESSED cpu" --out "median_ms" --out "achieved_qps" --out "2 regressed" -- rb compare results.db slow.db
 expect 0 --out "max_qps of asic (int8" -- rb history --target asic --workload "$(q "SELECT workload FROM v_results WHERE label = 'search'")" --metric max-qps
+
+# streaming: a step of each of 4 streams every 10 ms, one timestep per call
+expect 2 --err "streaming: --max-batch cannot exceed --streams" -- rb run --targets asic --scenario streaming --streams 2 --max-batch 4 "${SHAPE[@]}"
+expect 0 --out "_streaming_q100_n4_slo10_mb4" -- rb run --targets cpu,asic --scenario streaming --streams 4 --min-queries 400 --duration-s 0.01 "${SHAPE[@]}" --label stream
+check "streaming: every stream's steps served, at 4 x 100 steps/s" "$(last "reps || ' ' || CAST(offered_qps AS INTEGER)" cpu)" "400 400"
+check "streaming: the cpu's state carried (8 steps, one per call, vs the whole sequence)" "$(q "SELECT m.value < 1e-5 FROM metrics m JOIN v_results r ON r.result_id = m.result_id WHERE r.label = 'stream' AND r.target = 'cpu' AND m.name = 'stream_err_max_rel'")" "1"
+check "streaming: the asic says its state is not checked" "$(last "status || ': ' || (message LIKE 'state between steps not checked%')" asic)" "ok: 1"
+# a modeled step is one call of one timestep on a batch of the 4 streams
+# (max_ms: exact, where the quantiles keep 3 significant digits)
+step=$(last "max_ms" asic)
+expect 0 -- rb run --targets asic --seq 1 --batch 4 --hidden 64 -q --label step
+check "streaming: the asic's step = its one-step call on 4 rows" "$(last "abs(median_ms - $step) <= 1e-9 * $step" asic)" "1"
 finish

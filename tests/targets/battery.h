@@ -253,6 +253,90 @@ static void battery_against_reference(const char *name, const char *selector)
     }
 }
 
+/* RB_FEAT_STATEFUL: a call whose batch gives no states continues from the
+ * states the previous call ended in.  So the second of two calls must give
+ * the reference's output on its own input started from the reference's
+ * final states of the first (rb_ref_forward's h_n, c_n): every unit's,
+ * reversed ones (whose last step is t = 0) and rows with lengths included.
+ * A third call that gives states again starts from them. */
+static const feat_shape stateful_shapes[] = {
+    {{"stateful lstm 2 layers h0/c0", RB_CELL_LSTM, 4, 3, 8, 16, 2, 1, 1}, 1, 0},
+    {{"stateful rnn 2 layers B=1", RB_CELL_RNN, 3, 1, 9, 17, 2, 1, 0}, 1, 0},
+    {{"stateful lstm T=1 no proj", RB_CELL_LSTM, 1, 2, 16, 16, 1, 0, 1}, 1, 0},
+    {{"stateful lstm bidirectional", RB_CELL_LSTM, 5, 2, 8, 12, 2, 1, 1}, 2, RB_FEAT_BIDIR},
+    {{"stateful lstm reverse lengths peep", RB_CELL_LSTM, 6, 4, 8, 16, 2, 1, 1},
+     1,
+     RB_FEAT_REVERSE | RB_FEAT_SEQ_LENS | RB_FEAT_PEEPHOLES},
+};
+
+static float *to_floats(const double *d, size_t n)
+{
+    float *f = malloc(n * sizeof *f);
+    for (size_t i = 0; f && i < n; i++)
+        f[i] = (float)d[i];
+    return f;
+}
+
+static void battery_stateful(const char *name, const char *selector)
+{
+    for (size_t k = 0; k < sizeof stateful_shapes / sizeof stateful_shapes[0]; k++) {
+        const feat_shape *fs = &stateful_shapes[k];
+        const shape *s = &fs->s;
+        fixture a, b; /* one model (one seed); b's input another */
+        rb_err e = {0};
+        CHECK_INT(fixture_init_feat(&a, s, fs->dirs, fs->feat, 3000 + k), 0);
+        CHECK_INT(fixture_init_feat(&b, s, fs->dirs, fs->feat, 3000 + k), 0);
+        size_t LBH = (size_t)s->L * fs->dirs * s->B * s->H;
+        double *hn = calloc(LBH, sizeof *hn), *cn = calloc(LBH, sizeof *cn);
+        CHECK_INT(rb_ref_forward(&a.m, &a.batch, a.ref, hn, cn, &e), 0);
+        free(b.x);
+        free(b.h0);
+        free(b.c0);
+        b.batch.x = b.x = random_floats(a.n / fs->dirs / s->H * b.batch.width, 4000 + k);
+        b.batch.h0 = b.h0 = to_floats(hn, LBH);
+        b.batch.c0 = b.c0 = s->cell == RB_CELL_LSTM ? to_floats(cn, LBH) : NULL;
+        CHECK_INT(rb_ref_forward(&b.m, &b.batch, b.ref, NULL, NULL, &e), 0);
+
+        rb_target t;
+        rb_target_init(&t, rb_target_find(name), 2);
+        if (selector && *selector)
+            rb_target_set_opt(&t, "device", selector);
+        rb_workload w = a.w;
+        w.features |= RB_FEAT_STATEFUL;
+        rb_batch cont = b.batch;
+        cont.h0 = cont.c0 = NULL; /* continue from the first call's states */
+        int rc = rb_target_probe(&t, &e);
+        if (!rc)
+            rc = rb_target_load(&t, &a.m, &w, &e);
+        rb_sample smp;
+        rb_errstat st1, st2, st3;
+        if (!rc && !(rc = rb_target_forward(&t, &a.batch, &a.out, &smp, &e)))
+            rb_compare(a.y, a.ref, a.n, &st1);
+        if (!rc && !(rc = rb_target_forward(&t, &cont, &b.out, &smp, &e)))
+            rb_compare(b.y, b.ref, b.n, &st2);
+        if (!rc && s->with_h0 && !(rc = rb_target_forward(&t, &a.batch, &a.out, &smp, &e)))
+            rb_compare(a.y, a.ref, a.n, &st3);
+        rb_target_close(&t);
+        CHECK_INT(rc, 0);
+        if (rc) {
+            fprintf(stderr, "%s %s: %s\n", name, s->what, e.msg);
+        } else {
+            double tol = rb_fp32_tolerance(&a.w, 0);
+            printf("  %s %-36s continued max_rel %.2e (tol %.2e)\n", name, s->what, st2.max_rel,
+                   tol);
+            CHECK(within_tolerance(&st1, tol));
+            CHECK(within_tolerance(&st2, tol));
+            CHECK(max_abs(b.y, b.n) > 1e-3);
+            if (s->with_h0)
+                CHECK(within_tolerance(&st3, tol));
+        }
+        free(hn);
+        free(cn);
+        fixture_free(&a);
+        fixture_free(&b);
+    }
+}
+
 /* A target on the committed PyTorch fixtures: weights, inputs and
  * initial states as nn.LSTM / nn.RNN saw them, checked against PyTorch's fp64
  * output (made by scripts/make-torch-fixtures.py, an independent tool). */

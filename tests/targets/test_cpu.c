@@ -243,6 +243,7 @@ int main(void)
     test_wrappers();
     test_threads();
     battery_against_reference("cpu", "");
+    battery_stateful("cpu", "");
     battery_torch_fixtures("cpu", "");
     battery_train("cpu", "");
     return rb_test_done("test_cpu");

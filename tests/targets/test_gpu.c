@@ -146,6 +146,7 @@ int main(void)
     test_probe();
     test_select();
     battery_against_reference("gpu", "");
+    battery_stateful("gpu", "");
     battery_torch_fixtures("gpu", "");
     test_broken_kernels();
     test_metrics();
