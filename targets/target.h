@@ -139,7 +139,9 @@ typedef struct rb_target_ops {
     /* Put weights on the device and allocate every buffer the workload needs,
      * so forward() allocates nothing.  Time spent here is "model loading". */
     int (*load)(rb_target *, const rb_model *, const rb_workload *, rb_err *);
-    /* out: [T, B, D*H] float32, output of the last layer. */
+    /* out: [T, B, D*H] float32, output of the last layer.  Loaded with
+     * RB_FEAT_STATEFUL, a batch without h0 (c0) starts from each unit's last
+     * states of the previous call (zeros after load), kept on the device. */
     int (*forward)(rb_target *, const rb_batch *in, rb_tensor *out, rb_sample *, rb_err *);
     /* One training step (see rb_train_io); NULL if unsupported.  Only after
      * a load of a workload whose mode is train, which allocates what BPTT
