@@ -31,7 +31,9 @@ static const char run_help[] =
     "  --matrix FILE       workload matrix (INI); the workload axes override its axes\n"
     "\n"
     "How to measure:\n"
-    "  --reps N            timed repetitions, at least (default 10)\n"
+    "  --reps N|auto       timed repetitions, at least (default 10); auto: 100, what a\n"
+    "                      p99 needs, within 10 s of timed calls per point (a p99\n"
+    "                      from fewer is marked ~max)\n"
     "  --min-time S        keep repeating until the timed calls add up to S seconds\n"
     "                      (default 0.5)\n"
     "  --max-reps N        timed repetitions, at most (default 100000)\n"
@@ -153,8 +155,14 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_TARGETS: a->targets = arg; break;
     case OPT_MATRIX: a->matrix = arg; break;
     case OPT_REPS:
+        if (!strcmp(arg, "auto")) {
+            m->min_reps = RB_REPS_AUTO;
+            m->budget_s = RB_REPS_AUTO_BUDGET_S;
+            break;
+        }
         rc = rb_cli_long("reps", arg, 1, 10000000, &v, e);
         m->min_reps = (int)v;
+        m->budget_s = 0;
         break;
     case OPT_MAX_REPS:
         rc = rb_cli_long("max-reps", arg, 1, 10000000, &v, e);
@@ -302,6 +310,8 @@ static void dry_run(const rb_run_config *cfg, probed *p)
             double call = fl / rate;
             double reps = fmax(mo->min_reps, call > 0 ? mo->min_time_s / call : mo->min_reps);
             reps = fmin(reps, mo->max_reps);
+            if (mo->budget_s > 0 && call > 0)
+                reps = fmin(reps, fmax(1, mo->budget_s / call));
             double s = call * (reps + mo->warmup);
             if (w->serve.scenario) {
                 /* a load lasts --duration-s; the rate search runs ~14 of them;
@@ -351,9 +361,20 @@ static void print_header(int kw, int served)
                "p50_ms", "p99_ms", "QPS", "max_QPS", ">SLO", "J/query (source)", "max_rel",
                "status");
     else
-        printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", "target", kw, "workload",
-               "median_ms", "p90_ms", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel",
+        printf("%-6s %-*s %10s %14s %7s %9s %11s %-18s %9s %s\n", "target", kw, "workload",
+               "median_ms", "p99_ms", "n", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel",
                "status");
+}
+
+/* The p99 and the repetitions behind it: "~max" marks a p99 that too few
+ * repetitions leave at the sample's maximum, "1 det" a deterministic
+ * target's one evaluation. */
+static void p99_and_n(const rb_result *r, char *p99, size_t pn, char *reps, size_t rn)
+{
+    int det = r->latency_source && strcmp(r->latency_source, RB_SRC_MEASURED);
+    int ok = rb_figure_supported(RB_FIG_p99_ms, r->reps, det, NULL, 0);
+    snprintf(p99, pn, "%.4g%s", r->p99_ms, ok ? "" : " ~max");
+    snprintf(reps, rn, det && r->reps == 1 ? "1 det" : "%d", r->reps);
 }
 
 /* "-" for a figure not known */
@@ -384,13 +405,15 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
                fig(b, sizeof b, r->max_qps, "%.4g"),
                fig(c, sizeof c, 100 * r->over_slo_frac, "%.3g%%"), energy, r->err_max_rel,
                status);
-    else if (r->reps)
-        printf("%-6s %-*s %10.4g %10.4g %9.2f %11.1f %-18s %9.2g %s\n", t->instance, kw, r->w->key,
-               r->median_ms, r->p90_ms, r->gflops, r->throughput_sps, energy, r->err_max_rel,
-               status);
-    else
-        printf("%-6s %-*s %10s %10s %9s %11s %-18s %9s %s\n", t->instance, kw, r->w->key, "-", "-",
-               "-", "-", "-", fig(d, sizeof d, r->err_max_rel, "%.2g"), status);
+    else if (r->reps) {
+        char p99[32], n[16];
+        p99_and_n(r, p99, sizeof p99, n, sizeof n);
+        printf("%-6s %-*s %10.4g %14s %7s %9.2f %11.1f %-18s %9.2g %s\n", t->instance, kw,
+               r->w->key, r->median_ms, p99, n, r->gflops, r->throughput_sps, energy,
+               r->err_max_rel, status);
+    } else
+        printf("%-6s %-*s %10s %14s %7s %9s %11s %-18s %9s %s\n", t->instance, kw, r->w->key, "-",
+               "-", "-", "-", "-", "-", fig(d, sizeof d, r->err_max_rel, "%.2g"), status);
     fflush(stdout);
 }
 
@@ -448,8 +471,15 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     return rc;
 }
 
+/* Results by status, for the run's last line. */
+static const char *const tally_status[] = {RB_STATUS_OK,       RB_STATUS_FAILED,
+                                           RB_STATUS_MISMATCH, RB_STATUS_TIMEOUT,
+                                           RB_STATUS_UNSUPPORTED, RB_STATUS_INTERRUPTED};
+#define N_TALLY (int)(sizeof tally_status / sizeof tally_status[0])
+
 typedef struct tally {
-    int ok, bad, skipped, other;
+    int count[N_TALLY];
+    int skipped;
 } tally;
 
 /* One energy meter per available target, chosen once after probing; says on
@@ -524,15 +554,8 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
                 if (header != served)
                     print_header(kw, header = served);
                 print_result(&p[i].t, &r, kw);
-                if (!strcmp(r.status, RB_STATUS_OK))
-                    tl->ok++;
-                else if (!strcmp(r.status, RB_STATUS_FAILED) ||
-                         !strcmp(r.status, RB_STATUS_MISMATCH) ||
-                         !strcmp(r.status, RB_STATUS_TIMEOUT))
-                    tl->bad++; /* unsupported points are not failures: the
-                                  default matrix has fpga points too big for it */
-                else
-                    tl->other++;
+                for (int s = 0; s < N_TALLY; s++)
+                    tl->count[s] += !strcmp(r.status, tally_status[s]);
             }
             rb_result_free(&r);
         }
@@ -657,9 +680,15 @@ static int rb_cmd_run(int argc, char **argv)
     rb_store_close(st);
     st = NULL;
     rb_matrix_free(&a.cfg.points);
-    fprintf(stderr,
-            "rnnbench run: run %lld %s: %d ok, %d failed, mismatched or timed out, %d other%s\n",
-            (long long)run_id, status, tl.ok, tl.bad, tl.other,
+    /* every status met, by name: "6 ok, 9 unsupported" (unsupported points
+     * are not failures: the default matrix has fpga points too big for it) */
+    char counts[256];
+    size_t at = (size_t)snprintf(counts, sizeof counts, "%d ok", tl.count[0]);
+    for (int k = 1; k < N_TALLY; k++)
+        if (tl.count[k] && at < sizeof counts)
+            at += (size_t)snprintf(counts + at, sizeof counts - at, ", %d %s", tl.count[k],
+                                   tally_status[k]);
+    fprintf(stderr, "rnnbench run: run %lld %s: %s%s\n", (long long)run_id, status, counts,
             tl.skipped ? " (resumed: earlier results kept)" : "");
     if (rc == RB_EINTR) {
         fprintf(stderr,
@@ -677,7 +706,8 @@ static int rb_cmd_run(int argc, char **argv)
     }
     if (rc)
         return rb_cli_fail(cmd, &e);
-    return tl.bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
+    int bad = tl.count[1] + tl.count[2] + tl.count[3]; /* failed, mismatch, timeout */
+    return bad ? RB_EXIT_FAILURE : RB_EXIT_OK;
 
 fail:
     close_all(&a.cfg, p);

@@ -323,6 +323,12 @@ static int check_reduced(rb_target *t, rb_point *p, rb_result *r, rb_err *e)
     return rc;
 }
 
+/* The target vouched for the call's latency, and it is not a measurement. */
+static int deterministic(const rb_sample *s)
+{
+    return s->device_s >= 0 && s->time_source && strcmp(s->time_source, RB_SRC_MEASURED);
+}
+
 /* RB_INJECT_DELAY_MS=TARGET:MS makes every timed call of TARGET MS slower:
  * the tests of `compare` and `history` need a slowdown that no machine
  * load can hide.  Never set in normal use; a result that has one says so. */
@@ -381,6 +387,11 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
     rb_sample s;
     rb_sample_reset(&s);
     int rc = 0, timed_out = 0;
+    /* A simulated or modeled latency has no run-to-run noise: the checked
+     * first call is its one evaluation (reps 1), and repeating it would only
+     * cost time (an RTL simulation of a large point takes minutes).  Not
+     * when an energy meter reads the device: the meter wants its own run. */
+    int once = 0;
     double start = rb_now_s(), wall, lat, warm_sum = 0;
     for (int i = 0; i < o->warmup; i++) {
         if ((rc = timed_call(t, p, &out, &s, delay, &wall, &lat, &le)))
@@ -390,6 +401,9 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
             if (!train)
                 check_output(r, p, &out);
             else if (!p->check.reduced && (rc = check_grads(t, p, r, &le)))
+                break;
+            once = deterministic(&s) && !(meter && meter->source);
+            if (once)
                 break;
         }
         warm_sum += lat;
@@ -407,11 +421,16 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
         metering = !meter->start(meter);
         meter_failed = !metering;
     }
-    /* A simulated or modeled latency has no run-to-run noise: --reps calls
-     * show that it is stable; filling --min-time with more would only cost time. */
-    int noiseless = s.device_s >= 0 && s.time_source && strcmp(s.time_source, RB_SRC_MEASURED);
-    while (!rc && !timed_out && !rb_interrupted() && n < o->max_reps &&
-           (n < o->min_reps || (timed_s < o->min_time_s && !noiseless))) {
+    if (once && !rc) {
+        r->samples_ms[n++] = lat;
+        timed_s = wall * 1e-3;
+        have_device_time = 1;
+        if (s.energy_j >= 0)
+            sum_energy = s.energy_j;
+    }
+    while (!rc && !once && !timed_out && !rb_interrupted() && n < o->max_reps &&
+           (n < o->min_reps || timed_s < o->min_time_s) &&
+           !(o->budget_s > 0 && timed_s >= o->budget_s)) {
         if ((timed_out = rb_now_s() - start > o->timeout_s))
             break;
         if ((rc = timed_call(t, p, &out, &s, delay, &wall, &lat, &le)))

@@ -23,6 +23,9 @@ typedef struct rb_measure_opts {
     int max_reps;      /* timed calls, at most (bounds memory and time on tiny shapes) */
     double min_time_s; /* keep repeating until the timed calls add up to this */
     double timeout_s;  /* per result; checked between calls, so one call is never cut short */
+    /* --reps auto: > 0, the timed calls stop here even short of min_reps
+     * (= RB_REPS_AUTO, what a p99 needs), their p99 then marked as such */
+    double budget_s;
     /* serving scenarios (serve_measure.c): every trace has at least
      * serve_min_queries queries and lasts serve_duration_s at its rate; a
      * measured target serves with serve_threads threads (0: the CPUs but
@@ -32,9 +35,13 @@ typedef struct rb_measure_opts {
     int serve_threads;
 } rb_measure_opts;
 
+#define RB_REPS_AUTO 100          /* --reps auto: a p99 has one sample beyond it */
+#define RB_REPS_AUTO_BUDGET_S 10. /* --reps auto: timed seconds per point, at most */
+
 #define RB_MEASURE_DEFAULTS                                                                        \
     {                                                                                              \
-        2, 10, 100000, 0.5, 600.0, 1.0, 1000, 0                                                    \
+        .warmup = 2, .min_reps = 10, .max_reps = 100000, .min_time_s = 0.5, .timeout_s = 600.0,    \
+        .serve_duration_s = 1.0, .serve_min_queries = 1000                                         \
     }
 
 /* What a training result's gradients are checked against: the reference

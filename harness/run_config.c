@@ -66,6 +66,7 @@ char *rb_run_config_to_json(const rb_run_config *c)
     cJSON_AddNumberToObject(m, "max_reps", c->measure.max_reps);
     cJSON_AddNumberToObject(m, "min_time_s", c->measure.min_time_s);
     cJSON_AddNumberToObject(m, "timeout_s", c->measure.timeout_s);
+    cJSON_AddNumberToObject(m, "budget_s", c->measure.budget_s);
     cJSON_AddNumberToObject(m, "serve_duration_s", c->measure.serve_duration_s);
     cJSON_AddNumberToObject(m, "serve_min_queries", c->measure.serve_min_queries);
     cJSON_AddNumberToObject(m, "serve_threads", c->measure.serve_threads);
@@ -197,6 +198,8 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
         goto out;
     }
     c->seed = strtoull(seed->valuestring, NULL, 10);
+    if (get_double(m, "budget_s", &c->measure.budget_s)) /* stored before --reps auto */
+        c->measure.budget_s = 0;
     /* a run stored before serving scenarios has none of their settings */
     rb_measure_opts defaults = RB_MEASURE_DEFAULTS;
     if (get_double(m, "serve_duration_s", &c->measure.serve_duration_s) ||

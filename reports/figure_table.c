@@ -2,6 +2,7 @@
 #include "figure_table.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define RB_FIG_DEF_(name_, ...) {.name = #name_, __VA_ARGS__},
@@ -24,6 +25,21 @@ int rb_figure_find(const char *name, int aliases)
             return i;
     }
     return -1;
+}
+
+int rb_figure_supported(int i, int n, int deterministic, char *note, size_t len)
+{
+    const rb_figdef *d = &rb_figure_table[i];
+    double q = d->q, tail = q < 0.5 ? q : 1 - q;
+    if (note && len)
+        note[0] = '\0';
+    /* the median of any sample is a median; min and max are what they say */
+    if (deterministic || d->from != RB_FROM_QUANTILE || tail <= 0 || q == 0.5 ||
+        n * tail >= 1 - 1e-9)
+        return 1;
+    if (note)
+        snprintf(note, len, "\u2248 %s, n = %d", q > 0.5 ? "max" : "min", n);
+    return 0;
 }
 
 void rb_figures_clear(double *fig)

@@ -20,6 +20,8 @@
 #ifndef RB_FIGURE_TABLE_H
 #define RB_FIGURE_TABLE_H
 
+#include <stddef.h>
+
 /* How a run obtains a figure, which also says what vouches for it: the
  * latency's source (measured, simulated, modeled) for the timings, the
  * energy's source for energy, the reference for the error. */
@@ -133,6 +135,16 @@ int rb_figure_find(const char *name, int aliases);
 
 /* Set every figure of fig[RB_N_FIGURES] to "not known". */
 void rb_figures_clear(double *fig);
+
+/* Can n repetitions support figure i?  A quantile q of a sample is only
+ * more than its extreme when at least one sample lies beyond it:
+ * n * min(q, 1 - q) >= 1 (p90 needs 10, p99 100, p99.9 1000, p10 10);
+ * below that it is the sample's max (min), near enough.  The median, min
+ * and max are what they say at any n.  Every figure but
+ * such a quantile is supported; so is every figure of a deterministic
+ * (simulated or modeled) result, one exact evaluation.  Returns 1, or 0
+ * with "≈ max, n = 10" in note. */
+int rb_figure_supported(int i, int n, int deterministic, char *note, size_t len);
 
 /* Whether the figure needs timed repetitions (NULL without them). */
 static inline int rb_figure_timed(const rb_figdef *d)

@@ -205,6 +205,11 @@ void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf,
         return;
     }
     size_t at = (size_t)snprintf(buf, n, "%.*g", fig_digits(i), v);
+    char note[48];
+    if (!rb_figure_supported(i, x->reps, strcmp(x->latency_source, "measured") != 0, note,
+                             sizeof note) &&
+        at < n)
+        at += (size_t)snprintf(buf + at, n - at, " (%s)", note);
     for (int j = i + 1; j < RB_N_FIGURES && rb_figure_table[j].joins && at < n; j++) {
         double w = x->fig[j];
         if (!isfinite(w))

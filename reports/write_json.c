@@ -228,8 +228,18 @@ static cJSON *result_json(const rb_report *r, const rb_recommendation *rec, size
     sym(o, "status", x->status, c);
     str(o, "message", x->message);
     num(o, "reps", x->reps);
-    for (int k = 0; k < RB_N_FIGURES; k++)
+    cJSON *un = NULL; /* the quantiles too few repetitions support, and why */
+    for (int k = 0; k < RB_N_FIGURES; k++) {
+        char note[48];
         num(o, rb_figure_table[k].name, x->fig[k]);
+        if (isfinite(x->fig[k]) &&
+            !rb_figure_supported(k, x->reps, strcmp(x->latency_source, "measured") != 0, note,
+                                 sizeof note)) {
+            if (!un)
+                un = cJSON_AddObjectToObject(o, "unsupported_quantiles");
+            cJSON_AddStringToObject(un, rb_figure_table[k].name, note);
+        }
+    }
     num(o, "energy_per_seq_j", rb_rep_energy_per_seq(x));
     num(o, "power_w", rb_rep_power_w(x));
     sym(o, "latency_source", x->latency_source, c);

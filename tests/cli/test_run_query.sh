@@ -55,4 +55,14 @@ expect 0 --out "cpu" --out "available" --out "unavailable" --out "workload point
 expect 0 --out "lstm_infer_t5_b4_i8_h8_l1" --out "est. memory" --out "estimated total" -- rb run --dry-run --db other.db --seq 5 --hidden 8 --batch 4
 [[ ! -e other.db ]]; check "dry run creates no database" $? 0
 expect 0 --out "15 workload points" -- rb list --matrix "$RB_SRC/workloads/deepbench-infer.ini"
+# how many repetitions a figure rests on: a p99 of 12 is the sample's
+# maximum and says so in every output; a modeled target is evaluated once;
+# the last line counts every status by name
+expect 0 --out " ~max " --out "1 det" --err "complete: 2 ok" -- rb run --db n.db --targets cpu,asic --seq 3 --hidden 8 --input 4 --reps 12 --min-time 0 --warmup 1 --label n12
+expect 0 --err "complete: 1 ok, 1 unsupported" -- rb run --db n.db --targets cpu,fpga --seq 3 --hidden 600 --input 4 --reps 3 --min-time 0 --warmup 1 -q
+check "a modeled result is one evaluation, no warm-up" "$(rb query --db n.db --format csv "SELECT reps || ' ' || warmup FROM results r JOIN devices d ON d.id = r.device_id WHERE d.target = 'asic'" | tail -1)" "1 0"
+check "the cpu repeated" "$(rb query --db n.db --format csv "SELECT reps FROM v_results WHERE target = 'cpu' AND label = 'n12'" | tail -1)" "12"
+expect 0 --out "(≈ max, n = 12)" -- rb report --db n.db --label n12 --format md
+expect 0 --out '"unsupported_quantiles":{"p99_ms":"≈ max, n = 12"' -- rb report --db n.db --label n12 --json
+expect 0 --out "p99 " --out "(≈ max, n = 12) misses the" -- rb report --db n.db --label n12 --format md --slo-ms 0.000001
 finish

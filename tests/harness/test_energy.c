@@ -321,7 +321,7 @@ static void test_measure(void)
     rb_target t;
     rb_target_init(&t, &fake_ops, 1);
     CHECK_INT(rb_target_probe(&t, &e), 0);
-    rb_measure_opts o = {WARMUP, REPS, REPS, 0, 60, 1, 100, 0};
+    rb_measure_opts o = {WARMUP, REPS, REPS, 0, 60, 0, 1, 100, 0};
     scripted sc = {4.0, -1, -1};
     rb_energy_meter m = {.source = RB_ESRC_NVML,
                          .detail = "scripted",

@@ -16,7 +16,7 @@ int main(void)
     c.n_targets = 3;
     c.threads = 3;
     c.seed = 18446744073709551557ull; /* above 2^53: must survive as text */
-    rb_measure_opts mo = {3, 12, 500, 0.25, 42.5, 2.5, 300, 1};
+    rb_measure_opts mo = {3, 12, 500, 0.25, 42.5, 7.5, 2.5, 300, 1};
     c.measure = mo;
     snprintf(c.source, sizeof c.source, "workloads/x.ini");
     rb_workload w = rb_workload_of(RB_CELL_RNN, RB_MODE_INFER, 7, 3, 5, 9, 2, 0);
@@ -43,6 +43,7 @@ int main(void)
     CHECK_INT(d.measure.max_reps, 500);
     CHECK_NEAR(d.measure.min_time_s, 0.25, 0);
     CHECK_NEAR(d.measure.timeout_s, 42.5, 0);
+    CHECK_NEAR(d.measure.budget_s, 7.5, 0);
     CHECK(!strcmp(d.source, "workloads/x.ini"));
     CHECK_INT(d.points.n, 2);
     CHECK(!strcmp(d.points.points[0].key, "rnn_infer_t7_b3_i5_h9_l2_noproj"));
