@@ -43,6 +43,10 @@ static const char run_help[] =
     "                      (default 600)\n"
     "  --threads N         worker threads per target (default: all CPUs)\n"
     "  --seed N            seed for weights and inputs (default 1)\n"
+    "  --power T=W[@WHAT]  the power of target or instance T as you know it, and what\n"
+    "                      it covers (cpu=95W@wall; repeatable): its energy is then W\n"
+    "                      times the latency, source \"user\", instead of a meter's\n"
+    "                      or the model's\n"
     "\n"
     "Serving (points with a --scenario):\n"
     "  --duration-s S      each load lasts S seconds at its rate (default 1)\n"
@@ -81,16 +85,26 @@ enum {
     OPT_MIN_QUERIES,
     OPT_SERVE_THREADS,
     OPT_PRICE,
+    OPT_POWER,
 };
 
-#define MAX_PRICES 16
+#define MAX_GIVEN 32
 
-/* --price T=X/h: a person's price of one device, for the serving plan's cost */
-typedef struct price {
+/* What a person knows of a device and gives on the command line: --price
+ * T=X/h (one device's price, for the serving plan's cost) and --power T=W
+ * (its power, e.g. measured at the wall, for energy instead of the model). */
+typedef enum { GIVEN_PRICE, GIVEN_POWER } given_kind;
+static const struct {
+    const char *opt, *unit, *example;
+} given_def[] = {{"price", "/h", "cpu=0.40/h"}, {"power", "W", "cpu=95W@wall"}};
+
+typedef struct given {
+    given_kind kind;
     char who[RB_INSTANCE_NAME_MAX]; /* a target ("cpu") or an instance ("fpga:large") */
-    double per_h;
+    double v;
+    char boundary[16]; /* power: what it covers ("wall"), after '@'; "" not said */
     int used;
-} price;
+} given;
 
 typedef struct run_args {
     const char *targets, *matrix, *db, *label;
@@ -99,50 +113,72 @@ typedef struct run_args {
     long resume;
     int dry_run, quiet, settings_given;
     rb_run_config cfg;
-    int n_prices;
-    price prices[MAX_PRICES];
+    int n_given;
+    given given[MAX_GIVEN];
 } run_args;
 
-/* "T=X/h" ("/h" may be left out); the last '=' splits, as an instance's
- * options have their own ("asic:tpu-v1?clock_mhz=500=1.20/h"). */
-static int parse_price(run_args *a, const char *arg, rb_err *e)
+/* "T=X/h" or "T=WW[@BOUNDARY]" (the unit may be left out); the last '='
+ * splits, as an instance's options have their own
+ * ("asic:tpu-v1?clock_mhz=500=1.20/h"). */
+static int parse_given(run_args *a, given_kind kind, const char *arg, rb_err *e)
 {
-    const char *eq = strrchr(arg, '=');
-    if (a->n_prices == MAX_PRICES)
-        return rb_errf(e, RB_EINPUT, "--price: at most %d prices", MAX_PRICES);
-    price *p = &a->prices[a->n_prices];
-    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof p->who)
-        return rb_errf(e, RB_EINPUT, "--price '%s': expected TARGET=PRICE/h, e.g. cpu=0.40/h",
-                       arg);
+    const char *eq = strrchr(arg, '='), *opt = given_def[kind].opt, *unit = given_def[kind].unit;
+    if (a->n_given == MAX_GIVEN)
+        return rb_errf(e, RB_EINPUT, "--%s: at most %d prices and powers", opt, MAX_GIVEN);
+    given *g = &a->given[a->n_given];
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof g->who)
+        return rb_errf(e, RB_EINPUT, "--%s '%s': expected TARGET=%s%s, e.g. %s", opt, arg,
+                       kind == GIVEN_PRICE ? "PRICE" : "WATTS", unit, given_def[kind].example);
     char num[64];
-    size_t n = strlen(eq + 1);
-    if (n >= 2 && !strcmp(eq + 1 + n - 2, "/h"))
-        n -= 2;
+    size_t n = strlen(eq + 1), un = strlen(unit);
+    const char *at = kind == GIVEN_POWER ? strchr(eq + 1, '@') : NULL;
+    g->boundary[0] = '\0';
+    if (at) {
+        if (!at[1] || strlen(at + 1) >= sizeof g->boundary)
+            return rb_errf(e, RB_EINPUT,
+                           "--power '%s': after '@', what the power covers in a word (wall, "
+                           "board, package, chip)",
+                           arg);
+        snprintf(g->boundary, sizeof g->boundary, "%s", at + 1);
+        n = (size_t)(at - (eq + 1));
+    }
+    if (n >= un && !strncmp(eq + 1 + n - un, unit, un))
+        n -= un;
     snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num - 1 ? n : sizeof num - 1), eq + 1);
-    int rc = rb_cli_double("price", num, 0, 1e9, &p->per_h, e);
+    int rc = rb_cli_double(opt, num, kind == GIVEN_POWER ? 1e-6 : 0, 1e9, &g->v, e);
     if (rc)
         return rc;
-    snprintf(p->who, sizeof p->who, "%.*s", (int)(eq - arg), arg);
-    a->n_prices++;
+    g->kind = kind;
+    snprintf(g->who, sizeof g->who, "%.*s", (int)(eq - arg), arg);
+    a->n_given++;
     return 0;
 }
 
-/* Each device's price, from the first --price naming its instance, else its
- * target: a resource of the device, source "user", as a person gave it. */
-static void apply_prices(run_args *a, rb_target *t)
+/* Each device's price and power, from the first given naming its instance,
+ * else its target.  A price is a resource of the device, source "user"; a
+ * power replaces the power model's (rb_device_info.power_source says
+ * whose), and energy is then that power times the latency. */
+static void apply_given(run_args *a, rb_target *t)
 {
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < a->n_prices; k++) {
-            price *p = &a->prices[k];
-            if (strcmp(p->who, pass ? t->ops->name : t->instance))
-                continue;
-            rb_device_info *d = &t->info;
-            if (d->n_resources < RB_DEVICE_MAX_RESOURCES)
-                d->resources[d->n_resources++] =
-                    (rb_metric){"price_per_hour", p->per_h, "per h", "user"};
-            p->used = 1;
-            return;
-        }
+    for (int kind = 0; kind < 2; kind++)
+        for (int pass = 0, done = 0; pass < 2 && !done; pass++)
+            for (int k = 0; k < a->n_given && !done; k++) {
+                given *g = &a->given[k];
+                if (g->kind != (given_kind)kind ||
+                    strcmp(g->who, pass ? t->ops->name : t->instance))
+                    continue;
+                rb_device_info *d = &t->info;
+                if (kind == GIVEN_POWER) {
+                    d->power_w = g->v;
+                    snprintf(d->power_source, sizeof d->power_source,
+                             RB_POWER_USER "%g W, given with --power", g->v);
+                    snprintf(d->power_boundary, sizeof d->power_boundary, "%s",
+                             g->boundary[0] ? g->boundary : "as given");
+                } else if (d->n_resources < RB_DEVICE_MAX_RESOURCES)
+                    d->resources[d->n_resources++] =
+                        (rb_metric){"price_per_hour", g->v, "per h", RB_ESRC_USER};
+                g->used = done = 1;
+            }
 }
 
 static int run_option(void *args, int opt, const char *arg, rb_err *e)
@@ -194,7 +230,8 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
         rc = rb_cli_long("serve-threads", arg, 1, 4096, &v, e);
         m->serve_threads = (int)v;
         break;
-    case OPT_PRICE: rc = parse_price(a, arg, e); break;
+    case OPT_PRICE: rc = parse_given(a, GIVEN_PRICE, arg, e); break;
+    case OPT_POWER: rc = parse_given(a, GIVEN_POWER, arg, e); break;
     case OPT_LABEL: a->label = arg; break;
     case OPT_DRY_RUN: a->dry_run = 1; break;
     default: return rb_errf(e, RB_EINPUT, "unknown option");
@@ -222,6 +259,7 @@ static const struct option run_options[] = {{"targets", required_argument, 0, OP
                                             {"serve-threads", required_argument, 0,
                                              OPT_SERVE_THREADS},
                                             {"price", required_argument, 0, OPT_PRICE},
+                                            {"power", required_argument, 0, OPT_POWER},
                                             {0, 0, 0, 0}};
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
@@ -357,11 +395,11 @@ static int store_result(rb_store *st, const rb_result *r, rb_err *e)
 static void print_header(int kw, int served)
 {
     if (served)
-        printf("%-6s %-*s %10s %10s %10s %10s %10s %-18s %9s %s\n", "target", kw, "workload",
+        printf("%-6s %-*s %10s %10s %10s %10s %10s %-26s %9s %s\n", "target", kw, "workload",
                "p50_ms", "p99_ms", "QPS", "max_QPS", ">SLO", "J/query (source)", "max_rel",
                "status");
     else
-        printf("%-6s %-*s %10s %14s %7s %9s %11s %-18s %9s %s\n", "target", kw, "workload",
+        printf("%-6s %-*s %10s %14s %7s %9s %11s %-26s %9s %s\n", "target", kw, "workload",
                "median_ms", "p99_ms", "n", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel",
                "status");
 }
@@ -391,7 +429,8 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
 {
     char energy[40] = "-", status[600];
     if (r->energy_j >= 0)
-        snprintf(energy, sizeof energy, "%.3g (%s)", r->energy_j, r->energy_source);
+        snprintf(energy, sizeof energy, "%.3g (%s%s%.12s)", r->energy_j, r->energy_source,
+                 r->energy_boundary ? ", " : "", r->energy_boundary ? r->energy_boundary : "");
     /* a message that starts with the status ("unsupported: peepholes") says it already */
     size_t sl = strlen(r->status);
     if (!strncmp(r->message, r->status, sl) && r->message[sl] == ':')
@@ -400,7 +439,7 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
         snprintf(status, sizeof status, "%s%s%s", r->status, r->message[0] ? ": " : "", r->message);
     char a[32], b[32], c[32], d[32];
     if (r->reps && r->w->serve.scenario)
-        printf("%-6s %-*s %10.4g %10.4g %10s %10s %10s %-18s %9.2g %s\n", t->instance, kw,
+        printf("%-6s %-*s %10.4g %10.4g %10s %10s %10s %-26s %9.2g %s\n", t->instance, kw,
                r->w->key, r->median_ms, r->p99_ms, fig(a, sizeof a, r->achieved_qps, "%.4g"),
                fig(b, sizeof b, r->max_qps, "%.4g"),
                fig(c, sizeof c, 100 * r->over_slo_frac, "%.3g%%"), energy, r->err_max_rel,
@@ -408,11 +447,11 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
     else if (r->reps) {
         char p99[32], n[16];
         p99_and_n(r, p99, sizeof p99, n, sizeof n);
-        printf("%-6s %-*s %10.4g %14s %7s %9.2f %11.1f %-18s %9.2g %s\n", t->instance, kw,
+        printf("%-6s %-*s %10.4g %14s %7s %9.2f %11.1f %-26s %9.2g %s\n", t->instance, kw,
                r->w->key, r->median_ms, p99, n, r->gflops, r->throughput_sps, energy,
                r->err_max_rel, status);
     } else
-        printf("%-6s %-*s %10s %14s %7s %9s %11s %-18s %9s %s\n", t->instance, kw, r->w->key, "-",
+        printf("%-6s %-*s %10s %14s %7s %9s %11s %-26s %9s %s\n", t->instance, kw, r->w->key, "-",
                "-", "-", "-", "-", "-", fig(d, sizeof d, r->err_max_rel, "%.2g"), status);
     fflush(stdout);
 }
@@ -492,7 +531,12 @@ static void choose_meters(const rb_run_config *cfg, probed *p, rb_energy_meter *
         if (!p[i].ok)
             continue;
         const rb_device_info *d = &p[i].t.info;
-        if (rb_energy_meter_for(d, &meter[i], why, sizeof why))
+        if (!strncmp(d->power_source, RB_POWER_USER, strlen(RB_POWER_USER))) {
+            /* a meter, if any, still runs: its average power is stored beside */
+            rb_energy_meter_for(d, &meter[i], why, sizeof why);
+            fprintf(stderr, "rnnbench run: %s energy: %s, times the latency\n", p[i].t.instance,
+                    d->power_source);
+        } else if (rb_energy_meter_for(d, &meter[i], why, sizeof why))
             fprintf(stderr, "rnnbench run: %s energy: %s\n", p[i].t.instance, meter[i].detail);
         else if (d->power_w > 0)
             fprintf(stderr, "rnnbench run: %s energy: %s, not measured: %s\n", p[i].t.instance,
@@ -603,15 +647,15 @@ static int rb_cmd_run(int argc, char **argv)
             goto fail;
         }
     for (int i = 0; i < a.cfg.n_targets; i++)
-        apply_prices(&a, &p[i].t);
-    for (int k = 0; k < a.n_prices; k++)
-        if (!a.prices[k].used) {
+        apply_given(&a, &p[i].t);
+    for (int k = 0; k < a.n_given; k++)
+        if (!a.given[k].used) {
             char names[512] = "";
             for (int i = 0; i < a.cfg.n_targets; i++)
                 snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
                          i ? ", " : "", p[i].t.instance);
-            rc = rb_errf(&e, RB_EINPUT, "--price %s: no target of this run is %s (it runs: %s)",
-                         a.prices[k].who, a.prices[k].who, names);
+            rc = rb_errf(&e, RB_EINPUT, "--%s %s: no target of this run is %s (it runs: %s)",
+                         given_def[a.given[k].kind].opt, a.given[k].who, a.given[k].who, names);
             goto fail;
         }
     if (a.dry_run) {

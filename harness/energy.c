@@ -101,6 +101,7 @@ int rb_energy_meter_rapl(const char *root, rb_energy_meter *out, char *why, size
         return 0;
     }
     out->source = RB_ESRC_RAPL;
+    out->boundary = RB_BOUNDARY_PACKAGE;
     snprintf(out->detail, sizeof out->detail,
              "rapl: %d package zone%s under %s (whole socket, other processes included)", zones,
              zones == 1 ? "" : "s", root);

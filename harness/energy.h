@@ -51,6 +51,7 @@ typedef struct rb_energy_meter rb_energy_meter;
  * "no meter"; rb_energy_meter_close accepts it. */
 struct rb_energy_meter {
     const char *source;      /* RB_ESRC_RAPL | RB_ESRC_NVML; NULL: no meter */
+    const char *boundary;    /* what it counts: RB_BOUNDARY_PACKAGE (rapl), _BOARD (nvml) */
     char detail[192];        /* how it measures, for people: "nvml: total energy counter ..." */
     double sample_period_ms; /* > 0: energy integrated from power samples this far apart */
     int n_samples;           /* power samples behind the last interval (sampling meters) */

@@ -306,6 +306,7 @@ int rb_energy_meter_nvml(const rb_device_info *d, rb_energy_meter *out, char *wh
         return 0;
     }
     out->source = RB_ESRC_NVML;
+    out->boundary = RB_BOUNDARY_BOARD;
     out->start = nvml_start;
     out->stop = nvml_stop;
     out->close = nvml_close;

@@ -82,7 +82,10 @@ static int figure_kind(const rb_figdef *d, const rb_rep_result *x, int measured)
 {
     switch (d->from) {
     case RB_FROM_ENERGY:
-        return !strcmp(x->energy_source, "model") && !measured ? RB_FIG_DETERMINISTIC : -1;
+        return (!strcmp(x->energy_source, "model") || !strcmp(x->energy_source, "user")) &&
+                       !measured
+                   ? RB_FIG_DETERMINISTIC
+                   : -1;
     case RB_FROM_REFERENCE: return RB_FIG_DETERMINISTIC;
     default: return measured ? RB_FIG_MEASURED : RB_FIG_DETERMINISTIC;
     }

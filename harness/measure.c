@@ -251,17 +251,25 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
             rb_result_metric(r, "meter_samples", meter->n_samples, "samples", meter->source);
         }
     }
-    if (last->energy_j >= 0 && last->energy_source) {
+    if (!strncmp(t->info.power_source, RB_POWER_USER, strlen(RB_POWER_USER))) {
+        r->energy_j = t->info.power_w * r->median_ms * 1e-3;
+        r->energy_source = RB_ESRC_USER;
+        r->energy_boundary = t->info.power_boundary;
+        rb_result_metric(r, "user_power_w", t->info.power_w, "W", RB_ESRC_USER);
+    } else if (last->energy_j >= 0 && last->energy_source) {
         r->energy_j = sum_energy_j / n;
         r->energy_source = last->energy_source;
+        r->energy_boundary = t->info.power_boundary;
     } else if (meter_j >= 0) {
         /* The meter counts the whole package or board over the timed loop:
          * idle parts and other processes included, which is what it really drew. */
         r->energy_j = meter_j / n;
         r->energy_source = meter->source;
+        r->energy_boundary = meter->boundary;
     } else if (t->info.power_w > 0) {
         r->energy_j = t->info.power_w * r->median_ms * 1e-3;
         r->energy_source = RB_ESRC_MODEL;
+        r->energy_boundary = t->info.power_boundary;
         rb_result_metric(r, "model_power_w", t->info.power_w, "W", RB_ESRC_MODEL);
     }
     if (meter_failed && (last->energy_j < 0 || !last->energy_source)) {

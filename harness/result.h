@@ -47,6 +47,7 @@ typedef struct rb_result {
     RB_FIGURE_FIELDS;           /* reports/figure_table.h; NaN: not known */
     const char *latency_source; /* RB_SRC_* */
     const char *energy_source;  /* RB_ESRC_*; NULL when energy_j is not known */
+    const char *energy_boundary; /* what energy_j covers (RB_BOUNDARY_* or a person's word) */
     double *samples_ms;         /* [reps] */
     rb_metric metrics[2 * RB_SAMPLE_MAX_METRICS];
     int n_metrics;

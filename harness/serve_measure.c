@@ -271,17 +271,25 @@ static void served_figures(serving *v, const rb_target *t, rb_result *r)
         }
     }
     r->energy_j = NAN;
-    r->energy_source = NULL;
-    if (src && s->queries) {
+    r->energy_source = r->energy_boundary = NULL;
+    if (!strncmp(t->info.power_source, RB_POWER_USER, strlen(RB_POWER_USER)) && s->queries) {
+        r->energy_j = t->info.power_w * s->busy_s / s->queries;
+        r->energy_source = RB_ESRC_USER;
+        r->energy_boundary = t->info.power_boundary;
+        rb_result_metric(r, "user_power_w", t->info.power_w, "W", RB_ESRC_USER);
+    } else if (src && s->queries) {
         r->energy_j = own / s->queries;
         r->energy_source = src;
+        r->energy_boundary = t->info.power_boundary;
     } else if (v->meter_j >= 0 && s->queries) {
         r->energy_j = v->meter_j / s->queries;
         r->energy_source = v->meter->source;
+        r->energy_boundary = v->meter->boundary;
         rb_result_metric(r, "meter_avg_power_w", v->meter_j / v->meter_s, "W", v->meter->source);
     } else if (t->info.power_w > 0 && s->queries) {
         r->energy_j = t->info.power_w * s->busy_s / s->queries;
         r->energy_source = RB_ESRC_MODEL;
+        r->energy_boundary = t->info.power_boundary;
         rb_result_metric(r, "model_power_w", t->info.power_w, "W", RB_ESRC_MODEL);
     }
     const char *how = v->live ? RB_SRC_MEASURED : r->latency_source;

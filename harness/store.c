@@ -195,18 +195,6 @@ static int recover_dead_runs(rb_store *s, rb_err *e)
     return ret;
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = sqlite3_column_int(st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Is this a database rnnbench made?  Ours by its application_id; from
  * before the id, by its schema: a known user_version and our six main
  * tables.  A new, empty file is ours to make.  Anything else (an
@@ -221,11 +209,11 @@ static int check_ours(rb_store *s, rb_err *e)
      * "rnnbench did not make"). */
     int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = pragma_int(s->db, "PRAGMA application_id", &app);
+        rc = rb_store_pragma_int(s->db, "PRAGMA application_id", &app);
     if (rc == SQLITE_OK)
-        rc = pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &tables);
+        rc = rb_store_pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &tables);
     if (rc == SQLITE_OK)
-        rc = pragma_int(s->db,
+        rc = rb_store_pragma_int(s->db,
                         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
                         " ('runs', 'devices', 'workloads', 'results', 'samples', 'metrics')",
                         &ours);
@@ -758,17 +746,17 @@ static int upsert_workload(rb_store *s, const rb_workload *w, sqlite3_int64 *id,
 
 /* INSERT for a result row: the fixed columns, then one per figure of the
  * figure table, in its order (bound from ?FIXED_BINDS + 1 on). */
-#define FIXED_BINDS 11
+#define FIXED_BINDS 12
 static int results_insert_sql(char *sql, size_t n)
 {
     int at = snprintf(sql, n,
                       "INSERT OR REPLACE INTO results (run_id, device_id, workload_id, numerics,"
                       " threads, status, message, reps, warmup, latency_source, energy_source,"
-                      " created_at");
+                      " energy_boundary, created_at");
     for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
         at += snprintf(sql + at, n - (size_t)at, ", %s", rb_figure_table[i].name);
     at += snprintf(sql + at, at < (int)n ? n - (size_t)at : 0,
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, %s", RB_SQL_NOW);
+                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, %s", RB_SQL_NOW);
     for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
         at += snprintf(sql + at, n - (size_t)at, ", ?%d", FIXED_BINDS + 1 + i);
     at += snprintf(sql + at, at < (int)n ? n - (size_t)at : 0, ")");
@@ -801,6 +789,7 @@ static int insert_result_row(rb_store *s, const rb_result *r, sqlite3_int64 work
     sqlite3_bind_int(st, 9, r->warmup);
     bind_text(st, 10, timed ? r->latency_source : NULL);
     bind_text(st, 11, isfinite(r->energy_j) ? r->energy_source : NULL);
+    bind_text(st, 12, isfinite(r->energy_j) && r->energy_source ? r->energy_boundary : NULL);
     for (int i = 0; i < RB_N_FIGURES; i++) {
         const rb_figdef *d = &rb_figure_table[i];
         double v = r->fig[i];

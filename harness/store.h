@@ -15,9 +15,9 @@
 /* A build with RB_TEST_EXTRA_FIGURE has one figure more (reports/figure_table.h)
  * and the migration that adds its column. */
 #ifdef RB_TEST_EXTRA_FIGURE
-#define RB_SCHEMA_VERSION 6
+#define RB_SCHEMA_VERSION 7
 #else
-#define RB_SCHEMA_VERSION 5
+#define RB_SCHEMA_VERSION 6
 #endif
 
 /* PRAGMA application_id of a database rnnbench made ("RNNB"): `file` says

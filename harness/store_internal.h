@@ -40,6 +40,8 @@ extern const size_t rb_store_n_migrations;
 
 /* Read PRAGMA user_version into *version (sqlite result code returned). */
 int rb_store_read_version(sqlite3 *db, int *version);
+/* The first column of the first row of sql (a PRAGMA, a count) as an int. */
+int rb_store_pragma_int(sqlite3 *db, const char *sql, int *out);
 
 /* Bring a read-write database up to RB_SCHEMA_VERSION, all in one transaction. */
 int rb_store_migrate(rb_store *s, rb_err *e);

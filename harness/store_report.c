@@ -210,10 +210,11 @@ static const char *figure_col(rb_store *s, int i, char *buf, size_t n)
 /* The fixed columns of a result row, then every figure of the table.  A
  * database before schema 4 (read as it is) has only seeded one-direction
  * stacks. */
-enum { RESULT_FIXED_COLS = 26 };
+enum { RESULT_FIXED_COLS = 27 };
 static int results_sql(rb_store *s, char *sql, size_t n)
 {
-    int models = rb_store_schema_version(s) >= 4, served = rb_store_schema_version(s) >= 5;
+    int models = rb_store_schema_version(s) >= 4, served = rb_store_schema_version(s) >= 5,
+        bounded = rb_store_schema_version(s) >= 6;
     int at = snprintf(sql, n,
                       "SELECT r.id, r.device_id, w.key, w.cell, w.mode, w.seq, w.batch, w.input,"
                       " w.hidden, w.layers, w.input_proj, w.flops, r.status, r.message, r.numerics,"
@@ -222,6 +223,8 @@ static int results_sql(rb_store *s, char *sql, size_t n)
                       served ? "w.scenario, w.qps, w.streams, w.slo_ms, w.max_batch, "
                                "w.batch_timeout_ms"
                              : "NULL, NULL, NULL, NULL, NULL, NULL");
+    at += snprintf(sql + at, at < (int)n ? n - (size_t)at : 0, ", %s",
+                   bounded ? "r.energy_boundary" : "NULL");
     char col[96];
     for (int i = 0; i < RB_N_FIGURES && at < (int)n; i++)
         at += snprintf(sql + at, n - (size_t)at, ", %s", figure_col(s, i, col, sizeof col));
@@ -268,6 +271,7 @@ static void read_result(sqlite3_stmt *st, rb_rep_result *x)
         v->max_batch = sqlite3_column_int(st, 24);
         v->timeout_us = (int)lround(sqlite3_column_double(st, 25) * 1000);
     }
+    rb_col_s(st, 26, x->energy_boundary, sizeof x->energy_boundary);
     for (int i = 0; i < RB_N_FIGURES; i++)
         x->fig[i] = rb_col_d(st, RESULT_FIXED_COLS + i);
 }

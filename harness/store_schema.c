@@ -7,6 +7,7 @@
  * SQLite keeps them and `sqlite3 results.db .schema` shows the documentation.
  * harness/SCHEMA.md describes the same tables for people. */
 #include <stdio.h>
+#include <string.h>
 
 #include "store_internal.h"
 
@@ -299,16 +300,31 @@ static const char migration_5[] =
     "  PRIMARY KEY (result_id, seq)\n"
     ") WITHOUT ROWID;\n";
 
+/* Migration 6: energy a person gave (--power: source 'user') and the
+ * boundary of every energy figure (what it covers: chip, package, board,
+ * the wall ...).  SQLite cannot alter a CHECK constraint, and rebuilding
+ * results would cascade deletes into its children: the constraint's text
+ * is edited in the schema instead, as SQLite documents for changes that
+ * leave the stored format alone (rb_store_migrate bumps schema_version). */
+static const char migration_6[] =
+    "ALTER TABLE results ADD COLUMN energy_boundary TEXT; -- what energy_j covers: chip, "
+    "package, board, cores, wall ...; NULL with no energy\n"
+    "PRAGMA writable_schema = ON;\n"
+    "UPDATE sqlite_master SET sql = replace(sql,"
+    " 'CHECK (energy_source IN (''rapl'',''nvml'',''model''))',"
+    " 'CHECK (energy_source IN (''rapl'',''nvml'',''model'',''user''))')"
+    " WHERE type = 'table' AND name = 'results';\n";
+
 #ifdef RB_TEST_EXTRA_FIGURE
 /* What adding a figure takes (tests/cli/test_extra_figure.sh). */
-static const char migration_6_test[] =
+static const char migration_7_test[] =
     "ALTER TABLE results ADD COLUMN p95_ms REAL; -- 95th percentile, ms\n";
 #endif
 
 const char *const rb_store_migrations[] = {
-    migration_1, migration_2, migration_3, migration_4, migration_5,
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
 #ifdef RB_TEST_EXTRA_FIGURE
-    migration_6_test,
+    migration_7_test,
 #endif
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];
@@ -350,19 +366,21 @@ static int create_results_view(rb_store *s)
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
-int rb_store_read_version(sqlite3 *db, int *version)
+int rb_store_pragma_int(sqlite3 *db, const char *sql, int *out)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *version = sqlite3_column_int(st, 0);
-            rc = SQLITE_OK;
-        }
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int rb_store_read_version(sqlite3 *db, int *version)
+{
+    return rb_store_pragma_int(db, "PRAGMA user_version", version);
 }
 
 static int newer_error(const rb_store *s, int version, rb_err *e)
@@ -405,7 +423,18 @@ int rb_store_migrate(rb_store *s, rb_err *e)
         return newer_error(s, version, e);
     }
     for (int v = version; v < RB_SCHEMA_VERSION; v++) {
+        /* one that edits the schema's text must then bump schema_version,
+         * or connections (this one too) keep the old schema */
+        int edits = strstr(rb_store_migrations[v], "writable_schema") != NULL, sv = 0;
         rc = sqlite3_exec(s->db, rb_store_migrations[v], NULL, NULL, NULL);
+        if (rc == SQLITE_OK && edits)
+            rc = rb_store_pragma_int(s->db, "PRAGMA schema_version", &sv);
+        if (rc == SQLITE_OK && edits) {
+            char bump[96];
+            snprintf(bump, sizeof bump,
+                     "PRAGMA schema_version = %d; PRAGMA writable_schema = OFF;", sv + 1);
+            rc = sqlite3_exec(s->db, bump, NULL, NULL, NULL);
+        }
         if (rc != SQLITE_OK) {
             char what[64];
             snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);

@@ -65,7 +65,8 @@ typedef struct rb_rep_result {
     int reps;
     RB_FIGURE_FIELDS;        /* figure_table.h: median_ms, p99_ms, energy_j, ... */
     char latency_source[12]; /* measured | simulated | modeled */
-    char energy_source[8];   /* rapl | nvml | model; "" when no energy */
+    char energy_source[8];   /* rapl | nvml | model | user; "" when no energy */
+    char energy_boundary[16]; /* what the energy covers: chip, package, board ...; "" unknown */
     int n_metrics;
     rb_rep_metric *metrics; /* owned */
     int n_samples;

@@ -181,7 +181,9 @@ const char *rb_rep_energy_kind(const rb_rep_result *r)
 {
     if (!r->energy_source[0] || !isfinite(r->energy_j))
         return "none";
-    return !strcmp(r->energy_source, "model") ? "modeled" : "measured";
+    return !strcmp(r->energy_source, "model")  ? "modeled"
+           : !strcmp(r->energy_source, "user") ? "user"
+                                               : "measured";
 }
 
 int rb_rep_fig_column(int i) { return rb_figure_table[i].label && !rb_figure_table[i].joins; }

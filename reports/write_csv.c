@@ -32,7 +32,7 @@ void rb_csv_field(FILE *f, const char *s)
 /* Then every figure of the table (figure_table.h), then k_tail. */
 static const char k_head[] = "run_id,label,target,device,device_type,method,workload,cell,mode,"
                              "seq,batch,input,hidden,layers,input_proj,flops,numerics,status,reps";
-static const char k_tail[] = "energy_per_seq_j,power_w,latency_source,energy_source,"
+static const char k_tail[] = "energy_per_seq_j,power_w,latency_source,energy_source,energy_boundary,"
                              "objective,objective_value,rank,tie,eligible,reason,message";
 
 int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
@@ -80,6 +80,8 @@ int rb_report_write_csv(FILE *f, const rb_report *r, const rb_recommendation *re
         fputc(',', f);
         rb_rep_num(f, rb_rep_power_w(x));
         fprintf(f, ",%s,%s,", x->latency_source, x->energy_source);
+        rb_csv_field(f, x->energy_boundary);
+        fputc(',', f);
         fprintf(f, "%s,", rec ? rb_objective_name(rec->opts.objective) : "");
         if (en) {
             rb_rep_num(f, en->value);

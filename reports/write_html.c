@@ -32,7 +32,7 @@ static const char k_css[] =
     ".none{background:#fbeeee;border-left-color:#c33}"
     ".note{color:#555;font-size:90%}.badge{display:inline-block;padding:0 .4em;border-radius:.3em;"
     "font-size:80%;border:1px solid #999}.measured{background:#e6f2ff}.simulated{background:#fff4d6}"
-    ".modeled{background:#f3e6ff}.bad{color:#a00}.charts{display:flex;flex-wrap:wrap;gap:1em}"
+    ".modeled{background:#f3e6ff}.user{background:#e6f7e6}.bad{color:#a00}.charts{display:flex;flex-wrap:wrap;gap:1em}"
     ".rb-chart{max-width:100%;height:auto;border:1px solid #eee}"
     "code{background:#f6f6f6;padding:0 .2em}";
 
@@ -188,6 +188,10 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
                 badge(f, rb_rep_energy_kind(x));
                 fputc(' ', f);
                 esc(f, x->energy_source);
+                if (x->energy_boundary[0]) {
+                    fputs(", ", f);
+                    esc(f, x->energy_boundary);
+                }
             } else {
                 fputs("&#8211;", f);
             }

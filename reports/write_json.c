@@ -244,6 +244,7 @@ static cJSON *result_json(const rb_report *r, const rb_recommendation *rec, size
     num(o, "power_w", rb_rep_power_w(x));
     sym(o, "latency_source", x->latency_source, c);
     sym(o, "energy_source", x->energy_source, c);
+    sym(o, "energy_boundary", x->energy_boundary, c);
     char *mt = metrics_text(x, c);
     cJSON *m = mt ? cJSON_CreateRaw(mt) : cJSON_CreateObject();
     cJSON_free(mt);

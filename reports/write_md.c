@@ -84,7 +84,8 @@ static void write_results(FILE *f, const rb_report *r)
             }
         double eps = rb_rep_energy_per_seq(x);
         if (isfinite(eps))
-            fprintf(f, " | %.3g (%s)", eps, x->energy_source);
+            fprintf(f, " | %.3g (%s%s%s)", eps, x->energy_source,
+                    x->energy_boundary[0] ? ", " : "", x->energy_boundary);
         else
             fputs(" | –", f);
         fputs(" | ", f);

@@ -24,6 +24,13 @@
 #define RB_ESRC_RAPL "rapl"
 #define RB_ESRC_NVML "nvml"
 #define RB_ESRC_MODEL "model"
+#define RB_ESRC_USER "user" /* a figure a person gave (--power, --price) */
+/* rb_device_info.power_source of a power a person gave (--power): energy
+ * from it is RB_ESRC_USER, ahead of meters and models. */
+#define RB_POWER_USER "user: "
+#define RB_BOUNDARY_CHIP "chip"       /* the accelerator die (fpga, asic models) */
+#define RB_BOUNDARY_PACKAGE "package" /* a CPU socket (RAPL's package zone, the cpu model) */
+#define RB_BOUNDARY_BOARD "board"     /* a GPU card (NVML's counter, the gpu model) */
 
 /* Energy counters a device can be measured by (rb_device_info.energy_counters). */
 #define RB_ENERGY_RAPL 1u /* the host CPU package's RAPL counters */
@@ -46,6 +53,10 @@ typedef struct rb_device_info {
     double mem_bw;         /* bytes/s; 0 = unknown */
     double power_w;        /* power figure used by the energy model; 0 = unknown */
     char power_source[96]; /* how power_w was obtained, e.g. "model: 8 W per thread" */
+    /* What power_w, and energy the target reports itself, covers: one of
+     * RB_BOUNDARY_* ("chip", "package", "board") or a person's word
+     * (--power T=W@wall); every stored energy figure carries its boundary. */
+    char power_boundary[16];
     char extra_json[2048]; /* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
     char bus_id[32]; /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
     /* Which energy counters measure this device (RB_ENERGY_*), set by the

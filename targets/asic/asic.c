@@ -58,6 +58,7 @@ static void describe(const rb_asic_preset *p, rb_device_info *out)
     out->power_w = p->static_w;
     snprintf(out->power_source, sizeof out->power_source,
              "model: preset static power; dynamic energy per result (MODEL.md)");
+    snprintf(out->power_boundary, sizeof out->power_boundary, RB_BOUNDARY_CHIP);
     add_resource(out, "MACS", (double)p->rows * p->cols, "");
     add_resource(out, "WEIGHT_SRAM", p->weight_sram_bytes, "bytes");
     add_resource(out, "ACT_SRAM", p->act_sram_bytes, "bytes");

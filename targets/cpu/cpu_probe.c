@@ -120,6 +120,7 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
      * with a measurement wherever one is available. */
     out->power_w = 8.0 * threads;
     snprintf(out->power_source, sizeof out->power_source, "model: 8 W per active thread (no RAPL)");
+    snprintf(out->power_boundary, sizeof out->power_boundary, RB_BOUNDARY_PACKAGE);
 
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "cpu_model", model);

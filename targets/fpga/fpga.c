@@ -164,6 +164,7 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
         out->power_w =
             rb_fpga_power_w(out->resources, nr, ss->cfg.clock_mhz, RB_FPGA_DEFAULT_ACTIVITY,
                             out->power_source, sizeof out->power_source);
+        snprintf(out->power_boundary, sizeof out->power_boundary, RB_BOUNDARY_CHIP);
     } else {
         snprintf(out->power_source, sizeof out->power_source, "unknown: %.80s", re.msg);
     }

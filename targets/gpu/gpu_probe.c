@@ -95,10 +95,12 @@ static void power_model(rb_device_info *out, cl_uint cus)
         out->power_w = 8.0 * (cus ? cus : 1);
         snprintf(out->power_source, sizeof out->power_source,
                  "model: 8 W per compute unit (CPU device, as the cpu target)");
+        snprintf(out->power_boundary, sizeof out->power_boundary, RB_BOUNDARY_PACKAGE);
     } else if (out->peak_flops > 0) {
         out->power_w = out->peak_flops / 20e9;
         snprintf(out->power_source, sizeof out->power_source,
                  "model: measured peak / 20 GFLOP per J");
+        snprintf(out->power_boundary, sizeof out->power_boundary, RB_BOUNDARY_BOARD);
     }
 }
 
