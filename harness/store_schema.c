@@ -349,7 +349,7 @@ static int create_results_view(rb_store *s)
         "       w.key AS workload, w.cell, w.mode, w.seq, w.batch, w.input, w.hidden, w.layers,\n"
         "       %s"
         "       r.numerics, r.threads, r.status, r.reps, r.latency_source, r.energy_source,\n"
-        "       ",
+        "       r.energy_boundary, ",
         /* a read-only database of an older schema keeps its view: this
          * runs only in migrations, on a schema that has the columns */
         "w.dirs, w.model, w.scenario, w.qps, w.slo_ms, w.max_batch,\n");

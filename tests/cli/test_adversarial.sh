@@ -23,7 +23,7 @@ expect 0 --err "warning: the candidate" --out "only in base" -- rb compare --db 
 
 # item 9: a timed-out result makes run exit 3 (unsupported ones do not)
 # (every call made 50 ms slower: 100 repetitions cannot fit in 0.3 s on any machine)
-expect 3 --err "timed out" --out "timeout" -- env RB_INJECT_DELAY_MS=cpu:50 "$RNNBENCH" run --targets cpu \
+expect 3 --err "0 ok, 1 timeout" --out "timeout" -- env RB_INJECT_DELAY_MS=cpu:50 "$RNNBENCH" run --targets cpu \
     --seq 2 --hidden 4 --reps 100 --min-time 0 --warmup 1 --timeout-s 0.3 -q --db t.db
 check "the timed-out result is stored with its repetitions" \
     "$(rb query --db t.db --format csv "SELECT status = 'timeout' AND reps > 0 FROM results" | tail -1)" "1"

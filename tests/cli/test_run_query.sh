@@ -65,4 +65,16 @@ check "the cpu repeated" "$(rb query --db n.db --format csv "SELECT reps FROM v_
 expect 0 --out "(≈ max, n = 12)" -- rb report --db n.db --label n12 --format md
 expect 0 --out '"unsupported_quantiles":{"p99_ms":"≈ max, n = 12"' -- rb report --db n.db --label n12 --json
 expect 0 --out "p99 " --out "(≈ max, n = 12) misses the" -- rb report --db n.db --label n12 --format md --slo-ms 0.000001
+# a power a person knows (--power T=W@WHAT): energy = W x latency, source
+# "user", with what it covers; every energy figure says its boundary
+expect 2 --err "after '@', what the power covers" -- rb run --db e.db --targets cpu --power cpu=95W@ "${FAST[@]}"
+expect 2 --err "--power asic: no target of this run is asic (it runs: cpu)" -- rb run --db e.db --targets cpu --power asic=3W "${FAST[@]}"
+expect 0 --out "(user, wall)" --out "(model, chip)" --err "cpu energy: user: 95 W, given with --power" -- rb run --db e.db --targets cpu,asic --seq 3 --hidden 8 --input 4 --power cpu=95W@wall "${FAST[@]}"
+check "user energy = power x median" "$(rb query --db e.db --format csv "SELECT energy_source || ' ' || energy_boundary || ' ' || (abs(energy_j - 95 * median_ms * 1e-3) <= 1e-12 * energy_j) FROM v_results WHERE target = 'cpu'" | tail -1)" "user wall 1"
+check "the asic's own energy covers its chip" "$(rb query --db e.db --format csv "SELECT energy_boundary FROM results x JOIN devices d ON d.id = x.device_id WHERE d.target = 'asic'" | tail -1)" "chip"
+# a database of schema 3 takes 'user' after its migration, intact
+cp "$RB_SRC/tests/fixtures/db/schema3.db" old.db
+expect 0 -- rb run --db old.db --targets cpu --seq 3 --hidden 8 --input 4 --power cpu=10W "${FAST[@]}" -q
+check "migrated: intact, the user's energy stored" "$(sqlite3 old.db "PRAGMA integrity_check; SELECT energy_source || ' ' || energy_boundary FROM results ORDER BY id DESC LIMIT 1")" "ok
+user as given"
 finish
