@@ -41,6 +41,11 @@ check "every batch of one" "$(q "SELECT group_concat(CAST(lo AS INTEGER) || ':' 
 check "busy = utilisation" "$(last "abs(busy_frac - $rho) < 0.01" asic)" "1"
 check "offered rate stored" "$(last "offered_qps" asic)" "$qps"
 
+# a bound below one query's latency: the search stops once the device is
+# mostly idle and still misses it, instead of halving the rate ten times
+expect 0 --out "the queries alone miss it" -- rb run --targets asic --scenario server --slo-ms 0.001 "${SHAPE[@]}" --label unmeetable
+check "the search stopped early (ten halvings and the confirmation: 12 loads)" "$(q "SELECT count(*) <= 7 FROM load_points l JOIN v_results r ON r.result_id = l.result_id WHERE r.label = 'unmeetable'")" "1"
+
 # the rate search on the modeled target, then the report's plan
 expect 0 --out "max_QPS" -- rb run --targets asic --scenario server --slo-ms 2 --max-batch 4 --min-queries 5000 "${SHAPE[@]}" --label search --price asic=2.5/h
 mq=$(last "max_qps" asic)
