@@ -13,6 +13,7 @@
 static const char compare_help[] =
     "Usage: rnnbench compare BASE CAND [--db FILE] [--threshold 5%] [--alpha 0.05]\n"
     "                        [--tolerance METRIC=X,...] [--format table|md|json] [--all]\n"
+    "                        [--noisy fail|warn]\n"
     "\n"
     "Compare two sets of results and exit 1 when CAND regressed against BASE, so CI\n"
     "fails on a real regression and only then.  BASE and CAND are each a run id or a\n"
@@ -32,6 +33,10 @@ static const char compare_help[] =
     "cycles 0, accuracy and macro_f1 0.005, the figures' own in `rnnbench list\n"
     "--figures`: median_ms and energy_j 1e-9 relative, err_max_abs 10% + 1e-7).  A\n"
     "result that was ok and is not any more is a regression.\n"
+    "A measured regression or improvement is suspect, and marked so (REGRESSED?),\n"
+    "when either run warned that other processes competed for the CPU or either\n"
+    "result is noisy (the 95% interval of its median wider than 10% of it); each\n"
+    "run's warnings are printed first.\n"
     "\n"
     "  --threshold X       measured: smallest median change that counts, 5% or 0.05\n"
     "                      (default 5%)\n"
@@ -39,6 +44,10 @@ static const char compare_help[] =
     "  --tolerance LIST    deterministic: METRIC=X (absolute) or METRIC=X% (relative),\n"
     "                      comma-separated, over the defaults\n"
     "  --all               list unchanged figures too\n"
+    "  --noisy fail|warn   what a suspect regression does to the exit status: fail\n"
+    "                      (exit 1, as any regression: the default, so a gate never\n"
+    "                      passes on a hunch) or warn (exit 0 when every regression\n"
+    "                      is suspect; they are still listed)\n"
     "  --allow-incomplete  compare a run that did not complete (interrupted, failed,\n"
     "                      still running); refused by default, since its missing\n"
     "                      points would pass as 'only in base'\n"
@@ -54,7 +63,7 @@ static const char compare_tail[] =
     "  rnnbench compare nightly results.db          # the newest run against the last nightly\n"
     "  rnnbench compare tests/baseline/ci.jsonl ci.db --format md >> \"$GITHUB_STEP_SUMMARY\"\n";
 
-enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL, OPT_INCOMPLETE };
+enum { OPT_THRESHOLD = RB_OPT_FIRST_FREE, OPT_ALPHA, OPT_TOL, OPT_ALL, OPT_INCOMPLETE, OPT_NOISY };
 
 static int is_sqlite(const char *path)
 {
@@ -98,6 +107,7 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
 typedef struct compare_args {
     rb_cmp_opts co;
     int all, incomplete;
+    int noisy_warn; /* --noisy warn */
 } compare_args;
 
 /* A side that is not a complete run fails the gate unless asked for: an
@@ -126,6 +136,11 @@ static int compare_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_TOL: return rb_cmp_parse_tolerances(&a->co, arg, e);
     case OPT_ALL: a->all = 1; return 0;
     case OPT_INCOMPLETE: a->incomplete = 1; return 0;
+    case OPT_NOISY:
+        if (strcmp(arg, "fail") && strcmp(arg, "warn"))
+            return rb_errf(e, RB_EINPUT, "--noisy '%s': expected fail or warn", arg);
+        a->noisy_warn = !strcmp(arg, "warn");
+        return 0;
     }
     return rb_errf(e, RB_EINPUT, "unknown option");
 }
@@ -161,7 +176,13 @@ static int compare_main(int argc, char **argv)
         rc = rb_compare_sets(&base, &cand, &a.co, &cmp, &e);
     if (!rc)
         rc = rb_comparison_write(stdout, &cmp, fmt, a.all, &e);
-    int regressed = !rc && cmp.count[RB_CMP_REGRESSED] > 0;
+    size_t counted = cmp.count[RB_CMP_REGRESSED] - (a.noisy_warn ? cmp.suspect_regressed : 0);
+    int regressed = !rc && counted > 0;
+    if (!rc && a.noisy_warn && cmp.suspect_regressed && !counted)
+        fprintf(stderr,
+                "rnnbench compare: warning: %zu suspect regression%s not failing the gate "
+                "(--noisy warn)\n",
+                cmp.suspect_regressed, cmp.suspect_regressed == 1 ? "" : "s");
     rb_comparison_free(&cmp);
     rb_figset_free(&base);
     rb_figset_free(&cand);
@@ -176,6 +197,7 @@ static const struct option compare_options[] = {
     {"tolerance", required_argument, 0, OPT_TOL},
     {"all", no_argument, 0, OPT_ALL},
     {"allow-incomplete", no_argument, 0, OPT_INCOMPLETE},
+    {"noisy", required_argument, 0, OPT_NOISY},
     {0, 0, 0, 0}};
 
 /* In rb_cmp_format's order. */

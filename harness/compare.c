@@ -183,6 +183,33 @@ static void judge_measured(rb_cmp_row *r, const rb_cmp_opts *o)
 }
 
 
+/* A measured change on a loaded machine, or on a result whose own interval
+ * is wide, may be the machine's: say so beside the verdict. */
+static void mark_suspect(rb_cmp_row *r, const rb_figset *base, const rb_figset *cand)
+{
+    if (r->base->kind != RB_FIG_MEASURED || r->cand->kind != RB_FIG_MEASURED ||
+        (r->verdict != RB_CMP_REGRESSED && r->verdict != RB_CMP_IMPROVED))
+        return;
+    char why[160] = "";
+    size_t at = 0;
+    const char *side[2] = {"base", "candidate"};
+    const rb_figset *set[2] = {base, cand};
+    const rb_figure *fig[2] = {r->base, r->cand};
+    for (int k = 0; k < 2; k++) {
+        if (set[k]->loaded && at < sizeof why)
+            at += (size_t)snprintf(why + at, sizeof why - at, "%s%s run loaded", at ? ", " : "",
+                                   side[k]);
+        if (fig[k]->noise > RB_NOISY_REL && at < sizeof why)
+            at += (size_t)snprintf(why + at, sizeof why - at, "%s%s noisy (CI %.0f%% of median)",
+                                   at ? ", " : "", side[k], 100 * fig[k]->noise);
+    }
+    if (!at)
+        return;
+    r->suspect = 1;
+    size_t l = strlen(r->note);
+    snprintf(r->note + l, sizeof r->note - l, "%ssuspect: %s", l ? "; " : "", why);
+}
+
 int rb_compare_sets(const rb_figset *base, const rb_figset *cand, const rb_cmp_opts *o,
                     rb_comparison *out, rb_err *e)
 {
@@ -238,6 +265,8 @@ int rb_compare_sets(const rb_figset *base, const rb_figset *cand, const rb_cmp_o
                                  "the other",
                                  r.base->source, r.cand->source) > 0;
         r.device_differs = strcmp(r.base->device, r.cand->device) != 0;
+        mark_suspect(&r, base, cand);
+        out->suspect_regressed += r.suspect && r.verdict == RB_CMP_REGRESSED;
         out->count[r.verdict]++;
         out->few += r.few;
         out->rows[out->n++] = r;
@@ -329,6 +358,23 @@ static void summary(FILE *f, const rb_comparison *c)
                 " (%zu measured figures not compared: the baseline holds deterministic "
                 "figures only)",
                 c->skipped);
+    if (c->suspect_regressed)
+        fprintf(f, "; %zu of the regressions suspect (a loaded run or a noisy result)",
+                c->suspect_regressed);
+}
+
+/* Each side's recorded warnings: a verdict on a loaded machine is read with them. */
+static void side_warnings(FILE *f, const rb_comparison *c, const char *prefix,
+                          void (*text)(FILE *, const char *))
+{
+    const rb_figset *set[2] = {c->base, c->cand};
+    const char *name[2] = {"base", "candidate"};
+    for (int k = 0; k < 2; k++)
+        if (set[k]->warnings[0]) {
+            fprintf(f, "%s%s run warned: ", prefix, name[k]);
+            text(f, set[k]->warnings);
+            fputc('\n', f);
+        }
 }
 
 /* "cpu fp32: AMD EPYC (2 threads) vs AMD EPYC (1 thread)", once per pair of
@@ -361,6 +407,7 @@ static void device_notes(FILE *f, const rb_comparison *c, const char *prefix,
 static void write_table(FILE *f, const rb_comparison *c, int all)
 {
     fprintf(f, "base:      %s\ncandidate: %s\n", c->base->what, c->cand->what);
+    side_warnings(f, c, "warning: ", rb_term_text);
     fprintf(f,
             "measured figures: Mann-Whitney U at alpha %g and a median change beyond %g%%; "
             "deterministic figures: any change shown, beyond its tolerance a regression\n\n",
@@ -378,7 +425,9 @@ static void write_table(FILE *f, const rb_comparison *c, int all)
                         : !r->cand ? "base only"
                                    : rb_verdict_name(r->verdict);
         fprintf(f, "%-9s %-6s %-26.26s %-44s %-11s %12s %12s %9s %8s  %s\n",
-                r->verdict == RB_CMP_REGRESSED ? "REGRESSED" : v, g->target, g->config, g->workload,
+                r->verdict == RB_CMP_REGRESSED ? (r->suspect ? "REGRESSED?" : "REGRESSED")
+                : r->suspect                   ? "improved?"
+                                               : v, g->target, g->config, g->workload,
                 g->metric, x.base, x.cand, x.change, x.p, r->note);
     }
     fputs("\n", f);
@@ -400,7 +449,9 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
     rb_md_text(f, c->base->what);
     fputs(" — candidate: ", f);
     rb_md_text(f, c->cand->what);
-    fputs(".\n\n**", f);
+    fputs(".\n\n", f);
+    side_warnings(f, c, "> **Warning:** ", rb_md_text);
+    fputs("**", f);
     summary(f, c);
     fprintf(f,
             ".** Measured figures: Mann-Whitney U at alpha %g and a median change beyond "
@@ -420,8 +471,10 @@ static void write_md(FILE *f, const rb_comparison *c, int all)
         row_cells(r, &x);
         const char *v = !r->base                         ? "candidate only"
                         : !r->cand                       ? "base only"
-                        : r->verdict == RB_CMP_REGRESSED ? "**regressed**"
-                                                         : rb_verdict_name(r->verdict);
+                        : r->verdict == RB_CMP_REGRESSED ? (r->suspect ? "**regressed?**"
+                                                                       : "**regressed**")
+                        : r->suspect ? "improved?"
+                                     : rb_verdict_name(r->verdict);
         fprintf(f, "| %s | ", v);
         rb_md_text(f, g->target);
         fputs(" | ", f);
@@ -473,7 +526,10 @@ static int write_json(FILE *f, const rb_comparison *c, int all)
     cJSON_AddNumberToObject(s, "only_candidate", (double)c->only_cand);
     cJSON_AddNumberToObject(s, "few_repetitions", (double)c->few);
     cJSON_AddNumberToObject(s, "measured_not_in_baseline", (double)c->skipped);
+    cJSON_AddNumberToObject(s, "suspect_regressed", (double)c->suspect_regressed);
     cJSON_AddBoolToObject(o, "regression", c->count[RB_CMP_REGRESSED] > 0);
+    cJSON_AddStringToObject(o, "base_warnings", c->base->warnings);
+    cJSON_AddStringToObject(o, "candidate_warnings", c->cand->warnings);
     cJSON *rows = cJSON_AddArrayToObject(o, "rows");
     for (size_t i = 0; i < c->n; i++) {
         const rb_cmp_row *r = &c->rows[i];
@@ -499,6 +555,8 @@ static int write_json(FILE *f, const rb_comparison *c, int all)
             cJSON_AddStringToObject(x, "note", r->note);
         if (r->device_differs)
             cJSON_AddBoolToObject(x, "device_differs", 1);
+        if (r->suspect)
+            cJSON_AddBoolToObject(x, "suspect", 1);
         cJSON_AddItemToArray(rows, x);
     }
     char *t = rb_json_utf8(cJSON_Print(o));

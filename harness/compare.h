@@ -57,6 +57,10 @@ typedef struct rb_cmp_row {
     int few;            /* measured: fewer than RB_CMP_FEW repetitions on a side */
     int notable;        /* the note is worth listing even without a change */
     int device_differs; /* paired, but the devices' names differ (said once per target) */
+    /* measured, regressed or improved, but a side's run was loaded or its
+     * result noisy (rb_noise_rel beyond RB_NOISY_REL): the verdict stands,
+     * marked as one not to take as fact (the note says why) */
+    int suspect;
     char note[200];
 } rb_cmp_row;
 
@@ -67,6 +71,7 @@ typedef struct rb_comparison {
     rb_cmp_row *rows; /* paired rows in key order, then base-only, then cand-only */
     size_t count[4];  /* rows per verdict (paired rows) */
     size_t only_base, only_cand, few;
+    size_t suspect_regressed; /* regressions that are suspect (compare --noisy warn) */
     size_t skipped; /* measured figures left out because the other side is a
                          deterministic-only baseline */
 } rb_comparison;

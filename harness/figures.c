@@ -69,6 +69,7 @@ static rb_figure *add(rb_figset *fs, size_t *cap, const who *w, const char *metr
     snprintf(f->source, sizeof f->source, "%s", source ? source : "");
     f->kind = kind;
     f->value = value;
+    f->noise = NAN;
     return f;
 }
 
@@ -117,6 +118,8 @@ static rb_figure *result_figures(rb_figset *fs, size_t *cap, const rb_report *r,
         f->higher_is_better = def->higher;
         if (rb_figure_timed(def))
             f->n = x->reps;
+        f->noise = kind == RB_FIG_MEASURED ? rb_noise_rel(x->ci_lo_ms, x->ci_hi_ms, x->median_ms)
+                                           : NAN;
         if (kind == RB_FIG_MEASURED && rb_figure_timed(def) && x->n_samples) {
             if ((f->samples = malloc((size_t)x->n_samples * sizeof *f->samples))) {
                 memcpy(f->samples, x->samples, (size_t)x->n_samples * sizeof *f->samples);
@@ -153,6 +156,25 @@ static int accuracy_figures(rb_figset *fs, size_t *cap, const rb_rep_accuracy *a
     return 0;
 }
 
+/* The run's warnings, and whether one says that the machine was loaded
+ * (host.c's "load average ... compete for the CPU"). */
+static void run_warnings(rb_figset *fs, const char *json)
+{
+    cJSON *w = json ? cJSON_Parse(json) : NULL;
+    const cJSON *it;
+    size_t at = 0;
+    cJSON_ArrayForEach(it, w)
+    {
+        if (!cJSON_IsString(it))
+            continue;
+        fs->loaded |= strstr(it->valuestring, "load average") != NULL;
+        if (at < sizeof fs->warnings)
+            at += (size_t)snprintf(fs->warnings + at, sizeof fs->warnings - at, "%s%s",
+                                   at ? "; " : "", it->valuestring);
+    }
+    cJSON_Delete(w);
+}
+
 int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out, rb_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -163,6 +185,7 @@ int rb_figset_from_report(const rb_report *r, const char *where, rb_figset *out,
              label[0] ? ", " : "", r->run.started_at, sha[0] ? ", git " : "", sha, where);
     snprintf(out->label, sizeof out->label, "%s", label);
     snprintf(out->status, sizeof out->status, "%s", r->run.status);
+    run_warnings(out, r->run.warnings_json);
     size_t cap = 0;
     int rc = 0;
     for (size_t i = 0; i < r->n_results && !rc; i++)

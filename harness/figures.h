@@ -38,6 +38,7 @@ typedef struct rb_figure {
     int n;           /* repetitions behind a measured figure; 0 for one measured once as a
                         whole (a served load's rate): compare judges it by its threshold */
     double *samples; /* measured: the n raw repetitions (owned); NULL otherwise */
+    double noise;    /* measured: its result's rb_noise_rel; NaN otherwise */
 } rb_figure;
 
 typedef struct rb_figset {
@@ -47,6 +48,8 @@ typedef struct rb_figset {
     char status[16];  /* the run's status (complete, interrupted, running, failed); "" for a
                          baseline file, which holds a finished run's figures */
     int no_measured;  /* a baseline of deterministic figures only (by design) */
+    int loaded;       /* the run warned that other processes competed for the CPU */
+    char warnings[600]; /* the run's warnings, "; "-joined; "" for none or a baseline */
     size_t n;
     rb_figure *f; /* sorted by (target, config, workload, metric) */
 } rb_figset;

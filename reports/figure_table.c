@@ -42,6 +42,11 @@ int rb_figure_supported(int i, int n, int deterministic, char *note, size_t len)
     return 0;
 }
 
+double rb_noise_rel(double ci_lo, double ci_hi, double median)
+{
+    return median > 0 && ci_hi >= ci_lo ? (ci_hi - ci_lo) / median : NAN;
+}
+
 void rb_figures_clear(double *fig)
 {
     for (int i = 0; i < RB_N_FIGURES; i++)

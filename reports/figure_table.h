@@ -146,6 +146,13 @@ void rb_figures_clear(double *fig);
  * with "≈ max, n = 10" in note. */
 int rb_figure_supported(int i, int n, int deterministic, char *note, size_t len);
 
+/* A measured result's noise: the width of the 95 % confidence interval of
+ * its median over the median (NaN when either is unknown).  Beyond
+ * RB_NOISY_REL the result is marked noisy in reports, and `compare` calls a
+ * regression or improvement resting on it suspect. */
+#define RB_NOISY_REL 0.10
+double rb_noise_rel(double ci_lo, double ci_hi, double median);
+
 /* Whether the figure needs timed repetitions (NULL without them). */
 static inline int rb_figure_timed(const rb_figdef *d)
 {

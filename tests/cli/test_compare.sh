@@ -58,8 +58,18 @@ SHAPE=(--targets cpu --seq 4 --hidden 32 --batch 2 --reps 12 --min-time 0 --warm
 slow() { env RB_INJECT_DELAY_MS=cpu:50 "$RNNBENCH" run "${SHAPE[@]}" "$@"; }
 expect 0 -- rb run "${SHAPE[@]}" --label fast
 expect 0 --out "RB_INJECT_DELAY_MS added 50 ms to every call" -- slow --label slow
-expect 1 --out "REGRESSED cpu" --out "median_ms" -- rb compare --db m.db fast slow
-expect 0 --out "improved  cpu" -- rb compare --db m.db slow fast
+# (on a loaded machine the verdicts carry a '?': suspect, below)
+expect 1 --out "REGRESSED" --out "median_ms" -- rb compare --db m.db fast slow
+expect 0 --out "improved" -- rb compare --db m.db slow fast
+# a run that warned of load makes its measured verdicts suspect: marked,
+# its warning printed; the gate still fails unless --noisy warn
+cp m.db loaded.db
+sqlite3 loaded.db "UPDATE runs SET warnings_json = '[\"load average 2.39 on 2 CPUs: other processes compete for the CPU\"]' WHERE label = 'slow'"
+expect 1 --out "REGRESSED? cpu" --out "suspect: candidate run loaded" --out "candidate run warned: load average 2.39" --out "of the regressions suspect" -- rb compare --db loaded.db fast slow
+expect 0 --err "suspect regression not failing the gate (--noisy warn)" -- rb compare --db loaded.db fast slow --noisy warn
+expect 0 --out '"suspect": true' --out '"suspect_regressed": 1' -- rb compare --db loaded.db fast slow --noisy warn --format json
+expect 1 --out "| **regressed?** | cpu |" --out "> **Warning:** candidate run warned" -- rb compare --db loaded.db fast slow --format md
+expect 2 --err "--noisy 'maybe': expected fail or warn" -- rb compare --db loaded.db fast slow --noisy maybe
 expect 0 -- rb run "${SHAPE[@]}" --label fast2
 expect 0 --out "0 regressed" -- rb compare --db m.db fast fast2 --threshold 1000%
 # a real configuration change pairs, and the devices' difference is said
