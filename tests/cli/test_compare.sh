@@ -64,10 +64,13 @@ expect 0 --out "improved" -- rb compare --db m.db slow fast
 # a run that warned of load makes its measured verdicts suspect: marked,
 # its warning printed; the gate still fails unless --noisy warn
 cp m.db loaded.db
-sqlite3 loaded.db "UPDATE runs SET warnings_json = '[\"load average 2.39 on 2 CPUs: other processes compete for the CPU\"]' WHERE label = 'slow'"
-expect 1 --out "REGRESSED? cpu" --out "suspect: candidate run loaded" --out "candidate run warned: load average 2.39" --out "of the regressions suspect" -- rb compare --db loaded.db fast slow
+sqlite3 loaded.db "UPDATE runs SET warnings_json = '[\"load average 2.39 on 2 CPUs: other processes compete for the CPU\"]' WHERE label = 'slow'; UPDATE runs SET warnings_json = '[]' WHERE label = 'fast'"
+expect 1 --out "REGRESSED? cpu" --out "candidate run loaded" --out "candidate run warned: load average 2.39" --out "of the regressions suspect" -- rb compare --db loaded.db fast slow
 expect 0 --err "suspect regression not failing the gate (--noisy warn)" -- rb compare --db loaded.db fast slow --noisy warn
-expect 0 --out '"suspect": true' --out '"suspect_regressed": 1' -- rb compare --db loaded.db fast slow --noisy warn --format json
+expect 0 -- rb compare --db loaded.db fast slow --noisy warn --format json
+check "json: the row suspect, counted" "$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["summary"]["suspect_regressed"], [r.get("suspect") for r in d["rows"] if r["metric"] == "median_ms"])' "$OUT")" "1 [True]"
 expect 1 --out "| **regressed?** | cpu |" --out "> **Warning:** candidate run warned" -- rb compare --db loaded.db fast slow --format md
 expect 2 --err "--noisy 'maybe': expected fail or warn" -- rb compare --db loaded.db fast slow --noisy maybe
 expect 0 -- rb run "${SHAPE[@]}" --label fast2
