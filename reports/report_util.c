@@ -199,6 +199,17 @@ void rb_rep_fig_header(int i, char *buf, size_t n)
 
 static int fig_digits(int i) { return rb_figure_table[i].digits ? rb_figure_table[i].digits : 4; }
 
+void rb_rep_noise_cell(const rb_rep_result *x, const char *dash, char *buf, size_t n)
+{
+    double v = strcmp(x->latency_source, "measured")
+                   ? NAN
+                   : rb_noise_rel(x->ci_lo_ms, x->ci_hi_ms, x->median_ms);
+    if (!isfinite(v))
+        snprintf(buf, n, "%s", dash);
+    else
+        snprintf(buf, n, "%.2g%%%s", 100 * v, v > RB_NOISY_REL ? " noisy" : "");
+}
+
 void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf, size_t n)
 {
     double v = x->fig[i];

@@ -38,6 +38,9 @@ int rb_rep_fig_column(int i);
 void rb_rep_fig_header(int i, char *buf, size_t n);
 /* Its cell for x: "1.234", "1.1 – 1.4" with a joined figure, dash when not
  * known ("&#8211;" in HTML, "–" in Markdown). */
+/* A measured result's noise for a table cell: "3.2%", "41% noisy" beyond
+ * RB_NOISY_REL, dash where it has none (simulated, modeled, served). */
+void rb_rep_noise_cell(const rb_rep_result *x, const char *dash, char *buf, size_t n);
 void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf, size_t n);
 /* "measured", "simulated", "modeled" for latency; "rapl" ... for energy. */
 const char *rb_rep_energy_kind(const rb_rep_result *r); /* "measured" | "modeled" | "none" */

@@ -32,7 +32,8 @@ static const char k_css[] =
     ".none{background:#fbeeee;border-left-color:#c33}"
     ".note{color:#555;font-size:90%}.badge{display:inline-block;padding:0 .4em;border-radius:.3em;"
     "font-size:80%;border:1px solid #999}.measured{background:#e6f2ff}.simulated{background:#fff4d6}"
-    ".modeled{background:#f3e6ff}.user{background:#e6f7e6}.bad{color:#a00}.charts{display:flex;flex-wrap:wrap;gap:1em}"
+    ".modeled{background:#f3e6ff}.user{background:#e6f7e6}"
+    ".banner{background:#fff4e5;border-left:6px solid #e69500;padding:.4em 1em;margin:1em 0}.bad{color:#a00}.charts{display:flex;flex-wrap:wrap;gap:1em}"
     ".rb-chart{max-width:100%;height:auto;border:1px solid #eee}"
     "code{background:#f6f6f6;padding:0 .2em}";
 
@@ -162,7 +163,9 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
                 esc(f, h);
                 fputs("</th>", f);
             }
-        fputs("<th>energy / seq (J)</th><th>energy</th><th>numerics</th></tr>\n", f);
+        fputs("<th>noise (CI / median)</th><th>energy / seq (J)</th><th>energy</th>"
+              "<th>numerics</th></tr>\n",
+              f);
         for (size_t i = 0; i < w->count; i++) {
             const rb_rep_result *x = &r->results[w->entries[i].result];
             fputs("<tr>", f);
@@ -182,6 +185,9 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
                     rb_rep_fig_cell(x, c, "&#8211;", cell, sizeof cell);
                     fprintf(f, "<td class=\"num\">%s</td>", cell);
                 }
+            char noise[32];
+            rb_rep_noise_cell(x, "&#8211;", noise, sizeof noise);
+            fprintf(f, "<td class=\"num%s\">%s</td>", strstr(noise, "noisy") ? " bad" : "", noise);
             td_num(f, rb_rep_energy_per_seq(x), "%.3g");
             fputs("<td>", f);
             if (x->energy_source[0]) {
@@ -313,6 +319,26 @@ static void write_accuracy(FILE *f, const rb_report *r, const rb_recommendation 
     fputs("</table></section>\n", f);
 }
 
+/* The run's warnings first, where a person reads before trusting a figure. */
+static void write_banner(FILE *f, const rb_report *r)
+{
+    cJSON *w = r->run.warnings_json ? cJSON_Parse(r->run.warnings_json) : NULL;
+    if (cJSON_GetArraySize(w) > 0) {
+        fputs("<div class=\"banner\" id=\"run-warnings\"><b>Read the measured figures with "
+              "care: the run warned</b><ul id=\"warnings\">",
+              f);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, w)
+        {
+            fputs("<li>", f);
+            esc(f, cJSON_IsString(it) ? it->valuestring : "?");
+            fputs("</li>", f);
+        }
+        fputs("</ul></div>\n", f);
+    }
+    cJSON_Delete(w);
+}
+
 static void write_metadata(FILE *f, const rb_report *r)
 {
     fputs("<section id=\"metadata\"><h2>Run, host and devices</h2>\n<table id=\"run\">", f);
@@ -331,19 +357,6 @@ static void write_metadata(FILE *f, const rb_report *r)
     fputs(" ", f);
     esc(f, r->run.git_sha);
     fputs("</td></tr></table>\n", f);
-    cJSON *w = r->run.warnings_json ? cJSON_Parse(r->run.warnings_json) : NULL;
-    if (cJSON_GetArraySize(w) > 0) {
-        fputs("<h3>Warnings recorded by the run</h3><ul id=\"warnings\">", f);
-        const cJSON *it;
-        cJSON_ArrayForEach(it, w)
-        {
-            fputs("<li>", f);
-            esc(f, cJSON_IsString(it) ? it->valuestring : "?");
-            fputs("</li>", f);
-        }
-        fputs("</ul>\n", f);
-    }
-    cJSON_Delete(w);
     fputs("<h3>Host</h3>\n", f);
     json_kv_table(f, "host", r->run.host_json);
     fputs("<h3>Devices</h3>\n<table id=\"devices\"><tr><th>target</th><th>device</th><th>type"
@@ -408,6 +421,7 @@ int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *r
     esc(f, r->run.status);
     fprintf(f, " &#183; %zu results on %d target%s</p></header>\n", r->n_results, r->n_devices,
             r->n_devices == 1 ? "" : "s");
+    write_banner(f, r);
     write_decision(f, r, rec);
     rb_html_serving(f, r, rec);
     rb_html_charts(f, r, rec);

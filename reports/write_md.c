@@ -1,6 +1,7 @@
 /* write_md.c — `rnnbench report --md`: the decision for a CI job summary or
  * a pull-request comment: the recommendation, the ranking over the matrix,
  * each workload's winner, and what was not ranked and why. */
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <string.h>
 
@@ -62,8 +63,8 @@ static void write_results(FILE *f, const rb_report *r)
             fputs(" |", f);
             cols++;
         }
-    fputs(" energy / seq (J) | numerics |\n|", f);
-    for (int k = 0; k < cols + 2; k++)
+    fputs(" noise (CI / median) | energy / seq (J) | numerics |\n|", f);
+    for (int k = 0; k < cols + 3; k++)
         fputs("---|", f);
     fputc('\n', f);
     for (size_t i = 0; i < r->n_results; i++) {
@@ -82,6 +83,9 @@ static void write_results(FILE *f, const rb_report *r)
                 rb_rep_fig_cell(x, k, "–", c, sizeof c);
                 fprintf(f, " | %s", c);
             }
+        char noise[32];
+        rb_rep_noise_cell(x, "–", noise, sizeof noise);
+        fprintf(f, " | %s", noise);
         double eps = rb_rep_energy_per_seq(x);
         if (isfinite(eps))
             fprintf(f, " | %.3g (%s%s%s)", eps, x->energy_source,
@@ -93,6 +97,26 @@ static void write_results(FILE *f, const rb_report *r)
         fputs(" |\n", f);
     }
     fputs("\n</details>\n", f);
+}
+
+/* The run's warnings, before any figure. */
+static void write_banner(FILE *f, const rb_report *r)
+{
+    cJSON *w = r->run.warnings_json ? cJSON_Parse(r->run.warnings_json) : NULL;
+    const cJSON *it;
+    int first = 1;
+    cJSON_ArrayForEach(it, w)
+    {
+        if (first)
+            fputs("> **Read the measured figures with care: the run warned**\n", f);
+        first = 0;
+        fputs(">\n> - ", f);
+        cell(f, cJSON_IsString(it) ? it->valuestring : "?");
+        fputc('\n', f);
+    }
+    if (!first)
+        fputc('\n', f);
+    cJSON_Delete(w);
 }
 
 int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec, rb_err *e)
@@ -107,6 +131,7 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
         fprintf(f, " and %d more run%s, combined", r->n_runs - 1, r->n_runs > 2 ? "s" : "");
     fprintf(f, "\n\n%s, %s; %zu results on %d targets.\n\n", r->run.started_at, r->run.status,
             r->n_results, r->n_devices);
+    write_banner(f, r);
     fputs("**", f);
     cell(f, rec->headline);
     fputs("**\n\n", f);

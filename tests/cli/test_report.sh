@@ -87,4 +87,15 @@ if [[ -n $browser ]]; then
 else
     echo "skipped: chromium is not installed (scripts/setup.sh installs it), so the report was not opened in a browser"
 fi
+# the run's warnings open the report, before the recommendation; each
+# measured result has its noise, a deterministic one a dash
+sqlite3 results.db "UPDATE runs SET warnings_json = '[\"load average 9.99 on 2 CPUs: other processes compete for the CPU\"]' WHERE label = 'second'"
+expect 0 -- rb report --label second -o warned.html
+check "the banner comes before the recommendation" "$(python3 -c 'import sys
+t = open(sys.argv[1]).read()
+print(0 <= t.find("id=\"run-warnings\"") < t.find("id=\"recommendation\"") and "load average 9.99" in t)' warned.html)" "True"
+expect 0 --out "> **Read the measured figures with care: the run warned**" --out "noise (CI / median)" -- rb report --label second --format md
+rb report --format md >all.md
+dashed=$(grep -c '| asic | ok | modeled |.* | – | [0-9.e+-]* (model, chip) |' all.md)
+check "a modeled result has no noise figure ($dashed rows)" "$((dashed > 0 && dashed == $(grep -c '| asic | ok | modeled |' all.md)))" "1"
 finish

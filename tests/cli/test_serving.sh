@@ -81,7 +81,7 @@ check "QPS: measured once, judged by the threshold" "$(row achieved_qps verdict 
 # a copy where every query took twice as long and half the rate was served
 cp results.db slow.db
 sqlite3 slow.db "UPDATE histograms SET lo = -2 * lo, hi = -2 * hi WHERE name = 'latency_ms' AND result_id IN (SELECT id FROM results WHERE run_id = $cpu_run); UPDATE histograms SET lo = -lo, hi = -hi WHERE lo < 0; UPDATE results SET median_ms = 2 * median_ms, achieved_qps = achieved_qps / 2 WHERE run_id = $cpu_run"
-expect 1 --out "REGRESSED cpu" --out "median_ms" --out "achieved_qps" --out "2 regressed" -- rb compare results.db slow.db
+expect 1 --out "REGRESSED" --out "median_ms" --out "achieved_qps" --out "2 regressed" -- rb compare results.db slow.db
 expect 0 --out "max_qps of asic (int8" -- rb history --target asic --workload "$(q "SELECT workload FROM v_results WHERE label = 'search'")" --metric max-qps
 
 # streaming: a step of each of 4 streams every 10 ms, one timestep per call
