@@ -113,7 +113,8 @@ static int eval_rate(void *ctx, double qps, uint64_t seed, double *p99, rb_err *
     else if (!rc && !v->met && busy < IDLE_BUSY_FRAC)
         rc = rb_errf(e, RB_EUNAVAIL,
                      "no rate meets the %.3g ms bound: at %.3g queries/s, the device busy %.0f%% "
-                     "of the time, the p99 is %.3g ms (the queries alone miss it)",
+                     "of the time, the p99 is %.3g ms (queueing adds little there: a lower rate "
+                     "would miss it too)",
                      slo * 1e3, qps, 100 * busy, *p99 * 1e3);
     return rc;
 }

@@ -43,7 +43,7 @@ check "offered rate stored" "$(last "offered_qps" asic)" "$qps"
 
 # a bound below one query's latency: the search stops once the device is
 # mostly idle and still misses it, instead of halving the rate ten times
-expect 0 --out "the queries alone miss it" -- rb run --targets asic --scenario server --slo-ms 0.001 "${SHAPE[@]}" --label unmeetable
+expect 0 --out "a lower rate would miss it too" -- rb run --targets asic --scenario server --slo-ms 0.001 "${SHAPE[@]}" --label unmeetable
 check "the search stopped early (ten halvings and the confirmation: 12 loads)" "$(q "SELECT count(*) <= 7 FROM load_points l JOIN v_results r ON r.result_id = l.result_id WHERE r.label = 'unmeetable'")" "1"
 
 # the rate search on the modeled target, then the report's plan
