@@ -179,6 +179,44 @@ static double ratio(rb_objective o, double a, double b)
     return rb_objective_higher_better(o) ? a / b : b / a;
 }
 
+/* ---- energy boundaries -------------------------------------------------------------- */
+
+/* A result of device d with an energy figure: its source and boundary. */
+static const rb_rep_result *energy_result(const rb_report *rep, int d)
+{
+    for (size_t i = 0; i < rep->n_results; i++)
+        if (rep->results[i].device == d && rep->results[i].energy_source[0])
+            return &rep->results[i];
+    return NULL;
+}
+
+/* " Energy boundaries differ: cpu package, asic chip: ..." when the ranked
+ * targets' energy figures cover different parts of a system; "" else. */
+static void boundaries_note(const rb_report *rep, const rb_recommendation *rec, char *b, size_t n)
+{
+    char list[120] = "";
+    size_t at = 0;
+    int differ = 0;
+    const char *first = NULL;
+    for (int i = 0; i < rec->n_overall; i++) {
+        const rb_rep_result *x = rec->overall[i].eligible
+                                     ? energy_result(rep, rec->overall[i].device)
+                                     : NULL;
+        if (!x || !x->energy_boundary[0])
+            continue;
+        differ |= first && strcmp(first, x->energy_boundary);
+        first = first ? first : x->energy_boundary;
+        if (at < sizeof list)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%s %s", at ? ", " : "",
+                                   rep->devices[rec->overall[i].device].target,
+                                   x->energy_boundary);
+    }
+    snprintf(b, n, "%s%.120s%s", differ ? " Energy boundaries differ (" : "", differ ? list : "",
+             differ ? "): the figures cover different parts of a system, so their ratio is not "
+                      "like for like."
+                    : "");
+}
+
 /* ---- eligibility ------------------------------------------------------------------ */
 
 static double p99_of(const rb_rep_result *r)
@@ -650,12 +688,21 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
             any_model |= rec->w[k].rests_on_model;
     }
     const char *src = !top || !top->eligible ? NULL : rep->devices[top->device].method;
-    if (src && (o->objective == RB_OBJ_ENERGY || o->objective == RB_OBJ_PERF_PER_WATT))
+    if (src && (o->objective == RB_OBJ_ENERGY || o->objective == RB_OBJ_PERF_PER_WATT)) {
+        char bounds[200];
+        const rb_rep_result *te = energy_result(rep, top->device);
+        size_t hl = strlen(rec->headline);
+        if (te && hl < sizeof rec->headline)
+            snprintf(rec->headline + hl, sizeof rec->headline - hl, " Its energy: %s, %s.",
+                     te->energy_source, te->energy_boundary[0] ? te->energy_boundary : "boundary not recorded");
+        boundaries_note(rep, rec, bounds, sizeof bounds);
         snprintf(rec->provenance, sizeof rec->provenance,
                  "The ranking compares energy figures; each one's source (rapl, nvml: measured; "
-                 "model: modeled) is in the tables.%s",
+                 "model: modeled; user: given) and boundary are in the tables.%s%s",
                  any_model ? " Some wins rest on modeled energy: no interval, the margin is stated."
-                           : "");
+                           : "",
+                 bounds);
+    }
     else if (src)
         snprintf(rec->provenance, sizeof rec->provenance,
                  "The recommended target's latency is %s.%s", src,

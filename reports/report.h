@@ -219,7 +219,7 @@ typedef struct rb_recommendation {
     int n_overall;
     rb_overall_entry *overall; /* by rank; targets never eligible last */
     char headline[640];        /* the decision in one paragraph */
-    char provenance[320];      /* what the decision rests on: measured / simulated / modeled */
+    char provenance[640];      /* what the decision rests on: measured / simulated / modeled */
     size_t n_serve;
     rb_serve_plan_row *serve; /* served results of the server scenario, by rank */
     int priced;               /* every row that can serve has a cost: ranked by it */
