@@ -93,6 +93,7 @@ static int run_batch(rb_batch_run_fn run, void *ctx, int n, rb_serve_result *r, 
     for (size_t q = first; q < first + (size_t)n; q++)
         rb_hist_add(r->lat, done - sched[q]);
     r->busy_s += done - start;
+    r->slow += n == 1 && r->slow_s > 0 && done - start > r->slow_s;
     r->batches++;
     r->batch_count[n < RB_SERVE_MAX_BATCH ? n : RB_SERVE_MAX_BATCH]++;
     r->queries += (size_t)n;
@@ -104,8 +105,10 @@ int rb_serve_live(rb_scenario scn, const rb_trace *tr, const rb_batch_policy *p,
                   rb_batch_run_fn run, void *ctx, rb_serve_result *r, rb_hist *late, rb_err *e)
 {
     rb_hist *lat = r->lat;
+    double slow_s = r->slow_s;
     memset(r, 0, sizeof *r);
     r->lat = lat;
+    r->slow_s = slow_s;
     rb_hist_reset(lat);
     if (late)
         rb_hist_reset(late);

@@ -15,6 +15,7 @@
 static void record(rb_serve_result *r, int n, double done, double service)
 {
     r->busy_s += service;
+    r->slow += n == 1 && r->slow_s > 0 && service > r->slow_s;
     r->batches++;
     r->batch_count[n < RB_SERVE_MAX_BATCH ? n : RB_SERVE_MAX_BATCH]++;
     if (done > r->last)
@@ -34,8 +35,10 @@ int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy
                       rb_service_fn service, void *ctx, rb_serve_result *r, rb_err *e)
 {
     rb_hist *lat = r->lat;
+    double slow_s = r->slow_s;
     memset(r, 0, sizeof *r);
     r->lat = lat;
+    r->slow_s = slow_s;
     rb_hist_reset(lat);
     if (!tr->n)
         return 0;

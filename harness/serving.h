@@ -84,6 +84,11 @@ typedef struct rb_serve_result {
     double busy_s;            /* time the server was computing */
     uint64_t batch_count[RB_SERVE_MAX_BATCH + 1]; /* batches of n queries */
     size_t batches;
+    /* in: a batch of one query whose service takes longer than slow_s (> 0)
+     * counts in slow: beyond 1 % of them, the service's own tail misses a
+     * p99 bound of slow_s at any rate (kept across runs, like lat) */
+    double slow_s;
+    size_t slow;
 } rb_serve_result;
 
 /* The trace through one server with policy p: every query's latency,
