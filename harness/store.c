@@ -467,8 +467,9 @@ int rb_store_run_begin(rb_store *s, const rb_run_info *ri, int64_t *run_id, rb_e
 {
     static const char sql[] =
         "INSERT INTO runs (started_at, status, label, git_sha, command_line, host_json,"
-        " config_json, warnings_json, version, pid, hostname)"
-        " VALUES (" RB_SQL_NOW ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        " config_json, warnings_json, version, pid, hostname, kind)"
+        " VALUES (" RB_SQL_NOW ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        RB_RUN_KIND_SQL("?5") ")";
     sqlite3_stmt *st;
     int ret = prepare(s, sql, &st, "recording a new run", e);
     if (ret)

@@ -36,6 +36,11 @@ struct rb_store {
  * user_version v to v + 1.  Adding migration 2 = appending one entry and
  * bumping RB_SCHEMA_VERSION. */
 extern const char *const rb_store_migrations[];
+/* runs.kind from a run's configuration JSON (the SQL expression cfg):
+ * "benchmark" for `rnnbench run` (no "command"), else the command. */
+#define RB_RUN_KIND_SQL(cfg)                                                                       \
+    "CASE coalesce(json_extract(" cfg ", '$.command'), 'run') WHEN 'run' THEN 'benchmark' "       \
+    "ELSE json_extract(" cfg ", '$.command') END"
 extern const size_t rb_store_n_migrations;
 
 /* Read PRAGMA user_version into *version (sqlite result code returned). */

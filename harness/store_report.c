@@ -54,8 +54,8 @@ static int step_err(rb_store *s, int rc, rb_err *e)
 
 int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run_id, rb_err *e)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT id FROM runs %s",
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT id, " RB_RUN_KIND_SQL("config_json") " FROM runs %s",
              sel->run_id > 0 ? "WHERE id = ?1"
              : sel->label    ? "WHERE label = ?2 AND " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1"
                              : "WHERE " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1");
@@ -68,7 +68,16 @@ int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run
     if (sel->label)
         sqlite3_bind_text(st, 2, sel->label, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    const char *kind = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
+    if (step == SQLITE_ROW && !sel->figures && kind && strcmp(kind, "benchmark"))
+        /* a train or eval run has no results of its own to report: its
+         * accuracy reaches the report of a benchmark run */
+        rc = rb_errf(e, RB_EINPUT,
+                     "run %lld of %s is not a benchmark run but a run of `rnnbench %s`: its "
+                     "accuracy is in the report of a benchmark run (rnnbench report without "
+                     "--run, or --run with a run of `rnnbench run`)",
+                     sel->run_id, s->path, kind);
+    else if (step == SQLITE_ROW)
         *run_id = sqlite3_column_int64(st, 0);
     else if (step != SQLITE_DONE)
         rc = step_err(s, step, e);

@@ -300,15 +300,32 @@ static const char migration_5[] =
     "  PRIMARY KEY (result_id, seq)\n"
     ") WITHOUT ROWID;\n";
 
-/* Migration 6: energy a person gave (--power: source 'user') and the
+/* Migration 6: energy a person gave (--power: source 'user'), the
  * boundary of every energy figure (what it covers: chip, package, board,
- * the wall ...).  SQLite cannot alter a CHECK constraint, and rebuilding
+ * the wall ...), and each run's kind, from the command its configuration
+ * names.  SQLite cannot alter a CHECK constraint, and rebuilding
  * results would cascade deletes into its children: the constraint's text
  * is edited in the schema instead, as SQLite documents for changes that
  * leave the stored format alone (rb_store_migrate bumps schema_version). */
 static const char migration_6[] =
     "ALTER TABLE results ADD COLUMN energy_boundary TEXT; -- what energy_j covers: chip, "
-    "package, board, cores, wall ...; NULL with no energy\n"
+    "package, board, wall ...; NULL with no energy\n"
+    "ALTER TABLE runs ADD COLUMN kind TEXT; -- benchmark (rnnbench run), train, eval\n"
+    "UPDATE runs SET kind = " RB_RUN_KIND_SQL("config_json") ";\n"
+    "DROP VIEW v_runs;\n"
+    "CREATE VIEW v_runs AS -- runs with how many results ended in each status\n"
+    "SELECT ru.id AS run_id, ru.kind, ru.started_at, ru.finished_at, ru.status, ru.label,\n"
+    "       ru.git_sha, ru.version, ru.hostname, ru.pid, ru.command_line,\n"
+    "       count(r.id) AS n_results,\n"
+    "       count(CASE WHEN r.status = 'ok' THEN 1 END) AS n_ok,\n"
+    "       count(CASE WHEN r.status = 'mismatch' THEN 1 END) AS n_mismatch,\n"
+    "       count(CASE WHEN r.status = 'failed' THEN 1 END) AS n_failed,\n"
+    "       count(CASE WHEN r.status = 'timeout' THEN 1 END) AS n_timeout,\n"
+    "       count(CASE WHEN r.status = 'unsupported' THEN 1 END) AS n_unsupported,\n"
+    "       count(CASE WHEN r.status = 'interrupted' THEN 1 END) AS n_interrupted\n"
+    "  FROM runs ru\n"
+    "  LEFT JOIN results r ON r.run_id = ru.id\n"
+    " GROUP BY ru.id;\n"
     "PRAGMA writable_schema = ON;\n"
     "UPDATE sqlite_master SET sql = replace(sql,"
     " 'CHECK (energy_source IN (''rapl'',''nvml'',''model''))',"

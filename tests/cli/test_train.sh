@@ -31,6 +31,8 @@ check "an eval row per target" "$(q "SELECT count(*) FROM v_accuracy WHERE phase
 check "fp32 gpu agrees with the cpu" "$(q "SELECT agreement >= 0.98 FROM v_accuracy WHERE phase='eval' AND target='gpu'")" "1"
 check "Q3.12 fpga agrees with the cpu" "$(q "SELECT agreement >= 0.95 FROM v_accuracy WHERE phase='eval' AND target='fpga'")" "1"
 check "the number format is stored" "$(q "SELECT numerics FROM v_accuracy WHERE phase='eval' AND target='fpga'")" "fixed Q3.12"
+check "each run's kind" "$(q "SELECT group_concat(kind, '/') FROM (SELECT kind FROM v_runs ORDER BY run_id)")" "train/eval"
+expect 2 --err "run 2 of results.db is not a benchmark run but a run of \`rnnbench eval\`" -- rb report --run 2
 
 # another reference: evaluated first, agreement measured against it (agreement is
 # symmetric: the cpu against the fpga equals the fpga against the cpu above)
