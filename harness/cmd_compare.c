@@ -17,8 +17,9 @@ static const char compare_help[] =
     "\n"
     "Compare two sets of results and exit 1 when CAND regressed against BASE, so CI\n"
     "fails on a real regression and only then.  BASE and CAND are each a run id or a\n"
-    "label (the newest benchmark run with it) in --db, another database file (its\n"
-    "newest benchmark run), or a baseline file from `rnnbench export --baseline`.\n"
+    "label (the newest benchmark run with it, but never CAND itself: then the one\n"
+    "before it) in --db, another database file (its newest benchmark run), or a\n"
+    "baseline file from `rnnbench export --baseline`.\n"
     "\n"
     "Figures pair by target instance, number format, workload and metric; points on\n"
     "one side only are listed.  Measured figures (cpu/gpu latency): a Mann-Whitney U\n"
@@ -85,8 +86,10 @@ static int all_digits(const char *s)
     return 1;
 }
 
-/* BASE or CAND: a file (database or baseline), a run id or a label in db. */
-static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e)
+/* BASE or CAND: a file (database or baseline), a run id or a label in db
+ * (with before > 0: the newest run with the label before run `before`). */
+static int load_side(const char *spec, const char *db, long long before, rb_figset *out,
+                     rb_err *e)
 {
     struct stat sb;
     if (!stat(spec, &sb) && S_ISREG(sb.st_mode)) {
@@ -100,8 +103,24 @@ static int load_side(const char *spec, const char *db, rb_figset *out, rb_err *e
         return rb_errf(e, RB_EINPUT, "'%s' is a %s, but there is no database %s (pass --db)", spec,
                        all_digits(spec) ? "run id" : "label", db);
     rb_report_select sel = {.run_id = all_digits(spec) ? atoll(spec) : 0,
-                            .label = all_digits(spec) ? NULL : spec};
+                            .label = all_digits(spec) ? NULL : spec,
+                            .before_id = before};
     return rb_figset_from_db(db, &sel, 1, out, e);
+}
+
+/* Is spec a label (not a file, not a run id)? */
+static int is_label(const char *spec)
+{
+    struct stat sb;
+    return stat(spec, &sb) && !all_digits(spec);
+}
+
+/* The database file a side is read from: spec itself, or db for a run id
+ * or a label. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 typedef struct compare_args {
@@ -163,10 +182,19 @@ static int compare_main(int argc, char **argv)
     rb_err e = {0};
     rb_figset base, cand;
     memset(&cand, 0, sizeof cand);
-    int rc = load_side(argv[next], com.db, &base, &e);
+    const char *bspec = argv[next], *cspec = argv[next + 1];
+    int rc = load_side(bspec, com.db, 0, &base, &e);
     if (rc)
         return rb_cli_fail("compare", &e);
-    rc = load_side(argv[next + 1], com.db, &cand, &e);
+    rc = load_side(cspec, com.db, 0, &cand, &e);
+    /* a label names the newest run with it in --db, but never the candidate
+     * itself (`compare nightly results.db` right after a nightly run): then
+     * the one before it */
+    if (!rc && is_label(bspec) && base.run_id && base.run_id == cand.run_id &&
+        same_file(com.db, is_label(cspec) || all_digits(cspec) ? com.db : cspec)) {
+        rb_figset_free(&base);
+        rc = load_side(bspec, com.db, cand.run_id, &base, &e);
+    }
     if (!rc)
         rc = check_complete("base", &base, a.incomplete, &e);
     if (!rc)

@@ -4,6 +4,7 @@
  * Read-only; NULL columns become NaN (numbers) or NULL/"" (text). */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,8 @@ int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT id, " RB_RUN_KIND_SQL("config_json") " FROM runs %s",
              sel->run_id > 0 ? "WHERE id = ?1"
-             : sel->label    ? "WHERE label = ?2 AND " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1"
+             : sel->label    ? "WHERE label = ?2 AND id < ?3 AND " BENCHMARK_RUN
+                               " ORDER BY id DESC LIMIT 1"
                              : "WHERE " BENCHMARK_RUN " ORDER BY id DESC LIMIT 1");
     sqlite3_stmt *st;
     int rc = prep(s, sql, &st, e);
@@ -65,8 +67,10 @@ int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run
         return rc;
     if (sel->run_id > 0)
         sqlite3_bind_int64(st, 1, sel->run_id);
-    if (sel->label)
+    if (sel->label) {
         sqlite3_bind_text(st, 2, sel->label, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, sel->before_id > 0 ? sel->before_id : INT64_MAX);
+    }
     int step = sqlite3_step(st);
     const char *kind = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
     if (step == SQLITE_ROW && !sel->figures && kind && strcmp(kind, "benchmark"))
@@ -83,6 +87,10 @@ int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run
         rc = step_err(s, step, e);
     else if (sel->run_id > 0)
         rc = rb_errf(e, RB_EINPUT, "%s has no run %lld", s->path, sel->run_id);
+    else if (sel->label && sel->before_id > 0)
+        rc = rb_errf(e, RB_EINPUT,
+                     "%s has no run labelled '%s' before run %lld (of its benchmark runs)",
+                     s->path, sel->label, sel->before_id);
     else if (sel->label)
         rc = rb_errf(e, RB_EINPUT, "%s has no run labelled '%s' (of its benchmark runs)", s->path,
                      sel->label);

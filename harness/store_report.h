@@ -13,7 +13,8 @@ typedef struct rb_report_select {
      * rows (each curve's last epoch, test split) instead of the newest task
      * runs', and no history. */
     int figures;
-    int samples; /* with every result's raw repetitions */
+    int samples;         /* with every result's raw repetitions */
+    long long before_id; /* > 0, with label: the newest such run before this one */
 } rb_report_select;
 
 /* The run sel names: --run ID, --label L (the newest benchmark run with
