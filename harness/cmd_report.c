@@ -15,7 +15,7 @@ static const char report_help[] =
     "Usage: rnnbench report [--format html|md|csv|json] [-o FILE] [--db PATH]\n"
     "                       [--run ID[,ID...]] [--label L[,L...]] [--latest]\n"
     "                       [--objective latency|throughput|energy|perf-per-watt]\n"
-    "                       [--slo-ms X] [--max-power-w W] [--max-error E]\n"
+    "                       [--slo-ms X] [--max-power-w W] [--max-memory MB] [--max-error E]\n"
     "                       [--max-accuracy-drop D] [--reference TARGET] [--qps Q]\n"
     "\n"
     "Turn one run of the results database into a decision: per workload, the\n"
@@ -43,6 +43,8 @@ static const char report_help[] =
     "                      perf-per-watt (GFLOP/s per W)\n"
     "  --slo-ms X          exclude targets whose p99 latency exceeds X ms\n"
     "  --max-power-w W     exclude targets whose average power exceeds W watts\n"
+    "  --max-memory MB     exclude targets whose peak memory exceeds MB megabytes (the\n"
+    "                      target's own figure, else the process's peak RSS)\n"
     "  --max-error E       exclude targets whose max |y - ref| exceeds E\n"
     "  --max-accuracy-drop D\n"
     "                      exclude targets whose text-classification test accuracy\n"
@@ -71,6 +73,7 @@ enum {
     OPT_OBJ,
     OPT_SLO,
     OPT_POWER,
+    OPT_MEMORY,
     OPT_ERR,
     OPT_ACC,
     OPT_REF,
@@ -171,6 +174,9 @@ static int report_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_POWER:
         rc = rb_cli_double("max-power-w", arg, 1e-12, 1e9, &a->ro.max_power_w, e);
         break;
+    case OPT_MEMORY:
+        rc = rb_cli_double("max-memory", arg, 1e-9, 1e12, &a->ro.max_memory_mb, e);
+        break;
     case OPT_ERR: rc = rb_cli_double("max-error", arg, 0, 1e12, &a->ro.max_error, e); break;
     case OPT_ACC:
         rc = rb_cli_double("max-accuracy-drop", arg, 0, 1, &a->ro.max_accuracy_drop, e);
@@ -238,6 +244,7 @@ static const struct option report_options[] = {{"html", no_argument, 0, OPT_HTML
                                                {"slo-ms", required_argument, 0, OPT_SLO},
                                                {"qps", required_argument, 0, OPT_QPS},
                                                {"max-power-w", required_argument, 0, OPT_POWER},
+                                               {"max-memory", required_argument, 0, OPT_MEMORY},
                                                {"max-error", required_argument, 0, OPT_ERR},
                                                {"max-accuracy-drop", required_argument, 0, OPT_ACC},
                                                {"reference", required_argument, 0, OPT_REF},

@@ -90,6 +90,23 @@ uint64_t rb_host_mem_available(void)
     return strtoull(v, NULL, 10) * 1024ull; /* "123456 kB" */
 }
 
+int rb_host_peak_rss_reset(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return -1;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+uint64_t rb_host_peak_rss(void)
+{
+    char v[64];
+    if (find_field("/proc/self/status", "VmHWM", ':', v, sizeof v))
+        return 0;
+    return strtoull(v, NULL, 10) * 1024ull;
+}
+
 static uint64_t mem_total(void)
 {
     char v[64];

@@ -33,5 +33,10 @@ int rb_host_ncpus(void);
 int rb_host_default_threads(void);
 /* MemAvailable from /proc/meminfo in bytes; 0 if unknown. */
 uint64_t rb_host_mem_available(void);
+/* This process's peak resident memory: reset it to the current (Linux's
+ * clear_refs "5"; 0, or -1 where that cannot be done and the peak would be
+ * the process's lifetime's), and read it (VmHWM, bytes; 0 if unknown). */
+int rb_host_peak_rss_reset(void);
+uint64_t rb_host_peak_rss(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "../workloads/params.h"
 #include "../workloads/reference.h"
 #include "clock.h"
+#include "host.h"
 #include "signals.h"
 #include "stats.h"
 
@@ -331,6 +332,25 @@ static int check_reduced(rb_target *t, rb_point *p, rb_result *r, rb_err *e)
     return rc;
 }
 
+/* Peak memory: the target's own figure (metric mem_bytes: a gpu's buffers,
+ * an accelerator's on-chip bytes in use), else, for a target on the host,
+ * the process's peak resident memory while the point ran (metric
+ * peak_rss_bytes says so; not when the peak could not be reset, as it would
+ * be the process's lifetime's). */
+static void memory_figure(rb_result *r, const rb_sample *s, int rss_reset)
+{
+    for (int i = 0; i < s->n_metrics; i++)
+        if (!strcmp(s->metrics[i].name, "mem_bytes")) {
+            r->peak_mem_mb = s->metrics[i].value * 1e-6;
+            return;
+        }
+    uint64_t rss = rss_reset ? rb_host_peak_rss() : 0;
+    if (rss && !strcmp(r->latency_source, RB_SRC_MEASURED)) {
+        r->peak_mem_mb = (double)rss * 1e-6;
+        rb_result_metric(r, "peak_rss_bytes", (double)rss, "B", RB_SRC_MEASURED);
+    }
+}
+
 /* The target vouched for the call's latency, and it is not a measurement. */
 static int deterministic(const rb_sample *s)
 {
@@ -374,6 +394,8 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
         return 0;
     }
 
+    /* the point's own peak: whatever the process held before is the floor */
+    int rss_reset = !rb_host_peak_rss_reset();
     double t0 = rb_now_s();
     if (rb_target_load(t, &p->model, w, &le)) {
         set_status(r, le.code == RB_EUNAVAIL ? RB_STATUS_UNSUPPORTED : RB_STATUS_FAILED, le.msg);
@@ -490,6 +512,7 @@ int rb_measure(rb_target *t, rb_point *p, const rb_measure_opts *o, rb_energy_me
         for (int i = 0; i < s.n_metrics; i++)
             rb_result_metric(r, s.metrics[i].name, s.metrics[i].value, s.metrics[i].unit,
                              s.metrics[i].source);
+        memory_figure(r, &s, rss_reset);
     }
     free(out.data);
     rb_target_unload(t);

@@ -310,6 +310,8 @@ static const char migration_5[] =
 static const char migration_6[] =
     "ALTER TABLE results ADD COLUMN energy_boundary TEXT; -- what energy_j covers: chip, "
     "package, board, wall ...; NULL with no energy\n"
+    "ALTER TABLE results ADD COLUMN peak_mem_mb REAL; -- the target's own memory figure (metric "
+    "mem_bytes), else the process's peak RSS while the point ran\n"
     "ALTER TABLE runs ADD COLUMN kind TEXT; -- benchmark (rnnbench run), train, eval\n"
     "UPDATE runs SET kind = " RB_RUN_KIND_SQL("config_json") ";\n"
     "DROP VIEW v_runs;\n"

@@ -99,15 +99,18 @@ typedef struct rb_figdef {
       .tol_abs = 1e-9, .digits = 2, .since = 5,                                                    \
       .help = "serving: fraction of queries slower than the bound")                                \
     X(busy_frac, .unit = "", .from = RB_FROM_SERVING, .digits = 2, .since = 5,                     \
-      .help = "serving: fraction of the time the device was computing")
+      .help = "serving: fraction of the time the device was computing")                            \
+    X(peak_mem_mb, .unit = "MB", .from = RB_FROM_CALL, .digits = 3, .label = "memory",             \
+      .alias = "memory", .since = 6,                                                               \
+      .help = "peak memory: the target's own (metric mem_bytes), else the process's peak RSS")
 
 /* The proof that one line is enough (tests/cli/test_extra_figure.sh): a
- * build with RB_TEST_EXTRA_FIGURE has a p95 and schema version 6. */
+ * build with RB_TEST_EXTRA_FIGURE has a p95 and schema version 7. */
 #ifdef RB_TEST_EXTRA_FIGURE
 #define RB_FIGURES(X)                                                                              \
     RB_FIGURES_BASE(X)                                                                             \
     X(p95_ms, .unit = "ms", .from = RB_FROM_QUANTILE, .q = 0.95, .cmp = 1, .tol_rel = 1e-9,        \
-      .label = "p95", .since = 6, .help = "95th percentile")
+      .label = "p95", .since = 7, .help = "95th percentile")
 #else
 #define RB_FIGURES(X) RB_FIGURES_BASE(X)
 #endif

@@ -35,7 +35,8 @@ int rb_objective_parse(const char *s, rb_objective *out)
 void rb_report_opts_default(rb_report_opts *o)
 {
     o->objective = RB_OBJ_LATENCY;
-    o->slo_ms = o->max_power_w = o->max_error = o->max_accuracy_drop = o->qps = NAN;
+    o->slo_ms = o->max_power_w = o->max_error = o->max_accuracy_drop = o->qps = o->max_memory_mb =
+        NAN;
     snprintf(o->reference, sizeof o->reference, "cpu");
 }
 
@@ -378,6 +379,18 @@ static int eligible(const rb_report_opts *o, const rb_report *rep, const rb_rep_
             return 0;
         }
     }
+    if (isfinite(o->max_memory_mb)) {
+        if (!isfinite(r->peak_mem_mb)) {
+            snprintf(why, n, "memory unknown (no peak memory figure) against the %g MB limit",
+                     o->max_memory_mb);
+            return 0;
+        }
+        if (r->peak_mem_mb > o->max_memory_mb) {
+            snprintf(why, n, "peak memory %.3g MB, over the %g MB limit", r->peak_mem_mb,
+                     o->max_memory_mb);
+            return 0;
+        }
+    }
     if (isfinite(o->max_error)) {
         if (!isfinite(r->err_max_abs)) {
             snprintf(why, n, "error vs the reference unknown against the %g limit", o->max_error);
@@ -666,6 +679,9 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
     if (isfinite(o->max_power_w))
         at += (size_t)snprintf(cons + at, sizeof cons - at, "%spower ≤ %g W", at ? ", " : "",
                                o->max_power_w);
+    if (isfinite(o->max_memory_mb))
+        at += (size_t)snprintf(cons + at, sizeof cons - at, "%smemory ≤ %g MB", at ? ", " : "",
+                               o->max_memory_mb);
     if (isfinite(o->max_error))
         at += (size_t)snprintf(cons + at, sizeof cons - at, "%smax error ≤ %g", at ? ", " : "",
                                o->max_error);

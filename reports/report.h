@@ -159,6 +159,7 @@ typedef struct rb_report_opts {
     rb_objective objective;
     double slo_ms;                     /* p99 latency limit; NaN: none */
     double max_power_w;                /* average power limit (energy / latency); NaN: none */
+    double max_memory_mb;              /* peak memory limit (peak_mem_mb); NaN: none */
     double max_error;                  /* max |y - ref| limit; NaN: none */
     double max_accuracy_drop;          /* text task: test accuracy below the reference's, as a
                                  fraction; NaN: none */

@@ -8,6 +8,7 @@
  * metrics); nothing here is a measurement.  The model and the emulation are
  * deterministic: a repeated call with the same input reuses the outputs. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,12 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     rb_sample_metric(smp, "weights_resident", r->weights_resident, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "acts_offchip", r->acts_spill, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "offchip_bytes", r->offchip_bytes, "bytes", RB_SRC_MODELED);
+    /* on-chip memory in use: what of the weights and of the activations
+     * the SRAMs hold (the rest streams from off chip) */
+    rb_sample_metric(smp, "mem_bytes",
+                     fmin(r->weight_bytes, p->weight_sram_bytes) +
+                         fmin(r->act_bytes, p->act_sram_bytes),
+                     "bytes", RB_SRC_MODELED);
     rb_sample_metric(smp, "load_ms", r->load_s * 1e3, "ms", RB_SRC_MODELED);
     rb_sample_metric(smp, "energy_mac_j", r->e_mac, "J", RB_ESRC_MODEL);
     rb_sample_metric(smp, "energy_onchip_j", r->e_onchip, "J", RB_ESRC_MODEL);

@@ -87,6 +87,7 @@ typedef struct rb_asic_result {
     double utilization;                   /* macs / (rows x cols x cycles) */
     double bound_cycles[RB_ASIC_NBOUNDS]; /* cycles attributed to each bound */
     double weight_bytes;                  /* weights of all units (D per layer), one copy */
+    double act_bytes;                     /* the activation working set */
     double offchip_bytes;                 /* every byte over the off-chip link in the call */
     double onchip_bytes;                  /* weight, activation and accumulator memory traffic */
     double vector_ops;

@@ -70,6 +70,7 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
     const double xw = w->input_proj ? w->input : G * H; /* width of x */
     const double io_bytes = B * T * (xw + D * H) * bw;
     const double working = io_bytes + w->layers * D * B * H * (2 * bw + c_bytes);
+    r->act_bytes = working;
     r->acts_spill = working > p->act_sram_bytes;
     const double abpc = r->acts_spill ? offchip_bpc : p->act_sram_bpc;
 

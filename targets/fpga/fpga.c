@@ -466,6 +466,13 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
         s->ctr.cycles ? (double)s->ctr.useful_macs / ((double)hw->lanes * s->ctr.cycles) : 0,
         "ratio", s->sampled ? RB_SRC_MODELED : RB_SRC_SIMULATED);
     rb_sample_metric(smp, "weights_onchip", s->ctr.weights_onchip, "bool", RB_SRC_SIMULATED);
+    /* on-chip memory in use: the resident pass's packed weights when they
+     * stay on chip (the x/y buffers are the configuration's, not counted) */
+    if (s->ctr.weights_onchip && s->resident >= 0)
+        rb_sample_metric(smp, "mem_bytes",
+                         (double)rb_fpga_weight_words(hw, &s->pass[s->resident].view) * hw->lanes *
+                             ((hw->fmt.bits + 7) / 8),
+                         "bytes", RB_SRC_SIMULATED);
     rb_sample_metric(smp, "sim_sampled", s->sampled, "bool", RB_SRC_SIMULATED);
     rb_sample_metric(smp, "sim_steps_rtl", s->steps_simulated, "steps", RB_SRC_SIMULATED);
     if (s->sim_wall_s > 0)

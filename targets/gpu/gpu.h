@@ -128,6 +128,7 @@ typedef struct gpu_state {
     int states_dirty; /* h0/c0 hold a batch's states rather than zeros */
     int stateful;     /* RB_FEAT_STATEFUL: h0/c0 keep each unit's last states */
     double load_bytes;
+    double mem_bytes; /* every buffer of the load: the device memory it holds */
     gpu_train *train; /* NULL unless loaded for training */
 } gpu_state;
 

@@ -74,6 +74,7 @@ int rb_gpu_buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const fl
     *out = clCreateBuffer(ss->ctx, CL_MEM_READ_WRITE, bytes ? bytes : sizeof(float), NULL, &rc);
     if (rc != CL_SUCCESS)
         return rb_gpu_cl_fail(e, what, rc);
+    s->mem_bytes += (double)(bytes ? bytes : sizeof(float));
     if (host) {
         rc = clEnqueueWriteBuffer(ss->queue, *out, CL_TRUE, 0, bytes, host, 0, NULL, NULL);
         s->load_bytes += (double)bytes;
@@ -330,6 +331,7 @@ int rb_gpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
         if (dev >= 0)
             rb_sample_metric(smp, "device_ms", dev * 1e3, "ms", RB_SRC_MEASURED);
         rb_sample_metric(smp, "load_bytes", s->load_bytes, "B", RB_SRC_MEASURED);
+        rb_sample_metric(smp, "mem_bytes", s->mem_bytes, "B", RB_SRC_MEASURED);
         rb_sample_metric(smp, "io_bytes", (double)(xbytes + ybytes), "B", RB_SRC_MEASURED);
     }
     if (first)

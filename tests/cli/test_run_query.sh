@@ -78,4 +78,14 @@ cp "$RB_SRC/tests/fixtures/db/schema3.db" old.db
 expect 0 -- rb run --db old.db --targets cpu --seq 3 --hidden 8 --input 4 --power cpu=10W "${FAST[@]}" -q
 check "migrated: intact, the user's energy stored" "$(sqlite3 old.db "PRAGMA integrity_check; SELECT energy_source || ' ' || energy_boundary FROM results ORDER BY id DESC LIMIT 1")" "ok
 user as given"
+# peak memory: the target's own figure (gpu buffers, the asic's SRAM bytes in
+# use), else the process's peak RSS while the point ran; a report constraint
+expect 0 -- rb run --db mem.db --targets cpu,gpu,asic --seq 3 --hidden 64 --input 4 "${FAST[@]}" -q
+qm() { rb query --db mem.db --format csv "$1" | tail -1; }
+check "cpu: the process's peak RSS" "$(qm "SELECT abs(r.peak_mem_mb - m.value * 1e-6) < 1e-9 AND r.peak_mem_mb > 1 FROM v_results r JOIN metrics m ON m.result_id = r.result_id WHERE r.target = 'cpu' AND m.name = 'peak_rss_bytes'")" "1"
+# the gpu holds at least its weights: 4 x 4H x (4 + H) + 2 x 4H floats
+check "gpu: its buffers, at least the weights" "$(qm "SELECT peak_mem_mb * 1e6 >= 4 * (256 * 68 + 512) FROM v_results WHERE target = 'gpu'")" "1"
+check "asic: its own figure" "$(qm "SELECT abs(r.peak_mem_mb - m.value * 1e-6) < 1e-12 FROM v_results r JOIN metrics m ON m.result_id = r.result_id WHERE r.target = 'asic' AND m.name = 'mem_bytes'")" "1"
+expect 0 --out "peak memory" --out "over the 0.001 MB limit" -- rb report --db mem.db --max-memory 0.001 --format md
+expect 2 --err "max-memory" -- rb report --db mem.db --max-memory 0
 finish
