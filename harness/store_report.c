@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_report.h"
+#include "../reports/report_util.h"
 #include "store_internal.h"
+#include "store_report.h"
 
 static int prep(rb_store *s, const char *sql, sqlite3_stmt **st, rb_err *e)
 {
@@ -762,7 +763,7 @@ int rb_store_history(rb_store *s, const char *instance, const char *workload, in
 static int by_key_then_device(const void *a, const void *b)
 {
     const rb_rep_result *x = a, *y = b;
-    int c = strcmp(x->w.key, y->w.key);
+    int c = rb_natural_cmp(x->w.key, y->w.key);
     return c ? c : (x->device > y->device) - (x->device < y->device);
 }
 
@@ -814,6 +815,8 @@ static int append_run(rb_report *a, rb_report *b, rb_err *e)
 int rb_store_load_runs(rb_store *s, const rb_report_select *sel, int n, rb_report *r, rb_err *e)
 {
     int rc = rb_store_load_report(s, &sel[0], r, e);
+    if (!rc && n < 2 && r->n_results > 1) /* workloads as a person reads them: i128 before i1024 */
+        qsort(r->results, r->n_results, sizeof *r->results, by_key_then_device);
     if (rc || n < 2)
         return rc;
     for (int i = 0; i < r->n_devices; i++)

@@ -1,6 +1,7 @@
 /* report_util.c — small things every report writer needs. */
 #include "report_util.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,36 @@ void rb_rep_fig_header(int i, char *buf, size_t n)
 }
 
 static int fig_digits(int i) { return rb_figure_table[i].digits ? rb_figure_table[i].digits : 4; }
+
+int rb_natural_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            while (*a == '0' && isdigit((unsigned char)a[1]))
+                a++;
+            while (*b == '0' && isdigit((unsigned char)b[1]))
+                b++;
+            size_t na = 0, nb = 0;
+            while (isdigit((unsigned char)a[na]))
+                na++;
+            while (isdigit((unsigned char)b[nb]))
+                nb++;
+            if (na != nb) /* more digits, a larger number */
+                return na < nb ? -1 : 1;
+            int c = strncmp(a, b, na);
+            if (c)
+                return c;
+            a += na;
+            b += nb;
+        } else if (*a != *b) {
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        } else {
+            a++;
+            b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
 
 void rb_rep_noise_cell(const rb_rep_result *x, const char *dash, char *buf, size_t n)
 {

@@ -41,6 +41,9 @@ void rb_rep_fig_header(int i, char *buf, size_t n);
 /* A measured result's noise for a table cell: "3.2%", "41% noisy" beyond
  * RB_NOISY_REL, dash where it has none (simulated, modeled, served). */
 void rb_rep_noise_cell(const rb_rep_result *x, const char *dash, char *buf, size_t n);
+/* strcmp, but digit runs compare as numbers: lstm_infer_t8_b1_i128 before
+ * lstm_infer_t8_b1_i1024, as a person reads workload keys. */
+int rb_natural_cmp(const char *a, const char *b);
 void rb_rep_fig_cell(const rb_rep_result *x, int i, const char *dash, char *buf, size_t n);
 /* "measured", "simulated", "modeled" for latency; "rapl" ... for energy. */
 const char *rb_rep_energy_kind(const rb_rep_result *r); /* "measured" | "modeled" | "none" */
