@@ -239,6 +239,10 @@ static void json_kv_table(FILE *f, const char *id, const char *json)
 
 static void write_accuracy(FILE *f, const rb_report *r, const rb_recommendation *rec)
 {
+    /* a report with no task data has no such section, unless a constraint
+     * on accuracy asked for it (then it says why nothing is there) */
+    if (!r->n_accuracy && !isfinite(rec->opts.max_accuracy_drop))
+        return;
     fputs("<section id=\"accuracy\"><h2>Accuracy on the text-classification task</h2>\n", f);
     if (!r->n_accuracy) {
         fputs("<p class=\"note\">No training or evaluation in this database: <code>rnnbench "

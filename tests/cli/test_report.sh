@@ -98,4 +98,9 @@ expect 0 --out "> **Read the measured figures with care: the run warned**" --out
 rb report --run 1 --format md >all.md
 dashed=$(grep -c '| asic | ok | modeled |.* | – | [0-9.e+-]* (model, chip) |' all.md)
 check "a modeled result has no noise figure ($dashed rows)" "$((dashed > 0 && dashed == $(grep -c '| asic | ok | modeled |' all.md)))" "1"
+# sections only for what the report has: no task section without task data,
+# unless a constraint on accuracy asks for it
+check "no accuracy section without task data" "$(grep -c 'id="accuracy"' warned.html)" "0"
+rb report --label second --max-accuracy-drop 0.1 -o asked.html 2>/dev/null
+check "asked for: the section says why it is empty" "$(grep -c 'No training or evaluation in this database' asked.html)" "1"
 finish
