@@ -431,7 +431,14 @@ static void chart_history(FILE *f, const rb_report *r)
         size_t j = i;
         while (j < r->n_history && !strcmp(r->history[j].target, r->history[i].target))
             j++;
-        rb_chart_series *s = series_add(&b, r->history[i].target, (int)color, j - i);
+        /* the target's colour in every other chart: its device's index */
+        int c = (int)(r->n_devices + color);
+        for (int d = 0; d < r->n_devices; d++)
+            if (!strcmp(r->devices[d].target, r->history[i].target)) {
+                c = d;
+                break;
+            }
+        rb_chart_series *s = series_add(&b, r->history[i].target, c, j - i);
         for (size_t k = i; s && k < j; k++)
             series_push(s, (double)r->history[k].run_id, r->history[k].rel);
         i = j;
