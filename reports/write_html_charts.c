@@ -135,6 +135,30 @@ static void family_series(const rb_report *r, series_buf *b, int vary_batch,
     free(idx);
 }
 
+/* The report's --slo-ms bound as a dashed line across the drawn data:
+ * horizontal at y = slo (a latency y axis), or vertical at x = slo. */
+static void bound_line(series_buf *b, double slo, int vertical)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < b->n; i++)
+        for (int k = 0; k < b->s[i].n; k++) {
+            double v = vertical ? b->s[i].y[k] : b->s[i].x[k];
+            if (isfinite(v) && v > 0) {
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+        }
+    char name[64];
+    snprintf(name, sizeof name, "p99 bound %g ms (--slo-ms)", slo);
+    rb_chart_series *s = isfinite(slo) && b->n && lo <= hi ? series_add(b, name, 7, 2) : NULL;
+    if (!s)
+        return;
+    s->style = RB_SVG_LINE;
+    s->dashed = 1;
+    series_push(s, vertical ? slo : lo, vertical ? lo : slo);
+    series_push(s, vertical ? slo : hi, vertical ? hi : slo);
+}
+
 static double y_median(const rb_rep_result *x) { return x->median_ms; }
 
 static double y_throughput(const rb_rep_result *x)
@@ -277,6 +301,7 @@ static void chart_pareto(FILE *f, const rb_report *r, const rb_recommendation *r
             }
         }
     }
+    bound_line(&b, rec->opts.slo_ms, 1);
     c.id = "chart-pareto";
     c.title = title;
     c.x_label = "median latency per call (ms)";
@@ -457,6 +482,7 @@ void rb_html_charts(FILE *f, const rb_report *r, const rb_recommendation *rec)
           f);
     series_buf b = {0};
     family_series(r, &b, 1, y_median);
+    bound_line(&b, rec->opts.slo_ms, 0);
     draw_xy(f, "chart-latency-batch", "Latency vs batch", "batch", "median latency per call (ms)",
             1, 1, &b, "no workload family with two or more batch sizes");
     series_free(&b);

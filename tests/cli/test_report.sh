@@ -103,4 +103,11 @@ check "a modeled result has no noise figure ($dashed rows)" "$((dashed > 0 && da
 check "no accuracy section without task data" "$(grep -c 'id="accuracy"' warned.html)" "0"
 rb report --label second --max-accuracy-drop 0.1 -o asked.html 2>/dev/null
 check "asked for: the section says why it is empty" "$(grep -c 'No training or evaluation in this database' asked.html)" "1"
+# a --slo-ms bound is drawn on the latency and Pareto charts, not on an empty one
+rb report --run 1 --slo-ms 5 -o bound.html 2>/dev/null
+check "the bound on the Pareto chart" "$(python3 -c 'import re, sys
+t = open(sys.argv[1]).read()
+p = t[t.find("id=\"chart-pareto\""):]
+p = p[:p.find("</svg>")]
+print("p99 bound 5 ms" in p)' bound.html)" "True"
 finish
