@@ -304,8 +304,13 @@ static void draw_series(FILE *f, const rb_chart *c, const axis *ax, const axis *
     const rb_chart_series *s = &c->series[index];
     int st = series_style(s);
     const char *col = series_color(s, index);
-    fprintf(f, "<g class=\"rb-series\" fill=\"%s\"%s>\n", col,
-            st & RB_SVG_POINTS ? "" : " fill-opacity=\"0\"");
+    int hollow = st == RB_SVG_POINTS && s->dashed;
+    if (hollow)
+        fprintf(f, "<g class=\"rb-series\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"1.5\">\n",
+                col);
+    else
+        fprintf(f, "<g class=\"rb-series\" fill=\"%s\"%s>\n", col,
+                st & RB_SVG_POINTS ? "" : " fill-opacity=\"0\"");
     if (st & RB_SVG_LINE) {
         int i = 0;
         while (i < s->n) {
@@ -365,7 +370,11 @@ static void draw_legend(FILE *f, const rb_chart *c, const long *drawn, double x,
             fputs("/>", f);
         }
         if (st & RB_SVG_POINTS) {
-            fprintf(f, "<circle fill=\"%s\" r=\"3.2\"", col);
+            if (st == RB_SVG_POINTS && s->dashed) /* hollow, as drawn */
+                fprintf(f, "<circle fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"1.5\" r=\"3.2\"",
+                        col);
+            else
+                fprintf(f, "<circle fill=\"%s\" r=\"3.2\"", col);
             rb_svg_put_px(f, "cx", x + 11);
             rb_svg_put_px(f, "cy", ly);
             fputs("/>", f);

@@ -263,9 +263,18 @@ static void chart_pareto(FILE *f, const rb_report *r, const rb_recommendation *r
             const rb_rep_result *x = &r->results[w->first + i];
             if (!rb_rep_ok(x) || !isfinite(rb_rep_energy_per_seq(x)) || !(x->median_ms > 0))
                 continue;
-            rb_chart_series *s = series_add(&b, r->devices[x->device].target, x->device, 1);
+            /* a target the constraints exclude: hollow, and named so */
+            int eligible = 0;
+            for (size_t k = 0; k < w->count; k++)
+                if (w->entries[k].result == w->first + i)
+                    eligible = w->entries[k].eligible;
+            char name[160];
+            snprintf(name, sizeof name, "%s%s", r->devices[x->device].target,
+                     eligible ? "" : " (excluded)");
+            rb_chart_series *s = series_add(&b, name, x->device, 1);
             if (s) {
                 s->style = RB_SVG_POINTS;
+                s->dashed = !eligible;
                 series_push(s, x->median_ms, rb_rep_energy_per_seq(x));
             }
         }

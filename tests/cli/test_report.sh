@@ -110,4 +110,11 @@ t = open(sys.argv[1]).read()
 p = t[t.find("id=\"chart-pareto\""):]
 p = p[:p.find("</svg>")]
 print("p99 bound 5 ms" in p)' bound.html)" "True"
+# a target the constraints exclude is drawn hollow on the Pareto chart
+rb report --run 1 --max-memory 1 -o excluded.html 2>/dev/null
+check "excluded: hollow and named" "$(python3 -c 'import sys
+t = open(sys.argv[1]).read()
+p = t[t.find("id=\"chart-pareto\""):]
+p = p[:p.find("</svg>")]
+print("cpu (excluded)" in p and "fill=\"#ffffff\" stroke=" in p)' excluded.html)" "True"
 finish
