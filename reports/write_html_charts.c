@@ -456,10 +456,32 @@ static void chart_accuracy(FILE *f, const rb_report *r)
 
 /* Latency per run relative to this one, a line per target: where a step
  * happened is visible at a glance; `rnnbench history` names it. */
+/* Each target's latency across the runs, on an axis of the runs themselves
+ * ("run 12, 2026-12-03"), in order: run ids are not a scale. */
+#define MAX_HISTORY_RUNS 64
 static void chart_history(FILE *f, const rb_report *r)
 {
     if (!r->n_history)
         return;
+    long long runs[MAX_HISTORY_RUNS];
+    char labels[MAX_HISTORY_RUNS][48];
+    const char *cats[MAX_HISTORY_RUNS];
+    int nr = 0;
+    for (size_t i = 0; i < r->n_history; i++) { /* the distinct runs, ascending */
+        long long id = r->history[i].run_id;
+        int at = 0;
+        while (at < nr && runs[at] < id)
+            at++;
+        if ((at < nr && runs[at] == id) || nr == MAX_HISTORY_RUNS)
+            continue;
+        memmove(runs + at + 1, runs + at, (size_t)(nr - at) * sizeof *runs);
+        memmove(labels + at + 1, labels + at, (size_t)(nr - at) * sizeof *labels);
+        runs[at] = id;
+        snprintf(labels[at], sizeof labels[at], "run %lld, %.10s", id, r->history[i].started_at);
+        nr++;
+    }
+    for (int k = 0; k < nr; k++)
+        cats[k] = labels[k];
     series_buf b = {0};
     for (size_t i = 0, color = 0; i < r->n_history; color++) {
         size_t j = i;
@@ -474,13 +496,25 @@ static void chart_history(FILE *f, const rb_report *r)
             }
         rb_chart_series *s = series_add(&b, r->history[i].target, c, j - i);
         for (size_t k = i; s && k < j; k++)
-            series_push(s, (double)r->history[k].run_id, r->history[k].rel);
+            for (int q = 0; q < nr; q++)
+                if (runs[q] == r->history[k].run_id)
+                    series_push(s, q, r->history[k].rel);
         i = j;
     }
-    draw_xy(f, "chart-history",
-            "History: median latency per run, relative to this run (geometric mean over the "
-            "workloads both ran)",
-            "run", "latency relative to this run", 0, 0, &b, "");
+    rb_chart ch = {0};
+    ch.id = "chart-history";
+    ch.title = "History: median latency per run, relative to this run (geometric mean over the "
+               "workloads both ran)";
+    ch.x_label = "run";
+    ch.y_label = "latency relative to this run";
+    ch.categories = cats;
+    ch.n_categories = nr;
+    ch.n_series = b.n;
+    ch.series = b.s;
+    fputs("<figure>", f);
+    rb_svg_xy(f, &ch);
+    fputs("</figure>\n", f);
+    chart_note(f, &b);
     series_free(&b);
 }
 

@@ -117,4 +117,10 @@ t = open(sys.argv[1]).read()
 p = t[t.find("id=\"chart-pareto\""):]
 p = p[:p.find("</svg>")]
 print("cpu (excluded)" in p and "fill=\"#ffffff\" stroke=" in p)' excluded.html)" "True"
+# the history chart's axis is the runs, named with their dates
+check "history: runs on the axis" "$(python3 -c 'import re, sys
+t = open(sys.argv[1]).read()
+p = t[t.find("id=\"chart-history\""):]
+p = p[:p.find("</svg>")]
+print(len(re.findall(r"run [12], 20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]", p)) >= 2)' warned.html)" "True"
 finish
