@@ -531,7 +531,7 @@ static void choose_meters(const rb_run_config *cfg, probed *p, rb_energy_meter *
         if (!p[i].ok)
             continue;
         const rb_device_info *d = &p[i].t.info;
-        if (!strncmp(d->power_source, RB_POWER_USER, strlen(RB_POWER_USER))) {
+        if (rb_power_is_user(d)) {
             /* a meter, if any, still runs: its average power is stored beside */
             rb_energy_meter_for(d, &meter[i], why, sizeof why);
             fprintf(stderr, "rnnbench run: %s energy: %s, times the latency\n", p[i].t.instance,

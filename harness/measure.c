@@ -252,7 +252,7 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
             rb_result_metric(r, "meter_samples", meter->n_samples, "samples", meter->source);
         }
     }
-    if (!strncmp(t->info.power_source, RB_POWER_USER, strlen(RB_POWER_USER))) {
+    if (rb_power_is_user(&t->info)) {
         r->energy_j = t->info.power_w * r->median_ms * 1e-3;
         r->energy_source = RB_ESRC_USER;
         r->energy_boundary = t->info.power_boundary;

@@ -288,7 +288,7 @@ static void served_figures(serving *v, const rb_target *t, rb_result *r)
     }
     r->energy_j = NAN;
     r->energy_source = r->energy_boundary = NULL;
-    if (!strncmp(t->info.power_source, RB_POWER_USER, strlen(RB_POWER_USER)) && s->queries) {
+    if (rb_power_is_user(&t->info) && s->queries) {
         r->energy_j = t->info.power_w * s->busy_s / s->queries;
         r->energy_source = RB_ESRC_USER;
         r->energy_boundary = t->info.power_boundary;

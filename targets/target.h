@@ -9,6 +9,7 @@
 #define RB_TARGET_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "../workloads/loss.h"
 #include "../workloads/model.h"
@@ -72,6 +73,12 @@ typedef struct rb_device_info {
 #define RB_SAMPLE_MAX_METRICS 24
 
 /* What one forward/train call reports beyond the harness's own wall clock. */
+/* Was d's power given by a person (--power) rather than the target's model? */
+static inline int rb_power_is_user(const rb_device_info *d)
+{
+    return strncmp(d->power_source, RB_POWER_USER, sizeof RB_POWER_USER - 1) == 0;
+}
+
 typedef struct rb_sample {
     double device_s;         /* < 0: none; else the latency the target vouches for */
     const char *time_source; /* RB_SRC_* for device_s */
