@@ -585,6 +585,29 @@ static const char *common_exclusion(const rb_recommendation *rec, int device, co
     return best ? best + strlen("not ranked: ") : NULL;
 }
 
+/* " Runner-up: cpu, at 3.4x the winner's latency": the next ranked target and its
+ * distance; else the first one not ranked and what keeps it out (what it
+ * would take to qualify: "p99 26 ms misses the 20 ms limit by 31%"). */
+static void runner_up(const rb_report *rep, const rb_recommendation *rec, char *b, size_t n)
+{
+    b[0] = '\0';
+    for (int i = 1; i < rec->n_overall; i++) {
+        const rb_overall_entry *ov = &rec->overall[i];
+        const char *target = rep->devices[ov->device].target;
+        if (ov->eligible) {
+            snprintf(b, n, " Runner-up: %s, at %.3gx the winner's %s (geometric mean).", target,
+                     ov->geomean, rb_objective_name(rec->opts.objective));
+            return;
+        }
+        int nex;
+        const char *why = common_exclusion(rec, ov->device, rep, &nex);
+        if (why) {
+            snprintf(b, n, " Not ranked: %s, %.160s.", target, why);
+            return;
+        }
+    }
+}
+
 int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendation *rec, rb_err *e)
 {
     memset(rec, 0, sizeof *rec);
@@ -698,8 +721,10 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         /* the reason without its "target: " prefix */
         const char *why = top->reason + strlen(dv->target);
         why += strncmp(why, ": ", 2) ? 0 : 2;
-        clipf(rec->headline, sizeof rec->headline, "Recommended for %s%s%s: %s (%s): %s.", obj,
-              cons[0] ? " with " : "", cons, dv->target, dv->name, why);
+        char next[320];
+        runner_up(rep, rec, next, sizeof next);
+        clipf(rec->headline, sizeof rec->headline, "Recommended for %s%s%s: %s (%s): %s.%s", obj,
+              cons[0] ? " with " : "", cons, dv->target, dv->name, why, next);
         for (size_t k = 0; k < rec->n_workloads; k++)
             any_model |= rec->w[k].rests_on_model;
     }

@@ -123,4 +123,6 @@ t = open(sys.argv[1]).read()
 p = t[t.find("id=\"chart-history\""):]
 p = p[:p.find("</svg>")]
 print(len(re.findall(r"run [12], 20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]", p)) >= 2)' warned.html)" "True"
+# the headline names the runner-up and its distance
+expect 0 --out "Runner-up: " --out "x the winner's latency (geometric mean)." -- rb report --run 1 --format md
 finish

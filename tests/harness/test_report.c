@@ -223,6 +223,9 @@ static void test_rankings(void)
     CHECK(!strcmp(winner(&r, &rec), "gpu")); /* now the cheapest that qualifies */
     CHECK_STR_HAS(entry(&r, &rec.w[0], "gpu")->reason, "p99 3 ms (≈ max, n = 20) within the 4 ms limit");
     CHECK_STR_HAS(rec.headline, "with p99 ≤ 4 ms");
+    /* the runner-up and its distance: cpu's energy is twice gpu's on w1,
+     * the one workload where it qualifies */
+    CHECK_STR_HAS(rec.headline, "Runner-up: cpu, at 2x the winner's energy (geometric mean).");
     rb_recommendation_free(&rec);
 
     /* a power limit of 5 W: cpu draws 0.02 J / 2 ms = 10 W on w1 */
