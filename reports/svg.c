@@ -230,6 +230,14 @@ static int series_style(const rb_chart_series *s)
     return st ? st : RB_SVG_LINE | RB_SVG_POINTS;
 }
 
+/* The stroke-dasharray attribute of a series' lines ("" for solid). */
+static const char *dash_attr(const rb_chart_series *s)
+{
+    static const char *const dash[] = {" stroke-dasharray=\"6 4\"", " stroke-dasharray=\"2 3\"",
+                                       " stroke-dasharray=\"10 3 2 3\""};
+    return s->dashed > 0 ? dash[(s->dashed - 1) % 3] : "";
+}
+
 static const char *series_color(const rb_chart_series *s, int index)
 {
     return rb_svg_color(s->color == -1 ? index : s->color);
@@ -321,7 +329,7 @@ static void draw_series(FILE *f, const rb_chart *c, const axis *ax, const axis *
                 j++;
             if (j - i >= 2) {
                 fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s points=\"",
-                        col, s->dashed ? " stroke-dasharray=\"6 4\"" : "");
+                        col, dash_attr(s));
                 for (int k = i; k < j; k++) {
                     if (k > i)
                         fputc(' ', f);
@@ -362,7 +370,7 @@ static void draw_legend(FILE *f, const rb_chart *c, const long *drawn, double x,
         fputs("<g class=\"rb-legend-entry\">", f);
         if (st & RB_SVG_LINE) {
             fprintf(f, "<line stroke=\"%s\" stroke-width=\"1.8\"%s", col,
-                    s->dashed ? " stroke-dasharray=\"6 4\"" : "");
+                    dash_attr(s));
             rb_svg_put_px(f, "x1", x);
             rb_svg_put_px(f, "x2", x + 22);
             rb_svg_put_px(f, "y1", ly);

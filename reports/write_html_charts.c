@@ -124,7 +124,13 @@ static void family_series(const rb_report *r, series_buf *b, int vary_batch,
             else
                 snprintf(name, sizeof name, "%s %s t%d b%d", r->devices[a->device].target,
                          rb_cell_name(a->w.cell), a->w.seq, a->w.batch);
+            /* a target's second, third ... family: its colour, another dash */
+            int same = 0;
+            for (int q = 0; q < b->n; q++)
+                same += b->s[q].color == a->device;
             rb_chart_series *s = series_add(b, name, a->device, j - i);
+            if (s)
+                s->dashed = same;
             for (size_t k = i; s && k < j; k++) { /* already in order along x */
                 const rb_rep_result *x = &r->results[idx[k]];
                 series_push(s, vary_batch ? x->w.batch : x->w.hidden, yof(x));

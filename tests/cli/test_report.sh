@@ -125,4 +125,13 @@ p = p[:p.find("</svg>")]
 print(len(re.findall(r"run [12], 20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]", p)) >= 2)' warned.html)" "True"
 # the headline names the runner-up and its distance
 expect 0 --out "Runner-up: " --out "x the winner's latency (geometric mean)." -- rb report --run 1 --format md
+# series of one target in one chart differ by their dash: no two lines alike
+rb report --run 1 -o families.html 2>/dev/null
+check "latency chart: every line its own colour and dash" "$(python3 -c 'import re, sys
+t = open(sys.argv[1]).read()
+p = t[t.find("id=\"chart-latency-batch\""):]
+p = p[:p.find("</svg>")]
+style = lambda l, k: (re.search(k + r"=\"([^\"]*)\"", l) or [None, ""])[1]
+lines = [(style(l, "stroke"), style(l, "stroke-dasharray")) for l in re.findall(r"<polyline[^>]*", p)]
+print(len(lines) >= 4 and len(set(lines)) == len(lines))' families.html)" "True"
 finish
