@@ -189,8 +189,8 @@ static int compare_main(int argc, char **argv)
     /* a label names the newest run with it in --db, but never the newest
      * run of a database given as the candidate (`compare nightly results.db`
      * right after a nightly run): then the one before it */
-    if (!rc && is_label(bspec) && !is_label(cspec) && !all_digits(cspec) && base.run_id &&
-        base.run_id == cand.run_id && same_file(com.db, cspec)) {
+    if (!rc && is_label(bspec) && base.run_id && base.run_id == cand.run_id &&
+        same_file(com.db, cspec)) {
         rb_figset_free(&base);
         rc = load_side(bspec, com.db, cand.run_id, &base, &e);
     }

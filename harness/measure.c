@@ -235,6 +235,16 @@ void rb_result_note(rb_result *r, const char *note)
     snprintf(r->message + used, sizeof r->message - used, "%s%s", used ? "; " : "", note);
 }
 
+void rb_result_power_energy(rb_result *r, const rb_device_info *d, double seconds)
+{
+    int user = rb_power_is_user(d);
+    r->energy_j = d->power_w * seconds;
+    r->energy_source = user ? RB_ESRC_USER : RB_ESRC_MODEL;
+    r->energy_boundary = d->power_boundary;
+    rb_result_metric(r, user ? "user_power_w" : "model_power_w", d->power_w, "W",
+                     r->energy_source);
+}
+
 /* Energy per call, in order of preference: the target's own figure, the
  * meter read around the timed loop, the target's power model.  meter_j < 0
  * means no meter reading (none, or it failed: meter_failed). */
@@ -253,10 +263,7 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
         }
     }
     if (rb_power_is_user(&t->info)) {
-        r->energy_j = t->info.power_w * r->median_ms * 1e-3;
-        r->energy_source = RB_ESRC_USER;
-        r->energy_boundary = t->info.power_boundary;
-        rb_result_metric(r, "user_power_w", t->info.power_w, "W", RB_ESRC_USER);
+        rb_result_power_energy(r, &t->info, r->median_ms * 1e-3);
     } else if (last->energy_j >= 0 && last->energy_source) {
         r->energy_j = sum_energy_j / n;
         r->energy_source = last->energy_source;
@@ -268,10 +275,7 @@ static void energy_figures(rb_result *r, const rb_target *t, const rb_sample *la
         r->energy_source = meter->source;
         r->energy_boundary = meter->boundary;
     } else if (t->info.power_w > 0) {
-        r->energy_j = t->info.power_w * r->median_ms * 1e-3;
-        r->energy_source = RB_ESRC_MODEL;
-        r->energy_boundary = t->info.power_boundary;
-        rb_result_metric(r, "model_power_w", t->info.power_w, "W", RB_ESRC_MODEL);
+        rb_result_power_energy(r, &t->info, r->median_ms * 1e-3);
     }
     if (meter_failed && (last->energy_j < 0 || !last->energy_source)) {
         char m[160];

@@ -111,6 +111,11 @@ int rb_measure_serving(rb_target *t, const rb_instance *in, rb_point *p, const r
                        rb_energy_meter *meter, rb_result *r, rb_err *e);
 
 /* Add a metric to a result (drops silently when full). */
+/* Energy from the device's power figure over `seconds` (a call's median, a
+ * query's share of the busy time): a person's power (--power, source user)
+ * or the target's power model (source model), with its boundary and the
+ * power as a metric. */
+void rb_result_power_energy(rb_result *r, const rb_device_info *d, double seconds);
 /* Appends a note for a person to r's message, without hiding one there. */
 void rb_result_note(rb_result *r, const char *note);
 /* An error against the reference into r and judged: an fp32 target is held

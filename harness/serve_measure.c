@@ -289,10 +289,7 @@ static void served_figures(serving *v, const rb_target *t, rb_result *r)
     r->energy_j = NAN;
     r->energy_source = r->energy_boundary = NULL;
     if (rb_power_is_user(&t->info) && s->queries) {
-        r->energy_j = t->info.power_w * s->busy_s / s->queries;
-        r->energy_source = RB_ESRC_USER;
-        r->energy_boundary = t->info.power_boundary;
-        rb_result_metric(r, "user_power_w", t->info.power_w, "W", RB_ESRC_USER);
+        rb_result_power_energy(r, &t->info, s->busy_s / s->queries);
     } else if (src && s->queries) {
         r->energy_j = own / s->queries;
         r->energy_source = src;
@@ -303,10 +300,7 @@ static void served_figures(serving *v, const rb_target *t, rb_result *r)
         r->energy_boundary = v->meter->boundary;
         rb_result_metric(r, "meter_avg_power_w", v->meter_j / v->meter_s, "W", v->meter->source);
     } else if (t->info.power_w > 0 && s->queries) {
-        r->energy_j = t->info.power_w * s->busy_s / s->queries;
-        r->energy_source = RB_ESRC_MODEL;
-        r->energy_boundary = t->info.power_boundary;
-        rb_result_metric(r, "model_power_w", t->info.power_w, "W", RB_ESRC_MODEL);
+        rb_result_power_energy(r, &t->info, s->busy_s / s->queries);
     }
     const char *how = v->live ? RB_SRC_MEASURED : r->latency_source;
     rb_result_metric(r, "batches", (double)s->batches, "batches", how);

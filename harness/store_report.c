@@ -815,14 +815,14 @@ static int append_run(rb_report *a, rb_report *b, rb_err *e)
 int rb_store_load_runs(rb_store *s, const rb_report_select *sel, int n, rb_report *r, rb_err *e)
 {
     int rc = rb_store_load_report(s, &sel[0], r, e);
-    if (!rc && n < 2 && r->n_results > 1) /* workloads as a person reads them: i128 before i1024 */
-        qsort(r->results, r->n_results, sizeof *r->results, by_key_then_device);
-    if (rc || n < 2)
+    if (rc)
         return rc;
-    for (int i = 0; i < r->n_devices; i++)
-        label_run(r->devices[i].target, sizeof r->devices[i].target, &r->run);
-    for (int i = 0; i < r->n_missing; i++)
-        label_run(r->missing[i].target, sizeof r->missing[i].target, &r->run);
+    if (n > 1) {
+        for (int i = 0; i < r->n_devices; i++)
+            label_run(r->devices[i].target, sizeof r->devices[i].target, &r->run);
+        for (int i = 0; i < r->n_missing; i++)
+            label_run(r->missing[i].target, sizeof r->missing[i].target, &r->run);
+    }
     for (int k = 1; k < n && !rc; k++) {
         rb_report b;
         rc = rb_store_load_report(s, &sel[k], &b, e);
@@ -839,6 +839,8 @@ int rb_store_load_runs(rb_store *s, const rb_report_select *sel, int n, rb_repor
         return rc;
     }
     r->n_runs++; /* the first */
+    /* one order for one run or several: by workload as a person reads them
+     * (i128 before i1024), then device */
     if (r->n_results > 1)
         qsort(r->results, r->n_results, sizeof *r->results, by_key_then_device);
     return 0;

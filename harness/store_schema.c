@@ -7,7 +7,6 @@
  * SQLite keeps them and `sqlite3 results.db .schema` shows the documentation.
  * harness/SCHEMA.md describes the same tables for people. */
 #include <stdio.h>
-#include <string.h>
 
 #include "store_internal.h"
 
@@ -306,7 +305,7 @@ static const char migration_5[] =
  * names.  SQLite cannot alter a CHECK constraint, and rebuilding
  * results would cascade deletes into its children: the constraint's text
  * is edited in the schema instead, as SQLite documents for changes that
- * leave the stored format alone (rb_store_migrate bumps schema_version). */
+ * leave the stored format alone (rb_store_migrate then bumps schema_version). */
 static const char migration_6[] =
     "ALTER TABLE results ADD COLUMN energy_boundary TEXT; -- what energy_j covers: chip, "
     "package, board, wall ...; NULL with no energy\n"
@@ -442,18 +441,7 @@ int rb_store_migrate(rb_store *s, rb_err *e)
         return newer_error(s, version, e);
     }
     for (int v = version; v < RB_SCHEMA_VERSION; v++) {
-        /* one that edits the schema's text must then bump schema_version,
-         * or connections (this one too) keep the old schema */
-        int edits = strstr(rb_store_migrations[v], "writable_schema") != NULL, sv = 0;
         rc = sqlite3_exec(s->db, rb_store_migrations[v], NULL, NULL, NULL);
-        if (rc == SQLITE_OK && edits)
-            rc = rb_store_pragma_int(s->db, "PRAGMA schema_version", &sv);
-        if (rc == SQLITE_OK && edits) {
-            char bump[96];
-            snprintf(bump, sizeof bump,
-                     "PRAGMA schema_version = %d; PRAGMA writable_schema = OFF;", sv + 1);
-            rc = sqlite3_exec(s->db, bump, NULL, NULL, NULL);
-        }
         if (rc != SQLITE_OK) {
             char what[64];
             snprintf(what, sizeof what, "migrating the schema to version %d", v + 1);
@@ -463,6 +451,19 @@ int rb_store_migrate(rb_store *s, rb_err *e)
     rc = create_results_view(s);
     if (rc != SQLITE_OK)
         return fail_rollback(s, rc, "making the view v_results", e);
+    /* A migration may edit the schema's text (writable_schema, migration 6):
+     * every connection, this one too, rereads the schema only when
+     * schema_version moves, so it moves once after any migration. */
+    int sv = 0;
+    rc = rb_store_pragma_int(s->db, "PRAGMA schema_version", &sv);
+    if (rc == SQLITE_OK) {
+        char bump[96];
+        snprintf(bump, sizeof bump, "PRAGMA schema_version = %d; PRAGMA writable_schema = OFF;",
+                 sv + 1);
+        rc = sqlite3_exec(s->db, bump, NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK)
+        return fail_rollback(s, rc, "rereading the migrated schema", e);
     /* PRAGMA takes no bound parameters; the value is our own constant. */
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", RB_SCHEMA_VERSION);
