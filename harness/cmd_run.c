@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "estimate.h"
 #include "clock.h"
 #include "host.h"
 #include "run_config.h"
@@ -60,7 +61,7 @@ static const char run_help[] =
     "Bookkeeping:\n"
     "  --label TEXT        label stored with the run (e.g. nightly)\n"
     "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
-    "  --dry-run           list the points with estimated memory and time; run nothing\n";
+    "  --dry-run           list the points with estimated memory and time (each\n                      target timed briefly on calibration calls); run nothing\n";
 
 static const char run_help_tail[] =
     "\n"
@@ -318,48 +319,61 @@ static void close_all(const rb_run_config *cfg, probed *p)
         rb_target_close(&p[i].t);
 }
 
-static void dry_run(const rb_run_config *cfg, probed *p)
+/* What the run would do and how long it would take here: each target is
+ * timed briefly on calibration calls first (estimate.h), so the figures are
+ * this machine's, and points a target would refuse say so instead of
+ * getting a time. */
+static int dry_run(const rb_run_config *cfg, probed *p, rb_err *e)
 {
     const rb_measure_opts *mo = &cfg->measure;
-    char mem[32];
-    double total_s = 0;
-    int kw = rb_cli_key_width(&cfg->points, 44);
-    printf("%-*s %10s %11s", kw, "workload", "GFLOP/call", "est. memory");
+    rb_call_model cm[RB_MAX_TARGETS];
+    double ref[2];
+    char mem[32], how[160];
+    fprintf(stderr, "rnnbench run: calibrating: the fp64 reference");
+    int rc = rb_estimate_calibrate_reference(cfg->seed, ref, e);
+    for (int i = 0; i < cfg->n_targets && !rc; i++)
+        if (p[i].ok) {
+            fprintf(stderr, ", %s", p[i].t.instance);
+            rc = rb_estimate_calibrate(&p[i].t, cfg->seed, &cm[i], e);
+        }
+    fprintf(stderr, "\n");
+    if (rc)
+        return rc;
     for (int i = 0; i < cfg->n_targets; i++)
         if (p[i].ok)
-            printf(" %12s", p[i].t.instance);
+            printf("%s: %s, from %d calibration calls\n", p[i].t.instance,
+                   rb_estimate_describe(&cm[i], how, sizeof how), cm[i].calls);
+    int kw = rb_cli_key_width(&cfg->points, 44);
+    printf("%-*s %10s %11s %10s", kw, "workload", "GFLOP/call", "est. memory", "reference");
+    for (int i = 0; i < cfg->n_targets; i++)
+        if (p[i].ok)
+            printf(" %12.12s", p[i].t.instance);
     printf("\n");
+    double total_s = 0, per[RB_MAX_TARGETS] = {0};
+    int unsupported[RB_MAX_TARGETS] = {0};
+    char why[RB_MAX_TARGETS][512];
     for (size_t k = 0; k < cfg->points.n; k++) {
         const rb_workload *w = &cfg->points.points[k];
-        double fl = rb_workload_flops(w);
-        printf("%-*s %10.4g %11s", kw, w->key, fl * 1e-9,
-               rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem));
-        /* The reference: naive fp64 loops at roughly 1 GFLOP/s; for training,
-         * on the problem the gradients are checked on. */
-        rb_workload check = *w;
-        if (w->mode == RB_MODE_TRAIN)
-            rb_train_check_workload(w, &check);
-        total_s += rb_workload_flops(&check) / 1e9;
+        double r = rb_estimate_reference_s(ref, w);
+        total_s += r;
+        printf("%-*s %10.4g %11s %9.2fs", kw, w->key, rb_workload_flops(w) * 1e-9,
+               rb_fmt_bytes((double)rb_workload_mem_bytes(w), mem, sizeof mem), r);
         for (int i = 0; i < cfg->n_targets; i++) {
             if (!p[i].ok)
                 continue;
-            /* A rough guess: a quarter of the probed peak; unknown peak -> 10 GFLOP/s. */
-            double rate = p[i].t.info.peak_flops > 0 ? 0.25 * p[i].t.info.peak_flops : 1e10;
-            double call = fl / rate;
-            double reps = fmax(mo->min_reps, call > 0 ? mo->min_time_s / call : mo->min_reps);
-            reps = fmin(reps, mo->max_reps);
-            if (mo->budget_s > 0 && call > 0)
-                reps = fmin(reps, fmax(1, mo->budget_s / call));
-            double s = call * (reps + mo->warmup);
-            if (w->serve.scenario) {
-                /* a load lasts --duration-s; the rate search runs ~14 of them;
-                 * a simulated server computes each batch size once */
-                int search = w->serve.scenario == RB_SCN_SERVER && w->serve.slo_us;
-                int measured = !strcmp(p[i].t.ops->method, RB_SRC_MEASURED);
-                s = measured ? (search ? 14 : 1) * mo->serve_duration_s + 2 * call
-                             : call * (w->serve.max_batch + 1) * (w->serve.max_batch + 2) / 2;
+            double s;
+            rb_err pe = {0};
+            rc = rb_estimate_point(&p[i].t, &cm[i], w, mo, &s, &pe);
+            if (rc == RB_EUNAVAIL) {
+                if (!unsupported[i]++)
+                    snprintf(why[i], sizeof why[i], "%.500s", pe.msg);
+                printf(" %12s", "unsupported");
+                continue;
             }
+            if (rc)
+                return rb_errf(e, rc, "%s", pe.msg);
             total_s += s;
+            per[i] += s;
             printf(" %11.2fs", s);
         }
         printf("\n");
@@ -367,8 +381,18 @@ static void dry_run(const rb_run_config *cfg, probed *p)
     for (int i = 0; i < cfg->n_targets; i++)
         if (!p[i].ok)
             printf("%s\n", p[i].why);
-    printf("%zu points; estimated total %.0f s (rough: from each target's probed peak FLOP/s)\n",
-           cfg->points.n, total_s);
+        else if (unsupported[i])
+            printf("%s: %d point%s unsupported, e.g. %s\n", p[i].t.instance, unsupported[i],
+                   unsupported[i] > 1 ? "s" : "", why[i]);
+    printf("%zu points; estimated total %.0f s (", cfg->points.n, total_s);
+    for (int i = 0, first = 1; i < cfg->n_targets; i++)
+        if (p[i].ok) {
+            printf("%s%s %.0f s", first ? "" : ", ", p[i].t.instance, per[i]);
+            first = 0;
+        }
+    printf("; timed on calibration calls here: a busy machine, or one calibrated while busy, "
+           "differs)\n");
+    return 0;
 }
 
 /* Another process holding the database past the busy timeout (a long
@@ -584,11 +608,14 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
                 continue;
             progress(a->quiet, done, total, p[i].t.instance, w->key, started);
             rb_result r;
+            double t0 = rb_now_s();
             rc = w->serve.scenario ? rb_measure_serving(&p[i].t, &cfg->targets[i], &pt,
                                                         &cfg->measure, &meter[i], &r, e)
                                    : rb_measure(&p[i].t, &pt, &cfg->measure, &meter[i], &r, e);
             progress_clear(a->quiet);
             if (!rc) {
+                /* what the point cost this run, for checking --dry-run's estimate */
+                rb_result_metric(&r, "wall_ms", (rb_now_s() - t0) * 1e3, "ms", RB_SRC_MEASURED);
                 r.run_id = run_id;
                 r.device_id = p[i].device_id;
                 rc = store_result(st, &r, e);
@@ -659,7 +686,9 @@ static int rb_cmd_run(int argc, char **argv)
             goto fail;
         }
     if (a.dry_run) {
-        dry_run(&a.cfg, p);
+        rc = dry_run(&a.cfg, p, &e);
+        if (rc)
+            goto fail;
         close_all(&a.cfg, p);
         rb_matrix_free(&a.cfg.points);
         rb_store_close(st);

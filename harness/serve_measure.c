@@ -101,21 +101,10 @@ static int eval_rate(void *ctx, double qps, uint64_t seed, double *p99, rb_err *
     serving *v = ctx;
     int rc = run_server(v, qps, seed, e);
     *p99 = rc ? NAN : rb_hist_quantile(v->res.lat, 0.99);
-    /* Queries served alone whose service exceeds the bound in more than 1 %
-     * of them (of at least 100): the service's own tail (a slow device, a
-     * loaded machine) misses the p99 bound at any rate, and halving on (each
-     * probe longer, at --min-queries) would only take time.  A tail made by
-     * queueing is not this: its queries are served in time, after waiting. */
-    const rb_serve_result *s = &v->res;
-    double slo = v->spec->slo_us * 1e-6, alone = (double)s->batch_count[1];
-    if (!rc && *p99 <= slo)
+    if (!rc && *p99 <= v->spec->slo_us * 1e-6)
         v->met = 1;
-    else if (!rc && !v->met && alone >= 100 && s->slow > 0.01 * alone)
-        rc = rb_errf(e, RB_EUNAVAIL,
-                     "no rate meets the %.3g ms bound: at %.3g queries/s, %.1f%% of the queries "
-                     "served alone took longer than it (the service's own tail: a lower rate "
-                     "would miss it too)",
-                     slo * 1e3, qps, 100.0 * (double)s->slow / alone);
+    else if (!rc && !v->met)
+        rc = rb_serve_tail_check(&v->res, qps, e);
     return rc;
 }
 

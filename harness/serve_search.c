@@ -8,13 +8,30 @@
  * missed by one query alone, not by load. */
 #define MAX_HALVINGS 10
 
+int rb_serve_tail_check(const rb_serve_result *s, double qps, rb_err *e)
+{
+    /* Queries served alone whose service exceeds the bound in more than 1 %
+     * of them (of at least 100): the service's own tail (a slow device, a
+     * loaded machine) misses the p99 bound at any rate, and halving on (each
+     * probe longer, at --min-queries) would only take time.  A tail made by
+     * queueing is not this: its queries are served in time, after waiting. */
+    double alone = (double)s->batch_count[1];
+    if (alone >= 100 && (double)s->slow > 0.01 * alone)
+        return rb_errf(e, RB_EUNAVAIL,
+                       "no rate meets the %.3g ms bound: at %.3g queries/s, %.1f%% of the "
+                       "queries served alone took longer than it (the service's own tail: a "
+                       "lower rate would miss it too)",
+                       s->slow_s * 1e3, qps, 100.0 * (double)s->slow / alone);
+    return 0;
+}
+
 int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps, uint64_t seed,
                      double *qps, rb_err *e)
 {
     *qps = 0;
     if (!(slo_s > 0) || !(guess_qps > 0))
         return rb_errf(e, RB_EINPUT, "a rate search needs a bound and a first rate above 0");
-    double p99, lo = 0, hi = 0, q = guess_qps;
+    double p99, lo = 0, hi = 0, q = guess_qps, missed = 0;
     int rc = 0, steps = 0, halvings = 0;
     /* bracket: lo meets the bound, hi does not */
     while (!rc && (lo == 0 || hi == 0) && steps++ < MAX_STEPS && halvings <= MAX_HALVINGS) {
@@ -23,7 +40,18 @@ int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_
         if (p99 <= slo_s) {
             lo = q;
             q *= 2;
+        } else if (lo == 0 && missed > 0 && p99 >= missed) {
+            /* Halving the rate did not lower the p99: what is left is the
+             * latency floor (a query waiting out the batch timeout, then
+             * served alone), which a lower rate only makes more likely —
+             * and each halving doubles a run's length at --min-queries. */
+            return rb_errf(e, RB_EUNAVAIL,
+                           "no rate meets the %.3g ms bound: halving the rate to %.3g queries/s "
+                           "did not lower the p99 (%.3g ms, %.3g ms at twice the rate): the "
+                           "latency floor, batch timeout plus service, is above it",
+                           slo_s * 1e3, q, p99 * 1e3, missed * 1e3);
         } else {
+            missed = p99;
             hi = q;
             q /= 2;
             halvings++;

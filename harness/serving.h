@@ -102,11 +102,18 @@ int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy
  * bound, as MLPerf's server scenario finds it — brackets by doubling or
  * halving from a first guess (down to 2^-10 of it), bisects to 0.5 %, then
  * confirms the answer on a trace of another seed, stepping down 0.5 % at a
- * time until it holds.  RB_EUNAVAIL when no rate meets the bound.
+ * time until it holds.  RB_EUNAVAIL when no rate meets the bound, or when
+ * halving the rate did not lower the p99 (the floor is above the bound).
  * eval() runs a trace at qps from seed and gives its p99. */
 typedef int (*rb_qps_eval_fn)(void *ctx, double qps, uint64_t seed, double *p99_s, rb_err *e);
 int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps, uint64_t seed,
                      double *qps, rb_err *e);
+
+/* After a run at qps missed the bound before any run met it: RB_EUNAVAIL
+ * when more than 1 % of at least 100 queries served alone took longer
+ * than the bound (s->slow_s) — the service's own tail, which a lower rate
+ * cannot help — else 0.  The rate search's eval() calls it. */
+int rb_serve_tail_check(const rb_serve_result *s, double qps, rb_err *e);
 
 /* Run one batch of n queries on the device now; return when it is done. */
 typedef int (*rb_batch_run_fn)(void *ctx, int n, rb_err *e);

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void rb_sample_reset(rb_sample *s)
 {
@@ -95,6 +96,8 @@ int rb_target_probe(rb_target *t, rb_err *e)
 
 /* The model must be exactly what the workload describes: adapters size their
  * buffers from the workload and read weights from the model. */
+static int check_features(const rb_target *t, const rb_workload *w, rb_err *e);
+
 static int check_model(const rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
 {
     if (!m || !w)
@@ -125,8 +128,13 @@ static int check_model(const rb_target *t, const rb_model *m, const rb_workload 
                            "or a weight is missing)",
                            tname(t), u / D, ly->in, want_in);
     }
-    /* What the point needs and the target does not run is a property of
-     * the target: RB_EUNAVAIL, stored as unsupported, naming the feature. */
+    return check_features(t, w, e);
+}
+
+/* What the point needs and the target does not run is a property of the
+ * target: RB_EUNAVAIL, stored as unsupported, naming the feature. */
+static int check_features(const rb_target *t, const rb_workload *w, rb_err *e)
+{
     unsigned missing = w->features & ~t->ops->features;
     if (w->mode == RB_MODE_TRAIN)
         missing = w->features;
@@ -300,6 +308,33 @@ int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_s
 int rb_target_can_train(const rb_target *t)
 {
     return t && t->ops && t->ops->train_step && t->ops->params;
+}
+
+int rb_target_work(rb_target *t, const rb_workload *w, rb_call_work *out, rb_err *e)
+{
+    if (!t || !t->ops || !w)
+        return rb_errf(e, RB_EINPUT, "work: no target or workload given");
+    if (!t->available)
+        return rb_errf(e, RB_EINPUT, "target %s: work before a successful probe", tname(t));
+    /* the refusals rb_measure and load would store, in their words */
+    if (w->mode == RB_MODE_TRAIN && !rb_target_can_train(t))
+        return rb_errf(e, RB_EUNAVAIL, "target %s does not train (inference only)", t->ops->name);
+    int rc = check_features(t, w, e);
+    if (rc)
+        return rc;
+    /* training: a forward and a backward pass through the steps */
+    const int train = w->mode == RB_MODE_TRAIN;
+    double steps = (double)w->seq * w->layers * rb_workload_dirs(w);
+    /* W_hh of every unit at every step (the input projection is one GEMM
+     * over all steps; fp32), the part that a core's L2 cannot keep: below
+     * it a step's weights come from cache and cost what the FLOPs cost.
+     * (The L3 size a VM reports is the host's, shared: not a boundary.) */
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    double per_step = 4.0 * rb_cell_gates(w->cell) * w->hidden * w->hidden - (l2 > 0 ? l2 : 1 << 20);
+    double bytes = per_step > 0 ? steps * per_step : 0;
+    *out = (rb_call_work){train ? 2 * steps : steps, rb_workload_flops(w),
+                          train ? 2 * bytes : bytes, 0};
+    return t->ops->work ? t->ops->work(t, w, out, e) : 0;
 }
 
 int rb_target_params(rb_target *t, float *weights, float *grads, rb_err *e)

@@ -119,6 +119,17 @@ typedef struct rb_train_io {
 
 typedef struct rb_target rb_target;
 
+/* What one call of a workload costs a target, in units that --dry-run
+ * turns into seconds with a short calibration of that target on this
+ * machine (harness/estimate.c): the time of a call is fitted as
+ * a + b*steps + c*flops + d*bytes + e*sim over calibration calls. */
+typedef struct rb_call_work {
+    double steps; /* serial steps: kernel launches, turns of a timestep loop */
+    double flops; /* arithmetic done by the host or the device */
+    double bytes; /* weight bytes read from beyond the caches: W_hh at every step */
+    double sim;   /* lane-cycles of an RTL simulation (0 for anything else) */
+} rb_call_work;
+
 /* One option of a target (fio's struct fio_option, stress-ng's per-stressor
  * options): the harness builds getopt, --help, `rnnbench list`, instance
  * names and the stored configuration from these tables and names no option
@@ -178,6 +189,11 @@ typedef struct rb_target_ops {
     void (*close)(rb_target *);
     /* The options it takes, terminated by an entry with name NULL; NULL: none. */
     const rb_target_option *options;
+    /* Optional, for --dry-run: what one call of w costs (rb_call_work),
+     * judged from the shapes alone, nothing loaded; RB_EUNAVAIL with the
+     * reason load() would give when w does not fit.  NULL: a timestep loop
+     * over every layer doing rb_workload_flops (rb_target_work). */
+    int (*work)(rb_target *, const rb_workload *, rb_call_work *, rb_err *);
     /* The RB_FEAT_* (workload.h) its forward runs; a workload needing any
      * other is refused at load as "unsupported: <feature>", for this target
      * only.  Training is the plain stack's whatever this says. */
@@ -257,6 +273,10 @@ int rb_target_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err
 int rb_target_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
 int rb_target_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s,
                          rb_err *e);
+/* What one call of w costs t (see rb_call_work), or RB_EUNAVAIL with the
+ * reason a run would store it as unsupported: a feature or training the
+ * target lacks, a size beyond it.  Probe first; loads nothing. */
+int rb_target_work(rb_target *t, const rb_workload *w, rb_call_work *out, rb_err *e);
 /* Does the adapter implement training at all? */
 int rb_target_can_train(const rb_target *t);
 /* Weights and/or gradients of a target loaded for training (params.h layout). */

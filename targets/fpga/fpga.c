@@ -280,6 +280,61 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     return 0;
 }
 
+/* One pass of work() as load() and run_all() would see it: refused where
+ * load() refuses it, else the simulated lane-cycles of a call, and of the
+ * weight writes a call repeats when the RTL holds only one pass. */
+static int pass_work(const fpga_session *ss, const rb_fx_model *view, const rb_workload *w,
+                     int npass, double *sim, rb_err *e)
+{
+    const rb_fpga_hw *hw = ss->cfg.hw;
+    const int T = w->seq, B = w->batch;
+    char err[512] = "";
+    if (rb_fpga_sim_check(hw, view, RB_FPGA_SAMPLED_STEPS, B, err, sizeof err))
+        return rb_errf(e, RB_EUNAVAIL, "%s does not fit: %s", w->key, err);
+    uint64_t all = rb_fpga_cycles_formula(hw, view, T, B, ss->cfg.offchip_bpc);
+    int full = ss->cfg.sim == FPGA_SIM_FULL ||
+               (ss->cfg.sim == FPGA_SIM_AUTO && !rb_fpga_sim_check(hw, view, T, B, NULL, 0) &&
+                all * (uint64_t)hw->lanes <= RB_FPGA_FULL_SIM_LANE_CYCLES);
+    double cycles = full || T <= RB_FPGA_SAMPLED_STEPS
+                        ? (double)all
+                        : (double)rb_fpga_cycles_formula(hw, view, RB_FPGA_SAMPLED_STEPS - 1, B,
+                                                         ss->cfg.offchip_bpc) +
+                              (double)rb_fpga_cycles_formula(hw, view, RB_FPGA_SAMPLED_STEPS, B,
+                                                             ss->cfg.offchip_bpc);
+    *sim += cycles * hw->lanes;
+    if (npass > 1)
+        *sim += (double)rb_fpga_weight_words(hw, view) * hw->lanes;
+    return 0;
+}
+
+/* --dry-run's cost of a call: the golden model's arithmetic (the default
+ * flops) plus the RTL simulation of each pass (fpga_passes.c's plan from
+ * the shapes: one pass, or two per layer when bidirectional). */
+static int work(rb_target *t, const rb_workload *w, rb_call_work *c, rb_err *e)
+{
+    const fpga_session *ss = t->session;
+    if (!w->input_proj)
+        return rb_errf(e, RB_EUNAVAIL, "the fpga accelerator has no mode without input projection");
+    rb_fx_model view = {.fmt = ss->cfg.hw->fmt,
+                        .cell = w->cell,
+                        .input = w->input,
+                        .hidden = w->hidden,
+                        .layers = w->layers,
+                        .gates = rb_cell_gates(w->cell)};
+    if (rb_workload_dirs(w) == 1)
+        return pass_work(ss, &view, w, 1, &c->sim, e);
+    view.layers = 1;
+    for (int l = 0; l < w->layers; l++) {
+        view.input = l ? 2 * w->hidden : w->input;
+        for (int d = 0; d < 2; d++) {
+            int rc = pass_work(ss, &view, w, 2 * w->layers, &c->sim, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 /* Quantize the batch; returns 1 when it is the same as the last call's. */
 static int same_input(fpga_state *s, const rb_batch *in)
 {
@@ -496,6 +551,7 @@ const rb_target_ops rb_target_fpga_ops = {
     .forward = forward,
     .unload = unload,
     .close = close_session,
+    .work = work,
     .options = fpga_options,
     /* as passes of the plain stack the RTL runs (fpga_passes.c); the cell
      * has no peepholes, clip or coupled forget gate, and the RTL no row

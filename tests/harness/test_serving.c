@@ -233,6 +233,42 @@ static void test_max_qps(rb_hist *h)
     CHECK_STR_HAS(e.msg, "no rate meets");
 }
 
+/* A server whose batches wait out a 9.5 ms timeout, 1 ms a batch: at low
+ * rates every query waits it and is served alone, 10.5 ms, above a 10 ms
+ * bound at any lower rate.  The search stops when halving the rate no
+ * longer lowers the p99, instead of halving ten times (each run longer). */
+typedef struct floor_eval {
+    rb_hist *h;
+    int calls;
+} floor_eval;
+
+static int eval_floor(void *ctx, double qps, uint64_t seed, double *p99, rb_err *e)
+{
+    floor_eval *f = ctx;
+    rb_trace tr;
+    svc v = {.d = 1e-3};
+    rb_batch_policy pol = {8, 9.5e-3};
+    rb_serve_result r = {.lat = f->h};
+    f->calls++;
+    int rc = rb_trace_poisson(&tr, qps, 2000, seed, e);
+    if (!rc)
+        rc = rb_serve_simulate(RB_SCN_SERVER, &tr, &pol, service, &v, &r, e);
+    *p99 = rb_hist_quantile(f->h, 0.99);
+    rb_trace_free(&tr);
+    return rc;
+}
+
+static void test_max_qps_floor(rb_hist *h)
+{
+    floor_eval f = {h, 0};
+    double qps;
+    rb_err e = {0};
+    CHECK_INT(rb_serve_max_qps(eval_floor, &f, 10e-3, 400, 5, &qps, &e), RB_EUNAVAIL);
+    CHECK_STR_HAS(e.msg, "did not lower the p99");
+    printf("  latency floor above the bound: the search stopped after %d runs\n", f.calls);
+    CHECK(f.calls >= 2 && f.calls <= 4);
+}
+
 int main(void)
 {
     rb_hist *h = malloc(sizeof *h);
@@ -243,6 +279,7 @@ int main(void)
     test_md1(h);
     test_mm1(h);
     test_max_qps(h);
+    test_max_qps_floor(h);
     free(h);
     return rb_test_done("test_serving");
 }
