@@ -323,7 +323,7 @@ static void close_all(const rb_run_config *cfg, probed *p)
  * timed briefly on calibration calls first (estimate.h), so the figures are
  * this machine's, and points a target would refuse say so instead of
  * getting a time. */
-static int dry_run(const rb_run_config *cfg, probed *p, rb_err *e)
+static int dry_run(const rb_run_config *cfg, probed *p, double probe_s, rb_err *e)
 {
     const rb_measure_opts *mo = &cfg->measure;
     rb_call_model cm[RB_MAX_TARGETS];
@@ -349,7 +349,7 @@ static int dry_run(const rb_run_config *cfg, probed *p, rb_err *e)
         if (p[i].ok)
             printf(" %12.12s", p[i].t.instance);
     printf("\n");
-    double total_s = 0, per[RB_MAX_TARGETS] = {0};
+    double total_s = probe_s, per[RB_MAX_TARGETS] = {0}; /* a run probes as this one did */
     int unsupported[RB_MAX_TARGETS] = {0};
     char why[RB_MAX_TARGETS][512];
     for (size_t k = 0; k < cfg->points.n; k++) {
@@ -384,7 +384,8 @@ static int dry_run(const rb_run_config *cfg, probed *p, rb_err *e)
         else if (unsupported[i])
             printf("%s: %d point%s unsupported, e.g. %s\n", p[i].t.instance, unsupported[i],
                    unsupported[i] > 1 ? "s" : "", why[i]);
-    printf("%zu points; estimated total %.0f s (", cfg->points.n, total_s);
+    printf("%zu points; estimated total %.0f s (probing %.1f s, ", cfg->points.n, total_s,
+           probe_s);
     for (int i = 0, first = 1; i < cfg->n_targets; i++)
         if (p[i].ok) {
             printf("%s%s %.0f s", first ? "" : ", ", p[i].t.instance, per[i]);
@@ -667,7 +668,9 @@ static int rb_cmd_run(int argc, char **argv)
         goto fail;
     }
 
+    double probe_t0 = rb_now_s();
     int available = probe_all(&a.cfg, p);
+    double probe_s = rb_now_s() - probe_t0;
     for (int i = 0; i < a.cfg.n_targets; i++)
         if (p[i].code == RB_EINPUT) { /* e.g. --gpu-device naming no device: the user's mistake */
             rc = rb_errf(&e, RB_EINPUT, "%s", p[i].why);
@@ -686,7 +689,7 @@ static int rb_cmd_run(int argc, char **argv)
             goto fail;
         }
     if (a.dry_run) {
-        rc = dry_run(&a.cfg, p, &e);
+        rc = dry_run(&a.cfg, p, probe_s, &e);
         if (rc)
             goto fail;
         close_all(&a.cfg, p);

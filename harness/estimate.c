@@ -139,7 +139,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One calibration point on t: its load and call times. */
-static int time_point(rb_target *t, const rb_workload *w, uint64_t seed, int *once, double *load_s,
+static int time_point(rb_target *t, const rb_workload *w, uint64_t seed, int once, double *load_s,
                       double *call_s, rb_err *e)
 {
     rb_point p;
@@ -147,7 +147,9 @@ static int time_point(rb_target *t, const rb_workload *w, uint64_t seed, int *on
     if (rc)
         return rc;
     size_t ny = (size_t)w->seq * w->batch * rb_workload_y_width(w);
-    rb_tensor out = {malloc(ny * sizeof(float)), 3, {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
+    rb_tensor out = {malloc(ny * sizeof(float)),
+                     3,
+                     {(size_t)w->seq, (size_t)w->batch, (size_t)rb_workload_y_width(w), 0}};
     double t0 = rb_now_s();
     if (!out.data)
         rc = rb_errf(e, RB_ENOMEM, "out of memory calibrating %s", t->instance);
@@ -160,7 +162,7 @@ static int time_point(rb_target *t, const rb_workload *w, uint64_t seed, int *on
     rb_sample_reset(&smp);
     /* a measured target: a warm-up call, then the median of REPEATS; a
      * simulated or modeled one caches a repeated input: its first call */
-    for (int i = 0; !rc && i <= (*once ? 0 : REPEATS); i++) {
+    for (int i = 0; !rc && i <= (once ? 0 : REPEATS); i++) {
         t0 = rb_now_s();
         rc = rb_target_forward(t, &p.batch, &out, &smp, e);
         s[n++] = rb_now_s() - t0;
@@ -189,7 +191,7 @@ int rb_estimate_calibrate(rb_target *t, uint64_t seed, rb_call_model *m, rb_err 
         if (rb_target_work(t, &w, &c, &we))
             continue; /* beyond this target (an fpga configuration's size) */
         double load_s, call_s;
-        int rc = time_point(t, &w, seed, &m->once, &load_s, &call_s, e);
+        int rc = time_point(t, &w, seed, m->once, &load_s, &call_s, e);
         if (rc == RB_EUNAVAIL) {
             rb_err_clear(e);
             continue;
@@ -322,14 +324,17 @@ static int served_live_s(const rb_workload *w, const rb_measure_opts *o, const d
         *wall = fmax(o->serve_duration_s / fmax(s1, 1e-9), o->serve_min_queries) * s1;
         return 0;
     case RB_SCN_MULTI_STREAM: {
-        double q = fmax(o->serve_duration_s / slo, ceil((double)o->serve_min_queries / sp->streams));
+        double q =
+            fmax(o->serve_duration_s / slo, ceil((double)o->serve_min_queries / sp->streams));
         *wall = q * fmax(slo, service[sp->streams < sp->max_batch ? sp->streams : sp->max_batch]);
         return 0;
     }
     case RB_SCN_OFFLINE: *wall = (double)trace_queries(o, capacity) / capacity; return 0;
     case RB_SCN_STREAMING: {
-        double steps = fmax(o->serve_duration_s * sp->qps, ceil((double)o->serve_min_queries / sp->streams));
-        *wall = steps * fmax(1.0 / sp->qps, service[sp->streams < sp->max_batch ? sp->streams : sp->max_batch]);
+        double steps =
+            fmax(o->serve_duration_s * sp->qps, ceil((double)o->serve_min_queries / sp->streams));
+        *wall = steps * fmax(1.0 / sp->qps,
+                             service[sp->streams < sp->max_batch ? sp->streams : sp->max_batch]);
         return 0;
     }
     default: break;

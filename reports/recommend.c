@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_util.h"
 
 static const char *const k_objectives[] = {"latency", "throughput", "energy", "perf-per-watt"};
 
@@ -200,17 +201,15 @@ static void boundaries_note(const rb_report *rep, const rb_recommendation *rec, 
     int differ = 0;
     const char *first = NULL;
     for (int i = 0; i < rec->n_overall; i++) {
-        const rb_rep_result *x = rec->overall[i].eligible
-                                     ? energy_result(rep, rec->overall[i].device)
-                                     : NULL;
+        const rb_rep_result *x =
+            rec->overall[i].eligible ? energy_result(rep, rec->overall[i].device) : NULL;
         if (!x || !x->energy_boundary[0])
             continue;
         differ |= first && strcmp(first, x->energy_boundary);
         first = first ? first : x->energy_boundary;
         if (at < sizeof list)
             at += (size_t)snprintf(list + at, sizeof list - at, "%s%s %s", at ? ", " : "",
-                                   rep->devices[rec->overall[i].device].target,
-                                   x->energy_boundary);
+                                   rep->devices[rec->overall[i].device].target, x->energy_boundary);
     }
     snprintf(b, n, "%s%.120s%s", differ ? " Energy boundaries differ (" : "", differ ? list : "",
              differ ? "): the figures cover different parts of a system, so their ratio is not "
@@ -585,6 +584,73 @@ static const char *common_exclusion(const rb_recommendation *rec, int device, co
     return best ? best + strlen("not ranked: ") : NULL;
 }
 
+/* " To meet it, asic:edge-npu needs 1.3x lower latency on lstm_... (its
+ * worst): 82 % of its time is bound by off-chip weight traffic, so at least
+ * 1.5x the off-chip bandwidth." — what would let a device the p99 bound
+ * keeps out qualify on every workload, in the terms of the hardware: the
+ * fpga's clock (its latency is cycles / clock), the asic model's resource
+ * that bounds most of its cycles (Amdahl: the rest unchanged, so "at
+ * least"), a faster device for a measured one.  "" when the bound is not
+ * what keeps it out. */
+/* The device's result that misses the p99 bound the most, and by what
+ * factor (*f); NULL when none misses it. */
+static const rb_rep_result *worst_miss(const rb_report *rep, int device, const rb_report_opts *o,
+                                       double *f)
+{
+    const rb_rep_result *worst = NULL;
+    *f = 1;
+    for (size_t i = 0; isfinite(o->slo_ms) && i < rep->n_results; i++) {
+        const rb_rep_result *r = &rep->results[i];
+        if (r->device == device && !strcmp(r->status, "ok") && p99_of(r) / o->slo_ms > *f) {
+            *f = p99_of(r) / o->slo_ms;
+            worst = r;
+        }
+    }
+    return worst;
+}
+
+static void qualify_hint(const rb_report *rep, int device, const rb_report_opts *o, char *b,
+                         size_t n)
+{
+    b[0] = '\0';
+    double f;
+    const rb_rep_result *worst = worst_miss(rep, device, o, &f);
+    if (!worst)
+        return;
+    const rb_rep_device *dv = &rep->devices[device];
+    char what[240];
+    double clock = rb_rep_metric_value(worst, "clock_mhz");
+    static const struct {
+        const char *metric, *resource;
+    } bounds[] = {{"bound_array_frac", "MAC array throughput"},
+                  {"bound_weights_frac", "off-chip weight bandwidth"},
+                  {"bound_acts_frac", "activation bandwidth"},
+                  {"bound_vector_frac", "vector unit throughput"}};
+    int k = -1;
+    double p = 0;
+    for (int j = 0; j < (int)(sizeof bounds / sizeof bounds[0]); j++) {
+        double v = rb_rep_metric_value(worst, bounds[j].metric);
+        if (isfinite(v) && v > p)
+            p = v, k = j;
+    }
+    if (k >= 0 && 1 / f > 1 - p)
+        snprintf(what, sizeof what, "%.0f %% of its time is bound by %s, so at least %.2gx the %s",
+                 100 * p, bounds[k].resource, p / (1 / f - (1 - p)), bounds[k].resource);
+    else if (k >= 0)
+        snprintf(what, sizeof what,
+                 "more than its %s alone can give (it bounds %.0f %% of the time): a faster "
+                 "clock or a larger design",
+                 bounds[k].resource, 100 * p);
+    else if (!strcmp(dv->type, "fpga") && isfinite(clock))
+        snprintf(what, sizeof what, "a clock of %.0f MHz instead of %.0f, or %.2gx the MAC lanes",
+                 ceil(clock * f), clock, f);
+    else
+        snprintf(what, sizeof what, "a device %.2gx as fast on it", f);
+    clipf(b, n,
+          " To meet p99 ≤ %g ms everywhere, %s needs %.2gx lower latency on %s (its worst): %s.",
+          o->slo_ms, dv->target, f, worst->w.key, what);
+}
+
 /* " Runner-up: cpu, at 3.4x the winner's latency": the next ranked target and its
  * distance; else the first one not ranked and what keeps it out (what it
  * would take to qualify: "p99 26 ms misses the 20 ms limit by 31%"). */
@@ -594,15 +660,17 @@ static void runner_up(const rb_report *rep, const rb_recommendation *rec, char *
     for (int i = 1; i < rec->n_overall; i++) {
         const rb_overall_entry *ov = &rec->overall[i];
         const char *target = rep->devices[ov->device].target;
+        char hint[400];
+        qualify_hint(rep, ov->device, &rec->opts, hint, sizeof hint);
         if (ov->eligible) {
-            snprintf(b, n, " Runner-up: %s, at %.3gx the winner's %s (geometric mean).", target,
-                     ov->geomean, rb_objective_name(rec->opts.objective));
+            clipf(b, n, " Runner-up: %s, at %.3gx the winner's %s (geometric mean).%s", target,
+                  ov->geomean, rb_objective_name(rec->opts.objective), hint);
             return;
         }
         int nex;
         const char *why = common_exclusion(rec, ov->device, rep, &nex);
         if (why) {
-            snprintf(b, n, " Not ranked: %s, %.160s.", target, why);
+            clipf(b, n, " Not ranked: %s, %.160s.%s", target, why, hint);
             return;
         }
     }
@@ -713,15 +781,24 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
                  o->max_accuracy_drop);
     const rb_overall_entry *top = rec->n_overall ? &rec->overall[0] : NULL;
     if (!top || !top->eligible) {
-        snprintf(rec->headline, sizeof rec->headline,
-                 "No target qualifies under the %s objective%s%s: see why each was not ranked.",
-                 obj, cons[0] ? " with " : "", cons);
+        /* the closest to the p99 bound, and what it would take */
+        int closest = -1;
+        double best = INFINITY, f;
+        for (int d = 0; d < rep->n_devices; d++)
+            if (worst_miss(rep, d, o, &f) && f < best)
+                best = f, closest = d;
+        char hint[400] = "";
+        if (closest >= 0)
+            qualify_hint(rep, closest, o, hint, sizeof hint);
+        clipf(rec->headline, sizeof rec->headline,
+              "No target qualifies under the %s objective%s%s: see why each was not ranked.%s", obj,
+              cons[0] ? " with " : "", cons, hint);
     } else {
         const rb_rep_device *dv = &rep->devices[top->device];
         /* the reason without its "target: " prefix */
         const char *why = top->reason + strlen(dv->target);
         why += strncmp(why, ": ", 2) ? 0 : 2;
-        char next[320];
+        char next[640];
         runner_up(rep, rec, next, sizeof next);
         clipf(rec->headline, sizeof rec->headline, "Recommended for %s%s%s: %s (%s): %s.%s", obj,
               cons[0] ? " with " : "", cons, dv->target, dv->name, why, next);
@@ -735,7 +812,8 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         size_t hl = strlen(rec->headline);
         if (te && hl < sizeof rec->headline)
             snprintf(rec->headline + hl, sizeof rec->headline - hl, " Its energy: %s, %s.",
-                     te->energy_source, te->energy_boundary[0] ? te->energy_boundary : "boundary not recorded");
+                     te->energy_source,
+                     te->energy_boundary[0] ? te->energy_boundary : "boundary not recorded");
         boundaries_note(rep, rec, bounds, sizeof bounds);
         snprintf(rec->provenance, sizeof rec->provenance,
                  "The ranking compares energy figures; each one's source (rapl, nvml: measured; "
@@ -743,8 +821,7 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
                  any_model ? " Some wins rest on modeled energy: no interval, the margin is stated."
                            : "",
                  bounds);
-    }
-    else if (src)
+    } else if (src)
         snprintf(rec->provenance, sizeof rec->provenance,
                  "The recommended target's latency is %s.%s", src,
                  any_model ? " Some wins rest on a simulated or modeled figure: no interval, "

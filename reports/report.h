@@ -219,7 +219,7 @@ typedef struct rb_recommendation {
     rb_workload_rec *w;
     int n_overall;
     rb_overall_entry *overall; /* by rank; targets never eligible last */
-    char headline[640];        /* the decision in one paragraph */
+    char headline[1024];       /* the decision in one paragraph */
     char provenance[640];      /* what the decision rests on: measured / simulated / modeled */
     size_t n_serve;
     rb_serve_plan_row *serve; /* served results of the server scenario, by rank */

@@ -330,7 +330,8 @@ int rb_target_work(rb_target *t, const rb_workload *w, rb_call_work *out, rb_err
      * it a step's weights come from cache and cost what the FLOPs cost.
      * (The L3 size a VM reports is the host's, shared: not a boundary.) */
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-    double per_step = 4.0 * rb_cell_gates(w->cell) * w->hidden * w->hidden - (l2 > 0 ? l2 : 1 << 20);
+    double per_step =
+        4.0 * rb_cell_gates(w->cell) * w->hidden * w->hidden - (l2 > 0 ? l2 : 1 << 20);
     double bytes = per_step > 0 ? steps * per_step : 0;
     *out = (rb_call_work){train ? 2 * steps : steps, rb_workload_flops(w),
                           train ? 2 * bytes : bytes, 0};

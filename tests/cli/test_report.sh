@@ -40,6 +40,17 @@ expect 0 --out "Recommended for energy" -- rb report --md --run 1 --objective en
 expect 0 --out "with p99 ≤ 1e-06 ms" --out "No target qualifies" -- rb report --md --run 1 --slo-ms 0.000001
 expect 0 --out "misses the 1 ns limit" --out "x over" -- rb report --json --run 1 --slo-ms 0.000001
 expect 0 --out "max error" -- rb report --md --run 1 --max-error 1e-3
+# what would let a target the bound keeps out qualify, in hardware terms:
+# the fpga's latency is cycles / clock (131.074 ms at batch 8 on the small
+# configuration at 200 MHz, simulated: deterministic), so a 100 ms bound
+# needs 200 x 1.31074 = 263 MHz; the edge-npu model spends 99.9 % of its
+# cycles on weight traffic, so 26.4 ms to 20 ms needs ~1.3x that bandwidth
+expect 0 -- rb run --db hint.db --targets fpga,asic:edge-npu --seq 25 --hidden 512 --batch 1,8 -q
+expect 0 --out "Not ranked: fpga" --out "fpga needs 4.4x lower latency" -- rb report --db hint.db --md --slo-ms 30
+expect 0 --out "Runner-up: fpga" --out "To meet p99 ≤ 100 ms everywhere, fpga needs 1.3x lower latency on lstm_infer_t25_b8_i512_h512_l1 (its worst): a clock of 263 MHz instead of 200" \
+    -- rb report --db hint.db --md --slo-ms 100
+expect 0 --out "No target qualifies" --out "asic:edge-npu needs 1.3x lower latency" --out "bound by off-chip weight bandwidth, so at least 1.3x the off-chip weight bandwidth" \
+    -- rb report --db hint.db --md --slo-ms 20
 
 # bad input: exit 2, named
 expect 2 --err "no run 99" -- rb report --run 99
