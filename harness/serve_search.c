@@ -41,14 +41,16 @@ int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_
             lo = q;
             q *= 2;
         } else if (lo == 0 && missed > 0 && p99 >= missed) {
-            /* Halving the rate did not lower the p99: what is left is the
-             * latency floor (a query waiting out the batch timeout, then
-             * served alone), which a lower rate only makes more likely —
-             * and each halving doubles a run's length at --min-queries. */
+            /* Halving the rate did not lower the p99: what misses the
+             * bound is not queueing but what a query costs alone (waiting
+             * out the batch timeout, its service and the service's tail),
+             * which a lower rate does not shorten — and each halving
+             * doubles a run's length at --min-queries. */
             return rb_errf(e, RB_EUNAVAIL,
                            "no rate meets the %.3g ms bound: halving the rate to %.3g queries/s "
-                           "did not lower the p99 (%.3g ms, %.3g ms at twice the rate): the "
-                           "latency floor, batch timeout plus service, is above it",
+                           "did not lower the p99 (%.3g ms, %.3g ms at twice the rate): what "
+                           "misses it is not queueing but a query's own time (batch timeout, "
+                           "service and its tail)",
                            slo_s * 1e3, q, p99 * 1e3, missed * 1e3);
         } else {
             missed = p99;

@@ -197,7 +197,7 @@ static void svg_head(FILE *f, const char *title, int w, int h)
     fprintf(f, "</title>\n<rect class=\"rb-bg\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w,
             h);
     if (title && *title) {
-        int fit = (int)((w - 20) / 8.0);
+        int fit = (int)((w - 20) / 9.2); /* 15 px bold: ~9 px a character, capitals wider */
         fputs("<text class=\"rb-title\" x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">",
               f);
         put_label(f, title, fit > 8 ? fit : 8);
@@ -359,14 +359,60 @@ static void draw_series(FILE *f, const rb_chart *c, const axis *ax, const axis *
     fputs("</g>\n", f);
 }
 
-static void draw_legend(FILE *f, const rb_chart *c, const long *drawn, double x, double y)
+#define LABEL_GAP 16 /* px between two direct labels' baselines */
+
+/* Where each legend entry goes (ly, px).  Direct labels when every series
+ * is a line with data: each entry at the height of its line's last point,
+ * beside the plot's right edge, pushed apart to LABEL_GAP and kept within
+ * the plot's height — a reader matches a line and its name without
+ * looking a colour up.  Else (points, a series without data, more lines
+ * than the height holds) a list from the top.  1 when direct. */
+static int legend_ys(const rb_chart *c, const long *drawn, const axis *ay, double top,
+                     double bottom, double *ly)
 {
-    fputs("<g class=\"rb-legend\">\n", f);
+    int n = c->n_series, direct = n > 1 && (n - 1) * LABEL_GAP <= bottom - top;
+    int order[64];
+    for (int k = 0; k < n && direct; k++) {
+        const rb_chart_series *s = &c->series[k];
+        int last = -1;
+        for (int i = 0; i < s->n && drawn[k]; i++)
+            if (point_ok(c, s, i))
+                last = i;
+        direct = n <= 64 && last >= 0 && (series_style(s) & RB_SVG_LINE);
+        if (direct)
+            ly[k] = rb_svg_value_px(ay, s->y[last]);
+    }
+    if (!direct) {
+        for (int k = 0; k < n; k++)
+            ly[k] = top + 8 + k * 18;
+        return 0;
+    }
+    for (int k = 0; k < n; k++) { /* insertion sort by height: few series */
+        int j = k;
+        for (; j > 0 && ly[order[j - 1]] > ly[k]; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+    for (int j = 1; j < n; j++)
+        if (ly[order[j]] < ly[order[j - 1]] + LABEL_GAP)
+            ly[order[j]] = ly[order[j - 1]] + LABEL_GAP;
+    if (ly[order[n - 1]] > bottom)
+        ly[order[n - 1]] = bottom;
+    for (int j = n - 2; j >= 0; j--)
+        if (ly[order[j]] > ly[order[j + 1]] - LABEL_GAP)
+            ly[order[j]] = ly[order[j + 1]] - LABEL_GAP;
+    return 1;
+}
+
+static void draw_legend(FILE *f, const rb_chart *c, const long *drawn, double x, const double *ys,
+                        int direct)
+{
+    fprintf(f, "<g class=\"rb-legend%s\">\n", direct ? " rb-direct-labels" : "");
     for (int i = 0; i < c->n_series; i++) {
         const rb_chart_series *s = &c->series[i];
         int st = series_style(s);
         const char *col = series_color(s, i);
-        double ly = y + i * 18;
+        double ly = ys[i];
         fputs("<g class=\"rb-legend-entry\">", f);
         if (st & RB_SVG_LINE) {
             fprintf(f, "<line stroke=\"%s\" stroke-width=\"1.8\"%s", col,
@@ -557,7 +603,7 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
         rb_svg_axis_linear(&ay, &ry, 5);
 
     /* layout */
-    int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : 720;
+    int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : RB_SVG_WIDTH;
     int h = c->height > 0 ? (c->height < 160 ? 160 : c->height) : 400;
     double top = 40, plot_b = h - 48;
     double left = 34 + rb_svg_tick_chars(&ay) * CHAR_W;
@@ -611,7 +657,9 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
     ay.p1 = top;
 
     svg_open(f, c->id, "rb-chart", w, hh, series_drawn, points);
-    fputs(">\n", f);
+    /* the scales, for a reader program (the browser test's axis check) */
+    fprintf(f, " data-x-axis=\"%s\" data-y-axis=\"%s\">\n",
+            categorical ? "category" : c->x_log ? "log" : "linear", c->y_log ? "log" : "linear");
     svg_head(f, c->title, w, hh);
     if (!points) {
         fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#999999\"", f);
@@ -640,11 +688,49 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
             draw_mark(f, c, &ax, &ay, right, top);
     }
     axis_labels(f, c, left, right, top, plot_b, plot_b + bottom_margin - 10);
-    if (n_series)
-        draw_legend(f, c, drawn, right + 14, top + 8);
+    if (n_series) {
+        double ys_stack[16], *ys = n_series <= 16 ? ys_stack : calloc((size_t)n_series, sizeof *ys);
+        if (ys) {
+            int direct = points && legend_ys(c, drawn, &ay, top, plot_b, ys);
+            if (!points)
+                for (int k = 0; k < n_series; k++)
+                    ys[k] = top + 8 + k * 18;
+            draw_legend(f, c, drawn, right + 14, ys, direct);
+            if (ys != ys_stack)
+                free(ys);
+        }
+    }
     fputs("</svg>\n", f);
     if (drawn != drawn_stack)
         free(drawn);
+    return finish(f);
+}
+
+int rb_svg_figure(FILE *f, const rb_chart *c)
+{
+    if (!f || !c)
+        return -1;
+    long points = 0;
+    for (int k = 0; c->series && k < c->n_series; k++)
+        for (int i = 0; c->series[k].x && c->series[k].y && i < c->series[k].n; i++)
+            points += point_ok(c, &c->series[k], i);
+    if (points) {
+        fputs("<figure>", f);
+        int rc = rb_svg_xy(f, c);
+        fputs("</figure>\n", f);
+        return rc ? rc : finish(f);
+    }
+    fputs("<p class=\"note rb-no-chart\"", f);
+    if (c->id) {
+        fputs(" id=\"", f);
+        rb_xml_escape(f, c->id);
+        fputc('"', f);
+    }
+    fputs("><b>", f);
+    rb_xml_escape(f, c->title ? c->title : "chart");
+    fputs("</b>: not drawn, ", f);
+    rb_xml_escape(f, c->empty_note && *c->empty_note ? c->empty_note : "no data");
+    fputs(".</p>\n", f);
     return finish(f);
 }
 
@@ -672,7 +758,7 @@ int rb_svg_bars(FILE *f, const rb_bar_chart *c)
     else
         rb_svg_axis_linear(&a, &r, 6);
 
-    int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : 720;
+    int w = c->width > 0 ? (c->width < 240 ? 240 : c->width) : RB_SVG_WIDTH;
     double top = 40, left = 14 + label_chars * CHAR_W;
     if (left > w / 2.0)
         left = w / 2.0;

@@ -19,6 +19,11 @@ void rb_xml_escape(FILE *f, const char *s);
 
 enum { RB_SVG_LINE = 1, RB_SVG_POINTS = 2 };
 
+/* A chart's natural width (px): the report's column (1100 px less its
+ * padding), so a chart the page stretches to the column's width keeps its
+ * text at its size. */
+#define RB_SVG_WIDTH 1000
+
 typedef struct rb_chart_series {
     const char *name; /* legend entry */
     int n;
@@ -36,7 +41,7 @@ typedef struct rb_chart {
     const char *title;
     const char *x_label, *y_label; /* with units: "batch", "median latency (ms)" */
     int x_log, y_log;              /* base-10 log axes with decade ticks */
-    int width, height;             /* px; 0: 720 x 400 */
+    int width, height;             /* px; 0: RB_SVG_WIDTH x 400 */
     /* Categorical x axis: when n_categories > 0, x values are indices
      * 0..n-1 and these labels are the ticks (drawn rotated when long). */
     const char *const *categories;
@@ -56,6 +61,12 @@ typedef struct rb_chart {
  * all values are positive).  0, or -1 if writing failed. */
 int rb_svg_xy(FILE *f, const rb_chart *c);
 
+/* The chart in a <figure> for an HTML page, or, when no series has a
+ * drawable point, a sentence in its place (<p class="rb-no-chart"> with the
+ * chart's id, its title and empty_note): an empty frame only makes a
+ * reader look for what is not there. */
+int rb_svg_figure(FILE *f, const rb_chart *c);
+
 typedef struct rb_bar {
     const char *label; /* the category, left of the bar */
     double value;      /* not finite or (log) <= 0: drawn as "n/a" */
@@ -66,7 +77,7 @@ typedef struct rb_bar {
 typedef struct rb_bar_chart {
     const char *id, *title, *value_label; /* value_label with unit */
     int log;                              /* log value axis */
-    int width;                            /* px; 0: 720; height follows the bars */
+    int width;                            /* px; 0: RB_SVG_WIDTH; height follows the bars */
     int n;
     const rb_bar *bars;
 } rb_bar_chart;

@@ -46,8 +46,32 @@ static int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b
 
 static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-/* Whole decades around [min, max] (positive), at least one, with at most
- * about ten ticks: a wider span ticks every few decades. */
+/* 1, 2, 5 x 10^k: the ticks of a log axis that spans too few decades for
+ * decade ticks to fit it.  The largest such value <= v (< v when strict). */
+static double step125_floor(double v, int strict)
+{
+    int e = decade_floor(v);
+    static const double m[] = {5, 2, 1};
+    for (;; e--)
+        for (int i = 0; i < 3; i++) {
+            double t = m[i] * pow(10, e);
+            if (strict ? t < v : t <= v)
+                return t;
+        }
+}
+
+static double step125_next(double t)
+{
+    int e = decade_floor(t);
+    double m = t / pow(10, e);
+    return (m < 1.5 ? 2 : m < 3.5 ? 5 : 10) * pow(10, e);
+}
+
+/* A log axis fitted to [min, max] (positive): whole decades when the data
+ * spans three or more (at most about ten ticks: a wider span ticks every
+ * few decades); below that the 1-2-5 values around the data, so that no
+ * end of the axis is more than one tick beyond it (decades alone would pad
+ * 0.9..1.2 out to 0.1..10). */
 void rb_svg_axis_log(axis *a, const range *r, int below_min)
 {
     int e0 = 0, e1 = 1;
@@ -59,6 +83,20 @@ void rb_svg_axis_log(axis *a, const range *r, int below_min)
             e0--;
         if (e1 <= e0)
             e1 = e0 + 1;
+    }
+    if (r->n && e1 - e0 <= 2) {
+        double lo = step125_floor(r->min, below_min), hi = lo;
+        a->log = 1;
+        a->dstep = 0; /* not decades: no minor grid, labels as values */
+        a->n = 0;
+        a->tick[a->n++] = log10(lo);
+        while (hi < r->max * (1 - 1e-12) && a->n < MAX_TICKS)
+            a->tick[a->n++] = log10(hi = step125_next(hi));
+        if (a->n == 1) /* one value: a tick either side of it */
+            a->tick[a->n++] = log10(step125_next(hi));
+        a->lo = a->tick[0];
+        a->hi = a->tick[a->n - 1];
+        return;
     }
     int step = ceil_div(e1 - e0, 10);
     e0 = floor_div(e0, step) * step;
@@ -128,6 +166,8 @@ const char *rb_svg_tick_label(char *buf, size_t size, const axis *a, double t)
 {
     if (!a->log)
         return rb_svg_fmt_num(buf, size, t, 6);
+    if (!a->dstep) /* 1-2-5 ticks: the value */
+        return rb_svg_fmt_num(buf, size, pow(10, t), 3);
     int e = (int)t;
     /* 0.001 ... 1000 read faster written out; beyond that, 1e4, 1e-4 */
     if (e >= 0 && e <= 3)

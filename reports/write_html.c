@@ -25,7 +25,8 @@ static const char k_css[] =
     "body{font-family:sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#222;"
     "line-height:1.4}"
     "h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}"
-    "table{border-collapse:collapse;margin:.5em 0 1em;font-size:90%}"
+    "table{border-collapse:collapse;margin:.5em 0 1em;font-size:90%;display:block;overflow-x:auto;"
+    "max-width:100%}" /* a wide table scrolls in its own box, not the page */
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
     "th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".headline{font-size:120%;background:#eef6ee;border-left:6px solid #2a7;padding:.6em 1em}"
@@ -34,7 +35,7 @@ static const char k_css[] =
     "font-size:80%;border:1px solid #999}.measured{background:#e6f2ff}.simulated{background:#fff4d6}"
     ".modeled{background:#f3e6ff}.user{background:#e6f7e6}"
     ".banner{background:#fff4e5;border-left:6px solid #e69500;padding:.4em 1em;margin:1em 0}.bad{color:#a00}.charts{display:flex;flex-wrap:wrap;gap:1em}"
-    ".rb-chart{max-width:100%;height:auto;border:1px solid #eee}"
+    ".rb-chart{width:100%;height:auto;border:1px solid #eee}"
     "code{background:#f6f6f6;padding:0 .2em}";
 
 static void badge(FILE *f, const char *kind)

@@ -194,9 +194,7 @@ static void draw_xy(FILE *f, const char *id, const char *title, const char *xl, 
     c.n_series = b->n;
     c.series = b->s;
     c.empty_note = empty;
-    fputs("<figure>", f);
-    rb_svg_xy(f, &c);
-    fputs("</figure>\n", f);
+    rb_svg_figure(f, &c);
     chart_note(f, b);
 }
 
@@ -231,9 +229,7 @@ static void chart_energy(FILE *f, const rb_report *r, const rb_recommendation *r
     for (int i = 0; i < b.n; i++)
         b.s[i].style = RB_SVG_POINTS;
     c.empty_note = "no result has an energy figure";
-    fputs("<figure>", f);
-    rb_svg_xy(f, &c);
-    fputs("</figure>\n", f);
+    rb_svg_figure(f, &c);
     if (rec->n_workloads > nk)
         fprintf(f, "<p class=\"note\">The first %zu of %zu workloads are drawn.</p>\n", nk,
                 rec->n_workloads);
@@ -325,9 +321,7 @@ static void chart_pareto(FILE *f, const rb_report *r, const rb_recommendation *r
     c.n_series = b.n;
     c.series = b.s;
     c.empty_note = "no target has both a latency and an energy figure here";
-    fputs("<figure>", f);
-    rb_svg_xy(f, &c);
-    fputs("</figure>\n", f);
+    rb_svg_figure(f, &c);
     series_free(&b);
 }
 
@@ -517,9 +511,7 @@ static void chart_history(FILE *f, const rb_report *r)
     ch.n_categories = nr;
     ch.n_series = b.n;
     ch.series = b.s;
-    fputs("<figure>", f);
-    rb_svg_xy(f, &ch);
-    fputs("</figure>\n", f);
+    rb_svg_figure(f, &ch);
     chart_note(f, &b);
     series_free(&b);
 }
@@ -545,7 +537,8 @@ void rb_html_charts(FILE *f, const rb_report *r, const rb_recommendation *rec)
     chart_pareto(f, r, rec);
     for (int d = 0; d < r->n_devices; d++)
         chart_roofline(f, r, d);
-    chart_accuracy(f, r);
+    if (r->n_accuracy || isfinite(rec->opts.max_accuracy_drop)) /* the task's, when asked */
+        chart_accuracy(f, r);
     chart_history(f, r);
     fputs("</section>\n", f);
 }

@@ -101,9 +101,7 @@ static void curve(FILE *f, const rb_report *r, const rb_recommendation *rec, siz
                  r->devices[r->results[best->result].device].target, best->capacity_qps);
         c.mark_label = mark;
     }
-    fputs("<figure>", f);
-    rb_svg_xy(f, &c);
-    fputs("</figure>\n", f);
+    rb_svg_figure(f, &c);
     for (int k = 0; k < n; k++) {
         free(xs[k]);
         free(ys[k]);

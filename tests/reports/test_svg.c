@@ -524,27 +524,44 @@ static void test_log_ticks(void)
     char *out = xy(&c, NULL);
     texts(out, "class=\"rb-tick-y\"", t, sizeof t);
     CHECK(!strcmp(t, "0.001|0.01|0.1|1|10|100"));
+    /* x spans 1.5 decades: 1-2-5 ticks fitted to it, not 1|10|100 */
     texts(out, "class=\"rb-tick-x\"", t, sizeof t);
-    CHECK(!strcmp(t, "1|10|100"));
-    CHECK(count(out, "class=\"rb-grid-minor\"") == 2); /* 2..9 in each decade */
+    CHECK(!strcmp(t, "1|2|5|10|20|50"));
+    CHECK(count(out, "class=\"rb-grid-minor\"") == 1); /* 2..9 in y's decades only */
     CHECK(inside_viewbox(out));
     CHECK(clean_numbers(out));
     free(out);
 
-    /* all in one decade: still a whole decade */
+    /* all in one decade: the 1-2-5 values around it */
     double y1[] = {2, 3, 5, 2.5, 4, 9};
     s.y = y1;
     out = xy(&c, NULL);
     texts(out, "class=\"rb-tick-y\"", t, sizeof t);
-    CHECK(!strcmp(t, "1|10"));
+    CHECK(!strcmp(t, "2|5|10"));
     free(out);
 
-    /* exact decades are the ends, not one beyond */
+    /* 0.9 .. 1.2 is not padded out to 0.1 .. 10: a tick either side */
+    double y4[] = {0.9, 1.0, 1.1, 1.2, 0.95, 1.05};
+    s.y = y4;
+    out = xy(&c, NULL);
+    texts(out, "class=\"rb-tick-y\"", t, sizeof t);
+    CHECK(!strcmp(t, "0.5|1|2"));
+    free(out);
+
+    /* exact 1-2-5 values are the ends, not one beyond */
     double y2[] = {1, 10, 100, 10, 1, 100};
     s.y = y2;
     out = xy(&c, NULL);
     texts(out, "class=\"rb-tick-y\"", t, sizeof t);
-    CHECK(!strcmp(t, "1|10|100"));
+    CHECK(!strcmp(t, "1|2|5|10|20|50|100"));
+    free(out);
+
+    /* three decades and more: decade ticks */
+    double y5[] = {0.5, 3, 40, 200, 700, 900};
+    s.y = y5;
+    out = xy(&c, NULL);
+    texts(out, "class=\"rb-tick-y\"", t, sizeof t);
+    CHECK(!strcmp(t, "0.1|1|10|100|1000"));
     free(out);
 
     /* fifteen decades: a tick every second one, compact labels */
@@ -553,7 +570,7 @@ static void test_log_ticks(void)
     out = xy(&c, NULL);
     texts(out, "class=\"rb-tick-y\"", t, sizeof t);
     CHECK(!strcmp(t, "1e-6|1e-4|0.01|1|100|1e4|1e6|1e8|1e10"));
-    CHECK(count(out, "rb-grid-minor") == 1); /* only the x axis has minor lines */
+    CHECK(count(out, "rb-grid-minor") == 0); /* y ticks every second decade, x 1-2-5 */
     CHECK(inside_viewbox(out));
     free(out);
 }
@@ -619,7 +636,7 @@ static void test_attributes_and_legend(void)
     CHECK(!strncmp(out, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39));
     CHECK(root_has(out, " id=\"chart-latency-batch\""));
     CHECK(root_has(out, " class=\"rb-chart\""));
-    CHECK(root_has(out, " viewBox=\"0 0 720 "));
+    CHECK(root_has(out, " viewBox=\"0 0 1000 "));
     CHECK_INT(root_attr(out, "data-series"), 2);
     CHECK_INT(root_attr(out, "data-points"), 6);
     int titles = 0;
