@@ -658,8 +658,8 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
 
     svg_open(f, c->id, "rb-chart", w, hh, series_drawn, points);
     /* the scales, for a reader program (the browser test's axis check) */
-    fprintf(f, " data-x-axis=\"%s\" data-y-axis=\"%s\">\n",
-            categorical ? "category" : c->x_log ? "log" : "linear", c->y_log ? "log" : "linear");
+    const char *xkind = categorical ? "category" : c->x_log ? "log" : "linear";
+    fprintf(f, " data-x-axis=\"%s\" data-y-axis=\"%s\">\n", xkind, c->y_log ? "log" : "linear");
     svg_head(f, c->title, w, hh);
     if (!points) {
         fputs("<rect class=\"rb-frame\" fill=\"none\" stroke=\"#999999\"", f);

@@ -14,12 +14,20 @@
 #include <string>
 #include <vector>
 
-#include "Vfpga_large.h"
+// The configurations this build verilated (CMake's RB_FPGA_BUILD): one not
+// built has no model here and is refused by name when asked for.
+#ifdef RB_FPGA_BUILT_SMALL
 #include "Vfpga_small.h"
-#include "Vfpga_small8.h"
-#include "Vfpga_units_large.h"
 #include "Vfpga_units_small.h"
+#endif
+#ifdef RB_FPGA_BUILT_LARGE
+#include "Vfpga_large.h"
+#include "Vfpga_units_large.h"
+#endif
+#ifdef RB_FPGA_BUILT_SMALL8
+#include "Vfpga_small8.h"
 #include "Vfpga_units_small8.h"
+#endif
 #include "verilated.h"
 
 namespace
@@ -411,11 +419,33 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
     }
     s->hw = hw;
     s->bpc = hw->offchip_bpc;
-    // one model class per configuration, in the order of k_hw
-    static Dev *(*const make[])(const rb_fpga_hw *) = {make_dev<Vfpga_small>, make_dev<Vfpga_large>,
-                                                       make_dev<Vfpga_small8>};
+    // one model class per configuration, in the order of k_hw; NULL: not built
+    static Dev *(*const make[])(const rb_fpga_hw *) = {
+#ifdef RB_FPGA_BUILT_SMALL
+        make_dev<Vfpga_small>,
+#else
+        nullptr,
+#endif
+#ifdef RB_FPGA_BUILT_LARGE
+        make_dev<Vfpga_large>,
+#else
+        nullptr,
+#endif
+#ifdef RB_FPGA_BUILT_SMALL8
+        make_dev<Vfpga_small8>,
+#else
+        nullptr,
+#endif
+    };
     static_assert(sizeof make / sizeof make[0] == sizeof k_hw / sizeof k_hw[0],
                   "one Verilated model per configuration");
+    if (!make[hw - k_hw]) {
+        fail(err, errlen, RB_EUNAVAIL,
+             "fpga %s: not built into this binary (the build verilated only some "
+             "configurations: scripts/build.sh builds them all)",
+             hw->name);
+        return nullptr;
+    }
     try {
         s->dev.reset(make[hw - k_hw](hw));
     } catch (const std::bad_alloc &) {
@@ -829,8 +859,23 @@ template <class M> constexpr unit_ops ops_of()
     return {unit_act<M>, unit_mac<M>, unit_cell<M>, unit_fmt<M>};
 }
 // in the order of k_hw
-const unit_ops k_units[] = {ops_of<Vfpga_units_small>(), ops_of<Vfpga_units_large>(),
-                            ops_of<Vfpga_units_small8>()};
+const unit_ops k_units[] = {
+#ifdef RB_FPGA_BUILT_SMALL
+    ops_of<Vfpga_units_small>(),
+#else
+    unit_ops{},
+#endif
+#ifdef RB_FPGA_BUILT_LARGE
+    ops_of<Vfpga_units_large>(),
+#else
+    unit_ops{},
+#endif
+#ifdef RB_FPGA_BUILT_SMALL8
+    ops_of<Vfpga_units_small8>(),
+#else
+    unit_ops{},
+#endif
+};
 static_assert(sizeof k_units / sizeof k_units[0] == sizeof k_hw / sizeof k_hw[0],
               "one unit harness per configuration");
 
@@ -840,7 +885,7 @@ const unit_ops *units_of(const rb_fpga_hw *hw)
     if (!hw || hw < k_hw || hw >= k_hw + k_nhw)
         return nullptr;
     const unit_ops *u = &k_units[hw - k_hw];
-    return u->fmt(hw->fmt.bits, hw->fmt.frac) ? u : nullptr;
+    return u->fmt && u->fmt(hw->fmt.bits, hw->fmt.frac) ? u : nullptr;
 }
 } // namespace
 
