@@ -61,7 +61,8 @@ static const char run_help[] =
     "Bookkeeping:\n"
     "  --label TEXT        label stored with the run (e.g. nightly)\n"
     "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
-    "  --dry-run           list the points with estimated memory and time (each\n                      target timed briefly on calibration calls); run nothing\n";
+    "  --dry-run           list the points with estimated memory and time (each\n"
+    "                      target timed briefly on calibration calls); run nothing\n";
 
 static const char run_help_tail[] =
     "\n"

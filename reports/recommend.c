@@ -651,6 +651,42 @@ static void qualify_hint(const rb_report *rep, int device, const rb_report_opts 
           o->slo_ms, dv->target, f, worst->w.key, what);
 }
 
+/* " Its median latency: 96.7 us (modeled)." — the winner's own figure for
+ * the objective over the workloads it is ranked on (a range when several),
+ * with what it rests on. */
+static void winner_figure(const rb_report *rep, const rb_recommendation *rec, int device, char *b,
+                          size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    const char *src = NULL;
+    int mixed = 0, count = 0;
+    for (size_t k = 0; k < rec->n_workloads; k++)
+        for (size_t i = 0; i < rec->w[k].count; i++) {
+            const rb_rank_entry *en = &rec->w[k].entries[i];
+            const rb_rep_result *r = &rep->results[en->result];
+            if (!en->eligible || r->device != device)
+                continue;
+            lo = fmin(lo, en->value);
+            hi = fmax(hi, en->value);
+            const char *fs = figure_source(rec->opts.objective, r);
+            mixed |= src && strcmp(src, fs);
+            src = fs;
+            count++;
+        }
+    b[0] = '\0';
+    if (!count)
+        return;
+    static const char *const what[] = {"latency", "throughput", "energy", "performance per watt"};
+    char a[48], z[48];
+    fmt_value(rec->opts.objective, lo, a, sizeof a);
+    fmt_value(rec->opts.objective, hi, z, sizeof z);
+    if (count == 1 || lo == hi)
+        clipf(b, n, " Its %s: %s (%s).", what[rec->opts.objective], a, mixed ? "mixed" : src);
+    else
+        clipf(b, n, " Its %s: %s to %s over its %d ranked workloads (%s).",
+              what[rec->opts.objective], a, z, count, mixed ? "partly measured" : src);
+}
+
 /* " Runner-up: cpu, at 3.4x the winner's latency": the next ranked target and its
  * distance; else the first one not ranked and what keeps it out (what it
  * would take to qualify: "p99 26 ms misses the 20 ms limit by 31%"). */
@@ -798,10 +834,11 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         /* the reason without its "target: " prefix */
         const char *why = top->reason + strlen(dv->target);
         why += strncmp(why, ": ", 2) ? 0 : 2;
-        char next[640];
+        char next[640], fig[200];
         runner_up(rep, rec, next, sizeof next);
-        clipf(rec->headline, sizeof rec->headline, "Recommended for %s%s%s: %s (%s): %s.%s", obj,
-              cons[0] ? " with " : "", cons, dv->target, dv->name, why, next);
+        winner_figure(rep, rec, top->device, fig, sizeof fig);
+        clipf(rec->headline, sizeof rec->headline, "Recommended for %s%s%s: %s (%s): %s.%s%s",
+              obj, cons[0] ? " with " : "", cons, dv->target, dv->name, why, fig, next);
         for (size_t k = 0; k < rec->n_workloads; k++)
             any_model |= rec->w[k].rests_on_model;
     }
@@ -811,7 +848,7 @@ int rb_recommend(const rb_report *rep, const rb_report_opts *o, rb_recommendatio
         const rb_rep_result *te = energy_result(rep, top->device);
         size_t hl = strlen(rec->headline);
         if (te && hl < sizeof rec->headline)
-            snprintf(rec->headline + hl, sizeof rec->headline - hl, " Its energy: %s, %s.",
+            snprintf(rec->headline + hl, sizeof rec->headline - hl, " Energy from: %s, %s.",
                      te->energy_source,
                      te->energy_boundary[0] ? te->energy_boundary : "boundary not recorded");
         boundaries_note(rep, rec, bounds, sizeof bounds);

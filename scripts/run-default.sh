@@ -7,16 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # what it is doing, and for how long, on stderr (measured from a clean clone
-# on 2 cores, packages installed: 2.5 min build, 5.4 min run, 15 s task)
+# on 2 cores, packages installed: 1 min build, 2 min run, 15 s task — the
+# report at 3.3 min — then 2 min building the other fpga models)
 step() { echo "run-default: [$1/6] $2 (${SECONDS}s so far)" >&2; }
 step 1 "installing what is missing (scripts/setup.sh; nothing to do when installed)"
 scripts/setup.sh
 # The default job uses the fpga's small configuration only: its model is
 # built first, the others (the large one is most of a first build) after
 # the report, so the first results come sooner.
-step 2 "building into build/ with the default job's fpga configuration (a first build takes FIRST_BUILD on 2 cores; later ones are incremental)"
+step 2 "building into build/ with the default job's fpga configuration (a first build takes ~1 min on 2 cores; later ones are incremental)"
 scripts/build.sh --fpga small
-step 3 "running workloads/default.ini on every available target into results.db (~5 min on 2 cores, most of it the serving point's rate search on the cpu and gpu)"
+step 3 "running workloads/default.ini on every available target into results.db (~2 min on 2 cores, a third of it the serving point on the cpu and gpu)"
 status=0
 build/rnnbench run "$@" || status=$?
 # A run that stored results (exit 0, or 3 when a target failed or disagreed
@@ -50,7 +51,7 @@ if [[ $status -eq 0 || $status -eq 3 ]]; then
     build/rnnbench report --html --db "$db" -o report.html
     echo "report: $(pwd)/report.html (${SECONDS}s so far)"
 fi
-step 6 "building the other fpga configurations (large, small8) into build/ (REST_BUILD the first time)"
+step 6 "building the other fpga configurations (large, small8) into build/ (~2 min the first time)"
 scripts/build.sh
 echo "run-default: done in ${SECONDS}s" >&2
 exit "$status"

@@ -72,7 +72,7 @@ expect 2 --err "--power asic: no target of this run is asic (it runs: cpu)" -- r
 expect 0 --out "(user, wall)" --out "(model, chip)" --err "cpu energy: user: 95 W, given with --power" -- rb run --db e.db --targets cpu,asic --seq 3 --hidden 8 --input 4 --power cpu=95W@wall "${FAST[@]}"
 check "user energy = power x median" "$(rb query --db e.db --format csv "SELECT energy_source || ' ' || energy_boundary || ' ' || (abs(energy_j - 95 * median_ms * 1e-3) <= 1e-12 * energy_j) FROM v_results WHERE target = 'cpu'" | tail -1)" "user wall 1"
 check "the asic's own energy covers its chip" "$(rb query --db e.db --format csv "SELECT energy_boundary FROM results x JOIN devices d ON d.id = x.device_id WHERE d.target = 'asic'" | tail -1)" "chip"
-expect 0 --out "Its energy: " --out "Energy boundaries differ (" --out "cpu wall" --out "asic chip" -- rb report --db e.db --objective energy --format md
+expect 0 --out "Its energy: " --out " per sequence (modeled" --out "Energy from: " --out "Energy boundaries differ (" --out "cpu wall" --out "asic chip" -- rb report --db e.db --objective energy --format md
 # a database of schema 3 takes 'user' after its migration, intact
 cp "$RB_SRC/tests/fixtures/db/schema3.db" old.db
 expect 0 -- rb run --db old.db --targets cpu --seq 3 --hidden 8 --input 4 --power cpu=10W "${FAST[@]}" -q

@@ -532,37 +532,25 @@ static void test_log_ticks(void)
     CHECK(clean_numbers(out));
     free(out);
 
-    /* all in one decade: the 1-2-5 values around it */
-    double y1[] = {2, 3, 5, 2.5, 4, 9};
-    s.y = y1;
-    out = xy(&c, NULL);
-    texts(out, "class=\"rb-tick-y\"", t, sizeof t);
-    CHECK(!strcmp(t, "2|5|10"));
-    free(out);
-
-    /* 0.9 .. 1.2 is not padded out to 0.1 .. 10: a tick either side */
-    double y4[] = {0.9, 1.0, 1.1, 1.2, 0.95, 1.05};
-    s.y = y4;
-    out = xy(&c, NULL);
-    texts(out, "class=\"rb-tick-y\"", t, sizeof t);
-    CHECK(!strcmp(t, "0.5|1|2"));
-    free(out);
-
-    /* exact 1-2-5 values are the ends, not one beyond */
-    double y2[] = {1, 10, 100, 10, 1, 100};
-    s.y = y2;
-    out = xy(&c, NULL);
-    texts(out, "class=\"rb-tick-y\"", t, sizeof t);
-    CHECK(!strcmp(t, "1|2|5|10|20|50|100"));
-    free(out);
-
-    /* three decades and more: decade ticks */
-    double y5[] = {0.5, 3, 40, 200, 700, 900};
-    s.y = y5;
-    out = xy(&c, NULL);
-    texts(out, "class=\"rb-tick-y\"", t, sizeof t);
-    CHECK(!strcmp(t, "0.1|1|10|100|1000"));
-    free(out);
+    /* the y axis's ticks for six values each */
+    static const struct {
+        double y[6];
+        const char *ticks, *why;
+    } cases[] = {
+        {{2, 3, 5, 2.5, 4, 9}, "2|5|10", "all in one decade: the 1-2-5 values around it"},
+        {{0.9, 1.0, 1.1, 1.2, 0.95, 1.05}, "0.5|1|2", "not padded out to 0.1 .. 10"},
+        {{1, 10, 100, 10, 1, 100}, "1|2|5|10|20|50|100", "1-2-5 values are the ends"},
+        {{0.5, 3, 40, 200, 700, 900}, "0.1|1|10|100|1000", "three decades: decade ticks"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        s.y = cases[k].y;
+        out = xy(&c, NULL);
+        texts(out, "class=\"rb-tick-y\"", t, sizeof t);
+        if (strcmp(t, cases[k].ticks))
+            printf("  %s: ticks %s, expected %s\n", cases[k].why, t, cases[k].ticks);
+        CHECK(!strcmp(t, cases[k].ticks));
+        free(out);
+    }
 
     /* fifteen decades: a tick every second one, compact labels */
     double y3[] = {1e-6, 1e-3, 1, 1e3, 1e6, 5e8};
