@@ -676,15 +676,26 @@ static void winner_figure(const rb_report *rep, const rb_recommendation *rec, in
     b[0] = '\0';
     if (!count)
         return;
-    static const char *const what[] = {"latency", "throughput", "energy", "performance per watt"};
+    static const char *const what[] = {"median latency", "throughput", "energy",
+                                       "performance per watt"},
+                             *const unit[] = {"", " seq/s", " per sequence", " GFLOP/s per W"};
+    const rb_objective o = rec->opts.objective;
     char a[48], z[48];
-    fmt_value(rec->opts.objective, lo, a, sizeof a);
-    fmt_value(rec->opts.objective, hi, z, sizeof z);
-    if (count == 1 || lo == hi)
-        clipf(b, n, " Its %s: %s (%s).", what[rec->opts.objective], a, mixed ? "mixed" : src);
+    for (int k = 0; k < 2; k++) {
+        char *t = k ? z : a;
+        double v = k ? hi : lo;
+        if (o == RB_OBJ_LATENCY)
+            fmt_ms(v, t, sizeof a);
+        else if (o == RB_OBJ_ENERGY)
+            fmt_j(v, t, sizeof a);
+        else
+            snprintf(t, sizeof a, "%.3g", v);
+    }
+    if (count == 1 || !strcmp(a, z))
+        clipf(b, n, " Its %s: %s%s (%s).", what[o], a, unit[o], mixed ? "mixed" : src);
     else
-        clipf(b, n, " Its %s: %s to %s over its %d ranked workloads (%s).",
-              what[rec->opts.objective], a, z, count, mixed ? "partly measured" : src);
+        clipf(b, n, " Its %s: %s to %s%s over its %d ranked workloads (%s).", what[o], a, z,
+              unit[o], count, mixed ? "partly measured" : src);
 }
 
 /* " Runner-up: cpu, at 3.4x the winner's latency": the next ranked target and its
