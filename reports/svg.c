@@ -230,13 +230,22 @@ static int series_style(const rb_chart_series *s)
     return st ? st : RB_SVG_LINE | RB_SVG_POINTS;
 }
 
-/* The stroke-dasharray attribute of a series' lines ("" for solid). */
+/* The line style of a series' lines: solid and seven dash patterns, then
+ * the same eight in a lighter shade — sixteen series of one colour (a
+ * target's workload families) stay apart before a style repeats. */
+#define DASH(d) " stroke-dasharray=\"" d "\""
+#define LIGHT " stroke-opacity=\"0.45\""
 static const char *dash_attr(const rb_chart_series *s)
 {
-    static const char *const dash[] = {" stroke-dasharray=\"6 4\"", " stroke-dasharray=\"2 3\"",
-                                       " stroke-dasharray=\"10 3 2 3\""};
-    return s->dashed > 0 ? dash[(s->dashed - 1) % 3] : "";
+    static const char *const dash[] = {
+        "",           DASH("6 4"),           DASH("2 3"),           DASH("10 3 2 3"),
+        DASH("12 3"), DASH("4 2 1 2 1 2"),   DASH("1 5"),           DASH("8 2 2 2"),
+        LIGHT,        LIGHT DASH("6 4"),     LIGHT DASH("2 3"),     LIGHT DASH("10 3 2 3"),
+        LIGHT DASH("12 3"), LIGHT DASH("4 2 1 2 1 2"), LIGHT DASH("1 5"), LIGHT DASH("8 2 2 2")};
+    return s->dashed > 0 ? dash[s->dashed % 16] : "";
 }
+#undef DASH
+#undef LIGHT
 
 static const char *series_color(const rb_chart_series *s, int index)
 {

@@ -32,8 +32,9 @@ typedef struct rb_chart_series {
     const char *const *tips; /* optional: n hover texts (<title>), else "name: x, y" */
     int style;               /* RB_SVG_LINE, RB_SVG_POINTS or both (0 = both) */
     int color;               /* palette index (0..7, wraps); -1: the series' own index */
-    int dashed;              /* 0 solid; 1.. a dash pattern each (lines), so series of one
-                                colour stay apart; points-only series: hollow points */
+    int dashed;              /* 0 solid; 1..15 a line style each (dash patterns, then a
+                                lighter shade), so series of one colour stay apart;
+                                points-only series: hollow points */
 } rb_chart_series;
 
 typedef struct rb_chart {

@@ -27,7 +27,8 @@
     var seen = {};
     svg.querySelectorAll('g.rb-series').forEach(function (g) {
       var pl = g.querySelector('polyline');
-      var key = pl ? 'line ' + pl.getAttribute('stroke') + ' ' + (pl.getAttribute('stroke-dasharray') || 'solid')
+      var key = pl ? 'line ' + pl.getAttribute('stroke') + ' ' + (pl.getAttribute('stroke-dasharray') || 'solid') +
+                     ' ' + (pl.getAttribute('stroke-opacity') || '1')
                    : 'points ' + (g.getAttribute('stroke') ? 'hollow ' + g.getAttribute('stroke')
                                                            : g.getAttribute('fill'));
       if (seen[key]) out.dup.push(id + ': ' + key);
