@@ -284,8 +284,7 @@ static int service_of(void *ctx, int n, double *seconds, rb_err *e)
 
 static size_t trace_queries(const rb_measure_opts *o, double qps)
 {
-    double n = fmax(qps * o->serve_duration_s, o->serve_min_queries);
-    return n > 5e7 ? 50000000 : (size_t)n;
+    return rb_trace_len(qps, o->serve_duration_s, o->serve_min_queries);
 }
 
 static int search_eval(void *ctx, double qps, uint64_t seed, double *p99, rb_err *e)

@@ -37,13 +37,9 @@ typedef struct serving {
     int met;                 /* the rate search has met the bound at some rate */
 } serving;
 
-/* Queries in a trace at qps: at least --min-queries, and --duration-s of them. */
 static size_t trace_len(const serving *v, double qps)
 {
-    double n = qps * v->o->serve_duration_s;
-    if (n < v->o->serve_min_queries)
-        n = v->o->serve_min_queries;
-    return n > 5e7 ? 50000000 : (size_t)n;
+    return rb_trace_len(qps, v->o->serve_duration_s, v->o->serve_min_queries);
 }
 
 static int run_trace(serving *v, const rb_trace *tr, rb_err *e)

@@ -29,6 +29,14 @@ static int trace_alloc(rb_trace *tr, size_t n, rb_err *e)
     return 0;
 }
 
+size_t rb_trace_len(double qps, double duration_s, int min_queries)
+{
+    double n = qps * duration_s;
+    if (n < min_queries)
+        n = min_queries;
+    return n > 5e7 ? 50000000 : (size_t)n;
+}
+
 int rb_trace_poisson(rb_trace *tr, double qps, size_t n, uint64_t seed, rb_err *e)
 {
     if (!(qps > 0))

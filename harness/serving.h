@@ -39,6 +39,9 @@ typedef struct rb_trace {
     size_t n;
 } rb_trace;
 
+/* Queries in a trace at qps: duration_s of them, at least min_queries,
+ * at most 5e7 (what every scenario's run, live or estimated, uses). */
+size_t rb_trace_len(double qps, double duration_s, int min_queries);
 /* Poisson arrivals at qps for n queries, from a seed (exponential gaps by
  * inversion of splitmix64 uniforms: the same trace on every machine). */
 int rb_trace_poisson(rb_trace *tr, double qps, size_t n, uint64_t seed, rb_err *e);
