@@ -106,7 +106,8 @@ int rb_serve_simulate(rb_scenario scn, const rb_trace *tr, const rb_batch_policy
  * halving from a first guess (down to 2^-10 of it), bisects to 0.5 %, then
  * confirms the answer on a trace of another seed, stepping down 0.5 % at a
  * time until it holds.  RB_EUNAVAIL when no rate meets the bound, or when
- * halving the rate did not lower the p99 (the floor is above the bound).
+ * halving the rate twice in a row did not lower the p99 (the floor is above
+ * the bound).
  * eval() runs a trace at qps from seed and gives its p99. */
 typedef int (*rb_qps_eval_fn)(void *ctx, double qps, uint64_t seed, double *p99_s, rb_err *e);
 int rb_serve_max_qps(rb_qps_eval_fn eval, void *ctx, double slo_s, double guess_qps, uint64_t seed,
