@@ -418,14 +418,14 @@ static int store_result(rb_store *st, const rb_result *r, rb_err *e)
 
 /* Served points have their own columns: latency of every query, the load
  * served and the largest within the bound. */
-static void print_header(int kw, int served)
+static void print_header(int tw, int kw, int served)
 {
     if (served)
-        printf("%-6s %-*s %10s %10s %10s %10s %10s %-26s %9s %s\n", "target", kw, "workload",
+        printf("%-*s %-*s %10s %10s %10s %10s %10s %-26s %9s %s\n", tw, "target", kw, "workload",
                "p50_ms", "p99_ms", "QPS", "max_QPS", ">SLO", "J/query (source)", "max_rel",
                "status");
     else
-        printf("%-6s %-*s %10s %14s %7s %9s %11s %-26s %9s %s\n", "target", kw, "workload",
+        printf("%-*s %-*s %10s %14s %7s %9s %11s %-26s %9s %s\n", tw, "target", kw, "workload",
                "median_ms", "p99_ms", "n", "GFLOP/s", "seq/s", "energy_J (source)", "max_rel",
                "status");
 }
@@ -451,7 +451,7 @@ static const char *fig(char *buf, size_t n, double v, const char *fmt)
     return buf;
 }
 
-static void print_result(const rb_target *t, const rb_result *r, int kw)
+static void print_result(const rb_target *t, const rb_result *r, int tw, int kw)
 {
     char energy[40] = "-", status[600];
     if (r->energy_j >= 0)
@@ -465,7 +465,7 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
         snprintf(status, sizeof status, "%s%s%s", r->status, r->message[0] ? ": " : "", r->message);
     char a[32], b[32], c[32], d[32];
     if (r->reps && r->w->serve.scenario)
-        printf("%-6s %-*s %10.4g %10.4g %10s %10s %10s %-26s %9.2g %s\n", t->instance, kw,
+        printf("%-*s %-*s %10.4g %10.4g %10s %10s %10s %-26s %9.2g %s\n", tw, t->instance, kw,
                r->w->key, r->median_ms, r->p99_ms, fig(a, sizeof a, r->achieved_qps, "%.4g"),
                fig(b, sizeof b, r->max_qps, "%.4g"),
                fig(c, sizeof c, 100 * r->over_slo_frac, "%.3g%%"), energy, r->err_max_rel,
@@ -473,11 +473,11 @@ static void print_result(const rb_target *t, const rb_result *r, int kw)
     else if (r->reps) {
         char p99[32], n[16];
         p99_and_n(r, p99, sizeof p99, n, sizeof n);
-        printf("%-6s %-*s %10.4g %14s %7s %9.2f %11.1f %-26s %9.2g %s\n", t->instance, kw,
+        printf("%-*s %-*s %10.4g %14s %7s %9.2f %11.1f %-26s %9.2g %s\n", tw, t->instance, kw,
                r->w->key, r->median_ms, p99, n, r->gflops, r->throughput_sps, energy,
                r->err_max_rel, status);
     } else
-        printf("%-6s %-*s %10s %14s %7s %9s %11s %-26s %9s %s\n", t->instance, kw, r->w->key, "-",
+        printf("%-*s %-*s %10s %14s %7s %9s %11s %-26s %9s %s\n", tw, t->instance, kw, r->w->key, "-",
                "-", "-", "-", "-", "-", fig(d, sizeof d, r->err_max_rel, "%.2g"), status);
     fflush(stdout);
 }
@@ -582,6 +582,9 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
     double started = rb_now_s();
     int header = -1, rc = 0; /* the kind of the last header printed (served or not) */
     const int kw = rb_cli_key_width(&cfg->points, 40);
+    int tw = 6; /* the target column: as wide as the longest instance name */
+    for (int i = 0; i < cfg->n_targets; i++)
+        tw = (int)strlen(p[i].t.instance) > tw ? (int)strlen(p[i].t.instance) : tw;
 
     for (size_t k = 0; k < cfg->points.n && !rc; k++) {
         const rb_workload *w = &cfg->points.points[k];
@@ -625,8 +628,8 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             if (!rc) {
                 int served = w->serve.scenario != RB_SCN_NONE;
                 if (header != served)
-                    print_header(kw, header = served);
-                print_result(&p[i].t, &r, kw);
+                    print_header(tw, kw, header = served);
+                print_result(&p[i].t, &r, tw, kw);
                 for (int s = 0; s < N_TALLY; s++)
                     tl->count[s] += !strcmp(r.status, tally_status[s]);
             }

@@ -60,15 +60,15 @@ static int size_of(rb_serve_target *s, int n, rb_serve_size **out, rb_err *e)
     }
     z->w = s->w;
     z->w.batch = n;
+    rb_target_init_instance(&z->t, &s->in, s->threads);
+    int rc = rb_target_probe(&z->t, e);
     if (s->stream_len) {
         z->w.seq = 1;
-        z->w.features |= s->in.ops->features & RB_FEAT_STATEFUL;
+        z->w.features |= z->t.features & RB_FEAT_STATEFUL; /* the instance's, once probed */
     }
     rb_workload_make_key(&z->w);
     size_t ny = (size_t)z->w.seq * n * rb_workload_y_width(&z->w);
     size_t ns = (size_t)z->w.layers * rb_workload_dirs(&z->w) * n * z->w.hidden;
-    rb_target_init_instance(&z->t, &s->in, s->threads);
-    int rc = rb_target_probe(&z->t, e);
     if (!rc && !(z->x = rb_make_input(&z->w, INPUT_SEED, e)))
         rc = e->code ? e->code : RB_ENOMEM;
     if (!rc && !(z->y = malloc(ny * sizeof *z->y)))

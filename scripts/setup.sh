@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git
           libopenblas-dev libsqlite3-dev sqlite3 libinih-dev libcjson-dev
+          libdnnl-dev  # cpu:onednn: oneDNN's RNN primitives, the cpu's second stack
           verilator yosys  # fpga target: simulate (Verilator) and synthesize (Yosys) the RTL
           # gpu target: the OpenCL ICD loader and headers, CLBlast, and PoCL, which
           # provides an OpenCL CPU device where no GPU driver is installed

@@ -60,6 +60,7 @@ void rb_target_init(rb_target *t, const rb_target_ops *ops, int threads)
     if (ops && ops->name)
         snprintf(t->instance, sizeof t->instance, "%s", ops->name);
     t->threads = threads < 0 ? 0 : threads;
+    t->features = ops ? ops->features : 0;
 }
 
 int rb_target_probe(rb_target *t, rb_err *e)
@@ -79,6 +80,7 @@ int rb_target_probe(rb_target *t, rb_err *e)
         return rb_errf(e, RB_EUNAVAIL, "target %s has no probe operation", tname(t));
     snprintf(t->info.type, sizeof t->info.type, "%s", tname(t));
     snprintf(t->info.name, sizeof t->info.name, "%s", tname(t));
+    t->features = t->ops->features;
     rb_err_clear(e); /* so "failed without a message" can be told apart */
     int rc = t->ops->probe(t, &t->info, e);
     if (rc) {
@@ -135,7 +137,7 @@ static int check_model(const rb_target *t, const rb_model *m, const rb_workload 
  * target: RB_EUNAVAIL, stored as unsupported, naming the feature. */
 static int check_features(const rb_target *t, const rb_workload *w, rb_err *e)
 {
-    unsigned missing = w->features & ~t->ops->features;
+    unsigned missing = w->features & ~t->features;
     if (w->mode == RB_MODE_TRAIN)
         missing = w->features;
     if (missing) {

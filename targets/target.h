@@ -243,6 +243,9 @@ struct rb_target {
                                             no option was given */
     int threads;                         /* requested worker threads, 0 = adapter default */
     rb_device_info info;                 /* filled by probe */
+    /* The RB_FEAT_* this instance runs: ops->features, unless probe narrows
+     * it (a backend that runs less, as cpu:onednn).  Load refuses the rest. */
+    unsigned features;
     int available;                       /* 1 after a successful rb_target_probe */
     int loaded;
     rb_workload workload; /* what load() prepared for; valid while loaded */

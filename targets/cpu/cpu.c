@@ -5,6 +5,8 @@
  * and backward), cpu_train.c the training step. */
 #include "cpu.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 int rb_cpu_threads(const rb_target *t)
@@ -15,15 +17,84 @@ int rb_cpu_threads(const rb_target *t)
     return n > 0 ? (int)n : 1;
 }
 
+int rb_cpu_onednn(const rb_target *t)
+{
+    const char *b = rb_target_opt(t, "backend");
+    return b && !strcmp(b, "onednn");
+}
+
+/* The software stack: rnnbench's kernels on OpenBLAS, or oneDNN's RNN
+ * primitives (cpu_onednn.c) — both on the same CPU, so a person sees which
+ * is faster per workload. */
+static const char *const backends[] = {"openblas", "onednn", NULL};
+static const rb_target_option cpu_options[] = {
+    {.name = "backend",
+     .metavar = "BACKEND",
+     .def = "openblas",
+     .choices = backends,
+     .positional = 1,
+     .help = "openblas | onednn: rnnbench's kernels on OpenBLAS,\n"
+             "or oneDNN's RNN primitives (cpu:onednn, inference)"},
+    {0},
+};
+
+static int probe(rb_target *t, rb_device_info *out, rb_err *e)
+{
+    int rc = rb_cpu_probe(t, out, e);
+    if (rc || !rb_cpu_onednn(t))
+        return rc;
+#ifdef RB_HAVE_ONEDNN
+    char v[48];
+    size_t n = strlen(out->name);
+    snprintf(out->name + n, sizeof out->name - n, ", %s", rb_onednn_version(v, sizeof v));
+    /* what oneDNN's primitives compute: the plain stack */
+    t->features = 0;
+    return 0;
+#else
+    return rb_errf(e, RB_EUNAVAIL,
+                   "cpu:onednn: built without oneDNN (scripts/setup.sh installs libdnnl-dev; "
+                   "then rebuild)");
+#endif
+}
+
+#ifdef RB_HAVE_ONEDNN
+#define BY_BACKEND(t, onednn, openblas) (rb_cpu_onednn(t) ? (onednn) : (openblas))
+#else
+#define BY_BACKEND(t, onednn, openblas) (openblas)
+#endif
+
+static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
+{
+    return BY_BACKEND(t, rb_onednn_load(t, m, w, e), rb_cpu_load(t, m, w, e));
+}
+
+static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e)
+{
+    return BY_BACKEND(t, rb_onednn_forward(t, in, out, s, e), rb_cpu_forward(t, in, out, s, e));
+}
+
+static void unload(rb_target *t)
+{
+#ifdef RB_HAVE_ONEDNN
+    if (rb_cpu_onednn(t)) {
+        rb_onednn_unload(t);
+        return;
+    }
+#endif
+    rb_cpu_unload(t);
+}
+
 const rb_target_ops rb_target_cpu_ops = {
     .name = "cpu",
     .method = RB_SRC_MEASURED,
-    .description = "host CPU, fp32 through OpenBLAS (inference and training), measured wall time",
-    .probe = rb_cpu_probe,
-    .load = rb_cpu_load,
-    .forward = rb_cpu_forward,
+    .description = "host CPU, fp32 through OpenBLAS (inference and training) or oneDNN "
+                   "(cpu:onednn), measured wall time",
+    .probe = probe,
+    .load = load,
+    .forward = forward,
     .train_step = rb_cpu_train_step,
     .params = rb_cpu_params,
-    .unload = rb_cpu_unload,
+    .unload = unload,
+    .options = cpu_options,
     .features = RB_FEAT_ALL,
 };

@@ -9,6 +9,15 @@
 int rb_cpu_threads(const rb_target *t);
 
 int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e);
+/* Is this instance cpu:onednn (option backend = onednn)? */
+int rb_cpu_onednn(const rb_target *t);
+#ifdef RB_HAVE_ONEDNN
+/* The oneDNN backend (cpu_onednn.c): plain stacks, inference. */
+const char *rb_onednn_version(char *buf, size_t n);
+int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);
+int rb_onednn_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
+void rb_onednn_unload(rb_target *t);
+#endif
 int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);
 int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
 void rb_cpu_unload(rb_target *t);

@@ -178,14 +178,36 @@ static int within_tolerance(const rb_errstat *st, double tol)
     return st->nonfinite == 0 && st->max_rel <= tol;
 }
 
+/* Target `name` with its option: selector is "KEY=VALUE" (cpu's
+ * "backend=onednn"), else the gpu's device. */
+static void init_target(rb_target *t, const char *name, const char *selector, int threads)
+{
+    rb_target_init(t, rb_target_find(name), threads);
+    if (!selector || !*selector)
+        return;
+    const char *eq = strchr(selector, '=');
+    char key[32];
+    snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - selector) : 6, eq ? selector : "device");
+    rb_target_set_opt(t, key, eq ? eq + 1 : selector);
+}
+
+/* What the instance runs (rb_target.features, narrowed by its probe). */
+static unsigned target_features(const char *name, const char *selector)
+{
+    rb_target t;
+    rb_err e = {0};
+    init_target(&t, name, selector, 1);
+    unsigned f = rb_target_probe(&t, &e) ? 0 : t.features;
+    rb_target_close(&t);
+    return f;
+}
+
 /* Probe, load and run target `name` (device `selector`) on f, twice so that
  * state cannot leak from one forward into the next; output left in f->y. */
 static int run_target(const char *name, const char *selector, fixture *f, int threads, rb_err *e)
 {
     rb_target t;
-    rb_target_init(&t, rb_target_find(name), threads);
-    if (selector && *selector)
-        rb_target_set_opt(&t, "device", selector);
+    init_target(&t, name, selector, threads);
     int rc = rb_target_probe(&t, e);
     if (!rc)
         rc = rb_target_load(&t, &f->m, &f->w, e);
@@ -196,22 +218,35 @@ static int run_target(const char *name, const char *selector, fixture *f, int th
     return rc;
 }
 
+/* battery_reference's flags */
+#define BATTERY_REFUSES_NOPROJ 1 /* the instance refuses a stack without input projection, by name */
+
 /* Every shape of the battery against the fp64 reference. */
-static void battery_against_reference(const char *name, const char *selector)
+static void battery_reference(const char *name, const char *selector, unsigned flags)
 {
+    char who[96]; /* what the lines below name: "cpu", "cpu backend=onednn" */
+    snprintf(who, sizeof who, "%s%s%s", name, selector && *selector ? " " : "",
+             selector ? selector : "");
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         const shape *s = &shapes[k];
         fixture f;
         rb_err e = {0};
         CHECK_INT(fixture_init(&f, s, 1000 + k), 0);
         int rc = run_target(name, selector, &f, 2, &e);
+        if (!s->proj && (flags & BATTERY_REFUSES_NOPROJ)) {
+            printf("  %s %-32s refused: %s\n", who, s->what, e.msg);
+            CHECK_INT(rc, RB_EUNAVAIL);
+            CHECK_STR_HAS(e.msg, "unsupported: no input projection");
+            fixture_free(&f);
+            continue;
+        }
         CHECK_INT(rc, 0);
         if (rc)
             fprintf(stderr, "%s %s: %s\n", name, s->what, e.msg);
         rb_errstat st;
         rb_compare(f.y, f.ref, f.n, &st);
         double tol = rb_fp32_tolerance(&f.w, 0), big = max_abs(f.y, f.n);
-        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", name, s->what, f.w.key, st.max_rel,
+        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", who, s->what, f.w.key, st.max_rel,
                tol);
         CHECK_INT(st.nonfinite, 0);
         CHECK(within_tolerance(&st, tol));
@@ -220,19 +255,19 @@ static void battery_against_reference(const char *name, const char *selector)
     }
     /* What imported models add: run where the target declares it, refused
      * naming the feature where it does not. */
-    const rb_target_ops *ops = rb_target_find(name);
+    const unsigned runs = target_features(name, selector);
     for (size_t k = 0; k < sizeof feat_shapes / sizeof feat_shapes[0]; k++) {
         const feat_shape *fs = &feat_shapes[k];
         fixture f;
         rb_err e = {0};
         CHECK_INT(fixture_init_feat(&f, &fs->s, fs->dirs, fs->feat, 2000 + k), 0);
         int rc = run_target(name, selector, &f, 2, &e);
-        unsigned missing = fs->feat & ~ops->features;
+        unsigned missing = fs->feat & ~runs;
         if (missing) {
             char want[64];
             unsigned bit = missing & -missing;
             snprintf(want, sizeof want, "unsupported: %s", rb_feature_name(bit));
-            printf("  %s %-32s refused: %s\n", name, fs->s.what, e.msg);
+            printf("  %s %-32s refused: %s\n", who, fs->s.what, e.msg);
             CHECK_INT(rc, RB_EUNAVAIL);
             CHECK_STR_HAS(e.msg, want);
             fixture_free(&f);
@@ -244,13 +279,18 @@ static void battery_against_reference(const char *name, const char *selector)
         rb_errstat st;
         rb_compare(f.y, f.ref, f.n, &st);
         double tol = rb_fp32_tolerance(&f.w, 0);
-        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", name, fs->s.what, f.w.key, st.max_rel,
+        printf("  %s %-32s %-36s max_rel %.2e (tol %.2e)\n", who, fs->s.what, f.w.key, st.max_rel,
                tol);
         CHECK_INT(st.nonfinite, 0);
         CHECK(within_tolerance(&st, tol));
         CHECK(max_abs(f.y, f.n) > 1e-3);
         fixture_free(&f);
     }
+}
+
+static void battery_against_reference(const char *name, const char *selector)
+{
+    battery_reference(name, selector, 0);
 }
 
 /* RB_FEAT_STATEFUL: a call whose batch gives no states continues from the
@@ -298,9 +338,7 @@ static void battery_stateful(const char *name, const char *selector)
         CHECK_INT(rb_ref_forward(&b.m, &b.batch, b.ref, NULL, NULL, &e), 0);
 
         rb_target t;
-        rb_target_init(&t, rb_target_find(name), 2);
-        if (selector && *selector)
-            rb_target_set_opt(&t, "device", selector);
+        init_target(&t, name, selector, 2);
         rb_workload w = a.w;
         w.features |= RB_FEAT_STATEFUL;
         rb_batch cont = b.batch;
@@ -383,9 +421,7 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         rb_tensor out = {y, 3, {(size_t)w.seq, (size_t)w.batch, (size_t)w.hidden, 0}};
         rb_target t;
         rb_sample smp;
-        rb_target_init(&t, rb_target_find(name), 2);
-        if (selector && *selector)
-            rb_target_set_opt(&t, "device", selector);
+        init_target(&t, name, selector, 2);
         int rc = rb_target_probe(&t, &e);
         if (!rc && in.x && yt.f64)
             rc = rb_target_load(&t, &m, &w, &e);
@@ -395,7 +431,8 @@ static void battery_torch_fixtures(const char *name, const char *selector)
         if (!rc && yt.f64) {
             rb_errstat st;
             rb_compare(y, yt.f64, ny, &st);
-            printf("  torch %-22s %s vs PyTorch max_rel %.2e (tol %.2e)\n", cases[k].name, name,
+            printf("  torch %-22s %s%s%s vs PyTorch max_rel %.2e (tol %.2e)\n", cases[k].name, name,
+                   selector && *selector ? " " : "", selector ? selector : "",
                    st.max_rel, rb_fp32_tolerance(&w, 0));
             CHECK(within_tolerance(&st, rb_fp32_tolerance(&w, 0)));
             CHECK(max_abs(y, ny) > 0.1);
@@ -463,9 +500,7 @@ static void train_one(const char *name, const char *selector, const shape *s, ui
 
     rb_target t;
     rb_sample smp;
-    rb_target_init(&t, rb_target_find(name), 2);
-    if (selector && *selector)
-        rb_target_set_opt(&t, "device", selector);
+    init_target(&t, name, selector, 2);
     int rc = rb_target_probe(&t, &e);
     if (!rc)
         rc = rb_target_load(&t, &f.m, &w, &e);

@@ -11,6 +11,8 @@ static const struct {
     const char *spec, *name, *error;
 } k_cases[] = {
     {"cpu", "cpu", NULL},
+    {"cpu:onednn", "cpu:onednn", NULL},
+    {"cpu?backend=onednn", "cpu:onednn", NULL},
     {"fpga", "fpga", NULL},
     {"fpga:large", "fpga:large", NULL},
     {"fpga:large?clock_mhz=250", "fpga:large?clock_mhz=250", NULL},
@@ -27,7 +29,7 @@ static const struct {
     {"fpga?sim=often", NULL, "'often': expected auto, full or sampled"},
     {"fpga?clock_mhz", NULL, "needs a value"},
     {"fpga?", NULL, "nothing after '?'"},
-    {"cpu:x", NULL, "takes no NAME after ':'"},
+    {"cpu:x", NULL, "cpu option backend 'x': expected openblas or onednn"},
     {"nosuch:x", NULL, "unknown target 'nosuch' (known: cpu, gpu, fpga, asic, all)"},
 };
 
