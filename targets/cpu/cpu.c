@@ -73,6 +73,20 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     return BY_BACKEND(t, rb_onednn_forward(t, in, out, s, e), rb_cpu_forward(t, in, out, s, e));
 }
 
+/* --dry-run: cpu:onednn refuses what its load refuses; the work itself is
+ * the default (a timestep loop doing the FLOPs). */
+static int work(rb_target *t, const rb_workload *w, rb_call_work *c, rb_err *e)
+{
+    (void)c;
+#ifdef RB_HAVE_ONEDNN
+    if (rb_cpu_onednn(t))
+        return rb_onednn_refuses(w, e);
+#else
+    (void)t, (void)w, (void)e;
+#endif
+    return 0;
+}
+
 static void unload(rb_target *t)
 {
 #ifdef RB_HAVE_ONEDNN
@@ -95,6 +109,7 @@ const rb_target_ops rb_target_cpu_ops = {
     .train_step = rb_cpu_train_step,
     .params = rb_cpu_params,
     .unload = unload,
+    .work = work,
     .options = cpu_options,
     .features = RB_FEAT_ALL,
 };

@@ -14,6 +14,8 @@ int rb_cpu_onednn(const rb_target *t);
 #ifdef RB_HAVE_ONEDNN
 /* The oneDNN backend (cpu_onednn.c): plain stacks, inference. */
 const char *rb_onednn_version(char *buf, size_t n);
+/* RB_EUNAVAIL with the reason for what load refuses beyond the features. */
+int rb_onednn_refuses(const rb_workload *w, rb_err *e);
 int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);
 int rb_onednn_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
 void rb_onednn_unload(rb_target *t);

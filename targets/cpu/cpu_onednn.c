@@ -102,8 +102,9 @@ static int user_mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_
 }
 
 /* Weights in the primitive's own layout: the user's reordered once. */
-static int packed(dnnl_memory_t *out, const dnnl_memory_desc_t *want, const dnnl_memory_desc_t *user,
-                  void *data, dnnl_engine_t eng, dnnl_stream_t stream, rb_err *e)
+static int packed(dnnl_memory_t *out, const dnnl_memory_desc_t *want,
+                  const dnnl_memory_desc_t *user, void *data, dnnl_engine_t eng,
+                  dnnl_stream_t stream, rb_err *e)
 {
     dnnl_memory_t src = NULL;
     dnnl_primitive_desc_t rpd = NULL;
@@ -161,10 +162,9 @@ static int load_layer(onednn_state *s, int l, const rb_layer *ly, rb_err *e)
 
     dnnl_rnn_desc_t rd;
     if (lstm)
-        TRY(dnnl_lstm_forward_desc_init(&rd, dnnl_forward_inference,
-                                        dnnl_unidirectional_left2right, &src_layer, &src_iter,
-                                        &src_iter_c, &w_layer_any, &w_iter_any, &bias, &dst_layer,
-                                        NULL, NULL, 0),
+        TRY(dnnl_lstm_forward_desc_init(&rd, dnnl_forward_inference, dnnl_unidirectional_left2right,
+                                        &src_layer, &src_iter, &src_iter_c, &w_layer_any,
+                                        &w_iter_any, &bias, &dst_layer, NULL, NULL, 0),
             "describing the LSTM");
     else
         TRY(dnnl_vanilla_rnn_forward_desc_init(&rd, dnnl_forward_inference, dnnl_eltwise_tanh,
@@ -209,7 +209,7 @@ static int load_layer(onednn_state *s, int l, const rb_layer *ly, rb_err *e)
     return rc;
 }
 
-int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
+int rb_onednn_refuses(const rb_workload *w, rb_err *e)
 {
     if (!w->input_proj)
         return rb_errf(e, RB_EUNAVAIL,
@@ -219,6 +219,14 @@ int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err
         return rb_errf(e, RB_EUNAVAIL,
                        "cpu:onednn: training through oneDNN's backward primitives is not built "
                        "yet; the cpu target (OpenBLAS) trains");
+    return 0;
+}
+
+int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
+{
+    int refused = rb_onednn_refuses(w, e);
+    if (refused)
+        return refused;
     onednn_state *s = calloc(1, sizeof *s);
     if (!s)
         return rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory");
