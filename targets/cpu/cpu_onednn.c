@@ -93,11 +93,10 @@ void rb_onednn_unload(rb_target *t)
     t->priv = NULL;
 }
 
-/* A memory of the user's: plain layout tag, data set per call (or now). */
-static int user_mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng, void *data,
-                    rb_err *e)
+/* A memory over the caller's buffers, set at each call (inputs, states, output). */
+static int user_mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng, rb_err *e)
 {
-    TRY(dnnl_memory_create(m, md, eng, data ? data : DNNL_MEMORY_NONE), "creating a memory");
+    TRY(dnnl_memory_create(m, md, eng, DNNL_MEMORY_NONE), "creating a memory");
     return 0;
 }
 
@@ -199,13 +198,13 @@ static int load_layer(onednn_state *s, int l, const rb_layer *ly, rb_err *e)
     free(b);
     dnnl_primitive_desc_destroy(pd);
     if (!rc)
-        rc = user_mem(&o->src_layer, &src_layer, s->eng, NULL, e);
+        rc = user_mem(&o->src_layer, &src_layer, s->eng, e);
     if (!rc)
-        rc = user_mem(&o->src_iter, &src_iter, s->eng, NULL, e);
+        rc = user_mem(&o->src_iter, &src_iter, s->eng, e);
     if (!rc && lstm)
-        rc = user_mem(&o->src_iter_c, &src_iter_c, s->eng, NULL, e);
+        rc = user_mem(&o->src_iter_c, &src_iter_c, s->eng, e);
     if (!rc)
-        rc = user_mem(&o->dst_layer, &dst_layer, s->eng, NULL, e);
+        rc = user_mem(&o->dst_layer, &dst_layer, s->eng, e);
     return rc;
 }
 
