@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # what it is doing, and for how long, on stderr (measured from a clean clone
-# on 2 cores, packages installed: 1 min build, 2 min run, 15 s task — the
-# report at 3.3 min — then 2 min building the other fpga models)
+# on 2 cores, packages installed: 1 min build, 2-4 min run, 15 s task — the
+# report at 3.3-5.1 min — then 2 min building the other fpga models)
 step() { echo "run-default: [$1/6] $2 (${SECONDS}s so far)" >&2; }
 step 1 "installing what is missing (scripts/setup.sh; nothing to do when installed)"
 scripts/setup.sh
@@ -17,7 +17,7 @@ scripts/setup.sh
 # the report, so the first results come sooner.
 step 2 "building into build/ with the default job's fpga configuration (a first build takes ~1 min on 2 cores; later ones are incremental)"
 scripts/build.sh --fpga small
-step 3 "running workloads/default.ini on every available target into results.db (~2 min on 2 cores, a third of it the serving point on the cpu and gpu)"
+step 3 "running workloads/default.ini on every available target into results.db (2-4 min on 2 cores, a third or more of it the serving point on the cpu and gpu)"
 status=0
 build/rnnbench run "$@" || status=$?
 # A run that stored results (exit 0, or 3 when a target failed or disagreed
