@@ -330,14 +330,16 @@ static int dry_run(const rb_run_config *cfg, probed *p, double probe_s, rb_err *
     rb_call_model cm[RB_MAX_TARGETS];
     double ref[2];
     char mem[32], how[160];
+    rb_calibration *cal = NULL;
     fprintf(stderr, "rnnbench run: calibrating: the fp64 reference");
-    int rc = rb_estimate_calibrate_reference(cfg->seed, ref, e);
+    int rc = rb_calibration_new(cfg->seed, &cal, ref, e);
     for (int i = 0; i < cfg->n_targets && !rc; i++)
         if (p[i].ok) {
             fprintf(stderr, ", %s", p[i].t.instance);
-            rc = rb_estimate_calibrate(&p[i].t, cfg->seed, &cm[i], e);
+            rc = rb_estimate_calibrate(&p[i].t, cal, &cm[i], e);
         }
     fprintf(stderr, "\n");
+    rb_calibration_free(cal);
     if (rc)
         return rc;
     for (int i = 0; i < cfg->n_targets; i++)

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "serving.h"
+#include "stats.h"
 
 /* The calibration points: single-layer LSTMs, I = H, each stressing one
  * term of the fit — the call itself, the steps, the arithmetic at batch 1
@@ -24,19 +25,6 @@ static const struct {
 #define N_CALIB (int)(sizeof k_calib / sizeof k_calib[0])
 #define N_TERMS 5
 #define REPEATS 3 /* timed calls of a measured target per calibration point (the median) */
-
-static void calib_workload(int k, rb_workload *w)
-{
-    memset(w, 0, sizeof *w);
-    w->cell = RB_CELL_LSTM;
-    w->mode = RB_MODE_INFER;
-    w->seq = k_calib[k].seq;
-    w->hidden = w->input = k_calib[k].hidden;
-    w->batch = k_calib[k].batch;
-    w->layers = 1;
-    w->input_proj = 1;
-    rb_workload_make_key(w);
-}
 
 /* Solve the k x k system a x = b in place (partial pivoting); -1 if singular. */
 static int solve(int k, double a[N_TERMS][N_TERMS], double *b)
@@ -132,29 +120,58 @@ static double params_of(const rb_workload *w)
     return D * G * H * (w->input + H) + (w->layers - 1) * D * G * H * (D * H + H);
 }
 
-static int cmp_double(const void *a, const void *b)
+struct rb_calibration {
+    rb_workload w[N_CALIB]; /* the points' own: each rb_point keeps a pointer to its w */
+    rb_point p[N_CALIB];    /* weights, input and fp64 reference, made once for every target */
+    int n;                  /* points prepared */
+};
+
+void rb_calibration_free(rb_calibration *c)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    for (int k = 0; c && k < c->n; k++)
+        rb_point_free(&c->p[k]);
+    free(c);
+}
+
+int rb_calibration_new(uint64_t seed, rb_calibration **out, double ref[2], rb_err *e)
+{
+    rb_calibration *c = calloc(1, sizeof *c);
+    *out = c;
+    if (!c)
+        return rb_errf(e, RB_ENOMEM, "out of memory for the calibration points");
+    double x[N_CALIB][N_TERMS], y[N_CALIB];
+    for (; c->n < N_CALIB; c->n++) {
+        const int k = c->n;
+        c->w[k] = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, k_calib[k].seq, k_calib[k].batch,
+                                 k_calib[k].hidden, k_calib[k].hidden, 1, 1);
+        /* a point's preparation is what a run does once per point: its
+         * time is the reference's, fitted over the FLOPs */
+        double t0 = rb_now_s();
+        int rc = rb_point_prepare(&c->p[k], &c->w[k], NULL, seed, 0, e);
+        if (rc) {
+            rb_point_free(&c->p[k]); /* what it made before failing */
+            return rc;
+        }
+        y[k] = fmax(rb_now_s() - t0, 1e-7);
+        x[k][0] = 1;
+        x[k][1] = rb_workload_flops(&c->w[k]);
+    }
+    fit(N_CALIB, 2, (const double(*)[N_TERMS])x, y, ref);
+    return 0;
 }
 
 /* One calibration point on t: its load and call times. */
-static int time_point(rb_target *t, const rb_workload *w, uint64_t seed, int once, double *load_s,
-                      double *call_s, rb_err *e)
+static int time_point(rb_target *t, rb_point *p, int once, double *load_s, double *call_s,
+                      rb_err *e)
 {
-    rb_point p;
-    int rc = rb_point_prepare(&p, w, NULL, seed, 0, e);
-    if (rc)
-        return rc;
+    const rb_workload *w = p->w;
     size_t ny = (size_t)w->seq * w->batch * rb_workload_y_width(w);
     rb_tensor out = {malloc(ny * sizeof(float)),
                      3,
                      {(size_t)w->seq, (size_t)w->batch, (size_t)rb_workload_y_width(w), 0}};
     double t0 = rb_now_s();
-    if (!out.data)
-        rc = rb_errf(e, RB_ENOMEM, "out of memory calibrating %s", t->instance);
-    else
-        rc = rb_target_load(t, &p.model, w, e);
+    int rc = out.data ? rb_target_load(t, &p->model, w, e)
+                      : rb_errf(e, RB_ENOMEM, "out of memory calibrating %s", t->instance);
     *load_s = rb_now_s() - t0;
     double s[REPEATS + 1];
     int n = 0;
@@ -164,34 +181,31 @@ static int time_point(rb_target *t, const rb_workload *w, uint64_t seed, int onc
      * simulated or modeled one caches a repeated input: its first call */
     for (int i = 0; !rc && i <= (once ? 0 : REPEATS); i++) {
         t0 = rb_now_s();
-        rc = rb_target_forward(t, &p.batch, &out, &smp, e);
+        rc = rb_target_forward(t, &p->batch, &out, &smp, e);
         s[n++] = rb_now_s() - t0;
     }
     if (!rc && n > 1) {
-        qsort(s + 1, (size_t)n - 1, sizeof *s, cmp_double);
+        qsort(s + 1, (size_t)n - 1, sizeof *s, rb_cmp_double);
         *call_s = s[1 + (n - 1) / 2];
     } else if (!rc)
         *call_s = s[0];
     rb_target_unload(t);
     free(out.data);
-    rb_point_free(&p);
     return rc;
 }
 
-int rb_estimate_calibrate(rb_target *t, uint64_t seed, rb_call_model *m, rb_err *e)
+int rb_estimate_calibrate(rb_target *t, rb_calibration *cal, rb_call_model *m, rb_err *e)
 {
     memset(m, 0, sizeof *m);
     m->once = strcmp(t->ops->method, RB_SRC_MEASURED) != 0;
     double x[N_CALIB][N_TERMS], y[N_CALIB], lx[N_CALIB][N_TERMS], ly[N_CALIB];
-    for (int k = 0; k < N_CALIB; k++) {
-        rb_workload w;
+    for (int k = 0; k < cal->n; k++) {
         rb_call_work c;
-        calib_workload(k, &w);
         rb_err we = {0};
-        if (rb_target_work(t, &w, &c, &we))
+        if (rb_target_work(t, &cal->w[k], &c, &we))
             continue; /* beyond this target (an fpga configuration's size) */
         double load_s, call_s;
-        int rc = time_point(t, &w, seed, m->once, &load_s, &call_s, e);
+        int rc = time_point(t, &cal->p[k], m->once, &load_s, &call_s, e);
         if (rc == RB_EUNAVAIL) {
             rb_err_clear(e);
             continue;
@@ -205,7 +219,7 @@ int rb_estimate_calibrate(rb_target *t, uint64_t seed, rb_call_model *m, rb_err 
         x[m->calls][4] = c.sim;
         y[m->calls] = call_s > 1e-7 ? call_s : 1e-7;
         lx[m->calls][0] = 1;
-        lx[m->calls][1] = params_of(&w);
+        lx[m->calls][1] = params_of(&cal->w[k]);
         ly[m->calls] = load_s > 1e-7 ? load_s : 1e-7;
         m->calls++;
     }
@@ -214,26 +228,6 @@ int rb_estimate_calibrate(rb_target *t, uint64_t seed, rb_call_model *m, rb_err 
                        t->instance, m->calls);
     fit(m->calls, N_TERMS, (const double(*)[N_TERMS])x, y, m->call);
     fit(m->calls, 2, (const double(*)[N_TERMS])lx, ly, m->load);
-    return 0;
-}
-
-int rb_estimate_calibrate_reference(uint64_t seed, double ref[2], rb_err *e)
-{
-    double x[N_CALIB][N_TERMS], y[N_CALIB];
-    for (int k = 0; k < N_CALIB; k++) {
-        rb_workload w;
-        rb_point p;
-        calib_workload(k, &w);
-        double t0 = rb_now_s();
-        int rc = rb_point_prepare(&p, &w, NULL, seed, 0, e);
-        if (rc)
-            return rc;
-        y[k] = fmax(rb_now_s() - t0, 1e-7);
-        rb_point_free(&p);
-        x[k][0] = 1;
-        x[k][1] = rb_workload_flops(&w);
-    }
-    fit(N_CALIB, 2, (const double(*)[N_TERMS])x, y, ref);
     return 0;
 }
 

@@ -23,13 +23,18 @@ typedef struct rb_call_model {
     int calls;      /* calibration calls that ran */
 } rb_call_model;
 
+/* The calibration points, prepared once (weights, input, fp64 reference)
+ * for every target; making them fits the reference's time per point:
+ * ref[0] + ref[1]*flops. */
+typedef struct rb_calibration rb_calibration;
+int rb_calibration_new(uint64_t seed, rb_calibration **out, double ref[2], rb_err *e);
+void rb_calibration_free(rb_calibration *c); /* NULL is fine */
+
 /* Time t (probed) on the calibration points and fit m: a second or two per
  * target, most of it in the slowest target's largest calibration call. */
-int rb_estimate_calibrate(rb_target *t, uint64_t seed, rb_call_model *m, rb_err *e);
+int rb_estimate_calibrate(rb_target *t, rb_calibration *cal, rb_call_model *m, rb_err *e);
 
-/* The fp64 reference and the point's preparation: ref[0] + ref[1]*flops. */
-int rb_estimate_calibrate_reference(uint64_t seed, double ref[2], rb_err *e);
-/* Its time for one point (the training check's problem for a train point). */
+/* The reference's time for one point (the training check's problem for a train point). */
 double rb_estimate_reference_s(const double ref[2], const rb_workload *w);
 
 /* Seconds for point w on t as `run` would spend them (load, warm-up,

@@ -699,11 +699,8 @@ int rb_svg_xy(FILE *f, const rb_chart *c)
     axis_labels(f, c, left, right, top, plot_b, plot_b + bottom_margin - 10);
     if (n_series) {
         double ys_stack[16], *ys = n_series <= 16 ? ys_stack : calloc((size_t)n_series, sizeof *ys);
-        if (ys) {
-            int direct = points && legend_ys(c, drawn, &ay, top, plot_b, ys);
-            if (!points)
-                for (int k = 0; k < n_series; k++)
-                    ys[k] = top + 8 + k * 18;
+        if (ys) { /* with no point drawn, legend_ys lists them from the top */
+            int direct = legend_ys(c, drawn, &ay, top, plot_b, ys);
             draw_legend(f, c, drawn, right + 14, ys, direct);
             if (ys != ys_stack)
                 free(ys);
