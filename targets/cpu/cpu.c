@@ -1,8 +1,11 @@
-/* cpu.c — the CPU target: fp32 LSTM/RNN inference and training through OpenBLAS.
+/* cpu.c — the CPU target: fp32 LSTM/RNN inference and training on
+ * rnnbench's own kernels, or oneDNN's primitives (cpu:onednn).
  *
  * cpu_probe.c describes the machine, cpu_lstm.c packs weights and runs the
- * forward pass, cpu_cell.c is the fused elementwise work of a step (forward
- * and backward), cpu_train.c the training step. */
+ * forward pass, cpu_rec*.c is its kernel (the products with the gates
+ * fused), cpu_pool.c the threads that share a layer, cpu_cell.c the
+ * backward's elementwise work of a step, cpu_train.c the training step,
+ * cpu_onednn.c the second backend. */
 #include "cpu.h"
 
 #include <stdio.h>
@@ -27,6 +30,7 @@ int rb_cpu_onednn(const rb_target *t)
  * primitives (cpu_onednn.c) — both on the same CPU, so a person sees which
  * is faster per workload. */
 static const char *const backends[] = {"openblas", "onednn", NULL};
+static const char *const isas[] = {"auto", "avx512", "avx2", "generic", NULL};
 static const rb_target_option cpu_options[] = {
     {.name = "backend",
      .metavar = "BACKEND",
@@ -35,14 +39,28 @@ static const rb_target_option cpu_options[] = {
      .positional = 1,
      .help = "openblas | onednn: rnnbench's kernels on OpenBLAS,\n"
              "or oneDNN's RNN primitives (cpu:onednn, inference)"},
+    {.name = "isa",
+     .metavar = "ISA",
+     .def = "auto",
+     .choices = isas,
+     .help = "auto | avx512 | avx2 | generic: the compilation of the\n"
+             "recurrent kernel (auto: the widest this CPU runs); what\n"
+             "the model costs on a CPU without AVX-512, on the same machine"},
     {0},
 };
 
 static int probe(rb_target *t, rb_device_info *out, rb_err *e)
 {
     int rc = rb_cpu_probe(t, out, e);
-    if (rc || !rb_cpu_onednn(t))
+    if (rc)
         return rc;
+    if (!rb_cpu_onednn(t))
+        return 0;
+    const char *isa = rb_target_opt(t, "isa");
+    if (isa && strcmp(isa, "auto"))
+        return rb_errf(e, RB_EINPUT,
+                       "cpu:onednn: option isa selects rnnbench's own kernels; "
+                       "oneDNN picks its own");
 #ifdef RB_HAVE_ONEDNN
     char v[48];
     size_t n = strlen(out->name);
@@ -101,8 +119,8 @@ static void unload(rb_target *t)
 const rb_target_ops rb_target_cpu_ops = {
     .name = "cpu",
     .method = RB_SRC_MEASURED,
-    .description = "host CPU, fp32 through OpenBLAS (inference and training) or oneDNN "
-                   "(cpu:onednn), measured wall time",
+    .description = "host CPU, fp32 on rnnbench's AVX-512/AVX2 kernels (inference and "
+                   "training) or oneDNN (cpu:onednn), measured wall time",
     .probe = probe,
     .load = load,
     .forward = forward,

@@ -4,6 +4,8 @@
 
 #include "../../workloads/params.h"
 #include "../target.h"
+#include "cpu_pool.h"
+#include "cpu_rec.h"
 
 /* Worker threads this target uses: t->threads, or every online CPU if 0. */
 int rb_cpu_threads(const rb_target *t);
@@ -24,25 +26,6 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
 int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
 void rb_cpu_unload(rb_target *t);
 
-/* The fused elementwise pass of one step over B rows (cpu_cell.c):
- * z = pre + rec + bias, then the LSTM gates i,f,g,o (PyTorch's order) and
- * c = f*c_prev + i*g, h = o*tanh(c); or h = tanh(z) for the RNN.  pre, rec
- * and act rows are G*H floats apart, c and h rows H apart; c may be c_prev
- * (inference updates the state in place); act, when not NULL, receives the
- * activated gates (training keeps them for BPTT). */
-void rb_cpu_lstm_cell(int B, int H, const float *pre, const float *rec, const float *bias,
-                      const float *c_prev, float *c, float *h, float *act);
-/* rb_cpu_lstm_cell for imported models (model.h): peepholes peep [3H] (i, f,
- * o) or NULL, pre-activations clipped to [-clip, clip] when clip > 0, and
- * f = 1 - i when coupled.  A separate function so that the plain cell keeps
- * its arithmetic; inference only. */
-void rb_cpu_lstm_cell_ext(int B, int H, const float *pre, const float *rec, const float *bias,
-                          const float *peep, float clip, int coupled, const float *c_prev, float *c,
-                          float *h);
-/* clip > 0 bounds the pre-activation before tanh (ONNX clip); 0 for none. */
-void rb_cpu_rnn_cell(int B, int H, const float *pre, const float *rec, const float *bias,
-                     float clip, float *h);
-
 /* BPTT through one step (cpu_cell.c).  dh = dy + dh_next is the gradient
  * reaching h_t (from the layer's output and from step t+1); dc the one
  * reaching c_t from step t+1, replaced by the one reaching c_{t-1}; dA
@@ -58,7 +41,9 @@ void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const f
 typedef struct cpu_layer {
     int in;             /* columns of w_ih; 0: x already holds the gate pre-activations */
     float *w_ih;        /* [G*H, in] as PyTorch stores it, NULL when in == 0 (into params) */
+    float *wi_pk;       /* w_ih packed for the kernel (the projection runs on it too) */
     float *w_hh;        /* [G*H, H] (into params) */
+    float *wh_pk;       /* w_hh packed for the recurrent step's kernel (cpu_rec.h) */
     float *b_ih, *b_hh; /* [G*H] (into params) */
     float *bias;        /* b_ih + b_hh, [G*H]: one add per gate instead of two */
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh (weights, gradients, moments) */
@@ -74,18 +59,17 @@ typedef struct cpu_state {
     int D;           /* directions: layer l is units l*D .. l*D+D-1 */
     float clip;      /* model.h: 0 for none */
     int coupled;     /* input_forget */
-    int ext;         /* the LSTM needs rb_cpu_lstm_cell_ext */
-    int chunk;       /* rows of W_hh per recurrent product when B > 1 */
-    int rec_threads; /* OpenBLAS threads for the per-step products */
+    const rb_rec_kernel *kernel; /* the recurrent step's compilation (option isa) */
+    int panels;                  /* of each unit's packed W_hh */
+    int rec_threads;             /* threads splitting a step: 1, or pool's */
+    rb_cpu_pool *pool;           /* NULL when rec_threads is 1 */
     float *params;   /* [n_params] every weight, params.h layout */
     size_t n_params;
     cpu_layer *layer; /* [L*D] units */
     float *gates;     /* [T*B, G*H] input projection of the current layer */
-    float *rec;       /* [B, G*H] recurrent product of one step */
     float *seq[2];    /* [T*B, D*H] outputs of layers before the last, ping-pong */
     float *dir[2];    /* [T*B, H] each direction's output before interleaving (D = 2) */
-    float *h_state;   /* [B, H] h when rows have lengths (the output is zero past them) */
-    float *c_save;    /* [B, H] c before a step, for rows past their length */
+    float *h_state;   /* [2][B, H] h when rows have lengths (the output is zero past them) */
     float *zeros;     /* [B, H] h_{-1} when the batch has no h0 */
     float *c;         /* [B, H] LSTM cell state */
     float *keep_h;    /* [L*D, B, H] RB_FEAT_STATEFUL: each unit's last h and c, */
@@ -94,8 +78,8 @@ typedef struct cpu_state {
 } cpu_state;
 
 float *rb_cpu_falloc(size_t n);
-/* bias = b_ih + b_hh for every layer (after load and after each update). */
-void rb_cpu_sum_biases(cpu_state *s);
+/* After load and each update: bias = b_ih + b_hh, the weights packed again. */
+void rb_cpu_weights_changed(cpu_state *s);
 /* Set OpenBLAS to the threads of this load (the count is process-wide). */
 void rb_cpu_claim_threads(const cpu_state *s);
 /* One unit over all T steps: x [T*B, in] (or pre-activations when in == 0)

@@ -1,22 +1,26 @@
-/* cpu_lstm.c — LSTM / tanh-RNN inference on the CPU, fp32 through OpenBLAS.
+/* cpu_lstm.c — LSTM / tanh-RNN inference on the CPU, fp32.
  *
- * Per layer: one GEMM projects the inputs of all T steps at once (the big,
- * efficient product), then each step does one small product with W_hh and a
- * fused pass computing every gate and the state update (cpu_cell.c).
- * load() copies the weights and allocates every buffer for the workload's T
- * and B, so forward() only computes.
+ * Per layer: one GEMM through OpenBLAS projects the inputs of all T steps at
+ * once (the big, efficient product), then each step is one call of the
+ * recurrent kernel (cpu_rec.h): h_{t-1} x W_hh^T on weights packed at load,
+ * with the gates and the state update fused into the tile's epilogue.  At
+ * 2+ threads the steps' panels are split across persistent workers that
+ * meet at a barrier per step (cpu_pool.h).  load() packs the weights and
+ * allocates every buffer for the workload's T and B, so forward() only
+ * computes.
  *
  * Choices measured on 2 threads, DeepBench shapes (H 256..2048, B 1..4):
- * weights stay in PyTorch's [G*H, in] layout and the GEMMs use CblasTrans —
- * a pre-transposed copy made no measurable difference; the two biases are
- * summed once and added in the fused pass rather than broadcast into the
- * gate buffer; the recurrent product is sgemv (see recurrent()).
+ * W_ih stays in PyTorch's [G*H, in] layout and the projection uses
+ * CblasTrans — a pre-transposed copy made no measurable difference (OpenBLAS
+ * packs it per call either way, which a product over T*B rows amortizes);
+ * the two biases are summed once and added in the epilogue.
  *
  * Imported models (model.h) run on the same kernels: a reversed unit walks
  * the steps backwards, a bidirectional layer runs its two units into
  * separate buffers and interleaves them, peepholes, clip and input_forget
- * take rb_cpu_lstm_cell_ext, and row lengths keep h in its own buffer so
- * that rows past their end output zeros while their state stays. */
+ * are the epilogue's extensions, and row lengths keep h in its own
+ * (ping-pong) buffer so that rows past their end output zeros while their
+ * state stays. */
 #include <cblas.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -40,19 +44,21 @@ void rb_cpu_unload(rb_target *t)
     if (!s)
         return;
     rb_cpu_train_free(s);
+    rb_cpu_pool_free(s->pool);
     if (s->layer)
-        for (int u = 0; u < s->L * s->D; u++)
+        for (int u = 0; u < s->L * s->D; u++) {
             free(s->layer[u].bias);
+            free(s->layer[u].wh_pk);
+            free(s->layer[u].wi_pk);
+        }
     free(s->layer);
     free(s->params);
     free(s->gates);
-    free(s->rec);
     free(s->seq[0]);
     free(s->seq[1]);
     free(s->dir[0]);
     free(s->dir[1]);
     free(s->h_state);
-    free(s->c_save);
     free(s->keep_h);
     free(s->keep_c);
     free(s->zeros);
@@ -61,24 +67,9 @@ void rb_cpu_unload(rb_target *t)
     t->priv = NULL;
 }
 
-/* Rows of W_hh per recurrent product when B > 1, sized so each thread's
- * share of a chunk (OpenBLAS splits sgemv by rows) stays in a 512 KiB
- * slice of its L2 while the B vectors pass over it.  One sgemm with M = B
- * repacks all of W_hh every step and measured 2-3x slower; B whole-matrix
- * sgemv calls stream W_hh from memory B times. */
-static int chunk_rows(int H, int GH, int threads)
-{
-    long rows = (512L * 1024 * threads) / (4L * H);
-    rows &= ~15L;
-    if (rows < 16)
-        rows = 16;
-    return rows > GH ? GH : (int)rows;
-}
-
 /* Below this many W_hh elements (192 KiB) one step's product takes a few
- * microseconds, less than waking and joining OpenBLAS's workers: measured on
- * 2 threads, LSTM H=64 ran 1.4x faster on one thread, H=96 broke even and
- * H=128 was 1.2x faster on two. */
+ * microseconds, not much more than the barrier that ends a step on two
+ * threads: such layers run on one. */
 #define SERIAL_W_HH_ELEMS (48 * 1024)
 
 int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
@@ -96,14 +87,19 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->D = m->dirs == 2 ? 2 : 1;
     s->clip = m->clip;
     s->coupled = m->input_forget;
-    s->ext = m->cell == RB_CELL_LSTM &&
-             (rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_INPUT_FORGET));
     /* What OpenBLAS really runs (it caps at its build-time maximum), so
      * forward() can tell when someone else changed it. */
     openblas_set_num_threads(rb_cpu_threads(t));
     s->threads = openblas_get_num_threads();
-    s->chunk = chunk_rows(s->H, s->G * s->H, s->threads);
+    s->kernel = rb_cpu_rec_pick(rb_target_opt(t, "isa"));
+    if (!s->kernel) /* probe refuses such an instance first */
+        return rb_errf(e, RB_EUNAVAIL, "cpu: this CPU cannot run isa=%s", rb_target_opt(t, "isa"));
+    s->panels = rb_cpu_rec_panels(s->kernel, s->G, s->H);
     s->rec_threads = (long)s->G * s->H * s->H < SERIAL_W_HH_ELEMS ? 1 : s->threads;
+    if (s->rec_threads > s->panels)
+        s->rec_threads = s->panels;
+    if (s->rec_threads > 1 && !(s->pool = rb_cpu_pool_new(s->rec_threads)))
+        return rb_errf(e, RB_ERUNTIME, "cpu: cannot start %d worker threads", s->rec_threads - 1);
     size_t GH = (size_t)s->G * s->H, TB = (size_t)s->T * s->B, BH = (size_t)s->B * s->H;
     int units = s->L * s->D;
     /* BLAS dimensions and leading dimensions are int. */
@@ -127,16 +123,18 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         d->w_hh = s->params + d->off[RB_P_W_HH];
         d->b_ih = s->params + d->off[RB_P_B_IH];
         d->b_hh = s->params + d->off[RB_P_B_HH];
-        if (!(d->bias = rb_cpu_falloc(GH)))
+        if (!(d->bias = rb_cpu_falloc(GH)) ||
+            !(d->wh_pk = rb_cpu_falloc(rb_cpu_rec_packed_size(s->kernel, s->G, s->H, s->H))) ||
+            (d->in &&
+             !(d->wi_pk = rb_cpu_falloc(rb_cpu_rec_packed_size(s->kernel, s->G, s->H, d->in)))))
             goto nomem;
     }
-    rb_cpu_sum_biases(s);
+    rb_cpu_weights_changed(s);
     /* Without an input projection layer 0 reads its pre-activations from x
      * directly, but later layers still need the gate buffer. */
     if ((s->layer[0].in || s->L > 1) && !(s->gates = rb_cpu_falloc(TB * GH)))
         goto nomem;
-    if (!(s->rec = rb_cpu_falloc((size_t)s->B * GH)) || !(s->zeros = rb_cpu_falloc(BH)) ||
-        !(s->c = rb_cpu_falloc(BH)))
+    if (!(s->zeros = rb_cpu_falloc(BH)) || !(s->c = rb_cpu_falloc(BH)))
         goto nomem;
     for (int k = 0; k < 2 && k < s->L - 1; k++)
         if (!(s->seq[k] = rb_cpu_falloc(TB * (size_t)s->D * s->H)))
@@ -147,8 +145,7 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     if ((w->features & RB_FEAT_STATEFUL) && (!(s->keep_h = rb_cpu_falloc(units * BH)) ||
                                              !(s->keep_c = rb_cpu_falloc(units * BH))))
         goto nomem;
-    if ((w->features & RB_FEAT_SEQ_LENS) &&
-        (!(s->h_state = rb_cpu_falloc(BH)) || !(s->c_save = rb_cpu_falloc(BH))))
+    if ((w->features & RB_FEAT_SEQ_LENS) && !(s->h_state = rb_cpu_falloc(2 * BH)))
         goto nomem;
     if (w->mode == RB_MODE_TRAIN)
         return rb_cpu_train_alloc(s, e);
@@ -158,46 +155,82 @@ nomem:
     return rb_errf(e, RB_ENOMEM, "cpu: out of memory packing weights and buffers for %s", w->key);
 }
 
-void rb_cpu_sum_biases(cpu_state *s)
+void rb_cpu_weights_changed(cpu_state *s)
 {
     size_t GH = (size_t)s->G * s->H;
     for (int l = 0; l < s->L * s->D; l++) {
         cpu_layer *d = &s->layer[l];
         for (size_t j = 0; j < GH; j++)
             d->bias[j] = d->b_ih[j] + d->b_hh[j];
+        rb_cpu_rec_pack(s->kernel, s->G, s->H, s->H, d->w_hh, d->wh_pk);
+        if (d->in)
+            rb_cpu_rec_pack(s->kernel, s->G, s->H, d->in, d->w_ih, d->wi_pk);
     }
 }
 
-/* rec[B, G*H] = h[B, H] x W_hh^T, the only work between two fused passes. */
-static void recurrent(const cpu_state *s, const float *w_hh, const float *h)
-{
-    const int H = s->H, GH = s->G * s->H, B = s->B;
-    if (B == 1) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, GH, H, 1.0f, w_hh, H, h, 1, 0.0f, s->rec, 1);
-        return;
-    }
-    for (int r0 = 0; r0 < GH; r0 += s->chunk) {
-        int nr = GH - r0 < s->chunk ? GH - r0 : s->chunk;
-        for (int b = 0; b < B; b++)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, nr, H, 1.0f, w_hh + (size_t)r0 * H, H,
-                        h + (size_t)b * H, 1, 0.0f, s->rec + (size_t)b * GH + r0, 1);
-    }
-}
+/* One unit's walk over its steps, shared by the threads that split it. */
+typedef struct layer_job {
+    const cpu_state *s;
+    const cpu_layer *ly;
+    const float *x;   /* [T*B, in] the layer's input when it has a projection */
+    const float *pre; /* [T*B, G*H] its pre-activations, bias not added */
+    const float *h0, *c0;
+    const int *lens;
+    float *y, *act, *cseq;
+} layer_job;
 
-/* Rows at or past their length at step t: output zero, h and c as before
- * the step (h_state holds h for the next step's product). */
-static void hold_rows(cpu_state *s, int t, const int *lens, float *yt, float *c)
+/* Thread tid of n: its share of the panels, first of the input projection
+ * over all T*B rows, then of every step, with a barrier after each because
+ * the next step reads all of h_t. */
+static void layer_steps(void *arg, int tid, int n)
 {
-    const size_t H = (size_t)s->H;
-    for (int b = 0; b < s->B; b++) {
-        float *y = yt + b * H;
-        if (t < lens[b]) {
-            memcpy(s->h_state + b * H, y, H * sizeof *y);
-        } else {
-            memset(y, 0, H * sizeof *y);
-            if (c)
-                memcpy(c + b * H, s->c_save + b * H, H * sizeof *c);
-        }
+    const layer_job *j = arg;
+    const cpu_state *s = j->s;
+    const int B = s->B, H = s->H, GH = s->G * s->H, T = s->T;
+    const size_t BH = (size_t)B * H;
+    const int p0 = (int)((long)s->panels * tid / n), p1 = (int)((long)s->panels * (tid + 1) / n);
+    if (j->ly->in) {
+        rb_rec_step proj = {.B = T * B,
+                            .H = H,
+                            .G = s->G,
+                            .K = j->ly->in,
+                            .w = j->ly->wi_pk,
+                            .h = j->x,
+                            .out = s->gates};
+        s->kernel->step(&proj, p0, p1);
+        if (n > 1)
+            rb_cpu_pool_barrier(s->pool);
+    }
+    rb_rec_step st = {.B = B,
+                      .H = H,
+                      .G = s->G,
+                      .K = H,
+                      .w = j->ly->wh_pk,
+                      .h = j->h0 ? j->h0 : s->zeros,
+                      .bias = j->ly->bias,
+                      .peep = j->ly->peep,
+                      .clip = s->clip,
+                      .coupled = s->coupled,
+                      .lens = j->lens};
+    /* inference updates c in place; training keeps every step's c */
+    st.c_prev = j->cseq ? (j->c0 ? j->c0 : s->zeros) : s->c;
+    for (int k = 0; k < T; k++) {
+        int t = j->ly->reverse ? T - 1 - k : k;
+        st.t = t;
+        st.pre = j->pre + (size_t)t * B * GH;
+        st.y = j->y + (size_t)t * BH;
+        st.c = j->cseq ? j->cseq + (size_t)t * BH : s->c;
+        st.act = j->act ? j->act + (size_t)t * B * GH : NULL;
+        if (j->lens) /* h ping-pongs in h_state: held rows keep theirs */
+            st.h_next = s->h_state + (size_t)((k + 1) % 2) * BH;
+        s->kernel->step(&st, p0, p1);
+        if (n > 1)
+            rb_cpu_pool_barrier(s->pool);
+        /* h_t goes straight into the layer output, where the next step's
+         * product and the next layer read it: no state copy per step. */
+        st.h = j->lens ? st.h_next : st.y;
+        if (s->cell == RB_CELL_LSTM)
+            st.c_prev = st.c;
     }
 }
 
@@ -205,55 +238,25 @@ void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, cons
                       const int *lens, float *y, float *act, float *cseq)
 {
     const cpu_layer *ly = &s->layer[u];
-    const int H = s->H, B = s->B, GH = s->G * s->H, TB = s->T * s->B;
-    const size_t BH = (size_t)B * H;
-    const float *pre = x;
-    if (ly->in) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, TB, GH, ly->in, 1.0f, x, ly->in,
-                    ly->w_ih, ly->in, 0.0f, s->gates, GH);
-        pre = s->gates;
-    }
+    const size_t BH = (size_t)s->B * s->H;
+    const float *pre = ly->in ? s->gates : x;
+    layer_job j = {s, ly, x, pre, h0, c0, lens, y, s->cell == RB_CELL_LSTM ? act : NULL, cseq};
     if (s->cell == RB_CELL_LSTM && !cseq) {
         if (c0)
             memcpy(s->c, c0, BH * sizeof *s->c);
         else
             memset(s->c, 0, BH * sizeof *s->c);
     }
-    const float *c_prev = cseq ? (c0 ? c0 : s->zeros) : s->c;
-    const float *h = h0 ? h0 : s->zeros;
     if (lens) {
-        memcpy(s->h_state, h, BH * sizeof *h);
-        h = s->h_state;
+        memcpy(s->h_state, h0 ? h0 : s->zeros, BH * sizeof *s->h_state);
+        j.h0 = s->h_state;
     }
-    if (s->rec_threads != s->threads)
-        openblas_set_num_threads(s->rec_threads);
-    for (int k = 0; k < s->T; k++) {
-        int t = ly->reverse ? s->T - 1 - k : k;
-        recurrent(s, ly->w_hh, h);
-        /* h_t goes straight into the layer output, where the next step's
-         * product and the next layer read it: no state copy per step. */
-        float *yt = y + (size_t)t * BH;
-        const float *pt = pre + (size_t)t * B * GH;
-        if (lens && s->cell == RB_CELL_LSTM)
-            memcpy(s->c_save, s->c, BH * sizeof *s->c);
-        if (s->cell == RB_CELL_LSTM && cseq) {
-            float *ct = cseq + (size_t)t * BH;
-            rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, c_prev, ct, yt, act + (size_t)t * B * GH);
-            c_prev = ct;
-        } else if (s->cell == RB_CELL_LSTM && s->ext)
-            rb_cpu_lstm_cell_ext(B, H, pt, s->rec, ly->bias, ly->peep, s->clip, s->coupled, s->c,
-                                 s->c, yt);
-        else if (s->cell == RB_CELL_LSTM)
-            rb_cpu_lstm_cell(B, H, pt, s->rec, ly->bias, s->c, s->c, yt, NULL);
-        else
-            rb_cpu_rnn_cell(B, H, pt, s->rec, ly->bias, s->clip, yt);
-        if (lens)
-            hold_rows(s, t, lens, yt, s->cell == RB_CELL_LSTM ? s->c : NULL);
-        else
-            h = yt;
-    }
-    if (s->rec_threads != s->threads)
-        openblas_set_num_threads(s->threads);
+    if (s->pool)
+        rb_cpu_pool_run(s->pool, layer_steps, &j);
+    else
+        layer_steps(&j, 0, 1);
+    if (lens && s->T % 2) /* the last h in h_state's first half, where forward looks */
+        memcpy(s->h_state, s->h_state + BH, BH * sizeof *s->h_state);
 }
 
 void rb_cpu_claim_threads(const cpu_state *s)

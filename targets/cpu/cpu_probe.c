@@ -104,6 +104,12 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
 
     const char *isa;
     int fpc = flops_per_cycle(flags, &isa);
+    /* which compilation of the recurrent kernel runs (cpu_rec.h) */
+    const char *want_isa = rb_target_opt(t, "isa");
+    const rb_rec_kernel *k = rb_cpu_rec_pick(want_isa);
+    if (!k)
+        return rb_errf(e, RB_EUNAVAIL, "cpu isa=%s: this CPU (or this build) cannot run it",
+                       want_isa);
     double mhz = cpu_mhz();
 
     snprintf(out->name, sizeof out->name, "%.120s (%d thread%s)", model, threads,
@@ -130,6 +136,8 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     cJSON_AddNumberToObject(x, "mhz", mhz);
     cJSON_AddStringToObject(x, "isa", isa);
     cJSON_AddNumberToObject(x, "flops_per_cycle", fpc);
+    if (!rb_cpu_onednn(t))
+        cJSON_AddStringToObject(x, "kernels", k->isa);
     cJSON_AddStringToObject(x, "openblas_config", openblas_get_config());
     cJSON_AddStringToObject(x, "openblas_core", openblas_get_corename());
     char *json = cJSON_PrintUnformatted(x);

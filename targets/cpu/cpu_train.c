@@ -178,7 +178,7 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
     tr->step++;
     rb_adam_step(&io->opt, tr->step, rb_clip_scale(&io->opt, io->grad_norm), s->params, tr->grads,
                  tr->m, tr->v, s->n_params);
-    rb_cpu_sum_biases(s);
+    rb_cpu_weights_changed(s);
     rb_sample_metric(smp, "loss", io->loss_value, "", RB_SRC_MEASURED);
     rb_sample_metric(smp, "grad_norm", io->grad_norm, "", RB_SRC_MEASURED);
     return 0;

@@ -37,7 +37,7 @@ static const shape shapes[] = {
     {"rnn 2 layers I<H", RB_CELL_RNN, 7, 2, 9, 17, 2, 1, 0},
     {"rnn I>H h0", RB_CELL_RNN, 5, 3, 33, 8, 2, 1, 1},
     {"rnn no input proj", RB_CELL_RNN, 6, 2, 12, 12, 2, 0, 0},
-    /* several W_hh row chunks per step, the last one partial */
+    /* many panels of W_hh per step, the last one partial */
     {"lstm H=600 B=3 chunked", RB_CELL_LSTM, 3, 3, 300, 600, 1, 1, 0},
     {"lstm T=25 B=4 H=256", RB_CELL_LSTM, 25, 4, 256, 256, 1, 1, 0},
 };

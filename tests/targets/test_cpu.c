@@ -234,6 +234,71 @@ static void test_sample(void)
     CHECK_INT(rb_tensor_count(&t), 0);
 }
 
+/* Shapes that walk the recurrent kernel's edges: full micro-tiles and each
+ * partial one (B against MR = 6, 3, 2), panels whose last units end inside
+ * a vector (H against 16 and 8 units per LSTM panel, 64 and 32 per RNN
+ * panel), and layers big enough to split across two threads (G*H*H above
+ * the serial limit), with row lengths and the imported models' extensions
+ * on the split path. */
+static const feat_shape tile_shapes[] = {
+    {{"lstm B=7 H=17 h0/c0", RB_CELL_LSTM, 4, 7, 9, 17, 1, 1, 1}, 1, 0},
+    {{"lstm B=13 H=40 2 layers", RB_CELL_LSTM, 3, 13, 40, 40, 2, 1, 0}, 1, 0},
+    {{"rnn B=6 H=70 h0", RB_CELL_RNN, 4, 6, 20, 70, 1, 1, 1}, 1, 0},
+    {{"rnn B=11 H=300 split", RB_CELL_RNN, 3, 11, 30, 300, 1, 1, 0}, 1, 0},
+    {{"lstm B=9 H=130 split, lengths", RB_CELL_LSTM, 6, 9, 20, 130, 1, 1, 1}, 1, RB_FEAT_SEQ_LENS},
+    {{"lstm B=5 H=130 split, bidir peep clip lengths", RB_CELL_LSTM, 5, 5, 12, 130, 2, 1, 1},
+     2,
+     RB_FEAT_BIDIR | RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
+    {{"lstm B=8 H=128 split, reverse input_forget", RB_CELL_LSTM, 4, 8, 16, 128, 1, 1, 0},
+     1,
+     RB_FEAT_REVERSE | RB_FEAT_INPUT_FORGET},
+};
+
+/* Each compilation of the recurrent kernel (option isa) on the battery, the
+ * kernel's edge shapes and a training step.  One this CPU cannot run must
+ * be refused as unavailable, by probe, and is then skipped. */
+static void test_kernels(void)
+{
+    const char *isas[] = {"isa=avx512", "isa=avx2", "isa=generic"};
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        rb_target t;
+        rb_err e = {0};
+        init_target(&t, "cpu", isas[i], 1);
+        int rc = rb_target_probe(&t, &e);
+        rb_target_close(&t);
+        if (rc) {
+            printf("  cpu %s: skipped: %s\n", isas[i], e.msg);
+            CHECK_INT(rc, RB_EUNAVAIL);
+            CHECK(strcmp(isas[i], "isa=generic") != 0); /* every CPU runs that one */
+            continue;
+        }
+        battery_against_reference("cpu", isas[i]);
+        battery_train("cpu", isas[i]);
+        for (size_t k = 0; k < sizeof tile_shapes / sizeof tile_shapes[0]; k++) {
+            const feat_shape *fs = &tile_shapes[k];
+            fixture f;
+            CHECK_INT(fixture_init_feat(&f, &fs->s, fs->dirs, fs->feat, 3000 + k), 0);
+            CHECK_INT(run_target("cpu", isas[i], &f, 2, &e), 0);
+            rb_errstat st;
+            rb_compare(f.y, f.ref, f.n, &st);
+            double tol = rb_fp32_tolerance(&f.w, 0);
+            printf("  cpu %s %-44s max_rel %.2e (tol %.2e)\n", isas[i], fs->s.what, st.max_rel,
+                   tol);
+            CHECK(within_tolerance(&st, tol));
+            CHECK(max_abs(f.y, f.n) > 1e-3);
+            fixture_free(&f);
+        }
+    }
+    /* cpu:onednn has its own kernels */
+    rb_target t;
+    rb_err e = {0};
+    init_target(&t, "cpu", "backend=onednn", 1);
+    rb_target_set_opt(&t, "isa", "avx2");
+    CHECK_INT(rb_target_probe(&t, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "isa");
+    rb_target_close(&t);
+}
+
 #ifndef RB_HAVE_ONEDNN
 /* Built without oneDNN: cpu:onednn exists and says what to install. */
 static void test_onednn_unavailable(void)
@@ -260,6 +325,7 @@ int main(void)
     battery_stateful("cpu", "");
     battery_torch_fixtures("cpu", "");
     battery_train("cpu", "");
+    test_kernels();
     /* cpu:onednn, oneDNN's primitives: the same battery and PyTorch's
      * outputs; features and a stack without input projection refused by
      * name, training not yet */

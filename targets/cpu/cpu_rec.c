@@ -1,0 +1,52 @@
+/* cpu_rec.c — which compilation of the recurrent step runs (cpu_rec.h),
+ * and the packing of W_hh for it. */
+#include <string.h>
+
+#include "cpu_rec.h"
+
+/* RB_CPU_REC_X86: the AVX-512 and AVX2 files were compiled with their
+ * instruction sets (CMakeLists.txt sets both, on x86-64 only). */
+const rb_rec_kernel *rb_cpu_rec_pick(const char *isa)
+{
+    int any = !isa || !strcmp(isa, "auto");
+#if defined(RB_CPU_REC_X86) && defined(__x86_64__)
+    /* libgcc's checks include the OS's saving of the wide registers */
+    __builtin_cpu_init();
+    if ((any || !strcmp(isa, "avx512")) && __builtin_cpu_supports("avx512f"))
+        return &rb_cpu_rec_avx512;
+    if ((any || !strcmp(isa, "avx2")) && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma"))
+        return &rb_cpu_rec_avx2;
+#endif
+    if (any || !strcmp(isa, "generic"))
+        return &rb_cpu_rec_generic;
+    return NULL;
+}
+
+int rb_cpu_rec_panels(const rb_rec_kernel *k, int G, int H)
+{
+    int per = 4 * k->vw / G; /* units per panel */
+    return (H + per - 1) / per;
+}
+
+size_t rb_cpu_rec_packed_size(const rb_rec_kernel *k, int G, int H, int K)
+{
+    return (size_t)rb_cpu_rec_panels(k, G, H) * K * 4 * k->vw;
+}
+
+/* Panel p, row k, column j holds w[g*H + u][k] for gate g = j / per and
+ * unit u = p*per + j % per (zero past the last unit), per = NR / G: each
+ * panel row is the four gates of one vector of units (LSTM) or four
+ * vectors of units (RNN), the order the kernel's epilogue consumes. */
+void rb_cpu_rec_pack(const rb_rec_kernel *k, int G, int H, int K, const float *w, float *out)
+{
+    const int NR = 4 * k->vw, per = NR / G, P = rb_cpu_rec_panels(k, G, H);
+    for (int p = 0; p < P; p++)
+        for (int j = 0; j < NR; j++) {
+            int g = j / per, u = p * per + j % per;
+            float *o = out + (size_t)p * K * NR + j;
+            const float *row = w + ((size_t)g * H + u) * K;
+            for (int r = 0; r < K; r++)
+                o[(size_t)r * NR] = u < H ? row[r] : 0.0f;
+        }
+}
