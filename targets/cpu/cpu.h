@@ -9,6 +9,12 @@
 
 /* Worker threads this target uses: t->threads, or every online CPU if 0. */
 int rb_cpu_threads(const rb_target *t);
+/* The first of thread tid's share of n items among nt threads (the next
+ * thread's first ends it). */
+static inline int rb_cpu_share(int n, int tid, int nt)
+{
+    return (int)((long)n * tid / nt);
+}
 
 int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e);
 /* Is this instance cpu:onednn (option backend = onednn)? */
@@ -26,15 +32,17 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
 int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
 void rb_cpu_unload(rb_target *t);
 
-/* BPTT through one step (cpu_cell.c).  dh = dy + dh_next is the gradient
+/* BPTT through one step (cpu_cell.c), units u0 .. u1-1 of every row (the
+ * share of one thread).  dh = dy + dh_next is the gradient
  * reaching h_t (from the layer's output and from step t+1); dc the one
  * reaching c_t from step t+1, replaced by the one reaching c_{t-1}; dA
  * [B, G*H] receives the gradient at the gate pre-activations.  act and c
  * are what the forward stored for step t, c_prev its c_{t-1}; the RNN needs
  * only its output h_t. */
-void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const float *act,
-                     const float *c, const float *c_prev, float *dc, float *dA);
-void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h, float *dA);
+void rb_cpu_lstm_bwd(int B, int H, int u0, int u1, const float *dy, const float *dh_next,
+                     const float *act, const float *c, const float *c_prev, float *dc, float *dA);
+void rb_cpu_rnn_bwd(int B, int H, int u0, int u1, const float *dy, const float *dh_next,
+                    const float *h, float *dA);
 
 /* What load() prepares (cpu_lstm.c); weights live in one flat array of the
  * params.h layout so that training can clip and update them in one pass. */
@@ -94,6 +102,8 @@ void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, cons
  * workload, the step, and the params op. */
 int rb_cpu_train_alloc(cpu_state *s, rb_err *e);
 void rb_cpu_train_free(cpu_state *s);
+/* Pack the weights again for the backward's products (after each update). */
+void rb_cpu_train_pack(cpu_state *s);
 int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp, rb_err *e);
 int rb_cpu_params(rb_target *t, float *weights, float *grads, rb_err *e);
 

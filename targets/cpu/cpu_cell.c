@@ -37,19 +37,19 @@ VM_INLINE void lstm_bwd8(const float *dy, const float *dh_next, const float *act
 }
 
 RB_CLONES
-void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const float *act,
-                     const float *c, const float *c_prev, float *dc, float *dA)
+void rb_cpu_lstm_bwd(int B, int H, int u0, int u1, const float *dy, const float *dh_next,
+                     const float *act, const float *c, const float *c_prev, float *dc, float *dA)
 {
     const size_t GH = 4 * (size_t)H;
-    const int full = H & ~7;
+    const int full = u0 + ((u1 - u0) & ~7);
     for (int b = 0; b < B; b++) {
         size_t o = (size_t)b * H;
         const float *ab = act + b * GH;
         float *db = dA + b * GH;
-        for (int j = 0; j < full; j += 8)
+        for (int j = u0; j < full; j += 8)
             lstm_bwd8(dy + o + j, dh_next + o + j, ab + j, (size_t)H, c + o + j, c_prev + o + j,
                       dc + o + j, db + j);
-        int n = H - full;
+        int n = u1 - full;
         if (!n)
             continue;
         float ty[8] = {0}, tn[8] = {0}, ta[32] = {0}, tc[8] = {0}, tp[8] = {0}, td[8] = {0}, tA[32];
@@ -68,9 +68,11 @@ void rb_cpu_lstm_bwd(int B, int H, const float *dy, const float *dh_next, const 
     }
 }
 
-void rb_cpu_rnn_bwd(int B, int H, const float *dy, const float *dh_next, const float *h, float *dA)
+void rb_cpu_rnn_bwd(int B, int H, int u0, int u1, const float *dy, const float *dh_next,
+                    const float *h, float *dA)
 {
     /* no transcendental here: the compiler vectorizes this loop by itself */
-    for (size_t k = 0; k < (size_t)B * H; k++)
-        dA[k] = (dy[k] + dh_next[k]) * (1.0f - h[k] * h[k]);
+    for (size_t b = 0; b < (size_t)B; b++)
+        for (size_t k = b * H + u0; k < b * H + u1; k++)
+            dA[k] = (dy[k] + dh_next[k]) * (1.0f - h[k] * h[k]);
 }

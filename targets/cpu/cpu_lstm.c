@@ -166,6 +166,8 @@ void rb_cpu_weights_changed(cpu_state *s)
         if (d->in)
             rb_cpu_rec_pack(s->kernel, s->G, s->H, d->in, d->w_ih, d->wi_pk);
     }
+    if (s->train)
+        rb_cpu_train_pack(s);
 }
 
 /* One unit's walk over its steps, shared by the threads that split it. */
@@ -188,7 +190,7 @@ static void layer_steps(void *arg, int tid, int n)
     const cpu_state *s = j->s;
     const int B = s->B, H = s->H, GH = s->G * s->H, T = s->T;
     const size_t BH = (size_t)B * H;
-    const int p0 = (int)((long)s->panels * tid / n), p1 = (int)((long)s->panels * (tid + 1) / n);
+    const int p0 = rb_cpu_share(s->panels, tid, n), p1 = rb_cpu_share(s->panels, tid + 1, n);
     if (j->ly->in) {
         rb_rec_step proj = {.B = T * B,
                             .H = H,

@@ -50,3 +50,22 @@ void rb_cpu_rec_pack(const rb_rec_kernel *k, int G, int H, int K, const float *w
                 o[(size_t)r * NR] = u < H ? row[r] : 0.0f;
         }
 }
+
+void rb_cpu_rec_pack_t(const rb_rec_kernel *k, int N, int K, const float *head, int head_rows,
+                       const float *rest, float *out, int p0, int p1)
+{
+    const int NR = 4 * k->vw;
+    for (int p = p0; p < p1; p++) {
+        int u0 = p * NR, n = N - u0 < NR ? N - u0 : NR;
+        float *o = out + (size_t)p * K * NR;
+        for (int r = 0; r < K; r++, o += NR) {
+            const float *row = r < head_rows ? (head ? head + (size_t)r * N : NULL)
+                                             : rest + (size_t)(r - head_rows) * N;
+            if (row)
+                memcpy(o, row + u0, (size_t)n * sizeof *o);
+            else
+                memset(o, 0, (size_t)n * sizeof *o);
+            memset(o + n, 0, (size_t)(NR - n) * sizeof *o);
+        }
+    }
+}

@@ -64,5 +64,12 @@ int rb_cpu_rec_panels(const rb_rec_kernel *k, int G, int H);
 size_t rb_cpu_rec_packed_size(const rb_rec_kernel *k, int G, int H, int K);
 /* Pack w [G*H, K] (PyTorch's layout of W_hh or W_ih) into out for kernel k. */
 void rb_cpu_rec_pack(const rb_rec_kernel *k, int G, int H, int K, const float *w, float *out);
+/* Panels p0 .. p1-1 of a [K, N] row-major matrix packed for the plain
+ * product with N output columns (G = 1): the backward's W_hh and W_ih as
+ * they are stored, and the activations its weight gradients multiply.  Its
+ * first head_rows rows come from head (zeros when head is NULL), the rest
+ * from rest, so [h0; h_0 .. h_{T-2}] needs no copy. */
+void rb_cpu_rec_pack_t(const rb_rec_kernel *k, int N, int K, const float *head, int head_rows,
+                       const float *rest, float *out, int p0, int p1);
 
 #endif

@@ -1,12 +1,15 @@
 /* cpu_train.c — one training step on the CPU: forward keeping what BPTT
  * needs, the host loss, backpropagation through time, clipping and Adam.
  *
- * The backward mirrors the forward's plan: per layer, one fused
- * elementwise pass per step (cpu_cell.c) and one small product carrying
- * the gradient to h_{t-1}; the weight gradients are then three big GEMMs
- * over all T*B positions at once (dW_hh, dW_ih, and the bias as a GEMV with
- * a vector of ones), as cuDNN and oneDNN do, instead of T rank-B updates. */
-#include <cblas.h>
+ * The backward mirrors the forward's plan, on the same kernel (cpu_rec.h)
+ * and the same threads: per layer, one elementwise pass per step
+ * (cpu_cell.c) and one product carrying the gradient to h_{t-1}, on W_hh
+ * packed once per update; the weight gradients are then big products over
+ * all T*B positions at once (dW_hh, dW_ih, the bias as sums), as cuDNN and
+ * oneDNN do, instead of T rank-B updates, and dX one more.  Each thread owns
+ * a range of units: its share of the step's elementwise pass reads only the
+ * part of dh its own share of the product wrote, so one barrier per step
+ * suffices. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +25,10 @@ struct cpu_train {
     float *dA;            /* [T*B, G*H] gradient at the gate pre-activations of one layer */
     float *dY[2];         /* [T*B, H] gradient at a layer's output, ping-pong */
     float *dh, *dc;       /* [B, H] gradients reaching h_{t-1}, c_{t-1} */
-    float *ones;          /* [T*B] for the bias gradient as a GEMV */
-    long step;            /* Adam's step count */
+    float *dAT;           /* [G*H, T*B] dA transposed: the weight gradients' left operand */
+    float *pk_h, *pk_x;   /* [h0; h_0..h_{T-2}] and the layer's input, packed (rb_cpu_rec_pack_t) */
+    float **wt_hh, **wt_ih; /* [L] each layer's W_hh and W_ih packed for dh and dX */
+    long step;              /* Adam's step count */
 };
 
 void rb_cpu_train_free(cpu_state *s)
@@ -31,10 +36,16 @@ void rb_cpu_train_free(cpu_state *s)
     cpu_train *tr = s->train;
     if (!tr)
         return;
-    float *all[] = {tr->grads, tr->m,     tr->v,     tr->act, tr->cs, tr->hs,
-                    tr->dA,    tr->dY[0], tr->dY[1], tr->dh,  tr->dc, tr->ones};
+    float *all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs,  tr->hs,   tr->dA,
+                    tr->dY[0], tr->dY[1], tr->dh, tr->dc,  tr->dAT, tr->pk_h, tr->pk_x};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
+    for (int l = 0; l < s->L && tr->wt_hh; l++) {
+        free(tr->wt_hh[l]);
+        free(tr->wt_ih[l]);
+    }
+    free(tr->wt_hh);
+    free(tr->wt_ih);
     free(tr);
     s->train = NULL;
 }
@@ -47,31 +58,135 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e)
     s->train = tr;
     size_t P = s->n_params, TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H,
            L = (size_t)s->L, BH = (size_t)s->B * H;
-    if (!(tr->grads = rb_cpu_falloc(P)) || !(tr->m = rb_cpu_falloc(P)) ||
+    const rb_rec_kernel *k = s->kernel;
+    int in_max = 0; /* widest layer input with a projection */
+    for (int l = 0; l < s->L; l++)
+        in_max = s->layer[l].in > in_max ? s->layer[l].in : in_max;
+    size_t wts = 0;
+    int ok =
+        (tr->wt_hh = calloc(L, sizeof *tr->wt_hh)) && (tr->wt_ih = calloc(L, sizeof *tr->wt_ih));
+    for (int l = 0; ok && l < s->L; l++) {
+        int in = s->layer[l].in;
+        wts += rb_cpu_rec_packed_size(k, 1, s->H, (int)GH) +
+               (in ? rb_cpu_rec_packed_size(k, 1, in, (int)GH) : 0);
+        ok = (tr->wt_hh[l] = rb_cpu_falloc(rb_cpu_rec_packed_size(k, 1, s->H, (int)GH))) &&
+             (!in || (tr->wt_ih[l] = rb_cpu_falloc(rb_cpu_rec_packed_size(k, 1, in, (int)GH))));
+    }
+    size_t pk_h = rb_cpu_rec_packed_size(k, 1, s->H, (int)TB),
+           pk_x = in_max ? rb_cpu_rec_packed_size(k, 1, in_max, (int)TB) : 0;
+    if (!ok || !(tr->grads = rb_cpu_falloc(P)) || !(tr->m = rb_cpu_falloc(P)) ||
         !(tr->v = rb_cpu_falloc(P)) || !(tr->act = rb_cpu_falloc(L * TB * GH)) ||
         (s->cell == RB_CELL_LSTM && !(tr->cs = rb_cpu_falloc(L * TB * H))) ||
         !(tr->hs = rb_cpu_falloc(L * TB * H)) || !(tr->dA = rb_cpu_falloc(TB * GH)) ||
         !(tr->dY[0] = rb_cpu_falloc(TB * H)) || !(tr->dY[1] = rb_cpu_falloc(TB * H)) ||
         !(tr->dh = rb_cpu_falloc(BH)) || !(tr->dc = rb_cpu_falloc(BH)) ||
-        !(tr->ones = rb_cpu_falloc(TB)))
-        return rb_errf(e, RB_ENOMEM,
-                       "cpu: out of memory for training state (%.1f MiB of activations, "
-                       "gradients and optimizer moments)",
-                       4.0 * (3 * P + L * TB * (GH + 2 * H) + TB * (GH + 2 * H + 1)) / 1048576.0);
-    for (size_t k = 0; k < TB; k++)
-        tr->ones[k] = 1.0f;
+        !(tr->dAT = rb_cpu_falloc(TB * GH)) || !(tr->pk_h = rb_cpu_falloc(pk_h)) ||
+        (pk_x && !(tr->pk_x = rb_cpu_falloc(pk_x))))
+        return rb_errf(
+            e, RB_ENOMEM,
+            "cpu: out of memory for training state (%.1f MiB of activations, "
+            "gradients, optimizer moments and packed operands)",
+            4.0 * (3 * P + L * TB * (GH + 2 * H) + TB * (2 * GH + 2 * H) + wts + pk_h + pk_x) /
+                1048576.0);
+    rb_cpu_train_pack(s);
     return 0;
 }
 
-/* dh[B, H] = dA_t[B, G*H] x W_hh: the gradient reaching h_{t-1}. */
-static void to_prev_h(const cpu_state *s, const float *w_hh, const float *dAt, float *dh)
+void rb_cpu_train_pack(cpu_state *s)
 {
-    const int H = s->H, GH = s->G * s->H, B = s->B;
-    if (B == 1)
-        cblas_sgemv(CblasRowMajor, CblasTrans, GH, H, 1.0f, w_hh, H, dAt, 1, 0.0f, dh, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, GH, 1.0f, dAt, GH, w_hh, H,
-                    0.0f, dh, H);
+    const int GH = s->G * s->H;
+    for (int l = 0; l < s->L; l++) {
+        const cpu_layer *ly = &s->layer[l];
+        int ph = rb_cpu_rec_panels(s->kernel, 1, s->H);
+        rb_cpu_rec_pack_t(s->kernel, s->H, GH, NULL, 0, ly->w_hh, s->train->wt_hh[l], 0, ph);
+        if (ly->in)
+            rb_cpu_rec_pack_t(s->kernel, ly->in, GH, NULL, 0, ly->w_ih, s->train->wt_ih[l], 0,
+                              rb_cpu_rec_panels(s->kernel, 1, ly->in));
+    }
+}
+
+/* What every thread of one layer's backward reads. */
+typedef struct bwd_job {
+    cpu_state *s;
+    int l;
+    const float *x, *h0, *c0; /* what the layer's forward read */
+    const float *dY;          /* [T*B, H] the gradient at its output */
+    float *dX;                /* [T*B, in] (or [T*B, G*H]) the one at its input, or NULL */
+} bwd_job;
+
+/* out [rows, N] = a [rows, K] x (the [K, N] matrix packed in w), panels
+ * p0 .. p1-1 of N. */
+static void product(const cpu_state *s, int rows, int N, int K, const float *a, const float *w,
+                    float *out, int p0, int p1)
+{
+    rb_rec_step st = {.B = rows, .H = N, .G = 1, .K = K, .w = w, .h = a, .out = out};
+    s->kernel->step(&st, p0, p1);
+}
+
+/* Thread tid of n: BPTT over its units, then its share of the weight
+ * gradients and of dX. */
+static void backward_steps(void *arg, int tid, int n)
+{
+    const bwd_job *j = arg;
+    cpu_state *s = j->s;
+    cpu_train *tr = s->train;
+    const cpu_layer *ly = &s->layer[j->l];
+    const rb_rec_kernel *k = s->kernel;
+    const int H = s->H, B = s->B, GH = s->G * H, TB = s->T * B, BH = B * H, NR = 4 * k->vw;
+    const float *act = tr->act + (size_t)j->l * TB * GH, *hs = tr->hs + (size_t)j->l * TB * H;
+    const float *cs = tr->cs ? tr->cs + (size_t)j->l * TB * H : NULL;
+    /* units: this thread's panels of every product whose columns are units */
+    const int PH = rb_cpu_rec_panels(k, 1, H);
+    const int ph0 = rb_cpu_share(PH, tid, n), ph1 = rb_cpu_share(PH, tid + 1, n);
+    const int u0 = ph0 * NR, u1 = ph1 * NR < H ? ph1 * NR : H;
+
+    for (int t = s->T - 1; t >= 0; t--) {
+        const float *dYt = j->dY + (size_t)t * BH;
+        float *dAt = tr->dA + (size_t)t * B * GH;
+        if (s->cell == RB_CELL_LSTM) {
+            const float *c_prev = t ? cs + (size_t)(t - 1) * BH : (j->c0 ? j->c0 : s->zeros);
+            rb_cpu_lstm_bwd(B, H, u0, u1, dYt, tr->dh, act + (size_t)t * B * GH,
+                            cs + (size_t)t * BH, c_prev, tr->dc, dAt);
+        } else {
+            rb_cpu_rnn_bwd(B, H, u0, u1, dYt, tr->dh, hs + (size_t)t * BH, dAt);
+        }
+        if (n > 1)
+            rb_cpu_pool_barrier(s->pool); /* the product reads all of dA_t */
+        if (t > 0) /* dh [B, H] = dA_t x W_hh: the gradient reaching h_{t-1} */
+            product(s, B, H, GH, dAt, tr->wt_hh[j->l], tr->dh, ph0, ph1);
+    }
+
+    /* the weight gradients' operands: dA transposed (rows of gate-units),
+     * [h0; h_0 .. h_{T-2}] and x packed with T*B as the inner dimension */
+    for (int r = rb_cpu_share(GH, tid, n); r < rb_cpu_share(GH, tid + 1, n); r++)
+        for (int q = 0; q < TB; q++)
+            tr->dAT[(size_t)r * TB + q] = tr->dA[(size_t)q * GH + r];
+    rb_cpu_rec_pack_t(k, H, TB, j->h0, B, hs, tr->pk_h, ph0, ph1);
+    const int in = ly->in, PI = in ? rb_cpu_rec_panels(k, 1, in) : 0;
+    const int pi0 = rb_cpu_share(PI, tid, n), pi1 = rb_cpu_share(PI, tid + 1, n);
+    if (in)
+        rb_cpu_rec_pack_t(k, in, TB, NULL, 0, j->x, tr->pk_x, pi0, pi1);
+    if (n > 1)
+        rb_cpu_pool_barrier(s->pool);
+
+    float *g_ih = tr->grads + ly->off[RB_P_W_IH], *g_hh = tr->grads + ly->off[RB_P_W_HH],
+          *g_bih = tr->grads + ly->off[RB_P_B_IH], *g_bhh = tr->grads + ly->off[RB_P_B_HH];
+    /* dW_hh = sum_t dA_t^T h_{t-1}, h_{-1} = h0 (zeros without) */
+    product(s, GH, H, TB, tr->dAT, tr->pk_h, g_hh, ph0, ph1);
+    if (in) {
+        product(s, GH, in, TB, tr->dAT, tr->pk_x, g_ih, pi0, pi1);
+        if (j->dX)
+            product(s, TB, in, GH, tr->dA, tr->wt_ih[j->l], j->dX, pi0, pi1);
+    } else if (j->dX) { /* x was the pre-activation itself */
+        size_t r0 = rb_cpu_share(TB, tid, n), r1 = rb_cpu_share(TB, tid + 1, n);
+        memcpy(j->dX + r0 * GH, tr->dA + r0 * GH, (r1 - r0) * GH * sizeof *j->dX);
+    }
+    for (int r = rb_cpu_share(GH, tid, n); r < rb_cpu_share(GH, tid + 1, n); r++) {
+        float sum = 0;
+        for (int q = 0; q < TB; q++)
+            sum += tr->dAT[(size_t)r * TB + q];
+        g_bih[r] = g_bhh[r] = sum;
+    }
 }
 
 /* Layer l backwards: dY [T*B, H] in; weight gradients into tr->grads; dX
@@ -81,55 +196,14 @@ static void backward_layer(cpu_state *s, int l, const float *x, const float *h0,
                            const float *dY, float *dX)
 {
     cpu_train *tr = s->train;
-    const cpu_layer *ly = &s->layer[l];
-    const int H = s->H, B = s->B, GH = s->G * H, TB = s->T * B, BH = B * H;
-    const float *act = tr->act + (size_t)l * TB * GH, *hs = tr->hs + (size_t)l * TB * H;
-    const float *cs = tr->cs ? tr->cs + (size_t)l * TB * H : NULL;
-    memset(tr->dh, 0, (size_t)BH * sizeof *tr->dh);
-    memset(tr->dc, 0, (size_t)BH * sizeof *tr->dc);
-
-    if (s->rec_threads != s->threads)
-        openblas_set_num_threads(s->rec_threads);
-    for (int t = s->T - 1; t >= 0; t--) {
-        const float *dYt = dY + (size_t)t * BH;
-        float *dAt = tr->dA + (size_t)t * B * GH;
-        if (s->cell == RB_CELL_LSTM) {
-            const float *c_prev = t ? cs + (size_t)(t - 1) * BH : (c0 ? c0 : s->zeros);
-            rb_cpu_lstm_bwd(B, H, dYt, tr->dh, act + (size_t)t * B * GH, cs + (size_t)t * BH,
-                            c_prev, tr->dc, dAt);
-        } else {
-            rb_cpu_rnn_bwd(B, H, dYt, tr->dh, hs + (size_t)t * BH, dAt);
-        }
-        if (t > 0)
-            to_prev_h(s, ly->w_hh, dAt, tr->dh);
-    }
-    if (s->rec_threads != s->threads)
-        openblas_set_num_threads(s->threads);
-
-    float *g_ih = tr->grads + ly->off[RB_P_W_IH], *g_hh = tr->grads + ly->off[RB_P_W_HH],
-          *g_bih = tr->grads + ly->off[RB_P_B_IH], *g_bhh = tr->grads + ly->off[RB_P_B_HH];
-    /* dW_hh = sum_t dA_t^T h_{t-1}: steps 1.. against outputs 0..T-2 in one
-     * GEMM, step 0 against h0 (nothing when h0 is zero) */
-    if (s->T > 1)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, TB - B, 1.0f,
-                    tr->dA + (size_t)B * GH, GH, hs, H, 0.0f, g_hh, H);
+    const size_t BH = (size_t)s->B * s->H;
+    memset(tr->dh, 0, BH * sizeof *tr->dh);
+    memset(tr->dc, 0, BH * sizeof *tr->dc);
+    bwd_job j = {s, l, x, h0, c0, dY, dX};
+    if (s->pool)
+        rb_cpu_pool_run(s->pool, backward_steps, &j);
     else
-        memset(g_hh, 0, (size_t)GH * H * sizeof *g_hh);
-    if (h0)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, B, 1.0f, tr->dA, GH, h0, H,
-                    1.0f, g_hh, H);
-    if (ly->in)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, ly->in, TB, 1.0f, tr->dA, GH, x,
-                    ly->in, 0.0f, g_ih, ly->in);
-    cblas_sgemv(CblasRowMajor, CblasTrans, TB, GH, 1.0f, tr->dA, GH, tr->ones, 1, 0.0f, g_bih, 1);
-    memcpy(g_bhh, g_bih, (size_t)GH * sizeof *g_bhh);
-    if (!dX)
-        return;
-    if (ly->in)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, TB, ly->in, GH, 1.0f, tr->dA, GH,
-                    ly->w_ih, ly->in, 0.0f, dX, ly->in);
-    else /* x was the pre-activation itself */
-        memcpy(dX, tr->dA, (size_t)TB * GH * sizeof *dX);
+        backward_steps(&j, 0, 1);
 }
 
 /* Layer l's slice of a [L, B, H] initial state, or NULL. */
