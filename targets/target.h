@@ -58,7 +58,7 @@ typedef struct rb_device_info {
      * RB_BOUNDARY_* ("chip", "package", "board") or a person's word
      * (--power T=W@wall); every stored energy figure carries its boundary. */
     char power_boundary[16];
-    char extra_json[2048]; /* adapter-specific JSON object text, e.g. OpenBLAS config; "" = none */
+    char extra_json[2048]; /* adapter-specific JSON object text, e.g. the cpu's kernels; "" = none */
     char bus_id[32]; /* PCI bus id as NVML writes it ("00000000:65:00.0") when known, else "" */
     /* Which energy counters measure this device (RB_ENERGY_*), set by the
      * target's probe: the harness picks the meter from these alone. */

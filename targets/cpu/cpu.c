@@ -26,19 +26,19 @@ int rb_cpu_onednn(const rb_target *t)
     return b && !strcmp(b, "onednn");
 }
 
-/* The software stack: rnnbench's kernels on OpenBLAS, or oneDNN's RNN
- * primitives (cpu_onednn.c) — both on the same CPU, so a person sees which
- * is faster per workload. */
-static const char *const backends[] = {"openblas", "onednn", NULL};
+/* The software stack: rnnbench's own kernels, or oneDNN's RNN primitives
+ * (cpu_onednn.c) — both on the same CPU, so a person sees which is faster
+ * per workload. */
+static const char *const backends[] = {"rnnbench", "onednn", NULL};
 static const char *const isas[] = {"auto", "avx512", "avx2", "generic", NULL};
 static const rb_target_option cpu_options[] = {
     {.name = "backend",
      .metavar = "BACKEND",
-     .def = "openblas",
+     .def = "rnnbench",
      .choices = backends,
      .positional = 1,
-     .help = "openblas | onednn: rnnbench's kernels on OpenBLAS,\n"
-             "or oneDNN's RNN primitives (cpu:onednn, inference)"},
+     .help = "rnnbench | onednn: rnnbench's own kernels, or oneDNN's\n"
+             "RNN primitives (cpu:onednn, inference)"},
     {.name = "isa",
      .metavar = "ISA",
      .def = "auto",
@@ -76,9 +76,9 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
 }
 
 #ifdef RB_HAVE_ONEDNN
-#define BY_BACKEND(t, onednn, openblas) (rb_cpu_onednn(t) ? (onednn) : (openblas))
+#define BY_BACKEND(t, onednn, own) (rb_cpu_onednn(t) ? (onednn) : (own))
 #else
-#define BY_BACKEND(t, onednn, openblas) (openblas)
+#define BY_BACKEND(t, onednn, own) (own)
 #endif
 
 static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)

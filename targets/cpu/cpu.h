@@ -88,8 +88,6 @@ typedef struct cpu_state {
 float *rb_cpu_falloc(size_t n);
 /* After load and each update: bias = b_ih + b_hh, the weights packed again. */
 void rb_cpu_weights_changed(cpu_state *s);
-/* Set OpenBLAS to the threads of this load (the count is process-wide). */
-void rb_cpu_claim_threads(const cpu_state *s);
 /* One unit over all T steps: x [T*B, in] (or pre-activations when in == 0)
  * to y [T*B, H]; h0/c0 are this unit's [B, H] initial states or NULL; lens
  * the batch's row lengths or NULL.  For training, act [T*B, G*H] and cseq

@@ -21,7 +21,6 @@
  * are the epilogue's extensions, and row lengths keep h in its own
  * (ping-pong) buffer so that rows past their end output zeros while their
  * state stays. */
-#include <cblas.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,10 +86,7 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->D = m->dirs == 2 ? 2 : 1;
     s->clip = m->clip;
     s->coupled = m->input_forget;
-    /* What OpenBLAS really runs (it caps at its build-time maximum), so
-     * forward() can tell when someone else changed it. */
-    openblas_set_num_threads(rb_cpu_threads(t));
-    s->threads = openblas_get_num_threads();
+    s->threads = rb_cpu_threads(t);
     s->kernel = rb_cpu_rec_pick(rb_target_opt(t, "isa"));
     if (!s->kernel) /* probe refuses such an instance first */
         return rb_errf(e, RB_EUNAVAIL, "cpu: this CPU cannot run isa=%s", rb_target_opt(t, "isa"));
@@ -261,14 +257,6 @@ void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, cons
         memcpy(s->h_state, s->h_state + BH, BH * sizeof *s->h_state);
 }
 
-void rb_cpu_claim_threads(const cpu_state *s)
-{
-    /* OpenBLAS's thread count is process-wide: another target may have
-     * changed it since load. */
-    if (openblas_get_num_threads() != s->threads)
-        openblas_set_num_threads(s->threads);
-}
-
 /* y[t, b, d*H + j] = dir[d][t, b, j]: a bidirectional layer's output, the
  * forward half first, as PyTorch concatenates it. */
 static void interleave(const cpu_state *s, float *y)
@@ -284,7 +272,6 @@ int rb_cpu_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     cpu_state *s = t->priv;
     if (!s)
         return rb_errf(e, RB_ERUNTIME, "cpu: forward without loaded state");
-    rb_cpu_claim_threads(s);
     size_t BH = (size_t)s->B * s->H;
     const float *x = in->x;
     /* stateful: a batch without states continues from the kept ones */

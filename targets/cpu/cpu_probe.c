@@ -1,9 +1,8 @@
-/* cpu_probe.c — describe the host CPU and configure OpenBLAS's threads.
+/* cpu_probe.c — describe the host CPU.
  *
  * Everything here is read from /proc and /sys, so it works unprivileged and
  * in containers; what cannot be read is reported as unknown (0), never
  * guessed silently. */
-#include <cblas.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,13 +93,7 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     cpuinfo_field("flags", flags, sizeof flags);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-    int want = rb_cpu_threads(t);
-    openblas_set_num_threads(want);
-    /* OpenBLAS caps at its build-time maximum; report what it really uses. */
-    int threads = openblas_get_num_threads();
-    if (threads < 1)
-        return rb_errf(e, RB_ERUNTIME, "OpenBLAS reports %d threads after asking for %d", threads,
-                       want);
+    int threads = rb_cpu_threads(t);
 
     const char *isa;
     int fpc = flops_per_cycle(flags, &isa);
@@ -131,15 +124,12 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e)
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "cpu_model", model);
     cJSON_AddNumberToObject(x, "logical_cpus", (double)ncpu);
-    cJSON_AddNumberToObject(x, "threads_requested", want);
     cJSON_AddNumberToObject(x, "threads", threads);
     cJSON_AddNumberToObject(x, "mhz", mhz);
     cJSON_AddStringToObject(x, "isa", isa);
     cJSON_AddNumberToObject(x, "flops_per_cycle", fpc);
     if (!rb_cpu_onednn(t))
         cJSON_AddStringToObject(x, "kernels", k->isa);
-    cJSON_AddStringToObject(x, "openblas_config", openblas_get_config());
-    cJSON_AddStringToObject(x, "openblas_core", openblas_get_corename());
     char *json = cJSON_PrintUnformatted(x);
     cJSON_Delete(x);
     if (!json || strlen(json) >= sizeof out->extra_json) {

@@ -218,7 +218,6 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
     cpu_train *tr = s ? s->train : NULL;
     if (!tr)
         return rb_errf(e, RB_ERUNTIME, "cpu: train_step without training state");
-    rb_cpu_claim_threads(s);
     const size_t TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H,
                  BH = (size_t)s->B * H;
     const int lstm = s->cell == RB_CELL_LSTM;

@@ -48,7 +48,7 @@ static void test_probe_info(void)
     CHECK_STR_HAS(t.info.power_source, "model");
     CHECK(t.info.extra_json[0] == '{');
     CHECK(t.info.extra_json[strlen(t.info.extra_json) - 1] == '}');
-    CHECK_STR_HAS(t.info.extra_json, "\"openblas_core\":\"");
+    CHECK_STR_HAS(t.info.extra_json, "\"kernels\":\"");
     CHECK_STR_HAS(t.info.extra_json, "\"threads\":2");
 }
 

@@ -29,7 +29,7 @@ static const struct {
     {"fpga?sim=often", NULL, "'often': expected auto, full or sampled"},
     {"fpga?clock_mhz", NULL, "needs a value"},
     {"fpga?", NULL, "nothing after '?'"},
-    {"cpu:x", NULL, "cpu option backend 'x': expected openblas or onednn"},
+    {"cpu:x", NULL, "cpu option backend 'x': expected rnnbench or onednn"},
     {"nosuch:x", NULL, "unknown target 'nosuch' (known: cpu, gpu, fpga, asic, all)"},
 };
 
