@@ -66,10 +66,12 @@ void rb_cpu_unload(rb_target *t)
     t->priv = NULL;
 }
 
-/* Below this many W_hh elements (192 KiB) one step's product takes a few
- * microseconds, not much more than the barrier that ends a step on two
- * threads: such layers run on one. */
-#define SERIAL_W_HH_ELEMS (48 * 1024)
+/* Below this many multiply-adds a step's product takes a microsecond or
+ * two, no more than the barrier that ends a step on two threads: such
+ * layers run on one.  Measured on 2 cores (LSTM, 25 steps, 2 threads vs 1):
+ * H=32 B=1 (4 Ki MACs a step) 0.76x, H=32 B=8 1.57x, H=64 B=1 1.37x,
+ * H=96 B=1 1.58x, H=128 B=8 1.56x. */
+#define SERIAL_STEP_MACS (8 * 1024)
 
 int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e)
 {
@@ -91,7 +93,7 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     if (!s->kernel) /* probe refuses such an instance first */
         return rb_errf(e, RB_EUNAVAIL, "cpu: this CPU cannot run isa=%s", rb_target_opt(t, "isa"));
     s->panels = rb_cpu_rec_panels(s->kernel, s->G, s->H);
-    s->rec_threads = (long)s->G * s->H * s->H < SERIAL_W_HH_ELEMS ? 1 : s->threads;
+    s->rec_threads = (long)s->G * s->H * s->H * s->B < SERIAL_STEP_MACS ? 1 : s->threads;
     if (s->rec_threads > s->panels)
         s->rec_threads = s->panels;
     if (s->rec_threads > 1 && !(s->pool = rb_cpu_pool_new(s->rec_threads)))

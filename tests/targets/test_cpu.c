@@ -237,7 +237,7 @@ static void test_sample(void)
 /* Shapes that walk the recurrent kernel's edges: full micro-tiles and each
  * partial one (B against MR = 6, 3, 2), panels whose last units end inside
  * a vector (H against 16 and 8 units per LSTM panel, 64 and 32 per RNN
- * panel), and layers big enough to split across two threads (G*H*H above
+ * panel), and layers big enough to split across two threads (G*H*H*B above
  * the serial limit), with row lengths and the imported models' extensions
  * on the split path. */
 static const feat_shape tile_shapes[] = {
