@@ -154,8 +154,8 @@ VM_INLINE void rows(const int mr, const rb_rec_step *st, int p, int r0)
     }
 }
 
-/* Each panel's W_hh slice (H x NR floats) is read once per MR rows of the
- * batch: the panel stays in L2 while the row blocks pass over it. */
+/* Each panel (K x NR floats of the packed matrix) is read once per MR rows
+ * of the batch: the panel stays in L2 while the row blocks pass over it. */
 static void step(const rb_rec_step *st, int p0, int p1)
 {
     for (int p = p0; p < p1; p++) {
