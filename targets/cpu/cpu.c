@@ -38,7 +38,7 @@ static const rb_target_option cpu_options[] = {
      .choices = backends,
      .positional = 1,
      .help = "rnnbench | onednn: rnnbench's own kernels, or oneDNN's\n"
-             "RNN primitives (cpu:onednn, inference)"},
+             "RNN primitives (cpu:onednn, inference and training)"},
     {.name = "isa",
      .metavar = "ISA",
      .def = "auto",
@@ -91,6 +91,17 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     return BY_BACKEND(t, rb_onednn_forward(t, in, out, s, e), rb_cpu_forward(t, in, out, s, e));
 }
 
+static int train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *s, rb_err *e)
+{
+    return BY_BACKEND(t, rb_onednn_train_step(t, in, io, s, e), rb_cpu_train_step(t, in, io, s, e));
+}
+
+static int params(rb_target *t, float *weights, float *grads, rb_err *e)
+{
+    return BY_BACKEND(t, rb_onednn_params(t, weights, grads, e),
+                      rb_cpu_params(t, weights, grads, e));
+}
+
 /* --dry-run: cpu:onednn refuses what its load refuses; the work itself is
  * the default (a timestep loop doing the FLOPs). */
 static int work(rb_target *t, const rb_workload *w, rb_call_work *c, rb_err *e)
@@ -124,8 +135,8 @@ const rb_target_ops rb_target_cpu_ops = {
     .probe = probe,
     .load = load,
     .forward = forward,
-    .train_step = rb_cpu_train_step,
-    .params = rb_cpu_params,
+    .train_step = train_step,
+    .params = params,
     .unload = unload,
     .work = work,
     .options = cpu_options,

@@ -20,12 +20,17 @@ int rb_cpu_probe(rb_target *t, rb_device_info *out, rb_err *e);
 /* Is this instance cpu:onednn (option backend = onednn)? */
 int rb_cpu_onednn(const rb_target *t);
 #ifdef RB_HAVE_ONEDNN
-/* The oneDNN backend (cpu_onednn.c): plain stacks, inference. */
+/* The oneDNN backend (cpu_onednn.c): plain stacks, inference and training. */
 const char *rb_onednn_version(char *buf, size_t n);
 /* RB_EUNAVAIL with the reason for what load refuses beyond the features. */
 int rb_onednn_refuses(const rb_workload *w, rb_err *e);
 int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);
 int rb_onednn_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *s, rb_err *e);
+/* Training through oneDNN's backward primitives, as rb_cpu_train_step and
+ * rb_cpu_params do it (a train-mode load keeps what they need). */
+int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
+                         rb_err *e);
+int rb_onednn_params(rb_target *t, float *weights, float *grads, rb_err *e);
 void rb_onednn_unload(rb_target *t);
 #endif
 int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e);

@@ -10,25 +10,67 @@
  * ([G*H, in], gates i, f, g, o — oneDNN's LSTM order i, f, c~, o is the
  * same) and are transposed into oneDNN's ldigo; the bias is b_ih + b_hh.
  *
- * What it runs: the plain stack with an input projection, inference, with
- * or without h0/c0.  The rest is refused by name at load (this instance's
- * features, narrowed in probe): oneDNN's primitives always multiply x by
- * W_ih, and peepholes, clipping, coupled gates, row lengths and kept states
- * are not what they compute. */
+ * Training (a train-mode load): each layer's forward is made for training
+ * (it fills a workspace its backward reads) and gets the matching
+ * lstm_backward / vanilla_rnn_backward, whose weights have a layout of their
+ * own (ldgoi, where the forward's is ldigo), so they are reordered into
+ * both.  The weights live in one flat array of the params.h layout, as the
+ * other backend keeps them (cpu_train.c), so clipping and Adam are one pass
+ * over it.  PyTorch's [G*H, in] is oneDNN's ldgoi: reorders made once at
+ * load take the flat array's weights straight into both layouts after each
+ * update, and the weight gradients (which oneDNN gives in its ldigo) straight
+ * into the flat array of gradients, with no transposed copy on the way.
+ * oneDNN has one bias, so its gradient is both b_ih's and b_hh's
+ * (d/db_ih = d/db_hh).
+ *
+ * What it runs: the plain stack with an input projection, inference and
+ * training, with or without h0/c0.  The rest is refused by name at load
+ * (this instance's features, narrowed in probe): oneDNN's primitives always
+ * multiply x by W_ih, and peepholes, clipping, coupled gates, row lengths
+ * and kept states are not what they compute. */
 #include "cpu.h"
 
 #ifdef RB_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_version.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* What a training load adds to a layer (the forward is made for training). */
+typedef struct onednn_bwd {
+    dnnl_primitive_t prim;
+    dnnl_memory_t workspace; /* what the forward leaves for the backward */
+    /* [0] weights_layer (W_ih), [1] weights_iter (W_hh) */
+    dnnl_memory_t w[2];       /* the weights again, in the backward's layout */
+    dnnl_memory_t dw[2];      /* their gradients, in the backward's layout */
+    dnnl_memory_t p[2], g[2]; /* the flat arrays' weights and gradients, as ldgoi */
+    /* reorders made once: the flat array's weights into the forward's and
+     * the backward's layouts, the backward's gradients into the flat array */
+    dnnl_primitive_t to_fwd[2], to_bwd[2], from_diff[2];
+    dnnl_memory_t db; /* [G*H] the bias gradient (ldgo) */
+    dnnl_memory_t diff_src_layer, diff_src_iter, diff_src_iter_c, diff_dst_layer; /* user's */
+    size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh */
+} onednn_bwd;
+
 typedef struct onednn_layer {
     dnnl_primitive_t prim;
     dnnl_memory_t src_layer, src_iter, src_iter_c, w_layer, w_iter, bias, dst_layer;
+    onednn_bwd *bwd; /* NULL unless loaded for training */
 } onednn_layer;
+
+/* A training load's state beyond the layers'. */
+typedef struct onednn_train {
+    float *params, *grads, *m, *v; /* [n_params] params.h layout: weights, gradients, moments */
+    size_t n_params;
+    float *hs;     /* [L][T, B, H] every layer's output: the next one's input, the backward's */
+    float *dY[2];  /* [T, B, H] the gradient at a layer's output, ping-pong */
+    float *dx;     /* [T, B, I] layer 0's diff_src_layer when the caller wants none */
+    float *dstate; /* [2][B, H] diff_src_iter(_c): computed by oneDNN, unused */
+    long step;     /* Adam's step count */
+} onednn_train;
 
 typedef struct onednn_state {
     dnnl_engine_t eng;
@@ -38,6 +80,7 @@ typedef struct onednn_state {
     onednn_layer *layer; /* [L] */
     float *seq[2];       /* [T, B, H] outputs of the layers before the last, ping-pong */
     float *zeros;        /* [B, H] the initial states when the batch gives none */
+    onednn_train *train; /* NULL unless loaded for training */
 } onednn_state;
 
 static int fail(rb_err *e, dnnl_status_t st, const char *what)
@@ -60,18 +103,59 @@ const char *rb_onednn_version(char *buf, size_t n)
     return buf;
 }
 
-static void free_layer(onednn_layer *ly)
+static void free_mems(dnnl_memory_t *const *m, size_t n)
 {
-    dnnl_memory_t *m[] = {&ly->src_layer, &ly->src_iter, &ly->src_iter_c, &ly->w_layer,
-                          &ly->w_iter,    &ly->bias,     &ly->dst_layer};
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+    for (size_t i = 0; i < n; i++)
         if (*m[i]) {
             dnnl_memory_destroy(*m[i]);
             *m[i] = NULL;
         }
-    if (ly->prim)
-        dnnl_primitive_destroy(ly->prim);
-    ly->prim = NULL;
+}
+
+static void free_prim(dnnl_primitive_t *p)
+{
+    if (*p)
+        dnnl_primitive_destroy(*p);
+    *p = NULL;
+}
+
+static void free_bwd(onednn_bwd *b)
+{
+    dnnl_memory_t *m[] = {&b->workspace,       &b->db,
+                          &b->diff_src_layer,  &b->diff_src_iter,
+                          &b->diff_src_iter_c, &b->diff_dst_layer};
+    free_mems(m, sizeof m / sizeof m[0]);
+    free_prim(&b->prim);
+    for (int i = 0; i < 2; i++) {
+        dnnl_memory_t *mi[] = {&b->w[i], &b->dw[i], &b->p[i], &b->g[i]};
+        free_mems(mi, sizeof mi / sizeof mi[0]);
+        free_prim(&b->to_fwd[i]);
+        free_prim(&b->to_bwd[i]);
+        free_prim(&b->from_diff[i]);
+    }
+    free(b);
+}
+
+static void free_layer(onednn_layer *ly)
+{
+    dnnl_memory_t *m[] = {&ly->src_layer, &ly->src_iter, &ly->src_iter_c, &ly->w_layer,
+                          &ly->w_iter,    &ly->bias,     &ly->dst_layer};
+    free_mems(m, sizeof m / sizeof m[0]);
+    free_prim(&ly->prim);
+    if (ly->bwd)
+        free_bwd(ly->bwd);
+    ly->bwd = NULL;
+}
+
+static void free_train(onednn_train *tr)
+{
+    if (!tr)
+        return;
+    float *all[] = {tr->params, tr->grads, tr->m,  tr->v,     tr->hs,
+                    tr->dY[0],  tr->dY[1], tr->dx, tr->dstate};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        free(all[i]);
+    free(tr);
 }
 
 void rb_onednn_unload(rb_target *t)
@@ -89,6 +173,7 @@ void rb_onednn_unload(rb_target *t)
     free(s->seq[0]);
     free(s->seq[1]);
     free(s->zeros);
+    free_train(s->train);
     free(s);
     t->priv = NULL;
 }
@@ -138,74 +223,275 @@ static float *to_ldigo(const float *w, int in, int G, int H)
     return o;
 }
 
-static int load_layer(onednn_state *s, int l, const rb_layer *ly, rb_err *e)
+/* A memory oneDNN allocates, in whatever layout md says. */
+static int own_mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng, rb_err *e)
 {
-    onednn_layer *o = &s->layer[l];
-    const int T = s->T, B = s->B, H = s->H, G = s->G, in = ly->in;
-    const int lstm = s->cell == RB_CELL_LSTM;
+    TRY(dnnl_memory_create(m, md, eng, DNNL_MEMORY_ALLOCATE), "allocating a memory");
+    return 0;
+}
+
+/* A memory over a buffer of ours that stays put while it lives. */
+static int fixed_mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng, float *p,
+                     rb_err *e)
+{
+    TRY(dnnl_memory_create(m, md, eng, p), "creating a memory");
+    return 0;
+}
+
+static void *mem_data(dnnl_memory_t m)
+{
+    void *p = NULL;
+    return dnnl_memory_get_data_handle(m, &p) == dnnl_success ? p : NULL;
+}
+
+/* Bytes of m's buffer, padding included. */
+static size_t mem_size(dnnl_memory_t m)
+{
+    const dnnl_memory_desc_t *md = NULL;
+    return dnnl_memory_get_memory_desc(m, &md) == dnnl_success ? dnnl_memory_desc_get_size(md) : 0;
+}
+
+/* A reorder made once: the training step runs it at every update. */
+static int make_reorder(dnnl_primitive_t *r, const dnnl_memory_desc_t *from,
+                        const dnnl_memory_desc_t *to, dnnl_engine_t eng, rb_err *e)
+{
+    dnnl_primitive_desc_t pd;
+    TRY(dnnl_reorder_primitive_desc_create(&pd, from, eng, to, eng, NULL), "making a reorder");
+    dnnl_status_t st = dnnl_primitive_create(r, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return st == dnnl_success ? 0 : fail(e, st, "making a reorder");
+}
+
+static int run_reorder(onednn_state *s, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to,
+                       rb_err *e)
+{
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    TRY(dnnl_primitive_execute(r, s->stream, 2, args), "reordering the weights");
+    return 0;
+}
+
+/* One layer's descriptors: the user's layouts, and "any" for the weights
+ * that the primitives lay out themselves. */
+typedef struct layer_mds {
     dnnl_memory_desc_t src_layer, src_iter, src_iter_c, dst_layer, w_layer_any, w_iter_any,
         w_layer_user, w_iter_user, bias;
-    dnnl_dims_t d_src = {T, B, in}, d_iter = {1, 1, B, H}, d_wl = {1, 1, in, G, H},
-                d_wi = {1, 1, H, G, H}, d_bias = {1, 1, G, H}, d_dst = {T, B, H};
-    TRY(dnnl_memory_desc_init_by_tag(&src_layer, 3, d_src, dnnl_f32, dnnl_tnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&src_iter, 4, d_iter, dnnl_f32, dnnl_ldnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&src_iter_c, 4, d_iter, dnnl_f32, dnnl_ldnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&dst_layer, 3, d_dst, dnnl_f32, dnnl_tnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&w_layer_any, 5, d_wl, dnnl_f32, dnnl_format_tag_any),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&w_iter_any, 5, d_wi, dnnl_f32, dnnl_format_tag_any),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&w_layer_user, 5, d_wl, dnnl_f32, dnnl_ldigo), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&w_iter_user, 5, d_wi, dnnl_f32, dnnl_ldigo), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&bias, 4, d_bias, dnnl_f32, dnnl_ldgo), "a descriptor");
+    dnnl_memory_desc_t w_layer_torch, w_iter_torch; /* ldgoi: PyTorch's [G*H, in] */
+} layer_mds;
 
+/* An inference load: the weights reordered once into the forward's layouts. */
+static int pack_once(onednn_state *s, onednn_layer *o, const rb_layer *ly, const layer_mds *d,
+                     const dnnl_memory_desc_t *w_layer, const dnnl_memory_desc_t *w_iter,
+                     float *bias, rb_err *e)
+{
+    const int G = s->G, H = s->H, in = ly->in;
+    float *wl = to_ldigo(ly->w_ih, in, G, H), *wi = to_ldigo(ly->w_hh, H, G, H);
+    int rc = wl && wi ? 0 : rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for the weights");
+    for (int r = 0; !rc && r < G * H; r++)
+        bias[r] = ly->b_ih[r] + ly->b_hh[r];
+    if (!rc)
+        rc = packed(&o->w_layer, w_layer, &d->w_layer_user, wl, s->eng, s->stream, e);
+    if (!rc)
+        rc = packed(&o->w_iter, w_iter, &d->w_iter_user, wi, s->eng, s->stream, e);
+    free(wl);
+    free(wi);
+    return rc;
+}
+
+/* A training load: the workspace, the backward primitive (hinted by the
+ * forward's fwd), the weights' buffers in both layouts, their gradients',
+ * and the reorders between those and the flat arrays; the weights
+ * themselves come from the flat array (pack_layer). */
+static int load_train(onednn_state *s, const rb_model *m, int l, const layer_mds *d,
+                      const_dnnl_primitive_desc_t fwd, rb_err *e)
+{
+    onednn_layer *o = &s->layer[l];
+    onednn_bwd *b = o->bwd = calloc(1, sizeof *b);
+    if (!b)
+        return rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for training state");
+    for (int k = RB_P_W_IH; k <= RB_P_B_HH; k++)
+        b->off[k] = rb_param_off(m, l, (rb_param_kind)k);
+    const int lstm = s->cell == RB_CELL_LSTM;
+    const dnnl_memory_desc_t *torch[2] = {&d->w_layer_torch, &d->w_iter_torch},
+                             *fw[2] = {dnnl_primitive_desc_query_md(fwd, dnnl_query_weights_md, 0),
+                                       dnnl_primitive_desc_query_md(fwd, dnnl_query_weights_md, 1)};
+    int rc = own_mem(&b->workspace, dnnl_primitive_desc_query_md(fwd, dnnl_query_workspace_md, 0),
+                     s->eng, e);
+    if (!rc)
+        rc = own_mem(&o->w_layer, fw[0], s->eng, e);
+    if (!rc)
+        rc = own_mem(&o->w_iter, fw[1], s->eng, e);
+    for (int i = 0; !rc && i < 2; i++) {
+        /* the flat arrays stay where they are from load to unload */
+        rc = fixed_mem(&b->p[i], torch[i], s->eng, s->train->params + b->off[RB_P_W_IH + i], e);
+        if (!rc)
+            rc = fixed_mem(&b->g[i], torch[i], s->eng, s->train->grads + b->off[RB_P_W_IH + i], e);
+        if (!rc)
+            rc = make_reorder(&b->to_fwd[i], torch[i], fw[i], s->eng, e);
+    }
+    if (rc)
+        return rc;
+
+    /* the gradients have the shapes and user layouts of what they are of;
+     * no dst_iter: the loss reads the output sequence only */
     dnnl_rnn_desc_t rd;
     if (lstm)
-        TRY(dnnl_lstm_forward_desc_init(&rd, dnnl_forward_inference, dnnl_unidirectional_left2right,
-                                        &src_layer, &src_iter, &src_iter_c, &w_layer_any,
-                                        &w_iter_any, &bias, &dst_layer, NULL, NULL, 0),
+        TRY(dnnl_lstm_backward_desc_init(
+                &rd, dnnl_backward, dnnl_unidirectional_left2right, &d->src_layer, &d->src_iter,
+                &d->src_iter_c, &d->w_layer_any, &d->w_iter_any, &d->bias, &d->dst_layer, NULL,
+                NULL, &d->src_layer, &d->src_iter, &d->src_iter_c, &d->w_layer_any, &d->w_iter_any,
+                &d->bias, &d->dst_layer, NULL, NULL, 0),
+            "describing the LSTM's backward");
+    else
+        TRY(dnnl_vanilla_rnn_backward_desc_init(
+                &rd, dnnl_backward, dnnl_eltwise_tanh, dnnl_unidirectional_left2right,
+                &d->src_layer, &d->src_iter, &d->w_layer_any, &d->w_iter_any, &d->bias,
+                &d->dst_layer, NULL, &d->src_layer, &d->src_iter, &d->w_layer_any, &d->w_iter_any,
+                &d->bias, &d->dst_layer, NULL, 0, 0.f, 0.f),
+            "describing the RNN's backward");
+    dnnl_primitive_desc_t pd;
+    TRY(dnnl_primitive_desc_create(&pd, &rd, NULL, s->eng, fwd), "making the backward primitive");
+    dnnl_status_t st = dnnl_primitive_create(&b->prim, pd);
+    rc = st == dnnl_success ? 0 : fail(e, st, "making the backward primitive");
+    if (!rc)
+        rc = own_mem(&b->db, &d->bias, s->eng, e);
+    for (int i = 0; !rc && i < 2; i++) {
+        const dnnl_memory_desc_t *bw = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, i),
+                                 *dw = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md,
+                                                                    i);
+        rc = own_mem(&b->w[i], bw, s->eng, e);
+        if (!rc)
+            rc = own_mem(&b->dw[i], dw, s->eng, e);
+        if (!rc)
+            rc = make_reorder(&b->to_bwd[i], torch[i], bw, s->eng, e);
+        if (!rc)
+            rc = make_reorder(&b->from_diff[i], dw, torch[i], s->eng, e);
+    }
+    dnnl_primitive_desc_destroy(pd);
+    if (!rc)
+        rc = user_mem(&b->diff_src_layer, &d->src_layer, s->eng, e);
+    if (!rc)
+        rc = user_mem(&b->diff_src_iter, &d->src_iter, s->eng, e);
+    if (!rc && lstm)
+        rc = user_mem(&b->diff_src_iter_c, &d->src_iter_c, s->eng, e);
+    if (!rc)
+        rc = user_mem(&b->diff_dst_layer, &d->dst_layer, s->eng, e);
+    return rc;
+}
+
+static int load_layer(onednn_state *s, const rb_model *m, int l, rb_err *e)
+{
+    onednn_layer *o = &s->layer[l];
+    const rb_layer *ly = &m->layer[l];
+    const int T = s->T, B = s->B, H = s->H, G = s->G, in = ly->in;
+    const int lstm = s->cell == RB_CELL_LSTM;
+    layer_mds d;
+    dnnl_dims_t d_src = {T, B, in}, d_iter = {1, 1, B, H}, d_wl = {1, 1, in, G, H},
+                d_wi = {1, 1, H, G, H}, d_bias = {1, 1, G, H}, d_dst = {T, B, H};
+    TRY(dnnl_memory_desc_init_by_tag(&d.src_layer, 3, d_src, dnnl_f32, dnnl_tnc), "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.src_iter, 4, d_iter, dnnl_f32, dnnl_ldnc), "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.src_iter_c, 4, d_iter, dnnl_f32, dnnl_ldnc),
+        "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.dst_layer, 3, d_dst, dnnl_f32, dnnl_tnc), "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.w_layer_any, 5, d_wl, dnnl_f32, dnnl_format_tag_any),
+        "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.w_iter_any, 5, d_wi, dnnl_f32, dnnl_format_tag_any),
+        "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.w_layer_user, 5, d_wl, dnnl_f32, dnnl_ldigo),
+        "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.w_iter_user, 5, d_wi, dnnl_f32, dnnl_ldigo),
+        "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.bias, 4, d_bias, dnnl_f32, dnnl_ldgo), "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.w_layer_torch, 5, d_wl, dnnl_f32, dnnl_ldgoi),
+        "a descriptor");
+    TRY(dnnl_memory_desc_init_by_tag(&d.w_iter_torch, 5, d_wi, dnnl_f32, dnnl_ldgoi),
+        "a descriptor");
+
+    /* training: the forward fills a workspace that the backward reads */
+    const dnnl_prop_kind_t prop = s->train ? dnnl_forward_training : dnnl_forward_inference;
+    dnnl_rnn_desc_t rd;
+    if (lstm)
+        TRY(dnnl_lstm_forward_desc_init(&rd, prop, dnnl_unidirectional_left2right, &d.src_layer,
+                                        &d.src_iter, &d.src_iter_c, &d.w_layer_any, &d.w_iter_any,
+                                        &d.bias, &d.dst_layer, NULL, NULL, 0),
             "describing the LSTM");
     else
-        TRY(dnnl_vanilla_rnn_forward_desc_init(&rd, dnnl_forward_inference, dnnl_eltwise_tanh,
-                                               dnnl_unidirectional_left2right, &src_layer,
-                                               &src_iter, &w_layer_any, &w_iter_any, &bias,
-                                               &dst_layer, NULL, 0, 0.f, 0.f),
+        TRY(dnnl_vanilla_rnn_forward_desc_init(&rd, prop, dnnl_eltwise_tanh,
+                                               dnnl_unidirectional_left2right, &d.src_layer,
+                                               &d.src_iter, &d.w_layer_any, &d.w_iter_any, &d.bias,
+                                               &d.dst_layer, NULL, 0, 0.f, 0.f),
             "describing the RNN");
     dnnl_primitive_desc_t pd;
     TRY(dnnl_primitive_desc_create(&pd, &rd, NULL, s->eng, NULL), "making the primitive");
     const dnnl_memory_desc_t *w_layer = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
                              *w_iter = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
     dnnl_status_t st = dnnl_primitive_create(&o->prim, pd);
-    float *wl = to_ldigo(ly->w_ih, in, G, H), *wi = to_ldigo(ly->w_hh, H, G, H),
-          *b = malloc((size_t)G * H * sizeof *b);
     int rc = st == dnnl_success ? 0 : fail(e, st, "making the primitive");
-    if (!rc && (!wl || !wi || !b))
-        rc = rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for the weights");
-    for (int r = 0; !rc && r < G * H; r++)
-        b[r] = ly->b_ih[r] + ly->b_hh[r];
-    if (!rc)
-        rc = packed(&o->w_layer, w_layer, &w_layer_user, wl, s->eng, s->stream, e);
-    if (!rc)
-        rc = packed(&o->w_iter, w_iter, &w_iter_user, wi, s->eng, s->stream, e);
-    void *bp = NULL; /* the bias in a buffer the memory owns */
-    if (!rc && (dnnl_memory_create(&o->bias, &bias, s->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
-                dnnl_memory_get_data_handle(o->bias, &bp) != dnnl_success || !bp))
+    float *bias = NULL; /* the bias in a buffer the memory owns */
+    if (!rc &&
+        (dnnl_memory_create(&o->bias, &d.bias, s->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
+         !(bias = mem_data(o->bias))))
         rc = rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for the bias");
-    if (!rc)
-        memcpy(bp, b, (size_t)G * H * sizeof *b);
-    free(wl);
-    free(wi);
-    free(b);
+    if (!rc && s->train)
+        rc = load_train(s, m, l, &d, pd, e);
+    else if (!rc)
+        rc = pack_once(s, o, ly, &d, w_layer, w_iter, bias, e);
     dnnl_primitive_desc_destroy(pd);
     if (!rc)
-        rc = user_mem(&o->src_layer, &src_layer, s->eng, e);
+        rc = user_mem(&o->src_layer, &d.src_layer, s->eng, e);
     if (!rc)
-        rc = user_mem(&o->src_iter, &src_iter, s->eng, e);
+        rc = user_mem(&o->src_iter, &d.src_iter, s->eng, e);
     if (!rc && lstm)
-        rc = user_mem(&o->src_iter_c, &src_iter_c, s->eng, e);
+        rc = user_mem(&o->src_iter_c, &d.src_iter_c, s->eng, e);
     if (!rc)
-        rc = user_mem(&o->dst_layer, &dst_layer, s->eng, e);
+        rc = user_mem(&o->dst_layer, &d.dst_layer, s->eng, e);
     return rc;
+}
+
+/* Layer o's forward weights, i = 0: weights_layer, 1: weights_iter. */
+static dnnl_memory_t fwd_w(const onednn_layer *o, int i) { return i ? o->w_iter : o->w_layer; }
+
+/* A training load's layer l: its weights from the flat array into the
+ * forward's and the backward's layouts, and the fused bias (at load and
+ * after each update; the caller waits for the stream). */
+static int pack_layer(onednn_state *s, int l, rb_err *e)
+{
+    onednn_layer *o = &s->layer[l];
+    onednn_bwd *b = o->bwd;
+    const float *p = s->train->params;
+    float *bias = mem_data(o->bias);
+    for (int r = 0; r < s->G * s->H; r++)
+        bias[r] = p[b->off[RB_P_B_IH] + r] + p[b->off[RB_P_B_HH] + r];
+    int rc = 0;
+    for (int i = 0; !rc && i < 2; i++) {
+        rc = run_reorder(s, b->to_fwd[i], b->p[i], fwd_w(o, i), e);
+        if (!rc)
+            rc = run_reorder(s, b->to_bwd[i], b->p[i], b->w[i], e);
+    }
+    return rc;
+}
+
+/* What a training load keeps beyond the layers: the flat arrays (the
+ * weights from the model), every layer's output, the gradients between
+ * layers. */
+static int alloc_train(onednn_state *s, const rb_model *m, const rb_workload *w, rb_err *e)
+{
+    onednn_train *tr = s->train = calloc(1, sizeof *tr);
+    if (!tr)
+        return rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for training state");
+    const size_t P = rb_param_total(m), TBH = (size_t)s->T * s->B * s->H, BH = (size_t)s->B * s->H,
+                 TBI = (size_t)s->T * s->B * m->layer[0].in;
+    tr->n_params = P;
+    if (!(tr->params = malloc(P * sizeof(float))) || !(tr->grads = calloc(P, sizeof(float))) ||
+        !(tr->m = calloc(P, sizeof(float))) || !(tr->v = calloc(P, sizeof(float))) ||
+        !(tr->hs = malloc((size_t)s->L * TBH * sizeof(float))) ||
+        !(tr->dY[0] = malloc(TBH * sizeof(float))) || !(tr->dY[1] = malloc(TBH * sizeof(float))) ||
+        !(tr->dx = malloc(TBI * sizeof(float))) || !(tr->dstate = malloc(2 * BH * sizeof(float))))
+        return rb_errf(e, RB_ENOMEM,
+                       "cpu:onednn: out of memory for training state of %s (%.1f MiB of "
+                       "weights, gradients, moments and activations)",
+                       w->key, 4.0 * (4 * P + (s->L + 2) * TBH + TBI + 2 * BH) / 1048576.0);
+    rb_model_flatten(m, tr->params);
+    return 0;
 }
 
 int rb_onednn_refuses(const rb_workload *w, rb_err *e)
@@ -214,10 +500,6 @@ int rb_onednn_refuses(const rb_workload *w, rb_err *e)
         return rb_errf(e, RB_EUNAVAIL,
                        "unsupported: no input projection (oneDNN's RNN primitives always "
                        "multiply x by W_ih)");
-    if (w->mode == RB_MODE_TRAIN)
-        return rb_errf(e, RB_EUNAVAIL,
-                       "cpu:onednn: training through oneDNN's backward primitives is not built "
-                       "yet; the cpu target (OpenBLAS) trains");
     return 0;
 }
 
@@ -248,43 +530,198 @@ int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err
     s->zeros = calloc((size_t)s->B * s->H, sizeof(float));
     if (!s->layer || !s->seq[0] || (s->L > 2 && !s->seq[1]) || !s->zeros)
         return rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for %s", w->key);
-    for (int l = 0; l < s->L; l++) {
-        int rc = load_layer(s, l, &m->layer[l], e);
+    if (w->mode == RB_MODE_TRAIN) {
+        int rc = alloc_train(s, m, w, e);
         if (rc)
             return rc;
     }
+    for (int l = 0; l < s->L; l++) {
+        int rc = load_layer(s, m, l, e);
+        if (rc)
+            return rc;
+    }
+    for (int l = 0; s->train && l < s->L; l++) {
+        int rc = pack_layer(s, l, e);
+        if (rc)
+            return rc;
+    }
+    TRY(dnnl_stream_wait(s->stream), "waiting for the stream");
     return 0;
+}
+
+/* Layer l over all steps: x [T, B, in] into y [T, B, H] from h0 and c0
+ * [B, H]; on a training load it also fills the layer's workspace. */
+static int forward_layer(onednn_state *s, int l, const float *x, const float *h0, const float *c0,
+                         float *y, rb_err *e)
+{
+    onednn_layer *o = &s->layer[l];
+    /* oneDNN reads these: the casts drop const for its API only */
+    TRY(dnnl_memory_set_data_handle(o->src_layer, (void *)x), "setting the input");
+    TRY(dnnl_memory_set_data_handle(o->src_iter, (void *)h0), "setting h0");
+    if (o->src_iter_c)
+        TRY(dnnl_memory_set_data_handle(o->src_iter_c, (void *)c0), "setting c0");
+    TRY(dnnl_memory_set_data_handle(o->dst_layer, y), "setting the output");
+    dnnl_exec_arg_t args[8] = {{DNNL_ARG_SRC_LAYER, o->src_layer},
+                               {DNNL_ARG_SRC_ITER, o->src_iter},
+                               {DNNL_ARG_WEIGHTS_LAYER, o->w_layer},
+                               {DNNL_ARG_WEIGHTS_ITER, o->w_iter},
+                               {DNNL_ARG_BIAS, o->bias},
+                               {DNNL_ARG_DST_LAYER, o->dst_layer}};
+    int n = 6;
+    if (o->src_iter_c)
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC_ITER_C, o->src_iter_c};
+    if (o->bwd)
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WORKSPACE, o->bwd->workspace};
+    TRY(dnnl_primitive_execute(o->prim, s->stream, n, args), "running the primitive");
+    return 0;
+}
+
+/* Layer l's slice of a [L, B, H] initial state, or zeros. */
+static const float *layer_state(const onednn_state *s, const float *p, int l)
+{
+    return p ? p + (size_t)l * s->B * s->H : s->zeros;
 }
 
 int rb_onednn_forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *smp, rb_err *e)
 {
     (void)smp;
     onednn_state *s = t->priv;
-    const size_t per_unit = (size_t)s->B * s->H;
     omp_set_num_threads(s->threads); /* the count is per process: another load may have moved it */
     for (int l = 0; l < s->L; l++) {
-        onednn_layer *o = &s->layer[l];
         const float *x = l == 0 ? in->x : s->seq[(l - 1) % 2];
         float *y = l == s->L - 1 ? out->data : s->seq[l % 2];
-        const float *h0 = in->h0 ? in->h0 + l * per_unit : s->zeros,
-                    *c0 = in->c0 ? in->c0 + l * per_unit : s->zeros;
-        /* oneDNN reads these: the casts drop const for its API only */
-        TRY(dnnl_memory_set_data_handle(o->src_layer, (void *)x), "setting the input");
-        TRY(dnnl_memory_set_data_handle(o->src_iter, (void *)h0), "setting h0");
-        if (o->src_iter_c)
-            TRY(dnnl_memory_set_data_handle(o->src_iter_c, (void *)c0), "setting c0");
-        TRY(dnnl_memory_set_data_handle(o->dst_layer, y), "setting the output");
-        dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC_LAYER, o->src_layer},
-                                  {DNNL_ARG_SRC_ITER, o->src_iter},
-                                  {DNNL_ARG_WEIGHTS_LAYER, o->w_layer},
-                                  {DNNL_ARG_WEIGHTS_ITER, o->w_iter},
-                                  {DNNL_ARG_BIAS, o->bias},
-                                  {DNNL_ARG_DST_LAYER, o->dst_layer},
-                                  {DNNL_ARG_SRC_ITER_C, o->src_iter_c}};
-        TRY(dnnl_primitive_execute(o->prim, s->stream, o->src_iter_c ? 7 : 6, args),
-            "running the primitive");
+        int rc = forward_layer(s, l, x, layer_state(s, in->h0, l), layer_state(s, in->c0, l), y, e);
+        if (rc)
+            return rc;
     }
     TRY(dnnl_stream_wait(s->stream), "waiting for the stream");
+    return 0;
+}
+
+/* Layer l backwards: dY [T, B, H] in, dX [T, B, in] out; x, h0 and c0 are
+ * what its forward read.  Its weight gradients go into the flat array,
+ * the bias's is left in db; the caller waits for the stream. */
+static int backward_layer(onednn_state *s, int l, const float *x, const float *h0, const float *c0,
+                          const float *dY, float *dX, rb_err *e)
+{
+    onednn_layer *o = &s->layer[l];
+    onednn_bwd *b = o->bwd;
+    onednn_train *tr = s->train;
+    const size_t TBH = (size_t)s->T * s->B * s->H, BH = (size_t)s->B * s->H;
+    /* oneDNN adds the gradients to what these hold */
+    for (int i = 0; i < 2; i++)
+        memset(mem_data(b->dw[i]), 0, mem_size(b->dw[i]));
+    memset(mem_data(b->db), 0, mem_size(b->db));
+    /* oneDNN reads these: the casts drop const for its API only */
+    TRY(dnnl_memory_set_data_handle(o->src_layer, (void *)x), "setting the input");
+    TRY(dnnl_memory_set_data_handle(o->src_iter, (void *)h0), "setting h0");
+    if (o->src_iter_c)
+        TRY(dnnl_memory_set_data_handle(o->src_iter_c, (void *)c0), "setting c0");
+    TRY(dnnl_memory_set_data_handle(o->dst_layer, tr->hs + (size_t)l * TBH), "setting the output");
+    TRY(dnnl_memory_set_data_handle(b->diff_dst_layer, (void *)dY),
+        "setting the output's gradient");
+    TRY(dnnl_memory_set_data_handle(b->diff_src_layer, dX), "setting the input's gradient");
+    TRY(dnnl_memory_set_data_handle(b->diff_src_iter, tr->dstate), "setting h0's gradient");
+    if (b->diff_src_iter_c)
+        TRY(dnnl_memory_set_data_handle(b->diff_src_iter_c, tr->dstate + BH),
+            "setting c0's gradient");
+    dnnl_exec_arg_t args[15] = {{DNNL_ARG_SRC_LAYER, o->src_layer},
+                                {DNNL_ARG_SRC_ITER, o->src_iter},
+                                {DNNL_ARG_WEIGHTS_LAYER, b->w[0]},
+                                {DNNL_ARG_WEIGHTS_ITER, b->w[1]},
+                                {DNNL_ARG_BIAS, o->bias},
+                                {DNNL_ARG_DST_LAYER, o->dst_layer},
+                                {DNNL_ARG_WORKSPACE, b->workspace},
+                                {DNNL_ARG_DIFF_DST_LAYER, b->diff_dst_layer},
+                                {DNNL_ARG_DIFF_SRC_LAYER, b->diff_src_layer},
+                                {DNNL_ARG_DIFF_SRC_ITER, b->diff_src_iter},
+                                {DNNL_ARG_DIFF_WEIGHTS_LAYER, b->dw[0]},
+                                {DNNL_ARG_DIFF_WEIGHTS_ITER, b->dw[1]},
+                                {DNNL_ARG_DIFF_BIAS, b->db}};
+    int n = 13;
+    if (o->src_iter_c) {
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC_ITER_C, o->src_iter_c};
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_SRC_ITER_C, b->diff_src_iter_c};
+    }
+    TRY(dnnl_primitive_execute(b->prim, s->stream, n, args), "running the backward primitive");
+    int rc = 0;
+    for (int i = 0; !rc && i < 2; i++)
+        rc = run_reorder(s, b->from_diff[i], b->dw[i], b->g[i], e);
+    return rc;
+}
+
+int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
+                         rb_err *e)
+{
+    onednn_state *s = t->priv;
+    onednn_train *tr = s ? s->train : NULL;
+    if (!tr)
+        return rb_errf(e, RB_ERUNTIME, "cpu:onednn: train_step without training state");
+    omp_set_num_threads(s->threads); /* the count is per process: another load may have moved it */
+    const size_t TBH = (size_t)s->T * s->B * s->H;
+    const int GH = s->G * s->H;
+    int rc = 0;
+    for (int l = 0; !rc && l < s->L; l++)
+        rc = forward_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TBH : in->x,
+                           layer_state(s, in->h0, l), layer_state(s, in->c0, l),
+                           tr->hs + (size_t)l * TBH, e);
+    if (rc)
+        return rc;
+    TRY(dnnl_stream_wait(s->stream), "waiting for the stream");
+
+    rc = io->loss(io->ctx, tr->hs + (size_t)(s->L - 1) * TBH, tr->dY[0], &io->loss_value, e);
+    if (rc) {
+        rb_err_prefix(e, "cpu:onednn: loss: ");
+        return rc;
+    }
+    /* h0 and c0's gradients are computed (oneDNN wants somewhere to put
+     * them) and dropped, as the other backend does */
+    const float *dY = tr->dY[0];
+    for (int l = s->L - 1; l >= 0 && !rc; l--) {
+        float *dX = l ? tr->dY[dY == tr->dY[0]] : io->dx ? io->dx : tr->dx;
+        rc = backward_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TBH : in->x,
+                            layer_state(s, in->h0, l), layer_state(s, in->c0, l), dY, dX, e);
+        dY = dX;
+    }
+    if (rc)
+        return rc;
+    TRY(dnnl_stream_wait(s->stream), "waiting for the stream");
+    for (int l = 0; l < s->L; l++) {
+        const onednn_bwd *b = s->layer[l].bwd;
+        const float *db = mem_data(b->db);
+        /* one bias in oneDNN, two in PyTorch: each gets the whole gradient */
+        memcpy(tr->grads + b->off[RB_P_B_IH], db, (size_t)GH * sizeof *db);
+        memcpy(tr->grads + b->off[RB_P_B_HH], db, (size_t)GH * sizeof *db);
+    }
+
+    io->grad_norm = rb_grad_norm(tr->grads, tr->n_params);
+    if (!isfinite(io->grad_norm))
+        return rb_errf(e, RB_ERUNTIME,
+                       "cpu:onednn: training diverged: the gradient norm is %g at step %ld "
+                       "(loss %g); lower the learning rate",
+                       io->grad_norm, tr->step + 1, io->loss_value);
+    tr->step++;
+    rb_adam_step(&io->opt, tr->step, rb_clip_scale(&io->opt, io->grad_norm), tr->params, tr->grads,
+                 tr->m, tr->v, tr->n_params);
+    for (int l = 0; !rc && l < s->L; l++)
+        rc = pack_layer(s, l, e);
+    if (rc)
+        return rc;
+    TRY(dnnl_stream_wait(s->stream), "waiting for the stream");
+    rb_sample_metric(smp, "loss", io->loss_value, "", RB_SRC_MEASURED);
+    rb_sample_metric(smp, "grad_norm", io->grad_norm, "", RB_SRC_MEASURED);
+    return 0;
+}
+
+int rb_onednn_params(rb_target *t, float *weights, float *grads, rb_err *e)
+{
+    onednn_state *s = t->priv;
+    if (!s || !s->train)
+        return rb_errf(e, RB_ERUNTIME, "cpu:onednn: params without training state");
+    if (weights)
+        memcpy(weights, s->train->params, s->train->n_params * sizeof *weights);
+    if (grads)
+        memcpy(grads, s->train->grads, s->train->n_params * sizeof *grads);
     return 0;
 }
 #endif

@@ -299,7 +299,85 @@ static void test_kernels(void)
     rb_target_close(&t);
 }
 
-#ifndef RB_HAVE_ONEDNN
+/* Three training steps in a row, without dx: each step's gradients against
+ * the reference backward at the weights the step before left, so gradients
+ * piling up across steps or weights repacked wrong after an update show. */
+static void test_train_steps(const char *selector)
+{
+    const shape s = {"steps", RB_CELL_LSTM, 5, 2, 12, 16, 2, 1, 1};
+    fixture f;
+    rb_err e = {0};
+    CHECK_INT(fixture_init(&f, &s, 91), 0);
+    rb_workload w = f.w;
+    w.mode = RB_MODE_TRAIN;
+    rb_workload_make_key(&w);
+    size_t P = rb_param_total(&f.m);
+    float *target = rb_make_train_target(&w, 91, &e), *wk = malloc(P * sizeof *wk),
+          *g = malloc(P * sizeof *g);
+    double *gref = malloc(P * sizeof *gref), *dy = malloc(f.n * sizeof *dy);
+    rb_mse ctx = {target, f.n};
+    rb_train_io io = {.loss = rb_mse_loss, .ctx = &ctx};
+    rb_optim_default(&io.opt);
+    io.opt.lr = 0.02; /* steps that move the weights well past fp32 noise */
+    rb_target t;
+    rb_sample smp;
+    init_target(&t, "cpu", selector, 2);
+    int rc = target && wk && g && gref && dy ? rb_target_probe(&t, &e) : RB_ENOMEM;
+    if (!rc)
+        rc = rb_target_load(&t, &f.m, &w, &e);
+    for (int k = 0; k < 3 && !rc; k++) {
+        rc = rb_target_params(&t, wk, NULL, &e);
+        if (!rc)
+            rc = rb_target_train_step(&t, &f.batch, &io, &smp, &e);
+        if (!rc)
+            rc = rb_target_params(&t, NULL, g, &e);
+        if (rc)
+            break;
+        rb_model_unflatten(&f.m, wk);
+        CHECK_INT(rb_ref_forward(&f.m, &f.batch, f.ref, NULL, NULL, &e), 0);
+        for (size_t i = 0; i < f.n; i++)
+            dy[i] = (f.ref[i] - target[i]) / (double)f.n;
+        CHECK_INT(rb_ref_backward(&f.m, &f.batch, dy, gref, NULL, &e), 0);
+        rb_errstat st;
+        rb_grad_compare(&f.m, g, gref, &st);
+        double tol = rb_fp32_grad_tolerance(&w);
+        printf("  cpu%s%s train step %d: grad %.2e (tol %.2e) |g| %.3g\n", *selector ? " " : "",
+               selector, k + 1, st.max_rel, tol, io.grad_norm);
+        CHECK_INT(st.nonfinite, 0);
+        CHECK(st.max_rel <= tol);
+    }
+    CHECK_INT(rc, 0);
+    if (rc)
+        fprintf(stderr, "cpu%s%s train steps: %s\n", *selector ? " " : "", selector, e.msg);
+    rb_target_close(&t);
+    free(target);
+    free(wk);
+    free(g);
+    free(gref);
+    free(dy);
+    fixture_free(&f);
+}
+
+#ifdef RB_HAVE_ONEDNN
+/* --dry-run on cpu:onednn: a training point with an input projection is
+ * estimated, one without is unsupported in load's words. */
+static void test_onednn_work(void)
+{
+    rb_target t;
+    rb_err e = {0};
+    init_target(&t, "cpu", "backend=onednn", 1);
+    CHECK_INT(rb_target_probe(&t, &e), 0);
+    CHECK(rb_target_can_train(&t));
+    rb_workload proj = rb_workload_of(RB_CELL_LSTM, RB_MODE_TRAIN, 4, 2, 8, 8, 1, 1),
+                noproj = rb_workload_of(RB_CELL_RNN, RB_MODE_TRAIN, 4, 2, 8, 8, 1, 0);
+    rb_call_work c;
+    CHECK_INT(rb_target_work(&t, &proj, &c, &e), 0);
+    CHECK(c.flops > 0);
+    CHECK_INT(rb_target_work(&t, &noproj, &c, &e), RB_EUNAVAIL);
+    CHECK_STR_HAS(e.msg, "unsupported: no input projection");
+    rb_target_close(&t);
+}
+#else
 /* Built without oneDNN: cpu:onednn exists and says what to install. */
 static void test_onednn_unavailable(void)
 {
@@ -325,13 +403,17 @@ int main(void)
     battery_stateful("cpu", "");
     battery_torch_fixtures("cpu", "");
     battery_train("cpu", "");
+    test_train_steps("");
     test_kernels();
-    /* cpu:onednn, oneDNN's primitives: the same battery and PyTorch's
-     * outputs; features and a stack without input projection refused by
-     * name, training not yet */
+    /* cpu:onednn, oneDNN's primitives: the same battery, PyTorch's outputs
+     * and training against the reference backward; features and a stack
+     * without input projection refused by name */
 #ifdef RB_HAVE_ONEDNN
     battery_reference("cpu", "backend=onednn", BATTERY_REFUSES_NOPROJ);
     battery_torch_fixtures("cpu", "backend=onednn");
+    battery_train_flags("cpu", "backend=onednn", BATTERY_REFUSES_NOPROJ);
+    test_train_steps("backend=onednn");
+    test_onednn_work();
 #else
     test_onednn_unavailable();
 #endif
