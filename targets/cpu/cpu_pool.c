@@ -1,19 +1,24 @@
 /* cpu_pool.c — persistent workers and a per-step barrier (cpu_pool.h).
  *
- * Waiting spins first, because a step of a small layer takes microseconds
- * and a sleep/wake pair costs about as much; after a while it yields the
- * core, because on a machine with more runnable threads than cores (a
- * loaded CI machine, the serving load generator's issuer) a spinning waiter
- * would hold the core the thread it waits for needs.  Between calls the
- * workers sleep on a condition variable, so an idle target costs nothing. */
+ * A waiter at the barrier spins first, because a step of a small layer
+ * takes microseconds and a sleep/wake pair costs about as much; then it
+ * sleeps on a futex, because on a machine with more runnable threads than
+ * cores (a loaded CI machine, other benchmarks) the thread it waits for may
+ * not be running, and a spinning or merely yielding waiter holds the core
+ * that thread needs — a step then costs a scheduler time slice instead of
+ * microseconds.  Between calls the workers sleep on a condition variable,
+ * so an idle target costs nothing. */
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cpu_pool.h"
 
-/* Spins before a waiter starts yielding: ~50 us of pause instructions. */
+/* Spins before a waiter sleeps: tens of microseconds of pause instructions. */
 #define SPINS 2000
 /* Polls of a new call before a worker sleeps on the condition variable. */
 #define IDLE_POLLS 20000
@@ -27,9 +32,9 @@ struct rb_cpu_pool {
     int quit;        /* under mu */
     rb_cpu_pool_fn fn;
     void *arg;
-    atomic_int done;  /* workers finished with the current call */
-    atomic_int count; /* threads arrived at the barrier */
-    atomic_uint bar;  /* barrier generation */
+    atomic_int count;    /* threads arrived at the barrier */
+    atomic_uint bar;     /* barrier generation; the futex sleepers wait on */
+    atomic_int sleepers; /* threads asleep (or about to be) on bar */
 };
 
 typedef struct worker {
@@ -44,17 +49,22 @@ static void relax(void)
 #endif
 }
 
-/* Wait until *a != old: spin, then yield. */
-static unsigned wait_change(atomic_uint *a, unsigned old)
+/* Wait until the barrier's generation moves past old: spin, then sleep.
+ * The sleeper counts itself before FUTEX_WAIT rechecks the generation, and
+ * the last arriver bumps the generation before reading the count (both
+ * sequentially consistent): either it sees the sleeper and wakes it, or
+ * the sleeper sees the new generation and does not sleep. */
+static void wait_barrier(rb_cpu_pool *p, unsigned old)
 {
-    unsigned v;
-    for (int i = 0; (v = atomic_load_explicit(a, memory_order_acquire)) == old; i++) {
-        if (i < SPINS)
-            relax();
-        else
-            sched_yield();
+    for (int i = 0; i < SPINS; i++) {
+        if (atomic_load_explicit(&p->bar, memory_order_acquire) != old)
+            return;
+        relax();
     }
-    return v;
+    atomic_fetch_add(&p->sleepers, 1);
+    while (atomic_load(&p->bar) == old)
+        syscall(SYS_futex, &p->bar, FUTEX_WAIT_PRIVATE, old, NULL, NULL, 0);
+    atomic_fetch_sub(&p->sleepers, 1);
 }
 
 static void *work(void *arg)
@@ -79,7 +89,7 @@ static void *work(void *arg)
         }
         seen = g;
         p->fn(p->arg, w->tid, p->n);
-        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+        rb_cpu_pool_barrier(p); /* the caller returns when every thread is here */
     }
     free(w);
     return NULL;
@@ -138,18 +148,12 @@ void rb_cpu_pool_run(rb_cpu_pool *p, rb_cpu_pool_fn fn, void *arg)
     }
     p->fn = fn;
     p->arg = arg;
-    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     fn(arg, 0, p->n);
-    for (int i = 0; atomic_load_explicit(&p->done, memory_order_acquire) < p->n - 1; i++) {
-        if (i < SPINS)
-            relax();
-        else
-            sched_yield();
-    }
+    rb_cpu_pool_barrier(p);
 }
 
 void rb_cpu_pool_barrier(rb_cpu_pool *p)
@@ -160,8 +164,10 @@ void rb_cpu_pool_barrier(rb_cpu_pool *p)
     if (atomic_fetch_add_explicit(&p->count, 1, memory_order_acq_rel) == p->n - 1) {
         /* the last to arrive resets the count before anyone can pass */
         atomic_store_explicit(&p->count, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&p->bar, 1, memory_order_release);
+        atomic_fetch_add(&p->bar, 1);
+        if (atomic_load(&p->sleepers) > 0)
+            syscall(SYS_futex, &p->bar, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
     } else {
-        wait_change(&p->bar, g);
+        wait_barrier(p, g);
     }
 }
