@@ -29,7 +29,9 @@ typedef struct rb_rec_step {
     int B, H, G;         /* rows, units, gates (4 LSTM, 1 RNN) */
     int K;               /* columns of h and of the packed matrix (H for W_hh) */
     const float *w;      /* the matrix packed by rb_cpu_rec_pack */
-    const float *h;      /* [B, K] h_{t-1} */
+    const float *h;      /* [B, K] h_{t-1}, or [K, B] when at is set: */
+    int at;              /* h stored transposed (the backward's dA, the weight
+                            gradients' left operand, without a copy) */
     float *out;          /* [B, G*H] the product alone, or NULL for the step: */
     const float *pre;    /* [B, G*H] this step's input projection, bias not added */
     const float *bias;   /* [G*H] b_ih + b_hh */

@@ -10,9 +10,10 @@
 #define NR (4 * RB_VW) /* columns per panel: four vectors */
 
 /* acc[m][q] = sum_k h[m][k] * panel[k][q], for mr rows: a compile-time
- * constant in each caller, so the loops unroll and acc lives in registers. */
-VM_INLINE void tile(const int mr, int K, const float *restrict pk, const float *restrict h,
-                    size_t ldh, float *restrict out)
+ * constant in each caller, so the loops unroll and acc lives in registers;
+ * so is at, which says h is stored [K, rows] (ldh apart) instead. */
+VM_INLINE void tile(const int mr, const int at, int K, const float *restrict pk,
+                    const float *restrict h, size_t ldh, float *restrict out)
 {
     vf acc[RB_MR][4];
 #pragma GCC unroll 16
@@ -24,7 +25,7 @@ VM_INLINE void tile(const int mr, int K, const float *restrict pk, const float *
            w3 = loadv(w + 3 * RB_VW);
 #pragma GCC unroll 16
         for (int m = 0; m < mr; m++) {
-            vf a = SPLAT(h[m * ldh + k]);
+            vf a = SPLAT(at ? h[(size_t)k * ldh + m] : h[m * ldh + k]);
             acc[m][0] += a * w0;
             acc[m][1] += a * w1;
             acc[m][2] += a * w2;
@@ -129,7 +130,11 @@ VM_INLINE void rows(const int mr, const rb_rec_step *st, int p, int r0)
 {
     const int H = st->H, G = st->G, K = st->K, per = NR / G; /* units per panel */
     float out[RB_MR * NR] __attribute__((aligned(64)));
-    tile(mr, K, st->w + (size_t)p * K * NR, st->h + (size_t)r0 * K, (size_t)K, out);
+    const float *w = st->w + (size_t)p * K * NR;
+    if (st->at)
+        tile(mr, 1, K, w, st->h + r0, (size_t)st->B, out);
+    else
+        tile(mr, 0, K, w, st->h + (size_t)r0 * K, (size_t)K, out);
     for (int m = 0; m < mr; m++) {
         int b = r0 + m;
         for (int v = 0; v < NR / RB_VW; v++) { /* LSTM: one vector of units; RNN: four */

@@ -25,7 +25,6 @@ struct cpu_train {
     float *dA;            /* [T*B, G*H] gradient at the gate pre-activations of one layer */
     float *dY[2];         /* [T*B, H] gradient at a layer's output, ping-pong */
     float *dh, *dc;       /* [B, H] gradients reaching h_{t-1}, c_{t-1} */
-    float *dAT;           /* [G*H, T*B] dA transposed: the weight gradients' left operand */
     float *pk_h, *pk_x;   /* [h0; h_0..h_{T-2}] and the layer's input, packed (rb_cpu_rec_pack_t) */
     float **wt_hh, **wt_ih; /* [L] each layer's W_hh and W_ih packed for dh and dX */
     long step;              /* Adam's step count */
@@ -36,8 +35,8 @@ void rb_cpu_train_free(cpu_state *s)
     cpu_train *tr = s->train;
     if (!tr)
         return;
-    float *all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs,  tr->hs,   tr->dA,
-                    tr->dY[0], tr->dY[1], tr->dh, tr->dc,  tr->dAT, tr->pk_h, tr->pk_x};
+    float *all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs,   tr->hs,  tr->dA,
+                    tr->dY[0], tr->dY[1], tr->dh, tr->dc,  tr->pk_h, tr->pk_x};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     for (int l = 0; l < s->L && tr->wt_hh; l++) {
@@ -80,14 +79,13 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e)
         !(tr->hs = rb_cpu_falloc(L * TB * H)) || !(tr->dA = rb_cpu_falloc(TB * GH)) ||
         !(tr->dY[0] = rb_cpu_falloc(TB * H)) || !(tr->dY[1] = rb_cpu_falloc(TB * H)) ||
         !(tr->dh = rb_cpu_falloc(BH)) || !(tr->dc = rb_cpu_falloc(BH)) ||
-        !(tr->dAT = rb_cpu_falloc(TB * GH)) || !(tr->pk_h = rb_cpu_falloc(pk_h)) ||
-        (pk_x && !(tr->pk_x = rb_cpu_falloc(pk_x))))
-        return rb_errf(
-            e, RB_ENOMEM,
-            "cpu: out of memory for training state (%.1f MiB of activations, "
-            "gradients, optimizer moments and packed operands)",
-            4.0 * (3 * P + L * TB * (GH + 2 * H) + TB * (2 * GH + 2 * H) + wts + pk_h + pk_x) /
-                1048576.0);
+        !(tr->pk_h = rb_cpu_falloc(pk_h)) || (pk_x && !(tr->pk_x = rb_cpu_falloc(pk_x))))
+        return rb_errf(e, RB_ENOMEM,
+                       "cpu: out of memory for training state (%.1f MiB of activations, "
+                       "gradients, optimizer moments and packed operands)",
+                       4.0 *
+                           (3 * P + L * TB * (GH + 2 * H) + TB * (GH + 2 * H) + wts + pk_h + pk_x) /
+                           1048576.0);
     rb_cpu_train_pack(s);
     return 0;
 }
@@ -114,12 +112,12 @@ typedef struct bwd_job {
     float *dX;                /* [T*B, in] (or [T*B, G*H]) the one at its input, or NULL */
 } bwd_job;
 
-/* out [rows, N] = a [rows, K] x (the [K, N] matrix packed in w), panels
- * p0 .. p1-1 of N. */
-static void product(const cpu_state *s, int rows, int N, int K, const float *a, const float *w,
-                    float *out, int p0, int p1)
+/* out [rows, N] = a [rows, K] (or a^T, a being [K, rows], when at) x (the
+ * [K, N] matrix packed in w), panels p0 .. p1-1 of N. */
+static void product(const cpu_state *s, int rows, int N, int K, const float *a, int at,
+                    const float *w, float *out, int p0, int p1)
 {
-    rb_rec_step st = {.B = rows, .H = N, .G = 1, .K = K, .w = w, .h = a, .out = out};
+    rb_rec_step st = {.B = rows, .H = N, .G = 1, .K = K, .w = w, .h = a, .at = at, .out = out};
     s->kernel->step(&st, p0, p1);
 }
 
@@ -153,14 +151,12 @@ static void backward_steps(void *arg, int tid, int n)
         if (n > 1)
             rb_cpu_pool_barrier(s->pool); /* the product reads all of dA_t */
         if (t > 0) /* dh [B, H] = dA_t x W_hh: the gradient reaching h_{t-1} */
-            product(s, B, H, GH, dAt, tr->wt_hh[j->l], tr->dh, ph0, ph1);
+            product(s, B, H, GH, dAt, 0, tr->wt_hh[j->l], tr->dh, ph0, ph1);
     }
 
-    /* the weight gradients' operands: dA transposed (rows of gate-units),
-     * [h0; h_0 .. h_{T-2}] and x packed with T*B as the inner dimension */
-    for (int r = rb_cpu_share(GH, tid, n); r < rb_cpu_share(GH, tid + 1, n); r++)
-        for (int q = 0; q < TB; q++)
-            tr->dAT[(size_t)r * TB + q] = tr->dA[(size_t)q * GH + r];
+    /* the weight gradients' right operands, [h0; h_0 .. h_{T-2}] and x,
+     * packed with T*B as the inner dimension; dA is their left operand as
+     * it is, read transposed */
     rb_cpu_rec_pack_t(k, H, TB, j->h0, B, hs, tr->pk_h, ph0, ph1);
     const int in = ly->in, PI = in ? rb_cpu_rec_panels(k, 1, in) : 0;
     const int pi0 = rb_cpu_share(PI, tid, n), pi1 = rb_cpu_share(PI, tid + 1, n);
@@ -172,21 +168,22 @@ static void backward_steps(void *arg, int tid, int n)
     float *g_ih = tr->grads + ly->off[RB_P_W_IH], *g_hh = tr->grads + ly->off[RB_P_W_HH],
           *g_bih = tr->grads + ly->off[RB_P_B_IH], *g_bhh = tr->grads + ly->off[RB_P_B_HH];
     /* dW_hh = sum_t dA_t^T h_{t-1}, h_{-1} = h0 (zeros without) */
-    product(s, GH, H, TB, tr->dAT, tr->pk_h, g_hh, ph0, ph1);
+    product(s, GH, H, TB, tr->dA, 1, tr->pk_h, g_hh, ph0, ph1);
     if (in) {
-        product(s, GH, in, TB, tr->dAT, tr->pk_x, g_ih, pi0, pi1);
+        product(s, GH, in, TB, tr->dA, 1, tr->pk_x, g_ih, pi0, pi1);
         if (j->dX)
-            product(s, TB, in, GH, tr->dA, tr->wt_ih[j->l], j->dX, pi0, pi1);
+            product(s, TB, in, GH, tr->dA, 0, tr->wt_ih[j->l], j->dX, pi0, pi1);
     } else if (j->dX) { /* x was the pre-activation itself */
         size_t r0 = rb_cpu_share(TB, tid, n), r1 = rb_cpu_share(TB, tid + 1, n);
         memcpy(j->dX + r0 * GH, tr->dA + r0 * GH, (r1 - r0) * GH * sizeof *j->dX);
     }
-    for (int r = rb_cpu_share(GH, tid, n); r < rb_cpu_share(GH, tid + 1, n); r++) {
-        float sum = 0;
-        for (int q = 0; q < TB; q++)
-            sum += tr->dAT[(size_t)r * TB + q];
-        g_bih[r] = g_bhh[r] = sum;
-    }
+    /* the bias: column sums of dA, rows in the inner loop so it vectorizes */
+    const int r0 = rb_cpu_share(GH, tid, n), r1 = rb_cpu_share(GH, tid + 1, n);
+    memset(g_bih + r0, 0, (size_t)(r1 - r0) * sizeof *g_bih);
+    for (int q = 0; q < TB; q++)
+        for (int r = r0; r < r1; r++)
+            g_bih[r] += tr->dA[(size_t)q * GH + r];
+    memcpy(g_bhh + r0, g_bih + r0, (size_t)(r1 - r0) * sizeof *g_bhh);
 }
 
 /* Layer l backwards: dY [T*B, H] in; weight gradients into tr->grads; dX
