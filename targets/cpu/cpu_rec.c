@@ -41,14 +41,20 @@ size_t rb_cpu_rec_packed_size(const rb_rec_kernel *k, int G, int H, int K)
 void rb_cpu_rec_pack(const rb_rec_kernel *k, int G, int H, int K, const float *w, float *out)
 {
     const int NR = 4 * k->vw, per = NR / G, P = rb_cpu_rec_panels(k, G, H);
-    for (int p = 0; p < P; p++)
+    const float *src[4 * 16]; /* each column's row of w (NR <= 64), NULL past the last unit */
+    for (int p = 0; p < P; p++) {
         for (int j = 0; j < NR; j++) {
             int g = j / per, u = p * per + j % per;
-            float *o = out + (size_t)p * K * NR + j;
-            const float *row = w + ((size_t)g * H + u) * K;
-            for (int r = 0; r < K; r++)
-                o[(size_t)r * NR] = u < H ? row[r] : 0.0f;
+            src[j] = u < H ? w + ((size_t)g * H + u) * K : NULL;
         }
+        /* written in order, read from NR rows at once: the rows' current
+         * cache lines stay in L1, where column-at-a-time writes of a panel
+         * went to L2 once per column */
+        float *o = out + (size_t)p * K * NR;
+        for (int r = 0; r < K; r++, o += NR)
+            for (int j = 0; j < NR; j++)
+                o[j] = src[j] ? src[j][r] : 0.0f;
+    }
 }
 
 void rb_cpu_rec_pack_t(const rb_rec_kernel *k, int N, int K, const float *head, int head_rows,

@@ -155,15 +155,14 @@ static void backward_steps(void *arg, int tid, int n)
     }
 
     /* the weight gradients' right operands, [h0; h_0 .. h_{T-2}] and x,
-     * packed with T*B as the inner dimension; dA is their left operand as
-     * it is, read transposed */
+     * packed with T*B as the inner dimension, each thread the panels it
+     * multiplies next (so no barrier); dA is their left operand as it is,
+     * read transposed */
     rb_cpu_rec_pack_t(k, H, TB, j->h0, B, hs, tr->pk_h, ph0, ph1);
     const int in = ly->in, PI = in ? rb_cpu_rec_panels(k, 1, in) : 0;
     const int pi0 = rb_cpu_share(PI, tid, n), pi1 = rb_cpu_share(PI, tid + 1, n);
     if (in)
         rb_cpu_rec_pack_t(k, in, TB, NULL, 0, j->x, tr->pk_x, pi0, pi1);
-    if (n > 1)
-        rb_cpu_pool_barrier(s->pool);
 
     float *g_ih = tr->grads + ly->off[RB_P_W_IH], *g_hh = tr->grads + ly->off[RB_P_W_HH],
           *g_bih = tr->grads + ly->off[RB_P_B_IH], *g_bhh = tr->grads + ly->off[RB_P_B_HH];
