@@ -141,9 +141,9 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
          * outputs of every step and layer), gradients at the gates and the
          * outputs, gradients and Adam's two moments; and the training target;
          * the cpu target's packed operands of the backward's products (the
-         * weights once more, h and x over all T*B rows) */
+         * weights once more, chunks of h and x) */
         bytes += 4 * (L * T * B * (G * H + 2 * H) + T * B * (G * H + 3 * H) + 3 * wts);
-        bytes += 4 * (wts + T * B * (H + (X > H ? X : H)));
+        bytes += 4 * (wts + 512 * (H + (X > H ? X : H)));
         /* the fp64 reference backward on the checked problem: the same
          * activations plus each layer's input, and the gradients */
         rb_workload c;

@@ -33,6 +33,7 @@ typedef struct rb_rec_step {
     int at;              /* h stored transposed (the backward's dA, the weight
                             gradients' left operand, without a copy) */
     float *out;          /* [B, G*H] the product alone, or NULL for the step: */
+    int add;             /* with out: out += the product (a sum over K in chunks) */
     const float *pre;    /* [B, G*H] this step's input projection, bias not added */
     const float *bias;   /* [G*H] b_ih + b_hh */
     const float *c_prev; /* [B, H] LSTM c_{t-1} */

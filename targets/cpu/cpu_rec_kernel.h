@@ -143,8 +143,11 @@ VM_INLINE void rows(const int mr, const rb_rec_step *st, int p, int r0)
             if (n <= 0)
                 break;
             if (st->out) {
+                float *o = st->out + (size_t)b * G * H + (size_t)g * H + u;
                 vf a = loadv(out + m * NR + v * RB_VW);
-                store_n(st->out + (size_t)b * G * H + (size_t)g * H + u, &a, n);
+                if (st->add)
+                    a += load_n(o, n);
+                store_n(o, &a, n);
                 continue;
             }
             if (G == 4 && v > 0)

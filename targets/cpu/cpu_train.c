@@ -17,15 +17,23 @@
 #include "../../workloads/params.h"
 #include "cpu.h"
 
+/* Rows of T*B per chunk of a weight gradient's sum.  dW = dA^T x [h or x]
+ * sums over all T*B rows; in one pass each panel of the right operand
+ * (T*B x NR floats) outgrows L2 and the left operand, read transposed from
+ * dA, is streamed from memory once per panel — measured 0.78x oneDNN at
+ * T = 150, B = 32.  In chunks, a chunk's panel stays in L2 and its slice of
+ * dA in L3 while it is reused. */
+#define GRAD_CHUNK 512
+
 struct cpu_train {
-    float *grads, *m, *v; /* [n_params] gradients and Adam's moments, params.h layout */
-    float *act;           /* [L][T*B, G*H] activated gates of every step */
-    float *cs;            /* [L][T*B, H] LSTM cell states */
-    float *hs;            /* [L][T*B, H] every layer's outputs */
-    float *dA;            /* [T*B, G*H] gradient at the gate pre-activations of one layer */
-    float *dY[2];         /* [T*B, H] gradient at a layer's output, ping-pong */
-    float *dh, *dc;       /* [B, H] gradients reaching h_{t-1}, c_{t-1} */
-    float *pk_h, *pk_x;   /* [h0; h_0..h_{T-2}] and the layer's input, packed (rb_cpu_rec_pack_t) */
+    float *grads, *m, *v;   /* [n_params] gradients and Adam's moments, params.h layout */
+    float *act;             /* [L][T*B, G*H] activated gates of every step */
+    float *cs;              /* [L][T*B, H] LSTM cell states */
+    float *hs;              /* [L][T*B, H] every layer's outputs */
+    float *dA;              /* [T*B, G*H] gradient at the gate pre-activations of one layer */
+    float *dY[2];           /* [T*B, H] gradient at a layer's output, ping-pong */
+    float *dh, *dc;         /* [B, H] gradients reaching h_{t-1}, c_{t-1} */
+    float *pk_h, *pk_x;     /* a chunk of [h0; h_0..h_{T-2}] and of the layer's input, packed */
     float **wt_hh, **wt_ih; /* [L] each layer's W_hh and W_ih packed for dh and dX */
     long step;              /* Adam's step count */
 };
@@ -71,8 +79,9 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e)
         ok = (tr->wt_hh[l] = rb_cpu_falloc(rb_cpu_rec_packed_size(k, 1, s->H, (int)GH))) &&
              (!in || (tr->wt_ih[l] = rb_cpu_falloc(rb_cpu_rec_packed_size(k, 1, in, (int)GH))));
     }
-    size_t pk_h = rb_cpu_rec_packed_size(k, 1, s->H, (int)TB),
-           pk_x = in_max ? rb_cpu_rec_packed_size(k, 1, in_max, (int)TB) : 0;
+    int kc = TB < GRAD_CHUNK ? (int)TB : GRAD_CHUNK;
+    size_t pk_h = rb_cpu_rec_packed_size(k, 1, s->H, kc),
+           pk_x = in_max ? rb_cpu_rec_packed_size(k, 1, in_max, kc) : 0;
     if (!ok || !(tr->grads = rb_cpu_falloc(P)) || !(tr->m = rb_cpu_falloc(P)) ||
         !(tr->v = rb_cpu_falloc(P)) || !(tr->act = rb_cpu_falloc(L * TB * GH)) ||
         (s->cell == RB_CELL_LSTM && !(tr->cs = rb_cpu_falloc(L * TB * H))) ||
@@ -113,12 +122,31 @@ typedef struct bwd_job {
 } bwd_job;
 
 /* out [rows, N] = a [rows, K] (or a^T, a being [K, rows], when at) x (the
- * [K, N] matrix packed in w), panels p0 .. p1-1 of N. */
+ * [K, N] matrix packed in w), panels p0 .. p1-1 of N; added to out when add. */
 static void product(const cpu_state *s, int rows, int N, int K, const float *a, int at,
-                    const float *w, float *out, int p0, int p1)
+                    const float *w, float *out, int add, int p0, int p1)
 {
-    rb_rec_step st = {.B = rows, .H = N, .G = 1, .K = K, .w = w, .h = a, .at = at, .out = out};
+    rb_rec_step st = {
+        .B = rows, .H = N, .G = 1, .K = K, .w = w, .h = a, .at = at, .out = out, .add = add};
     s->kernel->step(&st, p0, p1);
+}
+
+/* out [G*H, N] = dA^T x M, M being [T*B, N]: its first head_rows rows from
+ * head (zeros when NULL), the rest from rest; panels p0 .. p1-1 of N, each
+ * chunk of M packed into pk (a buffer per operand: the threads' shares of
+ * the two operands' panels differ). */
+static void weight_grad(const cpu_state *s, int N, const float *head, int head_rows,
+                        const float *rest, float *pk, float *out, int p0, int p1)
+{
+    cpu_train *tr = s->train;
+    const int GH = s->G * s->H, TB = s->T * s->B;
+    for (int c0 = 0; c0 < TB; c0 += GRAD_CHUNK) {
+        int kc = TB - c0 < GRAD_CHUNK ? TB - c0 : GRAD_CHUNK;
+        int hr = head_rows - c0 < 0 ? 0 : head_rows - c0 < kc ? head_rows - c0 : kc;
+        rb_cpu_rec_pack_t(s->kernel, N, kc, head ? head + (size_t)c0 * N : NULL, hr,
+                          rest + (size_t)(c0 + hr - head_rows) * N, pk, p0, p1);
+        product(s, GH, N, kc, tr->dA + (size_t)c0 * GH, 1, pk, out, c0 > 0, p0, p1);
+    }
 }
 
 /* Thread tid of n: BPTT over its units, then its share of the weight
@@ -151,27 +179,22 @@ static void backward_steps(void *arg, int tid, int n)
         if (n > 1)
             rb_cpu_pool_barrier(s->pool); /* the product reads all of dA_t */
         if (t > 0) /* dh [B, H] = dA_t x W_hh: the gradient reaching h_{t-1} */
-            product(s, B, H, GH, dAt, 0, tr->wt_hh[j->l], tr->dh, ph0, ph1);
+            product(s, B, H, GH, dAt, 0, tr->wt_hh[j->l], tr->dh, 0, ph0, ph1);
     }
 
-    /* the weight gradients' right operands, [h0; h_0 .. h_{T-2}] and x,
-     * packed with T*B as the inner dimension, each thread the panels it
-     * multiplies next (so no barrier); dA is their left operand as it is,
-     * read transposed */
-    rb_cpu_rec_pack_t(k, H, TB, j->h0, B, hs, tr->pk_h, ph0, ph1);
+    /* the weight gradients: dA is their left operand as it is, read
+     * transposed; each thread packs the panels of the right operands it
+     * multiplies itself, so no barrier */
     const int in = ly->in, PI = in ? rb_cpu_rec_panels(k, 1, in) : 0;
     const int pi0 = rb_cpu_share(PI, tid, n), pi1 = rb_cpu_share(PI, tid + 1, n);
-    if (in)
-        rb_cpu_rec_pack_t(k, in, TB, NULL, 0, j->x, tr->pk_x, pi0, pi1);
-
     float *g_ih = tr->grads + ly->off[RB_P_W_IH], *g_hh = tr->grads + ly->off[RB_P_W_HH],
           *g_bih = tr->grads + ly->off[RB_P_B_IH], *g_bhh = tr->grads + ly->off[RB_P_B_HH];
     /* dW_hh = sum_t dA_t^T h_{t-1}, h_{-1} = h0 (zeros without) */
-    product(s, GH, H, TB, tr->dA, 1, tr->pk_h, g_hh, ph0, ph1);
+    weight_grad(s, H, j->h0, B, hs, tr->pk_h, g_hh, ph0, ph1);
     if (in) {
-        product(s, GH, in, TB, tr->dA, 1, tr->pk_x, g_ih, pi0, pi1);
+        weight_grad(s, in, NULL, 0, j->x, tr->pk_x, g_ih, pi0, pi1);
         if (j->dX)
-            product(s, TB, in, GH, tr->dA, 0, tr->wt_ih[j->l], j->dX, pi0, pi1);
+            product(s, TB, in, GH, tr->dA, 0, tr->wt_ih[j->l], j->dX, 0, pi0, pi1);
     } else if (j->dX) { /* x was the pre-activation itself */
         size_t r0 = rb_cpu_share(TB, tid, n), r1 = rb_cpu_share(TB, tid + 1, n);
         memcpy(j->dX + r0 * GH, tr->dA + r0 * GH, (r1 - r0) * GH * sizeof *j->dX);
