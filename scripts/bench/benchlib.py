@@ -41,10 +41,14 @@ def run_and_query(prog, cmd, db, result_sql):
         die(prog, 3, f"rnnbench run wrote no database (exit {p.returncode})")
     rows = rnnbench_query(prog, cmd[0], db, result_sql)
     if p.returncode != 0:
-        bad = [r["workload"] for r in rows if r.get("status") != "ok"]
+        bad = [r for r in rows if r.get("status") != "ok"]
         print(f"{prog}: warning: rnnbench run exited {p.returncode}; "
               f"{len(bad)} of {len(rows)} results are not 'ok' (their times are still "
               f"shown, marked)", file=sys.stderr)
+        for r in bad:
+            who = r.get("instance") or r.get("target") or ""
+            print(f"{prog}:   {r['workload']} {who}: {r.get('status')}"
+                  f"{': ' + r['message'] if r.get('message') else ''}", file=sys.stderr)
     return rows
 
 
