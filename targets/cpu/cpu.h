@@ -107,6 +107,15 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e);
 void rb_cpu_train_free(cpu_state *s);
 /* Pack the weights again for the backward's products (after each update). */
 void rb_cpu_train_pack(cpu_state *s);
+/* What both backends do after their backward: the gradient norm into io
+ * (an error naming who when it is not finite), one more step, one Adam
+ * update of params (clipped as io->opt says). */
+int rb_cpu_adam(const char *who, rb_train_io *io, long *step, float *params, const float *grads,
+                float *m, float *v, size_t n, rb_err *e);
+/* The params op of both: copies of params and grads (n each), or an error
+ * naming who when params is NULL (no training state). */
+int rb_cpu_copy_params(const char *who, const float *params, const float *grads, size_t n,
+                       float *weights_out, float *grads_out, rb_err *e);
 int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp, rb_err *e);
 int rb_cpu_params(rb_target *t, float *weights, float *grads, rb_err *e);
 

@@ -33,7 +33,6 @@
 #ifdef RB_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_version.h>
-#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,24 +386,26 @@ static int load_layer(onednn_state *s, const rb_model *m, int l, rb_err *e)
     layer_mds d;
     dnnl_dims_t d_src = {T, B, in}, d_iter = {1, 1, B, H}, d_wl = {1, 1, in, G, H},
                 d_wi = {1, 1, H, G, H}, d_bias = {1, 1, G, H}, d_dst = {T, B, H};
-    TRY(dnnl_memory_desc_init_by_tag(&d.src_layer, 3, d_src, dnnl_f32, dnnl_tnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.src_iter, 4, d_iter, dnnl_f32, dnnl_ldnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.src_iter_c, 4, d_iter, dnnl_f32, dnnl_ldnc),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.dst_layer, 3, d_dst, dnnl_f32, dnnl_tnc), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.w_layer_any, 5, d_wl, dnnl_f32, dnnl_format_tag_any),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.w_iter_any, 5, d_wi, dnnl_f32, dnnl_format_tag_any),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.w_layer_user, 5, d_wl, dnnl_f32, dnnl_ldigo),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.w_iter_user, 5, d_wi, dnnl_f32, dnnl_ldigo),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.bias, 4, d_bias, dnnl_f32, dnnl_ldgo), "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.w_layer_torch, 5, d_wl, dnnl_f32, dnnl_ldgoi),
-        "a descriptor");
-    TRY(dnnl_memory_desc_init_by_tag(&d.w_iter_torch, 5, d_wi, dnnl_f32, dnnl_ldgoi),
-        "a descriptor");
+    const struct {
+        dnnl_memory_desc_t *md;
+        int ndims;
+        const dnnl_dim_t *dims;
+        dnnl_format_tag_t tag;
+    } mds[] = {{&d.src_layer, 3, d_src, dnnl_tnc},
+               {&d.src_iter, 4, d_iter, dnnl_ldnc},
+               {&d.src_iter_c, 4, d_iter, dnnl_ldnc},
+               {&d.dst_layer, 3, d_dst, dnnl_tnc},
+               {&d.w_layer_any, 5, d_wl, dnnl_format_tag_any},
+               {&d.w_iter_any, 5, d_wi, dnnl_format_tag_any},
+               {&d.w_layer_user, 5, d_wl, dnnl_ldigo},
+               {&d.w_iter_user, 5, d_wi, dnnl_ldigo},
+               {&d.bias, 4, d_bias, dnnl_ldgo},
+               {&d.w_layer_torch, 5, d_wl, dnnl_ldgoi},
+               {&d.w_iter_torch, 5, d_wi, dnnl_ldgoi}};
+    for (size_t i = 0; i < sizeof mds / sizeof mds[0]; i++)
+        TRY(dnnl_memory_desc_init_by_tag(mds[i].md, mds[i].ndims, mds[i].dims, dnnl_f32,
+                                         mds[i].tag),
+            "a descriptor");
 
     /* training: the forward fills a workspace that the backward reads */
     const dnnl_prop_kind_t prop = s->train ? dnnl_forward_training : dnnl_forward_inference;
@@ -694,15 +695,8 @@ int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_s
         memcpy(tr->grads + b->off[RB_P_B_HH], db, (size_t)GH * sizeof *db);
     }
 
-    io->grad_norm = rb_grad_norm(tr->grads, tr->n_params);
-    if (!isfinite(io->grad_norm))
-        return rb_errf(e, RB_ERUNTIME,
-                       "cpu:onednn: training diverged: the gradient norm is %g at step %ld "
-                       "(loss %g); lower the learning rate",
-                       io->grad_norm, tr->step + 1, io->loss_value);
-    tr->step++;
-    rb_adam_step(&io->opt, tr->step, rb_clip_scale(&io->opt, io->grad_norm), tr->params, tr->grads,
-                 tr->m, tr->v, tr->n_params);
+    rc = rb_cpu_adam("cpu:onednn", io, &tr->step, tr->params, tr->grads, tr->m, tr->v, tr->n_params,
+                     e);
     for (int l = 0; !rc && l < s->L; l++)
         rc = pack_layer(s, l, e);
     if (rc)
@@ -715,13 +709,9 @@ int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_s
 
 int rb_onednn_params(rb_target *t, float *weights, float *grads, rb_err *e)
 {
-    onednn_state *s = t->priv;
-    if (!s || !s->train)
-        return rb_errf(e, RB_ERUNTIME, "cpu:onednn: params without training state");
-    if (weights)
-        memcpy(weights, s->train->params, s->train->n_params * sizeof *weights);
-    if (grads)
-        memcpy(grads, s->train->grads, s->train->n_params * sizeof *grads);
-    return 0;
+    const onednn_state *s = t->priv;
+    const onednn_train *tr = s ? s->train : NULL;
+    return rb_cpu_copy_params("cpu:onednn", tr ? tr->params : NULL, tr ? tr->grads : NULL,
+                              tr ? tr->n_params : 0, weights, grads, e);
 }
 #endif

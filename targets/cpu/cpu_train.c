@@ -261,29 +261,45 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
         dY = dX;
     }
 
-    io->grad_norm = rb_grad_norm(tr->grads, s->n_params);
-    if (!isfinite(io->grad_norm))
-        return rb_errf(e, RB_ERUNTIME,
-                       "cpu: training diverged: the gradient norm is %g at step %ld (loss %g); "
-                       "lower the learning rate",
-                       io->grad_norm, tr->step + 1, io->loss_value);
-    tr->step++;
-    rb_adam_step(&io->opt, tr->step, rb_clip_scale(&io->opt, io->grad_norm), s->params, tr->grads,
-                 tr->m, tr->v, s->n_params);
+    rc = rb_cpu_adam("cpu", io, &tr->step, s->params, tr->grads, tr->m, tr->v, s->n_params, e);
+    if (rc)
+        return rc;
     rb_cpu_weights_changed(s);
     rb_sample_metric(smp, "loss", io->loss_value, "", RB_SRC_MEASURED);
     rb_sample_metric(smp, "grad_norm", io->grad_norm, "", RB_SRC_MEASURED);
     return 0;
 }
 
+int rb_cpu_adam(const char *who, rb_train_io *io, long *step, float *params, const float *grads,
+                float *m, float *v, size_t n, rb_err *e)
+{
+    io->grad_norm = rb_grad_norm(grads, n);
+    if (!isfinite(io->grad_norm))
+        return rb_errf(e, RB_ERUNTIME,
+                       "%s: training diverged: the gradient norm is %g at step %ld (loss %g); "
+                       "lower the learning rate",
+                       who, io->grad_norm, *step + 1, io->loss_value);
+    ++*step;
+    rb_adam_step(&io->opt, *step, rb_clip_scale(&io->opt, io->grad_norm), params, grads, m, v, n);
+    return 0;
+}
+
+int rb_cpu_copy_params(const char *who, const float *params, const float *grads, size_t n,
+                       float *weights_out, float *grads_out, rb_err *e)
+{
+    if (!params)
+        return rb_errf(e, RB_ERUNTIME, "%s: params without training state", who);
+    if (weights_out)
+        memcpy(weights_out, params, n * sizeof *weights_out);
+    if (grads_out)
+        memcpy(grads_out, grads, n * sizeof *grads_out);
+    return 0;
+}
+
 int rb_cpu_params(rb_target *t, float *weights, float *grads, rb_err *e)
 {
-    cpu_state *s = t->priv;
-    if (!s || !s->train)
-        return rb_errf(e, RB_ERUNTIME, "cpu: params without training state");
-    if (weights)
-        memcpy(weights, s->params, s->n_params * sizeof *weights);
-    if (grads)
-        memcpy(grads, s->train->grads, s->n_params * sizeof *grads);
-    return 0;
+    const cpu_state *s = t->priv;
+    int ok = s && s->train;
+    return rb_cpu_copy_params("cpu", ok ? s->params : NULL, ok ? s->train->grads : NULL,
+                              ok ? s->n_params : 0, weights, grads, e);
 }
