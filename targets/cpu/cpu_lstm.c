@@ -1,19 +1,14 @@
 /* cpu_lstm.c — LSTM / tanh-RNN inference on the CPU, fp32.
  *
- * Per layer: one GEMM through OpenBLAS projects the inputs of all T steps at
- * once (the big, efficient product), then each step is one call of the
- * recurrent kernel (cpu_rec.h): h_{t-1} x W_hh^T on weights packed at load,
- * with the gates and the state update fused into the tile's epilogue.  At
- * 2+ threads the steps' panels are split across persistent workers that
- * meet at a barrier per step (cpu_pool.h).  load() packs the weights and
- * allocates every buffer for the workload's T and B, so forward() only
- * computes.
- *
- * Choices measured on 2 threads, DeepBench shapes (H 256..2048, B 1..4):
- * W_ih stays in PyTorch's [G*H, in] layout and the projection uses
- * CblasTrans — a pre-transposed copy made no measurable difference (OpenBLAS
- * packs it per call either way, which a product over T*B rows amortizes);
- * the two biases are summed once and added in the epilogue.
+ * Per layer: one product projects the inputs of all T steps at once (the
+ * big, efficient product), then each step is one call of the recurrent
+ * kernel: h_{t-1} x W_hh^T with the gates and the state update fused into
+ * the tile's epilogue (cpu_rec.h; W_ih and W_hh packed at load).  At 2+
+ * threads each thread owns a share of the panels for the whole layer, and
+ * the threads meet at a barrier per step (cpu_pool.h).  load() packs the
+ * weights and allocates every buffer for the workload's T and B, so
+ * forward() only computes; the two biases are summed once and added in the
+ * epilogue.
  *
  * Imported models (model.h) run on the same kernels: a reversed unit walks
  * the steps backwards, a bidirectional layer runs its two units into
@@ -100,9 +95,10 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         return rb_errf(e, RB_ERUNTIME, "cpu: cannot start %d worker threads", s->rec_threads - 1);
     size_t GH = (size_t)s->G * s->H, TB = (size_t)s->T * s->B, BH = (size_t)s->B * s->H;
     int units = s->L * s->D;
-    /* BLAS dimensions and leading dimensions are int. */
+    /* the kernel's row counts and dimensions are int */
     if (TB > INT_MAX || GH > INT_MAX)
-        return rb_errf(e, RB_EINPUT, "cpu: %s is too large for 32-bit BLAS dimensions (T*B = %zu)",
+        return rb_errf(e, RB_EINPUT,
+                       "cpu: %s is too large for the kernel's 32-bit dimensions (T*B = %zu)",
                        w->key, TB);
 
     s->n_params = rb_param_total(m);
