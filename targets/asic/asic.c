@@ -214,6 +214,7 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
         rb_sample_metric(smp, bound[k], r->bound_cycles[k] / r->cycles, "ratio", RB_SRC_MODELED);
     rb_sample_metric(smp, "weights_resident", r->weights_resident, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "acts_offchip", r->acts_spill, "bool", RB_SRC_MODELED);
+    rb_sample_metric(smp, "step_acts_offchip", r->step_spill, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "offchip_bytes", r->offchip_bytes, "bytes", RB_SRC_MODELED);
     /* on-chip memory in use: what of the weights and of the activations
      * the SRAMs hold (the rest streams from off chip) */

@@ -81,6 +81,8 @@ enum {
 typedef struct rb_asic_result {
     int weights_resident; /* all units' weights fit the weight memory */
     int acts_spill;       /* the activation working set does not fit: it goes off chip */
+    int step_spill;       /* nor does one layer-step's (its operand and the state): every
+                             re-read of the operand goes off chip */
     double cycles;
     double latency_s;
     double macs;                          /* useful multiply-accumulates */

@@ -72,7 +72,6 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
     const double working = io_bytes + w->layers * D * B * H * (2 * bw + c_bytes);
     r->act_bytes = working;
     r->acts_spill = working > p->act_sram_bytes;
-    const double abpc = r->acts_spill ? offchip_bpc : p->act_sram_bpc;
 
     double step_cycles = 0, onchip_pj = 0, offchip_bytes = 0;
     for (int u = 0; u < w->layers * D; u++) {
@@ -85,11 +84,27 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         const double xpre = (l == 0 && !w->input_proj) ? B * G * H * bw : 0;
         const double abytes = nn * B * K * bw + xpre + B * H * bw + 2 * B * H * c_bytes;
         const double accbytes = 2 * nk * B * G * H * acc_b;
+        /* Where the activation bytes go.  A sequence that does not fit still
+         * runs from on-chip memory step by step while one layer-step's
+         * operand [x_t; h_{t-1}] and the state (h twice, c) fit: the operand
+         * arrives once and h_t leaves once over the link, the n_n re-reads
+         * and c stay on chip.  Only a step that does not fit re-reads its
+         * operand from off chip. */
+        const int step_fits = B * K * bw + B * H * (2 * bw + c_bytes) <= p->act_sram_bytes;
+        double a_on_link = 0, a_on_chip = abytes;
+        if (r->acts_spill && step_fits) {
+            a_on_link = B * K * bw + xpre + B * H * bw;
+        } else if (r->acts_spill) {
+            a_on_link = abytes;
+            a_on_chip = 0;
+            r->step_spill = 1;
+        }
 
         const double t[RB_ASIC_BOUND_VECTOR] = {
             nk * nn * fmax(B, R) + R + C, /* array: tiles, then fill and drain */
             wbytes / wbpc,                /* weights from their memory */
-            abytes / abpc,                /* activations */
+            /* activations: the link and the on-chip memory work side by side */
+            fmax(a_on_link / offchip_bpc, a_on_chip / p->act_sram_bpc),
         };
         int bound = RB_ASIC_BOUND_ARRAY;
         for (int k = 1; k < RB_ASIC_BOUND_VECTOR; k++)
@@ -108,12 +123,9 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         } else {
             offchip_bytes += T * wbytes;
         }
-        if (r->acts_spill) {
-            offchip_bytes += T * abytes;
-        } else {
-            onchip_pj += T * abytes * E->act_sram_byte;
-            r->onchip_bytes += T * abytes;
-        }
+        offchip_bytes += T * a_on_link;
+        onchip_pj += T * a_on_chip * E->act_sram_byte;
+        r->onchip_bytes += T * a_on_chip;
         onchip_pj += T * accbytes * E->acc_sram_byte;
         r->onchip_bytes += T * accbytes;
     }

@@ -344,6 +344,48 @@ static void test_shipped_presets(void)
     CHECK_STR_HAS(rb_asic_preset_names(names, sizeof names), "dc-bf16, edge-npu, tpu-v1");
 }
 
+/* A sequence that spills runs step by step from on-chip memory while a
+ * layer-step fits (MODEL.md "Worked example 3"): edge-npu, LSTM H = I =
+ * 256, B = 64.  K = 512, n_k = 32, n_n = 64, bpc_off = 2 GB/s / 500 MHz = 4:
+ *   array   = 32 * 64 * 64 + 16 + 16 = 131 104 (the bound)
+ *   weights = 4 * 256 * 512 = 524 288 bytes / 4 = 131 072
+ *   acts: the sequence, 64 * 25 * 512 + 64 * 256 * 6 = 917 504 bytes, spills;
+ *     the step, 64 * 512 + 64 * 256 * 6 = 131 072, fits 512 KiB: over the
+ *     link the operand once and h once, 32 768 + 16 384 = 49 152 / 4 =
+ *     12 288; on chip 64 * 64 * 512 + 16 384 + 131 072 = 2 244 608 / 32 =
+ *     70 144
+ *   vector  = 64 * 256 * 17 / 16 = 17 408
+ * step 148 512, the same at every T.  Once the step spills too (64 KiB of
+ * activation memory), every re-read crosses the link: 2 244 608 / 4 =
+ * 561 152 cycles, activation-bound.  Issue 19 found the old rule charged
+ * that at 512 KiB already (578 560 a step, 3.9x). */
+static void test_step_fits(void)
+{
+    rb_asic_preset p;
+    rb_asic_result r, r4;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("edge-npu", &p, &e), 0);
+    rb_workload w = rb_test_workload(RB_CELL_LSTM, 25, 64, 256, 256, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.acts_spill, 1);
+    CHECK_INT(r.step_spill, 0);
+    CHECK_NEAR(r.cycles, 25 * 148512.0, 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 0, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 25 * 131104.0, 1e-6);
+    /* off chip: weights every step, operand and h every step, x and y once */
+    CHECK_NEAR(r.offchip_bytes, 25 * (524288.0 + 49152) + 64 * 25 * 512, 1e-6);
+    w = rb_test_workload(RB_CELL_LSTM, 100, 64, 256, 256, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r4, &e), 0);
+    CHECK_NEAR(r4.cycles, 4 * r.cycles, 1e-6);
+
+    p.act_sram_bytes = 64 * 1024;
+    w = rb_test_workload(RB_CELL_LSTM, 25, 64, 256, 256, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.step_spill, 1);
+    CHECK_NEAR(r.cycles, 25 * (561152.0 + 17408), 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 25 * 561152.0, 1e-6);
+}
+
 /* Horowitz's table and the rules for what it lacks (MODEL.md "Energy"). */
 static void test_energy_table(void)
 {
@@ -442,6 +484,7 @@ int main(void)
     test_tiny_by_hand();
     test_bidirectional();
     test_compute_memory_switch();
+    test_step_fits();
     test_monotone();
     test_shipped_presets();
     test_energy_table();
