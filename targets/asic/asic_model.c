@@ -4,8 +4,8 @@
  * MODEL.md states every formula with a worked example; the names here are
  * its names.  The array is weight-stationary (the TPU's arrangement): a
  * tile of rows x cols weights is shifted in (rows cycles, double-buffered
- * behind the previous tile) and the batch's B input vectors stream through
- * it.  Every timestep and layer is the same work, so the model computes one
+ * behind the previous tile, the first one in the open) and the batch's B
+ * input vectors stream through it.  Every timestep and layer is the same work, so the model computes one
  * layer-step per layer and multiplies by T.  A bidirectional layer is two
  * units, each with its own weights, one after the other on the array (the
  * second reads the same input backwards in time); later layers read both
@@ -101,7 +101,10 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         }
 
         const double t[RB_ASIC_BOUND_VECTOR] = {
-            nk * nn * fmax(B, R) + R + C, /* array: tiles, then fill and drain */
+            /* array: the first tile's weights shift in (R), each later tile's
+             * behind the one in use (max(B, R) each), the last tile's B
+             * vectors, then fill and drain (R + C - 2) */
+            R + (nk * nn - 1) * fmax(B, R) + B + R + C - 2,
             wbytes / wbpc,                /* weights from their memory */
             /* activations: the link and the on-chip memory work side by side */
             fmax(a_on_link / offchip_bpc, a_on_chip / p->act_sram_bpc),
