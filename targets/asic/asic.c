@@ -75,6 +75,7 @@ static void describe(const rb_asic_preset *p, rb_device_info *out)
     cJSON_AddStringToObject(x, "datatype", rb_asic_dtype_name(p->num.dtype));
     cJSON_AddNumberToObject(x, "acc_bits", p->num.acc_bits);
     cJSON_AddNumberToObject(x, "vector_lanes", p->vector_lanes);
+    cJSON_AddBoolToObject(x, "weight_double_buffer", p->weight_double_buffer);
     cJSON_AddNumberToObject(x, "weight_sram_bytes_per_cycle", p->weight_sram_bpc);
     cJSON_AddNumberToObject(x, "act_sram_bytes_per_cycle", p->act_sram_bpc);
     cJSON_AddNumberToObject(x, "offchip_gb_per_s", p->offchip_gbs);

@@ -34,6 +34,8 @@ typedef struct rb_asic_preset {
     double clock_mhz;
     rb_asic_numerics num; /* datatype, accumulator, weight quantization */
     int vector_lanes;     /* pointwise fp32 operations per cycle */
+    int weight_double_buffer; /* the next tile's weights shift in behind the current
+                                 one's (1, the default) or after it (SCALE-Sim's timing) */
     /* Memories.  Weights have their own on-chip memory (0 bytes: none, every
      * weight is streamed from off-chip each timestep); activations (x, h, c)
      * theirs; accumulators theirs (partial sums of the array). */

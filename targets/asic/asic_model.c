@@ -103,8 +103,10 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         const double t[RB_ASIC_BOUND_VECTOR] = {
             /* array: the first tile's weights shift in (R), each later tile's
              * behind the one in use (max(B, R) each), the last tile's B
-             * vectors, then fill and drain (R + C - 2) */
-            R + (nk * nn - 1) * fmax(B, R) + B + R + C - 2,
+             * vectors, then fill and drain (R + C - 2); without the double
+             * buffer every tile loads, computes and drains in turn */
+            p->weight_double_buffer ? R + (nk * nn - 1) * fmax(B, R) + B + R + C - 2
+                                    : nk * nn * (2 * R + C + B - 2) - 1,
             wbytes / wbpc,                /* weights from their memory */
             /* activations: the link and the on-chip memory work side by side */
             fmax(a_on_link / offchip_bpc, a_on_chip / p->act_sram_bpc),

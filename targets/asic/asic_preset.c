@@ -25,7 +25,7 @@
 #define RB_SOURCE_DIR "."
 #endif
 
-typedef enum { K_TEXT, K_INT, K_NUM, K_BYTES, K_DTYPE, K_QUANT } key_kind;
+typedef enum { K_TEXT, K_INT, K_NUM, K_BYTES, K_DTYPE, K_QUANT, K_BOOL } key_kind;
 
 /* One key of the preset format: where it goes and what it may hold. */
 typedef struct key_spec {
@@ -52,6 +52,8 @@ static const key_spec k_keys[] = {
     {"array", "datatype", K_DTYPE, 0, 0, 1, OFF(num.dtype), "int8, int16, fp16, bf16 or fp32"},
     {"array", "acc_bits", K_INT, 16, 64, 1, OFF(num.acc_bits), "accumulator width, bits"},
     {"array", "weight_quant", K_QUANT, 0, 0, 0, OFF(num.weight_quant), "per-tensor or per-channel"},
+    {"array", "weight_double_buffer", K_BOOL, 0, 0, 0, OFF(weight_double_buffer),
+     "true: the next tile's weights load behind the current tile's work (default)"},
     {"array", "vector_lanes", K_INT, 1, 1 << 20, 1, OFF(vector_lanes),
      "vector-unit operations per cycle"},
     {"memory", "weight_sram_bytes", K_BYTES, 0, 1e12, 1, OFF(weight_sram_bytes),
@@ -167,6 +169,11 @@ static int set_key(parse_ctx *x, const key_spec *k, const char *v)
         else
             return bad(x, k, v, "expected per-tensor or per-channel");
         return 1;
+    case K_BOOL:
+        if (strcmp(v, "true") && strcmp(v, "false"))
+            return bad(x, k, v, "expected true or false");
+        *(int *)field = !strcmp(v, "true");
+        return 1;
     }
     return 1;
 }
@@ -249,6 +256,7 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
 {
     memset(p, 0, sizeof *p);
     p->energy = (rb_asic_energies){-1, -1, -1, -1, -1, -1};
+    p->weight_double_buffer = 1;
     if (!arg || !*arg)
         arg = "tpu-v1";
     char path[1024], dir[900], names[256];

@@ -390,6 +390,50 @@ static void test_step_fits(void)
     CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 25 * 561152.0, 1e-6);
 }
 
+/* weight_double_buffer = false: each tile loads, computes and drains in
+ * turn, n_k n_n (2R + C + B - 2) - 1 cycles a layer-step (SCALE-Sim v2's
+ * closed form for the same weight-stationary mapping), against the
+ * double-buffered R + (n - 1) max(B, R) + B + R + C - 2.  Memories and the
+ * vector unit are made fast enough that the array is the bound. */
+static void test_no_double_buffer(void)
+{
+    static const char *fast =
+        "[preset]\nname = fast\ndescribes = an array-bound 4x8 array\n"
+        "[array]\nrows = 4\ncols = 8\nclock_mhz = 1\ndatatype = int8\nacc_bits = 32\n"
+        "vector_lanes = 1048576\n"
+        "[memory]\nweight_sram_bytes = 1 GiB\nweight_sram_bytes_per_cycle = 1e6\n"
+        "act_sram_bytes = 1 GiB\nact_sram_bytes_per_cycle = 1e6\nacc_sram_bytes = 1 MiB\n"
+        "offchip_gb_per_s = 1\n"
+        "[technology]\nnode_nm = 45\nvdd = 0.9\nstatic_w = 1\n";
+    const int shapes[][4] = {/* cell (0 LSTM, 1 RNN), B, I, H */
+                             {1, 1, 1, 2},
+                             {1, 3, 5, 8},
+                             {0, 2, 7, 4},
+                             {0, 16, 12, 9},
+                             {1, 40, 30, 30}};
+    for (int dbuf = 0; dbuf < 2; dbuf++) {
+        rb_asic_preset p;
+        char text[1024];
+        snprintf(text, sizeof text, "%s", fast);
+        if (!dbuf) /* the key at the end of the [array] section */
+            snprintf(text, sizeof text, "%.*sweight_double_buffer = false\n%s",
+                     (int)(strstr(fast, "[memory]") - fast), fast, strstr(fast, "[memory]"));
+        load_tiny(&p, text);
+        CHECK_INT(p.weight_double_buffer, dbuf);
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            int rnn = shapes[i][0], B = shapes[i][1], I = shapes[i][2], H = shapes[i][3];
+            rb_workload w = rb_test_workload(rnn ? RB_CELL_RNN : RB_CELL_LSTM, 2, B, I, H, 1, 1);
+            rb_asic_result r;
+            rb_err e = {0};
+            CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+            double R = 4, C = 8, G = rnn ? 1 : 4, n = ceil((I + H) / R) * ceil(G * H / C);
+            double array =
+                dbuf ? R + (n - 1) * fmax(B, R) + B + R + C - 2 : n * (2 * R + C + B - 2) - 1;
+            CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 2 * array, 1e-9);
+        }
+    }
+}
+
 /* Horowitz's table and the rules for what it lacks (MODEL.md "Energy"). */
 static void test_energy_table(void)
 {
@@ -489,6 +533,7 @@ int main(void)
     test_bidirectional();
     test_compute_memory_switch();
     test_step_fits();
+    test_no_double_buffer();
     test_monotone();
     test_shipped_presets();
     test_energy_table();
