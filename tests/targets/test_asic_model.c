@@ -434,6 +434,52 @@ static void test_no_double_buffer(void)
     }
 }
 
+/* SCALE-Sim v2 itself (tests/fixtures/scalesim/: its cycles for five
+ * layer-step GEMMs on a 16x16 weight-stationary array, M = B, K = I + H,
+ * N = 4H): the model without the weight double buffer gives exactly its
+ * cycles.  Each topology row becomes an LSTM with I = H and T = 1. */
+static void test_scalesim(void)
+{
+    static const char *a16 =
+        "[preset]\nname = a16\ndescribes = SCALE-Sim's 16x16 array\n"
+        "[array]\nrows = 16\ncols = 16\nclock_mhz = 1\ndatatype = int8\nacc_bits = 32\n"
+        "vector_lanes = 1048576\nweight_double_buffer = false\n"
+        "[memory]\nweight_sram_bytes = 1 GiB\nweight_sram_bytes_per_cycle = 1e6\n"
+        "act_sram_bytes = 1 GiB\nact_sram_bytes_per_cycle = 1e6\nacc_sram_bytes = 1 MiB\n"
+        "offchip_gb_per_s = 1\n"
+        "[technology]\nnode_nm = 45\nvdd = 0.9\nstatic_w = 1\n";
+    rb_asic_preset p;
+    load_tiny(&p, a16);
+    FILE *topo = fopen(RB_SOURCE_DIR "/tests/fixtures/scalesim/topology.csv", "r"),
+         *rep = fopen(RB_SOURCE_DIR "/tests/fixtures/scalesim/COMPUTE_REPORT.csv", "r");
+    CHECK(topo && rep);
+    char lt[256], lr[256];
+    int rows = 0;
+    /* both files: a header line, then one line per layer in the same order */
+    if (topo && rep && fgets(lt, sizeof lt, topo) && fgets(lr, sizeof lr, rep))
+        while (fgets(lt, sizeof lt, topo) && fgets(lr, sizeof lr, rep)) {
+            char name[64];
+            int M, N, K, id;
+            double cycles;
+            CHECK_INT(sscanf(lt, "%63[^,],%d,%d,%d", name, &M, &N, &K), 4);
+            CHECK_INT(sscanf(lr, "%d, %lf", &id, &cycles), 2);
+            CHECK_INT(K, N / 2); /* I = H: K = 2H, N = 4H */
+            rb_workload w = rb_test_workload(RB_CELL_LSTM, 1, M, N / 4, N / 4, 1, 1);
+            rb_asic_result r;
+            rb_err e = {0};
+            CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+            printf("  SCALE-Sim %-8s M %2d N %3d K %2d: %5.0f cycles, model %5.0f\n", name, M, N, K,
+                   cycles, r.bound_cycles[RB_ASIC_BOUND_ARRAY]);
+            CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], cycles, 0);
+            rows++;
+        }
+    CHECK_INT(rows, 5);
+    if (topo)
+        fclose(topo);
+    if (rep)
+        fclose(rep);
+}
+
 /* Horowitz's table and the rules for what it lacks (MODEL.md "Energy"). */
 static void test_energy_table(void)
 {
@@ -534,6 +580,7 @@ int main(void)
     test_compute_memory_switch();
     test_step_fits();
     test_no_double_buffer();
+    test_scalesim();
     test_monotone();
     test_shipped_presets();
     test_energy_table();
