@@ -480,6 +480,25 @@ static void test_scalesim(void)
         fclose(rep);
 }
 
+/* TPU v1's LSTM0 (Jouppi et al., ISCA 2017, Tables 1 and 3): 52 M int8
+ * weights at batch 64, measured at 3.7 TOPS.  The paper gives no layer
+ * shapes; this stands in six LSTM layers of I = H = 1040 (8 * 1040^2 * 6 =
+ * 51.9 M weights), T = 10.  The model, from the published design parameters
+ * alone, must land within +-30 % of the measurement (it gives ~4.25). */
+static void test_tpu_lstm0(void)
+{
+    rb_asic_preset p;
+    rb_asic_result r;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("tpu-v1", &p, &e), 0);
+    rb_workload w = rb_test_workload(RB_CELL_LSTM, 10, 64, 1040, 1040, 6, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.weight_bytes, 8.0 * 1040 * 1040 * 6, 0);
+    double tops = 2 * r.macs / r.latency_s / 1e12;
+    printf("  tpu-v1 LSTM0 stand-in (6 x H 1040, B 64): %.2f TOPS (paper: 3.7)\n", tops);
+    CHECK(tops >= 0.7 * 3.7 && tops <= 1.3 * 3.7);
+}
+
 /* Horowitz's table and the rules for what it lacks (MODEL.md "Energy"). */
 static void test_energy_table(void)
 {
@@ -581,6 +600,7 @@ int main(void)
     test_step_fits();
     test_no_double_buffer();
     test_scalesim();
+    test_tpu_lstm0();
     test_monotone();
     test_shipped_presets();
     test_energy_table();
