@@ -5,11 +5,11 @@
  * its names.  The array is weight-stationary (the TPU's arrangement): a
  * tile of rows x cols weights is shifted in (rows cycles, double-buffered
  * behind the previous tile, the first one in the open) and the batch's B
- * input vectors stream through it.  Every timestep and layer is the same work, so the model computes one
- * layer-step per layer and multiplies by T.  A bidirectional layer is two
- * units, each with its own weights, one after the other on the array (the
- * second reads the same input backwards in time); later layers read both
- * directions' h, 2H wide.  Rows past their length (sequence lengths) are
+ * input vectors stream through it.  Every timestep and layer is the same
+ * work, so the model computes one layer-step per layer and multiplies by T.
+ * A bidirectional layer is two units, each with its own weights, one after
+ * the other on the array (the second reads the same input backwards in
+ * time); later layers read both directions' h, 2H wide.  Rows past their length (sequence lengths) are
  * computed and discarded, as a batched array does: the work is all T steps. */
 #include <math.h>
 #include <string.h>
@@ -107,7 +107,7 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
              * buffer every tile loads, computes and drains in turn */
             p->weight_double_buffer ? R + (nk * nn - 1) * fmax(B, R) + B + R + C - 2
                                     : nk * nn * (2 * R + C + B - 2) - 1,
-            wbytes / wbpc,                /* weights from their memory */
+            wbytes / wbpc, /* weights from their memory */
             /* activations: the link and the on-chip memory work side by side */
             fmax(a_on_link / offchip_bpc, a_on_chip / p->act_sram_bpc),
         };
