@@ -193,9 +193,9 @@ static void layer_steps(void *arg, int tid, int n)
                             .w = j->ly->wi_pk,
                             .h = j->x,
                             .out = s->gates};
+        /* no barrier: each step's epilogue reads the pre-activations of
+         * this thread's own panels only */
         s->kernel->step(&proj, p0, p1);
-        if (n > 1)
-            rb_cpu_pool_barrier(s->pool);
     }
     rb_rec_step st = {.B = B,
                       .H = H,

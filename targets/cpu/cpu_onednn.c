@@ -8,7 +8,8 @@
  * for the stack, because oneDNN stacks layers only when the first layer's
  * input is as wide as the hidden state.  Weights come in PyTorch's layout
  * ([G*H, in], gates i, f, g, o — oneDNN's LSTM order i, f, c~, o is the
- * same) and are transposed into oneDNN's ldigo; the bias is b_ih + b_hh.
+ * same), which is oneDNN's ldgoi: the reorders read them where they are;
+ * the bias is b_ih + b_hh.
  *
  * Training (a train-mode load): each layer's forward is made for training
  * (it fills a workspace its backward reads) and gets the matching
@@ -184,15 +185,16 @@ static int user_mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_
     return 0;
 }
 
-/* Weights in the primitive's own layout: the user's reordered once. */
+/* Weights in the primitive's own layout: the user's reordered once (data
+ * is only read: the cast drops const for oneDNN's API). */
 static int packed(dnnl_memory_t *out, const dnnl_memory_desc_t *want,
-                  const dnnl_memory_desc_t *user, void *data, dnnl_engine_t eng,
+                  const dnnl_memory_desc_t *user, const float *data, dnnl_engine_t eng,
                   dnnl_stream_t stream, rb_err *e)
 {
     dnnl_memory_t src = NULL;
     dnnl_primitive_desc_t rpd = NULL;
     dnnl_primitive_t reorder = NULL;
-    TRY(dnnl_memory_create(&src, user, eng, data), "creating a weight memory");
+    TRY(dnnl_memory_create(&src, user, eng, (void *)data), "creating a weight memory");
     dnnl_status_t st = dnnl_memory_create(out, want, eng, DNNL_MEMORY_ALLOCATE);
     if (st == dnnl_success)
         st = dnnl_reorder_primitive_desc_create(&rpd, user, eng, want, eng, NULL);
@@ -210,16 +212,6 @@ static int packed(dnnl_memory_t *out, const dnnl_memory_desc_t *want,
         dnnl_primitive_desc_destroy(rpd);
     dnnl_memory_destroy(src);
     return st == dnnl_success ? 0 : fail(e, st, "packing the weights");
-}
-
-/* PyTorch's [G*H, in] into oneDNN's ldigo [in][G][H] (one layer, one direction). */
-static float *to_ldigo(const float *w, int in, int G, int H)
-{
-    float *o = malloc((size_t)in * G * H * sizeof *o);
-    for (int k = 0; o && k < in; k++)
-        for (int r = 0; r < G * H; r++)
-            o[(size_t)k * G * H + r] = w[(size_t)r * in + k];
-    return o;
 }
 
 /* A memory oneDNN allocates, in whatever layout md says. */
@@ -272,8 +264,7 @@ static int run_reorder(onednn_state *s, dnnl_primitive_t r, dnnl_memory_t from, 
 /* One layer's descriptors: the user's layouts, and "any" for the weights
  * that the primitives lay out themselves. */
 typedef struct layer_mds {
-    dnnl_memory_desc_t src_layer, src_iter, src_iter_c, dst_layer, w_layer_any, w_iter_any,
-        w_layer_user, w_iter_user, bias;
+    dnnl_memory_desc_t src_layer, src_iter, src_iter_c, dst_layer, w_layer_any, w_iter_any, bias;
     dnnl_memory_desc_t w_layer_torch, w_iter_torch; /* ldgoi: PyTorch's [G*H, in] */
 } layer_mds;
 
@@ -282,17 +273,11 @@ static int pack_once(onednn_state *s, onednn_layer *o, const rb_layer *ly, const
                      const dnnl_memory_desc_t *w_layer, const dnnl_memory_desc_t *w_iter,
                      float *bias, rb_err *e)
 {
-    const int G = s->G, H = s->H, in = ly->in;
-    float *wl = to_ldigo(ly->w_ih, in, G, H), *wi = to_ldigo(ly->w_hh, H, G, H);
-    int rc = wl && wi ? 0 : rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory for the weights");
-    for (int r = 0; !rc && r < G * H; r++)
+    for (int r = 0; r < s->G * s->H; r++)
         bias[r] = ly->b_ih[r] + ly->b_hh[r];
+    int rc = packed(&o->w_layer, w_layer, &d->w_layer_torch, ly->w_ih, s->eng, s->stream, e);
     if (!rc)
-        rc = packed(&o->w_layer, w_layer, &d->w_layer_user, wl, s->eng, s->stream, e);
-    if (!rc)
-        rc = packed(&o->w_iter, w_iter, &d->w_iter_user, wi, s->eng, s->stream, e);
-    free(wl);
-    free(wi);
+        rc = packed(&o->w_iter, w_iter, &d->w_iter_torch, ly->w_hh, s->eng, s->stream, e);
     return rc;
 }
 
@@ -397,8 +382,6 @@ static int load_layer(onednn_state *s, const rb_model *m, int l, rb_err *e)
                {&d.dst_layer, 3, d_dst, dnnl_tnc},
                {&d.w_layer_any, 5, d_wl, dnnl_format_tag_any},
                {&d.w_iter_any, 5, d_wi, dnnl_format_tag_any},
-               {&d.w_layer_user, 5, d_wl, dnnl_ldigo},
-               {&d.w_iter_user, 5, d_wi, dnnl_ldigo},
                {&d.bias, 4, d_bias, dnnl_ldgo},
                {&d.w_layer_torch, 5, d_wl, dnnl_ldgoi},
                {&d.w_iter_torch, 5, d_wi, dnnl_ldgoi}};
