@@ -83,6 +83,22 @@ double rb_rep_metric_value(const rb_rep_result *r, const char *name)
     return NAN;
 }
 
+void rb_rep_schedule_note(const rb_rep_result *r, char *buf, size_t n)
+{
+    double hoisted = rb_rep_metric_value(r, "schedule_hoisted"),
+           other = rb_rep_metric_value(r, "schedule_auto_other_cycles"),
+           cycles = rb_rep_metric_value(r, "cycles");
+    buf[0] = '\0';
+    if (!isfinite(hoisted))
+        return;
+    const char *mine = hoisted > 0 ? "hoisted" : "fused", *alt = hoisted > 0 ? "fused" : "hoisted";
+    if (isfinite(other) && isfinite(cycles))
+        snprintf(buf, n, "%s schedule, picked by auto: %.3g cycles, %s %.3g", mine, cycles, alt,
+                 other);
+    else
+        snprintf(buf, n, "%s schedule", mine);
+}
+
 /* x rounded to a whole number, ties to even (as printf rounds an exact tie) */
 static unsigned long long round_even(long double x)
 {

@@ -20,6 +20,10 @@ const rb_rank_entry *rb_rep_entry_of(const rb_recommendation *rec, size_t result
 int rb_rep_metric_names(const rb_report *r, const char ***names);
 /* The value of metric `name` of a result; NaN when it has none. */
 double rb_rep_metric_value(const rb_rep_result *r, const char *name);
+/* An asic result's schedule (MODEL.md "Schedules"): "hoisted schedule",
+ * "fused schedule, picked by auto: 4.32e+06 cycles, hoisted 2.25e+06";
+ * "" for a result that has none. */
+void rb_rep_schedule_note(const rb_rep_result *r, char *buf, size_t n);
 /* v with 10 significant digits in printf's %g style ("0.25", "1.5e-07",
  * "1234567"), into buf (32 bytes); returns buf, or "" when v is not finite.
  * A report prints millions of numbers: this is printf's %.10g without its

@@ -179,6 +179,13 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
             }
             fputs("</td><td>", f);
             badge(f, x->latency_source);
+            char sched[128];
+            rb_rep_schedule_note(x, sched, sizeof sched);
+            if (*sched) {
+                fputs(" <span class=\"note\">", f);
+                esc(f, sched);
+                fputs("</span>", f);
+            }
             fputs("</td>", f);
             for (int c = 0; c < RB_N_FIGURES; c++)
                 if (rb_rep_fig_column(c)) {

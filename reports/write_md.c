@@ -77,6 +77,12 @@ static void write_results(FILE *f, const rb_report *r)
         cell(f, x->status);
         fputs(" | ", f);
         cell(f, x->latency_source[0] ? x->latency_source : "–");
+        char sched[128];
+        rb_rep_schedule_note(x, sched, sizeof sched);
+        if (*sched) {
+            fputs(", ", f);
+            cell(f, sched);
+        }
         for (int k = 0; k < RB_N_FIGURES; k++)
             if (rb_rep_fig_column(k)) {
                 char c[96];

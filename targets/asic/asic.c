@@ -76,6 +76,7 @@ static void describe(const rb_asic_preset *p, rb_device_info *out)
     cJSON_AddNumberToObject(x, "acc_bits", p->num.acc_bits);
     cJSON_AddNumberToObject(x, "vector_lanes", p->vector_lanes);
     cJSON_AddBoolToObject(x, "weight_double_buffer", p->weight_double_buffer);
+    cJSON_AddStringToObject(x, "schedule", rb_asic_schedule_name(p->schedule));
     cJSON_AddNumberToObject(x, "weight_sram_bytes_per_cycle", p->weight_sram_bpc);
     cJSON_AddNumberToObject(x, "act_sram_bytes_per_cycle", p->act_sram_bpc);
     cJSON_AddNumberToObject(x, "offchip_gb_per_s", p->offchip_gbs);
@@ -113,6 +114,10 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
         free(p);
         return rc;
     }
+    const char *sched = rb_target_opt(t, "schedule"); /* the choices are checked */
+    for (int i = RB_ASIC_FUSED; sched && i <= RB_ASIC_AUTO; i++)
+        if (!strcmp(sched, rb_asic_schedule_name((rb_asic_schedule)i)))
+            p->schedule = (rb_asic_schedule)i;
     t->session = p;
     describe(p, out);
     return 0;
@@ -216,6 +221,13 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     rb_sample_metric(smp, "weights_resident", r->weights_resident, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "acts_offchip", r->acts_spill, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "step_acts_offchip", r->step_spill, "bool", RB_SRC_MODELED);
+    /* the schedule this result used; under auto, what the other would take */
+    rb_sample_metric(smp, "schedule_hoisted", r->hoisted, "bool", RB_SRC_MODELED);
+    if (r->by_auto)
+        rb_sample_metric(smp, "schedule_auto_other_cycles", r->other_cycles, "cycles",
+                         RB_SRC_MODELED);
+    if (r->hoisted)
+        rb_sample_metric(smp, "preacts_offchip", r->preacts_spill, "bool", RB_SRC_MODELED);
     rb_sample_metric(smp, "offchip_bytes", r->offchip_bytes, "bytes", RB_SRC_MODELED);
     /* on-chip memory in use: what of the weights and of the activations
      * the SRAMs hold (the rest streams from off chip) */
@@ -232,6 +244,7 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
     return 0;
 }
 
+static const char *const schedules[] = {"fused", "hoisted", "auto", NULL};
 static const rb_target_option asic_options[] = {
     {.name = "preset",
      .metavar = "PRESET",
@@ -241,6 +254,12 @@ static const rb_target_option asic_options[] = {
      .offers = rb_asic_preset_names,
      .help = "asic accelerator: a preset from targets/asic/presets or an\n"
              "INI file of your own (MODEL.md \"Presets\")"},
+    {.name = "schedule",
+     .metavar = "SCHEDULE",
+     .choices = schedules,
+     .help = "where the input product runs: fused, hoisted or\n"
+             "auto, the faster per workload (MODEL.md \"Schedules\";\n"
+             "default: the preset's)"},
     {0},
 };
 

@@ -16,6 +16,13 @@
 #include "../../workloads/workload.h"
 #include "asic_numerics.h"
 
+/* Where the input product x_t W_ih runs: inside every step, one product
+ * over [x_t; h_{t-1}] (fused, the default); before the recurrence, one
+ * product over all T*B rows (hoisted); or whichever of the two the model
+ * finds faster for the workload (auto). */
+typedef enum { RB_ASIC_FUSED = 0, RB_ASIC_HOISTED, RB_ASIC_AUTO } rb_asic_schedule;
+const char *rb_asic_schedule_name(rb_asic_schedule s);
+
 /* Per-operation energies in pJ; a negative value means "not given". */
 typedef struct rb_asic_energies {
     double mac;              /* one multiply-accumulate in the datatype and accumulator */
@@ -32,10 +39,11 @@ typedef struct rb_asic_preset {
     char source[320]; /* "built-in tpu-v1 (.../tpu-v1.ini)" or the user's file */
     int rows, cols;   /* MAC array: rows = input (reduction) dim, cols = outputs */
     double clock_mhz;
-    rb_asic_numerics num; /* datatype, accumulator, weight quantization */
-    int vector_lanes;     /* pointwise fp32 operations per cycle */
-    int weight_double_buffer; /* the next tile's weights shift in behind the current
-                                 one's (1, the default) or after it (SCALE-Sim's timing) */
+    rb_asic_numerics num;      /* datatype, accumulator, weight quantization */
+    int vector_lanes;          /* pointwise fp32 operations per cycle */
+    int weight_double_buffer;  /* the next tile's weights shift in behind the current
+                                  one's (1, the default) or after it (SCALE-Sim's timing) */
+    rb_asic_schedule schedule; /* where the input product runs (MODEL.md "Schedules") */
     /* Memories.  Weights have their own on-chip memory (0 bytes: none, every
      * weight is streamed from off-chip each timestep); activations (x, h, c)
      * theirs; accumulators theirs (partial sums of the array). */
@@ -83,17 +91,22 @@ enum {
 typedef struct rb_asic_result {
     int weights_resident; /* all units' weights fit the weight memory */
     int acts_spill;       /* the activation working set does not fit: it goes off chip */
-    int step_spill;       /* nor does one layer-step's (its operand and the state): every
+    int step_spill;       /* nor does one product's operand with the state: every
                              re-read of the operand goes off chip */
+    int hoisted;          /* the schedule used: 1 hoisted, 0 fused */
+    int preacts_spill;    /* hoisted: the pre-activations do not fit on chip and go
+                             out and back over the link */
+    int by_auto;          /* the preset's schedule is auto: this one was the faster */
+    double other_cycles;  /* by_auto: the cycles of the schedule not chosen */
     double cycles;
     double latency_s;
     double macs;                          /* useful multiply-accumulates */
     double utilization;                   /* macs / (rows x cols x cycles) */
     double bound_cycles[RB_ASIC_NBOUNDS]; /* cycles attributed to each bound */
     double weight_bytes;                  /* weights of all units (D per layer), one copy */
-    double act_bytes;                     /* the activation working set */
-    double offchip_bytes;                 /* every byte over the off-chip link in the call */
-    double onchip_bytes;                  /* weight, activation and accumulator memory traffic */
+    double act_bytes;     /* the activation working set (hoisted: with a unit's pre-activations) */
+    double offchip_bytes; /* every byte over the off-chip link in the call */
+    double onchip_bytes;  /* weight, activation and accumulator memory traffic */
     double vector_ops;
     double load_s; /* model loading: weights into on-chip memory (0 if streamed) */
     /* energy, joules */

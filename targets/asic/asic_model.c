@@ -4,12 +4,16 @@
  * MODEL.md states every formula with a worked example; the names here are
  * its names.  The array is weight-stationary (the TPU's arrangement): a
  * tile of rows x cols weights is shifted in (rows cycles, double-buffered
- * behind the previous tile, the first one in the open) and the batch's B
- * input vectors stream through it.  Every timestep and layer is the same
- * work, so the model computes one layer-step per layer and multiplies by T.
- * A bidirectional layer is two units, each with its own weights, one after
- * the other on the array (the second reads the same input backwards in
- * time); later layers read both directions' h, 2H wide.  Rows past their length (sequence lengths) are
+ * behind the previous tile, the first one in the open) and the rows of the
+ * operand stream through it.  Every timestep is the same work, so the model
+ * computes one layer-step per unit and multiplies by T.  Two schedules
+ * (the preset's `schedule`): fused, one product per layer-step over
+ * [x_t; h_{t-1}]; hoisted, the input product of every timestep at once
+ * (one product over T*B rows per unit and call) before the recurrence,
+ * whose steps then multiply h_{t-1} only.  A bidirectional layer is two
+ * units, each with its own weights, one after the other on the array (the
+ * second reads the same input backwards in time); later layers read both
+ * directions' h, 2H wide.  Rows past their length (sequence lengths) are
  * computed and discarded, as a batched array does: the work is all T steps. */
 #include <math.h>
 #include <string.h>
@@ -35,6 +39,182 @@ static int vector_ops_per_unit(const rb_workload *w)
 
 static double ceil_div(double a, double b) { return ceil(a / b); }
 
+/* What every product shares: the preset's figures in the model's units. */
+typedef struct model_ctx {
+    const rb_asic_preset *p;
+    double R, C, N;  /* array rows and columns; outputs of every product, G*H */
+    double b, a;     /* bytes per value, per accumulator */
+    double bpc_off;  /* the off-chip link, bytes per cycle */
+    double acc_rows; /* rows a weight tile serves before its partial sums fill
+                        the accumulator memory */
+    int resident;    /* every weight in the weight memory */
+} model_ctx;
+
+/* One product on the array, run `reps` times a call: M operand rows through
+ * a K x N weight matrix, with its activation traffic already split between
+ * the link (a_link) and the activation memory (a_chip), and `vec` cycles of
+ * vector work after it.  Adds its cycles, bound, traffic and on-chip energy
+ * to r; returns the cycles of one run. */
+static double product(const model_ctx *x, double M, double K, double a_link, double a_chip,
+                      double vec, double reps, rb_asic_result *r, double *onchip_pj)
+{
+    const rb_asic_preset *p = x->p;
+    const rb_asic_energies *E = &p->energy_use;
+    const double R = x->R, C = x->C, nk = ceil_div(K, R), nn = ceil_div(x->N, C);
+    /* rows in blocks the accumulator memory holds; each block takes the
+     * weights through the array again */
+    const double nm = ceil_div(M, x->acc_rows), Mb = ceil_div(M, nm);
+    const double wbytes = nm * x->N * K * x->b;
+    const double w_link = x->resident ? 0 : wbytes, w_chip = wbytes - w_link;
+    /* the link carries streamed weights and activations together: its time
+     * is charged to whichever of the two moves more bytes over it */
+    const double link = (w_link + a_link) / x->bpc_off;
+    const int link_w = w_link >= a_link;
+    const double t[RB_ASIC_BOUND_VECTOR] = {
+        /* array, per block: the first tile's weights shift in (R), each
+         * later tile's behind the one in use (max(Mb, R) each), the last
+         * tile's Mb rows, then fill and drain (R + C - 2); without the
+         * double buffer every tile loads, computes and drains in turn */
+        nm * (p->weight_double_buffer ? R + (nk * nn - 1) * fmax(Mb, R) + Mb + R + C - 2
+                                      : nk * nn * (2 * R + C + Mb - 2) - 1),
+        fmax(x->resident ? w_chip / p->weight_sram_bpc : 0, link_w ? link : 0),
+        fmax(a_chip / p->act_sram_bpc, link_w ? 0 : link),
+    };
+    int bound = RB_ASIC_BOUND_ARRAY;
+    for (int k = 1; k < RB_ASIC_BOUND_VECTOR; k++)
+        if (t[k] > t[bound])
+            bound = k;
+    r->bound_cycles[bound] += reps * t[bound];
+    r->bound_cycles[RB_ASIC_BOUND_VECTOR] += reps * vec;
+    r->macs += reps * x->N * K * M;
+    const double accbytes = 2 * nk * M * x->N * x->a;
+    r->offchip_bytes += reps * (w_link + a_link);
+    r->onchip_bytes += reps * (w_chip + a_chip + accbytes);
+    *onchip_pj += reps * (w_chip * E->weight_sram_byte + a_chip * E->act_sram_byte +
+                          accbytes * E->acc_sram_byte);
+    return t[bound] + vec;
+}
+
+/* Where a product's activation bytes go (MODEL.md "Capacity"): all on chip
+ * while the call's activations fit; when only the product's own operand
+ * (once) and state fit, the operand arrives once and its outputs leave
+ * once over the link while the n_n re-reads stay on chip; else every byte
+ * crosses the link.  `all` is every activation byte of the product, `once`
+ * what must cross the link when the product fits, `need` its working set. */
+static void place(const model_ctx *x, double all, double once, double need, int spill,
+                  double *a_link, double *a_chip, rb_asic_result *r)
+{
+    *a_link = 0;
+    *a_chip = all;
+    if (!spill)
+        return;
+    if (need <= x->p->act_sram_bytes) {
+        *a_link = once;
+    } else {
+        *a_link = all;
+        *a_chip = 0;
+        r->step_spill = 1;
+    }
+}
+
+/* The model for one schedule (hoisted: 1). */
+static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int hoisted,
+                           rb_asic_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const double B = w->batch, T = w->seq, H = w->hidden;
+    const int D = rb_workload_dirs(w), vops = vector_ops_per_unit(w);
+    const double G = rb_cell_gates(w->cell), f = p->clock_mhz * 1e6;
+    const double c_bytes = w->cell == RB_CELL_LSTM ? 4.0 : 0.0; /* fp32 cell state */
+    const rb_asic_energies *E = &p->energy_use;
+    model_ctx x = {.p = p, .R = p->rows, .C = p->cols, .N = G * H};
+    x.b = rb_asic_dtype_bits(p->num.dtype) / 8.0;
+    x.a = p->num.acc_bits / 8.0;
+    x.bpc_off = p->offchip_gbs * 1e9 / f;
+    x.acc_rows = fmax(1, floor(p->acc_sram_bytes / (x.C * x.a)));
+
+    /* Weights of every unit (D per layer); resident if they all fit the
+     * weight memory. */
+    double wtotal = 0;
+    for (int l = 0; l < w->layers; l++) {
+        double kih = l > 0 ? D * H : w->input_proj ? w->input : 0;
+        wtotal += D * G * H * (kih + H) * x.b;
+    }
+    r->weight_bytes = wtotal;
+    r->weights_resident = x.resident = p->weight_sram_bytes > 0 && wtotal <= p->weight_sram_bytes;
+    r->load_s = r->weights_resident ? wtotal / (p->offchip_gbs * 1e9) : 0;
+
+    /* Activation working set: the input and output sequences (y is D*H
+     * wide; hoisted, a middle layer's whole output sequence too, as the
+     * next layer's operand), h (two copies: the step being read and the one
+     * being written) and c of every unit.  Hoisted, the pre-activations of
+     * the input product (T*B*G*H at the accumulator's width) wait in the
+     * activation memory for their steps: with the rest if they fit. */
+    const double xw = w->input_proj ? w->input : G * H; /* width of x */
+    const double io_bytes = B * T * (xw + D * H) * x.b;
+    const double in_max = hoisted && w->layers > 1 ? fmax(xw, D * H) : xw;
+    const double state = w->layers * D * B * H * (2 * x.b + c_bytes);
+    const double working = B * T * (in_max + D * H) * x.b + state;
+    r->act_bytes = working;
+    r->acts_spill = working > p->act_sram_bytes;
+    r->hoisted = hoisted;
+
+    double cycles = 0, onchip_pj = 0;
+    for (int u = 0; u < w->layers * D; u++) {
+        const int l = u / D;
+        const double kih = l > 0 ? D * H : w->input_proj ? w->input : 0;
+        const double nn = ceil_div(G * H, x.C);
+        const double h_out = B * H * x.b, cst = 2 * B * H * c_bytes;
+        double a_link, a_chip;
+        if (hoisted && kih > 0) {
+            /* the input product over all T*B rows, once a call */
+            const double pre = T * B * G * H * x.a;
+            const int pre_spill = r->acts_spill || working + pre > p->act_sram_bytes;
+            r->preacts_spill |= pre_spill;
+            r->act_bytes = fmax(r->act_bytes, working + pre);
+            const double opnd = T * B * kih * x.b;
+            place(&x, nn * opnd, opnd, opnd, r->acts_spill, &a_link, &a_chip, r);
+            if (pre_spill)
+                a_link += pre; /* written out, read back by the steps */
+            else
+                a_chip += pre;
+            cycles += product(&x, T * B, kih, a_link, a_chip, 0, 1, r, &onchip_pj);
+            /* the steps: h_{t-1} only, the pre-activations merged in by the
+             * vector unit (read from the activation memory or the link) */
+            const double step_pre = B * G * H * x.a;
+            place(&x, nn * B * H * x.b + h_out + cst, B * H * x.b + h_out,
+                  B * H * x.b + B * H * (2 * x.b + c_bytes), r->acts_spill, &a_link, &a_chip, r);
+            if (pre_spill)
+                a_link += step_pre;
+            else
+                a_chip += step_pre;
+            cycles += T * product(&x, B, H, a_link, a_chip, ceil_div(B * H * vops, p->vector_lanes),
+                                  T, r, &onchip_pj);
+        } else {
+            /* one product a step over [x_t; h_{t-1}] (K = I + H); layer 0
+             * without input projection reads its pre-projected x instead */
+            const double K = kih + H, xpre = (l == 0 && !w->input_proj) ? B * G * H * x.b : 0;
+            place(&x, nn * B * K * x.b + xpre + h_out + cst, B * K * x.b + xpre + h_out,
+                  B * K * x.b + B * H * (2 * x.b + c_bytes), r->acts_spill, &a_link, &a_chip, r);
+            cycles += T * product(&x, B, K, a_link, a_chip, ceil_div(B * H * vops, p->vector_lanes),
+                                  T, r, &onchip_pj);
+        }
+        r->vector_ops += B * H * vops * T;
+    }
+    /* x in and y out cross the link once; the timed window excludes them
+     * (double-buffered in a deployment), the energy does not. */
+    r->offchip_bytes += io_bytes;
+    r->cycles = cycles;
+    r->latency_s = r->cycles / f;
+    r->utilization = r->macs / (x.R * x.C * r->cycles);
+    r->e_mac = r->macs * E->mac * 1e-12;
+    r->e_onchip = onchip_pj * 1e-12;
+    r->e_offchip = r->offchip_bytes * E->offchip_byte * 1e-12;
+    r->e_vector = r->vector_ops * E->vector_op * 1e-12;
+    r->e_static = p->static_w * r->latency_s;
+    r->e_total = r->e_mac + r->e_onchip + r->e_offchip + r->e_vector + r->e_static;
+}
+
 int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result *r, rb_err *e)
 {
     memset(r, 0, sizeof *r);
@@ -42,110 +222,20 @@ int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result 
         (w->input_proj && w->input < 1))
         return rb_errf(e, RB_EINPUT, "asic model: %s has a non-positive size", w->key);
     if (p->rows < 1 || p->cols < 1 || !(p->clock_mhz > 0) || p->vector_lanes < 1 ||
-        !(p->act_sram_bpc > 0) || !(p->offchip_gbs > 0))
+        !(p->act_sram_bpc > 0) || !(p->offchip_gbs > 0) || !(p->acc_sram_bytes > 0))
         return rb_errf(e, RB_EINPUT, "asic model: preset %s is not complete", p->name);
-    const double R = p->rows, C = p->cols, B = w->batch, T = w->seq, H = w->hidden;
-    const int D = rb_workload_dirs(w), vops = vector_ops_per_unit(w);
-    const double G = rb_cell_gates(w->cell), f = p->clock_mhz * 1e6;
-    const double bw = rb_asic_dtype_bits(p->num.dtype) / 8.0, acc_b = p->num.acc_bits / 8.0;
-    const double offchip_bpc = p->offchip_gbs * 1e9 / f;
-    const double c_bytes = w->cell == RB_CELL_LSTM ? 4.0 : 0.0; /* fp32 cell state */
-    const rb_asic_energies *E = &p->energy_use;
-
-    /* Weights of every unit (D per layer); resident if they all fit the
-     * weight memory. */
-    double wtotal = 0;
-    for (int l = 0; l < w->layers; l++) {
-        double kih = l > 0 ? D * H : w->input_proj ? w->input : 0;
-        wtotal += D * G * H * (kih + H) * bw;
+    if (p->schedule != RB_ASIC_AUTO) {
+        model_schedule(p, w, p->schedule == RB_ASIC_HOISTED, r);
+        return 0;
     }
-    r->weight_bytes = wtotal;
-    r->weights_resident = p->weight_sram_bytes > 0 && wtotal <= p->weight_sram_bytes;
-    r->load_s = r->weights_resident ? wtotal / (p->offchip_gbs * 1e9) : 0;
-    const double wbpc = r->weights_resident ? p->weight_sram_bpc : offchip_bpc;
-
-    /* Activation working set: the input and output sequences (y is D*H
-     * wide), h (two copies: the step being read and the one being written)
-     * and c of every unit. */
-    const double xw = w->input_proj ? w->input : G * H; /* width of x */
-    const double io_bytes = B * T * (xw + D * H) * bw;
-    const double working = io_bytes + w->layers * D * B * H * (2 * bw + c_bytes);
-    r->act_bytes = working;
-    r->acts_spill = working > p->act_sram_bytes;
-
-    double step_cycles = 0, onchip_pj = 0, offchip_bytes = 0;
-    for (int u = 0; u < w->layers * D; u++) {
-        const int l = u / D;
-        const double kih = l > 0 ? D * H : w->input_proj ? w->input : 0, K = kih + H;
-        const double nk = ceil_div(K, R), nn = ceil_div(G * H, C);
-        const double wbytes = G * H * K * bw;
-        /* inputs re-read for every output tile; pre-projected x read once
-         * (layer 0 without input projection); h written; c read and written */
-        const double xpre = (l == 0 && !w->input_proj) ? B * G * H * bw : 0;
-        const double abytes = nn * B * K * bw + xpre + B * H * bw + 2 * B * H * c_bytes;
-        const double accbytes = 2 * nk * B * G * H * acc_b;
-        /* Where the activation bytes go.  A sequence that does not fit still
-         * runs from on-chip memory step by step while one layer-step's
-         * operand [x_t; h_{t-1}] and the state (h twice, c) fit: the operand
-         * arrives once and h_t leaves once over the link, the n_n re-reads
-         * and c stay on chip.  Only a step that does not fit re-reads its
-         * operand from off chip. */
-        const int step_fits = B * K * bw + B * H * (2 * bw + c_bytes) <= p->act_sram_bytes;
-        double a_on_link = 0, a_on_chip = abytes;
-        if (r->acts_spill && step_fits) {
-            a_on_link = B * K * bw + xpre + B * H * bw;
-        } else if (r->acts_spill) {
-            a_on_link = abytes;
-            a_on_chip = 0;
-            r->step_spill = 1;
-        }
-
-        const double t[RB_ASIC_BOUND_VECTOR] = {
-            /* array: the first tile's weights shift in (R), each later tile's
-             * behind the one in use (max(B, R) each), the last tile's B
-             * vectors, then fill and drain (R + C - 2); without the double
-             * buffer every tile loads, computes and drains in turn */
-            p->weight_double_buffer ? R + (nk * nn - 1) * fmax(B, R) + B + R + C - 2
-                                    : nk * nn * (2 * R + C + B - 2) - 1,
-            wbytes / wbpc, /* weights from their memory */
-            /* activations: the link and the on-chip memory work side by side */
-            fmax(a_on_link / offchip_bpc, a_on_chip / p->act_sram_bpc),
-        };
-        int bound = RB_ASIC_BOUND_ARRAY;
-        for (int k = 1; k < RB_ASIC_BOUND_VECTOR; k++)
-            if (t[k] > t[bound])
-                bound = k;
-        const double tvec = ceil_div(B * H * vops, p->vector_lanes);
-        step_cycles += t[bound] + tvec;
-        r->bound_cycles[bound] += T * t[bound];
-        r->bound_cycles[RB_ASIC_BOUND_VECTOR] += T * tvec;
-
-        r->macs += G * H * K * B * T;
-        r->vector_ops += B * H * vops * T;
-        if (r->weights_resident) {
-            onchip_pj += T * wbytes * E->weight_sram_byte;
-            r->onchip_bytes += T * wbytes;
-        } else {
-            offchip_bytes += T * wbytes;
-        }
-        offchip_bytes += T * a_on_link;
-        onchip_pj += T * a_on_chip * E->act_sram_byte;
-        r->onchip_bytes += T * a_on_chip;
-        onchip_pj += T * accbytes * E->acc_sram_byte;
-        r->onchip_bytes += T * accbytes;
-    }
-    /* x in and y out cross the link once; the timed window excludes them
-     * (double-buffered in a deployment), the energy does not. */
-    offchip_bytes += io_bytes;
-    r->offchip_bytes = offchip_bytes;
-    r->cycles = T * step_cycles;
-    r->latency_s = r->cycles / f;
-    r->utilization = r->macs / (R * C * r->cycles);
-    r->e_mac = r->macs * E->mac * 1e-12;
-    r->e_onchip = onchip_pj * 1e-12;
-    r->e_offchip = offchip_bytes * E->offchip_byte * 1e-12;
-    r->e_vector = r->vector_ops * E->vector_op * 1e-12;
-    r->e_static = p->static_w * r->latency_s;
-    r->e_total = r->e_mac + r->e_onchip + r->e_offchip + r->e_vector + r->e_static;
+    /* auto: the faster of the two for this workload, fused on a tie; the
+     * other's cycles kept so that the choice can be stated */
+    rb_asic_result fused, hoisted;
+    model_schedule(p, w, 0, &fused);
+    model_schedule(p, w, 1, &hoisted);
+    int pick = hoisted.cycles < fused.cycles;
+    *r = pick ? hoisted : fused;
+    r->by_auto = 1;
+    r->other_cycles = pick ? fused.cycles : hoisted.cycles;
     return 0;
 }

@@ -25,7 +25,7 @@
 #define RB_SOURCE_DIR "."
 #endif
 
-typedef enum { K_TEXT, K_INT, K_NUM, K_BYTES, K_DTYPE, K_QUANT, K_BOOL } key_kind;
+typedef enum { K_TEXT, K_INT, K_NUM, K_BYTES, K_DTYPE, K_QUANT, K_BOOL, K_SCHEDULE } key_kind;
 
 /* One key of the preset format: where it goes and what it may hold. */
 typedef struct key_spec {
@@ -54,6 +54,8 @@ static const key_spec k_keys[] = {
     {"array", "weight_quant", K_QUANT, 0, 0, 0, OFF(num.weight_quant), "per-tensor or per-channel"},
     {"array", "weight_double_buffer", K_BOOL, 0, 0, 0, OFF(weight_double_buffer),
      "true: the next tile's weights load behind the current tile's work (default)"},
+    {"array", "schedule", K_SCHEDULE, 0, 0, 0, OFF(schedule),
+     "fused (default), hoisted or auto: where the input product runs"},
     {"array", "vector_lanes", K_INT, 1, 1 << 20, 1, OFF(vector_lanes),
      "vector-unit operations per cycle"},
     {"memory", "weight_sram_bytes", K_BYTES, 0, 1e12, 1, OFF(weight_sram_bytes),
@@ -174,6 +176,13 @@ static int set_key(parse_ctx *x, const key_spec *k, const char *v)
             return bad(x, k, v, "expected true or false");
         *(int *)field = !strcmp(v, "true");
         return 1;
+    case K_SCHEDULE:
+        for (int i = RB_ASIC_FUSED; i <= RB_ASIC_AUTO; i++)
+            if (!strcmp(v, rb_asic_schedule_name((rb_asic_schedule)i))) {
+                *(rb_asic_schedule *)field = (rb_asic_schedule)i;
+                return 1;
+            }
+        return bad(x, k, v, "expected fused, hoisted or auto");
     }
     return 1;
 }
@@ -198,6 +207,11 @@ static int on_key(void *user, const char *section, const char *key, const char *
     rb_errf(x->e, RB_EINPUT, "[%s] %s: unknown key (MODEL.md \"Presets\" lists the keys)", section,
             key);
     return 0;
+}
+
+const char *rb_asic_schedule_name(rb_asic_schedule s)
+{
+    return s == RB_ASIC_HOISTED ? "hoisted" : s == RB_ASIC_AUTO ? "auto" : "fused";
 }
 
 static const char *preset_dir(char *buf, size_t len)

@@ -35,6 +35,19 @@ expect 0 --out " ok" -- rb run "${RUN[@]}" --seq 3 --hidden 32 --asic-preset fp3
 check "an fp32 preset is checked against the fp32 bound" "$(last "numerics || ' ' || (err_tol > 0) || ' ' || status")" "fp32 1 ok"
 check "a file preset records its path" "$(q "SELECT json_extract(extra_json, '$.source') FROM devices WHERE target='asic' ORDER BY id DESC LIMIT 1")" "fp32.ini"
 
+# the schedule (MODEL.md "Schedules"): the preset's, or the instance's; tpu-v1 is
+# weight-bound at batch 1, so hoisting W_ih (streamed once instead of 10 times)
+# takes (1 + 10) / (10 * 2) of the weight cycles, and auto picks it
+expect 0 --out " ok" -- rb run "${RUN[@]}" --seq 10 --hidden 256 --input 256 --batch 1 \
+    --targets 'asic,asic?schedule=hoisted,asic:tpu-v1?schedule=auto'
+cyc() { q "SELECT m.value FROM metrics m JOIN v_results r ON r.result_id = m.result_id WHERE r.run_id = (SELECT max(id) FROM runs) AND r.instance='$1' AND m.name='$2'"; }
+check "tpu-v1 is fused" "$(cyc asic schedule_hoisted)" "0"
+check "the instance hoists" "$(cyc 'asic?schedule=hoisted' schedule_hoisted)" "1"
+check "hoisted is about 11/20 of fused" "$(q "SELECT abs($(cyc 'asic?schedule=hoisted' cycles) / $(cyc asic cycles) - 0.55) < 0.01")" "1"
+check "auto picks hoisted and keeps fused's cycles" "$(q "SELECT $(cyc 'asic:tpu-v1?schedule=auto' schedule_hoisted) = 1 AND $(cyc 'asic:tpu-v1?schedule=auto' schedule_auto_other_cycles) = $(cyc asic cycles)")" "1"
+check "the device says the schedule" "$(q "SELECT json_extract(extra_json, '$.schedule') FROM devices WHERE instance='asic?schedule=hoisted' ORDER BY id DESC LIMIT 1")" "hoisted"
+expect 2 --err "asic option schedule 'lazy': expected fused, hoisted or auto" -- rb run "${RUN[@]}" --seq 2 --hidden 4 --targets 'asic?schedule=lazy'
+
 # an accumulator too narrow for the dot product is unsupported, with the reason
 sed -e 's/^datatype = int8.*/datatype = int16/' "$RB_SRC/targets/asic/presets/tpu-v1.ini" >int16.ini
 expect 0 --out "unsupported" --out "accumulator" -- rb run "${RUN[@]}" --seq 2 --hidden 16 --asic-preset int16.ini

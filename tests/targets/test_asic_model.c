@@ -43,6 +43,18 @@ static const char *k_tiny =
     "[energy]\nmac_pj = 1\nweight_sram_pj_per_byte = 2\nact_sram_pj_per_byte = 3\n"
     "acc_sram_pj_per_byte = 4\noffchip_pj_per_byte = 100\nvector_op_pj = 5\n";
 
+/* k_tiny with one line replaced: "old" by "new". */
+static const char *tiny_with(const char *old, const char *repl)
+{
+    static char buf[2048];
+    const char *at = strstr(k_tiny, old);
+    CHECK(at != NULL);
+    if (!at)
+        return k_tiny;
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - k_tiny), k_tiny, repl, at + strlen(old));
+    return buf;
+}
+
 static void load_tiny(rb_asic_preset *p, const char *text)
 {
     rb_err e = {0};
@@ -351,31 +363,33 @@ static void test_shipped_presets(void)
 /* A sequence that spills runs step by step from on-chip memory while a
  * layer-step fits (MODEL.md "Worked example 3"): edge-npu, LSTM H = I =
  * 256, B = 64.  K = 512, n_k = 32, n_n = 64, bpc_off = 2 GB/s / 500 MHz = 4:
- *   array   = 16 + 2047 * 64 + 64 + 16 + 16 - 2 = 131 118 (the bound)
- *   weights = 4 * 256 * 512 = 524 288 bytes / 4 = 131 072
+ *   array   = 16 + 2047 * 64 + 64 + 16 + 16 - 2 = 131 118
  *   acts: the sequence, 64 * 25 * 512 + 64 * 256 * 6 = 917 504 bytes, spills;
  *     the step, 64 * 512 + 64 * 256 * 6 = 131 072, fits 512 KiB: over the
- *     link the operand once and h once, 32 768 + 16 384 = 49 152 / 4 =
- *     12 288; on chip 64 * 64 * 512 + 16 384 + 131 072 = 2 244 608 / 32 =
- *     70 144
+ *     link the operand once and h once, 32 768 + 16 384 = 49 152 bytes; on
+ *     chip 64 * 64 * 512 + 16 384 + 131 072 = 2 244 608 / 32 = 70 144
+ *   the link carries those and the weights, 4 * 256 * 512 = 524 288 bytes:
+ *     573 440 / 4 = 143 360 cycles, charged to the weights (the more bytes)
  *   vector  = 64 * 256 * 17 / 16 = 17 408
- * step 148 526, the same at every T.  Once the step spills too (64 KiB of
- * activation memory), every re-read crosses the link: 2 244 608 / 4 =
- * 561 152 cycles, activation-bound.  Issue 19 found the old rule charged
- * that at 512 KiB already (578 560 a step, 3.9x). */
+ * step 160 768, the same at every T.  Once the step spills too (64 KiB of
+ * activation memory), every re-read crosses the link beside the weights:
+ * (524 288 + 2 244 608) / 4 = 692 224 cycles, charged to the activations.
+ * Issue 19 found the old rule charged every re-read to the link at 512 KiB
+ * already (578 560 a step). */
 static void test_step_fits(void)
 {
     rb_asic_preset p;
     rb_asic_result r, r4;
     rb_err e = {0};
     CHECK_INT(rb_asic_preset_load("edge-npu", &p, &e), 0);
+    p.schedule = RB_ASIC_FUSED;
     rb_workload w = rb_test_workload(RB_CELL_LSTM, 25, 64, 256, 256, 1, 1);
     CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
     CHECK_INT(r.acts_spill, 1);
     CHECK_INT(r.step_spill, 0);
-    CHECK_NEAR(r.cycles, 25 * 148526.0, 1e-6);
+    CHECK_NEAR(r.cycles, 25 * 160768.0, 1e-6);
     CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 0, 0);
-    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 25 * 131118.0, 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS], 25 * 143360.0, 1e-6);
     /* off chip: weights every step, operand and h every step, x and y once */
     CHECK_NEAR(r.offchip_bytes, 25 * (524288.0 + 49152) + 64 * 25 * 512, 1e-6);
     w = rb_test_workload(RB_CELL_LSTM, 100, 64, 256, 256, 1, 1);
@@ -386,8 +400,103 @@ static void test_step_fits(void)
     w = rb_test_workload(RB_CELL_LSTM, 25, 64, 256, 256, 1, 1);
     CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
     CHECK_INT(r.step_spill, 1);
-    CHECK_NEAR(r.cycles, 25 * (561152.0 + 17408), 1e-6);
-    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 25 * 561152.0, 1e-6);
+    CHECK_NEAR(r.cycles, 25 * (692224.0 + 17408), 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 25 * 692224.0, 1e-6);
+}
+
+/* The schedules by hand (MODEL.md "Schedules"), on the tiny preset with a
+ * wide activation memory (64 B/cycle) so that the array sets the time.  An
+ * RNN, I = 1, H = 2, B = 1; the accumulator memory (64 bytes) holds
+ * 64 / (2 * 4) = 8 rows of partial sums.
+ *   fused, a step: K = 3, n_k = 2: array 2 + 1 * 2 + 1 + 2 + 2 - 2 = 7,
+ *     vector 2 * 4 = 8: 15 cycles a step.
+ *   hoisted, a step: K = 2, n_k = 1: array 2 + 1 + 2 + 2 - 2 = 5, + 8 = 13;
+ *     the input product over T rows: T = 1, 2 + 1 + 2 = 5 cycles; T = 20,
+ *     three blocks of 7 rows (20 > 8), 3 * (2 + 7 + 2) = 33.
+ *   T = 1: fused 15, hoisted 18; T = 20: fused 300, hoisted 33 + 260 = 293.
+ * Hoisted at T = 20, the on-chip energy term by term (pJ): weights 3 * 2
+ * bytes (the input weights once per block) + 20 * 4, x 2; activations the
+ * operand 20 bytes + the pre-activations 20 * 2 * 4 = 160 written, then a
+ * step reads h 2, writes h 2, reads its 8 pre-activation bytes: 20 * 12, x
+ * 3; accumulators 2 * 20 * 2 * 4 = 320 + 20 * 16, x 4. */
+static void test_schedules(void)
+{
+    rb_asic_preset p;
+    rb_asic_result r;
+    rb_err e = {0};
+    load_tiny(&p, tiny_with("act_sram_bytes_per_cycle = 4\n", "act_sram_bytes_per_cycle = 64\n"));
+    CHECK_INT(p.schedule, RB_ASIC_FUSED); /* the default */
+    static const struct {
+        int T;
+        double fused, hoisted;
+    } cases[] = {{1, 15, 18}, {20, 300, 293}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rb_workload w = rb_test_workload(RB_CELL_RNN, cases[i].T, 1, 1, 2, 1, 1);
+        p.schedule = RB_ASIC_FUSED;
+        CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+        CHECK_NEAR(r.cycles, cases[i].fused, 1e-9);
+        CHECK_INT(r.hoisted, 0);
+        p.schedule = RB_ASIC_HOISTED;
+        CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+        CHECK_NEAR(r.cycles, cases[i].hoisted, 1e-9);
+        CHECK_INT(r.hoisted, 1);
+        CHECK_INT(r.by_auto, 0);
+        CHECK_NEAR(r.macs, 3.0 * 2 * cases[i].T, 0); /* the same work either way */
+        if (cases[i].T == 20) {
+            CHECK_NEAR(r.e_onchip, ((6 + 80) * 2 + (180 + 240) * 3 + (320 + 320) * 4) * 1e-12,
+                       1e-22);
+            CHECK_INT(r.preacts_spill, 0);
+        }
+        p.schedule = RB_ASIC_AUTO;
+        CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+        int hoisted = cases[i].hoisted < cases[i].fused;
+        CHECK_INT(r.hoisted, hoisted);
+        CHECK_INT(r.by_auto, 1);
+        CHECK_NEAR(r.cycles, hoisted ? cases[i].hoisted : cases[i].fused, 1e-9);
+        CHECK_NEAR(r.other_cycles, hoisted ? cases[i].fused : cases[i].hoisted, 1e-9);
+    }
+
+    /* TPU v1, H = I = 1024, B = 1, T = 25 (issue 19): fused streams the
+     * 8 MiB of [W_ih; W_hh] every step, 4 319 366 cycles (worked example 2);
+     * hoisted streams W_ih once, 4 MiB / 48.57 B/cycle = 86 355 cycles, then
+     * W_hh every step, 86 355 + 68 vector: 2 246 921 in all. */
+    CHECK_INT(rb_asic_preset_load("tpu-v1", &p, &e), 0);
+    CHECK_INT(p.schedule, RB_ASIC_FUSED);
+    rb_workload w = rb_test_workload(RB_CELL_LSTM, 25, 1, 1024, 1024, 1, 1);
+    const double wcyc = 4194304 / (34e9 / 700e6);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 25 * (2 * wcyc + 68), 1e-3);
+    p.schedule = RB_ASIC_AUTO;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.hoisted, 1);
+    CHECK_NEAR(r.cycles, wcyc + 25 * (wcyc + 68), 1e-3);
+    CHECK_NEAR(r.other_cycles, 25 * (2 * wcyc + 68), 1e-3);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS], 26 * wcyc, 1e-3);
+    printf("  tpu-v1 lstm H1024 B1 T25: fused %.0f cycles, hoisted %.0f\n", r.other_cycles,
+           r.cycles);
+
+    /* edge-npu, H = I = 256, B = 64, T = 25 hoisted: the pre-activations,
+     * 25 * 64 * 1024 * 4 = 6 553 600 bytes, do not fit 512 KiB: out once,
+     * back a step at a time.  The accumulator memory (16 KiB) holds 256 rows
+     * of 16 columns, so the 1 600 rows go through W_ih in 7 blocks.  Off
+     * chip: W_ih 7 times, the operand x once (409 600 bytes fit), the
+     * pre-activations out; per step W_hh, h in and out (2 * 16 384) and
+     * the pre-activations back (262 144); x and y once.  More than fused
+     * saves: auto keeps fused. */
+    CHECK_INT(rb_asic_preset_load("edge-npu", &p, &e), 0);
+    w = rb_test_workload(RB_CELL_LSTM, 25, 64, 256, 256, 1, 1);
+    p.schedule = RB_ASIC_HOISTED;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.preacts_spill, 1);
+    CHECK_NEAR(r.offchip_bytes,
+               7 * 262144.0 + 409600 + 6553600 + 25 * (262144.0 + 32768 + 262144) + 64 * 25 * 512,
+               1e-6);
+    double hoisted = r.cycles;
+    p.schedule = RB_ASIC_AUTO;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.hoisted, 0);
+    CHECK_NEAR(r.cycles, 25 * 160768.0, 1e-6);
+    CHECK_NEAR(r.other_cycles, hoisted, 1e-6);
 }
 
 /* weight_double_buffer = false: each tile loads, computes and drains in
@@ -495,8 +604,17 @@ static void test_tpu_lstm0(void)
     CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
     CHECK_NEAR(r.weight_bytes, 8.0 * 1040 * 1040 * 6, 0);
     double tops = 2 * r.macs / r.latency_s / 1e12;
-    printf("  tpu-v1 LSTM0 stand-in (6 x H 1040, B 64): %.2f TOPS (paper: 3.7)\n", tops);
+    CHECK_INT(p.schedule, RB_ASIC_FUSED);
     CHECK(tops >= 0.7 * 3.7 && tops <= 1.3 * 3.7);
+    /* hoisted, W_ih streams once a call: about twice the throughput, out of
+     * the paper's range (MODEL.md "Schedules") */
+    p.schedule = RB_ASIC_HOISTED;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    double hoisted = 2 * r.macs / r.latency_s / 1e12;
+    printf("  tpu-v1 LSTM0 stand-in (6 x H 1040, B 64, T 10): %.2f TOPS fused (paper: 3.7), "
+           "%.2f hoisted\n",
+           tops, hoisted);
+    CHECK(hoisted > 1.3 * 3.7);
 }
 
 /* Horowitz's table and the rules for what it lacks (MODEL.md "Energy"). */
@@ -541,18 +659,6 @@ static void expect_bad(const char *what, const char *text, const char *msg)
     CHECK_STR_HAS(e.msg, msg);
 }
 
-/* k_tiny with one line replaced: "old" by "new". */
-static const char *tiny_with(const char *old, const char *repl)
-{
-    static char buf[2048];
-    const char *at = strstr(k_tiny, old);
-    CHECK(at != NULL);
-    if (!at)
-        return k_tiny;
-    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - k_tiny), k_tiny, repl, at + strlen(old));
-    return buf;
-}
-
 static void test_bad_presets(void)
 {
     /* line numbers: k_tiny's [array] rows line is line 5 */
@@ -572,6 +678,11 @@ static void test_bad_presets(void)
     expect_bad("quant", tiny_with("vector_lanes = 1\n", "vector_lanes = 1\nweight_quant = rows\n"),
                "expected per-tensor or per-channel");
     expect_bad("twice", tiny_with("rows = 2\n", "rows = 2\nrows = 4\n"), "given twice");
+    expect_bad("schedule", tiny_with("vector_lanes = 1\n", "vector_lanes = 1\nschedule = lazy\n"),
+               "[array] schedule = 'lazy': expected fused, hoisted or auto");
+    expect_bad("double buffer",
+               tiny_with("vector_lanes = 1\n", "vector_lanes = 1\nweight_double_buffer = 1\n"),
+               "expected true or false");
     expect_bad("int16 acc",
                tiny_with("datatype = int8\nacc_bits = 32\n", "datatype = int16\nacc_bits = 16\n"),
                "bad.ini: [array]");
@@ -598,6 +709,7 @@ int main(void)
     test_bidirectional();
     test_compute_memory_switch();
     test_step_fits();
+    test_schedules();
     test_no_double_buffer();
     test_scalesim();
     test_tpu_lstm0();
