@@ -160,16 +160,18 @@ static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int ho
     r->hoisted = hoisted;
 
     double cycles = 0, onchip_pj = 0;
+    const double vec = ceil_div(B * H * vops, p->vector_lanes); /* a step's, per unit */
     for (int u = 0; u < w->layers * D; u++) {
         const int l = u / D;
         const double kih = l > 0 ? D * H : w->input_proj ? w->input : 0;
         const double nn = ceil_div(G * H, x.C);
-        const double h_out = B * H * x.b, cst = 2 * B * H * c_bytes;
+        /* a unit without input projection runs the same in both schedules */
+        const int hoist = hoisted && kih > 0;
+        const double pre = T * B * G * H * x.a; /* hoisted: the pre-activations */
+        const int pre_spill = hoist && (r->acts_spill || working + pre > p->act_sram_bytes);
         double a_link, a_chip;
-        if (hoisted && kih > 0) {
+        if (hoist) {
             /* the input product over all T*B rows, once a call */
-            const double pre = T * B * G * H * x.a;
-            const int pre_spill = r->acts_spill || working + pre > p->act_sram_bytes;
             r->preacts_spill |= pre_spill;
             r->act_bytes = fmax(r->act_bytes, working + pre);
             const double opnd = T * B * kih * x.b;
@@ -179,26 +181,23 @@ static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int ho
             else
                 a_chip += pre;
             cycles += product(&x, T * B, kih, a_link, a_chip, 0, 1, r, &onchip_pj);
-            /* the steps: h_{t-1} only, the pre-activations merged in by the
-             * vector unit (read from the activation memory or the link) */
+        }
+        /* a step: one product over [x_t; h_{t-1}] (K = I + H) fused, over
+         * h_{t-1} alone hoisted, its pre-activations merged in by the vector
+         * unit; layer 0 without input projection reads its pre-projected x */
+        const double K = hoist ? H : kih + H;
+        const double xpre = (l == 0 && !w->input_proj) ? B * G * H * x.b : 0;
+        const double h_out = B * H * x.b, cst = 2 * B * H * c_bytes;
+        place(&x, nn * B * K * x.b + xpre + h_out + cst, B * K * x.b + xpre + h_out,
+              B * K * x.b + B * H * (2 * x.b + c_bytes), r->acts_spill, &a_link, &a_chip, r);
+        if (hoist) {
             const double step_pre = B * G * H * x.a;
-            place(&x, nn * B * H * x.b + h_out + cst, B * H * x.b + h_out,
-                  B * H * x.b + B * H * (2 * x.b + c_bytes), r->acts_spill, &a_link, &a_chip, r);
             if (pre_spill)
                 a_link += step_pre;
             else
                 a_chip += step_pre;
-            cycles += T * product(&x, B, H, a_link, a_chip, ceil_div(B * H * vops, p->vector_lanes),
-                                  T, r, &onchip_pj);
-        } else {
-            /* one product a step over [x_t; h_{t-1}] (K = I + H); layer 0
-             * without input projection reads its pre-projected x instead */
-            const double K = kih + H, xpre = (l == 0 && !w->input_proj) ? B * G * H * x.b : 0;
-            place(&x, nn * B * K * x.b + xpre + h_out + cst, B * K * x.b + xpre + h_out,
-                  B * K * x.b + B * H * (2 * x.b + c_bytes), r->acts_spill, &a_link, &a_chip, r);
-            cycles += T * product(&x, B, K, a_link, a_chip, ceil_div(B * H * vops, p->vector_lanes),
-                                  T, r, &onchip_pj);
         }
+        cycles += T * product(&x, B, K, a_link, a_chip, vec, T, r, &onchip_pj);
         r->vector_ops += B * H * vops * T;
     }
     /* x in and y out cross the link once; the timed window excludes them
