@@ -83,7 +83,7 @@ static void test_defaults(void)
     rb_target_init(&t, rb_target_find("asic"), 1);
     CHECK(!strcmp(t.instance, "asic"));
     json = rb_target_options_json(&t);
-    CHECK(json && !strcmp(json, "{\"preset\":\"tpu-v1\"}"));
+    CHECK(json && !strcmp(json, "{\"preset\":\"tpu-v1\",\"schedule\":null}"));
     free(json);
 }
 
