@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "host.h"
 #include "run_config.h"
+#include "shard.h"
 #include "signals.h"
 #include "store.h"
 
@@ -61,6 +62,11 @@ static const char run_help[] =
     "Bookkeeping:\n"
     "  --label TEXT        label stored with the run (e.g. nightly)\n"
     "  --resume ID         finish interrupted run ID: same settings, skips stored results\n"
+    "  --shard I/N         run shard I (from 0) of N: a share of the (point, target)\n"
+    "                      pairs, balanced by estimated time, that N processes on N\n"
+    "                      machines agree on without talking; `rnnbench merge` joins\n"
+    "                      their databases.  Run again on the same --db, it resumes\n"
+    "                      the shard.  --shard slurm: I and N from a Slurm job array\n"
     "  --dry-run           list the points with estimated memory and time (each\n"
     "                      target timed briefly on calibration calls); run nothing\n";
 
@@ -88,6 +94,7 @@ enum {
     OPT_SERVE_THREADS,
     OPT_PRICE,
     OPT_POWER,
+    OPT_SHARD,
 };
 
 #define MAX_GIVEN 32
@@ -109,12 +116,13 @@ typedef struct given {
 } given;
 
 typedef struct run_args {
-    const char *targets, *matrix, *db, *label;
+    const char *targets, *matrix, *db, *label, *shard;
     rb_cli_axes axes;
     rb_cli_topts topts; /* shorthand flags, applied to the instances of --targets */
     long resume;
     int dry_run, quiet, settings_given;
     rb_run_config cfg;
+    int *owner; /* --shard: the shard of each (point, target), rb_shard_plan */
     int n_given;
     given given[MAX_GIVEN];
 } run_args;
@@ -235,6 +243,7 @@ static int run_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_PRICE: rc = parse_given(a, GIVEN_PRICE, arg, e); break;
     case OPT_POWER: rc = parse_given(a, GIVEN_POWER, arg, e); break;
     case OPT_LABEL: a->label = arg; break;
+    case OPT_SHARD: a->shard = arg; break;
     case OPT_DRY_RUN: a->dry_run = 1; break;
     default: return rb_errf(e, RB_EINPUT, "unknown option");
     }
@@ -262,6 +271,7 @@ static const struct option run_options[] = {{"targets", required_argument, 0, OP
                                              OPT_SERVE_THREADS},
                                             {"price", required_argument, 0, OPT_PRICE},
                                             {"power", required_argument, 0, OPT_POWER},
+                                            {"shard", required_argument, 0, OPT_SHARD},
                                             {0, 0, 0, 0}};
 
 /* RB_CLI_GO, or the exit status to return at once (--help, usage error). */
@@ -535,7 +545,86 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
     if (!rc)
         rc =
             rb_cli_workloads(a->matrix, &a->axes, &cfg->points, cfg->source, sizeof cfg->source, e);
+    if (!rc && a->shard)
+        rc = rb_shard_parse(a->shard, &cfg->shard, e);
     return rc;
+}
+
+/* --shard: this shard's share of the work (a->owner), and the run it
+ * continues when the database holds it already: a requeued job runs the
+ * same command again.  *done: the shard is complete there (its run id). */
+static int plan_shard(run_args *a, rb_store **st, int64_t *done, rb_err *e)
+{
+    rb_run_config *c = &a->cfg;
+    *done = 0;
+    if (!c->shard.count)
+        return 0;
+    char stored[sizeof c->shard.plan];
+    memcpy(stored, c->shard.plan, sizeof stored);
+    a->owner = malloc((c->points.n * (size_t)c->n_targets + 1) * sizeof *a->owner);
+    if (!a->owner)
+        return rb_errf(e, RB_ENOMEM, "--shard: out of memory");
+    int rc = rb_shard_plan(c, a->owner, NULL, e);
+    if (rc)
+        return rc;
+    c->shard_owner = a->owner;
+    if (a->dry_run)
+        return 0;
+    if (a->resume) {
+        if (strcmp(stored, c->shard.plan))
+            return rb_errf(e, RB_EINPUT,
+                           "run %ld is shard %d/%d of plan %s, but this rnnbench splits its work "
+                           "as plan %s (another version?): finish it with the rnnbench that "
+                           "began it",
+                           a->resume, c->shard.index, c->shard.count, stored, c->shard.plan);
+        return 0;
+    }
+    if (access(a->db, F_OK))
+        return 0; /* a new database */
+    int64_t id;
+    char *status = NULL, *json = NULL;
+    if (!*st && (rc = rb_store_open(st, a->db, 0, e)))
+        return rc;
+    if ((rc = rb_store_shard_run(*st, c->shard.plan, c->shard.index, &id, e)) || !id)
+        return rc;
+    rc = rb_store_run_get(*st, id, &status, &json, e);
+    free(json);
+    if (!rc && !strcmp(status, "complete"))
+        *done = id;
+    else if (!rc && !strcmp(status, "running"))
+        rc = rb_errf(e, RB_EINPUT, "shard %d/%d is running in another process (run %lld of %s)",
+                     c->shard.index, c->shard.count, (long long)id, a->db);
+    else if (!rc) {
+        fprintf(stderr, "rnnbench run: shard %d/%d was %s in %s: resuming run %lld\n",
+                c->shard.index, c->shard.count, status, a->db, (long long)id);
+        a->resume = id;
+    }
+    free(status);
+    return rc;
+}
+
+/* --dry-run --shard: the partition's estimate per shard. */
+static void print_shards(run_args *a, rb_err *e)
+{
+    rb_run_config *c = &a->cfg;
+    const int ns = c->shard.count;
+    double *load = malloc((size_t)ns * sizeof *load), sum = 0, max = 0;
+    if (!load || rb_shard_plan(c, a->owner, load, e)) {
+        free(load);
+        return;
+    }
+    size_t mine = 0, n = c->points.n * (size_t)c->n_targets;
+    for (size_t j = 0; j < n; j++)
+        mine += a->owner[j] == c->shard.index;
+    for (int i = 0; i < ns; i++)
+        sum += load[i], max = fmax(max, load[i]);
+    printf("--shard %d/%d (plan %s): %zu of %zu (point, target) pairs; by the partition's "
+           "fixed-coefficient estimate (not this machine's) the shards take",
+           c->shard.index, ns, c->shard.plan, mine, n);
+    for (int i = 0; i < ns && i < 16; i++)
+        printf(" %.3g", load[i]);
+    printf("%s s: max / mean %.2f\n", ns > 16 ? " ..." : "", sum > 0 ? max / (sum / ns) : 1);
+    free(load);
 }
 
 /* Results by status, for the run's last line. */
@@ -581,6 +670,9 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
 {
     rb_run_config *cfg = &a->cfg;
     size_t total = cfg->points.n * (size_t)cfg->n_targets, done = 0;
+    if (a->owner) /* --shard: this shard's pairs only */
+        for (size_t j = 0, n = total; j < n; j++)
+            total -= a->owner[j] != cfg->shard.index;
     double started = rb_now_s();
     int header = -1, rc = 0; /* the kind of the last header printed (served or not) */
     const int kw = rb_cli_key_width(&cfg->points, 40);
@@ -593,6 +685,8 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
         int todo[RB_MAX_TARGETS] = {0}, any = 0;
         for (int i = 0; i < cfg->n_targets; i++) {
             int has = 0;
+            if (a->owner && a->owner[k * cfg->n_targets + i] != cfg->shard.index)
+                continue;
             if (p[i].ok && a->resume &&
                 (rc = rb_store_has_result(st, run_id, p[i].t.instance, w->key, &has, e)))
                 return rc;
@@ -601,7 +695,8 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             any |= todo[i];
         }
         if (!any) {
-            done += cfg->n_targets;
+            for (int i = 0; i < cfg->n_targets; i++)
+                done += !a->owner || a->owner[k * cfg->n_targets + i] == cfg->shard.index;
             continue;
         }
         rb_point pt;
@@ -610,10 +705,12 @@ static int measure_points(run_args *a, rb_store *st, int64_t run_id, probed *p,
             return rb_errf(e, RB_EINPUT, "%s: its model %s is not loaded", w->key, w->model);
         if ((rc = rb_point_prepare(&pt, w, net ? &net->model : NULL, cfg->seed, 0, e)))
             return rc;
-        for (int i = 0; i < cfg->n_targets && !rc; i++, done++) {
+        for (int i = 0; i < cfg->n_targets && !rc; i++) {
+            if (!a->owner || a->owner[k * cfg->n_targets + i] == cfg->shard.index)
+                done++;
             if (!todo[i])
                 continue;
-            progress(a->quiet, done, total, p[i].t.instance, w->key, started);
+            progress(a->quiet, done - 1, total, p[i].t.instance, w->key, started);
             rb_result r;
             double t0 = rb_now_s();
             rc = w->serve.scenario ? rb_measure_serving(&p[i].t, &cfg->targets[i], &pt,
@@ -673,6 +770,17 @@ static int rb_cmd_run(int argc, char **argv)
         rc = rb_errf(&e, RB_EINPUT, "%s expands to no workload points", a.cfg.source);
         goto fail;
     }
+    int64_t shard_done;
+    if ((rc = plan_shard(&a, &st, &shard_done, &e)))
+        goto fail;
+    if (shard_done) {
+        fprintf(stderr, "rnnbench run: shard %d/%d is complete in %s (run %lld): nothing to run\n",
+                a.cfg.shard.index, a.cfg.shard.count, a.db, (long long)shard_done);
+        rb_store_close(st);
+        rb_matrix_free(&a.cfg.points);
+        free(a.owner);
+        return RB_EXIT_OK;
+    }
 
     double probe_t0 = rb_now_s();
     int available = probe_all(&a.cfg, p);
@@ -698,7 +806,10 @@ static int rb_cmd_run(int argc, char **argv)
         rc = dry_run(&a.cfg, p, probe_s, &e);
         if (rc)
             goto fail;
+        if (a.owner)
+            print_shards(&a, &e);
         close_all(&a.cfg, p);
+        free(a.owner);
         rb_matrix_free(&a.cfg.points);
         rb_store_close(st);
         return RB_EXIT_OK;
@@ -762,6 +873,7 @@ static int rb_cmd_run(int argc, char **argv)
     rb_store_close(st);
     st = NULL;
     rb_matrix_free(&a.cfg.points);
+    free(a.owner);
     /* every status met, by name: "6 ok, 9 unsupported" (unsupported points
      * are not failures: the default matrix has fpga points too big for it) */
     char counts[256];
@@ -795,6 +907,7 @@ fail:
     close_all(&a.cfg, p);
     rb_store_close(st);
     rb_matrix_free(&a.cfg.points);
+    free(a.owner);
     return rb_cli_fail(cmd, &e);
 }
 

@@ -81,6 +81,18 @@ char *rb_run_config_to_json(const rb_run_config *c)
         cJSON_AddStringToObject(mo, "id", c->points.nets[i].id);
         cJSON_AddItemToArray(models, mo);
     }
+    if (c->shard.count) {
+        /* which shard runs each (point, instance), point-major: merge lists
+         * what a missing shard should have run */
+        cJSON *sh = cJSON_AddObjectToObject(o, "shard");
+        cJSON_AddNumberToObject(sh, "index", c->shard.index);
+        cJSON_AddNumberToObject(sh, "count", c->shard.count);
+        cJSON_AddStringToObject(sh, "plan", c->shard.plan);
+        if (c->shard_owner)
+            cJSON_AddItemToObject(sh, "owner",
+                                  cJSON_CreateIntArray(c->shard_owner,
+                                                       (int)c->points.n * c->n_targets));
+    }
     cJSON *pts = cJSON_AddArrayToObject(o, "points");
     for (size_t i = 0; i < c->points.n; i++) {
         cJSON *p = cJSON_CreateObject();
@@ -198,6 +210,17 @@ int rb_run_config_from_json(rb_run_config *c, const char *json, rb_err *e)
         goto out;
     }
     c->seed = strtoull(seed->valuestring, NULL, 10);
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shard"),
+                *plan = cJSON_GetObjectItemCaseSensitive(sh, "plan");
+    if (sh && (get_int(sh, "index", &c->shard.index) || get_int(sh, "count", &c->shard.count) ||
+               !cJSON_IsString(plan) || strlen(plan->valuestring) != 16 || c->shard.count < 1 ||
+               c->shard.count > RB_SHARD_MAX || c->shard.index < 0 ||
+               c->shard.index >= c->shard.count)) {
+        rc = rb_errf(e, RB_EDB, "the run's stored shard is malformed");
+        goto out;
+    }
+    if (sh)
+        memcpy(c->shard.plan, plan->valuestring, 17);
     if (get_double(m, "budget_s", &c->measure.budget_s)) /* stored before --reps auto */
         c->measure.budget_s = 0;
     /* a run stored before serving scenarios has none of their settings */

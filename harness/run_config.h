@@ -14,6 +14,13 @@
 
 #define RB_MAX_TARGETS 16
 
+/* A run that is one shard of a larger one (shard.h); count 0: not sharded. */
+#define RB_SHARD_MAX 10000
+typedef struct rb_shard {
+    int index, count; /* 0 <= index < count */
+    char plan[17];    /* the partition's id: 16 hex digits */
+} rb_shard;
+
 typedef struct rb_run_config {
     rb_instance targets[RB_MAX_TARGETS]; /* the instances, shorthand flags applied */
     int n_targets;
@@ -22,6 +29,8 @@ typedef struct rb_run_config {
     rb_measure_opts measure;
     int threads;
     uint64_t seed;
+    rb_shard shard;
+    const int *shard_owner; /* the partition (rb_shard_plan), stored for `merge`; not owned */
     /* Why targets[i] was unavailable when the run began (NULL: it was not),
      * not owned; stored for the report, not read back by --resume (which
      * probes again). */

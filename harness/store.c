@@ -467,9 +467,9 @@ int rb_store_run_begin(rb_store *s, const rb_run_info *ri, int64_t *run_id, rb_e
 {
     static const char sql[] =
         "INSERT INTO runs (started_at, status, label, git_sha, command_line, host_json,"
-        " config_json, warnings_json, version, pid, hostname, kind)"
+        " config_json, warnings_json, version, pid, hostname, kind, uuid)"
         " VALUES (" RB_SQL_NOW ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-        RB_RUN_KIND_SQL("?5") ")";
+        RB_RUN_KIND_SQL("?5") ", " RB_SQL_UUID ")";
     sqlite3_stmt *st;
     int ret = prepare(s, sql, &st, "recording a new run", e);
     if (ret)
@@ -563,6 +563,26 @@ int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, 
     return ret;
 }
 
+int rb_store_shard_run(rb_store *s, const char *plan, int index, int64_t *run_id, rb_err *e)
+{
+    sqlite3_stmt *st;
+    int ret = prepare(s,
+                      "SELECT id FROM runs WHERE json_extract(config_json, '$.shard.plan') = ?1"
+                      " AND json_extract(config_json, '$.shard.index') = ?2 ORDER BY id DESC"
+                      " LIMIT 1",
+                      &st, "looking for the shard's run", e);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, plan, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, index);
+    int rc = sqlite3_step(st);
+    *run_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? 0
+               : rb_store_dberr(s, rc, "looking for the shard's run", e);
+}
+
 /* Refuse to take over a run another live process on this host is running:
  * two writers interleaving results of one run would make it meaningless. */
 static int check_not_running_elsewhere(rb_store *s, int64_t run_id, rb_err *e)
@@ -620,8 +640,8 @@ int rb_store_device(rb_store *s, int64_t run_id, const rb_device_id *who, const 
 {
     static const char sql[] =
         "INSERT INTO devices (run_id, target, name, type, method, numerics, peak_flops, mem_bw,"
-        " power_w, power_source, extra_json, instance, options_json)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+        " power_w, power_source, extra_json, instance, options_json, host)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
     const char *target = who ? who->target : NULL;
     if (!target || !*target)
         return rb_errf(e, RB_EINPUT, "storing a device without a target name");
@@ -643,6 +663,7 @@ int rb_store_device(rb_store *s, int64_t run_id, const rb_device_id *who, const 
     sqlite3_bind_text(st, 12, who->instance && *who->instance ? who->instance : target, -1,
                       SQLITE_STATIC);
     bind_text(st, 13, who->options_json);
+    bind_text(st, 14, s->hostname);
     /* the device and its resources together, or neither */
     if ((ret = exec(s, "BEGIN IMMEDIATE", "recording a device", e))) {
         sqlite3_finalize(st);

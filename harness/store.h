@@ -15,9 +15,9 @@
 /* A build with RB_TEST_EXTRA_FIGURE has one figure more (reports/figure_table.h)
  * and the migration that adds its column. */
 #ifdef RB_TEST_EXTRA_FIGURE
-#define RB_SCHEMA_VERSION 7
+#define RB_SCHEMA_VERSION 8
 #else
-#define RB_SCHEMA_VERSION 6
+#define RB_SCHEMA_VERSION 7
 #endif
 
 /* PRAGMA application_id of a database rnnbench made ("RNNB"): `file` says
@@ -48,6 +48,9 @@ int rb_store_run_begin(rb_store *s, const rb_run_info *ri, int64_t *run_id, rb_e
 int rb_store_run_finish(rb_store *s, int64_t run_id, const char *status, rb_err *e);
 /* For --resume: the run's status and config_json (caller frees *config). */
 int rb_store_run_get(rb_store *s, int64_t run_id, char **status, char **config, rb_err *e);
+/* The newest run that is shard `index` of partition `plan` (shard.h): its
+ * id, 0 when there is none. */
+int rb_store_shard_run(rb_store *s, const char *plan, int index, int64_t *run_id, rb_err *e);
 /* Mark a run running again under this process (resume). */
 int rb_store_run_reopen(rb_store *s, int64_t run_id, rb_err *e);
 

@@ -21,6 +21,11 @@
 /* ISO-8601 UTC with milliseconds, computed by SQLite so every timestamp in the
  * database has the same shape: 2024-05-01T12:34:56.789Z */
 #define RB_SQL_NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+/* A random (version 4) UUID: a run's identity across databases (merge). */
+#define RB_SQL_UUID                                                                                \
+    "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||"                   \
+    " substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + abs(random() % 4), 1) ||" \
+    " substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
 
 struct rb_store {
     sqlite3 *db;

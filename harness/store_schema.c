@@ -333,16 +333,51 @@ static const char migration_6[] =
     " 'CHECK (energy_source IN (''rapl'',''nvml'',''model'',''user''))')"
     " WHERE type = 'table' AND name = 'results';\n";
 
+/* Migration 7: a fleet (issue 20).  Each run gets a UUID, so that merging
+ * databases from many machines, or the same one twice, knows a run it has
+ * already; each device the host it is on, part of its identity once runs
+ * from several machines share a database; each result the UUID of the run
+ * that measured it when `merge` carried it into another run; and a run
+ * status for a merge that lacks some of its shards' points. */
+static const char migration_7[] =
+    "ALTER TABLE runs ADD COLUMN uuid TEXT; -- identity across databases, made at creation\n"
+    "UPDATE runs SET uuid = " RB_SQL_UUID ";\n"
+    "CREATE UNIQUE INDEX runs_uuid ON runs(uuid);\n"
+    "ALTER TABLE devices ADD COLUMN host TEXT; -- the machine it is on (its hostname)\n"
+    "UPDATE devices SET host = (SELECT hostname FROM runs WHERE runs.id = devices.run_id);\n"
+    "ALTER TABLE results ADD COLUMN origin TEXT; -- merged: the uuid of the run that measured "
+    "it; NULL: this run\n"
+    "DROP VIEW v_runs;\n"
+    "CREATE VIEW v_runs AS -- runs with how many results ended in each status\n"
+    "SELECT ru.id AS run_id, ru.uuid, ru.kind, ru.started_at, ru.finished_at, ru.status, "
+    "ru.label,\n"
+    "       ru.git_sha, ru.version, ru.hostname, ru.pid, ru.command_line,\n"
+    "       count(r.id) AS n_results,\n"
+    "       count(CASE WHEN r.status = 'ok' THEN 1 END) AS n_ok,\n"
+    "       count(CASE WHEN r.status = 'mismatch' THEN 1 END) AS n_mismatch,\n"
+    "       count(CASE WHEN r.status = 'failed' THEN 1 END) AS n_failed,\n"
+    "       count(CASE WHEN r.status = 'timeout' THEN 1 END) AS n_timeout,\n"
+    "       count(CASE WHEN r.status = 'unsupported' THEN 1 END) AS n_unsupported,\n"
+    "       count(CASE WHEN r.status = 'interrupted' THEN 1 END) AS n_interrupted\n"
+    "  FROM runs ru\n"
+    "  LEFT JOIN results r ON r.run_id = ru.id\n"
+    " GROUP BY ru.id;\n"
+    "PRAGMA writable_schema = ON;\n"
+    "UPDATE sqlite_master SET sql = replace(sql,"
+    " 'CHECK (status IN (''running'',''complete'',''interrupted'',''failed''))',"
+    " 'CHECK (status IN (''running'',''complete'',''interrupted'',''failed'',''incomplete''))')"
+    " WHERE type = 'table' AND name = 'runs';\n";
+
 #ifdef RB_TEST_EXTRA_FIGURE
 /* What adding a figure takes (tests/cli/test_extra_figure.sh). */
-static const char migration_7_test[] =
+static const char migration_8_test[] =
     "ALTER TABLE results ADD COLUMN p95_ms REAL; -- 95th percentile, ms\n";
 #endif
 
 const char *const rb_store_migrations[] = {
-    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7,
 #ifdef RB_TEST_EXTRA_FIGURE
-    migration_7_test,
+    migration_8_test,
 #endif
 };
 const size_t rb_store_n_migrations = sizeof rb_store_migrations / sizeof rb_store_migrations[0];

@@ -18,9 +18,9 @@ expect 0 --no-out "p95_ms" -- rb list --figures
 
 # a database of the ordinary build, then the extra figure's runs in it
 expect 0 -- rb run --targets cpu "${SHAPE[@]}" --label old
-check "the ordinary schema" "$(rb query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "6"
+check "the ordinary schema" "$(rb query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "7"
 expect 0 -- xf run --targets cpu,asic "${SHAPE[@]}" --label new
-check "migrated in place" "$(xf query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "7"
+check "migrated in place" "$(xf query --db x.db --format csv 'SELECT user_version FROM pragma_user_version' | tail -1)" "8"
 check "the old row predates the figure" \
     "$(xf query --db x.db --format csv "SELECT count(*) FROM v_results WHERE label = 'old' AND p95_ms IS NULL AND median_ms > 0" | tail -1)" "1"
 
@@ -60,7 +60,7 @@ expect 0 --out "p95_ms of cpu (fp32) on $W: 2 runs" --out " new " --out " slow "
 
 # the ordinary build refuses the migrated database and leaves it as it is
 sum=$(cksum <x.db)
-expect 3 --err "schema version 7" -- rb report --db x.db --md
-expect 3 --err "schema version 7" -- rb run --targets cpu "${SHAPE[@]}"
+expect 3 --err "schema version 8" -- rb report --db x.db --md
+expect 3 --err "schema version 8" -- rb run --targets cpu "${SHAPE[@]}"
 check "refused untouched" "$(cksum <x.db)" "$sum"
 finish
