@@ -16,6 +16,7 @@ const rb_command *const rb_commands[] = {
     &rb_command_compare,
     &rb_command_history,
     &rb_command_export,
+    &rb_command_merge,
     NULL,
 };
 

@@ -72,6 +72,24 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e);
 int rb_store_has_result(rb_store *s, int64_t run_id, const char *instance, const char *key,
                         int *has, rb_err *e);
 
+/* `rnnbench merge` (store_merge.c): what a source brought. */
+typedef struct rb_merge_stats {
+    long runs_new, runs_known;  /* its runs new to the output, or already there */
+    long results_added, results_replaced, results_same, conflicts;
+    long running; /* its runs still running when copied */
+} rb_merge_stats;
+/* Carry every run of the database at path into s, in one transaction:
+ * path is opened read-only and refused untouched if it is not an rnnbench
+ * database, is newer, corrupt or locked; it is copied to tmp_path (which
+ * the caller removes, with its -wal and -shm) and migrated there.
+ * Conflicts are said on log. */
+int rb_store_merge_from(rb_store *s, const char *path, const char *tmp_path, rb_merge_stats *ms,
+                        FILE *log, rb_err *e);
+/* After the sources: each merged run of shards complete, or incomplete with
+ * its missing (point, instance) pairs stored and said on log per shard;
+ * *incomplete counts the latter. */
+int rb_store_merge_finish(rb_store *s, FILE *log, int *incomplete, rb_err *e);
+
 /* One row of the accuracy table (SCHEMA.md); negative or non-finite
  * figures and NULL strings are stored as NULL. */
 typedef struct rb_accuracy_row {
