@@ -163,6 +163,30 @@ static int note_shards(rb_store *s, const src_run *r, rb_err *e)
     }
     cJSON_Delete(add);
     cJSON_Delete(in);
+    /* the merged run's hosts: each shard's host metadata under its name */
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(
+                   s->db,
+                   r->shard_count
+                       ? "UPDATE main.runs SET host_json = json_set(CASE WHEN"
+                         " json_valid(host_json) THEN host_json ELSE '{}' END, '$.\"' || ?1 ||"
+                         " '\"', json(coalesce((SELECT CASE WHEN json_valid(host_json) THEN"
+                         " host_json END FROM src.runs WHERE id = ?2), '{}'))) WHERE id = ?3"
+                       : "UPDATE main.runs SET host_json = json_patch(CASE WHEN"
+                         " json_valid(host_json) THEN host_json ELSE '{}' END, coalesce((SELECT"
+                         " CASE WHEN json_valid(host_json) THEN host_json END FROM src.runs"
+                         " WHERE id = ?2), '{}')) WHERE id = ?3",
+                   -1, &st, NULL) == SQLITE_OK) {
+        if (r->shard_count)
+            sqlite3_bind_text(st, 1, r->host[0] ? r->host : "?", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, r->id);
+        sqlite3_bind_int64(st, 3, r->dst);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rb_store_dberr(s, sqlite3_errcode(s->db), "recording the hosts", e);
+    } else if (!rc) {
+        rc = rb_store_dberr(s, sqlite3_errcode(s->db), "recording the hosts", e);
+    }
+    sqlite3_finalize(st);
     char *json = rc ? NULL : rb_json_utf8(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     if (!rc && !json)
@@ -230,8 +254,8 @@ static int target_run(rb_store *s, src_run *r, rb_merge_stats *ms, rb_err *e)
     if (!rc) {
         char upd[160];
         snprintf(upd, sizeof upd,
-                 "UPDATE main.runs SET pid = NULL, hostname = NULL, status = 'incomplete' "
-                 "WHERE id = %lld",
+                 "UPDATE main.runs SET pid = NULL, hostname = NULL, host_json = '{}',"
+                 " status = 'incomplete' WHERE id = %lld",
                  (long long)r->dst);
         rc = sql_exec(s, upd, "recording a merged run", e);
     }

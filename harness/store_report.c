@@ -151,11 +151,11 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
     r->devices = calloc(n ? (size_t)n : 1, sizeof *r->devices);
     if (!r->devices)
         return rb_errf(e, RB_ENOMEM, "report: out of memory");
-    char sql[256];
+    char sql[320];
     snprintf(sql, sizeof sql,
              "SELECT id, %s, name, type, method, numerics, peak_flops, mem_bw, power_w,"
-             " power_source, extra_json FROM devices WHERE run_id = ?1 ORDER BY id",
-             instance_col(s, ""));
+             " power_source, extra_json, %s FROM devices WHERE run_id = ?1 ORDER BY id",
+             instance_col(s, ""), rb_store_schema_version(s) >= 7 ? "host" : "NULL");
     if ((rc = prep(s, sql, &st, e)))
         return rc;
     sqlite3_bind_int64(st, 1, r->run.id);
@@ -175,11 +175,23 @@ static int load_devices(rb_store *s, rb_report *r, rb_err *e)
         d->power_w = rb_col_d(st, 8);
         rb_col_s(st, 9, d->power_source, sizeof d->power_source);
         d->extra_json = col_dup(st, 10);
+        rb_col_s(st, 11, d->host, sizeof d->host);
     }
     rc = step == SQLITE_ROW ? 0 : step_err(s, step, e);
     sqlite3_finalize(st);
     if (rc)
         return rc;
+    /* a run of several machines (`merge`d shards): the host is part of
+     * every device's name, in every table and chart */
+    int hosts = 0;
+    for (int i = 1; i < r->n_devices; i++)
+        hosts |= strcmp(r->devices[i].host, r->devices[0].host) != 0;
+    for (int i = 0; hosts && i < r->n_devices; i++) {
+        rb_rep_device *d = &r->devices[i];
+        char at[RB_REP_TARGET_MAX];
+        snprintf(at, sizeof at, "%.60s@%.60s", d->target, d->host[0] ? d->host : "?");
+        memcpy(d->target, at, sizeof at);
+    }
     /* resources, per device */
     if ((rc = prep(s,
                    "SELECT key, value, unit, source FROM resources WHERE device_id = ?1"

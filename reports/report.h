@@ -32,6 +32,8 @@ typedef struct rb_rep_device {
     char target[RB_REP_TARGET_MAX]; /* the instance: cpu, fpga:large, asic:edge-npu ...
                                        (the target's name for its default configuration) */
     char name[160];
+    char host[64];   /* the machine it is on ("" before schema 7); a run of several
+                        machines names its devices target@host */
     char type[16];
     char method[16]; /* how its latency is obtained: measured | simulated | modeled */
     char numerics[32];
