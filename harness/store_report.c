@@ -572,8 +572,17 @@ static int load_accuracy(rb_store *s, rb_report *r, int own, rb_err *e)
 static int load_history(rb_store *s, rb_report *r, rb_err *e)
 {
     sqlite3_stmt *st;
-    char sql[1024];
-    const char *dev = instance_col(s, "d.");
+    char sql[1400], dev[200];
+    /* a device is its instance and, since schema 7, its host: a fleet's
+     * runs pair machine with machine, named target@host as load_devices
+     * names them when this run spans machines */
+    int hosts = 0;
+    for (int i = 1; i < r->n_devices; i++)
+        hosts |= strcmp(r->devices[i].host, r->devices[0].host) != 0;
+    snprintf(dev, sizeof dev, "%s%s", instance_col(s, "d."),
+             rb_store_schema_version(s) < 7 ? ""
+             : hosts                        ? " || '@' || coalesce(d.host, '?')"
+                                            : " || coalesce(char(31) || d.host, '')");
     snprintf(sql, sizeof sql,
              "WITH here AS (SELECT %s AS target, r.workload_id, r.numerics, r.median_ms FROM"
              " results r JOIN devices d ON d.id = r.device_id WHERE r.run_id = ?1 AND"
@@ -597,6 +606,8 @@ static int load_history(rb_store *s, rb_report *r, rb_err *e)
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         char target[RB_REP_TARGET_MAX];
         rb_col_s(st, 0, target, sizeof target);
+        if (!hosts) /* one machine: the instance's name, the host kept only for pairing */
+            target[strcspn(target, "\x1f")] = 0;
         long long run = sqlite3_column_int64(st, 1);
         double lr = log(sqlite3_column_double(st, 3));
         rb_rep_history *h = r->n_history ? &r->history[r->n_history - 1] : NULL;
@@ -724,22 +735,51 @@ int rb_store_history(rb_store *s, const char *instance, const char *workload, in
                            ? "(SELECT m.value FROM metrics m WHERE m.result_id = r.id AND"
                              " m.name = 'cycles')"
                            : figure_col(s, metric, col, sizeof col);
+    /* "cpu@node-a": that host's; "cpu" in a database of several machines
+     * that ran it would mix them: refused, naming them */
+    char inst[RB_REP_TARGET_MAX];
+    snprintf(inst, sizeof inst, "%s", instance);
+    char *at = strrchr(inst, '@');
+    const char *host = NULL;
+    const int v7 = rb_store_schema_version(s) >= 7;
+    if (at && v7) {
+        *at = 0;
+        host = at + 1;
+    }
     char sql[1024];
+    sqlite3_stmt *st;
+    int rc;
+    if (v7 && !host) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(DISTINCT d.host), group_concat(DISTINCT d.host) FROM devices d"
+                 " WHERE %s = ?1",
+                 instance_col(s, "d."));
+        if ((rc = prep(s, sql, &st, e)))
+            return rc;
+        sqlite3_bind_text(st, 1, inst, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 1)
+            rc = rb_errf(e, RB_EINPUT,
+                         "%s ran on several machines (%s): name one, as %s@HOST", inst,
+                         (const char *)sqlite3_column_text(st, 1), inst);
+        sqlite3_finalize(st);
+        if (rc)
+            return rc;
+    }
     snprintf(sql, sizeof sql,
              "SELECT ru.id, ru.started_at, coalesce(ru.label, ''), coalesce(ru.git_sha, ''),"
              " coalesce(r.numerics, ''), %s, r.reps FROM results r JOIN runs ru ON ru.id = r.run_id"
              " JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id"
              " WHERE %s = ?1 AND w.key = ?2 AND r.status = 'ok' AND (?3 IS NULL OR"
-             " r.numerics = ?3) ORDER BY r.numerics, ru.id",
-             expr, instance_col(s, "d."));
-    sqlite3_stmt *st;
-    int rc = prep(s, sql, &st, e);
-    if (rc)
+             " r.numerics = ?3)%s ORDER BY r.numerics, ru.id",
+             expr, instance_col(s, "d."), host ? " AND d.host = ?4" : "");
+    if ((rc = prep(s, sql, &st, e)))
         return rc;
-    sqlite3_bind_text(st, 1, instance, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, inst, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, workload, -1, SQLITE_TRANSIENT);
     if (config)
         sqlite3_bind_text(st, 3, config, -1, SQLITE_TRANSIENT);
+    if (host)
+        sqlite3_bind_text(st, 4, host, -1, SQLITE_TRANSIENT);
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {

@@ -92,8 +92,14 @@ expect 2 --err "--shard '3/3': expected I/N" -- rb run "${M[@]}" --shard 3/3 --d
 expect 2 --err "--shard 'a/b'" -- rb run "${M[@]}" --shard a/b --db x.db
 expect 2 --err "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set" -- env -u SLURM_ARRAY_TASK_ID "$RNNBENCH" run "${M[@]}" --shard slurm --db x.db
 
-# a report over a fleet: the host is in every device's name
-cp all.db fleet.db
-q fleet.db "UPDATE devices SET host = 'node-b' WHERE target = 'cpu'"
-expect 0 --out "| cpu@node-b |" --out "asic@$(hostname)" -- rb report --db fleet.db --md
+# a fleet: shard 1 ran on another machine.  The host is in every device's
+# name in the report; history asks which machine
+cp s1.db b1.db
+q b1.db "UPDATE devices SET host = 'node-b'; UPDATE runs SET hostname = 'node-b'"
+expect 0 -- rb merge fleet.db s0.db b1.db s2.db
+check "one device per instance and host" "$(q fleet.db "SELECT instance || '@' || host FROM devices" | sort | tr '\n' ' ')" "$(printf '%s\n' asic@$(hostname) asic@node-b cpu@$(hostname) cpu@node-b | sort | tr '\n' ' ')"
+expect 0 --out "cpu@node-b" --out "cpu@$(hostname)" --out "asic@node-b" -- rb report --db fleet.db --md
+read -r t key < <(q b1.db "SELECT d.target || ' ' || w.key FROM results r JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id LIMIT 1")
+expect 2 --err "$t ran on several machines" --err "name one, as $t@HOST" -- rb history --db fleet.db --target "$t" --workload "$key"
+expect 0 --out "$key" -- rb history --db fleet.db --target "$t@node-b" --workload "$key"
 finish
