@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../workloads/utf8.h"
+#include "run_config.h"
 #include "store_internal.h"
 
 static int sql_exec(rb_store *s, const char *sql, const char *what, rb_err *e)
@@ -530,6 +531,12 @@ static int merge_attached(rb_store *s, rb_merge_stats *ms, FILE *log, rb_err *e)
         src_run *r = &runs[i];
         if (!r->uuid[0]) {
             rc = rb_errf(e, RB_EDB, "merge: the source's run %lld has no uuid", (long long)r->id);
+            break;
+        }
+        if (r->plan[0] && (strlen(r->plan) != 16 || r->shard_count < 1 ||
+                           r->shard_count > RB_SHARD_MAX || r->shard_index < 0 ||
+                           r->shard_index >= r->shard_count)) {
+            rc = rb_errf(e, RB_EDB, "merge: run %s's stored shard is malformed", r->uuid);
             break;
         }
         if (!strcmp(r->status, "running"))

@@ -15,7 +15,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A directory of this process under /tmp, made once (removed at exit). */
-static const char *fuzz_dir(void)
+static inline const char *fuzz_dir(void)
 {
     static char dir[64];
     if (!dir[0]) {
@@ -26,7 +26,7 @@ static const char *fuzz_dir(void)
 }
 
 /* data[0..size) as the file NAME in fuzz_dir(); its path. */
-static const char *fuzz_file(const char *name, const uint8_t *data, size_t size)
+static inline const char *fuzz_file(const char *name, const uint8_t *data, size_t size)
 {
     static char path[128];
     snprintf(path, sizeof path, "%s/%s", fuzz_dir(), name);
