@@ -122,7 +122,8 @@ typedef struct run_args {
     long resume;
     int dry_run, quiet, settings_given;
     rb_run_config cfg;
-    int *owner; /* --shard: the shard of each (point, target), rb_shard_plan */
+    int *owner;    /* --shard: the shard of each (point, target), rb_shard_plan */
+    double *load;  /* and each shard's estimate */
     int n_given;
     given given[MAX_GIVEN];
 } run_args;
@@ -334,7 +335,8 @@ static void close_all(const rb_run_config *cfg, probed *p)
  * timed briefly on calibration calls first (estimate.h), so the figures are
  * this machine's, and points a target would refuse say so instead of
  * getting a time. */
-static int dry_run(const rb_run_config *cfg, probed *p, double probe_s, rb_err *e)
+static int dry_run(const rb_run_config *cfg, probed *p, double probe_s, double *total,
+                   rb_err *e)
 {
     const rb_measure_opts *mo = &cfg->measure;
     rb_call_model cm[RB_MAX_TARGETS];
@@ -406,6 +408,7 @@ static int dry_run(const rb_run_config *cfg, probed *p, double probe_s, rb_err *
         }
     printf("; timed on calibration calls here: a busy machine, or one calibrated while busy, "
            "differs)\n");
+    *total = total_s;
     return 0;
 }
 
@@ -553,7 +556,7 @@ static int configure(run_args *a, rb_store **st, rb_err *e)
 /* --shard: this shard's share of the work (a->owner), and the run it
  * continues when the database holds it already: a requeued job runs the
  * same command again.  *done: the shard is complete there (its run id). */
-static int plan_shard(run_args *a, rb_store **st, int64_t *done, rb_err *e)
+static int plan_shard(run_args *a, probed *p, rb_store **st, int64_t *done, rb_err *e)
 {
     rb_run_config *c = &a->cfg;
     *done = 0;
@@ -562,9 +565,13 @@ static int plan_shard(run_args *a, rb_store **st, int64_t *done, rb_err *e)
     char stored[sizeof c->shard.plan];
     memcpy(stored, c->shard.plan, sizeof stored);
     a->owner = malloc((c->points.n * (size_t)c->n_targets + 1) * sizeof *a->owner);
-    if (!a->owner)
+    a->load = malloc((size_t)c->shard.count * sizeof *a->load);
+    if (!a->owner || !a->load)
         return rb_errf(e, RB_ENOMEM, "--shard: out of memory");
-    int rc = rb_shard_plan(c, a->owner, NULL, e);
+    rb_target *tp[RB_MAX_TARGETS];
+    for (int i = 0; i < c->n_targets; i++)
+        tp[i] = p[i].ok ? &p[i].t : NULL;
+    int rc = rb_shard_plan(c, tp, a->owner, a->load, e);
     if (rc)
         return rc;
     c->shard_owner = a->owner;
@@ -603,16 +610,15 @@ static int plan_shard(run_args *a, rb_store **st, int64_t *done, rb_err *e)
     return rc;
 }
 
-/* --dry-run --shard: the partition's estimate per shard. */
-static void print_shards(run_args *a, rb_err *e)
+/* --dry-run --shard: the partition's estimate per shard, and what it makes
+ * of this machine's estimate of the whole run (total_s): the fleet's wall
+ * time is its longest shard's. */
+static void print_shards(run_args *a, double total_s)
 {
     rb_run_config *c = &a->cfg;
     const int ns = c->shard.count;
-    double *load = malloc((size_t)ns * sizeof *load), sum = 0, max = 0;
-    if (!load || rb_shard_plan(c, a->owner, load, e)) {
-        free(load);
-        return;
-    }
+    const double *load = a->load;
+    double sum = 0, max = 0;
     size_t mine = 0, n = c->points.n * (size_t)c->n_targets;
     for (size_t j = 0; j < n; j++)
         mine += a->owner[j] == c->shard.index;
@@ -624,7 +630,10 @@ static void print_shards(run_args *a, rb_err *e)
     for (int i = 0; i < ns && i < 16; i++)
         printf(" %.3g", load[i]);
     printf("%s s: max / mean %.2f\n", ns > 16 ? " ..." : "", sum > 0 ? max / (sum / ns) : 1);
-    free(load);
+    printf("on %d machines like this one: about %.0f s, the longest shard's share (%.1f %%) of "
+           "the %.0f s estimated for one\n",
+           ns, sum > 0 ? total_s * max / sum : total_s, sum > 0 ? 100 * max / sum : 100,
+           total_s);
 }
 
 /* Results by status, for the run's last line. */
@@ -770,21 +779,23 @@ static int rb_cmd_run(int argc, char **argv)
         rc = rb_errf(&e, RB_EINPUT, "%s expands to no workload points", a.cfg.source);
         goto fail;
     }
-    int64_t shard_done;
-    if ((rc = plan_shard(&a, &st, &shard_done, &e)))
-        goto fail;
-    if (shard_done) {
-        fprintf(stderr, "rnnbench run: shard %d/%d is complete in %s (run %lld): nothing to run\n",
-                a.cfg.shard.index, a.cfg.shard.count, a.db, (long long)shard_done);
-        rb_store_close(st);
-        rb_matrix_free(&a.cfg.points);
-        free(a.owner);
-        return RB_EXIT_OK;
-    }
 
     double probe_t0 = rb_now_s();
     int available = probe_all(&a.cfg, p);
     double probe_s = rb_now_s() - probe_t0;
+    int64_t shard_done;
+    if ((rc = plan_shard(&a, p, &st, &shard_done, &e)))
+        goto fail;
+    if (shard_done) {
+        fprintf(stderr, "rnnbench run: shard %d/%d is complete in %s (run %lld): nothing to run\n",
+                a.cfg.shard.index, a.cfg.shard.count, a.db, (long long)shard_done);
+        close_all(&a.cfg, p);
+        rb_store_close(st);
+        rb_matrix_free(&a.cfg.points);
+        free(a.owner);
+        free(a.load);
+        return RB_EXIT_OK;
+    }
     for (int i = 0; i < a.cfg.n_targets; i++)
         if (p[i].code == RB_EINPUT) { /* e.g. --gpu-device naming no device: the user's mistake */
             rc = rb_errf(&e, RB_EINPUT, "%s", p[i].why);
@@ -803,13 +814,15 @@ static int rb_cmd_run(int argc, char **argv)
             goto fail;
         }
     if (a.dry_run) {
-        rc = dry_run(&a.cfg, p, probe_s, &e);
+        double total_s = 0;
+        rc = dry_run(&a.cfg, p, probe_s, &total_s, &e);
         if (rc)
             goto fail;
         if (a.owner)
-            print_shards(&a, &e);
+            print_shards(&a, total_s);
         close_all(&a.cfg, p);
         free(a.owner);
+    free(a.load);
         rb_matrix_free(&a.cfg.points);
         rb_store_close(st);
         return RB_EXIT_OK;
@@ -874,6 +887,7 @@ static int rb_cmd_run(int argc, char **argv)
     st = NULL;
     rb_matrix_free(&a.cfg.points);
     free(a.owner);
+    free(a.load);
     /* every status met, by name: "6 ok, 9 unsupported" (unsupported points
      * are not failures: the default matrix has fpga points too big for it) */
     char counts[256];
@@ -908,6 +922,7 @@ fail:
     rb_store_close(st);
     rb_matrix_free(&a.cfg.points);
     free(a.owner);
+    free(a.load);
     return rb_cli_fail(cmd, &e);
 }
 

@@ -249,8 +249,13 @@ static int call_at(rb_target *t, const rb_call_model *m, const rb_workload *w, i
     if (w->serve.scenario == RB_SCN_STREAMING)
         b.seq = 1;
     memset(&b.serve, 0, sizeof b.serve);
-    rb_call_work c;
-    int rc = rb_target_work(t, &b, &c, e);
+    /* without a target: a timestep loop doing the FLOPs and reading every
+     * unit's W_hh (fp32) at every step, no cache assumed */
+    const double steps = (double)b.seq * b.layers * rb_workload_dirs(&b) *
+                         (b.mode == RB_MODE_TRAIN ? 2 : 1);
+    rb_call_work c = {steps, rb_workload_flops(&b),
+                      steps * 4.0 * rb_cell_gates(b.cell) * b.hidden * b.hidden, 0};
+    int rc = t ? rb_target_work(t, &b, &c, e) : 0;
     if (!rc)
         *s = m->call[0] + m->call[1] * c.steps + m->call[2] * c.flops + m->call[3] * c.bytes +
              m->call[4] * c.sim;

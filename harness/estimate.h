@@ -39,7 +39,10 @@ double rb_estimate_reference_s(const double ref[2], const rb_workload *w);
 
 /* Seconds for point w on t as `run` would spend them (load, warm-up,
  * repetitions or the serving scenario's loads), reference not included;
- * RB_EUNAVAIL with the reason when the run would store it unsupported. */
+ * RB_EUNAVAIL with the reason when the run would store it unsupported.
+ * t NULL: the work of a timestep loop doing the FLOPs and reading W_hh at
+ * every step from memory (no cache), nothing refused: what every machine
+ * computes alike (shard.h). */
 int rb_estimate_point(rb_target *t, const rb_call_model *m, const rb_workload *w,
                       const rb_measure_opts *o, double *seconds, rb_err *e);
 

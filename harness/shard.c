@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../workloads/textclass/strtab.h"
+#include "estimate.h"
 #include "shard.h"
 
 int rb_shard_parse(const char *spec, rb_shard *out, rb_err *e)
@@ -42,41 +43,35 @@ int rb_shard_parse(const char *spec, rb_shard *out, rb_err *e)
 }
 
 /* The dry-run's call model (estimate.h) as calibrated on the project's
- * reference machine (2 cores of an AMD EPYC, `run --dry-run`, workloads/
- * default.ini): seconds a call = a + b*steps + flops / rate.  Only the
- * ratios between targets and shapes matter for a partition; fixed, so that
- * every machine computes the same one. */
+ * reference machine (2 cores of an AMD EPYC, `run --dry-run` on workloads/
+ * default.ini): seconds a call = a + b*steps + flops/rate + W_hh bytes
+ * read at every step / bw.  Only the ratios between targets and shapes
+ * matter for a partition; fixed, so that every machine computes the same
+ * one. */
 static const struct nominal {
     const char *target;
-    double a, b, rate;
+    double a, b, rate, bw;
 } k_nominal[] = {
-    {"cpu", 7e-8, 6e-8, 102e9},
-    {"gpu", 1.2e-4, 4.2e-5, 4.35e9},
-    {"fpga", 1.06e-4, 0, 0.111e9},
-    {"asic", 2.66e-4, 0, 6.86e9},
+    {"cpu", 7e-8, 6e-8, 102e9, 12.3e9},
+    {"gpu", 1.2e-4, 4.2e-5, 4.35e9, 1.61e9},
+    {"fpga", 1.06e-4, 0, 0.111e9, 0.0848e9},
+    {"asic", 2.66e-4, 0, 6.86e9, 1.71e9},
 };
 /* the fp64 reference of a point, done once by each shard that runs it */
 static double reference_s(const rb_workload *w) { return 1e-4 + rb_workload_flops(w) / 2.7e9; }
 
 double rb_shard_cost(const rb_target_ops *ops, const rb_workload *w, const rb_measure_opts *o)
 {
-    const struct nominal *m = &k_nominal[0]; /* a target not in the table: like the cpu */
+    const struct nominal *n = &k_nominal[0]; /* a target not in the table: like the cpu */
     for (size_t i = 0; i < sizeof k_nominal / sizeof k_nominal[0]; i++)
         if (!strcmp(ops->name, k_nominal[i].target))
-            m = &k_nominal[i];
-    double steps =
-        (double)w->seq * w->layers * rb_workload_dirs(w) * (w->mode == RB_MODE_TRAIN ? 2 : 1);
-    double call = m->a + m->b * steps + rb_workload_flops(w) / m->rate;
-    int once = strcmp(ops->method, RB_SRC_MEASURED) != 0; /* one checked evaluation */
-    if (w->serve.scenario) /* a load per probe of the rate search, or per batch size */
-        return once ? call * w->serve.max_batch : 12 * o->serve_duration_s;
-    if (once)
-        return call;
-    double reps = fmax(o->min_reps, ceil(o->min_time_s / call));
-    reps = fmin(reps, o->max_reps);
-    if (o->budget_s > 0)
-        reps = fmin(reps, fmax(1, ceil(o->budget_s / call)));
-    return fmin((o->warmup + reps) * call, o->timeout_s + call);
+            n = &k_nominal[i];
+    rb_call_model m = {.call = {n->a, n->b, 1 / n->rate, 1 / n->bw, 0},
+                       .load = {1e-3, 0},
+                       .once = strcmp(ops->method, RB_SRC_MEASURED) != 0};
+    double s = 0;
+    rb_err e = {0};
+    return rb_estimate_point(NULL, &m, w, o, &s, &e) ? 1e-3 : s;
 }
 
 typedef struct item {
@@ -128,7 +123,24 @@ static int plan_id(const rb_run_config *c, char out[17], rb_err *e)
     return 0;
 }
 
-int rb_shard_plan(rb_run_config *c, int *owner, double *load, rb_err *e)
+/* What a pair costs: a point that a simulated or modeled target refuses
+ * (its work() says so from the shapes: an fpga configuration's largest
+ * batch) is stored at once.  Such targets are software, the same on every
+ * machine with this build; a measured target's refusals are left out, as
+ * its probe depends on the machine. */
+static double pair_cost(rb_target *t, const rb_target_ops *ops, const rb_workload *w,
+                        const rb_measure_opts *o)
+{
+    if (t && t->available && strcmp(ops->method, RB_SRC_MEASURED)) {
+        rb_call_work cw;
+        rb_err e = {0};
+        if (rb_target_work(t, w, &cw, &e) == RB_EUNAVAIL)
+            return 1e-3;
+    }
+    return rb_shard_cost(ops, w, o);
+}
+
+int rb_shard_plan(rb_run_config *c, rb_target *const *probed, int *owner, double *load, rb_err *e)
 {
     const int nt = c->n_targets, ns = c->shard.count;
     const size_t np = c->points.n, n = np * (size_t)nt;
@@ -148,7 +160,8 @@ int rb_shard_plan(rb_run_config *c, int *owner, double *load, rb_err *e)
         for (int i = 0; i < nt; i++) {
             item *x = &it[k * nt + i];
             x->index = (int)(k * nt + i);
-            x->cost = rb_shard_cost(c->targets[i].ops, &c->points.points[k], &c->measure);
+            x->cost = pair_cost(probed ? probed[i] : NULL, c->targets[i].ops, &c->points.points[k],
+                                &c->measure);
         }
     qsort(it, n, sizeof *it, by_cost);
     for (size_t j = 0; j < n; j++) {

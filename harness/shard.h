@@ -23,9 +23,11 @@ int rb_shard_parse(const char *spec, rb_shard *out, rb_err *e);
 
 /* The partition of c's work into c->shard.count shards: owner[k * n_targets
  * + i] is the shard of point k on target i (c->points.n * n_targets ints),
- * and c->shard.plan its id.  load (count doubles, may be NULL): each
- * shard's estimated seconds.  RB_ENOMEM. */
-int rb_shard_plan(rb_run_config *c, int *owner, double *load, rb_err *e);
+ * and c->shard.plan its id.  probed (n_targets, may be NULL, entries may
+ * be NULL): the probed targets, whose refusals a simulated or modeled one
+ * knows from the shapes.  load (count doubles, may be NULL): each shard's
+ * estimated seconds.  RB_ENOMEM. */
+int rb_shard_plan(rb_run_config *c, rb_target *const *probed, int *owner, double *load, rb_err *e);
 
 /* The fixed-coefficient estimate of point w on a target of this kind
  * (measured or not), reference not included, seconds. */
