@@ -1,6 +1,7 @@
 /* cmd_merge.c — `rnnbench merge OUT.db IN.db...`: databases from many
  * machines (a fleet's shards, or any runs) into one (store_merge.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,9 @@ static int merge_main(int argc, char **argv)
     rb_signals_install();
     /* OUT's rows first, in the copy that becomes OUT */
     remove_db(tmp);
-    if (!(rc = rb_store_open(&s, tmp, 0, &e)) && exists) {
+    if (!(rc = rb_store_open(&s, tmp, 0, &e)))
+        rc = rb_store_merge_begin(s, &e);
+    if (!rc && exists) {
         rb_merge_stats ms = {0};
         rc = rb_store_merge_from(s, out, src, &ms, NULL, &e);
         remove_db(src);
@@ -133,6 +136,13 @@ static int merge_main(int argc, char **argv)
     rb_store_close(s);
     if (!rc && rb_interrupted())
         rc = rb_errf(&e, RB_EINTR, "interrupted: %s is as it was", out);
+    if (!rc) { /* durable before it replaces OUT */
+        int fd = open(tmp, O_RDONLY);
+        if (fd < 0 || fsync(fd))
+            rc = rb_errf(&e, RB_ERUNTIME, "cannot sync %s: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
     if (!rc && rename(tmp, out))
         rc = rb_errf(&e, RB_ERUNTIME, "cannot rename %s to %s: %s", tmp, out, strerror(errno));
     remove_db(src);

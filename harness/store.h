@@ -78,6 +78,9 @@ typedef struct rb_merge_stats {
     long results_added, results_replaced, results_same, conflicts;
     long running; /* its runs still running when copied */
 } rb_merge_stats;
+/* s is merge's scratch output (a file renamed into place at the end): no
+ * durable journal while it fills, a large cache. */
+int rb_store_merge_begin(rb_store *s, rb_err *e);
 /* Carry every run of the database at path into s, in one transaction:
  * path is opened read-only and refused untouched if it is not an rnnbench
  * database, is newer, corrupt or locked; it is copied to tmp_path (which
