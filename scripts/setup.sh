@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages rnnbench needs; skip what is already there.
-# Safe to run again and again.  Usage: scripts/setup.sh [--bench]
+# Safe to run again and again.  Usage: scripts/setup.sh [--bench] [--slurm]
 #   --bench  also install what scripts/bench/ needs (PyTorch and NumPy from Debian)
+#   --slurm  also install Slurm and MUNGE: scripts/slurm/ submits to a cluster with
+#            them, tests/slurm/cluster.sh starts a private one (tests/slurm/README.md)
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git
@@ -21,12 +23,18 @@ packages=(build-essential cmake ninja-build pkg-config git
           libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata python3-onnx
           # the libFuzzer harnesses of tests/fuzz (scripts/fuzz.sh)
           clang libclang-rt-dev)
-if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(python3 python3-numpy python3-torch)
-elif [[ $# -gt 0 ]]; then
-    echo "usage: scripts/setup.sh [--bench]" >&2
-    exit 2
-fi
+for arg in "$@"; do
+    case $arg in
+    --bench) packages+=(python3 python3-numpy python3-torch) ;;
+    # Debian's packages start no daemon where there is no systemd, and a
+    # cluster needs its own slurm.conf and munge key anyway
+    --slurm) packages+=(slurm-wlm munge) ;;
+    *)
+        echo "usage: scripts/setup.sh [--bench] [--slurm]" >&2
+        exit 2
+        ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

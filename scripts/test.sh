@@ -13,7 +13,7 @@ elif [[ $# -gt 0 ]]; then
     exit 2
 fi
 jobs=$(nproc)
-scripts/setup.sh
+scripts/setup.sh --slurm  # tests/cli/test_slurm.sh starts a real one-node cluster
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$jobs"
 if [[ $asan -eq 1 ]]; then
