@@ -299,6 +299,20 @@ static const char migration_5[] =
     "  PRIMARY KEY (result_id, seq)\n"
     ") WITHOUT ROWID;\n";
 
+/* v_runs' counts of results by status (migrations 6 and 7 make the view
+ * again with more run columns before them). */
+#define V_RUNS_COUNTS                                                                              \
+    "       count(r.id) AS n_results,\n"                                                           \
+    "       count(CASE WHEN r.status = 'ok' THEN 1 END) AS n_ok,\n"                                \
+    "       count(CASE WHEN r.status = 'mismatch' THEN 1 END) AS n_mismatch,\n"                    \
+    "       count(CASE WHEN r.status = 'failed' THEN 1 END) AS n_failed,\n"                        \
+    "       count(CASE WHEN r.status = 'timeout' THEN 1 END) AS n_timeout,\n"                      \
+    "       count(CASE WHEN r.status = 'unsupported' THEN 1 END) AS n_unsupported,\n"              \
+    "       count(CASE WHEN r.status = 'interrupted' THEN 1 END) AS n_interrupted\n"               \
+    "  FROM runs ru\n"                                                                             \
+    "  LEFT JOIN results r ON r.run_id = ru.id\n"                                                  \
+    " GROUP BY ru.id;\n"
+
 /* Migration 6: energy a person gave (--power: source 'user'), the
  * boundary of every energy figure (what it covers: chip, package, board,
  * the wall ...), and each run's kind, from the command its configuration
@@ -306,6 +320,7 @@ static const char migration_5[] =
  * results would cascade deletes into its children: the constraint's text
  * is edited in the schema instead, as SQLite documents for changes that
  * leave the stored format alone (rb_store_migrate then bumps schema_version). */
+// clang-format off
 static const char migration_6[] =
     "ALTER TABLE results ADD COLUMN energy_boundary TEXT; -- what energy_j covers: chip, "
     "package, board, wall ...; NULL with no energy\n"
@@ -317,21 +332,13 @@ static const char migration_6[] =
     "CREATE VIEW v_runs AS -- runs with how many results ended in each status\n"
     "SELECT ru.id AS run_id, ru.kind, ru.started_at, ru.finished_at, ru.status, ru.label,\n"
     "       ru.git_sha, ru.version, ru.hostname, ru.pid, ru.command_line,\n"
-    "       count(r.id) AS n_results,\n"
-    "       count(CASE WHEN r.status = 'ok' THEN 1 END) AS n_ok,\n"
-    "       count(CASE WHEN r.status = 'mismatch' THEN 1 END) AS n_mismatch,\n"
-    "       count(CASE WHEN r.status = 'failed' THEN 1 END) AS n_failed,\n"
-    "       count(CASE WHEN r.status = 'timeout' THEN 1 END) AS n_timeout,\n"
-    "       count(CASE WHEN r.status = 'unsupported' THEN 1 END) AS n_unsupported,\n"
-    "       count(CASE WHEN r.status = 'interrupted' THEN 1 END) AS n_interrupted\n"
-    "  FROM runs ru\n"
-    "  LEFT JOIN results r ON r.run_id = ru.id\n"
-    " GROUP BY ru.id;\n"
+    V_RUNS_COUNTS
     "PRAGMA writable_schema = ON;\n"
     "UPDATE sqlite_master SET sql = replace(sql,"
     " 'CHECK (energy_source IN (''rapl'',''nvml'',''model''))',"
     " 'CHECK (energy_source IN (''rapl'',''nvml'',''model'',''user''))')"
     " WHERE type = 'table' AND name = 'results';\n";
+// clang-format on
 
 /* Migration 7: a fleet (issue 20).  Each run gets a UUID, so that merging
  * databases from many machines, or the same one twice, knows a run it has
@@ -352,16 +359,7 @@ static const char migration_7[] =
     "SELECT ru.id AS run_id, ru.uuid, ru.kind, ru.started_at, ru.finished_at, ru.status, "
     "ru.label,\n"
     "       ru.git_sha, ru.version, ru.hostname, ru.pid, ru.command_line,\n"
-    "       count(r.id) AS n_results,\n"
-    "       count(CASE WHEN r.status = 'ok' THEN 1 END) AS n_ok,\n"
-    "       count(CASE WHEN r.status = 'mismatch' THEN 1 END) AS n_mismatch,\n"
-    "       count(CASE WHEN r.status = 'failed' THEN 1 END) AS n_failed,\n"
-    "       count(CASE WHEN r.status = 'timeout' THEN 1 END) AS n_timeout,\n"
-    "       count(CASE WHEN r.status = 'unsupported' THEN 1 END) AS n_unsupported,\n"
-    "       count(CASE WHEN r.status = 'interrupted' THEN 1 END) AS n_interrupted\n"
-    "  FROM runs ru\n"
-    "  LEFT JOIN results r ON r.run_id = ru.id\n"
-    " GROUP BY ru.id;\n"
+    V_RUNS_COUNTS
     "PRAGMA writable_schema = ON;\n"
     "UPDATE sqlite_master SET sql = replace(sql,"
     " 'CHECK (status IN (''running'',''complete'',''interrupted'',''failed''))',"
