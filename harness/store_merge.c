@@ -63,7 +63,6 @@ typedef struct src_run {
     sqlite3_int64 id, dst;
     char uuid[80], plan[17], status[16], host[256];
     int shard_index, shard_count;
-    int created; /* dst was made for it */
 } src_run;
 
 /* config_json of a new merged run: the shard's, its "shard" replaced by
@@ -204,7 +203,6 @@ static int target_run(rb_store *s, src_run *r, rb_merge_stats *ms, rb_err *e)
     if (rc != SQLITE_DONE)
         return rb_store_dberr(s, rc, "copying a run", e);
     r->dst = sqlite3_last_insert_rowid(s->db);
-    r->created = 1;
     ms->runs_new++;
     if (!(r->plan[0] && r->shard_count))
         return 0;
