@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../workloads/linsolve.h"
 #include "clock.h"
 #include "serving.h"
 #include "stats.h"
@@ -24,39 +25,8 @@ static const struct {
 };
 #define N_CALIB (int)(sizeof k_calib / sizeof k_calib[0])
 #define N_TERMS 5
+_Static_assert(N_TERMS <= RB_LINSOLVE_MAX, "rb_linsolve's rows are too short");
 #define REPEATS 3 /* timed calls of a measured target per calibration point (the median) */
-
-/* Solve the k x k system a x = b in place (partial pivoting); -1 if singular. */
-static int solve(int k, double a[N_TERMS][N_TERMS], double *b)
-{
-    for (int c = 0; c < k; c++) {
-        int piv = c;
-        for (int r = c + 1; r < k; r++)
-            if (fabs(a[r][c]) > fabs(a[piv][c]))
-                piv = r;
-        if (!(fabs(a[piv][c]) > 1e-12)) /* the columns are scaled to at most 1 (fit) */
-            return -1;
-        for (int j = 0; j < k; j++) {
-            double t = a[c][j];
-            a[c][j] = a[piv][j];
-            a[piv][j] = t;
-        }
-        double t = b[c];
-        b[c] = b[piv];
-        b[piv] = t;
-        for (int r = 0; r < k; r++) {
-            if (r == c)
-                continue;
-            double f = a[r][c] / a[c][c];
-            for (int j = c; j < k; j++)
-                a[r][j] -= f * a[c][j];
-            b[r] -= f * b[c];
-        }
-    }
-    for (int c = 0; c < k; c++)
-        b[c] /= a[c][c];
-    return 0;
-}
 
 /* Non-negative least squares in relative error (a 1 ms call misfit by
  * 1 ms counts as much as a 1 s call misfit by 1 s), for at most N_TERMS
@@ -80,7 +50,7 @@ static void fit(int n, int k, const double xin[][N_TERMS], const double *y, doub
         for (int j = 0; j < k; j++)
             if (set >> j & 1)
                 idx[m++] = j;
-        double a[N_TERMS][N_TERMS] = {{0}}, b[N_TERMS] = {0};
+        double a[N_TERMS][RB_LINSOLVE_MAX] = {{0}}, b[N_TERMS] = {0};
         for (int i = 0; i < n; i++) {
             double wgt = 1 / (y[i] * y[i]);
             for (int r = 0; r < m; r++) {
@@ -89,7 +59,7 @@ static void fit(int n, int k, const double xin[][N_TERMS], const double *y, doub
                     a[r][c] += wgt * x[i][idx[r]] * x[i][idx[c]];
             }
         }
-        if (solve(m, a, b))
+        if (rb_linsolve(m, a, b, 1e-12)) /* the columns are scaled to at most 1 */
             continue;
         int ok = 1;
         for (int r = 0; r < m; r++)

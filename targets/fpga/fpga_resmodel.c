@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../workloads/linsolve.h"
 #include "fpga_resmodel.h"
 
 const char *const rb_fpga_res_names[RB_NRES] = {"LUT", "FF", "DSP", "BRAM36", "LUTRAM", "CARRY"};
@@ -58,42 +59,8 @@ int rb_fpga_summary_read(const char *path, rb_fpga_shape *p, double res[RB_NRES]
     return 0;
 }
 
-/* Solve the k x k system a x = b in place (Gaussian elimination with
- * partial pivoting); -1 when it is singular. */
-static int solve(double a[RB_RESMODEL_FEATURES][RB_RESMODEL_FEATURES],
-                 double b[RB_RESMODEL_FEATURES], int k)
-{
-    for (int c = 0; c < k; c++) {
-        int piv = c;
-        for (int r = c + 1; r < k; r++)
-            if (fabs(a[r][c]) > fabs(a[piv][c]))
-                piv = r;
-        if (fabs(a[piv][c]) < 1e-9 * (1 + fabs(a[c][c])))
-            return -1;
-        for (int j = 0; j < k; j++) {
-            double t = a[c][j];
-            a[c][j] = a[piv][j];
-            a[piv][j] = t;
-        }
-        double t = b[c];
-        b[c] = b[piv];
-        b[piv] = t;
-        for (int r = c + 1; r < k; r++) {
-            double m = a[r][c] / a[c][c];
-            for (int j = c; j < k; j++)
-                a[r][j] -= m * a[c][j];
-            b[r] -= m * b[c];
-        }
-    }
-    for (int c = k - 1; c >= 0; c--) {
-        for (int j = c + 1; j < k; j++)
-            b[c] -= a[c][j] * b[j];
-        b[c] /= a[c][c];
-    }
-    return 0;
-}
-
 #define MAX_SUMMARIES 256
+_Static_assert(RB_RESMODEL_FEATURES <= RB_LINSOLVE_MAX, "rb_linsolve's rows are too short");
 
 int rb_fpga_resmodel_fit(const char *dir, rb_fpga_resmodel *m, rb_err *e)
 {
@@ -126,7 +93,7 @@ int rb_fpga_resmodel_fit(const char *dir, rb_fpga_resmodel *m, rb_err *e)
                        RB_RESMODEL_FEATURES);
     for (int r = 0; r < RB_NRES; r++) {
         /* the normal equations (X'X) c = X'y, on the summaries that have r */
-        double a[RB_RESMODEL_FEATURES][RB_RESMODEL_FEATURES] = {{0}}, b[RB_RESMODEL_FEATURES] = {0};
+        double a[RB_RESMODEL_FEATURES][RB_LINSOLVE_MAX] = {{0}}, b[RB_RESMODEL_FEATURES] = {0};
         for (int i = 0; i < n; i++) {
             if (!isfinite(y[i][r]))
                 continue;
@@ -138,7 +105,11 @@ int rb_fpga_resmodel_fit(const char *dir, rb_fpga_resmodel *m, rb_err *e)
                     a[j][k] += f[j] * f[k];
             }
         }
-        if (solve(a, b, RB_RESMODEL_FEATURES))
+        /* singular at the matrix's own scale (the features are not scaled) */
+        double big = 0;
+        for (int j = 0; j < RB_RESMODEL_FEATURES; j++)
+            big = fmax(big, a[j][j]);
+        if (rb_linsolve(RB_RESMODEL_FEATURES, a, b, 1e-9 * big))
             return rb_errf(e, RB_EINPUT,
                            "%s: the syntheses do not vary lanes, format and weight memory enough "
                            "to fit %s",
