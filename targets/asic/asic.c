@@ -115,9 +115,8 @@ static int probe(rb_target *t, rb_device_info *out, rb_err *e)
         return rc;
     }
     const char *sched = rb_target_opt(t, "schedule"); /* the choices are checked */
-    for (int i = RB_ASIC_FUSED; sched && i <= RB_ASIC_AUTO; i++)
-        if (!strcmp(sched, rb_asic_schedule_name((rb_asic_schedule)i)))
-            p->schedule = (rb_asic_schedule)i;
+    if (sched)
+        rb_asic_schedule_parse(sched, &p->schedule);
     t->session = p;
     describe(p, out);
     return 0;

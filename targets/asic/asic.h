@@ -22,6 +22,8 @@
  * finds faster for the workload (auto). */
 typedef enum { RB_ASIC_FUSED = 0, RB_ASIC_HOISTED, RB_ASIC_AUTO } rb_asic_schedule;
 const char *rb_asic_schedule_name(rb_asic_schedule s);
+/* "fused", "hoisted" or "auto" into *out; -1 for anything else. */
+int rb_asic_schedule_parse(const char *v, rb_asic_schedule *out);
 
 /* Per-operation energies in pJ; a negative value means "not given". */
 typedef struct rb_asic_energies {

@@ -177,12 +177,9 @@ static int set_key(parse_ctx *x, const key_spec *k, const char *v)
         *(int *)field = !strcmp(v, "true");
         return 1;
     case K_SCHEDULE:
-        for (int i = RB_ASIC_FUSED; i <= RB_ASIC_AUTO; i++)
-            if (!strcmp(v, rb_asic_schedule_name((rb_asic_schedule)i))) {
-                *(rb_asic_schedule *)field = (rb_asic_schedule)i;
-                return 1;
-            }
-        return bad(x, k, v, "expected fused, hoisted or auto");
+        if (rb_asic_schedule_parse(v, (rb_asic_schedule *)field))
+            return bad(x, k, v, "expected fused, hoisted or auto");
+        return 1;
     }
     return 1;
 }
@@ -212,6 +209,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
 const char *rb_asic_schedule_name(rb_asic_schedule s)
 {
     return s == RB_ASIC_HOISTED ? "hoisted" : s == RB_ASIC_AUTO ? "auto" : "fused";
+}
+
+int rb_asic_schedule_parse(const char *v, rb_asic_schedule *out)
+{
+    for (int i = RB_ASIC_FUSED; i <= RB_ASIC_AUTO; i++)
+        if (!strcmp(v, rb_asic_schedule_name((rb_asic_schedule)i))) {
+            *out = (rb_asic_schedule)i;
+            return 0;
+        }
+    return -1;
 }
 
 static const char *preset_dir(char *buf, size_t len)
