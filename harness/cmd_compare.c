@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../workloads/files.h"
 #include "command.h"
 #include "compare.h"
 #include "figures.h"
@@ -115,13 +116,6 @@ static int is_label(const char *spec)
     return stat(spec, &sb) && !all_digits(spec);
 }
 
-/* Are a and b one file (whatever the paths)? */
-static int same_file(const char *a, const char *b)
-{
-    struct stat x, y;
-    return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
-}
-
 typedef struct compare_args {
     rb_cmp_opts co;
     int all, incomplete;
@@ -190,7 +184,7 @@ static int compare_main(int argc, char **argv)
      * run of a database given as the candidate (`compare nightly results.db`
      * right after a nightly run): then the one before it */
     if (!rc && is_label(bspec) && base.run_id && base.run_id == cand.run_id &&
-        same_file(com.db, cspec)) {
+        rb_same_file(com.db, cspec)) {
         rb_figset_free(&base);
         rc = load_side(bspec, com.db, cand.run_id, &base, &e);
     }

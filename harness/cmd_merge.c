@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../workloads/files.h"
@@ -46,23 +45,6 @@ static int temp_beside(const char *out, const char *what, char *buf, size_t n, r
     return 0;
 }
 
-/* Remove a database file and the -wal, -shm and -journal SQLite may leave. */
-static void remove_db(const char *path)
-{
-    static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
-    char p[4200];
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, ext[i]);
-        unlink(p);
-    }
-}
-
-static int same_file(const char *a, const char *b)
-{
-    struct stat x, y;
-    return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
-}
-
 static int merge_main(int argc, char **argv)
 {
     rb_cli_common com;
@@ -91,13 +73,13 @@ static int merge_main(int argc, char **argv)
     }
     rb_signals_install();
     /* OUT's rows first, in the copy that becomes OUT */
-    remove_db(tmp);
+    rb_store_remove_files(tmp);
     if (!(rc = rb_store_open(&s, tmp, 0, &e)))
         rc = rb_store_merge_begin(s, &e);
     if (!rc && exists) {
         rb_merge_stats ms = {0};
         rc = rb_store_merge_from(s, out, src, &ms, NULL, &e);
-        remove_db(src);
+        rb_store_remove_files(src);
     }
     rb_merge_stats all = {0};
     int inputs = 0, bad_input = 0;
@@ -106,13 +88,13 @@ static int merge_main(int argc, char **argv)
             rc = rb_errf(&e, RB_EINTR, "interrupted: %s is as it was", out);
             break;
         }
-        if (same_file(argv[i], out)) {
+        if (rb_same_file(argv[i], out)) {
             fprintf(stderr, "rnnbench merge: %s is the output: skipped\n", argv[i]);
             continue;
         }
         rb_merge_stats ms = {0};
         rc = rb_store_merge_from(s, argv[i], src, &ms, stderr, &e);
-        remove_db(src);
+        rb_store_remove_files(src);
         if (rc) {
             bad_input = rc == RB_EDB || rc == RB_EINPUT;
             break;
@@ -145,9 +127,9 @@ static int merge_main(int argc, char **argv)
     }
     if (!rc && rename(tmp, out))
         rc = rb_errf(&e, RB_ERUNTIME, "cannot rename %s to %s: %s", tmp, out, strerror(errno));
-    remove_db(src);
+    rb_store_remove_files(src);
     if (rc) {
-        remove_db(tmp);
+        rb_store_remove_files(tmp);
         /* an input that is not a database we can read is bad input (exit 2) */
         if (bad_input)
             e.code = RB_EINPUT;

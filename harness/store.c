@@ -266,7 +266,7 @@ static int check_intact(rb_store *s, rb_err *e)
     return 0;
 }
 
-static void remove_created(const char *path)
+void rb_store_remove_files(const char *path)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     char p[4096];
@@ -430,7 +430,7 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
         /* a database this open created and could not set up is not left
          * behind as an empty file (ulimit -n, a full disk, a lock) */
         if (!exists && !readonly)
-            remove_created(path);
+            rb_store_remove_files(path);
         return ret;
     }
     *out = s;

@@ -38,6 +38,9 @@ typedef struct rb_run_info {
     const char *version;       /* rnnbench version */
 } rb_run_info;
 
+/* Remove a database file and the -wal, -shm and -journal SQLite may leave
+ * beside it (a scratch database: merge's). */
+void rb_store_remove_files(const char *path);
 /* readonly: open without creating or migrating (query, report). */
 int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e);
 void rb_store_close(rb_store *s);

@@ -308,3 +308,9 @@ int rb_dir_commit(const char *dir, rb_err *e)
         sync_path(stage, O_RDONLY | O_DIRECTORY);
     return rc ? rc : finish_stage(dir, stage, marker, 1, e);
 }
+
+int rb_same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}

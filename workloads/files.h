@@ -16,6 +16,9 @@
  * file: refusing to write it". */
 int rb_out_path_ok(const char *path, rb_err *e);
 
+/* Are a and b one file, whatever the paths (both must exist)? */
+int rb_same_file(const char *a, const char *b);
+
 /* fopen(path, "wb") for an output file: refused as rb_out_path_ok refuses,
  * never through a symbolic link, never blocking on a FIFO (the check and
  * the open cannot be raced into writing elsewhere: the open itself refuses

@@ -17,16 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(src, sizeof src, "%s/src.db", fuzz_dir());
     snprintf(out, sizeof out, "%s/out.db", fuzz_dir());
     snprintf(tmp, sizeof tmp, "%s/tmp.db", fuzz_dir());
-    static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        char p[200];
-        snprintf(p, sizeof p, "%s%s", src, ext[i]);
-        unlink(p);
-        snprintf(p, sizeof p, "%s%s", out, ext[i]);
-        unlink(p);
-        snprintf(p, sizeof p, "%s%s", tmp, ext[i]);
-        unlink(p);
-    }
+    rb_store_remove_files(src);
+    rb_store_remove_files(out);
+    rb_store_remove_files(tmp);
     rb_store *s = NULL;
     rb_err e = {0};
     int64_t run = 0, dev = 0;
