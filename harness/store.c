@@ -104,7 +104,7 @@ static int step_done(rb_store *s, sqlite3_stmt *st, const char *what, rb_err *e)
     return ret;
 }
 
-static int exec(rb_store *s, const char *sql, const char *what, rb_err *e)
+int rb_store_exec(rb_store *s, const char *sql, const char *what, rb_err *e)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, what, e);
@@ -357,8 +357,8 @@ static int open_readwrite(rb_store *s, rb_err *e)
     if (!ret)
         ret = rb_store_migrate(s, e);
     if (!ret && s->app_id != RB_APPLICATION_ID)
-        ret =
-            exec(s, "PRAGMA application_id = 1380863554", "marking the database as rnnbench's", e);
+        ret = rb_store_exec(s, "PRAGMA application_id = 1380863554",
+                            "marking the database as rnnbench's", e);
     if (!ret)
         ret = recover_dead_runs(s, e);
     return ret;
@@ -408,7 +408,7 @@ int rb_store_open(rb_store **out, const char *path, int readonly, rb_err *e)
     int ret = rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, "opening", e);
     if (!ret) {
         sqlite3_busy_timeout(s->db, s->busy_ms);
-        ret = exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", e);
+        ret = rb_store_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", e);
     }
     if (!ret)
         ret = check_readable(s, e);
@@ -665,7 +665,7 @@ int rb_store_device(rb_store *s, int64_t run_id, const rb_device_id *who, const 
     bind_text(st, 13, who->options_json);
     bind_text(st, 14, s->hostname);
     /* the device and its resources together, or neither */
-    if ((ret = exec(s, "BEGIN IMMEDIATE", "recording a device", e))) {
+    if ((ret = rb_store_exec(s, "BEGIN IMMEDIATE", "recording a device", e))) {
         sqlite3_finalize(st);
         return ret;
     }
@@ -675,7 +675,7 @@ int rb_store_device(rb_store *s, int64_t run_id, const rb_device_id *who, const 
     if (!ret)
         ret = insert_resources(s, *device_id, d, e);
     if (!ret)
-        ret = exec(s, "COMMIT", "committing a device", e);
+        ret = rb_store_exec(s, "COMMIT", "committing a device", e);
     if (ret)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return ret;
@@ -967,7 +967,7 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e)
         return ret;
     /* One transaction per result: a killed run keeps every finished point and
      * never half of one. */
-    if ((ret = exec(s, "BEGIN IMMEDIATE", "starting to record a result", e))) {
+    if ((ret = rb_store_exec(s, "BEGIN IMMEDIATE", "starting to record a result", e))) {
         rb_err_prefix(e, "result %s not stored: ", r->w->key);
         return ret;
     }
@@ -982,7 +982,7 @@ int rb_store_result(rb_store *s, const rb_result *r, rb_err *e)
     if (!ret)
         ret = insert_served(s, r, result_id, e);
     if (!ret)
-        ret = exec(s, "COMMIT", "committing a result", e);
+        ret = rb_store_exec(s, "COMMIT", "committing a result", e);
     if (ret) {
         /* e already holds sqlite's message: ROLLBACK would have replaced it. */
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -61,6 +61,9 @@ int rb_store_migrate(rb_store *s, rb_err *e);
  * overwrite sqlite's message. */
 int rb_store_dberr(const rb_store *s, int rc, const char *what, rb_err *e);
 
+/* sqlite3_exec(sql), its failure an RB_EDB error naming `what`. */
+int rb_store_exec(rb_store *s, const char *sql, const char *what, rb_err *e);
+
 /* Column readers for the readers (store_report.c): NULL is NaN for
  * numbers, "" for text; text is cut to fit (a million of these per report:
  * no printf machinery). */

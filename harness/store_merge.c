@@ -25,12 +25,6 @@
 #include "run_config.h"
 #include "store_internal.h"
 
-static int sql_exec(rb_store *s, const char *sql, const char *what, rb_err *e)
-{
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : rb_store_dberr(s, rc, what, e);
-}
-
 /* The columns of main.table but those in skip, comma-separated, each
  * prefixed with `prefix` ("" or "r."). */
 static int columns(rb_store *s, const char *table, const char *const *skip, const char *prefix,
@@ -131,7 +125,7 @@ static int note_shards(rb_store *s, const src_run *r, rb_err *e)
                               " WHERE src.runs.id = %lld AND json_valid(src.runs.config_json)"
                               " AND json_type(value) = 'object'",
                               (long long)r->dst, (long long)r->id);
-    int rc = sql ? sql_exec(s, sql, "recording the merge", e)
+    int rc = sql ? rb_store_exec(s, sql, "recording the merge", e)
                  : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(sql);
     sqlite3_stmt *st = NULL;
@@ -221,7 +215,7 @@ static int target_run(rb_store *s, src_run *r, rb_merge_stats *ms, rb_err *e)
                  "UPDATE main.runs SET pid = NULL, hostname = NULL, host_json = '{}',"
                  " status = 'incomplete' WHERE id = %lld",
                  (long long)r->dst);
-        rc = sql_exec(s, upd, "recording a merged run", e);
+        rc = rb_store_exec(s, upd, "recording a merged run", e);
     }
     return rc;
 }
@@ -252,7 +246,7 @@ static int map_devices(rb_store *s, const src_run *r, rb_err *e)
     if (!rc)
         rc = columns(s, "devices", skip_dev, "d.", dcols, sizeof dcols, e);
     if (!rc)
-        rc = sql_exec(s, "DELETE FROM temp.map_dev; DELETE FROM temp.map_wl;", "mapping", e);
+        rc = rb_store_exec(s, "DELETE FROM temp.map_dev; DELETE FROM temp.map_wl;", "mapping", e);
     if (rc)
         return rc;
     const long long src = r->id, dst = r->dst;
@@ -292,7 +286,7 @@ static int map_devices(rb_store *s, const src_run *r, rb_err *e)
              " JOIN main.workloads m ON m.key = w.key"
              " WHERE w.id IN (SELECT workload_id FROM src.results WHERE run_id = %lld);",
              cols, cols, src, src);
-    return sql_exec(s, sql, "copying workloads", e);
+    return rb_store_exec(s, sql, "copying workloads", e);
 }
 
 /* An int64 from a one-value query. */
@@ -337,7 +331,7 @@ static int carry_results(rb_store *s, const src_run *r, rb_merge_stats *ms, FILE
         " WHEN origin = e_origin AND created > e_created THEN 2"
         " WHEN origin = e_origin THEN 0 ELSE 3 END;",
         r->uuid, dst_uuid ? dst_uuid : "", (long long)offset, (long long)r->dst, (long long)r->id);
-    rc = stmt ? sql_exec(s, stmt, "matching results", e)
+    rc = stmt ? rb_store_exec(s, stmt, "matching results", e)
               : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(stmt);
     if (rc) {
@@ -410,7 +404,7 @@ static int carry_results(rb_store *s, const src_run *r, rb_merge_stats *ms, FILE
         " ON p.src = x.result_id WHERE p.act IN (1, 2);",
         cols, (long long)r->dst, dst_uuid ? dst_uuid : "", rcols);
     free(dst_uuid);
-    rc = ins ? sql_exec(s, ins, "carrying results", e)
+    rc = ins ? rb_store_exec(s, ins, "carrying results", e)
              : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(ins);
     return rc;
@@ -432,7 +426,7 @@ static int carry_accuracy(rb_store *s, const src_run *r, rb_err *e)
                                 " JOIN temp.map_dev md ON md.src = a.device_id"
                                 " WHERE a.run_id = %lld",
                                 cols, (long long)r->dst, acols, (long long)r->id);
-    rc = sql ? sql_exec(s, sql, "carrying accuracy rows", e)
+    rc = sql ? rb_store_exec(s, sql, "carrying accuracy rows", e)
              : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(sql);
     return rc;
@@ -450,9 +444,9 @@ static const char k_temp_tables[] =
 /* Every run of the attached source into the output, in one transaction. */
 static int merge_attached(rb_store *s, rb_merge_stats *ms, FILE *log, rb_err *e)
 {
-    int rc = sql_exec(s, k_temp_tables, "preparing the merge", e);
+    int rc = rb_store_exec(s, k_temp_tables, "preparing the merge", e);
     if (!rc)
-        rc = sql_exec(s, "BEGIN IMMEDIATE", "starting the merge", e);
+        rc = rb_store_exec(s, "BEGIN IMMEDIATE", "starting the merge", e);
     if (rc)
         return rc;
     sqlite3_stmt *st;
@@ -519,7 +513,7 @@ static int merge_attached(rb_store *s, rb_merge_stats *ms, FILE *log, rb_err *e)
     }
     free(runs);
     if (!rc)
-        rc = sql_exec(s, "COMMIT", "committing the merge", e);
+        rc = rb_store_exec(s, "COMMIT", "committing the merge", e);
     if (rc)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -532,10 +526,10 @@ int rb_store_merge_begin(rb_store *s, rb_err *e)
      * while it fills (the caller syncs it once before the rename).  16 MiB
      * of cache: merging 100 000 results took 8.2 s with it, 15.6 s with
      * 256 MiB (SQLite's page-cache lookups grow with it) */
-    return sql_exec(s,
-                    "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"
-                    " PRAGMA cache_size = -16384",
-                    "preparing the merge's output", e);
+    return rb_store_exec(s,
+                         "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"
+                         " PRAGMA cache_size = -16384",
+                         "preparing the merge's output", e);
 }
 
 int rb_store_merge_from(rb_store *s, const char *path, const char *tmp_path, rb_merge_stats *ms,
@@ -575,7 +569,7 @@ int rb_store_merge_from(rb_store *s, const char *path, const char *tmp_path, rb_
     if (rc)
         return rc;
     char *attach = sqlite3_mprintf("ATTACH DATABASE %Q AS src", tmp_path);
-    rc = attach ? sql_exec(s, attach, "attaching the source", e)
+    rc = attach ? rb_store_exec(s, attach, "attaching the source", e)
                 : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(attach);
     if (rc)
@@ -616,8 +610,8 @@ static int finish_run(rb_store *s, sqlite3_int64 run, const char *config, FILE *
         " json_extract(value, '$.status') FROM main.runs, json_each(main.runs.config_json,"
         " '$.merge.shards') WHERE main.runs.id = %lld AND json_type(value) = 'object'",
         (long long)run, (long long)run);
-    int rc =
-        q ? sql_exec(s, q, "listing the shards", e) : rb_errf(e, RB_ENOMEM, "merge: out of memory");
+    int rc = q ? rb_store_exec(s, q, "listing the shards", e)
+               : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(q);
     if (!rc && sqlite3_prepare_v2(s->db,
                                   "SELECT idx, uuid, host, status FROM temp.shards WHERE run = ?1"
@@ -658,10 +652,11 @@ static int finish_run(rb_store *s, sqlite3_int64 run, const char *config, FILE *
             snprintf(name[i], sizeof name[i], "%s", v); /* a target this build lacks */
     }
     if (!rc)
-        rc = sql_exec(s,
-                      "CREATE TEMP TABLE IF NOT EXISTS expected (inst TEXT, key TEXT, shard INT);"
-                      "DELETE FROM temp.expected;",
-                      "listing the partition", e);
+        rc = rb_store_exec(
+            s,
+            "CREATE TEMP TABLE IF NOT EXISTS expected (inst TEXT, key TEXT, shard INT);"
+            "DELETE FROM temp.expected;",
+            "listing the partition", e);
     if (!rc && (rc = sqlite3_prepare_v2(s->db, "INSERT INTO temp.expected VALUES (?1, ?2, ?3)", -1,
                                         &st, NULL)) != SQLITE_OK)
         rc = rb_store_dberr(s, rc, "listing the partition", e);
@@ -692,7 +687,7 @@ static int finish_run(rb_store *s, sqlite3_int64 run, const char *config, FILE *
         "CREATE INDEX temp.present_pair ON present (inst, key);",
         (long long)run);
     if (!rc)
-        rc = q ? sql_exec(s, q, "finding missing points", e)
+        rc = q ? rb_store_exec(s, q, "finding missing points", e)
                : rb_errf(e, RB_ENOMEM, "merge: out of memory");
     sqlite3_free(q);
     q = sqlite3_mprintf("SELECT x.shard, x.inst, x.key FROM temp.expected x WHERE NOT EXISTS"
@@ -808,7 +803,7 @@ int rb_store_merge_finish(rb_store *s, FILE *log, int *incomplete, rb_err *e)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 4096)
         ids[n++] = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    rc = sql_exec(s, "BEGIN IMMEDIATE", "finishing the merge", e);
+    rc = rb_store_exec(s, "BEGIN IMMEDIATE", "finishing the merge", e);
     for (int i = 0; i < n && !rc; i++) {
         char *cfg = NULL;
         rc = text_of(s, "SELECT config_json FROM main.runs WHERE id = ?1", ids[i], &cfg, e);
@@ -817,7 +812,7 @@ int rb_store_merge_finish(rb_store *s, FILE *log, int *incomplete, rb_err *e)
         free(cfg);
     }
     if (!rc)
-        rc = sql_exec(s, "COMMIT", "committing the merge", e);
+        rc = rb_store_exec(s, "COMMIT", "committing the merge", e);
     else
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
