@@ -254,7 +254,7 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
      * only has to fit for full simulation (sampled needs a few steps). */
     char err[512] = "";
     for (int k = 0; k < s->npass; k++)
-        if (rb_fpga_sim_check(hw, &s->pass[k].view, RB_FPGA_SAMPLED_STEPS, w->batch, err,
+        if (rb_fpga_hw_check(hw, &s->pass[k].view, RB_FPGA_SAMPLED_STEPS, w->batch, err,
                               sizeof err))
             return pass_unfit(s, k, err, e);
     const int D = rb_fx_dirs(&s->fx);
@@ -289,11 +289,11 @@ static int pass_work(const fpga_session *ss, const rb_fx_model *view, const rb_w
     const rb_fpga_hw *hw = ss->cfg.hw;
     const int T = w->seq, B = w->batch;
     char err[512] = "";
-    if (rb_fpga_sim_check(hw, view, RB_FPGA_SAMPLED_STEPS, B, err, sizeof err))
+    if (rb_fpga_hw_check(hw, view, RB_FPGA_SAMPLED_STEPS, B, err, sizeof err))
         return rb_errf(e, RB_EUNAVAIL, "%s does not fit: %s", w->key, err);
     uint64_t all = rb_fpga_cycles_formula(hw, view, T, B, ss->cfg.offchip_bpc);
     int full = ss->cfg.sim == FPGA_SIM_FULL ||
-               (ss->cfg.sim == FPGA_SIM_AUTO && !rb_fpga_sim_check(hw, view, T, B, NULL, 0) &&
+               (ss->cfg.sim == FPGA_SIM_AUTO && !rb_fpga_hw_check(hw, view, T, B, NULL, 0) &&
                 all * (uint64_t)hw->lanes <= RB_FPGA_FULL_SIM_LANE_CYCLES);
     double cycles = full || T <= RB_FPGA_SAMPLED_STEPS
                         ? (double)all
@@ -462,13 +462,13 @@ static int run_all(fpga_session *ss, fpga_state *s, rb_err *e)
     int unfit = -1;
     uint64_t predicted = 0;
     for (int k = 0; k < s->npass; k++) {
-        if (unfit < 0 && rb_fpga_sim_check(hw, &s->pass[k].view, T, B, NULL, 0))
+        if (unfit < 0 && rb_fpga_hw_check(hw, &s->pass[k].view, T, B, NULL, 0))
             unfit = k;
         predicted += rb_fpga_cycles_formula(hw, &s->pass[k].view, T, B, ss->cfg.offchip_bpc);
     }
     if (mode == FPGA_SIM_FULL && unfit >= 0) {
         char err[512] = "";
-        rb_fpga_sim_check(hw, &s->pass[unfit].view, T, B, err, sizeof err);
+        rb_fpga_hw_check(hw, &s->pass[unfit].view, T, B, err, sizeof err);
         return rb_errf(e, RB_EINPUT, "fpga: --fpga-sim full cannot hold %s: %s (sampled can)",
                        s->w.key, err);
     }

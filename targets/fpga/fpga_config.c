@@ -19,7 +19,7 @@
 const char *rb_fpga_config_names(char *buf, size_t len)
 {
     const rb_fpga_hw *hws;
-    int n = rb_fpga_sim_configs(&hws);
+    int n = rb_fpga_hw_configs(&hws);
     size_t at = 0;
     buf[0] = 0;
     for (int i = 0; i < n && at < len; i++)
@@ -75,7 +75,7 @@ static int take_key(void *user, const char *section, const char *key, const char
             x->seen |= 1u << i;
         }
     if (!strcmp(key, "base")) {
-        const rb_fpga_hw *hw = rb_fpga_sim_config(value);
+        const rb_fpga_hw *hw = rb_fpga_hw_find(value);
         if (!hw) {
             char names[128];
             rb_errf(x->e, RB_EINPUT, "%s: no built-in configuration '%s' (%s)", what, value,
@@ -150,7 +150,7 @@ int rb_fpga_config(const rb_target *t, fpga_config *c, rb_err *e)
     if (!name || !*name)
         name = "small";
     int rc;
-    if ((c->hw = rb_fpga_sim_config(name))) {
+    if ((c->hw = rb_fpga_hw_find(name))) {
         c->clock_mhz = c->hw->clock_hz * 1e-6;
         c->offchip_bpc = c->hw->offchip_bpc;
         snprintf(c->source, sizeof c->source, "built-in %s", name);

@@ -2,24 +2,11 @@
  *
  * The fuzz build leaves the RTL unverilated (its C++ would take longer to
  * build than the fuzzing runs), so the parser is compiled here as the fpga
- * target compiles it, against one stand-in hardware configuration: the
- * parser only asks for a configuration's name and clock. */
+ * target compiles it; the configurations it looks up (fpga_hw_table.c) need
+ * no simulator. */
 #define RB_HAVE_VERILATOR 1
 #include "../../targets/fpga/fpga_config.c"
 #include "fuzz_input.h"
-
-static const rb_fpga_hw k_small = {.name = "small", .clock_hz = 200e6};
-
-int rb_fpga_sim_configs(const rb_fpga_hw **out)
-{
-    *out = &k_small;
-    return 1;
-}
-
-const rb_fpga_hw *rb_fpga_sim_config(const char *name)
-{
-    return strcmp(name, "small") ? NULL : &k_small;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -194,12 +194,17 @@ static void test_cell(const rb_fpga_hw *hw)
     free(h);
 }
 
-/* Only the built-in configurations have a unit harness (its format checked
- * against the configuration's); a copy of one is not among them. */
+/* Only the built-in configurations have a unit harness, found by name and
+ * checked to compute in the configuration's format: another name, or the
+ * name with another format, has none. */
 static void test_units_lookup(const rb_fpga_hw *hw)
 {
     rb_fpga_hw other = *hw;
     int16_t x = 0, t = 1, sg = 0;
+    other.name = "custom";
+    CHECK_INT(rb_fpga_unit_act(&other, &x, &t, &sg, 1), RB_ERUNTIME);
+    other = *hw;
+    other.fmt.frac--;
     CHECK_INT(rb_fpga_unit_act(&other, &x, &t, &sg, 1), RB_ERUNTIME);
     CHECK_INT(rb_fpga_unit_act(hw, &x, &t, &sg, 1), 0);
     CHECK_INT(t, 0);
@@ -501,7 +506,7 @@ static void test_streamed_regimes(void)
 static void test_utilization(void)
 {
     const rb_fpga_hw *hws;
-    int n = rb_fpga_sim_configs(&hws);
+    int n = rb_fpga_hw_configs(&hws);
     for (int i = 0; i < n; i++) {
         const rb_fpga_hw *hw = &hws[i];
         rb_fx_model fx;
@@ -727,7 +732,7 @@ static double metric(const rb_sample *smp, const char *name)
 static void test_directions_target(void)
 {
     static const char *const modes[] = {"full", "sampled"};
-    const rb_fpga_hw *hw = rb_fpga_sim_config("small");
+    const rb_fpga_hw *hw = rb_fpga_hw_find("small");
     for (size_t k = 0; k < sizeof k_dstacks / sizeof k_dstacks[0]; k++) {
         const dstack *c = &k_dstacks[k];
         dstate d;
@@ -817,7 +822,7 @@ static void test_directions_target(void)
  * input exceeds MAX_I, and the features the cell and the RTL do not have. */
 static void test_directions_refused(void)
 {
-    const rb_fpga_hw *hw = rb_fpga_sim_config("small");
+    const rb_fpga_hw *hw = rb_fpga_hw_find("small");
     static const struct {
         int H, dirs;
         unsigned feat;
@@ -856,38 +861,38 @@ static void test_directions_refused(void)
 
 static void test_limits(void)
 {
-    const rb_fpga_hw *hw = rb_fpga_sim_config("small");
+    const rb_fpga_hw *hw = rb_fpga_hw_find("small");
     CHECK(hw != NULL);
-    CHECK(rb_fpga_sim_config("nonesuch") == NULL);
+    CHECK(rb_fpga_hw_find("nonesuch") == NULL);
     char err[512] = "";
     CHECK(rb_fpga_sim_new("nonesuch", err, sizeof err) == NULL);
     CHECK_STR_HAS(err, "small");
     rb_fx_model fx;
     fx_make(&fx, hw->fmt, RB_CELL_LSTM, 4, hw->max_h + 1, 1, 10, 10);
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_H");
     rb_fx_model_free(&fx);
     fx_make(&fx, hw->fmt, RB_CELL_LSTM, 4, 8, hw->max_l + 1, 10, 10);
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_L");
     rb_fx_model_free(&fx);
     fx_make(&fx, hw->fmt, RB_CELL_LSTM, hw->max_i + 1, 8, 1, 10, 10);
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, 1, 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_I");
     rb_fx_model_free(&fx);
     fx_make(&fx, hw->fmt, RB_CELL_LSTM, 64, 8, 1, 10, 10);
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, 1, hw->max_b + 1, err, sizeof err), RB_EINPUT);
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, 1, hw->max_b + 1, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, "MAX_B");
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, (int)(hw->xmem_words / 64) + 1, 1, err, sizeof err),
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, (int)(hw->xmem_words / 64) + 1, 1, err, sizeof err),
               RB_EINPUT);
     CHECK_STR_HAS(err, "XMEM_WORDS");
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, 2, 2, err, sizeof err), 0);
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, 2, 2, err, sizeof err), 0);
     /* a model quantized to another format than the datapath's */
     fx.fmt.frac--;
     char want[96], a[16], b[16];
     snprintf(want, sizeof want, "quantized to %s, the datapath is %s",
              rb_fx_fmt_name(fx.fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
-    CHECK_INT(rb_fpga_sim_check(hw, &fx, 2, 2, err, sizeof err), RB_EINPUT);
+    CHECK_INT(rb_fpga_hw_check(hw, &fx, 2, 2, err, sizeof err), RB_EINPUT);
     CHECK_STR_HAS(err, want);
     fx.fmt.frac++;
     rb_fpga_sim *s = sim_new("small");
@@ -913,7 +918,7 @@ int main(void)
     return rb_test_done("test_fpga_rtl");
 #else
     const rb_fpga_hw *hws;
-    int n = rb_fpga_sim_configs(&hws);
+    int n = rb_fpga_hw_configs(&hws);
     for (int i = 0; i < n; i++) {
         char fmt[16];
         printf("  config %s: %s, %d lanes, %d units/cycle, %ld on-chip weight values: %s\n",

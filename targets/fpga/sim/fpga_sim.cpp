@@ -28,35 +28,13 @@
 #include "Vfpga_small8.h"
 #include "Vfpga_units_small8.h"
 #endif
+#ifdef RB_FPGA_BUILT_CUSTOM
+#include "Vfpga_custom.h"
+#endif
 #include "verilated.h"
 
 namespace
 {
-
-// ------------------------------------------------------------ configurations
-// The numbers come from CMake (RB_FPGA_<SMALL|LARGE|SMALL8>_*), the same ones
-// that were passed to Verilator as -G parameters; rb_fpga_sim_new checks that
-// the model agrees.
-#define RB_FPGA_HW(N, name, describes)                                                             \
-    {                                                                                              \
-        name, describes, {RB_FPGA_##N##_DATA_W, RB_FPGA_##N##_FRAC}, RB_FPGA_##N##_LANES,          \
-            RB_FPGA_##N##_VLANES, RB_FPGA_##N##_MAX_B, RB_FPGA_##N##_MAX_H, RB_FPGA_##N##_MAX_I,   \
-            RB_FPGA_##N##_MAX_L, RB_FPGA_##N##_WMEM_WORDS, RB_FPGA_##N##_XMEM_WORDS,               \
-            RB_FPGA_##N##_YMEM_WORDS, RB_FPGA_##N##_OC_FIFO, RB_FPGA_##N##_CLOCK_MHZ * 1e6,        \
-            RB_FPGA_##N##_OFFCHIP_BPC                                                              \
-    }
-const rb_fpga_hw k_hw[] = {
-    RB_FPGA_HW(SMALL, "small",
-               "edge-class part: resembles a Zynq-7020 / Artix-7 class FPGA (a few hundred DSP "
-               "slices, about 0.5 MB of block RAM, one 32-bit DDR3 channel)"),
-    RB_FPGA_HW(LARGE, "large",
-               "datacenter-class part: resembles an Alveo U250 class card (thousands of DSP "
-               "slices, tens of MB of block and UltraRAM, four DDR4 channels)"),
-    RB_FPGA_HW(SMALL8, "small8",
-               "the edge-class part of 'small' with an 8-bit datapath: the same lanes, clock and "
-               "memory bytes, to show what 8 bits cost in accuracy and save in resources"),
-};
-const int k_nhw = (int)(sizeof k_hw / sizeof k_hw[0]);
 
 // Host-port regions (hp_addr[31:28]) and CSR indices: rtl/README.md.
 enum : uint32_t {
@@ -104,7 +82,7 @@ int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 
 long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
-// Shape of a model as the accelerator sees it.
+// Shape of a model as the accelerator sees it (fpga_hw.c computes it).
 struct Shape {
     int G, H, I, L;
     long nb;     // blocks of LANES packed rows per layer
@@ -119,20 +97,11 @@ Shape shape_of(const rb_fpga_hw *hw, const rb_fx_model *fx)
     s.H = fx->hidden;
     s.I = fx->input;
     s.L = fx->layers;
-    s.nb = ceil_div((long)s.G * s.H, hw->lanes);
-    s.nwords = 0;
-    for (int l = 0; l < s.L; l++) {
-        s.K.push_back((l == 0 ? s.I : s.H) + s.H);
-        s.nwords += s.nb * s.K.back();
-    }
+    s.nb = rb_fpga_row_blocks(hw, fx);
+    s.nwords = rb_fpga_weight_words(hw, fx);
+    for (int l = 0; l < s.L; l++)
+        s.K.push_back(rb_fx_k(fx, l));
     return s;
-}
-
-// bytes per cycle -> the DMA's credit units (1/256 byte per cycle)
-uint32_t bpc_q(double bpc)
-{
-    double q = std::floor(bpc * 256.0 + 0.5);
-    return q < 1 ? 1u : q > 4e9 ? 4000000000u : (uint32_t)q;
 }
 
 // ------------------------------------------------------------- port access
@@ -323,92 +292,16 @@ struct rb_fpga_sim {
 
 extern "C" {
 
-int rb_fpga_sim_configs(const rb_fpga_hw **out)
-{
-    if (out)
-        *out = k_hw;
-    return k_nhw;
-}
-
-const rb_fpga_hw *rb_fpga_sim_config(const char *name)
-{
-    for (int i = 0; name && i < k_nhw; i++)
-        if (!strcmp(k_hw[i].name, name))
-            return &k_hw[i];
-    return nullptr;
-}
-
-long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx)
-{
-    return shape_of(hw, fx).nwords;
-}
-
-int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, char *err,
-                      size_t errlen)
-{
-    const char *n = hw->name;
-    if (fx->fmt.bits != hw->fmt.bits || fx->fmt.frac != hw->fmt.frac) {
-        char a[16], b[16];
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the model is quantized to %s, the datapath is %s", n,
-                    rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
-    }
-    if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: only the lstm and rnn cells are built", n);
-    if (fx->gates != (fx->cell == RB_CELL_LSTM ? 4 : 1))
-        return fail(err, errlen, RB_EINPUT, "fpga %s: %d gates do not match the cell", n,
-                    fx->gates);
-    if (!rb_fx_is_plain(fx))
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the accelerator runs one direction forward in time; a "
-                    "bidirectional or reversed stack runs as passes of plain stacks (the "
-                    "adapter's fpga_passes.c)",
-                    n);
-    if (fx->layers < 1 || fx->layers > hw->max_l)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: %d layers exceed MAX_L = %d", n, fx->layers,
-                    hw->max_l);
-    if (fx->hidden < 1 || fx->hidden > hw->max_h)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: hidden %d exceeds MAX_H = %d", n, fx->hidden,
-                    hw->max_h);
-    if (fx->input < 1 || fx->input > hw->max_i)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: input %d exceeds MAX_I = %d", n, fx->input,
-                    hw->max_i);
-    Shape s = shape_of(hw, fx);
-    if (T <= 0 || B <= 0)
-        return 0;
-    if (B > hw->max_b)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: batch %d exceeds MAX_B = %d", n, B,
-                    hw->max_b);
-    long v = hw->vlanes;
-    long xw = (long)T * B * (ceil_div(s.I, v) * v), yw = (long)T * B * (ceil_div(s.H, v) * v);
-    if (xw > hw->xmem_words)
-        return fail(
-            err, errlen, RB_EINPUT,
-            "fpga %s: the input sequence needs %ld values (T %d x B %d x I %d rounded up to "
-            "%ld), more than the input buffer XMEM_WORDS = %ld; run fewer timesteps at a "
-            "time",
-            n, xw, T, B, s.I, v, hw->xmem_words);
-    if (yw > hw->ymem_words)
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the output sequence needs %ld values (T %d x B %d x H %d rounded up "
-                    "to %ld), more than the output buffer YMEM_WORDS = %ld; run fewer timesteps "
-                    "at a time",
-                    n, yw, T, B, s.H, v, hw->ymem_words);
-    if ((double)s.nwords * T >= 2147483648.0)
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: %ld streamed weight words x %d timesteps overflow the DMA counter", n,
-                    s.nwords, T);
-    return 0;
-}
-
 rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
 {
-    const rb_fpga_hw *hw = rb_fpga_sim_config(config);
+    const rb_fpga_hw *hw = rb_fpga_hw_find(config);
     if (!hw) {
+        const rb_fpga_hw *hws;
+        int n = rb_fpga_hw_configs(&hws);
         std::string names;
-        for (int i = 0; i < k_nhw; i++)
-            names += std::string(i ? ", " : "") + k_hw[i].name;
-        fail(err, errlen, RB_EINPUT, "fpga: no configuration '%s' (built: %s)",
+        for (int i = 0; i < n; i++)
+            names += std::string(i ? ", " : "") + hws[i].name;
+        fail(err, errlen, RB_EINPUT, "fpga: no configuration '%s' (there are: %s)",
              config ? config : "(null)", names.c_str());
         return nullptr;
     }
@@ -419,27 +312,30 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
     }
     s->hw = hw;
     s->bpc = hw->offchip_bpc;
-    // one model class per configuration, in the order of k_hw; NULL: not built
-    static Dev *(*const make[])(const rb_fpga_hw *) = {
+    // the Verilated model of each configuration this build verilated
+    static const struct {
+        const char *name;
+        Dev *(*make)(const rb_fpga_hw *);
+    } built[] = {
 #ifdef RB_FPGA_BUILT_SMALL
-        make_dev<Vfpga_small>,
-#else
-        nullptr,
+        {"small", make_dev<Vfpga_small>},
 #endif
 #ifdef RB_FPGA_BUILT_LARGE
-        make_dev<Vfpga_large>,
-#else
-        nullptr,
+        {"large", make_dev<Vfpga_large>},
 #endif
 #ifdef RB_FPGA_BUILT_SMALL8
-        make_dev<Vfpga_small8>,
-#else
-        nullptr,
+        {"small8", make_dev<Vfpga_small8>},
 #endif
+#ifdef RB_FPGA_BUILT_CUSTOM
+        {"custom", make_dev<Vfpga_custom>},
+#endif
+        {nullptr, nullptr},
     };
-    static_assert(sizeof make / sizeof make[0] == sizeof k_hw / sizeof k_hw[0],
-                  "one Verilated model per configuration");
-    if (!make[hw - k_hw]) {
+    Dev *(*make)(const rb_fpga_hw *) = nullptr;
+    for (int i = 0; built[i].name; i++)
+        if (!strcmp(built[i].name, hw->name))
+            make = built[i].make;
+    if (!make) {
         fail(err, errlen, RB_EUNAVAIL,
              "fpga %s: not built into this binary (the build verilated only some "
              "configurations: scripts/build.sh builds them all)",
@@ -447,7 +343,7 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
         return nullptr;
     }
     try {
-        s->dev.reset(make[hw - k_hw](hw));
+        s->dev.reset(make(hw));
     } catch (const std::bad_alloc &) {
         fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate the simulated memories", hw->name);
         return nullptr;
@@ -487,7 +383,7 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
 {
     const rb_fpga_hw *hw = s->hw;
     s->loaded = false;
-    int rc = rb_fpga_sim_check(hw, fx, 0, 0, err, errlen);
+    int rc = rb_fpga_hw_check(hw, fx, 0, 0, err, errlen);
     if (rc)
         return rc;
     Shape sh = shape_of(hw, fx);
@@ -567,7 +463,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
     probe.hidden = s->sh.H;
     probe.layers = s->sh.L;
     probe.gates = s->sh.G;
-    int rc = rb_fpga_sim_check(hw, &probe, T, B, err, errlen);
+    int rc = rb_fpga_hw_check(hw, &probe, T, B, err, errlen);
     if (rc)
         return rc;
 
@@ -606,7 +502,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
 
     s->csr(CSR_T, (uint64_t)T);
     s->csr(CSR_B, (uint64_t)B);
-    s->csr(CSR_BPC, bpc_q(s->bpc));
+    s->csr(CSR_BPC, rb_fpga_bpc_q(s->bpc));
     s->csr(CSR_CTRL, 1); // start: the run begins on the next cycle
 
     // Clock until done; serve the DMA from the off-chip copy, one cycle after
@@ -689,38 +585,6 @@ int rb_fpga_sim_state(rb_fpga_sim *s, int16_t *h_n, int16_t *c_n, char *err, siz
                 }
             }
     return 0;
-}
-
-// The formula of rtl/README.md ("Cycles").  A layer-step (t, l) issues nb
-// blocks of A = K_l * B accumulation cycles back to back; the update engine
-// drains a block in D = B * LANES / (G * VLANES) cycles while the next one
-// accumulates; the next layer-step starts once the last h' is written:
-//     cycles(t, l) = nb * K_l * B + D + 10
-// (10 = 2 cycles for the last k-step's operands and product to reach the
-// accumulators, then after the D drain cycles 8 from reading the last unit
-// group to writing its h': 2 through the bank's read port, 6 through the cell).
-// Blocks never wait for an accumulator bank: with nb >= 2, G*H > LANES, so
-// K_l > LANES/G + 1 and D <= A - 2, the drain fits inside the next block.
-uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
-                                double offchip_bpc)
-{
-    if (T < 1 || B < 1)
-        return 0;
-    Shape sh = shape_of(hw, fx);
-    const uint64_t D = (uint64_t)B * hw->lanes / ((uint64_t)sh.G * hw->vlanes);
-    uint64_t step = 0; // one timestep, all layers
-    for (int l = 0; l < sh.L; l++)
-        step += (uint64_t)sh.nb * (uint64_t)sh.K[(size_t)l] * (uint64_t)B + D + 10;
-    uint64_t onchip = step * (uint64_t)T;
-    if (sh.nwords * hw->lanes <= hw->wmem_words)
-        return onchip;
-    // Streamed: the link delivers word m at ceil((m+1) * cost / bpc) - 1 and the
-    // MAC array can use it two cycles later.
-    const uint64_t cost = (uint64_t)hw->lanes * (uint64_t)hw->fmt.bits * 32, q = bpc_q(offchip_bpc);
-    const uint64_t N = (uint64_t)sh.nwords * (uint64_t)T;
-    uint64_t compute_bound = onchip + (cost + q - 1) / q + 1;
-    uint64_t bw_bound = (N * cost + q - 1) / q + (uint64_t)B + D + 11;
-    return std::max(compute_bound, bw_bound);
 }
 
 } // extern "C"
@@ -858,34 +722,31 @@ template <class M> constexpr unit_ops ops_of()
 {
     return {unit_act<M>, unit_mac<M>, unit_cell<M>, unit_fmt<M>};
 }
-// in the order of k_hw
-const unit_ops k_units[] = {
+// the unit harness of each configuration this build verilated (a custom
+// configuration, built to confirm a candidate, has none)
+const struct {
+    const char *name;
+    unit_ops ops;
+} k_units[] = {
 #ifdef RB_FPGA_BUILT_SMALL
-    ops_of<Vfpga_units_small>(),
-#else
-    unit_ops{},
+    {"small", ops_of<Vfpga_units_small>()},
 #endif
 #ifdef RB_FPGA_BUILT_LARGE
-    ops_of<Vfpga_units_large>(),
-#else
-    unit_ops{},
+    {"large", ops_of<Vfpga_units_large>()},
 #endif
 #ifdef RB_FPGA_BUILT_SMALL8
-    ops_of<Vfpga_units_small8>(),
-#else
-    unit_ops{},
+    {"small8", ops_of<Vfpga_units_small8>()},
 #endif
+    {nullptr, {}},
 };
-static_assert(sizeof k_units / sizeof k_units[0] == sizeof k_hw / sizeof k_hw[0],
-              "one unit harness per configuration");
 
 // The harness of configuration hw, checked to compute in hw's format.
 const unit_ops *units_of(const rb_fpga_hw *hw)
 {
-    if (!hw || hw < k_hw || hw >= k_hw + k_nhw)
-        return nullptr;
-    const unit_ops *u = &k_units[hw - k_hw];
-    return u->fmt && u->fmt(hw->fmt.bits, hw->fmt.frac) ? u : nullptr;
+    for (int i = 0; hw && k_units[i].name; i++)
+        if (!strcmp(k_units[i].name, hw->name))
+            return k_units[i].ops.fmt(hw->fmt.bits, hw->fmt.frac) ? &k_units[i].ops : nullptr;
+    return nullptr;
 }
 } // namespace
 

@@ -1,9 +1,9 @@
 /* fpga_sim.h — C API over the Verilated LSTM accelerator (targets/fpga/rtl).
  *
  * The RTL is built into this binary once per hardware configuration
- * (CMake: RB_FPGA_<SMALL|LARGE|SMALL8>_*), each a separate Verilated model; one
- * rb_fpga_sim is one instance of one of them.  Latency is counted clock
- * cycles of the simulated design (rtl/README.md has the cycle formula);
+ * (CMake: RB_FPGA_<SMALL|LARGE|SMALL8|CUSTOM>_*), each a separate Verilated
+ * model; one rb_fpga_sim is one instance of one of them.  Latency is counted
+ * clock cycles of the simulated design (fpga_hw.h has the cycle formula);
  * arithmetic is bit-exact with golden.h (targets/fpga/SPEC.md).
  *
  * Compiled only when CMake found Verilator (RB_HAVE_VERILATOR); the header
@@ -17,42 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../fpga_hw.h"
 #include "../golden.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* One hardware configuration built into this binary. */
-typedef struct rb_fpga_hw {
-    const char *name;      /* "small", "large", "small8" */
-    const char *describes; /* the class of part it resembles and why these sizes */
-    rb_fx_fmt fmt;         /* the number format of the datapath (DATA_W, FRAC) */
-    int lanes;             /* MAC lanes: weights multiplied per cycle */
-    int vlanes;            /* update-engine units per cycle; host-port beat = vlanes values */
-    int max_b, max_h, max_i, max_l;          /* batch, hidden, input, layers */
-    long wmem_words, xmem_words, ymem_words; /* on-chip weights / input / output buffers, values */
-    int oc_fifo;                             /* off-chip weight FIFO depth, LANES-wide words */
-    double clock_hz;    /* clock the class of part typically closes at: cycles -> seconds */
-    double offchip_bpc; /* default off-chip bandwidth, bytes per cycle */
-} rb_fpga_hw;
-
-/* The configurations built into this binary (*out: an array); their count. */
-int rb_fpga_sim_configs(const rb_fpga_hw **out);
-/* The configuration called name, or NULL. */
-const rb_fpga_hw *rb_fpga_sim_config(const char *name);
-
-/* Packed weight words (LANES values each) of one timestep: sum over layers
- * of ceil(G*H / LANES) * K_l.  The weights stay on chip when
- * words * lanes <= wmem_words, else they are streamed every timestep. */
-long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx);
-/* Would this model and run shape fit the configuration?  0, or RB_EINPUT with
- * the limit that is exceeded (or the number format that differs) named in
- * err.  T, B <= 0 skip the run checks.  The RTL runs a plain stack (one
- * direction, forward in time: rb_fx_is_plain); other models are refused
- * here and run as passes of plain stacks by the adapter (fpga_passes.c). */
-int rb_fpga_sim_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, char *err,
-                      size_t errlen);
 
 typedef struct rb_fpga_sim rb_fpga_sim;
 
@@ -64,7 +34,8 @@ typedef struct rb_fpga_counters {
     int weights_onchip;    /* 1: weights in on-chip memory, 0: streamed every timestep */
 } rb_fpga_counters;
 
-/* config: a name from rb_fpga_sim_configs.  NULL on error. */
+/* config: a name from rb_fpga_hw_configs (fpga_hw.h); RB_EUNAVAIL in err when
+ * this build did not verilate it.  NULL on error. */
 rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen);
 void rb_fpga_sim_free(rb_fpga_sim *s);
 const rb_fpga_hw *rb_fpga_sim_hw(const rb_fpga_sim *s);
@@ -86,12 +57,6 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
 /* Final states of the last run, [L,B,H] each (either may be NULL; c_n not
  * written for the rnn). */
 int rb_fpga_sim_state(rb_fpga_sim *s, int16_t *h_n, int16_t *c_n, char *err, size_t errlen);
-
-/* Cycles predicted by the documented formula (rtl/README.md), without
- * simulating.  Exact for on-chip weights; for streamed weights exact in the
- * bandwidth-bound and in the compute-bound regime, a lower bound in between. */
-uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
-                                double offchip_bpc);
 
 /* RTL unit harness (rtl/fpga_units.sv), for tests: the blocks of the
  * accelerator evaluated in simulation, in the number format of configuration
