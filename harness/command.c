@@ -17,6 +17,7 @@ const rb_command *const rb_commands[] = {
     &rb_command_history,
     &rb_command_export,
     &rb_command_merge,
+    &rb_command_explore,
     NULL,
 };
 

@@ -73,6 +73,6 @@ const rb_command *rb_command_find(const char *name);
 
 extern const rb_command rb_command_run, rb_command_list, rb_command_query, rb_command_dump,
     rb_command_report, rb_command_train, rb_command_eval, rb_command_compare, rb_command_export,
-    rb_command_history, rb_command_inspect, rb_command_merge;
+    rb_command_history, rb_command_inspect, rb_command_merge, rb_command_explore;
 
 #endif
