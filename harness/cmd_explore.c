@@ -200,9 +200,19 @@ static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a,
     cJSON_AddStringToObject(o, "params", params);
     cJSON_AddBoolToObject(o, "front", c->front);
     cJSON_AddBoolToObject(o, "chosen", i == x->chosen);
+    cJSON_AddBoolToObject(o, "near_miss", i == x->near_miss);
     cJSON_AddBoolToObject(o, "meets", c->meets);
     cJSON_AddNumberToObject(o, "utilization", c->util);
+    cJSON_AddStringToObject(o, "utilization_of", rb_fpga_res_names[c->util_res]);
     cJSON_AddStringToObject(o, "part", sp->part->name);
+    if (sp->slo_s > 0)
+        cJSON_AddNumberToObject(o, "slo_ms", sp->slo_s * 1e3);
+    if (sp->qps > 0)
+        cJSON_AddNumberToObject(o, "qps", sp->qps);
+    cJSON_AddStringToObject(o, "objective", rb_explore_objective_name(sp->objective));
+    char summary[512];
+    rb_explore_describe(sp, c, summary, sizeof summary);
+    cJSON_AddStringToObject(o, "summary", summary);
     cJSON_AddStringToObject(o, "cycles", state_name(c->sim_state));
     cJSON_AddStringToObject(o, "resources", state_name(c->synth_state));
     if (c->confirm_note[0])
@@ -391,7 +401,8 @@ static int explore_main(int argc, char **argv)
         if (!a.no_store) {
             int64_t run_id = 0;
             if (!(rc = store_run(&a, &x, com.db, argc, argv, &run_id, &e)))
-                fprintf(out, "stored as run %lld in %s\n", (long long)run_id, com.db);
+                fprintf(out, "stored as run %lld in %s (rnnbench report --run %lld --html)\n",
+                        (long long)run_id, com.db, (long long)run_id);
         }
     }
     rb_explore_free(&x);

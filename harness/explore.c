@@ -78,11 +78,14 @@ long rb_explore_sweep_size(const rb_explore_sweep *s)
     return n;
 }
 
+static const char *const k_objectives[] = {"resources", "power", "energy"};
+
+const char *rb_explore_objective_name(rb_explore_objective o) { return k_objectives[o]; }
+
 int rb_explore_objective_parse(const char *s, rb_explore_objective *o)
 {
-    static const char *const names[] = {"resources", "power", "energy"};
     for (int i = 0; i < 3; i++)
-        if (!strcmp(s, names[i])) {
+        if (!strcmp(s, k_objectives[i])) {
             *o = (rb_explore_objective)i;
             return 0;
         }
@@ -471,6 +474,11 @@ void rb_explore_describe(const rb_explore_spec *sp, const rb_explore_cand *c, ch
                    : c->util_res == RB_RES_BRAM36 ? "block RAMs"
                    : c->util_res == RB_RES_FF     ? "flip-flops"
                                                   : "LUTs");
+    at += snprintf(buf + at, len - (size_t)at, " (cycles %s, resources %s)",
+                   c->sim_state == RB_XS_CONFIRMED   ? "simulated"
+                   : c->sim_state == RB_XS_DISAGREES ? "DISAGREE with the simulation"
+                                                     : "estimated",
+                   c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
     if (sp->slo_s > 0 && !c->meets)
         snprintf(buf + at, len - (size_t)at, "; misses the %g ms bound by %.0f %%",
                  sp->slo_s * 1e3, (c->worst_s / sp->slo_s - 1) * 100);

@@ -39,6 +39,7 @@ long rb_explore_sweep_size(const rb_explore_sweep *s);
 
 typedef enum { RB_OBJ_RESOURCES, RB_OBJ_POWER, RB_OBJ_ENERGY } rb_explore_objective;
 int rb_explore_objective_parse(const char *s, rb_explore_objective *o); /* 0 or -1 */
+const char *rb_explore_objective_name(rb_explore_objective o);
 
 /* An FPGA the candidates are placed on, for utilization (Xilinx data sheets). */
 typedef struct rb_fpga_part {

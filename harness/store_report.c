@@ -74,7 +74,8 @@ int rb_store_select_run(rb_store *s, const rb_report_select *sel, long long *run
     }
     int step = sqlite3_step(st);
     const char *kind = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
-    if (step == SQLITE_ROW && !sel->figures && kind && strcmp(kind, "benchmark"))
+    if (step == SQLITE_ROW && !sel->figures && kind && strcmp(kind, "benchmark") &&
+        strcmp(kind, "explore"))
         /* a train or eval run has no results of its own to report: its
          * accuracy reaches the report of a benchmark run */
         rc = rb_errf(e, RB_EINPUT,

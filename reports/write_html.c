@@ -18,6 +18,8 @@
 /* The charts section (write_html_charts.c). */
 void rb_html_charts(FILE *f, const rb_report *r, const rb_recommendation *rec);
 void rb_html_serving(FILE *f, const rb_report *r, const rb_recommendation *rec);
+/* The design-space section of an explore run (write_html_explore.c). */
+void rb_html_explore(FILE *f, const rb_report *r);
 
 #define esc rb_xml_escape
 
@@ -434,6 +436,7 @@ int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *r
     fprintf(f, " &#183; %zu results on %d target%s</p></header>\n", r->n_results, r->n_devices,
             r->n_devices == 1 ? "" : "s");
     write_banner(f, r);
+    rb_html_explore(f, r);
     write_decision(f, r, rec);
     rb_html_serving(f, r, rec);
     rb_html_charts(f, r, rec);

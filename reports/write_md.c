@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "explore_view.h"
 #include "report_util.h"
 
 /* Text from the database in Markdown table cells: rb_md_text (report.h). */
@@ -106,6 +107,49 @@ static void write_results(FILE *f, const rb_report *r)
 }
 
 /* The run's warnings, before any figure. */
+/* An explore run's choice and its stored candidates (explore_view.h). */
+static void write_explore(FILE *f, const rb_report *r)
+{
+    rb_xview v;
+    rb_err e = {0};
+    if (rb_xview_of(r, &v, &e) || !v.n) {
+        rb_xview_free(&v);
+        return;
+    }
+    fputs("### Design space\n\n", f);
+    if (v.chosen >= 0) {
+        fputs("**Chosen: ", f);
+        cell(f, r->devices[v.rows[v.chosen].device].target);
+        fputs("**, ", f);
+        cell(f, v.rows[v.chosen].summary);
+    } else
+        fputs("**No candidate fits the part and meets the bound.**", f);
+    if (v.near_miss >= 0) {
+        fputs(v.chosen >= 0 ? ". Cheaper: " : ". Nearest: ", f);
+        cell(f, r->devices[v.rows[v.near_miss].device].target);
+        fputs(", ", f);
+        cell(f, v.rows[v.near_miss].summary);
+    }
+    fputs(".\n\n| candidate | latency (ms) | power (W) | share of the part | cycles | resources | |\n"
+          "|---|---|---|---|---|---|---|\n",
+          f);
+    for (int i = 0; i < v.n; i++) {
+        const rb_xview_row *w = &v.rows[i];
+        fputs("| ", f);
+        cell(f, r->devices[w->device].target);
+        fprintf(f, " | %.4g | %.3g | %.0f %% (", w->lat_ms, w->power_w, w->util * 100);
+        cell(f, w->util_of);
+        fputs(") | ", f);
+        cell(f, w->cycles);
+        fputs(" | ", f);
+        cell(f, w->resources);
+        fprintf(f, " | %s |\n",
+                w->chosen ? "chosen" : w->near_miss ? "cheaper, misses" : w->front ? "front" : "");
+    }
+    fputs("\n", f);
+    rb_xview_free(&v);
+}
+
 static void write_banner(FILE *f, const rb_report *r)
 {
     cJSON *w = r->run.warnings_json ? cJSON_Parse(r->run.warnings_json) : NULL;
@@ -138,6 +182,7 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
     fprintf(f, "\n\n%s, %s; %zu results on %d targets.\n\n", r->run.started_at, r->run.status,
             r->n_results, r->n_devices);
     write_banner(f, r);
+    write_explore(f, r);
     fputs("**", f);
     cell(f, rec->headline);
     fputs("**\n\n", f);
