@@ -52,7 +52,8 @@ static const char explore_help[] =
     "  --activity A        switching activity of the power model (default 0.125)\n"
     "  --confirm WHICH     front (default: the front and the choice), chosen, or none\n"
     "  --jobs N            compile jobs of a confirming build (default: the CPUs)\n"
-    "  --cache DIR         where confirming builds go (default: <build dir>/fpga-confirm)\n"
+    "  --cache DIR         where confirming builds go (default: $RB_FPGA_CONFIRM_CACHE,\n"
+    "                      else <build dir>/fpga-confirm)\n"
     "  --label TEXT        label of the stored run\n"
     "  --no-store          print only; write nothing to the database\n"
     "  Without workload axes the point is lstm, T 25, B 1, I = H = 256.\n";
@@ -174,12 +175,14 @@ static void print_row(const explore_args *a, const rb_explore *x, long i, FILE *
             c->worst_s * 1e3, bound, c->power_w, c->energy_j * 1e3, c->res[RB_RES_LUT],
             c->res[RB_RES_DSP], c->res[RB_RES_BRAM36], c->util * 100, state_name(c->sim_state),
             state_name(c->synth_state),
-            i == x->chosen ? "chosen" : i == x->near_miss ? "cheaper, misses" : "");
+            i == x->chosen      ? "chosen"
+            : i == x->near_miss ? (x->chosen >= 0 ? "cheaper, misses" : "nearest")
+                                : "");
 }
 
 /* One candidate as a device of the run, its points as results. */
-static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a,
-                           const rb_explore *x, long i, rb_err *e)
+static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a, const rb_explore *x,
+                           long i, rb_err *e)
 {
     const rb_explore_cand *c = &x->c[i];
     const rb_explore_spec *sp = &a->spec;
@@ -311,8 +314,9 @@ static int explore_main(int argc, char **argv)
     if (!a.target)
         return rb_cli_usage("explore", "say what to size: --target fpga");
     if (strcmp(a.target, "fpga"))
-        return rb_cli_usage("explore", "--target '%s': only fpga can be explored so far (the "
-                                       "asic side is not built yet)",
+        return rb_cli_usage("explore",
+                            "--target '%s': only fpga can be explored so far (the "
+                            "asic side is not built yet)",
                             a.target);
     rb_err e = {0};
     /* the workload points */
@@ -327,8 +331,8 @@ static int explore_main(int argc, char **argv)
         return rb_cli_fail("explore", &e);
     if (m.n > RB_EXPLORE_MAX_POINTS) {
         rb_matrix_free(&m);
-        return rb_cli_usage("explore", "%zu workload points: explore sizes for at most %d",
-                            m.n, RB_EXPLORE_MAX_POINTS);
+        return rb_cli_usage("explore", "%zu workload points: explore sizes for at most %d", m.n,
+                            RB_EXPLORE_MAX_POINTS);
     }
     for (size_t i = 0; i < m.n; i++)
         a.spec.points[a.spec.n_points++] = &m.points[i];
@@ -341,8 +345,9 @@ static int explore_main(int argc, char **argv)
         return rb_cli_fail("explore", &e);
     }
     FILE *out = stdout;
-    fprintf(out, "%ld candidates: %ld refused by the RTL's rules or the points' needs, %ld do "
-                 "not fit an %s, %ld miss the bound; %ld on the Pareto front\n",
+    fprintf(out,
+            "%ld candidates: %ld refused by the RTL's rules or the points' needs, %ld do "
+            "not fit an %s, %ld miss the bound; %ld on the Pareto front\n",
             x.n, x.n_refused, x.n_unfit, a.spec.part->name, x.n_missed, x.n_front);
     /* confirmation */
     int disagree = 0;

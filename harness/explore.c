@@ -48,15 +48,16 @@ int rb_explore_sweep_add(rb_explore_sweep *s, const char *kv, rb_err *e)
     snprintf(buf, sizeof buf, "%s", eq + 1);
     for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
         if (s->n[k] == RB_EXPLORE_MAX_VALUES)
-            return rb_errf(e, RB_EINPUT, "--sweep %s: more than %d values",
-                           rb_explore_key_names[k], RB_EXPLORE_MAX_VALUES);
+            return rb_errf(e, RB_EINPUT, "--sweep %s: more than %d values", rb_explore_key_names[k],
+                           RB_EXPLORE_MAX_VALUES);
         double v;
         int bad = k == RB_XK_FORMAT ? parse_format(t, &v)
                                     : rb_parse_decimal(t, &v, NULL) || !(v > 0) || v > 1e9 ||
                                           (k == RB_XK_LANES && v != floor(v));
         if (bad)
             return rb_errf(e, RB_EINPUT, "--sweep %s: '%s' is not %s", rb_explore_key_names[k], t,
-                           k == RB_XK_FORMAT ? "a format qI.F with 8 to 16 bits and 1 <= F <= bits - 2"
+                           k == RB_XK_FORMAT
+                               ? "a format qI.F with 8 to 16 bits and 1 <= F <= bits - 2"
                            : k == RB_XK_LANES ? "a whole number of lanes"
                                               : "a number > 0");
         for (int j = 0; j < s->n[k]; j++)
@@ -96,11 +97,17 @@ int rb_explore_objective_parse(const char *s, rb_explore_objective *o)
  * 36 Kb block RAMs as listed; LUTRAM = distributed RAM bits / 64 (one
  * SLICEM LUT holds 64 bits); CARRY4 = slices (one per slice). */
 static const rb_fpga_part k_parts[] = {
-    {"xc7z020", "Zynq-7000", "Xilinx DS190 (Zynq-7000 SoC overview), Z-7020",
+    {"xc7z020",
+     "Zynq-7000",
+     "Xilinx DS190 (Zynq-7000 SoC overview), Z-7020",
      {53200, 106400, 220, 140, 17400, 13300}},
-    {"xc7a200t", "Artix-7", "Xilinx DS180 (7 series overview), XC7A200T",
+    {"xc7a200t",
+     "Artix-7",
+     "Xilinx DS180 (7 series overview), XC7A200T",
      {134600, 269200, 740, 365, 46200, 33650}},
-    {"xc7z045", "Zynq-7000", "Xilinx DS190 (Zynq-7000 SoC overview), Z-7045",
+    {"xc7z045",
+     "Zynq-7000",
+     "Xilinx DS190 (Zynq-7000 SoC overview), Z-7045",
      {218600, 437200, 900, 545, 70400, 54650}},
 };
 
@@ -145,7 +152,8 @@ static int point_shape(const rb_workload *w, rb_fx_fmt f, rb_fx_model *fx, char 
     if (w->mode != RB_MODE_INFER)
         return snprintf(why, len, "the accelerator runs inference only (%.100s)", w->key), -1;
     if (!w->input_proj)
-        return snprintf(why, len, "the accelerator always multiplies x by W_ih (%.100s)", w->key), -1;
+        return snprintf(why, len, "the accelerator always multiplies x by W_ih (%.100s)", w->key),
+               -1;
     if (rb_workload_dirs(w) != 1)
         return snprintf(why, len,
                         "explore sizes one-direction stacks; a bidirectional one runs as passes "
@@ -210,7 +218,8 @@ static void make_candidate(const rb_explore_spec *sp, long i, rb_explore_cand *c
         need_x = x > need_x ? x : need_x;
         need_y = y > need_y ? y : need_y;
     }
-#define GROW(field, need) hw->field = pow2_at_least(need) > hw->field ? pow2_at_least(need) : hw->field
+#define GROW(field, need)                                                                          \
+    hw->field = pow2_at_least(need) > hw->field ? pow2_at_least(need) : hw->field
     GROW(max_b, need_b);
     GROW(max_h, need_h);
     GROW(max_h, (hw->lanes + 3) / 4);
@@ -220,8 +229,7 @@ static void make_candidate(const rb_explore_spec *sp, long i, rb_explore_cand *c
     GROW(ymem_words, need_y);
 #undef GROW
     snprintf(c->name, sizeof c->name, "l%d/%gMHz/%gKiB/Q%d.%d", hw->lanes, hw->clock_hz / 1e6,
-             hw->wmem_words * hw->fmt.bits / 8192.0, hw->fmt.bits - 1 - hw->fmt.frac,
-             hw->fmt.frac);
+             hw->wmem_words * hw->fmt.bits / 8192.0, hw->fmt.bits - 1 - hw->fmt.frac, hw->fmt.frac);
     if (s->n[RB_XK_OFFCHIP_BPC])
         snprintf(c->name + strlen(c->name), sizeof c->name - strlen(c->name), "/%gB",
                  hw->offchip_bpc);
@@ -309,9 +317,8 @@ static int service(void *ctx, int n, double *seconds, rb_err *e)
     (void)e;
     serve_ctx *s = ctx;
     if (!s->t[n])
-        s->t[n] =
-            (double)rb_fpga_cycles_formula(s->hw, &s->fx, s->T, n, s->hw->offchip_bpc) /
-            s->hw->clock_hz;
+        s->t[n] = (double)rb_fpga_cycles_formula(s->hw, &s->fx, s->T, n, s->hw->offchip_bpc) /
+                  s->hw->clock_hz;
     *seconds = s->t[n];
     return 0;
 }
@@ -410,8 +417,9 @@ int rb_explore_fpga(const rb_explore_spec *sp, const char *resmodel_dir, rb_expl
     x->chosen = x->near_miss = -1;
     long n = rb_explore_sweep_size(&sp->sweep);
     if (n > RB_EXPLORE_MAX_CANDIDATES)
-        return rb_errf(e, RB_EINPUT, "the sweep spans %ld candidates, more than %d: sweep fewer "
-                                     "values",
+        return rb_errf(e, RB_EINPUT,
+                       "the sweep spans %ld candidates, more than %d: sweep fewer "
+                       "values",
                        n, RB_EXPLORE_MAX_CANDIDATES);
     if (sp->n_points < 1)
         return rb_errf(e, RB_EINPUT, "no workload point to size the accelerator for");
@@ -456,8 +464,7 @@ void rb_explore_free(rb_explore *x)
     x->n = 0;
 }
 
-void rb_explore_describe(const rb_explore_spec *sp, const rb_explore_cand *c, char *buf,
-                         size_t len)
+void rb_explore_describe(const rb_explore_spec *sp, const rb_explore_cand *c, char *buf, size_t len)
 {
     const rb_fpga_hw *hw = &c->hw;
     int at = snprintf(buf, len, "%d lanes at %g MHz, Q%d.%d, %g KiB on chip: ", hw->lanes,
@@ -480,6 +487,6 @@ void rb_explore_describe(const rb_explore_spec *sp, const rb_explore_cand *c, ch
                                                      : "estimated",
                    c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
     if (sp->slo_s > 0 && !c->meets)
-        snprintf(buf + at, len - (size_t)at, "; misses the %g ms bound by %.0f %%",
-                 sp->slo_s * 1e3, (c->worst_s / sp->slo_s - 1) * 100);
+        snprintf(buf + at, len - (size_t)at, "; misses the %g ms bound by %.0f %%", sp->slo_s * 1e3,
+                 (c->worst_s / sp->slo_s - 1) * 100);
 }

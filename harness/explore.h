@@ -71,16 +71,16 @@ typedef struct rb_explore_cand {
     double res[RB_NRES];
     double power_w;
     char power_how[96];
-    double util;  /* largest share of the part's resources */
-    int util_res; /* which resource that is */
+    double util;                            /* largest share of the part's resources */
+    int util_res;                           /* which resource that is */
     uint64_t cycles[RB_EXPLORE_MAX_POINTS]; /* one call of each point */
     double lat_s[RB_EXPLORE_MAX_POINTS];    /* that call's latency */
     double p99_s[RB_EXPLORE_MAX_POINTS];    /* under the spec's load (qps > 0) */
     double worst_s;                         /* the figure the bound applies to */
     double energy_j;                        /* mean energy per call of the points */
     double cost;                            /* the objective's value */
-    int fits, meets; /* fits the part; meets the latency bound */
-    int front;       /* on the Pareto front of (worst_s, power_w, util) */
+    int fits, meets;                        /* fits the part; meets the latency bound */
+    int front;                              /* on the Pareto front of (worst_s, power_w, util) */
     rb_explore_state sim_state, synth_state;
     char confirm_note[256]; /* what confirmation found (or why it did not run) */
 } rb_explore_cand;
@@ -88,8 +88,8 @@ typedef struct rb_explore_cand {
 typedef struct rb_explore {
     rb_explore_cand *c;
     long n;
-    long chosen;     /* index, or -1: none meets the constraints */
-    long near_miss;  /* the cheapest candidate that misses a constraint, or -1 */
+    long chosen;    /* index, or -1: none meets the constraints */
+    long near_miss; /* the cheapest candidate that misses a constraint, or -1 */
     long n_refused, n_unfit, n_missed, n_front;
     rb_fpga_resmodel rm;
 } rb_explore;

@@ -86,7 +86,10 @@ static void say(rb_confirm_env *env, const char *fmt, ...)
 void rb_confirm_env_init(rb_confirm_env *env, const char *cache, int jobs, FILE *log)
 {
     memset(env, 0, sizeof *env);
-    snprintf(env->cache, sizeof env->cache, "%s", cache ? cache : RB_BUILD_DIR "/fpga-confirm");
+    if (!cache)
+        cache = getenv("RB_FPGA_CONFIRM_CACHE");
+    snprintf(env->cache, sizeof env->cache, "%s",
+             cache && *cache ? cache : RB_BUILD_DIR "/fpga-confirm");
     env->jobs = jobs > 0 ? jobs : 1;
     env->log = log;
     struct stat st;
@@ -126,22 +129,26 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* Build rb-fpga-confirm for hw's parameters into dir; 0, or a note. */
-static int build(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env, char *note,
-                 size_t len)
+static int build(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env, char *note, size_t len)
 {
     char log[4200], defs[20][64], jobs[16];
     path(log, sizeof log, dir, "build.log");
     struct {
         const char *name;
         long v;
-    } p[] = {{"DATA_W", hw->fmt.bits},    {"FRAC", hw->fmt.frac},
-             {"LANES", hw->lanes},        {"VLANES", hw->vlanes},
+    } p[] = {{"DATA_W", hw->fmt.bits},       {"FRAC", hw->fmt.frac},
+             {"LANES", hw->lanes},           {"VLANES", hw->vlanes},
              {"WMEM_WORDS", hw->wmem_words}, {"XMEM_WORDS", hw->xmem_words},
              {"YMEM_WORDS", hw->ymem_words}, {"MAX_B", hw->max_b},
-             {"MAX_H", hw->max_h},        {"MAX_I", hw->max_i},
-             {"MAX_L", hw->max_l},        {"OC_FIFO", hw->oc_fifo}};
-    char *argv[32] = {"cmake", "-S", RB_SOURCE_DIR, "-B", (char *)dir,
-                      "-DCMAKE_BUILD_TYPE=Release", "-DRB_FPGA_BUILD=custom"};
+             {"MAX_H", hw->max_h},           {"MAX_I", hw->max_i},
+             {"MAX_L", hw->max_l},           {"OC_FIFO", hw->oc_fifo}};
+    char *argv[32] = {"cmake",
+                      "-S",
+                      RB_SOURCE_DIR,
+                      "-B",
+                      (char *)dir,
+                      "-DCMAKE_BUILD_TYPE=Release",
+                      "-DRB_FPGA_BUILD=custom"};
     int n = 7;
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         snprintf(defs[i], sizeof defs[i], "-DRB_FPGA_CUSTOM_%s=%ld", p[i].name, p[i].v);
@@ -151,8 +158,8 @@ static int build(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env, cha
     if (run(argv, NULL, log))
         return snprintf(note, len, "configuring its build failed (%.300s)", log), -1;
     snprintf(jobs, sizeof jobs, "%d", env->jobs);
-    char *bargv[] = {"cmake", "--build", (char *)dir, "--target", "rb-fpga-confirm", "-j", jobs,
-                     NULL};
+    char *bargv[] = {"cmake",           "--build", (char *)dir, "--target",
+                     "rb-fpga-confirm", "-j",      jobs,        NULL};
     if (run(bargv, NULL, log))
         return snprintf(note, len, "building its simulator failed (%.300s)", log), -1;
     return 0;
@@ -172,10 +179,10 @@ static int simulate(const char *dir, const rb_explore_cand *c, const rb_workload
     snprintf(T, sizeof T, "%d", steps);
     snprintf(Bs, sizeof Bs, "%d", B);
     snprintf(bpc, sizeof bpc, "%.17g", c->hw.offchip_bpc);
-    char *argv[] = {exe,     "--config", "custom", "--cell",   (char *)rb_cell_name(w->cell),
-                    "--input", I,        "--hidden", H,        "--layers",
-                    L,       "--steps",  T,        "--batch",  Bs,
-                    "--bpc", bpc,        NULL};
+    char *argv[] = {exe,       "--config", "custom",   "--cell",  (char *)rb_cell_name(w->cell),
+                    "--input", I,          "--hidden", H,         "--layers",
+                    L,         "--steps",  T,          "--batch", Bs,
+                    "--bpc",   bpc,        NULL};
     unlink(out);
     int rc = run(argv, NULL, out);
     FILE *f = fopen(out, "r");
@@ -194,8 +201,9 @@ static int simulate(const char *dir, const rb_explore_cand *c, const rb_workload
         *cycles = (uint64_t)cy->valuedouble;
         ret = rc;
         if (rc)
-            snprintf(note, len, "%s: simulated %.0f cycles, the formula %.0f; %.0f values differ "
-                                "from the golden model",
+            snprintf(note, len,
+                     "%s: simulated %.0f cycles, the formula %.0f; %.0f values differ "
+                     "from the golden model",
                      w->key, cy->valuedouble, fo->valuedouble, mm->valuedouble);
     } else
         snprintf(note, len, "%s: the simulation did not run: %s", w->key,
@@ -297,7 +305,9 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
             if (ran && !agree)
                 snprintf(c->confirm_note, sizeof c->confirm_note, "%s", note);
             say(env, "explore: %s: simulated: %s", c->name,
-                !ran ? "failed" : agree ? "cycles and outputs as estimated" : note);
+                !ran    ? "failed"
+                : agree ? "cycles and outputs as estimated"
+                        : note);
         }
     }
     if (rb_interrupted())

@@ -22,7 +22,8 @@ typedef struct rb_confirm_env {
     FILE *log; /* progress, one line per step (may be NULL) */
 } rb_confirm_env;
 
-/* Fill env: the cache directory (cache, or <build dir>/fpga-confirm), and
+/* Fill env: the cache directory (cache, else $RB_FPGA_CONFIRM_CACHE, else
+ * <build dir>/fpga-confirm), and
  * what this machine lacks for each kind of confirmation (cmake, Verilator,
  * a C++ compiler, yosys). */
 void rb_confirm_env_init(rb_confirm_env *env, const char *cache, int jobs, FILE *log);

@@ -15,7 +15,8 @@ static void esc(FILE *f, const char *s) { rb_xml_escape(f, s); }
 
 static void chart(FILE *f, const rb_report *r, const rb_xview *v)
 {
-    double *x = calloc((size_t)v->n * 2 + 2, sizeof *x), *y = calloc((size_t)v->n * 2 + 2, sizeof *y);
+    double *x = calloc((size_t)v->n * 2 + 2, sizeof *x),
+           *y = calloc((size_t)v->n * 2 + 2, sizeof *y);
     if (!x || !y) {
         free(x);
         free(y);
@@ -39,12 +40,26 @@ static void chart(FILE *f, const rb_report *r, const rb_xview *v)
     }
     double bx[2] = {v->slo_ms, v->slo_ms}, by[2] = {lo, hi};
     rb_chart_series s[3] = {
-        {.name = "Pareto front (latency, power, resources)", .n = nf, .x = fx, .y = fy,
-         .style = 0, .color = 0},
-        {.name = "stored, not on the front", .n = no, .x = ox, .y = oy, .style = RB_SVG_POINTS,
-         .color = 1, .dashed = 1},
-        {.name = "latency bound (--slo-ms)", .n = 2, .x = bx, .y = by, .style = RB_SVG_LINE,
-         .color = 7, .dashed = 1},
+        {.name = "Pareto front (latency, power, resources)",
+         .n = nf,
+         .x = fx,
+         .y = fy,
+         .style = 0,
+         .color = 0},
+        {.name = "stored, not on the front",
+         .n = no,
+         .x = ox,
+         .y = oy,
+         .style = RB_SVG_POINTS,
+         .color = 1,
+         .dashed = 1},
+        {.name = "latency bound (--slo-ms)",
+         .n = 2,
+         .x = bx,
+         .y = by,
+         .style = RB_SVG_LINE,
+         .color = 7,
+         .dashed = 1},
     };
     rb_chart c = {0};
     c.id = "chart-explore";
@@ -148,12 +163,17 @@ void rb_html_explore(FILE *f, const rb_report *r)
         td(f, resource(d, "LUT"), "%.0f");
         td(f, resource(d, "DSP"), "%.0f");
         td(f, resource(d, "BRAM36"), "%.0f");
-        fprintf(f, "<td><span class=\"badge %s\">", strcmp(w->cycles, "confirmed") ? "modeled" : "simulated");
+        fprintf(f, "<td><span class=\"badge %s\">",
+                strcmp(w->cycles, "confirmed") ? "modeled" : "simulated");
         esc(f, w->cycles);
-        fprintf(f, "</span></td><td><span class=\"badge %s\">", strcmp(w->resources, "confirmed") ? "modeled" : "simulated");
+        fprintf(f, "</span></td><td><span class=\"badge %s\">",
+                strcmp(w->resources, "confirmed") ? "modeled" : "simulated");
         esc(f, w->resources);
         fputs("</span></td><td>", f);
-        esc(f, w->chosen ? "chosen" : w->near_miss ? "cheaper, misses" : w->front ? "front" : "");
+        esc(f, w->chosen      ? "chosen"
+               : w->near_miss ? (v.chosen >= 0 ? "cheaper, misses" : "nearest")
+               : w->front     ? "front"
+                              : "");
         if (w->note[0]) {
             fputs(" <span class=\"note\">", f);
             esc(f, w->note);

@@ -130,9 +130,10 @@ static void write_explore(FILE *f, const rb_report *r)
         fputs(", ", f);
         cell(f, v.rows[v.near_miss].summary);
     }
-    fputs(".\n\n| candidate | latency (ms) | power (W) | share of the part | cycles | resources | |\n"
-          "|---|---|---|---|---|---|---|\n",
-          f);
+    fputs(
+        ".\n\n| candidate | latency (ms) | power (W) | share of the part | cycles | resources | |\n"
+        "|---|---|---|---|---|---|---|\n",
+        f);
     for (int i = 0; i < v.n; i++) {
         const rb_xview_row *w = &v.rows[i];
         fputs("| ", f);
@@ -144,7 +145,10 @@ static void write_explore(FILE *f, const rb_report *r)
         fputs(" | ", f);
         cell(f, w->resources);
         fprintf(f, " | %s |\n",
-                w->chosen ? "chosen" : w->near_miss ? "cheaper, misses" : w->front ? "front" : "");
+                w->chosen      ? "chosen"
+                : w->near_miss ? (v.chosen >= 0 ? "cheaper, misses" : "nearest")
+                : w->front     ? "front"
+                               : "");
     }
     fputs("\n", f);
     rb_xview_free(&v);

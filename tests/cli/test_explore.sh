@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# rnnbench explore (issue 21): usage errors; the estimates' cycles against
+# the formula worked by hand from targets/fpga/rtl/README.md; the choice, a
+# bound nothing meets, the report of an explore run; without cmake and
+# Yosys every candidate stays estimated and says why; and, where they are
+# installed, two tiny parameter sets confirmed for real: built, simulated
+# (cycles equal to the hand-worked formula, outputs bit-exact with the
+# golden model) and synthesized.
+. "$(dirname "$0")/lib.sh"
+P=(--target fpga --hidden 32 --input 16 --seq 4 --batch 2)
+q() { sqlite3 "$1" "$2"; }
+cycles() { q "$1" "SELECT d.instance || ' ' || w.key || ' ' || m.value FROM metrics m JOIN results r ON r.id = m.result_id JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id WHERE m.name = 'cycles' ORDER BY 1"; }
+
+expect 2 --err "--target fpga" -- rb explore --hidden 32
+expect 2 --err "the asic side is not built yet" -- rb explore --target asic
+expect 2 --err "KEY=LIST" -- rb explore "${P[@]}" --sweep colour=red
+expect 2 --err "given twice" -- rb explore "${P[@]}" --sweep lanes=16 --sweep lanes=32
+expect 2 --err "one of xc7z020" -- rb explore "${P[@]}" --part nonesuch
+expect 2 --err "front, chosen or none" -- rb explore "${P[@]}" --confirm some
+expect 0 --out "--sweep KEY=LIST" -- rb explore --help
+
+# estimates: 8 lanes is not an RTL the rules allow; 100 KiB rounds down to
+# 64 KiB (16 lanes x 2048 rows of Q3.12); per layer-step nb*K*B + D + 10
+# with nb = ceil(4*32 / LANES), K = 16 + 32, D = B*LANES / (4*VLANES):
+# 16 lanes 4 * (8*48*2 + 2 + 10) = 3120, 32 lanes 4 * (4*48*2 + 12) = 1584
+expect 0 --out "3 candidates: 1 refused" --out "chosen: 16 lanes at 200 MHz, Q3.12, 64 KiB on chip" \
+    --out "(cycles estimated, resources estimated)" --out "stored as run 1 in e.db" \
+    -- rb explore "${P[@]}" --sweep lanes=8,16,32 --sweep onchip_kib=100 --confirm none --db e.db
+check "cycles by the formula" "$(cycles e.db)" "fpga:l16/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 3120.0
+fpga:l32/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 1584.0"
+check "estimated figures say so" "$(q e.db "SELECT DISTINCT d.method || ' ' || r.latency_source || ' ' || s.source FROM devices d JOIN results r ON r.device_id = d.id JOIN resources s ON s.device_id = d.id")" "modeled modeled estimated"
+check "the run is an explore run" "$(q e.db "SELECT kind, json_extract(config_json, '\$.sweep') FROM runs")" "explore|lanes=8,16,32 onchip_kib=100"
+expect 0 -- rb report --db e.db --run 1 --html -o e.html
+check "the report's design-space headline" "$(grep -o 'id="explore-headline">Chosen: <b>[^<]*' e.html)" 'id="explore-headline">Chosen: <b>fpga:l16/200MHz/64KiB/Q3.12'
+expect 0 --out "### Design space" --out "| fpga:l32/200MHz/64KiB/Q3.12 | 0.00792 |" -- rb report --db e.db --run 1 --md
+
+# a bound nothing meets: exit 1, the nearest named with its miss
+expect 1 --out "no candidate fits an xc7z020 and meets the bound" \
+    --out "nearest: 32 lanes at 200 MHz" --out "misses the 0.001 ms bound by 692 %" \
+    -- rb explore "${P[@]}" --sweep lanes=16,32 --sweep onchip_kib=100 --slo-ms 0.001 --confirm none --no-store
+# under load: the p99 of a lightly loaded server is one query's service time
+expect 0 --out "p99 ms" --out "ms p99 at 1 q/s" -- rb explore "${P[@]}" --qps 1 --slo-ms 1 --confirm none --no-store
+
+# no cmake, no Yosys: estimates only, each candidate saying why
+expect 0 --out "not simulated here: cmake is not installed" \
+    --out "not synthesized here: Yosys is not installed" --out "confirmed: 0 simulated, 0 synthesized" \
+    -- env PATH=/nonexistent "$RNNBENCH" explore "${P[@]}" --sweep lanes=16,32 --db n.db -q
+check "unconfirmed, with the reason" "$(q n.db "SELECT DISTINCT json_extract(extra_json, '\$.explore.cycles') || ' ' || json_extract(extra_json, '\$.explore.note') FROM devices")" "estimated not simulated: cmake is not installed; not synthesized: Yosys is not installed (scripts/setup.sh installs it)"
+
+# confirmation of two tiny parameter sets, lstm and rnn on each: the
+# simulated cycles are the hand-worked ones (rnn: nb = ceil(32 / LANES),
+# D = B*LANES / VLANES: 16 lanes 4 * (2*48*2 + 8 + 10) = 840, 32 lanes
+# 4 * (1*48*2 + 18) = 456); a disagreement would exit 3
+if command -v cmake >/dev/null && command -v yosys >/dev/null &&
+    [[ -e /usr/share/verilator/verilator-config.cmake ]]; then
+    expect 0 --out "confirmed: 2 simulated, 2 synthesized" --out "resource model against these syntheses" \
+        --out "(cycles simulated, resources synthesized)" \
+        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=100 --db c.db -q
+    check "simulated cycles" "$(cycles c.db)" "fpga:l16/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 3120.0
+fpga:l16/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 840.0
+fpga:l32/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 1584.0
+fpga:l32/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 456.0"
+    check "confirmed figures say so" "$(q c.db "SELECT DISTINCT d.method || ' ' || r.latency_source || ' ' || s.source FROM devices d JOIN results r ON r.device_id = d.id JOIN resources s ON s.device_id = d.id")" "simulated simulated synthesized"
+    # the second time the builds and syntheses are cached
+    expect 0 --out "confirmed: 2 simulated, 2 synthesized" --no-out "building" \
+        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=100 --no-store -q
+else
+    echo "skipped confirmation: cmake, Verilator or Yosys is not installed (scripts/setup.sh)"
+fi
+finish
