@@ -122,32 +122,34 @@ static int load(nvml_meter *s, const char *lib, char *why, size_t n)
     return 0;
 }
 
-/* Finds the board d runs on: by PCI bus id when the probe knew it, else by
- * name.  Two boards of the same model cannot be told apart by name, so an
- * ambiguous name is refused rather than measuring the wrong board. */
-static int find_device(nvml_meter *s, const rb_device_info *d, char *found, char *why, size_t n)
+/* Finds the board d runs on: by PCI bus id when the probe knew it, else
+ * (or when NVML has no board there: drivers encode OpenCL's PCI slot in
+ * more than one way) by name.  Two boards of the same model cannot be told
+ * apart by name, so an ambiguous name is refused rather than measuring the
+ * wrong board.  where: how it was found, for the meter's detail. */
+static int find_device(nvml_meter *s, const rb_device_info *d, char *found, char *where,
+                       size_t wn, char *why, size_t n)
 {
+    char bus_why[160] = "";
     if (d->bus_id[0]) {
         nvml_ret r = s->f.by_bus_id(d->bus_id, &s->dev);
-        if (r != NVML_SUCCESS) {
-            snprintf(why, n, "NVML has no device at PCI %s: %s", d->bus_id, errstr(s, r).s);
-            return -1;
+        if (r == NVML_SUCCESS) {
+            if (s->f.name(s->dev, found, NVML_NAME_LEN) != NVML_SUCCESS)
+                snprintf(found, NVML_NAME_LEN, "GPU");
+            snprintf(where, wn, "%s", d->bus_id);
+            return 0;
         }
-        if (s->f.name(s->dev, found, NVML_NAME_LEN) != NVML_SUCCESS)
-            snprintf(found, NVML_NAME_LEN, "GPU");
-        return 0;
+        snprintf(bus_why, sizeof bus_why, "NVML has no device at PCI %s: %s", d->bus_id,
+                 errstr(s, r).s);
     }
-    if (!d->name[0]) {
-        snprintf(why, n, "no PCI bus id or name to find the device in NVML");
-        return -1;
-    }
-    unsigned count = 0;
-    nvml_ret r = s->f.count(&count);
-    if (r != NVML_SUCCESS) {
-        snprintf(why, n, "NVML cannot count devices: %s", errstr(s, r).s);
-        return -1;
-    }
+    char name_why[256] = "";
     int matches = 0;
+    unsigned count = 0;
+    nvml_ret r = d->name[0] ? s->f.count(&count) : NVML_SUCCESS;
+    if (!d->name[0])
+        snprintf(name_why, sizeof name_why, "no PCI bus id or name to find the device in NVML");
+    else if (r != NVML_SUCCESS)
+        snprintf(name_why, sizeof name_why, "NVML cannot count devices: %s", errstr(s, r).s);
     for (unsigned i = 0; i < count; i++) {
         nvml_dev dev;
         char name[NVML_NAME_LEN] = "";
@@ -162,13 +164,18 @@ static int find_device(nvml_meter *s, const rb_device_info *d, char *found, char
             }
         }
     }
-    if (matches == 1)
+    if (matches == 1) {
+        snprintf(where, wn, "matched by name%s%s", bus_why[0] ? "; " : "", bus_why);
         return 0;
+    }
     if (matches)
-        snprintf(why, n, "%d NVML devices match '%s' and no PCI bus id tells them apart", matches,
+        snprintf(name_why, sizeof name_why,
+                 "%d NVML devices match '%s' and no PCI bus id tells them apart", matches,
                  d->name);
-    else
-        snprintf(why, n, "none of the %u NVML devices matches '%s'", count, d->name);
+    else if (!name_why[0])
+        snprintf(name_why, sizeof name_why, "none of the %u NVML devices matches '%s'", count,
+                 d->name);
+    snprintf(why, n, "%s%s%s", bus_why, bus_why[0] ? "; by name: " : "", name_why);
     return -1;
 }
 
@@ -281,12 +288,11 @@ int rb_energy_meter_nvml(const rb_device_info *d, rb_energy_meter *out, char *wh
         snprintf(why, n, "NVML not used: out of memory");
         return 0;
     }
-    char name[NVML_NAME_LEN] = "";
-    if (load(s, lib, why, n) || find_device(s, d, name, why, n)) {
+    char name[NVML_NAME_LEN] = "", where[256] = "";
+    if (load(s, lib, why, n) || find_device(s, d, name, where, sizeof where, why, n)) {
         release(s);
         return 0;
     }
-    const char *where = d->bus_id[0] ? d->bus_id : "matched by name";
     unsigned long long mj;
     unsigned mw;
     nvml_ret re = s->f.energy_mj(s->dev, &mj), rp;

@@ -194,15 +194,26 @@ void rb_gpu_describe(const gpu_dev *d, rb_device_info *out, const char *peak_not
 
     cl_uint cus = rb_gpu_info_uint(d->device, CL_DEVICE_MAX_COMPUTE_UNITS);
     cl_uint mhz = rb_gpu_info_uint(d->device, CL_DEVICE_MAX_CLOCK_FREQUENCY);
-    /* NVIDIA's extension gives the PCI address NVML needs to find the same board. */
+    /* The PCI address NVML needs to find the same board: cl_khr_pci_bus_info
+     * where the driver has it, else NVIDIA's own query.  Its slot is the
+     * device number: driver 580 on an H200 at 0000:00:06.0 answers 6 (read
+     * as PCI devfn, as clinfo does, that was 00:00.6, which NVML does not
+     * know); hwloc reads it the same way. */
     char ext[4096];
     rb_gpu_info_str(d->device, CL_DEVICE_EXTENSIONS, ext, sizeof ext);
-    if (strstr(ext, "cl_nv_device_attribute_query")) {
+    struct {
+        cl_uint domain, bus, device, function;
+    } pci;
+    if (strstr(ext, "cl_khr_pci_bus_info") &&
+        clGetDeviceInfo(d->device, 0x410F /* CL_DEVICE_PCI_BUS_INFO_KHR */, sizeof pci, &pci,
+                        NULL) == CL_SUCCESS)
+        snprintf(out->bus_id, sizeof out->bus_id, "%08x:%02x:%02x.%x", pci.domain, pci.bus,
+                 pci.device, pci.function);
+    else if (strstr(ext, "cl_nv_device_attribute_query")) {
         cl_uint bus = rb_gpu_info_uint(d->device, 0x4008 /* CL_DEVICE_PCI_BUS_ID_NV */);
         cl_uint slot = rb_gpu_info_uint(d->device, 0x4009 /* CL_DEVICE_PCI_SLOT_ID_NV */);
         cl_uint dom = rb_gpu_info_uint(d->device, 0x400A /* CL_DEVICE_PCI_DOMAIN_ID_NV */);
-        snprintf(out->bus_id, sizeof out->bus_id, "%08x:%02x:%02x.%x", dom, bus, slot >> 3,
-                 slot & 7);
+        snprintf(out->bus_id, sizeof out->bus_id, "%08x:%02x:%02x.0", dom, bus, slot);
     }
     /* A CPU device (PoCL) draws from the host's package; an NVIDIA board has
      * NVML (its bus id, or its vendor's name, finds it). */

@@ -188,6 +188,16 @@ static void test_nvml_fake(void)
                                 .energy_counters = RB_ENERGY_NVML};
     CHECK_INT(rb_energy_meter_for(&wrong_bus, &m, why, sizeof why), 0);
     CHECK_STR_HAS(why, "NVML has no device at PCI 00000000:99:00.0: Not Found");
+    CHECK_STR_HAS(why, "by name: 2 NVML devices match");
+    /* a bus id NVML does not know, but a name only one board has: found by
+     * name, and the detail says the address did not match */
+    rb_device_info p100_bus = {.name = "Tesla P100-PCIE-16GB",
+                               .type = "gpu",
+                               .bus_id = "00000000:00:00.6",
+                               .energy_counters = RB_ENERGY_NVML};
+    CHECK_INT(rb_energy_meter_for(&p100_bus, &m, why, sizeof why), 1);
+    CHECK_STR_HAS(m.detail, "matched by name; NVML has no device at PCI 00000000:00:00.6");
+    rb_energy_meter_close(&m);
 
     /* A read error at stop: < 0, so the harness falls back to the model.
      * Reads: probe 1, start 2, stop 3 (fails). */
