@@ -10,47 +10,60 @@
 #include "../targets/fpga/fpga_power.h"
 #include "command.h"
 #include "explore.h"
+#include "explore_accuracy.h"
 #include "explore_confirm.h"
 #include "host.h"
 #include "signals.h"
 
 static const char explore_help[] =
-    "Usage: rnnbench explore --target fpga --sweep KEY=LIST... [workload axes]\n"
-    "                        [--slo-ms S] [--qps Q] [--objective resources|power|energy]\n"
-    "                        [--part NAME] [--confirm front|chosen|none] [--db FILE]\n"
+    "Usage: rnnbench explore --target fpga|asic --sweep KEY=LIST... [workload axes]\n"
+    "                        [--slo-ms S] [--qps Q] [--objective resources|area|power|energy]\n"
+    "                        [--part NAME] [--preset NAME] [--confirm front|chosen|none]\n"
     "\n"
     "Which accelerator to build: every combination of the swept parameters is a\n"
-    "candidate configuration of the fpga accelerator, estimated without simulating\n"
-    "it: cycles by the formula the RTL is tested to match cycle for cycle, resources\n"
-    "by a model fitted to Yosys syntheses (targets/fpga/synth/sweep/), power by the\n"
-    "documented power model.  The Pareto front of latency, power and resources is\n"
-    "listed, and the cheapest candidate by --objective that fits the part and meets\n"
-    "the bound is chosen, with the cheaper one that misses it.  The front and the\n"
-    "choice are then confirmed: the RTL built with their parameters (Verilator,\n"
-    "cached under the build directory), simulated on every point and checked bit\n"
-    "for bit against the golden model, and synthesized with Yosys; their figures\n"
-    "replace the estimates.  Every figure says whether it is estimated or confirmed.\n"
+    "candidate, estimated without simulating it.  fpga: a configuration of the\n"
+    "accelerator's RTL, its cycles by the formula the RTL is tested to match cycle for\n"
+    "cycle, resources by a model fitted to Yosys syntheses (targets/fpga/synth/sweep/),\n"
+    "power by the documented power model.  asic: a preset made from a base preset and\n"
+    "the swept values, through the analytical model (cycles, energy by component) and\n"
+    "the area model (targets/asic/MODEL.md).  The Pareto front of latency, power and\n"
+    "resources (area) is listed, and the cheapest candidate by --objective that fits and\n"
+    "meets the bound is chosen, with the cheaper one that misses it.  fpga candidates on\n"
+    "the front and the choice are then confirmed: the RTL built with their parameters\n"
+    "(Verilator, cached under the build directory), simulated on every point and\n"
+    "checked bit for bit against the golden model, and synthesized with Yosys; their\n"
+    "figures replace the estimates.  Every figure says whether it is estimated,\n"
+    "confirmed or modeled.\n"
     "\n"
-    "  --target fpga       what to size (the asic side is not built yet)\n"
+    "  --target fpga|asic  what to size\n"
     "  --sweep KEY=LIST    values of one parameter (repeatable; a key not swept keeps\n"
-    "                      the `small` configuration's value):\n"
-    "                        lanes        MAC lanes (powers of 2, at least 16)\n"
-    "                        clock_mhz    clock\n"
-    "                        onchip_kib   on-chip weight memory (rounded down to what\n"
-    "                                     the RTL can build: LANES x a power of 2 values)\n"
-    "                        format       number formats, qI.F (q3.12, q2.5, ...)\n"
-    "                        offchip_bpc  off-chip bandwidth, bytes per cycle\n"
+    "                      the base configuration's value: fpga `small`, asic --preset)\n"
+    "                      fpga: lanes (powers of 2, at least 16), clock_mhz,\n"
+    "                        onchip_kib (weight memory, rounded down to LANES x a power\n"
+    "                        of 2 values), format (qI.F: q3.12, q2.5, ...), offchip_bpc\n"
+    "                      asic: array (N, or RxC), clock_mhz, sram_kib (weight memory),\n"
+    "                        format (int8, int16, fp16, bf16, fp32), offchip_gbs; the\n"
+    "                        memories' bandwidth scales with the array and datatype\n"
     "  --slo-ms S          the latency bound: each point's latency, or with --qps its\n"
     "                      p99 under that load (none: every candidate meets it)\n"
     "  --qps Q             queries per second the accelerator serves: Poisson arrivals\n"
     "                      of one-sequence queries, batched up to 8 (an event\n"
     "                      simulation of 4000 queries, the same for every candidate)\n"
-    "  --objective NAME    what the choice minimises: resources (the largest share of\n"
-    "                      the part's LUTs, FFs, DSPs, block RAMs; default), power,\n"
-    "                      or energy (per call of the points)\n"
-    "  --part NAME         the FPGA candidates must fit (default xc7z020)\n"
-    "  --activity A        switching activity of the power model (default 0.125)\n"
-    "  --confirm WHICH     front (default: the front and the choice), chosen, or none\n"
+    "  --objective NAME    what the choice minimises: resources (fpga: the largest share\n"
+    "                      of the part's LUTs, FFs, DSPs, block RAMs) or area (asic:\n"
+    "                      mm^2; either name, default), power, or energy (per call)\n"
+    "  --part NAME         fpga: the FPGA candidates must fit (default xc7z020)\n"
+    "  --activity A        fpga: switching activity of the power model (default 0.125)\n"
+    "  --preset NAME       asic: the base preset (default edge-npu; `rnnbench list`)\n"
+    "  --max-area-mm2 A    asic: candidates larger than this do not fit\n"
+    "  --task-model DIR    a model `rnnbench train --save DIR` wrote: its test accuracy\n"
+    "                      with the recurrent stack in each swept format (fpga: the golden\n"
+    "                      model, bit for bit the RTL's; asic: the emulated datatype)\n"
+    "                      against fp64; without workload axes, its shape is the point\n"
+    "  --max-accuracy-drop D\n"
+    "                      formats losing more test accuracy than D (0.02 or 2%) against\n"
+    "                      fp64 are refused (needs --task-model)\n"
+    "  --confirm WHICH     fpga: front (default: the front and the choice), chosen, none\n"
     "  --jobs N            compile jobs of a confirming build (default: the CPUs)\n"
     "  --cache DIR         where confirming builds go (default: $RB_FPGA_CONFIRM_CACHE,\n"
     "                      else <build dir>/fpga-confirm)\n"
@@ -64,10 +77,12 @@ static const char explore_tail[] =
     "meets the constraints; 2 bad usage; 3 a confirmation disagreed with its\n"
     "estimate, or a run-time failure.\n"
     "\n"
-    "Example:\n"
+    "Examples:\n"
     "  rnnbench explore --target fpga --hidden 256 --seq 25 --slo-ms 5 --qps 200 \\\n"
-    "      --sweep lanes=16,32,64,128 --sweep clock_mhz=150,200,300 \\\n"
-    "      --sweep onchip_kib=256,1024,4096 --sweep format=q3.12,q2.5\n";
+    "      --part xc7z045 --sweep lanes=16,32,64,128 --sweep clock_mhz=150,200,300 \\\n"
+    "      --sweep onchip_kib=256,1024,4096 --sweep format=q3.12,q2.5\n"
+    "  rnnbench explore --target asic --hidden 512 --seq 25 --slo-ms 1 \\\n"
+    "      --sweep array=16,32,64,128 --sweep sram_kib=512,2048 --sweep format=int8,bf16\n";
 
 enum {
     OPT_TARGET = RB_OPT_FIRST_FREE,
@@ -81,7 +96,11 @@ enum {
     OPT_JOBS,
     OPT_CACHE,
     OPT_LABEL,
-    OPT_NO_STORE
+    OPT_NO_STORE,
+    OPT_PRESET,
+    OPT_MAX_AREA,
+    OPT_TASK_MODEL,
+    OPT_MAX_DROP
 };
 
 static const struct option explore_options[] = {
@@ -97,13 +116,22 @@ static const struct option explore_options[] = {
     {"cache", required_argument, 0, OPT_CACHE},
     {"label", required_argument, 0, OPT_LABEL},
     {"no-store", no_argument, 0, OPT_NO_STORE},
+    {"preset", required_argument, 0, OPT_PRESET},
+    {"max-area-mm2", required_argument, 0, OPT_MAX_AREA},
+    {"task-model", required_argument, 0, OPT_TASK_MODEL},
+    {"max-accuracy-drop", required_argument, 0, OPT_MAX_DROP},
     {0, 0, 0, 0},
 };
 
 typedef enum { CONFIRM_FRONT, CONFIRM_CHOSEN, CONFIRM_NONE } confirm_which;
 
+#define MAX_SWEEPS 16
+
 typedef struct explore_args {
-    const char *target, *cache, *label;
+    const char *target, *cache, *label, *preset, *task_model;
+    const rb_task_saved *task; /* loaded from task_model */
+    const char *sweep_arg[MAX_SWEEPS]; /* parsed once the target is known */
+    int n_sweeps;
     rb_explore_spec spec;
     confirm_which confirm;
     long jobs;
@@ -119,10 +147,17 @@ static int explore_option(void *args, int opt, const char *arg, rb_err *e)
     switch (opt) {
     case OPT_TARGET: a->target = arg; return 0;
     case OPT_SWEEP: {
+        if (a->n_sweeps == MAX_SWEEPS)
+            return rb_errf(e, RB_EINPUT, "more than %d --sweep options", MAX_SWEEPS);
+        a->sweep_arg[a->n_sweeps++] = arg;
         size_t at = strlen(a->sweeps);
         snprintf(a->sweeps + at, sizeof a->sweeps - at, "%s%s", at ? " " : "", arg);
-        return rb_explore_sweep_add(&a->spec.sweep, arg, e);
+        return 0;
     }
+    case OPT_PRESET: a->preset = arg; return 0;
+    case OPT_TASK_MODEL: a->task_model = arg; return 0;
+    case OPT_MAX_DROP: return rb_cli_fraction("max-accuracy-drop", arg, &a->spec.max_acc_drop, e);
+    case OPT_MAX_AREA: return rb_cli_double("max-area-mm2", arg, 1e-9, 1e9, &a->spec.max_area_mm2, e);
     case OPT_SLO:
         if ((rc = rb_cli_double("slo-ms", arg, 1e-6, 1e9, &d, e)))
             return rc;
@@ -132,7 +167,8 @@ static int explore_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_ACTIVITY: return rb_cli_double("activity", arg, 0, 1, &a->spec.activity, e);
     case OPT_OBJECTIVE:
         if (rb_explore_objective_parse(arg, &a->spec.objective))
-            return rb_errf(e, RB_EINPUT, "--objective '%s': resources, power or energy", arg);
+            return rb_errf(e, RB_EINPUT, "--objective '%s': resources (area), power or energy",
+                           arg);
         return 0;
     case OPT_PART:
         if (!(a->spec.part = rb_fpga_part_find(arg))) {
@@ -164,20 +200,115 @@ static const char *state_name(rb_explore_state s)
     return s == RB_XS_CONFIRMED ? "confirmed" : s == RB_XS_DISAGREES ? "DISAGREES" : "estimated";
 }
 
+static const char *role(const rb_explore *x, long i)
+{
+    return i == x->chosen      ? "chosen"
+           : i == x->near_miss ? (x->chosen >= 0 ? "cheaper, misses" : "nearest")
+                               : "";
+}
+
+static void print_header(const rb_explore_spec *sp, FILE *f)
+{
+    fprintf(f, "\n%-28s %10s %8s %7s %10s ", "candidate", sp->qps > 0 ? "p99 ms" : "ms",
+            sp->slo_s > 0 ? "bound" : "", "W", "mJ/call");
+    if (sp->target == RB_XT_FPGA)
+        fprintf(f, "%7s %5s %6s %6s %-10s %-10s\n", "LUT", "DSP", "BRAM36", "util", "cycles",
+                "resources");
+    else
+        fprintf(f, "%8s %8s %8s %8s\n", "mm^2", "MAC mJ", "SRAM mJ", "DRAM mJ");
+}
+
 static void print_row(const explore_args *a, const rb_explore *x, long i, FILE *f)
 {
     const rb_explore_cand *c = &x->c[i];
     const rb_explore_spec *sp = &a->spec;
-    char bound[32] = "";
-    if (sp->slo_s > 0)
-        snprintf(bound, sizeof bound, "%s", c->meets ? "meets" : "misses");
-    fprintf(f, "%-26s %10.4g %8s %7.3f %10.4g %7.0f %5.0f %6.0f %5.0f%% %-10s %-10s %s\n", c->name,
-            c->worst_s * 1e3, bound, c->power_w, c->energy_j * 1e3, c->res[RB_RES_LUT],
-            c->res[RB_RES_DSP], c->res[RB_RES_BRAM36], c->util * 100, state_name(c->sim_state),
-            state_name(c->synth_state),
-            i == x->chosen      ? "chosen"
-            : i == x->near_miss ? (x->chosen >= 0 ? "cheaper, misses" : "nearest")
-                                : "");
+    fprintf(f, "%-28s %10.4g %8s %7.3f %10.4g ", c->name, c->worst_s * 1e3,
+            sp->slo_s > 0 ? (c->meets ? "meets" : "misses") : "", c->power_w, c->energy_j * 1e3);
+    if (sp->target == RB_XT_FPGA)
+        fprintf(f, "%7.0f %5.0f %6.0f %5.0f%% %-10s %-10s %s\n", c->res[RB_RES_LUT],
+                c->res[RB_RES_DSP], c->res[RB_RES_BRAM36], c->size * 100, state_name(c->sim_state),
+                state_name(c->synth_state), role(x, i));
+    else
+        fprintf(f, "%8.3g %8.3g %8.3g %8.3g %s\n", c->size, c->e_part[0] * 1e3,
+                c->e_part[1] * 1e3, c->e_part[2] * 1e3, role(x, i));
+}
+
+/* An fpga candidate's device: its parameters, resources (estimated or
+ * synthesized) and what confirmation found. */
+static void fpga_device(const rb_explore_spec *sp, const rb_explore_cand *c, rb_device_info *d,
+                        cJSON *o)
+{
+    char fmt[16], params[256];
+    rb_fx_fmt_name(c->hw.fmt, fmt, sizeof fmt);
+    rb_fpga_hw_params(&c->hw, params, sizeof params);
+    snprintf(d->name, sizeof d->name, "fpga candidate: %d lanes at %g MHz, %g KiB of weights, %s",
+             c->hw.lanes, c->hw.clock_hz / 1e6, c->hw.wmem_words * c->hw.fmt.bits / 8192.0, fmt);
+    snprintf(d->type, sizeof d->type, "fpga");
+    snprintf(d->numerics, sizeof d->numerics, "fixed %s", fmt);
+    d->peak_flops = 2.0 * c->hw.lanes * c->hw.clock_hz;
+    cJSON_AddStringToObject(o, "params", params);
+    cJSON_AddNumberToObject(o, "utilization", c->size);
+    cJSON_AddStringToObject(o, "utilization_of", rb_fpga_res_names[c->util_res]);
+    cJSON_AddStringToObject(o, "part", sp->part->name);
+    cJSON_AddStringToObject(o, "cycles", state_name(c->sim_state));
+    cJSON_AddStringToObject(o, "resources", state_name(c->synth_state));
+    if (c->confirm_note[0])
+        cJSON_AddStringToObject(o, "note", c->confirm_note);
+    for (int r = 0; r < RB_NRES; r++) {
+        rb_metric *m = &d->resources[d->n_resources++];
+        snprintf(m->name, sizeof m->name, "%s", rb_fpga_res_names[r]);
+        m->value = c->res[r];
+        snprintf(m->source, sizeof m->source, "%s",
+                 c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
+    }
+}
+
+/* An asic candidate's device: its preset's figures and its modeled area. */
+static void asic_device(const rb_explore_spec *sp, const rb_explore_cand *c, rb_device_info *d,
+                        cJSON *o)
+{
+    rb_asic_preset p;
+    rb_explore_asic_preset(sp, c, &p);
+    char num[32];
+    rb_asic_numerics_name(&p.num, num, sizeof num);
+    snprintf(d->name, sizeof d->name, "asic candidate: %dx%d %s MACs at %g MHz, %g KiB of weight "
+                                      "SRAM (from %s)",
+             p.rows, p.cols, rb_asic_dtype_name(p.num.dtype), p.clock_mhz,
+             p.weight_sram_bytes / 1024, sp->asic_base->name);
+    snprintf(d->type, sizeof d->type, "asic");
+    snprintf(d->numerics, sizeof d->numerics, "%s", num);
+    d->peak_flops = 2.0 * p.rows * p.cols * p.clock_mhz * 1e6;
+    d->mem_bw = p.offchip_gbs * 1e9;
+    cJSON_AddStringToObject(o, "base", sp->asic_base->name);
+    cJSON_AddNumberToObject(o, "area_mm2", c->size);
+    cJSON_AddStringToObject(o, "area_how", c->area.how);
+    if (sp->max_area_mm2 > 0)
+        cJSON_AddNumberToObject(o, "max_area_mm2", sp->max_area_mm2);
+    cJSON_AddStringToObject(o, "cycles", "modeled");
+    cJSON_AddStringToObject(o, "resources", "modeled");
+    const struct {
+        const char *name;
+        double v;
+    } area[] = {{"area_mm2", c->area.total_mm2},
+                {"mac_array_mm2", c->area.mac_array_mm2},
+                {"sram_mm2", c->area.sram_mm2},
+                {"vector_mm2", c->area.vector_mm2}};
+    for (size_t i = 0; i < sizeof area / sizeof area[0]; i++) {
+        rb_metric *m = &d->resources[d->n_resources++];
+        snprintf(m->name, sizeof m->name, "%s", area[i].name);
+        m->value = area[i].v;
+        snprintf(m->unit, sizeof m->unit, "mm2");
+        snprintf(m->source, sizeof m->source, "modeled");
+    }
+}
+
+static void add_metric(rb_result *r, const char *name, double v, const char *unit, const char *src)
+{
+    rb_metric *m = &r->metrics[r->n_metrics++];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->value = v;
+    snprintf(m->unit, sizeof m->unit, "%s", unit);
+    snprintf(m->source, sizeof m->source, "%s", src);
 }
 
 /* One candidate as a device of the run, its points as results. */
@@ -186,53 +317,36 @@ static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a, 
 {
     const rb_explore_cand *c = &x->c[i];
     const rb_explore_spec *sp = &a->spec;
+    const int fpga = sp->target == RB_XT_FPGA;
     rb_device_info d = {0};
-    char inst[96], fmt[16], params[256];
-    snprintf(inst, sizeof inst, "fpga:%s", c->name);
-    rb_fx_fmt_name(c->hw.fmt, fmt, sizeof fmt);
-    rb_fpga_hw_params(&c->hw, params, sizeof params);
-    snprintf(d.name, sizeof d.name, "fpga candidate: %d lanes at %g MHz, %g KiB of weights, %s",
-             c->hw.lanes, c->hw.clock_hz / 1e6, c->hw.wmem_words * c->hw.fmt.bits / 8192.0, fmt);
-    snprintf(d.type, sizeof d.type, "fpga");
-    snprintf(d.numerics, sizeof d.numerics, "fixed %s", fmt);
-    d.peak_flops = 2.0 * c->hw.lanes * c->hw.clock_hz;
-    d.power_w = c->power_w;
-    snprintf(d.power_source, sizeof d.power_source, "%s", c->power_how);
-    snprintf(d.power_boundary, sizeof d.power_boundary, RB_BOUNDARY_CHIP);
     cJSON *ex = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(ex, "explore");
-    cJSON_AddStringToObject(o, "params", params);
     cJSON_AddBoolToObject(o, "front", c->front);
     cJSON_AddBoolToObject(o, "chosen", i == x->chosen);
     cJSON_AddBoolToObject(o, "near_miss", i == x->near_miss);
     cJSON_AddBoolToObject(o, "meets", c->meets);
-    cJSON_AddNumberToObject(o, "utilization", c->util);
-    cJSON_AddStringToObject(o, "utilization_of", rb_fpga_res_names[c->util_res]);
-    cJSON_AddStringToObject(o, "part", sp->part->name);
     if (sp->slo_s > 0)
         cJSON_AddNumberToObject(o, "slo_ms", sp->slo_s * 1e3);
     if (sp->qps > 0)
         cJSON_AddNumberToObject(o, "qps", sp->qps);
-    cJSON_AddStringToObject(o, "objective", rb_explore_objective_name(sp->objective));
+    cJSON_AddStringToObject(o, "objective", rb_explore_objective_name(sp->target, sp->objective));
     char summary[512];
     rb_explore_describe(sp, c, summary, sizeof summary);
     cJSON_AddStringToObject(o, "summary", summary);
-    cJSON_AddStringToObject(o, "cycles", state_name(c->sim_state));
-    cJSON_AddStringToObject(o, "resources", state_name(c->synth_state));
-    if (c->confirm_note[0])
-        cJSON_AddStringToObject(o, "note", c->confirm_note);
+    if (fpga)
+        fpga_device(sp, c, &d, o);
+    else
+        asic_device(sp, c, &d, o);
+    d.power_w = c->power_w;
+    snprintf(d.power_source, sizeof d.power_source, "%s", c->power_how);
+    snprintf(d.power_boundary, sizeof d.power_boundary, RB_BOUNDARY_CHIP);
     char *js = cJSON_PrintUnformatted(ex);
     cJSON_Delete(ex);
     snprintf(d.extra_json, sizeof d.extra_json, "%s", js ? js : "");
     free(js);
-    for (int r = 0; r < RB_NRES; r++) {
-        rb_metric *m = &d.resources[d.n_resources++];
-        snprintf(m->name, sizeof m->name, "%s", rb_fpga_res_names[r]);
-        m->value = c->res[r];
-        snprintf(m->source, sizeof m->source, "%s",
-                 c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
-    }
     const char *method = c->sim_state == RB_XS_CONFIRMED ? RB_SRC_SIMULATED : RB_SRC_MODELED;
-    rb_device_id who = {"fpga", inst, NULL};
+    char inst[96];
+    snprintf(inst, sizeof inst, "%s:%s", fpga ? "fpga" : "asic", c->name);
+    rb_device_id who = {fpga ? "fpga" : "asic", inst, NULL};
     int64_t dev;
     int rc = rb_store_device(st, run_id, &who, method, &d, &dev, e);
     for (int p = 0; p < sp->n_points && !rc; p++) {
@@ -252,16 +366,38 @@ static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a, 
             r.offered_qps = sp->qps;
         }
         r.latency_source = method;
-        r.energy_j = c->power_w * c->lat_s[p];
+        r.energy_j = c->energy_pt[p];
         r.energy_source = RB_ESRC_MODEL;
         r.energy_boundary = RB_BOUNDARY_CHIP;
-        rb_metric *m = &r.metrics[r.n_metrics++];
-        snprintf(m->name, sizeof m->name, "cycles");
-        m->value = (double)c->cycles[p];
-        snprintf(m->source, sizeof m->source, "%s", method);
-        snprintf(r.message, sizeof r.message, "explore: %s%s%s", state_name(c->sim_state),
-                 c->confirm_note[0] ? "; " : "", c->confirm_note);
+        add_metric(&r, "cycles", (double)c->cycles[p], "cycles", method);
+        if (isfinite(c->accuracy))
+            add_metric(&r, "task_accuracy", c->accuracy, "ratio", "eval");
+        snprintf(r.message, sizeof r.message, "explore: %s%s%s",
+                 fpga ? state_name(c->sim_state) : "modeled", c->confirm_note[0] ? "; " : "",
+                 c->confirm_note);
         rc = rb_store_result(st, &r, e);
+    }
+    if (!rc && a->task && isfinite(c->accuracy)) {
+        /* the format's accuracy, as `rnnbench eval` stores a target's */
+        const rb_task_saved *t = a->task;
+        rb_tc_scores maj;
+        rb_tc_majority(&t->d, &maj);
+        const char *model = strrchr(a->task_model, '/');
+        rb_accuracy_row row = {.task = t->meta.task,
+                               .model = model && model[1] ? model + 1 : a->task_model,
+                               .cell = t->meta.cell,
+                               .phase = "eval",
+                               .split = "test",
+                               .numerics = d.numerics,
+                               .epoch = t->meta.epoch,
+                               .n = (long)t->d.n_test,
+                               .accuracy = c->accuracy,
+                               .macro_f1 = NAN,
+                               .loss = NAN,
+                               .baseline_accuracy = maj.accuracy,
+                               .baseline_macro_f1 = maj.macro_f1,
+                               .agreement = NAN};
+        rc = rb_store_accuracy(st, run_id, dev, &row, e);
     }
     return rc;
 }
@@ -275,14 +411,17 @@ static int store_run(const explore_args *a, const rb_explore *x, const char *db,
         return rc;
     cJSON *cfg = cJSON_CreateObject();
     cJSON_AddStringToObject(cfg, "command", "explore");
-    cJSON_AddStringToObject(cfg, "target", "fpga");
+    cJSON_AddStringToObject(cfg, "target", a->target);
     cJSON_AddStringToObject(cfg, "sweep", a->sweeps);
     cJSON_AddNumberToObject(cfg, "candidates", (double)x->n);
     if (a->spec.slo_s > 0)
         cJSON_AddNumberToObject(cfg, "slo_ms", a->spec.slo_s * 1e3);
     if (a->spec.qps > 0)
         cJSON_AddNumberToObject(cfg, "qps", a->spec.qps);
-    cJSON_AddStringToObject(cfg, "part", a->spec.part->name);
+    if (a->spec.target == RB_XT_FPGA)
+        cJSON_AddStringToObject(cfg, "part", a->spec.part->name);
+    else
+        cJSON_AddStringToObject(cfg, "preset", a->spec.asic_base->name);
     char *cj = cJSON_PrintUnformatted(cfg);
     cJSON_Delete(cfg);
     char *host = rb_host_json(), *cmdline = rb_cli_command_line(argc, argv);
@@ -301,33 +440,156 @@ static int store_run(const explore_args *a, const rb_explore *x, const char *db,
     return rc;
 }
 
+/* Confirm the fpga front and choice (explore_confirm.c), say what was
+ * found, and settle the choice again on the confirmed figures. */
+static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FILE *out,
+                   rb_err *e)
+{
+    rb_confirm_env env;
+    rb_confirm_env_init(&env, a->cache, a->jobs ? (int)a->jobs : rb_host_ncpus(),
+                        quiet ? NULL : stderr);
+    double est[RB_NRES], worst[RB_NRES] = {0};
+    int nsynth = 0, nsim = 0, rc = 0;
+    for (long i = 0; i < x->n && !rc; i++) {
+        rb_explore_cand *c = &x->c[i];
+        if (c->refused[0] || !(i == x->chosen || (a->confirm == CONFIRM_FRONT && c->front)))
+            continue;
+        rc = rb_explore_confirm(&a->spec, c, &env, est, e);
+        nsim += c->sim_state != RB_XS_ESTIMATED;
+        *disagree |= c->sim_state == RB_XS_DISAGREES;
+        if (c->synth_state == RB_XS_CONFIRMED) {
+            nsynth++;
+            for (int r = 0; r < RB_NRES; r++)
+                if (c->res[r] > 0 && fabs(est[r] / c->res[r] - 1) > fabs(worst[r]))
+                    worst[r] = est[r] / c->res[r] - 1;
+        }
+    }
+    if (rc)
+        return rc;
+    rb_explore_settle(&a->spec, x);
+    fprintf(out, "confirmed: %d simulated, %d synthesized\n", nsim, nsynth);
+    if (env.no_sim[0])
+        fprintf(out, "not simulated here: %s\n", env.no_sim);
+    if (env.no_synth[0])
+        fprintf(out, "not synthesized here: %s\n", env.no_synth);
+    if (nsynth) {
+        fprintf(out, "resource model against these syntheses, largest error:");
+        for (int r = 0; r < RB_NRES; r++)
+            fprintf(out, " %s %+.1f%%", rb_fpga_res_names[r], worst[r] * 100);
+        fputc('\n', out);
+    }
+    return 0;
+}
+
+/* The target, its base and the sweep, once the options are all read. */
+static int setup(explore_args *a, rb_asic_preset *base, rb_err *e)
+{
+    if (!a->target)
+        return rb_errf(e, RB_EINPUT, "say what to size: --target fpga or --target asic");
+    if (!strcmp(a->target, "fpga"))
+        a->spec.target = RB_XT_FPGA;
+    else if (!strcmp(a->target, "asic"))
+        a->spec.target = RB_XT_ASIC;
+    else
+        return rb_errf(e, RB_EINPUT, "--target '%s': fpga or asic", a->target);
+    if (a->spec.target == RB_XT_ASIC) {
+        int rc = rb_asic_preset_load(a->preset ? a->preset : "edge-npu", base, e);
+        if (rc)
+            return rc;
+        a->spec.asic_base = base;
+    } else if (a->preset)
+        return rb_errf(e, RB_EINPUT, "--preset is the asic's base: fpga candidates start from "
+                                     "`small`");
+    for (int i = 0; i < a->n_sweeps; i++) {
+        int rc = rb_explore_sweep_add(&a->spec.sweep, a->spec.target, a->sweep_arg[i], e);
+        if (rc)
+            return rc;
+    }
+    if (a->spec.max_acc_drop >= 0 && !a->task_model)
+        return rb_errf(e, RB_EINPUT,
+                       "--max-accuracy-drop needs the model to measure it on: --task-model DIR");
+    return 0;
+}
+
+/* The trained model's test accuracy in fp64 and in every format the sweep
+ * has (or the base's), into the spec; said on out. */
+static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, rb_err *e)
+{
+    rb_explore_spec *sp = &a->spec;
+    int fk = sp->target == RB_XT_FPGA ? RB_XK_FPGA_FORMAT : RB_XK_ASIC_FORMAT;
+    if (sp->sweep.n[fk]) {
+        sp->n_acc = sp->sweep.n[fk];
+        memcpy(sp->acc_fmt, sp->sweep.v[fk], sizeof sp->acc_fmt);
+    } else {
+        const rb_fpga_hw *small = rb_fpga_hw_find("small");
+        sp->n_acc = 1;
+        sp->acc_fmt[0] = sp->target == RB_XT_FPGA ? (double)(small->fmt.bits * 100 + small->fmt.frac)
+                                                  : (double)sp->asic_base->num.dtype;
+    }
+    rb_tc_scores sc;
+    int rc = rb_explore_accuracy(s, sp->target, -1, 16, &sc, e);
+    if (rc)
+        return rc;
+    sp->acc_ref = sc.accuracy;
+    fprintf(out, "%s test split, %zu documents: accuracy %.3f in fp64", s->meta.task, sc.n,
+            sc.accuracy);
+    for (int i = 0; i < sp->n_acc && !rc; i++) {
+        if ((rc = rb_explore_accuracy(s, sp->target, sp->acc_fmt[i], 16, &sc, e)))
+            break;
+        sp->acc[i] = sc.accuracy;
+        char name[16];
+        if (sp->target == RB_XT_FPGA)
+            snprintf(name, sizeof name, "Q%d.%d", (int)sp->acc_fmt[i] / 100 - 1 -
+                                                      (int)sp->acc_fmt[i] % 100,
+                     (int)sp->acc_fmt[i] % 100);
+        else
+            snprintf(name, sizeof name, "%s", rb_asic_dtype_name((rb_asic_dtype)sp->acc_fmt[i]));
+        fprintf(out, ", %s %.3f (%+.3f)", name, sc.accuracy, sc.accuracy - sp->acc_ref);
+    }
+    fputc('\n', out);
+    return rc;
+}
+
 static int explore_main(int argc, char **argv)
 {
+    static rb_asic_preset base; /* static: large, and lives as long as the spec */
     explore_args a = {0};
-    a.spec.objective = RB_OBJ_RESOURCES;
+    a.spec.max_acc_drop = -1;
+    a.spec.objective = RB_OBJ_SIZE;
     a.spec.part = rb_fpga_part_find("xc7z020");
     a.spec.activity = RB_FPGA_DEFAULT_ACTIVITY;
+    a.spec.resmodel_dir = RB_SOURCE_DIR "/targets/fpga/synth/sweep";
     rb_cli_common com;
     int next, st = rb_cli_parse(&rb_command_explore, argc, argv, &a, &com, &next);
     if (st != RB_CLI_GO)
         return st;
-    if (!a.target)
-        return rb_cli_usage("explore", "say what to size: --target fpga");
-    if (strcmp(a.target, "fpga"))
-        return rb_cli_usage("explore",
-                            "--target '%s': only fpga can be explored so far (the "
-                            "asic side is not built yet)",
-                            a.target);
     rb_err e = {0};
-    /* the workload points */
+    int rc = setup(&a, &base, &e);
+    if (rc)
+        return rc == RB_EINPUT ? rb_cli_usage("explore", "%s", e.msg) : rb_cli_fail("explore", &e);
+    static rb_task_saved task;
+    if (a.task_model && (rc = rb_task_load_saved(a.task_model, &task, &e)))
+        return rb_cli_fail("explore", &e);
+    a.task = a.task_model ? &task : NULL;
+    /* the workload points: the axes, the trained model's shape, or one default */
     rb_cli_axes *ax = &com.axes;
-    if (!ax->given) {
+    if (!ax->given && a.task_model) {
+        char v[32];
+        rb_axes_set(&ax->axes, "cell", task.meta.cell, &e);
+        snprintf(v, sizeof v, "%d", task.meta.seq);
+        rb_axes_set(&ax->axes, "seq", v, &e);
+        snprintf(v, sizeof v, "%d", task.meta.embed);
+        rb_axes_set(&ax->axes, "input", v, &e);
+        snprintf(v, sizeof v, "%d", task.meta.hidden);
+        rb_axes_set(&ax->axes, "hidden", v, &e);
+        snprintf(v, sizeof v, "%d", task.meta.layers);
+        rb_axes_set(&ax->axes, "layers", v, &e);
+    } else if (!ax->given) {
         rb_axes_set(&ax->axes, "hidden", "256", &e);
         rb_axes_set(&ax->axes, "seq", "25", &e);
     }
     rb_matrix m = {0};
-    int rc = rb_matrix_from_axes(&m, &ax->axes, ax->input_proj, &e);
-    if (rc)
+    if ((rc = rb_matrix_from_axes(&m, &ax->axes, ax->input_proj, &e)))
         return rb_cli_fail("explore", &e);
     if (m.n > RB_EXPLORE_MAX_POINTS) {
         rb_matrix_free(&m);
@@ -338,58 +600,33 @@ static int explore_main(int argc, char **argv)
         a.spec.points[a.spec.n_points++] = &m.points[i];
 
     rb_signals_install();
+    FILE *out = stdout;
+    if (a.task_model && (rc = measure_accuracy(&a, &task, out, &e))) {
+        rb_matrix_free(&m);
+        rb_task_saved_free(&task);
+        return rb_cli_fail("explore", &e);
+    }
     rb_explore x;
-    rc = rb_explore_fpga(&a.spec, RB_SOURCE_DIR "/targets/fpga/synth/sweep", &x, &e);
-    if (rc) {
+    if ((rc = rb_explore_run(&a.spec, &x, &e))) {
         rb_matrix_free(&m);
         return rb_cli_fail("explore", &e);
     }
-    FILE *out = stdout;
+    const int fpga = a.spec.target == RB_XT_FPGA;
+    char fits[96] = ""; /* what fitting means: a part, an area bound, or nothing */
+    if (fpga)
+        snprintf(fits, sizeof fits, " an %s", a.spec.part->name);
+    else if (a.spec.max_area_mm2 > 0)
+        snprintf(fits, sizeof fits, " in %g mm^2", a.spec.max_area_mm2);
     fprintf(out,
-            "%ld candidates: %ld refused by the RTL's rules or the points' needs, %ld do "
-            "not fit an %s, %ld miss the bound; %ld on the Pareto front\n",
-            x.n, x.n_refused, x.n_unfit, a.spec.part->name, x.n_missed, x.n_front);
-    /* confirmation */
+            "%ld candidates: %ld refused (%s), %ld do not fit%s, %ld miss the bound; %ld on the "
+            "Pareto front\n",
+            x.n, x.n_refused, fpga ? "the RTL's rules or the points' needs" : "the model's rules",
+            x.n_unfit, fits, x.n_missed, x.n_front);
     int disagree = 0;
-    if (a.confirm != CONFIRM_NONE) {
-        rb_confirm_env env;
-        rb_confirm_env_init(&env, a.cache, a.jobs ? (int)a.jobs : rb_host_ncpus(),
-                            com.quiet ? NULL : stderr);
-        double est[RB_NRES], worst[RB_NRES] = {0};
-        int nsynth = 0, nsim = 0;
-        for (long i = 0; i < x.n && !rc; i++) {
-            rb_explore_cand *c = &x.c[i];
-            if (c->refused[0] || !(i == x.chosen || (a.confirm == CONFIRM_FRONT && c->front)))
-                continue;
-            rc = rb_explore_confirm(&a.spec, c, &env, est, &e);
-            nsim += c->sim_state != RB_XS_ESTIMATED;
-            disagree |= c->sim_state == RB_XS_DISAGREES;
-            if (c->synth_state == RB_XS_CONFIRMED) {
-                nsynth++;
-                for (int r = 0; r < RB_NRES; r++)
-                    if (c->res[r] > 0 && fabs(est[r] / c->res[r] - 1) > fabs(worst[r]))
-                        worst[r] = est[r] / c->res[r] - 1;
-            }
-        }
-        if (!rc) {
-            rb_explore_settle(&a.spec, &x);
-            fprintf(out, "confirmed: %d simulated, %d synthesized\n", nsim, nsynth);
-            if (env.no_sim[0])
-                fprintf(out, "not simulated here: %s\n", env.no_sim);
-            if (env.no_synth[0])
-                fprintf(out, "not synthesized here: %s\n", env.no_synth);
-            if (nsynth) {
-                fprintf(out, "resource model against these syntheses, largest error:");
-                for (int r = 0; r < RB_NRES; r++)
-                    fprintf(out, " %s %+.1f%%", rb_fpga_res_names[r], worst[r] * 100);
-                fputc('\n', out);
-            }
-        }
-    }
+    if (fpga && a.confirm != CONFIRM_NONE)
+        rc = confirm(&a, &x, com.quiet, &disagree, out, &e);
     if (!rc) {
-        fprintf(out, "\n%-26s %10s %8s %7s %10s %7s %5s %6s %6s %-10s %-10s\n", "candidate",
-                a.spec.qps > 0 ? "p99 ms" : "ms", a.spec.slo_s > 0 ? "bound" : "", "W", "mJ/call",
-                "LUT", "DSP", "BRAM36", "util", "cycles", "resources");
+        print_header(&a.spec, out);
         for (long i = 0; i < x.n; i++)
             if (x.c[i].front || i == x.chosen || i == x.near_miss)
                 print_row(&a, &x, i, out);
@@ -398,7 +635,7 @@ static int explore_main(int argc, char **argv)
             rb_explore_describe(&a.spec, &x.c[x.chosen], line, sizeof line);
             fprintf(out, "\nchosen: %s\n", line);
         } else
-            fprintf(out, "\nno candidate fits an %s and meets the bound\n", a.spec.part->name);
+            fprintf(out, "\nno candidate fits%s and meets the bound\n", fits);
         if (x.near_miss >= 0) {
             rb_explore_describe(&a.spec, &x.c[x.near_miss], line, sizeof line);
             fprintf(out, "%s: %s\n", x.chosen >= 0 ? "cheaper" : "nearest", line);
@@ -412,6 +649,8 @@ static int explore_main(int argc, char **argv)
     }
     rb_explore_free(&x);
     rb_matrix_free(&m);
+    if (a.task_model)
+        rb_task_saved_free(&task);
     if (rc)
         return rb_cli_fail("explore", &e);
     return disagree ? 3 : x.chosen < 0 ? 1 : 0;

@@ -1,5 +1,6 @@
-/* explore.c — candidates of a sweep, their estimates, the Pareto front and
- * the choice (explore.h). */
+/* explore.c — the sweep, the front and the choice, whatever the target
+ * (explore.h); the targets' candidates are explore_fpga.c's and
+ * explore_asic.c's. */
 #include "explore.h"
 
 #include <math.h>
@@ -7,15 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../targets/fpga/fpga_power.h"
 #include "../workloads/decimal.h"
-#include "serving.h"
 
-const char *const rb_explore_key_names[RB_XK_N] = {"lanes", "clock_mhz", "onchip_kib", "format",
-                                                   "offchip_bpc"};
+static const rb_explore_key k_fpga_keys[] = {
+    {"lanes", "MAC lanes (powers of 2, at least 16)"},
+    {"clock_mhz", "clock"},
+    {"onchip_kib", "on-chip weight memory (rounded down to what the RTL can build: LANES x a "
+                   "power of 2 values)"},
+    {"format", "number formats, qI.F (q3.12, q2.5, ...)"},
+    {"offchip_bpc", "off-chip bandwidth, bytes per cycle"},
+};
+static const rb_explore_key k_asic_keys[] = {
+    {"array", "MAC array, N (N x N) or RxC (rows: the reduction, cols: the outputs)"},
+    {"clock_mhz", "clock"},
+    {"sram_kib", "on-chip weight memory"},
+    {"format", "datatypes: int8, int16, fp16, bf16, fp32"},
+    {"offchip_gbs", "off-chip bandwidth, GB/s"},
+};
+
+const rb_explore_key *rb_explore_keys(rb_explore_target t, int *n)
+{
+    *n = t == RB_XT_FPGA ? 5 : 5;
+    return t == RB_XT_FPGA ? k_fpga_keys : k_asic_keys;
+}
 
 /* "q3.12" -> bits 16, frac 12, as bits * 100 + frac */
-static int parse_format(const char *s, double *out)
+static int parse_qformat(const char *s, double *out)
 {
     int i, f, n = 0;
     if ((s[0] != 'q' && s[0] != 'Q') || sscanf(s + 1, "%d.%d%n", &i, &f, &n) != 2 || s[1 + n] ||
@@ -29,62 +47,109 @@ static int parse_format(const char *s, double *out)
     return 0;
 }
 
-int rb_explore_sweep_add(rb_explore_sweep *s, const char *kv, rb_err *e)
+/* "128" -> 128 x 128, "128x64" -> rows 128, cols 64: rows * 100000 + cols */
+static int parse_array(const char *s, double *out)
 {
+    int r, c, n = 0;
+    if (sscanf(s, "%d%n", &r, &n) != 1)
+        return -1;
+    c = r;
+    if (s[n] == 'x' && sscanf(s + n + 1, "%d%n", &c, &n) == 1)
+        n += (int)(strchr(s, 'x') - s) + 1;
+    if (s[n] || r < 1 || c < 1 || r > 8192 || c > 8192)
+        return -1;
+    *out = r * 100000.0 + c;
+    return 0;
+}
+
+static int parse_value(rb_explore_target t, int k, const char *s, double *v)
+{
+    if (t == RB_XT_FPGA && k == RB_XK_FPGA_FORMAT)
+        return parse_qformat(s, v);
+    if (t == RB_XT_ASIC && k == RB_XK_ASIC_ARRAY)
+        return parse_array(s, v);
+    if (t == RB_XT_ASIC && k == RB_XK_ASIC_FORMAT) {
+        rb_asic_dtype d;
+        if (rb_asic_dtype_parse(s, &d))
+            return -1;
+        *v = d;
+        return 0;
+    }
+    if (rb_parse_decimal(s, v, NULL) || !(*v > 0) || *v > 1e9)
+        return -1;
+    return t == RB_XT_FPGA && k == RB_XK_FPGA_LANES && *v != floor(*v) ? -1 : 0;
+}
+
+int rb_explore_sweep_add(rb_explore_sweep *s, rb_explore_target t, const char *kv, rb_err *e)
+{
+    int nk;
+    const rb_explore_key *keys = rb_explore_keys(t, &nk);
     const char *eq = strchr(kv, '=');
     int k = 0;
-    while (eq && k < RB_XK_N &&
-           (strlen(rb_explore_key_names[k]) != (size_t)(eq - kv) ||
-            strncmp(kv, rb_explore_key_names[k], (size_t)(eq - kv))))
+    while (eq && k < nk &&
+           (strlen(keys[k].name) != (size_t)(eq - kv) ||
+            strncmp(kv, keys[k].name, (size_t)(eq - kv))))
         k++;
-    if (!eq || k == RB_XK_N)
-        return rb_errf(e, RB_EINPUT,
-                       "--sweep '%s': want KEY=LIST with KEY one of lanes, clock_mhz, onchip_kib, "
-                       "format, offchip_bpc",
-                       kv);
+    if (!eq || k == nk) {
+        char names[160] = "";
+        for (int i = 0; i < nk; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     keys[i].name);
+        return rb_errf(e, RB_EINPUT, "--sweep '%s': want KEY=LIST with KEY one of %s", kv, names);
+    }
     if (s->n[k])
-        return rb_errf(e, RB_EINPUT, "--sweep %s given twice", rb_explore_key_names[k]);
+        return rb_errf(e, RB_EINPUT, "--sweep %s given twice", keys[k].name);
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", eq + 1);
-    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+    for (char *save = NULL, *tk = strtok_r(buf, ", ", &save); tk;
+         tk = strtok_r(NULL, ", ", &save)) {
         if (s->n[k] == RB_EXPLORE_MAX_VALUES)
-            return rb_errf(e, RB_EINPUT, "--sweep %s: more than %d values", rb_explore_key_names[k],
+            return rb_errf(e, RB_EINPUT, "--sweep %s: more than %d values", keys[k].name,
                            RB_EXPLORE_MAX_VALUES);
         double v;
-        int bad = k == RB_XK_FORMAT ? parse_format(t, &v)
-                                    : rb_parse_decimal(t, &v, NULL) || !(v > 0) || v > 1e9 ||
-                                          (k == RB_XK_LANES && v != floor(v));
-        if (bad)
-            return rb_errf(e, RB_EINPUT, "--sweep %s: '%s' is not %s", rb_explore_key_names[k], t,
-                           k == RB_XK_FORMAT
-                               ? "a format qI.F with 8 to 16 bits and 1 <= F <= bits - 2"
-                           : k == RB_XK_LANES ? "a whole number of lanes"
-                                              : "a number > 0");
+        if (parse_value(t, k, tk, &v))
+            return rb_errf(e, RB_EINPUT, "--sweep %s: '%s' is not one of its values (%s)",
+                           keys[k].name, tk, keys[k].help);
         for (int j = 0; j < s->n[k]; j++)
             if (s->v[k][j] == v)
-                return rb_errf(e, RB_EINPUT, "--sweep %s: '%s' given twice",
-                               rb_explore_key_names[k], t);
+                return rb_errf(e, RB_EINPUT, "--sweep %s: '%s' given twice", keys[k].name, tk);
         s->v[k][s->n[k]++] = v;
     }
     if (!s->n[k])
-        return rb_errf(e, RB_EINPUT, "--sweep %s: no values", rb_explore_key_names[k]);
+        return rb_errf(e, RB_EINPUT, "--sweep %s: no values", keys[k].name);
     return 0;
 }
 
 long rb_explore_sweep_size(const rb_explore_sweep *s)
 {
     long n = 1;
-    for (int k = 0; k < RB_XK_N; k++)
+    for (int k = 0; k < RB_EXPLORE_MAX_KEYS; k++)
         n *= s->n[k] ? s->n[k] : 1;
     return n;
 }
 
+void rb_explore_values(const rb_explore_sweep *s, long i, const double *dflt, int nkeys,
+                       double *v)
+{
+    for (int k = 0; k < nkeys; k++) {
+        v[k] = s->n[k] ? s->v[k][i % s->n[k]] : dflt[k];
+        i /= s->n[k] ? s->n[k] : 1;
+    }
+}
+
 static const char *const k_objectives[] = {"resources", "power", "energy"};
 
-const char *rb_explore_objective_name(rb_explore_objective o) { return k_objectives[o]; }
+const char *rb_explore_objective_name(rb_explore_target t, rb_explore_objective o)
+{
+    return o == RB_OBJ_SIZE && t == RB_XT_ASIC ? "area" : k_objectives[o];
+}
 
 int rb_explore_objective_parse(const char *s, rb_explore_objective *o)
 {
+    if (!strcmp(s, "area")) {
+        *o = RB_OBJ_SIZE;
+        return 0;
+    }
     for (int i = 0; i < 3; i++)
         if (!strcmp(s, k_objectives[i])) {
             *o = (rb_explore_objective)i;
@@ -93,269 +158,50 @@ int rb_explore_objective_parse(const char *s, rb_explore_objective *o)
     return -1;
 }
 
-/* Capacities from the data sheets: LUTs, flip-flops, DSP48E1 slices and
- * 36 Kb block RAMs as listed; LUTRAM = distributed RAM bits / 64 (one
- * SLICEM LUT holds 64 bits); CARRY4 = slices (one per slice). */
-static const rb_fpga_part k_parts[] = {
-    {"xc7z020",
-     "Zynq-7000",
-     "Xilinx DS190 (Zynq-7000 SoC overview), Z-7020",
-     {53200, 106400, 220, 140, 17400, 13300}},
-    {"xc7a200t",
-     "Artix-7",
-     "Xilinx DS180 (7 series overview), XC7A200T",
-     {134600, 269200, 740, 365, 46200, 33650}},
-    {"xc7z045",
-     "Zynq-7000",
-     "Xilinx DS190 (Zynq-7000 SoC overview), Z-7045",
-     {218600, 437200, 900, 545, 70400, 54650}},
-};
-
-const rb_fpga_part *rb_fpga_part_find(const char *name)
-{
-    for (size_t i = 0; i < sizeof k_parts / sizeof k_parts[0]; i++)
-        if (!strcmp(k_parts[i].name, name))
-            return &k_parts[i];
-    return NULL;
-}
-
-const char *rb_fpga_part_names(char *buf, size_t len)
-{
-    size_t at = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < sizeof k_parts / sizeof k_parts[0] && at < len; i++)
-        at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", k_parts[i].name);
-    return buf;
-}
-
-static long pow2_at_least(long v)
-{
-    long p = 1;
-    while (p < v)
-        p *= 2;
-    return p;
-}
-
-static double value(const rb_explore_sweep *s, int k, long idx, double dflt)
-{
-    return s->n[k] ? s->v[k][idx % s->n[k]] : dflt;
-}
-
-/* The fx shape of a point (no weights: the formula and the checks need none). */
-static int point_shape(const rb_workload *w, rb_fx_fmt f, rb_fx_model *fx, char *why, size_t len)
-{
-    memset(fx, 0, sizeof *fx);
-    if (w->cell != RB_CELL_LSTM && w->cell != RB_CELL_RNN)
-        return snprintf(why, len, "the accelerator computes lstm and rnn cells, not %s",
-                        rb_cell_name(w->cell)),
-               -1;
-    if (w->mode != RB_MODE_INFER)
-        return snprintf(why, len, "the accelerator runs inference only (%.100s)", w->key), -1;
-    if (!w->input_proj)
-        return snprintf(why, len, "the accelerator always multiplies x by W_ih (%.100s)", w->key),
-               -1;
-    if (rb_workload_dirs(w) != 1)
-        return snprintf(why, len,
-                        "explore sizes one-direction stacks; a bidirectional one runs as passes "
-                        "(%.100s)",
-                        w->key),
-               -1;
-    fx->fmt = f;
-    fx->cell = w->cell;
-    fx->input = w->input;
-    fx->hidden = w->hidden;
-    fx->layers = w->layers;
-    fx->gates = rb_cell_gates(w->cell);
-    return 0;
-}
-
-/* The batch a point runs at: its own, or the server's largest under load. */
-static int point_batch(const rb_explore_spec *sp, const rb_workload *w)
+int rb_explore_point_batch(const rb_explore_spec *sp, const rb_workload *w)
 {
     return sp->qps > 0 ? RB_SCN_DEFAULT_SERVER_BATCH : w->batch;
 }
 
-/* Candidate i of the sweep: small's parameters with the swept ones, its
- * buffers and limits sized to hold the points. */
-static void make_candidate(const rb_explore_spec *sp, long i, rb_explore_cand *c)
+int rb_explore_p99(const rb_trace *tr, rb_hist *h, int max_b, rb_service_fn fn, void *ctx,
+                   double *p99_s, rb_err *e)
 {
-    const rb_explore_sweep *s = &sp->sweep;
-    const rb_fpga_hw *base = rb_fpga_hw_find("small");
-    rb_fpga_hw *hw = &c->hw;
-    memset(c, 0, sizeof *c);
-    *hw = *base;
-    hw->name = "custom";
-    long at = i;
-    double v[RB_XK_N];
-    double dflt[RB_XK_N] = {base->lanes, base->clock_hz / 1e6,
-                            base->wmem_words * base->fmt.bits / 8192.0,
-                            base->fmt.bits * 100 + base->fmt.frac, base->offchip_bpc};
-    for (int k = 0; k < RB_XK_N; k++) {
-        v[k] = value(s, k, at, dflt[k]);
-        at /= s->n[k] ? s->n[k] : 1;
-    }
-    hw->lanes = (int)v[RB_XK_LANES];
-    hw->vlanes = hw->lanes / 4 < 4 ? 4 : hw->lanes / 4;
-    hw->clock_hz = v[RB_XK_CLOCK_MHZ] * 1e6;
-    hw->fmt = (rb_fx_fmt){(int)v[RB_XK_FORMAT] / 100, (int)v[RB_XK_FORMAT] % 100};
-    hw->offchip_bpc = v[RB_XK_OFFCHIP_BPC];
-    /* on-chip weight memory: the KiB in values of the format, rounded down
-     * to LANES x a power of 2 as the RTL needs */
-    long values = (long)(v[RB_XK_ONCHIP_KIB] * 8192.0 / hw->fmt.bits), rows = 1;
-    while (rows * 2 * hw->lanes <= values)
-        rows *= 2;
-    hw->wmem_words = rows * hw->lanes;
-    long need_b = 2, need_h = 1, need_i = 1, need_l = 2, need_x = 1, need_y = 1;
-    for (int p = 0; p < sp->n_points; p++) {
-        const rb_workload *w = sp->points[p];
-        long B = point_batch(sp, w), vl = hw->vlanes;
-        need_b = B > need_b ? B : need_b;
-        need_h = w->hidden > need_h ? w->hidden : need_h;
-        need_i = w->input > need_i ? w->input : need_i;
-        need_l = w->layers > need_l ? w->layers : need_l;
-        long x = (long)w->seq * B * ((w->input + vl - 1) / vl * vl);
-        long y = (long)w->seq * B * ((w->hidden + vl - 1) / vl * vl);
-        need_x = x > need_x ? x : need_x;
-        need_y = y > need_y ? y : need_y;
-    }
-#define GROW(field, need)                                                                          \
-    hw->field = pow2_at_least(need) > hw->field ? pow2_at_least(need) : hw->field
-    GROW(max_b, need_b);
-    GROW(max_h, need_h);
-    GROW(max_h, (hw->lanes + 3) / 4);
-    GROW(max_i, need_i);
-    GROW(max_l, need_l);
-    GROW(xmem_words, need_x);
-    GROW(ymem_words, need_y);
-#undef GROW
-    snprintf(c->name, sizeof c->name, "l%d/%gMHz/%gKiB/Q%d.%d", hw->lanes, hw->clock_hz / 1e6,
-             hw->wmem_words * hw->fmt.bits / 8192.0, hw->fmt.bits - 1 - hw->fmt.frac, hw->fmt.frac);
-    if (s->n[RB_XK_OFFCHIP_BPC])
-        snprintf(c->name + strlen(c->name), sizeof c->name - strlen(c->name), "/%gB",
-                 hw->offchip_bpc);
-    if (rb_fpga_hw_valid(hw, c->refused, sizeof c->refused))
-        return;
-    if (hw->wmem_words < hw->lanes)
-        snprintf(c->refused, sizeof c->refused, "%g KiB holds less than one row of %d lanes",
-                 v[RB_XK_ONCHIP_KIB], hw->lanes);
+    rb_batch_policy pol = {.max_batch = max_b < RB_SCN_DEFAULT_SERVER_BATCH
+                                            ? max_b
+                                            : RB_SCN_DEFAULT_SERVER_BATCH};
+    rb_serve_result r = {.lat = h};
+    int rc = rb_serve_simulate(RB_SCN_SERVER, tr, &pol, fn, ctx, &r, e);
+    if (!rc)
+        *p99_s = rb_hist_quantile(h, 0.99);
+    return rc;
 }
 
-/* Block RAMs of the memories the resource model does not see (x, y, h, c:
- * the sweep holds them at small's sizes): one RAMB36 per 32 Kib, as Yosys
- * maps them (the map.u_xmem ... lines of targets/fpga/synth/sweep/). */
-static double buffer_brams(const rb_fpga_hw *hw)
-{
-    double bits = hw->fmt.bits;
-    double words[] = {hw->xmem_words, hw->ymem_words,
-                      (double)hw->max_l * 2 * hw->max_b * hw->max_h, /* h: two banks */
-                      (double)hw->max_l * hw->max_b * hw->max_h};
-    double n = 0;
-    for (int i = 0; i < 4; i++)
-        n += ceil(words[i] * bits / 32768.0);
-    return n;
-}
-
-static void estimate_resources(const rb_explore *x, rb_explore_cand *c)
-{
-    rb_fpga_shape sh = {c->hw.lanes, c->hw.fmt.bits, (double)c->hw.wmem_words};
-    for (int r = 0; r < RB_NRES; r++)
-        c->res[r] = fmax(0, round(rb_fpga_resmodel_predict(&x->rm, &sh, r)));
-    /* the sweep's syntheses had small's buffers: add what this one's differ by */
-    rb_fpga_hw swept = *rb_fpga_hw_find("small");
-    swept.fmt = c->hw.fmt;
-    c->res[RB_RES_BRAM36] += buffer_brams(&c->hw) - buffer_brams(&swept);
-}
-
-/* Power, utilization, cost and the constraints from res[] and the latencies. */
+/* The bound, the objective and the figures every target shares. */
 static void derive(const rb_explore_spec *sp, rb_explore_cand *c)
 {
-    rb_metric m[RB_NRES];
-    for (int r = 0; r < RB_NRES; r++) {
-        memset(&m[r], 0, sizeof m[r]);
-        snprintf(m[r].name, sizeof m[r].name, "%s", rb_fpga_res_names[r]);
-        m[r].value = c->res[r];
-    }
-    c->power_w = rb_fpga_power_w(m, RB_NRES, c->hw.clock_hz / 1e6, sp->activity, c->power_how,
-                                 sizeof c->power_how);
-    /* LUTs used as logic and as memory share the part's LUTs */
-    double used[RB_NRES];
-    memcpy(used, c->res, sizeof used);
-    used[RB_RES_LUT] += used[RB_RES_LUTRAM];
-    c->util = 0;
-    const int counted[] = {RB_RES_LUT, RB_RES_FF, RB_RES_DSP, RB_RES_BRAM36, RB_RES_LUTRAM};
-    for (size_t k = 0; k < sizeof counted / sizeof counted[0]; k++) {
-        int r = counted[k];
-        double u = used[r] / sp->part->cap[r];
-        if (u > c->util) {
-            c->util = u;
-            c->util_res = r;
-        }
-    }
+    if (sp->target == RB_XT_FPGA)
+        rb_xfpga_derive(sp, c);
     c->worst_s = 0;
     c->energy_j = 0;
     for (int p = 0; p < sp->n_points; p++) {
         double t = sp->qps > 0 ? c->p99_s[p] : c->lat_s[p];
         c->worst_s = fmax(c->worst_s, t);
-        c->energy_j += c->power_w * c->lat_s[p] / sp->n_points;
+        if (sp->target == RB_XT_FPGA) /* the model's power over the call */
+            c->energy_pt[p] = c->power_w * c->lat_s[p];
+        c->energy_j += c->energy_pt[p] / sp->n_points;
     }
-    c->fits = c->util <= 1.0;
+    c->fits = sp->target == RB_XT_FPGA ? c->size <= 1.0
+                                        : !(sp->max_area_mm2 > 0) || c->size <= sp->max_area_mm2;
     c->meets = !(sp->slo_s > 0) || c->worst_s <= sp->slo_s;
     c->cost = sp->objective == RB_OBJ_POWER    ? c->power_w
               : sp->objective == RB_OBJ_ENERGY ? c->energy_j
-                                               : c->util;
-}
-
-typedef struct serve_ctx {
-    const rb_fpga_hw *hw;
-    rb_fx_model fx;
-    int T;
-    double t[RB_SERVE_MAX_BATCH + 1]; /* service time per batch size, 0: not yet */
-} serve_ctx;
-
-static int service(void *ctx, int n, double *seconds, rb_err *e)
-{
-    (void)e;
-    serve_ctx *s = ctx;
-    if (!s->t[n])
-        s->t[n] = (double)rb_fpga_cycles_formula(s->hw, &s->fx, s->T, n, s->hw->offchip_bpc) /
-                  s->hw->clock_hz;
-    *seconds = s->t[n];
-    return 0;
-}
-
-/* Cycles, latency and (under load) p99 of every point; refused[] when one
- * cannot run. */
-static int estimate_points(const rb_explore_spec *sp, const rb_trace *tr, rb_hist *h,
-                           rb_explore_cand *c, rb_err *e)
-{
-    for (int p = 0; p < sp->n_points; p++) {
-        const rb_workload *w = sp->points[p];
-        rb_fx_model fx;
-        if (point_shape(w, c->hw.fmt, &fx, c->refused, sizeof c->refused) ||
-            rb_fpga_hw_check(&c->hw, &fx, w->seq, point_batch(sp, w), c->refused,
-                             sizeof c->refused))
-            return 0;
-        c->cycles[p] = rb_fpga_cycles_formula(&c->hw, &fx, w->seq, w->batch, c->hw.offchip_bpc);
-        c->lat_s[p] = (double)c->cycles[p] / c->hw.clock_hz;
-        if (sp->qps > 0) {
-            serve_ctx sc = {.hw = &c->hw, .fx = fx, .T = w->seq};
-            rb_batch_policy pol = {.max_batch = c->hw.max_b < RB_SCN_DEFAULT_SERVER_BATCH
-                                                    ? c->hw.max_b
-                                                    : RB_SCN_DEFAULT_SERVER_BATCH};
-            rb_serve_result r = {.lat = h};
-            int rc = rb_serve_simulate(RB_SCN_SERVER, tr, &pol, service, &sc, &r, e);
-            if (rc)
-                return rc;
-            c->p99_s[p] = rb_hist_quantile(h, 0.99);
-        }
-    }
-    return 0;
+                                               : c->size;
 }
 
 static int dominates(const rb_explore_cand *a, const rb_explore_cand *b)
 {
-    return a->worst_s <= b->worst_s && a->power_w <= b->power_w && a->util <= b->util &&
-           (a->worst_s < b->worst_s || a->power_w < b->power_w || a->util < b->util);
+    return a->worst_s <= b->worst_s && a->power_w <= b->power_w && a->size <= b->size &&
+           (a->worst_s < b->worst_s || a->power_w < b->power_w || a->size < b->size);
 }
 
 static int better(const rb_explore_cand *a, const rb_explore_cand *b)
@@ -396,34 +242,54 @@ void rb_explore_settle(const rb_explore_spec *sp, rb_explore *x)
         if (c->meets && (x->chosen < 0 || better(c, &x->c[x->chosen])))
             x->chosen = i;
     }
-    /* the cheapest that misses the bound and costs less than the choice
-     * (or, with no choice, the one nearest the bound): what the bound costs */
+    /* what the bound costs: the next cheaper candidate than the choice,
+     * which misses it (with no choice, the one nearest the bound) */
     for (long i = 0; i < x->n; i++) {
         rb_explore_cand *c = &x->c[i];
         if (c->refused[0] || !c->fits || c->meets)
             continue;
-        int cheaper = x->chosen < 0 || c->cost < x->c[x->chosen].cost;
-        if (!cheaper)
-            continue;
         long m = x->near_miss;
-        if (m < 0 || (x->chosen >= 0 ? better(c, &x->c[m]) : c->worst_s < x->c[m].worst_s))
+        if (x->chosen >= 0 ? c->cost < x->c[x->chosen].cost &&
+                                 (m < 0 || c->cost > x->c[m].cost ||
+                                  (c->cost == x->c[m].cost && c->worst_s < x->c[m].worst_s))
+                           : m < 0 || c->worst_s < x->c[m].worst_s)
             x->near_miss = i;
     }
 }
 
-int rb_explore_fpga(const rb_explore_spec *sp, const char *resmodel_dir, rb_explore *x, rb_err *e)
+double rb_explore_format_code(const rb_explore_spec *sp, const rb_explore_cand *c)
+{
+    return sp->target == RB_XT_FPGA ? (double)(c->hw.fmt.bits * 100 + c->hw.fmt.frac)
+                                    : (double)c->ax.dtype;
+}
+
+/* The candidate's accuracy, and its refusal when its format loses more than
+ * the bound allows. */
+static void accuracy(const rb_explore_spec *sp, rb_explore_cand *c)
+{
+    c->accuracy = NAN;
+    for (int i = 0; i < sp->n_acc; i++)
+        if (sp->acc_fmt[i] == rb_explore_format_code(sp, c))
+            c->accuracy = sp->acc[i];
+    double drop = sp->acc_ref - c->accuracy;
+    if (sp->max_acc_drop >= 0 && isfinite(drop) && drop > sp->max_acc_drop)
+        snprintf(c->refused, sizeof c->refused,
+                 "its format's test accuracy %.3f is %.3f below fp64's %.3f (the bound: %.3f)",
+                 c->accuracy, drop, sp->acc_ref, sp->max_acc_drop);
+}
+
+int rb_explore_run(const rb_explore_spec *sp, rb_explore *x, rb_err *e)
 {
     memset(x, 0, sizeof *x);
     x->chosen = x->near_miss = -1;
     long n = rb_explore_sweep_size(&sp->sweep);
     if (n > RB_EXPLORE_MAX_CANDIDATES)
         return rb_errf(e, RB_EINPUT,
-                       "the sweep spans %ld candidates, more than %d: sweep fewer "
-                       "values",
-                       n, RB_EXPLORE_MAX_CANDIDATES);
+                       "the sweep spans %ld candidates, more than %d: sweep fewer values", n,
+                       RB_EXPLORE_MAX_CANDIDATES);
     if (sp->n_points < 1)
         return rb_errf(e, RB_EINPUT, "no workload point to size the accelerator for");
-    int rc = rb_fpga_resmodel_fit(resmodel_dir, &x->rm, e);
+    int rc = sp->target == RB_XT_FPGA ? rb_xfpga_prepare(sp, x, e) : 0;
     if (rc)
         return rc;
     if (!(x->c = calloc((size_t)n, sizeof *x->c)))
@@ -443,11 +309,15 @@ int rb_explore_fpga(const rb_explore_spec *sp, const char *resmodel_dir, rb_expl
     }
     for (long i = 0; i < n && !rc; i++) {
         rb_explore_cand *c = &x->c[i];
-        make_candidate(sp, i, c);
-        if (c->refused[0])
-            continue;
-        estimate_resources(x, c);
-        rc = estimate_points(sp, &tr, h, c, e);
+        if (sp->target == RB_XT_FPGA)
+            rb_xfpga_make(sp, i, c);
+        else
+            rb_xasic_make(sp, i, c);
+        if (!c->refused[0])
+            accuracy(sp, c);
+        if (!c->refused[0])
+            rc = sp->target == RB_XT_FPGA ? rb_xfpga_estimate(sp, x, c, &tr, h, e)
+                                          : rb_xasic_estimate(sp, c, &tr, h, e);
     }
     rb_trace_free(&tr);
     free(h);
@@ -466,26 +336,38 @@ void rb_explore_free(rb_explore *x)
 
 void rb_explore_describe(const rb_explore_spec *sp, const rb_explore_cand *c, char *buf, size_t len)
 {
-    const rb_fpga_hw *hw = &c->hw;
-    int at = snprintf(buf, len, "%d lanes at %g MHz, Q%d.%d, %g KiB on chip: ", hw->lanes,
-                      hw->clock_hz / 1e6, hw->fmt.bits - 1 - hw->fmt.frac, hw->fmt.frac,
-                      hw->wmem_words * hw->fmt.bits / 8192.0);
+    char label[160];
+    if (sp->target == RB_XT_FPGA)
+        rb_xfpga_label(sp, c, label, sizeof label);
+    else
+        rb_xasic_label(c, label, sizeof label);
+    int at = snprintf(buf, len, "%s: ", label);
     if (sp->qps > 0)
         at += snprintf(buf + at, len - (size_t)at, "%.3g ms p99 at %g q/s", c->worst_s * 1e3,
                        sp->qps);
     else
         at += snprintf(buf + at, len - (size_t)at, "%.3g ms", c->worst_s * 1e3);
-    at += snprintf(buf + at, len - (size_t)at, ", %.2f W, %.0f %% of an %s's %s", c->power_w,
-                   c->util * 100, sp->part->name,
-                   c->util_res == RB_RES_DSP      ? "DSPs"
-                   : c->util_res == RB_RES_BRAM36 ? "block RAMs"
-                   : c->util_res == RB_RES_FF     ? "flip-flops"
-                                                  : "LUTs");
-    at += snprintf(buf + at, len - (size_t)at, " (cycles %s, resources %s)",
+    if (sp->target == RB_XT_FPGA)
+        at += snprintf(buf + at, len - (size_t)at, ", %.2f W, %.0f %% of an %s's %s", c->power_w,
+                       c->size * 100, sp->part->name,
+                       c->util_res == RB_RES_DSP      ? "DSPs"
+                       : c->util_res == RB_RES_BRAM36 ? "block RAMs"
+                       : c->util_res == RB_RES_FF     ? "flip-flops"
+                                                      : "LUTs");
+    else
+        at += snprintf(buf + at, len - (size_t)at, ", %.2f W, %.3g mJ per call, %.3g mm^2",
+                       c->power_w, c->energy_j * 1e3, c->size);
+    if (sp->target == RB_XT_ASIC)
+        at += snprintf(buf + at, len - (size_t)at, " (modeled)");
+    else
+        at += snprintf(buf + at, len - (size_t)at, " (cycles %s, resources %s)",
                    c->sim_state == RB_XS_CONFIRMED   ? "simulated"
                    : c->sim_state == RB_XS_DISAGREES ? "DISAGREE with the simulation"
                                                      : "estimated",
                    c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
+    if (isfinite(c->accuracy))
+        at += snprintf(buf + at, len - (size_t)at, "; test accuracy %.3f (fp64 %.3f)",
+                       c->accuracy, sp->acc_ref);
     if (sp->slo_s > 0 && !c->meets)
         snprintf(buf + at, len - (size_t)at, "; misses the %g ms bound by %.0f %%", sp->slo_s * 1e3,
                  (c->worst_s / sp->slo_s - 1) * 100);

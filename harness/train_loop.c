@@ -49,21 +49,28 @@ static int pass_alloc(pass *p, const rb_tc_data *d, int B, int E, int H, int tra
 }
 
 /* Forward every document of docs[0..n) in batches; predictions into pred. */
-static int predict_split(rb_target *t, const rb_tc_head *h, pass *p, const rb_tc_doc *docs,
-                         size_t n, int *pred, double *loss, rb_err *e)
+/* The recurrent stack's forward on the target t (loaded): an rb_tc_forward_fn. */
+static int target_forward(void *ctx, const rb_batch *in, float *y, rb_err *e)
 {
-    const rb_workload *w = &t->workload;
-    rb_tensor out = {p->y, 3, {(size_t)w->seq, (size_t)w->batch, (size_t)w->hidden, 0}};
+    rb_target *t = ctx;
+    rb_tensor out = {y, 3, {(size_t)in->seq, (size_t)in->batch, (size_t)t->workload.hidden, 0}};
+    return rb_target_forward(t, in, &out, NULL, e);
+}
+
+static int predict_split(rb_tc_forward_fn fwd, void *ctx, const rb_tc_head *h, pass *p,
+                         const rb_tc_doc *docs, size_t n, int B, int *pred, double *loss,
+                         rb_err *e)
+{
     double sum = 0, wsum = 0;
     for (size_t i = 0; i < n; i++)
         p->idx[i] = i;
-    for (size_t k = 0; k < n; k += (size_t)w->batch) {
+    for (size_t k = 0; k < n; k += (size_t)B) {
         if (rb_interrupted())
             return rb_errf(e, RB_EINTR, "interrupted");
-        int rows = n - k < (size_t)w->batch ? (int)(n - k) : w->batch;
+        int rows = n - k < (size_t)B ? (int)(n - k) : B;
         rb_tc_batch_fill(&p->b, h, docs, p->idx + k, rows);
-        rb_batch in = {w->seq, w->batch, w->input, p->b.x, NULL, NULL, NULL};
-        int rc = rb_target_forward(t, &in, &out, NULL, e);
+        rb_batch in = {p->b.T, B, h->E, p->b.x, NULL, NULL, NULL};
+        int rc = fwd(ctx, &in, p->y, e);
         if (rc)
             return rc;
         rb_tc_predict(h, &p->b, p->y);
@@ -164,7 +171,8 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
         double t0 = rb_now_s();
         rc = train_epoch(t, d, c, ep, h, &p, train_pred, &st.train_loss, e);
         if (!rc)
-            rc = predict_split(t, h, &p, d->test, d->n_test, test_pred, &st.test_loss, e);
+            rc = predict_split(target_forward, t, h, &p, d->test, d->n_test, c->batch, test_pred,
+                               &st.test_loss, e);
         if (!rc)
             rc = fetch_weights(t, m, flat, e);
         if (rc)
@@ -183,19 +191,26 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
     return rc;
 }
 
+int rb_tc_evaluate_with(rb_tc_forward_fn fwd, void *ctx, const rb_tc_data *d,
+                        const rb_tc_head *h, int H, int batch, int *pred, double *loss,
+                        rb_err *e)
+{
+    pass p;
+    int rc = pass_alloc(&p, d, batch, h->E, H, 0, e);
+    if (!rc)
+        rc = predict_split(fwd, ctx, h, &p, d->test, d->n_test, batch, pred, loss, e);
+    pass_free(&p);
+    return rc;
+}
+
 int rb_tc_evaluate(rb_target *t, const rb_tc_data *d, const rb_model *m, const rb_tc_head *h,
                    int batch, int *pred, double *loss, rb_err *e)
 {
     rb_workload w =
         rb_workload_of(m->cell, RB_MODE_INFER, d->seq, batch, h->E, m->hidden, m->layers, 1);
-    pass p;
-    int rc = pass_alloc(&p, d, batch, h->E, m->hidden, 0, e);
-    if (rc)
-        return rc;
-    rc = rb_target_load(t, m, &w, e);
+    int rc = rb_target_load(t, m, &w, e);
     if (!rc)
-        rc = predict_split(t, h, &p, d->test, d->n_test, pred, loss, e);
+        rc = rb_tc_evaluate_with(target_forward, t, d, h, m->hidden, batch, pred, loss, e);
     rb_target_unload(t);
-    pass_free(&p);
     return rc;
 }

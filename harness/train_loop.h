@@ -51,6 +51,14 @@ int rb_tc_train(rb_target *t, const rb_tc_data *d, const rb_tc_train_cfg *c, rb_
 int rb_tc_evaluate(rb_target *t, const rb_tc_data *d, const rb_model *m, const rb_tc_head *h,
                    int batch, int *pred, double *loss, rb_err *e);
 
+/* The recurrent stack's forward computed some other way (a number format's
+ * emulation): y [T, B, H] from in (x [T, B, E]). */
+typedef int (*rb_tc_forward_fn)(void *ctx, const rb_batch *in, float *y, rb_err *e);
+/* rb_tc_evaluate with the stack's forward fwd(ctx, ...) (H: its hidden size). */
+int rb_tc_evaluate_with(rb_tc_forward_fn fwd, void *ctx, const rb_tc_data *d,
+                        const rb_tc_head *h, int H, int batch, int *pred, double *loss,
+                        rb_err *e);
+
 /* Scores of predictions against the test labels. */
 void rb_tc_score_test(const rb_tc_data *d, const int *pred, rb_tc_scores *s);
 

@@ -34,7 +34,8 @@ static void close_session(rb_target *t)
     t->session = NULL;
 }
 
-static void add_resource(rb_device_info *d, const char *name, double v, const char *unit)
+static void add_resource(rb_device_info *d, const char *name, double v, const char *unit,
+                         const char *source)
 {
     if (d->n_resources >= RB_DEVICE_MAX_RESOURCES)
         return;
@@ -43,7 +44,7 @@ static void add_resource(rb_device_info *d, const char *name, double v, const ch
     snprintf(m->name, sizeof m->name, "%s", name);
     m->value = v;
     snprintf(m->unit, sizeof m->unit, "%s", unit);
-    snprintf(m->source, sizeof m->source, "preset");
+    snprintf(m->source, sizeof m->source, "%s", source);
 }
 
 static void describe(const rb_asic_preset *p, rb_device_info *out)
@@ -60,10 +61,15 @@ static void describe(const rb_asic_preset *p, rb_device_info *out)
     snprintf(out->power_source, sizeof out->power_source,
              "model: preset static power; dynamic energy per result (MODEL.md)");
     snprintf(out->power_boundary, sizeof out->power_boundary, RB_BOUNDARY_CHIP);
-    add_resource(out, "MACS", (double)p->rows * p->cols, "");
-    add_resource(out, "WEIGHT_SRAM", p->weight_sram_bytes, "bytes");
-    add_resource(out, "ACT_SRAM", p->act_sram_bytes, "bytes");
-    add_resource(out, "ACC_SRAM", p->acc_sram_bytes, "bytes");
+    add_resource(out, "MACS", (double)p->rows * p->cols, "", "preset");
+    add_resource(out, "WEIGHT_SRAM", p->weight_sram_bytes, "bytes", "preset");
+    add_resource(out, "ACT_SRAM", p->act_sram_bytes, "bytes", "preset");
+    add_resource(out, "ACC_SRAM", p->acc_sram_bytes, "bytes", "preset");
+    /* the area model's (MODEL.md "Area"): per MAC and per SRAM bit, fitted
+     * to TPU v1's floor plan */
+    rb_asic_area area;
+    rb_asic_area_of(p, &area);
+    add_resource(out, "AREA_MM2", area.total_mm2, "mm2", "modeled");
 
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "preset", p->name);

@@ -119,4 +119,28 @@ typedef struct rb_asic_result {
  * describe (no layers, non-positive sizes). */
 int rb_asic_model(const rb_asic_preset *p, const rb_workload *w, rb_asic_result *r, rb_err *e);
 
+/* Die area (asic_area.c, MODEL.md "Area"). */
+typedef struct rb_asic_area {
+    double mac_array_mm2, vector_mm2, sram_mm2, total_mm2;
+    char how[160];
+} rb_asic_area;
+/* Die area of what the model counts: the MAC array (rows x cols MACs of the
+ * datatype and accumulator), the vector unit (vector_lanes fp32
+ * multiply-add units) and the on-chip memories (weight + activation +
+ * accumulator SRAM); no I/O, PHYs, control or wiring overhead beyond what the
+ * coefficients hold.  how: one line saying where the figures come from. */
+void rb_asic_area_of(const rb_asic_preset *p, rb_asic_area *a);
+/* The coefficients, exposed for tests and MODEL.md: bare areas at 45 nm in
+ * um^2 (Horowitz's table with asic_energy.c's rules for what it lacks; the
+ * 6T cell over the array efficiency), before node scaling and overhead. */
+double rb_asic_a45_mac_um2(const rb_asic_numerics *n);
+double rb_asic_a45_vector_lane_um2(void);
+double rb_asic_a45_sram_bit_um2(void);
+/* (node / 45 nm)^2: the factor from the table's process. */
+double rb_asic_area_node_scale(double node_nm);
+/* The overhead factors, logic and SRAM: TPU v1's published component areas
+ * over this model's bare figures for them. */
+double rb_asic_area_logic_factor(void);
+double rb_asic_area_sram_factor(void);
+
 #endif

@@ -12,7 +12,7 @@ q() { sqlite3 "$1" "$2"; }
 cycles() { q "$1" "SELECT d.instance || ' ' || w.key || ' ' || m.value FROM metrics m JOIN results r ON r.id = m.result_id JOIN devices d ON d.id = r.device_id JOIN workloads w ON w.id = r.workload_id WHERE m.name = 'cycles' ORDER BY 1"; }
 
 expect 2 --err "--target fpga" -- rb explore --hidden 32
-expect 2 --err "the asic side is not built yet" -- rb explore --target asic
+expect 2 --err "fpga or asic" -- rb explore --target gpu
 expect 2 --err "KEY=LIST" -- rb explore "${P[@]}" --sweep colour=red
 expect 2 --err "given twice" -- rb explore "${P[@]}" --sweep lanes=16 --sweep lanes=32
 expect 2 --err "one of xc7z020" -- rb explore "${P[@]}" --part nonesuch

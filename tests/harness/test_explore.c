@@ -15,31 +15,31 @@
 static void add(rb_explore_spec *sp, const char *kv)
 {
     rb_err e = {0};
-    CHECK_INT(rb_explore_sweep_add(&sp->sweep, kv, &e), 0);
+    CHECK_INT(rb_explore_sweep_add(&sp->sweep, sp->target, kv, &e), 0);
 }
 
 static void test_sweep_parse(void)
 {
     rb_explore_sweep s = {0};
     rb_err e = {0};
-    CHECK_INT(rb_explore_sweep_add(&s, "lanes=16,32 64", &e), 0);
-    CHECK_INT(s.n[RB_XK_LANES], 3);
-    CHECK_INT(rb_explore_sweep_add(&s, "format=q3.12,Q2.5", &e), 0);
-    CHECK_INT((int)s.v[RB_XK_FORMAT][0], 1612);
-    CHECK_INT((int)s.v[RB_XK_FORMAT][1], 805);
+    CHECK_INT(rb_explore_sweep_add(&s, RB_XT_FPGA, "lanes=16,32 64", &e), 0);
+    CHECK_INT(s.n[RB_XK_FPGA_LANES], 3);
+    CHECK_INT(rb_explore_sweep_add(&s, RB_XT_FPGA, "format=q3.12,Q2.5", &e), 0);
+    CHECK_INT((int)s.v[RB_XK_FPGA_FORMAT][0], 1612);
+    CHECK_INT((int)s.v[RB_XK_FPGA_FORMAT][1], 805);
     CHECK_INT((int)rb_explore_sweep_size(&s), 6);
-    CHECK_INT(rb_explore_sweep_add(&s, "lanes=8", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&s, RB_XT_FPGA, "lanes=8", &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "given twice");
-    CHECK_INT(rb_explore_sweep_add(&s, "colour=red", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&s, RB_XT_FPGA, "colour=red", &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "KEY=LIST");
-    CHECK_INT(rb_explore_sweep_add(&s, "clock_mhz=200,abc", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&s, RB_XT_FPGA, "clock_mhz=200,abc", &e), RB_EINPUT);
     CHECK_STR_HAS(e.msg, "'abc'");
-    CHECK_INT(rb_explore_sweep_add(&s, "onchip_kib=-1", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&s, RB_XT_FPGA, "onchip_kib=-1", &e), RB_EINPUT);
     rb_explore_sweep t = {0};
-    CHECK_INT(rb_explore_sweep_add(&t, "format=q9.9", &e), RB_EINPUT); /* 19 bits */
-    CHECK_INT(rb_explore_sweep_add(&t, "lanes=12.5", &e), RB_EINPUT);
-    CHECK_INT(rb_explore_sweep_add(&t, "clock_mhz=100,100", &e), RB_EINPUT);
-    CHECK_INT(rb_explore_sweep_add(&t, "clock_mhz=", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&t, RB_XT_FPGA, "format=q9.9", &e), RB_EINPUT); /* 19 bits */
+    CHECK_INT(rb_explore_sweep_add(&t, RB_XT_FPGA, "lanes=12.5", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&t, RB_XT_FPGA, "clock_mhz=100,100", &e), RB_EINPUT);
+    CHECK_INT(rb_explore_sweep_add(&t, RB_XT_FPGA, "clock_mhz=", &e), RB_EINPUT);
 }
 
 static rb_workload point(rb_cell cell, int T, int B, int I, int H, int L)
@@ -52,14 +52,15 @@ static rb_workload point(rb_cell cell, int T, int B, int I, int H, int L)
 static void test_cycles_by_hand(void)
 {
     rb_workload w = point(RB_CELL_LSTM, 4, 2, 16, 32, 1);
-    rb_explore_spec sp = {.n_points = 1, .activity = 0.125};
+    rb_explore_spec sp = {.n_points = 1, .activity = 0.125, .resmodel_dir = SWEEP_DIR,
+                          .max_acc_drop = -1};
     sp.points[0] = &w;
     sp.part = rb_fpga_part_find("xc7z020");
     add(&sp, "lanes=8,16,32");
     add(&sp, "onchip_kib=100");
     rb_explore x;
     rb_err e = {0};
-    CHECK_INT(rb_explore_fpga(&sp, SWEEP_DIR, &x, &e), 0);
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
     CHECK_INT((int)x.n, 3);
     /* 8 lanes: VLANES >= 4 and 4 * VLANES <= LANES cannot both hold */
     CHECK_STR_HAS(x.c[0].refused, "LANES=8");
@@ -82,7 +83,7 @@ static void test_cycles_by_hand(void)
     /* a point the accelerator cannot run is every candidate's refusal, named */
     rb_workload train = rb_workload_of(RB_CELL_LSTM, RB_MODE_TRAIN, 4, 1, 16, 32, 1, 1);
     sp.points[0] = &train;
-    CHECK_INT(rb_explore_fpga(&sp, SWEEP_DIR, &x, &e), 0);
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
     CHECK_STR_HAS(x.c[1].refused, "inference only");
     CHECK_INT((int)x.n_refused, 3);
     CHECK_INT((int)x.chosen, -1);
@@ -93,12 +94,12 @@ static void test_cycles_by_hand(void)
 static void test_sizing(void)
 {
     rb_workload w = point(RB_CELL_RNN, 100, 4, 700, 600, 3);
-    rb_explore_spec sp = {.n_points = 1, .activity = 0.125};
+    rb_explore_spec sp = {.n_points = 1, .activity = 0.125, .resmodel_dir = SWEEP_DIR};
     sp.points[0] = &w;
     sp.part = rb_fpga_part_find("xc7z045");
     rb_explore x;
     rb_err e = {0};
-    CHECK_INT(rb_explore_fpga(&sp, SWEEP_DIR, &x, &e), 0);
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
     const rb_fpga_hw *hw = &x.c[0].hw;
     CHECK_INT(hw->max_h, 1024);
     CHECK_INT(hw->max_i, 1024);
@@ -113,13 +114,13 @@ static void test_sizing(void)
 static void test_light_load(void)
 {
     rb_workload w = point(RB_CELL_LSTM, 10, 1, 64, 64, 1);
-    rb_explore_spec sp = {.n_points = 1, .activity = 0.125, .qps = 1};
+    rb_explore_spec sp = {.n_points = 1, .activity = 0.125, .resmodel_dir = SWEEP_DIR, .qps = 1};
     sp.points[0] = &w;
     sp.part = rb_fpga_part_find("xc7z020");
     add(&sp, "lanes=16,64");
     rb_explore x;
     rb_err e = {0};
-    CHECK_INT(rb_explore_fpga(&sp, SWEEP_DIR, &x, &e), 0);
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
     for (int i = 0; i < 2; i++) /* within the latency histogram's resolution */
         CHECK_NEAR(x.c[i].p99_s[0] / x.c[i].lat_s[0], 1.0, 0.01);
     rb_explore_free(&x);
@@ -127,18 +128,18 @@ static void test_light_load(void)
 
 static int dominates(const rb_explore_cand *a, const rb_explore_cand *b)
 {
-    return a->worst_s <= b->worst_s && a->power_w <= b->power_w && a->util <= b->util &&
-           (a->worst_s < b->worst_s || a->power_w < b->power_w || a->util < b->util);
+    return a->worst_s <= b->worst_s && a->power_w <= b->power_w && a->size <= b->size &&
+           (a->worst_s < b->worst_s || a->power_w < b->power_w || a->size < b->size);
 }
 
 /* The front and the choice over a real sweep, against their definitions. */
 static void test_front_and_choice(void)
 {
     rb_workload w = point(RB_CELL_LSTM, 25, 1, 256, 256, 1);
-    rb_explore_objective objs[] = {RB_OBJ_RESOURCES, RB_OBJ_POWER, RB_OBJ_ENERGY};
+    rb_explore_objective objs[] = {RB_OBJ_SIZE, RB_OBJ_POWER, RB_OBJ_ENERGY};
     for (int o = 0; o < 3; o++) {
         rb_explore_spec sp = {
-            .n_points = 1, .activity = 0.125, .slo_s = 2e-3, .objective = objs[o]};
+            .n_points = 1, .activity = 0.125, .resmodel_dir = SWEEP_DIR, .slo_s = 2e-3, .objective = objs[o]};
         sp.points[0] = &w;
         sp.part = rb_fpga_part_find("xc7z045");
         add(&sp, "lanes=16,32,64,128,256");
@@ -147,7 +148,7 @@ static void test_front_and_choice(void)
         add(&sp, "format=q3.12,q2.5");
         rb_explore x;
         rb_err e = {0};
-        CHECK_INT(rb_explore_fpga(&sp, SWEEP_DIR, &x, &e), 0);
+        CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
         CHECK_INT((int)x.n, 90);
         long front = 0, bad = 0, best = -1;
         for (long i = 0; i < x.n; i++) {
@@ -177,10 +178,53 @@ static void test_front_and_choice(void)
         char line[512];
         rb_explore_describe(&sp, &x.c[x.chosen], line, sizeof line);
         CHECK_STR_HAS(line, "of an xc7z045's");
-        printf("  %s: %ld candidates, front %ld, chosen %s\n", rb_explore_objective_name(objs[o]),
+        printf("  %s: %ld candidates, front %ld, chosen %s\n", rb_explore_objective_name(RB_XT_FPGA, objs[o]),
                x.n, front, x.c[x.chosen].name);
         rb_explore_free(&x);
     }
+}
+
+/* asic: a candidate that sweeps nothing is its base preset, figure for
+ * figure; a swept datatype drops the base's own MAC energy for the scaled
+ * default, and a base without weight memory gets one fed at twice the row. */
+static void test_asic(void)
+{
+    static rb_asic_preset base;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("tpu-v1", &base, &e), 0);
+    rb_workload w = point(RB_CELL_LSTM, 25, 1, 512, 512, 1);
+    rb_explore_spec sp = {.target = RB_XT_ASIC, .n_points = 1, .asic_base = &base,
+                          .max_acc_drop = -1};
+    sp.points[0] = &w;
+    rb_explore x;
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
+    CHECK_INT((int)x.n, 1);
+    rb_asic_result r;
+    CHECK_INT(rb_asic_model(&base, &w, &r, &e), 0);
+    CHECK_NEAR(x.c[0].lat_s[0], r.latency_s, 0);
+    CHECK_NEAR(x.c[0].energy_j, r.e_total, 0);
+    CHECK_NEAR(x.c[0].power_w, r.e_total / r.latency_s, 1e-12);
+    rb_asic_area area;
+    rb_asic_area_of(&base, &area);
+    CHECK_NEAR(x.c[0].size, area.total_mm2, 0);
+    CHECK(!strcmp(x.c[0].name, "a256/700MHz/0KiB/int8"));
+    rb_explore_free(&x);
+
+    sp.sweep = (rb_explore_sweep){0};
+    add(&sp, "format=int8,bf16");
+    add(&sp, "array=64,128x256");
+    add(&sp, "sram_kib=4096");
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
+    CHECK_INT((int)x.n, 4);
+    rb_asic_preset p;
+    rb_explore_asic_preset(&sp, &x.c[3], &p); /* 128x256 bf16 */
+    CHECK_INT(p.rows, 128);
+    CHECK_INT(p.cols, 256);
+    CHECK_INT(p.num.dtype, RB_ASIC_BF16);
+    CHECK_STR_HAS(p.energy_from[0], "horowitz45");
+    CHECK_NEAR(p.weight_sram_bpc, 2.0 * 256 * 2, 1e-9); /* tpu-v1 has no weight memory */
+    CHECK(x.c[0].lat_s[0] > 2 * x.c[1].lat_s[0]);      /* 64x64 int8 vs 128x256: 8x the MACs */
+    rb_explore_free(&x);
 }
 
 int main(void)
@@ -190,5 +234,6 @@ int main(void)
     test_sizing();
     test_light_load();
     test_front_and_choice();
+    test_asic();
     return rb_test_done("test_explore");
 }
