@@ -332,6 +332,10 @@ static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a, 
     char summary[512];
     rb_explore_describe(sp, c, summary, sizeof summary);
     cJSON_AddStringToObject(o, "summary", summary);
+    if (isfinite(c->accuracy)) {
+        cJSON_AddNumberToObject(o, "accuracy", c->accuracy);
+        cJSON_AddNumberToObject(o, "accuracy_fp64", sp->acc_ref);
+    }
     if (fpga)
         fpga_device(sp, c, &d, o);
     else
@@ -527,14 +531,14 @@ static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, 
                                                   : (double)sp->asic_base->num.dtype;
     }
     rb_tc_scores sc;
-    int rc = rb_explore_accuracy(s, sp->target, -1, 16, &sc, e);
+    int rc = rb_explore_accuracy(s, sp, -1, 16, &sc, e);
     if (rc)
         return rc;
     sp->acc_ref = sc.accuracy;
     fprintf(out, "%s test split, %zu documents: accuracy %.3f in fp64", s->meta.task, sc.n,
             sc.accuracy);
     for (int i = 0; i < sp->n_acc && !rc; i++) {
-        if ((rc = rb_explore_accuracy(s, sp->target, sp->acc_fmt[i], 16, &sc, e)))
+        if ((rc = rb_explore_accuracy(s, sp, sp->acc_fmt[i], 16, &sc, e)))
             break;
         sp->acc[i] = sc.accuracy;
         char name[16];
@@ -622,6 +626,19 @@ static int explore_main(int argc, char **argv)
             "Pareto front\n",
             x.n, x.n_refused, fpga ? "the RTL's rules or the points' needs" : "the model's rules",
             x.n_unfit, fits, x.n_missed, x.n_front);
+    /* why candidates were refused: each distinct reason once, with its count */
+    for (long i = 0, shown = 0; i < x.n && shown < 6; i++) {
+        const char *why = x.c[i].refused;
+        long same = 0, first = 1;
+        for (long j = 0; j < x.n && first; j++)
+            first = j >= i || strcmp(x.c[j].refused, why);
+        if (!why[0] || !first)
+            continue;
+        for (long j = i; j < x.n; j++)
+            same += !strcmp(x.c[j].refused, why);
+        fprintf(out, "  refused (%ld): %s\n", same, why);
+        shown++;
+    }
     int disagree = 0;
     if (fpga && a.confirm != CONFIRM_NONE)
         rc = confirm(&a, &x, com.quiet, &disagree, out, &e);

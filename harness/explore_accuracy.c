@@ -40,9 +40,10 @@ static int forward(void *ctx, const rb_batch *in, float *y, rb_err *e)
     return rc;
 }
 
-int rb_explore_accuracy(const rb_task_saved *s, rb_explore_target t, double format, int batch,
-                        rb_tc_scores *sc, rb_err *e)
+int rb_explore_accuracy(const rb_task_saved *s, const rb_explore_spec *sp, double format,
+                        int batch, rb_tc_scores *sc, rb_err *e)
 {
+    const rb_explore_target t = sp->target;
     const rb_tc_data *d = &s->d;
     const rb_model *m = &s->m;
     fmt_ctx c = {.target = t, .m = m};
@@ -59,8 +60,12 @@ int rb_explore_accuracy(const rb_task_saved *s, rb_explore_target t, double form
         if (!rc && (!c.xq || !c.yq))
             rc = RB_ENOMEM;
     } else {
-        rb_asic_numerics num = {(rb_asic_dtype)format, format == RB_ASIC_INT16 ? 48 : 32,
-                                RB_ASIC_PER_CHANNEL};
+        /* the candidates' numerics: the base preset's, in this datatype
+         * (rb_explore_asic_preset's rule for the accumulator) */
+        rb_explore_cand c0 = {.ax = {.rows = 1, .cols = 1, .dtype = (rb_asic_dtype)format}};
+        rb_asic_preset p;
+        rb_explore_asic_preset(sp, &c0, &p);
+        rb_asic_numerics num = p.num;
         rc = rb_asic_qmodel_new(&c.q, m, &num, d->seq, batch, e);
     }
     if (rc == RB_ENOMEM)

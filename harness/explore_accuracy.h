@@ -12,9 +12,9 @@
 #include "explore.h"
 #include "task_cli.h"
 
-/* format: the sweep's code for target t's format (explore.h), or < 0 for
- * the fp64 reference.  batch: documents per forward. */
-int rb_explore_accuracy(const rb_task_saved *s, rb_explore_target t, double format, int batch,
-                        rb_tc_scores *sc, rb_err *e);
+/* format: the sweep's code for the spec's target's format (explore.h), or
+ * < 0 for the fp64 reference.  batch: documents per forward. */
+int rb_explore_accuracy(const rb_task_saved *s, const rb_explore_spec *sp, double format,
+                        int batch, rb_tc_scores *sc, rb_err *e);
 
 #endif

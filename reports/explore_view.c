@@ -50,6 +50,10 @@ int rb_xview_of(const rb_report *r, rb_xview *v, rb_err *e)
         w->device = d;
         w->power_w = r->devices[d].power_w;
         w->util = num(o, "utilization");
+        w->area_mm2 = num(o, "area_mm2");
+        w->accuracy = num(o, "accuracy");
+        w->accuracy_fp64 = num(o, "accuracy_fp64");
+        v->has_accuracy |= isfinite(w->accuracy);
         text(o, "utilization_of", w->util_of, sizeof w->util_of);
         text(o, "cycles", w->cycles, sizeof w->cycles);
         text(o, "resources", w->resources, sizeof w->resources);

@@ -11,6 +11,8 @@ typedef struct rb_xview_row {
     double lat_ms;  /* the figure the bound applies to: worst p99 under load, else worst median */
     double power_w; /* modeled */
     double util;    /* largest share of the part's resources */
+    double area_mm2; /* an asic candidate's */
+    double accuracy, accuracy_fp64; /* a trained model's in its format; NaN: not known */
     char util_of[16], cycles[16], resources[16]; /* estimated | confirmed | DISAGREES */
     int front, chosen, near_miss, meets;
     char summary[512];
@@ -23,6 +25,7 @@ typedef struct rb_xview {
     double slo_ms, qps; /* NaN: none */
     char part[16], objective[16];
     int chosen, near_miss; /* row index, or -1 */
+    int has_accuracy;      /* some row has an accuracy */
 } rb_xview;
 
 /* The explore view of r: n = 0 when no device is an explored candidate.

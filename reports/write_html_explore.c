@@ -140,10 +140,16 @@ void rb_html_explore(FILE *f, const rb_report *r)
           "weighs latency alone.</p>\n",
           f);
     chart(f, r, &v);
-    fputs("<table id=\"explore-candidates\"><tr><th>candidate</th><th>latency (ms)</th>"
-          "<th>bound</th><th>power (W)</th><th>share of part</th><th>LUT</th><th>DSP</th>"
-          "<th>BRAM36</th><th>cycles</th><th>resources</th><th></th></tr>\n",
-          f);
+    /* an fpga's resources on its part, or an asic's area */
+    int fpga = !strncmp(r->devices[v.rows[0].device].target, "fpga", 4);
+    fprintf(f,
+            "<table id=\"explore-candidates\"><tr><th>candidate</th><th>latency (ms)</th>"
+            "<th>bound</th><th>power (W)</th>%s<th>cycles</th><th>resources</th>",
+            fpga ? "<th>share of part</th><th>LUT</th><th>DSP</th><th>BRAM36</th>"
+                 : "<th>area (mm&#178;)</th><th>MAC array</th><th>SRAM</th>");
+    if (v.has_accuracy)
+        fputs("<th>test accuracy (fp64)</th>", f);
+    fputs("<th></th></tr>\n", f);
     for (int i = 0; i < v.n; i++) {
         const rb_xview_row *w = &v.rows[i];
         const rb_rep_device *d = &r->devices[w->device];
@@ -153,23 +159,36 @@ void rb_html_explore(FILE *f, const rb_report *r)
         td(f, w->lat_ms, "%.4g");
         fprintf(f, "<td>%s</td>", !isfinite(v.slo_ms) ? "" : w->meets ? "meets" : "misses");
         td(f, w->power_w, "%.3g");
-        fputs("<td class=\"num\">", f);
-        if (isfinite(w->util)) {
-            fprintf(f, "%.0f %% (", w->util * 100);
-            esc(f, w->util_of);
-            fputs(")", f);
+        if (fpga) {
+            fputs("<td class=\"num\">", f);
+            if (isfinite(w->util)) {
+                fprintf(f, "%.0f %% (", w->util * 100);
+                esc(f, w->util_of);
+                fputs(")", f);
+            }
+            fputs("</td>", f);
+            td(f, resource(d, "LUT"), "%.0f");
+            td(f, resource(d, "DSP"), "%.0f");
+            td(f, resource(d, "BRAM36"), "%.0f");
+        } else {
+            td(f, resource(d, "area_mm2"), "%.3g");
+            td(f, resource(d, "mac_array_mm2"), "%.3g");
+            td(f, resource(d, "sram_mm2"), "%.3g");
         }
-        fputs("</td>", f);
-        td(f, resource(d, "LUT"), "%.0f");
-        td(f, resource(d, "DSP"), "%.0f");
-        td(f, resource(d, "BRAM36"), "%.0f");
         fprintf(f, "<td><span class=\"badge %s\">",
                 strcmp(w->cycles, "confirmed") ? "modeled" : "simulated");
         esc(f, w->cycles);
         fprintf(f, "</span></td><td><span class=\"badge %s\">",
                 strcmp(w->resources, "confirmed") ? "modeled" : "simulated");
         esc(f, w->resources);
-        fputs("</span></td><td>", f);
+        fputs("</span></td>", f);
+        if (v.has_accuracy) {
+            fputs("<td class=\"num\">", f);
+            if (isfinite(w->accuracy))
+                fprintf(f, "%.3f (%.3f)", w->accuracy, w->accuracy_fp64);
+            fputs("</td>", f);
+        }
+        fputs("<td>", f);
         esc(f, w->chosen      ? "chosen"
                : w->near_miss ? (v.chosen >= 0 ? "cheaper, misses" : "nearest")
                : w->front     ? "front"

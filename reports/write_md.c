@@ -131,16 +131,21 @@ static void write_explore(FILE *f, const rb_report *r)
         cell(f, v.rows[v.near_miss].summary);
     }
     fputs(
-        ".\n\n| candidate | latency (ms) | power (W) | share of the part | cycles | resources | |\n"
+        ".\n\n| candidate | latency (ms) | power (W) | share of the part or area | cycles | resources | |\n"
         "|---|---|---|---|---|---|---|\n",
         f);
     for (int i = 0; i < v.n; i++) {
         const rb_xview_row *w = &v.rows[i];
         fputs("| ", f);
         cell(f, r->devices[w->device].target);
-        fprintf(f, " | %.4g | %.3g | %.0f %% (", w->lat_ms, w->power_w, w->util * 100);
-        cell(f, w->util_of);
-        fputs(") | ", f);
+        fprintf(f, " | %.4g | %.3g | ", w->lat_ms, w->power_w);
+        if (isfinite(w->util)) {
+            fprintf(f, "%.0f %% (", w->util * 100);
+            cell(f, w->util_of);
+            fputs(")", f);
+        } else
+            fprintf(f, "%.3g mm^2", w->area_mm2);
+        fputs(" | ", f);
         cell(f, w->cycles);
         fputs(" | ", f);
         cell(f, w->resources);

@@ -41,6 +41,32 @@ expect 1 --out "no candidate fits an xc7z020 and meets the bound" \
 # under load: the p99 of a lightly loaded server is one query's service time
 expect 0 --out "p99 ms" --out "ms p99 at 1 q/s" -- rb explore "${P[@]}" --qps 1 --slo-ms 1 --confirm none --no-store
 
+# asic: presets from a base through the analytical and area models; the
+# next cheaper candidate says what the bound costs
+expect 0 --out "chosen: 64x64 int8 MACs at 500 MHz, 2048 KiB of weight SRAM: 0.886 ms" \
+    --out "cheaper: 32x32 int8 MACs at 500 MHz, 2048 KiB of weight SRAM: 1.73 ms" \
+    --out "misses the 1 ms bound by 73 %" \
+    -- rb explore --target asic --hidden 512 --seq 25 --slo-ms 1 --sweep array=16,32,64,128 --sweep sram_kib=512,2048 --db a.db
+check "an asic candidate's area is the model's" "$(q a.db "SELECT count(*), min(source) FROM resources WHERE key = 'area_mm2'")" "7|modeled"
+expect 0 --out "Chosen: <b>asic:a64/500MHz/2048KiB/int8</b>" --out "area (mm&#178;)" -- rb report --db a.db --run 1 --html -o -
+expect 2 --err "--sweep array: '0'" -- rb explore --target asic --sweep array=0
+expect 2 --err "--preset is the asic's base" -- rb explore --target fpga --preset tpu-v1
+expect 2 --err "needs the model to measure it on" -- rb explore --target fpga --max-accuracy-drop 0.05
+
+# accuracy per format: a trained model's test split with the stack in each
+# swept format; the fpga's through the golden model must give what
+# `rnnbench eval` gives simulating the RTL (fpga = Q3.12, fpga:small8 = Q2.5),
+# the asic's int8 what the asic target gives with the same preset
+expect 0 -- rb train --task synthetic --tokens 24 --hidden 32 --layers 1 --embed 16 --lr 0.01 --seed 3 --epochs 20 -o syn --db t.db -q
+expect 0 -- rb eval --task synthetic --model syn --targets fpga,fpga:small8,asic --db t.db -q
+acc() { awk -v t="$1" '$1 == t { printf "%.3f", $(NF - 5) }' "$OUT"; }
+q25=$(acc fpga:small8)
+want_q312="Q3.12 $(acc fpga) (" want_q25="Q2.5 $q25 (" want_asic="int8 $(acc asic) ("
+expect 0 --out "$want_q312" --out "$want_q25" --out "refused (2): its format's test accuracy" \
+    -- rb explore --target fpga --task-model syn --sweep format=q3.12,q2.5,q5.2 --sweep lanes=16,32 --max-accuracy-drop 0.05 --confirm none --db t.db
+check "the stored candidates' accuracy" "$(q t.db "SELECT DISTINCT numerics || ' ' || printf('%.3f', accuracy) FROM accuracy WHERE run_id = 3")" "fixed Q2.5 $q25"
+expect 0 --out "$want_asic" -- rb explore --target asic --preset tpu-v1 --task-model syn --sweep format=int8,bf16 --no-store
+
 # no cmake, no Yosys: estimates only, each candidate saying why
 expect 0 --out "not simulated here: cmake is not installed" \
     --out "not synthesized here: Yosys is not installed" --out "confirmed: 0 simulated, 0 synthesized" \
