@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../targets/fpga/fpga_power.h"
+#include "../workloads/files.h"
 #include "command.h"
 #include "explore.h"
 #include "explore_accuracy.h"
@@ -56,6 +57,8 @@ static const char explore_help[] =
     "  --activity A        fpga: switching activity of the power model (default 0.125)\n"
     "  --preset NAME       asic: the base preset (default edge-npu; `rnnbench list`)\n"
     "  --max-area-mm2 A    asic: candidates larger than this do not fit\n"
+    "  --preset-out FILE   asic: write the chosen candidate as a preset file, for\n"
+    "                      `rnnbench run --targets asic --asic-preset FILE`\n"
     "  --task-model DIR    a model `rnnbench train --save DIR` wrote: its test accuracy\n"
     "                      with the recurrent stack in each swept format (fpga: the golden\n"
     "                      model, bit for bit the RTL's; asic: the emulated datatype)\n"
@@ -100,7 +103,8 @@ enum {
     OPT_PRESET,
     OPT_MAX_AREA,
     OPT_TASK_MODEL,
-    OPT_MAX_DROP
+    OPT_MAX_DROP,
+    OPT_PRESET_OUT
 };
 
 static const struct option explore_options[] = {
@@ -120,6 +124,7 @@ static const struct option explore_options[] = {
     {"max-area-mm2", required_argument, 0, OPT_MAX_AREA},
     {"task-model", required_argument, 0, OPT_TASK_MODEL},
     {"max-accuracy-drop", required_argument, 0, OPT_MAX_DROP},
+    {"preset-out", required_argument, 0, OPT_PRESET_OUT},
     {0, 0, 0, 0},
 };
 
@@ -128,7 +133,7 @@ typedef enum { CONFIRM_FRONT, CONFIRM_CHOSEN, CONFIRM_NONE } confirm_which;
 #define MAX_SWEEPS 16
 
 typedef struct explore_args {
-    const char *target, *cache, *label, *preset, *task_model;
+    const char *target, *cache, *label, *preset, *task_model, *preset_out;
     const rb_task_saved *task; /* loaded from task_model */
     const char *sweep_arg[MAX_SWEEPS]; /* parsed once the target is known */
     int n_sweeps;
@@ -156,6 +161,7 @@ static int explore_option(void *args, int opt, const char *arg, rb_err *e)
     }
     case OPT_PRESET: a->preset = arg; return 0;
     case OPT_TASK_MODEL: a->task_model = arg; return 0;
+    case OPT_PRESET_OUT: a->preset_out = arg; return 0;
     case OPT_MAX_DROP: return rb_cli_fraction("max-accuracy-drop", arg, &a->spec.max_acc_drop, e);
     case OPT_MAX_AREA: return rb_cli_double("max-area-mm2", arg, 1e-9, 1e9, &a->spec.max_area_mm2, e);
     case OPT_SLO:
@@ -444,6 +450,26 @@ static int store_run(const explore_args *a, const rb_explore *x, const char *db,
     return rc;
 }
 
+/* The chosen asic candidate as a preset file (--preset-out). */
+static int write_preset(const explore_args *a, const rb_explore_cand *c, FILE *out, rb_err *e)
+{
+    rb_asic_preset p;
+    rb_explore_asic_preset(&a->spec, c, &p);
+    FILE *f = rb_fopen_out(a->preset_out, e);
+    if (!f)
+        return e->code;
+    char source[400];
+    snprintf(source, sizeof source, "rnnbench explore from the %s preset (%.160s)",
+             a->spec.asic_base->name, a->sweeps);
+    fprintf(f, "; %s: made by rnnbench explore\n", p.name);
+    int bad = rb_asic_preset_write(f, &p, source);
+    if (fclose(f) || bad)
+        return rb_errf(e, RB_ERUNTIME, "cannot write %s", a->preset_out);
+    fprintf(out, "preset written to %s (rnnbench run --targets asic --asic-preset %s)\n",
+            a->preset_out, a->preset_out);
+    return 0;
+}
+
 /* Confirm the fpga front and choice (explore_confirm.c), say what was
  * found, and settle the choice again on the confirmed figures. */
 static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FILE *out,
@@ -501,9 +527,11 @@ static int setup(explore_args *a, rb_asic_preset *base, rb_err *e)
         if (rc)
             return rc;
         a->spec.asic_base = base;
-    } else if (a->preset)
-        return rb_errf(e, RB_EINPUT, "--preset is the asic's base: fpga candidates start from "
-                                     "`small`");
+    } else if (a->preset || a->preset_out)
+        return rb_errf(e, RB_EINPUT, "--preset and --preset-out are the asic's: fpga candidates "
+                                     "start from `small`");
+    if (a->preset_out && rb_out_path_ok(a->preset_out, e))
+        return RB_EINPUT;
     for (int i = 0; i < a->n_sweeps; i++) {
         int rc = rb_explore_sweep_add(&a->spec.sweep, a->spec.target, a->sweep_arg[i], e);
         if (rc)
@@ -657,6 +685,8 @@ static int explore_main(int argc, char **argv)
             rb_explore_describe(&a.spec, &x.c[x.near_miss], line, sizeof line);
             fprintf(out, "%s: %s\n", x.chosen >= 0 ? "cheaper" : "nearest", line);
         }
+        if (a.preset_out && x.chosen >= 0)
+            rc = write_preset(&a, &x.c[x.chosen], out, &e);
         if (!a.no_store) {
             int64_t run_id = 0;
             if (!(rc = store_run(&a, &x, com.db, argc, argv, &run_id, &e)))

@@ -11,6 +11,7 @@
 #define RB_ASIC_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../../workloads/rb_err.h"
 #include "../../workloads/workload.h"
@@ -65,6 +66,9 @@ typedef struct rb_asic_preset {
  * or a path to an INI file.  RB_EINPUT naming the file, line and key that is
  * missing or wrong.  Fills energy_use and energy_from (asic_energy.c). */
 int rb_asic_preset_load(const char *name_or_path, rb_asic_preset *p, rb_err *e);
+/* Write p as a preset file rb_asic_preset_load reads back to the same
+ * preset (energies not given stay out); source: its citation line. */
+int rb_asic_preset_write(FILE *f, const rb_asic_preset *p, const char *source);
 /* The presets shipped in the preset folder, comma-separated, for messages. */
 const char *rb_asic_preset_names(char *buf, size_t len);
 

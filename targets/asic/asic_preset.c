@@ -324,3 +324,40 @@ int rb_asic_preset_load(const char *arg, rb_asic_preset *p, rb_err *e)
     rb_asic_energy_defaults(p);
     return 0;
 }
+
+int rb_asic_preset_write(FILE *f, const rb_asic_preset *p, const char *source)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const key_spec *k = &k_keys[i];
+        const void *field = (const char *)p + k->off;
+        if (strcmp(section, k->section))
+            fprintf(f, "%s[%s]\n", i ? "\n" : "", section = k->section);
+        switch (k->kind) {
+        case K_TEXT:
+            fprintf(f, "%s = %s\n", k->key, k->hi ? (const char *)field : source);
+            break;
+        case K_INT: fprintf(f, "%s = %d\n", k->key, *(const int *)field); break;
+        case K_NUM:
+        case K_BYTES:
+            /* an energy not given stays out: the model's default takes it */
+            if (*(const double *)field >= 0)
+                fprintf(f, "%s = %.15g\n", k->key, *(const double *)field);
+            break;
+        case K_DTYPE:
+            fprintf(f, "%s = %s\n", k->key, rb_asic_dtype_name(*(const rb_asic_dtype *)field));
+            break;
+        case K_QUANT:
+            fprintf(f, "%s = %s\n", k->key,
+                    *(const rb_asic_quant *)field == RB_ASIC_PER_CHANNEL ? "per-channel"
+                                                                         : "per-tensor");
+            break;
+        case K_BOOL: fprintf(f, "%s = %s\n", k->key, *(const int *)field ? "true" : "false"); break;
+        case K_SCHEDULE:
+            fprintf(f, "%s = %s\n", k->key,
+                    rb_asic_schedule_name(*(const rb_asic_schedule *)field));
+            break;
+        }
+    }
+    return ferror(f) ? -1 : 0;
+}

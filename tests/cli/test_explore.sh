@@ -47,10 +47,15 @@ expect 0 --out "chosen: 64x64 int8 MACs at 500 MHz, 2048 KiB of weight SRAM: 0.8
     --out "cheaper: 32x32 int8 MACs at 500 MHz, 2048 KiB of weight SRAM: 1.73 ms" \
     --out "misses the 1 ms bound by 73 %" \
     -- rb explore --target asic --hidden 512 --seq 25 --slo-ms 1 --sweep array=16,32,64,128 --sweep sram_kib=512,2048 --db a.db
+# the choice as a preset file: the asic target runs it to the explored figures
+expect 0 --out "preset written to chosen.ini" -- rb explore --target asic --hidden 512 --seq 25 --slo-ms 1 --sweep array=16,32,64,128 --sweep sram_kib=512,2048 --no-store --preset-out chosen.ini
+expect 0 -- rb run --targets asic --asic-preset chosen.ini --hidden 512 --seq 25 --db ch.db -q
+check "the preset runs as explored" "$(q ch.db "SELECT printf('%.6g %.6g', median_ms, energy_j) FROM results")" "$(q a.db "SELECT printf('%.6g %.6g', r.median_ms, r.energy_j) FROM results r JOIN devices d ON d.id = r.device_id WHERE json_extract(d.extra_json, '\$.explore.chosen')")"
+expect 2 --err "are the asic's" -- rb explore --target fpga --preset-out x.ini
 check "an asic candidate's area is the model's" "$(q a.db "SELECT count(*), min(source) FROM resources WHERE key = 'area_mm2'")" "7|modeled"
 expect 0 --out "Chosen: <b>asic:a64/500MHz/2048KiB/int8</b>" --out "area (mm&#178;)" -- rb report --db a.db --run 1 --html -o -
 expect 2 --err "--sweep array: '0'" -- rb explore --target asic --sweep array=0
-expect 2 --err "--preset is the asic's base" -- rb explore --target fpga --preset tpu-v1
+expect 2 --err "are the asic's" -- rb explore --target fpga --preset tpu-v1
 expect 2 --err "needs the model to measure it on" -- rb explore --target fpga --max-accuracy-drop 0.05
 
 # accuracy per format: a trained model's test split with the stack in each

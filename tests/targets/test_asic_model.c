@@ -5,6 +5,7 @@
  * presets are loaded and checked against the figures their files cite; the
  * model's monotonicity and its switch from compute- to memory-bound are
  * properties it must have whatever the preset. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -698,6 +699,41 @@ static void test_bad_presets(void)
     CHECK_STR_HAS(e.msg, "cannot read it");
 }
 
+/* rb_asic_preset_write: every shipped preset written and read back is the
+ * same preset (its energies as given, the model's figures equal). */
+static void test_preset_roundtrip(void)
+{
+    const char *names[] = {"tpu-v1", "edge-npu", "dc-bf16"};
+    rb_workload w = rb_workload_of(RB_CELL_LSTM, RB_MODE_INFER, 25, 4, 512, 512, 2, 1);
+    for (int i = 0; i < 3; i++) {
+        static rb_asic_preset a, b;
+        rb_err e = {0};
+        char path[300];
+        snprintf(path, sizeof path, "%s/roundtrip.ini", tmpdir);
+        CHECK_INT(rb_asic_preset_load(names[i], &a, &e), 0);
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f)
+            continue;
+        CHECK_INT(rb_asic_preset_write(f, &a, "test"), 0);
+        fclose(f);
+        CHECK_INT(rb_asic_preset_load(path, &b, &e), 0);
+        CHECK(!strcmp(a.name, b.name) && a.rows == b.rows && a.cols == b.cols &&
+              a.num.dtype == b.num.dtype && a.num.acc_bits == b.num.acc_bits &&
+              a.num.weight_quant == b.num.weight_quant && a.schedule == b.schedule &&
+              a.weight_double_buffer == b.weight_double_buffer);
+        const double *ea = &a.energy.mac, *eb = &b.energy.mac;
+        for (int k = 0; k < 6; k++)
+            CHECK_NEAR(ea[k], eb[k], 1e-12 * fabs(ea[k]));
+        rb_asic_result ra, rbr;
+        CHECK_INT(rb_asic_model(&a, &w, &ra, &e), 0);
+        CHECK_INT(rb_asic_model(&b, &w, &rbr, &e), 0);
+        CHECK_NEAR(rbr.cycles, ra.cycles, 1e-9 * ra.cycles);
+        CHECK_NEAR(rbr.e_total, ra.e_total, 1e-9 * ra.e_total);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rb_asic_model.XXXXXX");
@@ -717,6 +753,7 @@ int main(void)
     test_shipped_presets();
     test_energy_table();
     test_bad_presets();
+    test_preset_roundtrip();
     char path[256];
     snprintf(path, sizeof path, "%s/tiny.ini", tmpdir);
     unlink(path);
