@@ -134,7 +134,7 @@ typedef enum { CONFIRM_FRONT, CONFIRM_CHOSEN, CONFIRM_NONE } confirm_which;
 
 typedef struct explore_args {
     const char *target, *cache, *label, *preset, *task_model, *preset_out;
-    const rb_task_saved *task; /* loaded from task_model */
+    const rb_task_saved *task;         /* loaded from task_model */
     const char *sweep_arg[MAX_SWEEPS]; /* parsed once the target is known */
     int n_sweeps;
     rb_explore_spec spec;
@@ -163,7 +163,8 @@ static int explore_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_TASK_MODEL: a->task_model = arg; return 0;
     case OPT_PRESET_OUT: a->preset_out = arg; return 0;
     case OPT_MAX_DROP: return rb_cli_fraction("max-accuracy-drop", arg, &a->spec.max_acc_drop, e);
-    case OPT_MAX_AREA: return rb_cli_double("max-area-mm2", arg, 1e-9, 1e9, &a->spec.max_area_mm2, e);
+    case OPT_MAX_AREA:
+        return rb_cli_double("max-area-mm2", arg, 1e-9, 1e9, &a->spec.max_area_mm2, e);
     case OPT_SLO:
         if ((rc = rb_cli_double("slo-ms", arg, 1e-6, 1e9, &d, e)))
             return rc;
@@ -235,8 +236,8 @@ static void print_row(const explore_args *a, const rb_explore *x, long i, FILE *
                 c->res[RB_RES_DSP], c->res[RB_RES_BRAM36], c->size * 100, state_name(c->sim_state),
                 state_name(c->synth_state), role(x, i));
     else
-        fprintf(f, "%8.3g %8.3g %8.3g %8.3g %s\n", c->size, c->e_part[0] * 1e3,
-                c->e_part[1] * 1e3, c->e_part[2] * 1e3, role(x, i));
+        fprintf(f, "%8.3g %8.3g %8.3g %8.3g %s\n", c->size, c->e_part[0] * 1e3, c->e_part[1] * 1e3,
+                c->e_part[2] * 1e3, role(x, i));
 }
 
 /* An fpga candidate's device: its parameters, resources (estimated or
@@ -277,8 +278,9 @@ static void asic_device(const rb_explore_spec *sp, const rb_explore_cand *c, rb_
     rb_explore_asic_preset(sp, c, &p);
     char num[32];
     rb_asic_numerics_name(&p.num, num, sizeof num);
-    snprintf(d->name, sizeof d->name, "asic candidate: %dx%d %s MACs at %g MHz, %g KiB of weight "
-                                      "SRAM (from %s)",
+    snprintf(d->name, sizeof d->name,
+             "asic candidate: %dx%d %s MACs at %g MHz, %g KiB of weight "
+             "SRAM (from %s)",
              p.rows, p.cols, rb_asic_dtype_name(p.num.dtype), p.clock_mhz,
              p.weight_sram_bytes / 1024, sp->asic_base->name);
     snprintf(d->type, sizeof d->type, "asic");
@@ -472,8 +474,7 @@ static int write_preset(const explore_args *a, const rb_explore_cand *c, FILE *o
 
 /* Confirm the fpga front and choice (explore_confirm.c), say what was
  * found, and settle the choice again on the confirmed figures. */
-static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FILE *out,
-                   rb_err *e)
+static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FILE *out, rb_err *e)
 {
     rb_confirm_env env;
     rb_confirm_env_init(&env, a->cache, a->jobs ? (int)a->jobs : rb_host_ncpus(),
@@ -528,8 +529,9 @@ static int setup(explore_args *a, rb_asic_preset *base, rb_err *e)
             return rc;
         a->spec.asic_base = base;
     } else if (a->preset || a->preset_out)
-        return rb_errf(e, RB_EINPUT, "--preset and --preset-out are the asic's: fpga candidates "
-                                     "start from `small`");
+        return rb_errf(e, RB_EINPUT,
+                       "--preset and --preset-out are the asic's: fpga candidates "
+                       "start from `small`");
     if (a->preset_out && rb_out_path_ok(a->preset_out, e))
         return RB_EINPUT;
     for (int i = 0; i < a->n_sweeps; i++) {
@@ -555,8 +557,9 @@ static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, 
     } else {
         const rb_fpga_hw *small = rb_fpga_hw_find("small");
         sp->n_acc = 1;
-        sp->acc_fmt[0] = sp->target == RB_XT_FPGA ? (double)(small->fmt.bits * 100 + small->fmt.frac)
-                                                  : (double)sp->asic_base->num.dtype;
+        sp->acc_fmt[0] = sp->target == RB_XT_FPGA
+                             ? (double)(small->fmt.bits * 100 + small->fmt.frac)
+                             : (double)sp->asic_base->num.dtype;
     }
     rb_tc_scores sc;
     int rc = rb_explore_accuracy(s, sp, -1, 16, &sc, e);
@@ -571,8 +574,8 @@ static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, 
         sp->acc[i] = sc.accuracy;
         char name[16];
         if (sp->target == RB_XT_FPGA)
-            snprintf(name, sizeof name, "Q%d.%d", (int)sp->acc_fmt[i] / 100 - 1 -
-                                                      (int)sp->acc_fmt[i] % 100,
+            snprintf(name, sizeof name, "Q%d.%d",
+                     (int)sp->acc_fmt[i] / 100 - 1 - (int)sp->acc_fmt[i] % 100,
                      (int)sp->acc_fmt[i] % 100);
         else
             snprintf(name, sizeof name, "%s", rb_asic_dtype_name((rb_asic_dtype)sp->acc_fmt[i]));

@@ -86,9 +86,9 @@ int rb_explore_sweep_add(rb_explore_sweep *s, rb_explore_target t, const char *k
     const rb_explore_key *keys = rb_explore_keys(t, &nk);
     const char *eq = strchr(kv, '=');
     int k = 0;
-    while (eq && k < nk &&
-           (strlen(keys[k].name) != (size_t)(eq - kv) ||
-            strncmp(kv, keys[k].name, (size_t)(eq - kv))))
+    while (
+        eq && k < nk &&
+        (strlen(keys[k].name) != (size_t)(eq - kv) || strncmp(kv, keys[k].name, (size_t)(eq - kv))))
         k++;
     if (!eq || k == nk) {
         char names[160] = "";
@@ -128,8 +128,7 @@ long rb_explore_sweep_size(const rb_explore_sweep *s)
     return n;
 }
 
-void rb_explore_values(const rb_explore_sweep *s, long i, const double *dflt, int nkeys,
-                       double *v)
+void rb_explore_values(const rb_explore_sweep *s, long i, const double *dflt, int nkeys, double *v)
 {
     for (int k = 0; k < nkeys; k++) {
         v[k] = s->n[k] ? s->v[k][i % s->n[k]] : dflt[k];
@@ -166,9 +165,8 @@ int rb_explore_point_batch(const rb_explore_spec *sp, const rb_workload *w)
 int rb_explore_p99(const rb_trace *tr, rb_hist *h, int max_b, rb_service_fn fn, void *ctx,
                    double *p99_s, rb_err *e)
 {
-    rb_batch_policy pol = {.max_batch = max_b < RB_SCN_DEFAULT_SERVER_BATCH
-                                            ? max_b
-                                            : RB_SCN_DEFAULT_SERVER_BATCH};
+    rb_batch_policy pol = {
+        .max_batch = max_b < RB_SCN_DEFAULT_SERVER_BATCH ? max_b : RB_SCN_DEFAULT_SERVER_BATCH};
     rb_serve_result r = {.lat = h};
     int rc = rb_serve_simulate(RB_SCN_SERVER, tr, &pol, fn, ctx, &r, e);
     if (!rc)
@@ -191,7 +189,7 @@ static void derive(const rb_explore_spec *sp, rb_explore_cand *c)
         c->energy_j += c->energy_pt[p] / sp->n_points;
     }
     c->fits = sp->target == RB_XT_FPGA ? c->size <= 1.0
-                                        : !(sp->max_area_mm2 > 0) || c->size <= sp->max_area_mm2;
+                                       : !(sp->max_area_mm2 > 0) || c->size <= sp->max_area_mm2;
     c->meets = !(sp->slo_s > 0) || c->worst_s <= sp->slo_s;
     c->cost = sp->objective == RB_OBJ_POWER    ? c->power_w
               : sp->objective == RB_OBJ_ENERGY ? c->energy_j
@@ -361,13 +359,13 @@ void rb_explore_describe(const rb_explore_spec *sp, const rb_explore_cand *c, ch
         at += snprintf(buf + at, len - (size_t)at, " (modeled)");
     else
         at += snprintf(buf + at, len - (size_t)at, " (cycles %s, resources %s)",
-                   c->sim_state == RB_XS_CONFIRMED   ? "simulated"
-                   : c->sim_state == RB_XS_DISAGREES ? "DISAGREE with the simulation"
-                                                     : "estimated",
-                   c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
+                       c->sim_state == RB_XS_CONFIRMED   ? "simulated"
+                       : c->sim_state == RB_XS_DISAGREES ? "DISAGREE with the simulation"
+                                                         : "estimated",
+                       c->synth_state == RB_XS_CONFIRMED ? "synthesized" : "estimated");
     if (isfinite(c->accuracy))
-        at += snprintf(buf + at, len - (size_t)at, "; test accuracy %.3f (fp64 %.3f)",
-                       c->accuracy, sp->acc_ref);
+        at += snprintf(buf + at, len - (size_t)at, "; test accuracy %.3f (fp64 %.3f)", c->accuracy,
+                       sp->acc_ref);
     if (sp->slo_s > 0 && !c->meets)
         snprintf(buf + at, len - (size_t)at, "; misses the %g ms bound by %.0f %%", sp->slo_s * 1e3,
                  (c->worst_s / sp->slo_s - 1) * 100);

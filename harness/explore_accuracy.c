@@ -40,8 +40,8 @@ static int forward(void *ctx, const rb_batch *in, float *y, rb_err *e)
     return rc;
 }
 
-int rb_explore_accuracy(const rb_task_saved *s, const rb_explore_spec *sp, double format,
-                        int batch, rb_tc_scores *sc, rb_err *e)
+int rb_explore_accuracy(const rb_task_saved *s, const rb_explore_spec *sp, double format, int batch,
+                        rb_tc_scores *sc, rb_err *e)
 {
     const rb_explore_target t = sp->target;
     const rb_tc_data *d = &s->d;

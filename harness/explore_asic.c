@@ -8,8 +8,7 @@
 
 #include "explore.h"
 
-void rb_explore_asic_preset(const rb_explore_spec *sp, const rb_explore_cand *c,
-                            rb_asic_preset *p)
+void rb_explore_asic_preset(const rb_explore_spec *sp, const rb_explore_cand *c, rb_asic_preset *p)
 {
     const rb_asic_preset *b = sp->asic_base;
     const rb_explore_asic *a = &c->ax;
@@ -23,7 +22,7 @@ void rb_explore_asic_preset(const rb_explore_spec *sp, const rb_explore_cand *c,
     p->weight_sram_bytes = a->weight_sram_bytes;
     p->offchip_gbs = a->offchip_gbs;
     p->num.dtype = a->dtype;
-    p->num.acc_bits = a->dtype == b->num.dtype ? b->num.acc_bits
+    p->num.acc_bits = a->dtype == b->num.dtype    ? b->num.acc_bits
                       : a->dtype == RB_ASIC_INT16 ? 48
                                                   : 32;
     /* the memories feed the array: their bandwidth scales with its width
@@ -48,8 +47,8 @@ void rb_xasic_make(const rb_explore_spec *sp, long i, rb_explore_cand *c)
 {
     const rb_asic_preset *b = sp->asic_base;
     memset(c, 0, sizeof *c);
-    const double dflt[5] = {b->rows * 100000.0 + b->cols, b->clock_mhz,
-                            b->weight_sram_bytes / 1024, b->num.dtype, b->offchip_gbs};
+    const double dflt[5] = {b->rows * 100000.0 + b->cols, b->clock_mhz, b->weight_sram_bytes / 1024,
+                            b->num.dtype, b->offchip_gbs};
     double v[5];
     rb_explore_values(&sp->sweep, i, dflt, 5, v);
     rb_explore_asic *a = &c->ax;
@@ -63,8 +62,8 @@ void rb_xasic_make(const rb_explore_spec *sp, long i, rb_explore_cand *c)
         snprintf(c->name, sizeof c->name, "a%d/%gMHz/%gKiB/%s", a->rows, a->clock_mhz,
                  v[RB_XK_ASIC_SRAM], rb_asic_dtype_name(a->dtype));
     else
-        snprintf(c->name, sizeof c->name, "a%dx%d/%gMHz/%gKiB/%s", a->rows, a->cols,
-                 a->clock_mhz, v[RB_XK_ASIC_SRAM], rb_asic_dtype_name(a->dtype));
+        snprintf(c->name, sizeof c->name, "a%dx%d/%gMHz/%gKiB/%s", a->rows, a->cols, a->clock_mhz,
+                 v[RB_XK_ASIC_SRAM], rb_asic_dtype_name(a->dtype));
     if (sp->sweep.n[RB_XK_ASIC_GBS])
         snprintf(c->name + strlen(c->name), sizeof c->name - strlen(c->name), "/%gGBs",
                  a->offchip_gbs);
@@ -92,8 +91,8 @@ static int service(void *ctx, int n, double *seconds, rb_err *e)
     return 0;
 }
 
-int rb_xasic_estimate(const rb_explore_spec *sp, rb_explore_cand *c, const rb_trace *tr,
-                      rb_hist *h, rb_err *e)
+int rb_xasic_estimate(const rb_explore_spec *sp, rb_explore_cand *c, const rb_trace *tr, rb_hist *h,
+                      rb_err *e)
 {
     rb_asic_preset p;
     rb_explore_asic_preset(sp, c, &p);
@@ -126,8 +125,8 @@ int rb_xasic_estimate(const rb_explore_spec *sp, rb_explore_cand *c, const rb_tr
         c->power_w = fmax(c->power_w, r.e_total / r.latency_s);
         if (sp->qps > 0) {
             serve_ctx sc = {.p = &p, .w = *w};
-            int rc = rb_explore_p99(tr, h, RB_SCN_DEFAULT_SERVER_BATCH, service, &sc,
-                                    &c->p99_s[k], e);
+            int rc =
+                rb_explore_p99(tr, h, RB_SCN_DEFAULT_SERVER_BATCH, service, &sc, &c->p99_s[k], e);
             if (rc)
                 return rc;
         }

@@ -244,8 +244,7 @@ int rb_xfpga_prepare(const rb_explore_spec *sp, rb_explore *x, rb_err *e)
 void rb_xfpga_label(const rb_explore_spec *sp, const rb_explore_cand *c, char *buf, size_t len)
 {
     const rb_fpga_hw *hw = &c->hw;
-    snprintf(buf, len, "%d lanes at %g MHz, Q%d.%d, %g KiB on chip", hw->lanes,
-             hw->clock_hz / 1e6, hw->fmt.bits - 1 - hw->fmt.frac, hw->fmt.frac,
-             hw->wmem_words * hw->fmt.bits / 8192.0);
+    snprintf(buf, len, "%d lanes at %g MHz, Q%d.%d, %g KiB on chip", hw->lanes, hw->clock_hz / 1e6,
+             hw->fmt.bits - 1 - hw->fmt.frac, hw->fmt.frac, hw->wmem_words * hw->fmt.bits / 8192.0);
     (void)sp;
 }

@@ -303,3 +303,13 @@ void rb_term_text(FILE *f, const char *s)
     for (; s && *s; s++)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
+
+void rb_html_td_num(FILE *f, double v, const char *fmt)
+{
+    fputs("<td class=\"num\">", f);
+    if (isfinite(v))
+        fprintf(f, fmt, v);
+    else
+        fputs("&#8211;", f);
+    fputs("</td>", f);
+}

@@ -32,6 +32,8 @@ void rb_rep_schedule_note(const rb_rep_result *r, char *buf, size_t n);
  * those of %.10g except, rarely, the last one when v lies within 1e-16
  * (relative) of a rounding tie. */
 const char *rb_rep_fmt(double v, char *buf);
+/* An HTML table cell of v in printf format fmt, a dash when v is not finite. */
+void rb_html_td_num(FILE *f, double v, const char *fmt);
 /* Write rb_rep_fmt(v) (nothing when it is not finite: CSV, Markdown). */
 void rb_rep_num(FILE *f, double v);
 /* The figure columns of the human tables (Markdown, HTML): a figure of the

@@ -50,15 +50,6 @@ static void badge(FILE *f, const char *kind)
     fputs("</span>", f);
 }
 
-static void td_num(FILE *f, double v, const char *fmt)
-{
-    fputs("<td class=\"num\">", f);
-    if (isfinite(v))
-        fprintf(f, fmt, v);
-    else
-        fputs("&#8211;", f);
-    fputs("</td>", f);
-}
 
 static void td_text(FILE *f, const char *s)
 {
@@ -96,7 +87,7 @@ static void write_decision(FILE *f, const rb_report *r, const rb_recommendation 
         badge(f, d->method);
         fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%d / %d</td>", o->wins,
                 o->eligible, o->ran);
-        td_num(f, o->geomean, "%.3gx");
+        rb_html_td_num(f, o->geomean, "%.3gx");
         td_text(f, o->reason);
         fputs("</tr>\n", f);
     }
@@ -198,7 +189,7 @@ static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation
             char noise[32];
             rb_rep_noise_cell(x, "&#8211;", noise, sizeof noise);
             fprintf(f, "<td class=\"num%s\">%s</td>", strstr(noise, "noisy") ? " bad" : "", noise);
-            td_num(f, rb_rep_energy_per_seq(x), "%.3g");
+            rb_html_td_num(f, rb_rep_energy_per_seq(x), "%.3g");
             fputs("<td>", f);
             if (x->energy_source[0]) {
                 badge(f, rb_rep_energy_kind(x));
@@ -291,15 +282,15 @@ static void write_accuracy(FILE *f, const rb_report *r, const rb_recommendation 
         td_text(f, a->numerics);
         td_text(f, a->task);
         td_text(f, a->model);
-        td_num(f, a->epoch, "%.0f");
-        td_num(f, (double)a->n, "%.0f");
-        td_num(f, a->accuracy, "%.4f");
-        td_num(f, a->macro_f1, "%.4f");
-        td_num(f, cpu ? cpu->accuracy - a->accuracy : NAN, "%+.4f");
-        td_num(f, a->agreement, "%.4f");
-        td_num(f, a->loss, "%.4f");
-        td_num(f, a->baseline_accuracy, "%.4f");
-        td_num(f, (double)a->run_id, "%.0f");
+        rb_html_td_num(f, a->epoch, "%.0f");
+        rb_html_td_num(f, (double)a->n, "%.0f");
+        rb_html_td_num(f, a->accuracy, "%.4f");
+        rb_html_td_num(f, a->macro_f1, "%.4f");
+        rb_html_td_num(f, cpu ? cpu->accuracy - a->accuracy : NAN, "%+.4f");
+        rb_html_td_num(f, a->agreement, "%.4f");
+        rb_html_td_num(f, a->loss, "%.4f");
+        rb_html_td_num(f, a->baseline_accuracy, "%.4f");
+        rb_html_td_num(f, (double)a->run_id, "%.0f");
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<table id=\"accuracy-train\"><tr><th>task</th><th>model</th><th>trained "
@@ -322,12 +313,12 @@ static void write_accuracy(FILE *f, const rb_report *r, const rb_recommendation 
         td_text(f, a->task);
         td_text(f, a->model);
         td_text(f, a->target);
-        td_num(f, a->epoch, "%.0f");
-        td_num(f, tr ? tr->accuracy : NAN, "%.4f");
-        td_num(f, a->accuracy, "%.4f");
-        td_num(f, a->macro_f1, "%.4f");
-        td_num(f, a->baseline_accuracy, "%.4f");
-        td_num(f, (double)a->run_id, "%.0f");
+        rb_html_td_num(f, a->epoch, "%.0f");
+        rb_html_td_num(f, tr ? tr->accuracy : NAN, "%.4f");
+        rb_html_td_num(f, a->accuracy, "%.4f");
+        rb_html_td_num(f, a->macro_f1, "%.4f");
+        rb_html_td_num(f, a->baseline_accuracy, "%.4f");
+        rb_html_td_num(f, (double)a->run_id, "%.0f");
         fputs("</tr>\n", f);
     }
     fputs("</table></section>\n", f);
@@ -387,9 +378,9 @@ static void write_metadata(FILE *f, const rb_report *r)
         badge(f, d->method);
         fputs("</td>", f);
         td_text(f, d->numerics);
-        td_num(f, d->peak_flops * 1e-9, "%.4g");
-        td_num(f, d->mem_bw * 1e-9, "%.4g");
-        td_num(f, d->power_w, "%.3g");
+        rb_html_td_num(f, d->peak_flops * 1e-9, "%.4g");
+        rb_html_td_num(f, d->mem_bw * 1e-9, "%.4g");
+        rb_html_td_num(f, d->power_w, "%.3g");
         td_text(f, d->power_source);
         fputs("<td>", f);
         for (int k = 0; k < d->n_resources; k++) {

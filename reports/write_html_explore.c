@@ -81,15 +81,6 @@ static void chart(FILE *f, const rb_report *r, const rb_xview *v)
     free(y);
 }
 
-static void td(FILE *f, double v, const char *fmt)
-{
-    fputs("<td class=\"num\">", f);
-    if (isfinite(v))
-        fprintf(f, fmt, v);
-    else
-        fputs("&#8211;", f);
-    fputs("</td>", f);
-}
 
 static double resource(const rb_rep_device *d, const char *name)
 {
@@ -156,9 +147,9 @@ void rb_html_explore(FILE *f, const rb_report *r)
         fputs("<tr><td>", f);
         esc(f, d->target);
         fputs("</td>", f);
-        td(f, w->lat_ms, "%.4g");
+        rb_html_td_num(f, w->lat_ms, "%.4g");
         fprintf(f, "<td>%s</td>", !isfinite(v.slo_ms) ? "" : w->meets ? "meets" : "misses");
-        td(f, w->power_w, "%.3g");
+        rb_html_td_num(f, w->power_w, "%.3g");
         if (fpga) {
             fputs("<td class=\"num\">", f);
             if (isfinite(w->util)) {
@@ -167,13 +158,13 @@ void rb_html_explore(FILE *f, const rb_report *r)
                 fputs(")", f);
             }
             fputs("</td>", f);
-            td(f, resource(d, "LUT"), "%.0f");
-            td(f, resource(d, "DSP"), "%.0f");
-            td(f, resource(d, "BRAM36"), "%.0f");
+            rb_html_td_num(f, resource(d, "LUT"), "%.0f");
+            rb_html_td_num(f, resource(d, "DSP"), "%.0f");
+            rb_html_td_num(f, resource(d, "BRAM36"), "%.0f");
         } else {
-            td(f, resource(d, "area_mm2"), "%.3g");
-            td(f, resource(d, "mac_array_mm2"), "%.3g");
-            td(f, resource(d, "sram_mm2"), "%.3g");
+            rb_html_td_num(f, resource(d, "area_mm2"), "%.3g");
+            rb_html_td_num(f, resource(d, "mac_array_mm2"), "%.3g");
+            rb_html_td_num(f, resource(d, "sram_mm2"), "%.3g");
         }
         fprintf(f, "<td><span class=\"badge %s\">",
                 strcmp(w->cycles, "confirmed") ? "modeled" : "simulated");

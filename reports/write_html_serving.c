@@ -15,17 +15,6 @@
 
 static void esc(FILE *f, const char *s) { rb_xml_escape(f, s); }
 
-static void td(FILE *f, double v, const char *fmt)
-{
-    if (isfinite(v)) {
-        fputs("<td class=\"num\">", f);
-        fprintf(f, fmt, v);
-        fputs("</td>", f);
-    } else {
-        fputs("<td class=\"num\">&#8211;</td>", f);
-    }
-}
-
 static const rb_serve_plan_row *plan_of(const rb_recommendation *rec, size_t result)
 {
     for (size_t k = 0; k < rec->n_serve; k++)
@@ -148,20 +137,20 @@ void rb_html_serving(FILE *f, const rb_report *r, const rb_recommendation *rec)
         fputs("</td><td>", f);
         esc(f, x->latency_source[0] ? x->latency_source : "-");
         fputs("</td>", f);
-        td(f, x->median_ms, "%.4g");
-        td(f, x->p99_ms, "%.4g");
-        td(f, x->p999_ms, "%.4g");
-        td(f, x->achieved_qps, "%.4g");
-        td(f, x->max_qps, "%.4g");
-        td(f, p && p->devices ? p->devices : NAN, "%.0f");
-        td(f, isfinite(x->energy_j) ? 1000 * x->energy_j : NAN, "%.3g");
+        rb_html_td_num(f, x->median_ms, "%.4g");
+        rb_html_td_num(f, x->p99_ms, "%.4g");
+        rb_html_td_num(f, x->p999_ms, "%.4g");
+        rb_html_td_num(f, x->achieved_qps, "%.4g");
+        rb_html_td_num(f, x->max_qps, "%.4g");
+        rb_html_td_num(f, p && p->devices ? p->devices : NAN, "%.0f");
+        rb_html_td_num(f, isfinite(x->energy_j) ? 1000 * x->energy_j : NAN, "%.3g");
         if (priced) {
-            td(f, p ? p->price_per_h : NAN, "%.4g");
-            td(f, p ? p->cost_per_m : NAN, "%.4g");
+            rb_html_td_num(f, p ? p->price_per_h : NAN, "%.4g");
+            rb_html_td_num(f, p ? p->cost_per_m : NAN, "%.4g");
         }
-        td(f, 100 * x->over_slo_frac, "%.3g%%");
-        td(f, 100 * x->busy_frac, "%.3g%%");
-        td(f, x->reps, "%.0f");
+        rb_html_td_num(f, 100 * x->over_slo_frac, "%.3g%%");
+        rb_html_td_num(f, 100 * x->busy_frac, "%.3g%%");
+        rb_html_td_num(f, x->reps, "%.0f");
         fputs("<td>", f);
         esc(f, x->status);
         if (x->message && x->message[0]) {

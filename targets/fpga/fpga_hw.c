@@ -8,9 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+int rb_fpga_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -38,36 +36,38 @@ int rb_fpga_hw_valid(const rb_fpga_hw *hw, char *err, size_t errlen)
     const char *n = hw->name ? hw->name : "fpga";
     if (hw->fmt.bits < RB_FX_MIN_BITS || hw->fmt.bits > RB_FX_MAX_BITS || hw->fmt.frac < 1 ||
         hw->fmt.frac > hw->fmt.bits - 2)
-        return fail(err, errlen, RB_EINPUT,
-                    "%s: DATA_W=%d FRAC=%d: the format needs 8 <= DATA_W <= 16 and "
-                    "1 <= FRAC <= DATA_W - 2",
-                    n, hw->fmt.bits, hw->fmt.frac);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "%s: DATA_W=%d FRAC=%d: the format needs 8 <= DATA_W <= 16 and "
+                            "1 <= FRAC <= DATA_W - 2",
+                            n, hw->fmt.bits, hw->fmt.frac);
     if (!pow2(hw->vlanes) || hw->vlanes < 4)
-        return fail(err, errlen, RB_EINPUT, "%s: VLANES=%d is not a power of 2 >= 4", n,
-                    hw->vlanes);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "%s: VLANES=%d is not a power of 2 >= 4", n,
+                            hw->vlanes);
     if (!pow2(hw->lanes) || hw->lanes < 4 * hw->vlanes)
-        return fail(err, errlen, RB_EINPUT,
-                    "%s: LANES=%d must be a power of 2 >= 4 x VLANES = %d (so at least 16)", n,
-                    hw->lanes, 4 * hw->vlanes);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "%s: LANES=%d must be a power of 2 >= 4 x VLANES = %d (so at least 16)",
+                            n, hw->lanes, 4 * hw->vlanes);
     if (hw->wmem_words % hw->lanes || !pow2(hw->wmem_words / hw->lanes))
-        return fail(err, errlen, RB_EINPUT, "%s: WMEM_WORDS=%ld is not LANES x a power of 2", n,
-                    hw->wmem_words);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "%s: WMEM_WORDS=%ld is not LANES x a power of 2", n, hw->wmem_words);
     if (hw->xmem_words % hw->vlanes || !pow2(hw->xmem_words / hw->vlanes) ||
         hw->ymem_words % hw->vlanes || !pow2(hw->ymem_words / hw->vlanes))
-        return fail(err, errlen, RB_EINPUT,
-                    "%s: XMEM_WORDS=%ld and YMEM_WORDS=%ld must be VLANES x a power of 2", n,
-                    hw->xmem_words, hw->ymem_words);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "%s: XMEM_WORDS=%ld and YMEM_WORDS=%ld must be VLANES x a power of 2",
+                            n, hw->xmem_words, hw->ymem_words);
     if (!pow2(hw->max_b) || hw->max_b < 2 || !pow2(hw->max_l) || hw->max_l < 2 ||
         !pow2(hw->max_h) || 4L * hw->max_h < hw->lanes || !pow2(hw->max_i))
-        return fail(err, errlen, RB_EINPUT,
-                    "%s: MAX_B=%d MAX_H=%d MAX_I=%d MAX_L=%d must be powers of 2, MAX_B and "
-                    "MAX_L >= 2, 4 x MAX_H >= LANES",
-                    n, hw->max_b, hw->max_h, hw->max_i, hw->max_l);
+        return rb_fpga_fail(
+            err, errlen, RB_EINPUT,
+            "%s: MAX_B=%d MAX_H=%d MAX_I=%d MAX_L=%d must be powers of 2, MAX_B and "
+            "MAX_L >= 2, 4 x MAX_H >= LANES",
+            n, hw->max_b, hw->max_h, hw->max_i, hw->max_l);
     if (!pow2(hw->oc_fifo))
-        return fail(err, errlen, RB_EINPUT, "%s: OC_FIFO=%d is not a power of 2", n, hw->oc_fifo);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "%s: OC_FIFO=%d is not a power of 2", n,
+                            hw->oc_fifo);
     if (!(hw->clock_hz > 0) || !(hw->offchip_bpc > 0))
-        return fail(err, errlen, RB_EINPUT, "%s: the clock and the off-chip bandwidth must be > 0",
-                    n);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "%s: the clock and the off-chip bandwidth must be > 0", n);
     return 0;
 }
 
@@ -90,56 +90,59 @@ int rb_fpga_hw_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, 
     const char *n = hw->name;
     if (fx->fmt.bits != hw->fmt.bits || fx->fmt.frac != hw->fmt.frac) {
         char a[16], b[16];
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the model is quantized to %s, the datapath is %s", n,
-                    rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
+        return rb_fpga_fail(
+            err, errlen, RB_EINPUT, "fpga %s: the model is quantized to %s, the datapath is %s", n,
+            rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
     }
     if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: only the lstm and rnn cells are built", n);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "fpga %s: only the lstm and rnn cells are built", n);
     if (fx->gates != (fx->cell == RB_CELL_LSTM ? 4 : 1))
-        return fail(err, errlen, RB_EINPUT, "fpga %s: %d gates do not match the cell", n,
-                    fx->gates);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: %d gates do not match the cell", n,
+                            fx->gates);
     if (!rb_fx_is_plain(fx))
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the accelerator runs one direction forward in time; a "
-                    "bidirectional or reversed stack runs as passes of plain stacks (the "
-                    "adapter's fpga_passes.c)",
-                    n);
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "fpga %s: the accelerator runs one direction forward in time; a "
+                            "bidirectional or reversed stack runs as passes of plain stacks (the "
+                            "adapter's fpga_passes.c)",
+                            n);
     if (fx->layers < 1 || fx->layers > hw->max_l)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: %d layers exceed MAX_L = %d", n, fx->layers,
-                    hw->max_l);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: %d layers exceed MAX_L = %d", n,
+                            fx->layers, hw->max_l);
     if (fx->hidden < 1 || fx->hidden > hw->max_h)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: hidden %d exceeds MAX_H = %d", n, fx->hidden,
-                    hw->max_h);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: hidden %d exceeds MAX_H = %d", n,
+                            fx->hidden, hw->max_h);
     if (fx->input < 1 || fx->input > hw->max_i)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: input %d exceeds MAX_I = %d", n, fx->input,
-                    hw->max_i);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: input %d exceeds MAX_I = %d", n,
+                            fx->input, hw->max_i);
     if (T <= 0 || B <= 0)
         return 0;
     if (B > hw->max_b)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: batch %d exceeds MAX_B = %d", n, B,
-                    hw->max_b);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: batch %d exceeds MAX_B = %d", n, B,
+                            hw->max_b);
     long v = hw->vlanes;
     long xw = (long)T * B * (ceil_div(fx->input, v) * v);
     long yw = (long)T * B * (ceil_div(fx->hidden, v) * v);
     if (xw > hw->xmem_words)
-        return fail(
+        return rb_fpga_fail(
             err, errlen, RB_EINPUT,
             "fpga %s: the input sequence needs %ld values (T %d x B %d x I %d rounded up to "
             "%ld), more than the input buffer XMEM_WORDS = %ld; run fewer timesteps at a "
             "time",
             n, xw, T, B, fx->input, v, hw->xmem_words);
     if (yw > hw->ymem_words)
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: the output sequence needs %ld values (T %d x B %d x H %d rounded up "
-                    "to %ld), more than the output buffer YMEM_WORDS = %ld; run fewer timesteps "
-                    "at a time",
-                    n, yw, T, B, fx->hidden, v, hw->ymem_words);
+        return rb_fpga_fail(
+            err, errlen, RB_EINPUT,
+            "fpga %s: the output sequence needs %ld values (T %d x B %d x H %d rounded up "
+            "to %ld), more than the output buffer YMEM_WORDS = %ld; run fewer timesteps "
+            "at a time",
+            n, yw, T, B, fx->hidden, v, hw->ymem_words);
     long words = rb_fpga_weight_words(hw, fx);
     if ((double)words * T >= 2147483648.0)
-        return fail(err, errlen, RB_EINPUT,
-                    "fpga %s: %ld streamed weight words x %d timesteps overflow the DMA counter", n,
-                    words, T);
+        return rb_fpga_fail(
+            err, errlen, RB_EINPUT,
+            "fpga %s: %ld streamed weight words x %d timesteps overflow the DMA counter", n, words,
+            T);
     return 0;
 }
 

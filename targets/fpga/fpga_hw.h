@@ -61,6 +61,10 @@ long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx);
  * here and run as passes of plain stacks by the adapter (fpga_passes.c). */
 int rb_fpga_hw_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, char *err,
                      size_t errlen);
+/* The fpga code's error convention: a message into err (err may be NULL,
+ * errlen 0) like snprintf, and code returned. */
+int rb_fpga_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Bytes per cycle -> the DMA's credit units (1/256 byte per cycle), as the
  * RTL's CSR holds them. */
 uint32_t rb_fpga_bpc_q(double bytes_per_cycle);

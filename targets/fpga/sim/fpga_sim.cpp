@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -66,19 +65,6 @@ enum : uint32_t {
                         DATA_W, FRAC */
     CSR_HI = 256     /* + register: its upper 32 bits */
 };
-
-int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
@@ -301,13 +287,13 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
         std::string names;
         for (int i = 0; i < n; i++)
             names += std::string(i ? ", " : "") + hws[i].name;
-        fail(err, errlen, RB_EINPUT, "fpga: no configuration '%s' (there are: %s)",
+        rb_fpga_fail(err, errlen, RB_EINPUT, "fpga: no configuration '%s' (there are: %s)",
              config ? config : "(null)", names.c_str());
         return nullptr;
     }
     std::unique_ptr<rb_fpga_sim> s(new (std::nothrow) rb_fpga_sim);
     if (!s) {
-        fail(err, errlen, RB_ENOMEM, "fpga: out of memory");
+        rb_fpga_fail(err, errlen, RB_ENOMEM, "fpga: out of memory");
         return nullptr;
     }
     s->hw = hw;
@@ -336,7 +322,7 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
         if (!strcmp(built[i].name, hw->name))
             make = built[i].make;
     if (!make) {
-        fail(err, errlen, RB_EUNAVAIL,
+        rb_fpga_fail(err, errlen, RB_EUNAVAIL,
              "fpga %s: not built into this binary (the build verilated only some "
              "configurations: scripts/build.sh builds them all)",
              hw->name);
@@ -345,7 +331,7 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
     try {
         s->dev.reset(make(hw));
     } catch (const std::bad_alloc &) {
-        fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate the simulated memories", hw->name);
+        rb_fpga_fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate the simulated memories", hw->name);
         return nullptr;
     }
     s->dev->reset();
@@ -356,7 +342,7 @@ rb_fpga_sim *rb_fpga_sim_new(const char *config, char *err, size_t errlen)
     for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
         uint64_t got = s->csr(CSR_PARAMS + i);
         if (got != (uint64_t)want[i]) {
-            fail(err, errlen, RB_ERUNTIME,
+            rb_fpga_fail(err, errlen, RB_ERUNTIME,
                  "fpga %s: the Verilated model's parameter %d is %llu, the table says %ld "
                  "(rebuild)",
                  hw->name, i, (unsigned long long)got, want[i]);
@@ -391,7 +377,7 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
     const long rows = (long)sh.G * sh.H;
     bool onchip = sh.nwords * lanes <= hw->wmem_words;
     if (s->dev->busy())
-        return fail(err, errlen, RB_ERUNTIME, "fpga %s: the accelerator is still busy", hw->name);
+        return rb_fpga_fail(err, errlen, RB_ERUNTIME, "fpga %s: the accelerator is still busy", hw->name);
 
     uint64_t before = s->csr(CSR_LOAD);
     const size_t ww = (size_t)s->word_words();
@@ -399,7 +385,7 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
     try {
         s->dram.assign(onchip ? 0 : (size_t)sh.nwords * ww, 0);
     } catch (const std::bad_alloc &) {
-        return fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate %ld streamed weight words",
+        return rb_fpga_fail(err, errlen, RB_ENOMEM, "fpga %s: cannot allocate %ld streamed weight words",
                     hw->name, sh.nwords);
     }
     long w = 0, bw = 0;
@@ -451,9 +437,9 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
 {
     const rb_fpga_hw *hw = s->hw;
     if (!s->loaded)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: no model loaded", hw->name);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: no model loaded", hw->name);
     if (T < 1 || B < 1 || !x)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: bad run (T %d, B %d%s)", hw->name, T, B,
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: bad run (T %d, B %d%s)", hw->name, T, B,
                     x ? "" : ", no input");
     // the limits (the loaded model's shape passed the rest at load)
     rb_fx_model probe{};
@@ -539,7 +525,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
         d->oc_resp(false, nullptr);
     }
     if (d->busy())
-        return fail(err, errlen, RB_ERUNTIME,
+        return rb_fpga_fail(err, errlen, RB_ERUNTIME,
                     "fpga %s: the accelerator did not finish within %llu cycles (RTL bug)",
                     hw->name, (unsigned long long)limit);
 
@@ -565,7 +551,7 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
 int rb_fpga_sim_state(rb_fpga_sim *s, int16_t *h_n, int16_t *c_n, char *err, size_t errlen)
 {
     if (!s->loaded || !s->last_T)
-        return fail(err, errlen, RB_EINPUT, "fpga %s: no run to read the state of", s->hw->name);
+        return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: no run to read the state of", s->hw->name);
     const int vl = s->hw->vlanes, H = s->sh.H, B = s->last_B;
     const long hpw = ceil_div(H, vl);
     uint32_t beat[64];
