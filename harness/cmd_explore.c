@@ -585,9 +585,99 @@ static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, 
     return rc;
 }
 
+/* The workload points: the axes, else the trained model's shape, else one
+ * default point. */
+static int load_points(explore_args *a, rb_cli_axes *ax, rb_matrix *m, rb_err *e)
+{
+    if (!ax->given && a->task) {
+        const rb_tc_meta *t = &a->task->meta;
+        char v[5][32];
+        snprintf(v[0], sizeof v[0], "%d", t->seq);
+        snprintf(v[1], sizeof v[1], "%d", t->embed);
+        snprintf(v[2], sizeof v[2], "%d", t->hidden);
+        snprintf(v[3], sizeof v[3], "%d", t->layers);
+        snprintf(v[4], sizeof v[4], "%s", t->cell);
+        const char *keys[] = {"seq", "input", "hidden", "layers", "cell"};
+        for (int i = 0; i < 5; i++)
+            if (rb_axes_set(&ax->axes, keys[i], v[i], e))
+                return e->code;
+    } else if (!ax->given) {
+        rb_axes_set(&ax->axes, "hidden", "256", e);
+        rb_axes_set(&ax->axes, "seq", "25", e);
+    }
+    int rc = rb_matrix_from_axes(m, &ax->axes, ax->input_proj, e);
+    if (rc)
+        return rc;
+    if (m->n > RB_EXPLORE_MAX_POINTS)
+        return rb_errf(e, RB_EINPUT, "%zu workload points: explore sizes for at most %d", m->n,
+                       RB_EXPLORE_MAX_POINTS);
+    for (size_t i = 0; i < m->n; i++)
+        a->spec.points[a->spec.n_points++] = &m->points[i];
+    return 0;
+}
+
+/* What fitting means: " an xc7z020", " in 50 mm^2", or "" (no bound). */
+static const char *fits_what(const rb_explore_spec *sp, char buf[96])
+{
+    buf[0] = 0;
+    if (sp->target == RB_XT_FPGA)
+        snprintf(buf, 96, " an %s", sp->part->name);
+    else if (sp->max_area_mm2 > 0)
+        snprintf(buf, 96, " in %g mm^2", sp->max_area_mm2);
+    return buf;
+}
+
+/* The front, the choice and the cheaper candidate that misses the bound. */
+static void print_outcome(const explore_args *a, const rb_explore *x, FILE *out)
+{
+    const rb_explore_spec *sp = &a->spec;
+    char fits[96];
+    print_header(sp, out);
+    for (long i = 0; i < x->n; i++)
+        if (x->c[i].front || i == x->chosen || i == x->near_miss)
+            print_row(a, x, i, out);
+    char line[512];
+    if (x->chosen >= 0) {
+        rb_explore_describe(sp, &x->c[x->chosen], line, sizeof line);
+        fprintf(out, "\nchosen: %s\n", line);
+    } else
+        fprintf(out, "\nno candidate fits%s and meets the bound\n", fits_what(sp, fits));
+    if (x->near_miss >= 0) {
+        rb_explore_describe(sp, &x->c[x->near_miss], line, sizeof line);
+        fprintf(out, "%s: %s\n", x->chosen >= 0 ? "cheaper" : "nearest", line);
+    }
+}
+
+/* How many candidates were refused, do not fit or miss, and why each was
+ * refused (every reason once, with its count). */
+static void print_counts(const explore_args *a, const rb_explore *x, FILE *out)
+{
+    const rb_explore_spec *sp = &a->spec;
+    const int fpga = sp->target == RB_XT_FPGA;
+    char fits[96];
+    fprintf(out,
+            "%ld candidates: %ld refused (%s), %ld do not fit%s, %ld miss the bound; %ld on the "
+            "Pareto front\n",
+            x->n, x->n_refused, fpga ? "the RTL's rules or the points' needs" : "the model's rules",
+            x->n_unfit, fits_what(sp, fits), x->n_missed, x->n_front);
+    for (long i = 0, shown = 0; i < x->n && shown < 6; i++) {
+        const char *why = x->c[i].refused;
+        long same = 0, first = 1;
+        for (long j = 0; j < i && first; j++)
+            first = strcmp(x->c[j].refused, why) != 0;
+        if (!why[0] || !first)
+            continue;
+        for (long j = i; j < x->n; j++)
+            same += !strcmp(x->c[j].refused, why);
+        fprintf(out, "  refused (%ld): %s\n", same, why);
+        shown++;
+    }
+}
+
 static int explore_main(int argc, char **argv)
 {
-    static rb_asic_preset base; /* static: large, and lives as long as the spec */
+    static rb_asic_preset base; /* static: large; lives as long as the spec */
+    static rb_task_saved task;
     explore_args a = {0};
     a.spec.max_acc_drop = -1;
     a.spec.objective = RB_OBJ_SIZE;
@@ -602,104 +692,36 @@ static int explore_main(int argc, char **argv)
     int rc = setup(&a, &base, &e);
     if (rc)
         return rc == RB_EINPUT ? rb_cli_usage("explore", "%s", e.msg) : rb_cli_fail("explore", &e);
-    static rb_task_saved task;
     if (a.task_model && (rc = rb_task_load_saved(a.task_model, &task, &e)))
         return rb_cli_fail("explore", &e);
     a.task = a.task_model ? &task : NULL;
-    /* the workload points: the axes, the trained model's shape, or one default */
-    rb_cli_axes *ax = &com.axes;
-    if (!ax->given && a.task_model) {
-        char v[32];
-        rb_axes_set(&ax->axes, "cell", task.meta.cell, &e);
-        snprintf(v, sizeof v, "%d", task.meta.seq);
-        rb_axes_set(&ax->axes, "seq", v, &e);
-        snprintf(v, sizeof v, "%d", task.meta.embed);
-        rb_axes_set(&ax->axes, "input", v, &e);
-        snprintf(v, sizeof v, "%d", task.meta.hidden);
-        rb_axes_set(&ax->axes, "hidden", v, &e);
-        snprintf(v, sizeof v, "%d", task.meta.layers);
-        rb_axes_set(&ax->axes, "layers", v, &e);
-    } else if (!ax->given) {
-        rb_axes_set(&ax->axes, "hidden", "256", &e);
-        rb_axes_set(&ax->axes, "seq", "25", &e);
-    }
     rb_matrix m = {0};
-    if ((rc = rb_matrix_from_axes(&m, &ax->axes, ax->input_proj, &e)))
-        return rb_cli_fail("explore", &e);
-    if (m.n > RB_EXPLORE_MAX_POINTS) {
-        rb_matrix_free(&m);
-        return rb_cli_usage("explore", "%zu workload points: explore sizes for at most %d", m.n,
-                            RB_EXPLORE_MAX_POINTS);
-    }
-    for (size_t i = 0; i < m.n; i++)
-        a.spec.points[a.spec.n_points++] = &m.points[i];
-
-    rb_signals_install();
-    FILE *out = stdout;
-    if (a.task_model && (rc = measure_accuracy(&a, &task, out, &e))) {
-        rb_matrix_free(&m);
-        rb_task_saved_free(&task);
-        return rb_cli_fail("explore", &e);
-    }
-    rb_explore x;
-    if ((rc = rb_explore_run(&a.spec, &x, &e))) {
-        rb_matrix_free(&m);
-        return rb_cli_fail("explore", &e);
-    }
-    const int fpga = a.spec.target == RB_XT_FPGA;
-    char fits[96] = ""; /* what fitting means: a part, an area bound, or nothing */
-    if (fpga)
-        snprintf(fits, sizeof fits, " an %s", a.spec.part->name);
-    else if (a.spec.max_area_mm2 > 0)
-        snprintf(fits, sizeof fits, " in %g mm^2", a.spec.max_area_mm2);
-    fprintf(out,
-            "%ld candidates: %ld refused (%s), %ld do not fit%s, %ld miss the bound; %ld on the "
-            "Pareto front\n",
-            x.n, x.n_refused, fpga ? "the RTL's rules or the points' needs" : "the model's rules",
-            x.n_unfit, fits, x.n_missed, x.n_front);
-    /* why candidates were refused: each distinct reason once, with its count */
-    for (long i = 0, shown = 0; i < x.n && shown < 6; i++) {
-        const char *why = x.c[i].refused;
-        long same = 0, first = 1;
-        for (long j = 0; j < x.n && first; j++)
-            first = j >= i || strcmp(x.c[j].refused, why);
-        if (!why[0] || !first)
-            continue;
-        for (long j = i; j < x.n; j++)
-            same += !strcmp(x.c[j].refused, why);
-        fprintf(out, "  refused (%ld): %s\n", same, why);
-        shown++;
-    }
+    rb_explore x = {0};
+    x.chosen = -1;
     int disagree = 0;
-    if (fpga && a.confirm != CONFIRM_NONE)
-        rc = confirm(&a, &x, com.quiet, &disagree, out, &e);
-    if (!rc) {
-        print_header(&a.spec, out);
-        for (long i = 0; i < x.n; i++)
-            if (x.c[i].front || i == x.chosen || i == x.near_miss)
-                print_row(&a, &x, i, out);
-        char line[512];
-        if (x.chosen >= 0) {
-            rb_explore_describe(&a.spec, &x.c[x.chosen], line, sizeof line);
-            fprintf(out, "\nchosen: %s\n", line);
-        } else
-            fprintf(out, "\nno candidate fits%s and meets the bound\n", fits);
-        if (x.near_miss >= 0) {
-            rb_explore_describe(&a.spec, &x.c[x.near_miss], line, sizeof line);
-            fprintf(out, "%s: %s\n", x.chosen >= 0 ? "cheaper" : "nearest", line);
-        }
-        if (a.preset_out && x.chosen >= 0)
-            rc = write_preset(&a, &x.c[x.chosen], out, &e);
-        if (!a.no_store) {
-            int64_t run_id = 0;
-            if (!(rc = store_run(&a, &x, com.db, argc, argv, &run_id, &e)))
-                fprintf(out, "stored as run %lld in %s (rnnbench report --run %lld --html)\n",
-                        (long long)run_id, com.db, (long long)run_id);
-        }
+    FILE *out = stdout;
+    rb_signals_install();
+    if ((rc = load_points(&a, &com.axes, &m, &e)) ||
+        (a.task && (rc = measure_accuracy(&a, &task, out, &e))) ||
+        (rc = rb_explore_run(&a.spec, &x, &e)))
+        goto done;
+    print_counts(&a, &x, out);
+    if (a.spec.target == RB_XT_FPGA && a.confirm != CONFIRM_NONE &&
+        (rc = confirm(&a, &x, com.quiet, &disagree, out, &e)))
+        goto done;
+    print_outcome(&a, &x, out);
+    if (a.preset_out && x.chosen >= 0 && (rc = write_preset(&a, &x.c[x.chosen], out, &e)))
+        goto done;
+    if (!a.no_store) {
+        int64_t run_id = 0;
+        if (!(rc = store_run(&a, &x, com.db, argc, argv, &run_id, &e)))
+            fprintf(out, "stored as run %lld in %s (rnnbench report --run %lld --html)\n",
+                    (long long)run_id, com.db, (long long)run_id);
     }
+done:
     rb_explore_free(&x);
     rb_matrix_free(&m);
-    if (a.task_model)
+    if (a.task)
         rb_task_saved_free(&task);
     if (rc)
         return rb_cli_fail("explore", &e);

@@ -299,11 +299,14 @@ int rb_explore_run(const rb_explore_spec *sp, rb_explore *x, rb_err *e)
         /* one arrival trace for every candidate: they are compared on the
          * same queries */
         if (!(h = malloc(sizeof *h)))
-            return rb_errf(e, RB_ENOMEM, "out of memory");
-        if ((rc = rb_trace_poisson(&tr, sp->qps, 4000, 1, e))) {
-            free(h);
-            return rc;
-        }
+            rc = rb_errf(e, RB_ENOMEM, "out of memory");
+        else
+            rc = rb_trace_poisson(&tr, sp->qps, 4000, 1, e);
+    }
+    if (rc) {
+        free(h);
+        rb_explore_free(x);
+        return rc;
     }
     for (long i = 0; i < n && !rc; i++) {
         rb_explore_cand *c = &x->c[i];
@@ -319,8 +322,10 @@ int rb_explore_run(const rb_explore_spec *sp, rb_explore *x, rb_err *e)
     }
     rb_trace_free(&tr);
     free(h);
-    if (rc)
+    if (rc) {
+        rb_explore_free(x);
         return rc;
+    }
     rb_explore_settle(sp, x);
     return 0;
 }
