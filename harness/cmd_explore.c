@@ -63,9 +63,12 @@ static const char explore_help[] =
     "                      with the recurrent stack in each swept format (fpga: the golden\n"
     "                      model, bit for bit the RTL's; asic: the emulated datatype)\n"
     "                      against fp64; without workload axes, its shape is the point\n"
+    "  --inputs DIR --labels FILE\n"
+    "                      with one imported --model: its accuracy on these labelled\n"
+    "                      inputs (as `rnnbench eval` takes them) in each swept format\n"
     "  --max-accuracy-drop D\n"
-    "                      formats losing more test accuracy than D (0.02 or 2%) against\n"
-    "                      fp64 are refused (needs --task-model)\n"
+    "                      formats losing more accuracy than D (0.02 or 2%) against fp64\n"
+    "                      are refused (needs --task-model, or --model with --labels)\n"
     "  --confirm WHICH     fpga: front (default: the front and the choice), chosen, none\n"
     "  --jobs N            compile jobs of a confirming build (default: the CPUs)\n"
     "  --cache DIR         where confirming builds go (default: $RB_FPGA_CONFIRM_CACHE,\n"
@@ -104,7 +107,9 @@ enum {
     OPT_MAX_AREA,
     OPT_TASK_MODEL,
     OPT_MAX_DROP,
-    OPT_PRESET_OUT
+    OPT_PRESET_OUT,
+    OPT_INPUTS,
+    OPT_LABELS
 };
 
 static const struct option explore_options[] = {
@@ -125,6 +130,8 @@ static const struct option explore_options[] = {
     {"task-model", required_argument, 0, OPT_TASK_MODEL},
     {"max-accuracy-drop", required_argument, 0, OPT_MAX_DROP},
     {"preset-out", required_argument, 0, OPT_PRESET_OUT},
+    {"inputs", required_argument, 0, OPT_INPUTS},
+    {"labels", required_argument, 0, OPT_LABELS},
     {0, 0, 0, 0},
 };
 
@@ -133,7 +140,9 @@ typedef enum { CONFIRM_FRONT, CONFIRM_CHOSEN, CONFIRM_NONE } confirm_which;
 #define MAX_SWEEPS 16
 
 typedef struct explore_args {
-    const char *target, *cache, *label, *preset, *task_model, *preset_out;
+    const char *target, *cache, *label, *preset, *task_model, *preset_out, *inputs, *labels;
+    rb_eval_set *set;                  /* an imported model's labelled inputs */
+    long acc_n;                        /* documents or inputs the accuracy is over */
     const rb_task_saved *task;         /* loaded from task_model */
     const char *sweep_arg[MAX_SWEEPS]; /* parsed once the target is known */
     int n_sweeps;
@@ -162,6 +171,8 @@ static int explore_option(void *args, int opt, const char *arg, rb_err *e)
     case OPT_PRESET: a->preset = arg; return 0;
     case OPT_TASK_MODEL: a->task_model = arg; return 0;
     case OPT_PRESET_OUT: a->preset_out = arg; return 0;
+    case OPT_INPUTS: a->inputs = arg; return 0;
+    case OPT_LABELS: a->labels = arg; return 0;
     case OPT_MAX_DROP: return rb_cli_fraction("max-accuracy-drop", arg, &a->spec.max_acc_drop, e);
     case OPT_MAX_AREA:
         return rb_cli_double("max-area-mm2", arg, 1e-9, 1e9, &a->spec.max_area_mm2, e);
@@ -389,25 +400,27 @@ static int store_candidate(rb_store *st, int64_t run_id, const explore_args *a, 
                  c->confirm_note);
         rc = rb_store_result(st, &r, e);
     }
-    if (!rc && a->task && isfinite(c->accuracy)) {
+    if (!rc && isfinite(c->accuracy)) {
         /* the format's accuracy, as `rnnbench eval` stores a target's */
         const rb_task_saved *t = a->task;
-        rb_tc_scores maj;
-        rb_tc_majority(&t->d, &maj);
-        const char *model = strrchr(a->task_model, '/');
-        rb_accuracy_row row = {.task = t->meta.task,
-                               .model = model && model[1] ? model + 1 : a->task_model,
-                               .cell = t->meta.cell,
+        rb_tc_scores maj = {0};
+        if (t)
+            rb_tc_majority(&t->d, &maj);
+        const char *src = t ? a->task_model : a->spec.points[0]->model;
+        const char *base = strrchr(src, '/');
+        rb_accuracy_row row = {.task = t ? t->meta.task : "imported",
+                               .model = base && base[1] ? base + 1 : src,
+                               .cell = rb_cell_name(a->spec.points[0]->cell),
                                .phase = "eval",
-                               .split = "test",
+                               .split = t ? "test" : a->inputs,
                                .numerics = d.numerics,
-                               .epoch = t->meta.epoch,
-                               .n = (long)t->d.n_test,
+                               .epoch = t ? t->meta.epoch : 0,
+                               .n = a->acc_n,
                                .accuracy = c->accuracy,
                                .macro_f1 = NAN,
                                .loss = NAN,
-                               .baseline_accuracy = maj.accuracy,
-                               .baseline_macro_f1 = maj.macro_f1,
+                               .baseline_accuracy = t ? maj.accuracy : NAN,
+                               .baseline_macro_f1 = t ? maj.macro_f1 : NAN,
                                .agreement = NAN};
         rc = rb_store_accuracy(st, run_id, dev, &row, e);
     }
@@ -539,15 +552,27 @@ static int setup(explore_args *a, rb_asic_preset *base, rb_err *e)
         if (rc)
             return rc;
     }
-    if (a->spec.max_acc_drop >= 0 && !a->task_model)
+    if (a->spec.max_acc_drop >= 0 && !a->task_model && !a->labels)
         return rb_errf(e, RB_EINPUT,
-                       "--max-accuracy-drop needs the model to measure it on: --task-model DIR");
+                       "--max-accuracy-drop needs the model to measure it on: --task-model DIR, "
+                       "or --model FILE --inputs DIR --labels FILE");
+    if (!a->inputs != !a->labels)
+        return rb_errf(e, RB_EINPUT, "--inputs and --labels go together");
+    if (a->labels && a->task_model)
+        return rb_errf(e, RB_EINPUT, "one model's accuracy: --task-model, or --inputs/--labels");
     return 0;
 }
 
-/* The trained model's test accuracy in fp64 and in every format the sweep
- * has (or the base's), into the spec; said on out. */
-static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, rb_err *e)
+/* A format's scores (format < 0: fp64) on the trained or the imported model. */
+static int score(const explore_args *a, double format, rb_tc_scores *sc, rb_err *e)
+{
+    return a->task ? rb_explore_accuracy(a->task, &a->spec, format, 16, sc, e)
+                   : rb_explore_accuracy_imported(a->set, &a->spec, format, sc, e);
+}
+
+/* The model's accuracy in fp64 and in every format the sweep has (or the
+ * base's), into the spec; said on out. */
+static int measure_accuracy(explore_args *a, FILE *out, rb_err *e)
 {
     rb_explore_spec *sp = &a->spec;
     int fk = sp->target == RB_XT_FPGA ? RB_XK_FPGA_FORMAT : RB_XK_ASIC_FORMAT;
@@ -562,14 +587,15 @@ static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, 
                              : (double)sp->asic_base->num.dtype;
     }
     rb_tc_scores sc;
-    int rc = rb_explore_accuracy(s, sp, -1, 16, &sc, e);
+    int rc = score(a, -1, &sc, e);
     if (rc)
         return rc;
     sp->acc_ref = sc.accuracy;
-    fprintf(out, "%s test split, %zu documents: accuracy %.3f in fp64", s->meta.task, sc.n,
-            sc.accuracy);
+    a->acc_n = (long)sc.n;
+    fprintf(out, "%s, %zu %s: accuracy %.3f in fp64", a->task ? a->task->meta.task : a->inputs,
+            sc.n, a->task ? "test documents" : "labelled inputs", sc.accuracy);
     for (int i = 0; i < sp->n_acc && !rc; i++) {
-        if ((rc = rb_explore_accuracy(s, sp, sp->acc_fmt[i], 16, &sc, e)))
+        if ((rc = score(a, sp->acc_fmt[i], &sc, e)))
             break;
         sp->acc[i] = sc.accuracy;
         char name[16];
@@ -583,6 +609,17 @@ static int measure_accuracy(explore_args *a, const rb_task_saved *s, FILE *out, 
     }
     fputc('\n', out);
     return rc;
+}
+
+/* --inputs/--labels: the one imported model the points come from. */
+static int open_labelled(explore_args *a, const rb_cli_axes *ax, rb_err *e)
+{
+    if (!a->labels)
+        return 0;
+    if (ax->axes.n_model != 1)
+        return rb_errf(e, RB_EINPUT,
+                       "--inputs and --labels score one imported model: give it with --model FILE");
+    return rb_eval_set_open(ax->axes.model[0], a->inputs, a->labels, &a->set, e);
 }
 
 /* The workload points: the axes, else the trained model's shape, else one
@@ -701,8 +738,8 @@ static int explore_main(int argc, char **argv)
     int disagree = 0;
     FILE *out = stdout;
     rb_signals_install();
-    if ((rc = load_points(&a, &com.axes, &m, &e)) ||
-        (a.task && (rc = measure_accuracy(&a, &task, out, &e))) ||
+    if ((rc = load_points(&a, &com.axes, &m, &e)) || (rc = open_labelled(&a, &com.axes, &e)) ||
+        ((a.task || a.set) && (rc = measure_accuracy(&a, out, &e))) ||
         (rc = rb_explore_run(&a.spec, &x, &e)))
         goto done;
     print_counts(&a, &x, out);
@@ -723,6 +760,7 @@ done:
     rb_matrix_free(&m);
     if (a.task)
         rb_task_saved_free(&task);
+    rb_eval_set_free(a.set);
     if (rc)
         return rb_cli_fail("explore", &e);
     return disagree ? 3 : x.chosen < 0 ? 1 : 0;

@@ -29,7 +29,9 @@
 #define MAX_LABELS (1 << 24)
 
 typedef struct stack_ctx {
-    rb_target *t; /* NULL: the fp64 reference */
+    rb_target *t; /* NULL: fwd, or the fp64 reference */
+    rb_tc_forward_fn fwd;
+    void *fwd_ctx;
     rb_net *net;
     rb_workload loaded;
     int is_loaded;
@@ -43,6 +45,8 @@ static int run_stack(void *vc, const rb_batch *in, float *y, rb_err *e)
     if (in->lens)
         w.features |= RB_FEAT_SEQ_LENS;
     size_t ny = (size_t)in->seq * in->batch * rb_workload_y_width(&w);
+    if (!c->t && c->fwd)
+        return c->fwd(c->fwd_ctx, in, y, e);
     if (!c->t) {
         double *r = malloc(ny * sizeof *r);
         int rc = r ? rb_ref_forward(&c->net->model, in, r, NULL, NULL, e)
@@ -373,6 +377,61 @@ static int eval_prepare(const rb_eval_model_args *a, eval_bufs *b, rb_err *e)
                            a->labels, b->n_labels, k, b->classes);
     }
     return 0;
+}
+
+struct rb_eval_set {
+    eval_bufs b;
+    rb_tc_scores ref; /* the fp64 reference's scores */
+};
+
+int rb_eval_set_open(const char *model, const char *inputs, const char *labels,
+                     rb_eval_set **out, rb_err *e)
+{
+    rb_eval_model_args a = {.model = model, .inputs = inputs, .labels = labels};
+    rb_eval_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return rb_errf(e, RB_ENOMEM, "out of memory");
+    int rc = eval_prepare(&a, &s->b, e);
+    if (!rc && !s->b.labels)
+        rc = rb_errf(e, RB_EINPUT, "an accuracy needs labels: --labels FILE");
+    if (rc) {
+        rb_eval_set_free(s);
+        return rc;
+    }
+    rb_tc_score(s->b.labels, s->b.ref_pred, s->b.n_labels, s->b.classes, &s->ref);
+    *out = s;
+    return 0;
+}
+
+const rb_model *rb_eval_set_model(const rb_eval_set *s) { return &s->b.net.model; }
+
+int rb_eval_set_score(rb_eval_set *s, rb_tc_forward_fn fwd, void *ctx, rb_tc_scores *sc,
+                      rb_err *e)
+{
+    eval_bufs *b = &s->b;
+    if (!fwd) {
+        *sc = s->ref;
+        return 0;
+    }
+    stack_ctx c = {.fwd = fwd, .fwd_ctx = ctx, .net = &b->net};
+    int rc = 0, n_o = 0, cls = b->classes;
+    free_outs(b->outs, b->n_sets);
+    for (int i = 0; !rc && i < b->n_sets; i++)
+        if ((rc = run_set(&b->net, b->sets[i], &c, b->outs[i], &n_o, e)))
+            rb_err_prefix(e, "%s: ", b->sets[i]);
+    if (rc)
+        return rc;
+    predict(b->outs, b->n_sets, b->pred, b->n_labels, &cls);
+    rb_tc_score(b->labels, b->pred, b->n_labels, b->classes, sc);
+    return 0;
+}
+
+void rb_eval_set_free(rb_eval_set *s)
+{
+    if (!s)
+        return;
+    eval_bufs_free(&s->b);
+    free(s);
 }
 
 /* Accuracy of always predicting the labels' most frequent class. */

@@ -71,6 +71,12 @@ expect 0 --out "$want_q312" --out "$want_q25" --out "refused (2): its format's t
     -- rb explore --target fpga --task-model syn --sweep format=q3.12,q2.5,q5.2 --sweep lanes=16,32 --max-accuracy-drop 0.05 --confirm none --db t.db
 check "the stored candidates' accuracy" "$(q t.db "SELECT DISTINCT numerics || ' ' || printf('%.3f', accuracy) FROM accuracy WHERE run_id = 3")" "fixed Q2.5 $q25"
 expect 0 --out "$want_asic" -- rb explore --target asic --preset tpu-v1 --task-model syn --sweep format=int8,bf16 --no-store
+# the same model imported from ONNX, on its exported labelled test split
+expect 0 -- rb export --onnx syn -o syn.onnx --test-data td -q
+expect 0 --out "td, 160 labelled inputs" --out "$want_q312" --out "$want_q25" \
+    -- rb explore --target fpga --model syn.onnx --inputs td --labels td/labels.npy --sweep format=q3.12,q2.5 --confirm none --no-store
+expect 2 --err "--inputs and --labels go together" -- rb explore --target fpga --model syn.onnx --inputs td
+expect 2 --err "give it with --model FILE" -- rb explore --target fpga --inputs td --labels td/labels.npy
 
 # no cmake, no Yosys: estimates only, each candidate saying why
 expect 0 --out "not simulated here: cmake is not installed" \
