@@ -493,11 +493,18 @@ static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FIL
     rb_confirm_env_init(&env, a->cache, a->jobs ? (int)a->jobs : rb_host_ncpus(),
                         quiet ? NULL : stderr);
     double est[RB_NRES], worst[RB_NRES] = {0};
-    int nsynth = 0, nsim = 0, rc = 0;
-    for (long i = 0; i < x->n && !rc; i++) {
-        rb_explore_cand *c = &x->c[i];
-        if (c->refused[0] || !(i == x->chosen || (a->confirm == CONFIRM_FRONT && c->front)))
-            continue;
+    int nsynth = 0, nsim = 0, rc = 0, n = 0;
+    rb_explore_cand **sel = malloc((size_t)x->n * sizeof *sel);
+    if (!sel)
+        return rb_errf(e, RB_ENOMEM, "out of memory");
+    for (long i = 0; i < x->n; i++)
+        if (!x->c[i].refused[0] &&
+            (i == x->chosen || (a->confirm == CONFIRM_FRONT && x->c[i].front)))
+            sel[n++] = &x->c[i];
+    if (rb_explore_confirm_prefetch(sel, n, &env) == RB_EINTR)
+        rc = rb_errf(e, RB_EINTR, "interrupted");
+    for (int i = 0; i < n && !rc; i++) {
+        rb_explore_cand *c = sel[i];
         rc = rb_explore_confirm(&a->spec, c, &env, est, e);
         nsim += c->sim_state != RB_XS_ESTIMATED;
         *disagree |= c->sim_state == RB_XS_DISAGREES;
@@ -508,6 +515,7 @@ static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FIL
                     worst[r] = est[r] / c->res[r] - 1;
         }
     }
+    free(sel);
     if (rc)
         return rc;
     rb_explore_settle(&a->spec, x);

@@ -250,14 +250,82 @@ static int synthesize(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env
     return 0;
 }
 
+/* The cache directory of a candidate's parameters. */
+static void cand_dir(const rb_explore_cand *c, const rb_confirm_env *env, char *dir, size_t len)
+{
+    char params[256], key[20];
+    rb_fpga_hw_params(&c->hw, params, sizeof params);
+    snprintf(key, sizeof key, "%016llx", (unsigned long long)fnv1a(params));
+    path(dir, len, env->cache, key);
+}
+
+int rb_explore_confirm_prefetch(rb_explore_cand *const *cs, int n, rb_confirm_env *env)
+{
+    enum { MAX_TASKS = 512 };
+    struct {
+        const rb_explore_cand *c;
+        char dir[4200];
+        int synth;
+    } *t = calloc(MAX_TASKS, sizeof *t);
+    if (!t)
+        return RB_ENOMEM;
+    int nt = 0;
+    mkdir(env->cache, 0755);
+    for (int i = 0; i < n; i++) {
+        char dir[4200];
+        cand_dir(cs[i], env, dir, sizeof dir);
+        int known = 0; /* candidates that differ only in clock share a build */
+        for (int k = 0; k < nt && !known; k++)
+            known = !strcmp(t[k].dir, dir);
+        for (int synth = 0; synth < 2 && !known && nt < MAX_TASKS; synth++)
+            if (!(synth ? env->no_synth : env->no_sim)[0]) {
+                t[nt].c = cs[i];
+                t[nt].synth = synth;
+                snprintf(t[nt++].dir, sizeof t[0].dir, "%s", dir);
+            }
+    }
+    /* at most one process per CPU; a build's compiler jobs share them */
+    int par = env->jobs < nt ? env->jobs : nt, running = 0, next = 0;
+    rb_confirm_env child_env = *env;
+    child_env.jobs = par ? env->jobs / par : 1;
+    if (nt)
+        say(env, "explore: building %d simulator(s) and synthesizing in parallel, %d at a time", nt,
+            par);
+    while ((next < nt || running) && !rb_interrupted()) {
+        if (next < nt && running < par) {
+            mkdir(t[next].dir, 0755);
+            pid_t pid = fork();
+            if (pid == 0) {
+                char note[512];
+                double res[RB_NRES];
+                child_env.log = NULL;
+                int rc = t[next].synth
+                             ? synthesize(&t[next].c->hw, t[next].dir, &child_env, res, note,
+                                          sizeof note)
+                             : build(&t[next].c->hw, t[next].dir, &child_env, note, sizeof note);
+                _exit(rc ? 1 : 0);
+            }
+            running += pid > 0;
+            next++;
+            continue;
+        }
+        int st;
+        if (waitpid(-1, &st, 0) > 0)
+            running--;
+        else if (errno != EINTR)
+            break;
+    }
+    while (running > 0 && wait(NULL) > 0)
+        running--;
+    free(t);
+    return rb_interrupted() ? RB_EINTR : 0;
+}
+
 int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm_env *env,
                        double est_res[RB_NRES], rb_err *e)
 {
-    char params[256], dir[4200], note[512] = "";
-    rb_fpga_hw_params(&c->hw, params, sizeof params);
-    char key[20];
-    snprintf(key, sizeof key, "%016llx", (unsigned long long)fnv1a(params));
-    path(dir, sizeof dir, env->cache, key);
+    char dir[4200], note[512] = "";
+    cand_dir(c, env, dir, sizeof dir);
     mkdir(env->cache, 0755);
     mkdir(dir, 0755);
     c->sim_state = c->synth_state = RB_XS_ESTIMATED;

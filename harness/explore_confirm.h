@@ -28,6 +28,10 @@ typedef struct rb_confirm_env {
  * a C++ compiler, yosys). */
 void rb_confirm_env_init(rb_confirm_env *env, const char *cache, int jobs, FILE *log);
 
+/* Build and synthesize candidates cs[0..n) in parallel, up to env->jobs
+ * processes at a time (distinct parameters once each), so that confirming
+ * them one by one then finds everything cached.  RB_EINTR when interrupted. */
+int rb_explore_confirm_prefetch(rb_explore_cand *const *cs, int n, rb_confirm_env *env);
 /* Confirm candidate c on every point of sp: sim_state and synth_state say
  * how it went, confirm_note what was found (or why it was not done), and
  * its cycles, latencies and resources become the simulated and synthesized
