@@ -297,8 +297,8 @@ int rb_energy_meter_nvml(const rb_device_info *d, rb_energy_meter *out, char *wh
     unsigned mw;
     nvml_ret re = s->f.energy_mj(s->dev, &mj), rp;
     if (re == NVML_SUCCESS) {
-        snprintf(out->detail, sizeof out->detail, "nvml: total energy counter of %s (%s)", name,
-                 where);
+        snprintf(out->detail, sizeof out->detail, "nvml: total energy counter of %.48s (%.110s)",
+                 name, where);
     } else if ((rp = s->f.power_mw(s->dev, &mw)) == NVML_SUCCESS) {
         s->sampled = 1;
         out->sample_period_ms = SAMPLE_PERIOD_MS;

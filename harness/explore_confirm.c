@@ -335,7 +335,7 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
     else {
         say(env, "explore: %s: building its simulator (%s)", c->name, dir);
         if (build(&c->hw, dir, env, note, sizeof note))
-            snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %s", note);
+            snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %.230s", note);
         else {
             int agree = 1, ran = 1, sampled = 0;
             for (int p = 0; p < sp->n_points && ran; p++) {
@@ -362,7 +362,7 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
                     return rb_errf(e, RB_EINTR, "interrupted");
             }
             if (!ran)
-                snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %s", note);
+                snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %.230s", note);
             else
                 c->sim_state = agree ? RB_XS_CONFIRMED : RB_XS_DISAGREES;
             if (ran && agree && sampled)
@@ -371,7 +371,7 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
                          "cycles); the formula matched there",
                          sampled, RB_CONFIRM_MAX_CYCLES);
             if (ran && !agree)
-                snprintf(c->confirm_note, sizeof c->confirm_note, "%s", note);
+                snprintf(c->confirm_note, sizeof c->confirm_note, "%.250s", note);
             say(env, "explore: %s: simulated: %s", c->name,
                 !ran    ? "failed"
                 : agree ? "cycles and outputs as estimated"

@@ -133,11 +133,11 @@ void rb_xfpga_make(const rb_explore_spec *sp, long i, rb_explore_cand *c)
     if (s->n[RB_XK_FPGA_BPC])
         snprintf(c->name + strlen(c->name), sizeof c->name - strlen(c->name), "/%gB",
                  hw->offchip_bpc);
-    if (rb_fpga_hw_valid(hw, c->refused, sizeof c->refused))
-        return;
-    if (hw->wmem_words < hw->lanes)
+    if (values < hw->lanes)
         snprintf(c->refused, sizeof c->refused, "%g KiB holds less than one row of %d lanes",
                  v[RB_XK_FPGA_ONCHIP], hw->lanes);
+    else
+        rb_fpga_hw_valid(hw, c->refused, sizeof c->refused);
 }
 
 /* Block RAMs of the memories the resource model does not see (x, y, h, c:

@@ -84,7 +84,8 @@ expect 0 --out "not simulated here: cmake is not installed" \
     -- env PATH=/nonexistent "$RNNBENCH" explore "${P[@]}" --sweep lanes=16,32 --db n.db -q
 check "unconfirmed, with the reason" "$(q n.db "SELECT DISTINCT json_extract(extra_json, '\$.explore.cycles') || ' ' || json_extract(extra_json, '\$.explore.note') FROM devices")" "estimated not simulated: cmake is not installed; not synthesized: Yosys is not installed (scripts/setup.sh installs it)"
 
-# confirmation of two tiny parameter sets, lstm and rnn on each: the
+# confirmation of two tiny parameter sets (--jobs 1: the suite's other tests
+# keep a CPU while Verilator builds), lstm and rnn on each: the
 # simulated cycles are the hand-worked ones (rnn: nb = ceil(32 / LANES),
 # D = B*LANES / VLANES: 16 lanes 4 * (2*48*2 + 8 + 10) = 840, 32 lanes
 # 4 * (1*48*2 + 18) = 456); a disagreement would exit 3
@@ -92,7 +93,7 @@ if command -v cmake >/dev/null && command -v yosys >/dev/null &&
     [[ -e /usr/share/verilator/verilator-config.cmake ]]; then
     expect 0 --out "confirmed: 2 simulated, 2 synthesized" --out "resource model against these syntheses" \
         --out "(cycles simulated, resources synthesized)" \
-        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=100 --db c.db -q
+        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=100 --jobs 1 --db c.db -q
     check "simulated cycles" "$(cycles c.db)" "fpga:l16/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 3120.0
 fpga:l16/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 840.0
 fpga:l32/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 1584.0

@@ -70,6 +70,18 @@ static void test_cycles_by_hand(void)
     CHECK(!strcmp(x.c[1].name, "l16/200MHz/64KiB/Q3.12"));
     CHECK_INT((int)x.c[1].hw.vlanes, 4);
     CHECK_INT((int)x.c[2].hw.vlanes, 8);
+    rb_explore_free(&x);
+    /* less memory than one row of lanes: refused, not rounded up */
+    sp.sweep = (rb_explore_sweep){0};
+    add(&sp, "lanes=64");
+    add(&sp, "onchip_kib=0.1");
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
+    CHECK_STR_HAS(x.c[0].refused, "less than one row of 64 lanes");
+    rb_explore_free(&x);
+    sp.sweep = (rb_explore_sweep){0};
+    add(&sp, "lanes=8,16,32");
+    add(&sp, "onchip_kib=100");
+    CHECK_INT(rb_explore_run(&sp, &x, &e), 0);
     /* 16 lanes: nb 8, K 48, D 2 -> 4 * (8*48*2 + 2 + 10) = 3120 cycles;
      * 32 lanes: nb 4, D 2 -> 4 * (4*48*2 + 12) = 1584 */
     CHECK_INT((int)x.c[1].cycles[0], 3120);
