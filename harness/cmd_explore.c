@@ -143,6 +143,8 @@ typedef struct explore_args {
     const char *target, *cache, *label, *preset, *task_model, *preset_out, *inputs, *labels;
     rb_eval_set *set;                  /* an imported model's labelled inputs */
     long acc_n;                        /* documents or inputs the accuracy is over */
+    int n_synth;                       /* candidates synthesized, and the resource model's */
+    double res_err[RB_NRES];           /* largest relative error against them, per resource */
     const rb_task_saved *task;         /* loaded from task_model */
     const char *sweep_arg[MAX_SWEEPS]; /* parsed once the target is known */
     int n_sweeps;
@@ -439,6 +441,12 @@ static int store_run(const explore_args *a, const rb_explore *x, const char *db,
     cJSON_AddStringToObject(cfg, "target", a->target);
     cJSON_AddStringToObject(cfg, "sweep", a->sweeps);
     cJSON_AddNumberToObject(cfg, "candidates", (double)x->n);
+    if (a->n_synth) { /* the fitted resource model against what was synthesized */
+        cJSON *err = cJSON_AddObjectToObject(cfg, "resource_model_error");
+        cJSON_AddNumberToObject(err, "syntheses", a->n_synth);
+        for (int r = 0; r < RB_NRES; r++)
+            cJSON_AddNumberToObject(err, rb_fpga_res_names[r], a->res_err[r]);
+    }
     if (a->spec.slo_s > 0)
         cJSON_AddNumberToObject(cfg, "slo_ms", a->spec.slo_s * 1e3);
     if (a->spec.qps > 0)
@@ -492,7 +500,7 @@ static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FIL
     rb_confirm_env env;
     rb_confirm_env_init(&env, a->cache, a->jobs ? (int)a->jobs : rb_host_ncpus(),
                         quiet ? NULL : stderr);
-    double est[RB_NRES], worst[RB_NRES] = {0};
+    double est[RB_NRES], *worst = a->res_err;
     int nsynth = 0, nsim = 0, rc = 0, n = 0;
     rb_explore_cand **sel = malloc((size_t)x->n * sizeof *sel);
     if (!sel)
@@ -516,6 +524,7 @@ static int confirm(explore_args *a, rb_explore *x, int quiet, int *disagree, FIL
         }
     }
     free(sel);
+    a->n_synth = nsynth;
     if (rc)
         return rc;
     rb_explore_settle(&a->spec, x);

@@ -17,21 +17,26 @@ static void chart(FILE *f, const rb_report *r, const rb_xview *v)
 {
     double *x = calloc((size_t)v->n * 2 + 2, sizeof *x),
            *y = calloc((size_t)v->n * 2 + 2, sizeof *y);
-    if (!x || !y) {
+    const char **tips = calloc((size_t)v->n * 2 + 2, sizeof *tips);
+    if (!x || !y || !tips) {
         free(x);
         free(y);
+        free(tips);
         return;
     }
-    /* front (a line by latency: rows are sorted so), then the others */
+    /* the front, then the others */
     int nf = 0, no = 0;
     double *fx = x, *fy = y, *ox = x + v->n, *oy = y + v->n;
+    const char **ft = tips, **ot = tips + v->n; /* hover: the candidate's figures */
     double lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < v->n; i++) {
         const rb_xview_row *w = &v->rows[i];
         if (w->front) {
+            ft[nf] = w->summary;
             fx[nf] = w->lat_ms;
             fy[nf++] = w->power_w;
         } else {
+            ot[no] = w->summary;
             ox[no] = w->lat_ms;
             oy[no++] = w->power_w;
         }
@@ -40,16 +45,20 @@ static void chart(FILE *f, const rb_report *r, const rb_xview *v)
     }
     double bx[2] = {v->slo_ms, v->slo_ms}, by[2] = {lo, hi};
     rb_chart_series s[3] = {
+        /* points, not a line: the front is over resources too, so two of
+         * its members may be ordered on both axes drawn here */
         {.name = "Pareto front (latency, power, resources)",
          .n = nf,
          .x = fx,
          .y = fy,
-         .style = 0,
+         .tips = ft,
+         .style = RB_SVG_POINTS,
          .color = 0},
         {.name = "stored, not on the front",
          .n = no,
          .x = ox,
          .y = oy,
+         .tips = ot,
          .style = RB_SVG_POINTS,
          .color = 1,
          .dashed = 1},
@@ -79,6 +88,7 @@ static void chart(FILE *f, const rb_report *r, const rb_xview *v)
     rb_svg_figure(f, &c);
     free(x);
     free(y);
+    free(tips);
 }
 
 

@@ -98,6 +98,7 @@ if command -v cmake >/dev/null && command -v yosys >/dev/null &&
 fpga:l16/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 840.0
 fpga:l32/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 1584.0
 fpga:l32/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 456.0"
+    check "the resource model's error against the syntheses is kept" "$(q c.db "SELECT json_extract(config_json, '\$.resource_model_error.syntheses'), abs(json_extract(config_json, '\$.resource_model_error.LUT')) < 0.05 FROM runs")" "2|1"
     check "confirmed figures say so" "$(q c.db "SELECT DISTINCT d.method || ' ' || r.latency_source || ' ' || s.source FROM devices d JOIN results r ON r.device_id = d.id JOIN resources s ON s.device_id = d.id")" "simulated simulated synthesized"
     # the second time the builds and syntheses are cached
     expect 0 --out "confirmed: 2 simulated, 2 synthesized" --no-out "building" \
