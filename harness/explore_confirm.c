@@ -148,8 +148,9 @@ static int build(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env, cha
                       "-B",
                       (char *)dir,
                       "-DCMAKE_BUILD_TYPE=Release",
-                      "-DRB_FPGA_BUILD=custom"};
-    int n = 7;
+                      "-DRB_FPGA_BUILD=custom",
+                      "-DRB_FPGA_MODEL_OPT=-O1"};
+    int n = 8;
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         snprintf(defs[i], sizeof defs[i], "-DRB_FPGA_CUSTOM_%s=%ld", p[i].name, p[i].v);
         argv[n++] = defs[i];
