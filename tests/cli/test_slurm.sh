@@ -68,7 +68,14 @@ check "the report of what there is" "$(test -s cancel/report.html && echo yes)" 
 # a shard requeued while it runs: it resumes its own database, nothing twice
 submit requeue
 t=0
-until [[ $(squeue -h -j "${ARRAY}_1" -o %T 2>/dev/null) == RUNNING || $t -ge 120 ]]; do sleep 0.5; t=$((t + 1)); done
+# requeued once its first run has begun its work (its header written): a
+# requeue the moment Slurm says RUNNING can kill the script before it
+# prints anything; one that finds the task already finished runs it again
+# all the same (Slurm requeues finished batch jobs)
+until grep -q '^== shard 1 of 3' "$TMP/requeue/shard-1.out" 2>/dev/null || [[ $t -ge 240 ]]; do
+    sleep 0.5
+    t=$((t + 1))
+done
 scontrol requeue "${ARRAY}_1"
 wait_job "$MERGE" 300
 check "the task ran twice" "$(grep -c '^== shard 1 of 3' requeue/shard-1.out)" "2"
