@@ -3,6 +3,7 @@
 #include "explore_confirm.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../targets/fpga/sim/fpga_sim.h"
 #include "signals.h"
 
 /* cycles one confirming simulation runs at most (about a minute) */
@@ -168,22 +170,36 @@ static int build(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env, cha
 
 /* Simulate one point at batch B; 0 agreed, 1 disagreed (note says how),
  * -1 could not run (note says why). */
-static int simulate(const char *dir, const rb_explore_cand *c, const rb_workload *w, int steps,
-                    int B, uint64_t *cycles, char *note, size_t len)
+static int simulate(const char *dir, const char *exe, const char *config, const rb_explore_cand *c,
+                    const rb_workload *w, int steps, int B, uint64_t *cycles, char *note,
+                    size_t len)
 {
-    char out[4200], exe[4200], I[16], H[16], L[16], T[16], Bs[16], bpc[32];
+    char out[4200], I[16], H[16], L[16], T[16], Bs[16], bpc[32];
     path(out, sizeof out, dir, "confirm.json");
-    path(exe, sizeof exe, dir, "rb-fpga-confirm");
     snprintf(I, sizeof I, "%d", w->input);
     snprintf(H, sizeof H, "%d", w->hidden);
     snprintf(L, sizeof L, "%d", w->layers);
     snprintf(T, sizeof T, "%d", steps);
     snprintf(Bs, sizeof Bs, "%d", B);
     snprintf(bpc, sizeof bpc, "%.17g", c->hw.offchip_bpc);
-    char *argv[] = {exe,       "--config", "custom",   "--cell",  (char *)rb_cell_name(w->cell),
-                    "--input", I,          "--hidden", H,         "--layers",
-                    L,         "--steps",  T,          "--batch", Bs,
-                    "--bpc",   bpc,        NULL};
+    char *argv[] = {(char *)exe,
+                    "--config",
+                    (char *)config,
+                    "--cell",
+                    (char *)rb_cell_name(w->cell),
+                    "--input",
+                    I,
+                    "--hidden",
+                    H,
+                    "--layers",
+                    L,
+                    "--steps",
+                    T,
+                    "--batch",
+                    Bs,
+                    "--bpc",
+                    bpc,
+                    NULL};
     unlink(out);
     int rc = run(argv, NULL, out);
     FILE *f = fopen(out, "r");
@@ -213,8 +229,82 @@ static int simulate(const char *dir, const rb_explore_cand *c, const rb_workload
     return ret;
 }
 
+/* Did this build verilate configuration name (RB_FPGA_BUILD)? */
+static int built_here(const char *name)
+{
+#ifdef RB_HAVE_VERILATOR
+    rb_fpga_sim *sim = rb_fpga_sim_new(name, NULL, 0);
+    rb_fpga_sim_free(sim);
+    return sim != NULL;
+#else
+    (void)name;
+    return 0;
+#endif
+}
+
+/* A candidate that is one of this build's configurations (small, small8 ...)
+ * is simulated by the build's own rb-fpga-confirm: its name, or NULL. */
+static const char *builtin(const rb_fpga_hw *hw)
+{
+    const rb_fpga_hw *hws;
+    int n = rb_fpga_hw_configs(&hws);
+    char want[256], have[256];
+    rb_fpga_hw_params(hw, want, sizeof want);
+    for (int i = 0; i < n; i++) {
+        rb_fpga_hw_params(&hws[i], have, sizeof have);
+        if (!strcmp(want, have) && strcmp(hws[i].name, "custom") && built_here(hws[i].name) &&
+            !access(RB_BUILD_DIR "/rb-fpga-confirm", X_OK))
+            return hws[i].name;
+    }
+    return NULL;
+}
+
+/* Does the summary at file describe these parameters, this RTL, on 7 series
+ * (what the resource model and the candidates' synthesis are)? */
+static int summary_of(const char *file, const char *params, const char *rtl_hash)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return 0;
+    char line[512], want_p[300], want_h[100];
+    snprintf(want_p, sizeof want_p, "params=%s\n", params);
+    snprintf(want_h, sizeof want_h, "rtl_sha256=%s\n", rtl_hash);
+    int hp = 0, hh = 0, xc7 = 0;
+    while (fgets(line, sizeof line, f)) {
+        hp |= !strcmp(line, want_p);
+        hh |= !strcmp(line, want_h);
+        xc7 |= !strncmp(line, "synth=", 6) && strstr(line, "-family xc7");
+    }
+    fclose(f);
+    return hp && hh && xc7;
+}
+
+/* A committed synthesis of exactly these parameters (targets/fpga/synth/,
+ * its sweep/), into file: 0 when there is one. */
+static int committed_summary(const char *params, const char *rtl_hash, char *file, size_t len)
+{
+    const char *dirs[] = {RB_SOURCE_DIR "/targets/fpga/synth",
+                          RB_SOURCE_DIR "/targets/fpga/synth/sweep"};
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(dirs[k]);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            size_t l = strlen(de->d_name);
+            if (l > 10 && !strcmp(de->d_name + l - 10, ".resources") &&
+                summary_of(path(file, len, dirs[k], de->d_name), params, rtl_hash)) {
+                closedir(d);
+                return 0;
+            }
+        }
+        if (d)
+            closedir(d);
+    }
+    return -1;
+}
+
 /* Synthesize hw into dir/synth (kept while the RTL's hash and the
- * parameters are the same); its summary's resources into res. */
+ * parameters are the same; a committed synthesis of the same parameters
+ * is used as it is); its summary's resources into res. */
 static int synthesize(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env,
                       double res[RB_NRES], char *note, size_t len)
 {
@@ -223,20 +313,9 @@ static int synthesize(const rb_fpga_hw *hw, const char *dir, rb_confirm_env *env
     path(sum, sizeof sum, sdir, "small.resources");
     path(log, sizeof log, dir, "synth.log");
     rb_fpga_hw_params(hw, params, sizeof params);
-    int fresh = 0;
-    FILE *f = fopen(sum, "r");
-    if (f) {
-        char line[512], want_p[300], want_h[100];
-        snprintf(want_p, sizeof want_p, "params=%s\n", params);
-        snprintf(want_h, sizeof want_h, "rtl_sha256=%s\n", env->rtl_hash);
-        int hp = 0, hh = 0;
-        while (fgets(line, sizeof line, f)) {
-            hp |= !strcmp(line, want_p);
-            hh |= !strcmp(line, want_h);
-        }
-        fclose(f);
-        fresh = hp && hh;
-    }
+    int fresh = summary_of(sum, params, env->rtl_hash);
+    if (!fresh && !committed_summary(params, env->rtl_hash, sum, sizeof sum))
+        fresh = 1;
     if (!fresh) {
         mkdir(sdir, 0755);
         snprintf(env_kv, sizeof env_kv, "RB_SYNTH_PARAMS=%s", params);
@@ -279,7 +358,7 @@ int rb_explore_confirm_prefetch(rb_explore_cand *const *cs, int n, rb_confirm_en
         for (int k = 0; k < nt && !known; k++)
             known = !strcmp(t[k].dir, dir);
         for (int synth = 0; synth < 2 && !known && nt < MAX_TASKS; synth++)
-            if (!(synth ? env->no_synth : env->no_sim)[0]) {
+            if (!(synth ? env->no_synth : env->no_sim)[0] && (synth || !builtin(&cs[i]->hw))) {
                 t[nt].c = cs[i];
                 t[nt].synth = synth;
                 snprintf(t[nt++].dir, sizeof t[0].dir, "%s", dir);
@@ -334,8 +413,17 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
     if (env->no_sim[0])
         snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %.200s", env->no_sim);
     else {
-        say(env, "explore: %s: building its simulator (%s)", c->name, dir);
-        if (build(&c->hw, dir, env, note, sizeof note))
+        const char *cfg = builtin(&c->hw);
+        char exe[4200];
+        if (cfg)
+            snprintf(exe, sizeof exe, "%s", RB_BUILD_DIR "/rb-fpga-confirm");
+        else
+            path(exe, sizeof exe, dir, "rb-fpga-confirm");
+        if (cfg)
+            say(env, "explore: %s: it is this build's %s configuration", c->name, cfg);
+        else
+            say(env, "explore: %s: building its simulator (%s)", c->name, dir);
+        if (!cfg && build(&c->hw, dir, env, note, sizeof note))
             snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %.230s", note);
         else {
             int agree = 1, ran = 1, sampled = 0;
@@ -348,7 +436,8 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
                 int steps = w->seq;
                 if ((double)c->cycles[p] > RB_CONFIRM_MAX_CYCLES)
                     steps = (int)fmax(1, w->seq * RB_CONFIRM_MAX_CYCLES / (double)c->cycles[p]);
-                int r = simulate(dir, c, w, steps, w->batch, &cy, note, sizeof note);
+                int r = simulate(dir, exe, cfg ? cfg : "custom", c, w, steps, w->batch, &cy, note,
+                                 sizeof note);
                 if (r < 0)
                     ran = 0;
                 else {

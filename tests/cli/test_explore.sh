@@ -85,7 +85,9 @@ expect 0 --out "not simulated here: cmake is not installed" \
 check "unconfirmed, with the reason" "$(q n.db "SELECT DISTINCT json_extract(extra_json, '\$.explore.cycles') || ' ' || json_extract(extra_json, '\$.explore.note') FROM devices")" "estimated not simulated: cmake is not installed; not synthesized: Yosys is not installed (scripts/setup.sh installs it)"
 
 # confirmation of two tiny parameter sets (--jobs 1: the suite's other tests
-# keep a CPU while Verilator builds), lstm and rnn on each: the
+# keep a CPU while Verilator builds; the 16-lane one is `small` itself,
+# simulated by this build's rb-fpga-confirm and its committed synthesis
+# used), lstm and rnn on each: the
 # simulated cycles are the hand-worked ones (rnn: nb = ceil(32 / LANES),
 # D = B*LANES / VLANES: 16 lanes 4 * (2*48*2 + 8 + 10) = 840, 32 lanes
 # 4 * (1*48*2 + 18) = 456); a disagreement would exit 3
@@ -93,16 +95,16 @@ if command -v cmake >/dev/null && command -v yosys >/dev/null &&
     [[ -e /usr/share/verilator/verilator-config.cmake ]]; then
     expect 0 --out "confirmed: 2 simulated, 2 synthesized" --out "resource model against these syntheses" \
         --out "(cycles simulated, resources synthesized)" \
-        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=100 --jobs 1 --db c.db -q
-    check "simulated cycles" "$(cycles c.db)" "fpga:l16/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 3120.0
-fpga:l16/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 840.0
-fpga:l32/200MHz/64KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 1584.0
-fpga:l32/200MHz/64KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 456.0"
+        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=256 --part xc7z045 --jobs 1 --db c.db -q
+    check "simulated cycles" "$(cycles c.db)" "fpga:l16/200MHz/256KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 3120.0
+fpga:l16/200MHz/256KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 840.0
+fpga:l32/200MHz/256KiB/Q3.12 lstm_infer_t4_b2_i16_h32_l1 1584.0
+fpga:l32/200MHz/256KiB/Q3.12 rnn_infer_t4_b2_i16_h32_l1 456.0"
     check "the resource model's error against the syntheses is kept" "$(q c.db "SELECT json_extract(config_json, '\$.resource_model_error.syntheses'), abs(json_extract(config_json, '\$.resource_model_error.LUT')) < 0.05 FROM runs")" "2|1"
     check "confirmed figures say so" "$(q c.db "SELECT DISTINCT d.method || ' ' || r.latency_source || ' ' || s.source FROM devices d JOIN results r ON r.device_id = d.id JOIN resources s ON s.device_id = d.id")" "simulated simulated synthesized"
     # the second time the builds and syntheses are cached
     expect 0 --out "confirmed: 2 simulated, 2 synthesized" --no-out "building" \
-        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=100 --no-store -q
+        -- rb explore "${P[@]}" --cell lstm,rnn --sweep lanes=16,32 --sweep onchip_kib=256 --part xc7z045 --no-store -q
 else
     echo "skipped confirmation: cmake, Verilator or Yosys is not installed (scripts/setup.sh)"
 fi
