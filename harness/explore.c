@@ -28,8 +28,12 @@ static const rb_explore_key k_asic_keys[] = {
 
 const rb_explore_key *rb_explore_keys(rb_explore_target t, int *n)
 {
-    *n = t == RB_XT_FPGA ? 5 : 5;
-    return t == RB_XT_FPGA ? k_fpga_keys : k_asic_keys;
+    if (t == RB_XT_FPGA) {
+        *n = (int)(sizeof k_fpga_keys / sizeof k_fpga_keys[0]);
+        return k_fpga_keys;
+    }
+    *n = (int)(sizeof k_asic_keys / sizeof k_asic_keys[0]);
+    return k_asic_keys;
 }
 
 /* "q3.12" -> bits 16, frac 12, as bits * 100 + frac */

@@ -252,8 +252,8 @@ static const char *builtin(const rb_fpga_hw *hw)
     rb_fpga_hw_params(hw, want, sizeof want);
     for (int i = 0; i < n; i++) {
         rb_fpga_hw_params(&hws[i], have, sizeof have);
-        if (!strcmp(want, have) && strcmp(hws[i].name, "custom") && built_here(hws[i].name) &&
-            !access(RB_BUILD_DIR "/rb-fpga-confirm", X_OK))
+        if (!strcmp(want, have) && strcmp(hws[i].name, "custom") &&
+            !access(RB_BUILD_DIR "/rb-fpga-confirm", X_OK) && built_here(hws[i].name))
             return hws[i].name;
     }
     return NULL;
@@ -415,14 +415,13 @@ int rb_explore_confirm(const rb_explore_spec *sp, rb_explore_cand *c, rb_confirm
     else {
         const char *cfg = builtin(&c->hw);
         char exe[4200];
-        if (cfg)
+        if (cfg) {
             snprintf(exe, sizeof exe, "%s", RB_BUILD_DIR "/rb-fpga-confirm");
-        else
-            path(exe, sizeof exe, dir, "rb-fpga-confirm");
-        if (cfg)
             say(env, "explore: %s: it is this build's %s configuration", c->name, cfg);
-        else
+        } else {
+            path(exe, sizeof exe, dir, "rb-fpga-confirm");
             say(env, "explore: %s: building its simulator (%s)", c->name, dir);
+        }
         if (!cfg && build(&c->hw, dir, env, note, sizeof note))
             snprintf(c->confirm_note, sizeof c->confirm_note, "not simulated: %.230s", note);
         else {
