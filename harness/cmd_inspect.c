@@ -113,7 +113,7 @@ static int inspect_main(int argc, char **argv)
     if (n.built)
         snprintf(sizes, sizeof sizes, ", hidden %d, input %d", n.hidden, n.input);
     printf("%-10s %s, %d layer%s, %s%s%s\n", "stack",
-           n.cell == RB_CELL_LSTM ? "LSTM" : "RNN (tanh)", n.n_rec, n.n_rec == 1 ? "" : "s",
+           n.cell == RB_CELL_LSTM ? "LSTM" : n.cell == RB_CELL_GRU ? "GRU" : "RNN (tanh)", n.n_rec, n.n_rec == 1 ? "" : "s",
            n.dirs == 2                    ? "bidirectional"
            : n.features & RB_FEAT_REVERSE ? "reverse"
                                           : "forward",
@@ -159,6 +159,8 @@ static int inspect_main(int argc, char **argv)
         printf("%-10s %-6s ", i ? "" : "targets", ops->name);
         if (ops->unavailable)
             printf("not built here: %s\n", ops->unavailable);
+        else if (!(ops->cells & RB_CELL_BIT(n.cell)))
+            printf("unsupported: cell %s\n", rb_cell_name(n.cell));
         else if (missing)
             printf("unsupported: %s\n", rb_features_str(missing, feats, sizeof feats));
         else

@@ -13,7 +13,7 @@
 #include "train_loop.h"
 
 static const char train_help[] =
-    "Usage: rnnbench train [--task fortunes|synthetic] [--cell lstm|rnn] [--target cpu|gpu]\n"
+    "Usage: rnnbench train [--task fortunes|synthetic] [--cell lstm|gru|rnn] [--target cpu|gpu]\n"
     "                      [model and training options] [-o DIR]\n"
     "\n"
     "Train a text classifier: word embedding -> LSTM or tanh-RNN stack -> last hidden\n"
@@ -26,7 +26,7 @@ static const char train_help[] =
     "\n"
     "Task:\n" RB_TASK_HELP "\n"
     "Model and training:\n"
-    "  --cell lstm|rnn     recurrent cell (default lstm)\n"
+    "  --cell lstm|gru|rnn recurrent cell (default lstm)\n"
     "  --target NAME       where the recurrent stack trains: cpu or gpu (default cpu;\n"
     "                      --targets is the same)\n"
     "  --hidden N          hidden size (default 64)\n"
@@ -91,7 +91,7 @@ static int train_option(void *args, int opt, const char *arg, rb_err *e)
     switch (opt) {
     case OPT_CELL:
         if (rb_cell_parse(arg, &a->cfg.cell))
-            return rb_errf(e, RB_EINPUT, "--cell '%s': expected lstm or rnn", arg);
+            return rb_errf(e, RB_EINPUT, "--cell '%s': expected lstm, gru or rnn", arg);
         return 0;
     case OPT_TARGET: a->targets = arg; return 0;
     case OPT_HIDDEN: return parse_long("hidden", arg, 1, 8192, &a->cfg.hidden, e);

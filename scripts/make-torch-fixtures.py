@@ -27,7 +27,7 @@ Each case directory holds, all little-endian .npy:
                       "input_proj"}, as `rnnbench dump` writes it, so that
                       scripts/check-dump-vs-pytorch.py runs on these too
 
-The outputs come from nn.LSTM / nn.RNN(nonlinearity='tanh') run in float64
+The outputs come from nn.LSTM / nn.GRU / nn.RNN(nonlinearity='tanh') run in float64
 (model.double()) on the float32 weights and inputs, so they are an
 independent reference for workloads/reference.c, not a copy of its math.
 
@@ -36,6 +36,8 @@ Cases (README):
   lstm_t5_b3_i4_h6  lstm T=5 B=3 I=4 H=6 L=1         batch and I != H
   lstm_t4_b2_i7_h5_l3  lstm T=4 B=2 I=7 H=5 L=3, h0/c0  stacked, initial state
   rnn_t6_b2_i3_h4_l2   rnn  T=6 B=2 I=3 H=4 L=2, h0     tanh RNN, stacked
+  gru_t5_b3_i4_h6      gru  T=5 B=3 I=4 H=6 L=1         nn.GRU (gates r, z, n)
+  gru_t4_b2_i7_h5_l3   gru  T=4 B=2 I=7 H=5 L=3, h0     GRU stacked, initial state
 """
 import json
 import os
@@ -50,6 +52,8 @@ CASES = [
     ("lstm_t5_b3_i4_h6", "lstm", 5, 3, 4, 6, 1, False),
     ("lstm_t4_b2_i7_h5_l3", "lstm", 4, 2, 7, 5, 3, True),
     ("rnn_t6_b2_i3_h4_l2", "rnn", 6, 2, 3, 4, 2, True),
+    ("gru_t5_b3_i4_h6", "gru", 5, 3, 4, 6, 1, False),
+    ("gru_t4_b2_i7_h5_l3", "gru", 4, 2, 7, 5, 3, True),
 ]
 
 
@@ -61,6 +65,8 @@ def make_case(outdir, name, cell, T, B, I, H, L, with_state, seed):
     torch.manual_seed(seed)
     if cell == "lstm":
         net = torch.nn.LSTM(I, H, num_layers=L)
+    elif cell == "gru":
+        net = torch.nn.GRU(I, H, num_layers=L)
     else:
         net = torch.nn.RNN(I, H, num_layers=L, nonlinearity="tanh")
     # Larger than the default init so the gates leave their linear region and

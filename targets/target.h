@@ -198,6 +198,9 @@ typedef struct rb_target_ops {
      * other is refused at load as "unsupported: <feature>", for this target
      * only.  Training is the plain stack's whatever this says. */
     unsigned features;
+    /* The cells it runs, RB_CELL_BIT()s (workload.h); a point of another is
+     * refused as "unsupported: cell gru", for this target only. */
+    unsigned cells;
 } rb_target_ops;
 
 #define RB_TARGET_MAX_OPTS 8
@@ -246,7 +249,8 @@ struct rb_target {
     /* The RB_FEAT_* this instance runs: ops->features, unless probe narrows
      * it (a backend that runs less, as cpu:onednn).  Load refuses the rest. */
     unsigned features;
-    int available;                       /* 1 after a successful rb_target_probe */
+    unsigned cells; /* the same for ops->cells */
+    int available;  /* 1 after a successful rb_target_probe */
     int loaded;
     rb_workload workload; /* what load() prepared for; valid while loaded */
     /* Adapter options from the command line (--gpu-device -> "device" for the

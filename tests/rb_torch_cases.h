@@ -17,6 +17,8 @@ static const rb_torch_case rb_torch_cases[] = {
     {"lstm_t5_b3_i4_h6", RB_CELL_LSTM, 5, 3, 4, 6, 1, 0},
     {"lstm_t4_b2_i7_h5_l3", RB_CELL_LSTM, 4, 2, 7, 5, 3, 1},
     {"rnn_t6_b2_i3_h4_l2", RB_CELL_RNN, 6, 2, 3, 4, 2, 1},
+    {"gru_t5_b3_i4_h6", RB_CELL_GRU, 5, 3, 4, 6, 1, 0},
+    {"gru_t4_b2_i7_h5_l3", RB_CELL_GRU, 4, 2, 7, 5, 3, 1},
 };
 #define RB_N_TORCH_CASES (sizeof rb_torch_cases / sizeof rb_torch_cases[0])
 

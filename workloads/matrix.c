@@ -156,7 +156,8 @@ static int parse_token(int id, const char *tok, int len, int *out, rb_err *e)
     case AX_CELL: {
         rb_cell c;
         if (!short_word || rb_cell_parse(word, &c) != 0)
-            return rb_errf(e, RB_EINPUT, "bad cell value '%.*s': expected lstm or rnn", len, tok);
+            return rb_errf(e, RB_EINPUT, "bad cell value '%.*s': expected lstm, gru or rnn", len,
+                           tok);
         *out = (int)c;
         return 0;
     }
@@ -538,8 +539,7 @@ static int expand_models(rb_matrix *m, const rb_axes *given, const rb_axes *a, i
     return 0;
 }
 
-static int expand(rb_matrix *m, const rb_axes *given, const rb_axes *a, int input_proj,
-                  rb_err *e)
+static int expand(rb_matrix *m, const rb_axes *given, const rb_axes *a, int input_proj, rb_err *e)
 {
     for (int ci = 0; ci < a->n_cell; ci++)
         for (int mi = 0; mi < a->n_mode; mi++)
@@ -580,7 +580,8 @@ int rb_matrix_from_axes(rb_matrix *m, const rb_axes *axes, int input_proj, rb_er
     double n = axes_points(&a);
     if (n > MATRIX_MAX_POINTS)
         return too_many_points(n, "the command-line matrix", e);
-    return a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &given, &a, input_proj, e);
+    return a.n_model ? expand_models(m, &given, &a, input_proj, e)
+                     : expand(m, &given, &a, input_proj, e);
 }
 
 /* ---- INI files -------------------------------------------------------- */
@@ -907,7 +908,8 @@ int rb_matrix_load(rb_matrix *m, const char *path, const rb_axes *override, int 
         rc = check_sections(&c, override, e);
     for (int s = 0; rc == 0 && s < c.n_sec; s++) {
         rb_axes given = effective_axes(&c.sec[s].axes, override), a = with_defaults(given);
-        rc = a.n_model ? expand_models(m, &given, &a, input_proj, e) : expand(m, &given, &a, input_proj, e);
+        rc = a.n_model ? expand_models(m, &given, &a, input_proj, e)
+                       : expand(m, &given, &a, input_proj, e);
         if (rc && a.n_model)
             rb_err_prefix(e, "%s: [%s]: ", path, c.sec[s].name);
     }

@@ -1,4 +1,4 @@
-/* model.c — weights of an LSTM / RNN stack: allocation, seeded init, .npy I/O.
+/* model.c — weights of an LSTM / GRU / RNN stack: allocation, seeded init, .npy I/O.
  *
  * Seeded init order (part of the reproducibility contract: changing it
  * changes every seeded result):  for layer 0..L-1: weight_ih (absent without
@@ -49,6 +49,8 @@ unsigned rb_model_features(const rb_model *m)
         f |= RB_FEAT_CLIP;
     if (m->input_forget)
         f |= RB_FEAT_INPUT_FORGET;
+    if (m->reset_before)
+        f |= RB_FEAT_RESET_BEFORE;
     for (int u = 0; m->layer && u < rb_model_units(m); u++) {
         if (m->layer[u].p)
             f |= RB_FEAT_PEEPHOLES;
@@ -61,7 +63,7 @@ unsigned rb_model_features(const rb_model *m)
 int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e)
 {
     memset(m, 0, sizeof *m);
-    if (w->cell != RB_CELL_LSTM && w->cell != RB_CELL_RNN)
+    if (w->cell != RB_CELL_LSTM && w->cell != RB_CELL_RNN && w->cell != RB_CELL_GRU)
         return rb_errf(e, RB_EINPUT, "model: unknown cell type %d", (int)w->cell);
     if (w->hidden <= 0 || w->layers <= 0 || (w->input_proj && w->input <= 0))
         return rb_errf(e, RB_EINPUT,
@@ -70,6 +72,8 @@ int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e)
     int peep = (w->features & RB_FEAT_PEEPHOLES) != 0;
     if (peep && w->cell != RB_CELL_LSTM)
         return rb_errf(e, RB_EINPUT, "model: peepholes exist only in an LSTM");
+    if ((w->features & RB_FEAT_RESET_BEFORE) && w->cell != RB_CELL_GRU)
+        return rb_errf(e, RB_EINPUT, "model: linear_before_reset exists only in a GRU");
 
     m->cell = w->cell;
     m->input = w->input;
@@ -77,6 +81,7 @@ int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e)
     m->layers = w->layers;
     m->input_proj = w->input_proj ? 1 : 0;
     m->dirs = rb_workload_dirs(w);
+    m->reset_before = (w->features & RB_FEAT_RESET_BEFORE) != 0;
     int units = rb_model_units(m);
     m->layer = calloc((size_t)units, sizeof *m->layer);
     if (!m->layer) {
@@ -169,6 +174,7 @@ int rb_model_copy(rb_model *dst, const rb_model *src, const rb_workload *w, rb_e
     }
     dst->clip = src->clip;
     dst->input_forget = src->input_forget;
+    dst->reset_before = src->reset_before;
     return 0;
 }
 

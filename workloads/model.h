@@ -1,8 +1,17 @@
-/* model.h — an LSTM or plain-RNN stack with PyTorch nn.LSTM / nn.RNN layout.
+/* model.h — an LSTM, GRU or plain-RNN stack with PyTorch nn.LSTM / nn.GRU /
+ * nn.RNN layout.
  *
  * Per layer l: weight_ih_l{l} [G*H, I_l], weight_hh_l{l} [G*H, H],
  * bias_ih_l{l} [G*H], bias_hh_l{l} [G*H]; gate rows ordered i,f,g,o for the
- * LSTM (PyTorch's order), G = 1 for the RNN (h' = tanh(W_ih x + b_ih + W_hh h + b_hh)).
+ * LSTM (PyTorch's order), r,z,n for the GRU, G = 1 for the RNN
+ * (h' = tanh(W_ih x + b_ih + W_hh h + b_hh)).  The GRU is PyTorch's:
+ *   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+ *   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+ *   n = tanh(W_in x + b_in + r (.) (W_hn h + b_hn))
+ *   h' = (1 - z) (.) n + z (.) h
+ * so its n row keeps the input and recurrent products apart; with
+ * reset_before (ONNX linear_before_reset = 0) n = tanh(W_in x + b_in +
+ * W_hn (r (.) h) + b_hn) instead.
  * I_0 = input, I_l = D*hidden for l > 0.  Row-major float32, exactly the bytes
  * of the corresponding PyTorch parameter, so .npy files move both ways.
  *
@@ -42,6 +51,7 @@ typedef struct rb_model {
     int dirs;         /* 1, or 2 when bidirectional */
     float clip;       /* > 0: pre-activations clipped to [-clip, clip]; 0: none */
     int input_forget; /* LSTM: f = 1 - i */
+    int reset_before; /* GRU: r multiplies h before W_hn (RB_FEAT_RESET_BEFORE) */
     rb_layer *layer;  /* [layers * dirs] units, unit l*dirs + d */
 } rb_model;
 
@@ -52,15 +62,15 @@ unsigned rb_model_features(const rb_model *m);
 
 /* Allocate zeroed weights for w's cell/input/hidden/layers/input_proj, its
  * directions and (with RB_FEAT_PEEPHOLES) peepholes; RB_FEAT_REVERSE makes a
- * one-direction stack run backwards.  clip and input_forget are values the
- * caller sets. */
+ * one-direction stack run backwards, RB_FEAT_RESET_BEFORE sets reset_before.
+ * clip and input_forget are values the caller sets. */
 int rb_model_alloc(rb_model *m, const rb_workload *w, rb_err *e);
 /* PyTorch's default init: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), from a seed
  * (values are reproducible across machines, not equal to PyTorch's own stream). */
 void rb_model_init_seeded(rb_model *m, uint64_t seed);
 void rb_model_free(rb_model *m);
 /* dst: a new model for w (which must describe src's shapes and features)
- * holding src's weights, clip and input_forget. */
+ * holding src's weights, clip, input_forget and reset_before. */
 int rb_model_copy(rb_model *dst, const rb_model *src, const rb_workload *w, rb_err *e);
 
 /* PyTorch parameter names of unit u: "weight_ih_l0", "bias_hh_l1_reverse"

@@ -19,7 +19,7 @@ typedef struct ref_work {
     double *seq_in;  /* [T, B, width of this layer's input] */
     double *seq_out; /* [T, B, D*H] */
     double *h, *c;   /* [B, H] */
-    double *gates;   /* [G*H] */
+    double *gates;   /* [(G+2)*H]: pre-activations, and the GRU's two more rows */
 } ref_work;
 
 /* Pre-activations of one (t, b): b_ih + b_hh + W_ih x (or x itself without
@@ -45,6 +45,40 @@ void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const dou
 
 /* ONNX's clip: bounds the input of every activation. */
 static double clip(double v, double c) { return c > 0 ? (v > c ? c : v < -c ? -c : v) : v; }
+
+static double dot(const float *w, const double *v, int n)
+{
+    double acc = 0;
+    for (int k = 0; k < n; k++)
+        acc += (double)w[k] * v[k];
+    return acc;
+}
+
+void rb_ref_gru_step(const rb_model *m, const rb_layer *ly, int H, const double *x, double *h,
+                     double *a, double *ghn, double *scratch)
+{
+    const double k = m->clip;
+    /* the input part of row r: W_ih x + b_ih, or x itself + b_ih */
+#define XPART(r)                                                                                   \
+    ((double)ly->b_ih[r] + (ly->in > 0 ? dot(ly->w_ih + (size_t)(r) * ly->in, x, ly->in) : x[r]))
+    for (int r = 0; r < 2 * H; r++)
+        a[r] = rb_ref_sigmoid(
+            clip(XPART(r) + (double)ly->b_hh[r] + dot(ly->w_hh + (size_t)r * H, h, H), k));
+    const double *hv = h;
+    if (m->reset_before) {
+        for (int j = 0; j < H; j++)
+            scratch[j] = a[j] * h[j];
+        hv = scratch;
+    }
+    for (int j = 0; j < H; j++) {
+        int r = 2 * H + j;
+        ghn[j] = (double)ly->b_hh[r] + dot(ly->w_hh + (size_t)r * H, hv, H);
+        a[r] = tanh(clip(XPART(r) + (m->reset_before ? ghn[j] : a[j] * ghn[j]), k));
+    }
+#undef XPART
+    for (int j = 0; j < H; j++)
+        h[j] = (1 - a[H + j]) * a[2 * H + j] + a[H + j] * h[j];
+}
 
 /* The ONNX LSTM, which is PyTorch's when p is NULL, clip 0 and no coupling:
  * peepholes p (i, f, o) see c_{t-1} for the input and forget gates and the
@@ -93,6 +127,12 @@ static void run_unit(const rb_model *m, int u, const rb_batch *in, ref_work *w, 
                 continue;
             }
             const double *x = w->seq_in + ((size_t)t * w->B + b) * (size_t)x_width;
+            if (m->cell == RB_CELL_GRU) {
+                double *a = w->gates, *ghn = a + 3 * w->H;
+                rb_ref_gru_step(m, ly, w->H, x, h, a, ghn, ghn + w->H);
+                memcpy(y, h, (size_t)w->H * sizeof *h);
+                continue;
+            }
             rb_ref_preact(ly, w->G * w->H, w->H, x, h, w->gates);
             if (m->cell == RB_CELL_LSTM)
                 lstm_update(m, ly->p, w->gates, w->H, h, c);
@@ -150,11 +190,11 @@ int rb_ref_forward(const rb_model *m, const rb_batch *in, double *y, double *h_n
     w.seq_out = malloc(TB * DH * sizeof(double));
     w.h = malloc(BH * sizeof(double));
     w.c = malloc(BH * sizeof(double));
-    w.gates = malloc((size_t)G * (size_t)H * sizeof(double));
+    w.gates = malloc((size_t)(G + 2) * (size_t)H * sizeof(double));
     if (!w.seq_in || !w.seq_out || !w.h || !w.c || !w.gates) {
         free_work(&w);
         return rb_errf(e, RB_ENOMEM, "reference: cannot allocate %zu bytes of fp64 work space",
-                       (TB * (maxw + DH) + 2 * BH + (size_t)G * H) * sizeof(double));
+                       (TB * (maxw + DH) + 2 * BH + (size_t)(G + 2) * H) * sizeof(double));
     }
 
     for (size_t k = 0; k < TB * (size_t)width0; k++)

@@ -69,6 +69,12 @@ double rb_ref_sigmoid(double v);
 /* gates[0..GH) = b_ih + b_hh + W_ih x (or x itself without input projection) + W_hh h. */
 void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const double *h,
                    double *gates);
+/* One GRU step of one batch row (model.h's formulas, clip and reset_before
+ * included): h [H] is updated in place; a [3H] receives r, z, n after their
+ * activations, ghn [H] the recurrent part of the n row (W_hn h + b_hn, or
+ * W_hn (r (.) h) + b_hn with reset_before); scratch [H]. */
+void rb_ref_gru_step(const rb_model *m, const rb_layer *ly, int H, const double *x, double *h,
+                     double *a, double *ghn, double *scratch);
 int rb_ref_check_batch(const rb_model *m, const rb_batch *in, int width, const double *y,
                        rb_err *e);
 

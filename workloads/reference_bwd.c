@@ -16,8 +16,8 @@
 /* What the backward needs of one layer's forward, all [T*B, ...] in fp64. */
 typedef struct rec_layer {
     double *x;   /* [T*B, in_w] the layer's input */
-    double *act; /* [T*B, G*H] gates after their nonlinearity (i,f,g,o; or h for the RNN) */
-    double *c;   /* [T*B, H] cell states (LSTM) */
+    double *act; /* [T*B, G*H] gates after their nonlinearity (i,f,g,o; r,z,n; or h) */
+    double *c;   /* [T*B, H] cell states (LSTM); W_hn h + b_hn (GRU) */
     double *h;   /* [T*B, H] outputs */
 } rec_layer;
 
@@ -88,8 +88,13 @@ static void forward_layer(const rb_model *m, int l, const rb_batch *in, rec *r, 
         for (int b = 0; b < r->B; b++) {
             size_t row = (size_t)t * r->B + b;
             double *h = hprev + (size_t)b * H, *c = cprev + (size_t)b * H;
-            rb_ref_preact(ly, GH, H, y->x + row * x_width, h, gates);
             double *a = y->act + row * GH;
+            if (m->cell == RB_CELL_GRU) {
+                rb_ref_gru_step(m, ly, H, y->x + row * x_width, h, a, y->c + row * H, gates);
+                memcpy(y->h + row * H, h, (size_t)H * sizeof *h);
+                continue;
+            }
+            rb_ref_preact(ly, GH, H, y->x + row * x_width, h, gates);
             for (int j = 0; j < H; j++) {
                 if (m->cell == RB_CELL_LSTM) {
                     a[j] = rb_ref_sigmoid(gates[j]);
@@ -105,6 +110,24 @@ static void forward_layer(const rb_model *m, int l, const rb_batch *in, rec *r, 
                 y->h[row * H + j] = h[j];
             }
         }
+}
+
+/* The GRU's: dA [3H] at the input side's pre-activations (r, z, n), dAh
+ * [3H] at the recurrent side's (the n row scaled by r, which multiplies
+ * W_hn h + b_hn), dhp [H] the gradient reaching h_{t-1} directly (z (.) dh). */
+static void gru_backward(const rec_layer *y, int H, size_t row, const double *hp, const double *dh,
+                         double *dA, double *dAh, double *dhp)
+{
+    const double *a = y->act + row * 3 * H, *ghn = y->c + row * H;
+    for (int j = 0; j < H; j++) {
+        double r = a[j], z = a[H + j], n = a[2 * H + j];
+        double dn = dh[j] * (1 - z) * (1 - n * n);
+        dA[2 * H + j] = dn;
+        dAh[2 * H + j] = dn * r;
+        dA[j] = dAh[j] = dn * ghn[j] * r * (1 - r);
+        dA[H + j] = dAh[H + j] = dh[j] * (hp[j] - n) * z * (1 - z);
+        dhp[j] = dh[j] * z;
+    }
 }
 
 /* dA [G*H]: gradient at the gate pre-activations of (t, b), from dh (the
@@ -156,29 +179,38 @@ static void backward_layer(const rb_model *m, int l, const rb_batch *in, const r
             double *dhn = dh_next + (size_t)b * H;
             for (int j = 0; j < H; j++)
                 dh[j] = dY[row * H + j] + dhn[j];
-            cell_backward(m, y, r, in, l, t, b, dh, dc_next + (size_t)b * H, dA);
             const double *x = y->x + row * x_width;
             /* h_{t-1}: the previous output, or the initial state (in dh's
-             * second half, which is free by now) */
+             * second half) */
             const double *hp = dh + H;
             if (t > 0)
                 hp = y->h + (row - r->B) * H;
             else
                 for (int k = 0; k < H; k++)
                     dh[H + k] = init_state(in->h0, l, b, k, r);
-            for (int k = 0; k < H; k++)
-                dhn[k] = 0;
+            /* dAh: the gradient at the recurrent side's pre-activations,
+             * the input side's except in the GRU's n row */
+            const double *dAh = dA;
+            if (m->cell == RB_CELL_GRU) {
+                gru_backward(y, H, row, hp, dh, dA, dA + GH, dhn);
+                dAh = dA + GH;
+            } else {
+                cell_backward(m, y, r, in, l, t, b, dh, dc_next + (size_t)b * H, dA);
+                for (int k = 0; k < H; k++)
+                    dhn[k] = 0;
+            }
             for (int g = 0; g < GH; g++) {
-                double d = dA[g];
+                double d = dAh[g];
                 const float *u = ly->w_hh + (size_t)g * H;
                 for (int k = 0; k < H; k++) {
                     gw_hh[(size_t)g * H + k] += d * hp[k];
                     dhn[k] += d * u[k];
                 }
+                gb_hh[g] += d;
+                d = dA[g];
                 for (int k = 0; k < in_w; k++)
                     gw_ih[(size_t)g * in_w + k] += d * x[k];
                 gb_ih[g] += d;
-                gb_hh[g] += d;
             }
             if (!dX)
                 continue;
@@ -215,7 +247,7 @@ int rb_ref_backward(const rb_model *m, const rb_batch *in, const double *dy, dou
     if ((rc = rec_alloc(&r, m, width0, e)))
         return rc;
     size_t TB = (size_t)r.T * r.B, BH = (size_t)r.B * H, GH = (size_t)G * H;
-    double *gates = dalloc(GH), *s1 = dalloc(BH), *s2 = dalloc(BH), *dA = dalloc(GH),
+    double *gates = dalloc(GH), *s1 = dalloc(BH), *s2 = dalloc(BH), *dA = dalloc(2 * GH),
            *dh = dalloc(2 * (size_t)H);
     double *dbuf[2] = {dalloc(TB * (size_t)H), dalloc(TB * (size_t)H)};
     if (!gates || !s1 || !s2 || !dA || !dh || !dbuf[0] || !dbuf[1]) {

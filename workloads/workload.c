@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-int rb_cell_gates(rb_cell c) { return c == RB_CELL_LSTM ? 4 : 1; }
-const char *rb_cell_name(rb_cell c) { return c == RB_CELL_LSTM ? "lstm" : "rnn"; }
+int rb_cell_gates(rb_cell c) { return c == RB_CELL_LSTM ? 4 : c == RB_CELL_GRU ? 3 : 1; }
+const char *rb_cell_name(rb_cell c)
+{
+    return c == RB_CELL_LSTM ? "lstm" : c == RB_CELL_GRU ? "gru" : "rnn";
+}
 const char *rb_mode_name(rb_mode m) { return m == RB_MODE_INFER ? "infer" : "train"; }
 
 int rb_cell_parse(const char *s, rb_cell *out)
@@ -15,6 +18,10 @@ int rb_cell_parse(const char *s, rb_cell *out)
     }
     if (!strcmp(s, "rnn")) {
         *out = RB_CELL_RNN;
+        return 0;
+    }
+    if (!strcmp(s, "gru")) {
+        *out = RB_CELL_GRU;
         return 0;
     }
     return -1;
@@ -43,6 +50,7 @@ const char *rb_feature_name(unsigned bit)
     case RB_FEAT_INPUT_FORGET: return "input_forget";
     case RB_FEAT_SEQ_LENS: return "sequence_lens";
     case RB_FEAT_STATEFUL: return "stateful";
+    case RB_FEAT_RESET_BEFORE: return "linear_before_reset=0";
     default: return "?";
     }
 }

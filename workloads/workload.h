@@ -11,7 +11,11 @@
 
 #include "scenario.h"
 
-typedef enum { RB_CELL_LSTM = 0, RB_CELL_RNN = 1 } rb_cell;
+typedef enum { RB_CELL_LSTM = 0, RB_CELL_RNN = 1, RB_CELL_GRU = 2 } rb_cell;
+#define RB_CELL_COUNT 3
+/* Sets of cells, for what a target runs (rb_target_ops.cells). */
+#define RB_CELL_BIT(c) (1u << (unsigned)(c))
+#define RB_CELLS_ALL ((1u << RB_CELL_COUNT) - 1)
 typedef enum { RB_MODE_INFER = 0, RB_MODE_TRAIN = 1 } rb_mode;
 
 #define RB_KEY_MAX 256
@@ -32,7 +36,10 @@ enum {
      * ended in (zeros after load): a stream fed a step per call keeps its
      * state on the device, as a streaming service does. */
     RB_FEAT_STATEFUL = 1u << 6,
-    RB_FEAT_ALL = (1u << 7) - 1
+    /* GRU: the reset gate multiplies h before W_hn (ONNX linear_before_reset
+     * = 0, ONNX's default); without it, PyTorch's r (.) (W_hn h + b_hn). */
+    RB_FEAT_RESET_BEFORE = 1u << 7,
+    RB_FEAT_ALL = (1u << 8) - 1
 };
 /* The name of one feature bit ("peepholes"), for "unsupported: peepholes". */
 const char *rb_feature_name(unsigned bit);
@@ -67,7 +74,8 @@ int rb_workload_dirs(const rb_workload *w);
 /* Width of one timestep of the output: dirs * H. */
 int rb_workload_y_width(const rb_workload *w);
 
-/* Gates per cell: 4 for LSTM (i,f,g,o as PyTorch), 1 for the tanh RNN. */
+/* Gates per cell: 4 for LSTM (i,f,g,o as PyTorch), 3 for the GRU (r,z,n
+ * as PyTorch), 1 for the tanh RNN. */
 int rb_cell_gates(rb_cell c);
 const char *rb_cell_name(rb_cell c);
 const char *rb_mode_name(rb_mode m);
@@ -85,9 +93,11 @@ int rb_workload_x_width(const rb_workload *w);
 
 /* The FLOP formulas, in one place (DESIGN.md "FLOP counting"):
  *   per layer and direction, inference: 2 * G*H * (I_l + H) * B * T, with G = 4
- *   (LSTM) or 1 (RNN), I_l = I for the first layer and D*H after it (D = 2
+ *   (LSTM), 3 (GRU) or 1 (RNN), I_l = I for the first layer and D*H after it (D = 2
  *   directions when bidirectional).  Without input projection the
- *   first layer counts 2*G*H*H*B*T (DeepBench's 8*H^2*B*T for an LSTM).
+ *   first layer counts 2*G*H*H*B*T (DeepBench's 8*H^2*B*T for an LSTM,
+ *   6*H^2*B*T for a GRU: its reset gate scales the recurrent product's
+ *   result, which adds no multiply-add to count).
  *   Training step ~ 3x the forward (backward ~ 2x forward).
  * Elementwise gate math is not counted, as benchdnn and DeepBench do not. */
 double rb_workload_flops(const rb_workload *w);

@@ -283,4 +283,5 @@ const rb_target_ops rb_target_asic_ops = {
      * ones in the fp32 vector unit) and the analytical model counts both
      * directions' units (MODEL.md). */
     .features = RB_FEAT_ALL & ~(unsigned)RB_FEAT_STATEFUL, /* a whole sequence per call */
+    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
 };

@@ -557,6 +557,7 @@ const rb_target_ops rb_target_fpga_ops = {
      * has no peepholes, clip or coupled forget gate, and the RTL no row
      * lengths */
     .features = RB_FEAT_REVERSE | RB_FEAT_BIDIR,
+    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
 };
 #else
 const rb_target_ops rb_target_fpga_ops = {

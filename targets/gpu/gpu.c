@@ -34,6 +34,7 @@ const rb_target_ops rb_target_gpu_ops = {
     .close = rb_gpu_close,
     .options = gpu_options,
     .features = RB_FEAT_ALL,
+    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
 };
 #else
 

@@ -78,7 +78,7 @@ expect 2 --err "apt-get install fortunes" -- env RB_FORTUNES_DIR="$TMP/empty" "$
 [[ ! -e x ]]; check "no model for a missing dataset" $? 0
 expect 2 --err "does not train" -- rb train "${SYN[@]}" --targets fpga -o x
 expect 2 --err "one target" -- rb train "${SYN[@]}" --targets cpu,gpu -o x
-expect 2 --err "expected lstm or rnn" -- rb train --cell gru
+expect 2 --err "expected lstm, gru or rnn" -- rb train --cell gur
 expect 2 --err "expected fortunes or synthetic" -- rb train --task mnist
 expect 2 --err "epochs" -- rb train --epochs 0
 expect 2 --err "--model is required" -- rb eval

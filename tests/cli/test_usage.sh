@@ -13,7 +13,7 @@ for c in run list query dump; do
 done
 expect 2 --err "--batch" --err "'0'" -- rb run --batch 0
 expect 2 --err "--seq" --err "'12x'" -- rb run --seq 12x
-expect 2 --err "--cell" --err "gru" -- rb run --cell gru
+expect 2 --err "--cell" --err "gur" -- rb run --cell gur
 expect 2 --err "--reps: 'many' is not a whole number" -- rb run --reps many
 expect 2 --err "--min-time" -- rb run --min-time -1
 expect 2 --err "unknown target 'tpu'" --err "known: cpu" -- rb run --targets cpu,tpu

@@ -286,7 +286,8 @@ static const rb_target_ops fake_ops = {.name = "fake",
                                        .probe = fake_probe,
                                        .load = fake_load,
                                        .forward = fake_forward,
-                                       .unload = fake_unload};
+                                       .unload = fake_unload,
+                                       .cells = RB_CELLS_ALL};
 
 typedef struct scripted {
     double joules; /* what stop returns */

@@ -202,7 +202,7 @@ static const bad_case bad_cases[] = {
      "[a\nseq = 25\nhidden = 8\n",
      {"open-bracket.ini:1:", "syntax error", "without ']'", "'[a'"}},
     {"empty-name", "[]\nseq = 25\nhidden = 8\n", {"empty-name.ini:1:", "empty section name"}},
-    {"bad-cell", SEC "cell = lstm gru\n", {"bad-cell.ini:4:", "cell", "'gru'", "lstm or rnn"}},
+    {"bad-cell", SEC "cell = lstm gur\n", {"bad-cell.ini:4:", "cell", "'gur'", "lstm, gru or rnn"}},
     {"bad-mode",
      SEC "mode = infer,backward\n",
      {"bad-mode.ini:4:", "mode", "'backward'", "infer or train"}},

@@ -149,6 +149,56 @@ static void test_rnn_by_hand(void)
     rb_model_free(&m);
 }
 
+/* ---- (b2) GRU ---------------------------------------------------------- */
+
+/* H = I = 1, two steps from h0, every weight distinct: the formulas of
+ * PyTorch's nn.GRU documentation written out, and ONNX's
+ * linear_before_reset = 0 (r scales h before W_hn, so b_hn escapes it). */
+static void test_gru_by_hand(void)
+{
+    for (int before = 0; before < 2; before++) {
+        rb_workload w = wl(RB_CELL_GRU, 2, 1, 1, 1, 1, 1);
+        if (before)
+            w.features = RB_FEAT_RESET_BEFORE;
+        rb_model m;
+        rb_err e = {0};
+        CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+        CHECK_INT(m.reset_before, before);
+        CHECK_INT((int)rb_model_features(&m), before ? RB_FEAT_RESET_BEFORE : 0);
+        const float wih[3] = {0.5f, -0.75f, 1.25f}, whh[3] = {-0.5f, 0.25f, 0.875f};
+        const float bih[3] = {0.125f, -0.25f, 0.375f}, bhh[3] = {0.0625f, 0.5f, -0.625f};
+        memcpy(m.layer[0].w_ih, wih, sizeof wih);
+        memcpy(m.layer[0].w_hh, whh, sizeof whh);
+        memcpy(m.layer[0].b_ih, bih, sizeof bih);
+        memcpy(m.layer[0].b_hh, bhh, sizeof bhh);
+        const float x[2] = {0.8f, -0.3f}, h0[1] = {0.4f};
+        rb_batch in = batch_of(&w, x, h0, NULL);
+        double y[2], hn[1];
+        CHECK_INT(rb_ref_forward(&m, &in, y, hn, NULL, &e), 0);
+        double h = h0[0];
+        for (int t = 0; t < 2; t++) {
+            double X = x[t];
+            double r = 1 / (1 + exp(-(wih[0] * X + bih[0] + whh[0] * h + bhh[0])));
+            double z = 1 / (1 + exp(-(wih[1] * X + bih[1] + whh[1] * h + bhh[1])));
+            double rec = before ? whh[2] * (r * h) + bhh[2] : r * (whh[2] * h + bhh[2]);
+            double n = tanh(wih[2] * X + bih[2] + rec);
+            h = (1 - z) * n + z * h;
+            CHECK_NEAR(y[t], h, 1e-15);
+        }
+        CHECK_NEAR(hn[0], h, 0);
+        rb_model_free(&m);
+    }
+    /* the two forms differ here (b_hn != 0): a mix-up cannot pass both */
+    CHECK(fabs(0.375 - 0.625 * 0.5 - (0.375 - 0.625)) > 0.1);
+    /* linear_before_reset is the GRU's alone */
+    rb_workload w = wl(RB_CELL_LSTM, 2, 1, 1, 1, 1, 1);
+    w.features = RB_FEAT_RESET_BEFORE;
+    rb_model m;
+    rb_err e = {0};
+    CHECK_INT(rb_model_alloc(&m, &w, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "only in a GRU");
+}
+
 /* ---- (c) without input projection ------------------------------------ */
 
 /* x' = W_ih x fed to a model without W_ih must give the same output.  W_ih,
@@ -156,8 +206,8 @@ static void test_rnn_by_hand(void)
  * sum are exact in double and the two paths agree bit for bit. */
 static void test_no_input_proj(void)
 {
-    for (int cell = 0; cell < 2; cell++) {
-        const int T = 3, B = 2, I = 3, H = 4, L = 2, G = cell == RB_CELL_LSTM ? 4 : 1;
+    for (int cell = 0; cell < RB_CELL_COUNT; cell++) {
+        const int T = 3, B = 2, I = 3, H = 4, L = 2, G = rb_cell_gates((rb_cell)cell);
         rb_workload wa = wl((rb_cell)cell, T, B, I, H, L, 1);
         rb_workload wb = wl((rb_cell)cell, T, B, I, H, L, 0);
         rb_model a, b;
@@ -510,6 +560,7 @@ int main(void)
     test_two_layers();
     test_stack_composes();
     test_torch();
+    test_gru_by_hand();
     test_compare();
     test_tolerance();
     test_errors();

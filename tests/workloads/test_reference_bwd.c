@@ -32,6 +32,9 @@ static const fd_case cases[] = {
     {"rnn 2 layers", RB_CELL_RNN, 5, 2, 3, 4, 2, 1, 0},
     {"rnn h0, T=1", RB_CELL_RNN, 1, 3, 4, 3, 1, 1, 1},
     {"rnn no input proj", RB_CELL_RNN, 4, 2, 4, 4, 2, 0, 0},
+    {"gru 1 layer", RB_CELL_GRU, 4, 2, 3, 5, 1, 1, 0},
+    {"gru 2 layers h0", RB_CELL_GRU, 3, 2, 4, 3, 2, 1, 1},
+    {"gru no input proj h0", RB_CELL_GRU, 3, 2, 3, 3, 2, 0, 1},
 };
 
 static void fill(float *p, size_t n, rb_rng *r, float k)
@@ -141,10 +144,16 @@ static void test_finite_differences(void)
         CHECK(worst < 2e-5);
         CHECK(gmax > 0.05);
         CHECK(pad_nonzero <= used);
-        /* the two bias gradients are the same sum */
-        for (int l = 0; l < m.layers; l++)
-            CHECK(!memcmp(g + rb_param_off(&m, l, RB_P_B_IH), g + rb_param_off(&m, l, RB_P_B_HH),
-                          rb_param_count(&m, l, RB_P_B_IH) * sizeof *g));
+        /* the two bias gradients are the same sum, except in the GRU's n
+         * rows, where b_hn is scaled by r and b_in is not */
+        for (int l = 0; l < m.layers; l++) {
+            size_t nb = rb_param_count(&m, l, RB_P_B_IH), same = fc->cell == RB_CELL_GRU ? nb / 3 * 2 : nb;
+            const double *gi = g + rb_param_off(&m, l, RB_P_B_IH),
+                         *gh = g + rb_param_off(&m, l, RB_P_B_HH);
+            CHECK(!memcmp(gi, gh, same * sizeof *g));
+            for (size_t k = same; k < nb; k++)
+                CHECK(fabs(gh[k]) < fabs(gi[k]) || gi[k] == 0); /* |r| < 1 */
+        }
         free(x);
         free(h0);
         free(c0);
