@@ -141,5 +141,5 @@ const rb_target_ops rb_target_cpu_ops = {
     .work = work,
     .options = cpu_options,
     .features = RB_FEAT_ALL,
-    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
+    .cells = RB_CELLS_ALL,
 };

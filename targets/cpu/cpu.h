@@ -49,6 +49,15 @@ void rb_cpu_lstm_bwd(int B, int H, int u0, int u1, const float *dy, const float 
 void rb_cpu_rnn_bwd(int B, int H, int u0, int u1, const float *dy, const float *dh_next,
                     const float *h, float *dA);
 
+/* The GRU's BPTT through one step (cpu_cell.c), units u0 .. u1-1: dh =
+ * dy + dh_next; act is r, z, n, W_hn h + b_hn of step t, h_prev its
+ * h_{t-1}.  dA [B, 3H] receives the gradient at the input side's
+ * pre-activations, dAh [B, 3H] at the recurrent side's (its n rows scaled
+ * by r), and dh_next the part of the gradient reaching h_{t-1} directly
+ * (z (.) dh), to which the product with W_hh is then added. */
+void rb_cpu_gru_bwd(int B, int H, int u0, int u1, const float *dy, float *dh_next,
+                    const float *act, const float *h_prev, float *dA, float *dAh);
+
 /* What load() prepares (cpu_lstm.c); weights live in one flat array of the
  * params.h layout so that training can clip and update them in one pass. */
 typedef struct cpu_layer {
@@ -56,9 +65,12 @@ typedef struct cpu_layer {
     float *w_ih;        /* [G*H, in] as PyTorch stores it, NULL when in == 0 (into params) */
     float *wi_pk;       /* w_ih packed for the kernel (the projection runs on it too) */
     float *w_hh;        /* [G*H, H] (into params) */
-    float *wh_pk;       /* w_hh packed for the recurrent step's kernel (cpu_rec.h) */
+    float *wh_pk;       /* w_hh packed for the recurrent step's kernel (cpu_rec.h); with
+                           reset_before its r, z rows only, for a plain product */
+    float *wn_pk;       /* reset_before: W_hn packed for a plain product, else NULL */
     float *b_ih, *b_hh; /* [G*H] (into params) */
-    float *bias;        /* b_ih + b_hh, [G*H]: one add per gate instead of two */
+    float *bias;        /* b_ih + b_hh, [G*H]: one add per gate instead of two (the
+                           GRU's n rows: b_in alone, b_hn goes to W_hn h) */
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh (weights, gradients, moments) */
     const float *peep; /* [3H] peepholes (into params) or NULL */
     int reverse;       /* runs from the last step to the first */
@@ -72,6 +84,7 @@ typedef struct cpu_state {
     int D;           /* directions: layer l is units l*D .. l*D+D-1 */
     float clip;      /* model.h: 0 for none */
     int coupled;     /* input_forget */
+    int reset_before; /* GRU linear_before_reset = 0 (cpu_gru_rb.c) */
     const rb_rec_kernel *kernel; /* the recurrent step's compilation (option isa) */
     int panels;                  /* of each unit's packed W_hh */
     int rec_threads;             /* threads splitting a step: 1, or pool's */
@@ -85,6 +98,7 @@ typedef struct cpu_state {
     float *h_state;   /* [2][B, H] h when rows have lengths (the output is zero past them) */
     float *zeros;     /* [B, H] h_{-1} when the batch has no h0 */
     float *c;         /* [B, H] LSTM cell state */
+    float *rb_work;   /* reset_before: [5][B, H] the step's products and r (.) h */
     float *keep_h;    /* [L*D, B, H] RB_FEAT_STATEFUL: each unit's last h and c, */
     float *keep_c;    /* the next forward's h0/c0 when its batch gives none */
     cpu_train *train; /* NULL unless loaded for training */
@@ -95,11 +109,16 @@ float *rb_cpu_falloc(size_t n);
 void rb_cpu_weights_changed(cpu_state *s);
 /* One unit over all T steps: x [T*B, in] (or pre-activations when in == 0)
  * to y [T*B, H]; h0/c0 are this unit's [B, H] initial states or NULL; lens
- * the batch's row lengths or NULL.  For training, act [T*B, G*H] and cseq
- * [T*B, H] (LSTM) receive the activated gates and cell states of every step;
- * NULL for inference. */
+ * the batch's row lengths or NULL.  For training, act [T*B, 4*H] (LSTM: the
+ * activated gates; GRU: r, z, n and W_hn h + b_hn) and cseq [T*B, H] (LSTM)
+ * receive what BPTT needs of every step; NULL for inference. */
 void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, const float *c0,
                       const int *lens, float *y, float *act, float *cseq);
+
+/* The GRU with linear_before_reset = 0 (cpu_gru_rb.c): a unit's steps as
+ * rb_cpu_run_layer runs them (inference only), on one thread. */
+void rb_cpu_gru_rb_steps(const cpu_state *s, const cpu_layer *ly, const float *x, const float *pre,
+                         const float *h0, const int *lens, float *y);
 
 /* Training (cpu_train.c): state allocated by rb_cpu_load for a train-mode
  * workload, the step, and the params op. */

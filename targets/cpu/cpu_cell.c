@@ -76,3 +76,27 @@ void rb_cpu_rnn_bwd(int B, int H, int u0, int u1, const float *dy, const float *
         for (size_t k = b * H + u0; k < b * H + u1; k++)
             dA[k] = (dy[k] + dh_next[k]) * (1.0f - h[k] * h[k]);
 }
+
+void rb_cpu_gru_bwd(int B, int H, int u0, int u1, const float *dy, float *dh_next,
+                    const float *act, const float *h_prev, float *dA, float *dAh)
+{
+    /* no transcendental: the activations are stored, and the compiler
+     * vectorizes the loop by itself */
+    const size_t H4 = 4 * (size_t)H, H3 = 3 * (size_t)H;
+    for (size_t b = 0; b < (size_t)B; b++) {
+        const float *r = act + b * H4, *z = r + H, *n = z + H, *hn = n + H;
+        float *da = dA + b * H3, *dah = dAh + b * H3;
+        for (int j = u0; j < u1; j++) {
+            size_t k = b * H + j;
+            float dh = dy[k] + dh_next[k];
+            float dn = dh * (1.0f - z[j]) * (1.0f - n[j] * n[j]);
+            float dr = dn * hn[j] * r[j] * (1.0f - r[j]);
+            float dz = dh * (h_prev[k] - n[j]) * z[j] * (1.0f - z[j]);
+            da[j] = dah[j] = dr;
+            da[H + j] = dah[H + j] = dz;
+            da[2 * H + j] = dn;
+            dah[2 * H + j] = dn * r[j];
+            dh_next[k] = dh * z[j];
+        }
+    }
+}

@@ -1,4 +1,4 @@
-/* cpu_lstm.c — LSTM / tanh-RNN inference on the CPU, fp32.
+/* cpu_lstm.c — LSTM / GRU / tanh-RNN inference on the CPU, fp32.
  *
  * Per layer: one product projects the inputs of all T steps at once (the
  * big, efficient product), then each step is one call of the recurrent
@@ -43,6 +43,7 @@ void rb_cpu_unload(rb_target *t)
         for (int u = 0; u < s->L * s->D; u++) {
             free(s->layer[u].bias);
             free(s->layer[u].wh_pk);
+            free(s->layer[u].wn_pk);
             free(s->layer[u].wi_pk);
         }
     free(s->layer);
@@ -57,6 +58,7 @@ void rb_cpu_unload(rb_target *t)
     free(s->keep_c);
     free(s->zeros);
     free(s->c);
+    free(s->rb_work);
     free(s);
     t->priv = NULL;
 }
@@ -83,12 +85,15 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->D = m->dirs == 2 ? 2 : 1;
     s->clip = m->clip;
     s->coupled = m->input_forget;
+    s->reset_before = m->reset_before;
     s->threads = rb_cpu_threads(t);
     s->kernel = rb_cpu_rec_pick(rb_target_opt(t, "isa"));
     if (!s->kernel) /* probe refuses such an instance first */
         return rb_errf(e, RB_EUNAVAIL, "cpu: this CPU cannot run isa=%s", rb_target_opt(t, "isa"));
     s->panels = rb_cpu_rec_panels(s->kernel, s->G, s->H);
     s->rec_threads = (long)s->G * s->H * s->H * s->B < SERIAL_STEP_MACS ? 1 : s->threads;
+    if (s->reset_before) /* its step is two products and two passes: one thread (cpu_gru_rb.c) */
+        s->rec_threads = 1;
     if (s->rec_threads > s->panels)
         s->rec_threads = s->panels;
     if (s->rec_threads > 1 && !(s->pool = rb_cpu_pool_new(s->rec_threads)))
@@ -117,8 +122,12 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
         d->w_hh = s->params + d->off[RB_P_W_HH];
         d->b_ih = s->params + d->off[RB_P_B_IH];
         d->b_hh = s->params + d->off[RB_P_B_HH];
-        if (!(d->bias = rb_cpu_falloc(GH)) ||
-            !(d->wh_pk = rb_cpu_falloc(rb_cpu_rec_packed_size(s->kernel, s->G, s->H, s->H))) ||
+        /* reset_before packs W_hh's r and z rows for a plain product instead */
+        size_t wh = s->reset_before ? rb_cpu_rec_packed_size(s->kernel, 1, 2 * s->H, s->H)
+                                    : rb_cpu_rec_packed_size(s->kernel, s->G, s->H, s->H);
+        if (!(d->bias = rb_cpu_falloc(GH)) || !(d->wh_pk = rb_cpu_falloc(wh)) ||
+            (s->reset_before &&
+             !(d->wn_pk = rb_cpu_falloc(rb_cpu_rec_packed_size(s->kernel, 1, s->H, s->H)))) ||
             (d->in &&
              !(d->wi_pk = rb_cpu_falloc(rb_cpu_rec_packed_size(s->kernel, s->G, s->H, d->in)))))
             goto nomem;
@@ -129,6 +138,8 @@ int rb_cpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     if ((s->layer[0].in || s->L > 1) && !(s->gates = rb_cpu_falloc(TB * GH)))
         goto nomem;
     if (!(s->zeros = rb_cpu_falloc(BH)) || !(s->c = rb_cpu_falloc(BH)))
+        goto nomem;
+    if (s->reset_before && !(s->rb_work = rb_cpu_falloc(BH * 5)))
         goto nomem;
     for (int k = 0; k < 2 && k < s->L - 1; k++)
         if (!(s->seq[k] = rb_cpu_falloc(TB * (size_t)s->D * s->H)))
@@ -151,12 +162,18 @@ nomem:
 
 void rb_cpu_weights_changed(cpu_state *s)
 {
-    size_t GH = (size_t)s->G * s->H;
+    /* the GRU's b_hn is added to W_hn h before r scales it: not summed */
+    size_t GH = (size_t)s->G * s->H, sum = s->cell == RB_CELL_GRU ? 2 * (size_t)s->H : GH;
     for (int l = 0; l < s->L * s->D; l++) {
         cpu_layer *d = &s->layer[l];
         for (size_t j = 0; j < GH; j++)
-            d->bias[j] = d->b_ih[j] + d->b_hh[j];
-        rb_cpu_rec_pack(s->kernel, s->G, s->H, s->H, d->w_hh, d->wh_pk);
+            d->bias[j] = d->b_ih[j] + (j < sum ? d->b_hh[j] : 0.0f);
+        if (s->reset_before) { /* r, z rows as one product, W_hn as another (cpu_gru_rb.c) */
+            rb_cpu_rec_pack(s->kernel, 1, 2 * s->H, s->H, d->w_hh, d->wh_pk);
+            rb_cpu_rec_pack(s->kernel, 1, s->H, s->H, d->w_hh + sum * s->H, d->wn_pk);
+        } else {
+            rb_cpu_rec_pack(s->kernel, s->G, s->H, s->H, d->w_hh, d->wh_pk);
+        }
         if (d->in)
             rb_cpu_rec_pack(s->kernel, s->G, s->H, d->in, d->w_ih, d->wi_pk);
     }
@@ -204,6 +221,7 @@ static void layer_steps(void *arg, int tid, int n)
                       .w = j->ly->wh_pk,
                       .h = j->h0 ? j->h0 : s->zeros,
                       .bias = j->ly->bias,
+                      .bias_hn = j->ly->b_hh + 2 * (size_t)H, /* read by the GRU only */
                       .peep = j->ly->peep,
                       .clip = s->clip,
                       .coupled = s->coupled,
@@ -216,7 +234,7 @@ static void layer_steps(void *arg, int tid, int n)
         st.pre = j->pre + (size_t)t * B * GH;
         st.y = j->y + (size_t)t * BH;
         st.c = j->cseq ? j->cseq + (size_t)t * BH : s->c;
-        st.act = j->act ? j->act + (size_t)t * B * GH : NULL;
+        st.act = j->act ? j->act + (size_t)t * B * 4 * H : NULL;
         if (j->lens) /* h ping-pongs in h_state: held rows keep theirs */
             st.h_next = s->h_state + (size_t)((k + 1) % 2) * BH;
         s->kernel->step(&st, p0, p1);
@@ -236,7 +254,7 @@ void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, cons
     const cpu_layer *ly = &s->layer[u];
     const size_t BH = (size_t)s->B * s->H;
     const float *pre = ly->in ? s->gates : x;
-    layer_job j = {s, ly, x, pre, h0, c0, lens, y, s->cell == RB_CELL_LSTM ? act : NULL, cseq};
+    layer_job j = {s, ly, x, pre, h0, c0, lens, y, s->cell != RB_CELL_RNN ? act : NULL, cseq};
     if (s->cell == RB_CELL_LSTM && !cseq) {
         if (c0)
             memcpy(s->c, c0, BH * sizeof *s->c);
@@ -247,7 +265,9 @@ void rb_cpu_run_layer(cpu_state *s, int u, const float *x, const float *h0, cons
         memcpy(s->h_state, h0 ? h0 : s->zeros, BH * sizeof *s->h_state);
         j.h0 = s->h_state;
     }
-    if (s->pool)
+    if (s->reset_before)
+        rb_cpu_gru_rb_steps(s, ly, x, pre, j.h0, lens, y);
+    else if (s->pool)
         rb_cpu_pool_run(s->pool, layer_steps, &j);
     else
         layer_steps(&j, 0, 1);

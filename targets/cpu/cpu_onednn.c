@@ -1,15 +1,19 @@
 /* cpu_onednn.c — the cpu target's second software stack: oneDNN's RNN
  * primitives (cpu:onednn), so a person sees both stacks on their CPU.
  *
- * Each layer is one primitive (lstm_forward or vanilla_rnn_forward with
- * tanh), made at load with its weights reordered once into the layout the
+ * Each layer is one primitive (lstm_forward, lbr_gru_forward or
+ * vanilla_rnn_forward with tanh), made at load with its weights reordered once into the layout the
  * primitive asks for (format "any": oneDNN's packed GEMM layout), so a call
  * runs the primitives and nothing else.  One primitive per layer, not one
  * for the stack, because oneDNN stacks layers only when the first layer's
  * input is as wide as the hidden state.  Weights come in PyTorch's layout
  * ([G*H, in], gates i, f, g, o — oneDNN's LSTM order i, f, c~, o is the
  * same), which is oneDNN's ldgoi: the reorders read them where they are;
- * the bias is b_ih + b_hh.
+ * the bias is b_ih + b_hh.  The GRU is oneDNN's linear-before-reset one,
+ * PyTorch's: its gates are u, r, c~ where PyTorch's are r, z, n (u = z), so
+ * the first two blocks of rows trade places on the way in (a copy, which a
+ * reorder's strides cannot express), and its bias is [b_u, b_r, b_in, b_hn]:
+ * four rows, b_hn kept apart because r scales it.
  *
  * Training (a train-mode load): each layer's forward is made for training
  * (it fills a workspace its backward reads) and gets the matching
@@ -50,7 +54,9 @@ typedef struct onednn_bwd {
     /* reorders made once: the flat array's weights into the forward's and
      * the backward's layouts, the backward's gradients into the flat array */
     dnnl_primitive_t to_fwd[2], to_bwd[2], from_diff[2];
-    dnnl_memory_t db; /* [G*H] the bias gradient (ldgo) */
+    dnnl_memory_t db; /* [G*H] the bias gradient (ldgo; [4H] for the GRU) */
+    float *stage[2];  /* GRU: the weights and their gradients with the r and z */
+    float *gstage[2]; /* blocks traded (oneDNN's gate order), else NULL */
     dnnl_memory_t diff_src_layer, diff_src_iter, diff_src_iter_c, diff_dst_layer; /* user's */
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh */
 } onednn_bwd;
@@ -75,7 +81,7 @@ typedef struct onednn_train {
 typedef struct onednn_state {
     dnnl_engine_t eng;
     dnnl_stream_t stream;
-    int L, T, B, H, G, threads;
+    int L, T, B, I, H, G, threads;
     rb_cell cell;
     onednn_layer *layer; /* [L] */
     float *seq[2];       /* [T, B, H] outputs of the layers before the last, ping-pong */
@@ -132,6 +138,8 @@ static void free_bwd(onednn_bwd *b)
         free_prim(&b->to_fwd[i]);
         free_prim(&b->to_bwd[i]);
         free_prim(&b->from_diff[i]);
+        free(b->stage[i]);
+        free(b->gstage[i]);
     }
     free(b);
 }
@@ -268,16 +276,59 @@ typedef struct layer_mds {
     dnnl_memory_desc_t w_layer_torch, w_iter_torch; /* ldgoi: PyTorch's [G*H, in] */
 } layer_mds;
 
-/* An inference load: the weights reordered once into the forward's layouts. */
+/* [3H, cols] rows with the first two blocks of H traded: PyTorch's GRU gate
+ * order r, z, n into oneDNN's u (= z), r, c~, and back (its own inverse). */
+static void gru_trade(const float *src, float *dst, int H, int cols)
+{
+    size_t blk = (size_t)H * cols;
+    memcpy(dst, src + blk, blk * sizeof *dst);
+    memcpy(dst + blk, src, blk * sizeof *dst);
+    memcpy(dst + 2 * blk, src + 2 * blk, blk * sizeof *dst);
+}
+
+/* oneDNN's bias from PyTorch's two: b_ih + b_hh, or for the GRU
+ * [b_u, b_r, b_in, b_hn] (u = z). */
+static void fuse_bias(const onednn_state *s, const float *b_ih, const float *b_hh, float *bias)
+{
+    const int H = s->H;
+    if (s->cell != RB_CELL_GRU) {
+        for (int r = 0; r < s->G * H; r++)
+            bias[r] = b_ih[r] + b_hh[r];
+        return;
+    }
+    for (int j = 0; j < H; j++) {
+        bias[j] = b_ih[H + j] + b_hh[H + j];
+        bias[H + j] = b_ih[j] + b_hh[j];
+        bias[2 * H + j] = b_ih[2 * H + j];
+        bias[3 * H + j] = b_hh[2 * H + j];
+    }
+}
+
+/* An inference load: the weights reordered once into the forward's layouts
+ * (the GRU's through a copy in oneDNN's gate order). */
 static int pack_once(onednn_state *s, onednn_layer *o, const rb_layer *ly, const layer_mds *d,
                      const dnnl_memory_desc_t *w_layer, const dnnl_memory_desc_t *w_iter,
                      float *bias, rb_err *e)
 {
-    for (int r = 0; r < s->G * s->H; r++)
-        bias[r] = ly->b_ih[r] + ly->b_hh[r];
-    int rc = packed(&o->w_layer, w_layer, &d->w_layer_torch, ly->w_ih, s->eng, s->stream, e);
+    fuse_bias(s, ly->b_ih, ly->b_hh, bias);
+    const float *wl = ly->w_ih, *wi = ly->w_hh;
+    float *tl = NULL, *ti = NULL;
+    if (s->cell == RB_CELL_GRU) {
+        size_t GH = (size_t)s->G * s->H;
+        if (!(tl = malloc(GH * ly->in * sizeof *tl)) || !(ti = malloc(GH * s->H * sizeof *ti))) {
+            free(tl);
+            return rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory ordering the GRU's gates");
+        }
+        gru_trade(ly->w_ih, tl, s->H, ly->in);
+        gru_trade(ly->w_hh, ti, s->H, s->H);
+        wl = tl;
+        wi = ti;
+    }
+    int rc = packed(&o->w_layer, w_layer, &d->w_layer_torch, wl, s->eng, s->stream, e);
     if (!rc)
-        rc = packed(&o->w_iter, w_iter, &d->w_iter_torch, ly->w_hh, s->eng, s->stream, e);
+        rc = packed(&o->w_iter, w_iter, &d->w_iter_torch, wi, s->eng, s->stream, e);
+    free(tl);
+    free(ti);
     return rc;
 }
 
@@ -305,10 +356,19 @@ static int load_train(onednn_state *s, const rb_model *m, int l, const layer_mds
     if (!rc)
         rc = own_mem(&o->w_iter, fw[1], s->eng, e);
     for (int i = 0; !rc && i < 2; i++) {
-        /* the flat arrays stay where they are from load to unload */
-        rc = fixed_mem(&b->p[i], torch[i], s->eng, s->train->params + b->off[RB_P_W_IH + i], e);
+        /* the flat arrays stay where they are from load to unload; the
+         * GRU's go through copies in oneDNN's gate order */
+        float *pw = s->train->params + b->off[RB_P_W_IH + i],
+              *pg = s->train->grads + b->off[RB_P_W_IH + i];
+        if (s->cell == RB_CELL_GRU) {
+            size_t n = rb_param_count(m, l, (rb_param_kind)(RB_P_W_IH + i));
+            if (!(pw = b->stage[i] = malloc(n * sizeof *pw)) ||
+                !(pg = b->gstage[i] = malloc(n * sizeof *pg)))
+                return rb_errf(e, RB_ENOMEM, "cpu:onednn: out of memory ordering the GRU's gates");
+        }
+        rc = fixed_mem(&b->p[i], torch[i], s->eng, pw, e);
         if (!rc)
-            rc = fixed_mem(&b->g[i], torch[i], s->eng, s->train->grads + b->off[RB_P_W_IH + i], e);
+            rc = fixed_mem(&b->g[i], torch[i], s->eng, pg, e);
         if (!rc)
             rc = make_reorder(&b->to_fwd[i], torch[i], fw[i], s->eng, e);
     }
@@ -318,7 +378,13 @@ static int load_train(onednn_state *s, const rb_model *m, int l, const layer_mds
     /* the gradients have the shapes and user layouts of what they are of;
      * no dst_iter: the loss reads the output sequence only */
     dnnl_rnn_desc_t rd;
-    if (lstm)
+    if (s->cell == RB_CELL_GRU)
+        TRY(dnnl_lbr_gru_backward_desc_init(
+                &rd, dnnl_backward, dnnl_unidirectional_left2right, &d->src_layer, &d->src_iter,
+                &d->w_layer_any, &d->w_iter_any, &d->bias, &d->dst_layer, NULL, &d->src_layer,
+                &d->src_iter, &d->w_layer_any, &d->w_iter_any, &d->bias, &d->dst_layer, NULL, 0),
+            "describing the GRU's backward");
+    else if (lstm)
         TRY(dnnl_lstm_backward_desc_init(
                 &rd, dnnl_backward, dnnl_unidirectional_left2right, &d->src_layer, &d->src_iter,
                 &d->src_iter_c, &d->w_layer_any, &d->w_iter_any, &d->bias, &d->dst_layer, NULL,
@@ -369,8 +435,10 @@ static int load_layer(onednn_state *s, const rb_model *m, int l, rb_err *e)
     const int T = s->T, B = s->B, H = s->H, G = s->G, in = ly->in;
     const int lstm = s->cell == RB_CELL_LSTM;
     layer_mds d;
+    /* the GRU's bias has a fourth row, b_hn */
     dnnl_dims_t d_src = {T, B, in}, d_iter = {1, 1, B, H}, d_wl = {1, 1, in, G, H},
-                d_wi = {1, 1, H, G, H}, d_bias = {1, 1, G, H}, d_dst = {T, B, H};
+                d_wi = {1, 1, H, G, H}, d_bias = {1, 1, s->cell == RB_CELL_GRU ? 4 : G, H},
+                d_dst = {T, B, H};
     const struct {
         dnnl_memory_desc_t *md;
         int ndims;
@@ -393,7 +461,12 @@ static int load_layer(onednn_state *s, const rb_model *m, int l, rb_err *e)
     /* training: the forward fills a workspace that the backward reads */
     const dnnl_prop_kind_t prop = s->train ? dnnl_forward_training : dnnl_forward_inference;
     dnnl_rnn_desc_t rd;
-    if (lstm)
+    if (s->cell == RB_CELL_GRU)
+        TRY(dnnl_lbr_gru_forward_desc_init(&rd, prop, dnnl_unidirectional_left2right,
+                                           &d.src_layer, &d.src_iter, &d.w_layer_any,
+                                           &d.w_iter_any, &d.bias, &d.dst_layer, NULL, 0),
+            "describing the GRU");
+    else if (lstm)
         TRY(dnnl_lstm_forward_desc_init(&rd, prop, dnnl_unidirectional_left2right, &d.src_layer,
                                         &d.src_iter, &d.src_iter_c, &d.w_layer_any, &d.w_iter_any,
                                         &d.bias, &d.dst_layer, NULL, NULL, 0),
@@ -442,9 +515,9 @@ static int pack_layer(onednn_state *s, int l, rb_err *e)
     onednn_layer *o = &s->layer[l];
     onednn_bwd *b = o->bwd;
     const float *p = s->train->params;
-    float *bias = mem_data(o->bias);
-    for (int r = 0; r < s->G * s->H; r++)
-        bias[r] = p[b->off[RB_P_B_IH] + r] + p[b->off[RB_P_B_HH] + r];
+    fuse_bias(s, p + b->off[RB_P_B_IH], p + b->off[RB_P_B_HH], mem_data(o->bias));
+    for (int i = 0; i < 2 && b->stage[i]; i++)
+        gru_trade(p + b->off[RB_P_W_IH + i], b->stage[i], s->H, i || l ? s->H : s->I);
     int rc = 0;
     for (int i = 0; !rc && i < 2; i++) {
         rc = run_reorder(s, b->to_fwd[i], b->p[i], fwd_w(o, i), e);
@@ -501,6 +574,7 @@ int rb_onednn_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err
     s->T = w->seq;
     s->B = w->batch;
     s->H = w->hidden;
+    s->I = w->input;
     s->G = rb_cell_gates(w->cell);
     s->threads = rb_cpu_threads(t);
     /* oneDNN here is built on OpenMP: its threads are OpenMP's */
@@ -634,6 +708,31 @@ static int backward_layer(onednn_state *s, int l, const float *x, const float *h
     return rc;
 }
 
+/* Layer l's weight gradients (the GRU's back in PyTorch's gate order) and
+ * bias gradients into the flat array, once the stream is done.  oneDNN
+ * has one bias, PyTorch two: each gets the whole gradient, except the GRU's
+ * n rows, whose b_in and b_hn oneDNN keeps apart too. */
+static void collect_grads(onednn_state *s, int l)
+{
+    const onednn_bwd *b = s->layer[l].bwd;
+    const float *db = mem_data(b->db);
+    float *g = s->train->grads, *gi = g + b->off[RB_P_B_IH], *gh = g + b->off[RB_P_B_HH];
+    const int H = s->H, GH = s->G * H;
+    if (s->cell != RB_CELL_GRU) {
+        memcpy(gi, db, (size_t)GH * sizeof *db);
+        memcpy(gh, db, (size_t)GH * sizeof *db);
+        return;
+    }
+    for (int i = 0; i < 2; i++)
+        gru_trade(b->gstage[i], g + b->off[RB_P_W_IH + i], H, i || l ? H : s->I);
+    for (int j = 0; j < H; j++) {
+        gi[j] = gh[j] = db[H + j];
+        gi[H + j] = gh[H + j] = db[j];
+        gi[2 * H + j] = db[2 * H + j];
+        gh[2 * H + j] = db[3 * H + j];
+    }
+}
+
 int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_sample *smp,
                          rb_err *e)
 {
@@ -643,7 +742,6 @@ int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_s
         return rb_errf(e, RB_ERUNTIME, "cpu:onednn: train_step without training state");
     omp_set_num_threads(s->threads); /* the count is per process: another load may have moved it */
     const size_t TBH = (size_t)s->T * s->B * s->H;
-    const int GH = s->G * s->H;
     int rc = 0;
     for (int l = 0; !rc && l < s->L; l++)
         rc = forward_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TBH : in->x,
@@ -670,13 +768,8 @@ int rb_onednn_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_s
     if (rc)
         return rc;
     TRY(dnnl_stream_wait(s->stream), "waiting for the stream");
-    for (int l = 0; l < s->L; l++) {
-        const onednn_bwd *b = s->layer[l].bwd;
-        const float *db = mem_data(b->db);
-        /* one bias in oneDNN, two in PyTorch: each gets the whole gradient */
-        memcpy(tr->grads + b->off[RB_P_B_IH], db, (size_t)GH * sizeof *db);
-        memcpy(tr->grads + b->off[RB_P_B_HH], db, (size_t)GH * sizeof *db);
-    }
+    for (int l = 0; l < s->L; l++)
+        collect_grads(s, l);
 
     rc = rb_cpu_adam("cpu:onednn", io, &tr->step, tr->params, tr->grads, tr->m, tr->v, tr->n_params,
                      e);

@@ -23,24 +23,27 @@ const rb_rec_kernel *rb_cpu_rec_pick(const char *isa)
     return NULL;
 }
 
+/* Columns of one panel: four vectors, three for the GRU (cpu_rec.h). */
+static int panel_width(const rb_rec_kernel *k, int G) { return (G == 3 ? 3 : 4) * k->vw; }
+
 int rb_cpu_rec_panels(const rb_rec_kernel *k, int G, int H)
 {
-    int per = 4 * k->vw / G; /* units per panel */
+    int per = panel_width(k, G) / G; /* units per panel */
     return (H + per - 1) / per;
 }
 
 size_t rb_cpu_rec_packed_size(const rb_rec_kernel *k, int G, int H, int K)
 {
-    return (size_t)rb_cpu_rec_panels(k, G, H) * K * 4 * k->vw;
+    return (size_t)rb_cpu_rec_panels(k, G, H) * K * panel_width(k, G);
 }
 
 /* Panel p, row k, column j holds w[g*H + u][k] for gate g = j / per and
  * unit u = p*per + j % per (zero past the last unit), per = NR / G: each
- * panel row is the four gates of one vector of units (LSTM) or four
+ * panel row is the gates of one vector of units (LSTM, GRU) or four
  * vectors of units (RNN), the order the kernel's epilogue consumes. */
 void rb_cpu_rec_pack(const rb_rec_kernel *k, int G, int H, int K, const float *w, float *out)
 {
-    const int NR = 4 * k->vw, per = NR / G, P = rb_cpu_rec_panels(k, G, H);
+    const int NR = panel_width(k, G), per = NR / G, P = rb_cpu_rec_panels(k, G, H);
     const float *src[4 * 16]; /* each column's row of w (NR <= 64), NULL past the last unit */
     for (int p = 0; p < P; p++) {
         for (int j = 0; j < NR; j++) {

@@ -3,7 +3,8 @@
  * One step of a layer is rec = h_{t-1} x W_hh^T followed by the gates and
  * the state update.  W_hh is packed once at load into panels of NR = 4
  * vectors of columns: for the LSTM a panel is VW units with their four gates
- * side by side, for the RNN 4*VW units.  A register-blocked micro-kernel
+ * side by side, for the RNN 4*VW units; the GRU's panel is three vectors, VW
+ * units with their r, z, n rows (a fourth gate-vector would be zeros).  A register-blocked micro-kernel
  * computes MR rows of h against one panel, and the panel's units are then
  * complete — every gate of every unit of the tile is in registers — so the
  * gate nonlinearities and the update of c and h run on the tile right away
@@ -26,7 +27,7 @@
  * out set, the plain product out = h x W^T, which is how the input
  * projection of all T*B rows runs on W_ih packed the same way. */
 typedef struct rb_rec_step {
-    int B, H, G;         /* rows, units, gates (4 LSTM, 1 RNN) */
+    int B, H, G;         /* rows, units, gates (4 LSTM, 3 GRU, 1 RNN) */
     int K;               /* columns of h and of the packed matrix (H for W_hh) */
     const float *w;      /* the matrix packed by rb_cpu_rec_pack */
     const float *h;      /* [B, K] h_{t-1}, or [K, B] when at is set: */
@@ -35,11 +36,13 @@ typedef struct rb_rec_step {
     float *out;          /* [B, G*H] the product alone, or NULL for the step: */
     int add;             /* with out: out += the product (a sum over K in chunks) */
     const float *pre;    /* [B, G*H] this step's input projection, bias not added */
-    const float *bias;   /* [G*H] b_ih + b_hh */
+    const float *bias;   /* [G*H] b_ih + b_hh (GRU: b_in alone in the n rows) */
+    const float *bias_hn; /* GRU: [H] b_hn, added to W_hn h before r scales it */
     const float *c_prev; /* [B, H] LSTM c_{t-1} */
     float *c;            /* [B, H] LSTM c_t; may be c_prev (inference updates in place) */
     float *y;            /* [B, H] h_t, the layer's output at t */
-    float *act;          /* [B, G*H] activated LSTM gates for BPTT, or NULL */
+    float *act;          /* [B, 4*H] activated LSTM gates (GRU: r, z, n, W_hn h + b_hn)
+                            for BPTT, or NULL */
     const float *peep;   /* imported LSTMs: [3H] peepholes (i, f, o) or NULL, */
     float clip;          /* pre-activation bound (0 none) and */
     int coupled;         /* f = 1 - i */

@@ -25,12 +25,17 @@
  * dA in L3 while it is reused. */
 #define GRAD_CHUNK 512
 
+/* Floats of one row of stored activations: the LSTM's four gates, the
+ * GRU's r, z, n and W_hn h + b_hn; the RNN's output is its activation. */
+static size_t act_width(const cpu_state *s) { return (s->cell == RB_CELL_RNN ? 1 : 4) * (size_t)s->H; }
+
 struct cpu_train {
     float *grads, *m, *v;   /* [n_params] gradients and Adam's moments, params.h layout */
-    float *act;             /* [L][T*B, G*H] activated gates of every step */
+    float *act;             /* [L][T*B, AW] activated gates of every step (act_width) */
     float *cs;              /* [L][T*B, H] LSTM cell states */
     float *hs;              /* [L][T*B, H] every layer's outputs */
     float *dA;              /* [T*B, G*H] gradient at the gate pre-activations of one layer */
+    float *dAh;             /* GRU: [T*B, 3H] the same at the recurrent side's (cpu.h) */
     float *dY[2];           /* [T*B, H] gradient at a layer's output, ping-pong */
     float *dh, *dc;         /* [B, H] gradients reaching h_{t-1}, c_{t-1} */
     float *pk_h, *pk_x;     /* a chunk of [h0; h_0..h_{T-2}] and of the layer's input, packed */
@@ -43,8 +48,8 @@ void rb_cpu_train_free(cpu_state *s)
     cpu_train *tr = s->train;
     if (!tr)
         return;
-    float *all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs,   tr->hs,  tr->dA,
-                    tr->dY[0], tr->dY[1], tr->dh, tr->dc,  tr->pk_h, tr->pk_x};
+    float *all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs,   tr->hs,   tr->dA,
+                    tr->dAh,   tr->dY[0], tr->dY[1], tr->dh, tr->dc, tr->pk_h, tr->pk_x};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     for (int l = 0; l < s->L && tr->wt_hh; l++) {
@@ -83,7 +88,8 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e)
     size_t pk_h = rb_cpu_rec_packed_size(k, 1, s->H, kc),
            pk_x = in_max ? rb_cpu_rec_packed_size(k, 1, in_max, kc) : 0;
     if (!ok || !(tr->grads = rb_cpu_falloc(P)) || !(tr->m = rb_cpu_falloc(P)) ||
-        !(tr->v = rb_cpu_falloc(P)) || !(tr->act = rb_cpu_falloc(L * TB * GH)) ||
+        !(tr->v = rb_cpu_falloc(P)) || !(tr->act = rb_cpu_falloc(L * TB * act_width(s))) ||
+        (s->cell == RB_CELL_GRU && !(tr->dAh = rb_cpu_falloc(TB * GH))) ||
         (s->cell == RB_CELL_LSTM && !(tr->cs = rb_cpu_falloc(L * TB * H))) ||
         !(tr->hs = rb_cpu_falloc(L * TB * H)) || !(tr->dA = rb_cpu_falloc(TB * GH)) ||
         !(tr->dY[0] = rb_cpu_falloc(TB * H)) || !(tr->dY[1] = rb_cpu_falloc(TB * H)) ||
@@ -93,7 +99,8 @@ int rb_cpu_train_alloc(cpu_state *s, rb_err *e)
                        "cpu: out of memory for training state (%.1f MiB of activations, "
                        "gradients, optimizer moments and packed operands)",
                        4.0 *
-                           (3 * P + L * TB * (GH + 2 * H) + TB * (GH + 2 * H) + wts + pk_h + pk_x) /
+                           (3 * P + L * TB * (act_width(s) + 2 * H) + 2 * TB * (GH + H) + wts +
+                            pk_h + pk_x) /
                            1048576.0);
     rb_cpu_train_pack(s);
     return 0;
@@ -135,17 +142,16 @@ static void product(const cpu_state *s, int rows, int N, int K, const float *a, 
  * head (zeros when NULL), the rest from rest; panels p0 .. p1-1 of N, each
  * chunk of M packed into pk (a buffer per operand: the threads' shares of
  * the two operands' panels differ). */
-static void weight_grad(const cpu_state *s, int N, const float *head, int head_rows,
-                        const float *rest, float *pk, float *out, int p0, int p1)
+static void weight_grad(const cpu_state *s, const float *dA, int N, const float *head,
+                        int head_rows, const float *rest, float *pk, float *out, int p0, int p1)
 {
-    cpu_train *tr = s->train;
     const int GH = s->G * s->H, TB = s->T * s->B;
     for (int c0 = 0; c0 < TB; c0 += GRAD_CHUNK) {
         int kc = TB - c0 < GRAD_CHUNK ? TB - c0 : GRAD_CHUNK;
         int hr = head_rows - c0 < 0 ? 0 : head_rows - c0 < kc ? head_rows - c0 : kc;
         rb_cpu_rec_pack_t(s->kernel, N, kc, head ? head + (size_t)c0 * N : NULL, hr,
                           rest + (size_t)(c0 + hr - head_rows) * N, pk, p0, p1);
-        product(s, GH, N, kc, tr->dA + (size_t)c0 * GH, 1, pk, out, c0 > 0, p0, p1);
+        product(s, GH, N, kc, dA + (size_t)c0 * GH, 1, pk, out, c0 > 0, p0, p1);
     }
 }
 
@@ -159,7 +165,10 @@ static void backward_steps(void *arg, int tid, int n)
     const cpu_layer *ly = &s->layer[j->l];
     const rb_rec_kernel *k = s->kernel;
     const int H = s->H, B = s->B, GH = s->G * H, TB = s->T * B, BH = B * H, NR = 4 * k->vw;
-    const float *act = tr->act + (size_t)j->l * TB * GH, *hs = tr->hs + (size_t)j->l * TB * H;
+    const size_t AW = act_width(s);
+    const float *act = tr->act + (size_t)j->l * TB * AW, *hs = tr->hs + (size_t)j->l * TB * H;
+    /* the recurrent side's gradient: the input side's but in the GRU */
+    float *dAh = tr->dAh ? tr->dAh : tr->dA;
     const float *cs = tr->cs ? tr->cs + (size_t)j->l * TB * H : NULL;
     /* units: this thread's panels of every product whose columns are units */
     const int PH = rb_cpu_rec_panels(k, 1, H);
@@ -168,18 +177,24 @@ static void backward_steps(void *arg, int tid, int n)
 
     for (int t = s->T - 1; t >= 0; t--) {
         const float *dYt = j->dY + (size_t)t * BH;
-        float *dAt = tr->dA + (size_t)t * B * GH;
+        float *dAt = tr->dA + (size_t)t * B * GH, *dAht = dAh + (size_t)t * B * GH;
+        const int gru = s->cell == RB_CELL_GRU;
         if (s->cell == RB_CELL_LSTM) {
             const float *c_prev = t ? cs + (size_t)(t - 1) * BH : (j->c0 ? j->c0 : s->zeros);
-            rb_cpu_lstm_bwd(B, H, u0, u1, dYt, tr->dh, act + (size_t)t * B * GH,
+            rb_cpu_lstm_bwd(B, H, u0, u1, dYt, tr->dh, act + (size_t)t * B * AW,
                             cs + (size_t)t * BH, c_prev, tr->dc, dAt);
+        } else if (gru) {
+            const float *h_prev = t ? hs + (size_t)(t - 1) * BH : (j->h0 ? j->h0 : s->zeros);
+            rb_cpu_gru_bwd(B, H, u0, u1, dYt, tr->dh, act + (size_t)t * B * AW, h_prev, dAt, dAht);
         } else {
             rb_cpu_rnn_bwd(B, H, u0, u1, dYt, tr->dh, hs + (size_t)t * BH, dAt);
         }
         if (n > 1)
             rb_cpu_pool_barrier(s->pool); /* the product reads all of dA_t */
-        if (t > 0) /* dh [B, H] = dA_t x W_hh: the gradient reaching h_{t-1} */
-            product(s, B, H, GH, dAt, 0, tr->wt_hh[j->l], tr->dh, 0, ph0, ph1);
+        /* dh [B, H] = dA_t x W_hh: the gradient reaching h_{t-1} (the GRU's
+         * adds to the direct part z (.) dh its pass left there) */
+        if (t > 0)
+            product(s, B, H, GH, dAht, 0, tr->wt_hh[j->l], tr->dh, gru, ph0, ph1);
     }
 
     /* the weight gradients: dA is their left operand as it is, read
@@ -190,9 +205,9 @@ static void backward_steps(void *arg, int tid, int n)
     float *g_ih = tr->grads + ly->off[RB_P_W_IH], *g_hh = tr->grads + ly->off[RB_P_W_HH],
           *g_bih = tr->grads + ly->off[RB_P_B_IH], *g_bhh = tr->grads + ly->off[RB_P_B_HH];
     /* dW_hh = sum_t dA_t^T h_{t-1}, h_{-1} = h0 (zeros without) */
-    weight_grad(s, H, j->h0, B, hs, tr->pk_h, g_hh, ph0, ph1);
+    weight_grad(s, dAh, H, j->h0, B, hs, tr->pk_h, g_hh, ph0, ph1);
     if (in) {
-        weight_grad(s, in, NULL, 0, j->x, tr->pk_x, g_ih, pi0, pi1);
+        weight_grad(s, tr->dA, in, NULL, 0, j->x, tr->pk_x, g_ih, pi0, pi1);
         if (j->dX)
             product(s, TB, in, GH, tr->dA, 0, tr->wt_ih[j->l], j->dX, 0, pi0, pi1);
     } else if (j->dX) { /* x was the pre-activation itself */
@@ -205,7 +220,14 @@ static void backward_steps(void *arg, int tid, int n)
     for (int q = 0; q < TB; q++)
         for (int r = r0; r < r1; r++)
             g_bih[r] += tr->dA[(size_t)q * GH + r];
-    memcpy(g_bhh + r0, g_bih + r0, (size_t)(r1 - r0) * sizeof *g_bhh);
+    if (dAh == tr->dA) {
+        memcpy(g_bhh + r0, g_bih + r0, (size_t)(r1 - r0) * sizeof *g_bhh);
+        return;
+    }
+    memset(g_bhh + r0, 0, (size_t)(r1 - r0) * sizeof *g_bhh);
+    for (int q = 0; q < TB; q++)
+        for (int r = r0; r < r1; r++)
+            g_bhh[r] += dAh[(size_t)q * GH + r];
 }
 
 /* Layer l backwards: dY [T*B, H] in; weight gradients into tr->grads; dX
@@ -237,7 +259,7 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
     cpu_train *tr = s ? s->train : NULL;
     if (!tr)
         return rb_errf(e, RB_ERUNTIME, "cpu: train_step without training state");
-    const size_t TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H,
+    const size_t TB = (size_t)s->T * s->B, H = (size_t)s->H,
                  BH = (size_t)s->B * H;
     const int lstm = s->cell == RB_CELL_LSTM;
     const float *c0 = lstm ? in->c0 : NULL;
@@ -245,7 +267,7 @@ int rb_cpu_train_step(rb_target *t, const rb_batch *in, rb_train_io *io, rb_samp
     for (int l = 0; l < s->L; l++)
         rb_cpu_run_layer(s, l, l ? tr->hs + (size_t)(l - 1) * TB * H : in->x,
                          layer_state(in->h0, l, BH), layer_state(c0, l, BH), NULL,
-                         tr->hs + (size_t)l * TB * H, tr->act + (size_t)l * TB * GH,
+                         tr->hs + (size_t)l * TB * H, tr->act + (size_t)l * TB * act_width(s),
                          lstm ? tr->cs + (size_t)l * TB * H : NULL);
 
     int rc = io->loss(io->ctx, tr->hs + (size_t)(s->L - 1) * TB * H, tr->dY[0], &io->loss_value, e);
