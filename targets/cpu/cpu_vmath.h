@@ -18,32 +18,6 @@
 
 #ifndef RB_VW
 #error "define RB_VW (floats per vector) before including cpu_vmath.h"
-/* The GRU's update on one vector of units (model.h): zr, zz the r and z
- * pre-activations, hn = W_hn h + b_hn, xn = W_in x + b_in, hp = h_{t-1}.
- * act (ld apart) receives r, z, n and hn for BPTT. */
-VM_INLINE void gru_v(vf *zr, vf *zz, const vf *hn, const vf *xn, const vf *hp, float clip, vf *h,
-                     float *act, size_t ld)
-{
-    vf r = *zr, z = *zz;
-    if (clip > 0) {
-        clipv(&r, clip);
-        clipv(&z, clip);
-    }
-    sigmoidv(&r);
-    sigmoidv(&z);
-    vf n = *xn + r * *hn;
-    if (clip > 0)
-        clipv(&n, clip);
-    tanhv(&n);
-    *h = n + z * (*hp - n); /* (1 - z) n + z h, one multiply */
-    if (act) {
-        storev(act, &r);
-        storev(act + ld, &z);
-        storev(act + 2 * ld, &n);
-        storev(act + 3 * ld, hn);
-    }
-}
-
 #endif
 
 typedef float vf __attribute__((vector_size(RB_VW * 4)));
@@ -58,32 +32,6 @@ typedef unsigned vu __attribute__((vector_size(RB_VW * 4)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 #elif defined(__clang__)
 #pragma clang diagnostic ignored "-Wpsabi"
-/* The GRU's update on one vector of units (model.h): zr, zz the r and z
- * pre-activations, hn = W_hn h + b_hn, xn = W_in x + b_in, hp = h_{t-1}.
- * act (ld apart) receives r, z, n and hn for BPTT. */
-VM_INLINE void gru_v(vf *zr, vf *zz, const vf *hn, const vf *xn, const vf *hp, float clip, vf *h,
-                     float *act, size_t ld)
-{
-    vf r = *zr, z = *zz;
-    if (clip > 0) {
-        clipv(&r, clip);
-        clipv(&z, clip);
-    }
-    sigmoidv(&r);
-    sigmoidv(&z);
-    vf n = *xn + r * *hn;
-    if (clip > 0)
-        clipv(&n, clip);
-    tanhv(&n);
-    *h = n + z * (*hp - n); /* (1 - z) n + z h, one multiply */
-    if (act) {
-        storev(act, &r);
-        storev(act + ld, &z);
-        storev(act + 2 * ld, &n);
-        storev(act + 3 * ld, hn);
-    }
-}
-
 #endif
 #define VM_INLINE static inline __attribute__((always_inline))
 /* x in every lane: x - (+0) is x for every x, -0 and NaN included */
