@@ -79,10 +79,10 @@ def load_json(prog, path):
 
 
 def torch_rows(rows, mode="infer"):
-    """The rows a PyTorch nn.LSTM/nn.RNN can be compared with: input
+    """The rows a PyTorch nn.LSTM/nn.GRU/nn.RNN can be compared with: input
     projection included, the given mode (infer or train), a median to compare."""
     return [r for r in rows if not str(r["workload"]).endswith("_noproj")
-            and r.get("mode", "infer") == mode and r["cell"] in ("lstm", "rnn")
+            and r.get("mode", "infer") == mode and r["cell"] in GATES
             and r["median_ms"] is not None]
 
 
@@ -90,11 +90,23 @@ def inference_rows(rows):
     return torch_rows(rows, "infer")
 
 
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # gate rows per unit (workloads/workload.h)
+
+
+def torch_class(torch, cell):
+    """PyTorch's module for a cell, and its keyword arguments."""
+    if cell == "lstm":
+        return torch.nn.LSTM, {}
+    if cell == "gru":
+        return torch.nn.GRU, {}
+    return torch.nn.RNN, {"nonlinearity": "tanh"}
+
+
 def flops(cell, seq, batch, inp, hidden, layers, mode="infer"):
     """DESIGN.md "FLOP counting": 2*G*H*(I_l + H)*B*T per layer, G = 4 for the
-    LSTM and 1 for the RNN, I_l = I for the first layer and H after it; a
-    training step counts 3x the forward."""
-    g = 4 if cell == "lstm" else 1
+    LSTM, 3 for the GRU and 1 for the RNN, I_l = I for the first layer and H
+    after it; a training step counts 3x the forward."""
+    g = GATES[cell]
     f = 2.0 * g * hidden * (inp + hidden) * batch * seq
     f += (layers - 1) * 2.0 * g * hidden * (2 * hidden) * batch * seq
     return 3 * f if mode == "train" else f
