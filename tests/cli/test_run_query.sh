@@ -54,7 +54,7 @@ expect 0 --out "cpu" --out "available" --out "unavailable" --out "workload point
     -- env OCL_ICD_VENDORS="$TMP/no-icd" "$RNNBENCH" list --seq 5 --hidden 8
 expect 0 --out "lstm_infer_t5_b4_i8_h8_l1" --out "est. memory" --out "estimated total" -- rb run --dry-run --db other.db --seq 5 --hidden 8 --batch 4
 [[ ! -e other.db ]]; check "dry run creates no database" $? 0
-expect 0 --out "15 workload points" -- rb list --matrix "$RB_SRC/workloads/deepbench-infer.ini"
+expect 0 --out "69 workload points" -- rb list --matrix "$RB_SRC/workloads/deepbench-infer.ini"
 # how many repetitions a figure rests on: a p99 of 12 is the sample's
 # maximum and says so in every output; a modeled target is evaluated once;
 # the last line counts every status by name
