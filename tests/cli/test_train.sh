@@ -59,8 +59,11 @@ expect 0 --out "no evaluation of this workload's model" --no-out "within the 0.5
     -- rb report --md --max-accuracy-drop 0.5 --label wider
 expect 2 --err "max-accuracy-drop" -- rb report --md --max-accuracy-drop 2
 
-# an RNN and the gpu train too
+# an RNN and the gpu train too; a GRU learns the rule as the LSTM does
 expect 0 --out "trained rnn_h32_l1_e16_t24 on cpu" -- rb train "${SYN[@]}" --cell rnn --epochs 2 -o rnn -q
+expect 0 --out "trained gru_h32_l1_e16_t24 on cpu" -- rb train --db gru.db "${SYN[@]}" --cell gru --epochs 20 -o gru -q
+check "a GRU learns the rule" "$(rb query --db gru.db --format csv "SELECT accuracy >= 0.9 AND macro_f1 >= 0.9 FROM accuracy WHERE split='test' AND epoch=20" | tail -1)" "1"
+grep -q "^cell *= *gru" gru/textclass.ini; check "the saved cell" $? 0
 expect 0 --out "trained lstm_h32_l1_e16_t24 on gpu" -- rb train "${SYN[@]}" --targets gpu --epochs 2 -o g -q
 
 # the real data (a small, fast configuration): well above the majority class
@@ -68,6 +71,9 @@ if [[ -d /usr/share/games/fortunes ]]; then
     expect 0 --out "trained lstm_h32_l1_e32_t24" -- rb train --db f.db --hidden 32 --layers 1 --embed 32 \
         --tokens 24 --epochs 8 --lr 0.005 -o fort -q
     check "fortunes: accuracy and macro-F1 beat the baseline" "$(rb query --db f.db --format csv "SELECT accuracy >= baseline_accuracy + 0.08 AND macro_f1 >= 3 * baseline_macro_f1 FROM accuracy WHERE split='test' AND epoch=8" | tail -1)" "1"
+    expect 0 --out "trained gru_h32_l1_e32_t24" -- rb train --db fg.db --cell gru --hidden 32 --layers 1 \
+        --embed 32 --tokens 24 --epochs 8 --lr 0.005 -o fortg -q
+    check "fortunes: a GRU beats the baseline" "$(rb query --db fg.db --format csv "SELECT accuracy >= baseline_accuracy + 0.08 AND macro_f1 >= 3 * baseline_macro_f1 FROM accuracy WHERE split='test' AND epoch=8" | tail -1)" "1"
 else
     echo "note: /usr/share/games/fortunes missing (apt-get install fortunes): fortunes case skipped"
 fi
