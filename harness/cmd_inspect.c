@@ -52,7 +52,7 @@ static void print_host(const char *label, const char *what, const rb_graph *g, i
     int any = 0;
     for (int k = from; k < to; k++) {
         const char *op = g->nodes[k].op;
-        if (!strcmp(op, "LSTM") || !strcmp(op, "RNN"))
+        if (rb_net_is_rec(op))
             continue;
         int seen = 0, count = 0;
         for (int j = from; j < k; j++)

@@ -15,7 +15,7 @@ are, its state_dict under your names, and inputs/ holds x.npy and the
 module's float64 output y.npy, which `rnnbench eval --model DIR/model.onnx
 --inputs DIR/inputs` checks its reference against.
 
-A model is nn.LSTM or nn.RNN(nonlinearity='tanh'), optionally behind an
+A model is nn.LSTM, nn.GRU or nn.RNN(nonlinearity='tanh'), optionally behind an
 nn.Embedding and in front of a classifier head (nn.Linear on the last step,
 then log_softmax), the shape of a text classifier.  DIR receives:
 
@@ -55,7 +55,7 @@ class Model(torch.nn.Module):
                  classes):
         super().__init__()
         self.emb = torch.nn.Embedding(vocab, input_size) if vocab else None
-        kind = torch.nn.LSTM if cell == "lstm" else torch.nn.RNN
+        kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
         self.rnn = kind(input_size, hidden, num_layers=layers, bidirectional=bidirectional,
                         batch_first=batch_first)
         d = 2 if bidirectional else 1
@@ -173,6 +173,9 @@ FIXTURES = {
     "lstm_l2_bi_lens": dict(cell="lstm", layers=2, bidirectional=True, seq=7, batch=4,
                             lengths=True),
     "rnn_l1_lens": dict(cell="rnn", seq=6, batch=3, lengths=True, seed=4),
+    "gru_l2_bi_bf_emb_head": dict(cell="gru", layers=2, bidirectional=True, batch_first=True,
+                                  vocab=25, classes=3, seq=6, batch=2, hidden=7, seed=5),
+    "gru_l1_lens": dict(cell="gru", seq=6, batch=3, lengths=True, seed=6),
 }
 
 
@@ -181,7 +184,7 @@ def main():
     p.add_argument("-o", "--output", help="directory to write")
     p.add_argument("--fixtures", nargs="?", const="tests/fixtures/onnx",
                    help="write the test fixtures into this directory")
-    p.add_argument("--cell", choices=["lstm", "rnn"], default="lstm")
+    p.add_argument("--cell", choices=["lstm", "gru", "rnn"], default="lstm")
     p.add_argument("--input", type=int, default=8, help="input (embedding) size")
     p.add_argument("--hidden", type=int, default=6)
     p.add_argument("--layers", type=int, default=1)

@@ -29,7 +29,7 @@ expect 0 --out "needs      peepholes" --out "batch 3 (fixed by the file)" \
 expect 0 --out "RNN (tanh), 1 layer, forward, hidden 5, input 3" -- rb inspect "$FX/constant_weights.onnx"
 
 # refused, each for its reason, naming it
-expect 2 --err "unsupported: GRU" -- rb inspect "$NODE/test_gru_defaults/model.onnx"
+expect 0 --out "stack      GRU, 1 layer, forward" --out "needs      linear_before_reset=0" -- rb inspect "$NODE/test_gru_defaults/model.onnx"
 expect 2 --err "HardSigmoid node 'squash' (node 2 of 2, after LSTM node 'lstm'): unsupported operator" \
     -- rb inspect "$FX/bad/unsupported_op.onnx"
 expect 2 --err "unsupported: activation Relu" -- rb inspect "$FX/bad/activation_relu.onnx"
@@ -160,9 +160,24 @@ for t in cpu fpga asic; do
     check "fortunes on the $t scores the same imported back" \
         "$(DB=f.db q "SELECT count(*) || '/' || count(DISTINCT round(accuracy, 9)) FROM v_accuracy WHERE phase='eval' AND target='$t'")" "2/1"
 done
+# a GRU classifier: exported with linear_before_reset = 1 (PyTorch's GRU), which
+# every target runs
+expect 0 -- rb train --task synthetic --cell gru --tokens 16 --hidden 16 --embed 8 --epochs 6 \
+    --lr 0.02 --seed 2 -o gsyn --db g.db -q
+expect 0 -- rb eval --model gsyn --targets cpu,fpga,asic --db g.db -q
+expect 0 -- rb export --onnx gsyn -o gsyn.onnx --test-data gtd -q
+expect 0 --out "stack      GRU, 2 layers, forward, hidden 16" --out "needs      nothing beyond a plain stack" -- rb inspect gsyn.onnx
+expect 0 -- rb eval --model gsyn.onnx --inputs gtd --labels gtd/labels.npy --targets cpu,fpga,asic \
+    --db g.db -q
+for t in cpu fpga asic; do
+    check "a GRU on the $t scores the same imported back" \
+        "$(DB=g.db q "SELECT count(*) || '/' || count(DISTINCT round(accuracy, 9)) FROM v_accuracy WHERE phase='eval' AND target='$t'")" "2/1"
+done
 if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
     /usr/bin/python3 -c "import onnx; onnx.checker.check_model(onnx.load('syn.onnx'), full_check=True)"
     check "onnx.checker accepts the exported model" $? 0
+    /usr/bin/python3 -c "import onnx; onnx.checker.check_model(onnx.load('gsyn.onnx'), full_check=True)"
+    check "onnx.checker accepts the exported GRU" $? 0
 else
     check "python3-onnx for onnx.checker (scripts/setup.sh installs it)" "missing" "installed"
 fi

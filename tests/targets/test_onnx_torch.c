@@ -1,5 +1,5 @@
 /* test_onnx_torch.c — models exported by PyTorch (torch.onnx.export of
- * nn.LSTM / nn.RNN with an embedding and a head, 1-3 layers, batch_first,
+ * nn.LSTM / nn.GRU / nn.RNN with an embedding and a head, 1-3 layers, batch_first,
  * bidirectional; scripts/export-pytorch.py made tests/fixtures/onnx/), run
  * whole — host graph around the stack, the stack on the reference, cpu and
  * gpu — against PyTorch's own float64 output.  The same models' state_dicts
@@ -23,12 +23,13 @@
 
 static const char *const cases[] = {"lstm_l1_emb_head",  "lstm_l2_bi_bf_emb_head",
                                     "lstm_l3_head",      "lstm_l2_bi",
-                                    "rnn_l2_bi_bf_head", "rnn_l1_emb_head"};
+                                    "rnn_l2_bi_bf_head", "rnn_l1_emb_head",
+                                    "gru_l2_bi_bf_emb_head"};
 
 
 /* --weights runs the bare stack: inputs/x.npy [T, B, I] (and lens.npy). */
 static const char *const stack_cases[] = {"lstm_l2_bi", "lstm_l3_head", "lstm_l2_bi_lens",
-                                          "rnn_l1_lens"};
+                                          "rnn_l1_lens", "gru_l1_lens"};
 
 static double worst_rel(const float *got, const double *want, size_t n)
 {

@@ -1,10 +1,11 @@
 /* net.c — from an ONNX graph to a stack a target runs (net.h).
  *
- * ONNX's LSTM and RNN (opsets 7-17) map onto model.h as follows: W [D, G*H,
- * I], R [D, G*H, H] and B [D, 2*G*H] are, per direction, weight_ih,
+ * ONNX's LSTM, GRU and RNN (opsets 7-17) map onto model.h as follows: W [D,
+ * G*H, I], R [D, G*H, H] and B [D, 2*G*H] are, per direction, weight_ih,
  * weight_hh and bias_ih|bias_hh with the LSTM's gate blocks reordered from
- * ONNX's i,o,f,c to PyTorch's i,f,g,o; P [D, 3H] (i, o, f) becomes p (i, f,
- * o); Y [T, D, B, H] is the stack's [T, B, D*H] output regrouped (layout 1:
+ * ONNX's i,o,f,c to PyTorch's i,f,g,o and the GRU's from z,r,h to r,z,n
+ * (linear_before_reset = 0, ONNX's default, is RB_FEAT_RESET_BEFORE; 1 is
+ * PyTorch's GRU); P [D, 3H] (i, o, f) becomes p (i, f, o); Y [T, D, B, H] is the stack's [T, B, D*H] output regrouped (layout 1:
  * batch-major).  Between two nodes a graph may hold only operators that
  * rearrange Y into the next X: that is checked by running them on a tensor
  * whose every element is its own index, so any rearrangement but the right
@@ -20,6 +21,11 @@
 #include "graph_ops.h"
 
 static const char *in_name(const rb_gnode *nd, int k) { return k < nd->n_in ? nd->in[k] : ""; }
+
+int rb_net_is_rec(const char *op)
+{
+    return !strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN");
+}
 static const char *out_name(const rb_gnode *nd, int k) { return k < nd->n_out ? nd->out[k] : ""; }
 
 /* Is value v read by a node or a graph output? */
@@ -42,12 +48,12 @@ static const char *where(const rb_graph *g, int k, char *buf, size_t n)
 {
     int prev = -1;
     for (int j = k - 1; j >= 0 && prev < 0; j--)
-        if (!strcmp(g->nodes[j].op, "LSTM") || !strcmp(g->nodes[j].op, "RNN"))
+        if (rb_net_is_rec(g->nodes[j].op))
             prev = j;
     if (prev >= 0)
         snprintf(buf, n, "node %d of %d, after %s node '%s'", k + 1, g->n_nodes, g->nodes[prev].op,
                  g->nodes[prev].name);
-    else if (!strcmp(g->nodes[k].op, "LSTM") || !strcmp(g->nodes[k].op, "RNN"))
+    else if (rb_net_is_rec(g->nodes[k].op))
         snprintf(buf, n, "node %d of %d", k + 1, g->n_nodes);
     else
         snprintf(buf, n, "node %d of %d, before the recurrent stack", k + 1, g->n_nodes);
@@ -68,9 +74,10 @@ static int check_activations(const rb_graph *g, int k, rb_cell cell, int dirs, r
     const rb_gattr *a = rb_gnode_attr(&g->nodes[k], "activations");
     if (!a)
         return 0;
-    static const char *lstm[] = {"Sigmoid", "Tanh", "Tanh"}, *rnn[] = {"Tanh"};
-    const char **want = cell == RB_CELL_LSTM ? lstm : rnn;
-    size_t per = cell == RB_CELL_LSTM ? 3 : 1;
+    static const char *lstm[] = {"Sigmoid", "Tanh", "Tanh"}, *gru[] = {"Sigmoid", "Tanh"},
+                      *rnn[] = {"Tanh"};
+    const char **want = cell == RB_CELL_LSTM ? lstm : cell == RB_CELL_GRU ? gru : rnn;
+    size_t per = (size_t)(cell == RB_CELL_LSTM ? 3 : cell == RB_CELL_GRU ? 2 : 1);
     if (a->type != RB_GA_STRINGS || a->n != per * (size_t)dirs)
         return refuse(g, k, e, "unsupported: activations (a list of the wrong length)", NULL);
     for (size_t i = 0; i < a->n; i++)
@@ -84,14 +91,18 @@ static int take_rec(rb_net *n, int k, rb_err *e)
 {
     const rb_graph *g = &n->g;
     const rb_gnode *nd = &g->nodes[k];
-    rb_cell cell = !strcmp(nd->op, "LSTM") ? RB_CELL_LSTM : RB_CELL_RNN;
+    rb_cell cell = !strcmp(nd->op, "LSTM") ? RB_CELL_LSTM
+                   : !strcmp(nd->op, "GRU") ? RB_CELL_GRU
+                                            : RB_CELL_RNN;
+    const int lstm = cell == RB_CELL_LSTM;
     if (n->n_rec >= RB_NET_MAX_LAYERS)
         return refuse(g, k, e, "more recurrent nodes than rnnbench stacks", NULL);
     for (int i = 0; i < nd->n_attr; i++) {
         const char *a = nd->attr[i].name;
         if (strcmp(a, "activations") && strcmp(a, "clip") && strcmp(a, "direction") &&
             strcmp(a, "hidden_size") && strcmp(a, "layout") &&
-            (cell != RB_CELL_LSTM || strcmp(a, "input_forget")))
+            (!lstm || strcmp(a, "input_forget")) &&
+            (cell != RB_CELL_GRU || strcmp(a, "linear_before_reset")))
             return refuse(g, k, e, "unsupported attribute ", a);
     }
     const rb_gattr *dir = rb_gnode_attr(nd, "direction");
@@ -108,11 +119,15 @@ static int take_rec(rb_net *n, int k, rb_err *e)
     if (rc)
         return rc;
     const rb_gattr *cl = rb_gnode_attr(nd, "clip"), *lay = rb_gnode_attr(nd, "layout"),
-                   *inf = rb_gnode_attr(nd, "input_forget"), *hs = rb_gnode_attr(nd, "hidden_size");
+                   *inf = rb_gnode_attr(nd, "input_forget"), *hs = rb_gnode_attr(nd, "hidden_size"),
+                   *lbr = rb_gnode_attr(nd, "linear_before_reset");
     float clip = cl && cl->type == RB_GA_FLOAT ? cl->f : 0;
     int layout = lay && lay->type == RB_GA_INT ? (int)lay->i : 0;
     int forget = inf && inf->type == RB_GA_INT ? inf->i != 0 : 0;
+    /* ONNX's default is 0: r scales h before R_h; PyTorch's GRU is 1 */
+    int before = cell == RB_CELL_GRU && !(lbr && lbr->type == RB_GA_INT && lbr->i != 0);
     if ((cl && (cl->type != RB_GA_FLOAT || !(clip > 0))) || (layout != 0 && layout != 1) ||
+        (lbr && lbr->type != RB_GA_INT) ||
         (hs && (hs->type != RB_GA_INT || hs->i <= 0 || hs->i > (1 << 20))))
         return refuse(g, k, e, "an attribute has a value outside the operator's definition", NULL);
     if (layout && g->opset < 14)
@@ -123,12 +138,14 @@ static int take_rec(rb_net *n, int k, rb_err *e)
         n->layout = layout;
         n->clip = clip;
         n->input_forget = forget;
+        n->reset_before = before;
         n->hidden = hs ? (int)hs->i : 0;
     } else if (cell != n->cell || dirs != n->dirs || layout != n->layout || clip != n->clip ||
-               forget != n->input_forget || (hs && hs->i != n->hidden)) {
+               forget != n->input_forget || before != n->reset_before ||
+               (hs && hs->i != n->hidden)) {
         return refuse(g, k, e,
                       "unsupported: recurrent nodes that differ in cell, direction count, "
-                      "layout, clip, input_forget or hidden size",
+                      "layout, clip, input_forget, linear_before_reset or hidden size",
                       NULL);
     }
     /* ONNX's inputs: X W R B sequence_lens initial_h initial_c P. */
@@ -140,13 +157,13 @@ static int take_rec(rb_net *n, int k, rb_err *e)
                       .b = in_name(nd, 3),
                       .lens = in_name(nd, 4),
                       .h0 = in_name(nd, 5),
-                      .c0 = cell == RB_CELL_LSTM ? in_name(nd, 6) : "",
-                      .p = cell == RB_CELL_LSTM ? in_name(nd, 7) : "",
+                      .c0 = lstm ? in_name(nd, 6) : "",
+                      .p = lstm ? in_name(nd, 7) : "",
                       .y = out_name(nd, 0),
                       .y_h = out_name(nd, 1),
-                      .y_c = cell == RB_CELL_LSTM ? out_name(nd, 2) : "",
+                      .y_c = lstm ? out_name(nd, 2) : "",
                       .reverse = reverse};
-    if (nd->n_in > (cell == RB_CELL_LSTM ? 8 : 6) || nd->n_out > (cell == RB_CELL_LSTM ? 3 : 2))
+    if (nd->n_in > (lstm ? 8 : 6) || nd->n_out > (lstm ? 3 : 2))
         return refuse(g, k, e, "more inputs or outputs than the operator has", NULL);
     if (!r->x[0] || !r->w[0] || !r->r[0])
         return refuse(g, k, e, "X, W and R are required", NULL);
@@ -159,6 +176,8 @@ static int take_rec(rb_net *n, int k, rb_err *e)
         n->features |= RB_FEAT_CLIP;
     if (forget)
         n->features |= RB_FEAT_INPUT_FORGET;
+    if (before)
+        n->features |= RB_FEAT_RESET_BEFORE;
     if (reverse)
         n->features |= RB_FEAT_REVERSE;
     if (dirs == 2)
@@ -213,13 +232,11 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
         const rb_gnode *nd = &gg->nodes[k];
         int dflt = !nd->domain[0] || !strcmp(nd->domain, "ai.onnx");
         int rc = 0;
-        if (dflt && (!strcmp(nd->op, "LSTM") || !strcmp(nd->op, "RNN")))
+        if (dflt && rb_net_is_rec(nd->op))
             rc = take_rec(n, k, e);
-        else if (dflt && !strcmp(nd->op, "GRU"))
-            rc = refuse(gg, k, e, "unsupported: GRU (rnnbench has no GRU cell yet)", NULL);
         else if (!dflt || !rb_gop_known(nd->op))
             rc = refuse(gg, k, e,
-                        "unsupported operator; rnnbench runs LSTM and RNN on its targets "
+                        "unsupported operator; rnnbench runs LSTM, GRU and RNN on its targets "
                         "and, on the host: ",
                         rb_gop_list());
         if (rc) {
@@ -369,15 +386,16 @@ static int get_shaped(rb_geval *ev, const char *name, const char *what, int ndim
     return 0;
 }
 
-/* ONNX gate block b of the LSTM (i, o, f, c) holds our block order[b]
- * (i, f, g, o: PyTorch's). */
-static const int lstm_onnx_of[4] = {0, 2, 3, 1}; /* ours q comes from ONNX block lstm_onnx_of[q] */
+/* Our gate block q (PyTorch's order: i, f, g, o; r, z, n) comes from ONNX's
+ * block onnx_of[q] (LSTM: i, o, f, c; GRU: z, r, h). */
+static const int lstm_onnx_of[4] = {0, 2, 3, 1}, gru_onnx_of[3] = {1, 0, 2};
 
 static void copy_gates(float *dst, const float *src, int G, size_t H, size_t cols)
 {
-    for (int q = 0; q < G; q++)
-        memcpy(dst + (size_t)q * H * cols, src + (size_t)(G == 4 ? lstm_onnx_of[q] : q) * H * cols,
-               H * cols * sizeof *dst);
+    for (int q = 0; q < G; q++) {
+        int b = G == 4 ? lstm_onnx_of[q] : G == 3 ? gru_onnx_of[q] : q;
+        memcpy(dst + (size_t)q * H * cols, src + (size_t)b * H * cols, H * cols * sizeof *dst);
+    }
 }
 
 static int is_zero(const float *p, size_t n)

@@ -1,7 +1,7 @@
 /* net.h — an imported model: its recurrent stack as an rb_model, the graph
  * around it run on the host.
  *
- * A file's LSTM / RNN nodes, chained output to input through nothing but
+ * A file's LSTM / GRU / RNN nodes, chained output to input through nothing but
  * layout operators, become one rb_model that a target runs whole, exactly
  * as a stack described by axes; everything before the first node (an
  * embedding, batch-first transposes, zero initial states) and after the
@@ -32,6 +32,7 @@ typedef struct rb_net {
     int hidden, input, dirs, layout; /* layout 1: batch-major X and Y (ONNX layout) */
     float clip;
     int input_forget;
+    int reset_before; /* GRU linear_before_reset = 0 (RB_FEAT_RESET_BEFORE) */
     int n_rec;
     rb_net_rec rec[RB_NET_MAX_LAYERS];
     unsigned features; /* RB_FEAT_* of the stack (sequence lengths when the graph gives them) */
@@ -41,6 +42,9 @@ typedef struct rb_net {
     int weights_are_inputs; /* W, R, B or P is a graph input (ONNX's node tests): built per input set */
     char ignored[512];      /* a state_dict's other tensors (embedding, head), not used */
 } rb_net;
+
+/* Is op a recurrent operator the stack maps (LSTM, GRU, RNN)? */
+int rb_net_is_rec(const char *op);
 
 /* An imported model by path: a directory is a PyTorch state_dict (one .npy
  * per tensor), anything else an ONNX file of at most max_bytes; built,

@@ -3,7 +3,7 @@
  *
  * The graph is what PyTorch would export for embedding -> stack -> last
  * step -> linear, at opset 14:
- *   tokens [T, B] int64 -Gather(emb)-> [T, B, E] -LSTM/RNN-> Y [T, 1, B, H]
+ *   tokens [T, B] int64 -Gather(emb)-> [T, B, E] -LSTM/GRU/RNN-> Y [T, 1, B, H]
  *   -Squeeze(1)-> [T, B, H] (-next layer ...) -Gather(-1, axis 0)-> [B, H]
  *   -Gemm(w, b, transB)-> logits [B, C]
  * Every node and tensor is standard ONNX, so onnx.checker and other
@@ -174,10 +174,13 @@ static Onnx__ValueInfoProto *value_info(arena *a, const char *name, int type, in
 /* Our gate blocks (i, f, g, o) in ONNX's order (i, o, f, c). */
 static void onnx_gates(float *dst, const float *src, int G, size_t H, size_t cols)
 {
-    static const int ours_of_onnx[4] = {0, 3, 1, 2};
-    for (int b = 0; b < G; b++)
-        memcpy(dst + (size_t)b * H * cols, src + (size_t)(G == 4 ? ours_of_onnx[b] : b) * H * cols,
-               H * cols * sizeof *dst);
+    /* ONNX's block b holds ours (PyTorch's) block of_onnx[b]: the LSTM's
+     * i, o, f, c from i, f, g, o; the GRU's z, r, h from r, z, n */
+    static const int lstm_of_onnx[4] = {0, 3, 1, 2}, gru_of_onnx[3] = {1, 0, 2};
+    for (int b = 0; b < G; b++) {
+        int q = G == 4 ? lstm_of_onnx[b] : G == 3 ? gru_of_onnx[b] : b;
+        memcpy(dst + (size_t)b * H * cols, src + (size_t)q * H * cols, H * cols * sizeof *dst);
+    }
 }
 
 static int build(arena *a, const rb_onnx_classifier *c, Onnx__ModelProto *m, rb_err *e)
@@ -237,9 +240,11 @@ static int build(arena *a, const rb_onnx_classifier *c, Onnx__ModelProto *m, rb_
         inits[ni++] = tensor(a, rn, 1, 3, rd, r, (size_t)(GH * H) * sizeof *r);
         inits[ni++] = tensor(a, bn, 1, 2, bd, b, (size_t)(2 * GH) * sizeof *b);
         snprintf(name, sizeof name, "layer_%d", l);
-        nodes[nn++] =
-            node(a, s->cell == RB_CELL_LSTM ? "LSTM" : "RNN", name, 4,
-                 (const char *[]){xn, wn, rn, bn}, yn, attr_int(a, "hidden_size", H), NULL);
+        /* the GRU is PyTorch's: linear_before_reset = 1 (ONNX's default is 0) */
+        const int gru = s->cell == RB_CELL_GRU;
+        nodes[nn++] = node(a, s->cell == RB_CELL_LSTM ? "LSTM" : gru ? "GRU" : "RNN", name, 4,
+                           (const char *[]){xn, wn, rn, bn}, yn, attr_int(a, "hidden_size", H),
+                           gru ? attr_int(a, "linear_before_reset", 1) : NULL);
         snprintf(name, sizeof name, "squeeze_%d", l);
         nodes[nn++] =
             node(a, "Squeeze", name, 2, (const char *[]){yn, "squeeze_axes"}, xo, NULL, NULL);

@@ -1,4 +1,4 @@
-/* state_dict.c — a PyTorch nn.LSTM / nn.RNN state_dict saved as one .npy
+/* state_dict.c — a PyTorch nn.LSTM / nn.GRU / nn.RNN state_dict saved as one .npy
  * per tensor, under its own names, as a net without a graph (net.h).
  *
  * The names are PyTorch's: [prefix.]weight_ih_l{k}[_reverse], weight_hh,
@@ -6,7 +6,7 @@
  * ("lstm.", "module.encoder.rnn." ...).  The recurrent module's tensors
  * must share one prefix; other tensors (an embedding, a head) are listed,
  * not used: --weights gives the stack.  Shapes say the rest: weight_hh [G*H,
- * H] gives H and the cell (G = 4: LSTM, 1: RNN, 3: a GRU, refused). */
+ * H] gives H and the cell (G = 4: LSTM, 3: GRU, 1: RNN). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,18 +143,13 @@ int rb_net_from_state_dict(const char *dir, rb_net *n, rb_err *e)
     size_t I = ih.ndim == 2 ? ih.shape[1] : 0;
     rb_npy_free(&hh);
     rb_npy_free(&ih);
-    if (G == 3)
-        return rb_errf(e, RB_EINPUT,
-                       "%s: unsupported: GRU (weight_hh has 3*H rows; rnnbench has no "
-                       "GRU cell yet)",
-                       dir);
-    if (!H || !I || (G != 4 && G != 1) || H > (1 << 20) || I > (1 << 24))
+    if (!H || !I || (G != 4 && G != 3 && G != 1) || H > (1 << 20) || I > (1 << 24))
         return rb_errf(e, RB_EINPUT,
                        "%s: weight_hh_l0 / weight_ih_l0 have shapes that are not "
-                       "an LSTM's or an RNN's ([G*H, H] and [G*H, I], G = 4 or 1)",
+                       "an LSTM's, a GRU's or an RNN's ([G*H, H] and [G*H, I], G = 4, 3 or 1)",
                        dir);
-    rb_workload w = rb_workload_of(G == 4 ? RB_CELL_LSTM : RB_CELL_RNN, RB_MODE_INFER, 1, 1, (int)I,
-                                   (int)H, s.layers, 1);
+    rb_cell cell = G == 4 ? RB_CELL_LSTM : G == 3 ? RB_CELL_GRU : RB_CELL_RNN;
+    rb_workload w = rb_workload_of(cell, RB_MODE_INFER, 1, 1, (int)I, (int)H, s.layers, 1);
     w.dirs = s.dirs;
     w.features = s.dirs == 2 ? RB_FEAT_BIDIR : 0;
     if ((rc = rb_model_alloc(&n->model, &w, e)))
