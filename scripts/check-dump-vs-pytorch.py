@@ -10,7 +10,7 @@ c_n_ref.npy, any number of target outputs y_<target>.npy (float32, e.g.
 y_cpu.npy), and meta.json with cell, input, hidden, layers, seq, batch
 (and input_proj, 1 when absent).
 
-The weights are loaded into nn.LSTM / nn.RNN(nonlinearity='tanh'), run in
+The weights are loaded into nn.LSTM / nn.GRU / nn.RNN(nonlinearity='tanh'), run in
 float64, and the maximum absolute difference of PyTorch's output is printed
 against y_ref (must be <= --ref-tol: rnnbench's reference and PyTorch
 compute the same fp64 math) and against every y_<target> (must be <= --tol,
@@ -58,12 +58,14 @@ def build(d, meta):
     cell = meta["cell"]
     I, H, L = int(meta["input"]), int(meta["hidden"]), int(meta["layers"])
     proj = int(meta.get("input_proj", 1))
-    G = {"lstm": 4, "rnn": 1}.get(cell)
+    G = {"lstm": 4, "gru": 3, "rnn": 1}.get(cell)
     if G is None:
         die("meta.json: unsupported cell %r" % cell)
     width = I if proj else G * H
     if cell == "lstm":
         net = torch.nn.LSTM(width, H, num_layers=L)
+    elif cell == "gru":
+        net = torch.nn.GRU(width, H, num_layers=L)
     else:
         net = torch.nn.RNN(width, H, num_layers=L, nonlinearity="tanh")
     net = net.double()
