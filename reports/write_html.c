@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cells_view.h"
 #include "report.h"
 #include "report_util.h"
 #include "svg.h"
@@ -120,6 +121,53 @@ static void write_decision(FILE *f, const rb_report *r, const rb_recommendation 
 }
 
 /* ---- per workload ------------------------------------------------------------------- */
+
+/* The cells side by side (cells_view.h): per target and shape, each
+ * cell's median latency and its ratio to the LSTM's. */
+static void write_cells(FILE *f, const rb_report *r)
+{
+    rb_cells_view v;
+    rb_err e = {0};
+    if (rb_cells_view_of(r, &v, &e) || !v.n) {
+        rb_cells_view_free(&v);
+        return;
+    }
+    fputs("<section id=\"cells\"><h2>Cells side by side</h2>\n<p class=\"note\">The same "
+          "shape as each recurrent cell on each target: median latency per call (ms), and in "
+          "parentheses its ratio to the LSTM's. A GRU has three gate rows to the LSTM's four, "
+          "a plain RNN one; how much of that a target turns into time is what this shows. "
+          "Each figure is obtained as its target's are (the method column).</p>\n"
+          "<table><thead><tr><th>target</th><th>method</th><th>shape</th>",
+          f);
+    for (int i = 0; i < RB_CELL_COUNT; i++)
+        if (v.has[rb_cells_order[i]])
+            fprintf(f, "<th>%s</th>", rb_cell_name(rb_cells_order[i]));
+    fputs("</tr></thead><tbody>\n", f);
+    for (int k = 0; k < v.n; k++) {
+        const rb_cells_row *w = &v.rows[k];
+        const rb_rep_device *d = &r->devices[w->device];
+        char shape[96];
+        fputs("<tr>", f);
+        td_text(f, d->target);
+        fputs("<td>", f);
+        badge(f, d->method);
+        fputs("</td>", f);
+        td_text(f, rb_cells_shape(&w->w, shape, sizeof shape));
+        for (int i = 0; i < RB_CELL_COUNT; i++) {
+            const rb_cell c = rb_cells_order[i];
+            if (!v.has[c])
+                continue;
+            if (isfinite(w->ms[c]) && c != RB_CELL_LSTM && isfinite(w->ms[RB_CELL_LSTM]))
+                fprintf(f, "<td class=\"num\">%.4g (%.2fx)</td>", w->ms[c],
+                        w->ms[c] / w->ms[RB_CELL_LSTM]);
+            else
+                rb_html_td_num(f, w->ms[c], "%.4g");
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table></section>\n", f);
+    rb_cells_view_free(&v);
+}
 
 static void write_workloads(FILE *f, const rb_report *r, const rb_recommendation *rec)
 {
@@ -432,6 +480,7 @@ int rb_report_write_html(FILE *f, const rb_report *r, const rb_recommendation *r
     rb_html_serving(f, r, rec);
     rb_html_charts(f, r, rec);
     write_accuracy(f, r, rec);
+    write_cells(f, r);
     write_workloads(f, r, rec);
     write_metadata(f, r);
     fputs("<footer><p class=\"note\">Written by rnnbench ", f);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "cells_view.h"
 #include "explore_view.h"
 #include "report_util.h"
 
@@ -104,6 +105,47 @@ static void write_results(FILE *f, const rb_report *r)
         fputs(" |\n", f);
     }
     fputs("\n</details>\n", f);
+}
+
+/* The cells side by side (cells_view.h): each cell's median and its
+ * ratio to the LSTM's, per target and shape. */
+static void write_cells(FILE *f, const rb_report *r)
+{
+    rb_cells_view v;
+    rb_err e = {0};
+    if (rb_cells_view_of(r, &v, &e) || !v.n) {
+        rb_cells_view_free(&v);
+        return;
+    }
+    fputs("\n### Cells side by side (median ms; ratio to the LSTM)\n\n| target | shape |", f);
+    for (int i = 0; i < RB_CELL_COUNT; i++)
+        if (v.has[rb_cells_order[i]])
+            fprintf(f, " %s |", rb_cell_name(rb_cells_order[i]));
+    fputs("\n|---|---|", f);
+    for (int c = 0; c < RB_CELL_COUNT; c++)
+        fputs(v.has[c] ? "---|" : "", f);
+    fputc('\n', f);
+    for (int k = 0; k < v.n; k++) {
+        const rb_cells_row *w = &v.rows[k];
+        char shape[96];
+        fputs("| ", f);
+        cell(f, r->devices[w->device].target);
+        fprintf(f, " (%s) | %s |", r->devices[w->device].method,
+                rb_cells_shape(&w->w, shape, sizeof shape));
+        for (int i = 0; i < RB_CELL_COUNT; i++) {
+            const rb_cell c = rb_cells_order[i];
+            if (!v.has[c])
+                continue;
+            if (!isfinite(w->ms[c]))
+                fputs(" – |", f);
+            else if (c != RB_CELL_LSTM && isfinite(w->ms[RB_CELL_LSTM]))
+                fprintf(f, " %.4g (%.2fx) |", w->ms[c], w->ms[c] / w->ms[RB_CELL_LSTM]);
+            else
+                fprintf(f, " %.4g |", w->ms[c]);
+        }
+        fputc('\n', f);
+    }
+    rb_cells_view_free(&v);
 }
 
 /* The run's warnings, before any figure. */
@@ -253,6 +295,7 @@ int rb_report_write_md(FILE *f, const rb_report *r, const rb_recommendation *rec
         }
         fputs(" |\n", f);
     }
+    write_cells(f, r);
     if (r->n_results)
         write_results(f, r);
     int header = 0;

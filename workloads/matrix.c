@@ -75,7 +75,7 @@ typedef struct axis_ref {
 static axis_ref axis_of(rb_axes *a, int id)
 {
     switch (id) {
-    case AX_CELL: return (axis_ref){a->cell, &a->n_cell, 2};
+    case AX_CELL: return (axis_ref){a->cell, &a->n_cell, RB_CELL_COUNT};
     case AX_MODE: return (axis_ref){a->mode, &a->n_mode, 2};
     case AX_SEQ: return (axis_ref){a->seq, &a->n_seq, RB_AXIS_MAX_VALUES};
     case AX_HIDDEN: return (axis_ref){a->hidden, &a->n_hidden, RB_AXIS_MAX_VALUES};

@@ -26,7 +26,7 @@
 
 /* The value lists of one sub-matrix.  n == 0 means "not given" (default applies). */
 typedef struct rb_axes {
-    int cell[2], n_cell;
+    int cell[RB_CELL_COUNT], n_cell;
     int mode[2], n_mode;
     int seq[RB_AXIS_MAX_VALUES], n_seq;
     int hidden[RB_AXIS_MAX_VALUES], n_hidden;

@@ -11,6 +11,7 @@
 
 #include "../../harness/store_report.h"
 #include "../../harness/store.h"
+#include "../../reports/cells_view.h"
 #include "../../reports/report_util.h"
 #include "../../reports/svg.h"
 #include "../rb_test.h"
@@ -527,6 +528,68 @@ static void test_accuracy_scope(void)
     CHECK(!rb_rep_eval_applies(&im, &same));
 }
 
+/* Run 2: one shape as LSTM (2 ms), GRU (1.5 ms) and RNN (0.5 ms) on the cpu,
+ * as LSTM only on an fpga (nothing to set beside it), and an imported
+ * model's LSTM (not a shape to compare): the cells' table has one row. */
+static const char k_cells_sql[] =
+    "INSERT INTO runs (id, started_at, status) VALUES (2, '2026-02-01T00:00:00.000Z', 'complete');"
+    "INSERT INTO devices (id, run_id, target, name, type, method, numerics) VALUES"
+    " (5, 2, 'cpu', 'CPU', 'cpu', 'measured', 'fp32'),"
+    " (6, 2, 'fpga', 'FPGA', 'fpga', 'simulated', 'fixed Q3.12');"
+    "INSERT INTO workloads (id, key, cell, mode, seq, input, hidden, layers, batch, input_proj,"
+    " flops, model) VALUES"
+    " (5, 'lstm_infer_t10_b4_i32_h32_l1', 'lstm', 'infer', 10, 32, 32, 1, 4, 1, 1, NULL),"
+    " (6, 'gru_infer_t10_b4_i32_h32_l1', 'gru', 'infer', 10, 32, 32, 1, 4, 1, 1, NULL),"
+    " (7, 'rnn_infer_t10_b4_i32_h32_l1', 'rnn', 'infer', 10, 32, 32, 1, 4, 1, 1, NULL),"
+    " (8, 'gru_infer_t10_b4_i32_h32_l1_m-1', 'gru', 'infer', 10, 32, 32, 1, 4, 1, 1, 'm-1');"
+    "INSERT INTO results (id, run_id, device_id, workload_id, numerics, status, reps, median_ms,"
+    " latency_source, created_at) VALUES"
+    " (51, 2, 5, 5, 'fp32', 'ok', 5, 2.0, 'measured', 'x'),"
+    " (52, 2, 5, 6, 'fp32', 'ok', 5, 1.5, 'measured', 'x'),"
+    " (53, 2, 5, 7, 'fp32', 'ok', 5, 0.5, 'measured', 'x'),"
+    " (54, 2, 6, 5, 'fixed Q3.12', 'ok', 1, 4.0, 'simulated', 'x'),"
+    " (55, 2, 5, 8, 'fp32', 'ok', 5, 9.0, 'measured', 'x');";
+
+static void test_cells(void)
+{
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(g_db, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, k_cells_sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    rb_report r;
+    CHECK_INT(load(&r, 2, NULL), 0);
+    rb_cells_view v;
+    rb_err e = {0};
+    CHECK_INT(rb_cells_view_of(&r, &v, &e), 0);
+    CHECK_INT(v.n, 1);
+    if (v.n == 1) {
+        CHECK(!strcmp(r.devices[v.rows[0].device].target, "cpu"));
+        CHECK_NEAR(v.rows[0].ms[RB_CELL_LSTM], 2.0, 0);
+        CHECK_NEAR(v.rows[0].ms[RB_CELL_GRU], 1.5, 0);
+        CHECK_NEAR(v.rows[0].ms[RB_CELL_RNN], 0.5, 0);
+    }
+    rb_cells_view_free(&v);
+    rb_recommendation rec;
+    recommend(&r, &rec, RB_OBJ_LATENCY, NAN, NAN, NAN);
+    char *md = render(&r, &rec, "md"), *html = render(&r, &rec, "html");
+    CHECK_STR_HAS(md, "| target | shape | lstm | gru | rnn |");
+    CHECK_STR_HAS(md, "| cpu (measured) | t10 b4 i32 h32 l1 | 2 | 1.5 (0.75x) | 0.5 (0.25x) |");
+    CHECK_STR_HAS(html, "<section id=\"cells\">");
+    CHECK_STR_HAS(html, "<td class=\"num\">1.5 (0.75x)</td>");
+    free(md);
+    free(html);
+    rb_recommendation_free(&rec);
+    rb_report_free(&r);
+    /* run 1 has one cell only: no such section */
+    CHECK_INT(load(&r, 1, NULL), 0);
+    recommend(&r, &rec, RB_OBJ_LATENCY, NAN, NAN, NAN);
+    md = render(&r, &rec, "md");
+    CHECK(!strstr(md, "Cells side by side"));
+    free(md);
+    rb_recommendation_free(&rec);
+    rb_report_free(&r);
+}
+
 int main(void)
 {
     make_db();
@@ -535,6 +598,7 @@ int main(void)
     test_formats_agree();
     test_accuracy_constraint();
     test_accuracy_scope();
+    test_cells();
     unlink(g_db);
     char wal[160];
     snprintf(wal, sizeof wal, "%s-wal", g_db);
