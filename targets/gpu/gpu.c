@@ -1,4 +1,4 @@
-/* gpu.c — the gpu target: LSTM/RNN inference and training through OpenCL, fp32.
+/* gpu.c — the gpu target: LSTM/GRU/RNN inference and training through OpenCL, fp32.
  *
  * Runs on whatever OpenCL device the ICD loader offers: a real GPU, or PoCL's
  * CPU device where there is none (as in CI).  Results say which: a CPU-type
@@ -34,7 +34,7 @@ const rb_target_ops rb_target_gpu_ops = {
     .close = rb_gpu_close,
     .options = gpu_options,
     .features = RB_FEAT_ALL,
-    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
+    .cells = RB_CELLS_ALL,
 };
 #else
 

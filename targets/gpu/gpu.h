@@ -4,6 +4,7 @@
  * gpu_probe.c    probe / enumerate / close: the session (context, queue, programs)
  * gpu_program.c  building the .cl sources (build log on failure), creating the kernels
  * gpu_lstm.c     load / forward / unload: the weights, the buffers, a forward call
+ *                (LSTM, GRU and tanh RNN alike)
  * gpu_step.c     one layer over all steps: CLBlast GEMMs + the fused cell kernels
  * gpu_train.c    train_step / params: BPTT, the gradient norm and Adam on the device */
 #ifndef RB_GPU_H
@@ -32,6 +33,11 @@ typedef enum gpu_kernel {
     GPU_K_LSTM_CELL_TRAIN, /* a training step keeping gates and cell state */
     GPU_K_LSTM_BWD,        /* BPTT through one step */
     GPU_K_RNN_BWD,
+    GPU_K_GRU_CELL,       /* inference steps of a plain GRU unit */
+    GPU_K_GRU_CELL_EXT,   /* inference steps of imported models, reset_before's included */
+    GPU_K_GRU_RESET,      /* reset_before: r (.) h before the n row's product */
+    GPU_K_GRU_CELL_TRAIN, /* a training step keeping r, z, n and W_hn h + b_hn */
+    GPU_K_GRU_BWD,
     GPU_K_SUMSQ,    /* gradient norm, first pass: per-work-group sums of squares */
     GPU_K_NORM,     /* second pass: one work-group, sqrt of the total */
     GPU_K_ADAM,     /* clipping and Adam over the flat parameters */
@@ -100,7 +106,8 @@ typedef struct gpu_layer {
     size_t off[4]; /* params.h offsets of w_ih, w_hh, b_ih, b_hh */
     int peep_off;  /* params.h offset of the peepholes [3H], -1 without */
     int reverse;   /* runs from the last step to the first */
-    cl_mem bias;   /* b_ih + b_hh, [G*H]: one add per gate instead of two */
+    cl_mem bias;   /* b_ih + b_hh, [G*H]: one add per gate instead of two; the
+                      GRU's n row holds b_in alone (its b_hn sits inside r's product) */
 } gpu_layer;
 
 typedef struct gpu_train gpu_train;
@@ -111,6 +118,7 @@ typedef struct gpu_state {
     int D;            /* directions: layer l is units l*D .. l*D+D-1 */
     float clip;       /* model.h: 0 for none */
     int coupled;      /* input_forget */
+    int reset_before; /* GRU: r (.) h before W_hn, a second product per step */
     int ext;          /* steps run the *_cell_ext kernels (any feature but reverse) */
     gpu_layer *layer; /* [L*D] units */
     cl_mem params;    /* [n_params] every weight, params.h layout */
@@ -124,6 +132,7 @@ typedef struct gpu_state {
     cl_mem c;         /* [B, H] LSTM cell state */
     cl_mem hs;        /* [B, H] h of the ext kernels, apart from the output (ext only) */
     cl_mem lens;      /* [B] ints: the batch's row lengths (ext only) */
+    cl_mem rh;        /* [B, H] r (.) h_{t-1} of a reset_before GRU step */
     int lens_on;      /* this forward's batch gave lengths */
     int states_dirty; /* h0/c0 hold a batch's states rather than zeros */
     int stateful;     /* RB_FEAT_STATEFUL: h0/c0 keep each unit's last states */
@@ -131,6 +140,13 @@ typedef struct gpu_state {
     double mem_bytes; /* every buffer of the load: the device memory it holds */
     gpu_train *train; /* NULL unless loaded for training */
 } gpu_state;
+
+/* Rows of a unit's fused bias that hold b_ih + b_hh: all G*H, but the GRU's
+ * first 2H (r, z); its n row holds b_in alone. */
+static inline int rb_gpu_fused_rows(const gpu_state *s)
+{
+    return s->cell == RB_CELL_GRU ? 2 * s->H : s->G * s->H;
+}
 
 /* A device buffer of n floats, filled from host (or zeros when host is NULL);
  * the bytes written count as load_bytes. */
@@ -141,9 +157,10 @@ cl_int rb_gpu_launch(gpu_session *ss, gpu_kernel k, cl_uint dims, size_t g0, siz
 /* Upload the batch's h0/c0 or restore zeros (non-blocking). */
 cl_int rb_gpu_set_states(gpu_session *ss, gpu_state *s, const rb_batch *in);
 
-/* What a training forward keeps of a layer's steps (LSTM): the activated
- * gates [T*B, G*H] at act_off of act and the cell states [T*B, H] at cs_off
- * of cs.  The RNN needs only the layer's outputs. */
+/* What a training forward keeps of a layer's steps: the activated gates
+ * [T*B, G*H] at act_off of act, and at cs_off of cs [T*B, H] the LSTM's
+ * cell states or the GRU's W_hn h_{t-1} + b_hn.  The RNN needs only the
+ * layer's outputs. */
 typedef struct gpu_record {
     cl_mem act, cs;
     size_t act_off, cs_off;
@@ -153,8 +170,8 @@ typedef struct gpu_record {
  * reversed: reads [T*B, in] (or the pre-activations) at in_off of `in`,
  * writes [T*B, H] at out_off of `out`, rows D*H apart (a bidirectional
  * layer's units share one output, out_off d*H).  rec is NULL for inference;
- * for a training forward of an LSTM (a plain stack) it says where the gates
- * and cell states go. */
+ * for a training forward of an LSTM or GRU (a plain stack) it says where the
+ * gates and cell states (gpu_record) go. */
 int rb_gpu_run_layer(gpu_session *ss, gpu_state *s, int u, cl_mem in, size_t in_off, cl_mem out,
                      size_t out_off, const gpu_record *rec, rb_err *e);
 

@@ -1,4 +1,4 @@
-/* gpu_lstm.c — LSTM / tanh-RNN inference on an OpenCL device.
+/* gpu_lstm.c — LSTM / GRU / tanh-RNN inference on an OpenCL device.
  *
  * The same plan as the cpu target: per layer one CLBlast GEMM projects the
  * inputs of all T steps, then each step runs the recurrent product (CLBlast
@@ -12,14 +12,17 @@
  * load() uploads the weights and allocates every buffer; forward() allocates
  * nothing.  The weights live in one flat buffer of the params.h layout that
  * CLBlast addresses by element offsets; the fused bias b_ih + b_hh of each
- * unit is a buffer of its own, as the cell kernels read it.
+ * unit is a buffer of its own, as the cell kernels read it.  The GRU's n row
+ * cannot fuse (r scales W_hn h + b_hn but not W_in x + b_in): its fused row
+ * is b_in alone, and its b_hn goes up into the flat weights, where the
+ * kernels read it.
  *
  * Imported models (model.h) run on the same GEMMs: a reversed unit walks
  * the steps backwards, the two units of a bidirectional layer write their
- * halves of one output, and peepholes, clip, input_forget and row lengths
- * (or a bidirectional layer, whose output rows are 2H apart) take the
- * *_cell_ext kernels, which keep h in a state of its own; a plain stack
- * runs exactly the kernels it ran before. */
+ * halves of one output, and peepholes, clip, input_forget, the GRU's
+ * reset_before and row lengths (or a bidirectional layer, whose output rows
+ * are 2H apart) take the *_cell_ext kernels, which keep h in a state of its
+ * own; a plain stack runs exactly the kernels it ran before. */
 #ifdef RB_HAVE_OPENCL
 #include <clblast_c.h>
 #include <limits.h>
@@ -49,8 +52,8 @@ void rb_gpu_unload(rb_target *t)
     if (!s)
         return;
     rb_gpu_train_free(s);
-    cl_mem *all[] = {&s->params, &s->x,  &s->gates, &s->rec, &s->seq[0], &s->seq[1],
-                     &s->y,      &s->h0, &s->c0,    &s->c,   &s->hs,     &s->lens};
+    cl_mem *all[] = {&s->params, &s->x,  &s->gates, &s->rec, &s->seq[0], &s->seq[1], &s->y,
+                     &s->h0,     &s->c0, &s->c,     &s->hs,  &s->lens,   &s->rh};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i])
             clReleaseMemObject(*all[i]);
@@ -86,22 +89,23 @@ int rb_gpu_buffer(gpu_session *ss, gpu_state *s, cl_mem *out, size_t n, const fl
 }
 
 /* Device memory of a load: the flat weights, the fused biases, the
- * inference buffers (with the ext kernels' state and lengths), and what
- * training adds. */
+ * inference buffers (with the ext kernels' state and lengths, and a reset_before
+ * GRU's r (.) h), and what training adds. */
 static double device_bytes(const rb_model *m, const rb_workload *w)
 {
     double G = rb_cell_gates(w->cell), H = w->hidden, T = w->seq, B = w->batch,
            U = (double)w->layers * rb_workload_dirs(w), DH = rb_workload_y_width(w),
            X = rb_workload_x_width(w);
     double bytes = 4.0 * ((double)rb_param_total(m) + U * G * H + T * B * (X + G * H + 3 * DH) +
-                          B * G * H + 2 * U * B * H + 2 * B * H + B);
+                          B * G * H + 2 * U * B * H + 3 * B * H + B);
     return w->mode == RB_MODE_TRAIN ? bytes + rb_gpu_train_bytes(m, w) : bytes;
 }
 
 /* The weights into the flat buffer, the fused biases into theirs.  For
- * inference only the matrices and peepholes go up (b_ih and b_hh are read
- * only through the fused bias); training uploads the whole flat array, the
- * separate biases included, since Adam updates them. */
+ * inference only the matrices, peepholes and the GRU's b_hn go up (the rest
+ * of b_ih and b_hh is read only through the fused bias); training uploads
+ * the whole flat array, the separate biases included, since Adam updates
+ * them. */
 static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int train, rb_err *e)
 {
     size_t GH = (size_t)s->G * s->H;
@@ -114,15 +118,17 @@ static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int 
         ret = rb_gpu_buffer(ss, s, &s->params, s->n_params, host, "weights", e);
     } else {
         ret = rb_gpu_buffer(ss, s, &s->params, s->n_params, NULL, "weights", e);
-        static const char *const what[3] = {"uploading W_ih", "uploading W_hh",
-                                            "uploading the peepholes"};
+        static const char *const what[4] = {"uploading W_ih", "uploading W_hh",
+                                            "uploading the peepholes", "uploading b_hn"};
+        const size_t H = (size_t)s->H, gru = s->cell == RB_CELL_GRU;
         for (int u = 0; u < s->L * s->D && !ret; u++) {
             const rb_layer *src = &m->layer[u];
             const gpu_layer *d = &s->layer[u];
-            size_t n[3] = {GH * (size_t)d->in, GH * (size_t)s->H, src->p ? 3 * (size_t)s->H : 0};
-            size_t off[3] = {d->off[RB_P_W_IH], d->off[RB_P_W_HH], (size_t)d->peep_off};
-            const float *from[3] = {src->w_ih, src->w_hh, src->p};
-            for (int k = 0; k < 3 && !ret; k++) {
+            size_t n[4] = {GH * (size_t)d->in, GH * H, src->p ? 3 * H : 0, gru * H};
+            size_t off[4] = {d->off[RB_P_W_IH], d->off[RB_P_W_HH], (size_t)d->peep_off,
+                             d->off[RB_P_B_HH] + 2 * H};
+            const float *from[4] = {src->w_ih, src->w_hh, src->p, src->b_hh + 2 * H};
+            for (int k = 0; k < 4 && !ret; k++) {
                 if (!n[k])
                     continue;
                 cl_int rc =
@@ -134,10 +140,11 @@ static int upload_weights(gpu_session *ss, gpu_state *s, const rb_model *m, int 
             }
         }
     }
+    const size_t fused = (size_t)rb_gpu_fused_rows(s);
     for (int u = 0; u < s->L * s->D && !ret; u++) {
         const rb_layer *src = &m->layer[u];
         for (size_t j = 0; j < GH; j++)
-            host[j] = src->b_ih[j] + src->b_hh[j];
+            host[j] = j < fused ? src->b_ih[j] + src->b_hh[j] : src->b_ih[j];
         ret = rb_gpu_buffer(ss, s, &s->layer[u].bias, GH, host, "bias", e);
     }
     free(host);
@@ -182,6 +189,7 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     s->D = (int)D;
     s->clip = m->clip;
     s->coupled = m->input_forget;
+    s->reset_before = m->cell == RB_CELL_GRU && m->reset_before;
     /* A reversed unit only walks the other way; everything else the plain
      * kernels do not know takes the *_cell_ext kernels. */
     s->ext = ((rb_model_features(m) | w->features) &
@@ -223,6 +231,8 @@ int rb_gpu_load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     _Static_assert(sizeof(int) == sizeof(float), "row lengths are uploaded as 32-bit ints");
     if (!ret && s->ext)
         ret = rb_gpu_buffer(ss, s, &s->lens, B, NULL, "row lengths", e);
+    if (!ret && s->reset_before)
+        ret = rb_gpu_buffer(ss, s, &s->rh, B * H, NULL, "r (.) h", e);
     if (!ret && train)
         ret = rb_gpu_train_alloc(ss, s, e);
     cl_int rc = clFinish(ss->queue);
@@ -265,7 +275,8 @@ double rb_gpu_span_s(cl_event first, cl_event last)
  * last step, [B, H] strided by the layer's output width. */
 static int keep_states(gpu_session *ss, gpu_state *s, int u, cl_mem out, size_t out_off, rb_err *e)
 {
-    const size_t H = (size_t)s->H, B = (size_t)s->B, BH = B * H, row = (size_t)s->D * H, f = sizeof(float);
+    const size_t H = (size_t)s->H, B = (size_t)s->B, BH = B * H, row = (size_t)s->D * H,
+                 f = sizeof(float);
     cl_int rc;
     if (s->ext)
         rc = clEnqueueCopyBuffer(ss->queue, s->hs, s->h0, 0, u * BH * f, BH * f, 0, NULL, NULL);

@@ -5,7 +5,11 @@
  * The same plan as the cpu target: per layer, one fused elementwise kernel
  * per step (kernels.cl) and one small product carrying the gradient to
  * h_{t-1}; then the weight gradients as three GEMMs over all T*B positions
- * (dW_hh, dW_ih, and the bias as a GEMV with a vector of ones).  The host
+ * (dW_hh, dW_ih, and the bias as a GEMV with a vector of ones).  The GRU's
+ * gradient at its recurrent side's pre-activations differs from the input
+ * side's in the n row (r scales W_hn h + b_hn): its kernel writes both; the
+ * product to h_{t-1}, dW_hh and db_hh take the recurrent one, and the
+ * kernel leaves z (.) dh in dh for that product to add to.  The host
  * waits twice per step: for y, which the loss needs, and at the end, for the
  * norm it reports.  Everything between is queued without a round trip: the
  * norm and the clip scale are reduced on the device, where the Adam kernel
@@ -19,10 +23,11 @@
 
 struct gpu_train {
     cl_mem grads, m, v; /* [n_params] gradients and Adam's moments, params.h layout */
-    cl_mem act;         /* [L][T*B, G*H] activated gates of every step (LSTM) */
-    cl_mem cs;          /* [L][T*B, H] cell states (LSTM) */
+    cl_mem act;         /* [L][T*B, G*H] activated gates of every step (LSTM, GRU) */
+    cl_mem cs;          /* [L][T*B, H] cell states (LSTM); W_hn h + b_hn (GRU) */
     cl_mem hs;          /* [L][T*B, H] every layer's outputs */
     cl_mem dA;          /* [T*B, G*H] gradient at the gate pre-activations of one layer */
+    cl_mem dAh;         /* [T*B, G*H] the GRU's at its recurrent side's (dA elsewhere) */
     cl_mem dY[2];       /* [T*B, H] gradient at a layer's output, ping-pong */
     cl_mem dx;          /* [T*B, X] dL/dx when layer 0 has an input projection */
     cl_mem dh, dc;      /* [B, H] gradients reaching h_{t-1}, c_{t-1} */
@@ -49,10 +54,10 @@ static size_t norm_groups(const gpu_session *ss, size_t n)
 double rb_gpu_train_bytes(const rb_model *m, const rb_workload *w)
 {
     double G = rb_cell_gates(w->cell), H = w->hidden, TB = (double)w->seq * w->batch, B = w->batch,
-           L = w->layers, lstm = w->cell == RB_CELL_LSTM,
+           L = w->layers, gru = w->cell == RB_CELL_GRU, keeps = w->cell == RB_CELL_LSTM || gru,
            dx = w->input_proj ? rb_workload_x_width(w) : 0;
-    return 4.0 * (3.0 * (double)rb_param_total(m) + L * TB * (lstm * (G * H + H) + H) +
-                  TB * (G * H + 2 * H + 1 + dx) + 2 * B * H + 1024 + 2);
+    return 4.0 * (3.0 * (double)rb_param_total(m) + L * TB * (keeps * (G * H + H) + H) +
+                  TB * ((1 + gru) * G * H + 2 * H + 1 + dx) + 2 * B * H + 1024 + 2);
 }
 
 void rb_gpu_train_free(gpu_state *s)
@@ -60,8 +65,8 @@ void rb_gpu_train_free(gpu_state *s)
     gpu_train *tr = s->train;
     if (!tr)
         return;
-    cl_mem all[] = {tr->grads, tr->m,  tr->v,  tr->act, tr->cs,   tr->hs,      tr->dA,  tr->dY[0],
-                    tr->dY[1], tr->dx, tr->dh, tr->dc,  tr->ones, tr->partial, tr->norm};
+    cl_mem all[] = {tr->grads, tr->m,     tr->v,  tr->act, tr->cs, tr->hs,   tr->dA,      tr->dAh,
+                    tr->dY[0], tr->dY[1], tr->dx, tr->dh,  tr->dc, tr->ones, tr->partial, tr->norm};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i])
             clReleaseMemObject(all[i]);
@@ -79,7 +84,7 @@ int rb_gpu_train_alloc(gpu_session *ss, gpu_state *s, rb_err *e)
     s->train = tr;
     const size_t P = s->n_params, TB = (size_t)s->T * s->B, H = (size_t)s->H, GH = (size_t)s->G * H,
                  L = (size_t)s->L, BH = (size_t)s->B * H;
-    const int lstm = s->cell == RB_CELL_LSTM;
+    const int lstm = s->cell == RB_CELL_LSTM, gru = s->cell == RB_CELL_GRU;
     tr->groups = norm_groups(ss, P);
     tr->y = malloc(TB * H * sizeof *tr->y);
     tr->dy = malloc(TB * H * sizeof *tr->dy);
@@ -92,14 +97,16 @@ int rb_gpu_train_alloc(gpu_session *ss, gpu_state *s, rb_err *e)
         ret = rb_gpu_buffer(ss, s, &tr->m, P, NULL, "Adam's first moment", e);
     if (!ret)
         ret = rb_gpu_buffer(ss, s, &tr->v, P, NULL, "Adam's second moment", e);
-    if (!ret && lstm)
+    if (!ret && (lstm || gru))
         ret = rb_gpu_buffer(ss, s, &tr->act, L * TB * GH, NULL, "stored gates", e);
-    if (!ret && lstm)
+    if (!ret && (lstm || gru))
         ret = rb_gpu_buffer(ss, s, &tr->cs, L * TB * H, NULL, "stored cell states", e);
     if (!ret)
         ret = rb_gpu_buffer(ss, s, &tr->hs, L * TB * H, NULL, "stored layer outputs", e);
     if (!ret)
         ret = rb_gpu_buffer(ss, s, &tr->dA, TB * GH, NULL, "gate gradients", e);
+    if (!ret && gru)
+        ret = rb_gpu_buffer(ss, s, &tr->dAh, TB * GH, NULL, "recurrent gate gradients", e);
     for (int k = 0; k < 2 && !ret; k++)
         ret = rb_gpu_buffer(ss, s, &tr->dY[k], TB * H, NULL, "output gradients", e);
     if (!ret && s->layer[0].in)
@@ -156,7 +163,31 @@ static int forward(gpu_session *ss, gpu_state *s, const rb_batch *in, cl_event *
     return rc == CL_SUCCESS ? 0 : rb_gpu_cl_fail(e, "reading the output", rc);
 }
 
-/* Arguments of one step's backward kernel (lstm_bwd or rnn_bwd). */
+/* The GRU's arguments of gru_bwd from *a on, between dh_next and dA: what
+ * the forward kept of step t, h_{t-1} (the layer's h0 at step 0, else its
+ * output of step t-1) and dAh; *a ends past them. */
+static cl_int gru_bwd_args(gpu_state *s, cl_kernel k, cl_uint *a, int l, int t)
+{
+    gpu_train *tr = s->train;
+    const int BH = s->B * s->H, TBH = s->T * BH, GBH = s->G * BH;
+    int act_off = l * s->T * GBH + t * GBH, g_off = l * TBH + t * BH, h0_off = l * BH,
+        first = t == 0, hp_off = first ? 0 : g_off - BH;
+    cl_uint i = *a;
+    cl_int rc = clSetKernelArg(k, i++, sizeof tr->act, &tr->act);
+    rc |= clSetKernelArg(k, i++, sizeof act_off, &act_off);
+    rc |= clSetKernelArg(k, i++, sizeof tr->cs, &tr->cs);
+    rc |= clSetKernelArg(k, i++, sizeof g_off, &g_off);
+    rc |= clSetKernelArg(k, i++, sizeof s->h0, &s->h0);
+    rc |= clSetKernelArg(k, i++, sizeof h0_off, &h0_off);
+    rc |= clSetKernelArg(k, i++, sizeof first, &first);
+    rc |= clSetKernelArg(k, i++, sizeof tr->hs, &tr->hs);
+    rc |= clSetKernelArg(k, i++, sizeof hp_off, &hp_off);
+    rc |= clSetKernelArg(k, i++, sizeof tr->dAh, &tr->dAh);
+    *a = i;
+    return rc;
+}
+
+/* Arguments of one step's backward kernel (lstm_bwd, gru_bwd or rnn_bwd). */
 static cl_int bwd_args(gpu_state *s, cl_kernel k, int l, int t, cl_mem dY)
 {
     gpu_train *tr = s->train;
@@ -179,6 +210,8 @@ static cl_int bwd_args(gpu_state *s, cl_kernel k, int l, int t, cl_mem dY)
         rc |= clSetKernelArg(k, a++, sizeof cp_off, &cp_off);
         rc |= clSetKernelArg(k, a++, sizeof c_off, &c_off);
         rc |= clSetKernelArg(k, a++, sizeof tr->dc, &tr->dc);
+    } else if (s->cell == RB_CELL_GRU) {
+        rc |= gru_bwd_args(s, k, &a, l, t);
     } else {
         int h_off = l * TBH + t * BH;
         rc |= clSetKernelArg(k, a++, sizeof tr->hs, &tr->hs);
@@ -190,18 +223,87 @@ static cl_int bwd_args(gpu_state *s, cl_kernel k, int l, int t, cl_mem dY)
     return rc != CL_SUCCESS ? CL_INVALID_KERNEL_ARGS : CL_SUCCESS;
 }
 
-/* dh[B, H] = dA_t[B, G*H] x W_hh: the gradient reaching h_{t-1}. */
+/* The recurrent side's gate gradients: the GRU's own, dA for the others. */
+static cl_mem rec_grad(const gpu_state *s)
+{
+    return s->cell == RB_CELL_GRU ? s->train->dAh : s->train->dA;
+}
+
+/* dh[B, H] = dA_t[B, G*H] x W_hh (recurrent side's dA_t): the gradient
+ * reaching h_{t-1}; the GRU's adds to the z (.) dh its kernel left there. */
 static CLBlastStatusCode to_prev_h(gpu_session *ss, gpu_state *s, const gpu_layer *ly, int t)
 {
     gpu_train *tr = s->train;
     const size_t H = (size_t)s->H, GH = (size_t)s->G * H, B = (size_t)s->B, w = ly->off[RB_P_W_HH],
                  dA_off = (size_t)t * B * GH;
+    const float beta = s->cell == RB_CELL_GRU ? 1.0f : 0.0f;
     if (B == 1)
         return CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, GH, H, 1.0f, s->params, w,
-                            H, tr->dA, dA_off, 1, 0.0f, tr->dh, 0, 1, &ss->queue, NULL);
+                            H, rec_grad(s), dA_off, 1, beta, tr->dh, 0, 1, &ss->queue, NULL);
     return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, B, H, GH,
-                        1.0f, tr->dA, dA_off, GH, s->params, w, H, 0.0f, tr->dh, 0, H, &ss->queue,
-                        NULL);
+                        1.0f, rec_grad(s), dA_off, GH, s->params, w, H, beta, tr->dh, 0, H,
+                        &ss->queue, NULL);
+}
+
+/* Layer l's weight gradients from its gate gradients of every step, and the
+ * gradient at its input into dX unless NULL. */
+static int weight_grads(gpu_session *ss, gpu_state *s, int l, int has_h0, cl_mem dX, rb_err *e)
+{
+    gpu_train *tr = s->train;
+    const gpu_layer *ly = &s->layer[l];
+    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H, TB = (size_t)s->T * B,
+                 BH = B * H, in = (size_t)ly->in;
+    const cl_mem dAh = rec_grad(s);
+    float zero = 0;
+    cl_int rc;
+    const size_t g_ih = ly->off[RB_P_W_IH], g_hh = ly->off[RB_P_W_HH], g_bih = ly->off[RB_P_B_IH],
+                 g_bhh = ly->off[RB_P_B_HH];
+    const size_t hs_off = (size_t)l * TB * H;
+    CLBlastStatusCode st = CLBlastSuccess;
+    /* dW_hh = sum_t dA_t^T h_{t-1}: steps 1.. against outputs 0..T-2 in one
+     * GEMM, step 0 against h0 (nothing when h0 is zero); dA of the
+     * recurrent side */
+    if (s->T > 1)
+        st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, H,
+                          TB - B, 1.0f, dAh, B * GH, GH, tr->hs, hs_off, H, 0.0f, tr->grads, g_hh,
+                          H, &ss->queue, NULL);
+    else if ((rc = clEnqueueFillBuffer(ss->queue, tr->grads, &zero, sizeof zero,
+                                       g_hh * sizeof(float), GH * H * sizeof(float), 0, NULL,
+                                       NULL)) != CL_SUCCESS)
+        return rb_gpu_cl_fail(e, "clearing dW_hh", rc);
+    if (st == CLBlastSuccess && has_h0)
+        st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, H, B,
+                          1.0f, dAh, 0, GH, s->h0, (size_t)l * BH, H, 1.0f, tr->grads, g_hh, H,
+                          &ss->queue, NULL);
+    if (st != CLBlastSuccess)
+        return rb_gpu_blast_fail(e, "dW_hh", st);
+    /* the layer's input: x for layer 0, the previous layer's stored output otherwise */
+    cl_mem x = l ? tr->hs : s->x;
+    const size_t x_off = l ? (size_t)(l - 1) * TB * H : 0;
+    if (in && (st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH,
+                                 in, TB, 1.0f, tr->dA, 0, GH, x, x_off, in, 0.0f, tr->grads, g_ih,
+                                 in, &ss->queue, NULL)) != CLBlastSuccess)
+        return rb_gpu_blast_fail(e, "dW_ih", st);
+    /* db_ih sums dA over every step, db_hh the recurrent side's: a copy of
+     * db_ih but for the GRU */
+    st = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, TB, GH, 1.0f, tr->dA, 0, GH,
+                      tr->ones, 0, 1, 0.0f, tr->grads, g_bih, 1, &ss->queue, NULL);
+    if (st == CLBlastSuccess && dAh != tr->dA)
+        st = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, TB, GH, 1.0f, dAh, 0, GH,
+                          tr->ones, 0, 1, 0.0f, tr->grads, g_bhh, 1, &ss->queue, NULL);
+    if (st != CLBlastSuccess)
+        return rb_gpu_blast_fail(e, "bias gradient", st);
+    if (dAh == tr->dA &&
+        (rc = clEnqueueCopyBuffer(ss->queue, tr->grads, tr->grads, g_bih * sizeof(float),
+                                  g_bhh * sizeof(float), GH * sizeof(float), 0, NULL, NULL)) !=
+            CL_SUCCESS)
+        return rb_gpu_cl_fail(e, "copying the bias gradient", rc);
+    if (dX && in &&
+        (st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, TB, in,
+                           GH, 1.0f, tr->dA, 0, GH, s->params, g_ih, in, 0.0f, dX, 0, in,
+                           &ss->queue, NULL)) != CLBlastSuccess)
+        return rb_gpu_blast_fail(e, "gradient to the layer's input", st);
+    return 0;
 }
 
 /* Layer l backwards: dY [T*B, H] in; its weight gradients into tr->grads;
@@ -212,10 +314,9 @@ static int backward_layer(gpu_session *ss, gpu_state *s, int l, int has_h0, cl_m
 {
     gpu_train *tr = s->train;
     const gpu_layer *ly = &s->layer[l];
-    const size_t H = (size_t)s->H, B = (size_t)s->B, GH = (size_t)s->G * H, TB = (size_t)s->T * B,
-                 BH = B * H, in = (size_t)ly->in;
-    const int lstm = s->cell == RB_CELL_LSTM;
-    const gpu_kernel kb = lstm ? GPU_K_LSTM_BWD : GPU_K_RNN_BWD;
+    const size_t H = (size_t)s->H, B = (size_t)s->B, BH = B * H;
+    const int lstm = s->cell == RB_CELL_LSTM, gru = s->cell == RB_CELL_GRU;
+    const gpu_kernel kb = lstm ? GPU_K_LSTM_BWD : gru ? GPU_K_GRU_BWD : GPU_K_RNN_BWD;
     float zero = 0;
     cl_int rc = clEnqueueFillBuffer(ss->queue, tr->dh, &zero, sizeof zero, 0, BH * sizeof(float), 0,
                                     NULL, NULL);
@@ -229,53 +330,16 @@ static int backward_layer(gpu_session *ss, gpu_state *s, int l, int has_h0, cl_m
         if (rc == CL_SUCCESS)
             rc = rb_gpu_launch(ss, kb, 2, cover(H), B);
         if (rc != CL_SUCCESS)
-            return rb_gpu_cl_fail(e, lstm ? "lstm_bwd kernel" : "rnn_bwd kernel", rc);
+            return rb_gpu_cl_fail(e,
+                                  lstm  ? "lstm_bwd kernel"
+                                  : gru ? "gru_bwd kernel"
+                                        : "rnn_bwd kernel",
+                                  rc);
         CLBlastStatusCode st = t > 0 ? to_prev_h(ss, s, ly, t) : CLBlastSuccess;
         if (st != CLBlastSuccess)
             return rb_gpu_blast_fail(e, "gradient to h_{t-1}", st);
     }
-
-    const size_t g_ih = ly->off[RB_P_W_IH], g_hh = ly->off[RB_P_W_HH], g_bih = ly->off[RB_P_B_IH],
-                 g_bhh = ly->off[RB_P_B_HH];
-    const size_t hs_off = (size_t)l * TB * H;
-    CLBlastStatusCode st = CLBlastSuccess;
-    /* dW_hh = sum_t dA_t^T h_{t-1}: steps 1.. against outputs 0..T-2 in one
-     * GEMM, step 0 against h0 (nothing when h0 is zero) */
-    if (s->T > 1)
-        st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, H,
-                          TB - B, 1.0f, tr->dA, B * GH, GH, tr->hs, hs_off, H, 0.0f, tr->grads,
-                          g_hh, H, &ss->queue, NULL);
-    else if ((rc = clEnqueueFillBuffer(ss->queue, tr->grads, &zero, sizeof zero,
-                                       g_hh * sizeof(float), GH * H * sizeof(float), 0, NULL,
-                                       NULL)) != CL_SUCCESS)
-        return rb_gpu_cl_fail(e, "clearing dW_hh", rc);
-    if (st == CLBlastSuccess && has_h0)
-        st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH, H, B,
-                          1.0f, tr->dA, 0, GH, s->h0, (size_t)l * BH, H, 1.0f, tr->grads, g_hh, H,
-                          &ss->queue, NULL);
-    if (st != CLBlastSuccess)
-        return rb_gpu_blast_fail(e, "dW_hh", st);
-    /* the layer's input: x for layer 0, the previous layer's stored output otherwise */
-    cl_mem x = l ? tr->hs : s->x;
-    const size_t x_off = l ? (size_t)(l - 1) * TB * H : 0;
-    if (in && (st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, GH,
-                                 in, TB, 1.0f, tr->dA, 0, GH, x, x_off, in, 0.0f, tr->grads, g_ih,
-                                 in, &ss->queue, NULL)) != CLBlastSuccess)
-        return rb_gpu_blast_fail(e, "dW_ih", st);
-    st = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, TB, GH, 1.0f, tr->dA, 0, GH,
-                      tr->ones, 0, 1, 0.0f, tr->grads, g_bih, 1, &ss->queue, NULL);
-    if (st != CLBlastSuccess)
-        return rb_gpu_blast_fail(e, "bias gradient", st);
-    rc = clEnqueueCopyBuffer(ss->queue, tr->grads, tr->grads, g_bih * sizeof(float),
-                             g_bhh * sizeof(float), GH * sizeof(float), 0, NULL, NULL);
-    if (rc != CL_SUCCESS)
-        return rb_gpu_cl_fail(e, "copying the bias gradient", rc);
-    if (dX && in &&
-        (st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, TB, in,
-                           GH, 1.0f, tr->dA, 0, GH, s->params, g_ih, in, 0.0f, dX, 0, in,
-                           &ss->queue, NULL)) != CLBlastSuccess)
-        return rb_gpu_blast_fail(e, "gradient to the layer's input", st);
-    return 0;
+    return weight_grads(ss, s, l, has_h0, dX, e);
 }
 
 /* dy up, every layer backwards, and dL/dx into io->dx (read without
@@ -361,7 +425,7 @@ static cl_int update(gpu_session *ss, gpu_state *s, const rb_optim *o, long step
     if (rc != CL_SUCCESS)
         return CL_INVALID_KERNEL_ARGS;
     rc = rb_gpu_launch(ss, GPU_K_ADAM, 1, cover(s->n_params), 1);
-    const int GH = s->G * s->H;
+    const int GH = s->G * s->H, fused = rb_gpu_fused_rows(s);
     k = ss->kernel[GPU_K_BIAS_SUM];
     for (int l = 0; l < s->L && rc == CL_SUCCESS; l++) {
         const gpu_layer *ly = &s->layer[l];
@@ -371,6 +435,7 @@ static cl_int update(gpu_session *ss, gpu_state *s, const rb_optim *o, long step
         rc |= clSetKernelArg(k, 2, sizeof bhh, &bhh);
         rc |= clSetKernelArg(k, 3, sizeof ly->bias, &ly->bias);
         rc |= clSetKernelArg(k, 4, sizeof GH, &GH);
+        rc |= clSetKernelArg(k, 5, sizeof fused, &fused);
         rc = rc != CL_SUCCESS ? CL_INVALID_KERNEL_ARGS
                               : rb_gpu_launch(ss, GPU_K_BIAS_SUM, 1, cover((size_t)GH), 1);
     }

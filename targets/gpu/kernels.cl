@@ -10,7 +10,8 @@
  * bound against the reference needs.
  *
  * Layout matches the host: gate pre-activations are [B, G*H] per step with
- * PyTorch's gate order (i, f, g, o for the LSTM); h, c are [B, H]. */
+ * PyTorch's gate order (i, f, g, o for the LSTM, r, z, n for the GRU); h, c
+ * are [B, H]. */
 
 #ifdef cl_khr_fp64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable /* for the clip scale only */
@@ -44,8 +45,7 @@ __kernel void lstm_cell(__global const float *pre, const int pre_off, __global c
 
 /* One tanh-RNN step: h' = tanh(pre[t] + rec + bias). */
 __kernel void rnn_cell(__global const float *pre, const int pre_off, __global const float *rec,
-                       __global const float *bias, __global float *h, const int h_off,
-                       const int H)
+                       __global const float *bias, __global float *h, const int h_off, const int H)
 {
     const int j = get_global_id(0), b = get_global_id(1);
     if (j >= H)
@@ -130,6 +130,119 @@ __kernel void rnn_cell_ext(__global const float *pre, const int pre_off, __globa
     yb[j] = hn;
 }
 
+/* The GRU (model.h), gate rows r, z, n as PyTorch's nn.GRU.  The n row's
+ * recurrent part W_hn h + b_hn stays apart from its input part W_in x + b_in
+ * because r scales it: rec holds W_hh h for all three rows, the fused bias
+ * b_ih + b_hh for r and z but only b_in for n, and b_hn is read where it
+ * lies in the flat weights (bhn + bhn_off).  gru_gates is the step of one
+ * (b, j), with p and q its rows of the input and recurrent parts: it
+ * returns h' and leaves r, z, n in a[0..2] and W_hn h + b_hn in *ghn, which
+ * BPTT needs. */
+static float gru_gates(__global const float *p, __global const float *q, __global const float *bias,
+                       const float bhn, const int j, const int H, const float clip, const float hp,
+                       float *a, float *ghn)
+{
+    const float r = sigmoid(clip_pre(p[j] + q[j] + bias[j], clip));
+    const float z = sigmoid(clip_pre(p[H + j] + q[H + j] + bias[H + j], clip));
+    const float g = q[2 * H + j] + bhn;
+    const float n = tanh(clip_pre(p[2 * H + j] + bias[2 * H + j] + r * g, clip));
+    a[0] = r;
+    a[1] = z;
+    a[2] = n;
+    *ghn = g;
+    return (1.0f - z) * n + z * hp;
+}
+
+/* One GRU step of a plain unit: h_{t-1} at hp + hp_off (the unit's h0, or
+ * its output of the step before), h_t to h + h_off. */
+__kernel void gru_cell(__global const float *pre, const int pre_off, __global const float *rec,
+                       __global const float *bias, __global const float *bhn, const int bhn_off,
+                       __global const float *hp, const int hp_off, __global float *h,
+                       const int h_off, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int G3 = 3 * H, u = b * H + j;
+    float a[3], g;
+    h[h_off + u] = gru_gates(pre + pre_off + b * G3, rec + b * G3, bias, bhn[bhn_off + j], j, H,
+                             0.0f, hp[hp_off + u], a, &g);
+}
+
+/* gru_cell for imported models, as lstm_cell_ext: clip, rows past their
+ * length held, h in the state hs and in the layer output, rows y_ld apart.
+ * With reset_before (ONNX linear_before_reset = 0) gru_reset has already
+ * applied r, so rec's n row holds W_hn (r (.) h_{t-1}) and r is not needed
+ * again. */
+__kernel void gru_cell_ext(__global const float *pre, const int pre_off, __global const float *rec,
+                           __global const float *bias, __global const float *bhn, const int bhn_off,
+                           const float clip, const int reset_before, __global const int *lens,
+                           const int lens_on, const int t, __global float *hs, __global float *y,
+                           const int y_off, const int y_ld, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    __global float *yb = y + y_off + b * y_ld;
+    if (lens_on && t >= lens[b]) {
+        yb[j] = 0.0f;
+        return;
+    }
+    const int G3 = 3 * H, u = b * H + j;
+    __global const float *p = pre + pre_off + b * G3;
+    __global const float *q = rec + b * G3;
+    const float hp = hs[u];
+    float hn, a[3], g;
+    if (reset_before) {
+        const float z = sigmoid(clip_pre(p[H + j] + q[H + j] + bias[H + j], clip));
+        const float n =
+            tanh(clip_pre(p[2 * H + j] + bias[2 * H + j] + q[2 * H + j] + bhn[bhn_off + j], clip));
+        hn = (1.0f - z) * n + z * hp;
+    } else {
+        hn = gru_gates(p, q, bias, bhn[bhn_off + j], j, H, clip, hp, a, &g);
+    }
+    hs[u] = hn;
+    yb[j] = hn;
+}
+
+/* reset_before's first pass of a step: r from the r row (rec's r and z rows
+ * hold W_hh h_{t-1}), and rh = r (.) h_{t-1}, the vector the n row's own
+ * product then multiplies by W_hn. */
+__kernel void gru_reset(__global const float *pre, const int pre_off, __global const float *rec,
+                        __global const float *bias, const float clip, __global const float *hs,
+                        __global float *rh, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int G3 = 3 * H, u = b * H + j;
+    const float r = sigmoid(clip_pre(pre[pre_off + b * G3 + j] + rec[b * G3 + j] + bias[j], clip));
+    rh[u] = r * hs[u];
+}
+
+/* A training step of the GRU: gru_cell keeping r, z, n at act + act_off
+ * ([B, 3H] like pre) and W_hn h_{t-1} + b_hn at ghn + g_off ([B, H]). */
+__kernel void gru_cell_train(__global const float *pre, const int pre_off,
+                             __global const float *rec, __global const float *bias,
+                             __global const float *bhn, const int bhn_off, __global const float *hp,
+                             const int hp_off, __global float *h, const int h_off,
+                             __global float *act, const int act_off, __global float *ghn,
+                             const int g_off, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int G3 = 3 * H, u = b * H + j;
+    float a[3], g;
+    h[h_off + u] = gru_gates(pre + pre_off + b * G3, rec + b * G3, bias, bhn[bhn_off + j], j, H,
+                             0.0f, hp[hp_off + u], a, &g);
+    __global float *k = act + act_off + b * G3;
+    k[j] = a[0];
+    k[H + j] = a[1];
+    k[2 * H + j] = a[2];
+    ghn[g_off + u] = g;
+}
+
 /* A training step of the LSTM: as lstm_cell, but c_{t-1} is read from the
  * stored sequence (or from c0 at step 0, prev_in_c0 != 0) and the activated
  * gates and c_t are kept for BPTT, as the cpu target's rb_cpu_lstm_cell with
@@ -204,6 +317,39 @@ __kernel void rnn_bwd(__global const float *dy, const int dy_off, __global const
     const int u = b * H + j;
     const float hv = h[h_off + u];
     dA[dA_off + u] = (dy[dy_off + u] + dh_next[u]) * (1.0f - hv * hv);
+}
+
+/* BPTT through one GRU step (reference_bwd.c's gru_backward): dh = dy_t +
+ * dh_next reaches h_t.  dA + dA_off [B, 3H] receives the gradient at the
+ * input side's pre-activations (r, z, n), dAh + dA_off at the recurrent
+ * side's, whose n row is scaled by r; dh_next becomes z (.) dh, the part
+ * reaching h_{t-1} directly, to which the host then adds dAh W_hh.  act
+ * and ghn are what gru_cell_train kept; h_{t-1} is hs + hp_off, or h0 +
+ * h0_off at step 0. */
+__kernel void gru_bwd(__global const float *dy, const int dy_off, __global float *dh_next,
+                      __global const float *act, const int act_off, __global const float *ghn,
+                      const int g_off, __global const float *h0, const int h0_off,
+                      const int prev_in_h0, __global const float *hs, const int hp_off,
+                      __global float *dAh, __global float *dA, const int dA_off, const int H)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H)
+        return;
+    const int G3 = 3 * H, u = b * H + j;
+    __global const float *a = act + act_off + b * G3;
+    __global float *d = dA + dA_off + b * G3;
+    __global float *dr = dAh + dA_off + b * G3;
+    const float r = a[j], z = a[H + j], n = a[2 * H + j];
+    const float dh = dy[dy_off + u] + dh_next[u];
+    const float hp = prev_in_h0 ? h0[h0_off + u] : hs[hp_off + u];
+    const float dn = dh * (1.0f - z) * (1.0f - n * n);
+    const float da_r = dn * ghn[g_off + u] * r * (1.0f - r);
+    const float da_z = dh * (hp - n) * z * (1.0f - z);
+    d[j] = dr[j] = da_r;
+    d[H + j] = dr[H + j] = da_z;
+    d[2 * H + j] = dn;
+    dr[2 * H + j] = dn * r;
+    dh_next[u] = dh * z;
 }
 
 /* Tree sum of scratch[0..local size) into scratch[0]; the size is a power of two. */
@@ -284,9 +430,9 @@ __kernel void grad_norm(__global const float *partial, const int n, __global flo
  * here so the host need not wait for it: [0] the norm, [1] the clip scale.
  * A non-finite norm leaves everything untouched; the host, reading the
  * norm, reports the divergence. */
-__kernel void adam(__global float *p, __global const float *g, __global float *m,
-                   __global float *v, const int n, __global const float *norm, const float b1,
-                   const float b2, const float eps, const float step_size, const float inv_bc2)
+__kernel void adam(__global float *p, __global const float *g, __global float *m, __global float *v,
+                   const int n, __global const float *norm, const float b1, const float b2,
+                   const float eps, const float step_size, const float inv_bc2)
 {
 #pragma OPENCL FP_CONTRACT OFF
     const int i = get_global_id(0);
@@ -300,11 +446,13 @@ __kernel void adam(__global float *p, __global const float *g, __global float *m
     p[i] -= step_size * mi / (sqrt(vi) * inv_bc2 + eps);
 }
 
-/* bias[j] = p[bih_off + j] + p[bhh_off + j]: one layer's fused bias. */
+/* One layer's fused bias: bias[j] = p[bih_off + j] + p[bhh_off + j] for
+ * the first `fused` rows, b_ih alone after them (the GRU's n row, whose
+ * b_hn the cell kernels add inside r's product). */
 __kernel void bias_sum(__global const float *p, const int bih_off, const int bhh_off,
-                       __global float *bias, const int n)
+                       __global float *bias, const int n, const int fused)
 {
     const int j = get_global_id(0);
     if (j < n)
-        bias[j] = p[bih_off + j] + p[bhh_off + j];
+        bias[j] = j < fused ? p[bih_off + j] + p[bhh_off + j] : p[bih_off + j];
 }

@@ -1,7 +1,8 @@
 /* test_gpu.c — the OpenCL target on whatever device the ICD loader offers
  * (PoCL's CPU device in CI): the same battery and PyTorch fixtures as the cpu
- * target, device selection, honest labelling, and a broken kernel source
- * failing a load with its build log instead of crashing. */
+ * target, device selection, honest labelling, a broken kernel source
+ * failing a load with its build log instead of crashing, and the GRU paths
+ * only this target has. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -108,6 +109,47 @@ static void test_broken_kernels(void)
     unlink(path);
 }
 
+/* GRU paths of the gpu's own that the battery's shapes leave out:
+ * reset_before's split product as GEMVs (B = 1) writing rec's n columns
+ * apart from its r and z columns, with clip and a reversed unit; a plain
+ * reversed unit, whose kernel reads h_{t+1} from the output; reset_before
+ * over more steps at a wider H; a bidirectional layer at B = 1. */
+static void test_gru_paths(void)
+{
+    static const feat_shape cases[] = {
+        {{"gru lbr=0 B=1 h0", RB_CELL_GRU, 5, 1, 8, 12, 2, 1, 1}, 1, RB_FEAT_RESET_BEFORE},
+        {{"gru lbr=0 clip reverse B=1", RB_CELL_GRU, 4, 1, 6, 10, 1, 1, 0},
+         1,
+         RB_FEAT_RESET_BEFORE | RB_FEAT_CLIP | RB_FEAT_REVERSE},
+        {{"gru reverse h0 (plain kernel)", RB_CELL_GRU, 6, 3, 9, 12, 2, 1, 1}, 1, RB_FEAT_REVERSE},
+        {{"gru lbr=0 T=12 B=4 H=72 h0", RB_CELL_GRU, 12, 4, 40, 72, 1, 1, 1},
+         1,
+         RB_FEAT_RESET_BEFORE},
+        {{"gru bidir B=1 no proj h0", RB_CELL_GRU, 4, 1, 8, 8, 1, 0, 1}, 2, RB_FEAT_BIDIR},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const feat_shape *fs = &cases[k];
+        fixture f;
+        rb_err e = {0};
+        CHECK_INT(fixture_init_feat(&f, &fs->s, fs->dirs, fs->feat, 5000 + k), 0);
+        int rc = run_target("gpu", "", &f, 0, &e);
+        CHECK_INT(rc, 0);
+        if (rc)
+            fprintf(stderr, "gpu %s: %s\n", fs->s.what, e.msg);
+        rb_errstat st;
+        rb_compare(f.y, f.ref, f.n, &st);
+        double tol = rb_fp32_tolerance(&f.w, 0);
+        printf("  gpu %-32s %-36s max_rel %.2e (tol %.2e)\n", fs->s.what, f.w.key, st.max_rel, tol);
+        CHECK_INT(st.nonfinite, 0);
+        CHECK(within_tolerance(&st, tol));
+        CHECK(max_abs(f.y, f.n) > 1e-3);
+        fixture_free(&f);
+    }
+    /* one step: dW_hh is h0's term alone, from the recurrent side's gradient */
+    const shape one = {"gru T=1 B=1 h0", RB_CELL_GRU, 1, 1, 8, 8, 1, 1, 1};
+    train_one("gpu", "", &one, 5100, 0);
+}
+
 /* Reported per call: the device's own span and the bytes moved. */
 static void test_metrics(void)
 {
@@ -151,6 +193,7 @@ int main(void)
     test_broken_kernels();
     test_metrics();
     battery_train("gpu", "");
+    test_gru_paths();
 #else
     /* built without OpenCL: the target must say so */
     rb_target t;
