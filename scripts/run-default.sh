@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, step 1: install what is needed, build, run the default job
 # (workloads/default.ini on every available target) into ./results.db, train
-# the text classifier (LSTM and RNN, on the cpu) and evaluate it on every
+# the text classifier (LSTM, GRU and RNN, on the cpu) and evaluate it on every
 # target, and write the HTML report to ./report.html.
 # Extra arguments go to `rnnbench run`, e.g. scripts/run-default.sh --targets cpu
 set -euo pipefail
@@ -36,7 +36,7 @@ if [[ $status -eq 0 || $status -eq 3 ]]; then
     # trained on the cpu, then the LSTM evaluated on every target (~1 min).
     step 4 "training the text classifier on the cpu and evaluating it on every target (under a minute)"
     task=0
-    for cell in lstm rnn; do
+    for cell in lstm gru rnn; do
         build/rnnbench train --db "$db" --cell "$cell" -o "models/fortunes_$cell" -q || task=$?
     done
     if [[ $task -eq 0 ]]; then
