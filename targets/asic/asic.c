@@ -271,8 +271,8 @@ static const rb_target_option asic_options[] = {
 const rb_target_ops rb_target_asic_ops = {
     .name = "asic",
     .method = RB_SRC_MODELED,
-    .description = "LSTM ASIC, analytical model from presets (MODEL.md), outputs emulated in the "
-                   "preset's datatype",
+    .description = "LSTM/GRU/RNN ASIC, analytical model from presets (MODEL.md), outputs emulated "
+                   "in the preset's datatype",
     .probe = probe,
     .load = load,
     .forward = forward,
@@ -281,7 +281,10 @@ const rb_target_ops rb_target_asic_ops = {
     .options = asic_options,
     /* The emulation runs every one in the preset's datatype (the elementwise
      * ones in the fp32 vector unit) and the analytical model counts both
-     * directions' units (MODEL.md). */
-    .features = RB_FEAT_ALL & ~(unsigned)RB_FEAT_STATEFUL, /* a whole sequence per call */
-    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
+     * directions' units (MODEL.md).  Not stateful: a whole sequence per
+     * call.  Not the GRU's reset_before (linear_before_reset = 0): its
+     * r (.) h would be a vector-unit pass between two products of one
+     * step, which neither the model nor the emulation describes. */
+    .features = RB_FEAT_ALL & ~(unsigned)(RB_FEAT_STATEFUL | RB_FEAT_RESET_BEFORE),
+    .cells = RB_CELLS_ALL,
 };

@@ -1,4 +1,4 @@
-/* asic_model.c — the analytical model of an LSTM/RNN on a MAC-array
+/* asic_model.c — the analytical model of an LSTM, GRU or RNN on a MAC-array
  * accelerator: cycles, the bound that sets them, memory traffic, energy.
  *
  * MODEL.md states every formula with a worked example; the names here are
@@ -14,7 +14,10 @@
  * units, each with its own weights, one after the other on the array (the
  * second reads the same input backwards in time); later layers read both
  * directions' h, 2H wide.  Rows past their length (sequence lengths) are
- * computed and discarded, as a batched array does: the work is all T steps. */
+ * computed and discarded, as a batched array does: the work is all T steps.
+ * A GRU's n row needs W_in x and W_hn h apart (r scales the second), so its
+ * fused layer-step is two products: [x_t; h_{t-1}] through the r and z rows
+ * and x_t alone through the n rows, then h_{t-1} through W_hn. */
 #include <math.h>
 #include <string.h>
 
@@ -22,14 +25,19 @@
 
 /* Vector-unit operations per hidden unit and batch element (MODEL.md):
  * per gate row 2 (merge the input and recurrent accumulators with the bias)
- * + 1 activation; per LSTM unit f*c + i*g (2), tanh(c') and o*tanh (2); and
- * one conversion to store h.  Peepholes add one multiply-add per gate they
- * feed (i, f, o), a clip one clamp per gate row; input_forget's 1 - i
- * replaces the forget gate's activation, at the same count. */
+ * + 1 activation; per LSTM unit f*c + i*g (2), tanh(c') and o*tanh (2); per
+ * GRU unit r*(W_hn h + b_hn) + (W_in x + b_in) (1: a multiply-add; the n
+ * row's two merges keep its two sums apart at the same 2 operations), and
+ * (1 - z)*n + z*h (3); and one conversion to store h.  Peepholes add one
+ * multiply-add per gate they feed (i, f, o), a clip one clamp per gate row;
+ * input_forget's 1 - i replaces the forget gate's activation, at the same
+ * count. */
 static int vector_ops_per_unit(const rb_workload *w)
 {
     int G = rb_cell_gates(w->cell);
-    int ops = w->cell == RB_CELL_LSTM ? 4 * 3 + 4 + 1 : 1 * 3 + 1;
+    int ops = w->cell == RB_CELL_LSTM  ? 4 * 3 + 4 + 1
+              : w->cell == RB_CELL_GRU ? 3 * 3 + 1 + 3 + 1
+                                       : 1 * 3 + 1;
     if (w->cell == RB_CELL_LSTM && (w->features & RB_FEAT_PEEPHOLES))
         ops += 3;
     if (w->features & RB_FEAT_CLIP)
@@ -42,7 +50,7 @@ static double ceil_div(double a, double b) { return ceil(a / b); }
 /* What every product shares: the preset's figures in the model's units. */
 typedef struct model_ctx {
     const rb_asic_preset *p;
-    double R, C, N;  /* array rows and columns; outputs of every product, G*H */
+    double R, C;     /* array rows and columns */
     double b, a;     /* bytes per value, per accumulator */
     double bpc_off;  /* the off-chip link, bytes per cycle */
     double acc_rows; /* rows a weight tile serves before its partial sums fill
@@ -50,21 +58,58 @@ typedef struct model_ctx {
     int resident;    /* every weight in the weight memory */
 } model_ctx;
 
+/* The weights of one product, K x N: the first N0 columns reduce over all
+ * K rows, the other N - N0 over the first K1 only (zeros below).  N0 = N but
+ * for a GRU's fused product: its r and z columns reduce over [x; h], its n
+ * columns over x alone (K1 = K_ih).  A column tile holding only such short
+ * columns skips the row tiles below K1 (all zero, never loaded); one shared
+ * with full columns runs every row tile. */
+typedef struct pshape {
+    double K, N, N0, K1;
+} pshape;
+
+static pshape dense(double K, double N) { return (pshape){K, N, N, K}; }
+
+/* Column tiles of full depth and of short depth. */
+static void col_tiles(const model_ctx *x, const pshape *s, double *full, double *part)
+{
+    *full = ceil_div(s->N0, x->C);
+    *part = ceil_div(s->N, x->C) - *full;
+}
+
+/* Operand values per row that the array reads: each column tile reads the
+ * rows of its depth (the operand is fed again for every output tile). */
+static double rereads(const model_ctx *x, const pshape *s)
+{
+    double full, part;
+    col_tiles(x, s, &full, &part);
+    return full * s->K + part * s->K1;
+}
+
 /* One product on the array, run `reps` times a call: M operand rows through
- * a K x N weight matrix, with its activation traffic already split between
- * the link (a_link) and the activation memory (a_chip), and `vec` cycles of
+ * the weights of s, with its activation traffic already split between the
+ * link (a_link) and the activation memory (a_chip), and `vec` cycles of
  * vector work after it.  Adds its cycles, bound, traffic and on-chip energy
  * to r; returns the cycles of one run. */
-static double product(const model_ctx *x, double M, double K, double a_link, double a_chip,
+static double product(const model_ctx *x, double M, const pshape *s, double a_link, double a_chip,
                       double vec, double reps, rb_asic_result *r, double *onchip_pj)
 {
     const rb_asic_preset *p = x->p;
     const rb_asic_energies *E = &p->energy_use;
-    const double R = x->R, C = x->C, nk = ceil_div(K, R), nn = ceil_div(x->N, C);
+    const double R = x->R, C = x->C;
+    /* tiles, (non-zero) weights and the partial sums' passes: n_k per
+     * output column, that of its column tile (short columns sharing a tile
+     * with full ones take every pass) */
+    double full, part;
+    col_tiles(x, s, &full, &part);
+    const double nk = ceil_div(s->K, R), nk1 = ceil_div(s->K1, R);
+    const double tiles = nk * full + nk1 * part, wcount = s->N0 * s->K + (s->N - s->N0) * s->K1;
+    const double mixed = fmin(s->N - s->N0, full * C - s->N0); /* short columns in full tiles */
+    const double acc_cols = nk * (s->N0 + mixed) + nk1 * (s->N - s->N0 - mixed);
     /* rows in blocks the accumulator memory holds; each block takes the
      * weights through the array again */
     const double nm = ceil_div(M, x->acc_rows), Mb = ceil_div(M, nm);
-    const double wbytes = nm * x->N * K * x->b;
+    const double wbytes = nm * wcount * x->b;
     const double w_link = x->resident ? 0 : wbytes, w_chip = wbytes - w_link;
     /* the link carries streamed weights and activations together: its time
      * is charged to whichever of the two moves more bytes over it */
@@ -75,8 +120,8 @@ static double product(const model_ctx *x, double M, double K, double a_link, dou
          * later tile's behind the one in use (max(Mb, R) each), the last
          * tile's Mb rows, then fill and drain (R + C - 2); without the
          * double buffer every tile loads, computes and drains in turn */
-        nm * (p->weight_double_buffer ? R + (nk * nn - 1) * fmax(Mb, R) + Mb + R + C - 2
-                                      : nk * nn * (2 * R + C + Mb - 2) - 1),
+        nm * (p->weight_double_buffer ? R + (tiles - 1) * fmax(Mb, R) + Mb + R + C - 2
+                                      : tiles * (2 * R + C + Mb - 2) - 1),
         fmax(x->resident ? w_chip / p->weight_sram_bpc : 0, link_w ? link : 0),
         fmax(a_chip / p->act_sram_bpc, link_w ? 0 : link),
     };
@@ -86,8 +131,8 @@ static double product(const model_ctx *x, double M, double K, double a_link, dou
             bound = k;
     r->bound_cycles[bound] += reps * t[bound];
     r->bound_cycles[RB_ASIC_BOUND_VECTOR] += reps * vec;
-    r->macs += reps * x->N * K * M;
-    const double accbytes = 2 * nk * M * x->N * x->a;
+    r->macs += reps * wcount * M;
+    const double accbytes = 2 * M * acc_cols * x->a;
     r->offchip_bytes += reps * (w_link + a_link);
     r->onchip_bytes += reps * (w_chip + a_chip + accbytes);
     *onchip_pj += reps * (w_chip * E->weight_sram_byte + a_chip * E->act_sram_byte +
@@ -127,7 +172,7 @@ static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int ho
     const double G = rb_cell_gates(w->cell), f = p->clock_mhz * 1e6;
     const double c_bytes = w->cell == RB_CELL_LSTM ? 4.0 : 0.0; /* fp32 cell state */
     const rb_asic_energies *E = &p->energy_use;
-    model_ctx x = {.p = p, .R = p->rows, .C = p->cols, .N = G * H};
+    model_ctx x = {.p = p, .R = p->rows, .C = p->cols};
     x.b = rb_asic_dtype_bits(p->num.dtype) / 8.0;
     x.a = p->num.acc_bits / 8.0;
     x.bpc_off = p->offchip_gbs * 1e9 / f;
@@ -164,9 +209,11 @@ static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int ho
     for (int u = 0; u < w->layers * D; u++) {
         const int l = u / D;
         const double kih = l > 0 ? D * H : w->input_proj ? w->input : 0;
-        const double nn = ceil_div(G * H, x.C);
         /* a unit without input projection runs the same in both schedules */
         const int hoist = hoisted && kih > 0;
+        /* a GRU step that multiplies x_t itself cannot sum W_hn h_{t-1} into
+         * W_in x_t's accumulators (r scales it alone): a product of its own */
+        const int split = w->cell == RB_CELL_GRU && kih > 0 && !hoist;
         const double pre = T * B * G * H * x.a; /* hoisted: the pre-activations */
         const int pre_spill = hoist && (r->acts_spill || working + pre > p->act_sram_bytes);
         double a_link, a_chip;
@@ -174,22 +221,31 @@ static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int ho
             /* the input product over all T*B rows, once a call */
             r->preacts_spill |= pre_spill;
             r->act_bytes = fmax(r->act_bytes, working + pre);
+            const pshape in_w = dense(kih, G * H);
             const double opnd = T * B * kih * x.b;
-            place(&x, nn * opnd, opnd, opnd, r->acts_spill, &a_link, &a_chip, r);
+            place(&x, T * B * rereads(&x, &in_w) * x.b, opnd, opnd, r->acts_spill, &a_link, &a_chip,
+                  r);
             if (pre_spill)
                 a_link += pre; /* written out, read back by the steps */
             else
                 a_chip += pre;
-            cycles += product(&x, T * B, kih, a_link, a_chip, 0, 1, r, &onchip_pj);
+            cycles += product(&x, T * B, &in_w, a_link, a_chip, 0, 1, r, &onchip_pj);
         }
         /* a step: one product over [x_t; h_{t-1}] (K = I + H) fused, over
          * h_{t-1} alone hoisted, its pre-activations merged in by the vector
-         * unit; layer 0 without input projection reads its pre-projected x */
+         * unit; layer 0 without input projection reads its pre-projected x.
+         * A split GRU step's first product takes the r and z rows over
+         * [x_t; h_{t-1}] and the n rows over x_t alone. */
         const double K = hoist ? H : kih + H;
+        const pshape step = split ? (pshape){K, 3 * H, 2 * H, kih} : dense(K, G * H);
         const double xpre = (l == 0 && !w->input_proj) ? B * G * H * x.b : 0;
-        const double h_out = B * H * x.b, cst = 2 * B * H * c_bytes;
-        place(&x, nn * B * K * x.b + xpre + h_out + cst, B * K * x.b + xpre + h_out,
-              B * K * x.b + B * H * (2 * x.b + c_bytes), r->acts_spill, &a_link, &a_chip, r);
+        /* beside the gates the vector unit reads an LSTM's fp32 c and
+         * writes it back, and a GRU's h_{t-1} (for z * h) */
+        const double h_out = B * H * x.b;
+        const double upd = w->cell == RB_CELL_GRU ? B * H * x.b : 2 * B * H * c_bytes;
+        const double need = B * K * x.b + B * H * (2 * x.b + c_bytes);
+        place(&x, B * rereads(&x, &step) * x.b + xpre + h_out + upd, B * K * x.b + xpre + h_out,
+              need, r->acts_spill, &a_link, &a_chip, r);
         if (hoist) {
             const double step_pre = B * G * H * x.a;
             if (pre_spill)
@@ -197,7 +253,16 @@ static void model_schedule(const rb_asic_preset *p, const rb_workload *w, int ho
             else
                 a_chip += step_pre;
         }
-        cycles += T * product(&x, B, K, a_link, a_chip, vec, T, r, &onchip_pj);
+        double t_step = product(&x, B, &step, a_link, a_chip, split ? 0 : vec, T, r, &onchip_pj);
+        if (split) {
+            /* W_hn h_{t-1}: its operand came with [x_t; h_{t-1}] (nothing
+             * more crosses the link while the step fits); the vector unit
+             * runs once both products are done */
+            const pshape hn = dense(H, H);
+            place(&x, B * rereads(&x, &hn) * x.b, 0, need, r->acts_spill, &a_link, &a_chip, r);
+            t_step += product(&x, B, &hn, a_link, a_chip, vec, T, r, &onchip_pj);
+        }
+        cycles += T * t_step;
         r->vector_ops += B * H * vops * T;
     }
     /* x in and y out cross the link once; the timed window excludes them

@@ -12,6 +12,16 @@
  *     pre + p * c'; a clip clamps each activation's argument to [-clip,
  *     clip] after that; input_forget makes f = 1.0f - i.  Without any of
  *     them the update is exactly the plain expressions above.
+ *     The GRU's r and z rows are pre as above; its n row keeps the input
+ *     and the recurrent sums apart (r scales the second alone):
+ *       int:    xn = sc_ih * (float)acc_ih + b_in,  hn = sc_hh * (float)acc_hh + b_hn
+ *       float:  xn = acc_ih + b_in,                 hn = acc_hh + b_hn
+ *       no W_ih: xn = x + b_in
+ *     r = sigmoid(pre_r), z = sigmoid(pre_z), n = tanhf(xn + r * hn),
+ *     h' = (1.0f - z) * n + z * h, where h is the stored h_{t-1} (the
+ *     hardware keeps no other copy) as fp32: (float)(q / qmax) for the int
+ *     types, the stored value itself for the float types; a clip clamps
+ *     the arguments of the two sigmoids and of tanhf.
  *   - Scales: s = (float)(max|v| / qmax) (an all-zero set gets 1; one so tiny
  *     that the quotient underflows gets the smallest float), codes
  *     q = clamp(nearbyint((double)v / s)) in the default rounding mode
@@ -355,7 +365,8 @@ static void gemm_acc16(const rnd16 *t, int M, int N, int K, const float *x, int 
 typedef struct q_layer {
     int in;      /* columns of W_ih; 0: x holds the pre-activations */
     int reverse; /* runs from the last step to the first */
-    float *bias; /* b_ih + b_hh, fp32 [GH] */
+    float *bias; /* b_ih + b_hh, fp32 [GH]; a GRU's n rows: b_in alone */
+    float *b_hn; /* GRU: b_hh's n rows [H], added to W_hn h apart from b_in; else NULL */
     float *peep; /* peepholes i, f, o [3H], fp32 like the bias (vector-unit operands); or NULL */
     /* int types: codes in double (see the top) and per-row scales */
     double *qw_ih, *qw_hh; /* [GH, in], [GH, H] */
@@ -388,9 +399,12 @@ struct rb_asic_qmodel {
     float *f_x, *f_seq[2], *f_gates, *f_rec, *f_h0, *f_hold;
     double *acc_scratch; /* gemm_acc16's tile */
     /* both */
-    float *pre; /* fp32 pre-activations of one step [B, GH] */
+    float *pre; /* fp32 pre-activations of one step [B, GH] (a GRU's n rows: xn) */
     float *c;   /* cell state [B, H] */
     float *h;   /* fp32 h of one step before it is stored [B, H] */
+    /* GRU: hn = W_hn h + b_hn of one step, and the stored h_{t-1} as fp32,
+     * both [B, H] */
+    float *hn, *hv;
 };
 
 void rb_asic_qmodel_free(rb_asic_qmodel *q)
@@ -400,6 +414,7 @@ void rb_asic_qmodel_free(rb_asic_qmodel *q)
     for (int u = 0; q->layer && u < q->L * q->D; u++) {
         q_layer *ly = &q->layer[u];
         free(ly->bias);
+        free(ly->b_hn);
         free(ly->peep);
         free(ly->qw_ih);
         free(ly->qw_hh);
@@ -428,6 +443,8 @@ void rb_asic_qmodel_free(rb_asic_qmodel *q)
     free(q->pre);
     free(q->c);
     free(q->h);
+    free(q->hn);
+    free(q->hv);
     free(q);
 }
 
@@ -528,8 +545,8 @@ static int check_accumulator(const rb_asic_qmodel *q, rb_err *e)
 
 static int check_model(const rb_model *m, rb_err *e)
 {
-    if ((m->cell != RB_CELL_LSTM && m->cell != RB_CELL_RNN) || !m->layer || m->layers <= 0 ||
-        m->hidden <= 0 || (m->input_proj && m->input <= 0))
+    if ((m->cell != RB_CELL_LSTM && m->cell != RB_CELL_RNN && m->cell != RB_CELL_GRU) ||
+        !m->layer || m->layers <= 0 || m->hidden <= 0 || (m->input_proj && m->input <= 0))
         return rb_errf(e, RB_EINPUT,
                        "asic: the model is not allocated (cell %d, input %d, "
                        "hidden %d, layers %d)",
@@ -543,8 +560,14 @@ static int check_model(const rb_model *m, rb_err *e)
                            "asic: layer %d has %d input columns (expected %d) or missing weights",
                            u / D, ly->in, want);
         if (ly->p && m->cell != RB_CELL_LSTM)
-            return rb_errf(e, RB_EINPUT, "asic: peepholes in layer %d of an rnn", u / D);
+            return rb_errf(e, RB_EINPUT, "asic: peepholes in layer %d, but the %s cell has none",
+                           u / D, rb_cell_name(m->cell));
     }
+    /* the asic target refuses the feature before it gets here */
+    if (m->cell == RB_CELL_GRU && m->reset_before)
+        return rb_errf(e, RB_EINPUT,
+                       "asic: a gru with linear_before_reset=0 (r applied to h before W_hn) is "
+                       "not emulated");
     if (!(m->clip >= 0) || isinf(m->clip))
         return rb_errf(e, RB_EINPUT, "asic: clip %g is not a finite non-negative bound",
                        (double)m->clip);
@@ -615,6 +638,14 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
             goto nomem;
         for (size_t r = 0; r < GH; r++)
             ly->bias[r] = src->b_ih[r] + src->b_hh[r];
+        if (q->cell == RB_CELL_GRU) {
+            if (!(ly->b_hn = zalloc(H, sizeof(float), &bytes)))
+                goto nomem;
+            for (size_t j = 0; j < H; j++) {
+                ly->bias[2 * H + j] = src->b_ih[2 * H + j];
+                ly->b_hn[j] = src->b_hh[2 * H + j];
+            }
+        }
         if (src->p) {
             if (!(ly->peep = zalloc(3 * H, sizeof(float), &bytes)))
                 goto nomem;
@@ -695,6 +726,9 @@ int rb_asic_qmodel_new(rb_asic_qmodel **out, const rb_model *m, const rb_asic_nu
         !(q->c = zalloc(B * H, sizeof(float), &bytes)) ||
         !(q->h = zalloc(B * H, sizeof(float), &bytes)))
         goto nomem;
+    if (q->cell == RB_CELL_GRU && (!(q->hn = zalloc(B * H, sizeof(float), &bytes)) ||
+                                   !(q->hv = zalloc(B * H, sizeof(float), &bytes))))
+        goto nomem;
     *out = q;
     return 0;
 nomem:
@@ -728,7 +762,15 @@ static void cell_update(const rb_asic_qmodel *q, const q_layer *ly, const rb_bat
             continue;
         const float *p = q->pre + (size_t)b * q->G * H;
         float *h = q->h + (size_t)b * H, *c = q->c + (size_t)b * H;
-        if (q->cell == RB_CELL_LSTM && !q->ext)
+        if (q->cell == RB_CELL_GRU) {
+            /* without a clip k is inf and clipf returns its argument */
+            const float *hn = q->hn + (size_t)b * H, *hv = q->hv + (size_t)b * H;
+            for (int j = 0; j < H; j++) {
+                float r = sigm(clipf(p[j], k)), z = sigm(clipf(p[H + j], k));
+                float n = tanhf(clipf(p[2 * H + j] + r * hn[j], k));
+                h[j] = (1.0f - z) * n + z * hv[j];
+            }
+        } else if (q->cell == RB_CELL_LSTM && !q->ext)
             for (int j = 0; j < H; j++) {
                 float i = sigm(p[j]), f = sigm(p[H + j]), g = tanhf(p[2 * H + j]);
                 float o = sigm(p[3 * H + j]);
@@ -778,6 +820,8 @@ static void forward_int(rb_asic_qmodel *q, const rb_batch *in, float *y, double 
     const size_t BH = (size_t)B * H;
     const double qm = q->qmax;
     const double *xin = q->d_x; /* this layer's input codes */
+    /* rows whose input and recurrent sums merge: all but a GRU's n rows */
+    const int nsum = q->cell == RB_CELL_GRU ? 2 * H : GH;
     for (int l = 0; l < q->L; l++) {
         double *hs = q->d_seq[l % 2];
         for (int d = 0; d < D; d++) {
@@ -810,13 +854,22 @@ static void forward_int(rb_asic_qmodel *q, const rb_batch *in, float *y, double 
                     float *p = q->pre + (size_t)b * GH;
                     if (ly->in) {
                         const double *ai = q->d_gates + row * GH;
-                        for (int r = 0; r < GH; r++)
+                        for (int r = 0; r < nsum; r++)
                             p[r] = ly->sc_ih[r] * (float)ai[r] + ly->sc_hh[r] * (float)ar[r] +
                                    ly->bias[r];
+                        for (int r = nsum; r < GH; r++)
+                            p[r] = ly->sc_ih[r] * (float)ai[r] + ly->bias[r];
                     } else {
                         const float *xr = in->x + row * GH;
-                        for (int r = 0; r < GH; r++)
+                        for (int r = 0; r < nsum; r++)
                             p[r] = xr[r] + ly->sc_hh[r] * (float)ar[r] + ly->bias[r];
+                        for (int r = nsum; r < GH; r++)
+                            p[r] = xr[r] + ly->bias[r];
+                    }
+                    for (int j = 0; j < GH - nsum; j++) { /* the GRU's n rows */
+                        q->hn[(size_t)b * H + j] =
+                            ly->sc_hh[nsum + j] * (float)ar[nsum + j] + ly->b_hn[j];
+                        q->hv[(size_t)b * H + j] = (float)(hp[(size_t)b * ldh + j] / qm);
                     }
                 }
                 cell_update(q, ly, in, t);
@@ -865,6 +918,8 @@ static void forward_float(rb_asic_qmodel *q, const rb_batch *in, float *y)
     const int DH = D * H;
     const size_t BH = (size_t)B * H;
     const rb_asic_dtype dt = q->n.dtype;
+    /* rows whose input and recurrent sums merge: all but a GRU's n rows */
+    const int nsum = q->cell == RB_CELL_GRU ? 2 * H : GH;
     if (q->layer[0].in)
         for (size_t k = 0; k < (size_t)TB * q->layer[0].in; k++)
             q->f_x[k] = round_to(dt, in->x[k]);
@@ -893,8 +948,14 @@ static void forward_float(rb_asic_qmodel *q, const rb_batch *in, float *y)
                     const float *ar = q->f_rec + (size_t)b * GH;
                     const float *ai = ly->in ? q->f_gates + row * GH : in->x + row * GH;
                     float *p = q->pre + (size_t)b * GH;
-                    for (int r = 0; r < GH; r++)
+                    for (int r = 0; r < nsum; r++)
                         p[r] = ai[r] + ar[r] + ly->bias[r];
+                    for (int r = nsum; r < GH; r++)
+                        p[r] = ai[r] + ly->bias[r];
+                    for (int j = 0; j < GH - nsum; j++) { /* the GRU's n rows */
+                        q->hn[(size_t)b * H + j] = ar[nsum + j] + ly->b_hn[j];
+                        q->hv[(size_t)b * H + j] = hp[(size_t)b * ldh + j];
+                    }
                 }
                 cell_update(q, ly, in, t);
                 float *ht = hs + (size_t)t * B * DH + (size_t)d * H;
@@ -991,18 +1052,18 @@ int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e)
 /* Worst max |y - ref| measured for PyTorch-style init (weights and biases
  * ~ U(-1/sqrt(H), 1/sqrt(H)), x ~ U(-1, 1), h0/c0 ~ U(-1, 1) where given) on
  * the shapes of test_asic_numerics.c's test_quality (T <= 50, B <= 4,
- * I <= 256, H <= 256, L <= 3, lstm and rnn, with and without h0/c0 and input
- * projection) plus lstm and rnn T=50 B=4 I=H=256 L=3, 10 seeds each:
+ * I <= 256, H <= 256, L <= 3, lstm, rnn and gru, with and without h0/c0 and
+ * input projection) plus each cell at T=50 B=4 I=H=256 L=3, 10 seeds each:
  *
- *   numerics                  lstm      rnn       bound
- *   int8 per-tensor           6.4e-3    1.7e-2    0.035
- *   int8 per-channel          6.6e-3    1.6e-2    0.035
- *   int16 (either)            2.5e-5    7.0e-5    1.5e-4
- *   bf16, fp32 acc            1.6e-3    4.6e-3    0.01
- *   bf16, bf16 acc            9.4e-3    3.7e-2    0.075
- *   fp16, fp32 acc            1.9e-4    5.7e-4    1.2e-3
- *   fp16, fp16 acc            1.3e-3    4.6e-3    0.01
- *   fp32                      1.7e-7    4.6e-7    1e-6
+ *   numerics                  lstm      rnn       gru       bound
+ *   int8 per-tensor           6.4e-3    1.7e-2    1.2e-2    0.035
+ *   int8 per-channel          6.6e-3    1.6e-2    1.2e-2    0.035
+ *   int16 (either)            2.5e-5    7.0e-5    4.7e-5    1.5e-4
+ *   bf16, fp32 acc            1.6e-3    4.6e-3    3.8e-3    0.01
+ *   bf16, bf16 acc            9.4e-3    3.7e-2    1.6e-2    0.075
+ *   fp16, fp32 acc            1.9e-4    5.7e-4    4.4e-4    1.2e-3
+ *   fp16, fp16 acc            1.3e-3    4.6e-3    1.9e-3    0.01
+ *   fp32                      1.7e-7    4.6e-7    2.5e-7    1e-6
  *
  * The bounds are ~2x the worse cell's figure (the function knows only the
  * numerics).  Where it comes from:
@@ -1017,6 +1078,8 @@ int rb_asic_forward(rb_asic_qmodel *q, const rb_batch *in, float *y, rb_err *e)
  *     init gives every row the same range (trained weights differ).
  *   - The rnn's error is ~3x the lstm's: tanh passes pre-activation errors
  *     at slope ~1 to outputs up to ~0.9; the lstm's sigmoid gates attenuate.
+ *     The gru lies between: its n is a tanh, but z mixes it with h_{t-1},
+ *     whose stored error it carries on (attenuated by z < 1).
  *   - A 16-bit accumulator rounds every partial sum: its error grows with K
  *     and these bounds hold only for the tested shapes.  T=25 I=H=1024
  *     measured 8.5e-2 (bf16 acc, rnn) and 1.2e-2 (fp16 acc); I=H=2048 0.14

@@ -30,6 +30,11 @@
  *   fp32         plain fp32 (sgemm), the cpu target's arithmetic.
  * Without input projection (DeepBench-style workloads) x is already [T, B,
  * G*H] of pre-activations and is added in fp32.
+ * The GRU (PyTorch's, linear_before_reset = 1) runs the same products; its
+ * n row's input and recurrent sums stay apart into the vector unit, which
+ * computes n = tanh(W_in x + b_in + r (.) (W_hn h + b_hn)) and
+ * h' = (1 - z) (.) n + z (.) h in fp32 from the stored h_{t-1}.  A GRU
+ * with reset_before (linear_before_reset = 0) is refused (RB_EINPUT).
  * What imported models add (model.h) runs in the same scheme: a bidirectional
  * layer is two units, each quantized like a layer, whose stored h fill the
  * two halves of the layer's output (the next layer's input, 2H wide, with

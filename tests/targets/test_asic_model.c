@@ -241,6 +241,215 @@ static void test_bidirectional(void)
     }
 }
 
+/* The GRU by hand on the tiny preset (MODEL.md "Worked example 5"): I = 1,
+ * H = 2, L = 1, B = 1.  G = 3, K = 3.  Fused, a step is two products:
+ *   [x; h] through r, z (K = 3, N = 4) and x through n (K = 1, N = 2):
+ *     tiles 2 * 2 + 1 * 1 = 5, array 2 + 4 * max(1, 2) + 1 + 2 + 2 - 2 = 13;
+ *     weights 4 * 3 + 2 * 1 = 14 bytes / 4 = 3.5; acts: the operand re-read
+ *     per column tile 2 * 3 + 1 * 1 = 7, h out 2, h_{t-1} for z * h 2:
+ *     11 / 4 = 2.75 -> 13
+ *   h through W_hn (K = 2, N = 2): 1 tile, array 2 + 1 + 2 + 2 - 2 = 5;
+ *     weights 4 / 4 = 1, acts 2 / 4 = 0.5 -> 5
+ *   vector B H * 14 = 28
+ *   step 13 + 5 + 28 = 46 (the LSTM of this shape: 19 + 34 = 53)
+ *   MACs 14 + 4 = 18 = G H K B: 3/4 of the LSTM's 24
+ * On chip: weights 18, acts 11 + 2 = 13, accumulators 2 B a (n_k N per
+ * block): 8 (2 * 4 + 1 * 2) = 80 and 8 (1 * 2) = 16 -> 127 bytes;
+ * energy 18 x 2 + 13 x 3 + 96 x 4 = 459 pJ; off chip x and y 3 bytes, 300
+ * pJ; vector 28 x 5 = 140 pJ; MACs 18 pJ; static 46 us x 1 W.
+ * Hoisted, T = 1: the input product (K = 1, N = 6, 3 tiles) 2 + 2 * 2 + 1
+ * + 2 = 9 (acts: operand 3 + pre-activations 6 * 4 = 27 / 4 = 6.75); a
+ * step (K = 2, N = 6, 3 tiles) 9 (acts 3 * 2 + 2 + 2 + 24 = 34 / 4 =
+ * 8.5), + 28: 9 + 37 = 46, the fused figure (auto keeps fused on a tie).
+ * T = 20: 20 rows in three blocks of 7 (the accumulators hold 8): array
+ * 3 * (2 + 2 * 7 + 7 + 2 + 2 - 2) = 75, but the activations bound it:
+ * operand 3 * 20 + pre-activations 20 * 24 = 540 / 4 = 135; then 20 * 37:
+ * 875 against fused 20 * 46 = 920. */
+static void test_gru_by_hand(void)
+{
+    rb_asic_preset p;
+    load_tiny(&p, k_tiny);
+    rb_workload w = rb_test_workload(RB_CELL_GRU, 1, 1, 1, 2, 1, 1);
+    rb_asic_result r;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 46, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 13 + 5, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_VECTOR], 28, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS] + r.bound_cycles[RB_ASIC_BOUND_ACTS], 0, 0);
+    CHECK_NEAR(r.macs, 18, 0);
+    CHECK_NEAR(2 * r.macs, rb_workload_flops(&w), 0);
+    CHECK_NEAR(r.utilization, 18.0 / (4 * 46), 1e-15);
+    CHECK_NEAR(r.weight_bytes, 18, 0);
+    CHECK_INT(r.weights_resident, 1);
+    CHECK_NEAR(r.onchip_bytes, 18 + 13 + 96, 0);
+    CHECK_NEAR(r.offchip_bytes, 3, 0);
+    CHECK_NEAR(r.vector_ops, 28, 0);
+    CHECK_NEAR(r.e_mac, 18e-12, 1e-24);
+    CHECK_NEAR(r.e_onchip, 459e-12, 1e-22);
+    CHECK_NEAR(r.e_offchip, 300e-12, 1e-22);
+    CHECK_NEAR(r.e_vector, 140e-12, 1e-22);
+    CHECK_NEAR(r.e_total, 46e-6 + (18 + 459 + 300 + 140) * 1e-12, 1e-18);
+    CHECK_NEAR(r.load_s, 18 / 4000.0, 1e-15);
+    rb_asic_result lstm;
+    w.cell = RB_CELL_LSTM;
+    CHECK_INT(rb_asic_model(&p, &w, &lstm, &e), 0);
+    CHECK_NEAR(lstm.cycles, 53, 0);
+    CHECK_NEAR(r.macs, 0.75 * lstm.macs, 0);
+
+    w.cell = RB_CELL_GRU;
+    p.schedule = RB_ASIC_HOISTED;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 46, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 9 + 9, 0);
+    CHECK_NEAR(r.macs, 18, 0);
+    p.schedule = RB_ASIC_AUTO;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.hoisted, 0);
+    CHECK_NEAR(r.other_cycles, 46, 0);
+    w = rb_test_workload(RB_CELL_GRU, 20, 1, 1, 2, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.hoisted, 1);
+    CHECK_NEAR(r.cycles, 875, 0);
+    CHECK_NEAR(r.other_cycles, 920, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ACTS], 135, 0);
+    CHECK_NEAR(r.macs, 18 * 20, 0);
+    CHECK_NEAR(r.vector_ops, 28 * 20, 0);
+    printf("  tiny gru I1 H2: fused 46 cycles a step (lstm 53); T = 20 hoisted %.0f, fused %.0f\n",
+           r.cycles, r.other_cycles);
+
+    /* A column tile shared by z and n columns runs every row tile (its n
+     * columns' h rows are zeros); only tiles of n columns alone skip them.
+     * 4 columns, H = 1: r, z, n in one column tile, K = 2 in one row tile:
+     *   first product 1 tile (not 2): array 2 + 1 + 2 + 4 - 2 = 7; weights
+     *     2 * 2 + 1 = 5 bytes / 4; acts re-reads 2 + h out 1 + h_{t-1} 1 =
+     *     4 / 4; accumulators 2 B a n_k (2 + 1) = 24 bytes
+     *   W_hn: 1 tile, array 7; weights 1, acts 1, accumulators 8
+     *   vector 14: 7 + 7 + 14 = 28; MACs 5 + 1 = 6; on chip 6 + 5 + 32 = 43 */
+    load_tiny(&p, tiny_with("cols = 2\n", "cols = 4\n"));
+    w = rb_test_workload(RB_CELL_GRU, 1, 1, 1, 1, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 28, 0);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 14, 0);
+    CHECK_NEAR(r.macs, 6, 0);
+    CHECK_NEAR(r.onchip_bytes, 43, 0);
+
+    /* Without input projection nothing is fused with x: one product over
+     * h (K = 2, N = 6, 3 tiles: array 9) in either schedule; acts: re-reads
+     * 3 * 2, the pre-projected x 6, h out 2, h_{t-1} 2: 16 / 4 = 4; + 28 */
+    load_tiny(&p, k_tiny);
+    w = rb_test_workload(RB_CELL_GRU, 1, 1, 0, 2, 1, 0);
+    for (int s = 0; s < 2; s++) {
+        p.schedule = s ? RB_ASIC_HOISTED : RB_ASIC_FUSED;
+        CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+        CHECK_NEAR(r.cycles, 9 + 28, 0);
+        CHECK_NEAR(r.macs, 12, 0);
+    }
+}
+
+/* The GRU on real presets, by hand and against the LSTM.
+ * tpu-v1, H = I = 1024, B = 1, T = 25 (worked example 2's shape): weights
+ * stream at 48.57 B/cycle, w = 4 MiB / 48.57 = 86 353.3 cycles.  Fused, the
+ * first product takes 2H (I + H) + H I = 5 MiB (1.25 w), W_hn 1 MiB (0.25
+ * w), both weight-bound; vector ceil(1024 * 14 / 256) = 56: a step is
+ * 1.5 w + 56 where the LSTM's is 2 w + 68.  Hoisted: W_ih (3 MiB) once,
+ * then W_hh (3 MiB) a step: 0.75 w + 25 (0.75 w + 56).
+ * edge-npu, H = I = 256, B = 64, fused (worked example 3's shape): the
+ * sequence (64 * 25 * 512 + 64 * 256 * 2 = 851 968 bytes) spills, a step
+ * (64 * 512 + 64 * 256 * 2 = 65 536) fits; per step off chip the weights,
+ * 3 * 256 * 512 = 393 216 bytes, the operand once 32 768 and h once
+ * 16 384, nothing for W_hn (its operand is on chip).  The first product:
+ * 32 * 32 + 16 * 16 = 1 280 tiles, link (327 680 + 49 152) / 4 = 94 208
+ * (array 81 966, acts (64 * (32 * 512 + 16 * 256) + 2 * 16 384) / 32 =
+ * 41 984); W_hn: 256 tiles, array 16 + 255 * 64 + 64 + 30 = 16 430 (its
+ * 65 536 weight bytes take 16 384); vector 64 * 256 * 14 / 16 = 14 336:
+ * 124 974 a step (the LSTM: 160 768).  With 48 KiB of activation memory
+ * the step spills (65 536 > 49 152): every re-read crosses the link,
+ * 64 * (32 * 512 + 16 * 256) + 2 * 16 384 = 1 343 488 and 64 * 16 * 256 =
+ * 262 144 beside the weights. */
+static void test_gru_presets(void)
+{
+    rb_asic_preset p;
+    rb_asic_result r, l;
+    rb_err e = {0};
+    CHECK_INT(rb_asic_preset_load("tpu-v1", &p, &e), 0);
+    const double wcyc = 4194304 / (34e9 / 700e6);
+    rb_workload w = rb_test_workload(RB_CELL_GRU, 25, 1, 1024, 1024, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 25 * (1.5 * wcyc + 56), 1e-3);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS], 25 * 1.5 * wcyc, 1e-3);
+    CHECK_NEAR(r.offchip_bytes, 25 * 6291456.0 + 25 * 2048, 0);
+    p.schedule = RB_ASIC_HOISTED;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_NEAR(r.cycles, 0.75 * wcyc + 25 * (0.75 * wcyc + 56), 1e-3);
+    printf("  tpu-v1 gru H1024 B1 T25: hoisted %.0f cycles, fused %.0f (lstm %.0f, %.0f)\n",
+           r.cycles, 25 * (1.5 * wcyc + 56), wcyc + 25 * (wcyc + 68), 25 * (2 * wcyc + 68));
+
+    CHECK_INT(rb_asic_preset_load("edge-npu", &p, &e), 0);
+    p.schedule = RB_ASIC_FUSED;
+    w = rb_test_workload(RB_CELL_GRU, 25, 64, 256, 256, 1, 1);
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.acts_spill, 1);
+    CHECK_INT(r.step_spill, 0);
+    CHECK_NEAR(r.cycles, 25 * 124974.0, 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_WEIGHTS], 25 * 94208.0, 1e-6);
+    CHECK_NEAR(r.bound_cycles[RB_ASIC_BOUND_ARRAY], 25 * 16430.0, 1e-6);
+    CHECK_NEAR(r.offchip_bytes, 25 * (393216.0 + 49152) + 64 * 25 * 512, 1e-6);
+    p.act_sram_bytes = 48 * 1024;
+    CHECK_INT(rb_asic_model(&p, &w, &r, &e), 0);
+    CHECK_INT(r.step_spill, 1);
+    CHECK_NEAR(r.offchip_bytes, 25 * (393216.0 + 1343488 + 262144) + 64 * 25 * 512, 1e-6);
+
+    /* Against the LSTM of the same shape, every preset and schedule: 3/4 of
+     * the MACs and the weights, 14/17 of the vector work (17/21 with a
+     * clip, one clamp per gate row), fewer cycles; twice as much with both
+     * directions.  Resident (memories made large) or as shipped. */
+    static const char *const presets[] = {"tpu-v1", "edge-npu", "dc-bf16"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        for (int big = 0; big < 2; big++)
+            for (int s = 0; s < 2; s++) {
+                CHECK_INT(rb_asic_preset_load(presets[i], &p, &e), 0);
+                p.schedule = s ? RB_ASIC_HOISTED : RB_ASIC_FUSED;
+                if (big) {
+                    p.weight_sram_bytes = 1e12;
+                    p.weight_sram_bpc = p.weight_sram_bpc > 0 ? p.weight_sram_bpc : 1024;
+                    p.act_sram_bytes = 1e12;
+                }
+                for (int clip = 0; clip < 2; clip++) {
+                    rb_workload wg = rb_test_workload(RB_CELL_GRU, 25, 4, 256, 512, 2, 1);
+                    wg.features = clip ? RB_FEAT_CLIP : 0;
+                    rb_workload wl = wg;
+                    wl.cell = RB_CELL_LSTM;
+                    CHECK_INT(rb_asic_model(&p, &wg, &r, &e), 0);
+                    CHECK_INT(rb_asic_model(&p, &wl, &l, &e), 0);
+                    CHECK_NEAR(r.macs, 0.75 * l.macs, 0);
+                    CHECK_NEAR(2 * r.macs, rb_workload_flops(&wg), 0);
+                    CHECK_NEAR(r.weight_bytes, 0.75 * l.weight_bytes, 0);
+                    CHECK_NEAR(r.vector_ops * (clip ? 21 : 17), l.vector_ops * (clip ? 17 : 14), 0);
+                    CHECK(r.cycles < l.cycles);
+                    CHECK(r.e_total < l.e_total);
+                    rb_workload w2 = wg;
+                    w2.layers = 1;
+                    w2.dirs = 2;
+                    w2.features |= RB_FEAT_BIDIR;
+                    rb_workload w1 = w2;
+                    w1.dirs = 1;
+                    w1.features &= ~(unsigned)RB_FEAT_BIDIR;
+                    rb_asic_result r1, r2;
+                    CHECK_INT(rb_asic_model(&p, &w1, &r1, &e), 0);
+                    CHECK_INT(rb_asic_model(&p, &w2, &r2, &e), 0);
+                    if (big)
+                        CHECK_NEAR(r2.cycles, 2 * r1.cycles, 1e-9 * r1.cycles);
+                    CHECK_NEAR(r2.macs, 2 * r1.macs, 0);
+                    if (!clip && !big)
+                        printf("  %-8s %s gru H512 I256 B4 T25 L2: %.4g s %.4g J (lstm %.4g s "
+                               "%.4g J)\n",
+                               presets[i], s ? "hoisted" : "fused  ", r.latency_s, r.e_total,
+                               l.latency_s, l.e_total);
+                }
+            }
+}
+
 /* Where the weights stop fitting on chip, the bound moves to the weights. */
 static void test_compute_memory_switch(void)
 {
@@ -743,6 +952,8 @@ int main(void)
     }
     test_tiny_by_hand();
     test_bidirectional();
+    test_gru_by_hand();
+    test_gru_presets();
     test_compute_memory_switch();
     test_step_fits();
     test_schedules();

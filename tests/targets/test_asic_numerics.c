@@ -445,6 +445,71 @@ static void test_int8_lstm_hand(void)
     rb_model_free(&m);
 }
 
+/* One-unit int8 GRU, T = 1, rows r, z, n; x = 0.5, h0 = 0.5.
+ *   W_ih = [0.5, -0.25, 127/128]: s = 1/128 exactly, codes [64, -32, 127]
+ *   W_hh = [127/128, 0.25, -0.75]: s = 1/128, codes [127, 32, -96]
+ *   b_ih = [0, 0.25, 17/128], b_hh = [0.5, 0, 0.125]
+ *   x codes 127 (s_x = 0.5/127); h0 63.5, a tie -> 64, stored as 64/127.
+ *   ih: q / 256 = [0.25, -0.125, 0.49609375]
+ *   hh: q * 64 / (128 * 127) = [0.5, 0.125984, -0.377953]
+ *   r: 0.25 + 0.5 + 0.5 = 1.25 -> 0.777300;  z: 0.250984 -> 0.562419
+ *   n row apart: xn = 0.49609375 + 17/128 = 0.62890625,
+ *                hn = -0.377953 + 0.125 = -0.252953;
+ *   n = tanh(0.62890625 + 0.777300 * -0.252953) = tanh(0.432286) = 0.407230
+ *   h = (1 - z) n + z h0 with the stored h0 = 64/127 = 0.503937:
+ *     0.461620, * 127 = 58.626 -> 59
+ * The h0 the hardware does not keep (0.5) would give 58.345 -> 58; r on
+ * the whole sum, tanh(r (xn + hn)), 51.8 -> 52; no r at all 55.96 -> 56.
+ * (The fp64 reference: 0.460282, 58.46 codes.) */
+static void test_int8_gru_hand(void)
+{
+    rb_model m;
+    rb_err e = {0};
+    CHECK_INT(model_1unit(&m, RB_CELL_GRU, 1, 1), 0);
+    const float wi[3] = {0.5f, -0.25f, 127.0f / 128}, wh[3] = {127.0f / 128, 0.25f, -0.75f};
+    const float bi[3] = {0, 0.25f, 17.0f / 128}, bh[3] = {0.5f, 0, 0.125f};
+    memcpy(m.layer[0].w_ih, wi, sizeof wi);
+    memcpy(m.layer[0].w_hh, wh, sizeof wh);
+    memcpy(m.layer[0].b_ih, bi, sizeof bi);
+    memcpy(m.layer[0].b_hh, bh, sizeof bh);
+    float x = 0.5f, h0 = 0.5f, y;
+    rb_batch in = {1, 1, 1, &x, &h0, NULL, NULL};
+    rb_asic_numerics n = {RB_ASIC_INT8, 32, RB_ASIC_PER_TENSOR};
+    CHECK_INT(run_once(&m, n, &in, &y, &e), 0);
+    CHECK_F(y, (float)(59 / 127.0));
+    const int qi[3] = {64, -32, 127}, qh[3] = {127, 32, -96};
+    double ih[3], hh[3];
+    for (int g = 0; g < 3; g++) {
+        ih[g] = qi[g] / 256.0;
+        hh[g] = qh[g] * 64 / (128.0 * 127);
+    }
+    double r = sig(ih[0] + hh[0] + 0.5), z = sig(ih[1] + hh[1] + 0.25);
+    double ng = tanh(ih[2] + 17.0 / 128 + r * (hh[2] + 0.125));
+    CHECK_NEAR(((1 - z) * ng + z * 64 / 127) * 127, 58.626, 0.001);
+    CHECK_NEAR(((1 - z) * ng + z * 0.5) * 127, 58.345, 0.001);
+    /* per channel: every row is one weight, codes +-127, s_r = |w_r| / 127:
+     * the terms are w * 0.5 and w * 64/127, the values above again */
+    n.weight_quant = RB_ASIC_PER_CHANNEL;
+    CHECK_INT(run_once(&m, n, &in, &y, &e), 0);
+    CHECK_F(y, (float)(59 / 127.0));
+    /* the fp32 vector unit's order (asic_numerics.c's top) in fp32 numerics */
+    n = (rb_asic_numerics){RB_ASIC_FP32, 32, RB_ASIC_PER_TENSOR};
+    CHECK_INT(run_once(&m, n, &in, &y, &e), 0);
+    volatile float pr = wi[0] * 0.5f + wh[0] * 0.5f + (bi[0] + bh[0]);
+    volatile float pz = wi[1] * 0.5f + wh[1] * 0.5f + (bi[1] + bh[1]);
+    float rf = 1.0f / (1.0f + expf(-pr)), zf = 1.0f / (1.0f + expf(-pz));
+    volatile float pn = (wi[2] * 0.5f + bi[2]) + rf * (wh[2] * 0.5f + bh[2]);
+    float nf = tanhf(pn);
+    CHECK_F(y, (1.0f - zf) * nf + zf * 0.5f);
+    /* linear_before_reset = 0 is not emulated (the target refuses it first) */
+    m.reset_before = 1;
+    rb_asic_qmodel *q = NULL;
+    CHECK_INT(rb_asic_qmodel_new(&q, &m, &n, 1, 1, &e), RB_EINPUT);
+    CHECK_STR_HAS(e.msg, "linear_before_reset=0");
+    CHECK(q == NULL);
+    rb_model_free(&m);
+}
+
 /* ---- bf16 by hand ------------------------------------------------------------------ */
 
 /* One-unit bf16 RNN, I = 3, T = 2, x = [1, 1, 1] both steps, biases 0, h0 = 0.
@@ -674,7 +739,10 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
     int64_t *hc = malloc(TB * (size_t)DH * sizeof *hc);
     float *c = malloc((size_t)B * H * sizeof *c), *hprev = malloc((size_t)B * H * sizeof *hprev);
     int64_t *hprevc = malloc((size_t)B * H * sizeof *hprevc);
-    float *pre = malloc((size_t)GH * sizeof *pre);
+    /* per row: the input term and the recurrent term, then what the cell
+     * takes (a GRU's n rows keep the two apart: xn in pre, hn) */
+    float *gx = malloc((size_t)GH * sizeof *gx), *gh = malloc((size_t)GH * sizeof *gh);
+    float *pre = malloc((size_t)GH * sizeof *pre), *hn = malloc((size_t)H * sizeof *hn);
     float s_x = 1.0f;
     if (is_int && m->input_proj) {
         /* calibrated on the steps the rows run */
@@ -718,8 +786,9 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
             }
             for (size_t k = 0; k < BH; k++) {
                 float h0 = in->h0 ? in->h0[u0 + k] : 0.0f;
-                hprev[k] = emu_round(&u, h0);
                 hprevc[k] = is_int ? emu_code((double)h0 * u.qmax, 1.0, u.qmax) : 0;
+                /* the stored h0 (the GRU's z * h reads it) */
+                hprev[k] = is_int ? (float)((double)hprevc[k] / u.qmax) : emu_round(&u, h0);
                 c[k] = m->cell == RB_CELL_LSTM && in->c0 ? in->c0[u0 + k] : 0.0f;
             }
             for (int st = 0; st < T; st++) {
@@ -740,7 +809,6 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
                     for (int r = 0; r < GH; r++) {
                         const float *wi = ly->w_ih ? ly->w_ih + (size_t)r * I : NULL;
                         const float *wh = ly->w_hh + (size_t)r * H;
-                        float bias = ly->b_ih[r] + ly->b_hh[r];
                         if (is_int) {
                             int64_t ai = 0, ah = 0;
                             for (int k = 0; k < I; k++)
@@ -748,34 +816,44 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
                             for (int k = 0; k < H; k++)
                                 ah += emu_code(wh[k], s_hh[r], u.qmax) * hq[k];
                             float sc_hh = (float)((double)s_hh[r] / u.qmax);
-                            if (I) {
-                                float sc_ih = l == 0 ? (float)((double)s_ih[r] * s_x)
-                                                     : (float)((double)s_ih[r] / u.qmax);
-                                pre[r] = sc_ih * (float)ai + sc_hh * (float)ah + bias;
-                            } else {
-                                pre[r] = xv[r] + sc_hh * (float)ah + bias;
-                            }
+                            float sc_ih = l == 0 ? (float)((double)s_ih[r] * s_x)
+                                                 : (float)((double)s_ih[r] / u.qmax);
+                            gx[r] = I ? sc_ih * (float)ai : xv[r];
+                            gh[r] = sc_hh * (float)ah;
                         } else if (n.acc_bits == 16) {
                             double ai = 0, ah = 0;
                             for (int k = 0; k < I; k++)
                                 ai = emu_round_d(&u, ai + (double)emu_round(&u, wi[k]) * xv[k]);
                             for (int k = 0; k < H; k++)
                                 ah = emu_round_d(&u, ah + (double)emu_round(&u, wh[k]) * hp[k]);
-                            pre[r] = (I ? (float)ai : xv[r]) + (float)ah + bias;
+                            gx[r] = I ? (float)ai : xv[r];
+                            gh[r] = (float)ah;
                         } else {
                             float ai = 0, ah = 0;
                             for (int k = 0; k < I; k++)
                                 ai += emu_round(&u, wi[k]) * xv[k];
                             for (int k = 0; k < H; k++)
                                 ah += emu_round(&u, wh[k]) * hp[k];
-                            pre[r] = (I ? ai : xv[r]) + ah + bias;
+                            gx[r] = I ? ai : xv[r];
+                            gh[r] = ah;
+                        }
+                        if (m->cell == RB_CELL_GRU && r >= 2 * H) {
+                            pre[r] = gx[r] + ly->b_ih[r];
+                            hn[r - 2 * H] = gh[r] + ly->b_hh[r];
+                        } else {
+                            pre[r] = gx[r] + gh[r] + (ly->b_ih[r] + ly->b_hh[r]);
                         }
                     }
                     float *cb = c + (size_t)b * H;
                     const float *pv = ly->p;
                     for (int j = 0; j < H; j++) {
                         float h;
-                        if (m->cell == RB_CELL_LSTM) {
+                        if (m->cell == RB_CELL_GRU) {
+                            float rg = 1.0f / (1.0f + expf(-emu_clip(pre[j], kc)));
+                            float zg = 1.0f / (1.0f + expf(-emu_clip(pre[H + j], kc)));
+                            float ng = tanhf(emu_clip(pre[2 * H + j] + rg * hn[j], kc));
+                            h = (1.0f - zg) * ng + zg * hp[j]; /* hp: the stored h_{t-1} */
+                        } else if (m->cell == RB_CELL_LSTM) {
                             float ai = pre[j], af = pre[H + j];
                             if (pv) {
                                 ai += pv[j] * cb[j];
@@ -817,7 +895,10 @@ static void emulate(const rb_model *m, rb_asic_numerics n, const rb_batch *in, f
     free(c);
     free(hprev);
     free(hprevc);
+    free(gx);
+    free(gh);
     free(pre);
+    free(hn);
 }
 
 /* A seeded case: model, input, states, fp64 reference. */
@@ -933,6 +1014,10 @@ static void test_against_emulator(void)
         /* G*H = 268: two column tiles of the 16-bit accumulator's loop, the
          * second with a vector part and a scalar tail; T*B = 9: two row tiles */
         {RB_CELL_LSTM, 3, 3, 10, 67, 1, 1, 1},
+        {RB_CELL_GRU, 4, 3, 5, 7, 2, 1, 1},
+        {RB_CELL_GRU, 3, 2, 0, 6, 2, 1, 0},
+        {RB_CELL_GRU, 6, 2, 19, 9, 1, 0, 1},
+        {RB_CELL_GRU, 3, 3, 10, 90, 1, 1, 1}, /* G*H = 270, two column tiles again */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         fix f;
@@ -1009,9 +1094,13 @@ static void test_quality(void)
         {RB_CELL_LSTM, 30, 2, 0, 128, 2, 1, 0},   {RB_CELL_RNN, 50, 2, 16, 64, 1, 0, 1},
         {RB_CELL_RNN, 30, 4, 256, 96, 3, 1, 1},   {RB_CELL_RNN, 50, 1, 200, 256, 2, 0, 1},
         {RB_CELL_RNN, 5, 3, 7, 5, 1, 1, 1},       {RB_CELL_RNN, 40, 2, 0, 64, 1, 1, 0},
+        {RB_CELL_GRU, 1, 1, 3, 2, 1, 0, 1},       {RB_CELL_GRU, 50, 1, 32, 64, 1, 0, 1},
+        {RB_CELL_GRU, 10, 2, 40, 24, 3, 1, 1},    {RB_CELL_GRU, 50, 3, 100, 200, 2, 0, 1},
+        {RB_CELL_GRU, 25, 4, 128, 256, 1, 0, 1},  {RB_CELL_GRU, 50, 4, 256, 128, 3, 1, 1},
+        {RB_CELL_GRU, 30, 2, 0, 128, 2, 1, 0},
     };
 #define N_CASES (sizeof cases / sizeof cases[0])
-    double worst[N_ALL][2] = {{0}};
+    double worst[N_ALL][RB_CELL_COUNT] = {{0}};
     for (size_t k = 0; k < N_CASES; k++) {
         const qcase *q = &cases[k];
         fix f;
@@ -1035,7 +1124,7 @@ static void test_quality(void)
                    rb_asic_numerics_name(&n, name, sizeof name), st.max_abs, bound);
             CHECK_INT(st.nonfinite, 0);
             CHECK(st.max_abs <= bound);
-            double *wc = &worst[ni][q->cell == RB_CELL_RNN];
+            double *wc = &worst[ni][q->cell];
             *wc = st.max_abs > *wc ? st.max_abs : *wc;
             if (n.dtype == RB_ASIC_FP32) {
                 /* the harness's rule for fp32 results */
@@ -1048,11 +1137,12 @@ static void test_quality(void)
         }
         fix_free(&f);
     }
-    printf("  quality summary (worst max |y - ref|: lstm, rnn; bound):\n");
+    printf("  quality summary (worst max |y - ref|: lstm, rnn, gru; bound):\n");
     for (size_t ni = 0; ni < N_ALL; ni++) {
         char name[64];
-        printf("    %-28s %.2e  %.2e  %.1e\n", rb_asic_numerics_name(&k_all[ni], name, sizeof name),
-               worst[ni][0], worst[ni][1], rb_asic_quality_bound(&k_all[ni]));
+        printf("    %-28s %.2e  %.2e  %.2e  %.1e\n",
+               rb_asic_numerics_name(&k_all[ni], name, sizeof name), worst[ni][RB_CELL_LSTM],
+               worst[ni][RB_CELL_RNN], worst[ni][RB_CELL_GRU], rb_asic_quality_bound(&k_all[ni]));
     }
 }
 
@@ -1067,7 +1157,9 @@ static void test_fp32_bound(void)
         {RB_CELL_LSTM, 5, 2, 16, 16, 2, 0, 0},    {RB_CELL_LSTM, 4, 1, 8, 8, 1, 1, 0},
         {RB_CELL_RNN, 7, 1, 9, 17, 1, 0, 1},      {RB_CELL_RNN, 7, 2, 9, 17, 2, 0, 1},
         {RB_CELL_RNN, 5, 3, 33, 8, 2, 1, 1},      {RB_CELL_RNN, 6, 2, 12, 12, 2, 0, 0},
-        {RB_CELL_LSTM, 25, 4, 256, 256, 1, 0, 1},
+        {RB_CELL_LSTM, 25, 4, 256, 256, 1, 0, 1}, {RB_CELL_GRU, 5, 1, 32, 32, 1, 0, 1},
+        {RB_CELL_GRU, 6, 2, 10, 20, 2, 1, 1},     {RB_CELL_GRU, 6, 3, 40, 12, 1, 0, 1},
+        {RB_CELL_GRU, 5, 2, 16, 16, 2, 1, 0},     {RB_CELL_GRU, 25, 4, 256, 256, 1, 0, 1},
     };
     double worst = 0;
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -1122,6 +1214,19 @@ static const fcase k_fcases[] = {
      {RB_CELL_LSTM, 6, 1, 6, 8, 3, 0, 1},
      2,
      RB_FEAT_BIDIR | RB_FEAT_INPUT_FORGET},
+    {"gru bidirectional", {RB_CELL_GRU, 12, 3, 20, 32, 2, 1, 1}, 2, RB_FEAT_BIDIR},
+    {"gru bidir no-proj", {RB_CELL_GRU, 10, 2, 0, 24, 2, 1, 0}, 2, RB_FEAT_BIDIR},
+    {"gru reverse", {RB_CELL_GRU, 15, 2, 24, 40, 2, 1, 1}, 1, RB_FEAT_REVERSE},
+    {"gru clip", {RB_CELL_GRU, 12, 3, 20, 32, 2, 0, 1}, 1, RB_FEAT_CLIP},
+    {"gru lengths", {RB_CELL_GRU, 12, 4, 20, 32, 2, 1, 1}, 1, RB_FEAT_SEQ_LENS},
+    {"gru reverse clip lengths",
+     {RB_CELL_GRU, 9, 4, 8, 16, 1, 1, 1},
+     1,
+     RB_FEAT_REVERSE | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
+    {"gru bidir clip lengths 3 layers",
+     {RB_CELL_GRU, 7, 3, 5, 13, 3, 1, 1},
+     2,
+     RB_FEAT_BIDIR | RB_FEAT_CLIP | RB_FEAT_SEQ_LENS},
 };
 #define N_FCASES (sizeof k_fcases / sizeof k_fcases[0])
 
@@ -1263,6 +1368,44 @@ static void test_target_features(void)
     fix_free(&f);
 }
 
+/* Through the target: a GRU point (bidirectional, row lengths, clip) is
+ * loaded and outputs the emulation in the preset's numerics; the model
+ * times it; linear_before_reset = 0 is refused by name, as the harness
+ * stores an unsupported point. */
+static void test_target_gru(void)
+{
+    qcase qc = {RB_CELL_GRU, 6, 3, 10, 12, 2, 1, 1};
+    fix f;
+    CHECK_INT(fix_init_feat(&f, &qc, 2, RB_FEAT_BIDIR | RB_FEAT_SEQ_LENS | RB_FEAT_CLIP, 98, 0), 0);
+    rb_target t;
+    rb_err e = {0};
+    rb_sample smp;
+    rb_target_init(&t, rb_target_find("asic"), 1);
+    rb_target_set_opt(&t, "preset", "dc-bf16");
+    CHECK_INT(rb_target_probe(&t, &e), 0);
+    CHECK(t.cells & RB_CELL_BIT(RB_CELL_GRU));
+    const rb_asic_numerics n = {RB_ASIC_BF16, 32, RB_ASIC_PER_TENSOR}; /* the preset's */
+    CHECK_INT(rb_target_load(&t, &f.m, &f.w, &e), 0);
+    float *ye = malloc(f.ny * sizeof *ye);
+    rb_tensor out = {f.y, 3, {6, 3, 24, 0}};
+    CHECK_INT(rb_target_forward(&t, &f.in, &out, &smp, &e), 0);
+    CHECK_INT(run_once(&f.m, n, &f.in, ye, &e), 0);
+    CHECK(memcmp(f.y, ye, f.ny * sizeof *ye) == 0);
+    CHECK(smp.device_s > 0 && smp.energy_j > 0);
+    printf("  target %s %s: output == emulation, modeled latency %.3g s\n", t.instance, f.w.key,
+           smp.device_s);
+    rb_target_unload(&t);
+    fix_free(&f);
+
+    CHECK_INT(fix_init_feat(&f, &qc, 1, RB_FEAT_RESET_BEFORE, 97, 0), 0);
+    CHECK_INT(f.m.reset_before, 1);
+    CHECK_INT(rb_target_load(&t, &f.m, &f.w, &e), RB_EUNAVAIL);
+    CHECK_STR_HAS(e.msg, "unsupported: linear_before_reset=0");
+    rb_target_close(&t);
+    free(ye);
+    fix_free(&f);
+}
+
 /* ---- argument errors ---------------------------------------------------------------- */
 
 static void test_errors(void)
@@ -1348,6 +1491,7 @@ int main(void)
     test_int8_scales();
     test_int8_rnn_hand();
     test_int8_lstm_hand();
+    test_int8_gru_hand();
     test_bf16_rnn_hand();
     test_bf16_lstm_hand();
     test_overflow();
@@ -1360,6 +1504,7 @@ int main(void)
     test_features_quality();
     test_lengths_padding();
     test_target_features();
+    test_target_gru();
     printf("  cpu time %.1f s\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
     return rb_test_done("test_asic_numerics");
 }
