@@ -362,7 +362,7 @@ static int rb_cmd_train(int argc, char **argv)
 
 const rb_command rb_command_train = {
     .name = "train",
-    .summary = "train the text classifier (LSTM or RNN) on a target; save the model",
+    .summary = "train the text classifier (LSTM, GRU or RNN) on a target; save the model",
     .help = train_help,
     .help_tail = train_help_tail,
     .uses = RB_USE_DB | RB_USE_QUIET | RB_USE_TARGET_FLAGS,

@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: rnnbench <command> [options]\n\n"
-               "rnnbench measures LSTM/RNN workloads on CPU, GPU, FPGA and ASIC targets,\n"
+               "rnnbench measures LSTM/GRU/RNN workloads on CPU, GPU, FPGA and ASIC targets,\n"
                "checks every output against a reference and stores the results in SQLite.\n\n"
                "Commands:\n");
     for (const rb_command *const *c = rb_commands; *c; c++)

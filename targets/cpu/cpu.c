@@ -1,4 +1,4 @@
-/* cpu.c — the CPU target: fp32 LSTM/RNN inference and training on
+/* cpu.c — the CPU target: fp32 LSTM/GRU/RNN inference and training on
  * rnnbench's own kernels, or oneDNN's primitives (cpu:onednn).
  *
  * cpu_probe.c describes the machine, cpu_lstm.c packs weights and runs the

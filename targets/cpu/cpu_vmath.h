@@ -1,4 +1,4 @@
-/* cpu_vmath.h — the gate nonlinearities and the LSTM/RNN cell on GCC
+/* cpu_vmath.h — the gate nonlinearities and the LSTM/GRU/RNN cells on GCC
  * vector extensions, for one vector width per translation unit.
  *
  * The includer defines RB_VW (floats per vector: 8 or 16) and compiles the

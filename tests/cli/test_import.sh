@@ -55,14 +55,14 @@ check "external data gives the same weights" \
     "$(rb inspect ext/in/model.onnx | grep -c "lstm_infer_t1_b1_i5_h6_l3_in-")" "1"
 expect 0 --out "within" -- rb eval --model ext/in/model.onnx --inputs "$L3/inputs" --targets cpu
 expect 2 --err "is not a relative path beside the model" -- rb inspect ext/escape.onnx
-expect 2 --err "no LSTM or RNN node" -- rb inspect "$FX/bad/no_recurrent.onnx"
+expect 2 --err "no LSTM, GRU or RNN node" -- rb inspect "$FX/bad/no_recurrent.onnx"
 head -c 300 "$BI/model.onnx" >truncated.onnx
 expect 2 --err "the protobuf does not parse" -- rb inspect truncated.onnx
 : >empty.onnx
 expect 2 --err "no graph" -- rb inspect empty.onnx
 expect 2 --err "not a regular file" -- rb inspect /dev/zero
 mkdir nothing
-expect 2 --err "no PyTorch LSTM/RNN parameters" -- rb inspect nothing
+expect 2 --err "no PyTorch LSTM/GRU/RNN parameters" -- rb inspect nothing
 expect 2 --err "cannot open" -- rb inspect missing.onnx
 expect 2 --err "its weights are graph inputs" -- rb run --model "$NODE/test_lstm_defaults/model.onnx" -q
 

@@ -112,7 +112,7 @@ int rb_onnx_parse_tensor(const uint8_t *buf, size_t len, rb_gtensor *t, char **n
 /* The content hash of imported files (64-bit FNV-1a over words). */
 uint64_t rb_content_hash(const uint8_t *p, size_t n);
 
-/* The opsets of the default domain rnnbench reads (the LSTM and RNN as
+/* The opsets of the default domain rnnbench reads (the LSTM, GRU and RNN as
  * defined since opset 7; layout since 14). */
 #define RB_ONNX_OPSET_MIN 7
 #define RB_ONNX_OPSET_MAX 17

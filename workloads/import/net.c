@@ -91,7 +91,7 @@ static int take_rec(rb_net *n, int k, rb_err *e)
 {
     const rb_graph *g = &n->g;
     const rb_gnode *nd = &g->nodes[k];
-    rb_cell cell = !strcmp(nd->op, "LSTM") ? RB_CELL_LSTM
+    rb_cell cell = !strcmp(nd->op, "LSTM")  ? RB_CELL_LSTM
                    : !strcmp(nd->op, "GRU") ? RB_CELL_GRU
                                             : RB_CELL_RNN;
     const int lstm = cell == RB_CELL_LSTM;
@@ -246,7 +246,8 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
     }
     if (!n->n_rec) {
         rb_net_free(n);
-        return rb_errf(e, RB_EINPUT, "the model has no LSTM or RNN node: nothing to benchmark");
+        return rb_errf(e, RB_EINPUT,
+                       "the model has no LSTM, GRU or RNN node: nothing to benchmark");
     }
     for (int k = 0; k < n->n_rec; k++)
         for (int i = 0; i < gg->n_inputs; i++) {

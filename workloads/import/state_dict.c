@@ -95,9 +95,9 @@ static int scan(const char *dir, sd_scan *s, rb_err *e)
     }
     closedir(d);
     if (!rc && !s->have_prefix)
-        rc = rb_errf(e, RB_EINPUT,
-                     "%s: no PyTorch LSTM/RNN parameters (weight_ih_l0.npy ...) in the directory",
-                     dir);
+        rc = rb_errf(
+            e, RB_EINPUT,
+            "%s: no PyTorch LSTM/GRU/RNN parameters (weight_ih_l0.npy ...) in the directory", dir);
     return rc;
 }
 
