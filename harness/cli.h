@@ -68,7 +68,7 @@ enum {
     "  --input LIST        input sizes I, or 'hidden' (default: I = H)\n"                   \
     "  --layers LIST       stacked layers L (default 1)\n"                                  \
     "  --batch LIST        batch sizes B (default 1)\n"                                     \
-    "  --cell LIST         lstm, gru and/or rnn (default lstm)\n"                         \
+    "  --cell LIST         lstm, gru and/or rnn (default lstm)\n"                           \
     "  --mode LIST         infer and/or train (default infer)\n"                            \
     "  --no-input-proj     time only the recurrent part, as DeepBench does: the first\n"    \
     "                      layer's input arrives already projected (x is [T,B,G*H])\n"      \
