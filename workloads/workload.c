@@ -150,7 +150,10 @@ uint64_t rb_workload_mem_bytes(const rb_workload *w)
          * outputs, gradients and Adam's two moments; and the training target;
          * the cpu target's packed operands of the backward's products (the
          * weights once more, chunks of h and x) */
-        bytes += 4 * (L * T * B * (G * H + 2 * H) + T * B * (G * H + 3 * H) + 3 * wts);
+        /* (the GRU keeps W_hn h + b_hn where the LSTM keeps c, and a second
+         * gradient at its gates, the recurrent side's) */
+        double gru = w->cell == RB_CELL_GRU;
+        bytes += 4 * (L * T * B * (G * H + 2 * H) + T * B * ((1 + gru) * G * H + 3 * H) + 3 * wts);
         bytes += 4 * (wts + 512 * (H + (X > H ? X : H)));
         /* the fp64 reference backward on the checked problem: the same
          * activations plus each layer's input, and the gradients */
