@@ -205,26 +205,20 @@ static void init_target(rb_target *t, const char *name, const char *selector, in
     rb_target_set_opt(t, key, eq ? eq + 1 : selector);
 }
 
-/* What the instance runs (rb_target.features, narrowed by its probe). */
-static unsigned target_features(const char *name, const char *selector)
+/* What the instance runs: its features and its cells (rb_target.features
+ * and .cells, narrowed by its probe; none when the probe fails). */
+static void target_runs(const char *name, const char *selector, unsigned *features,
+                        unsigned *cells)
 {
     rb_target t;
     rb_err e = {0};
     init_target(&t, name, selector, 1);
-    unsigned f = rb_target_probe(&t, &e) ? 0 : t.features;
+    int rc = rb_target_probe(&t, &e);
+    if (features)
+        *features = rc ? 0 : t.features;
+    if (cells)
+        *cells = rc ? 0 : t.cells;
     rb_target_close(&t);
-    return f;
-}
-
-/* The cells the instance runs (rb_target.cells, narrowed by its probe). */
-static unsigned target_cells(const char *name, const char *selector)
-{
-    rb_target t;
-    rb_err e = {0};
-    init_target(&t, name, selector, 1);
-    unsigned c = rb_target_probe(&t, &e) ? 0 : t.cells;
-    rb_target_close(&t);
-    return c;
 }
 
 /* A cell the instance does not run must be refused naming it: 1 when it was
@@ -267,7 +261,8 @@ static void battery_reference(const char *name, const char *selector, unsigned f
     char who[96]; /* what the lines below name: "cpu", "cpu backend=onednn" */
     snprintf(who, sizeof who, "%s%s%s", name, selector && *selector ? " " : "",
              selector ? selector : "");
-    const unsigned cells = target_cells(name, selector);
+    unsigned cells, runs;
+    target_runs(name, selector, &runs, &cells);
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         const shape *s = &shapes[k];
         fixture f;
@@ -300,7 +295,6 @@ static void battery_reference(const char *name, const char *selector, unsigned f
     }
     /* What imported models add: run where the target declares it, refused
      * naming the feature where it does not. */
-    const unsigned runs = target_features(name, selector);
     for (size_t k = 0; k < sizeof feat_shapes / sizeof feat_shapes[0]; k++) {
         const feat_shape *fs = &feat_shapes[k];
         fixture f;
@@ -372,7 +366,8 @@ static float *to_floats(const double *d, size_t n)
 
 static void battery_stateful(const char *name, const char *selector)
 {
-    const unsigned cells = target_cells(name, selector);
+    unsigned cells;
+    target_runs(name, selector, NULL, &cells);
     for (size_t k = 0; k < sizeof stateful_shapes / sizeof stateful_shapes[0]; k++) {
         const feat_shape *fs = &stateful_shapes[k];
         const shape *s = &fs->s;
@@ -450,7 +445,8 @@ static float *fixture_f32(const char *dir, const char *name, size_t want, rb_npy
 static void battery_torch_fixtures(const char *name, const char *selector)
 {
     const rb_torch_case *cases = rb_torch_cases;
-    const unsigned cells = target_cells(name, selector);
+    unsigned cells;
+    target_runs(name, selector, NULL, &cells);
     for (size_t k = 0; k < RB_N_TORCH_CASES; k++) {
         char dir[512];
         snprintf(dir, sizeof dir, "%s/torch/%s", RB_FIXTURES, cases[k].name);
