@@ -320,7 +320,8 @@ static const axes_case axes_cases[] = {
     {"seq", "0", RB_EINPUT, 0, 0, 0, {"seq", "'0'", "at least 1"}},
     {"hidden", "2,-1", RB_EINPUT, 0, 0, 0, {"hidden", "'-1'"}},
     {"layers", "16777217", RB_EINPUT, 0, 0, 0, {"layers", "'16777217'", "limit"}},
-    {"cell", "lstm rnn gru", RB_EINPUT, 0, 0, 0, {"cell", "'gru'"}},
+    {"cell", "lstm rnn gru", 0, 3, RB_CELL_LSTM, RB_CELL_GRU, {NULL}},
+    {"cell", "lstm gur", RB_EINPUT, 0, 0, 0, {"cell", "'gur'"}},
     {"input", "Hidden", RB_EINPUT, 0, 0, 0, {"input", "'Hidden'"}},
     {"hiden", "8", RB_EINPUT, 0, 0, 0, {"unknown key 'hiden'"}},
 };
@@ -474,15 +475,21 @@ static void test_shipped(void)
     rb_matrix m = {0};
     rb_err e = {0};
     CHECK_INT(rb_matrix_load(&m, shipped[0].file, NULL, 0, &e), 0);
-    CHECK_INT(m.n, 15);
+    CHECK_INT(m.n, 15 + 54);
     CHECK(has_key(&m, "lstm_infer_t25_b4_i2048_h2048_l1_noproj"));
+    CHECK(has_key(&m, "gru_infer_t750_b2_i2560_h2560_l1_noproj"));
     double flops = 0;
     for (size_t i = 0; i < m.n; i++)
         flops += rb_workload_flops(&m.points[i]);
-    /* sum over the 15 shapes of DeepBench's 8 H^2 B T, B summed as 1+2+4 = 7 */
+    /* sum over the 15 LSTM shapes of DeepBench's 8 H^2 B T and the 54 GRU
+     * shapes of its 6 H^2 B T, B summed as 1+2+4 = 7 */
     double want = 8.0 * 7 *
                   (25.0 * (512.0 * 512 + 1024.0 * 1024 + 2048.0 * 2048) + 50.0 * 1536 * 1536 +
                    150.0 * 256 * 256);
+    want += 6.0 * 7 *
+            ((187.0 + 375 + 750 + 1500) *
+                 (1536.0 * 1536 + 2048.0 * 2048 + 2560.0 * 2560 + 2816.0 * 2816) +
+             1.0 * 512 * 512 + 1500.0 * 1024 * 1024);
     CHECK_NEAR(flops, want, 1.0);
     rb_matrix_free(&m);
 }
