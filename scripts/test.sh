@@ -19,7 +19,8 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 if [[ $asan -eq 1 ]]; then
     scripts/build.sh --asan
     # explore's confirming builds (Release, not instrumented) are the first pass's
-    RB_FPGA_CONFIRM_CACHE="$PWD/build/fpga-confirm" \
+    # (the OpenCL driver's own leaks are suppressed: tests/lsan.supp says which)
+    RB_FPGA_CONFIRM_CACHE="$PWD/build/fpga-confirm" LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir build-asan --output-on-failure -j "$jobs"
     # every reader of untrusted input under libFuzzer: 5,000 inputs each
