@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../targets/target.h"
 #include "../workloads/decimal.h"
 
 static const rb_explore_key k_fpga_keys[] = {
@@ -159,6 +160,18 @@ int rb_explore_objective_parse(const char *s, rb_explore_objective *o)
             return 0;
         }
     return -1;
+}
+
+int rb_explore_unsupported(const char *target, const rb_workload *w, char *why, size_t len)
+{
+    const rb_target_ops *ops = rb_target_find(target);
+    unsigned missing = w->features & ~(ops ? ops->features : 0);
+    if (!missing)
+        return 0;
+    char names[128];
+    snprintf(why, len, "unsupported: %s (%.100s)", rb_features_str(missing, names, sizeof names),
+             w->key);
+    return 1;
 }
 
 int rb_explore_point_batch(const rb_explore_spec *sp, const rb_workload *w)

@@ -161,6 +161,10 @@ void rb_explore_asic_preset(const rb_explore_spec *spec, const rb_explore_cand *
  * a key is not swept. */
 void rb_explore_values(const rb_explore_sweep *s, long i, const double *dflt, int nkeys,
                        double *v);
+/* Does the point need a feature the target does not run (an imported
+ * model's peepholes, clip, linear_before_reset=0 ...)?  1 with
+ * "unsupported: <feature> (<key>)" in why, as the target's load says it. */
+int rb_explore_unsupported(const char *target, const rb_workload *w, char *why, size_t len);
 /* The batch a point runs at: its own, or the server's largest under load. */
 int rb_explore_point_batch(const rb_explore_spec *sp, const rb_workload *w);
 /* p99 of the load's trace through a server with service time fn(ctx, n). */

@@ -111,6 +111,8 @@ int rb_xasic_estimate(const rb_explore_spec *sp, rb_explore_cand *c, const rb_tr
             snprintf(c->refused, sizeof c->refused, "the model times inference (%.100s)", w->key);
             return 0;
         }
+        if (rb_explore_unsupported("asic", w, c->refused, sizeof c->refused))
+            return 0;
         if (rb_asic_model(&p, w, &r, &pe)) {
             snprintf(c->refused, sizeof c->refused, "%.250s", pe.msg);
             return 0;

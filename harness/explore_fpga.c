@@ -55,10 +55,8 @@ static long pow2_at_least(long v)
 static int point_shape(const rb_workload *w, rb_fx_fmt f, rb_fx_model *fx, char *why, size_t len)
 {
     memset(fx, 0, sizeof *fx);
-    if (w->cell != RB_CELL_LSTM && w->cell != RB_CELL_RNN)
-        return snprintf(why, len, "the accelerator computes lstm and rnn cells, not %s",
-                        rb_cell_name(w->cell)),
-               -1;
+    if (rb_explore_unsupported("fpga", w, why, len))
+        return -1;
     if (w->mode != RB_MODE_INFER)
         return snprintf(why, len, "the accelerator runs inference only (%.100s)", w->key), -1;
     if (!w->input_proj)

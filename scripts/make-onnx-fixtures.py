@@ -12,6 +12,9 @@ lstm_peepholes_onnxref/   one LSTM node with random weights, peepholes and
                           model.onnx, test_data_set_0/{input,output}_K.pb
 constant_weights.onnx     an RNN whose weights are Constant nodes, not
                           initializers (some exporters write them so)
+gru_lbr0.onnx             a GRU with ONNX's default linear_before_reset = 0
+                          and its weights as initializers (the cpu and gpu run
+                          it; the fpga and asic refuse it by that name)
 bad/                      models rnnbench must refuse, each for one reason
                           (tests/cli/test_import.sh says which)
 """
@@ -81,6 +84,17 @@ def constant_weights(out):
     save_model(lstm_model(nodes, [], [x], [y]), os.path.join(out, "constant_weights.onnx"))
 
 
+def gru_lbr0(out):
+    rng = np.random.default_rng(5)
+    H, I = 6, 4
+    inits = [numpy_helper.from_array(rng.uniform(-0.5, 0.5, shape).astype(np.float32), n)
+             for n, shape in (("W", (1, 3 * H, I)), ("R", (1, 3 * H, H)), ("B", (1, 6 * H)))]
+    node = helper.make_node("GRU", ["X", "W", "R", "B"], ["Y"], hidden_size=H, name="gru")
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, ["seq", "batch", I])
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)
+    save_model(lstm_model([node], inits, [x], [y]), os.path.join(out, "gru_lbr0.onnx"))
+
+
 def bad(out):
     """One refusal each; the LSTM is otherwise fine (I = H = 2)."""
     d = os.path.join(out, "bad")
@@ -128,6 +142,7 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/onnx"
     peepholes(out)
     constant_weights(out)
+    gru_lbr0(out)
     bad(out)
     return 0
 

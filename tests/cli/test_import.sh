@@ -27,6 +27,16 @@ expect 0 --out "needs      peepholes" --out "batch 3 (fixed by the file)" \
     -- rb inspect "$FX/lstm_peepholes_onnxref/model.onnx"
 
 expect 0 --out "RNN (tanh), 1 layer, forward, hidden 5, input 3" -- rb inspect "$FX/constant_weights.onnx"
+# ONNX's default GRU (linear_before_reset = 0): the cpu runs it, the asic refuses it by
+# name (the fpga too, where it is built), in a run and in explore alike
+expect 0 --out "stack      GRU, 1 layer, forward, hidden 6, input 4" \
+    --out "needs      linear_before_reset=0" --out "cpu    runs it" \
+    --out "asic   unsupported: linear_before_reset=0" -- rb inspect "$FX/gru_lbr0.onnx"
+expect 0 --out "unsupported: linear_before_reset=0" -- rb run --db lbr.db --model "$FX/gru_lbr0.onnx" \
+    --seq 5 --targets cpu,asic --reps 3 --min-time 0 --warmup 1 -q
+check "lbr=0: the cpu's result" "$(DB=lbr.db q "SELECT status FROM v_results WHERE target='cpu'")" "ok"
+expect 1 --out "refused (1): unsupported: linear_before_reset=0" \
+    -- rb explore --target asic --model "$FX/gru_lbr0.onnx" --seq 5 --no-store
 
 # refused, each for its reason, naming it
 expect 0 --out "stack      GRU, 1 layer, forward" --out "needs      linear_before_reset=0" -- rb inspect "$NODE/test_gru_defaults/model.onnx"
