@@ -1,5 +1,5 @@
-/* fpga.c — the fpga target: an LSTM accelerator in SystemVerilog (rtl/),
- * simulated cycle-accurately with Verilator.
+/* fpga.c — the fpga target: an LSTM/GRU/RNN accelerator in SystemVerilog
+ * (rtl/), simulated cycle-accurately with Verilator.
  *
  * Latency is counted clock cycles / clock (simulated); outputs are the
  * accelerator's fixed-point results, dequantized, so their error against the
@@ -255,7 +255,7 @@ static int load(rb_target *t, const rb_model *m, const rb_workload *w, rb_err *e
     char err[512] = "";
     for (int k = 0; k < s->npass; k++)
         if (rb_fpga_hw_check(hw, &s->pass[k].view, RB_FPGA_SAMPLED_STEPS, w->batch, err,
-                              sizeof err))
+                             sizeof err))
             return pass_unfit(s, k, err, e);
     const int D = rb_fx_dirs(&s->fx);
     size_t nx = (size_t)w->seq * w->batch * w->input,
@@ -545,7 +545,8 @@ static int forward(rb_target *t, const rb_batch *in, rb_tensor *out, rb_sample *
 const rb_target_ops rb_target_fpga_ops = {
     .name = "fpga",
     .method = RB_SRC_SIMULATED,
-    .description = "LSTM accelerator RTL (SystemVerilog) simulated cycle-accurately by Verilator",
+    .description =
+        "LSTM/GRU/RNN accelerator RTL (SystemVerilog) simulated cycle-accurately by Verilator",
     .probe = probe,
     .load = load,
     .forward = forward,
@@ -554,16 +555,18 @@ const rb_target_ops rb_target_fpga_ops = {
     .work = work,
     .options = fpga_options,
     /* as passes of the plain stack the RTL runs (fpga_passes.c); the cell
-     * has no peepholes, clip or coupled forget gate, and the RTL no row
-     * lengths */
+     * has no peepholes, clip or coupled forget gate, the gru's r scales
+     * W_hn h + b_hn (PyTorch's; reset_before is not built), and the RTL has
+     * no row lengths */
     .features = RB_FEAT_REVERSE | RB_FEAT_BIDIR,
-    .cells = RB_CELL_BIT(RB_CELL_LSTM) | RB_CELL_BIT(RB_CELL_RNN),
+    .cells = RB_CELLS_ALL,
 };
 #else
 const rb_target_ops rb_target_fpga_ops = {
     .name = "fpga",
     .method = RB_SRC_SIMULATED,
-    .description = "LSTM accelerator RTL (SystemVerilog) simulated cycle-accurately by Verilator",
+    .description =
+        "LSTM/GRU/RNN accelerator RTL (SystemVerilog) simulated cycle-accurately by Verilator",
     .unavailable = "built without Verilator: run scripts/setup.sh (it installs verilator and "
                    "yosys) and rebuild",
     .options = fpga_options,

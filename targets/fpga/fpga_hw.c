@@ -71,9 +71,30 @@ int rb_fpga_hw_valid(const rb_fpga_hw *hw, char *err, size_t errlen)
     return 0;
 }
 
+int rb_fpga_lane_rows(rb_cell cell) { return cell == RB_CELL_RNN ? 1 : 4; }
+
+int16_t rb_fpga_lane_weight(const rb_fx_model *fx, int u, long q, long k)
+{
+    if (fx->cell != RB_CELL_GRU)
+        return fx->w[u][q * rb_fx_k(fx, u) + k];
+    const long K = rb_fx_k(fx, u), in = K - fx->hidden, j = q / 4, g = q % 4;
+    /* n_x takes the input columns of row n, n_h its recurrent ones */
+    if ((g == 2 && k >= in) || (g == 3 && k < in))
+        return 0;
+    return fx->w[u][(j * 3 + (g < 3 ? g : 2)) * K + k];
+}
+
+int16_t rb_fpga_lane_bias(const rb_fx_model *fx, int u, long q)
+{
+    if (fx->cell != RB_CELL_GRU)
+        return fx->b[u][q];
+    const long j = q / 4, g = q % 4;
+    return g == 3 ? fx->bn[u][j] : fx->b[u][j * 3 + g];
+}
+
 long rb_fpga_row_blocks(const rb_fpga_hw *hw, const rb_fx_model *fx)
 {
-    return ceil_div((long)fx->gates * fx->hidden, hw->lanes);
+    return ceil_div((long)rb_fpga_lane_rows(fx->cell) * fx->hidden, hw->lanes);
 }
 
 long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx)
@@ -94,10 +115,10 @@ int rb_fpga_hw_check(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B, 
             err, errlen, RB_EINPUT, "fpga %s: the model is quantized to %s, the datapath is %s", n,
             rb_fx_fmt_name(fx->fmt, a, sizeof a), rb_fx_fmt_name(hw->fmt, b, sizeof b));
     }
-    if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN)
+    if (fx->cell != RB_CELL_LSTM && fx->cell != RB_CELL_RNN && fx->cell != RB_CELL_GRU)
         return rb_fpga_fail(err, errlen, RB_EINPUT,
-                            "fpga %s: only the lstm and rnn cells are built", n);
-    if (fx->gates != (fx->cell == RB_CELL_LSTM ? 4 : 1))
+                            "fpga %s: only the lstm, gru and rnn cells are built", n);
+    if (fx->gates != rb_cell_gates(fx->cell))
         return rb_fpga_fail(err, errlen, RB_EINPUT, "fpga %s: %d gates do not match the cell", n,
                             fx->gates);
     if (!rb_fx_is_plain(fx))
@@ -154,21 +175,26 @@ uint32_t rb_fpga_bpc_q(double bpc)
 
 /* The formula of rtl/README.md ("Cycles").  A layer-step (t, l) issues nb
  * blocks of A = K_l * B accumulation cycles back to back; the update engine
- * drains a block in D = B * LANES / (G * VLANES) cycles while the next one
- * accumulates; the next layer-step starts once the last h' is written:
+ * drains a block in D = B * LANES / (R * VLANES) cycles while the next one
+ * accumulates (R = rb_fpga_lane_rows: 4 for the lstm and the gru, 1 for the
+ * rnn); the next layer-step starts once the last h' is written:
  *     cycles(t, l) = nb * K_l * B + D + 10
  * (10 = 2 cycles for the last k-step's operands and product to reach the
  * accumulators, then after the D drain cycles 8 from reading the last unit
  * group to writing its h': 2 through the bank's read port, 6 through the cell).
- * Blocks never wait for an accumulator bank: with nb >= 2, G*H > LANES, so
- * K_l > LANES/G + 1 and D <= A - 2, the drain fits inside the next block. */
+ * Blocks never wait for an accumulator bank: with nb >= 2, R*H > LANES, so
+ * K_l > LANES/R + 1 and D <= A - 2, the drain fits inside the next block.
+ * The gru costs what an lstm of the same H does: its 3 gates take 4 lanes
+ * per unit (the n row's two products apart), so at most 3/4 of the lanes
+ * do useful work. */
 uint64_t rb_fpga_cycles_formula(const rb_fpga_hw *hw, const rb_fx_model *fx, int T, int B,
                                 double offchip_bpc)
 {
     if (T < 1 || B < 1)
         return 0;
     const uint64_t nb = (uint64_t)rb_fpga_row_blocks(hw, fx);
-    const uint64_t D = (uint64_t)B * hw->lanes / ((uint64_t)fx->gates * hw->vlanes);
+    const uint64_t D =
+        (uint64_t)B * hw->lanes / ((uint64_t)rb_fpga_lane_rows(fx->cell) * hw->vlanes);
     uint64_t step = 0; /* one timestep, all layers */
     for (int l = 0; l < fx->layers; l++)
         step += nb * (uint64_t)rb_fx_k(fx, l) * (uint64_t)B + D + 10;

@@ -48,10 +48,22 @@ void rb_fpga_hw_params(const rb_fpga_hw *hw, char *buf, size_t len);
  * naming the first that is not. */
 int rb_fpga_hw_valid(const rb_fpga_hw *hw, char *err, size_t errlen);
 
-/* Blocks of LANES packed rows per layer: ceil(G*H / LANES). */
+/* MAC lanes per unit, R: 4 for the lstm (i, f, g, o) and the gru (r, z,
+ * and the n row twice: its input product and its recurrent product in
+ * lanes of their own, since r scales only the second), 1 for the rnn.
+ * The RTL's rows of a layer are R*H, lane row q = j*R + g of unit j. */
+int rb_fpga_lane_rows(rb_cell cell);
+/* What lane row q of unit u (layer u of a plain stack) holds: its weight in
+ * column k and its bias.  The lstm's and rnn's are the packed rows of
+ * golden.h; the gru's lane rows r, z, n_x, n_h are its packed rows r, z,
+ * then row n with the recurrent columns zeroed and bias b_in, then row n
+ * with the input columns zeroed and bias b_hn. */
+int16_t rb_fpga_lane_weight(const rb_fx_model *fx, int u, long q, long k);
+int16_t rb_fpga_lane_bias(const rb_fx_model *fx, int u, long q);
+/* Blocks of LANES lane rows per layer: ceil(R*H / LANES). */
 long rb_fpga_row_blocks(const rb_fpga_hw *hw, const rb_fx_model *fx);
-/* Packed weight words (LANES values each) of one timestep: sum over layers
- * of ceil(G*H / LANES) * K_l.  The weights stay on chip when
+/* Weight words (LANES values each) of one timestep: sum over layers of
+ * ceil(R*H / LANES) * K_l.  The weights stay on chip when
  * words * lanes <= wmem_words, else they are streamed every timestep. */
 long rb_fpga_weight_words(const rb_fpga_hw *hw, const rb_fx_model *fx);
 /* Would this model and run shape fit the configuration?  0, or RB_EINPUT with

@@ -37,6 +37,7 @@ static void make_view(const rb_fx_model *fx, fpga_pass *p)
     p->view.gates = fx->gates;
     p->view.w = fx->w + p->unit0;
     p->view.b = fx->b + p->unit0;
+    p->view.bn = fx->bn ? fx->bn + p->unit0 : NULL;
 }
 
 int rb_fpga_plan(const rb_fx_model *fx, fpga_pass *out)

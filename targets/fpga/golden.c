@@ -44,6 +44,13 @@ int32_t rb_fx_min(rb_fx_fmt f) { return -rb_fx_max(f) - 1; }
 
 int32_t rb_fx_one(rb_fx_fmt f) { return (int32_t)1 << f.frac; }
 
+double rb_fx_quality_bound_lsb(rb_cell c)
+{
+    return c == RB_CELL_LSTM  ? RB_FX_QUALITY_BOUND_LSTM_LSB
+           : c == RB_CELL_GRU ? RB_FX_QUALITY_BOUND_GRU_LSB
+                              : RB_FX_QUALITY_BOUND_RNN_LSB;
+}
+
 int16_t rb_fx_sat(rb_fx_fmt f, int64_t a)
 {
     int64_t hi = rb_fx_max(f), lo = rb_fx_min(f);
@@ -132,6 +139,26 @@ int16_t rb_fx_lstm_unit(rb_fx_fmt fm, const int16_t pre[4], int16_t *c)
     return rb_fx_sat(fm, rb_fx_rshr(o * rb_fx_tanh(fm, *c), fm.frac));
 }
 
+/* SPEC.md, gru unit.  Every product is exact and each value is rounded
+ * once where it becomes a stored-width number:
+ *   r, z     = sigmoid_q(pre_r), sigmoid_q(pre_z)           (0..one)
+ *   n_pre    = sat(n_x + rshr(r * n_h, F))   r (.) (W_hn h + b_hn): r * n_h
+ *              has 2F fraction bits and is rounded once; n_x is already F
+ *   n        = tanh_q(n_pre)
+ *   h'       = sat(rshr((one - z) * n + z * h, F))  both products exact,
+ *              summed before the one rounding (the RTL computes the same
+ *              integer as n * one + z * (h - n))
+ * The sat of h' never bites: a convex combination of n and h stays in range;
+ * that of n_pre does only when n_x and r * n_h add up beyond the format. */
+int16_t rb_fx_gru_unit(rb_fx_fmt fm, const int16_t pre[4], int16_t h)
+{
+    const int64_t one = rb_fx_one(fm);
+    int64_t r = rb_fx_sigmoid(fm, pre[0]), z = rb_fx_sigmoid(fm, pre[1]);
+    int16_t npre = rb_fx_sat(fm, pre[2] + rb_fx_rshr(r * pre[3], fm.frac));
+    int64_t n = rb_fx_tanh(fm, npre);
+    return rb_fx_sat(fm, rb_fx_rshr((one - z) * n + z * h, fm.frac));
+}
+
 int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k, int16_t bias)
 {
     /* products have 2*frac fraction bits; the bias is aligned to them (b << frac) */
@@ -170,11 +197,14 @@ void rb_fx_model_free(rb_fx_model *fx)
             free(fx->w[u]);
         if (fx->b)
             free(fx->b[u]);
+        if (fx->bn)
+            free(fx->bn[u]);
     }
     free(fx->w);
     free(fx->b);
+    free(fx->bn);
     free(fx->reverse);
-    fx->w = fx->b = NULL;
+    fx->w = fx->b = fx->bn = NULL;
     fx->reverse = NULL;
     fx->layers = 0;
 }
@@ -190,9 +220,10 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
     if (m->input <= 0 || m->hidden <= 0 || m->layers <= 0)
         return rb_errf(e, RB_EINPUT, "fpga golden model: sizes must be positive (I %d, H %d, L %d)",
                        m->input, m->hidden, m->layers);
-    /* SPEC.md has no rule for these: the cell is i, f, g, o and nothing else */
-    unsigned none =
-        rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP | RB_FEAT_INPUT_FORGET);
+    /* SPEC.md has no rule for these: the cells are i, f, g, o and r, z, n
+     * with r scaling W_hn h + b_hn, and nothing else */
+    unsigned none = rb_model_features(m) & (RB_FEAT_PEEPHOLES | RB_FEAT_CLIP |
+                                            RB_FEAT_INPUT_FORGET | RB_FEAT_RESET_BEFORE);
     if (none) {
         char names[96];
         return rb_errf(e, RB_EUNAVAIL, "unsupported: %s (the fpga accelerator's cell has none)",
@@ -213,14 +244,17 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
     fx->gates = G;
     fx->dirs = D;
     int units = m->layers * D;
+    const int gru = m->cell == RB_CELL_GRU;
     fx->w = calloc((size_t)units, sizeof *fx->w);
     fx->b = calloc((size_t)units, sizeof *fx->b);
+    fx->bn = gru ? calloc((size_t)units, sizeof *fx->bn) : NULL;
     fx->reverse = calloc((size_t)units, sizeof *fx->reverse);
-    if (!fx->w || !fx->b || !fx->reverse) {
+    if (!fx->w || !fx->b || (gru && !fx->bn) || !fx->reverse) {
         free(fx->w);
         free(fx->b);
+        free(fx->bn);
         free(fx->reverse);
-        fx->w = fx->b = NULL;
+        fx->w = fx->b = fx->bn = NULL;
         fx->reverse = NULL;
         return rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %d units", units);
     }
@@ -238,7 +272,9 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
         fx->reverse[u] = ly->reverse ? 1 : 0;
         fx->w[u] = malloc(rows * K * sizeof **fx->w);
         fx->b[u] = malloc(rows * sizeof **fx->b);
-        if (!fx->w[u] || !fx->b[u]) {
+        if (gru)
+            fx->bn[u] = malloc((size_t)H * sizeof **fx->bn);
+        if (!fx->w[u] || !fx->b[u] || (gru && !fx->bn[u])) {
             rb_fx_model_free(fx);
             return rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %zu x %zu weights",
                            rows, K);
@@ -249,10 +285,40 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
                 int16_t *dst = fx->w[u] + p * K;
                 rb_fx_quant_array(f, ly->w_ih + r * in, dst, in);
                 rb_fx_quant_array(f, ly->w_hh + r * H, dst + in, (size_t)H);
-                fx->b[u][p] = rb_fx_quant(f, (double)ly->b_ih[r] + (double)ly->b_hh[r]);
+                /* the gru's n row: b_in with the input part, b_hn apart with
+                 * the recurrent part (r multiplies it) */
+                if (gru && g == 2) {
+                    fx->b[u][p] = rb_fx_quant(f, ly->b_ih[r]);
+                    fx->bn[u][j] = rb_fx_quant(f, ly->b_hh[r]);
+                } else {
+                    fx->b[u][p] = rb_fx_quant(f, (double)ly->b_ih[r] + (double)ly->b_hh[r]);
+                }
             }
     }
     return 0;
+}
+
+/* layer_step (below) for the gru: per unit its r and z rows over all K
+ * columns of [x_t ; h_{t-1}], and its n row in two parts: columns [0, in)
+ * with b_in (n_x) and columns [in, K) with b_hn (n_h), each narrowed on its
+ * own (the accelerator accumulates them in two MAC lanes).  pre holds 4
+ * values per unit and batch row. */
+static void gru_step(const rb_fx_model *fx, int u, int B, const int16_t *v, int16_t *pre,
+                     int16_t *h)
+{
+    const int H = fx->hidden, K = rb_fx_k(fx, u), in = K - H;
+    const rb_fx_fmt f = fx->fmt;
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < H; j++) {
+            const int16_t *w = fx->w[u] + (size_t)j * 3 * K, *vb = v + (size_t)b * K;
+            int16_t *pj = pre + ((size_t)b * H + j) * 4;
+            pj[0] = rb_fx_preact(f, w, vb, K, fx->b[u][j * 3]);
+            pj[1] = rb_fx_preact(f, w + K, vb, K, fx->b[u][j * 3 + 1]);
+            pj[2] = rb_fx_preact(f, w + 2 * K, vb, in, fx->b[u][j * 3 + 2]);
+            pj[3] = rb_fx_preact(f, w + 2 * K + in, vb + in, H, fx->bn[u][j]);
+        }
+    for (size_t s = 0; s < (size_t)B * H; s++)
+        h[s] = rb_fx_gru_unit(f, pre + s * 4, h[s]);
 }
 
 /* One unit (a layer of a one-direction stack), one timestep, every batch
@@ -262,6 +328,10 @@ int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e)
 static void layer_step(const rb_fx_model *fx, int u, int B, const int16_t *v, int16_t *pre,
                        int16_t *h, int16_t *c)
 {
+    if (fx->cell == RB_CELL_GRU) {
+        gru_step(fx, u, B, v, pre, h);
+        return;
+    }
     int G = fx->gates, H = fx->hidden, K = rb_fx_k(fx, u);
     size_t rows = (size_t)G * H;
     for (size_t p = 0; p < rows; p++) {
@@ -278,17 +348,24 @@ static void layer_step(const rb_fx_model *fx, int u, int B, const int16_t *v, in
         }
 }
 
+/* Room for the pre-activations of one layer-step: G per unit, 4 for the
+ * gru's r, z and n's two parts. */
+static size_t pre_per_unit(const rb_fx_model *fx)
+{
+    return fx->cell == RB_CELL_GRU ? 4 : (size_t)fx->gates;
+}
+
 /* The plain stack, timestep-major as the RTL runs it: every layer of step t
  * before step t + 1. */
 static int forward_plain(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
                          const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e)
 {
-    int L = fx->layers, H = fx->hidden, I = fx->input, G = fx->gates;
+    int L = fx->layers, H = fx->hidden, I = fx->input;
     int Kmax = (I > H ? I : H) + H; /* the widest [x; h] of any layer */
     size_t LBH = (size_t)L * B * H, BH = (size_t)B * H;
     int16_t *h = calloc(LBH, sizeof *h), *c = calloc(LBH, sizeof *c);
     int16_t *v = malloc((size_t)B * Kmax * sizeof *v);
-    int16_t *pre = malloc((size_t)B * G * H * sizeof *pre);
+    int16_t *pre = malloc(BH * pre_per_unit(fx) * sizeof *pre);
     if (!h || !c || !v || !pre) {
         free(h);
         free(c);
@@ -335,14 +412,14 @@ static int forward_plain(const rb_fx_model *fx, int T, int B, const int16_t *x, 
 static int forward_units(const rb_fx_model *fx, int T, int B, const int16_t *x, const int16_t *h0,
                          const int16_t *c0, int16_t *y, int16_t *h_n, int16_t *c_n, rb_err *e)
 {
-    const int D = rb_fx_dirs(fx), H = fx->hidden, I = fx->input, G = fx->gates, DH = D * H;
+    const int D = rb_fx_dirs(fx), H = fx->hidden, I = fx->input, DH = D * H;
     const int wmax = I > DH ? I : DH; /* the widest layer input */
     const size_t BH = (size_t)B * H, TB = (size_t)T * B;
     int16_t *seq[2] = {malloc((TB ? TB : 1) * (size_t)wmax * sizeof(int16_t)),
                        malloc((TB ? TB : 1) * (size_t)DH * sizeof(int16_t))};
     int16_t *h = malloc(BH * sizeof *h), *c = malloc(BH * sizeof *c);
     int16_t *v = malloc((size_t)B * (wmax + H) * sizeof *v);
-    int16_t *pre = malloc((size_t)B * G * H * sizeof *pre);
+    int16_t *pre = malloc(BH * pre_per_unit(fx) * sizeof *pre);
     int rc = 0;
     if (!seq[0] || !seq[1] || !h || !c || !v || !pre) {
         rc = rb_errf(e, RB_ENOMEM, "fpga golden model: cannot allocate %zu steps of %d values", TB,

@@ -28,6 +28,11 @@
  *   - The rnn's error is ~4x the lstm's: h' = tanh(pre) passes the
  *     pre-activation error with slope ~1 to outputs up to ~0.9, while the
  *     lstm's sigmoid gates (slope <= 1/4) and o * tanh(c) attenuate it.
+ *   - The gru's lies between, ~2x the lstm's: its n = tanh(n_x + r n_h)
+ *     passes the pre-activation error with slope up to 1 as the rnn's does,
+ *     weighted by 1 - z (~1/2), and z carries h's error on like f does c's;
+ *     its n row rounds twice (n_x and r * n_h, 0.5 LSB each) where a gate
+ *     rounds once.
  * Measured for PyTorch-style init (weights ~ U(-1/sqrt(H), 1/sqrt(H)),
  * inputs in (-1, 1)), T <= 50, H <= 256, I up to 256, L <= 3, 10 seeds each:
  * worst max |y - ref| 0.00087 (3.6 LSB) for the lstm, 0.0034 (13.8 LSB) for
@@ -36,10 +41,13 @@
  * T = 25) measured 0.0031 (lstm) and 0.0096 (rnn), so the bounds hold only for
  * the tested shapes; the adapter reports the error, it does not gate on it.
  * Trained weights with |w| ~ 1 scale the quantization term up likewise.
+ * The gru, measured the same way (8 shapes up to H = 256, I = 256, L = 3,
+ * T = 50, 10 seeds each, Q3.12, Q2.5 and Q3.8): worst 6.4 LSB (0.0016 in
+ * Q3.12); its bound keeps ~2x over the test's own seeds (6.2 LSB).
  * Reversed and bidirectional stacks are the same arithmetic in another
  * order (later bidirectional layers K = 3H): test_fpga_golden's
  * test_directions holds them to the same bounds in LSB, Q3.12, Q2.5 and Q3.8
- * (worst 1.9 LSB lstm, 6.6 LSB rnn there). */
+ * (worst 1.9 LSB lstm, 6.6 LSB rnn, 3.4 LSB gru there). */
 #ifndef RB_FPGA_GOLDEN_H
 #define RB_FPGA_GOLDEN_H
 
@@ -88,11 +96,14 @@ double rb_fx_sigmoid_err_bound(rb_fx_fmt f);
 #define RB_FX_TANH_MAX_ERR 0.62    /* Q3.12, measured 0.618 */
 #define RB_FX_SIGMOID_MAX_ERR 0.81 /* Q3.12, measured 0.806 */
 /* max |y_fx - y_ref| for the tested shapes in LSB of the format (see the
- * comment above): 0.0015 and 0.006 in Q3.12.  The weight-quantization term
+ * comment above): 0.0015, 0.006 and 0.003 in Q3.12.  The weight-quantization term
  * that dominates is proportional to the LSB, so the bound is stated in LSB;
  * the tests check it for every format they cover. */
 #define RB_FX_QUALITY_BOUND_LSTM_LSB 6.0
 #define RB_FX_QUALITY_BOUND_RNN_LSB 24.0
+#define RB_FX_QUALITY_BOUND_GRU_LSB 12.0
+/* The bound of cell c in LSB (one of the three above). */
+double rb_fx_quality_bound_lsb(rb_cell c);
 
 /* clamp to [min, max] of the format */
 int16_t rb_fx_sat(rb_fx_fmt f, int64_t a);
@@ -106,6 +117,11 @@ int16_t rb_fx_tanh(rb_fx_fmt f, int16_t x);    /* -one..one */
 int16_t rb_fx_sigmoid(rb_fx_fmt f, int16_t x); /* 0..one */
 /* One LSTM unit: pre-activations in i,f,g,o order, c in/out; returns h'. */
 int16_t rb_fx_lstm_unit(rb_fx_fmt f, const int16_t pre[4], int16_t *c);
+/* One GRU unit (PyTorch's, linear_before_reset = 1): pre = {r, z, n_x, n_h}:
+ * the r and z pre-activations, then the n row's two halves kept apart,
+ * n_x = sat(rshr(W_in x + b_in)) and n_h = sat(rshr(W_hn h + b_hn)), so
+ * that r scales only the recurrent one; h is h_{t-1}; returns h'. */
+int16_t rb_fx_gru_unit(rb_fx_fmt f, const int16_t pre[4], int16_t h);
 /* sat(rshr(sum_k w_row[k]*v[k] + bias*2^frac, frac)), exact int64 sum. */
 int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k, int16_t bias);
 
@@ -116,11 +132,14 @@ int16_t rb_fx_preact(rb_fx_fmt f, const int16_t *w_row, const int16_t *v, int k,
 typedef struct rb_fx_model {
     rb_fx_fmt fmt;
     rb_cell cell;
-    int input, hidden, layers, gates; /* gates G = 4 (lstm) or 1 (rnn) */
+    int input, hidden, layers, gates; /* gates G = 4 (lstm), 3 (gru) or 1 (rnn) */
     /* [units] packed, gate-interleaved: row p = j*G + g is PyTorch row g*H + j;
      * [G*H][K_u], K_u = I_l + H, columns [W_ih | W_hh] */
     int16_t **w;
-    int16_t **b;            /* [units] [G*H] packed like the rows: quant(b_ih + b_hh) */
+    /* [units] [G*H] packed like the rows: quant(b_ih + b_hh); for the gru's
+     * n rows quant(b_in) alone, since b_hn is inside r's product */
+    int16_t **b;
+    int16_t **bn;           /* gru: [units] [H] quant(b_hn) of unit j; NULL otherwise */
     int dirs;               /* 2: bidirectional; 0 or 1: one direction */
     unsigned char *reverse; /* [units] 1: runs from the last step to the first; NULL: none */
 } rb_fx_model;
@@ -129,7 +148,8 @@ typedef struct rb_fx_model {
  * RB_EINPUT for a bad format; RB_EUNAVAIL when m has no input projection
  * (the accelerator always multiplies x by W_ih), K_u > RB_FX_MAX_K, or m
  * needs what the arithmetic has no rule for (peepholes, clip,
- * input_forget: "unsupported: <feature>", as the target wrapper says). */
+ * input_forget, the gru's reset_before: "unsupported: <feature>", as the
+ * target wrapper says). */
 int rb_fx_model_from(rb_fx_model *fx, const rb_model *m, rb_fx_fmt f, rb_err *e);
 void rb_fx_model_free(rb_fx_model *fx); /* safe on a zeroed or freed model */
 int rb_fx_dirs(const rb_fx_model *fx);  /* 1 or 2 */
@@ -142,9 +162,9 @@ int rb_fx_is_plain(const rb_fx_model *fx);
 
 /* Run timesteps [0, T) for batch B, all in the model's format.
  * x: [T,B,I]; h0, c0: [L*D,B,H] by unit, or NULL for zeros (c0 ignored for
- * the rnn); y: [T,B,D*H] the last layer's h, the forward direction first in
- * each row, or NULL; h_n, c_n: [L*D,B,H] final states or NULL (c_n is not
- * written for the rnn).  A reversed unit walks t = T-1 .. 0, as the fp64
+ * the rnn and the gru); y: [T,B,D*H] the last layer's h, the forward
+ * direction first in each row, or NULL; h_n, c_n: [L*D,B,H] final states or
+ * NULL (c_n is written for the lstm only).  A reversed unit walks t = T-1 .. 0, as the fp64
  * reference does (model.h): this is the semantics, not how the adapter
  * schedules it on the RTL (passes, fpga_passes.c), which must give the same
  * bits.  Allocates its scratch once per call. */

@@ -1,9 +1,11 @@
 /* test_fpga_golden.c — the fpga golden model against targets/fpga/SPEC.md.
  *
  * Hand cases are worked out in the comments from the spec's formulas and the
- * table (targets/fpga/tanh_lut.h), not by calling the functions under test;
- * exhaustive checks cover every Q3.12 input of the activations; the whole
- * forward is measured against the fp64 reference as a quality figure. */
+ * table (targets/fpga/tanh_lut.h), not by calling the functions under test
+ * (the lstm and gru units, packing, the gru's lane rows); exhaustive checks
+ * cover every Q3.12 input of the activations; the whole forward of every
+ * cell is measured against the fp64 reference as a quality figure and held
+ * to golden.h's bounds. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -313,6 +315,54 @@ static void test_lstm_unit(void)
     CHECK_INT(rb_fx_preact(Q, wh, vh, 1, 0), -1);
 }
 
+/* The gru unit (SPEC.md): pre = {r, z, n_x, n_h}, h = h_{t-1}. */
+static void test_gru_unit(void)
+{
+    /* pre = (1.0, 0, 0.5, -1.0), h = 1.5:
+     *   r = sigmoid_q(4096) = 2995, z = sigmoid_q(0) = 2048 (as in the lstm's case);
+     *   r * n_h = 2995 * -4096 = -12267520, rshr(., 12) = floor(-12265472 / 4096)
+     *   = floor(-2994.5) = -2995; n_pre = 2048 - 2995 = -947;
+     *   tanh_q(-947): i = 14, f = 51, T[14] = 7056, T[15] = 7542,
+     *     m = 7056 + ((486 * 51 = 24786) >> 6 = 387) = 7443, (7447 >> 3) = 930: n = -930;
+     *   (4096 - 2048) * -930 + 2048 * 6144 = -1904640 + 12582912 = 10678272 = 2607 * 4096,
+     *   so h' = 2607; float: 0.5 * tanh(0.5 - 0.7311) + 0.75 = 0.6364 = 2607.0 / 4096 */
+    int16_t pre1[4] = {4096, 0, 2048, -4096};
+    CHECK_INT(rb_fx_gru_unit(Q, pre1, 6144), 2607);
+    /* r scales only n_h: the same with n_h = 0 is tanh_q(0.5) = 1893 mixed
+     * half and half with 1.5: 2048 * 1893 + 2048 * 6144 = 16459776 (4018.5),
+     * (+2048) >> 12 = 4019 */
+    int16_t pre2[4] = {4096, 0, 2048, 0};
+    CHECK_INT(rb_fx_gru_unit(Q, pre2, 6144), 4019);
+    /* negative halves: pre = (0, 0, 0, -1 LSB), h = -1 LSB: r = z = 2048;
+     *   r * n_h = -2048, rshr = floor(0 / 4096) = 0 (-0.5 rounds up): n = 0;
+     *   2048 * 0 + 2048 * -1 = -2048, rshr = 0 (-0.5 up again) */
+    int16_t pre0[4] = {0, 0, 0, -1};
+    CHECK_INT(rb_fx_gru_unit(Q, pre0, -1), 0);
+    /* saturating: pre = (+max, -max, +max, +max), h = -8:
+     *   r = sigmoid_q(32767) = 4095, z = sigmoid_q(-32768) = 2;
+     *   r * n_h = 4095 * 32767 = 134180865, rshr = 32759; n_pre = sat(32767 + 32759)
+     *   = 32767, n = tanh_q(32767) = 4096;
+     *   4094 * 4096 + 2 * -32768 = 16703488, (+2048) >> 12 = 4078 */
+    int16_t pre_hi[4] = {32767, -32768, 32767, 32767};
+    CHECK_INT(rb_fx_gru_unit(Q, pre_hi, -32768), 4078);
+    /* z near one keeps h: pre = (-1.0, 1.0, -0.5, 2.0), h = -0.5:
+     *   r = sigmoid_q(-4096) = 1102, z = sigmoid_q(4096) = 2995;
+     *   r * n_h = 1102 * 8192 = 9027584, rshr = 2204; n_pre = -2048 + 2204 = 156;
+     *   tanh_q(156): i = 2, f = 28, T[2] = 1024, T[3] = 1535,
+     *     m = 1024 + ((511 * 28 = 14308) >> 6 = 223) = 1247, (1251 >> 3) = 156;
+     *   1101 * 156 + 2995 * -2048 = 171756 - 6133760 = -5962004,
+     *   (+2048) >> 12 = floor(-1455.07) = -1456 */
+    int16_t pre3[4] = {-4096, 4096, -2048, 8192};
+    CHECK_INT(rb_fx_gru_unit(Q, pre3, -2048), -1456);
+    /* Q2.5: pre = (1.0, 0, 0.5, -1.0), h = 1.5 (48): r = 24, z = 16 (test_format_q2_5);
+     *   24 * -32 = -768, rshr(., 5) = -24; n_pre = 16 - 24 = -8;
+     *   tanh_q(-8): T[16] = 8025, (8025 + 512) >> 10 = 8: n = -8;
+     *   16 * -8 + 16 * 48 = 640, (640 + 16) >> 5 = 20 (0.625; Q3.12 gave 0.636) */
+    const rb_fx_fmt q25 = {8, 5};
+    int16_t pre8[4] = {32, 0, 16, -32};
+    CHECK_INT(rb_fx_gru_unit(q25, pre8, 48), 20);
+}
+
 static rb_workload workload(rb_cell cell, int T, int B, int I, int H, int L)
 {
     return rb_test_workload(cell, T, B, I, H, L, 1);
@@ -388,6 +438,90 @@ static void test_packing(void)
     rb_model_free(&m);
 }
 
+/* The gru's packing: rows r, z, n of unit j at 3j..3j+2 like the lstm's
+ * gates; the n row's bias is b_in alone and b_hn is kept apart (bn), since
+ * r scales W_hn h + b_hn.  The RTL's lane rows (fpga_hw.h): 4 per unit, r,
+ * z, then the n row twice, once with its recurrent columns zeroed (bias
+ * b_in), once with its input columns zeroed (bias b_hn). */
+static void test_gru_packing(void)
+{
+    const int I = 3, H = 2, G = 3;
+    rb_workload w = workload(RB_CELL_GRU, 1, 1, I, H, 2);
+    rb_model m;
+    rb_err e = {0};
+    CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
+    for (int l = 0; l < 2; l++) {
+        rb_layer *ly = &m.layer[l];
+        for (int r = 0; r < G * H; r++) {
+            for (int k = 0; k < ly->in; k++)
+                ly->w_ih[r * ly->in + k] = (float)(1 + l * 512 + r * 32 + k) / 4096;
+            for (int k = 0; k < H; k++)
+                ly->w_hh[r * H + k] = -(float)(1 + l * 512 + r * 32 + 16 + k) / 4096;
+            ly->b_ih[r] = (float)(l * 64 + r) / 4096;
+            ly->b_hh[r] = (float)(1000 + l * 64 + r) / 4096;
+        }
+    }
+    rb_fx_model fx;
+    CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), 0);
+    CHECK_INT(fx.gates, 3);
+    CHECK(fx.bn != NULL);
+    int ok = 1;
+    for (int l = 0; l < 2 && fx.w && fx.bn; l++) {
+        int in = l ? H : I, K = in + H;
+        for (int j = 0; j < H; j++) {
+            for (int g = 0; g < G; g++) {
+                int p = j * G + g, r = g * H + j;
+                for (int k = 0; k < in; k++)
+                    ok &= fx.w[l][p * K + k] == 1 + l * 512 + r * 32 + k;
+                for (int k = 0; k < H; k++)
+                    ok &= fx.w[l][p * K + in + k] == -(1 + l * 512 + r * 32 + 16 + k);
+                /* r, z: b_ih + b_hh; n: b_in alone */
+                ok &= fx.b[l][p] == (g < 2 ? 1000 + 2 * (l * 64 + r) : l * 64 + r);
+            }
+            ok &= fx.bn[l][j] == 1000 + l * 64 + 2 * H + j; /* b_hn */
+        }
+    }
+    CHECK(ok);
+    /* unit 1's n row is PyTorch row 2H + 1 = 5: b_in 5, b_hn 1005 */
+    if (fx.bn) {
+        CHECK_INT(fx.b[0][1 * 3 + 2], 5);
+        CHECK_INT(fx.bn[0][1], 1005);
+    }
+    /* the lane rows, layer 0 (K = 5, input columns 0..2), unit 1: lanes 4..7 */
+    CHECK_INT(rb_fpga_lane_rows(RB_CELL_GRU), 4);
+    CHECK_INT(rb_fpga_lane_rows(RB_CELL_LSTM), 4);
+    CHECK_INT(rb_fpga_lane_rows(RB_CELL_RNN), 1);
+    if (fx.bn) {
+        int lane_ok = 1;
+        for (int k = 0; k < 5; k++) {
+            lane_ok &= rb_fpga_lane_weight(&fx, 0, 4, k) == fx.w[0][3 * 5 + k]; /* r */
+            lane_ok &= rb_fpga_lane_weight(&fx, 0, 5, k) == fx.w[0][4 * 5 + k]; /* z */
+            lane_ok &= rb_fpga_lane_weight(&fx, 0, 6, k) == (k < 3 ? fx.w[0][5 * 5 + k] : 0);
+            lane_ok &= rb_fpga_lane_weight(&fx, 0, 7, k) == (k < 3 ? 0 : fx.w[0][5 * 5 + k]);
+        }
+        CHECK(lane_ok);
+        /* n_x of unit 1 in the first input column: W_in[1][0] = row 5, code 1 + 5*32 */
+        CHECK_INT(rb_fpga_lane_weight(&fx, 0, 6, 0), 161);
+        /* n_h of unit 1 in the first recurrent column: -(1 + 5*32 + 16) */
+        CHECK_INT(rb_fpga_lane_weight(&fx, 0, 7, 3), -177);
+        CHECK_INT(rb_fpga_lane_bias(&fx, 0, 4), 1000 + 2 * 1);
+        CHECK_INT(rb_fpga_lane_bias(&fx, 0, 5), 1000 + 2 * 3);
+        CHECK_INT(rb_fpga_lane_bias(&fx, 0, 6), 5);
+        CHECK_INT(rb_fpga_lane_bias(&fx, 0, 7), 1005);
+        /* 4 lane rows per unit: H = 2 -> 8 rows, one block of small's 16 lanes */
+        const rb_fpga_hw *hw = rb_fpga_hw_find("small");
+        CHECK_INT(rb_fpga_row_blocks(hw, &fx), 1);
+        CHECK_INT(rb_fpga_weight_words(hw, &fx), 5 + 4);
+    }
+    rb_fx_model_free(&fx);
+    /* reset_before (ONNX linear_before_reset = 0) has no rule in SPEC.md */
+    m.reset_before = 1;
+    CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), RB_EUNAVAIL);
+    CHECK_STR_HAS(e.msg, "unsupported: linear_before_reset=0");
+    rb_fx_model_free(&fx);
+    rb_model_free(&m);
+}
+
 /* One seeded case run through the golden model and the fp64 reference. */
 typedef struct qcase {
     rb_cell cell;
@@ -452,7 +586,12 @@ static void test_quality(void)
         {RB_CELL_LSTM, 25, 4, 128, 256, 1, 0}, {RB_CELL_LSTM, 50, 4, 256, 128, 3, 1},
         {RB_CELL_RNN, 50, 2, 16, 64, 1, 0},    {RB_CELL_RNN, 30, 4, 256, 96, 3, 1},
         {RB_CELL_RNN, 50, 1, 200, 256, 2, 0},  {RB_CELL_RNN, 5, 3, 7, 5, 1, 1},
+        {RB_CELL_GRU, 1, 1, 3, 2, 1, 0},       {RB_CELL_GRU, 50, 2, 32, 64, 1, 0},
+        {RB_CELL_GRU, 10, 3, 40, 24, 3, 1},    {RB_CELL_GRU, 25, 4, 128, 256, 1, 0},
+        {RB_CELL_GRU, 50, 2, 200, 128, 2, 1},  {RB_CELL_GRU, 30, 1, 256, 96, 3, 0},
+        {RB_CELL_GRU, 5, 3, 7, 5, 1, 1},       {RB_CELL_GRU, 50, 4, 256, 200, 2, 1},
     };
+    double worst_lsb[RB_CELL_COUNT] = {0};
     /* Q3.12, the format the bound was measured for, on every case; the
      * built-in 8-bit format and a 12-bit one on the same cases, to show the
      * bound in LSB carries over (the quantization noise model behind it
@@ -470,14 +609,16 @@ static void test_quality(void)
                    "(%.1f LSB, max |ref| %.3f)\n",
                    rb_fx_fmt_name(f, name, sizeof name), rb_cell_name(q->cell), q->T, q->B, q->I,
                    q->H, q->L, q->with_state ? " h0/c0" : "      ", err, err / lsb, big);
-            double bound = lsb * (q->cell == RB_CELL_LSTM ? RB_FX_QUALITY_BOUND_LSTM_LSB
-                                                          : RB_FX_QUALITY_BOUND_RNN_LSB);
+            double bound = lsb * rb_fx_quality_bound_lsb(q->cell);
+            worst_lsb[q->cell] = fmax(worst_lsb[q->cell], err / lsb);
             CHECK(err <= bound);
             CHECK(big > 0.02); /* the outputs are not trivially small */
         }
     }
-    printf("  quality bounds: lstm %.1f LSB, rnn %.1f LSB\n", RB_FX_QUALITY_BOUND_LSTM_LSB,
-           RB_FX_QUALITY_BOUND_RNN_LSB);
+    printf("  quality bounds: lstm %.1f LSB, rnn %.1f LSB, gru %.1f LSB; worst seen %.1f, %.1f, "
+           "%.1f\n",
+           RB_FX_QUALITY_BOUND_LSTM_LSB, RB_FX_QUALITY_BOUND_RNN_LSB, RB_FX_QUALITY_BOUND_GRU_LSB,
+           worst_lsb[RB_CELL_LSTM], worst_lsb[RB_CELL_RNN], worst_lsb[RB_CELL_GRU]);
 }
 
 /* Weights x32 (H = 16 inits them in U(-1/4, 1/4), so they reach +-8 where
@@ -485,14 +626,14 @@ static void test_quality(void)
  * nothing may overflow (UBSan) and every output must stay in range. */
 static void test_saturation(void)
 {
-    for (int cell = 0; cell < 2; cell++) {
-        rb_workload w = workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, 6, 2, 24, 16, 2);
+    for (int cell = 0; cell < RB_CELL_COUNT; cell++) { /* lstm, rnn, gru */
+        rb_workload w = workload((rb_cell)cell, 6, 2, 24, 16, 2);
         rb_model m;
         rb_fx_model fx;
         rb_err e = {0};
         CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
         rb_model_init_seeded(&m, 5 + cell);
-        int G = cell ? 1 : 4;
+        int G = rb_cell_gates((rb_cell)cell);
         for (int l = 0; l < w.layers; l++) {
             rb_layer *ly = &m.layer[l];
             for (size_t k = 0; k < (size_t)G * 16 * ly->in; k++)
@@ -527,7 +668,7 @@ static void test_saturation(void)
         CHECK_INT(rb_fx_forward(&fx, 6, 2, xq, NULL, NULL, y, hn, cn, &e), 0);
         int in_range = 1, pos = 0, neg = 0;
         for (size_t k = 0; k < ny; k++) {
-            in_range &= y[k] >= -4096 && y[k] <= 4096; /* |o * tanh(c)| <= 1 */
+            in_range &= y[k] >= -4096 && y[k] <= 4096; /* |o * tanh(c)|, a mix of n and h: <= 1 */
             pos += y[k] > 2048;
             neg += y[k] < -2048;
         }
@@ -590,9 +731,9 @@ static void test_saturation(void)
  * h_n/c_n, gives the bits of one run (what the adapter's sampled mode needs). */
 static void test_determinism(void)
 {
-    for (int cell = 0; cell < 2; cell++) {
+    for (int cell = 0; cell < RB_CELL_COUNT; cell++) { /* lstm, rnn, gru */
         int T = 9, B = 3, I = 11, H = 13, L = 2;
-        rb_workload w = workload(cell ? RB_CELL_RNN : RB_CELL_LSTM, T, B, I, H, L);
+        rb_workload w = workload((rb_cell)cell, T, B, I, H, L);
         rb_model m;
         rb_fx_model a, b;
         rb_err e = {0};
@@ -722,6 +863,10 @@ static const dcase k_dcases[] = {
     {"rnn reverse", RB_CELL_RNN, 20, 2, 16, 48, 2, 1, 0x3, 0},
     {"rnn bidirectional", RB_CELL_RNN, 20, 2, 16, 48, 2, 2, 0, 1},
     {"rnn forward, reverse", RB_CELL_RNN, 8, 3, 7, 5, 2, 1, 0x2, 1},
+    {"gru reverse", RB_CELL_GRU, 12, 3, 20, 24, 2, 1, 0x3, 1},
+    {"gru bidirectional", RB_CELL_GRU, 12, 3, 20, 24, 2, 2, 0, 1},
+    {"gru bidirectional 3 layers", RB_CELL_GRU, 10, 2, 40, 64, 3, 2, 0, 0},
+    {"gru forward, reverse", RB_CELL_GRU, 8, 3, 7, 5, 2, 1, 0x2, 1},
 };
 #define N_DCASES (sizeof k_dcases / sizeof k_dcases[0])
 
@@ -852,8 +997,7 @@ static void test_directions(void)
                 worst = err > worst ? err : worst;
                 big = fabs(d.ref[i]) > big ? fabs(d.ref[i]) : big;
             }
-            double bound = lsb * (c->cell == RB_CELL_LSTM ? RB_FX_QUALITY_BOUND_LSTM_LSB
-                                                          : RB_FX_QUALITY_BOUND_RNN_LSB);
+            double bound = lsb * rb_fx_quality_bound_lsb(c->cell);
             printf("  directions %-6s %-31s T=%-2d B=%d I=%-2d H=%-2d L=%d, %d passes: "
                    "max |y - ref| = %.6f (%.1f LSB, bound %.0f LSB), passes %s literal\n",
                    rb_fx_fmt_name(f, name, sizeof name), c->what, c->T, c->B, c->I, c->H, c->L, n,
@@ -879,7 +1023,9 @@ int main(void)
     test_activations_all_formats();
     test_format_q2_5();
     test_lstm_unit();
+    test_gru_unit();
     test_packing();
+    test_gru_packing();
     test_quality();
     test_saturation();
     test_determinism();

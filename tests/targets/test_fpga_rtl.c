@@ -2,15 +2,17 @@
  * Verilator through targets/fpga/sim/fpga_sim.h) against the C golden model.
  *
  * Units, in every configuration's number format: the activation unit for
- * every input, the MAC array and the cell update on random vectors with
- * saturation and negatives.  Whole accelerator: bit-exact with rb_fx_forward
- * over random shapes on every configuration, weights on chip and streamed.  Cycles: a tiny case against
- * arithmetic written out here, the documented formula against simulation,
- * stalls of a streamed model against traffic / bandwidth, independence of
- * the data, and the MAC-lane utilization of an H = 256 LSTM.  Reversed and
- * bidirectional stacks: their passes on the RTL bit-exact with the golden
- * model's literal semantics, through the shim and through the target.
- * Built without Verilator, it says so and passes. */
+ * every input, the MAC array and the lstm, rnn and gru cell updates on
+ * random vectors with saturation and negatives.  Whole accelerator:
+ * bit-exact with rb_fx_forward over random shapes of every cell on every
+ * configuration, weights on chip and streamed.  Cycles: a tiny case against
+ * arithmetic written out here (lstm, rnn, gru), the documented formula
+ * against simulation, stalls of a streamed model against traffic /
+ * bandwidth, independence of the data, and the MAC-lane utilization of an
+ * H = 256 LSTM and GRU.  Reversed and bidirectional stacks: their passes on
+ * the RTL bit-exact with the golden model's literal semantics, through the
+ * shim and through the target.  Built without Verilator, it says so and
+ * passes. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +64,12 @@ static void fx_make(rb_fx_model *fx, rb_fx_fmt f, rb_cell cell, int I, int H, in
     memset(fx, 0, sizeof *fx);
     fx->fmt = f;
     fx->cell = cell;
-    fx->gates = cell == RB_CELL_LSTM ? 4 : 1;
+    fx->gates = rb_cell_gates(cell);
     fx->input = I;
     fx->hidden = H;
     fx->w = calloc((size_t)L, sizeof *fx->w);
     fx->b = calloc((size_t)L, sizeof *fx->b);
+    fx->bn = cell == RB_CELL_GRU ? calloc((size_t)L, sizeof *fx->bn) : NULL;
     fx->layers = L;
     size_t rows = (size_t)fx->gates * H;
     for (int l = 0; l < L; l++) {
@@ -77,6 +80,11 @@ static void fx_make(rb_fx_model *fx, rb_fx_fmt f, rb_cell cell, int I, int H, in
             fx->w[l][i] = rnd_val(f, wmag);
         for (size_t i = 0; i < rows; i++)
             fx->b[l][i] = rnd_val(f, bmag);
+        if (fx->bn) { /* the gru's n rows' recurrent biases, kept apart */
+            fx->bn[l] = malloc((size_t)H * sizeof **fx->bn);
+            for (int j = 0; j < H; j++)
+                fx->bn[l][j] = rnd_val(f, bmag);
+        }
     }
 }
 
@@ -171,7 +179,7 @@ static void test_cell(const rb_fpga_hw *hw)
             pre[4 * i + g] = rnd_val(f, mag);
         c[i] = rnd_val(f, i % 2 ? 32768 : 8192);
     }
-    CHECK_INT(rb_fpga_unit_cell(hw, 0, pre, c, cn, h, n), 0);
+    CHECK_INT(rb_fpga_unit_cell(hw, RB_CELL_LSTM, pre, c, cn, h, n), 0);
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
         int16_t cg = c[i];
@@ -181,12 +189,26 @@ static void test_cell(const rb_fpga_hw *hw)
                     cn[i], h[i], cg, hg);
     }
     CHECK_INT(bad, 0);
-    CHECK_INT(rb_fpga_unit_cell(hw, 1, pre, c, cn, h, n), 0);
+    CHECK_INT(rb_fpga_unit_cell(hw, RB_CELL_RNN, pre, c, cn, h, n), 0);
     bad = 0;
     for (size_t i = 0; i < n; i++)
         if (h[i] != rb_fx_tanh(f, pre[4 * i + 2]) && bad++ < 5)
             fprintf(stderr, "%s rnn unit %zu: rtl %d golden %d\n", hw->name, i, h[i],
                     rb_fx_tanh(f, pre[4 * i + 2]));
+    CHECK_INT(bad, 0);
+    /* the gru: pre = r, z, n_x, n_h and c = h_{t-1}; c_next is the n
+     * pre-activation sat(n_x + rshr(r * n_h)), h the new h */
+    CHECK_INT(rb_fpga_unit_cell(hw, RB_CELL_GRU, pre, c, cn, h, n), 0);
+    bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int16_t *p = pre + 4 * i;
+        int16_t npre =
+            rb_fx_sat(f, p[2] + rb_fx_rshr((int64_t)rb_fx_sigmoid(f, p[0]) * p[3], f.frac));
+        int16_t hg = rb_fx_gru_unit(f, p, c[i]);
+        if ((cn[i] != npre || h[i] != hg) && bad++ < 5)
+            fprintf(stderr, "%s gru unit %zu: rtl n_pre %d h %d, golden n_pre %d h %d\n", hw->name,
+                    i, cn[i], h[i], npre, hg);
+    }
     CHECK_INT(bad, 0);
     free(pre);
     free(c);
@@ -366,6 +388,18 @@ static void test_tiny_cycles(void)
         CHECK_INT(r.mismatches, 0);
         CHECK_INT(r.c.cycles, L == 1 ? 3 * 34 : 3 * (34 + 38));
         rb_fx_model_free(&fx);
+        /* a gru of the same size takes 4 lanes per unit like the lstm (r, z,
+         * and the n row's input and recurrent products apart): 20 lane rows,
+         * 2 blocks, D = 2, so the lstm's 132 and 288 cycles; useful MACs count
+         * its 3 gates: 3*5*8*2*3 = 720 (+ 3*5*10*2*3 = 900 for layer 1) */
+        fx_make(&fx, hw->fmt, RB_CELL_GRU, 3, 5, L, 4000, 4000);
+        CHECK_INT(load(s, &fx, NULL), 0);
+        r = run_and_compare(s, &fx, 3, 2, 4096, 1, "tiny gru");
+        CHECK_INT(r.mismatches, 0);
+        CHECK_INT(r.c.cycles, L == 1 ? 132 : 288);
+        CHECK_INT(r.c.useful_macs, L == 1 ? 720 : 720 + 900);
+        CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, 3, 2, hw->offchip_bpc));
+        rb_fx_model_free(&fx);
     }
     /* load: 2 blocks x 8 k-words x 4 beats + 2 bias words x 4 beats = 72 cycles */
     rb_fx_model fx;
@@ -374,6 +408,68 @@ static void test_tiny_cycles(void)
     CHECK_INT(load(s, &fx, &lc), 0);
     CHECK_INT(lc, 72);
     rb_fx_model_free(&fx);
+    /* the gru's the same: its lane rows are as many as the lstm's */
+    fx_make(&fx, hw->fmt, RB_CELL_GRU, 3, 5, 1, 4000, 4000);
+    CHECK_INT(load(s, &fx, &lc), 0);
+    CHECK_INT(lc, 72);
+    rb_fx_model_free(&fx);
+    rb_fpga_sim_free(s);
+}
+
+/* The gru on the RTL, bit-exact with rb_fx_forward (y, h_n) on shapes
+ * chosen to reach every corner: H below, at and above a block, not a
+ * multiple of the lanes nor of the units per cycle, I != H, several layers,
+ * B = 1 .. MAX_B, h0 given or not, saturating weights and inputs; then
+ * random ones.  Cycles by the formula, MACs by the gru's 3 gates. */
+static void test_forward_gru(const char *cfg, int random_cases)
+{
+    rb_fpga_sim *s = sim_new(cfg);
+    if (!s)
+        return;
+    const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
+    const struct {
+        int I, H, L, B, T, wmag, xmag, state;
+    } fixed[] = {
+        {3, 5, 1, 1, 3, 1500, 4096, 0},
+        {7, 13, 2, 3, 4, 1500, 4096, 1},
+        {70, hw->lanes + 3, 1, 2, 3, 1500, 4096, 1}, /* several blocks and a partial one */
+        {20, 24, 3, hw->max_b, 3, 1500, 4096, 1},
+        {16, 20, 2, 2, 6, 32768, 32768, 1}, /* saturates both ways */
+        {1, 1, 1, 1, 2, 4000, 4096, 1},
+        {40, 9, 4, 5, 2, 1500, 4096, 0},
+    };
+    const int nfixed = (int)(sizeof fixed / sizeof fixed[0]);
+    for (int i = 0; i < nfixed + random_cases; i++) {
+        int I, H, L, B, T, wmag, xmag, state;
+        if (i < nfixed) {
+            I = fixed[i].I, H = fixed[i].H, L = fixed[i].L, B = fixed[i].B, T = fixed[i].T;
+            wmag = fixed[i].wmag, xmag = fixed[i].xmag, state = fixed[i].state;
+        } else {
+            L = rnd_in(1, 3), I = rnd_in(1, 40), H = rnd_in(1, 48), T = rnd_in(1, 8);
+            B = rnd_in(1, hw->max_b < 9 ? hw->max_b : 9);
+            wmag = i % 5 == 4 ? 32768 : 1500;
+            xmag = i % 5 == 4 ? 32768 : 4096;
+            state = i % 2;
+        }
+        rb_fx_model fx;
+        fx_make(&fx, hw->fmt, RB_CELL_GRU, I, H, L, wmag, 4096);
+        char what[160];
+        snprintf(what, sizeof what, "%s gru I%d H%d L%d B%d T%d w%d", cfg, I, H, L, B, T, wmag);
+        if (load(s, &fx, NULL) == 0) {
+            run_result r = run_and_compare(s, &fx, T, B, xmag, state, what);
+            CHECK_INT(r.rc, 0);
+            CHECK_INT(r.mismatches, 0);
+            CHECK_INT(r.c.weights_onchip, 1);
+            CHECK_INT(r.c.stall_cycles, 0);
+            CHECK_INT(r.c.useful_macs, useful_macs(&fx, T, B));
+            CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, hw->offchip_bpc));
+            if (i < nfixed)
+                printf("  %s: %llu cycles, RTL == golden\n", what, (unsigned long long)r.c.cycles);
+        } else {
+            CHECK(0);
+        }
+        rb_fx_model_free(&fx);
+    }
     rb_fpga_sim_free(s);
 }
 
@@ -384,19 +480,21 @@ static void test_data_independence(void)
     if (!s)
         return;
     const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
-    uint64_t cyc[2], stall[2];
-    for (int pass = 0; pass < 2; pass++) {
-        rb_fx_model fx;
-        fx_make(&fx, hw->fmt, RB_CELL_LSTM, 23, 37, 2, pass ? 32768 : 500, pass ? 32768 : 100);
-        CHECK_INT(load(s, &fx, NULL), 0);
-        run_result r = run_and_compare(s, &fx, 4, 3, pass ? 32768 : 100, pass, "independence");
-        CHECK_INT(r.mismatches, 0);
-        cyc[pass] = r.c.cycles;
-        stall[pass] = r.c.stall_cycles;
-        rb_fx_model_free(&fx);
+    for (int cell = 0; cell < RB_CELL_COUNT; cell++) {
+        uint64_t cyc[2], stall[2];
+        for (int pass = 0; pass < 2; pass++) {
+            rb_fx_model fx;
+            fx_make(&fx, hw->fmt, (rb_cell)cell, 23, 37, 2, pass ? 32768 : 500, pass ? 32768 : 100);
+            CHECK_INT(load(s, &fx, NULL), 0);
+            run_result r = run_and_compare(s, &fx, 4, 3, pass ? 32768 : 100, pass, "independence");
+            CHECK_INT(r.mismatches, 0);
+            cyc[pass] = r.c.cycles;
+            stall[pass] = r.c.stall_cycles;
+            rb_fx_model_free(&fx);
+        }
+        CHECK_INT(cyc[0], cyc[1]);
+        CHECK_INT(stall[0], stall[1]);
     }
-    CHECK_INT(cyc[0], cyc[1]);
-    CHECK_INT(stall[0], stall[1]);
     rb_fpga_sim_free(s);
 }
 
@@ -406,14 +504,15 @@ static void test_data_independence(void)
  *   cycles = ceil(T * words * word_bytes / bpc) + B + D + 11
  * (the last word's k-step, the last block's drain and write-back), and the
  * stall cycles are exactly what that adds to the on-chip schedule. */
-static void test_streamed(const char *cfg, int I, int H, int T, int B, double slow_bpc)
+static void test_streamed(const char *cfg, rb_cell cell, int I, int H, int T, int B,
+                          double slow_bpc)
 {
     rb_fpga_sim *s = sim_new(cfg);
     if (!s)
         return;
     const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
     rb_fx_model fx;
-    fx_make(&fx, hw->fmt, RB_CELL_LSTM, I, H, 1, 1500, 4096);
+    fx_make(&fx, hw->fmt, cell, I, H, 1, 1500, 4096); /* lstm or gru: 4 lanes per unit */
     long words = rb_fpga_weight_words(hw, &fx);
     CHECK(words * hw->lanes > hw->wmem_words);
     uint64_t lc = 0;
@@ -432,7 +531,8 @@ static void test_streamed(const char *cfg, int I, int H, int T, int B, double sl
     /* bandwidth-bound */
     CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, slow_bpc), 0);
     char what[128];
-    snprintf(what, sizeof what, "%s streamed I%d H%d B%d bpc %g", cfg, I, H, B, slow_bpc);
+    snprintf(what, sizeof what, "%s %s streamed I%d H%d B%d bpc %g", cfg, rb_cell_name(cell), I, H,
+             B, slow_bpc);
     run_result r = run_and_compare(s, &fx, T, B, 4096, 1, what);
     CHECK_INT(r.mismatches, 0);
     CHECK_INT(r.c.weights_onchip, 0);
@@ -452,7 +552,8 @@ static void test_streamed(const char *cfg, int I, int H, int T, int B, double sl
      * the first word's latency shows, ceil(word_bytes / bpc) + 1 cycles */
     double fast = 4.0 * (double)word_bytes / B;
     CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, fast), 0);
-    snprintf(what, sizeof what, "%s streamed I%d H%d B%d bpc %g", cfg, I, H, B, fast);
+    snprintf(what, sizeof what, "%s %s streamed I%d H%d B%d bpc %g", cfg, rb_cell_name(cell), I, H,
+             B, fast);
     r = run_and_compare(s, &fx, T, B, 4096, 0, what);
     CHECK_INT(r.mismatches, 0);
     uint64_t first = (word_bytes * 256 + (uint64_t)(fast * 256) - 1) / (uint64_t)(fast * 256);
@@ -473,18 +574,21 @@ static void test_streamed_regimes(void)
         return;
     const rb_fpga_hw *hw = rb_fpga_sim_hw(s);
     static const double bpcs[] = {6, 12, 15, 15.9, 16, 16.1, 17, 20, 32};
-    for (int cell = 0; cell < 2; cell++) {
+    for (int ci = 0; ci < 3; ci++) {
+        static const rb_cell cells[] = {RB_CELL_LSTM, RB_CELL_RNN, RB_CELL_GRU};
+        const rb_cell cell = cells[ci];
         rb_fx_model fx;
-        int H = cell ? 600 : 160, I = cell ? 90 : 40; /* rnn: 1 gate, so more units */
+        /* rnn: 1 lane per unit, so more units */
+        int H = cell == RB_CELL_RNN ? 600 : 160, I = cell == RB_CELL_RNN ? 90 : 40;
         if (H > hw->max_h)
             H = hw->max_h;
-        fx_make(&fx, hw->fmt, cell ? RB_CELL_RNN : RB_CELL_LSTM, I, H, 2, 1500, 4096);
+        fx_make(&fx, hw->fmt, cell, I, H, 2, 1500, 4096);
         CHECK(rb_fpga_weight_words(hw, &fx) * hw->lanes > hw->wmem_words);
         CHECK_INT(load(s, &fx, NULL), 0);
         for (size_t i = 0; i < sizeof bpcs / sizeof bpcs[0]; i++) {
             CHECK_INT(rb_fpga_sim_set_offchip_bpc(s, bpcs[i]), 0);
             char what[96];
-            snprintf(what, sizeof what, "%s L2 I%d H%d B2 T3 bpc %g", cell ? "rnn" : "lstm", I, H,
+            snprintf(what, sizeof what, "%s L2 I%d H%d B2 T3 bpc %g", rb_cell_name(cell), I, H,
                      bpcs[i]);
             run_result r = run_and_compare(s, &fx, 3, 2, 4096, 1, what);
             CHECK_INT(r.mismatches, 0);
@@ -502,8 +606,11 @@ static void test_streamed_regimes(void)
     rb_fpga_sim_free(s);
 }
 
-/* Utilization of an on-chip H = 256 LSTM (compute-bound): a design property. */
-static void test_utilization(void)
+/* Utilization of an on-chip H = 256 LSTM and GRU (compute-bound): a design
+ * property.  The gru keeps its n row's input and recurrent products in two
+ * lanes, each idle (multiplying zeros) in the other's columns: 3 of 4 lanes
+ * do useful work, so its utilization is 3/4 of the lstm's. */
+static void test_utilization_of(rb_cell cell)
 {
     const rb_fpga_hw *hws;
     int n = rb_fpga_hw_configs(&hws);
@@ -513,7 +620,7 @@ static void test_utilization(void)
         /* the largest H <= 256 whose weights stay on chip */
         int H = 256;
         for (;;) {
-            fx_make(&fx, hw->fmt, RB_CELL_LSTM, H, H, 1, 1500, 4096);
+            fx_make(&fx, hw->fmt, cell, H, H, 1, 1500, 4096);
             if (rb_fpga_weight_words(hw, &fx) * hw->lanes <= hw->wmem_words || H <= 32)
                 break;
             rb_fx_model_free(&fx);
@@ -527,7 +634,7 @@ static void test_utilization(void)
         CHECK_INT(load(s, &fx, NULL), 0);
         for (int B = 1; B <= 4; B *= 4) {
             char what[96];
-            snprintf(what, sizeof what, "%s lstm H%d B%d", hw->name, H, B);
+            snprintf(what, sizeof what, "%s %s H%d B%d", hw->name, rb_cell_name(cell), H, B);
             run_result r = run_and_compare(s, &fx, 5, B, 4096, 0, what);
             CHECK_INT(r.mismatches, 0);
             CHECK_INT(r.c.weights_onchip, 1);
@@ -535,11 +642,21 @@ static void test_utilization(void)
             printf("  utilization %s T5: %.4f (%llu cycles)\n", what, util,
                    (unsigned long long)r.c.cycles);
             if (H >= 256)
-                CHECK(util >= 0.90);
+                CHECK(util >= (cell == RB_CELL_GRU ? 0.75 * 0.90 : 0.90));
+            /* what the adapter reports: useful MACs of the cell's gates over
+             * lane-cycles, the gru's 3 gates */
+            CHECK_INT(r.c.useful_macs, (uint64_t)rb_cell_gates(cell) * H * 2 * H * B * 5);
+            CHECK(util <= (cell == RB_CELL_GRU ? 0.75 : 1.0));
         }
         rb_fpga_sim_free(s);
         rb_fx_model_free(&fx);
     }
+}
+
+static void test_utilization(void)
+{
+    test_utilization_of(RB_CELL_LSTM);
+    test_utilization_of(RB_CELL_GRU);
 }
 
 /* Simulation speed of the small configuration (printed, not asserted: it is
@@ -586,6 +703,8 @@ static const dstack k_dstacks[] = {
     {"lstm reverse", RB_CELL_LSTM, 6, 3, 20, 24, 2, 1, 1},
     {"lstm bidirectional", RB_CELL_LSTM, 6, 3, 20, 24, 2, 2, 1},
     {"rnn bidirectional", RB_CELL_RNN, 7, 2, 9, 40, 2, 2, 0},
+    {"gru reverse", RB_CELL_GRU, 6, 3, 20, 24, 2, 1, 1},
+    {"gru bidirectional", RB_CELL_GRU, 5, 2, 11, 21, 3, 2, 1},
 };
 
 typedef struct dstate {
@@ -788,8 +907,7 @@ static void test_directions_target(void)
                 worst = fabs(y[i] - ref[i]) > worst ? fabs(y[i] - ref[i]) : worst;
             }
             double lsb = 1.0 / rb_fx_one(hw->fmt);
-            double bound = lsb * (c->cell == RB_CELL_LSTM ? RB_FX_QUALITY_BOUND_LSTM_LSB
-                                                          : RB_FX_QUALITY_BOUND_RNN_LSB);
+            double bound = lsb * rb_fx_quality_bound_lsb(c->cell);
             printf("  target fpga:small %-18s sim %-7s %s: %.0f passes, %.0f cycles (passes' "
                    "formula %llu), reload %.0f, load %.0f; max |y - ref| %.6f (%.1f LSB, bound "
                    "%.0f)\n",
@@ -824,21 +942,25 @@ static void test_directions_refused(void)
 {
     const rb_fpga_hw *hw = rb_fpga_hw_find("small");
     static const struct {
+        rb_cell cell;
         int H, dirs;
         unsigned feat;
         const char *want;
     } cases[] = {
-        {300, 2, RB_FEAT_BIDIR,
+        {RB_CELL_LSTM, 300, 2, RB_FEAT_BIDIR,
          "input 600 exceeds MAX_I = 512 (pass 3 of 4, layer 1 forward "
          "direction, whose input is both directions' outputs, 2H wide)"},
-        {16, 1, RB_FEAT_PEEPHOLES, "unsupported: peepholes"},
-        {16, 1, RB_FEAT_CLIP, "unsupported: clip"},
-        {16, 1, RB_FEAT_INPUT_FORGET, "unsupported: input_forget"},
-        {16, 2, RB_FEAT_BIDIR | RB_FEAT_SEQ_LENS, "unsupported: sequence_lens"},
+        {RB_CELL_LSTM, 16, 1, RB_FEAT_PEEPHOLES, "unsupported: peepholes"},
+        {RB_CELL_LSTM, 16, 1, RB_FEAT_CLIP, "unsupported: clip"},
+        {RB_CELL_LSTM, 16, 1, RB_FEAT_INPUT_FORGET, "unsupported: input_forget"},
+        {RB_CELL_LSTM, 16, 2, RB_FEAT_BIDIR | RB_FEAT_SEQ_LENS, "unsupported: sequence_lens"},
+        /* the gru whose r multiplies h before W_hn is not built */
+        {RB_CELL_GRU, 16, 1, RB_FEAT_RESET_BEFORE, "unsupported: linear_before_reset=0"},
+        {RB_CELL_GRU, 300, 2, RB_FEAT_BIDIR, "input 600 exceeds MAX_I = 512 (pass 3 of 4"},
     };
     CHECK_INT(hw->max_i, 512);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        rb_workload w = rb_test_workload(RB_CELL_LSTM, 4, 2, 8, cases[k].H, 2, 1);
+        rb_workload w = rb_test_workload(cases[k].cell, 4, 2, 8, cases[k].H, 2, 1);
         w.dirs = cases[k].dirs;
         w.features = cases[k].feat;
         rb_workload_make_key(&w);
@@ -937,9 +1059,14 @@ int main(void)
     test_forward_random("small", 40);
     test_forward_random("large", 12);
     test_forward_random("small8", 30);
-    test_streamed("small", 64, 192, 2, 2, 4.0);
-    test_streamed("large", 1152, 1024, 1, 1, 256.0);
-    test_streamed("small8", 64, 256, 2, 2, 4.0);
+    test_forward_gru("small", 20);
+    test_forward_gru("large", 6);
+    test_forward_gru("small8", 15);
+    test_streamed("small", RB_CELL_LSTM, 64, 192, 2, 2, 4.0);
+    test_streamed("large", RB_CELL_LSTM, 1152, 1024, 1, 1, 256.0);
+    test_streamed("small8", RB_CELL_LSTM, 64, 256, 2, 2, 4.0);
+    test_streamed("small", RB_CELL_GRU, 64, 192, 2, 2, 4.0);
+    test_streamed("small8", RB_CELL_GRU, 64, 256, 2, 3, 4.0);
     test_streamed_regimes();
     test_utilization();
     test_directions_shim("small");

@@ -1,6 +1,12 @@
-// fpga_accel.sv — the LSTM/RNN accelerator (top).  See README.md here for the
-// block diagram, the host port's address map, the weight layout and the
+// fpga_accel.sv — the LSTM/GRU/RNN accelerator (top).  See README.md here for
+// the block diagram, the host port's address map, the weight layout and the
 // cycle formula; targets/fpga/SPEC.md for the arithmetic.
+//
+// The cell is a run-time CSR.  The lstm and the gru both take 4 lanes per
+// unit (R = 4): the gru's r, z and its n row twice, once with the input
+// columns (n_x) and once with the recurrent ones (n_h), the other columns
+// zero, so the MAC array keeps W_hn h + b_hn apart for r to scale without
+// any change to the array itself; the rnn takes 1.
 //
 // Dataflow, timestep-major: for t, for layer l, for each block of LANES
 // packed (gate-interleaved) rows, for k in 0..K_l-1, for b in 0..B-1:
@@ -87,7 +93,8 @@ module fpga_accel #(
     assign host_r = hp_re && !running;
 
     // CSRs
-    logic              cfg_rnn, cfg_stream;
+    logic [1:0]        cfg_cell;      // 0 lstm, 1 rnn, 2 gru
+    logic              cfg_stream;
     logic [31:0]       cfg_T, cfg_bpc, cfg_nwords;
     logic [BW:0]       cfg_B;
     logic [LYW:0]      cfg_L;
@@ -100,13 +107,13 @@ module fpga_accel #(
 
     always_ff @(posedge clk) begin
         if (rst) begin
-            cfg_rnn <= 1'b0; cfg_stream <= 1'b0;
+            cfg_cell <= 2'd0; cfg_stream <= 1'b0;
             cfg_T <= 32'd1; cfg_B <= (BW+1)'(1); cfg_L <= (LYW+1)'(1);
             cfg_I <= (IW+1)'(1); cfg_H <= (HW+1)'(1);
             cfg_bpc <= 32'd256; cfg_nwords <= 32'd1;
         end else if (host_w && region == R_CSR) begin
             case (idx)
-                28'd1: cfg_rnn    <= hp_wdata[0];
+                28'd1: cfg_cell   <= hp_wdata[1:0];
                 28'd2: cfg_T      <= hp_wdata[31:0];
                 28'd3: cfg_B      <= hp_wdata[BW:0];
                 28'd4: cfg_L      <= hp_wdata[LYW:0];
@@ -147,8 +154,8 @@ module fpga_accel #(
     end
 
     // ------------------------------------------------------ derived config
-    logic          lstm;
-    logic [RW-1:0] rows;          // G*H
+    logic          rnn, gru, quad; // quad: 4 lanes per unit (lstm, gru)
+    logic [RW-1:0] rows;          // R*H lane rows
     logic [NBW-1:0] nb;           // blocks per layer
     logic [IW:0]   ipad;          // I rounded up to VLANES (x row stride)
     logic [JW:0]   hpw;           // words per output row: ceil(H / VLANES)
@@ -156,15 +163,17 @@ module fpga_accel #(
     logic [2:0]    gshift;        // log2(lanes per unit group) - VW
     logic [UGW-1:0] nug_m1;       // unit groups per block - 1
     always_comb begin
-        lstm   = !cfg_rnn;
-        rows   = lstm ? {cfg_H, 2'b00} : RW'(cfg_H);
+        rnn    = cfg_cell == 2'd1;
+        gru    = cfg_cell == 2'd2;
+        quad   = !rnn;
+        rows   = quad ? {cfg_H, 2'b00} : RW'(cfg_H);
         nb     = NBW'((rows + RW'(LANES - 1)) >> LNW);
         ipad   = (cfg_I + (IW+1)'(VLANES - 1)) & ~(IW+1)'(VLANES - 1);
         hpw    = (JW+1)'((cfg_H + (HW+1)'(VLANES - 1)) >> VW);
         k0     = (KW+1)'(cfg_I) + (KW+1)'(cfg_H);
         k1     = (KW+1)'(cfg_H) << 1;
-        gshift = lstm ? 3'd2 : 3'd0;
-        nug_m1 = lstm ? UGW'((LANES / VLANES / 4) - 1) : UGW'((LANES / VLANES) - 1);
+        gshift = quad ? 3'd2 : 3'd0;
+        nug_m1 = quad ? UGW'((LANES / VLANES / 4) - 1) : UGW'((LANES / VLANES) - 1);
     end
 
     // ------------------------------------------------------------ memories
@@ -222,7 +231,7 @@ module fpga_accel #(
         .clk,
         .we(running ? cmem_we_ue : {VLANES{host_w && region == R_CMEM}}),
         .waddr(running ? cmem_waddr_ue : idx[CAW-1:0]),
-        .wdata(running ? c_new : hp_wdata),
+        .wdata(running ? (gru ? h_new : c_new) : hp_wdata),
         .re(running ? cmem_re_ue : host_r && region == R_CMEM),
         .raddr(running ? cmem_raddr_ue : idx[CAW-1:0]),
         .rdata(cmem_rdata));
@@ -280,7 +289,7 @@ module fpga_accel #(
     logic [XEW-1:0] x_elem;
     logic [HW-1:0] h_j;
     logic [HAW+VW-1:0] h_elem;
-    logic [RW-1:0] rows_valid;
+    logic [RW-1:0] rows_valid, macs_step;
 
     always_comb begin
         kcur      = (l == '0) ? k0 : k1;
@@ -307,6 +316,9 @@ module fpga_accel #(
         h_j        = in_part ? HW'(k) : HW'((KW+1)'(k) - icur);
         h_elem     = {prev_layer ? l - LYW'(1) : l, prev_layer ? ~t[0] : t[0], b, h_j};
         rows_valid = (rows_left > RW'(LANES)) ? RW'(LANES) : rows_left;
+        // the gru's n_x and n_h lanes each multiply zeros in the other's
+        // columns: 3 of every 4 of its lanes do useful work
+        macs_step  = gru ? rows_valid - (rows_valid >> 2) : rows_valid;
 
         wmem_re        = issue && (b == '0) && !cfg_stream;
         bmem_re        = issue && (k == '0);
@@ -332,7 +344,7 @@ module fpga_accel #(
             if (finish) running <= 1'b0;
             if (wstall) n_stall <= n_stall + 64'd1;
             if (issue) begin
-                n_macs <= n_macs + 64'(rows_valid);
+                n_macs <= n_macs + 64'(macs_step);
                 if (new_blk) begin
                     if (mac_bank) desc1 <= {l, t[0], blk, last_l, ybase};
                     else          desc0 <= {l, t[0], blk, last_l, ybase};
@@ -509,8 +521,12 @@ module fpga_accel #(
         t8_last       = tags[S8 + O_LAST];
         cmem_re_ue    = tv[1];
         cmem_raddr_ue = {tags[S1 + O_L +: LYW], tags[S1 + O_B +: BW], tags[S1 + O_JW +: JW]};
-        cmem_waddr_ue = {tags[S5 + O_L +: LYW], tags[S5 + O_B +: BW], tags[S5 + O_JW +: JW]};
-        cmem_we_ue    = (v_c && lstm) ? tags[S5 +: VLANES] : '0;
+        // lstm: c' at u+5; gru: CMEM keeps a copy of h (its h_{t-1} for the
+        // next step, read at u+1 like c), written with h' at u+8
+        cmem_waddr_ue = gru ? {tags[S8 + O_L +: LYW], tags[S8 + O_B +: BW], tags[S8 + O_JW +: JW]}
+                            : {tags[S5 + O_L +: LYW], tags[S5 + O_B +: BW], tags[S5 + O_JW +: JW]};
+        cmem_we_ue    = gru ? (v_h ? tags[S8 +: VLANES] : '0)
+                            : (v_c && !rnn) ? tags[S5 +: VLANES] : '0;
         hmem_waddr_ue = {tags[S8 + O_L +: LYW], ~tags[S8 + O_TP], tags[S8 + O_B +: BW], tags[S8 + O_JW +: JW]};
         hmem_we_ue    = v_h ? tags[S8 +: VLANES] : '0;
         ymem_waddr_ue = tags[S8 + O_Y +: YAW];
@@ -519,6 +535,6 @@ module fpga_accel #(
 
     logic v_c, v_h;
     fpga_update #(.DW(DW), .FRAC(FRAC), .AW(AW), .VLANES(VLANES)) u_upd (
-        .clk, .v_in(tv[2]), .rnn(cfg_rnn), .acc(r_acc), .c_in(cmem_rdata),
+        .clk, .v_in(tv[2]), .rnn, .gru, .acc(r_acc), .c_in(cmem_rdata),
         .v_c, .c_out(c_new), .v_h, .h_out(h_new));
 endmodule

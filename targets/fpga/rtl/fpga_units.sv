@@ -28,8 +28,9 @@ module fpga_units #(
     // one unit's state update
     input  logic                c_v,
     input  logic                c_rnn,
-    input  logic [4*DATA_W-1:0] c_pre,      // i, f, g, o from bit 0 up
-    input  logic [DATA_W-1:0]   c_c,
+    input  logic                c_gru,
+    input  logic [4*DATA_W-1:0] c_pre,      // i, f, g, o (gru: r, z, n_x, n_h) from bit 0 up
+    input  logic [DATA_W-1:0]   c_c,        // c (gru: h_{t-1})
     output logic                c_vc,
     output logic [DATA_W-1:0]   c_cnext,
     output logic                c_vh,
@@ -58,7 +59,7 @@ module fpga_units #(
     end
 
     fpga_cell #(.DW(DW), .FRAC(FRAC)) u_cell (
-        .clk, .v_in(c_v), .rnn(c_rnn),
+        .clk, .v_in(c_v), .rnn(c_rnn), .gru(c_gru),
         .pi(c_pre[0 +: DW]), .pf(c_pre[DW +: DW]), .pg(c_pre[2*DW +: DW]), .po(c_pre[3*DW +: DW]),
         .c_in(c_c), .v_c(c_vc), .c_out(c_cnext), .v_h(c_vh), .h_out(c_h));
 endmodule

@@ -1,10 +1,11 @@
 // fpga_update.sv — the update engine's datapath: VLANES units per cycle.
 //
-// Input: 4*VLANES accumulators of one unit group of a finished block (gate-
-// interleaved: lane 4s+g is gate g of unit s for the lstm; lane s is unit s
-// for the rnn) and the group's cell states.  Each accumulator is narrowed to
-// a DW-bit pre-activation, then one fpga_cell per unit computes c' (3 cycles
-// later) and h' (6 cycles later).
+// Input: 4*VLANES accumulators of one unit group of a finished block (lane
+// 4s+g is lane row g of unit s: i, f, g, o for the lstm; r, z, n_x, n_h for
+// the gru; lane s is unit s for the rnn) and the group's CMEM word (the
+// lstm's c, the gru's h_{t-1}).  Each accumulator is narrowed to a DW-bit
+// pre-activation, then one fpga_cell per unit computes c' (or the gru's n
+// pre-activation) 3 cycles later and h' 6 cycles later.
 module fpga_update #(
     parameter int DW     = 16,
     parameter int FRAC   = 12,
@@ -14,6 +15,7 @@ module fpga_update #(
     input  logic                   clk,
     input  logic                   v_in,
     input  logic                   rnn,
+    input  logic                   gru,
     input  logic [4*VLANES*AW-1:0] acc,
     input  logic [VLANES*DW-1:0]   c_in,
     output logic                   v_c,
@@ -29,10 +31,10 @@ module fpga_update #(
     logic [VLANES-1:0] vc, vh;
     for (genvar s = 0; s < VLANES; s++) begin : g_unit
         logic [DW-1:0] pg;
-        // rnn: unit s is lane s; lstm: its g gate is lane 4s+2.
+        // rnn: unit s is lane s; lstm and gru: its third row is lane 4s+2.
         assign pg = rnn ? pre[s*DW +: DW] : pre[(4*s+2)*DW +: DW];
         fpga_cell #(.DW(DW), .FRAC(FRAC)) u_cell (
-            .clk, .v_in, .rnn,
+            .clk, .v_in, .rnn, .gru,
             .pi(pre[(4*s)*DW +: DW]), .pf(pre[(4*s+1)*DW +: DW]),
             .pg, .po(pre[(4*s+3)*DW +: DW]),
             .c_in(c_in[s*DW +: DW]),

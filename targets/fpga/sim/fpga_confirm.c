@@ -11,7 +11,7 @@
  * data values (rtl/README.md), and bit-exactness is checked on whatever
  * values arrive.
  *
- *   rb-fpga-confirm --config NAME --cell lstm|rnn --input I --hidden H
+ *   rb-fpga-confirm --config NAME --cell lstm|gru|rnn --input I --hidden H
  *                   [--layers L] [--steps T] [--batch B] [--bpc X] [--seed S]
  *
  * Prints one JSON object.  Exit 0: cycles and bits agree; 1: they do not
@@ -26,8 +26,9 @@
 #include "fpga_sim.h"
 
 static const char usage[] =
-    "usage: rb-fpga-confirm --config NAME --cell lstm|rnn --input I --hidden H [--layers L]\n"
-    "                       [--steps T] [--batch B] [--bpc BYTES_PER_CYCLE] [--seed S]\n";
+    "usage: rb-fpga-confirm --config NAME --cell lstm|gru|rnn --input I --hidden H\n"
+    "                       [--layers L] [--steps T] [--batch B] [--bpc BYTES_PER_CYCLE]\n"
+    "                       [--seed S]\n";
 
 /* xorshift64*: reproducible values from the seed, whatever the libc */
 static double uniform(uint64_t *s)
@@ -111,11 +112,13 @@ int main(int argc, char **argv)
             return bad ? 2 : (fprintf(stderr, "rb-fpga-confirm: %s wants a value\n", o), 2);
         i++;
     }
-    int rnn = cell && !strcmp(cell, "rnn");
-    if (!config || !cell || (!rnn && strcmp(cell, "lstm")) || !I || !H) {
+    rb_cell kind;
+    if (!config || !cell || rb_cell_parse(cell, &kind) || !I || !H) {
         fputs(usage, stderr);
         return 2;
     }
+    /* only the lstm has a cell state to compare */
+    const int lstm = kind == RB_CELL_LSTM;
 
     char err[512];
     rb_fpga_sim *sim = rb_fpga_sim_new(config, err, sizeof err);
@@ -132,19 +135,20 @@ int main(int argc, char **argv)
      * weights of this size would roughly be; inputs in (-1, 1) */
     uint64_t s = 0x9E3779B97F4A7C15ULL ^ (uint64_t)seed;
     rb_fx_model fx = {.fmt = hw->fmt,
-                      .cell = rnn ? RB_CELL_RNN : RB_CELL_LSTM,
+                      .cell = kind,
                       .input = (int)I,
                       .hidden = (int)H,
                       .layers = (int)L,
-                      .gates = rnn ? 1 : 4};
+                      .gates = rb_cell_gates(kind)};
     int rc = rb_fpga_hw_check(hw, &fx, (int)T, (int)B, err, sizeof err);
     if (rc) {
         rb_fpga_sim_free(sim);
         return fail(2, err);
     }
-    int16_t *w[64] = {0}, *b[64] = {0};
+    int16_t *w[64] = {0}, *b[64] = {0}, *bn[64] = {0};
     fx.w = w;
     fx.b = b;
+    fx.bn = kind == RB_CELL_GRU ? bn : NULL; /* the n rows' recurrent biases */
     const double scale = 1.0 / sqrt((double)H);
     const size_t G = (size_t)fx.gates, xn = (size_t)(T * B * I), yn = (size_t)(T * B * H),
                  sn = (size_t)(L * B * H);
@@ -157,6 +161,8 @@ int main(int argc, char **argv)
         w[l] = random_values(hw->fmt, G * (size_t)H * (size_t)rb_fx_k(&fx, (int)l), scale, &s);
         b[l] = random_values(hw->fmt, G * (size_t)H, scale, &s);
         ok = w[l] && b[l];
+        if (ok && fx.bn)
+            ok = (bn[l] = random_values(hw->fmt, (size_t)H, scale, &s)) != NULL;
     }
     rb_fpga_counters cnt = {0};
     rb_err e = {0};
@@ -165,9 +171,9 @@ int main(int argc, char **argv)
         rc = fail(3, "out of memory");
     else if (rb_fpga_sim_load(sim, &fx, &load, err, sizeof err) ||
              rb_fpga_sim_run(sim, (int)T, (int)B, x, NULL, NULL, y, &cnt, err, sizeof err) ||
-             rb_fpga_sim_state(sim, h, rnn ? NULL : c, err, sizeof err))
+             rb_fpga_sim_state(sim, h, lstm ? c : NULL, err, sizeof err))
         rc = fail(3, err);
-    else if (rb_fx_forward(&fx, (int)T, (int)B, x, NULL, NULL, y_ref, h_ref, rnn ? NULL : c_ref,
+    else if (rb_fx_forward(&fx, (int)T, (int)B, x, NULL, NULL, y_ref, h_ref, lstm ? c_ref : NULL,
                            &e))
         rc = fail(3, e.msg);
     else {
@@ -176,7 +182,7 @@ int main(int argc, char **argv)
             if (y[i] != y_ref[i] && bad++ == 0)
                 first = i;
         for (size_t i = 0; i < sn; i++)
-            bad += (h[i] != h_ref[i]) + (!rnn && c[i] != c_ref[i]);
+            bad += (h[i] != h_ref[i]) + (lstm && c[i] != c_ref[i]);
         uint64_t formula = rb_fpga_cycles_formula(hw, &fx, (int)T, (int)B, bpc);
         char params[256];
         rb_fpga_hw_params(hw, params, sizeof params);
@@ -189,12 +195,13 @@ int main(int argc, char **argv)
                hw->name, params, cell, I, H, L, T, B, bpc, (unsigned long long)cnt.cycles,
                (unsigned long long)formula, (unsigned long long)cnt.stall_cycles,
                (unsigned long long)load, (unsigned long long)cnt.useful_macs, cnt.weights_onchip,
-               yn + (rnn ? 1 : 2) * sn, bad, first == (size_t)-1 ? -1LL : (long long)first);
+               yn + (lstm ? 2 : 1) * sn, bad, first == (size_t)-1 ? -1LL : (long long)first);
         rc = bad || cnt.cycles != formula ? 1 : 0;
     }
     for (long l = 0; l < L; l++) {
         free(w[l]);
         free(b[l]);
+        free(bn[l]);
     }
     free(x);
     free(y);

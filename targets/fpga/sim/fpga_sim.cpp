@@ -372,9 +372,13 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
     int rc = rb_fpga_hw_check(hw, fx, 0, 0, err, errlen);
     if (rc)
         return rc;
+    if (fx->cell == RB_CELL_GRU && !fx->bn)
+        return rb_fpga_fail(err, errlen, RB_EINPUT,
+                            "fpga %s: a gru model without its n rows' recurrent biases (bn)",
+                            hw->name);
     Shape sh = shape_of(hw, fx);
     const int lanes = hw->lanes, vl = hw->vlanes, nsl = lanes / vl;
-    const long rows = (long)sh.G * sh.H;
+    const long rows = (long)rb_fpga_lane_rows(fx->cell) * sh.H; // lane rows (fpga_hw.h)
     bool onchip = sh.nwords * lanes <= hw->wmem_words;
     if (s->dev->busy())
         return rb_fpga_fail(err, errlen, RB_ERUNTIME, "fpga %s: the accelerator is still busy", hw->name);
@@ -392,11 +396,11 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
     for (int l = 0; l < sh.L; l++) {
         long K = sh.K[(size_t)l];
         for (long blk = 0; blk < sh.nb; blk++) {
-            // one word per k: lane n holds packed row blk*LANES + n (0 past G*H)
+            // one word per k: lane n holds lane row blk*LANES + n (0 past R*H)
             for (long k = 0; k < K; k++, w++) {
                 for (int n = 0; n < lanes; n++) {
                     long p = blk * lanes + n;
-                    word[(size_t)n] = p < rows ? fx->w[l][p * K + k] : 0;
+                    word[(size_t)n] = p < rows ? rb_fpga_lane_weight(fx, l, p, k) : 0;
                 }
                 if (onchip)
                     for (int sl = 0; sl < nsl; sl++)
@@ -406,7 +410,7 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
             }
             for (int n = 0; n < lanes; n++) {
                 long p = blk * lanes + n;
-                word[(size_t)n] = p < rows ? fx->b[l][p] : 0;
+                word[(size_t)n] = p < rows ? rb_fpga_lane_bias(fx, l, p) : 0;
             }
             for (int sl = 0; sl < nsl; sl++)
                 s->write_values(R_BMEM, bw * nsl + sl, word.data() + sl * vl);
@@ -416,7 +420,7 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
     s->load_cycles = s->csr(CSR_LOAD) - before;
     if (!onchip)
         s->load_cycles += (uint64_t)sh.nwords * nsl; // the same beats, into off-chip memory
-    s->csr(CSR_CELL, fx->cell == RB_CELL_RNN);
+    s->csr(CSR_CELL, fx->cell == RB_CELL_RNN ? 1 : fx->cell == RB_CELL_GRU ? 2 : 0);
     s->csr(CSR_L, (uint64_t)sh.L);
     s->csr(CSR_I, (uint64_t)sh.I);
     s->csr(CSR_H, (uint64_t)sh.H);
@@ -467,7 +471,9 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
             }
             s->write_values(R_XMEM, r * ipw + jw, lanes.data());
         }
-    // h0 into bank 0, c0 into the cell state
+    // h0 into bank 0, c0 into the cell state; the gru's update engine reads
+    // h_{t-1} from CMEM (HMEM's read port belongs to the MAC array), so h0
+    // goes there too
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
             for (long jw = 0; jw < hpw; jw++) {
@@ -477,6 +483,8 @@ int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_
                     lanes[(size_t)n] = j < H && h0 ? h0[base + j] : 0;
                 }
                 s->write_values(R_HMEM, s->hword(l, 0, b, jw), lanes.data());
+                if (s->cell == RB_CELL_GRU)
+                    s->write_values(R_CMEM, s->cword(l, b, jw), lanes.data());
                 if (s->cell == RB_CELL_LSTM) {
                     for (int n = 0; n < vl; n++) {
                         long j = jw * vl + n;
@@ -670,12 +678,13 @@ int unit_mac(int bits, const int16_t *w, const int16_t *v, int k, const int16_t 
 }
 
 template <class M>
-int unit_cell(int bits, int rnn, const int16_t *pre, const int16_t *c, int16_t *c_next, int16_t *h,
+int unit_cell(int bits, int cell, const int16_t *pre, const int16_t *c, int16_t *c_next, int16_t *h,
               size_t n)
 {
     units_harness<M> u;
     auto &m = u.m;
-    m.c_rnn = rnn != 0;
+    m.c_rnn = cell == RB_CELL_RNN;
+    m.c_gru = cell == RB_CELL_GRU;
     size_t nc = 0, nh = 0;
     for (size_t i = 0; nh < n && i < n + 16; i++) {
         m.c_v = i < n;
@@ -754,11 +763,11 @@ int rb_fpga_unit_mac(const rb_fpga_hw *hw, const int16_t *w, const int16_t *v, i
     return u ? u->mac(hw->fmt.bits, w, v, k, bias, pre) : RB_ERUNTIME;
 }
 
-int rb_fpga_unit_cell(const rb_fpga_hw *hw, int rnn, const int16_t *pre, const int16_t *c,
+int rb_fpga_unit_cell(const rb_fpga_hw *hw, rb_cell cell, const int16_t *pre, const int16_t *c,
                       int16_t *c_next, int16_t *h, size_t n)
 {
     const unit_ops *u = units_of(hw);
-    return u ? u->cell(hw->fmt.bits, rnn, pre, c, c_next, h, n) : RB_ERUNTIME;
+    return u ? u->cell(hw->fmt.bits, (int)cell, pre, c, c_next, h, n) : RB_ERUNTIME;
 }
 
 } // extern "C"

@@ -29,7 +29,8 @@ typedef struct rb_fpga_sim rb_fpga_sim;
 typedef struct rb_fpga_counters {
     uint64_t cycles;       /* start to done: all T timesteps, layers, the whole batch */
     uint64_t stall_cycles; /* of those, cycles the MAC array waited for off-chip weights */
-    uint64_t useful_macs;  /* sum_l G*H*K_l * B * T (padding lanes not counted) */
+    uint64_t useful_macs;  /* sum_l G*H*K_l * B * T (padding lanes, and the gru's zeroed
+                              halves of its n rows, not counted) */
     uint64_t load_cycles;  /* model loading of the last rb_fpga_sim_load */
     int weights_onchip;    /* 1: weights in on-chip memory, 0: streamed every timestep */
 } rb_fpga_counters;
@@ -54,8 +55,8 @@ int rb_fpga_sim_load(rb_fpga_sim *s, const rb_fx_model *fx, uint64_t *load_cycle
  * window. */
 int rb_fpga_sim_run(rb_fpga_sim *s, int T, int B, const int16_t *x, const int16_t *h0,
                     const int16_t *c0, int16_t *y, rb_fpga_counters *c, char *err, size_t errlen);
-/* Final states of the last run, [L,B,H] each (either may be NULL; c_n not
- * written for the rnn). */
+/* Final states of the last run, [L,B,H] each (either may be NULL; c_n
+ * written for the lstm only). */
 int rb_fpga_sim_state(rb_fpga_sim *s, int16_t *h_n, int16_t *c_n, char *err, size_t errlen);
 
 /* RTL unit harness (rtl/fpga_units.sv), for tests: the blocks of the
@@ -70,9 +71,11 @@ int rb_fpga_unit_act(const rb_fpga_hw *hw, const int16_t *x, int16_t *tanh_y, in
  * narrowed pre-activations sat(rshr(sum + bias << F, F)). */
 int rb_fpga_unit_mac(const rb_fpga_hw *hw, const int16_t *w, const int16_t *v, int k,
                      const int16_t bias[4], int16_t pre[8]);
-/* One cell update for n units in a stream: pre [n][4] (i,f,g,o; the rnn
- * uses pre[.][2]), c [n] -> c_next [n] (lstm), h [n]. */
-int rb_fpga_unit_cell(const rb_fpga_hw *hw, int rnn, const int16_t *pre, const int16_t *c,
+/* One cell update for n units in a stream: pre [n][4] (lstm i,f,g,o; gru
+ * r, z, n_x, n_h as rb_fx_gru_unit takes them; the rnn uses pre[.][2]),
+ * c [n] (lstm: the cell state; gru: h_{t-1}) -> c_next [n] (lstm: c'; gru:
+ * the n pre-activation r * n_h + n_x, sat), h [n]. */
+int rb_fpga_unit_cell(const rb_fpga_hw *hw, rb_cell cell, const int16_t *pre, const int16_t *c,
                       int16_t *c_next, int16_t *h, size_t n);
 
 #ifdef __cplusplus
