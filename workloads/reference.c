@@ -22,30 +22,6 @@ typedef struct ref_work {
     double *gates;   /* [(G+2)*H]: pre-activations, and the GRU's two more rows */
 } ref_work;
 
-/* Pre-activations of one (t, b): b_ih + b_hh + W_ih x (or x itself without
- * input projection) + W_hh h. */
-void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const double *h,
-                   double *gates)
-{
-    for (int r = 0; r < GH; r++) {
-        double acc = (double)ly->b_ih[r] + (double)ly->b_hh[r];
-        if (ly->in > 0) {
-            const float *w = ly->w_ih + (size_t)r * (size_t)ly->in;
-            for (int k = 0; k < ly->in; k++)
-                acc += (double)w[k] * x[k];
-        } else {
-            acc += x[r];
-        }
-        const float *u = ly->w_hh + (size_t)r * (size_t)H;
-        for (int k = 0; k < H; k++)
-            acc += (double)u[k] * h[k];
-        gates[r] = acc;
-    }
-}
-
-/* ONNX's clip: bounds the input of every activation. */
-static double clip(double v, double c) { return c > 0 ? (v > c ? c : v < -c ? -c : v) : v; }
-
 static double dot(const float *w, const double *v, int n)
 {
     double acc = 0;
@@ -54,16 +30,38 @@ static double dot(const float *w, const double *v, int n)
     return acc;
 }
 
+/* The input part of gate row r: b_ih + W_ih x, or b_ih + x itself without
+ * input projection. */
+static double xpart(const rb_layer *ly, int r, const double *x)
+{
+    return (double)ly->b_ih[r] +
+           (ly->in > 0 ? dot(ly->w_ih + (size_t)r * (size_t)ly->in, x, ly->in) : x[r]);
+}
+
+/* The recurrent part of gate row r: b_hh + W_hh h. */
+static double hpart(const rb_layer *ly, int r, int H, const double *h)
+{
+    return (double)ly->b_hh[r] + dot(ly->w_hh + (size_t)r * (size_t)H, h, H);
+}
+
+/* Pre-activations of one (t, b): b_ih + b_hh + W_ih x (or x itself without
+ * input projection) + W_hh h. */
+void rb_ref_preact(const rb_layer *ly, int GH, int H, const double *x, const double *h,
+                   double *gates)
+{
+    for (int r = 0; r < GH; r++)
+        gates[r] = xpart(ly, r, x) + hpart(ly, r, H, h);
+}
+
+/* ONNX's clip: bounds the input of every activation. */
+static double clip(double v, double c) { return c > 0 ? (v > c ? c : v < -c ? -c : v) : v; }
+
 void rb_ref_gru_step(const rb_model *m, const rb_layer *ly, int H, const double *x, double *h,
                      double *a, double *ghn, double *scratch)
 {
     const double k = m->clip;
-    /* the input part of row r: W_ih x + b_ih, or x itself + b_ih */
-#define XPART(r)                                                                                   \
-    ((double)ly->b_ih[r] + (ly->in > 0 ? dot(ly->w_ih + (size_t)(r) * ly->in, x, ly->in) : x[r]))
     for (int r = 0; r < 2 * H; r++)
-        a[r] = rb_ref_sigmoid(
-            clip(XPART(r) + (double)ly->b_hh[r] + dot(ly->w_hh + (size_t)r * H, h, H), k));
+        a[r] = rb_ref_sigmoid(clip(xpart(ly, r, x) + hpart(ly, r, H, h), k));
     const double *hv = h;
     if (m->reset_before) {
         for (int j = 0; j < H; j++)
@@ -72,10 +70,9 @@ void rb_ref_gru_step(const rb_model *m, const rb_layer *ly, int H, const double 
     }
     for (int j = 0; j < H; j++) {
         int r = 2 * H + j;
-        ghn[j] = (double)ly->b_hh[r] + dot(ly->w_hh + (size_t)r * H, hv, H);
-        a[r] = tanh(clip(XPART(r) + (m->reset_before ? ghn[j] : a[j] * ghn[j]), k));
+        ghn[j] = hpart(ly, r, H, hv);
+        a[r] = tanh(clip(xpart(ly, r, x) + (m->reset_before ? ghn[j] : a[j] * ghn[j]), k));
     }
-#undef XPART
     for (int j = 0; j < H; j++)
         h[j] = (1 - a[H + j]) * a[2 * H + j] + a[H + j] * h[j];
 }
