@@ -165,7 +165,7 @@ void rb_host_reliability(rb_warnings *w, int threads, int min_reps)
 #endif
     if (!strcmp(RB_BUILD_TYPE, "Debug"))
         rb_warn_add(w,
-                    "a Debug build: rebuild with scripts/build.sh before comparing timings");
+                    "a Debug build (-O0): rebuild with scripts/build.sh before comparing timings");
     if (min_reps < 5)
         rb_warn_add(w,
                     "only %d repetitions requested: percentiles and the confidence interval "
