@@ -368,6 +368,25 @@ static rb_workload workload(rb_cell cell, int T, int B, int I, int H, int L)
     return rb_test_workload(cell, T, B, I, H, L, 1);
 }
 
+/* Two layers of every weight a distinct Q3.12 code: w_ih = +code, w_hh =
+ * -code, b_ih a code of its own; b_hh 0.25 LSB (so b_ih + b_hh quantizes
+ * back to b_ih's code), or with bhh_codes a code of its own too (the gru's
+ * n row keeps b_hn apart). */
+static void distinct_codes(rb_model *m, int G, int H, int bhh_codes)
+{
+    for (int l = 0; l < 2; l++) {
+        rb_layer *ly = &m->layer[l];
+        for (int r = 0; r < G * H; r++) {
+            for (int k = 0; k < ly->in; k++)
+                ly->w_ih[r * ly->in + k] = (float)(1 + l * 512 + r * 32 + k) / 4096;
+            for (int k = 0; k < H; k++)
+                ly->w_hh[r * H + k] = -(float)(1 + l * 512 + r * 32 + 16 + k) / 4096;
+            ly->b_ih[r] = (float)(l * 64 + r) / 4096;
+            ly->b_hh[r] = bhh_codes ? (float)(1000 + l * 64 + r) / 4096 : 0.25f / 4096;
+        }
+    }
+}
+
 static void test_packing(void)
 {
     for (int cell = 0; cell < 2; cell++) {
@@ -376,19 +395,8 @@ static void test_packing(void)
         rb_err e = {0};
         CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
         int G = cell ? 1 : 4, H = 2;
-        /* every weight a distinct Q3.12 code: w_ih = +code, w_hh = -code;
-         * b_ih + b_hh = code + 0.25 LSB, which quantizes back to code */
-        for (int l = 0; l < 2; l++) {
-            rb_layer *ly = &m.layer[l];
-            for (int r = 0; r < G * H; r++) {
-                for (int k = 0; k < ly->in; k++)
-                    ly->w_ih[r * ly->in + k] = (float)(1 + l * 512 + r * 32 + k) / 4096;
-                for (int k = 0; k < H; k++)
-                    ly->w_hh[r * H + k] = -(float)(1 + l * 512 + r * 32 + 16 + k) / 4096;
-                ly->b_ih[r] = (float)(l * 64 + r) / 4096;
-                ly->b_hh[r] = 0.25f / 4096;
-            }
-        }
+        /* b_ih + b_hh = code + 0.25 LSB, which quantizes back to code */
+        distinct_codes(&m, G, H, 0);
         rb_fx_model fx;
         CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), 0);
         CHECK_INT(fx.gates, G);
@@ -450,17 +458,7 @@ static void test_gru_packing(void)
     rb_model m;
     rb_err e = {0};
     CHECK_INT(rb_model_alloc(&m, &w, &e), 0);
-    for (int l = 0; l < 2; l++) {
-        rb_layer *ly = &m.layer[l];
-        for (int r = 0; r < G * H; r++) {
-            for (int k = 0; k < ly->in; k++)
-                ly->w_ih[r * ly->in + k] = (float)(1 + l * 512 + r * 32 + k) / 4096;
-            for (int k = 0; k < H; k++)
-                ly->w_hh[r * H + k] = -(float)(1 + l * 512 + r * 32 + 16 + k) / 4096;
-            ly->b_ih[r] = (float)(l * 64 + r) / 4096;
-            ly->b_hh[r] = (float)(1000 + l * 64 + r) / 4096;
-        }
-    }
+    distinct_codes(&m, G, H, 1);
     rb_fx_model fx;
     CHECK_INT(rb_fx_model_from(&fx, &m, Q, &e), 0);
     CHECK_INT(fx.gates, 3);

@@ -296,6 +296,19 @@ static uint64_t useful_macs(const rb_fx_model *fx, int T, int B)
     return m * (uint64_t)B * (uint64_t)T;
 }
 
+/* A run with the weights on chip: bit for bit, no stall, the useful MACs
+ * and the cycles of the formula. */
+static void check_onchip(const run_result *r, const rb_fpga_hw *hw, const rb_fx_model *fx, int T,
+                         int B)
+{
+    CHECK_INT(r->rc, 0);
+    CHECK_INT(r->mismatches, 0);
+    CHECK_INT(r->c.weights_onchip, 1);
+    CHECK_INT(r->c.stall_cycles, 0);
+    CHECK_INT(r->c.useful_macs, useful_macs(fx, T, B));
+    CHECK_INT(r->c.cycles, rb_fpga_cycles_formula(hw, fx, T, B, hw->offchip_bpc));
+}
+
 static rb_fpga_sim *sim_new(const char *cfg)
 {
     char err[512] = "";
@@ -339,12 +352,7 @@ static void test_forward_random(const char *cfg, int cases)
                  cell == RB_CELL_LSTM ? "lstm" : "rnn", I, H, L, B, T, wmag);
         if (load(s, &fx, NULL) == 0) {
             run_result r = run_and_compare(s, &fx, T, B, i % 5 == 4 ? 32768 : 4096, i % 2, what);
-            CHECK_INT(r.rc, 0);
-            CHECK_INT(r.mismatches, 0);
-            CHECK_INT(r.c.weights_onchip, 1);
-            CHECK_INT(r.c.stall_cycles, 0);
-            CHECK_INT(r.c.useful_macs, useful_macs(&fx, T, B));
-            CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, hw->offchip_bpc));
+            check_onchip(&r, hw, &fx, T, B);
         } else {
             CHECK(0);
         }
@@ -457,12 +465,7 @@ static void test_forward_gru(const char *cfg, int random_cases)
         snprintf(what, sizeof what, "%s gru I%d H%d L%d B%d T%d w%d", cfg, I, H, L, B, T, wmag);
         if (load(s, &fx, NULL) == 0) {
             run_result r = run_and_compare(s, &fx, T, B, xmag, state, what);
-            CHECK_INT(r.rc, 0);
-            CHECK_INT(r.mismatches, 0);
-            CHECK_INT(r.c.weights_onchip, 1);
-            CHECK_INT(r.c.stall_cycles, 0);
-            CHECK_INT(r.c.useful_macs, useful_macs(&fx, T, B));
-            CHECK_INT(r.c.cycles, rb_fpga_cycles_formula(hw, &fx, T, B, hw->offchip_bpc));
+            check_onchip(&r, hw, &fx, T, B);
             if (i < nfixed)
                 printf("  %s: %llu cycles, RTL == golden\n", what, (unsigned long long)r.c.cycles);
         } else {
