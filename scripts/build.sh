@@ -5,6 +5,8 @@
 #   --asan          build-asan/  Debug + AddressSanitizer + UndefinedBehaviorSanitizer
 #   --fpga CONFIGS  verilate only these fpga configurations ("small", "small;large");
 #                   default all (the large model is most of a first build)
+#   RB_FPGA_MODELS_FROM=DIR: link DIR's Verilated fpga models (a build of
+#   this same tree, the same configurations) instead of making them again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,5 +29,9 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 args+=("-DRB_FPGA_BUILD=$fpga")
+# RB_FPGA_MODELS_FROM=DIR (scripts/test.sh, right after building DIR from
+# this tree): link DIR's Verilated models instead of verilating them again.
+# Always passed, so a build without it verilates its own.
+args+=("-DRB_FPGA_MODELS_FROM=${RB_FPGA_MODELS_FROM:-}")
 cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$dir" -j "$(nproc)"

@@ -17,7 +17,9 @@ scripts/setup.sh --slurm  # tests/cli/test_slurm.sh starts a real one-node clust
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$jobs"
 if [[ $asan -eq 1 ]]; then
-    scripts/build.sh --asan
+    # the Verilated models are generated code, never instrumented: the
+    # release build's, just made from this tree, serve this one too
+    RB_FPGA_MODELS_FROM="$PWD/build" scripts/build.sh --asan
     # explore's confirming builds (Release, not instrumented) are the first pass's
     # (the OpenCL driver's own leaks are suppressed: tests/lsan.supp says which)
     RB_FPGA_CONFIRM_CACHE="$PWD/build/fpga-confirm" LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
