@@ -52,7 +52,7 @@ static void print_host(const char *label, const char *what, const rb_graph *g, i
     int any = 0;
     for (int k = from; k < to; k++) {
         const char *op = g->nodes[k].op;
-        if (rb_net_is_rec(op))
+        if (rb_net_rec_cell(op, NULL))
             continue;
         int seen = 0, count = 0;
         for (int j = from; j < k; j++)
@@ -112,8 +112,8 @@ static int inspect_main(int argc, char **argv)
     char sizes[64] = "";
     if (n.built)
         snprintf(sizes, sizeof sizes, ", hidden %d, input %d", n.hidden, n.input);
-    printf("%-10s %s, %d layer%s, %s%s%s\n", "stack",
-           n.cell == RB_CELL_LSTM ? "LSTM" : n.cell == RB_CELL_GRU ? "GRU" : "RNN (tanh)", n.n_rec, n.n_rec == 1 ? "" : "s",
+    printf("%-10s %s%s, %d layer%s, %s%s%s\n", "stack", rb_net_op_of(n.cell),
+           n.cell == RB_CELL_RNN ? " (tanh)" : "", n.n_rec, n.n_rec == 1 ? "" : "s",
            n.dirs == 2                    ? "bidirectional"
            : n.features & RB_FEAT_REVERSE ? "reverse"
                                           : "forward",

@@ -21,12 +21,24 @@
 #include "graph_ops.h"
 
 static const char *in_name(const rb_gnode *nd, int k) { return k < nd->n_in ? nd->in[k] : ""; }
-
-int rb_net_is_rec(const char *op)
-{
-    return !strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN");
-}
 static const char *out_name(const rb_gnode *nd, int k) { return k < nd->n_out ? nd->out[k] : ""; }
+
+/* ONNX's operator of each cell, indexed by rb_cell. */
+static const char *const k_ops[RB_CELL_COUNT] = {
+    [RB_CELL_LSTM] = "LSTM", [RB_CELL_RNN] = "RNN", [RB_CELL_GRU] = "GRU"};
+
+const char *rb_net_op_of(rb_cell c) { return (unsigned)c < RB_CELL_COUNT ? k_ops[c] : "?"; }
+
+int rb_net_rec_cell(const char *op, rb_cell *cell)
+{
+    for (int c = 0; c < RB_CELL_COUNT; c++)
+        if (!strcmp(op, k_ops[c])) {
+            if (cell)
+                *cell = (rb_cell)c;
+            return 1;
+        }
+    return 0;
+}
 
 /* Is value v read by a node or a graph output? */
 static int used(const rb_graph *g, const char *v)
@@ -48,12 +60,12 @@ static const char *where(const rb_graph *g, int k, char *buf, size_t n)
 {
     int prev = -1;
     for (int j = k - 1; j >= 0 && prev < 0; j--)
-        if (rb_net_is_rec(g->nodes[j].op))
+        if (rb_net_rec_cell(g->nodes[j].op, NULL))
             prev = j;
     if (prev >= 0)
         snprintf(buf, n, "node %d of %d, after %s node '%s'", k + 1, g->n_nodes, g->nodes[prev].op,
                  g->nodes[prev].name);
-    else if (rb_net_is_rec(g->nodes[k].op))
+    else if (rb_net_rec_cell(g->nodes[k].op, NULL))
         snprintf(buf, n, "node %d of %d", k + 1, g->n_nodes);
     else
         snprintf(buf, n, "node %d of %d, before the recurrent stack", k + 1, g->n_nodes);
@@ -91,9 +103,8 @@ static int take_rec(rb_net *n, int k, rb_err *e)
 {
     const rb_graph *g = &n->g;
     const rb_gnode *nd = &g->nodes[k];
-    rb_cell cell = !strcmp(nd->op, "LSTM")  ? RB_CELL_LSTM
-                   : !strcmp(nd->op, "GRU") ? RB_CELL_GRU
-                                            : RB_CELL_RNN;
+    rb_cell cell = RB_CELL_LSTM;
+    rb_net_rec_cell(nd->op, &cell); /* take_rec is called for recurrent nodes only */
     const int lstm = cell == RB_CELL_LSTM;
     if (n->n_rec >= RB_NET_MAX_LAYERS)
         return refuse(g, k, e, "more recurrent nodes than rnnbench stacks", NULL);
@@ -232,7 +243,7 @@ int rb_net_from_graph(rb_graph *g, const char *path, rb_net *n, rb_err *e)
         const rb_gnode *nd = &gg->nodes[k];
         int dflt = !nd->domain[0] || !strcmp(nd->domain, "ai.onnx");
         int rc = 0;
-        if (dflt && rb_net_is_rec(nd->op))
+        if (dflt && rb_net_rec_cell(nd->op, NULL))
             rc = take_rec(n, k, e);
         else if (!dflt || !rb_gop_known(nd->op))
             rc = refuse(gg, k, e,

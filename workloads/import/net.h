@@ -43,8 +43,11 @@ typedef struct rb_net {
     char ignored[512];      /* a state_dict's other tensors (embedding, head), not used */
 } rb_net;
 
-/* Is op a recurrent operator the stack maps (LSTM, GRU, RNN)? */
-int rb_net_is_rec(const char *op);
+/* Is op a recurrent operator the stack maps (LSTM, GRU, RNN)?  1 and its
+ * cell in *cell (may be NULL), else 0. */
+int rb_net_rec_cell(const char *op, rb_cell *cell);
+/* The ONNX operator of a cell: "LSTM", "GRU", "RNN". */
+const char *rb_net_op_of(rb_cell c);
 
 /* An imported model by path: a directory is a PyTorch state_dict (one .npy
  * per tensor), anything else an ONNX file of at most max_bytes; built,

@@ -28,6 +28,7 @@ int rb_onnx_pack_classifier(const rb_onnx_classifier *c, uint8_t **buf, size_t *
 
 #else
 
+#include "net.h"
 #include "onnx.pb-c.h"
 
 /* Everything allocated for one model, freed together. */
@@ -242,9 +243,9 @@ static int build(arena *a, const rb_onnx_classifier *c, Onnx__ModelProto *m, rb_
         snprintf(name, sizeof name, "layer_%d", l);
         /* the GRU is PyTorch's: linear_before_reset = 1 (ONNX's default is 0) */
         const int gru = s->cell == RB_CELL_GRU;
-        nodes[nn++] = node(a, s->cell == RB_CELL_LSTM ? "LSTM" : gru ? "GRU" : "RNN", name, 4,
-                           (const char *[]){xn, wn, rn, bn}, yn, attr_int(a, "hidden_size", H),
-                           gru ? attr_int(a, "linear_before_reset", 1) : NULL);
+        nodes[nn++] =
+            node(a, rb_net_op_of(s->cell), name, 4, (const char *[]){xn, wn, rn, bn}, yn,
+                 attr_int(a, "hidden_size", H), gru ? attr_int(a, "linear_before_reset", 1) : NULL);
         snprintf(name, sizeof name, "squeeze_%d", l);
         nodes[nn++] =
             node(a, "Squeeze", name, 2, (const char *[]){yn, "squeeze_axes"}, xo, NULL, NULL);
