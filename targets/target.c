@@ -61,7 +61,6 @@ void rb_target_init(rb_target *t, const rb_target_ops *ops, int threads)
         snprintf(t->instance, sizeof t->instance, "%s", ops->name);
     t->threads = threads < 0 ? 0 : threads;
     t->features = ops ? ops->features : 0;
-    t->cells = ops ? ops->cells : 0;
 }
 
 int rb_target_probe(rb_target *t, rb_err *e)
@@ -82,7 +81,6 @@ int rb_target_probe(rb_target *t, rb_err *e)
     snprintf(t->info.type, sizeof t->info.type, "%s", tname(t));
     snprintf(t->info.name, sizeof t->info.name, "%s", tname(t));
     t->features = t->ops->features;
-    t->cells = t->ops->cells;
     rb_err_clear(e); /* so "failed without a message" can be told apart */
     int rc = t->ops->probe(t, &t->info, e);
     if (rc) {
@@ -139,7 +137,7 @@ static int check_model(const rb_target *t, const rb_model *m, const rb_workload 
  * target: RB_EUNAVAIL, stored as unsupported, naming the feature. */
 static int check_features(const rb_target *t, const rb_workload *w, rb_err *e)
 {
-    if (!(t->cells & RB_CELL_BIT(w->cell)))
+    if (!(t->ops->cells & RB_CELL_BIT(w->cell)))
         return rb_errf(e, RB_EUNAVAIL, "unsupported: cell %s", rb_cell_name(w->cell));
     unsigned missing = w->features & ~t->features;
     if (w->mode == RB_MODE_TRAIN)

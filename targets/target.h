@@ -249,8 +249,7 @@ struct rb_target {
     /* The RB_FEAT_* this instance runs: ops->features, unless probe narrows
      * it (a backend that runs less, as cpu:onednn).  Load refuses the rest. */
     unsigned features;
-    unsigned cells; /* the same for ops->cells */
-    int available;  /* 1 after a successful rb_target_probe */
+    int available;                       /* 1 after a successful rb_target_probe */
     int loaded;
     rb_workload workload; /* what load() prepared for; valid while loaded */
     /* Adapter options from the command line (--gpu-device -> "device" for the

@@ -205,8 +205,8 @@ static void init_target(rb_target *t, const char *name, const char *selector, in
     rb_target_set_opt(t, key, eq ? eq + 1 : selector);
 }
 
-/* What the instance runs: its features and its cells (rb_target.features
- * and .cells, narrowed by its probe; none when the probe fails). */
+/* What the instance runs: its features (rb_target.features, narrowed by
+ * its probe) and its cells (its ops'); none when the probe fails. */
 static void target_runs(const char *name, const char *selector, unsigned *features,
                         unsigned *cells)
 {
@@ -217,7 +217,7 @@ static void target_runs(const char *name, const char *selector, unsigned *featur
     if (features)
         *features = rc ? 0 : t.features;
     if (cells)
-        *cells = rc ? 0 : t.cells;
+        *cells = rc ? 0 : t.ops->cells;
     rb_target_close(&t);
 }
 
@@ -572,7 +572,7 @@ static void train_one(const char *name, const char *selector, const shape *s, ui
     int rc = rb_target_probe(&t, &e);
     if (!rc)
         rc = rb_target_load(&t, &f.m, &w, &e);
-    int refused = refused_cell(who, s->what, s->cell, t.cells, rc, &e);
+    int refused = refused_cell(who, s->what, s->cell, t.ops->cells, rc, &e);
     if (refused)
         rc = RB_EUNAVAIL;
     else if ((refused = !s->proj && (flags & BATTERY_REFUSES_NOPROJ))) {

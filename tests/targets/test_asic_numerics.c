@@ -1383,7 +1383,7 @@ static void test_target_gru(void)
     rb_target_init(&t, rb_target_find("asic"), 1);
     rb_target_set_opt(&t, "preset", "dc-bf16");
     CHECK_INT(rb_target_probe(&t, &e), 0);
-    CHECK(t.cells & RB_CELL_BIT(RB_CELL_GRU));
+    CHECK(t.ops->cells & RB_CELL_BIT(RB_CELL_GRU));
     const rb_asic_numerics n = {RB_ASIC_BF16, 32, RB_ASIC_PER_TENSOR}; /* the preset's */
     CHECK_INT(rb_target_load(&t, &f.m, &f.w, &e), 0);
     float *ye = malloc(f.ny * sizeof *ye);
