@@ -286,6 +286,9 @@ static void gru_trade(const float *src, float *dst, int H, int cols)
     memcpy(dst + 2 * blk, src + 2 * blk, blk * sizeof *dst);
 }
 
+/* Columns of layer l's W_ih (i = 0) or W_hh (i = 1). */
+static int w_cols(const onednn_state *s, int l, int i) { return i || l ? s->H : s->I; }
+
 /* oneDNN's bias from PyTorch's two: b_ih + b_hh, or for the GRU
  * [b_u, b_r, b_in, b_hn] (u = z). */
 static void fuse_bias(const onednn_state *s, const float *b_ih, const float *b_hh, float *bias)
@@ -517,7 +520,7 @@ static int pack_layer(onednn_state *s, int l, rb_err *e)
     const float *p = s->train->params;
     fuse_bias(s, p + b->off[RB_P_B_IH], p + b->off[RB_P_B_HH], mem_data(o->bias));
     for (int i = 0; i < 2 && b->stage[i]; i++)
-        gru_trade(p + b->off[RB_P_W_IH + i], b->stage[i], s->H, i || l ? s->H : s->I);
+        gru_trade(p + b->off[RB_P_W_IH + i], b->stage[i], s->H, w_cols(s, l, i));
     int rc = 0;
     for (int i = 0; !rc && i < 2; i++) {
         rc = run_reorder(s, b->to_fwd[i], b->p[i], fwd_w(o, i), e);
@@ -724,7 +727,7 @@ static void collect_grads(onednn_state *s, int l)
         return;
     }
     for (int i = 0; i < 2; i++)
-        gru_trade(b->gstage[i], g + b->off[RB_P_W_IH + i], H, i || l ? H : s->I);
+        gru_trade(b->gstage[i], g + b->off[RB_P_W_IH + i], H, w_cols(s, l, i));
     for (int j = 0; j < H; j++) {
         gi[j] = gh[j] = db[H + j];
         gi[H + j] = gh[H + j] = db[j];
